@@ -1,0 +1,110 @@
+# loco: plain Makefile.  make, make check, make bench, make install.
+#   make check SANITIZE=address,undefined   build and test with sanitizers
+#   make WERROR=1                           warnings are errors (CI)
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share/loco
+DESTDIR	?=
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+PKGS	= libcurl libcjson yaml-0.1 libarchive libcrypto libpcre2-8
+
+VERSION	= 0.1.0
+
+CFLAGS	?= -O2 -g
+WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) \
+	-DLOCO_VERSION='"$(VERSION)"' -DLOCO_DATADIR='"$(DATADIR)"'
+
+# Objects go under a directory per build flavour so a sanitizer build
+# never mixes with a plain one.
+BUILD	= build/$(if $(SANITIZE),san,plain)
+SRCS	= $(wildcard src/*.c)
+OBJS	= $(SRCS:src/%.c=$(BUILD)/%.o)
+LIBOBJS	= $(filter-out $(BUILD)/main.o,$(OBJS))
+TSRCS	= $(wildcard tests/unit/*.c)
+TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
+
+PROG	= loco
+
+.PHONY: all check check-all unit test-cmd test-man test-backend bench demo install \
+	uninstall clean lint
+
+all: $(PROG)
+
+# The binary is relinked whenever the flavour changes (build/flavour).
+$(PROG): $(OBJS) $(BUILD)/.flavour
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm
+
+$(BUILD)/.flavour:
+	@mkdir -p $(BUILD)
+	@rm -f build/plain/.flavour build/san/.flavour
+	@touch $@
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) Makefile
+	@mkdir -p $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard include/*.h) tests/unit/unit.h Makefile
+	@mkdir -p $(BUILD)/unit
+	$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/unit-tests: $(LIBOBJS) $(TOBJS)
+	$(CC) $(LDFLAGS) -o $@ $(TOBJS) $(LIBOBJS) $(PKG_LIBS) -lm
+
+unit: $(BUILD)/unit-tests
+	./$(BUILD)/unit-tests
+
+check: $(PROG) $(BUILD)/unit-tests
+	sh tests/run.sh $(BUILD)/unit-tests
+
+# What CI runs: warnings are errors, then again under ASan and UBSan.
+check-all:
+	$(MAKE) WERROR=1 check
+	$(MAKE) WERROR=1 SANITIZE=address,undefined check
+
+bench: $(PROG)
+	sh tests/bench.sh
+
+demo: $(PROG)
+	sh tests/demo.sh
+
+install: $(PROG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/adapters \
+		$(DESTDIR)$(DATADIR)/benchmarks $(DESTDIR)$(DATADIR)/modelfiles
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	cp -R adapters/. $(DESTDIR)$(DATADIR)/adapters/
+	cp -R benchmarks/. $(DESTDIR)$(DATADIR)/benchmarks/
+	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG)
+	rm -f $(DESTDIR)$(MANDIR)/man1/loco.1
+	rm -f $(DESTDIR)$(MANDIR)/man5/loco.yaml.5 \
+		$(DESTDIR)$(MANDIR)/man5/loco-registry.5
+	rm -rf $(DESTDIR)$(DATADIR)
+
+lint:
+	mandoc -Tlint -Wstyle man/*.1 man/*.5
+
+clean:
+	rm -rf build $(PROG)

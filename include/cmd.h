@@ -1,0 +1,86 @@
+/*
+ * cmd.h: the command table and what commands share.  Each command lives in
+ * src/cmd_NAME.c, parses its own options with getopt_long and returns an
+ * error value; main() prints it once and exits with its code.
+ */
+#ifndef LOCO_CMD_H
+#define LOCO_CMD_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "error.h"
+#include "ollama.h"
+#include "registry.h"
+
+/* Everything a command may need, set up by main() once. */
+struct loco {
+	struct config	 cfg;
+	struct registry	*reg;		/* loaded on first loco_registry() */
+	int		 stdout_tty;
+	int		 stderr_tty;
+};
+
+struct cmd {
+	const char	*name;
+	struct error	*(*fn)(struct loco *, int argc, char *argv[]);
+	/* The usage line, word for word the SYNOPSIS line in loco(1). */
+	const char	*usage;
+	const char	*summary;
+	/* Option help printed by -h after the usage line. */
+	const char	*help;
+};
+
+/* loco's own usage and the command list. */
+void			 loco_usage(FILE *fp);
+const struct cmd	*cmd_find(const char *name);
+const struct cmd	*cmd_table(size_t *n);
+/* "usage: <usage>" on fp. */
+void			 cmd_usage(const struct cmd *, FILE *fp);
+/* Print usage and help on stdout (for -h). */
+void			 cmd_help_print(const struct cmd *);
+/*
+ * For getopt_long's '?' and ':' (optstring starts with ':', opterr 0):
+ * "unknown option '--x'" or "option '--x' needs a value", then the usage.
+ */
+struct error		*cmd_option_error(const struct cmd *, int ch,
+			    char *argv[]);
+/*
+ * Set a config key from a flag; a bad value is a usage error naming the
+ * option ("--seed: 'options.seed' must be ...").
+ */
+struct error		*cmd_flag_set(const struct cmd *, struct loco *,
+			    const char *option, const char *key,
+			    const char *value);
+/* Print a message and the usage on stderr; returns an EXIT_USAGE error. */
+struct error		*cmd_usage_error(const struct cmd *, const char *fmt,
+			    ...) PRINTFLIKE(2, 3);
+
+/* The registry, loaded once (registry.path or the search order). */
+struct error	*loco_registry(struct loco *, struct registry **);
+/* A client for backend.host. */
+struct error	*loco_client(struct loco *, struct ollama **);
+/*
+ * Join argv into one question, or read it from stdin when it is "-".
+ * Errors when the question is empty.
+ */
+struct error	*loco_question(const struct cmd *, int argc, char *argv[],
+		    char **question);
+/* Write to stdout; on failure remember it for the final check. */
+int		 loco_write(const void *, size_t);
+extern int	 loco_write_failed;
+extern int	 loco_write_errno;
+
+struct error	*cmd_query(struct loco *, int, char *[]);
+struct error	*cmd_route(struct loco *, int, char *[]);
+struct error	*cmd_adapters(struct loco *, int, char *[]);
+struct error	*cmd_config(struct loco *, int, char *[]);
+struct error	*cmd_version(struct loco *, int, char *[]);
+struct error	*cmd_help(struct loco *, int, char *[]);
+
+/* Shared by query and route: the route in words and as JSON. */
+struct route_result;
+struct jout;
+void		 route_describe_json(struct jout *, const struct route_result *);
+
+#endif

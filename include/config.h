@@ -1,0 +1,107 @@
+/*
+ * config.h: loco's configuration.  One table of keys (config.c) drives
+ * parsing, defaults, validation, environment variables, `loco config` and
+ * loco.yaml(5).  Precedence: built-in default < config file < environment <
+ * command-line flags.
+ *
+ * File: $LOCO_HOME/config.yaml (LOCO_HOME defaults to ~/.locollm).  Keys may
+ * be nested (inference: {reread: false}) or dotted (inference.reread: false).
+ * Environment: each key KEY has LOCO_<KEY upper-cased, '.' -> '_'>
+ * (LOCO_INFERENCE_REREAD); backend.host also reads OLLAMA_HOST, below
+ * LOCO_BACKEND_HOST.
+ */
+#ifndef LOCO_CONFIG_H
+#define LOCO_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define CONFIG_UNSET_INT LONG_MIN	/* an int key with no value */
+/* float keys with no value hold NAN */
+
+enum config_type {
+	CONFIG_BOOL,	/* int 0/1 */
+	CONFIG_INT,	/* long */
+	CONFIG_FLOAT,	/* double */
+	CONFIG_STRING,	/* char * (NULL = unset) */
+	CONFIG_ENUM	/* char *, one of choices */
+};
+
+enum config_source {
+	CONFIG_SRC_DEFAULT,
+	CONFIG_SRC_FILE,
+	CONFIG_SRC_ENV,
+	CONFIG_SRC_FLAG
+};
+
+struct config {
+	/* backend */
+	char	*host;			/* backend.host */
+	long	 connect_timeout;	/* backend.connect_timeout, seconds */
+	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
+	/* inference */
+	int	 reread;		/* inference.reread */
+	long	 votes;			/* inference.votes */
+	double	 vote_temperature;	/* inference.vote_temperature */
+	char	*vote_method;		/* inference.vote_method */
+	/* options sent to the model */
+	long	 num_ctx;		/* options.num_ctx */
+	char	*keep_alive;		/* options.keep_alive */
+	int	 think;			/* options.think */
+	double	 temperature;		/* options.temperature, NAN unset */
+	long	 seed;			/* options.seed, CONFIG_UNSET_INT unset */
+	long	 num_predict;		/* options.num_predict, unset */
+	/* router */
+	char	*router_type;		/* router.type */
+	double	 router_min_score;	/* router.min_score */
+	/* registry */
+	char	*registry_path;		/* registry.path, NULL = search */
+
+	/* where each key's value came from, indexed like config_keys() */
+	enum config_source	*sources;
+	char			*file;	/* config file read, or NULL */
+};
+
+struct config_key {
+	const char		*name;	/* "inference.reread" */
+	enum config_type	 type;
+	const char		*def;	/* default as text, NULL = unset */
+	double			 min;	/* CONFIG_INT, CONFIG_FLOAT */
+	double			 max;
+	const char		*choices; /* CONFIG_ENUM: "a|b|c" */
+	const char		*help;	/* one line, for loco config and docs */
+	size_t			 offset; /* into struct config */
+};
+
+const struct config_key	*config_keys(size_t *n);
+const struct config_key	*config_key_find(const char *name);
+
+/* Defaults only. */
+void		 config_init(struct config *);
+void		 config_free(struct config *);
+/*
+ * Defaults, then $LOCO_HOME/config.yaml if it exists, then the
+ * environment.  Errors name file:line:col and the key.
+ */
+struct error	*config_load(struct config *);
+struct error	*config_load_file(struct config *, const char *path);
+struct error	*config_load_env(struct config *);
+/* Set one key from text (a flag or env); errors name the key and value. */
+struct error	*config_set(struct config *, const char *key,
+		    const char *value, enum config_source);
+
+/* The value as text ("true", "0.7", "" for unset); caller frees. */
+char		*config_value_text(const struct config *,
+		    const struct config_key *);
+enum config_source config_source_of(const struct config *,
+		    const struct config_key *);
+const char	*config_source_name(enum config_source);
+/* Environment variable name for a key ("LOCO_INFERENCE_REREAD"); free it. */
+char		*config_env_name(const struct config_key *);
+
+/* $LOCO_HOME, else $HOME/.locollm; caller frees. */
+char		*loco_home(void);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * http.h: HTTP requests.  The only module that sees libcurl.
+ *
+ * One request at a time on a reused connection.  A response body is either
+ * handed to a callback as it arrives (streaming, for 2xx replies) or kept in
+ * a capped buffer (error replies, and requests without a callback), so a
+ * misbehaving server cannot exhaust memory.  SIGINT (loco_interrupted)
+ * aborts a transfer.
+ */
+#ifndef LOCO_HTTP_H
+#define LOCO_HTTP_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "strbuf.h"
+
+/*
+ * Streaming callback for each piece of a 2xx body.  Return 0 to go on,
+ * -1 to abort the transfer (the caller keeps its own reason).
+ */
+typedef int (*http_data_fn)(const char *data, size_t len, void *arg);
+
+struct http_request {
+	const char	*method;	/* GET, HEAD, POST, DELETE */
+	const char	*url;
+	const char	*body;		/* NULL: no body */
+	size_t		 bodylen;
+	const char	*content_type;	/* of body; default application/json */
+	http_data_fn	 on_data;	/* NULL: buffer the body */
+	void		*arg;
+	long		 connect_timeout; /* seconds, 0 = curl's default */
+	long		 idle_timeout;	/* seconds with no data, 0 = none */
+	size_t		 max_body;	/* cap for a buffered body, 0 = 64 MiB */
+};
+
+struct http_response {
+	long		 status;	/* 0 if no HTTP reply */
+	struct strbuf	 body;		/* buffered body */
+	char		*content_type;	/* or NULL */
+};
+
+void		 http_response_init(struct http_response *);
+void		 http_response_release(struct http_response *);
+
+/*
+ * Perform a request.  Transport failures are errors:
+ *   EXIT_UNREACHABLE  could not connect ("couldn't connect to server ...")
+ *   EXIT_INTERRUPT    "interrupted" (SIGINT)
+ *   EXIT_FAIL         timeouts, resets, a body over the cap, an abort by
+ *                     on_data ("aborted"), and anything else curl reports
+ * Any HTTP status is success here: check resp->status.
+ */
+struct error	*http_perform(const struct http_request *,
+		    struct http_response *);
+
+/* libcurl's version, for loco version. */
+const char	*http_library_version(void);
+/* Release the shared connection (at exit). */
+void		 http_cleanup(void);
+
+#endif

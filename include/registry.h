@@ -1,0 +1,103 @@
+/*
+ * registry.h: the adapter registry (adapters/registry.yaml, loco-registry(5)).
+ * A base_model block and a list of adapters; each adapter becomes an Ollama
+ * model "loco-<name>:<version>" (or, for type tag, the tag itself).
+ *
+ * Search order when no path is given: $LOCO_HOME/adapters/registry.yaml,
+ * ./adapters/registry.yaml, then LOCO_DATADIR/adapters/registry.yaml.
+ */
+#ifndef LOCO_REGISTRY_H
+#define LOCO_REGISTRY_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+enum adapter_type { ADAPTER_LORA, ADAPTER_MERGED, ADAPTER_PROMPT, ADAPTER_TAG };
+
+struct keyword {
+	char	*phrase;	/* lower case, words separated by one space */
+	double	 weight;	/* default 1.0 */
+};
+
+/* A model parameter (PARAMETER name value); "stop" may repeat. */
+struct param {
+	char	*name;
+	char	*value;
+	int	 is_number;	/* value parses as a number: send it as one */
+};
+
+struct score {
+	char	*name;		/* "accuracy", "base_accuracy", ... */
+	double	 value;
+};
+
+struct adapter {
+	char			*name;
+	char			*version;	/* semver */
+	char			*domain;
+	enum adapter_type	 type;
+	char			*description;
+	char			*system;	/* system prompt or NULL */
+	struct keyword		*keywords;
+	size_t			 nkeywords;
+	struct param		*params;
+	size_t			 nparams;
+	char			*file;		/* lora/merged: resolved path */
+	char			*sha256;	/* of file, 64 hex, or NULL */
+	char			*tag;		/* type tag: the Ollama tag */
+	char			*benchmark;	/* resolved path or NULL */
+	char			*answer_type;	/* number|choice|regex|code|text */
+	char			*answer_pattern; /* PCRE2, for regex */
+	struct score		*scores;
+	size_t			 nscores;
+	char			**examples;	/* router_examples */
+	size_t			 nexamples;
+	char			**tags;
+	size_t			 ntags;
+	int			 active;	/* default true */
+	char			*model;		/* Ollama model name */
+	int			 line;		/* where the entry starts */
+};
+
+struct base_model {
+	char	*name;		/* display name, "Qwen3-4B" */
+	char	*tag;		/* Ollama tag, "qwen3:4b" */
+	char	*quantization;
+	char	*architecture;
+};
+
+struct registry {
+	char		*path;
+	char		*dir;		/* directory of path */
+	struct base_model base;
+	char		**domains;
+	size_t		 ndomains;
+	struct adapter	*adapters;
+	size_t		 nadapters;
+};
+
+/*
+ * Load and validate a registry file.  Errors (code EXIT_CONFIG) read
+ * "PATH:LINE:COL: ..." and name the key: bad YAML, unknown keys, wrong
+ * types, missing required keys, duplicate names, unknown domains, bad
+ * versions.
+ */
+struct error	*registry_load(const char *path, struct registry **out);
+/*
+ * Find the registry: explicit (if not NULL) else the search order.
+ * *path is allocated.  No registry anywhere is an error naming the places
+ * searched.
+ */
+struct error	*registry_locate(const char *explicit_path, char **path);
+void		 registry_free(struct registry *);
+
+/* Adapter by name, or NULL. */
+const struct adapter	*registry_find(const struct registry *,
+			    const char *name);
+const char		*adapter_type_name(enum adapter_type);
+/* "loco-<name>:<version>" for a name and version; caller frees. */
+char			*adapter_model_name(const char *name,
+			    const char *version);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * util.h: allocation that cannot fail (it ends the program instead), small
+ * string helpers, number parsing with range checks, and the interrupt flag.
+ */
+#ifndef LOCO_UTIL_H
+#define LOCO_UTIL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN __attribute__((noreturn))
+#else
+#define PRINTFLIKE(f, a)
+#define NORETURN
+#endif
+
+/* Set by the SIGINT handler; long operations poll it and stop. */
+extern volatile sig_atomic_t loco_interrupted;
+void	 interrupt_install(void);
+
+/* Print "loco: fatal: ..." and exit 1.  Only for impossible states. */
+NORETURN void fatal(const char *, ...) PRINTFLIKE(1, 2);
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
+char	*xvasprintf(const char *, va_list);
+
+/*
+ * Copy of s fit for a terminal or an error message: control characters
+ * (and DEL) become '?', and at most max bytes are kept (then "...").
+ * max 0 means no limit.
+ */
+char	*str_sanitize(const char *s, size_t max);
+
+int	 str_startswith(const char *s, const char *prefix);
+int	 str_endswith(const char *s, const char *suffix);
+/* Case-insensitive ASCII comparison. */
+int	 str_casecmp(const char *, const char *);
+/* Trim ASCII white space in place; returns s. */
+char	*str_trim(char *s);
+
+/*
+ * Parse a whole string as a number.  Return 0 on success, -1 if s is not a
+ * number, has trailing junk, or is outside [min, max].
+ */
+int	 parse_long(const char *s, long min, long max, long *out);
+int	 parse_double(const char *s, double min, double max, double *out);
+/* "true/false/yes/no/on/off/1/0" (case-insensitive). */
+int	 parse_bool(const char *s, int *out);
+
+/* Monotonic clock in nanoseconds. */
+long long	 now_ns(void);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * cmd.c: the command table and the helpers commands share: usage and
+ * option errors, the registry and client set-up, reading the question,
+ * and writes to stdout that remember a failure for main's final check.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define QUESTION_MAX (1024u * 1024)
+
+static const struct cmd commands[] = {
+	{ "query", cmd_query,
+	  "loco query [--adapter name] [--host url] [--json] [--no-reread] "
+	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
+	  "[--system text] [--temperature t] [--think | --no-think] question",
+	  "route a question, build the prompt and stream the answer",
+	  "  --adapter name     use this adapter; auto (default) routes, none uses\n"
+	  "                     the base model\n"
+	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
+	  "  --json             print one JSON object instead of streaming text\n"
+	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
+	  "  --num-ctx n        context window sent to the model\n"
+	  "  --num-predict n    most tokens to generate (-1: no limit)\n"
+	  "  --quiet            no routing/stats line or notices on stderr\n"
+	  "  --seed n           sampling seed\n"
+	  "  --system text      system prompt instead of the adapter's\n"
+	  "  --temperature t    sampling temperature, 0 to 2\n"
+	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
+	  "  question           the question; - reads it from standard input\n" },
+	{ "route", cmd_route,
+	  "loco route [--json] question",
+	  "show which adapter a question would go to, without inference",
+	  "  --json             print the decision as JSON\n"
+	  "  question           the question; - reads it from standard input\n" },
+	{ "adapters", cmd_adapters,
+	  "loco adapters list [--host url] [--json]",
+	  "list the adapters in the registry and whether Ollama has them",
+	  "  --host url         Ollama server to ask (default: backend.host)\n"
+	  "  --json             print a JSON array\n" },
+	{ "config", cmd_config,
+	  "loco config [--json] [key]",
+	  "show the configuration and where each value came from",
+	  "  --json             print JSON\n"
+	  "  key                print only this key's value\n" },
+	{ "version", cmd_version,
+	  "loco version [--json]",
+	  "print loco's version and its libraries'",
+	  "  --json             print JSON\n" },
+	{ "help", cmd_help,
+	  "loco help [command]",
+	  "show help for loco or for a command",
+	  "" },
+};
+
+static const char main_usage[] =
+    "loco [--registry file] command [argument ...]";
+
+int	 loco_write_failed;
+int	 loco_write_errno;
+
+const struct cmd *
+cmd_table(size_t *n)
+{
+	*n = ARRAY_SIZE(commands);
+	return commands;
+}
+
+const struct cmd *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void
+cmd_usage(const struct cmd *c, FILE *fp)
+{
+	fprintf(fp, "usage: %s\n", c->usage);
+}
+
+void
+cmd_help_print(const struct cmd *c)
+{
+	cmd_usage(c, stdout);
+	printf("\n%s.\n", c->summary);
+	if (c->help[0] != '\0')
+		printf("\n%s", c->help);
+}
+
+struct error *
+cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fputs("loco: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	cmd_usage(c, stderr);
+	/* Already said; main prints nothing more for an empty message. */
+	return error_new(EXIT_USAGE, "%s", "");
+}
+
+struct error *
+cmd_option_error(const struct cmd *c, int ch, char *argv[])
+{
+	char opt[3] = { '-', (char)optopt, '\0' };
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	char *what, *eq, *clean;
+	struct error *err;
+
+	/*
+	 * glibc: an unknown long option leaves optopt 0 and has been stepped
+	 * over; a short one may sit inside a cluster, so name it by optopt.
+	 */
+	if ((ch == '?' && optopt == 0) ||
+	    (ch == ':' && str_startswith(arg, "--")))
+		what = xstrdup(arg);
+	else
+		what = xstrdup(opt);
+	if ((eq = strchr(what, '=')) != NULL)
+		*eq = '\0';
+	clean = str_sanitize(what, 60);
+	if (ch == ':')
+		err = cmd_usage_error(c, "option '%s' needs a value", clean);
+	else
+		err = cmd_usage_error(c, "unknown option '%s'", clean);
+	free(clean);
+	free(what);
+	return err;
+}
+
+struct error *
+cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
+    const char *key, const char *value)
+{
+	struct error *err, *usage;
+
+	if ((err = config_set(&lc->cfg, key, value, CONFIG_SRC_FLAG)) == NULL)
+		return NULL;
+	usage = cmd_usage_error(c, "%s: %s", option, err->msg);
+	error_free(err);
+	return usage;
+}
+
+int
+loco_write(const void *p, size_t n)
+{
+	if (loco_write_failed)
+		return -1;
+	if (n > 0 && fwrite(p, 1, n, stdout) != n) {
+		loco_write_failed = 1;
+		loco_write_errno = errno;
+		return -1;
+	}
+	return 0;
+}
+
+struct error *
+loco_registry(struct loco *lc, struct registry **reg)
+{
+	struct error *err;
+	char *path;
+
+	if (lc->reg == NULL) {
+		if ((err = registry_locate(lc->cfg.registry_path, &path)))
+			return err;
+		err = registry_load(path, &lc->reg);
+		free(path);
+		if (err != NULL)
+			return err;
+	}
+	*reg = lc->reg;
+	return NULL;
+}
+
+struct error *
+loco_client(struct loco *lc, struct ollama **o)
+{
+	struct error *err;
+	char *url;
+
+	*o = NULL;
+	if ((err = ollama_host_parse(lc->cfg.host, &url)) != NULL)
+		return err;
+	*o = ollama_new(url, lc->cfg.connect_timeout, lc->cfg.timeout);
+	free(url);
+	return NULL;
+}
+
+struct error *
+loco_question(const struct cmd *c, int argc, char *argv[], char **question)
+{
+	struct strbuf sb;
+	char buf[8192];
+	size_t n;
+	int i;
+
+	*question = NULL;
+	if (argc == 0)
+		return cmd_usage_error(c, "no question given");
+	strbuf_init(&sb, QUESTION_MAX);
+	if (argc == 1 && strcmp(argv[0], "-") == 0) {
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			if (strbuf_add(&sb, buf, n) == -1) {
+				strbuf_release(&sb);
+				return error_new(EXIT_USAGE, "the question on "
+				    "standard input is longer than %u bytes",
+				    QUESTION_MAX);
+			}
+		if (ferror(stdin)) {
+			strbuf_release(&sb);
+			return error_new(EXIT_FAIL, "cannot read standard "
+			    "input: %s", strerror(errno));
+		}
+	} else {
+		for (i = 0; i < argc; i++)
+			if ((i > 0 && strbuf_addch(&sb, ' ') == -1) ||
+			    strbuf_addstr(&sb, argv[i]) == -1) {
+				strbuf_release(&sb);
+				return error_new(EXIT_USAGE, "the question is "
+				    "longer than %u bytes", QUESTION_MAX);
+			}
+	}
+	str_trim(sb.buf);
+	sb.len = strlen(sb.buf);
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return cmd_usage_error(c, "the question is empty");
+	}
+	if (memchr(sb.buf, '\0', sb.len) != NULL)
+		fatal("NUL in question");
+	*question = strbuf_detach(&sb, NULL);
+	return NULL;
+}
+
+void
+loco_usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp, "usage: %s\n\nloco runs one small base model and a "
+	    "library of LoRA adapters\nin Ollama as a team of specialists."
+	    "\n\ncommands:\n", main_usage);
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(fp, "  %-10s %s\n", commands[i].name,
+		    commands[i].summary);
+	fprintf(fp, "\nSee 'loco help command' or man loco.\n");
+}
+

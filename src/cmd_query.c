@@ -1,0 +1,401 @@
+/*
+ * cmd_query.c: loco query: route a question, build the RE2 prompt, stream
+ * the answer from Ollama, and report the decision and the timings.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "jsonout.h"
+#include "prompt.h"
+#include "router.h"
+#include "strbuf.h"
+#include "banned.h"
+
+enum {
+	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
+	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
+	OPT_NO_THINK
+};
+
+static const struct option query_opts[] = {
+	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "help", no_argument, NULL, 'h' },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
+	{ "no-think", no_argument, NULL, OPT_NO_THINK },
+	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
+	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "system", required_argument, NULL, OPT_SYSTEM },
+	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
+	{ "think", no_argument, NULL, OPT_THINK },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct query {
+	const struct cmd	*cmd;
+	struct loco		*lc;
+	int			 json;
+	int			 quiet;
+	const char		*adapter_opt;	/* NULL or "auto": route */
+	const char		*system;	/* --system, or NULL */
+	/* streaming state */
+	int			 in_thinking;
+	int			 printed;	/* answer bytes written */
+	char			 last;		/* last answer byte written */
+};
+
+/* How the adapter was chosen, for the stats line and JSON. */
+struct choice {
+	const struct adapter	*adapter;	/* NULL: base */
+	const char		*method;	/* "router", "flag" */
+	struct route_result	 route;
+	int			 routed;
+};
+
+static struct error *
+on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
+    void *arg)
+{
+	struct query *q = arg;
+
+	if (q->json)
+		return NULL;
+	if (tlen > 0 && !q->quiet) {
+		if (!q->in_thinking) {
+			fputs("Thinking...\n", stderr);
+			q->in_thinking = 1;
+		}
+		fwrite(thinking, 1, tlen, stderr);
+	}
+	if (clen > 0) {
+		if (q->in_thinking) {
+			fputs("\n...done thinking.\n\n", stderr);
+			q->in_thinking = 0;
+		}
+		if (loco_write(content, clen) == -1)
+			return error_new(EXIT_FAIL, "%s", "");
+		fflush(stdout);
+		q->printed = 1;
+		q->last = content[clen - 1];
+	}
+	return NULL;
+}
+
+static struct error *
+choose_adapter(struct query *q, struct registry *reg, const char *question,
+    struct choice *ch)
+{
+	const char *name = q->adapter_opt;
+	struct router *r;
+	struct error *err;
+
+	memset(ch, 0, sizeof(*ch));
+	if (name == NULL || strcmp(name, "auto") == 0) {
+		r = router_new_keyword(reg, q->lc->cfg.router_min_score);
+		err = router_route(r, question, &ch->route);
+		router_free(r);
+		if (err != NULL)
+			return err;
+		ch->adapter = ch->route.adapter;
+		ch->method = "router";
+		ch->routed = 1;
+		return NULL;
+	}
+	ch->method = "flag";
+	if (strcmp(name, "none") == 0)
+		return NULL;
+	if ((ch->adapter = registry_find(reg, name)) == NULL) {
+		char *clean = str_sanitize(name, 64);
+		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
+		    "see 'loco adapters list'", clean, reg->path);
+		free(clean);
+		return err;
+	}
+	return NULL;
+}
+
+static void
+decision_text(const struct choice *ch, struct strbuf *sb)
+{
+	if (ch->routed && ch->adapter != NULL)
+		strbuf_addf(sb, "[router: %s, score %g, confidence %.2f]",
+		    ch->adapter->name, ch->route.score, ch->route.confidence);
+	else if (ch->routed)
+		strbuf_addf(sb, "[router: base (%s)]", ch->route.reason);
+	else if (ch->adapter != NULL)
+		strbuf_addf(sb, "[adapter: %s (--adapter)]", ch->adapter->name);
+	else
+		strbuf_addstr(sb, "[adapter: none (--adapter none)]");
+}
+
+static double
+tokens_per_second(const struct chat_result *res)
+{
+	if (res->eval_duration <= 0)
+		return NAN;
+	return (double)res->eval_count * 1e9 / (double)res->eval_duration;
+}
+
+static void
+print_stats(const struct choice *ch, const char *model, const char *wanted,
+    const struct chat_result *res, long long wall)
+{
+	struct strbuf sb = STRBUF_INIT;
+	double tps = tokens_per_second(res);
+
+	decision_text(ch, &sb);
+	strbuf_addf(&sb, " model %s", model);
+	if (wanted != NULL)
+		strbuf_addf(&sb, " (fallback: %s not in Ollama)", wanted);
+	strbuf_addf(&sb, " | %lld prompt tokens, %lld answer tokens, ",
+	    res->prompt_eval_count, res->eval_count);
+	if (isnan(tps))
+		strbuf_addstr(&sb, "- tokens/s");
+	else
+		strbuf_addf(&sb, "%.1f tokens/s", tps);
+	strbuf_addf(&sb, ", load %.2f s, total %.2f s",
+	    (double)res->load_duration / 1e9,
+	    (double)(res->total_duration ? res->total_duration : wall) / 1e9);
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+void
+route_describe_json(struct jout *j, const struct route_result *rr)
+{
+	size_t i, k;
+
+	jout_str(j, "reason", rr->reason);
+	jout_num(j, "score", rr->score);
+	jout_num(j, "confidence", rr->confidence);
+	jout_arr(j, "candidates");
+	for (i = 0; i < rr->ncandidates; i++) {
+		const struct route_candidate *c = &rr->candidates[i];
+
+		jout_obj(j, NULL);
+		jout_str(j, "adapter", c->adapter->name);
+		jout_str(j, "domain", c->adapter->domain);
+		jout_num(j, "score", c->score);
+		jout_arr(j, "keywords");
+		for (k = 0; k < c->nhits; k++)
+			jout_str(j, NULL, c->hits[k]);
+		jout_end(j);
+		jout_end(j);
+	}
+	jout_end(j);
+}
+
+static void
+print_json(const struct query *q, const struct choice *ch, const char *model,
+    const char *wanted, const struct prompt *pr,
+    const struct chat_result *res, long long wall)
+{
+	struct jout *j = jout_new();
+	char *s;
+
+	jout_str(j, "answer", res->content);
+	jout_str(j, "thinking", res->thinking && *res->thinking ?
+	    res->thinking : NULL);
+	jout_str(j, "adapter", ch->adapter ? ch->adapter->name : NULL);
+	jout_str(j, "domain", ch->adapter ? ch->adapter->domain : NULL);
+	jout_str(j, "model", model);
+	jout_bool(j, "fallback", wanted != NULL);
+	jout_str(j, "wanted_model", wanted);
+	jout_obj(j, "routing");
+	jout_str(j, "method", ch->method);
+	if (ch->routed)
+		route_describe_json(j, &ch->route);
+	jout_end(j);
+	jout_bool(j, "reread", q->lc->cfg.reread);
+	jout_str(j, "system", pr->system);
+	jout_str(j, "prompt", pr->user);
+	jout_str(j, "done_reason", res->done_reason);
+	jout_obj(j, "stats");
+	jout_int(j, "prompt_tokens", res->prompt_eval_count);
+	jout_int(j, "answer_tokens", res->eval_count);
+	jout_num(j, "tokens_per_second", tokens_per_second(res));
+	jout_num(j, "load_seconds", (double)res->load_duration / 1e9);
+	jout_num(j, "prompt_eval_seconds",
+	    (double)res->prompt_eval_duration / 1e9);
+	jout_num(j, "eval_seconds", (double)res->eval_duration / 1e9);
+	jout_num(j, "total_seconds", (double)res->total_duration / 1e9);
+	jout_num(j, "wall_seconds", (double)wall / 1e9);
+	jout_end(j);
+	s = jout_finish(j, 1);
+	loco_write(s, strlen(s));
+	loco_write("\n", 1);
+	free(s);
+}
+
+static struct error *
+parse_options(struct query *q, int argc, char *argv[], int *used)
+{
+	struct loco *lc = q->lc;
+	const struct cmd *c = q->cmd;
+	struct error *err = NULL;
+	int ch;
+
+	while (err == NULL && (ch = getopt_long(argc, argv, ":hq", query_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_help_print(c);
+			return error_new(EXIT_OK, "%s", "");
+		case 'q':
+			q->quiet = 1;
+			break;
+		case OPT_ADAPTER:
+			q->adapter_opt = optarg;
+			break;
+		case OPT_HOST:
+			err = cmd_flag_set(c, lc, "--host", "backend.host",
+			    optarg);
+			break;
+		case OPT_JSON:
+			q->json = 1;
+			break;
+		case OPT_NO_REREAD:
+			lc->cfg.reread = 0;
+			break;
+		case OPT_NUM_CTX:
+			err = cmd_flag_set(c, lc, "--num-ctx", "options.num_ctx",
+			    optarg);
+			break;
+		case OPT_NUM_PREDICT:
+			err = cmd_flag_set(c, lc, "--num-predict",
+			    "options.num_predict", optarg);
+			break;
+		case OPT_SEED:
+			err = cmd_flag_set(c, lc, "--seed", "options.seed",
+			    optarg);
+			break;
+		case OPT_SYSTEM:
+			q->system = optarg;
+			break;
+		case OPT_TEMPERATURE:
+			err = cmd_flag_set(c, lc, "--temperature",
+			    "options.temperature", optarg);
+			break;
+		case OPT_THINK:
+			lc->cfg.think = 1;
+			break;
+		case OPT_NO_THINK:
+			lc->cfg.think = 0;
+			break;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	*used = optind;
+	return err;
+}
+
+struct error *
+cmd_query(struct loco *lc, int argc, char *argv[])
+{
+	struct query q;
+	struct choice ch;
+	struct registry *reg;
+	struct prompt pr;
+	struct ollama *o = NULL;
+	struct chat_request cr;
+	struct chat_result res;
+	struct chat_message msgs[2];
+	struct error *err;
+	char *question = NULL, *wanted = NULL;
+	const char *model;
+	long long start = now_ns();
+	int used = 0;
+
+	memset(&q, 0, sizeof(q));
+	memset(&ch, 0, sizeof(ch));
+	memset(&pr, 0, sizeof(pr));
+	chat_result_init(&res);
+	q.cmd = cmd_find("query");
+	q.lc = lc;
+	if ((err = parse_options(&q, argc, argv, &used)) != NULL) {
+		if (err->code == EXIT_OK) {
+			error_free(err);
+			err = NULL;
+		}
+		return err;
+	}
+	if ((err = loco_question(q.cmd, argc - used, argv + used, &question)))
+		return err;
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		goto done;
+	if ((err = choose_adapter(&q, reg, question, &ch)) != NULL)
+		goto done;
+	if ((err = prompt_build(reg, ch.adapter, question, lc->cfg.reread,
+	    q.system, &pr)) != NULL)
+		goto done;
+	if ((err = loco_client(lc, &o)) != NULL)
+		goto done;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.nmessages = 0;
+	if (pr.system != NULL) {
+		msgs[cr.nmessages].role = "system";
+		msgs[cr.nmessages++].content = pr.system;
+	}
+	msgs[cr.nmessages].role = "user";
+	msgs[cr.nmessages++].content = pr.user;
+	cr.messages = msgs;
+	cr.stream = 1;
+	cr.think = lc->cfg.think;
+	cr.keep_alive = lc->cfg.keep_alive;
+	cr.params = ch.adapter ? ch.adapter->params : NULL;
+	cr.nparams = ch.adapter ? ch.adapter->nparams : 0;
+	cr.num_ctx = lc->cfg.num_ctx;
+	cr.temperature = lc->cfg.temperature;
+	cr.seed = lc->cfg.seed;
+	cr.num_predict = lc->cfg.num_predict;
+	cr.model = model = ch.adapter ? ch.adapter->model : reg->base.tag;
+
+	err = ollama_chat(o, &cr, on_piece, &q, &res);
+	if (err != NULL && err->code == EXIT_NOMODEL && ch.adapter != NULL &&
+	    !ollama_name_equal(model, reg->base.tag)) {
+		/* The adapter is not registered: the base can still answer. */
+		error_free(err);
+		wanted = xstrdup(model);
+		if (!q.quiet)
+			fprintf(stderr, "loco: model '%s' is not in Ollama; "
+			    "answering with the base model '%s' and the "
+			    "adapter's prompt (run 'loco setup' to register "
+			    "it)\n", wanted, reg->base.tag);
+		cr.model = model = reg->base.tag;
+		err = ollama_chat(o, &cr, on_piece, &q, &res);
+	}
+	if (err != NULL && err->code == EXIT_NOMODEL) {
+		error_free(err);
+		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
+		    "'loco setup' (or 'ollama pull %s')", model, ollama_url(o),
+		    model);
+	}
+	if (q.in_thinking)
+		fputs("\n...done thinking.\n\n", stderr);
+	/* End a streamed answer with a newline, even when cut short. */
+	if (!q.json && q.printed && q.last != '\n')
+		loco_write("\n", 1);
+	if (err != NULL)
+		goto done;
+	if (q.json)
+		print_json(&q, &ch, model, wanted, &pr, &res, now_ns() - start);
+	if (!q.quiet && !q.json)
+		print_stats(&ch, model, wanted, &res, now_ns() - start);
+done:
+	chat_result_release(&res);
+	route_result_release(&ch.route);
+	prompt_release(&pr);
+	ollama_free(o);
+	free(question);
+	free(wanted);
+	return err;
+}

@@ -1,0 +1,89 @@
+/* cmd_route.c: loco route: the routing decision, without inference. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "jsonout.h"
+#include "router.h"
+#include "banned.h"
+
+static void
+print_text(const struct registry *reg, const struct route_result *rr)
+{
+	size_t i, k;
+
+	if (rr->adapter != NULL)
+		printf("%s\tdomain %s, model %s, score %g, confidence %.2f\n",
+		    rr->adapter->name, rr->adapter->domain, rr->adapter->model,
+		    rr->score, rr->confidence);
+	else
+		printf("base\tmodel %s (%s)\n", reg->base.tag, rr->reason);
+	for (i = 0; i < rr->ncandidates; i++) {
+		const struct route_candidate *c = &rr->candidates[i];
+
+		printf("  %-12s %6g  ", c->adapter->name, c->score);
+		for (k = 0; k < c->nhits; k++)
+			printf("%s%s", k ? ", " : "", c->hits[k]);
+		printf("\n");
+	}
+}
+
+struct error *
+cmd_route(struct loco *lc, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cmd *c = cmd_find("route");
+	struct route_result rr;
+	struct registry *reg;
+	struct router *r = NULL;
+	struct error *err;
+	char *question = NULL, *s;
+	int ch, json = 0;
+
+	memset(&rr, 0, sizeof(rr));
+	while ((ch = getopt_long(argc, argv, ":hj", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_help_print(c);
+			return NULL;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	if ((err = loco_question(c, argc - optind, argv + optind, &question)))
+		return err;
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		goto done;
+	r = router_new_keyword(reg, lc->cfg.router_min_score);
+	if ((err = router_route(r, question, &rr)) != NULL)
+		goto done;
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "adapter", rr.adapter ? rr.adapter->name : NULL);
+		jout_str(j, "domain", rr.adapter ? rr.adapter->domain : NULL);
+		jout_str(j, "model", rr.adapter ? rr.adapter->model :
+		    reg->base.tag);
+		jout_str(j, "router", router_kind(r));
+		route_describe_json(j, &rr);
+		s = jout_finish(j, 1);
+		loco_write(s, strlen(s));
+		loco_write("\n", 1);
+		free(s);
+	} else
+		print_text(reg, &rr);
+done:
+	route_result_release(&rr);
+	router_free(r);
+	free(question);
+	return err;
+}

@@ -1,0 +1,561 @@
+/*
+ * config.c: loco's configuration.  The key table below is the one place a
+ * key is described: its type, default, range and help drive parsing of
+ * config.yaml, environment variables, flags, `loco config` and the man page
+ * (a test checks loco.yaml(5) against it).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "error.h"
+#include "strbuf.h"
+#include "util.h"
+#include "ydoc.h"
+#include "banned.h"
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct config_key config_table[] = {
+	{ "backend.host", CONFIG_STRING, "http://127.0.0.1:11434", 0, 0, NULL,
+	  "Ollama server URL (OLLAMA_HOST syntax)", OFF(host) },
+	{ "backend.connect_timeout", CONFIG_INT, "10", 1, 3600, NULL,
+	  "seconds to wait for the connection", OFF(connect_timeout) },
+	{ "backend.timeout", CONFIG_INT, "600", 0, 86400, NULL,
+	  "seconds with no data from the server before giving up (0 = never)",
+	  OFF(timeout) },
+	{ "inference.reread", CONFIG_BOOL, "true", 0, 0, NULL,
+	  "repeat the question (RE2 prompting)", OFF(reread) },
+	{ "inference.votes", CONFIG_INT, "1", 1, 64, NULL,
+	  "samples per question for self-consistency voting", OFF(votes) },
+	{ "inference.vote_temperature", CONFIG_FLOAT, "0.7", 0, 2, NULL,
+	  "sampling temperature for the votes", OFF(vote_temperature) },
+	{ "inference.vote_method", CONFIG_ENUM, "majority", 0, 0,
+	  "majority|best_of_n|medoid|tests",
+	  "how the votes pick an answer", OFF(vote_method) },
+	{ "options.num_ctx", CONFIG_INT, "4096", 256, 1048576, NULL,
+	  "context window sent on every request (keep it fixed: changing it "
+	  "reloads the model)", OFF(num_ctx) },
+	{ "options.keep_alive", CONFIG_STRING, "5m", 0, 0, NULL,
+	  "how long Ollama keeps the model loaded (5m, 1h, -1 = forever)",
+	  OFF(keep_alive) },
+	{ "options.think", CONFIG_BOOL, "false", 0, 0, NULL,
+	  "let thinking models think", OFF(think) },
+	{ "options.temperature", CONFIG_FLOAT, NULL, 0, 2, NULL,
+	  "sampling temperature (unset: the model's default)",
+	  OFF(temperature) },
+	{ "options.seed", CONFIG_INT, NULL, -2147483648.0, 2147483647.0, NULL,
+	  "random seed (unset: random)", OFF(seed) },
+	{ "options.num_predict", CONFIG_INT, NULL, -2, 1000000, NULL,
+	  "most tokens to generate (-1 = no limit, like Ollama)",
+	  OFF(num_predict) },
+	{ "router.type", CONFIG_ENUM, "keyword", 0, 0, "keyword",
+	  "how the router picks an adapter", OFF(router_type) },
+	{ "router.min_score", CONFIG_FLOAT, "1.0", 0, 1000, NULL,
+	  "keyword score an adapter needs before the router picks it "
+	  "(below: base model)", OFF(router_min_score) },
+	{ "registry.path", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "registry file to use instead of the search order",
+	  OFF(registry_path) },
+};
+
+const struct config_key *
+config_keys(size_t *n)
+{
+	*n = ARRAY_SIZE(config_table);
+	return config_table;
+}
+
+const struct config_key *
+config_key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(config_table); i++)
+		if (strcmp(config_table[i].name, name) == 0)
+			return &config_table[i];
+	return NULL;
+}
+
+static size_t
+config_index(const struct config_key *k)
+{
+	return (size_t)(k - config_table);
+}
+
+#define FIELD(cfg, k, type) ((type *)(void *)((char *)(cfg) + (k)->offset))
+
+/* Is name a section ("inference") of some key? */
+static int
+config_is_section(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	for (i = 0; i < ARRAY_SIZE(config_table); i++)
+		if (strncmp(config_table[i].name, name, len) == 0 &&
+		    config_table[i].name[len] == '.')
+			return 1;
+	return 0;
+}
+
+/* "unknown key 'x'" with a hint naming the nearest key or section. */
+static char *
+config_unknown_msg(const char *name)
+{
+	const char *cands[ARRAY_SIZE(config_table) * 2];
+	const char *hint;
+	char *sections[ARRAY_SIZE(config_table)], *safe, *msg;
+	size_t i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(config_table); i++) {
+		const char *dot = strchr(config_table[i].name, '.');
+
+		sections[i] = xstrndup(config_table[i].name,
+		    (size_t)(dot - config_table[i].name));
+		cands[n++] = config_table[i].name;
+		cands[n++] = sections[i];
+	}
+	hint = ydoc_suggest(name, cands, n);
+	safe = str_sanitize(name, 80);
+	if (hint != NULL)
+		msg = xasprintf("unknown key '%s'; did you mean '%s'?", safe,
+		    hint);
+	else
+		msg = xasprintf("unknown key '%s'", safe);
+	free(safe);
+	for (i = 0; i < ARRAY_SIZE(config_table); i++)
+		free(sections[i]);
+	return msg;
+}
+
+/*
+ * Ollama's keep_alive: a number of seconds, or a Go duration ("30s", "5m",
+ * "1h30m", "1.5h", "-1m").
+ */
+static int
+config_is_duration(const char *s)
+{
+	static const char *units[] = { "ns", "us", "\xc2\xb5s", "ms", "s",
+	    "m", "h" };
+	long l;
+	size_t i, n;
+	int digits;
+
+	if (parse_long(s, LONG_MIN, LONG_MAX, &l) == 0)
+		return 1;
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s == '\0')
+		return 0;
+	while (*s != '\0') {
+		digits = 0;
+		while (isdigit((unsigned char)*s)) {
+			s++;
+			digits = 1;
+		}
+		if (*s == '.') {
+			s++;
+			while (isdigit((unsigned char)*s)) {
+				s++;
+				digits = 1;
+			}
+		}
+		if (!digits)
+			return 0;
+		/* Longest unit first so "ms" is not read as "m". */
+		n = 0;
+		for (i = 0; i < ARRAY_SIZE(units); i++) {
+			size_t len = strlen(units[i]);
+
+			if (len > n && strncmp(s, units[i], len) == 0)
+				n = len;
+		}
+		if (n == 0)
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+/* "a, b, c" from "a|b|c". */
+static char *
+config_choices_list(const char *choices)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+
+	for (p = choices; *p != '\0'; p++) {
+		if (*p == '|')
+			strbuf_addstr(&sb, ", ");
+		else
+			strbuf_addch(&sb, *p);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static int
+config_is_choice(const char *choices, const char *value)
+{
+	size_t len = strlen(value);
+	const char *p = choices;
+
+	if (len == 0 || strchr(value, '|') != NULL)
+		return 0;
+	while ((p = strstr(p, value)) != NULL) {
+		if ((p == choices || p[-1] == '|') &&
+		    (p[len] == '\0' || p[len] == '|'))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+/* Check value for key k and store it; an error names the key. */
+static struct error *
+config_assign(struct config *cfg, const struct config_key *k,
+    const char *value)
+{
+	struct error *err = NULL;
+	char *safe = str_sanitize(value, 80), *list;
+	long l;
+	double d;
+	int b;
+
+	switch (k->type) {
+	case CONFIG_BOOL:
+		if (parse_bool(value, &b) == -1) {
+			err = error_new(EXIT_CONFIG,
+			    "'%s' must be true or false, not '%s'", k->name,
+			    safe);
+			break;
+		}
+		*FIELD(cfg, k, int) = b;
+		break;
+	case CONFIG_INT:
+		if (parse_long(value, (long)k->min, (long)k->max, &l) == -1) {
+			err = error_new(EXIT_CONFIG,
+			    "'%s' must be an integer from %.15g to %.15g, "
+			    "not '%s'", k->name, k->min, k->max, safe);
+			break;
+		}
+		*FIELD(cfg, k, long) = l;
+		break;
+	case CONFIG_FLOAT:
+		if (parse_double(value, k->min, k->max, &d) == -1) {
+			err = error_new(EXIT_CONFIG,
+			    "'%s' must be a number from %.15g to %.15g, "
+			    "not '%s'", k->name, k->min, k->max, safe);
+			break;
+		}
+		*FIELD(cfg, k, double) = d;
+		break;
+	case CONFIG_ENUM:
+		if (!config_is_choice(k->choices, value)) {
+			list = config_choices_list(k->choices);
+			err = error_new(EXIT_CONFIG,
+			    "'%s' must be one of %s, not '%s'", k->name, list,
+			    safe);
+			free(list);
+			break;
+		}
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = xstrdup(value);
+		break;
+	case CONFIG_STRING:
+		if (*value == '\0') {
+			err = error_new(EXIT_CONFIG, "'%s' must not be empty",
+			    k->name);
+			break;
+		}
+		if (strcmp(k->name, "options.keep_alive") == 0 &&
+		    !config_is_duration(value)) {
+			err = error_new(EXIT_CONFIG,
+			    "'%s' must be a duration like 5m or a number of "
+			    "seconds, not '%s'", k->name, safe);
+			break;
+		}
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = xstrdup(value);
+		break;
+	}
+	free(safe);
+	return err;
+}
+
+void
+config_init(struct config *cfg)
+{
+	const struct config_key *k;
+	struct error *err;
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sources = xcalloc(ARRAY_SIZE(config_table),
+	    sizeof(*cfg->sources));
+	for (i = 0; i < ARRAY_SIZE(config_table); i++) {
+		k = &config_table[i];
+		cfg->sources[i] = CONFIG_SRC_DEFAULT;
+		if (k->def == NULL) {
+			switch (k->type) {
+			case CONFIG_INT:
+				*FIELD(cfg, k, long) = CONFIG_UNSET_INT;
+				break;
+			case CONFIG_FLOAT:
+				*FIELD(cfg, k, double) = NAN;
+				break;
+			case CONFIG_BOOL:
+				*FIELD(cfg, k, int) = 0;
+				break;
+			case CONFIG_STRING:
+			case CONFIG_ENUM:
+				*FIELD(cfg, k, char *) = NULL;
+				break;
+			}
+			continue;
+		}
+		if ((err = config_assign(cfg, k, k->def)) != NULL)
+			fatal("bad default for %s: %s", k->name, err->msg);
+	}
+}
+
+void
+config_free(struct config *cfg)
+{
+	const struct config_key *k;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(config_table); i++) {
+		k = &config_table[i];
+		if (k->type == CONFIG_STRING || k->type == CONFIG_ENUM) {
+			free(*FIELD(cfg, k, char *));
+			*FIELD(cfg, k, char *) = NULL;
+		}
+	}
+	free(cfg->sources);
+	cfg->sources = NULL;
+	free(cfg->file);
+	cfg->file = NULL;
+}
+
+struct error *
+config_set(struct config *cfg, const char *key, const char *value,
+    enum config_source src)
+{
+	const struct config_key *k;
+	struct error *err;
+	char *msg;
+
+	if ((k = config_key_find(key)) == NULL) {
+		msg = config_unknown_msg(key);
+		err = error_new(EXIT_CONFIG, "%s", msg);
+		free(msg);
+		return err;
+	}
+	if ((err = config_assign(cfg, k, value)) != NULL)
+		return err;
+	cfg->sources[config_index(k)] = src;
+	return NULL;
+}
+
+/* Walk one mapping; prefix is the dotted name of the map ("" at the top). */
+static struct error *
+config_load_map(struct config *cfg, const char *path, const struct ynode *map,
+    const char *prefix)
+{
+	struct error *err = NULL;
+	const struct ymapent *e;
+	char *name, *msg;
+	size_t i;
+
+	for (i = 0; i < map->nents && err == NULL; i++) {
+		e = &map->ents[i];
+		name = *prefix ? xasprintf("%s.%s", prefix, e->key->value) :
+		    xstrdup(e->key->value);
+		if (config_key_find(name) != NULL) {
+			if (ydoc_is_null(e->value))
+				;	/* "key:" with nothing: keep the default */
+			else if (e->value->type != YNODE_SCALAR)
+				err = ydoc_error(path, e->value,
+				    "'%s' must be a scalar value", name);
+			else if ((err = config_set(cfg, name, e->value->value,
+			    CONFIG_SRC_FILE)) != NULL)
+				err = error_prefix(err, "%s:%d:%d", path,
+				    e->value->line, e->value->col);
+		} else if (config_is_section(name)) {
+			if (ydoc_is_null(e->value))
+				;
+			else if (e->value->type != YNODE_MAP)
+				err = ydoc_error(path, e->value,
+				    "'%s' must be a mapping", name);
+			else
+				err = config_load_map(cfg, path, e->value,
+				    name);
+		} else {
+			msg = config_unknown_msg(name);
+			err = ydoc_error(path, e->key, "%s", msg);
+			free(msg);
+		}
+		free(name);
+	}
+	return err;
+}
+
+struct error *
+config_load_file(struct config *cfg, const char *path)
+{
+	struct ynode *root;
+	struct error *err;
+
+	if ((err = ydoc_parse_file(path, &root)) != NULL)
+		return err;
+	free(cfg->file);
+	cfg->file = xstrdup(path);
+	if (ydoc_is_null(root))
+		err = NULL;
+	else if (root->type != YNODE_MAP)
+		err = ydoc_error(path, root,
+		    "the top level must be a mapping of keys to values");
+	else
+		err = config_load_map(cfg, path, root, "");
+	ydoc_free(root);
+	return err;
+}
+
+static struct error *
+config_env_one(struct config *cfg, const struct config_key *k,
+    const char *var)
+{
+	const char *v = getenv(var);
+	struct error *err;
+
+	/* An empty variable is the usual shell way of saying "not set". */
+	if (v == NULL || *v == '\0')
+		return NULL;
+	if ((err = config_set(cfg, k->name, v, CONFIG_SRC_ENV)) != NULL)
+		return error_prefix(err, "environment variable %s", var);
+	return NULL;
+}
+
+struct error *
+config_load_env(struct config *cfg)
+{
+	const struct config_key *k;
+	struct error *err;
+	char *var;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(config_table); i++) {
+		k = &config_table[i];
+		/* Honour Ollama's own variable, but let ours override it. */
+		if (strcmp(k->name, "backend.host") == 0 &&
+		    (err = config_env_one(cfg, k, "OLLAMA_HOST")) != NULL)
+			return err;
+		var = config_env_name(k);
+		err = config_env_one(cfg, k, var);
+		free(var);
+		if (err != NULL)
+			return err;
+	}
+	return NULL;
+}
+
+struct error *
+config_load(struct config *cfg)
+{
+	struct error *err;
+	struct stat st;
+	char *home, *path;
+
+	config_init(cfg);
+	home = loco_home();
+	path = xasprintf("%s/config.yaml", home);
+	free(home);
+	/* No file is the normal first-run state; any other problem is not. */
+	if (stat(path, &st) == -1 && errno == ENOENT)
+		err = NULL;
+	else
+		err = config_load_file(cfg, path);
+	free(path);
+	if (err != NULL)
+		return err;
+	return config_load_env(cfg);
+}
+
+char *
+config_value_text(const struct config *cfg, const struct config_key *k)
+{
+	const char *s;
+	long l;
+	double d;
+
+	switch (k->type) {
+	case CONFIG_BOOL:
+		return xstrdup(*FIELD(cfg, k, int) ? "true" : "false");
+	case CONFIG_INT:
+		l = *FIELD(cfg, k, long);
+		return l == CONFIG_UNSET_INT ? xstrdup("") :
+		    xasprintf("%ld", l);
+	case CONFIG_FLOAT:
+		d = *FIELD(cfg, k, double);
+		return isnan(d) ? xstrdup("") : xasprintf("%g", d);
+	case CONFIG_STRING:
+	case CONFIG_ENUM:
+		s = *FIELD(cfg, k, char *);
+		return xstrdup(s ? s : "");
+	}
+	return xstrdup("");
+}
+
+enum config_source
+config_source_of(const struct config *cfg, const struct config_key *k)
+{
+	return cfg->sources[config_index(k)];
+}
+
+const char *
+config_source_name(enum config_source src)
+{
+	switch (src) {
+	case CONFIG_SRC_DEFAULT:
+		return "default";
+	case CONFIG_SRC_FILE:
+		return "file";
+	case CONFIG_SRC_ENV:
+		return "environment";
+	case CONFIG_SRC_FLAG:
+		return "flag";
+	}
+	return "unknown";
+}
+
+char *
+config_env_name(const struct config_key *k)
+{
+	char *s = xasprintf("LOCO_%s", k->name), *p;
+
+	for (p = s; *p != '\0'; p++)
+		*p = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+	return s;
+}
+
+char *
+loco_home(void)
+{
+	const char *s = getenv("LOCO_HOME");
+	struct passwd *pw;
+
+	if (s != NULL && *s != '\0')
+		return xstrdup(s);
+	if ((s = getenv("HOME")) != NULL && *s != '\0')
+		return xasprintf("%s/.locollm", s);
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_dir != NULL)
+		return xasprintf("%s/.locollm", pw->pw_dir);
+	return xstrdup(".locollm");
+}

@@ -1,0 +1,663 @@
+/*
+ * ollama.c: Ollama REST client: host parsing, model names, /api/version,
+ * /api/tags, /api/show and streaming /api/chat.
+ */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "http.h"
+#include "ndjson.h"
+#include "ollama.h"
+#include "strbuf.h"
+#include "banned.h"
+
+struct ollama {
+	char	*url;
+	long	 connect_timeout;
+	long	 idle_timeout;
+};
+
+/* Host parsing */
+
+static int
+valid_port(const char *p, long *port)
+{
+	return parse_long(p, 0, 65535, port) == 0;
+}
+
+/* Is s an IPv6 literal (contains ':' and only hex digits, ':' and '.')? */
+static int
+is_ipv6(const char *s)
+{
+	const char *p;
+
+	if (strchr(s, ':') == NULL)
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.' &&
+		    *p != '%')
+			return 0;
+	return 1;
+}
+
+struct error *
+ollama_host_parse(const char *text, char **url)
+{
+	char *s, *p, *scheme, *hostport, *path = NULL, *host = NULL;
+	char *port = NULL, *colon;
+	const char *defport = "11434";
+	long portnum;
+	size_t len;
+	struct error *err = NULL;
+
+	if (text == NULL)
+		text = "";
+	/* As Ollama's envconfig: trim spaces, then quotes, then spaces. */
+	s = xstrdup(text);
+	str_trim(s);
+	len = strlen(s);
+	p = s;
+	while (*p == '"' || *p == '\'')
+		p++, len--;
+	while (len > 0 && (p[len - 1] == '"' || p[len - 1] == '\''))
+		len--;
+	p[len] = '\0';
+	memmove(s, p, len + 1);
+	str_trim(s);
+
+	if ((p = strstr(s, "://")) != NULL) {
+		*p = '\0';
+		scheme = s;
+		hostport = p + 3;
+		for (p = scheme; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (strcmp(scheme, "http") == 0)
+			defport = "80";
+		else if (strcmp(scheme, "https") == 0)
+			defport = "443";
+		else {
+			char *clean = str_sanitize(scheme, 40);
+			err = error_new(EXIT_USAGE, "unsupported scheme '%s' in "
+			    "Ollama host '%s': use http or https", clean,
+			    text);
+			free(clean);
+			goto done;
+		}
+	} else {
+		scheme = "http";
+		hostport = s;
+	}
+	if ((p = strchr(hostport, '/')) != NULL) {
+		*p = '\0';
+		path = p + 1;
+		len = strlen(path);
+		while (len > 0 && path[len - 1] == '/')
+			path[--len] = '\0';
+	}
+
+	/* net.SplitHostPort: "[v6]:port", "host:port" (one colon only). */
+	if (hostport[0] == '[' && (p = strchr(hostport, ']')) != NULL &&
+	    p[1] == ':') {
+		host = xstrndup(hostport + 1, (size_t)(p - hostport - 1));
+		port = xstrdup(p + 2);
+	} else if ((colon = strchr(hostport, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL && hostport[0] != '[') {
+		host = xstrndup(hostport, (size_t)(colon - hostport));
+		port = xstrdup(colon + 1);
+	} else {
+		/* No port: a bare name or IP, maybe a bracketed IPv6. */
+		len = strlen(hostport);
+		if (len >= 2 && hostport[0] == '[' && hostport[len - 1] == ']')
+			host = xstrndup(hostport + 1, len - 2);
+		else
+			host = xstrdup(hostport);
+		port = xstrdup(defport);
+	}
+	if (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0) {
+		free(host);
+		host = xstrdup("127.0.0.1");
+	} else if (strcmp(host, "::") == 0) {
+		free(host);
+		host = xstrdup("::1");
+	}
+	if (!valid_port(port, &portnum) &&
+	    parse_long(defport, 0, 65535, &portnum) != 0)
+		portnum = 11434;
+
+	*url = xasprintf("%s://%s%s%s:%ld%s%s", scheme,
+	    is_ipv6(host) ? "[" : "", host, is_ipv6(host) ? "]" : "",
+	    portnum, path && *path ? "/" : "", path && *path ? path : "");
+done:
+	free(host);
+	free(port);
+	free(s);
+	return err;
+}
+
+char *
+ollama_name_normalize(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	const char *last = slash ? slash + 1 : name;
+	char *out, *p;
+
+	if (strchr(last, ':') == NULL)
+		out = xasprintf("%s:latest", name);
+	else
+		out = xstrdup(name);
+	for (p = out; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return out;
+}
+
+int
+ollama_name_equal(const char *a, const char *b)
+{
+	char *na = ollama_name_normalize(a), *nb = ollama_name_normalize(b);
+	int eq = strcmp(na, nb) == 0;
+
+	free(na);
+	free(nb);
+	return eq;
+}
+
+/* Client */
+
+struct ollama *
+ollama_new(const char *base_url, long connect_timeout, long idle_timeout)
+{
+	struct ollama *o = xcalloc(1, sizeof(*o));
+
+	o->url = xstrdup(base_url);
+	o->connect_timeout = connect_timeout;
+	o->idle_timeout = idle_timeout;
+	return o;
+}
+
+void
+ollama_free(struct ollama *o)
+{
+	if (o == NULL)
+		return;
+	free(o->url);
+	free(o);
+}
+
+const char *
+ollama_url(const struct ollama *o)
+{
+	return o->url;
+}
+
+/*
+ * Turn a transport error into one that names the server and, when it could
+ * not be reached, says what to do.
+ */
+static struct error *
+transport(struct ollama *o, const char *path, struct error *err)
+{
+	if (err->code == EXIT_UNREACHABLE) {
+		error_free(err);
+		return error_new(EXIT_UNREACHABLE, "cannot reach Ollama at %s: "
+		    "is 'ollama serve' running?", o->url);
+	}
+	if (err->code == EXIT_INTERRUPT)
+		return err;
+	return error_prefix(err, "request to %s%s failed", o->url, path);
+}
+
+/* The "error" text of a JSON error body, or the body itself; free it. */
+static char *
+error_text(const struct http_response *resp)
+{
+	cJSON *root, *e;
+	char *text;
+
+	root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (cJSON_IsString(e))
+		text = str_sanitize(e->valuestring, 500);
+	else if (resp->body.len > 0) {
+		char *trimmed = xstrdup(resp->body.buf);
+		text = str_sanitize(str_trim(trimmed), 500);
+		free(trimmed);
+	} else
+		text = xstrdup("(empty reply)");
+	cJSON_Delete(root);
+	return text;
+}
+
+/* An error for a non-2xx reply. */
+static struct error *
+http_status_error(struct ollama *o, const char *path,
+    const struct http_response *resp)
+{
+	char *text = error_text(resp);
+	struct error *err;
+
+	if (resp->status == 404 && strstr(text, "not found") != NULL &&
+	    strstr(text, "model") != NULL)
+		err = error_new(EXIT_NOMODEL, "%s", text);
+	else if (resp->status == 404)
+		err = error_new(EXIT_FAIL, "Ollama at %s has no %s (HTTP 404): "
+		    "is it really Ollama?", o->url, path);
+	else
+		err = error_new(EXIT_FAIL, "Ollama answered HTTP %ld: %s",
+		    resp->status, text);
+	free(text);
+	return err;
+}
+
+static struct error *
+request_json(struct ollama *o, const char *method, const char *path,
+    const char *body, cJSON **out)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct error *err;
+	char *url = xasprintf("%s%s", o->url, path);
+
+	*out = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.body = body;
+	req.bodylen = body ? strlen(body) : 0;
+	req.connect_timeout = o->connect_timeout;
+	req.idle_timeout = o->idle_timeout;
+	http_response_init(&resp);
+	err = http_perform(&req, &resp);
+	free(url);
+	if (err != NULL) {
+		err = transport(o, path, err);
+		goto done;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		err = http_status_error(o, path, &resp);
+		goto done;
+	}
+	*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
+	if (*out == NULL || !cJSON_IsObject(*out)) {
+		char *clean = str_sanitize(resp.body.buf, 80);
+		cJSON_Delete(*out);
+		*out = NULL;
+		err = error_new(EXIT_FAIL, "malformed reply from Ollama at "
+		    "%s%s: expected a JSON object, got '%s'", o->url, path,
+		    clean);
+		free(clean);
+	}
+done:
+	http_response_release(&resp);
+	return err;
+}
+
+static char *
+json_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+struct error *
+ollama_version(struct ollama *o, char **version)
+{
+	cJSON *root;
+	struct error *err;
+
+	*version = NULL;
+	if ((err = request_json(o, "GET", "/api/version", NULL, &root)))
+		return err;
+	if ((*version = json_string(root, "version")) == NULL)
+		err = error_new(EXIT_FAIL, "malformed reply from Ollama at "
+		    "%s/api/version: no \"version\"", o->url);
+	cJSON_Delete(root);
+	return err;
+}
+
+void
+ollama_models_free(struct ollama_model *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(m[i].name);
+		free(m[i].digest);
+		free(m[i].family);
+		free(m[i].parameter_size);
+		free(m[i].quantization);
+	}
+	free(m);
+}
+
+struct error *
+ollama_tags(struct ollama *o, struct ollama_model **models, size_t *n)
+{
+	cJSON *root, *list, *it, *details, *size;
+	struct ollama_model *m;
+	struct error *err;
+	size_t i = 0;
+
+	*models = NULL;
+	*n = 0;
+	if ((err = request_json(o, "GET", "/api/tags", NULL, &root)))
+		return err;
+	list = cJSON_GetObjectItemCaseSensitive(root, "models");
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(root);
+		return error_new(EXIT_FAIL, "malformed reply from Ollama at "
+		    "%s/api/tags: no \"models\" list", o->url);
+	}
+	m = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*m));
+	cJSON_ArrayForEach(it, list) {
+		char *name = json_string(it, "name");
+
+		if (name == NULL)
+			name = json_string(it, "model");
+		if (name == NULL)
+			continue;
+		m[i].name = name;
+		m[i].digest = json_string(it, "digest");
+		size = cJSON_GetObjectItemCaseSensitive(it, "size");
+		m[i].size = cJSON_IsNumber(size) ? (long long)size->valuedouble
+		    : 0;
+		details = cJSON_GetObjectItemCaseSensitive(it, "details");
+		m[i].family = json_string(details, "family");
+		m[i].parameter_size = json_string(details, "parameter_size");
+		m[i].quantization = json_string(details, "quantization_level");
+		i++;
+	}
+	cJSON_Delete(root);
+	*models = m;
+	*n = i;
+	return NULL;
+}
+
+struct error *
+ollama_show_architecture(struct ollama *o, const char *model, char **arch)
+{
+	cJSON *req, *root, *info;
+	char *body;
+	struct error *err;
+
+	*arch = NULL;
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "model", model);
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	err = request_json(o, "POST", "/api/show", body, &root);
+	free(body);
+	if (err != NULL)
+		return err;
+	info = cJSON_GetObjectItemCaseSensitive(root, "model_info");
+	if ((*arch = json_string(info, "general.architecture")) == NULL)
+		err = error_new(EXIT_FAIL, "Ollama's /api/show for '%s' names "
+		    "no general.architecture", model);
+	cJSON_Delete(root);
+	return err;
+}
+
+/* Chat */
+
+char *
+ollama_chat_body(const struct chat_request *cr)
+{
+	cJSON *root, *msgs, *msg, *opts, *stop = NULL;
+	size_t i;
+	char *body;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", cr->model);
+	msgs = cJSON_AddArrayToObject(root, "messages");
+	for (i = 0; i < cr->nmessages; i++) {
+		msg = cJSON_CreateObject();
+		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
+		cJSON_AddStringToObject(msg, "content",
+		    cr->messages[i].content);
+		cJSON_AddItemToArray(msgs, msg);
+	}
+	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	if (cr->think != CHAT_THINK_OMIT)
+		cJSON_AddBoolToObject(root, "think", cr->think);
+	if (cr->keep_alive != NULL) {
+		long secs;
+		/* A plain number of seconds must go as a JSON number. */
+		if (parse_long(cr->keep_alive, -2147483647L, 2147483647L,
+		    &secs) == 0)
+			cJSON_AddNumberToObject(root, "keep_alive", (double)secs);
+		else
+			cJSON_AddStringToObject(root, "keep_alive",
+			    cr->keep_alive);
+	}
+	opts = cJSON_AddObjectToObject(root, "options");
+	for (i = 0; i < cr->nparams; i++) {
+		const struct param *p = &cr->params[i];
+		int b;
+
+		if (strcmp(p->name, "stop") == 0) {
+			if (stop == NULL)
+				stop = cJSON_AddArrayToObject(opts, "stop");
+			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(opts, p->name);
+		if (p->is_number) {
+			double d;
+			if (parse_double(p->value, -1e300, 1e300, &d) == 0)
+				cJSON_AddNumberToObject(opts, p->name, d);
+			else
+				cJSON_AddStringToObject(opts, p->name, p->value);
+		} else if (parse_bool(p->value, &b) == 0 &&
+		    (strcmp(p->value, "true") == 0 ||
+		    strcmp(p->value, "false") == 0))
+			cJSON_AddBoolToObject(opts, p->name, b);
+		else
+			cJSON_AddStringToObject(opts, p->name, p->value);
+	}
+/* Replace in place, so the body reads in a stable order. */
+#define SETNUM(key, v) do {						\
+	if (cJSON_HasObjectItem(opts, key))				\
+		cJSON_ReplaceItemInObjectCaseSensitive(opts, key,	\
+		    cJSON_CreateNumber((double)(v)));			\
+	else								\
+		cJSON_AddNumberToObject(opts, key, (double)(v));	\
+} while (0)
+	if (cr->num_ctx > 0)
+		SETNUM("num_ctx", cr->num_ctx);
+	if (!isnan(cr->temperature))
+		SETNUM("temperature", cr->temperature);
+	if (cr->seed != CONFIG_UNSET_INT)
+		SETNUM("seed", cr->seed);
+	if (cr->num_predict != CONFIG_UNSET_INT)
+		SETNUM("num_predict", cr->num_predict);
+#undef SETNUM
+	body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (body == NULL)
+		fatal("cannot render a chat request");
+	return body;
+}
+
+void
+chat_result_init(struct chat_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void
+chat_result_release(struct chat_result *res)
+{
+	free(res->content);
+	free(res->thinking);
+	free(res->model);
+	free(res->done_reason);
+	chat_result_init(res);
+}
+
+struct chat_stream {
+	struct ollama		*o;
+	struct ndjson		 nd;
+	chat_piece_fn		 fn;
+	void			*arg;
+	struct strbuf		 content;
+	struct strbuf		 thinking;
+	struct chat_result	*res;
+	int			 done;
+	struct error		*err;	/* why the transfer was aborted */
+};
+
+static long long
+json_ll(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static struct error *
+on_chat_line(const char *line, size_t len, void *arg)
+{
+	struct chat_stream *cs = arg;
+	cJSON *root, *e, *msg, *c, *t, *d;
+	struct error *err = NULL;
+	const char *cstr = "", *tstr = "";
+
+	if (cs->done)
+		return NULL;	/* nothing may follow the final chunk */
+	root = cJSON_ParseWithLength(line, len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		char *head = xstrndup(line, len < 60 ? len : 60);
+		char *clean = str_sanitize(head, 0);
+		err = error_new(EXIT_FAIL, "malformed reply from Ollama "
+		    "(line %ld): expected a JSON object, got '%s%s'",
+		    cs->nd.lineno, clean, len > 60 ? "..." : "");
+		free(clean);
+		free(head);
+		cJSON_Delete(root);
+		return err;
+	}
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (e != NULL) {
+		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
+		    "unknown error", 500);
+		err = error_new(EXIT_FAIL, "Ollama failed during the answer: %s",
+		    clean);
+		free(clean);
+		cJSON_Delete(root);
+		return err;
+	}
+	msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
+	t = cJSON_GetObjectItemCaseSensitive(msg, "thinking");
+	if (cJSON_IsString(c))
+		cstr = c->valuestring;
+	if (cJSON_IsString(t))
+		tstr = t->valuestring;
+	if (*cstr != '\0' || *tstr != '\0') {
+		if (strbuf_addstr(&cs->content, cstr) == -1 ||
+		    strbuf_addstr(&cs->thinking, tstr) == -1)
+			err = error_new(EXIT_FAIL, "the answer from Ollama is "
+			    "larger than %zu bytes", cs->content.cap);
+		else if (cs->fn != NULL)
+			err = cs->fn(cstr, strlen(cstr), tstr, strlen(tstr),
+			    cs->arg);
+	}
+	if (cs->res->model == NULL)
+		cs->res->model = json_string(root, "model");
+	d = cJSON_GetObjectItemCaseSensitive(root, "done");
+	if (err == NULL && cJSON_IsTrue(d)) {
+		struct chat_result *r = cs->res;
+
+		cs->done = 1;
+		free(r->done_reason);
+		r->done_reason = json_string(root, "done_reason");
+		r->total_duration = json_ll(root, "total_duration");
+		r->load_duration = json_ll(root, "load_duration");
+		r->prompt_eval_count = json_ll(root, "prompt_eval_count");
+		r->prompt_eval_duration = json_ll(root, "prompt_eval_duration");
+		r->eval_count = json_ll(root, "eval_count");
+		r->eval_duration = json_ll(root, "eval_duration");
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+static int
+on_chat_data(const char *data, size_t len, void *arg)
+{
+	struct chat_stream *cs = arg;
+
+	if (cs->err != NULL)
+		return -1;
+	cs->err = ndjson_feed(&cs->nd, data, len);
+	return cs->err != NULL ? -1 : 0;
+}
+
+struct error *
+ollama_chat(struct ollama *o, const struct chat_request *cr,
+    chat_piece_fn fn, void *arg, struct chat_result *res)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct chat_stream cs;
+	struct error *err = NULL;
+	char *body, *url;
+
+	chat_result_release(res);
+	memset(&cs, 0, sizeof(cs));
+	cs.o = o;
+	cs.fn = fn;
+	cs.arg = arg;
+	cs.res = res;
+	strbuf_init(&cs.content, 256u * 1024 * 1024);
+	strbuf_init(&cs.thinking, 256u * 1024 * 1024);
+	ndjson_init(&cs.nd, OLLAMA_MAX_LINE, on_chat_line, &cs);
+
+	body = ollama_chat_body(cr);
+	url = xasprintf("%s/api/chat", o->url);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.body = body;
+	req.bodylen = strlen(body);
+	req.on_data = on_chat_data;
+	req.arg = &cs;
+	req.connect_timeout = o->connect_timeout;
+	req.idle_timeout = o->idle_timeout;
+	req.max_body = OLLAMA_MAX_LINE;
+	http_response_init(&resp);
+
+	err = http_perform(&req, &resp);
+	if (err != NULL) {
+		if (cs.err != NULL && err->code != EXIT_INTERRUPT) {
+			error_free(err);
+			err = cs.err;
+			cs.err = NULL;
+		} else
+			err = transport(o, "/api/chat", err);
+		goto done;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		err = http_status_error(o, "/api/chat", &resp);
+		goto done;
+	}
+	if ((err = ndjson_finish(&cs.nd)) != NULL)
+		goto done;
+	if (!cs.done)
+		err = error_new(EXIT_FAIL, "the answer from Ollama ended early: "
+		    "the stream closed without its final \"done\" message");
+done:
+	error_free(cs.err);
+	res->content = strbuf_detach(&cs.content, NULL);
+	res->thinking = strbuf_detach(&cs.thinking, NULL);
+	ndjson_release(&cs.nd);
+	http_response_release(&resp);
+	free(url);
+	free(body);
+	return err;
+}

@@ -1,0 +1,1071 @@
+/*
+ * registry.c: load and validate the adapter registry (loco-registry(5)).
+ * Every check happens here, at load time, so the commands can trust a
+ * struct registry and every mistake in the file is reported with its
+ * file:line:column instead of surfacing later as an odd Ollama error.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "error.h"
+#include "registry.h"
+#include "strbuf.h"
+#include "util.h"
+#include "ydoc.h"
+#include "banned.h"
+
+#ifndef LOCO_DATADIR
+#define LOCO_DATADIR "/usr/local/share/loco"
+#endif
+
+#define NAME_MAX_LEN	64
+
+static const char *const top_keys[] = {
+	"version", "base_model", "domains", "adapters"
+};
+static const char *const base_keys[] = {
+	"name", "tag", "quantization", "architecture"
+};
+static const char *const adapter_keys[] = {
+	"name", "version", "domain", "type", "description", "system",
+	"router_keywords", "keyword_weights", "parameters", "file", "sha256",
+	"tag", "benchmark", "answer_type", "answer_pattern", "router_examples",
+	"tags", "scores", "active"
+};
+static const char *const default_domains[] = {
+	"math", "code", "analysis", "writing"
+};
+static const char *const type_names[] = { "lora", "merged", "prompt", "tag" };
+static const char *const answer_types[] = {
+	"number", "choice", "regex", "code", "text"
+};
+
+/* What is being loaded, for messages: path, and "adapter 'x'" etc. */
+struct rctx {
+	const char	*path;
+	const char	*dir;
+	const char	*what;
+};
+
+static struct error *
+reg_error(const struct rctx *c, const struct ynode *n, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+
+/* "PATH:L:C: WHAT: message" */
+static struct error *
+reg_error(const struct rctx *c, const struct ynode *n, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	struct error *err;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (c->what != NULL)
+		err = ydoc_error(c->path, n, "%s: %s", c->what, msg);
+	else
+		err = ydoc_error(c->path, n, "%s", msg);
+	free(msg);
+	return err;
+}
+
+static int
+reg_lookup(const char *const *list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static char *
+reg_join(const char *const *list, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s", i ? ", " : "", list[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+/*
+ * Unknown keys are reported before anything else so a misspelt key is
+ * named as such rather than as a missing one.  where is "adapter 'x'" or
+ * "base_model", or NULL for the top level.
+ */
+static struct error *
+reg_check_keys(const char *path, const struct ynode *map,
+    const char *const *known, size_t nknown, const char *where)
+{
+	const struct ynode *k;
+	const char *hint;
+	char *safe, *h;
+	struct error *err;
+	size_t i;
+
+	for (i = 0; i < map->nents; i++) {
+		k = map->ents[i].key;
+		if (reg_lookup(known, nknown, k->value) != -1)
+			continue;
+		hint = ydoc_suggest(k->value, known, nknown);
+		h = hint ? xasprintf("; did you mean '%s'?", hint) :
+		    xstrdup("");
+		safe = str_sanitize(k->value, 80);
+		if (where == NULL)
+			err = ydoc_error(path, k, "unknown top-level key '%s'%s",
+			    safe, h);
+		else
+			err = ydoc_error(path, k, "unknown key '%s' in %s%s",
+			    safe, where, h);
+		free(safe);
+		free(h);
+		return err;
+	}
+	return NULL;
+}
+
+/* The value of key, or NULL if it is absent or null. */
+static const struct ynode *
+reg_get(const struct ynode *map, const char *key)
+{
+	const struct ynode *n = ydoc_get(map, key);
+
+	return ydoc_is_null(n) ? NULL : n;
+}
+
+/*
+ * A string value.  Required: absent is "missing required key" at the map,
+ * present but empty is an error at the value.
+ */
+static struct error *
+reg_string(const struct rctx *c, const struct ynode *map, const char *key,
+    int required, char **out)
+{
+	const struct ynode *n = ydoc_get(map, key);
+
+	*out = NULL;
+	if (n == NULL) {
+		if (required)
+			return reg_error(c, map, "missing required key '%s'",
+			    key);
+		return NULL;
+	}
+	if (ydoc_is_null(n)) {
+		if (required)
+			return reg_error(c, n, "'%s' must not be empty", key);
+		return NULL;
+	}
+	if (n->type != YNODE_SCALAR)
+		return reg_error(c, n, "'%s' must be a string", key);
+	if (required && *n->value == '\0')
+		return reg_error(c, n, "'%s' must not be empty", key);
+	*out = xstrdup(n->value);
+	return NULL;
+}
+
+static struct error *
+reg_string_list(const struct rctx *c, const struct ynode *map,
+    const char *key, char ***out, size_t *nout)
+{
+	const struct ynode *n = reg_get(map, key), *it;
+	size_t i;
+
+	if (n == NULL)
+		return NULL;
+	if (n->type != YNODE_SEQ)
+		return reg_error(c, n, "'%s' must be a list of strings", key);
+	*out = xcalloc(n->nitems, sizeof(**out));
+	for (i = 0; i < n->nitems; i++) {
+		it = n->items[i];
+		if (it->type != YNODE_SCALAR || ydoc_is_null(it))
+			return reg_error(c, it, "'%s' must be a list of strings",
+			    key);
+		(*out)[(*nout)++] = xstrdup(it->value);
+	}
+	return NULL;
+}
+
+/* A finite number written in decimal, the way JSON would accept it. */
+static int
+reg_number(const char *s, double *out)
+{
+	const char *p;
+
+	if (*s == '\0')
+		return -1;
+	for (p = s; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
+			return -1;
+	return parse_double(s, -HUGE_VAL, HUGE_VAL, out);
+}
+
+/* The path named in the registry, relative to the registry's directory. */
+static char *
+reg_resolve(const char *dir, const char *file)
+{
+	if (file[0] == '/')
+		return xstrdup(file);
+	return xasprintf("%s/%s", dir, file);
+}
+
+static int
+reg_name_ok(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len > NAME_MAX_LEN)
+		return 0;
+	if (!islower((unsigned char)s[0]) && !isdigit((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < len; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && strchr("_.-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* MAJOR, MINOR, PATCH: 0 or no leading zero. */
+static const char *
+semver_number(const char *s)
+{
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*s == '0' && p - s > 1)
+		return NULL;
+	return p;
+}
+
+/* Dot-separated identifiers of [0-9A-Za-z-]; numeric ones checked if asked. */
+static const char *
+semver_idents(const char *p, int numeric_rule)
+{
+	const char *start;
+	int alldigits;
+
+	for (;;) {
+		start = p;
+		alldigits = 1;
+		while (isalnum((unsigned char)*p) || *p == '-') {
+			if (!isdigit((unsigned char)*p))
+				alldigits = 0;
+			p++;
+		}
+		if (p == start)
+			return NULL;
+		if (numeric_rule && alldigits && *start == '0' && p - start > 1)
+			return NULL;
+		if (*p != '.')
+			return p;
+		p++;
+	}
+}
+
+/* Semantic Versioning 2.0.0: 1.2.3, 1.2.3-rc.1, 1.2.3+build.5. */
+static int
+semver_ok(const char *s)
+{
+	const char *p = s;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if ((p = semver_number(p)) == NULL)
+			return 0;
+		if (i < 2 && *p++ != '.')
+			return 0;
+	}
+	if (*p == '-' && (p = semver_idents(p + 1, 1)) == NULL)
+		return 0;
+	if (*p == '+' && (p = semver_idents(p + 1, 0)) == NULL)
+		return 0;
+	return *p == '\0';
+}
+
+/* Lower-case ASCII, one space between words, trimmed. */
+static char *
+reg_phrase(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int space = 0;
+
+	for (; *s != '\0'; s++) {
+		if (isspace((unsigned char)*s)) {
+			space = 1;
+			continue;
+		}
+		if (space && sb.len > 0)
+			strbuf_addch(&sb, ' ');
+		space = 0;
+		strbuf_addch(&sb, (*s & 0x80) ? *s : tolower((unsigned char)*s));
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static struct keyword *
+reg_keyword_find(struct adapter *a, const char *phrase)
+{
+	size_t i;
+
+	for (i = 0; i < a->nkeywords; i++)
+		if (strcmp(a->keywords[i].phrase, phrase) == 0)
+			return &a->keywords[i];
+	return NULL;
+}
+
+/* The weight of a keyword: a positive, finite number. */
+static struct error *
+reg_weight(const struct rctx *c, const struct ynode *v, const char *phrase,
+    double *w)
+{
+	char *safe, *sphrase;
+	struct error *err;
+
+	if (v->type == YNODE_SCALAR && reg_number(v->value, w) == 0 && *w > 0)
+		return NULL;
+	safe = v->type == YNODE_SCALAR ? str_sanitize(v->value, 80) :
+	    xstrdup(ydoc_type_name(v));
+	sphrase = str_sanitize(phrase, 80);
+	err = reg_error(c, v,
+	    "weight of keyword '%s' must be a positive number, not '%s'",
+	    sphrase, safe);
+	free(sphrase);
+	free(safe);
+	return err;
+}
+
+/*
+ * router_keywords: a list (weight 1 each) or a map phrase -> weight;
+ * keyword_weights then sets or adds weights.
+ */
+static struct error *
+reg_keywords(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	const struct ynode *n = reg_get(map, "router_keywords"), *pn;
+	const struct ynode *wn = NULL;
+	struct keyword *kw;
+	struct error *err;
+	char *phrase, *safe;
+	double w;
+	size_t i, count;
+
+	if (n != NULL) {
+		if (n->type == YNODE_SCALAR)
+			return reg_error(c, n, "'router_keywords' must be a "
+			    "list of strings or a mapping of phrases to "
+			    "weights");
+		count = n->type == YNODE_SEQ ? n->nitems : n->nents;
+		a->keywords = xcalloc(count, sizeof(*a->keywords));
+		for (i = 0; i < count; i++) {
+			w = 1.0;
+			if (n->type == YNODE_SEQ) {
+				pn = n->items[i];
+				if (pn->type != YNODE_SCALAR ||
+				    ydoc_is_null(pn))
+					return reg_error(c, pn,
+					    "'router_keywords' must be a list "
+					    "of strings or a mapping of "
+					    "phrases to weights");
+			} else {
+				pn = n->ents[i].key;
+				wn = n->ents[i].value;
+			}
+			phrase = reg_phrase(pn->value);
+			if (*phrase == '\0') {
+				free(phrase);
+				return reg_error(c, pn,
+				    "empty keyword in 'router_keywords'");
+			}
+			if (reg_keyword_find(a, phrase) != NULL) {
+				safe = str_sanitize(phrase, 80);
+				err = reg_error(c, pn,
+				    "duplicate keyword '%s'", safe);
+				free(safe);
+				free(phrase);
+				return err;
+			}
+			if (n->type == YNODE_MAP &&
+			    (err = reg_weight(c, wn, phrase, &w)) != NULL) {
+				free(phrase);
+				return err;
+			}
+			a->keywords[a->nkeywords].phrase = phrase;
+			a->keywords[a->nkeywords].weight = w;
+			a->nkeywords++;
+		}
+	}
+
+	if ((n = reg_get(map, "keyword_weights")) == NULL)
+		return NULL;
+	if (n->type != YNODE_MAP)
+		return reg_error(c, n, "'keyword_weights' must be a mapping of "
+		    "phrases to weights");
+	for (i = 0; i < n->nents; i++) {
+		phrase = reg_phrase(n->ents[i].key->value);
+		if (*phrase == '\0') {
+			free(phrase);
+			return reg_error(c, n->ents[i].key,
+			    "empty keyword in 'keyword_weights'");
+		}
+		if ((err = reg_weight(c, n->ents[i].value, phrase, &w))
+		    != NULL) {
+			free(phrase);
+			return err;
+		}
+		if ((kw = reg_keyword_find(a, phrase)) != NULL) {
+			kw->weight = w;
+			free(phrase);
+			continue;
+		}
+		a->keywords = xreallocarray(a->keywords, a->nkeywords + 1,
+		    sizeof(*a->keywords));
+		a->keywords[a->nkeywords].phrase = phrase;
+		a->keywords[a->nkeywords].weight = w;
+		a->nkeywords++;
+	}
+	return NULL;
+}
+
+static void
+reg_param_add(struct adapter *a, const char *name, const struct ynode *v)
+{
+	struct param *p;
+	double d;
+
+	a->params = xreallocarray(a->params, a->nparams + 1,
+	    sizeof(*a->params));
+	p = &a->params[a->nparams++];
+	p->name = xstrdup(name);
+	p->value = xstrdup(v->value);
+	/* A quoted "42" is the user asking for the text, not a number. */
+	p->is_number = v->plain && reg_number(v->value, &d) == 0;
+}
+
+static struct error *
+reg_params(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	const struct ynode *n = reg_get(map, "parameters"), *v;
+	const char *name;
+	size_t i, j;
+
+	if (n == NULL)
+		return NULL;
+	if (n->type != YNODE_MAP)
+		return reg_error(c, n, "'parameters' must be a mapping");
+	for (i = 0; i < n->nents; i++) {
+		name = n->ents[i].key->value;
+		v = n->ents[i].value;
+		if (*name == '\0')
+			return reg_error(c, n->ents[i].key,
+			    "empty parameter name");
+		/* Names go into a Modelfile and into messages: keep them tame. */
+		for (j = 0; name[j] != '\0'; j++) {
+			if (!isalnum((unsigned char)name[j]) &&
+			    name[j] != '_') {
+				char *safe = str_sanitize(name, 80);
+				struct error *err = reg_error(c,
+				    n->ents[i].key, "parameter name '%s' must "
+				    "be letters, digits and '_'", safe);
+
+				free(safe);
+				return err;
+			}
+		}
+		if (v->type == YNODE_SEQ) {
+			for (j = 0; j < v->nitems; j++) {
+				if (v->items[j]->type != YNODE_SCALAR ||
+				    ydoc_is_null(v->items[j]))
+					return reg_error(c, v->items[j],
+					    "parameter '%s' must be a scalar "
+					    "or a list of scalars", name);
+				reg_param_add(a, name, v->items[j]);
+			}
+		} else if (v->type == YNODE_SCALAR && !ydoc_is_null(v))
+			reg_param_add(a, name, v);
+		else
+			return reg_error(c, v, "parameter '%s' must be a scalar "
+			    "or a list of scalars", name);
+	}
+	return NULL;
+}
+
+static struct error *
+reg_scores(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	const struct ynode *n = reg_get(map, "scores"), *v;
+	struct error *err;
+	char *safe;
+	double d;
+	size_t i;
+
+	if (n == NULL)
+		return NULL;
+	if (n->type != YNODE_MAP)
+		return reg_error(c, n, "'scores' must be a mapping of names "
+		    "to numbers");
+	a->scores = xcalloc(n->nents, sizeof(*a->scores));
+	for (i = 0; i < n->nents; i++) {
+		v = n->ents[i].value;
+		if (v->type != YNODE_SCALAR || reg_number(v->value, &d) == -1) {
+			safe = str_sanitize(n->ents[i].key->value, 80);
+			err = reg_error(c, v, "score '%s' must be a number",
+			    safe);
+			free(safe);
+			return err;
+		}
+		a->scores[a->nscores].name = xstrdup(n->ents[i].key->value);
+		a->scores[a->nscores].value = d;
+		a->nscores++;
+	}
+	return NULL;
+}
+
+static struct error *
+reg_version(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	const struct ynode *n = ydoc_get(map, "version");
+	struct error *err;
+	char *safe;
+	double d;
+
+	if ((err = reg_string(c, map, "version", 1, &a->version)) != NULL)
+		return err;
+	if (semver_ok(a->version))
+		return NULL;
+	safe = str_sanitize(a->version, 80);
+	/* version: 1.0 is a float to YAML; the user meant a string. */
+	if (n->plain && reg_number(n->value, &d) == 0)
+		err = reg_error(c, n, "'version' must be a semantic version "
+		    "like \"1.0.0\" (quoted), not the number %s", safe);
+	else
+		err = reg_error(c, n, "'version' must be a semantic version "
+		    "like 1.0.0, not '%s'", safe);
+	free(safe);
+	return err;
+}
+
+/* Keys that only some types may have. */
+static struct error *
+reg_type_keys(const struct rctx *c, const struct ynode *map,
+    struct adapter *a)
+{
+	const char *type = adapter_type_name(a->type);
+	int wants_file = a->type == ADAPTER_LORA || a->type == ADAPTER_MERGED;
+	const struct ynode *n;
+	struct error *err;
+	char *s;
+
+	if ((err = reg_string(c, map, "file", wants_file, &s)) != NULL) {
+		if (ydoc_get(map, "file") == NULL) {
+			error_free(err);
+			err = reg_error(c, map, "missing required key 'file' "
+			    "for type %s", type);
+		}
+		return err;
+	}
+	if (s != NULL && !wants_file) {
+		free(s);
+		return reg_error(c, ydoc_get(map, "file"),
+		    "'file' is not allowed for type %s", type);
+	}
+	if (s != NULL) {
+		a->file = reg_resolve(c->dir, s);
+		free(s);
+	}
+
+	if ((err = reg_string(c, map, "tag", a->type == ADAPTER_TAG,
+	    &a->tag)) != NULL) {
+		if (ydoc_get(map, "tag") == NULL) {
+			error_free(err);
+			err = reg_error(c, map, "missing required key 'tag' "
+			    "for type tag");
+		}
+		return err;
+	}
+	if (a->tag != NULL && a->type != ADAPTER_TAG)
+		return reg_error(c, ydoc_get(map, "tag"),
+		    "'tag' is only allowed for type tag");
+
+	if ((err = reg_string(c, map, "answer_type", 0, &a->answer_type))
+	    != NULL)
+		return err;
+	if (a->answer_type != NULL && reg_lookup(answer_types,
+	    ARRAY_SIZE(answer_types), a->answer_type) == -1) {
+		char *list = reg_join(answer_types, ARRAY_SIZE(answer_types));
+
+		s = str_sanitize(a->answer_type, 80);
+		err = reg_error(c, ydoc_get(map, "answer_type"),
+		    "'answer_type' must be one of %s, not '%s'", list, s);
+		free(list);
+		free(s);
+		return err;
+	}
+	n = ydoc_get(map, "answer_pattern");
+	if (a->answer_type != NULL && strcmp(a->answer_type, "regex") == 0) {
+		if ((err = reg_string(c, map, "answer_pattern", 1,
+		    &a->answer_pattern)) != NULL) {
+			if (n == NULL) {
+				error_free(err);
+				err = reg_error(c, map, "missing required key "
+				    "'answer_pattern' for answer_type regex");
+			}
+			return err;
+		}
+	} else if (!ydoc_is_null(n))
+		return reg_error(c, n, "'answer_pattern' is only allowed with "
+		    "answer_type regex");
+	return NULL;
+}
+
+static struct error *
+reg_sha256(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	struct error *err;
+	char *s, *hex, *safe;
+	size_t i;
+
+	if ((err = reg_string(c, map, "sha256", 0, &s)) != NULL || s == NULL)
+		return err;
+	hex = str_startswith(s, "sha256:") ? s + 7 : s;
+	for (i = 0; hex[i] != '\0' && isxdigit((unsigned char)hex[i]); i++)
+		hex[i] = (char)tolower((unsigned char)hex[i]);
+	if (i != 64 || hex[i] != '\0') {
+		safe = str_sanitize(s, 80);
+		err = reg_error(c, ydoc_get(map, "sha256"),
+		    "'sha256' must be 64 hexadecimal digits, not '%s'", safe);
+		free(safe);
+		free(s);
+		return err;
+	}
+	a->sha256 = xstrdup(hex);
+	free(s);
+	return NULL;
+}
+
+static struct error *
+reg_adapter(const struct rctx *top, const struct registry *r,
+    const struct ynode *map, struct adapter *a)
+{
+	struct rctx c = *top;
+	const struct ynode *n;
+	struct error *err = NULL;
+	char *what, *s, *list;
+	int i, b;
+
+	a->active = 1;
+	a->line = map->line;
+	if ((err = reg_string(&c, map, "name", 1, &a->name)) != NULL)
+		return err;
+	n = ydoc_get(map, "name");
+	if (!reg_name_ok(a->name)) {
+		s = str_sanitize(a->name, 80);
+		err = reg_error(&c, n, "adapter name '%s' must be 1 to %d "
+		    "characters from a-z, 0-9, '_', '.' and '-', starting with "
+		    "a letter or digit", s, NAME_MAX_LEN);
+		free(s);
+		return err;
+	}
+	what = xasprintf("adapter '%s'", a->name);
+	c.what = what;
+
+	if ((err = reg_check_keys(c.path, map, adapter_keys,
+	    ARRAY_SIZE(adapter_keys), what)) != NULL)
+		goto done;
+	if ((err = reg_version(&c, map, a)) != NULL)
+		goto done;
+
+	if ((err = reg_string(&c, map, "domain", 1, &a->domain)) != NULL)
+		goto done;
+	if (reg_lookup((const char *const *)r->domains, r->ndomains,
+	    a->domain) == -1) {
+		list = reg_join((const char *const *)r->domains, r->ndomains);
+		s = str_sanitize(a->domain, 80);
+		err = reg_error(&c, ydoc_get(map, "domain"),
+		    "unknown domain '%s' (known: %s)", s, list);
+		free(s);
+		free(list);
+		goto done;
+	}
+
+	if ((err = reg_string(&c, map, "type", 1, &s)) != NULL)
+		goto done;
+	if ((i = reg_lookup(type_names, ARRAY_SIZE(type_names), s)) == -1) {
+		char *safe = str_sanitize(s, 80);
+
+		list = reg_join(type_names, ARRAY_SIZE(type_names));
+		err = reg_error(&c, ydoc_get(map, "type"),
+		    "'type' must be one of %s, not '%s'", list, safe);
+		free(list);
+		free(safe);
+		free(s);
+		goto done;
+	}
+	free(s);
+	a->type = (enum adapter_type)i;
+
+	if ((err = reg_string(&c, map, "description", 1, &a->description))
+	    != NULL ||
+	    (err = reg_string(&c, map, "system", 0, &a->system)) != NULL ||
+	    (err = reg_keywords(&c, map, a)) != NULL ||
+	    (err = reg_params(&c, map, a)) != NULL ||
+	    (err = reg_sha256(&c, map, a)) != NULL ||
+	    (err = reg_type_keys(&c, map, a)) != NULL ||
+	    (err = reg_string_list(&c, map, "router_examples", &a->examples,
+	    &a->nexamples)) != NULL ||
+	    (err = reg_string_list(&c, map, "tags", &a->tags, &a->ntags))
+	    != NULL ||
+	    (err = reg_scores(&c, map, a)) != NULL)
+		goto done;
+
+	if ((err = reg_string(&c, map, "benchmark", 0, &s)) != NULL)
+		goto done;
+	if (s != NULL) {
+		a->benchmark = reg_resolve(c.dir, s);
+		free(s);
+	}
+
+	if ((n = reg_get(map, "active")) != NULL) {
+		if (n->type != YNODE_SCALAR || parse_bool(n->value, &b) == -1) {
+			err = reg_error(&c, n, "'active' must be true or false");
+			goto done;
+		}
+		a->active = b;
+	}
+
+	a->model = a->type == ADAPTER_TAG ? xstrdup(a->tag) :
+	    adapter_model_name(a->name, a->version);
+done:
+	free(what);
+	return err;
+}
+
+static struct error *
+reg_base(const struct rctx *top, const struct ynode *root,
+    struct base_model *b)
+{
+	struct rctx c = *top;
+	const struct ynode *n = ydoc_get(root, "base_model");
+	struct error *err;
+
+	if (n == NULL)
+		return error_new(EXIT_CONFIG,
+		    "%s: missing required key 'base_model'", c.path);
+	if (n->type != YNODE_MAP)
+		return ydoc_error(c.path, n, "'base_model' must be a mapping");
+	if ((err = reg_check_keys(c.path, n, base_keys, ARRAY_SIZE(base_keys),
+	    "base_model")) != NULL)
+		return err;
+	c.what = "base_model";
+	if ((err = reg_string(&c, n, "name", 1, &b->name)) != NULL ||
+	    (err = reg_string(&c, n, "tag", 1, &b->tag)) != NULL ||
+	    (err = reg_string(&c, n, "quantization", 0, &b->quantization))
+	    != NULL ||
+	    (err = reg_string(&c, n, "architecture", 0, &b->architecture))
+	    != NULL)
+		return err;
+	return NULL;
+}
+
+static int
+reg_domain_ok(const char *s)
+{
+	if (!islower((unsigned char)*s))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static struct error *
+reg_domains(const struct rctx *c, const struct ynode *root,
+    struct registry *r)
+{
+	const struct ynode *n = reg_get(root, "domains"), *it;
+	struct error *err;
+	char *safe;
+	size_t i;
+
+	if (n == NULL) {
+		r->domains = xcalloc(ARRAY_SIZE(default_domains),
+		    sizeof(*r->domains));
+		for (i = 0; i < ARRAY_SIZE(default_domains); i++)
+			r->domains[r->ndomains++] = xstrdup(default_domains[i]);
+		return NULL;
+	}
+	if ((err = reg_string_list(c, root, "domains", &r->domains,
+	    &r->ndomains)) != NULL)
+		return err;
+	for (i = 0; i < r->ndomains; i++) {
+		it = n->items[i];
+		safe = str_sanitize(r->domains[i], 80);
+		if (!reg_domain_ok(r->domains[i]))
+			err = ydoc_error(c->path, it,
+			    "domain '%s' must be a lower-case word", safe);
+		else if (reg_lookup((const char *const *)r->domains, i,
+		    r->domains[i]) != -1)
+			err = ydoc_error(c->path, it, "duplicate domain '%s'",
+			    safe);
+		free(safe);
+		if (err != NULL)
+			return err;
+	}
+	return NULL;
+}
+
+static char *
+reg_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+struct error *
+registry_load(const char *path, struct registry **out)
+{
+	struct registry *r = xcalloc(1, sizeof(*r));
+	struct ynode *root = NULL;
+	const struct ynode *n, *it;
+	struct error *err = NULL;
+	struct rctx c;
+	char *safe;
+	long v;
+	size_t i, j;
+
+	*out = NULL;
+	r->path = xstrdup(path);
+	r->dir = reg_dirname(path);
+	c.path = path;
+	c.dir = r->dir;
+	c.what = NULL;
+
+	if ((err = ydoc_parse_file(path, &root)) != NULL)
+		goto done;
+	if (ydoc_is_null(root)) {
+		err = error_new(EXIT_CONFIG,
+		    "%s: missing required key 'base_model'", path);
+		goto done;
+	}
+	if (root->type != YNODE_MAP) {
+		err = ydoc_error(path, root, "the top level must be a mapping");
+		goto done;
+	}
+	if ((err = reg_check_keys(path, root, top_keys, ARRAY_SIZE(top_keys),
+	    NULL)) != NULL)
+		goto done;
+
+	if ((n = reg_get(root, "version")) != NULL) {
+		safe = n->type == YNODE_SCALAR ? str_sanitize(n->value, 80) :
+		    NULL;
+		if (safe == NULL || parse_long(n->value, LONG_MIN, LONG_MAX,
+		    &v) == -1)
+			err = ydoc_error(path, n, "'version' must be an integer");
+		else if (v != 1)
+			err = ydoc_error(path, n,
+			    "unsupported registry version %s", safe);
+		free(safe);
+		if (err != NULL)
+			goto done;
+	}
+
+	if ((err = reg_base(&c, root, &r->base)) != NULL ||
+	    (err = reg_domains(&c, root, r)) != NULL)
+		goto done;
+
+	if ((n = reg_get(root, "adapters")) == NULL)
+		goto done;
+	if (n->type != YNODE_SEQ) {
+		err = ydoc_error(path, n, "'adapters' must be a list");
+		goto done;
+	}
+	r->adapters = xcalloc(n->nitems, sizeof(*r->adapters));
+	for (i = 0; i < n->nitems; i++) {
+		it = n->items[i];
+		if (it->type != YNODE_MAP) {
+			err = ydoc_error(path, it,
+			    "adapter #%zu must be a mapping", i + 1);
+			goto done;
+		}
+		if (ydoc_get(it, "name") == NULL) {
+			err = ydoc_error(path, it, "adapter #%zu: missing "
+			    "required key 'name'", i + 1);
+			goto done;
+		}
+		r->nadapters++;
+		if ((err = reg_adapter(&c, r, it, &r->adapters[i])) != NULL)
+			goto done;
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->adapters[j].name, r->adapters[i].name)
+			    == 0) {
+				err = ydoc_error(path, ydoc_get(it, "name"),
+				    "duplicate adapter name '%s' (first "
+				    "defined at line %d)", r->adapters[i].name,
+				    r->adapters[j].line);
+				goto done;
+			}
+		}
+	}
+done:
+	ydoc_free(root);
+	if (err != NULL) {
+		registry_free(r);
+		return err;
+	}
+	*out = r;
+	return NULL;
+}
+
+static int
+reg_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+struct error *
+registry_locate(const char *explicit_path, char **path)
+{
+	char *home, *cands[3];
+	struct error *err;
+	size_t i;
+
+	*path = NULL;
+	if (explicit_path != NULL) {
+		struct stat st;
+
+		if (stat(explicit_path, &st) == -1)
+			return error_new(EXIT_CONFIG,
+			    "cannot open registry '%s': %s", explicit_path,
+			    strerror(errno));
+		*path = xstrdup(explicit_path);
+		return NULL;
+	}
+	home = loco_home();
+	cands[0] = xasprintf("%s/adapters/registry.yaml", home);
+	cands[1] = xstrdup("./adapters/registry.yaml");
+	cands[2] = xstrdup(LOCO_DATADIR "/adapters/registry.yaml");
+	free(home);
+	for (i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (reg_exists(cands[i])) {
+			*path = cands[i];
+			cands[i] = NULL;
+			break;
+		}
+	}
+	err = NULL;
+	if (*path == NULL)
+		err = error_new(EXIT_CONFIG, "no adapter registry found (looked "
+		    "in %s, %s, %s); set registry.path or reinstall loco",
+		    cands[0], cands[1], cands[2]);
+	for (i = 0; i < ARRAY_SIZE(cands); i++)
+		free(cands[i]);
+	return err;
+}
+
+static void
+adapter_release(struct adapter *a)
+{
+	size_t i;
+
+	free(a->name);
+	free(a->version);
+	free(a->domain);
+	free(a->description);
+	free(a->system);
+	for (i = 0; i < a->nkeywords; i++)
+		free(a->keywords[i].phrase);
+	free(a->keywords);
+	for (i = 0; i < a->nparams; i++) {
+		free(a->params[i].name);
+		free(a->params[i].value);
+	}
+	free(a->params);
+	free(a->file);
+	free(a->sha256);
+	free(a->tag);
+	free(a->benchmark);
+	free(a->answer_type);
+	free(a->answer_pattern);
+	for (i = 0; i < a->nscores; i++)
+		free(a->scores[i].name);
+	free(a->scores);
+	for (i = 0; i < a->nexamples; i++)
+		free(a->examples[i]);
+	free(a->examples);
+	for (i = 0; i < a->ntags; i++)
+		free(a->tags[i]);
+	free(a->tags);
+	free(a->model);
+}
+
+void
+registry_free(struct registry *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->path);
+	free(r->dir);
+	free(r->base.name);
+	free(r->base.tag);
+	free(r->base.quantization);
+	free(r->base.architecture);
+	for (i = 0; i < r->ndomains; i++)
+		free(r->domains[i]);
+	free(r->domains);
+	for (i = 0; i < r->nadapters; i++)
+		adapter_release(&r->adapters[i]);
+	free(r->adapters);
+	free(r);
+}
+
+const struct adapter *
+registry_find(const struct registry *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nadapters; i++)
+		if (strcmp(r->adapters[i].name, name) == 0)
+			return &r->adapters[i];
+	return NULL;
+}
+
+const char *
+adapter_type_name(enum adapter_type t)
+{
+	if ((size_t)t < ARRAY_SIZE(type_names))
+		return type_names[t];
+	return "unknown";
+}
+
+char *
+adapter_model_name(const char *name, const char *version)
+{
+	char *s = xasprintf("loco-%s:%s", name, version), *p;
+
+	/* Ollama tags allow only [A-Za-z0-9_.-]; semver build metadata has +. */
+	for (p = s; *p != '\0'; p++)
+		if (*p == '+')
+			*p = '_';
+	return s;
+}

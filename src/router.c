@@ -1,0 +1,297 @@
+/*
+ * router.c: the router interface and the keyword router.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router.h"
+#include "banned.h"
+
+struct router_ops {
+	const char	*kind;
+	struct error	*(*route)(struct router *, const char *,
+			    struct route_result *);
+	void		 (*free)(struct router *);
+};
+
+/* A phrase split into words once, at construction. */
+struct kw_phrase {
+	char	*text;		/* as in the registry */
+	char	**words;
+	size_t	 nwords;
+	double	 weight;
+};
+
+struct kw_adapter {
+	const struct adapter	*adapter;
+	struct kw_phrase	*phrases;
+	size_t			 nphrases;
+};
+
+struct router {
+	const struct router_ops	*ops;
+	/* keyword router */
+	struct kw_adapter	*ads;
+	size_t			 nads;
+	double			 min_score;
+};
+
+static int
+is_word_byte(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/* allow_star: a keyword phrase, where a word may end in '*'. */
+static size_t
+split_words(const char *text, int allow_star, char ***words)
+{
+	const unsigned char *p = (const unsigned char *)text, *start;
+	char **w = NULL, *word;
+	size_t n = 0, alloc = 0, len, i;
+
+	while (*p != '\0') {
+		if (!is_word_byte(*p)) {
+			p++;
+			continue;
+		}
+		start = p;
+		while (is_word_byte(*p))
+			p++;
+		/* Keep "c++", "c#", and a pattern's trailing '*'. */
+		while (p > start && (*p == '+' || *p == '#'))
+			p++;
+		if (allow_star && *p == '*')
+			p++;
+		len = (size_t)(p - start);
+		word = xstrndup((const char *)start, len);
+		for (i = 0; i < len; i++)
+			word[i] = (char)tolower((unsigned char)word[i]);
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			w = xreallocarray(w, alloc, sizeof(*w));
+		}
+		w[n++] = word;
+	}
+	*words = w;
+	return n;
+}
+
+size_t
+router_words(const char *text, char ***words)
+{
+	return split_words(text, 0, words);
+}
+
+void
+words_free(char **words, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+static int
+word_matches(const char *pattern, const char *word)
+{
+	size_t plen = strlen(pattern);
+
+	if (plen > 1 && pattern[plen - 1] == '*')
+		return strncmp(pattern, word, plen - 1) == 0;
+	return strcmp(pattern, word) == 0;
+}
+
+static int
+phrase_occurs(const struct kw_phrase *ph, char **words, size_t nwords)
+{
+	size_t i, j;
+
+	if (ph->nwords == 0 || ph->nwords > nwords)
+		return 0;
+	for (i = 0; i + ph->nwords <= nwords; i++) {
+		for (j = 0; j < ph->nwords; j++)
+			if (!word_matches(ph->words[j], words[i + j]))
+				break;
+		if (j == ph->nwords)
+			return 1;
+	}
+	return 0;
+}
+
+/* Ranking; ties fall through to registry order (index). */
+static int
+candidate_cmp(const struct route_candidate *a, size_t ia,
+    const struct route_candidate *b, size_t ib)
+{
+	if (a->score != b->score)
+		return a->score > b->score ? -1 : 1;
+	if (a->nhits != b->nhits)
+		return a->nhits > b->nhits ? -1 : 1;
+	if (a->nwords != b->nwords)
+		return a->nwords > b->nwords ? -1 : 1;
+	return ia < ib ? -1 : (ia > ib);
+}
+
+static struct error *
+keyword_route(struct router *r, const char *question,
+    struct route_result *res)
+{
+	char **words;
+	size_t nwords, i, j, k, n = 0;
+	struct route_candidate *cands, tmp;
+	size_t *order, tmpi;
+	double total = 0;
+
+	memset(res, 0, sizeof(*res));
+	nwords = router_words(question, &words);
+	cands = xcalloc(r->nads + 1, sizeof(*cands));
+	order = xcalloc(r->nads + 1, sizeof(*order));
+	for (i = 0; i < r->nads; i++) {
+		struct kw_adapter *ka = &r->ads[i];
+		struct route_candidate *c = &cands[n];
+
+		for (j = 0; j < ka->nphrases; j++) {
+			if (!phrase_occurs(&ka->phrases[j], words, nwords))
+				continue;
+			c->score += ka->phrases[j].weight;
+			c->nhits++;
+			c->nwords += ka->phrases[j].nwords;
+			c->hits = xreallocarray(c->hits, c->nhits,
+			    sizeof(*c->hits));
+			c->hits[c->nhits - 1] = xstrdup(ka->phrases[j].text);
+		}
+		if (c->nhits > 0 && c->score > 0) {
+			c->adapter = ka->adapter;
+			order[n] = i;
+			total += c->score;
+			n++;
+		} else {
+			for (k = 0; k < c->nhits; k++)
+				free(c->hits[k]);
+			free(c->hits);
+			memset(c, 0, sizeof(*c));
+		}
+	}
+	/* Insertion sort: a handful of candidates, and it is stable. */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && candidate_cmp(&cands[j], order[j],
+		    &cands[j - 1], order[j - 1]) < 0; j--) {
+			tmp = cands[j];
+			cands[j] = cands[j - 1];
+			cands[j - 1] = tmp;
+			tmpi = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = tmpi;
+		}
+	free(order);
+	words_free(words, nwords);
+
+	res->candidates = cands;
+	res->ncandidates = n;
+	if (n == 0) {
+		res->reason = "no keyword matched";
+		return NULL;
+	}
+	if (cands[0].score < r->min_score) {
+		res->reason = "keyword score below router.min_score";
+		return NULL;
+	}
+	res->adapter = cands[0].adapter;
+	res->score = cands[0].score;
+	res->confidence = total > 0 ? cands[0].score / total : 0;
+	res->reason = "keywords";
+	return NULL;
+}
+
+static void
+keyword_free(struct router *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->nads; i++) {
+		for (j = 0; j < r->ads[i].nphrases; j++) {
+			free(r->ads[i].phrases[j].text);
+			words_free(r->ads[i].phrases[j].words,
+			    r->ads[i].phrases[j].nwords);
+		}
+		free(r->ads[i].phrases);
+	}
+	free(r->ads);
+}
+
+static const struct router_ops keyword_ops = {
+	"keyword", keyword_route, keyword_free
+};
+
+struct router *
+router_new_keyword(const struct registry *reg, double min_score)
+{
+	struct router *r = xcalloc(1, sizeof(*r));
+	size_t i, j;
+
+	r->ops = &keyword_ops;
+	r->min_score = min_score;
+	r->ads = xcalloc(reg->nadapters + 1, sizeof(*r->ads));
+	for (i = 0; i < reg->nadapters; i++) {
+		const struct adapter *a = &reg->adapters[i];
+		struct kw_adapter *ka;
+
+		if (!a->active)
+			continue;
+		ka = &r->ads[r->nads++];
+		ka->adapter = a;
+		ka->phrases = xcalloc(a->nkeywords + 1, sizeof(*ka->phrases));
+		for (j = 0; j < a->nkeywords; j++) {
+			struct kw_phrase *ph = &ka->phrases[ka->nphrases];
+
+			ph->nwords = split_words(a->keywords[j].phrase, 1,
+			    &ph->words);
+			if (ph->nwords == 0) {
+				free(ph->words);
+				continue;
+			}
+			ph->text = xstrdup(a->keywords[j].phrase);
+			ph->weight = a->keywords[j].weight;
+			ka->nphrases++;
+		}
+	}
+	return r;
+}
+
+const char *
+router_kind(const struct router *r)
+{
+	return r->ops->kind;
+}
+
+struct error *
+router_route(struct router *r, const char *question, struct route_result *res)
+{
+	return r->ops->route(r, question, res);
+}
+
+void
+route_result_release(struct route_result *res)
+{
+	size_t i, j;
+
+	for (i = 0; i < res->ncandidates; i++) {
+		for (j = 0; j < res->candidates[i].nhits; j++)
+			free(res->candidates[i].hits[j]);
+		free(res->candidates[i].hits);
+	}
+	free(res->candidates);
+	memset(res, 0, sizeof(*res));
+}
+
+void
+router_free(struct router *r)
+{
+	if (r == NULL)
+		return;
+	r->ops->free(r);
+	free(r);
+}

@@ -1,0 +1,236 @@
+/* t_ydoc.c: the YAML tree: positions, aliases and the errors it reports. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "util.h"
+#include "ydoc.h"
+#include "unit.h"
+
+static struct error *
+parse(const char *text, struct ynode **root)
+{
+	return ydoc_parse_string("t.yaml", text, strlen(text), root);
+}
+
+TEST(ydoc_positions)
+{
+	struct ynode *root, *n;
+
+	CHECK_OK(parse("a: 1\nb:\n  - x\n  - 'y'\nc: {d: e}\n", &root));
+	CHECK(root != NULL && root->type == YNODE_MAP);
+	if (root == NULL)
+		return;
+	CHECK_INT(root->nents, 3);
+	CHECK_INT(root->line, 1);
+	CHECK_INT(root->col, 1);
+	n = ydoc_get(root, "a");
+	CHECK(n != NULL && n->type == YNODE_SCALAR);
+	CHECK_STR(n->value, "1");
+	CHECK_INT(n->line, 1);
+	CHECK_INT(n->col, 4);
+	CHECK(n->plain);
+	n = ydoc_get(root, "b");
+	CHECK_INT(n->type, YNODE_SEQ);
+	CHECK_INT(n->nitems, 2);
+	CHECK_INT(n->items[1]->line, 4);
+	CHECK_INT(n->items[1]->col, 5);
+	CHECK_STR(n->items[1]->value, "y");
+	CHECK(!n->items[1]->plain);
+	CHECK(n->items[0]->plain);
+	n = ydoc_get(root, "c");
+	CHECK_INT(n->type, YNODE_MAP);
+	CHECK_STR(ydoc_get(n, "d")->value, "e");
+	CHECK_INT(root->ents[2].key->line, 5);
+	CHECK_INT(root->ents[2].key->col, 1);
+	CHECK(ydoc_get(root, "zz") == NULL);
+	CHECK(ydoc_get(n->ents[0].value, "d") == NULL);
+	ydoc_free(root);
+}
+
+TEST(ydoc_scalar_styles)
+{
+	struct ynode *root;
+
+	CHECK_OK(parse("a: |\n  text\nb: \"q\"\nc: 1.0\nd:\ne: ~\nf: ''\n",
+	    &root));
+	CHECK(!ydoc_get(root, "a")->plain);
+	CHECK_STR(ydoc_get(root, "a")->value, "text\n");
+	CHECK(!ydoc_get(root, "b")->plain);
+	CHECK(ydoc_get(root, "c")->plain);
+	CHECK(ydoc_is_null(ydoc_get(root, "d")));
+	CHECK(ydoc_is_null(ydoc_get(root, "e")));
+	CHECK(!ydoc_is_null(ydoc_get(root, "f")));
+	CHECK(!ydoc_is_null(ydoc_get(root, "c")));
+	CHECK(ydoc_is_null(NULL));
+	CHECK_STR(ydoc_type_name(ydoc_get(root, "c")), "scalar");
+	CHECK_STR(ydoc_type_name(root), "mapping");
+	CHECK_STR(ydoc_type_name(ydoc_get(root, "d")), "null");
+	ydoc_free(root);
+}
+
+TEST(ydoc_empty)
+{
+	struct ynode *root = (struct ynode *)1;
+
+	CHECK_OK(parse("", &root));
+	CHECK(root == NULL);
+	root = (struct ynode *)1;
+	CHECK_OK(parse("# only a comment\n", &root));
+	CHECK(root == NULL);
+}
+
+TEST(ydoc_aliases)
+{
+	struct ynode *root, *n;
+
+	CHECK_OK(parse("base: &b {x: 1, y: [2, 3]}\ncopy: *b\n", &root));
+	n = ydoc_get(root, "copy");
+	CHECK(n != NULL && n->type == YNODE_MAP);
+	CHECK_STR(ydoc_get(n, "x")->value, "1");
+	CHECK_INT(ydoc_get(n, "y")->nitems, 2);
+	/* A copy, not shared: freeing the tree must not double-free. */
+	CHECK(n != ydoc_get(root, "base"));
+	ydoc_free(root);
+
+	CHECK_ERR(parse("a: *nope\n", &root),
+	    "t.yaml:1:4: found undefined alias");
+}
+
+TEST(ydoc_alias_bomb)
+{
+	struct ynode *root;
+	struct error *err;
+
+	err = parse("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+	    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n", &root);
+	CHECK(err != NULL);
+	if (err != NULL) {
+		CHECK(strstr(err->msg, "too many aliases") != NULL);
+		error_free(err);
+	}
+}
+
+TEST(ydoc_duplicate_key)
+{
+	struct ynode *root;
+
+	CHECK_ERR(parse("a: 1\nb: 2\na: 3\n", &root),
+	    "t.yaml:3:1: duplicate key 'a'");
+	CHECK_ERR(parse("x:\n  k: 1\n  k: 2\n", &root),
+	    "t.yaml:3:3: duplicate key 'k'");
+	CHECK_ERR(parse("{\"a\\tb\": 1, \"a\\tb\": 2}\n", &root),
+	    "t.yaml:1:13: duplicate key 'a?b'");
+}
+
+TEST(ydoc_complex_key)
+{
+	struct ynode *root;
+
+	CHECK_ERR(parse("? [a, b]\n: 1\n", &root),
+	    "t.yaml:1:3: a mapping key must be a scalar, not a list");
+}
+
+TEST(ydoc_multi_document)
+{
+	struct ynode *root;
+
+	CHECK_ERR(parse("a: 1\n---\nb: 2\n", &root),
+	    "t.yaml:2:1: only one YAML document is allowed");
+	CHECK_ERR(parse("---\na: 1\n...\n---\n", &root),
+	    "t.yaml:4:1: only one YAML document is allowed");
+	CHECK_OK(parse("---\na: 1\n...\n", &root));
+	ydoc_free(root);
+}
+
+TEST(ydoc_bad_yaml)
+{
+	struct ynode *root;
+
+	CHECK_ERR(parse("a: 1\n b: 2\n", &root),
+	    "t.yaml:2:3: mapping values are not allowed in this context");
+	CHECK_ERR(parse("a: [1, 2\n", &root),
+	    "t.yaml:2:1: did not find expected ',' or ']' "
+	    "(while parsing a flow sequence)");
+	CHECK_ERR(parse("a: b\n- c\n", &root),
+	    "t.yaml:2:1: did not find expected key "
+	    "(while parsing a block mapping)");
+	CHECK_ERR(parse("a: \"\xff\"\n", &root),
+	    "t.yaml:1:5: invalid leading UTF-8 octet");
+}
+
+TEST(ydoc_file)
+{
+	struct ynode *root;
+	const char *path;
+	char *missing, *want;
+
+	path = unit_write("f.yaml", "k: v\n");
+	CHECK_OK(ydoc_parse_file(path, &root));
+	CHECK_STR(ydoc_get(root, "k")->value, "v");
+	ydoc_free(root);
+
+	path = unit_write("bad.yaml", "k: v\nk: w\n");
+	want = xasprintf("%s:2:1: duplicate key 'k'", path);
+	CHECK_ERR(ydoc_parse_file(path, &root), want);
+	free(want);
+
+	missing = xasprintf("%s/nope.yaml", unit_tmpdir());
+	want = xasprintf("cannot open '%s': No such file or directory",
+	    missing);
+	{
+		struct error *err = ydoc_parse_file(missing, &root);
+
+		CHECK(err != NULL && err->code == EXIT_FAIL);
+		CHECK_ERR(err, want);
+	}
+	free(want);
+	free(missing);
+}
+
+TEST(ydoc_file_too_big)
+{
+	struct ynode *root;
+	const char *path;
+	char *want, *big;
+	struct error *err;
+	size_t n = 16u * 1024 * 1024 + 10;
+
+	big = xmalloc(n + 1);
+	memset(big, '#', n);
+	big[n] = '\0';
+	path = unit_write("big.yaml", big);
+	free(big);
+	want = xasprintf("%s: file is larger than 16 MiB", path);
+	err = ydoc_parse_file(path, &root);
+	CHECK(err != NULL && err->code == EXIT_CONFIG);
+	CHECK_ERR(err, want);
+	free(want);
+}
+
+TEST(ydoc_error_format)
+{
+	struct ynode *root;
+
+	CHECK_OK(parse("a: b\n", &root));
+	CHECK_ERR(ydoc_error("p", ydoc_get(root, "a"), "bad %s", "thing"),
+	    "p:1:4: bad thing");
+	CHECK_ERR(ydoc_error("p", NULL, "whole file"), "p: whole file");
+	ydoc_free(root);
+}
+
+TEST(ydoc_suggest_nearest)
+{
+	static const char *const c[] = { "reread", "votes", "tag", "tags" };
+
+	CHECK_STR(ydoc_suggest("rereed", c, 4), "reread");
+	CHECK_STR(ydoc_suggest("vtoes", c, 4), "votes");
+	CHECK_STR(ydoc_suggest("tagz", c, 4), "tag");
+	CHECK(ydoc_suggest("completely", c, 4) == NULL);
+	CHECK(ydoc_suggest("ab", c, 4) == NULL);
+	CHECK(ydoc_suggest("votes", c, 4) == NULL);
+}
