@@ -78,7 +78,7 @@ adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 			ollama_free(o);
 			return probe;
 		}
-		fprintf(stderr, "loco: %s; model presence unknown\n",
+		fprintf(stderr, "loco: model presence unknown: %s\n",
 		    probe->msg);
 		error_free(probe);
 	}

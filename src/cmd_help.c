@@ -1,6 +1,7 @@
 /* cmd_help.c: loco help [command]. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "banned.h"
@@ -13,6 +14,11 @@ cmd_help(struct loco *lc, int argc, char *argv[])
 	(void)lc;
 	if (argc > 2)
 		return cmd_usage_error(cmd_find("help"), "too many arguments");
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		cmd_help_print(cmd_find("help"));
+		return NULL;
+	}
 	if (argc == 2) {
 		if ((c = cmd_find(argv[1])) == NULL) {
 			char *clean = str_sanitize(argv[1], 40);

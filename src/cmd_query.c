@@ -174,7 +174,8 @@ route_describe_json(struct jout *j, const struct route_result *rr)
 
 	jout_str(j, "reason", rr->reason);
 	jout_num(j, "score", rr->score);
-	jout_num(j, "confidence", rr->confidence);
+	/* Four places are plenty, and keep the JSON readable. */
+	jout_num(j, "confidence", round(rr->confidence * 1e4) / 1e4);
 	jout_arr(j, "candidates");
 	for (i = 0; i < rr->ncandidates; i++) {
 		const struct route_candidate *c = &rr->candidates[i];
@@ -220,7 +221,8 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	jout_obj(j, "stats");
 	jout_int(j, "prompt_tokens", res->prompt_eval_count);
 	jout_int(j, "answer_tokens", res->eval_count);
-	jout_num(j, "tokens_per_second", tokens_per_second(res));
+	jout_num(j, "tokens_per_second",
+	    round(tokens_per_second(res) * 100) / 100);
 	jout_num(j, "load_seconds", (double)res->load_duration / 1e9);
 	jout_num(j, "prompt_eval_seconds",
 	    (double)res->prompt_eval_duration / 1e9);

@@ -1,0 +1,135 @@
+/*
+ * timeit.c: run a command many times and print its wall time, for
+ * tests/bench.sh.  Each run is posix_spawn + waitpid with stdin, stdout
+ * and stderr on /dev/null, timed with CLOCK_MONOTONIC.  A run that exits
+ * non-zero stops the measurement: a benchmark of a failing command means
+ * nothing.
+ *
+ *   timeit [-n runs] [-w warmup] command [argument ...]
+ *
+ * prints one line: "runs min median mean max" in milliseconds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static posix_spawn_file_actions_t	fa;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One run; returns its wall time in ms, or -1 after printing why. */
+static double
+run(char **argv)
+{
+	double t0, t1;
+	pid_t pid;
+	int st, e;
+
+	t0 = now_ms();
+	if ((e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) != 0) {
+		fprintf(stderr, "timeit: cannot run '%s': %s\n", argv[0],
+		    strerror(e));
+		return -1;
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR) {
+			perror("timeit: waitpid");
+			return -1;
+		}
+	t1 = now_ms();
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "timeit: '%s' failed (status %d)\n", argv[0],
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return -1;
+	}
+	return t1 - t0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long
+number(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 1000000) {
+		fprintf(stderr, "timeit: bad %s '%s'\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	long n = 100, warm = 5, i;
+	double *t, sum = 0, med;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "+n:w:")) != -1) {
+		switch (ch) {
+		case 'n':
+			n = number(optarg, "run count");
+			break;
+		case 'w':
+			warm = number(optarg, "warm-up count");
+			break;
+		default:
+			fprintf(stderr, "usage: timeit [-n runs] [-w warmup] "
+			    "command [argument ...]\n");
+			return 2;
+		}
+	}
+	argv += optind;
+	if (argv[0] == NULL || n < 1) {
+		fprintf(stderr, "usage: timeit [-n runs] [-w warmup] "
+		    "command [argument ...]\n");
+		return 2;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+
+	for (i = 0; i < warm; i++)
+		if (run(argv) < 0)
+			return 1;
+	if ((t = calloc((size_t)n, sizeof(*t))) == NULL) {
+		perror("timeit");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((t[i] = run(argv)) < 0)
+			return 1;
+		sum += t[i];
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	printf("%ld %.3f %.3f %.3f %.3f\n", n, t[0], med, sum / n, t[n - 1]);
+	free(t);
+	return 0;
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# t_adapters.sh: loco adapters list, with the server up and down.
+. "$TOP/tests/cmd/lib.sh"
+area_begin adapters
+
+t "presence from /api/tags"
+script '{"models":["qwen3:4b","loco-math:1.0.0","LOCO-CODE:1.0.0",{"name":"loco-writing:1.0.1"}]}'
+run_loco adapters list
+expect_rc 0
+expect_out "NAME         VERSION   DOMAIN    TYPE    OLLAMA   DESCRIPTION
+math         1.0.0     math      prompt  present  arithmetic, algebra, calculus and word problems, worked step by step
+code         1.0.0     code      prompt  present  programming help, debugging and explaining code
+analysis     1.0.0     analysis  prompt  missing  reading passages, comparing arguments, interpreting data and evidence
+writing      1.0.0     writing   prompt  missing  essays, emails, summaries, rewriting and proofreading"
+expect_err_empty
+expect_eq "$(req 'reqs.map(r => r.method + " " + r.path).join(",")')" "GET /api/tags" "requests"
+
+t "JSON"
+run_loco adapters list --json
+expect_rc 0
+expect_eq "$(json 'out.length')" 4 "entries"
+expect_eq "$(json 'out[0]')" '{"name":"math","version":"1.0.0","domain":"math","type":"prompt","description":"arithmetic, algebra, calculus and word problems, worked step by step","model":"loco-math:1.0.0","active":true,"present":true}' "first entry"
+expect_eq "$(json 'out.map(a => a.present).join(",")')" "true,true,false,false" "presence"
+
+t "server down: listed, presence unknown"
+run_loco adapters list --host 127.0.0.1:1 --json
+expect_rc 0
+expect_eq "$(json 'out.map(a => a.present).join(",")')" ",,," "presence null"
+expect_err "loco: model presence unknown: cannot reach Ollama at http://127.0.0.1:1: is 'ollama serve' running?"
+OLLAMA_HOST=127.0.0.1:1 run_loco adapters list
+expect_rc 0
+expect_out_has "math         1.0.0     math      prompt  ?        "
+
+t "server errors are reported, not fatal"
+script '{"models":[],"check_host":false}'
+printf '{ not json' >"$B/script.json"
+run_loco adapters list
+expect_rc 0
+expect_err_match "^loco: model presence unknown: Ollama answered HTTP 500: test backend: bad script.json"
+
+t "usage"
+run_loco adapters
+expect_rc 2
+expect_err "loco: no subcommand given
+usage: loco adapters list [--host url] [--json]"
+run_loco adapters frob
+expect_rc 2
+expect_err "loco: unknown subcommand 'frob'
+usage: loco adapters list [--host url] [--json]"
+run_loco adapters list extra
+expect_rc 2
+expect_err "loco: unexpected argument 'extra'
+usage: loco adapters list [--host url] [--json]"
+
+area_end

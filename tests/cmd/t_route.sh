@@ -1,0 +1,106 @@
+#!/bin/sh
+# t_route.sh: loco route with the default registry: decisions, word
+# boundaries, JSON shape, standard input; no request reaches the server.
+. "$TOP/tests/cmd/lib.sh"
+area_begin route
+
+# route_is QUESTION ADAPTER: the JSON decision names ADAPTER (null: base).
+route_is() {
+	t "route: $1"
+	run_loco route --json "$1"
+	expect_rc 0
+	expect_eq "$(json 'String(out.adapter)')" "$2" "adapter for '$1'"
+}
+
+route_is "What is the derivative of x^2?" math
+route_is "Solve 3x + 5 = 20 for x" math
+route_is "How many apples are left if I eat 3 of 10?" math
+route_is "Write a Python function that reverses a string" code
+route_is "Why does my C++ program segfault?" code
+route_is "Fix this syntax error in my SQL query" code
+route_is "Compare the arguments in this passage" analysis
+route_is "What evidence supports the main idea?" analysis
+route_is "Write an essay about climate change" writing
+route_is "Proofread this cover letter" writing
+route_is "Summarize this article in three sentences" writing
+# The substring traps: no keyword inside another word.
+route_is "Assume the best" null
+route_is "How do I decode this message?" null
+route_is "Classify these animals by habitat" null
+route_is "Tell me a fun fact about otters" null
+
+t "text output"
+run_loco route "Write a Python function to sort a list"
+expect_rc 0
+expect_out "code	domain code, model loco-code:1.0.0, score 4, confidence 0.73
+  code              4  function, python
+  writing         1.5  write"
+run_loco route "hello"
+expect_out "base	model qwen3:4b (no keyword matched)"
+
+t "JSON shape"
+run_loco route --json "Write a Python function to sort a list"
+expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys"
+expect_eq "$(json 'out.domain')" code "domain"
+expect_eq "$(json 'out.model')" "loco-code:1.0.0" "model"
+expect_eq "$(json 'out.router')" keyword "router"
+expect_eq "$(json 'out.score')" 4 "score"
+expect_eq "$(json 'out.confidence')" 0.7273 "confidence"
+expect_eq "$(json 'out.candidates')" '[{"adapter":"code","domain":"code","score":4,"keywords":["function","python"]},{"adapter":"writing","domain":"writing","score":1.5,"keywords":["write"]}]' "candidates"
+run_loco route --json "hello"
+expect_eq "$(json 'JSON.stringify([out.adapter, out.domain, out.model, out.score, out.candidates])')" '[null,null,"qwen3:4b",0,[]]' "base decision"
+
+t "router.min_score sends weak matches to the base model"
+LOCO_ROUTER_MIN_SCORE=3 run_loco route "Write a Python function"
+expect_out_has "code	"
+LOCO_ROUTER_MIN_SCORE=5 run_loco route "Write a Python function"
+expect_out_has "base	model qwen3:4b (keyword score below router.min_score)"
+
+t "question from standard input"
+run_loco_stdin "Solve for x" route -
+expect_rc 0
+expect_out_has "math	"
+
+t "no request reaches the server"
+expect_eq "$(req 'reqs.length')" 0 "requests"
+
+t "usage errors"
+run_loco route
+expect_rc 2
+expect_err "loco: no question given
+usage: loco route [--json] question"
+run_loco route --jsn x
+expect_rc 2
+expect_err "loco: unknown option '--jsn'
+usage: loco route [--json] question"
+
+t "registry errors name file, line and column"
+mkdir -p "$W/bad"
+printf 'base_model:\n  name: x\n  tag: y\nadapters:\n  - name: a\n    version: 1.0.0\n    domain: poetry\n    type: prompt\n    description: d\n' >"$W/bad/registry.yaml"
+run_loco --registry "$W/bad/registry.yaml" route hi
+expect_rc 7
+expect_err "loco: $W/bad/registry.yaml:7:13: adapter 'a': unknown domain 'poetry' (known: math, code, analysis, writing)"
+printf 'base_model:\n  name: x\n  tag: y\nadapters:\n  - name: a\n    version: 1.0.0\n    domain: math\n    type: prompt\n    description: d\n  - name: a\n    version: 1.0.1\n    domain: math\n    type: prompt\n    description: d\n' >"$W/bad/registry.yaml"
+run_loco --registry "$W/bad/registry.yaml" route hi
+expect_rc 7
+expect_err_match "^loco: $W/bad/registry.yaml:10:[0-9]+: duplicate adapter name 'a' \(first defined at line 5\)$"
+printf 'base_model: [\n' >"$W/bad/registry.yaml"
+run_loco --registry "$W/bad/registry.yaml" route hi
+expect_rc 7
+expect_err_match "^loco: $W/bad/registry.yaml:[0-9]+:[0-9]+: "
+run_loco --registry "$W/nope.yaml" route hi
+expect_rc 7
+expect_err "loco: cannot open registry '$W/nope.yaml': No such file or directory"
+mv "$LOCO_HOME/adapters/registry.yaml" "$W/registry.yaml"
+run_loco route hi
+expect_rc 7
+expect_err_match "^loco: no adapter registry found \(looked in $LOCO_HOME/adapters/registry.yaml, \./adapters/registry.yaml, .*\); set registry.path or reinstall loco$"
+LOCO_REGISTRY_PATH="$W/registry.yaml" run_loco route "solve it"
+expect_rc 0
+expect_out_has "math	"
+mkdir -p "$W/adapters" && cp "$W/registry.yaml" "$W/adapters/registry.yaml"
+run_loco route "solve it"
+expect_rc 0
+expect_out_has "math	"
+
+area_end
