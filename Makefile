@@ -57,6 +57,12 @@ $(BUILD)/.flavour:
 	@rm -f build/plain/.flavour build/san/.flavour
 	@touch $@
 
+# The data directory is compiled in: rebuild what uses it when it changes.
+DATADIR_STAMP = $(BUILD)/datadir.stamp
+$(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || \
+	echo '$(DATADIR)' >$(DATADIR_STAMP); })
+$(BUILD)/registry.o: $(DATADIR_STAMP)
+
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) Makefile
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -89,7 +95,7 @@ install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/adapters \
 		$(DESTDIR)$(DATADIR)/benchmarks $(DESTDIR)$(DATADIR)/modelfiles
-	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/loco
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	cp -R adapters/. $(DESTDIR)$(DATADIR)/adapters/
@@ -97,14 +103,26 @@ install: $(PROG)
 	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/$(PROG)
+	rm -f $(DESTDIR)$(BINDIR)/loco
 	rm -f $(DESTDIR)$(MANDIR)/man1/loco.1
 	rm -f $(DESTDIR)$(MANDIR)/man5/loco.yaml.5 \
 		$(DESTDIR)$(MANDIR)/man5/loco-registry.5
 	rm -rf $(DESTDIR)$(DATADIR)
 
+# mandoc resolves .Xr through a manpath and its mandoc.db: lint against a
+# scratch manpath that holds our own pages, so cross-references between
+# them are checked too.  Any output at all is a failure.
 lint:
-	mandoc -Tlint -Wstyle man/*.1 man/*.5
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/loco-lint.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$d"' EXIT; \
+	mkdir "$$d/man1" "$$d/man5" && cp man/*.1 "$$d/man1/" && \
+	cp man/*.5 "$$d/man5/" || exit 1; \
+	PATH="$$PATH:/usr/sbin:/usr/local/sbin" makewhatis "$$d" || \
+		{ echo "lint: makewhatis (from mandoc) failed"; exit 1; }; \
+	out=$$(MANPATH="$$d" mandoc -Tlint -Wstyle man/*.1 man/*.5 2>&1); \
+	rc=$$?; \
+	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi; \
+	exit $$rc
 
 clean:
 	rm -rf build $(PROG)

@@ -68,6 +68,7 @@ on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 	if (q->json)
 		return NULL;
 	if (tlen > 0 && !q->quiet) {
+		fflush(stdout);
 		if (!q->in_thinking) {
 			fputs("Thinking...\n", stderr);
 			q->in_thinking = 1;
@@ -386,6 +387,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	/* End a streamed answer with a newline, even when cut short. */
 	if (!q.json && q.printed && q.last != '\n')
 		loco_write("\n", 1);
+	/* The answer before the stats line, when both go to one terminal. */
+	fflush(stdout);
 	if (err != NULL)
 		goto done;
 	if (q.json)

@@ -5,9 +5,12 @@
  * non-zero stops the measurement: a benchmark of a failing command means
  * nothing.
  *
- *   timeit [-n runs] [-w warmup] command [argument ...]
+ *   timeit [-n runs] [-w warmup] command [argument ...] [--- command ...]
  *
- * prints one line: "runs min median mean max" in milliseconds.
+ * Several commands (separated by "---") are run in turn, A B A B ..., so
+ * that drift in machine load (a 2-core box, a Node server on the same
+ * machine) falls on all of them alike.  One line per command:
+ * "runs min median mean max", in milliseconds.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,12 +86,23 @@ number(const char *s, const char *what)
 	return v;
 }
 
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: timeit [-n runs] [-w warmup] command "
+	    "[argument ...] [--- command ...]\n");
+	exit(2);
+}
+
+#define MAXCMDS 8
+
 int
 main(int argc, char *argv[])
 {
+	char **cmds[MAXCMDS];
+	double *t[MAXCMDS], sum, med;
 	long n = 100, warm = 5, i;
-	double *t, sum = 0, med;
-	int ch;
+	int ch, c, ncmds = 0;
 
 	while ((ch = getopt(argc, argv, "+n:w:")) != -1) {
 		switch (ch) {
@@ -99,37 +113,54 @@ main(int argc, char *argv[])
 			warm = number(optarg, "warm-up count");
 			break;
 		default:
-			fprintf(stderr, "usage: timeit [-n runs] [-w warmup] "
-			    "command [argument ...]\n");
-			return 2;
+			usage();
 		}
 	}
 	argv += optind;
-	if (argv[0] == NULL || n < 1) {
-		fprintf(stderr, "usage: timeit [-n runs] [-w warmup] "
-		    "command [argument ...]\n");
-		return 2;
-	}
+	argc -= optind;
+	if (argc == 0 || n < 1)
+		usage();
+	/* Split argv at each "---" into NULL-terminated commands. */
+	cmds[ncmds++] = argv;
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], "---") == 0) {
+			if (ncmds == MAXCMDS)
+				usage();
+			argv[i] = NULL;
+			cmds[ncmds++] = &argv[i + 1];
+		}
+	for (c = 0; c < ncmds; c++)
+		if (cmds[c][0] == NULL)
+			usage();
+
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 
 	for (i = 0; i < warm; i++)
-		if (run(argv) < 0)
+		for (c = 0; c < ncmds; c++)
+			if (run(cmds[c]) < 0)
+				return 1;
+	for (c = 0; c < ncmds; c++)
+		if ((t[c] = calloc((size_t)n, sizeof(double))) == NULL) {
+			perror("timeit");
 			return 1;
-	if ((t = calloc((size_t)n, sizeof(*t))) == NULL) {
-		perror("timeit");
-		return 1;
+		}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < ncmds; c++)
+			if ((t[c][i] = run(cmds[c])) < 0)
+				return 1;
+	for (c = 0; c < ncmds; c++) {
+		sum = 0;
+		for (i = 0; i < n; i++)
+			sum += t[c][i];
+		qsort(t[c], (size_t)n, sizeof(double), cmp_double);
+		med = n % 2 ? t[c][n / 2] :
+		    (t[c][n / 2 - 1] + t[c][n / 2]) / 2;
+		printf("%ld %.3f %.3f %.3f %.3f\n", n, t[c][0], med, sum / n,
+		    t[c][n - 1]);
+		free(t[c]);
 	}
-	for (i = 0; i < n; i++) {
-		if ((t[i] = run(argv)) < 0)
-			return 1;
-		sum += t[i];
-	}
-	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-	printf("%ld %.3f %.3f %.3f %.3f\n", n, t[0], med, sum / n, t[n - 1]);
-	free(t);
 	return 0;
 }

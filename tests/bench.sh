@@ -1,0 +1,329 @@
+#!/bin/sh
+# bench.sh: loco's benchmarks (make bench).  POSIX sh.
+#
+#   sh tests/bench.sh [section ...]     default: every section, in order
+#
+# Each section is a function bench_NAME that measures and prints table
+# lines; add a section by writing the function and naming it in SECTIONS.
+# Timing is done by tests/bench/timeit.c (built here): fork/exec of the
+# command with output to /dev/null, wall time from CLOCK_MONOTONIC,
+# warm-up runs first, and commands compared against each other run
+# interleaved so machine noise falls on both.  Medians are reported.
+#
+# Benchmarks report, they do not fail: a missed target prints MISS and the
+# script still exits 0.  It exits 1 when a measurement cannot be made (no
+# compiler, the backend does not start, a command fails, the Python
+# yardstick no longer agrees with loco).
+#
+# Environment: BENCH_N runs per measurement (default 200 for route, 100
+# for query); BENCH_PY_N runs of the Python equivalent (default 40);
+# LOCO the binary (default ./loco); CC the compiler for timeit.c.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+LOCO=${LOCO:-$TOP/loco}
+PY=/usr/bin/python3
+SECTIONS="baseline route route_python route_large query"
+
+# Nothing from the developer's environment may leak in.
+for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
+	unset "$v"
+done
+unset OLLAMA_HOST NO_COLOR
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/loco-bench.XXXXXX") || exit 1
+B=$W/backend
+cleanup() {
+	[ -f "$B/pid" ] && backend_stop "$B"
+	cd / && rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+export HOME="$W/home"
+export LOCO_HOME="$HOME/.locollm"
+mkdir -p "$LOCO_HOME/adapters"
+cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/registry.yaml"
+BACKEND_JS=$TOP/tests/backend/server.js
+. "$TOP/tests/backend/start.sh"
+cd "$W" || exit 1
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# --- measuring and printing -------------------------------------------
+
+# timeit N CMD... [--- CMD...]: run timeit; sets MED1, MED2, ... (median
+# ms of each command, in order) and MIN1, MEAN1, ...
+timeit() {
+	_n=$1
+	shift
+	"$W/timeit" -n "$_n" -w 5 "$@" >"$W/timeit.out" 2>"$W/timeit.err" ||
+	    die "measurement failed: $(cat "$W/timeit.err")"
+	_i=0
+	while read -r _runs _min _med _mean _max; do
+		_i=$((_i + 1))
+		eval "MIN$_i=\$_min MED$_i=\$_med MEAN$_i=\$_mean"
+	done <"$W/timeit.out"
+}
+
+# verdict VALUE TARGET: PASS when VALUE < TARGET.
+verdict() {
+	awk -v v="$1" -v t="$2" 'BEGIN { print (v < t) ? "PASS" : "MISS" }'
+}
+
+calc() {
+	awk "BEGIN { printf \"%.${2:-2}f\", $1 }"
+}
+
+# line LABEL TEXT: one row of the table.
+line() {
+	printf '  %-30s %s\n' "$1" "$2"
+}
+
+section() {
+	printf '\n%s\n' "$1"
+}
+
+# --- fixtures ----------------------------------------------------------
+
+# gen_registry ADAPTERS KEYWORDS yaml|json: a synthetic registry.  Every
+# adapter has KEYWORDS phrases: mostly single words, every 5th a two-word
+# phrase, every 7th a '*' pattern; weights 1, 1.5 and 2.
+gen_registry() {
+	awk -v na="$1" -v nk="$2" -v fmt="$3" '
+	function kw(a, k) {
+		if (k % 5 == 0)
+			return sprintf("t%dw%d phrase%d", a, k, k)
+		if (k % 7 == 0)
+			return sprintf("s%dk%d*", a, k)
+		return sprintf("a%dk%d", a, k)
+	}
+	BEGIN {
+		doms[0] = "math"; doms[1] = "code"
+		doms[2] = "analysis"; doms[3] = "writing"
+		if (fmt == "yaml") {
+			print "version: 1"
+			print "base_model:"
+			print "  name: Qwen3-4B"
+			print "  tag: qwen3:4b"
+			print "  quantization: Q4_K_M"
+			print "  architecture: qwen3"
+			print "adapters:"
+		} else
+			printf "{\"version\": 1, \"base_model\": {\"name\": " \
+			    "\"Qwen3-4B\", \"tag\": \"qwen3:4b\", " \
+			    "\"quantization\": \"Q4_K_M\", \"architecture\": " \
+			    "\"qwen3\"}, \"adapters\": ["
+		for (a = 1; a <= na; a++) {
+			name = sprintf("syn%03d", a)
+			if (fmt == "yaml") {
+				print "  - name: " name
+				print "    version: 1.0.0"
+				print "    domain: " doms[a % 4]
+				print "    type: prompt"
+				print "    description: synthetic adapter " a
+				print "    system: You are synthetic adapter " a "."
+				print "    router_keywords:"
+				for (k = 1; k <= nk; k++)
+					print "      " kw(a, k) ": " \
+					    (1 + (k % 3) * 0.5)
+			} else {
+				printf "%s{\"name\": \"%s\", \"version\": " \
+				    "\"1.0.0\", \"domain\": \"%s\", \"type\": " \
+				    "\"prompt\", \"description\": \"synthetic " \
+				    "adapter %d\", \"router_keywords\": {", \
+				    a > 1 ? ", " : "", name, doms[a % 4], a
+				for (k = 1; k <= nk; k++)
+					printf "%s\"%s\": %s", k > 1 ? ", " : "",
+					    kw(a, k), 1 + (k % 3) * 0.5
+				printf "}}"
+			}
+		}
+		if (fmt == "json")
+			print "]}"
+	}'
+}
+
+# The questions the route benchmarks ask, and on which loco and the Python
+# yardstick must agree.
+Q_SMALL="Solve the quadratic equation x^2 - 5x + 6 = 0 and compute the sum of the roots"
+Q_LARGE="please look at a17k3 and t150w10 phrase10 then s199k14xyz and a200k40"
+
+# python_route ARGS...: the Python yardstick on this machine.  Without
+# PyYAML it reads a JSON copy of the registry (PY_REG_ARGS).
+PY_REG_ARGS=
+PY_NOTE=
+python_setup() {
+	[ -x "$PY" ] || die "no $PY for the Python comparison"
+	if "$PY" -c 'import yaml' 2>/dev/null; then
+		PY_YAML=1
+		PY_NOTE="PyYAML $("$PY" -c 'import yaml; print(yaml.__version__)'), yaml.safe_load"
+	else
+		PY_YAML=0
+		PY_NOTE="no PyYAML for $PY: the Python side reads a JSON copy of the registry"
+		"$PY" "$TOP/tests/bench/yaml2json.py" \
+		    "$LOCO_HOME/adapters/registry.yaml" >"$W/registry.json" ||
+		    die "cannot make a JSON copy of the registry"
+		PY_REG_ARGS="--registry-json $W/registry.json"
+	fi
+}
+
+# same_route QUESTION [PY_ARGS]: loco and route.py print the same decision.
+same_route() {
+	"$LOCO" route "$1" >"$W/route.loco" 2>&1 ||
+	    die "loco route failed: $(cat "$W/route.loco")"
+	# shellcheck disable=SC2086
+	"$PY" "$TOP/tests/bench/route.py" ${2:-} "$1" >"$W/route.py.out" 2>&1 ||
+	    die "route.py failed: $(cat "$W/route.py.out")"
+	cmp -s "$W/route.loco" "$W/route.py.out" ||
+	    die "route.py no longer agrees with loco route on '$1':
+$(diff "$W/route.loco" "$W/route.py.out")"
+}
+
+# --- sections ------------------------------------------------------------
+
+# The floor any process pays here, and what loading loco's libraries adds.
+bench_baseline() {
+	section "process start-up floor (no target; for reading the figures below)"
+	printf 'int main(void) { return 0; }\n' >"$W/empty.c"
+	pkgs=$(sed -n 's/^PKGS[[:space:]]*=[[:space:]]*//p' "$TOP/Makefile")
+	libs=$(pkg-config --libs $pkgs) || die "pkg-config failed for: $pkgs"
+	${CC:-cc} -O2 -o "$W/empty" "$W/empty.c" ||
+	    die "cannot build the empty program"
+	# shellcheck disable=SC2086
+	${CC:-cc} -O2 -o "$W/empty-libs" "$W/empty.c" -Wl,--no-as-needed \
+	    $libs -lm || die "cannot link the empty program with loco's libraries"
+	timeit "$N_ROUTE" "$W/empty" --- "$W/empty-libs" --- "$LOCO" version
+	BASE_EMPTY=$MED1
+	BASE_LIBS=$MED2
+	line "empty C program" "median $(calc "$MED1") ms"
+	line "empty, linked like loco" \
+	    "median $(calc "$MED2") ms   (loading $(echo $pkgs | wc -w | tr -d ' ') libraries and their deps: +$(calc "$MED2 - $MED1") ms)"
+	line "loco version" "median $(calc "$MED3") ms"
+}
+
+bench_route() {
+	section "loco route"
+	"$LOCO" route "$Q_SMALL" >/dev/null 2>&1 || die "loco route fails"
+	timeit "$N_ROUTE" "$LOCO" route "$Q_SMALL"
+	ROUTE_SMALL=$MED1
+	line "route (4 adapters)" \
+	    "median $(calc "$MED1") ms   min $(calc "$MIN1") ms   target < 5 ms     $(verdict "$MED1" 5)"
+	if [ -n "${BASE_LIBS:-}" ]; then
+		line "  of which loco's own work" \
+		    "$(calc "$MED1 - $BASE_LIBS") ms over the empty program linked like loco"
+	fi
+}
+
+bench_route_python() {
+	section "loco route against a Python CLI doing the same (tests/bench/route.py)"
+	python_setup
+	same_route "$Q_SMALL" "$PY_REG_ARGS"
+	same_route "write a python function to parse a c++ header" "$PY_REG_ARGS"
+	same_route "hello there" "$PY_REG_ARGS"
+	if [ "$PY_YAML" = 1 ]; then
+		timeit "$N_PY" "$LOCO" route "$Q_SMALL" --- \
+		    "$PY" "$TOP/tests/bench/route.py" "$Q_SMALL" --- \
+		    "$PY" "$TOP/tests/bench/route.py" --libyaml "$Q_SMALL"
+	else
+		# shellcheck disable=SC2086
+		timeit "$N_PY" "$LOCO" route "$Q_SMALL" --- \
+		    "$PY" "$TOP/tests/bench/route.py" $PY_REG_ARGS "$Q_SMALL"
+	fi
+	line "route (4 adapters), loco" "median $(calc "$MED1") ms"
+	line "route python equivalent" \
+	    "median $(calc "$MED2") ms   ratio $(calc "$MED2 / $MED1" 1)x   (target ~50x)"
+	if [ "$PY_YAML" = 1 ]; then
+		line "  python, libyaml loader" \
+		    "median $(calc "$MED3") ms   ratio $(calc "$MED3 / $MED1" 1)x"
+	fi
+	line "  python" "$PY_NOTE; output identical to loco on 3 questions"
+}
+
+# Scaling: a registry of 200 adapters x 40 keywords.
+bench_route_large() {
+	section "loco route scaling (synthetic registry, 200 adapters x 40 keywords)"
+	big=$W/big
+	mkdir -p "$big/adapters"
+	gen_registry 200 40 yaml >"$big/adapters/registry.yaml"
+	gen_registry 200 40 json >"$W/big.json"
+	LOCO_HOME=$big "$LOCO" route "$Q_LARGE" >/dev/null 2>&1 ||
+	    die "loco route fails on the large registry: $(LOCO_HOME=$big "$LOCO" route "$Q_LARGE" 2>&1)"
+	timeit "$N_ROUTE" "$LOCO" route "$Q_SMALL" --- \
+	    env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE"
+	ROUTE_SMALL=$MED1
+	line "route (4 adapters)" "median $(calc "$MED1") ms"
+	line "route (200 adapters)" \
+	    "median $(calc "$MED2") ms   $(calc "$MED2 / $MED1" 1)x the small registry   target < 5 ms     $(verdict "$MED2" 5)"
+	[ -x "$PY" ] || return 0
+	python_setup
+	(
+		export LOCO_HOME="$big"
+		same_route "$Q_LARGE" "--registry-json $W/big.json"
+		[ "$PY_YAML" = 0 ] || same_route "$Q_LARGE" "--libyaml"
+	) || exit 1
+	if [ "$PY_YAML" = 1 ]; then
+		timeit "$N_PY_LARGE" env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
+		    env LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" --libyaml "$Q_LARGE" --- \
+		    env LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" "$Q_LARGE"
+		line "  python, libyaml loader" \
+		    "median $(calc "$MED2") ms   ratio $(calc "$MED2 / $MED1" 1)x"
+		line "  python, yaml.safe_load" \
+		    "median $(calc "$MED3") ms   ratio $(calc "$MED3 / $MED1" 1)x"
+	else
+		timeit "$N_PY_LARGE" env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
+		    "$PY" "$TOP/tests/bench/route.py" --registry-json "$W/big.json" "$Q_LARGE"
+		line "  python, JSON copy" \
+		    "median $(calc "$MED2") ms   ratio $(calc "$MED2 / $MED1" 1)x"
+	fi
+}
+
+# loco query's cost over the HTTP call itself: the same request by curl.
+bench_query() {
+	section "loco query overhead against curl (scripted backend, instant reply)"
+	command -v curl >/dev/null 2>&1 || die "no curl for the query comparison"
+	backend_start "$B" --idle-timeout 120 || die "cannot start the test backend"
+	backend_script "$B" '{"models":["qwen3:4b"],"chat":[{"reply":"hi"}]}'
+	: >"$B/requests.jsonl"
+	out=$("$LOCO" query --quiet --adapter none --no-reread "hi" 2>&1) ||
+	    die "loco query failed: $out"
+	[ "$out" = hi ] || die "loco query printed '$out', expected 'hi'"
+	node -e '
+		const fs = require("fs");
+		const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8").split("\n")[0]);
+		if (r.path !== "/api/chat") throw new Error("no chat request logged");
+		fs.writeFileSync(process.argv[2], JSON.stringify(r.body));
+	' "$B/requests.jsonl" "$W/body.json" || die "cannot read loco's request body"
+	out=$(curl -sS -H 'Content-Type: application/json' -d @"$W/body.json" \
+	    "$OLLAMA_HOST/api/chat" 2>&1) || die "curl failed: $out"
+	timeit "$N_QUERY" "$LOCO" query --quiet --adapter none --no-reread "hi" --- \
+	    curl -s -H 'Content-Type: application/json' -d @"$W/body.json" \
+	    "$OLLAMA_HOST/api/chat"
+	d=$(calc "$MED1 - $MED2")
+	line "query overhead vs curl" \
+	    "loco $(calc "$MED1") ms, curl $(calc "$MED2") ms, +$d ms   target < 2 ms   $(verdict "$d" 2)"
+	line "  body" "$(cat "$W/body.json")"
+	backend_stop "$B"
+}
+
+# --- main ---------------------------------------------------------------
+
+[ -x "$LOCO" ] || die "no loco binary at $LOCO (run make first)"
+N_ROUTE=${BENCH_N:-200}
+N_QUERY=${BENCH_N:-100}
+N_PY=${BENCH_PY_N:-40}
+N_PY_LARGE=${BENCH_PY_N:-10}
+${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$W/timeit" \
+    "$TOP/tests/bench/timeit.c" || die "cannot build tests/bench/timeit.c"
+
+[ $# -gt 0 ] && SECTIONS=$*
+echo "loco benchmarks: $(uname -sm), $(nproc 2>/dev/null || echo '?') cpus; medians of $N_ROUTE runs (query $N_QUERY, python $N_PY)"
+for s in $SECTIONS; do
+	command -v "bench_$s" >/dev/null 2>&1 || die "no benchmark section '$s'"
+	"bench_$s"
+done
+exit 0

@@ -1,0 +1,35 @@
+#!/bin/sh
+# t_install.sh: make install into a fresh prefix; the installed loco finds
+# its default registry there.  Built in a build directory of its own so the
+# working tree's ./loco is left alone.
+. "$TOP/tests/cmd/lib.sh"
+area_begin install
+
+t "make install PREFIX=..."
+P="$W/prefix"
+make -s -C "$TOP" install PREFIX="$P" BUILD="$W/build" PROG="$W/build/loco" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+for f in bin/loco share/man/man1/loco.1 share/man/man5/loco.yaml.5 \
+    share/man/man5/loco-registry.5 share/loco/adapters/registry.yaml; do
+	if [ -f "$P/$f" ]; then pass; else fail "$f not installed"; fi
+done
+if [ -x "$P/bin/loco" ]; then pass; else fail "bin/loco not executable"; fi
+
+t "the installed loco uses the installed registry"
+rm -rf "$LOCO_HOME/adapters"
+mkdir -p "$W/elsewhere" && cd "$W/elsewhere" || exit 1
+"$P/bin/loco" route --json "Solve for x" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+expect_eq "$(json 'out.adapter')" math "routed with the installed registry"
+cd "$W" || exit 1
+
+t "DESTDIR stages the same tree"
+make -s -C "$TOP" install PREFIX=/opt/loco DESTDIR="$W/stage" BUILD="$W/build2" PROG="$W/build2/loco" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+if [ -x "$W/stage/opt/loco/bin/loco" ] && [ -f "$W/stage/opt/loco/share/loco/adapters/registry.yaml" ]; then pass; else fail "staged tree"; fi
+if strings "$W/stage/opt/loco/bin/loco" | grep -qx /opt/loco/share/loco/adapters/registry.yaml; then pass; else fail "data directory compiled in"; fi
+
+area_end
