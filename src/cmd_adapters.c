@@ -46,7 +46,7 @@ adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	int ch, json = 0, known;
 	char *s;
 
-	while ((ch = getopt_long(argc, argv, ":hj", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			cmd_help_print(c);

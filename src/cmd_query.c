@@ -228,7 +228,8 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	jout_num(j, "prompt_eval_seconds",
 	    (double)res->prompt_eval_duration / 1e9);
 	jout_num(j, "eval_seconds", (double)res->eval_duration / 1e9);
-	jout_num(j, "total_seconds", (double)res->total_duration / 1e9);
+	jout_num(j, "total_seconds", (double)(res->total_duration ?
+	    res->total_duration : wall) / 1e9);
 	jout_num(j, "wall_seconds", (double)wall / 1e9);
 	jout_end(j);
 	s = jout_finish(j, 1);
@@ -245,7 +246,7 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 	struct error *err = NULL;
 	int ch;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":hq", query_opts,
+	while (err == NULL && (ch = getopt_long(argc, argv, ":h", query_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':

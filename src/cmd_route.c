@@ -47,7 +47,7 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 	int ch, json = 0;
 
 	memset(&rr, 0, sizeof(rr));
-	while ((ch = getopt_long(argc, argv, ":hj", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			cmd_help_print(c);

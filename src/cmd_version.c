@@ -23,7 +23,7 @@ cmd_version(struct loco *lc, int argc, char *argv[])
 	char *s;
 
 	(void)lc;
-	while ((ch = getopt_long(argc, argv, ":hj", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			cmd_help_print(c);

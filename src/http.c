@@ -97,13 +97,6 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-static int
-on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
-{
-	(void)arg; (void)fd; (void)purpose;
-	return CURL_SOCKOPT_OK;
-}
-
 const char *
 http_library_version(void)
 {
@@ -186,7 +179,6 @@ http_perform(const struct http_request *req, struct http_response *resp)
 	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
 	/* Proxies are for the internet; Ollama is almost always local. */
 	curl_easy_setopt(easy, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");

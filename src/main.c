@@ -52,7 +52,7 @@ main(int argc, char *argv[])
 	lc.stderr_tty = isatty(STDERR_FILENO);
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+hr:V", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			registry = optarg;

@@ -82,7 +82,7 @@ ollama_host_parse(const char *text, char **url)
 			defport = "443";
 		else {
 			char *clean = str_sanitize(scheme, 40);
-			err = error_new(EXIT_USAGE, "unsupported scheme '%s' in "
+			err = error_new(EXIT_CONFIG, "unsupported scheme '%s' in "
 			    "Ollama host '%s': use http or https", clean,
 			    text);
 			free(clean);

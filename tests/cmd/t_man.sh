@@ -1,0 +1,193 @@
+#!/bin/sh
+# t_man.sh: the manual against the program.  The pages lint clean; every
+# usage line loco prints is its SYNOPSIS line in loco.1 and the other way
+# round; each command's options are described under COMMANDS; every
+# configuration key is in loco.yaml(5) and every exit status in loco.1; and
+# the EXAMPLES of loco.1 run.
+#
+# Examples are the lines of the rendered EXAMPLES section that begin with
+# "$ ".  Each runs with sh -c, with loco on PATH, against the scripted
+# backend, and must exit 0.  The lines right after a command, up to a blank
+# line, are its output as the page shows it: stdout must match them, white
+# space aside.  So show output only where it is deterministic.
+. "$TOP/tests/cmd/lib.sh"
+area_begin man
+
+MAN1=$TOP/man/loco.1
+MAN5=$TOP/man/loco.yaml.5
+BS=$(printf '\b')
+
+# render PAGE: plain text, no overstrike, no line wrapping.
+render() {
+	mandoc -Tascii -O width=1000 "$1" | sed "s/.$BS//g"
+}
+
+# noio: checks that follow read no command's output; show none on failure.
+noio() {
+	: >"$W/out"
+	: >"$W/err"
+}
+
+# squeeze: runs of white space to one space, none at the ends.
+squeeze() {
+	sed 's/[[:space:]][[:space:]]*/ /g; s/^ //; s/ $//'
+}
+
+# section NAME: the body of one section of the rendered loco.1.
+section() {
+	awk -v s="$1" '/^[A-Z]/ { on = ($0 == s); next } on' "$W/loco.txt"
+}
+
+render "$MAN1" >"$W/loco.txt"
+section SYNOPSIS | squeeze | sed '/^$/d' >"$W/synopsis"
+section COMMANDS >"$W/commands"
+
+t "man pages lint clean"
+make -s -C "$TOP" lint >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+expect_out_empty
+expect_err_empty
+
+t "global usage is the first SYNOPSIS line"
+run_loco --help
+expect_rc 0
+expect_eq "$(head -n 1 "$W/out")" "usage: $(head -n 1 "$W/synopsis")" "loco --help"
+help_all=$(cat "$W/out")
+run_loco help
+expect_rc 0
+expect_out "$help_all"
+run_loco -h
+expect_rc 0
+expect_out "$help_all"
+
+# The commands loco knows, from the list in its help.
+run_loco help
+sed -n '/^commands:$/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$W/out" >"$W/cmds"
+t "loco help lists commands"
+noio
+if [ -s "$W/cmds" ]; then pass; else fail "no commands found in 'loco help'"; fi
+
+for cmd in $(cat "$W/cmds"); do
+	t "$cmd: usage line is its SYNOPSIS line"
+	syn=$(grep "^loco $cmd\( \|$\)" "$W/synopsis")
+	if [ -z "$syn" ]; then
+		noio
+		fail "loco.1 has no SYNOPSIS line for '$cmd'"
+		continue
+	fi
+	run_loco "$cmd" -h
+	expect_rc 0
+	expect_eq "$(head -n 1 "$W/out")" "usage: $syn" "loco $cmd -h"
+	cmd_help=$(cat "$W/out")
+
+	t "$cmd: loco help $cmd is loco $cmd -h"
+	run_loco help "$cmd"
+	expect_rc 0
+	expect_out "$cmd_help"
+
+	t "$cmd: described under COMMANDS with all its options"
+	awk -v c="$cmd" '
+		/^     [a-z]/ { on = (index($0, "     " c " ") == 1 ||
+		    $0 == "     " c) }
+		on' "$W/commands" >"$W/item"
+	if [ ! -s "$W/item" ]; then
+		fail "loco.1 COMMANDS has no entry for '$cmd'"
+		continue
+	fi
+	expect_eq "$(head -n 1 "$W/item" | squeeze)" "${syn#loco }" \
+	    "COMMANDS heading for '$cmd'"
+	for opt in $(printf '%s\n' "$cmd_help" | sed 1d |
+	    grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		if grep -q -- "$opt\([^a-z-]\|$\)" "$W/item"; then pass; else
+			fail "option '$opt' of '$cmd' is not described under COMMANDS"
+		fi
+	done
+done
+
+t "every SYNOPSIS line is a command"
+noio
+sed 1d "$W/synopsis" | while read -r _loco cmd _rest; do
+	if [ "$_loco" = loco ] && grep -qxF -- "$cmd" "$W/cmds"; then
+		echo pass
+	else
+		echo "fail SYNOPSIS line for unknown command '$cmd'"
+	fi
+done >"$W/results"
+while read -r verdict msg; do
+	if [ "$verdict" = pass ]; then pass; else fail "$msg"; fi
+done <"$W/results"
+
+t "every configuration key is in loco.yaml(5)"
+run_loco config
+expect_rc 0
+awk '{ print $1 }' "$W/out" >"$W/keys"
+noio
+for key in $(cat "$W/keys"); do
+	if grep -qxF ".It Cm $key" "$MAN5"; then pass; else
+		fail "key '$key' has no '.It Cm $key' in loco.yaml.5"
+	fi
+done
+
+t "every key in loco.yaml(5) exists"
+for key in $(sed -n '/^\.Sh KEYS/,/^\.Sh /s/^\.It Cm \([^ ]*\)$/\1/p' "$MAN5"); do
+	run_loco config "$key"
+	if [ "$RC" -eq 0 ]; then pass; else
+		fail "loco.yaml.5 documents '$key', which 'loco config' does not know"
+	fi
+done
+
+t "every exit status is in EXIT STATUS"
+noio
+section "EXIT STATUS" | squeeze >"$W/exit"
+codes=$(sed -n 's/^[[:space:]]*EXIT_[A-Z]* = \([0-9][0-9]*\).*/\1/p' "$TOP/include/error.h")
+[ -n "$codes" ] || fail "no exit codes found in include/error.h"
+for code in $codes; do
+	if grep -q "^$code " "$W/exit"; then pass; else
+		fail "exit status $code is not in loco.1 EXIT STATUS"
+	fi
+done
+for code in $(sed -n 's/^\([0-9][0-9]*\) .*/\1/p' "$W/exit"); do
+	if printf '%s\n' $codes | grep -qx "$code"; then pass; else
+		fail "loco.1 documents exit status $code, which error.h lacks"
+	fi
+done
+
+# Examples: N.cmd holds a command, N.exp the output the page shows.
+mkdir "$W/ex"
+section EXAMPLES | awk -v dir="$W/ex" '
+	{ line = $0; sub(/^[ \t]+/, "", line) }
+	line ~ /^\$ / {
+		n++; out = 1
+		print substr(line, 3) > (dir "/" n ".cmd")
+		printf "" > (dir "/" n ".exp")
+		next
+	}
+	line == "" { out = 0; next }
+	out { print line > (dir "/" n ".exp") }'
+
+t "loco.1 has examples"
+noio
+n=$(ls "$W/ex" | grep -c '\.cmd$')
+if [ "$n" -ge 5 ]; then pass; else fail "only $n examples found in EXAMPLES"; fi
+
+script '{"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-analysis:1.0.0","loco-writing:1.0.0"]}'
+i=1
+while [ -f "$W/ex/$i.cmd" ]; do
+	cmd=$(cat "$W/ex/$i.cmd")
+	t "example: $cmd"
+	PATH="$TOP:$PATH" sh -c "$cmd" >"$W/out" 2>"$W/err" </dev/null
+	RC=$?
+	expect_rc 0
+	if [ -s "$W/ex/$i.exp" ]; then
+		squeeze <"$W/ex/$i.exp" >"$W/expected"
+		squeeze <"$W/out" >"$W/actual"
+		if cmp -s "$W/expected" "$W/actual"; then pass; else
+			fail "output differs from the page"
+			diff "$W/expected" "$W/actual" | head -10 | sed 's/^/  /'
+		fi
+	fi
+	i=$((i + 1))
+done
+
+area_end
