@@ -25,12 +25,20 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
+# libcurl is loaded when first needed (see src/http.c) unless CURL_DLOPEN=0.
+CURL_DLOPEN ?= 1
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+ifeq ($(CURL_DLOPEN),1)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS))) -ldl
+DLOPEN_FLAGS = -DLOCO_CURL_DLOPEN
+else
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+endif
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) \
-	-DLOCO_VERSION='"$(VERSION)"' -DLOCO_DATADIR='"$(DATADIR)"'
+	-DLOCO_VERSION='"$(VERSION)"' -DLOCO_DATADIR='"$(DATADIR)"' \
+	$(DLOPEN_FLAGS)
 
 # Objects go under a directory per build flavour so a sanitizer build
 # never mixes with a plain one.
@@ -126,3 +134,42 @@ lint:
 
 clean:
 	rm -rf build $(PROG)
+
+# libFuzzer targets for the parsers of outside input (tests/fuzz/README).
+# Built with clang into build/fuzz/, away from the other flavours.
+#   make fuzz [FUZZ_SECONDS=60]   build, then fuzz each target; 1 on a crash
+#   make fuzz-smoke               seed corpora plus 2000 runs each (for CI)
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_BUILD	= build/fuzz
+FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS	= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-Iinclude $(PKG_CFLAGS) $(WARN) -Wno-format-nonliteral -g -O1 \
+	-fno-omit-frame-pointer $(DLOPEN_FLAGS) \
+	-DLOCO_VERSION='"$(VERSION)"' -DLOCO_DATADIR='"$(DATADIR)"'
+FUZZ_OBJS	= $(filter-out $(FUZZ_BUILD)/obj/main.o, \
+	$(SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o))
+FUZZ_PROGS	= $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%, \
+	$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) Makefile
+	@mkdir -p $(FUZZ_BUILD)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-c -o $@ $<
+
+# An archive, so a target may stand in for a module (fuzz_chat: http.o).
+$(FUZZ_BUILD)/libloco.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $(FUZZ_OBJS)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
+    $(FUZZ_BUILD)/libloco.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ_BUILD)/libloco.a $(PKG_LIBS) -lm
+
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_PROGS)
+	sh tests/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_PROGS)
+
+fuzz-smoke: $(FUZZ_PROGS)
+	sh tests/fuzz/run.sh -s $(FUZZ_PROGS)

@@ -54,6 +54,30 @@ void		 http_response_release(struct http_response *);
 struct error	*http_perform(const struct http_request *,
 		    struct http_response *);
 
+/*
+ * Concurrent transfers (libcurl's multi interface).  Each transfer has a
+ * slot id chosen by the caller (0 <= id < nslots); the request and response
+ * must stay valid until the transfer ends or is cancelled.  Callbacks run
+ * inside http_multi_wait.
+ */
+struct http_multi;
+
+struct http_multi	*http_multi_new(size_t nslots);
+void			 http_multi_add(struct http_multi *, size_t id,
+			    const struct http_request *,
+			    struct http_response *);
+/*
+ * Run transfers until one ends: returns 1 with its id and its transport
+ * error (NULL on success; the status is in its response), or 0 when none
+ * are running.
+ */
+int			 http_multi_wait(struct http_multi *, size_t *id,
+			    struct error **err);
+/* Abort a running transfer; nothing more is reported for it. */
+void			 http_multi_cancel(struct http_multi *, size_t id);
+size_t			 http_multi_running(const struct http_multi *);
+void			 http_multi_free(struct http_multi *);
+
 /* libcurl's version, for loco version. */
 const char	*http_library_version(void);
 /* Release the shared connection (at exit). */

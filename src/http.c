@@ -1,8 +1,20 @@
 /*
  * http.c: HTTP over libcurl.  One easy handle is kept for the life of the
  * process so consecutive requests to the same server reuse the connection.
+ *
+ * With LOCO_CURL_DLOPEN (the default build), libcurl is loaded on first
+ * use instead of at start-up.  Debian's libcurl drags in some thirty
+ * shared objects (TLS, Kerberos, LDAP, RTMP, SSH) whose loading and
+ * constructors cost about 5 ms per process, several times what loco route
+ * needs in all; commands that never talk to a server should not pay it.
+ * `make CURL_DLOPEN=0` links libcurl the ordinary way.
  */
+#ifdef LOCO_CURL_DLOPEN
+#define CURL_DISABLE_TYPECHECK
+#include <dlfcn.h>
+#endif
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +24,113 @@
 
 #define DEFAULT_MAX_BODY (64u * 1024 * 1024)
 
-static CURL	*easy;
+#ifdef LOCO_CURL_DLOPEN
+#define LIBCURL_SONAME "libcurl.so.4"
+
+static struct {
+	void			*dl;
+	CURLcode		(*global_init)(long);
+	void			(*global_cleanup)(void);
+	CURL			*(*easy_init)(void);
+	void			(*easy_cleanup)(CURL *);
+	void			(*easy_reset)(CURL *);
+	CURLcode		(*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode		(*easy_getinfo)(CURL *, CURLINFO, ...);
+	CURLcode		(*easy_perform)(CURL *);
+	const char		*(*easy_strerror)(CURLcode);
+	curl_version_info_data	*(*version_info)(CURLversion);
+	struct curl_slist	*(*slist_append)(struct curl_slist *,
+				    const char *);
+	void			(*slist_free_all)(struct curl_slist *);
+	CURLM			*(*multi_init)(void);
+	CURLMcode		(*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode		(*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode		(*multi_perform)(CURLM *, int *);
+	CURLMsg			*(*multi_info_read)(CURLM *, int *);
+	CURLMcode		(*multi_poll)(CURLM *, struct curl_waitfd *,
+				    unsigned int, int, int *);
+	CURLMcode		(*multi_cleanup)(CURLM *);
+} api;
+
+#define curl_global_init	api.global_init
+#define curl_global_cleanup	api.global_cleanup
+#define curl_easy_init		api.easy_init
+#define curl_easy_cleanup	api.easy_cleanup
+#define curl_easy_reset		api.easy_reset
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_easy_setopt	api.easy_setopt
+#define curl_easy_getinfo	api.easy_getinfo
+#define curl_easy_perform	api.easy_perform
+#define curl_easy_strerror	api.easy_strerror
+#define curl_version_info	api.version_info
+#define curl_slist_append	api.slist_append
+#define curl_slist_free_all	api.slist_free_all
+#define curl_multi_init		api.multi_init
+#define curl_multi_add_handle	api.multi_add_handle
+#define curl_multi_remove_handle api.multi_remove_handle
+#define curl_multi_perform	api.multi_perform
+#define curl_multi_info_read	api.multi_info_read
+#define curl_multi_poll		api.multi_poll
+#define curl_multi_cleanup	api.multi_cleanup
+
+/* Load libcurl once; NULL on success. */
+static struct error *
+curl_load(void)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} syms[] = {
+#define SYM(field) { "curl_" #field, offsetof(__typeof__(api), field) }
+		SYM(global_init), SYM(global_cleanup), SYM(easy_init),
+		SYM(easy_cleanup), SYM(easy_reset), SYM(easy_setopt),
+		SYM(easy_getinfo), SYM(easy_perform), SYM(easy_strerror),
+		SYM(version_info), SYM(slist_append), SYM(slist_free_all),
+		SYM(multi_init), SYM(multi_add_handle),
+		SYM(multi_remove_handle), SYM(multi_perform),
+		SYM(multi_info_read), SYM(multi_poll), SYM(multi_cleanup),
+#undef SYM
+	};
+	size_t i;
+	void *fn;
+	const char *why;
+
+	if (api.dl != NULL)
+		return NULL;
+	if ((api.dl = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		why = dlerror();
+		return error_new(EXIT_FAIL, "cannot load libcurl: %s; install "
+		    "the libcurl4 package", why ? why : LIBCURL_SONAME);
+	}
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		if ((fn = dlsym(api.dl, syms[i].name)) == NULL) {
+			dlclose(api.dl);
+			api.dl = NULL;
+			return error_new(EXIT_FAIL, "cannot load libcurl: %s "
+			    "lacks %s (libcurl 7.66 or later is needed)",
+			    LIBCURL_SONAME, syms[i].name);
+		}
+		/* POSIX guarantees data and function pointers convert. */
+		memcpy((char *)&api + syms[i].offset, &fn, sizeof(fn));
+	}
+	return NULL;
+}
+#else
+static struct error *
+curl_load(void)
+{
+	return NULL;
+}
+#endif
+
+static CURL	*easy;		/* reused by http_perform */
 static int	 initialised;
 
 struct xfer {
+	CURL				*h;
+	struct curl_slist		*headers;
+	char				 errbuf[CURL_ERROR_SIZE];
 	const struct http_request	*req;
 	struct http_response		*resp;
 	int				 aborted;	/* by on_data */
@@ -51,7 +166,7 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 
 	x->last_activity = now_ns();
 	if (x->resp->status == 0) {
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 		x->resp->status = status;
 	}
 	if (x->req->on_data != NULL && x->resp->status >= 200 &&
@@ -100,6 +215,12 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 const char *
 http_library_version(void)
 {
+	struct error *err;
+
+	if ((err = curl_load()) != NULL) {
+		error_free(err);
+		return "unavailable";
+	}
 	return curl_version_info(CURLVERSION_NOW)->version;
 }
 
@@ -142,76 +263,221 @@ transport_error(CURLcode rc, const char *errbuf, const struct xfer *x)
 	return err;
 }
 
-struct error *
-http_perform(const struct http_request *req, struct http_response *resp)
+static struct error *
+global_init(void)
 {
-	char errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *headers = NULL;
-	struct xfer x;
-	CURLcode rc;
-	char *ct, *hdr;
-	long status = 0;
+	struct error *err;
 
+	if ((err = curl_load()) != NULL)
+		return err;
 	if (!initialised) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 			return error_new(EXIT_FAIL, "cannot initialise libcurl");
 		initialised = 1;
 	}
-	if (easy == NULL && (easy = curl_easy_init()) == NULL)
-		return error_new(EXIT_FAIL, "cannot initialise libcurl");
-	curl_easy_reset(easy);
+	return NULL;
+}
 
-	memset(&x, 0, sizeof(x));
-	x.req = req;
-	x.resp = resp;
-	x.last_activity = now_ns();
+/* Point handle h at req; x must stay put until the transfer ends. */
+static void
+xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
+    struct http_response *resp)
+{
+	char *hdr;
+
+	memset(x, 0, sizeof(*x));
+	x->h = h;
+	x->req = req;
+	x->resp = resp;
+	x->last_activity = now_ns();
 	http_response_release(resp);
 	strbuf_init(&resp->body, req->max_body ? req->max_body :
 	    DEFAULT_MAX_BODY);
-	errbuf[0] = '\0';
 
-	curl_easy_setopt(easy, CURLOPT_URL, req->url);
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "loco/" LOCO_VERSION);
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &x);
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_URL, req->url);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "loco/" LOCO_VERSION);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
 	/* Proxies are for the internet; Ollama is almost always local. */
-	curl_easy_setopt(easy, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
 	if (req->connect_timeout > 0)
-		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT,
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 		    req->connect_timeout);
-	headers = curl_slist_append(headers, "Expect:");
+	x->headers = curl_slist_append(x->headers, "Expect:");
 	if (strcmp(req->method, "HEAD") == 0)
-		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
-		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req->method);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	if (req->body != NULL) {
 		hdr = xasprintf("Content-Type: %s", req->content_type ?
 		    req->content_type : "application/json");
-		headers = curl_slist_append(headers, hdr);
+		x->headers = curl_slist_append(x->headers, hdr);
 		free(hdr);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->bodylen);
-		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
 	}
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+}
 
-	rc = curl_easy_perform(easy);
-	curl_slist_free_all(headers);
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+/* After the transfer: status, content type, and the error if any. */
+static struct error *
+xfer_finish(struct xfer *x, CURLcode rc)
+{
+	long status = 0;
+	char *ct;
+
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 0)
-		resp->status = status;
-	if (curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
-	    ct != NULL)
-		resp->content_type = xstrdup(ct);
-	/* Do not keep pointers to caller memory in the handle. */
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+		x->resp->status = status;
+	if (curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL) {
+		free(x->resp->content_type);
+		x->resp->content_type = xstrdup(ct);
+	}
+	/* Do not keep pointers to memory that is about to go. */
+	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, NULL);
 	if (rc != CURLE_OK)
-		return transport_error(rc, errbuf, &x);
+		return transport_error(rc, x->errbuf, x);
 	return NULL;
+}
+
+struct error *
+http_perform(const struct http_request *req, struct http_response *resp)
+{
+	struct xfer x;
+	struct error *err;
+
+	if ((err = global_init()) != NULL)
+		return err;
+	if (easy == NULL && (easy = curl_easy_init()) == NULL)
+		return error_new(EXIT_FAIL, "cannot initialise libcurl");
+	curl_easy_reset(easy);
+	xfer_setup(&x, easy, req, resp);
+	return xfer_finish(&x, curl_easy_perform(easy));
+}
+
+/* Concurrent transfers */
+
+struct http_multi {
+	CURLM		*m;
+	struct xfer	**slots;	/* by id; NULL when idle */
+	size_t		 nslots;
+	size_t		 running;
+};
+
+struct http_multi *
+http_multi_new(size_t nslots)
+{
+	struct http_multi *hm;
+
+	struct error *err;
+
+	if ((err = global_init()) != NULL)
+		fatal("%s", err->msg);
+	hm = xcalloc(1, sizeof(*hm));
+	if ((hm->m = curl_multi_init()) == NULL)
+		fatal("cannot initialise libcurl");
+	hm->slots = xcalloc(nslots + 1, sizeof(*hm->slots));
+	hm->nslots = nslots;
+	return hm;
+}
+
+void
+http_multi_add(struct http_multi *hm, size_t id,
+    const struct http_request *req, struct http_response *resp)
+{
+	struct xfer *x;
+	CURL *h;
+
+	if (id >= hm->nslots || hm->slots[id] != NULL)
+		fatal("http_multi_add: slot %zu is busy or out of range", id);
+	if ((h = curl_easy_init()) == NULL)
+		fatal("cannot initialise libcurl");
+	x = xmalloc(sizeof(*x));
+	xfer_setup(x, h, req, resp);
+	hm->slots[id] = x;
+	curl_multi_add_handle(hm->m, h);
+	hm->running++;
+}
+
+static void
+slot_free(struct http_multi *hm, size_t id)
+{
+	struct xfer *x = hm->slots[id];
+
+	curl_multi_remove_handle(hm->m, x->h);
+	curl_slist_free_all(x->headers);
+	curl_easy_cleanup(x->h);
+	free(x);
+	hm->slots[id] = NULL;
+	hm->running--;
+}
+
+void
+http_multi_cancel(struct http_multi *hm, size_t id)
+{
+	if (id < hm->nslots && hm->slots[id] != NULL)
+		slot_free(hm, id);
+}
+
+size_t
+http_multi_running(const struct http_multi *hm)
+{
+	return hm->running;
+}
+
+int
+http_multi_wait(struct http_multi *hm, size_t *id, struct error **err)
+{
+	CURLMsg *msg;
+	struct xfer *x;
+	int still, left;
+	size_t i;
+
+	*err = NULL;
+	while (hm->running > 0) {
+		curl_multi_perform(hm->m, &still);
+		while ((msg = curl_multi_info_read(hm->m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&x);
+			for (i = 0; i < hm->nslots; i++)
+				if (hm->slots[i] == x)
+					break;
+			if (i == hm->nslots)
+				continue;	/* cancelled meanwhile */
+			*err = xfer_finish(x, msg->data.result);
+			*id = i;
+			slot_free(hm, i);
+			return 1;
+		}
+		curl_multi_poll(hm->m, NULL, 0, 200, NULL);
+	}
+	return 0;
+}
+
+void
+http_multi_free(struct http_multi *hm)
+{
+	size_t i;
+
+	if (hm == NULL)
+		return;
+	for (i = 0; i < hm->nslots; i++)
+		if (hm->slots[i] != NULL)
+			slot_free(hm, i);
+	curl_multi_cleanup(hm->m);
+	free(hm->slots);
+	free(hm);
 }

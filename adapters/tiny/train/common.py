@@ -1,0 +1,96 @@
+"""Shared helpers: paths, held-out data, example encoding, evaluation."""
+
+import json
+import os
+import random
+
+import torch
+
+import data
+from model import BOS, EOS, encode, decode, generate
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TINY = os.path.dirname(HERE)
+DATA_DIR = os.path.join(TINY, "data")
+LOG_DIR = os.path.join(TINY, "logs")
+OUT_DIR = os.path.join(HERE, "out")  # checkpoints (not committed)
+
+
+def load_heldout(domain):
+    with open(os.path.join(DATA_DIR, f"{domain}.jsonl")) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def heldout_questions():
+    qs = set()
+    for d in data.DOMAINS:
+        p = os.path.join(DATA_DIR, f"{d}.jsonl")
+        if os.path.exists(p):
+            qs.update(x["question"] for x in load_heldout(d))
+    return qs
+
+
+def encode_example(q, a, re2, system=None):
+    """(ids, loss mask): loss on the answer and the EOS only."""
+    p = [BOS] + encode(data.prompt_text(data.user_text(q, re2), system))
+    t = encode(a) + [EOS]
+    return p + t, [0] * len(p) + [1] * len(t)
+
+
+def prompt_ids(q, re2=False, system=None):
+    return [BOS] + encode(data.prompt_text(data.user_text(q, re2), system))
+
+
+def batch_tensors(examples):
+    L = max(len(x) for x, _ in examples)
+    idx = torch.zeros(len(examples), L, dtype=torch.long)
+    tgt = torch.full((len(examples), L), -100, dtype=torch.long)
+    for i, (ids, m) in enumerate(examples):
+        ids_t = torch.tensor(ids)
+        idx[i, :len(ids)] = ids_t
+        y = torch.tensor([ids[j + 1] if m[j + 1] else -100 for j in range(len(ids) - 1)] + [-100])
+        tgt[i, :len(ids)] = y
+    return idx, tgt
+
+
+def answers(model, questions, re2=False, temperature=0.0, gen=None, bs=64, max_new=40):
+    out = []
+    for i in range(0, len(questions), bs):
+        qs = questions[i:i + bs]
+        res = generate(model, [prompt_ids(q, re2) for q in qs], max_new=max_new,
+                       temperature=temperature, gen=gen)
+        out.extend(decode(r) for r in res)
+    return out
+
+
+def accuracy(model, items, re2=False):
+    got = answers(model, [x["question"] for x in items], re2)
+    ok = sum(g.strip() == x["answer"] for g, x in zip(got, items))
+    return ok / len(items), got
+
+
+def rouge_l(a, b):
+    x, y = a.split(), b.split()
+    if not x or not y:
+        return 0.0
+    dp = [[0] * (len(y) + 1) for _ in range(len(x) + 1)]
+    for i in range(len(x)):
+        for j in range(len(y)):
+            dp[i + 1][j + 1] = dp[i][j] + 1 if x[i] == y[j] else max(dp[i][j + 1], dp[i + 1][j])
+    lcs = dp[-1][-1]
+    if lcs == 0:
+        return 0.0
+    p, r = lcs / len(x), lcs / len(y)
+    return 2 * p * r / (p + r)
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+
+
+def seed_all(seed):
+    random.seed(seed)
+    torch.manual_seed(seed)

@@ -1,0 +1,139 @@
+/*
+ * fuzz_chat.c: the /api/chat stream reader (ollama_chat, its NDJSON line
+ * handler and error-body handling) with the network taken out.
+ *
+ * This target defines http_perform() and the http_response helpers itself,
+ * so the linker takes them from here instead of from http.o (the library is
+ * linked as an archive): ollama_chat() runs unchanged and the "server"
+ * replies with the fuzz input.
+ *
+ * Input: byte 0 picks the HTTP status (most values 200, which is streamed
+ * to the caller's on_data; otherwise 400, 404 or 500, buffered as an error
+ * body), byte 1 whether the piece callback fails on a piece containing '!',
+ * bytes 2..5 chunk sizes (0: the rest); the rest is the body.
+ */
+#include "fuzz.h"
+#include "config.h"
+#include "http.h"
+#include "ollama.h"
+#include "strbuf.h"
+
+#define NSIZES 4
+
+static const uint8_t	*body;
+static size_t		 bodylen;
+static long		 status;
+static size_t		 sizes[NSIZES];
+
+void
+http_response_init(struct http_response *resp)
+{
+	resp->status = 0;
+	strbuf_init(&resp->body, 0);
+	resp->content_type = NULL;
+}
+
+void
+http_response_release(struct http_response *resp)
+{
+	strbuf_release(&resp->body);
+	free(resp->content_type);
+	resp->content_type = NULL;
+	resp->status = 0;
+}
+
+/* As http.c does it, with the body coming from the fuzz input. */
+struct error *
+http_perform(const struct http_request *req, struct http_response *resp)
+{
+	size_t off, n, i;
+
+	http_response_release(resp);
+	strbuf_init(&resp->body, req->max_body ? req->max_body :
+	    64u * 1024 * 1024);
+	resp->status = status;
+	resp->content_type = xstrdup("application/x-ndjson");
+	for (off = 0, i = 0; off < bodylen; off += n, i++) {
+		n = sizes[i % NSIZES];
+		if (n == 0 || n > bodylen - off)
+			n = bodylen - off;
+		if (req->on_data != NULL && status >= 200 && status < 300) {
+			if (req->on_data((const char *)body + off, n,
+			    req->arg) != 0)
+				return error_new(EXIT_FAIL, "aborted");
+		} else if (strbuf_add(&resp->body, body + off, n) == -1)
+			return error_new(EXIT_FAIL, "response body larger "
+			    "than %zu bytes", resp->body.cap);
+	}
+	return NULL;
+}
+
+struct pieces {
+	int		 fail;
+	size_t		 clen;
+	size_t		 tlen;
+};
+
+static struct error *
+on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
+    void *arg)
+{
+	struct pieces *p = arg;
+
+	FUZZ_CHECK(strlen(content) == clen);
+	FUZZ_CHECK(strlen(thinking) == tlen);
+	FUZZ_CHECK(clen > 0 || tlen > 0);
+	p->clen += clen;
+	p->tlen += tlen;
+	if (p->fail && memchr(content, '!', clen) != NULL)
+		return error_new(EXIT_FAIL, "stopped by the caller");
+	return NULL;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const long statuses[] = { 400, 404, 500 };
+	struct fuzz_bytes fb = { data, size };
+	struct chat_message msg = { "user", "What is 2+2?" };
+	struct chat_request cr;
+	struct chat_result res;
+	struct pieces p = { 0, 0, 0 };
+	struct ollama *o;
+	struct error *err;
+	unsigned s;
+	size_t i;
+
+	s = fuzz_byte(&fb);
+	status = s < 0xf0 ? 200 : statuses[s % ARRAY_SIZE(statuses)];
+	p.fail = fuzz_byte(&fb) & 1;
+	for (i = 0; i < NSIZES; i++)
+		sizes[i] = fuzz_byte(&fb);
+	body = fb.p;
+	bodylen = fb.len;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.model = "loco-math:1.0.0";
+	cr.messages = &msg;
+	cr.nmessages = 1;
+	cr.stream = 1;
+	cr.think = CHAT_THINK_OMIT;
+	cr.temperature = 0.5;
+	cr.seed = CONFIG_UNSET_INT;
+	cr.num_predict = CONFIG_UNSET_INT;
+
+	o = ollama_new("http://127.0.0.1:1", 1, 1);
+	chat_result_init(&res);
+	err = ollama_chat(o, &cr, on_piece, &p, &res);
+	/* Whatever happened, the result holds strings to print. */
+	FUZZ_CHECK(res.content != NULL && res.thinking != NULL);
+	if (err == NULL) {
+		FUZZ_CHECK(status == 200);
+		FUZZ_CHECK(strlen(res.content) == p.clen);
+		FUZZ_CHECK(strlen(res.thinking) == p.tlen);
+	}
+	fuzz_error_free(err);
+	chat_result_release(&res);
+	ollama_free(o);
+	return 0;
+}
