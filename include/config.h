@@ -46,6 +46,7 @@ struct config {
 	long	 votes;			/* inference.votes */
 	double	 vote_temperature;	/* inference.vote_temperature */
 	char	*vote_method;		/* inference.vote_method */
+	long	 parallel;		/* inference.parallel */
 	/* options sent to the model */
 	long	 num_ctx;		/* options.num_ctx */
 	char	*keep_alive;		/* options.keep_alive */

@@ -109,6 +109,24 @@ char		*ollama_chat_body(const struct chat_request *);
 struct error	*ollama_chat(struct ollama *, const struct chat_request *,
 		    chat_piece_fn fn, void *arg, struct chat_result *res);
 void		 chat_result_init(struct chat_result *);
+
+/*
+ * Several chats at once over libcurl's multi interface, each in a slot
+ * 0 <= id < n.  chat_batch_next runs them until one ends and hands over
+ * its result and error (as ollama_chat would give them); it returns 0 when
+ * none is running.  SIGINT ends every running chat with "interrupted".
+ */
+struct chat_batch;
+
+struct chat_batch	*chat_batch_new(struct ollama *, size_t n);
+void			 chat_batch_start(struct chat_batch *, size_t id,
+			    const struct chat_request *);
+int			 chat_batch_next(struct chat_batch *, size_t *id,
+			    struct chat_result *res, struct error **err);
+/* Stop a running chat; nothing more is reported for it. */
+void			 chat_batch_cancel(struct chat_batch *, size_t id);
+size_t			 chat_batch_running(const struct chat_batch *);
+void			 chat_batch_free(struct chat_batch *);
 void		 chat_result_release(struct chat_result *);
 
 #endif

@@ -18,22 +18,29 @@
 
 static const struct cmd commands[] = {
 	{ "query", cmd_query,
-	  "loco query [--adapter name] [--host url] [--json] [--no-reread] "
-	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
-	  "[--system text] [--temperature t] [--think | --no-think] question",
+	  "loco query [--adapter name] [--answer-type type] [--host url] "
+	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
+	  "[--parallel n] [--quiet] [--seed n] [--system text] "
+	  "[--temperature t] [--think | --no-think] [--vote-method method] "
+	  "[--votes n] question",
 	  "route a question, build the prompt and stream the answer",
 	  "  --adapter name     use this adapter; auto (default) routes, none uses\n"
 	  "                     the base model\n"
+	  "  --answer-type type how votes find the answer: number, choice,\n"
+	  "                     regex, code or text (default: the adapter's)\n"
 	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --json             print one JSON object instead of streaming text\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
 	  "  --num-ctx n        context window sent to the model\n"
 	  "  --num-predict n    most tokens to generate (-1: no limit)\n"
+	  "  --parallel n       vote samples in flight at once\n"
 	  "  --quiet            no routing/stats line or notices on stderr\n"
 	  "  --seed n           sampling seed\n"
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
+	  "  --vote-method m    majority, best_of_n or medoid\n"
+	  "  --votes n          sample n answers and vote (self-consistency)\n"
 	  "  question           the question; - reads it from standard input\n" },
 	{ "route", cmd_route,
 	  "loco route [--json] question",

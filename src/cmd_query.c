@@ -7,22 +7,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "jsonout.h"
 #include "prompt.h"
 #include "router.h"
 #include "strbuf.h"
+#include "vote.h"
 #include "banned.h"
 
 enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK
+	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE
 };
 
 static const struct option query_opts[] = {
 	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "answer-type", required_argument, NULL, OPT_ANSWER_TYPE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -30,11 +33,14 @@ static const struct option query_opts[] = {
 	{ "no-think", no_argument, NULL, OPT_NO_THINK },
 	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
 	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
+	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
+	{ "vote-method", required_argument, NULL, OPT_VOTE_METHOD },
+	{ "votes", required_argument, NULL, OPT_VOTES },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -45,6 +51,10 @@ struct query {
 	int			 quiet;
 	const char		*adapter_opt;	/* NULL or "auto": route */
 	const char		*system;	/* --system, or NULL */
+	const char		*answer_type;	/* --answer-type, or NULL */
+	struct vote_result	*vote;		/* when voting */
+	long			 vote_seed;
+	double			 vote_temperature;
 	/* streaming state */
 	int			 in_thinking;
 	int			 printed;	/* answer bytes written */
@@ -144,9 +154,33 @@ tokens_per_second(const struct chat_result *res)
 	return (double)res->eval_count * 1e9 / (double)res->eval_duration;
 }
 
+/* " | vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples ..." */
+static void
+vote_text(const struct vote_result *vr, struct strbuf *sb)
+{
+	size_t i;
+
+	strbuf_addf(sb, " | vote %s: ", vote_method_name(vr->method));
+	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
+		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
+		strbuf_addf(sb, "%s%s x%zu", i ? ", " : "", a,
+		    vr->tally.groups[i].count);
+		free(a);
+	}
+	if (vr->tally.ngroups > 5)
+		strbuf_addf(sb, ", %zu more", vr->tally.ngroups - 5);
+	strbuf_addf(sb, "%sinvalid %zu; %zu of %zu samples",
+	    vr->tally.ngroups ? ", " : "", vr->tally.invalid, vr->completed,
+	    vr->n);
+	if (vr->cancelled)
+		strbuf_addf(sb, " (%zu saved)", vr->cancelled);
+	strbuf_addf(sb, ", confidence %.2f", vr->confidence);
+}
+
 static void
 print_stats(const struct choice *ch, const char *model, const char *wanted,
-    const struct chat_result *res, long long wall)
+    const struct chat_result *res, const struct vote_result *vr,
+    long long wall)
 {
 	struct strbuf sb = STRBUF_INIT;
 	double tps = tokens_per_second(res);
@@ -155,6 +189,8 @@ print_stats(const struct choice *ch, const char *model, const char *wanted,
 	strbuf_addf(&sb, " model %s", model);
 	if (wanted != NULL)
 		strbuf_addf(&sb, " (fallback: %s not in Ollama)", wanted);
+	if (vr != NULL)
+		vote_text(vr, &sb);
 	strbuf_addf(&sb, " | %lld prompt tokens, %lld answer tokens, ",
 	    res->prompt_eval_count, res->eval_count);
 	if (isnan(tps))
@@ -165,6 +201,8 @@ print_stats(const struct choice *ch, const char *model, const char *wanted,
 	    (double)res->load_duration / 1e9,
 	    (double)(res->total_duration ? res->total_duration : wall) / 1e9);
 	fprintf(stderr, "%s\n", sb.buf);
+	if (vr != NULL && vr->note != NULL)
+		fprintf(stderr, "loco: vote: %s\n", vr->note);
 	strbuf_release(&sb);
 }
 
@@ -195,6 +233,45 @@ route_describe_json(struct jout *j, const struct route_result *rr)
 }
 
 static void
+vote_json(struct jout *j, const struct query *q)
+{
+	const struct vote_result *vr = q->vote;
+	size_t i;
+
+	jout_obj(j, "vote");
+	jout_str(j, "method", vote_method_name(vr->method));
+	jout_str(j, "answer", vr->answer);
+	jout_obj(j, "votes");
+	for (i = 0; i < vr->tally.ngroups; i++)
+		jout_int(j, vr->tally.groups[i].answer,
+		    (long long)vr->tally.groups[i].count);
+	jout_end(j);
+	jout_int(j, "invalid", (long long)vr->tally.invalid);
+	jout_int(j, "samples", (long long)vr->completed);
+	jout_int(j, "requested", (long long)vr->n);
+	jout_int(j, "saved", (long long)vr->cancelled);
+	jout_num(j, "confidence", round(vr->confidence * 1e4) / 1e4);
+	jout_int(j, "winner", vr->winner);
+	jout_str(j, "answer_type", q->answer_type);
+	jout_int(j, "seed", q->vote_seed);
+	jout_num(j, "temperature", q->vote_temperature);
+	jout_str(j, "note", vr->note);
+	jout_arr(j, "responses");
+	for (i = 0; i < vr->n; i++) {
+		const struct vote_sample *sm = &vr->samples[i];
+
+		jout_obj(j, NULL);
+		jout_int(j, "seed", sm->seed);
+		jout_bool(j, "done", sm->done);
+		jout_str(j, "answer", sm->answer);
+		jout_str(j, "response", sm->content);
+		jout_end(j);
+	}
+	jout_end(j);
+	jout_end(j);
+}
+
+static void
 print_json(const struct query *q, const struct choice *ch, const char *model,
     const char *wanted, const struct prompt *pr,
     const struct chat_result *res, long long wall)
@@ -219,6 +296,8 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	jout_str(j, "system", pr->system);
 	jout_str(j, "prompt", pr->user);
 	jout_str(j, "done_reason", res->done_reason);
+	if (q->vote != NULL)
+		vote_json(j, q);
 	jout_obj(j, "stats");
 	jout_int(j, "prompt_tokens", res->prompt_eval_count);
 	jout_int(j, "answer_tokens", res->eval_count);
@@ -293,12 +372,115 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 		case OPT_NO_THINK:
 			lc->cfg.think = 0;
 			break;
+		case OPT_VOTES:
+			err = cmd_flag_set(c, lc, "--votes", "inference.votes",
+			    optarg);
+			break;
+		case OPT_PARALLEL:
+			err = cmd_flag_set(c, lc, "--parallel",
+			    "inference.parallel", optarg);
+			break;
+		case OPT_VOTE_METHOD:
+			err = cmd_flag_set(c, lc, "--vote-method",
+			    "inference.vote_method", optarg);
+			break;
+		case OPT_ANSWER_TYPE: {
+			enum answer_type t;
+
+			if (answer_type_parse(optarg, &t) == -1)
+				err = cmd_usage_error(c, "--answer-type: must be "
+				    "one of number, choice, regex, code, text, "
+				    "not '%s'", optarg);
+			q->answer_type = optarg;
+			break;
+		}
 		default:
 			return cmd_option_error(c, ch, argv);
 		}
 	}
 	*used = optind;
 	return err;
+}
+
+/* Seed for a vote when none was given: report it so it can be replayed. */
+static long
+fresh_seed(void)
+{
+	unsigned long long x = (unsigned long long)now_ns() ^
+	    ((unsigned long long)getpid() << 32);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (long)(x % 1000000000ULL);
+}
+
+static void
+vote_progress(size_t done, size_t n, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "\rvoting: %zu of %zu samples", done, n);
+	if (done == n)
+		fputs("\r\033[K", stderr);
+}
+
+/*
+ * Vote on cr: the winner's text goes to stdout, and res gets a summary
+ * (the winner's text, tokens summed over the samples) for the stats line.
+ */
+static struct error *
+run_vote(struct query *q, const struct choice *ch, struct ollama *o,
+    struct chat_request *cr, const char *question, struct chat_result *res)
+{
+	struct loco *lc = q->lc;
+	struct vote_opts opts;
+	struct extractor *x = NULL;
+	struct error *err;
+	enum answer_type t = ANSWER_TEXT;
+	const char *type = q->answer_type;
+	const struct vote_sample *w;
+
+	if (type == NULL && ch->adapter != NULL)
+		type = ch->adapter->answer_type;
+	if (type == NULL)
+		type = "text";
+	q->answer_type = type;
+	answer_type_parse(type, &t);
+	if ((err = extractor_new(t, ch->adapter ? ch->adapter->answer_pattern :
+	    NULL, &x)) != NULL)
+		return err;
+	memset(&opts, 0, sizeof(opts));
+	opts.n = (size_t)lc->cfg.votes;
+	opts.parallel = (size_t)lc->cfg.parallel;
+	vote_method_parse(lc->cfg.vote_method, &opts.method);
+	opts.x = x;
+	opts.seed = q->vote_seed;
+	opts.early_stop = 1;
+	opts.question = question;
+	if (lc->stderr_tty && !q->quiet && !q->json)
+		opts.progress = vote_progress;
+	cr->temperature = q->vote_temperature;
+
+	vote_result_release(q->vote);
+	err = vote_run(o, cr, &opts, q->vote);
+	extractor_free(x);
+	if (opts.progress != NULL && q->vote->completed < q->vote->n)
+		fputs("\r\033[K", stderr);
+	if (err != NULL)
+		return err;
+	w = &q->vote->samples[q->vote->winner];
+	chat_result_release(res);
+	res->content = xstrdup(w->content);
+	res->thinking = xstrdup(w->res.thinking ? w->res.thinking : "");
+	res->done_reason = w->res.done_reason ? xstrdup(w->res.done_reason) :
+	    NULL;
+	res->prompt_eval_count = q->vote->prompt_tokens;
+	res->eval_count = q->vote->eval_tokens;
+	res->load_duration = q->vote->load_ns;
+	if (!q->json) {
+		on_piece(res->content, strlen(res->content), "", 0, q);
+	}
+	return NULL;
 }
 
 struct error *
@@ -312,15 +494,17 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	struct chat_request cr;
 	struct chat_result res;
 	struct chat_message msgs[2];
+	struct vote_result vr;
 	struct error *err;
 	char *question = NULL, *wanted = NULL;
 	const char *model;
 	long long start = now_ns();
-	int used = 0;
+	int used = 0, voting;
 
 	memset(&q, 0, sizeof(q));
 	memset(&ch, 0, sizeof(ch));
 	memset(&pr, 0, sizeof(pr));
+	memset(&vr, 0, sizeof(vr));
 	chat_result_init(&res);
 	q.cmd = cmd_find("query");
 	q.lc = lc;
@@ -363,7 +547,21 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	cr.num_predict = lc->cfg.num_predict;
 	cr.model = model = ch.adapter ? ch.adapter->model : reg->base.tag;
 
-	err = ollama_chat(o, &cr, on_piece, &q, &res);
+	voting = lc->cfg.votes > 1;
+	if (voting) {
+		const struct config_key *k = config_key_find(
+		    "options.temperature");
+
+		q.vote = &vr;
+		q.vote_seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed :
+		    fresh_seed();
+		/* --temperature wins; otherwise the votes' own temperature. */
+		q.vote_temperature = config_source_of(&lc->cfg, k) ==
+		    CONFIG_SRC_FLAG ? lc->cfg.temperature :
+		    lc->cfg.vote_temperature;
+	}
+	err = voting ? run_vote(&q, &ch, o, &cr, question, &res) :
+	    ollama_chat(o, &cr, on_piece, &q, &res);
 	if (err != NULL && err->code == EXIT_NOMODEL && ch.adapter != NULL &&
 	    !ollama_name_equal(model, reg->base.tag)) {
 		/* The adapter is not registered: the base can still answer. */
@@ -375,7 +573,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 			    "adapter's prompt (run 'loco setup' to register "
 			    "it)\n", wanted, reg->base.tag);
 		cr.model = model = reg->base.tag;
-		err = ollama_chat(o, &cr, on_piece, &q, &res);
+		err = voting ? run_vote(&q, &ch, o, &cr, question, &res) :
+		    ollama_chat(o, &cr, on_piece, &q, &res);
 	}
 	if (err != NULL && err->code == EXIT_NOMODEL) {
 		error_free(err);
@@ -395,9 +594,10 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	if (q.json)
 		print_json(&q, &ch, model, wanted, &pr, &res, now_ns() - start);
 	if (!q.quiet && !q.json)
-		print_stats(&ch, model, wanted, &res, now_ns() - start);
+		print_stats(&ch, model, wanted, &res, q.vote, now_ns() - start);
 done:
 	chat_result_release(&res);
+	vote_result_release(&vr);
 	route_result_release(&ch.route);
 	prompt_release(&pr);
 	ollama_free(o);

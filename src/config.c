@@ -40,6 +40,9 @@ static const struct config_key config_table[] = {
 	{ "inference.vote_method", CONFIG_ENUM, "majority", 0, 0,
 	  "majority|best_of_n|medoid|tests",
 	  "how the votes pick an answer", OFF(vote_method) },
+	{ "inference.parallel", CONFIG_INT, "4", 1, 64, NULL,
+	  "samples in flight at once (match OLLAMA_NUM_PARALLEL)",
+	  OFF(parallel) },
 	{ "options.num_ctx", CONFIG_INT, "4096", 256, 1048576, NULL,
 	  "context window sent on every request (keep it fixed: changing it "
 	  "reloads the model)", OFF(num_ctx) },

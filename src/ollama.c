@@ -598,6 +598,70 @@ on_chat_data(const char *data, size_t len, void *arg)
 	return cs->err != NULL ? -1 : 0;
 }
 
+static void
+stream_init(struct chat_stream *cs, struct ollama *o, chat_piece_fn fn,
+    void *arg, struct chat_result *res)
+{
+	chat_result_release(res);
+	memset(cs, 0, sizeof(*cs));
+	cs->o = o;
+	cs->fn = fn;
+	cs->arg = arg;
+	cs->res = res;
+	strbuf_init(&cs->content, 256u * 1024 * 1024);
+	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
+	ndjson_init(&cs->nd, OLLAMA_MAX_LINE, on_chat_line, cs);
+}
+
+static void
+chat_http_request(struct http_request *req, struct ollama *o, const char *url,
+    const char *body, struct chat_stream *cs)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = "POST";
+	req->url = url;
+	req->body = body;
+	req->bodylen = strlen(body);
+	req->on_data = on_chat_data;
+	req->arg = cs;
+	req->connect_timeout = o->connect_timeout;
+	req->idle_timeout = o->idle_timeout;
+	req->max_body = OLLAMA_MAX_LINE;
+}
+
+/*
+ * The end of one chat transfer: turn the transport error (terr), the HTTP
+ * status and the stream's state into the request's error, and hand the
+ * text over to the result.
+ */
+static struct error *
+stream_end(struct chat_stream *cs, struct error *terr,
+    const struct http_response *resp)
+{
+	struct error *err = NULL;
+
+	if (terr != NULL) {
+		if (cs->err != NULL && terr->code != EXIT_INTERRUPT) {
+			error_free(terr);
+			err = cs->err;
+			cs->err = NULL;
+		} else
+			err = transport(cs->o, "/api/chat", terr);
+	} else if (resp->status < 200 || resp->status >= 300)
+		err = http_status_error(cs->o, "/api/chat", resp);
+	else if ((err = ndjson_finish(&cs->nd)) != NULL)
+		;
+	else if (!cs->done)
+		err = error_new(EXIT_FAIL, "the answer from Ollama ended early: "
+		    "the stream closed without its final \"done\" message");
+	error_free(cs->err);
+	cs->err = NULL;
+	cs->res->content = strbuf_detach(&cs->content, NULL);
+	cs->res->thinking = strbuf_detach(&cs->thinking, NULL);
+	ndjson_release(&cs->nd);
+	return err;
+}
+
 struct error *
 ollama_chat(struct ollama *o, const struct chat_request *cr,
     chat_piece_fn fn, void *arg, struct chat_result *res)
@@ -605,59 +669,136 @@ ollama_chat(struct ollama *o, const struct chat_request *cr,
 	struct http_request req;
 	struct http_response resp;
 	struct chat_stream cs;
-	struct error *err = NULL;
+	struct error *err;
 	char *body, *url;
 
-	chat_result_release(res);
-	memset(&cs, 0, sizeof(cs));
-	cs.o = o;
-	cs.fn = fn;
-	cs.arg = arg;
-	cs.res = res;
-	strbuf_init(&cs.content, 256u * 1024 * 1024);
-	strbuf_init(&cs.thinking, 256u * 1024 * 1024);
-	ndjson_init(&cs.nd, OLLAMA_MAX_LINE, on_chat_line, &cs);
-
+	stream_init(&cs, o, fn, arg, res);
 	body = ollama_chat_body(cr);
 	url = xasprintf("%s/api/chat", o->url);
-	memset(&req, 0, sizeof(req));
-	req.method = "POST";
-	req.url = url;
-	req.body = body;
-	req.bodylen = strlen(body);
-	req.on_data = on_chat_data;
-	req.arg = &cs;
-	req.connect_timeout = o->connect_timeout;
-	req.idle_timeout = o->idle_timeout;
-	req.max_body = OLLAMA_MAX_LINE;
+	chat_http_request(&req, o, url, body, &cs);
 	http_response_init(&resp);
-
-	err = http_perform(&req, &resp);
-	if (err != NULL) {
-		if (cs.err != NULL && err->code != EXIT_INTERRUPT) {
-			error_free(err);
-			err = cs.err;
-			cs.err = NULL;
-		} else
-			err = transport(o, "/api/chat", err);
-		goto done;
-	}
-	if (resp.status < 200 || resp.status >= 300) {
-		err = http_status_error(o, "/api/chat", &resp);
-		goto done;
-	}
-	if ((err = ndjson_finish(&cs.nd)) != NULL)
-		goto done;
-	if (!cs.done)
-		err = error_new(EXIT_FAIL, "the answer from Ollama ended early: "
-		    "the stream closed without its final \"done\" message");
-done:
-	error_free(cs.err);
-	res->content = strbuf_detach(&cs.content, NULL);
-	res->thinking = strbuf_detach(&cs.thinking, NULL);
-	ndjson_release(&cs.nd);
+	err = stream_end(&cs, http_perform(&req, &resp), &resp);
 	http_response_release(&resp);
 	free(url);
 	free(body);
 	return err;
+}
+
+/* Concurrent chats */
+
+struct chat_slot {
+	struct chat_stream	 cs;
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct chat_result	 res;
+	char			*body;
+	char			*url;
+	int			 busy;
+};
+
+struct chat_batch {
+	struct ollama		*o;
+	struct http_multi	*hm;
+	struct chat_slot	*slots;
+	size_t			 n;
+};
+
+struct chat_batch *
+chat_batch_new(struct ollama *o, size_t n)
+{
+	struct chat_batch *b = xcalloc(1, sizeof(*b));
+	size_t i;
+
+	b->o = o;
+	b->n = n;
+	b->hm = http_multi_new(n);
+	b->slots = xcalloc(n + 1, sizeof(*b->slots));
+	for (i = 0; i < n; i++) {
+		http_response_init(&b->slots[i].resp);
+		chat_result_init(&b->slots[i].res);
+	}
+	return b;
+}
+
+static void
+slot_clear(struct chat_slot *sl)
+{
+	free(sl->body);
+	free(sl->url);
+	sl->body = sl->url = NULL;
+	http_response_release(&sl->resp);
+	sl->busy = 0;
+}
+
+void
+chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
+{
+	struct chat_slot *sl;
+
+	if (id >= b->n || b->slots[id].busy)
+		fatal("chat_batch_start: slot %zu is busy or out of range", id);
+	sl = &b->slots[id];
+	stream_init(&sl->cs, b->o, NULL, NULL, &sl->res);
+	sl->body = ollama_chat_body(cr);
+	sl->url = xasprintf("%s/api/chat", b->o->url);
+	chat_http_request(&sl->req, b->o, sl->url, sl->body, &sl->cs);
+	sl->busy = 1;
+	http_multi_add(b->hm, id, &sl->req, &sl->resp);
+}
+
+int
+chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
+    struct error **err)
+{
+	struct error *terr;
+	struct chat_slot *sl;
+
+	*err = NULL;
+	if (!http_multi_wait(b->hm, id, &terr))
+		return 0;
+	sl = &b->slots[*id];
+	*err = stream_end(&sl->cs, terr, &sl->resp);
+	chat_result_release(res);
+	*res = sl->res;
+	chat_result_init(&sl->res);
+	slot_clear(sl);
+	return 1;
+}
+
+void
+chat_batch_cancel(struct chat_batch *b, size_t id)
+{
+	struct chat_slot *sl;
+
+	if (id >= b->n || !b->slots[id].busy)
+		return;
+	sl = &b->slots[id];
+	http_multi_cancel(b->hm, id);
+	error_free(sl->cs.err);
+	sl->cs.err = NULL;
+	strbuf_release(&sl->cs.content);
+	strbuf_release(&sl->cs.thinking);
+	ndjson_release(&sl->cs.nd);
+	chat_result_release(&sl->res);
+	slot_clear(sl);
+}
+
+size_t
+chat_batch_running(const struct chat_batch *b)
+{
+	return http_multi_running(b->hm);
+}
+
+void
+chat_batch_free(struct chat_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		chat_batch_cancel(b, i);
+	http_multi_free(b->hm);
+	free(b->slots);
+	free(b);
 }

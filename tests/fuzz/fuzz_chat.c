@@ -1,16 +1,19 @@
 /*
- * fuzz_chat.c: the /api/chat stream reader (ollama_chat, its NDJSON line
- * handler and error-body handling) with the network taken out.
+ * fuzz_chat.c: the /api/chat stream reader (ollama_chat and chat_batch,
+ * their NDJSON line handler and error-body handling) with the network
+ * taken out.
  *
- * This target defines http_perform() and the http_response helpers itself,
- * so the linker takes them from here instead of from http.o (the library is
- * linked as an archive): ollama_chat() runs unchanged and the "server"
- * replies with the fuzz input.
+ * This target defines http_perform(), the http_multi_* calls and the
+ * http_response helpers itself, so the linker takes them from here instead
+ * of from http.o (the library is linked as an archive): ollama.c runs
+ * unchanged and the "server" replies with the fuzz input.
  *
  * Input: byte 0 picks the HTTP status (most values 200, which is streamed
  * to the caller's on_data; otherwise 400, 404 or 500, buffered as an error
- * body), byte 1 whether the piece callback fails on a piece containing '!',
- * bytes 2..5 chunk sizes (0: the rest); the rest is the body.
+ * body); byte 1: bit 0 makes the piece callback fail on a piece holding
+ * '!', bit 1 runs two chats at once with chat_batch instead of
+ * ollama_chat, bit 2 then cancels the second one; bytes 2..5 are chunk
+ * sizes (0: the rest); the rest is the body.
  */
 #include "fuzz.h"
 #include "config.h"
@@ -42,9 +45,9 @@ http_response_release(struct http_response *resp)
 	resp->status = 0;
 }
 
-/* As http.c does it, with the body coming from the fuzz input. */
-struct error *
-http_perform(const struct http_request *req, struct http_response *resp)
+/* One transfer as http.c does it, with the body from the fuzz input. */
+static struct error *
+fake_transfer(const struct http_request *req, struct http_response *resp)
 {
 	size_t off, n, i;
 
@@ -66,6 +69,85 @@ http_perform(const struct http_request *req, struct http_response *resp)
 			    "than %zu bytes", resp->body.cap);
 	}
 	return NULL;
+}
+
+struct error *
+http_perform(const struct http_request *req, struct http_response *resp)
+{
+	return fake_transfer(req, resp);
+}
+
+/* Transfers run one after the other, in slot order, inside wait. */
+struct http_multi {
+	const struct http_request	**req;
+	struct http_response		**resp;
+	size_t				  n;
+	size_t				  running;
+};
+
+struct http_multi *
+http_multi_new(size_t nslots)
+{
+	struct http_multi *m = xcalloc(1, sizeof(*m));
+
+	m->n = nslots;
+	m->req = xcalloc(nslots + 1, sizeof(*m->req));
+	m->resp = xcalloc(nslots + 1, sizeof(*m->resp));
+	return m;
+}
+
+void
+http_multi_add(struct http_multi *m, size_t id, const struct http_request *req,
+    struct http_response *resp)
+{
+	FUZZ_CHECK(id < m->n && m->req[id] == NULL);
+	m->req[id] = req;
+	m->resp[id] = resp;
+	m->running++;
+}
+
+int
+http_multi_wait(struct http_multi *m, size_t *id, struct error **err)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->req[i] == NULL)
+			continue;
+		*id = i;
+		*err = fake_transfer(m->req[i], m->resp[i]);
+		m->req[i] = NULL;
+		m->running--;
+		return 1;
+	}
+	*err = NULL;
+	return 0;
+}
+
+void
+http_multi_cancel(struct http_multi *m, size_t id)
+{
+	if (id < m->n && m->req[id] != NULL) {
+		m->req[id] = NULL;
+		m->running--;
+	}
+}
+
+size_t
+http_multi_running(const struct http_multi *m)
+{
+	return m->running;
+}
+
+void
+http_multi_free(struct http_multi *m)
+{
+	if (m == NULL)
+		return;
+	FUZZ_CHECK(m->running == 0);
+	free(m->req);
+	free(m->resp);
+	free(m);
 }
 
 struct pieces {
@@ -90,6 +172,33 @@ on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 	return NULL;
 }
 
+/* Two chats at once; the second may be cancelled once the first ends. */
+static void
+batch(struct ollama *o, const struct chat_request *cr, int cancel)
+{
+	struct chat_batch *b = chat_batch_new(o, 2);
+	struct chat_result res;
+	struct error *err;
+	size_t id, ended = 0;
+
+	chat_result_init(&res);
+	chat_batch_start(b, 0, cr);
+	chat_batch_start(b, 1, cr);
+	FUZZ_CHECK(chat_batch_running(b) == 2);
+	while (chat_batch_next(b, &id, &res, &err)) {
+		FUZZ_CHECK(id < 2);
+		FUZZ_CHECK(res.content != NULL && res.thinking != NULL);
+		fuzz_error_free(err);
+		ended++;
+		if (cancel)
+			chat_batch_cancel(b, 1);
+	}
+	FUZZ_CHECK(ended == (cancel ? 1u : 2u));
+	FUZZ_CHECK(chat_batch_running(b) == 0);
+	chat_result_release(&res);
+	chat_batch_free(b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -101,12 +210,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pieces p = { 0, 0, 0 };
 	struct ollama *o;
 	struct error *err;
-	unsigned s;
+	unsigned s, mode;
 	size_t i;
 
 	s = fuzz_byte(&fb);
 	status = s < 0xf0 ? 200 : statuses[s % ARRAY_SIZE(statuses)];
-	p.fail = fuzz_byte(&fb) & 1;
+	mode = fuzz_byte(&fb);
+	p.fail = mode & 1;
 	for (i = 0; i < NSIZES; i++)
 		sizes[i] = fuzz_byte(&fb);
 	body = fb.p;
@@ -123,6 +233,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr.num_predict = CONFIG_UNSET_INT;
 
 	o = ollama_new("http://127.0.0.1:1", 1, 1);
+	if (mode & 2) {
+		batch(o, &cr, mode & 4);
+		ollama_free(o);
+		return 0;
+	}
 	chat_result_init(&res);
 	err = ollama_chat(o, &cr, on_piece, &p, &res);
 	/* Whatever happened, the result holds strings to print. */

@@ -78,9 +78,10 @@ TEST(config_defaults)
 	CHECK_DBL(cfg.router_min_score, 1.0, 1e-12);
 	CHECK(cfg.registry_path == NULL);
 	CHECK(cfg.file == NULL);
+	CHECK_INT(cfg.parallel, 4);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 16);
+	CHECK_INT(n, 17);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');

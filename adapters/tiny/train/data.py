@@ -38,20 +38,18 @@ ITEMS = ["apples", "pens", "books", "cards", "coins", "marbles", "stamps", "eggs
          "shells", "stickers", "cookies", "flowers", "rocks", "toys"]
 
 ADD = [
-    "{n} has {a} {i} and buys {b} more. How many {i} does {n} have now?",
-    "{n} has {a} {i}. {m} gives {n} {b} more. How many {i} does {n} have?",
-    "{n} found {a} {i} on Monday and {b} on Tuesday. How many {i} did {n} find in all?",
-    "A box holds {a} {i}. {n} puts in {b} more. How many {i} are in the box?",
+    "{n} has {a} {i} and buys {b} more. How many {i} now?",
+    "{n} has {a} {i}. {m} gives {n} {b} more. How many {i}?",
+    "{n} found {a} {i}, then {b} more. How many {i} in all?",
 ]
 SUB = [
     "{n} has {a} {i} and gives away {b}. How many {i} are left?",
-    "{n} had {a} {i} and lost {b} of them. How many {i} does {n} have left?",
-    "There are {a} {i} in a box. {n} takes out {b}. How many {i} are left in the box?",
-    "{n} had {a} {i}. {n} gave {b} to {m}. How many {i} does {n} have now?",
+    "{n} had {a} {i} and lost {b}. How many {i} left?",
+    "{n} had {a} {i} and gave {b} to {m}. How many {i} now?",
 ]
 MUL = [
-    "{n} buys {a} bags with {b} {i} in each bag. How many {i} does {n} buy?",
-    "There are {a} boxes with {b} {i} in each box. How many {i} are there?",
+    "{n} buys {a} bags of {b} {i}. How many {i}?",
+    "There are {a} boxes with {b} {i} each. How many {i}?",
 ]
 
 
@@ -88,7 +86,7 @@ CODE_OPS = [
     ("sorted({L}, reverse=True)", lambda L: sorted(L, reverse=True)),
 ]
 
-CODE_Q = "What does this Python code print? print({e})"
+CODE_Q = "Python: print({e})"
 
 
 def gen_code(r):
@@ -100,7 +98,7 @@ def gen_code(r):
 
 def code_expr(question):
     """The Python statement in a code question (for a checker that runs it)."""
-    return question.split("? ", 1)[1]
+    return question.split(": ", 1)[1]
 
 
 # ---------------------------------------------------------------- analysis
@@ -126,7 +124,7 @@ def gen_analysis(r):
     else:
         q = f"whom did {people[2 * j]} {verbs[j][1]}?"
         a = people[2 * j + 1]
-    return "Passage: " + " ".join(sents) + " Question: " + q, a
+    return "Passage: " + " ".join(sents) + " " + q[0].upper() + q[1:], a
 
 
 # ---------------------------------------------------------------- writing
@@ -140,9 +138,9 @@ WORDS = ("the a old new red big small green cold warm dog cat bird fish horse co
          "music song game ball hat coat shoe bag box cup").split()
 
 WRITE_TASKS = [
-    ("Rewrite in title case: {s}", lambda w: " ".join(x.capitalize() for x in w)),
-    ("Rewrite in upper case: {s}", lambda w: " ".join(w).upper()),
-    ("Rewrite with the words in reverse order: {s}", lambda w: " ".join(w[::-1])),
+    ("Title case: {s}", lambda w: " ".join(x.capitalize() for x in w)),
+    ("Upper case: {s}", lambda w: " ".join(w).upper()),
+    ("Reverse words: {s}", lambda w: " ".join(w[::-1])),
 ]
 
 

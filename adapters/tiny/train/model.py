@@ -68,7 +68,7 @@ class Config:
         self.d = 128
         self.n_layer = 4
         self.n_head = 4
-        self.ffn = 320
+        self.ffn = 256
         self.ctx = 512
         self.rope_base = 10000.0
         self.eps = 1e-5

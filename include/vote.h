@@ -1,0 +1,106 @@
+/*
+ * vote.h: self-consistency voting.  N samples of the same prompt, each
+ * with its own seed (base + i), run at most P at a time; their answers are
+ * extracted and the vote picks one full response.
+ *
+ * Methods:
+ *   majority   the most frequent extracted answer.  Samples without an
+ *              answer are invalid and never win.  Ties go to the answer
+ *              whose first sample has the lowest index (seed order), so a
+ *              vote with a fixed seed is reproducible.  Confidence: the
+ *              winner's votes over the samples used (invalid included).
+ *              Stops early, cancelling what is still running, once the
+ *              leader cannot be overtaken by the samples left.
+ *   medoid     the response with the highest mean ROUGE-L F1 against the
+ *              others (free text); confidence is that mean.
+ *   best_of_n  the model reads all the responses and names the best; a
+ *              reply with no usable number falls back to the medoid.
+ *              Confidence: the share of samples whose answer agrees with
+ *              the chosen one.
+ *   tests      (code) run candidates against test cases: loco eval only.
+ */
+#ifndef LOCO_VOTE_H
+#define LOCO_VOTE_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "extract.h"
+#include "ollama.h"
+
+enum vote_method { VOTE_MAJORITY, VOTE_BEST_OF_N, VOTE_MEDOID, VOTE_TESTS };
+
+int		 vote_method_parse(const char *, enum vote_method *);
+const char	*vote_method_name(enum vote_method);
+
+struct vote_group {
+	char	*answer;	/* canonical answer */
+	size_t	 count;
+	size_t	 first;		/* lowest sample index with it */
+};
+
+struct vote_tally {
+	struct vote_group	*groups;	/* ranked: count, then first */
+	size_t			 ngroups;
+	size_t			 valid;
+	size_t			 invalid;
+};
+
+/*
+ * Tally the samples that are done: answers[i] is sample i's canonical
+ * answer, or NULL when it had none.  Numbers agree within tol.
+ */
+void		 vote_tally_build(enum answer_type, double tol,
+		    char *const *answers, const int *done, size_t n,
+		    struct vote_tally *);
+void		 vote_tally_release(struct vote_tally *);
+/* The leader cannot be overtaken by remaining more samples. */
+int		 vote_decided(const struct vote_tally *, size_t remaining);
+
+struct vote_opts {
+	size_t			 n;		/* samples */
+	size_t			 parallel;	/* in flight at once */
+	enum vote_method	 method;
+	const struct extractor	*x;
+	long			 seed;		/* sample i uses seed + i */
+	int			 early_stop;	/* majority only */
+	const char		*question;	/* for the best_of_n judge */
+	/* Called after each sample ends (may be NULL). */
+	void			(*progress)(size_t done, size_t n, void *arg);
+	void			*arg;
+};
+
+struct vote_sample {
+	char			*content;	/* NULL unless done */
+	char			*answer;	/* canonical, or NULL */
+	int			 done;
+	long			 seed;
+	struct chat_result	 res;		/* timings and counts */
+};
+
+struct vote_result {
+	enum vote_method	 method;
+	struct vote_sample	*samples;
+	size_t			 n;
+	struct vote_tally	 tally;
+	size_t			 completed;
+	size_t			 cancelled;	/* saved by early stopping */
+	long			 winner;	/* sample index, -1: none */
+	char			*answer;	/* the winner's answer, or NULL */
+	double			 confidence;
+	char			*note;		/* what went unusually, or NULL */
+	long long		 prompt_tokens;	/* summed over samples */
+	long long		 eval_tokens;
+	long long		 load_ns;	/* the largest load_duration */
+};
+
+/*
+ * Run a vote on req (its seed is replaced per sample).  On error every
+ * running sample has been cancelled; EXIT_NOMODEL means the model is not
+ * there, as with ollama_chat.
+ */
+struct error	*vote_run(struct ollama *, const struct chat_request *req,
+		    const struct vote_opts *, struct vote_result *);
+void		 vote_result_release(struct vote_result *);
+
+#endif

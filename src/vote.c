@@ -1,0 +1,375 @@
+/* vote.c: self-consistency voting over concurrent samples (see vote.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rouge.h"
+#include "strbuf.h"
+#include "vote.h"
+#include "banned.h"
+
+#define NUMBER_TOLERANCE 1e-6
+
+static const char *const method_names[] = {
+	[VOTE_MAJORITY] = "majority", [VOTE_BEST_OF_N] = "best_of_n",
+	[VOTE_MEDOID] = "medoid", [VOTE_TESTS] = "tests",
+};
+
+int
+vote_method_parse(const char *s, enum vote_method *m)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(method_names); i++)
+		if (strcmp(s, method_names[i]) == 0) {
+			*m = (enum vote_method)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+vote_method_name(enum vote_method m)
+{
+	return method_names[m];
+}
+
+void
+vote_tally_build(enum answer_type t, double tol, char *const *answers,
+    const int *done, size_t n, struct vote_tally *tally)
+{
+	struct vote_group *g, tmp;
+	size_t i, j;
+
+	memset(tally, 0, sizeof(*tally));
+	tally->groups = xcalloc(n + 1, sizeof(*tally->groups));
+	for (i = 0; i < n; i++) {
+		if (!done[i])
+			continue;
+		if (answers[i] == NULL) {
+			tally->invalid++;
+			continue;
+		}
+		tally->valid++;
+		for (j = 0; j < tally->ngroups; j++)
+			if (answers_equal(t, tally->groups[j].answer,
+			    answers[i], tol))
+				break;
+		g = &tally->groups[j];
+		if (j == tally->ngroups) {
+			g->answer = xstrdup(answers[i]);
+			g->first = i;
+			tally->ngroups++;
+		}
+		g->count++;
+	}
+	/* Rank: more votes first, then the earlier first sample. */
+	for (i = 1; i < tally->ngroups; i++)
+		for (j = i; j > 0; j--) {
+			struct vote_group *a = &tally->groups[j - 1];
+			struct vote_group *b = &tally->groups[j];
+
+			if (a->count > b->count || (a->count == b->count &&
+			    a->first < b->first))
+				break;
+			tmp = *a;
+			*a = *b;
+			*b = tmp;
+		}
+}
+
+void
+vote_tally_release(struct vote_tally *tally)
+{
+	size_t i;
+
+	for (i = 0; i < tally->ngroups; i++)
+		free(tally->groups[i].answer);
+	free(tally->groups);
+	memset(tally, 0, sizeof(*tally));
+}
+
+int
+vote_decided(const struct vote_tally *tally, size_t remaining)
+{
+	size_t top, second;
+
+	if (tally->ngroups == 0)
+		return 0;
+	top = tally->groups[0].count;
+	second = tally->ngroups > 1 ? tally->groups[1].count : 0;
+	/*
+	 * Strictly ahead: a tie reached later could still favour another
+	 * answer only through the tie rule, which the leader already wins
+	 * (it came first), but a strict rule is easier to explain.
+	 */
+	return top > second + remaining;
+}
+
+static void
+retally(struct vote_result *vr, enum answer_type t)
+{
+	char **answers = xcalloc(vr->n + 1, sizeof(*answers));
+	int *done = xcalloc(vr->n + 1, sizeof(*done));
+	size_t i;
+
+	for (i = 0; i < vr->n; i++) {
+		answers[i] = vr->samples[i].answer;
+		done[i] = vr->samples[i].done;
+	}
+	vote_tally_release(&vr->tally);
+	vote_tally_build(t, NUMBER_TOLERANCE, answers, done, vr->n,
+	    &vr->tally);
+	free(answers);
+	free(done);
+}
+
+/* The response with the highest mean ROUGE-L F1 against the others. */
+static long
+medoid(const struct vote_result *vr, double *score)
+{
+	char **texts = xcalloc(vr->n + 1, sizeof(*texts));
+	double best = -1, sum;
+	long winner = -1;
+	size_t i, j, k = 0;
+
+	for (i = 0; i < vr->n; i++)
+		if (vr->samples[i].done)
+			texts[i] = strip_thinking(vr->samples[i].content);
+	for (i = 0; i < vr->n; i++) {
+		if (texts[i] == NULL)
+			continue;
+		sum = 0;
+		k = 0;
+		for (j = 0; j < vr->n; j++) {
+			if (j == i || texts[j] == NULL)
+				continue;
+			sum += rouge_l(texts[i], texts[j]).f1;
+			k++;
+		}
+		sum = k ? sum / (double)k : 1;
+		if (sum > best) {
+			best = sum;
+			winner = (long)i;
+		}
+	}
+	for (i = 0; i < vr->n; i++)
+		free(texts[i]);
+	free(texts);
+	*score = best < 0 ? 0 : best;
+	return winner;
+}
+
+static const char judge_intro[] =
+    "Several answers to the same question follow. Decide which one is "
+    "the most correct and complete.\n\nQuestion:\n";
+static const char judge_outro[] =
+    "Which answer is best? Reply with its number only.";
+
+/* The first number in the judge's reply that names a sample, or -1. */
+static long
+judge_choice(const char *reply, size_t nshown, const long *shown)
+{
+	char *text = strip_thinking(reply);
+	const char *p = text;
+	long v;
+	char *end;
+
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		v = strtol(p, &end, 10);
+		p = end;
+		if (v >= 1 && (size_t)v <= nshown) {
+			free(text);
+			return shown[v - 1];
+		}
+	}
+	free(text);
+	return -1;
+}
+
+static struct error *
+best_of_n(struct ollama *o, const struct chat_request *req,
+    const struct vote_opts *opts, struct vote_result *vr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct chat_request jr = *req;
+	struct chat_message msg;
+	struct chat_result res;
+	struct error *err;
+	long *shown = xcalloc(vr->n + 1, sizeof(*shown));
+	size_t i, k = 0;
+	char *text;
+	double score;
+
+	strbuf_addstr(&sb, judge_intro);
+	strbuf_addstr(&sb, opts->question ? opts->question : "");
+	for (i = 0; i < vr->n; i++) {
+		if (!vr->samples[i].done)
+			continue;
+		shown[k++] = (long)i;
+		text = strip_thinking(vr->samples[i].content);
+		strbuf_addf(&sb, "\n\nAnswer %zu:\n%s", k, text);
+		free(text);
+	}
+	strbuf_addf(&sb, "\n\n%s", judge_outro);
+	msg.role = "user";
+	msg.content = sb.buf;
+	jr.messages = &msg;
+	jr.nmessages = 1;
+	jr.temperature = 0;
+	jr.seed = opts->seed;
+	jr.stream = 1;
+	chat_result_init(&res);
+	err = ollama_chat(o, &jr, NULL, NULL, &res);
+	if (err == NULL) {
+		vr->winner = judge_choice(res.content, k, shown);
+		vr->prompt_tokens += res.prompt_eval_count;
+		vr->eval_tokens += res.eval_count;
+	}
+	chat_result_release(&res);
+	strbuf_release(&sb);
+	free(shown);
+	if (err != NULL)
+		return error_prefix(err, "best_of_n judge");
+	if (vr->winner < 0) {
+		vr->winner = medoid(vr, &score);
+		vr->note = xstrdup("the judge named no answer; used the medoid");
+	}
+	return NULL;
+}
+
+static void
+pick_winner(struct vote_result *vr)
+{
+	size_t i, agree = 0;
+	const char *ans;
+
+	if (vr->method == VOTE_MAJORITY) {
+		if (vr->tally.ngroups > 0) {
+			vr->winner = (long)vr->tally.groups[0].first;
+			vr->confidence = (double)vr->tally.groups[0].count /
+			    (double)vr->completed;
+		} else {
+			for (i = 0; i < vr->n && !vr->samples[i].done; i++)
+				;
+			vr->winner = i < vr->n ? (long)i : -1;
+			vr->confidence = 0;
+			vr->note = xstrdup("no sample had an answer");
+		}
+	}
+	if (vr->winner < 0)
+		return;
+	ans = vr->samples[vr->winner].answer;
+	vr->answer = ans ? xstrdup(ans) : NULL;
+	if (vr->method == VOTE_BEST_OF_N) {
+		for (i = 0; i < vr->n; i++)
+			if (vr->samples[i].done && ans != NULL &&
+			    vr->samples[i].answer != NULL &&
+			    strcmp(vr->samples[i].answer, ans) == 0)
+				agree++;
+		vr->confidence = (double)agree / (double)vr->completed;
+	}
+}
+
+struct error *
+vote_run(struct ollama *o, const struct chat_request *req,
+    const struct vote_opts *opts, struct vote_result *vr)
+{
+	struct chat_batch *batch;
+	struct chat_request sreq = *req;
+	struct chat_result res;
+	struct error *err = NULL;
+	size_t nslots, next = 0, slot, i;
+	size_t *slot_sample;
+	enum answer_type t = extractor_type(opts->x);
+	struct vote_sample *s;
+
+	memset(vr, 0, sizeof(*vr));
+	vr->method = opts->method;
+	vr->winner = -1;
+	if (opts->method == VOTE_TESTS)
+		return error_new(EXIT_USAGE, "vote method 'tests' needs test "
+		    "cases: it is used by loco eval");
+	vr->n = opts->n;
+	vr->samples = xcalloc(vr->n + 1, sizeof(*vr->samples));
+	nslots = opts->parallel < opts->n ? opts->parallel : opts->n;
+	if (nslots == 0)
+		nslots = 1;
+	slot_sample = xcalloc(nslots, sizeof(*slot_sample));
+	batch = chat_batch_new(o, nslots);
+	chat_result_init(&res);
+
+	/* Fill every slot, then start one sample for each that ends. */
+	for (slot = 0; slot < nslots && next < vr->n; slot++, next++) {
+		vr->samples[next].seed = sreq.seed = opts->seed + (long)next;
+		slot_sample[slot] = next;
+		chat_batch_start(batch, slot, &sreq);
+	}
+	while (chat_batch_next(batch, &slot, &res, &err)) {
+		if (err != NULL)
+			break;
+		s = &vr->samples[slot_sample[slot]];
+		s->done = 1;
+		s->res = res;
+		chat_result_init(&res);
+		s->content = xstrdup(s->res.content ? s->res.content : "");
+		s->answer = extractor_run(opts->x, s->content);
+		vr->completed++;
+		vr->prompt_tokens += s->res.prompt_eval_count;
+		vr->eval_tokens += s->res.eval_count;
+		if (s->res.load_duration > vr->load_ns)
+			vr->load_ns = s->res.load_duration;
+		retally(vr, t);
+		if (opts->progress != NULL)
+			opts->progress(vr->completed, vr->n, opts->arg);
+		if (opts->method == VOTE_MAJORITY && opts->early_stop &&
+		    vote_decided(&vr->tally, vr->n - vr->completed))
+			break;
+		if (next < vr->n) {
+			vr->samples[next].seed = sreq.seed =
+			    opts->seed + (long)next;
+			slot_sample[slot] = next++;
+			chat_batch_start(batch, slot, &sreq);
+		}
+	}
+	chat_result_release(&res);
+	vr->cancelled = vr->n - vr->completed;
+	chat_batch_free(batch);	/* cancels whatever still runs */
+	free(slot_sample);
+	if (err != NULL)
+		return err;
+	if (vr->completed == 0)
+		return error_new(EXIT_FAIL, "no sample completed");
+	if (opts->method == VOTE_MEDOID) {
+		vr->winner = medoid(vr, &vr->confidence);
+	} else if (opts->method == VOTE_BEST_OF_N) {
+		if ((err = best_of_n(o, req, opts, vr)) != NULL)
+			return err;
+	}
+	pick_winner(vr);
+	for (i = 0; i < vr->n; i++)
+		if (!vr->samples[i].done)
+			vr->samples[i].seed = opts->seed + (long)i;
+	return NULL;
+}
+
+void
+vote_result_release(struct vote_result *vr)
+{
+	size_t i;
+
+	for (i = 0; i < vr->n; i++) {
+		free(vr->samples[i].content);
+		free(vr->samples[i].answer);
+		chat_result_release(&vr->samples[i].res);
+	}
+	free(vr->samples);
+	vote_tally_release(&vr->tally);
+	free(vr->answer);
+	free(vr->note);
+	memset(vr, 0, sizeof(*vr));
+}

@@ -1,0 +1,129 @@
+/* t_extract.c: answer extraction, one answer type at a time. */
+#include <stdlib.h>
+
+#include "error.h"
+#include "extract.h"
+#include "unit.h"
+
+static void
+expect(enum answer_type t, const char *pattern, const char *response,
+    const char *want, int line)
+{
+	struct extractor *x;
+	struct error *err = extractor_new(t, pattern, &x);
+	char *got;
+
+	if (err != NULL) {
+		unit_fail(__FILE__, line, "extractor_new: %s", err->msg);
+		error_free(err);
+		return;
+	}
+	got = extractor_run(x, response);
+	if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0)
+		unit_fail(__FILE__, line, "%s on \"%s\": \"%s\", expected \"%s\"",
+		    answer_type_name(t), response, got ? got : "(none)",
+		    want ? want : "(none)");
+	free(got);
+	extractor_free(x);
+}
+
+#define NUMBER(resp, want) expect(ANSWER_NUMBER, NULL, resp, want, __LINE__)
+#define CHOICE(resp, want) expect(ANSWER_CHOICE, NULL, resp, want, __LINE__)
+
+TEST(extract_number_patterns)
+{
+	NUMBER("The answer is 42.", "42");
+	NUMBER("First 3 apples, then 5. The answer is: 8", "8");
+	NUMBER("So the final answer is **17**.", "17");
+	NUMBER("Answer: 12\nCheck: 12 * 2 = 24", "12");
+	NUMBER("We get \\boxed{51} in the end, not 50.", "51");
+	NUMBER("\\boxed{\\frac{3}{4}}", "0.75");
+	NUMBER("Natalia sold 48/2 = 24 clips in May.\n#### 72", "72");
+	NUMBER("2x = 6\nx = 3", "3");
+	NUMBER("Adding them up gives 19 apples.\n19", "19");
+	NUMBER("There were 3 cats and 4 dogs, 7 animals in all", "7");
+}
+
+TEST(extract_number_forms)
+{
+	NUMBER("The answer is 1,000.", "1000");
+	NUMBER("The answer is $12.", "12");
+	NUMBER("The answer is $1,234.50", "1234.5");
+	NUMBER("The answer is -5", "-5");
+	NUMBER("The answer is \xe2\x88\x92" "7", "-7");
+	NUMBER("The answer is 3.50.", "3.5");
+	NUMBER("The answer is 0.25", "0.25");
+	NUMBER("The answer is 50%", "50");
+	NUMBER("The answer is 3/4", "0.75");
+	NUMBER("The answer is .5", "0.5");
+	NUMBER("The temperature fell from 5 to -3", "-3");
+	NUMBER("between 3-5 hours", "5");
+	NUMBER("x2 and y3", NULL);
+	NUMBER("none", NULL);
+	NUMBER("I cannot tell.", NULL);
+	NUMBER("", NULL);
+}
+
+TEST(extract_thinking_ignored)
+{
+	NUMBER("<think>maybe 41? or 40</think>The answer is 42", "42");
+	NUMBER("<think>the answer is 41</think>\n42", "42");
+	NUMBER("<think>41 or 42, never finished", NULL);
+	CHOICE("<think>(A) looks wrong</think>B", "B");
+}
+
+TEST(extract_choice)
+{
+	CHOICE("The answer is (C).", "C");
+	CHOICE("Answer: B", "B");
+	CHOICE("Let me see.\nD. Paris", "D");
+	CHOICE("Options (A) and (B) are wrong, so (E)", "E");
+	CHOICE("A", "A");
+	CHOICE("  (b)  ", NULL);
+	CHOICE("A dog is not a cat.", NULL);
+}
+
+TEST(extract_regex_code_text)
+{
+	expect(ANSWER_REGEX, "Result: (\\w+)", "Result: foo\nResult: bar",
+	    "bar", __LINE__);
+	expect(ANSWER_REGEX, "\\d{4}", "in 1999 and 2024", "2024", __LINE__);
+	expect(ANSWER_REGEX, "zzz", "nothing", NULL, __LINE__);
+	expect(ANSWER_CODE, NULL, "Here:\n```python\ndef f(x):   \n    return x\n"
+	    "```\nand\n```\nother\n```", "def f(x):\n    return x", __LINE__);
+	expect(ANSWER_CODE, NULL, "  [2, 1, 3]  \n", "[2, 1, 3]", __LINE__);
+	expect(ANSWER_CODE, NULL, "```\n```", NULL, __LINE__);
+	expect(ANSWER_TEXT, NULL, "  The  Answer is:  Paris. ", "paris",
+	    __LINE__);
+	expect(ANSWER_TEXT, NULL, "Hello,\n  World!", "hello, world", __LINE__);
+	expect(ANSWER_TEXT, NULL, "...", NULL, __LINE__);
+}
+
+TEST(extract_bad_pattern)
+{
+	struct extractor *x = NULL;
+
+	CHECK_ERR(extractor_new(ANSWER_REGEX, "(", &x), "bad answer pattern "
+	    "'(': offset 1: missing closing parenthesis");
+	CHECK_ERR(extractor_new(ANSWER_REGEX, NULL, &x),
+	    "answer type regex needs a pattern");
+	CHECK(x == NULL);
+}
+
+TEST(extract_numbers_compare)
+{
+	enum answer_type t;
+	double v;
+
+	CHECK(answers_equal(ANSWER_NUMBER, "0.75", "0.7500000001", 1e-6));
+	CHECK(!answers_equal(ANSWER_NUMBER, "0.75", "0.76", 1e-6));
+	CHECK(answers_equal(ANSWER_NUMBER, "1000", "1000", 0));
+	CHECK(!answers_equal(ANSWER_TEXT, "a", "b", 1));
+	CHECK_INT(number_parse("1,234,567", &v), 0);
+	CHECK_DBL(v, 1234567, 0);
+	CHECK_INT(number_parse("abc", &v), -1);
+	CHECK_INT(number_parse("3/0", &v), -1);
+	CHECK_INT(answer_type_parse("choice", &t), 0);
+	CHECK_INT(t, ANSWER_CHOICE);
+	CHECK_INT(answer_type_parse("nope", &t), -1);
+}

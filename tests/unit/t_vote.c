@@ -1,0 +1,120 @@
+/* t_vote.c: the tally, its tie rule, invalid samples, early stopping. */
+#include <stdlib.h>
+
+#include "rouge.h"
+#include "vote.h"
+#include "unit.h"
+
+static void
+tally(enum answer_type t, char **answers, const int *done, size_t n,
+    struct vote_tally *vt)
+{
+	vote_tally_build(t, 1e-6, answers, done, n, vt);
+}
+
+TEST(vote_tally_counts_and_ranks)
+{
+	char *a[] = { "50", "51", NULL, "51", "50.0000000001", "51" };
+	int done[] = { 1, 1, 1, 1, 1, 1 };
+	struct vote_tally vt;
+
+	tally(ANSWER_NUMBER, a, done, 6, &vt);
+	CHECK_INT(vt.ngroups, 2);
+	CHECK_STR(vt.groups[0].answer, "51");
+	CHECK_INT(vt.groups[0].count, 3);
+	CHECK_INT(vt.groups[0].first, 1);
+	CHECK_STR(vt.groups[1].answer, "50");
+	CHECK_INT(vt.groups[1].count, 2);	/* numbers within tolerance */
+	CHECK_INT(vt.valid, 5);
+	CHECK_INT(vt.invalid, 1);
+	vote_tally_release(&vt);
+}
+
+TEST(vote_tie_goes_to_the_earliest_sample)
+{
+	char *a[] = { "b", "a", "a", "b" };
+	int done[] = { 1, 1, 1, 1 };
+	struct vote_tally vt;
+
+	tally(ANSWER_TEXT, a, done, 4, &vt);
+	CHECK_STR(vt.groups[0].answer, "b");
+	CHECK_INT(vt.groups[0].first, 0);
+	vote_tally_release(&vt);
+	/* Completion order does not matter, only sample order. */
+	done[0] = 0;
+	tally(ANSWER_TEXT, a, done, 4, &vt);
+	CHECK_STR(vt.groups[0].answer, "a");
+	vote_tally_release(&vt);
+}
+
+TEST(vote_invalid_never_wins)
+{
+	char *a[] = { NULL, NULL, NULL, "7" };
+	int done[] = { 1, 1, 1, 1 };
+	struct vote_tally vt;
+
+	tally(ANSWER_NUMBER, a, done, 4, &vt);
+	CHECK_INT(vt.ngroups, 1);
+	CHECK_STR(vt.groups[0].answer, "7");
+	CHECK_INT(vt.invalid, 3);
+	vote_tally_release(&vt);
+	a[3] = NULL;
+	tally(ANSWER_NUMBER, a, done, 4, &vt);
+	CHECK_INT(vt.ngroups, 0);
+	CHECK(!vote_decided(&vt, 0));
+	vote_tally_release(&vt);
+}
+
+TEST(vote_early_stop_arithmetic)
+{
+	char *a[] = { "1", "1", "1", "2", "2" };
+	int done[] = { 1, 1, 0, 0, 0 };
+	struct vote_tally vt;
+
+	/* 2-0 with 3 left: 2 > 0 + 3 is false. */
+	tally(ANSWER_NUMBER, a, done, 5, &vt);
+	CHECK(!vote_decided(&vt, 3));
+	vote_tally_release(&vt);
+	/* 3-0 with 2 left: decided, 2 of 5 saved. */
+	done[2] = 1;
+	tally(ANSWER_NUMBER, a, done, 5, &vt);
+	CHECK(vote_decided(&vt, 2));
+	vote_tally_release(&vt);
+	/* 3-1 with 1 left: decided. */
+	done[3] = 1;
+	tally(ANSWER_NUMBER, a, done, 5, &vt);
+	CHECK(vote_decided(&vt, 1));
+	vote_tally_release(&vt);
+	/* 1-1 with 3 left, and a tie at the end is not "decided". */
+	done[1] = done[2] = 0;
+	tally(ANSWER_NUMBER, a, done, 5, &vt);
+	CHECK(!vote_decided(&vt, 3));
+	CHECK(!vote_decided(&vt, 0));
+	vote_tally_release(&vt);
+}
+
+TEST(vote_method_names)
+{
+	enum vote_method m;
+
+	CHECK_INT(vote_method_parse("best_of_n", &m), 0);
+	CHECK_INT(m, VOTE_BEST_OF_N);
+	CHECK_STR(vote_method_name(VOTE_MEDOID), "medoid");
+	CHECK_INT(vote_method_parse("mode", &m), -1);
+}
+
+TEST(rouge_l_values)
+{
+	struct rouge r;
+
+	/* LCS("the cat sat on the mat", "the cat on the mat") = 5. */
+	r = rouge_l("the cat sat on the mat", "the cat on the mat");
+	CHECK_DBL(r.precision, 5.0 / 6, 1e-12);
+	CHECK_DBL(r.recall, 1, 1e-12);
+	CHECK_DBL(r.f1, 2 * (5.0 / 6) / (5.0 / 6 + 1), 1e-12);
+	r = rouge_l("A B C", "c b a");
+	CHECK_DBL(r.f1, 1.0 / 3, 1e-12);
+	CHECK_DBL(rouge_l("", "").f1, 1, 0);
+	CHECK_DBL(rouge_l("x", "").f1, 0, 0);
+	CHECK_DBL(rouge_l("x y", "z").f1, 0, 0);
+}
