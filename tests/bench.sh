@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query"
+SECTIONS="baseline route route_python route_large query vote"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -335,6 +335,31 @@ N_PY=${BENCH_PY_N:-40}
 N_PY_LARGE=${BENCH_PY_N:-10}
 ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$W/timeit" \
     "$TOP/tests/bench/timeit.c" || die "cannot build tests/bench/timeit.c"
+
+bench_vote() {
+	section "self-consistency voting (scripted backend: 300 ms per sample, 5 served at once)"
+	backend_start "$B" --idle-timeout 120 --parallel 5 || die "cannot start the test backend"
+	backend_script "$B" '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 7","delay_ms":300}]}'
+	n=${BENCH_VOTE_N:-10}
+	timeit "$n" "$LOCO" query --quiet --adapter none --votes 1 "Add 3 and 4" --- \
+	    "$LOCO" query --quiet --adapter none --votes 5 --parallel 5 \
+	    --vote-method medoid "Add 3 and 4"
+	r=$(calc "$MED2 / $MED1")
+	line "one sample" "median $(calc "$MED1") ms"
+	line "5 votes, --parallel 5" "median $(calc "$MED2") ms   ratio $r   target <= 1.3   $(verdict "$r" 1.3001)"
+	line "  (a sequential vote)" "would take about 5 x one sample: ratio 5"
+	# Early stopping: every sample agrees, so 3 of 5 decide.
+	: >"$B/requests.jsonl"
+	out=$("$LOCO" query --json --adapter none --answer-type number --votes 5 \
+	    --parallel 1 --seed 1 "Add 3 and 4" 2>&1) || die "vote failed: $out"
+	sent=$(node -e '
+		const fs = require("fs");
+		console.log(fs.readFileSync(process.argv[1], "utf8").trim().split("\n")
+		    .filter((l) => JSON.parse(l).path === "/api/chat").length);' "$B/requests.jsonl")
+	saved=$((5 - sent))
+	line "early stop, all samples agree" "$sent of 5 samples sent, $saved saved   target 2 saved   $( [ "$saved" -ge 2 ] && echo PASS || echo MISS)"
+	backend_stop "$B"
+}
 
 [ $# -gt 0 ] && SECTIONS=$*
 echo "loco benchmarks: $(uname -sm), $(nproc 2>/dev/null || echo '?') cpus; medians of $N_ROUTE runs (query $N_QUERY, python $N_PY)"

@@ -7,7 +7,7 @@ area_begin install
 
 t "make install PREFIX=..."
 P="$W/prefix"
-make -s -C "$TOP" install PREFIX="$P" BUILD="$W/build" PROG="$W/build/loco" >"$W/out" 2>"$W/err"
+make -s --no-print-directory -C "$TOP" install PREFIX="$P" BUILD="$W/build" PROG="$W/build/loco" >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 0
 for f in bin/loco share/man/man1/loco.1 share/man/man5/loco.yaml.5 \
@@ -26,7 +26,7 @@ expect_eq "$(json 'out.adapter')" math "routed with the installed registry"
 cd "$W" || exit 1
 
 t "DESTDIR stages the same tree"
-make -s -C "$TOP" install PREFIX=/opt/loco DESTDIR="$W/stage" BUILD="$W/build2" PROG="$W/build2/loco" >"$W/out" 2>"$W/err"
+make -s --no-print-directory -C "$TOP" install PREFIX=/opt/loco DESTDIR="$W/stage" BUILD="$W/build2" PROG="$W/build2/loco" >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 0
 if [ -x "$W/stage/opt/loco/bin/loco" ] && [ -f "$W/stage/opt/loco/share/loco/adapters/registry.yaml" ]; then pass; else fail "staged tree"; fi

@@ -43,7 +43,7 @@ section SYNOPSIS | squeeze | sed '/^$/d' >"$W/synopsis"
 section COMMANDS >"$W/commands"
 
 t "man pages lint clean"
-make -s -C "$TOP" lint >"$W/out" 2>"$W/err"
+make -s --no-print-directory -C "$TOP" lint >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 0
 expect_out_empty

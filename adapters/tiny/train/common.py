@@ -53,6 +53,45 @@ def batch_tensors(examples):
     return idx, tgt
 
 
+def packed_batch(stream, rows, row_len):
+    """Pack examples from stream (yielding (ids, mask)) into rows of row_len
+    tokens: segment-local positions, block-diagonal causal attention.
+    Returns idx, tgt (-100 = no loss), pos, attention mask (B, T, T)."""
+    idx = torch.zeros(rows, row_len, dtype=torch.long)
+    tgt = torch.full((rows, row_len), -100, dtype=torch.long)
+    pos = torch.zeros(rows, row_len, dtype=torch.long)
+    seg = torch.full((rows, row_len), -1, dtype=torch.long)
+    for r in range(rows):
+        off = 0
+        s = 0
+        while True:
+            if stream.pending is None:
+                stream.pending = next(stream.it)
+            ids, m = stream.pending
+            n = len(ids)
+            if n > row_len:
+                raise ValueError("example longer than a row")
+            if off + n > row_len:
+                break
+            stream.pending = None
+            idx[r, off:off + n] = torch.tensor(ids)
+            y = [ids[j + 1] if m[j + 1] else -100 for j in range(n - 1)] + [-100]
+            tgt[r, off:off + n] = torch.tensor(y)
+            pos[r, off:off + n] = torch.arange(n)
+            seg[r, off:off + n] = s
+            off += n
+            s += 1
+    causal = torch.tril(torch.ones(row_len, row_len, dtype=torch.bool))
+    mask = causal[None] & (seg[:, :, None] == seg[:, None, :])
+    return idx, tgt, pos, mask
+
+
+class Stream:
+    def __init__(self, it):
+        self.it = it
+        self.pending = None
+
+
 def answers(model, questions, re2=False, temperature=0.0, gen=None, bs=64, max_new=40):
     out = []
     for i in range(0, len(questions), bs):

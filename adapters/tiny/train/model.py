@@ -180,8 +180,9 @@ class TinyLlama(nn.Module):
             nn.init.normal_(b.o.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
             nn.init.normal_(b.down.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
 
-    def forward(self, idx, pos=None, mask=None, caches=None):
-        """idx (B, T). Without pos/mask: plain causal over the whole row."""
+    def forward(self, idx, pos=None, mask=None, caches=None, select=None):
+        """idx (B, T). Without pos/mask: plain causal over the whole row.
+        select: a bool (B, T) mask; logits only for those positions (N, vocab)."""
         B, T = idx.shape
         if pos is None:
             pos = torch.arange(T)[None].expand(B, T)
@@ -191,6 +192,8 @@ class TinyLlama(nn.Module):
         x = self.embed(idx)
         for i, b in enumerate(self.blocks):
             x = b(x, cos, sin, mask, None if caches is None else caches[i])
+        if select is not None:
+            x = x[select]
         return self.out(self.norm(x))
 
     def add_lora(self, r, alpha, targets=("q", "v", "up", "down")):

@@ -20,12 +20,12 @@ import torch.nn.functional as F
 
 import data
 import gguf_writer
-from common import (LOG_DIR, OUT_DIR, TINY, accuracy, batch_tensors, encode_example,
+from common import (LOG_DIR, OUT_DIR, TINY, Stream, accuracy, encode_example, packed_batch,
                     heldout_questions, load_heldout, seed_all, write_json)
 from model import TOKENS, TOKEN_TYPES, Config, TinyLlama
 
-BASE_DEFAULTS = dict(steps=2400, bs=48, lr=3e-3, pool=100, skill_frac=0.75, seed=1234)
-LORA_DEFAULTS = dict(steps=900, bs=48, lr=4e-3, rank=8, alpha=16.0, seed=4321)
+BASE_DEFAULTS = dict(steps=1200, bs=8, lr=3e-3, pool=100, skill_frac=0.75, seed=1234)
+LORA_DEFAULTS = dict(steps=600, bs=8, lr=4e-3, rank=8, alpha=16.0, seed=4321)
 
 
 def example_stream(args, held):
@@ -63,7 +63,8 @@ def main():
     ap.add_argument("--alpha", type=float)
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--eval-n", type=int, default=60)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--row", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     defaults = BASE_DEFAULTS if args.mode == "base" else LORA_DEFAULTS
     for k, v in defaults.items():
@@ -103,8 +104,14 @@ def main():
             return args.lr * (s + 1) / warm
         return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (s - warm) / (args.steps - warm))))
 
-    stream = example_stream(args, held)
     rr = random.Random(args.seed + 1)
+
+    def encoded():
+        for q, a in example_stream(args, held):
+            system = rr.choice(data.SYSTEMS) if rr.random() < 0.1 else None
+            yield encode_example(q, a, rr.random() < 0.5, system)
+
+    stream = Stream(encoded())
     log = {"name": name, "mode": args.mode, "settings": {k: v for k, v in vars(args).items()},
            "config": cfg.as_dict(), "trainable_params": nparams, "torch": torch.__version__,
            "machine": platform.machine(), "threads": args.threads, "loss": [], "evals": []}
@@ -112,14 +119,10 @@ def main():
     run_loss = 0.0
     for step in range(args.steps):
         model.train()
-        exs = []
-        for _ in range(args.bs):
-            q, a = next(stream)
-            system = rr.choice(data.SYSTEMS) if rr.random() < 0.1 else None
-            exs.append(encode_example(q, a, rr.random() < 0.5, system))
-        idx, tgt = batch_tensors(exs)
-        logits = model(idx)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt.reshape(-1), ignore_index=-100)
+        idx, tgt, pos, mask = packed_batch(stream, args.bs, args.row)
+        sel = tgt != -100
+        logits = model(idx, pos, mask, select=sel)
+        loss = F.cross_entropy(logits, tgt[sel])
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         opt.zero_grad(set_to_none=True)
