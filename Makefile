@@ -109,6 +109,8 @@ install: $(PROG)
 	cp -R adapters/. $(DESTDIR)$(DATADIR)/adapters/
 	cp -R benchmarks/. $(DESTDIR)$(DATADIR)/benchmarks/
 	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
+	rm -f $(DESTDIR)$(DATADIR)/benchmarks/README.md \
+		$(DESTDIR)$(DATADIR)/modelfiles/README.md
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/loco
