@@ -15,8 +15,15 @@ const crypto = require('node:crypto');
 const SERVER = path.join(__dirname, 'server.js');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Every server's directory goes when the self-test ends.
+const dirs = [];
+process.on('exit', () => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 async function start(extra = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loco-backend-'));
+  dirs.push(dir);
   const child = spawn(process.execPath, [SERVER, '--dir', dir, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b) => { stderr += b; });
