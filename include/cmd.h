@@ -77,6 +77,8 @@ struct error	*cmd_adapters(struct loco *, int, char *[]);
 struct error	*cmd_config(struct loco *, int, char *[]);
 struct error	*cmd_version(struct loco *, int, char *[]);
 struct error	*cmd_help(struct loco *, int, char *[]);
+struct error	*cmd_setup(struct loco *, int, char *[]);
+struct error	*cmd_doctor(struct loco *, int, char *[]);
 
 /* Shared by query and route: the route in words and as JSON. */
 struct route_result;

@@ -102,6 +102,9 @@ const char	*config_source_name(enum config_source);
 /* Environment variable name for a key ("LOCO_INFERENCE_REREAD"); free it. */
 char		*config_env_name(const struct config_key *);
 
+/* A config.yaml with every key at its default, commented; free it. */
+char		*config_default_text(void);
+
 /* $LOCO_HOME, else $HOME/.locollm; caller frees. */
 char		*loco_home(void);
 

@@ -27,6 +27,13 @@ struct http_request {
 	const char	*body;		/* NULL: no body */
 	size_t		 bodylen;
 	const char	*content_type;	/* of body; default application/json */
+	/*
+	 * Or the body streamed from this file (POST), never read whole;
+	 * upload_progress (may be NULL) sees the bytes sent.
+	 */
+	const char	*upload_path;
+	void		(*upload_progress)(unsigned long long done,
+			    unsigned long long total, void *arg);
 	http_data_fn	 on_data;	/* NULL: buffer the body */
 	void		*arg;
 	long		 connect_timeout; /* seconds, 0 = curl's default */

@@ -129,4 +129,59 @@ size_t			 chat_batch_running(const struct chat_batch *);
 void			 chat_batch_free(struct chat_batch *);
 void		 chat_result_release(struct chat_result *);
 
+/* Model management: what `ollama create`, `pull` and `rm` do. */
+
+/*
+ * Progress of a pull, an upload or a create: the server's status line
+ * ("pulling 1a2b3c...", "writing manifest"), and bytes when it gives them.
+ */
+typedef void (*ollama_progress_fn)(const char *status,
+    unsigned long long completed, unsigned long long total, void *arg);
+
+/* HEAD /api/blobs/sha256:HEX: *exists 1 or 0. */
+struct error	*ollama_blob_exists(struct ollama *, const char *hex,
+		    int *exists);
+/*
+ * POST a file as blob sha256:HEX, streamed from disk.  A digest the server
+ * computes differently is an EXIT_INTEGRITY error.
+ */
+struct error	*ollama_blob_upload(struct ollama *, const char *path,
+		    const char *hex, ollama_progress_fn, void *arg);
+
+struct ollama_create {
+	const char		*model;
+	const char		*from;		/* a model name, or NULL */
+	/* One file each at most: {"name": "sha256:HEX"}. */
+	const char		*adapter_name;
+	const char		*adapter_hex;
+	const char		*file_name;	/* a full GGUF (merged) */
+	const char		*file_hex;
+	const char		*system;
+	const struct param	*params;
+	size_t			 nparams;
+	/*
+	 * The same model as a Modelfile with blobs named "@sha256:HEX", for
+	 * servers up to v0.5.4, which only take {"model", "modelfile"}.
+	 */
+	const char		*legacy_modelfile;
+};
+
+/* The JSON body of a create (the same text makes the same model). */
+char		*ollama_create_body(const struct ollama_create *);
+/*
+ * POST /api/create, following its status stream to the final "success"
+ * (a pull of "from" inside it may report its own success first).  A
+ * server that asks for a Modelfile ("path or Modelfile are required") is
+ * sent the legacy body.  *legacy tells which body worked (may be NULL).
+ * Errors carry the server's text; the caller decides what a refusal of
+ * adapters means.
+ */
+struct error	*ollama_create(struct ollama *, const struct ollama_create *,
+		    ollama_progress_fn, void *arg, int *legacy);
+/* POST /api/pull, with progress; EXIT_NOMODEL when the name is unknown. */
+struct error	*ollama_pull(struct ollama *, const char *model,
+		    ollama_progress_fn, void *arg);
+/* DELETE /api/delete; EXIT_NOMODEL when there is no such model. */
+struct error	*ollama_delete(struct ollama *, const char *model);
+
 #endif

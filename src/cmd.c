@@ -52,6 +52,16 @@ static const struct cmd commands[] = {
 	  "list the adapters in the registry and whether Ollama has them",
 	  "  --host url         Ollama server to ask (default: backend.host)\n"
 	  "  --json             print a JSON array\n" },
+	{ "setup", cmd_setup,
+	  "loco setup [--host url] [--quiet]",
+	  "pull the base model and register every adapter with Ollama",
+	  "  --host url         Ollama server (default: backend.host)\n"
+	  "  --quiet            no progress on stderr\n" },
+	{ "doctor", cmd_doctor,
+	  "loco doctor [--host url] [--json]",
+	  "check the server, the models, the adapters and this machine",
+	  "  --host url         Ollama server (default: backend.host)\n"
+	  "  --json             print the checks as JSON\n" },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",

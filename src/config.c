@@ -562,3 +562,41 @@ loco_home(void)
 		return xasprintf("%s/.locollm", pw->pw_dir);
 	return xstrdup(".locollm");
 }
+
+char *
+config_default_text(void)
+{
+	struct config cfg;
+	struct strbuf sb = STRBUF_INIT;
+	const struct config_key *k;
+	char section[64] = "", *text;
+	const char *dot;
+	size_t i, n;
+
+	config_init(&cfg);
+	strbuf_addstr(&sb, "# loco configuration; see loco.yaml(5).\n"
+	    "# Every key is shown with its default value; keys that are\n"
+	    "# unset by default are commented out.\n");
+	for (i = 0, k = config_keys(&n); i < n; i++, k++) {
+		dot = strchr(k->name, '.');
+		if ((size_t)(dot - k->name) >= sizeof(section))
+			fatal("config key '%s' too long", k->name);
+		if (strncmp(section, k->name, (size_t)(dot - k->name)) != 0 ||
+		    section[dot - k->name] != '\0') {
+			memcpy(section, k->name, (size_t)(dot - k->name));
+			section[dot - k->name] = '\0';
+			strbuf_addf(&sb, "\n%s:\n", section);
+		}
+		text = config_value_text(&cfg, k);
+		strbuf_addf(&sb, "  # %s\n", k->help);
+		if (*text == '\0')
+			strbuf_addf(&sb, "  # %s:\n", dot + 1);
+		else if (k->type == CONFIG_STRING)
+			strbuf_addf(&sb, "  %s: \"%s\"\n", dot + 1, text);
+		else
+			strbuf_addf(&sb, "  %s: %s\n", dot + 1, text);
+		free(text);
+	}
+	config_free(&cfg);
+	return strbuf_detach(&sb, NULL);
+}

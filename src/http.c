@@ -14,6 +14,9 @@
 #include <dlfcn.h>
 #endif
 #include <curl/curl.h>
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +139,8 @@ struct xfer {
 	int				 aborted;	/* by on_data */
 	int				 overflow;	/* body cap hit */
 	int				 stalled;	/* idle_timeout hit */
+	FILE				*upload;	/* upload_path, open */
+	int				 upload_errno;
 	long long			 last_activity;	/* now_ns() */
 	curl_off_t			 last_ulnow;
 };
@@ -197,12 +202,15 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	struct xfer *x = arg;
 	long long now = now_ns();
 
-	(void)dltotal; (void)dlnow; (void)ultotal;
+	(void)dltotal; (void)dlnow;
 	if (loco_interrupted)
 		return 1;
 	if (ulnow != x->last_ulnow) {
 		x->last_ulnow = ulnow;
 		x->last_activity = now;
+		if (x->req->upload_progress != NULL)
+			x->req->upload_progress((unsigned long long)ulnow,
+			    (unsigned long long)ultotal, x->req->arg);
 	}
 	if (x->req->idle_timeout > 0 && now - x->last_activity >
 	    x->req->idle_timeout * 1000000000LL) {
@@ -244,6 +252,9 @@ transport_error(CURLcode rc, const char *errbuf, const struct xfer *x)
 
 	if (loco_interrupted)
 		err = error_new(EXIT_INTERRUPT, "interrupted");
+	else if (x->upload_errno != 0)
+		err = error_new(EXIT_FAIL, "cannot read '%s': %s",
+		    x->req->upload_path, strerror(x->upload_errno));
 	else if (x->stalled)
 		err = error_new(EXIT_FAIL, "no data for %ld s (backend.timeout)",
 		    x->req->idle_timeout);
@@ -276,6 +287,19 @@ global_init(void)
 		initialised = 1;
 	}
 	return NULL;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = fread(buf, 1, size * nmemb, x->upload);
+
+	if (n == 0 && ferror(x->upload)) {
+		x->upload_errno = errno;
+		return CURL_READFUNC_ABORT;
+	}
+	return n;
 }
 
 /* Point handle h at req; x must stay put until the transfer ends. */
@@ -315,7 +339,22 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-	if (req->body != NULL) {
+	if (req->upload_path != NULL) {
+		struct stat st;
+
+		if ((x->upload = fopen(req->upload_path, "rb")) == NULL ||
+		    fstat(fileno(x->upload), &st) == -1)
+			x->upload_errno = errno ? errno : EIO;
+		else {
+			x->headers = curl_slist_append(x->headers,
+			    "Content-Type: application/octet-stream");
+			curl_easy_setopt(h, CURLOPT_POST, 1L);
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, x);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)st.st_size);
+		}
+	} else if (req->body != NULL) {
 		hdr = xasprintf("Content-Type: %s", req->content_type ?
 		    req->content_type : "application/json");
 		x->headers = curl_slist_append(x->headers, hdr);
@@ -336,6 +375,9 @@ xfer_finish(struct xfer *x, CURLcode rc)
 
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
+	if (x->upload != NULL)
+		fclose(x->upload);
+	x->upload = NULL;
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 0)
 		x->resp->status = status;
@@ -363,6 +405,8 @@ http_perform(const struct http_request *req, struct http_response *resp)
 		return error_new(EXIT_FAIL, "cannot initialise libcurl");
 	curl_easy_reset(easy);
 	xfer_setup(&x, easy, req, resp);
+	if (x.upload_errno != 0)
+		return xfer_finish(&x, CURLE_READ_ERROR);
 	return xfer_finish(&x, curl_easy_perform(easy));
 }
 

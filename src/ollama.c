@@ -404,10 +404,46 @@ ollama_show_architecture(struct ollama *o, const char *model, char **arch)
 
 /* Chat */
 
+/*
+ * Model parameters as JSON: numbers as numbers, true/false as booleans,
+ * repeated "stop" as one array.
+ */
+static void
+add_params(cJSON *opts, const struct param *params, size_t n)
+{
+	cJSON *stop = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct param *p = &params[i];
+		int b;
+
+		if (strcmp(p->name, "stop") == 0) {
+			if (stop == NULL)
+				stop = cJSON_AddArrayToObject(opts, "stop");
+			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(opts, p->name);
+		if (p->is_number) {
+			double d;
+			if (parse_double(p->value, -1e300, 1e300, &d) == 0)
+				cJSON_AddNumberToObject(opts, p->name, d);
+			else
+				cJSON_AddStringToObject(opts, p->name, p->value);
+		} else if (parse_bool(p->value, &b) == 0 &&
+		    (strcmp(p->value, "true") == 0 ||
+		    strcmp(p->value, "false") == 0))
+			cJSON_AddBoolToObject(opts, p->name, b);
+		else
+			cJSON_AddStringToObject(opts, p->name, p->value);
+	}
+}
+
 char *
 ollama_chat_body(const struct chat_request *cr)
 {
-	cJSON *root, *msgs, *msg, *opts, *stop = NULL;
+	cJSON *root, *msgs, *msg, *opts;
 	size_t i;
 	char *body;
 
@@ -435,30 +471,7 @@ ollama_chat_body(const struct chat_request *cr)
 			    cr->keep_alive);
 	}
 	opts = cJSON_AddObjectToObject(root, "options");
-	for (i = 0; i < cr->nparams; i++) {
-		const struct param *p = &cr->params[i];
-		int b;
-
-		if (strcmp(p->name, "stop") == 0) {
-			if (stop == NULL)
-				stop = cJSON_AddArrayToObject(opts, "stop");
-			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
-			continue;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(opts, p->name);
-		if (p->is_number) {
-			double d;
-			if (parse_double(p->value, -1e300, 1e300, &d) == 0)
-				cJSON_AddNumberToObject(opts, p->name, d);
-			else
-				cJSON_AddStringToObject(opts, p->name, p->value);
-		} else if (parse_bool(p->value, &b) == 0 &&
-		    (strcmp(p->value, "true") == 0 ||
-		    strcmp(p->value, "false") == 0))
-			cJSON_AddBoolToObject(opts, p->name, b);
-		else
-			cJSON_AddStringToObject(opts, p->name, p->value);
-	}
+	add_params(opts, cr->params, cr->nparams);
 /* Replace in place, so the body reads in a stable order. */
 #define SETNUM(key, v) do {						\
 	if (cJSON_HasObjectItem(opts, key))				\
@@ -801,4 +814,330 @@ chat_batch_free(struct chat_batch *b)
 	http_multi_free(b->hm);
 	free(b->slots);
 	free(b);
+}
+
+/* Model management */
+
+/* One request whose reply is read whole (or not at all, for HEAD). */
+static struct error *
+plain_request(struct ollama *o, const char *method, const char *path,
+    const char *body, struct http_response *resp)
+{
+	struct http_request req;
+	struct error *err;
+	char *url = xasprintf("%s%s", o->url, path);
+
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.body = body;
+	req.bodylen = body ? strlen(body) : 0;
+	req.connect_timeout = o->connect_timeout;
+	req.idle_timeout = o->idle_timeout;
+	req.max_body = 1024 * 1024;
+	err = http_perform(&req, resp);
+	free(url);
+	return err ? transport(o, path, err) : NULL;
+}
+
+struct error *
+ollama_blob_exists(struct ollama *o, const char *hex, int *exists)
+{
+	struct http_response resp;
+	struct error *err;
+	char *path = xasprintf("/api/blobs/sha256:%s", hex);
+
+	*exists = 0;
+	http_response_init(&resp);
+	if ((err = plain_request(o, "HEAD", path, NULL, &resp)) == NULL) {
+		if (resp.status == 200)
+			*exists = 1;
+		else if (resp.status != 404)
+			err = error_new(EXIT_FAIL, "Ollama answered HTTP %ld to "
+			    "HEAD %s", resp.status, path);
+	}
+	http_response_release(&resp);
+	free(path);
+	return err;
+}
+
+struct upload_progress {
+	ollama_progress_fn	 fn;
+	void			*arg;
+	const char		*status;
+};
+
+static void
+on_upload_progress(unsigned long long done, unsigned long long total,
+    void *arg)
+{
+	struct upload_progress *up = arg;
+
+	if (up->fn != NULL)
+		up->fn(up->status, done, total, up->arg);
+}
+
+struct error *
+ollama_blob_upload(struct ollama *o, const char *path, const char *hex,
+    ollama_progress_fn fn, void *arg)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct upload_progress up;
+	struct error *err;
+	char *rpath = xasprintf("/api/blobs/sha256:%s", hex);
+	char *url = xasprintf("%s%s", o->url, rpath);
+	char *status = xasprintf("uploading sha256:%.12s", hex);
+
+	up.fn = fn;
+	up.arg = arg;
+	up.status = status;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.upload_path = path;
+	req.upload_progress = on_upload_progress;
+	req.arg = &up;
+	req.connect_timeout = o->connect_timeout;
+	req.idle_timeout = o->idle_timeout;
+	req.max_body = 1024 * 1024;
+	http_response_init(&resp);
+	err = http_perform(&req, &resp);
+	if (err != NULL) {
+		if (err->code != EXIT_INTERRUPT && str_startswith(err->msg,
+		    "cannot read"))
+			;	/* the local file: already says what */
+		else
+			err = transport(o, rpath, err);
+	} else if (resp.status == 400) {
+		char *text = error_text(&resp);
+		err = error_new(strstr(text, "digest mismatch") ?
+		    EXIT_INTEGRITY : EXIT_FAIL, "Ollama refused '%s': %s",
+		    path, text);
+		free(text);
+	} else if (resp.status != 200 && resp.status != 201)
+		err = http_status_error(o, rpath, &resp);
+	http_response_release(&resp);
+	free(status);
+	free(url);
+	free(rpath);
+	return err;
+}
+
+/* A stream of {"status": ...} lines, as pull and create send. */
+struct status_stream {
+	struct ndjson		 nd;
+	ollama_progress_fn	 fn;
+	void			*arg;
+	int			 success;	/* the last status was success */
+	struct error		*err;
+};
+
+static struct error *
+on_status_line(const char *line, size_t len, void *arg)
+{
+	struct status_stream *ss = arg;
+	cJSON *root, *e, *st;
+	struct error *err = NULL;
+
+	root = cJSON_ParseWithLength(line, len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return error_new(EXIT_FAIL, "malformed reply from Ollama (line "
+		    "%ld): expected a JSON object", ss->nd.lineno);
+	}
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	st = cJSON_GetObjectItemCaseSensitive(root, "status");
+	if (e != NULL) {
+		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
+		    "unknown error", 500);
+		err = error_new(EXIT_FAIL, "%s", clean);
+		free(clean);
+	} else if (cJSON_IsString(st)) {
+		ss->success = strcmp(st->valuestring, "success") == 0;
+		if (ss->fn != NULL)
+			ss->fn(st->valuestring,
+			    (unsigned long long)json_ll(root, "completed"),
+			    (unsigned long long)json_ll(root, "total"), ss->arg);
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+static int
+on_status_data(const char *data, size_t len, void *arg)
+{
+	struct status_stream *ss = arg;
+
+	if (ss->err == NULL)
+		ss->err = ndjson_feed(&ss->nd, data, len);
+	return ss->err != NULL ? -1 : 0;
+}
+
+/*
+ * POST a body whose reply is a status stream.  *status gets the HTTP
+ * status; a non-2xx reply is returned as an error with the server's text
+ * and code EXIT_FAIL (callers look at the text).
+ */
+static struct error *
+status_request(struct ollama *o, const char *path, const char *body,
+    ollama_progress_fn fn, void *arg, long *status)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct status_stream ss;
+	struct error *err;
+	char *url = xasprintf("%s%s", o->url, path);
+
+	memset(&ss, 0, sizeof(ss));
+	ss.fn = fn;
+	ss.arg = arg;
+	ndjson_init(&ss.nd, OLLAMA_MAX_LINE, on_status_line, &ss);
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.body = body;
+	req.bodylen = strlen(body);
+	req.on_data = on_status_data;
+	req.arg = &ss;
+	req.connect_timeout = o->connect_timeout;
+	req.idle_timeout = o->idle_timeout;
+	req.max_body = 1024 * 1024;
+	http_response_init(&resp);
+	err = http_perform(&req, &resp);
+	*status = resp.status;
+	if (err != NULL) {
+		if (ss.err != NULL && err->code != EXIT_INTERRUPT) {
+			error_free(err);
+			err = ss.err;
+			ss.err = NULL;
+		} else
+			err = transport(o, path, err);
+	} else if (resp.status < 200 || resp.status >= 300) {
+		char *text = error_text(&resp);
+		err = error_new(resp.status == 404 ? EXIT_NOMODEL : EXIT_FAIL,
+		    "%s", text);
+		free(text);
+	} else if ((err = ndjson_finish(&ss.nd)) != NULL)
+		;
+	else if (ss.err != NULL) {
+		err = ss.err;
+		ss.err = NULL;
+	} else if (!ss.success)
+		err = error_new(EXIT_FAIL, "the reply ended before Ollama "
+		    "reported success");
+	error_free(ss.err);
+	ndjson_release(&ss.nd);
+	http_response_release(&resp);
+	free(url);
+	return err;
+}
+
+char *
+ollama_create_body(const struct ollama_create *c)
+{
+	cJSON *root, *obj;
+	char *body, *digest;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", c->model);
+	if (c->from != NULL)
+		cJSON_AddStringToObject(root, "from", c->from);
+	if (c->file_name != NULL) {
+		obj = cJSON_AddObjectToObject(root, "files");
+		digest = xasprintf("sha256:%s", c->file_hex);
+		cJSON_AddStringToObject(obj, c->file_name, digest);
+		free(digest);
+	}
+	if (c->adapter_name != NULL) {
+		obj = cJSON_AddObjectToObject(root, "adapters");
+		digest = xasprintf("sha256:%s", c->adapter_hex);
+		cJSON_AddStringToObject(obj, c->adapter_name, digest);
+		free(digest);
+	}
+	if (c->system != NULL)
+		cJSON_AddStringToObject(root, "system", c->system);
+	if (c->nparams > 0)
+		add_params(cJSON_AddObjectToObject(root, "parameters"),
+		    c->params, c->nparams);
+	cJSON_AddBoolToObject(root, "stream", 1);
+	body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return body;
+}
+
+struct error *
+ollama_create(struct ollama *o, const struct ollama_create *c,
+    ollama_progress_fn fn, void *arg, int *legacy)
+{
+	struct error *err;
+	char *body = ollama_create_body(c);
+	long status;
+	cJSON *root;
+
+	if (legacy != NULL)
+		*legacy = 0;
+	err = status_request(o, "/api/create", body, fn, arg, &status);
+	free(body);
+	if (err != NULL && status == 400 && c->legacy_modelfile != NULL &&
+	    strstr(err->msg, "path or Modelfile are required") != NULL) {
+		/* Up to v0.5.4: only {"model", "modelfile"} was understood. */
+		error_free(err);
+		root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "model", c->model);
+		cJSON_AddStringToObject(root, "modelfile", c->legacy_modelfile);
+		cJSON_AddBoolToObject(root, "stream", 1);
+		body = cJSON_PrintUnformatted(root);
+		cJSON_Delete(root);
+		err = status_request(o, "/api/create", body, fn, arg, &status);
+		free(body);
+		if (legacy != NULL)
+			*legacy = 1;
+	}
+	return err;
+}
+
+struct error *
+ollama_pull(struct ollama *o, const char *model, ollama_progress_fn fn,
+    void *arg)
+{
+	struct error *err;
+	cJSON *root;
+	char *body;
+	long status;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", model);
+	cJSON_AddBoolToObject(root, "stream", 1);
+	body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	err = status_request(o, "/api/pull", body, fn, arg, &status);
+	free(body);
+	if (err != NULL && (strstr(err->msg, "file does not exist") != NULL ||
+	    strstr(err->msg, "not found") != NULL))
+		err->code = EXIT_NOMODEL;
+	return err;
+}
+
+struct error *
+ollama_delete(struct ollama *o, const char *model)
+{
+	struct http_response resp;
+	struct error *err;
+	cJSON *root;
+	char *body;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", model);
+	body = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	http_response_init(&resp);
+	err = plain_request(o, "DELETE", "/api/delete", body, &resp);
+	if (err == NULL && resp.status == 404)
+		err = error_new(EXIT_NOMODEL, "model '%s' not found", model);
+	else if (err == NULL && (resp.status < 200 || resp.status >= 300))
+		err = http_status_error(o, "/api/delete", &resp);
+	http_response_release(&resp);
+	free(body);
+	return err;
 }

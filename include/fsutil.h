@@ -1,0 +1,34 @@
+/*
+ * fsutil.h: files that are never half-written.  A file is replaced by
+ * writing a temporary file beside it, fsyncing it, renaming it over the
+ * old one and fsyncing the directory, so a crash or Ctrl-C at any point
+ * leaves either the old content or the new.
+ */
+#ifndef LOCO_FSUTIL_H
+#define LOCO_FSUTIL_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* mkdir -p with mode 0755 (or 0700 for private). */
+struct error	*fs_mkdirs(const char *path, int private_dir);
+/* Replace path with data atomically (mode 0644). */
+struct error	*fs_write_atomic(const char *path, const void *data,
+		    size_t len);
+/* Read a whole file (at most max bytes); *data is NUL-terminated. */
+struct error	*fs_read_file(const char *path, size_t max, char **data,
+		    size_t *len);
+int		 fs_exists(const char *path);
+/* fsync a directory, after renames inside it. */
+struct error	*fs_sync_dir(const char *dir);
+/*
+ * An exclusive lock on path (created if missing), held until fs_unlock.
+ * Waits up to timeout seconds, then fails naming the file.
+ */
+struct error	*fs_lock(const char *path, int timeout, int *fd);
+void		 fs_unlock(int fd);
+/* rm -rf, refusing "/" and "". */
+struct error	*fs_remove_tree(const char *path);
+
+#endif

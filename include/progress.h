@@ -1,0 +1,23 @@
+/*
+ * progress.h: progress for pulls, uploads and creates.  On a terminal
+ * (stderr, and NO_COLOR unset or not) a single rewritten line with a bar;
+ * elsewhere one plain line per change of status, never per byte.
+ */
+#ifndef LOCO_PROGRESS_H
+#define LOCO_PROGRESS_H
+
+struct progress {
+	int	 tty;		/* draw a bar on stderr */
+	int	 quiet;		/* print nothing */
+	char	*last;		/* the last status printed */
+	int	 drawn;		/* a bar line is on screen */
+};
+
+void	progress_init(struct progress *, int tty, int quiet);
+/* An ollama_progress_fn: arg is the struct progress. */
+void	progress_update(const char *status, unsigned long long completed,
+	    unsigned long long total, void *arg);
+/* End any bar line. */
+void	progress_done(struct progress *);
+
+#endif

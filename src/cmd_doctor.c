@@ -1,0 +1,248 @@
+/*
+ * cmd_doctor.c: loco doctor: each check with OK or PROBLEM and, for a
+ * problem, what to do.  Exit status 1 when any check fails.
+ */
+#include <sys/statvfs.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "jsonout.h"
+#include "register.h"
+#include "banned.h"
+
+#define MIN_DISK_GB 5.0
+#define TARGET_RAM_GB 8.0
+
+struct check {
+	char	*name;
+	int	 ok;
+	char	*detail;
+	char	*fix;		/* NULL when ok */
+};
+
+struct report {
+	struct check	*checks;
+	size_t		 n;
+};
+
+static void
+add(struct report *rp, const char *name, int ok, char *detail, char *fix)
+{
+	struct check *c;
+
+	rp->checks = xreallocarray(rp->checks, rp->n + 1, sizeof(*rp->checks));
+	c = &rp->checks[rp->n++];
+	c->name = xstrdup(name);
+	c->ok = ok;
+	c->detail = detail;
+	c->fix = fix;
+}
+
+/* "0.33.0" -> 33000 + ...; unknown forms compare as new. */
+static long
+version_number(const char *v)
+{
+	long major = 0, minor = 0, patch = 0;
+	char *end;
+
+	major = strtol(v, &end, 10);
+	if (*end == '.')
+		minor = strtol(end + 1, &end, 10);
+	if (*end == '.')
+		patch = strtol(end + 1, &end, 10);
+	return major * 1000000 + minor * 1000 + patch;
+}
+
+static void
+check_machine(struct report *rp)
+{
+	struct statvfs sv;
+	char *home = loco_home(), *where, line[256];
+	double gb;
+	FILE *fp;
+	long long kb = 0;
+
+	/* The nearest existing directory on the way to $LOCO_HOME. */
+	where = xstrdup(home);
+	while (statvfs(where, &sv) == -1 && strrchr(where, '/') != NULL &&
+	    strrchr(where, '/') != where)
+		*strrchr(where, '/') = '\0';
+	if (statvfs(where, &sv) == 0) {
+		gb = (double)sv.f_bavail * (double)sv.f_frsize / 1e9;
+		add(rp, "disk", gb >= MIN_DISK_GB, xasprintf("%.1f GB free "
+		    "for %s", gb, home), gb >= MIN_DISK_GB ? NULL :
+		    xasprintf("free at least %.0f GB: the base model alone "
+		    "takes about 2.5 GB", MIN_DISK_GB));
+	}
+	free(where);
+	free(home);
+	if ((fp = fopen("/proc/meminfo", "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+				break;
+		fclose(fp);
+	}
+	if (kb > 0) {
+		gb = (double)kb * 1024 / 1e9;
+		add(rp, "memory", gb >= TARGET_RAM_GB * 0.95, xasprintf("%.1f "
+		    "GB in all (loco's target is %.0f GB)", gb, TARGET_RAM_GB),
+		    gb >= TARGET_RAM_GB * 0.95 ? NULL : xstrdup("expect swapping "
+		    "with a 4B model: close other programs or use a smaller "
+		    "base model"));
+	}
+}
+
+static void
+check_server(struct report *rp, struct ollama *o,
+    const struct registry *registry)
+{
+	struct reg *r = NULL;
+	struct error *err, *cerr;
+	const char *why, *arch = NULL;
+	int current;
+	size_t i, nlora = 0;
+	long v;
+
+	if ((err = reg_open(o, registry, NULL, NULL, &r)) != NULL) {
+		add(rp, "server", 0, xstrdup(err->msg), xstrdup(
+		    err->code == EXIT_UNREACHABLE ? "start it with 'ollama "
+		    "serve', or set OLLAMA_HOST" : "check the server's log"));
+		error_free(err);
+		return;
+	}
+	add(rp, "server", 1, xasprintf("Ollama %s at %s",
+	    reg_server_version(r), ollama_url(o)), NULL);
+	for (i = 0; i < registry->nadapters; i++)
+		nlora += registry->adapters[i].type == ADAPTER_LORA;
+	v = version_number(reg_server_version(r));
+	if (nlora > 0 && v >= 6000 && v < 30000)
+		add(rp, "version", 0, xasprintf("Ollama %s cannot load LoRA "
+		    "adapters on models of its own engine (qwen3, gemma3, ...)",
+		    reg_server_version(r)), xstrdup("upgrade Ollama to 0.30 "
+		    "or later, or use merged adapters"));
+	else
+		add(rp, "version", 1, xasprintf("%s%s", reg_server_version(r),
+		    v < 5005 ? " (old create API: loco sends Modelfiles)" : ""),
+		    NULL);
+	if (!reg_has_model(r, registry->base.tag))
+		add(rp, "base model", 0, xasprintf("%s is not in Ollama",
+		    registry->base.tag), xasprintf("run 'loco setup' (or "
+		    "'ollama pull %s')", registry->base.tag));
+	else if ((err = reg_base_arch(r, &arch)) != NULL) {
+		add(rp, "base model", 0, xstrdup(err->msg), NULL);
+		error_free(err);
+	} else
+		add(rp, "base model", 1, xasprintf("%s (%s)",
+		    registry->base.tag, arch), NULL);
+	for (i = 0; i < registry->nadapters; i++) {
+		const struct adapter *a = &registry->adapters[i];
+		char *name = xasprintf("adapter %s", a->name);
+
+		if ((err = reg_check(r, a, &current, &why)) != NULL) {
+			add(rp, name, 0, xstrdup(err->msg), xstrdup("fix or "
+			    "reinstall the adapter's files"));
+			error_free(err);
+		} else
+			add(rp, name, current, xasprintf("%s %s", a->model,
+			    current ? "registered and current" : why),
+			    current ? NULL : xstrdup("run 'loco setup'"));
+		if (a->type == ADAPTER_LORA && arch != NULL) {
+			err = reg_check_file(registry, a, arch);
+			free(name);
+			name = xasprintf("adapter %s file", a->name);
+			add(rp, name, err == NULL, err ? xstrdup(err->msg) :
+			    xasprintf("LoRA for %s, as the base", arch), err ?
+			    xstrdup("install an adapter trained for this base")
+			    : NULL);
+			error_free(err);
+		}
+		free(name);
+	}
+	if ((cerr = reg_close(r)) != NULL)
+		error_free(cerr);
+}
+
+struct error *
+cmd_doctor(struct loco *lc, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cmd *c = cmd_find("doctor");
+	struct registry *registry;
+	struct ollama *o = NULL;
+	struct report rp = { NULL, 0 };
+	struct error *err;
+	size_t i, problems = 0;
+	int ch, json = 0;
+	char *s;
+
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_help_print(c);
+			return NULL;
+		case 'H':
+			if ((err = cmd_flag_set(c, lc, "--host", "backend.host",
+			    optarg)) != NULL)
+				return err;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(c, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((err = loco_registry(lc, &registry)) != NULL ||
+	    (err = loco_client(lc, &o)) != NULL)
+		return err;
+	check_server(&rp, o, registry);
+	check_machine(&rp);
+	if (json) {
+		struct jout *j = jout_new_array();
+
+		for (i = 0; i < rp.n; i++) {
+			jout_obj(j, NULL);
+			jout_str(j, "check", rp.checks[i].name);
+			jout_bool(j, "ok", rp.checks[i].ok);
+			jout_str(j, "detail", rp.checks[i].detail);
+			jout_str(j, "fix", rp.checks[i].fix);
+			jout_end(j);
+		}
+		s = jout_finish(j, 1);
+		loco_write(s, strlen(s));
+		loco_write("\n", 1);
+		free(s);
+	}
+	for (i = 0; i < rp.n; i++) {
+		struct check *k = &rp.checks[i];
+
+		problems += !k->ok;
+		if (!json) {
+			printf("%-7s %-20s %s\n", k->ok ? "OK" : "PROBLEM",
+			    k->name, k->detail);
+			if (k->fix != NULL)
+				printf("%-7s %-20s -> %s\n", "", "", k->fix);
+		}
+		free(k->name);
+		free(k->detail);
+		free(k->fix);
+	}
+	free(rp.checks);
+	ollama_free(o);
+	if (problems > 0)
+		return error_new(EXIT_FAIL, "%zu problem%s found", problems,
+		    problems == 1 ? "" : "s");
+	return NULL;
+}

@@ -1,0 +1,1260 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * loco real test engine: an Ollama-compatible server that really runs GGUF
+ * models on CPU through node-llama-cpp (pinned; prebuilt llama.cpp binaries,
+ * nothing is built or downloaded). It is the "real" sibling of the scripted
+ * tests/backend/server.js: same DIR/port file, DIR/requests.jsonl log,
+ * /__control/ endpoints and shutdown rules, so tests/backend/start.sh works
+ * with BACKEND_JS pointing here (or use tests/engine/start.sh).
+ *
+ *   node tests/engine/server.js --dir DIR --models MODELDIR [--port N]
+ *        [--host 127.0.0.1] [--idle-timeout S] [--parallel N]
+ *        [--max-loaded N] [--threads N] [--num-ctx N]
+ *
+ * MODELDIR holds GGUF files (adapters/tiny): "pull NAME" fetches
+ * MODELDIR/NAME.gguf, or MODELDIR/X.gguf for NAME "tiny-X" (models only,
+ * general.type "model", any tag). Adapter GGUFs in MODELDIR are the ids
+ * listed by GET /lora-adapters for the llama-server style endpoint.
+ *
+ * What is real: tokenization, generation (greedy at temperature 0, seeded
+ * sampling otherwise), token counts, nanosecond timings, model loading.
+ * Like Ollama: one loaded runner at a time by default (--max-loaded), keyed
+ * by base file + adapter + num_ctx, so switching to a model with another
+ * adapter unloads and reloads base + LoRA (load_duration shows it); --parallel
+ * sequences per runner (OLLAMA_NUM_PARALLEL), the rest queue FIFO; an adapter
+ * whose general.architecture differs from the base's is accepted by create
+ * and fails at the first generate with HTTP 500; keep_alive expiry/0 unloads.
+ *
+ * Differences from Ollama (v0.33):
+ *  - prompts use one fixed format, whatever the model's TEMPLATE says:
+ *      [S: {system}\n]Q: {user}\nA: {assistant}</s>\n ... A:
+ *    (BOS first; system = the request's system message, else the model's
+ *    SYSTEM); generate with raw:true sends the prompt as is (after BOS);
+ *  - repeat_penalty is applied only when a request or model sets it (Ollama's
+ *    default 1.1 is not applied), so greedy output equals the trained model's;
+ *    top_k 40 / top_p 0.9 defaults apply when sampling; temperature defaults
+ *    to 0.8 as in Ollama;
+ *  - format (JSON mode), images, tools, think (always refused with 400 when
+ *    true: the tiny models cannot think) and generate's "context" are not
+ *    implemented; suffix is ignored;
+ *  - a prompt longer than num_ctx keeps its last num_ctx - 1 tokens;
+ *  - pull copies a local file (three progress steps), no registry;
+ *  - /v1/chat/completions + GET /lora-adapters run on a separate resident
+ *    "hot-swap" model (not counted against --max-loaded): every adapter in
+ *    MODELDIR is loaded once, a request picks adapters with "lora":[{id,scale}]
+ *    and gets a context for that combination (created once, cached): no
+ *    model reload, like llama-server --lora ... --lora-init-without-apply.
+ */
+
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { encode } = require('../backend/gojson');
+const { readGguf } = require('./gguf');
+
+// ---------------------------------------------------------------- options
+
+function usage(msg) {
+  if (msg) process.stderr.write(`test engine: ${msg}\n`);
+  process.stderr.write('usage: node server.js --dir DIR --models MODELDIR [--port N] [--host 127.0.0.1] ' +
+    '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 2, numCtx: 2048 };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+    const val = () => {
+      if (v !== undefined) return v;
+      if (i + 1 >= argv.length) usage(`option '${a}' needs a value`);
+      return argv[++i];
+    };
+    const num = (s, lo, hi) => {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < lo || n > hi) usage(`bad value '${s}' for '${a}'`);
+      return n;
+    };
+    switch (a) {
+      case '--dir': o.dir = val(); break;
+      case '--models': o.models = val(); break;
+      case '--port': o.port = num(val(), 0, 65535); break;
+      case '--host': o.host = val(); break;
+      case '--idle-timeout': o.idle = num(val(), 0, 1e6); break;
+      case '--parallel': o.parallel = num(val(), 1, 64); break;
+      case '--max-loaded': o.maxLoaded = num(val(), 1, 64); break;
+      case '--threads': o.threads = num(val(), 1, 256); break;
+      case '--num-ctx': o.numCtx = num(val(), 16, 1 << 20); break;
+      case '-h': case '--help': usage(); break;
+      default: usage(`unknown option '${a}'`);
+    }
+  }
+  if (!o.dir) usage('--dir is required');
+  if (!o.models) usage('--models is required');
+  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) usage(`refusing to listen on non-loopback host '${o.host}'`);
+  return o;
+}
+
+const opt = parseArgs(process.argv.slice(2));
+const DIR = path.resolve(opt.dir);
+const MODELDIR = path.resolve(opt.models);
+const FILES = {
+  port: path.join(DIR, 'port'),
+  portTmp: path.join(DIR, 'port.tmp'),
+  log: path.join(DIR, 'requests.jsonl'),
+  blobs: path.join(DIR, 'blobs'),
+  manifests: path.join(DIR, 'manifests'),
+};
+fs.mkdirSync(FILES.blobs, { recursive: true });
+fs.mkdirSync(FILES.manifests, { recursive: true });
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sha256hex = (data) => crypto.createHash('sha256').update(data).digest('hex');
+const nowStamp = () => new Date().toISOString();
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const hrNow = () => process.hrtime.bigint();
+const nsSince = (t) => Number(hrNow() - t);
+
+function writeAtomic(file, data) {
+  const tmp = `${file}.tmp${process.pid}`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+function fileSha256(file) {
+  const h = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1 << 20);
+    let n;
+    while ((n = fs.readSync(fd, b, 0, b.length, null)) > 0) h.update(b.subarray(0, n));
+  } finally { fs.closeSync(fd); }
+  return h.digest('hex');
+}
+
+const ggufCache = new Map();
+function gguf(file) {
+  const st = fs.statSync(file);
+  const k = `${file}:${st.size}:${st.mtimeMs}`;
+  if (!ggufCache.has(k)) ggufCache.set(k, readGguf(file));
+  return ggufCache.get(k);
+}
+
+// ---------------------------------------------------------------- model names (as tests/backend/server.js)
+
+const PART = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/;
+const NSPART = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$/;
+const HOSTPART = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$/;
+
+function parseName(s) {
+  if (typeof s !== 'string' || s === '') return null;
+  let rest = s;
+  const at = rest.indexOf('@');
+  if (at >= 0) rest = rest.slice(0, at);
+  let tag = 'latest';
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) { tag = rest.slice(colon + 1); rest = rest.slice(0, colon); }
+  const parts = rest.split('/');
+  if (parts.length > 3) return null;
+  const model = parts.pop();
+  const ns = parts.length ? parts.pop() : 'library';
+  const host = parts.length ? parts.pop() : 'registry.ollama.ai';
+  if (!PART.test(model) || !PART.test(tag) || !NSPART.test(ns) || !HOSTPART.test(host)) return null;
+  return { host, ns, model, tag };
+}
+
+function shortName(n) {
+  if (n.host.toLowerCase() === 'registry.ollama.ai') {
+    if (n.ns.toLowerCase() === 'library') return `${n.model}:${n.tag}`;
+    return `${n.ns}/${n.model}:${n.tag}`;
+  }
+  return `${n.host}/${n.ns}/${n.model}:${n.tag}`;
+}
+
+function displayName(s) {
+  const n = parseName(s);
+  return n ? shortName(n) : s;
+}
+
+function nameKey(s) {
+  const n = parseName(s);
+  return n ? `${n.host}/${n.ns}/${n.model}:${n.tag}`.toLowerCase() : null;
+}
+
+// ---------------------------------------------------------------- store (DIR/manifests, DIR/blobs)
+
+const blobPath = (hex) => path.join(FILES.blobs, `sha256-${hex}`);
+const manifestPath = (key) => path.join(FILES.manifests, encodeURIComponent(key) + '.json');
+
+function loadModel(name) {
+  const k = nameKey(name);
+  if (!k) return null;
+  try {
+    return JSON.parse(fs.readFileSync(manifestPath(k), 'utf8'));
+  } catch { return null; }
+}
+
+function saveModel(m) {
+  m.digest = sha256hex(JSON.stringify([m.base, m.adapter, m.system, m.template, m.parameters, m.license]));
+  writeAtomic(manifestPath(nameKey(m.name)), JSON.stringify(m, null, 1) + '\n');
+}
+
+function listModels() {
+  const out = [];
+  for (const f of fs.readdirSync(FILES.manifests).sort()) {
+    if (!f.endsWith('.json')) continue;
+    try { out.push(JSON.parse(fs.readFileSync(path.join(FILES.manifests, f), 'utf8'))); } catch { /* skip */ }
+  }
+  return out;
+}
+
+function humanNumber(n) {
+  const f = (x, u) => `${Number(x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0))}${u}`;
+  if (n >= 1e9) return f(n / 1e9, 'B');
+  if (n >= 1e6) return f(n / 1e6, 'M');
+  if (n >= 1e3) return f(n / 1e3, 'K');
+  return String(n);
+}
+
+const FILE_TYPES = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 15: 'Q4_K_M' };
+
+function modelInfo(m) {
+  const g = gguf(blobPath(m.base));
+  const arch = g.kv['general.architecture'] || 'unknown';
+  return { g, arch };
+}
+
+function details(m) {
+  const { g, arch } = modelInfo(m);
+  return {
+    parent_model: '',
+    format: 'gguf',
+    family: arch,
+    families: [arch],
+    parameter_size: humanNumber(g.params),
+    quantization_level: FILE_TYPES[g.kv['general.file_type']] || 'F32',
+  };
+}
+
+function modelSize(m) {
+  let s = 0;
+  for (const d of [m.base, m.adapter]) if (d) { try { s += fs.statSync(blobPath(d)).size; } catch { /* gone */ } }
+  return s;
+}
+
+function tagsEntry(m) {
+  return { name: m.name, model: m.name, modified_at: m.modified_at, size: modelSize(m), digest: m.digest, details: details(m) };
+}
+
+const DEFAULT_TEMPLATE = '{{ if .System }}S: {{ .System }}\n{{ end }}Q: {{ .Prompt }}\nA: ';
+
+function parametersText(m) {
+  const lines = [];
+  for (const [k, v] of Object.entries(m.parameters || {})) {
+    for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k.padEnd(30)} ${typeof x === 'string' ? JSON.stringify(x) : x}`);
+  }
+  return lines.join('\n');
+}
+
+function modelfileText(m) {
+  let t = `# Modelfile generated by "ollama show"\n# To build a new Modelfile based on this, replace FROM with:\n# FROM ${m.name}\n\n`;
+  t += `FROM ${blobPath(m.base)}\n`;
+  t += `TEMPLATE """${m.template || DEFAULT_TEMPLATE}"""\n`;
+  if (m.system) t += `SYSTEM """${m.system}"""\n`;
+  if (m.adapter) t += `ADAPTER ${blobPath(m.adapter)}\n`;
+  for (const [k, v] of Object.entries(m.parameters || {})) for (const x of Array.isArray(v) ? v : [v]) t += `PARAMETER ${k} ${x}\n`;
+  t += `LICENSE """${m.license || ''}"""\n`;
+  return t;
+}
+
+// ---------------------------------------------------------------- MODELDIR
+
+function modelDirFile(name) {
+  const n = parseName(name);
+  if (!n) return null;
+  const cands = [n.model, n.model.replace(/^tiny-/, '')];
+  for (const c of cands) {
+    const f = path.join(MODELDIR, `${c}.gguf`);
+    try {
+      if (fs.statSync(f).isFile() && (gguf(f).kv['general.type'] || 'model') === 'model') return f;
+    } catch { /* next */ }
+  }
+  return null;
+}
+
+function modelDirAdapters() {
+  let files = [];
+  try { files = fs.readdirSync(MODELDIR).filter((f) => f.endsWith('.gguf')).sort(); } catch { return []; }
+  const out = [];
+  for (const f of files) {
+    const p = path.join(MODELDIR, f);
+    try {
+      const g = gguf(p);
+      if (g.kv['general.type'] === 'adapter') out.push({ path: p, arch: g.kv['general.architecture'] });
+    } catch { /* not a GGUF */ }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- responses
+
+function sendText(ctx, status, text) {
+  if (ctx.aborted) return;
+  ctx.res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
+}
+
+function sendJson(ctx, status, obj) {
+  if (ctx.aborted) return;
+  const body = encode(obj);
+  ctx.res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendEmpty(ctx, status) {
+  if (ctx.aborted) return;
+  ctx.res.writeHead(status, { 'Content-Length': 0 });
+  ctx.res.end();
+}
+
+const sendError = (ctx, status, msg) => sendJson(ctx, status, { error: msg });
+
+class Aborted extends Error {}
+
+class Progress {
+  constructor(ctx, stream) { this.ctx = ctx; this.stream = stream; this.started = false; this.last = null; }
+  emit(obj) {
+    if (this.ctx.aborted) throw new Aborted();
+    if (!this.stream) { this.last = obj; return; }
+    if (!this.started) { this.ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' }); this.started = true; }
+    this.ctx.res.write(encode(obj) + '\n');
+  }
+  fail(msg, status = 500) {
+    if (this.ctx.aborted) return;
+    if (this.started) this.ctx.res.end(encode({ error: msg }) + '\n');
+    else sendError(this.ctx, status, msg);
+  }
+  finish() {
+    if (this.ctx.aborted) return;
+    if (this.stream) {
+      if (!this.started) this.ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      this.ctx.res.end();
+    } else sendJson(this.ctx, 200, this.last || { status: 'success' });
+  }
+}
+
+// ---------------------------------------------------------------- llama
+
+let llamaPromise = null;
+function getLlamaOnce() {
+  if (!llamaPromise) {
+    llamaPromise = import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
+      getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: opt.threads, logLevel: LlamaLogLevel.error }));
+  }
+  return llamaPromise;
+}
+
+class LoadError extends Error {}
+
+// A runner: one loaded base (+ at most one LoRA), opt.parallel sequences.
+class Runner {
+  constructor(key, spec) {
+    this.key = key;
+    this.spec = spec; // {name, model (record), basePath, adapterPath, numCtx}
+    this.ready = false;
+    this.active = 0;
+    this.free = [];
+    this.expires = Infinity;
+    this.timer = null;
+    this.embedCtx = null;
+  }
+
+  async load() {
+    const { basePath, adapterPath } = this.spec;
+    const baseArch = gguf(basePath).kv['general.architecture'];
+    if (adapterPath) {
+      const ag = gguf(adapterPath);
+      const aArch = ag.kv['general.architecture'];
+      if (ag.kv['general.type'] !== 'adapter' || ag.kv['adapter.type'] !== 'lora') {
+        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: expect general.type to be \'adapter\', adapter.type to be \'lora\'');
+      }
+      if (aArch !== baseArch) {
+        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: model arch and LoRA arch mismatch');
+      }
+    }
+    const llama = await getLlamaOnce();
+    try {
+      this.model = await llama.loadModel({ modelPath: basePath, gpuLayers: 0 });
+      const co = { contextSize: this.spec.numCtx, sequences: opt.parallel, threads: opt.threads };
+      if (adapterPath) co.lora = { adapters: [{ filePath: adapterPath, scale: 1 }] };
+      this.ctx = await this.model.createContext(co);
+    } catch (e) {
+      if (this.model) this.model.dispose().catch(() => {});
+      throw new LoadError(`llama runner process has terminated: ${e.message}`);
+    }
+    for (let i = 0; i < opt.parallel; i++) this.free.push(this.ctx.getSequence());
+    this.ready = true;
+  }
+
+  async unload() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      if (this.embedCtx) await this.embedCtx.dispose();
+      if (this.ctx) await this.ctx.dispose();
+      if (this.model) await this.model.dispose();
+    } catch (e) { process.stderr.write(`test engine: unload: ${e.message}\n`); }
+  }
+}
+
+const runners = new Map(); // key -> Runner (loading or ready)
+const queue = []; // waiters: {key, spec, resolve, reject}
+
+function evict(r) {
+  runners.delete(r.key);
+  r.unload();
+}
+
+function pump() {
+  while (queue.length) {
+    const w = queue[0];
+    const r = runners.get(w.key);
+    if (r) {
+      if (!r.ready || r.free.length === 0) return; // loading, or all sequences busy: wait (FIFO)
+      queue.shift();
+      r.active++;
+      if (r.timer) { clearTimeout(r.timer); r.timer = null; }
+      w.resolve({ runner: r, seq: r.free.pop() });
+      continue;
+    }
+    if (runners.size >= opt.maxLoaded) {
+      const idle = [...runners.values()].filter((x) => x.ready && x.active === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+      if (idle.length === 0) return; // wait until a runner is idle
+      evict(idle[0]);
+      continue;
+    }
+    const nr = new Runner(w.key, w.spec);
+    runners.set(w.key, nr);
+    nr.load().then(() => pump(), (e) => {
+      runners.delete(w.key);
+      for (let i = queue.length - 1; i >= 0; i--) {
+        if (queue[i].key === w.key) { queue[i].reject(e); queue.splice(i, 1); }
+      }
+      pump();
+    });
+    return;
+  }
+}
+
+function runnerKey(spec) {
+  return JSON.stringify([spec.basePath, spec.adapterPath, spec.numCtx]);
+}
+
+function acquire(spec) {
+  const key = runnerKey(spec);
+  return new Promise((resolve, reject) => { queue.push({ key, spec, resolve, reject }); pump(); });
+}
+
+function release(lease, keepAliveMs) {
+  const r = lease.runner;
+  r.free.push(lease.seq);
+  r.active--;
+  r.lastUsed = Date.now();
+  r.expires = keepAliveMs === Infinity ? Infinity : Date.now() + keepAliveMs;
+  if (r.active === 0 && runners.get(r.key) === r) {
+    if (keepAliveMs === 0) evict(r);
+    else if (keepAliveMs !== Infinity) {
+      r.timer = setTimeout(() => { if (r.active === 0 && runners.get(r.key) === r) { evict(r); pump(); } }, keepAliveMs);
+      r.timer.unref();
+    }
+  }
+  pump();
+}
+
+function keepAliveMs(v) {
+  if (v === undefined || v === null) return 5 * 60e3;
+  if (typeof v === 'number') return v < 0 ? Infinity : v * 1e3;
+  if (typeof v === 'string') {
+    if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v) < 0 ? Infinity : Number(v) * 1e3;
+    let total = 0;
+    let any = false;
+    const re = /(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+    let m;
+    while ((m = re.exec(v)) !== null) {
+      any = true;
+      total += Number(m[1]) * { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 }[m[2]];
+    }
+    if (any) return total < 0 ? Infinity : total;
+  }
+  return 5 * 60e3;
+}
+
+// ---------------------------------------------------------------- generation
+
+const INT_OPTS = ['num_keep', 'seed', 'num_predict', 'top_k', 'repeat_last_n', 'mirostat', 'num_ctx',
+  'num_batch', 'num_gpu', 'main_gpu', 'num_thread'];
+const FLOAT_OPTS = ['temperature', 'top_p', 'min_p', 'typical_p', 'repeat_penalty', 'presence_penalty',
+  'frequency_penalty', 'tfs_z', 'mirostat_tau', 'mirostat_eta'];
+const BOOL_OPTS = ['penalize_newline', 'numa', 'use_mmap', 'use_mlock', 'low_vram', 'f16_kv', 'vocab_only', 'logits_all'];
+
+function checkOptions(o) {
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null) continue;
+    if (INT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type integer`;
+    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float`;
+    if (BOOL_OPTS.includes(k) && typeof v !== 'boolean') return `option "${k}" must be of type boolean`;
+    if (k === 'stop') {
+      if (!Array.isArray(v)) return 'option "stop" must be of type array';
+      if (v.some((x) => typeof x !== 'string')) return 'option "stop" must be of an array of strings';
+    }
+  }
+  return null;
+}
+
+// The one prompt format the tiny models were trained on.
+function chatPrompt(messages, system) {
+  let s = '';
+  const hasSystem = messages.some((m) => m.role === 'system');
+  if (!hasSystem && system) s += `S: ${system}\n`;
+  for (const m of messages) {
+    const c = String(m.content ?? '');
+    if (m.role === 'system') s += `S: ${c}\n`;
+    else if (m.role === 'assistant') s += `A: ${c}</s>\n`;
+    else s += `Q: ${c}\n`;
+  }
+  return s + 'A: ';
+}
+
+// Tokens: BOS, then the text; "</s>" after an assistant turn is the EOS token.
+function promptTokens(model, text, raw) {
+  const toks = [model.tokens.bos];
+  if (raw) return toks.concat(model.tokenize(text));
+  const parts = text.split('</s>');
+  parts.forEach((p, i) => {
+    if (i > 0) toks.push(model.tokens.eos);
+    if (p) toks.push(...model.tokenize(p));
+  });
+  return toks;
+}
+
+// Length of text that can be sent without possibly splitting a stop string.
+function safeLength(text, stops) {
+  let keep = text.length;
+  for (const s of stops) {
+    for (let k = Math.min(s.length - 1, text.length); k > 0; k--) {
+      if (text.endsWith(s.slice(0, k))) { keep = Math.min(keep, text.length - k); break; }
+    }
+  }
+  if (keep > 0 && text[keep - 1] === '\uFFFD') keep--; // partial UTF-8
+  return keep;
+}
+
+// Runs one generation on a leased sequence. onText(piece) streams text.
+// Returns {text, doneReason, promptN, evalN, promptNs, evalNs}.
+async function runGeneration(model, seq, tokens, o, onText, isAborted) {
+  const stops = (o.stop || []).filter((s) => s !== '');
+  const numCtx = seq.contextSize;
+  if (tokens.length >= numCtx) tokens = [tokens[0]].concat(tokens.slice(tokens.length - (numCtx - 2)));
+  let limit = numCtx - tokens.length;
+  if (Number.isInteger(o.num_predict) && o.num_predict >= 0) limit = Math.min(limit, o.num_predict);
+  await seq.clearHistory();
+  const ev = {};
+  const temp = typeof o.temperature === 'number' ? o.temperature : 0.8;
+  if (temp > 0) {
+    ev.temperature = temp;
+    ev.topK = typeof o.top_k === 'number' ? o.top_k : 40;
+    ev.topP = typeof o.top_p === 'number' ? o.top_p : 0.9;
+    if (typeof o.min_p === 'number') ev.minP = o.min_p;
+    ev.seed = typeof o.seed === 'number' && o.seed >= 0 ? o.seed : (crypto.randomInt(2 ** 31));
+  }
+  if (typeof o.repeat_penalty === 'number' && o.repeat_penalty !== 1) {
+    ev.repeatPenalty = { penalty: o.repeat_penalty, lastTokens: Number.isInteger(o.repeat_last_n) ? o.repeat_last_n : 64 };
+  }
+  const gen = [];
+  let text = '';
+  let sent = 0;
+  let doneReason = 'stop';
+  const t0 = hrNow();
+  let tFirst = null;
+  if (limit <= 0) return { text: '', doneReason: 'length', promptN: tokens.length, evalN: 0, promptNs: 0, evalNs: 0 };
+  const it = seq.evaluate(tokens, ev);
+  try {
+    for await (const tok of it) {
+      if (tFirst === null) tFirst = hrNow();
+      gen.push(tok);
+      text = model.detokenize(gen);
+      let stopAt = -1;
+      for (const s of stops) {
+        const i = text.indexOf(s, Math.max(0, sent - s.length));
+        if (i >= 0 && (stopAt < 0 || i < stopAt)) stopAt = i;
+      }
+      if (stopAt >= 0) {
+        text = text.slice(0, stopAt);
+        if (text.length > sent) onText(text.slice(sent));
+        sent = text.length;
+        break;
+      }
+      const keep = safeLength(text, stops);
+      if (keep > sent) { onText(text.slice(sent, keep)); sent = keep; }
+      if (isAborted()) break;
+      if (gen.length >= limit) { doneReason = 'length'; break; }
+    }
+  } finally {
+    await it.return?.();
+  }
+  if (text.length > sent) { onText(text.slice(sent)); sent = text.length; }
+  const tEnd = hrNow();
+  if (tFirst === null) tFirst = tEnd;
+  return {
+    text, doneReason, promptN: tokens.length, evalN: gen.length,
+    promptNs: Number(tFirst - t0), evalNs: Number(tEnd - tFirst),
+  };
+}
+
+function chunkObj(kind, model, content) {
+  const o = { model, created_at: nowStamp() };
+  if (kind === 'chat') o.message = { role: 'assistant', content };
+  else o.response = content;
+  o.done = false;
+  return o;
+}
+
+function finalObj(kind, model, content, doneReason, metrics) {
+  const o = { model, created_at: nowStamp() };
+  if (kind === 'chat') {
+    o.message = { role: 'assistant', content };
+    if (doneReason) o.done_reason = doneReason;
+    o.done = true;
+  } else {
+    o.response = content;
+    o.done = true;
+    if (doneReason) o.done_reason = doneReason;
+  }
+  for (const [k, v] of Object.entries(metrics || {})) if (v) o[k] = v;
+  return o;
+}
+
+function specFor(m, body, optsMerged) {
+  return {
+    name: m.name,
+    model: m,
+    basePath: blobPath(m.base),
+    adapterPath: m.adapter ? blobPath(m.adapter) : null,
+    numCtx: Number.isInteger(optsMerged.num_ctx) && optsMerged.num_ctx > 0 ? optsMerged.num_ctx : opt.numCtx,
+  };
+}
+
+async function handleGenerate(ctx, kind) {
+  const t0 = hrNow();
+  const body = ctx.body;
+  if (!isObj(body)) return sendError(ctx, 400, ctx.rawText === '' ? 'missing request body' : `invalid request body: ${ctx.parseError}`);
+  if (body.model === undefined || body.model === null || body.model === '') return sendError(ctx, 400, 'model is required');
+  const sent = String(body.model);
+  const m = loadModel(sent);
+  if (!m) return sendError(ctx, 404, `model '${sent}' not found`);
+  if (body.options !== undefined && body.options !== null) {
+    if (!isObj(body.options)) return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
+    const err = checkOptions(body.options);
+    if (err) return sendError(ctx, 500, err);
+  }
+  if (body.think === true) return sendError(ctx, 400, `"${sent}" does not support thinking`);
+  const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
+  if (typeof o.stop === 'string') o.stop = [o.stop];
+
+  let text;
+  let raw = false;
+  let empty;
+  if (kind === 'chat') {
+    const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
+    empty = msgs.length === 0;
+    text = chatPrompt(msgs, m.system);
+  } else {
+    const p = typeof body.prompt === 'string' ? body.prompt : '';
+    empty = p === '';
+    raw = body.raw === true;
+    const system = typeof body.system === 'string' ? body.system : m.system;
+    text = raw ? p : chatPrompt([{ role: 'user', content: p }], system);
+  }
+  const ka = keepAliveMs(body.keep_alive);
+  const spec = specFor(m, body, o);
+
+  if (empty && ka === 0) {
+    const r = runners.get(runnerKey(spec));
+    if (r && r.ready && r.active === 0) evict(r);
+    return sendJson(ctx, 200, finalObj(kind, sent, '', 'unload', {}));
+  }
+
+  let lease;
+  try {
+    lease = await acquire(spec);
+  } catch (e) {
+    return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama runner process has terminated: ${e.message}`);
+  }
+  const loadNs = nsSince(t0);
+  try {
+    if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', 'load', {}));
+    if (ctx.aborted) return;
+    const stream = body.stream !== false;
+    const model = lease.runner.model;
+    const tokens = promptTokens(model, text, raw);
+    if (stream) {
+      ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+      ctx.res.flushHeaders();
+    }
+    const r = await runGeneration(model, lease.seq, tokens, o, (piece) => {
+      if (stream && !ctx.aborted) ctx.res.write(encode(chunkObj(kind, sent, piece)) + '\n');
+    }, () => ctx.aborted);
+    if (ctx.aborted) return;
+    const metrics = {
+      total_duration: nsSince(t0),
+      load_duration: loadNs,
+      prompt_eval_count: r.promptN,
+      prompt_eval_duration: r.promptNs,
+      eval_count: r.evalN,
+      eval_duration: r.evalNs,
+    };
+    if (stream) ctx.res.end(encode(finalObj(kind, sent, '', r.doneReason, metrics)) + '\n');
+    else sendJson(ctx, 200, finalObj(kind, sent, r.text, r.doneReason, metrics));
+  } catch (e) {
+    process.stderr.write(`test engine: generation failed: ${e.stack || e}\n`);
+    if (!ctx.res.headersSent) sendError(ctx, 500, `an error was encountered while running the model: ${e.message}`);
+    else if (!ctx.aborted) ctx.res.end(encode({ error: `an error was encountered while running the model: ${e.message}` }) + '\n');
+  } finally {
+    release(lease, ka);
+  }
+}
+
+async function handleEmbed(ctx) {
+  const t0 = hrNow();
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const sent = String(body.model ?? '');
+  if (sent === '') return sendError(ctx, 400, 'model is required');
+  const m = loadModel(sent);
+  if (!m) return sendError(ctx, 404, `model '${sent}' not found`);
+  const inputs = Array.isArray(body.input) ? body.input : body.input === undefined ? [] : [body.input];
+  if (inputs.some((x) => typeof x !== 'string')) return sendError(ctx, 400, 'invalid input type');
+  const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
+  let lease;
+  try { lease = await acquire(specFor(m, body, o)); } catch (e) { return sendError(ctx, 500, e.message); }
+  const loadNs = nsSince(t0);
+  try {
+    const r = lease.runner;
+    if (!r.embedCtx) r.embedCtx = await r.model.createEmbeddingContext({ contextSize: Math.min(r.spec.numCtx, 2048), threads: opt.threads });
+    const embeddings = [];
+    let count = 0;
+    for (const s of inputs) {
+      const toks = [r.model.tokens.bos].concat(r.model.tokenize(s));
+      count += toks.length;
+      const e = await r.embedCtx.getEmbeddingFor(toks);
+      const v = Array.from(e.vector);
+      const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0)) || 1;
+      embeddings.push(v.map((x) => x / norm));
+    }
+    sendJson(ctx, 200, { model: sent, embeddings, total_duration: nsSince(t0), load_duration: loadNs, prompt_eval_count: count });
+  } catch (e) {
+    sendError(ctx, 500, e.message);
+  } finally {
+    release(lease, keepAliveMs(body.keep_alive));
+  }
+}
+
+// ---------------------------------------------------------------- llama-server style hot swap
+
+const hot = { basePath: null, model: null, adapters: [], contexts: new Map(), loading: null };
+
+async function hotModel(basePath) {
+  if (hot.basePath === basePath && hot.model) return 0;
+  while (hot.loading) await hot.loading;
+  if (hot.basePath === basePath && hot.model) return 0;
+  const t0 = hrNow();
+  hot.loading = (async () => {
+    for (const c of hot.contexts.values()) await c.ctx.dispose();
+    hot.contexts.clear();
+    if (hot.model) await hot.model.dispose();
+    hot.model = null;
+    const llama = await getLlamaOnce();
+    hot.model = await llama.loadModel({ modelPath: basePath, gpuLayers: 0 });
+    hot.basePath = basePath;
+    const arch = gguf(basePath).kv['general.architecture'];
+    hot.adapters = modelDirAdapters().filter((a) => a.arch === arch);
+  })();
+  try { await hot.loading; } finally { hot.loading = null; }
+  return nsSince(t0);
+}
+
+function defaultHotBase() {
+  let files = [];
+  try { files = fs.readdirSync(MODELDIR).filter((f) => f.endsWith('.gguf')).sort(); } catch { return null; }
+  for (const f of files) {
+    try { if ((gguf(path.join(MODELDIR, f)).kv['general.type'] || 'model') === 'model') return path.join(MODELDIR, f); } catch { /* skip */ }
+  }
+  return null;
+}
+
+async function hotContext(lora) {
+  const key = JSON.stringify(lora);
+  let c = hot.contexts.get(key);
+  if (c) return { c, ns: 0 };
+  const t0 = hrNow();
+  const co = { contextSize: opt.numCtx, sequences: opt.parallel, threads: opt.threads };
+  if (lora.length) co.lora = { adapters: lora.map(([id, scale]) => ({ filePath: hot.adapters[id].path, scale })) };
+  const cx = await hot.model.createContext(co);
+  c = { ctx: cx, free: [], waiters: [] };
+  for (let i = 0; i < opt.parallel; i++) c.free.push(cx.getSequence());
+  hot.contexts.set(key, c);
+  return { c, ns: nsSince(t0) };
+}
+
+async function hotSeq(c) {
+  if (c.free.length) return c.free.pop();
+  return new Promise((resolve) => c.waiters.push(resolve));
+}
+
+function hotRelease(c, seq) {
+  const w = c.waiters.shift();
+  if (w) w(seq); else c.free.push(seq);
+}
+
+function oaiError(ctx, status, msg, type = 'invalid_request_error') {
+  return sendJson(ctx, status, { error: { code: status, message: msg, type } });
+}
+
+async function handleLoraList(ctx) {
+  const base = defaultHotBase();
+  if (!base) return sendJson(ctx, 200, []);
+  try { await hotModel(hot.basePath || base); } catch (e) { return oaiError(ctx, 500, e.message, 'server_error'); }
+  return sendJson(ctx, 200, hot.adapters.map((a, id) => ({ id, path: a.path, scale: 0 })));
+}
+
+async function handleOaiChat(ctx) {
+  const t0 = hrNow();
+  const body = ctx.body;
+  if (!isObj(body)) return oaiError(ctx, 400, 'invalid request body');
+  const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
+  if (msgs.length === 0) return oaiError(ctx, 400, "'messages' must be a non-empty array");
+  let basePath = null;
+  let sys = '';
+  if (typeof body.model === 'string' && body.model !== '') {
+    const m = loadModel(body.model);
+    if (m) { basePath = blobPath(m.base); sys = m.system || ''; } else basePath = modelDirFile(body.model);
+  }
+  basePath = basePath || hot.basePath || defaultHotBase();
+  if (!basePath) return oaiError(ctx, 404, 'no model available', 'not_found_error');
+  let loadNs;
+  try { loadNs = await hotModel(basePath); } catch (e) { return oaiError(ctx, 500, e.message, 'server_error'); }
+  const lora = [];
+  if (body.lora !== undefined) {
+    if (!Array.isArray(body.lora)) return oaiError(ctx, 400, "'lora' must be an array");
+    for (const l of body.lora) {
+      if (!isObj(l) || !Number.isInteger(l.id) || l.id < 0 || l.id >= hot.adapters.length) return oaiError(ctx, 400, 'invalid adapter id');
+      const scale = typeof l.scale === 'number' ? l.scale : 1;
+      if (scale !== 0) lora.push([l.id, scale]);
+    }
+    lora.sort((a, b) => a[0] - b[0]);
+  }
+  let c;
+  let swapNs;
+  try { ({ c, ns: swapNs } = await hotContext(lora)); } catch (e) { return oaiError(ctx, 500, e.message, 'server_error'); }
+  const seq = await hotSeq(c);
+  const o = {
+    temperature: typeof body.temperature === 'number' ? body.temperature : 0.8,
+    seed: typeof body.seed === 'number' ? body.seed : undefined,
+    top_k: typeof body.top_k === 'number' ? body.top_k : undefined,
+    top_p: typeof body.top_p === 'number' ? body.top_p : undefined,
+    num_predict: Number.isInteger(body.max_completion_tokens) ? body.max_completion_tokens : Number.isInteger(body.max_tokens) ? body.max_tokens : -1,
+    stop: typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? body.stop.filter((s) => typeof s === 'string') : [],
+  };
+  const id = `chatcmpl-${crypto.randomBytes(12).toString('hex')}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = typeof body.model === 'string' ? body.model : path.basename(basePath);
+  const stream = body.stream === true;
+  try {
+    const tokens = promptTokens(hot.model, chatPrompt(msgs, sys), false);
+    if (stream) {
+      ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+      const first = { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+      ctx.res.write(`data: ${encode(first)}\n\n`);
+    }
+    const r = await runGeneration(hot.model, seq, tokens, o, (piece) => {
+      if (stream && !ctx.aborted) {
+        ctx.res.write(`data: ${encode({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`);
+      }
+    }, () => ctx.aborted);
+    if (ctx.aborted) return;
+    const finish = r.doneReason === 'length' ? 'length' : 'stop';
+    const usage = { prompt_tokens: r.promptN, completion_tokens: r.evalN, total_tokens: r.promptN + r.evalN };
+    const timings = {
+      prompt_n: r.promptN, prompt_ms: r.promptNs / 1e6, predicted_n: r.evalN, predicted_ms: r.evalNs / 1e6,
+      load_ms: loadNs / 1e6, lora_context_ms: swapNs / 1e6, total_ms: nsSince(t0) / 1e6,
+    };
+    if (stream) {
+      ctx.res.write(`data: ${encode({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: {}, finish_reason: finish }], usage, timings })}\n\n`);
+      ctx.res.end('data: [DONE]\n\n');
+    } else {
+      sendJson(ctx, 200, { id, object: 'chat.completion', created, model,
+        choices: [{ index: 0, message: { role: 'assistant', content: r.text }, finish_reason: finish }], usage, timings });
+    }
+  } catch (e) {
+    process.stderr.write(`test engine: generation failed: ${e.stack || e}\n`);
+    if (!ctx.res.headersSent) oaiError(ctx, 500, e.message, 'server_error');
+    else if (!ctx.aborted) ctx.res.end();
+  } finally {
+    hotRelease(c, seq);
+  }
+}
+
+// ---------------------------------------------------------------- lifecycle endpoints
+
+async function pullSteps(p, name) {
+  p.emit({ status: 'pulling manifest' });
+  const file = modelDirFile(name);
+  if (!file) return { error: 'pull model manifest: file does not exist' };
+  const hex = fileSha256(file);
+  const total = fs.statSync(file).size;
+  const st = `pulling ${hex.slice(0, 12)}`;
+  const have = fs.existsSync(blobPath(hex));
+  p.emit({ status: st, digest: `sha256:${hex}`, total });
+  if (!have) {
+    await sleep(5);
+    p.emit({ status: st, digest: `sha256:${hex}`, total, completed: Math.floor(total / 2) });
+    fs.copyFileSync(file, `${blobPath(hex)}.partial`);
+    fs.renameSync(`${blobPath(hex)}.partial`, blobPath(hex));
+  }
+  p.emit({ status: st, digest: `sha256:${hex}`, total, completed: total });
+  p.emit({ status: 'verifying sha256 digest' });
+  if (fileSha256(blobPath(hex)) !== hex) return { error: `digest mismatch, file must be downloaded again: sha256:${hex}` };
+  p.emit({ status: 'writing manifest' });
+  const m = { name: displayName(name), base: hex, adapter: null, system: '', template: '', parameters: {}, license: '', modified_at: nowStamp() };
+  saveModel(m);
+  p.emit({ status: 'success' });
+  return { model: m };
+}
+
+async function handlePull(ctx) {
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const name = body.model || body.name || '';
+  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
+  const p = new Progress(ctx, body.stream !== false);
+  try {
+    const r = await pullSteps(p, name);
+    if (r.error) return p.fail(r.error);
+    p.finish();
+  } catch (e) {
+    if (!(e instanceof Aborted)) throw e;
+  }
+}
+
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
+async function handleCreate(ctx) {
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const name = body.model || body.name || '';
+  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
+  const adapters = isObj(body.adapters) ? body.adapters : {};
+  const nAdapters = Object.keys(adapters).length;
+  const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
+  const files = isObj(body.files) ? body.files : null;
+  if (!from && !files) return sendError(ctx, 400, "neither 'from' or 'files' was specified");
+  if (nAdapters > 1) return sendError(ctx, 400, 'only one adapter is currently supported');
+  const p = new Progress(ctx, body.stream !== false);
+  const checkBlob = (d) => {
+    if (!DIGEST_RE.test(String(d))) return { status: 400, msg: 'invalid digest format' };
+    const bp = blobPath(String(d).slice(7));
+    if (!fs.existsSync(bp)) return { status: 400, msg: `open ${bp}: no such file or directory` };
+    try { gguf(bp); } catch (e) { return { status: 400, msg: e.message }; }
+    return null;
+  };
+  try {
+    let base = null;
+    if (from) {
+      base = loadModel(from);
+      if (!base) {
+        const r = await pullSteps(p, from);
+        if (r.error) return p.fail(r.error);
+        base = r.model;
+      }
+      p.emit({ status: `using existing layer sha256:${base.base}` });
+    } else {
+      const ds = Object.values(files);
+      if (ds.length !== 1) return p.fail(ds.length ? 'only one GGUF model file is supported' : "neither 'from' or 'files' was specified", 400);
+      const err = checkBlob(ds[0]);
+      if (err) return p.fail(err.msg, err.status);
+      p.emit({ status: 'parsing GGUF' });
+      const hex = String(ds[0]).slice(7);
+      if ((gguf(blobPath(hex)).kv['general.type'] || 'model') !== 'model') return p.fail('file is not a model (general.type is not "model")', 400);
+      base = { base: hex, adapter: null, system: '', template: '', parameters: {}, license: '' };
+      p.emit({ status: `using existing layer sha256:${hex}` });
+    }
+    let adapter = base.adapter;
+    for (const d of Object.values(adapters)) {
+      const err = checkBlob(d);
+      if (err) return p.fail(err.msg, err.status);
+      p.emit({ status: 'parsing GGUF' });
+      adapter = String(d).slice(7);
+      p.emit({ status: `using existing layer sha256:${adapter}` });
+    }
+    const params = Object.assign({}, base.parameters || {}, isObj(body.parameters) ? body.parameters : {});
+    for (const [what, v] of [['template', body.template], ['system', body.system],
+      ['params', isObj(body.parameters) && Object.keys(body.parameters).length ? JSON.stringify(body.parameters) : null]]) {
+      if (typeof v === 'string' && v !== '') p.emit({ status: `creating new layer sha256:${sha256hex(`${what}\n${v}`)}` });
+    }
+    p.emit({ status: 'writing manifest' });
+    const m = {
+      name: displayName(name),
+      base: base.base,
+      adapter,
+      system: typeof body.system === 'string' ? body.system : (base.system || ''),
+      template: typeof body.template === 'string' ? body.template : (base.template || ''),
+      parameters: params,
+      license: typeof body.license === 'string' ? body.license : (base.license || ''),
+      modified_at: nowStamp(),
+    };
+    saveModel(m);
+    p.emit({ status: 'success' });
+    p.finish();
+  } catch (e) {
+    if (!(e instanceof Aborted)) throw e;
+  }
+}
+
+function handleBlob(ctx, digest) {
+  const method = ctx.req.method;
+  if (method !== 'HEAD' && method !== 'POST') return sendText(ctx, 405, '405 method not allowed');
+  if (!DIGEST_RE.test(digest)) return sendError(ctx, 400, 'invalid digest format');
+  const bp = blobPath(digest.slice(7));
+  const exists = fs.existsSync(bp);
+  if (method === 'HEAD') return sendEmpty(ctx, exists ? 200 : 404);
+  if (exists) return sendEmpty(ctx, 200);
+  const got = sha256hex(ctx.rawBuf);
+  if (`sha256:${got}` !== digest) return sendError(ctx, 400, `digest mismatch, expected "${digest}", got "sha256:${got}"`);
+  writeAtomic(bp, ctx.rawBuf);
+  return sendEmpty(ctx, 201);
+}
+
+function handleDelete(ctx) {
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const name = body.model || body.name || '';
+  if (!parseName(name)) return sendError(ctx, 400, `name ${JSON.stringify(String(name))} is invalid`);
+  if (!loadModel(name)) return sendError(ctx, 404, `model '${name}' not found`);
+  fs.unlinkSync(manifestPath(nameKey(name)));
+  return sendEmpty(ctx, 200);
+}
+
+function handleCopy(ctx) {
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const src = String(body.source ?? '');
+  const dst = String(body.destination ?? '');
+  if (!parseName(src)) return sendError(ctx, 400, `source ${JSON.stringify(src)} is invalid`);
+  if (!parseName(dst)) return sendError(ctx, 400, `destination ${JSON.stringify(dst)} is invalid`);
+  const m = loadModel(src);
+  if (!m) return sendError(ctx, 404, `model ${JSON.stringify(src)} not found`);
+  saveModel(Object.assign({}, m, { name: displayName(dst), modified_at: nowStamp() }));
+  return sendEmpty(ctx, 200);
+}
+
+function handleShow(ctx) {
+  const body = isObj(ctx.body) ? ctx.body : {};
+  const name = body.model || body.name || '';
+  if (name === '') return sendError(ctx, 400, 'model is required');
+  const m = loadModel(name);
+  if (!m) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
+  const { g, arch } = modelInfo(m);
+  const info = { 'general.architecture': arch, 'general.parameter_count': g.params };
+  for (const [k, v] of Object.entries(g.kv)) {
+    if (k === 'general.architecture') continue;
+    if (k.startsWith('tokenizer.')) { info[k] = isObj(v) || Array.isArray(v) ? null : v; continue; }
+    if (!isObj(v)) info[k] = v;
+  }
+  return sendJson(ctx, 200, {
+    license: m.license || '',
+    modelfile: modelfileText(m),
+    parameters: parametersText(m),
+    template: m.template || DEFAULT_TEMPLATE,
+    system: m.system || '',
+    details: details(m),
+    model_info: info,
+    capabilities: ['completion'],
+    modified_at: m.modified_at,
+  });
+}
+
+function handlePs(ctx) {
+  const models = [];
+  for (const r of runners.values()) {
+    if (!r.ready) continue;
+    const m = r.spec.model;
+    models.push({
+      name: m.name, model: m.name, size: modelSize(m), digest: m.digest, details: details(m),
+      expires_at: r.expires === Infinity ? '2318-07-17T00:00:00Z' : new Date(r.expires).toISOString(),
+      size_vram: 0, context_length: r.spec.numCtx,
+    });
+  }
+  return sendJson(ctx, 200, { models });
+}
+
+// ---------------------------------------------------------------- routing
+
+const ROUTES = {
+  '/': { GET: 'root', HEAD: 'root' },
+  '/api/version': { GET: 'version', HEAD: 'version' },
+  '/api/tags': { GET: 'tags', HEAD: 'tags' },
+  '/api/show': { POST: 'show' },
+  '/api/ps': { GET: 'ps' },
+  '/api/chat': { POST: 'chat' },
+  '/api/generate': { POST: 'generate' },
+  '/api/embed': { POST: 'embed' },
+  '/api/pull': { POST: 'pull' },
+  '/api/create': { POST: 'create' },
+  '/api/delete': { DELETE: 'delete' },
+  '/api/copy': { POST: 'copy' },
+  '/v1/chat/completions': { POST: 'oaichat' },
+  '/lora-adapters': { GET: 'loras' },
+};
+
+let seq = 0;
+try {
+  seq = fs.readFileSync(FILES.log, 'utf8').split('\n').filter((l) => l !== '').length;
+} catch { /* no log yet */ }
+
+const LOGGED_HEADERS = ['host', 'content-type', 'user-agent', 'accept'];
+
+function logRequest(ctx) {
+  const hdrs = {};
+  for (const h of LOGGED_HEADERS) if (ctx.req.headers[h] !== undefined) hdrs[h] = ctx.req.headers[h];
+  const entry = { seq: ++seq, method: ctx.req.method, path: ctx.path, query: ctx.query, headers: hdrs, body: ctx.body === undefined ? null : ctx.body };
+  if (ctx.isBlob) {
+    entry.raw_bytes = ctx.rawBuf.length;
+    entry.raw_sha256 = sha256hex(ctx.rawBuf);
+  } else if (ctx.body === undefined && ctx.rawText !== '') entry.raw = ctx.rawText;
+  entry.time = Date.now();
+  fs.appendFileSync(FILES.log, JSON.stringify(entry) + '\n');
+}
+
+async function route(ctx) {
+  const { req } = ctx;
+  if (ctx.path.startsWith('/__control/')) return control(ctx);
+  logRequest(ctx);
+  if (ctx.path.startsWith('/api/blobs/')) return handleBlob(ctx, decodeURIComponent(ctx.path.slice('/api/blobs/'.length)));
+  const r = ROUTES[ctx.path];
+  if (!r) return sendText(ctx, 404, '404 page not found');
+  const what = r[req.method];
+  if (!what) return sendText(ctx, 405, '405 method not allowed');
+  switch (what) {
+    case 'root': return sendText(ctx, 200, 'Ollama is running');
+    case 'version': return sendJson(ctx, 200, { version: '0.33.0' });
+    case 'tags': return sendJson(ctx, 200, { models: listModels().map(tagsEntry) });
+    case 'show': return handleShow(ctx);
+    case 'ps': return handlePs(ctx);
+    case 'chat': return handleGenerate(ctx, 'chat');
+    case 'generate': return handleGenerate(ctx, 'generate');
+    case 'embed': return handleEmbed(ctx);
+    case 'pull': return handlePull(ctx);
+    case 'create': return handleCreate(ctx);
+    case 'delete': return handleDelete(ctx);
+    case 'copy': return handleCopy(ctx);
+    case 'oaichat': return handleOaiChat(ctx);
+    case 'loras': return handleLoraList(ctx);
+    default: return sendText(ctx, 404, '404 page not found');
+  }
+}
+
+function control(ctx) {
+  switch (ctx.path) {
+    case '/__control/shutdown':
+      sendText(ctx, 200, 'bye\n');
+      ctx.res.on('finish', () => shutdown('shutdown requested'));
+      return;
+    case '/__control/reset':
+      for (const r of [...runners.values()]) if (r.ready && r.active === 0) evict(r);
+      return sendText(ctx, 200, 'reset\n');
+    case '/__control/ping':
+      return sendText(ctx, 200, 'pong\n');
+    default:
+      return sendText(ctx, 404, '404 page not found');
+  }
+}
+
+// ---------------------------------------------------------------- server
+
+let active = 0;
+let idleTimer = null;
+
+function armIdle() {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  if (opt.idle > 0 && active === 0) idleTimer = setTimeout(() => shutdown('idle timeout'), opt.idle * 1000);
+}
+
+const server = http.createServer({ noDelay: true }, (req, res) => {
+  active++;
+  if (idleTimer) { clearTimeout(idleTimer); idleTimer = null; }
+  const u = new URL(req.url, 'http://localhost');
+  const ctx = { req, res, path: u.pathname, query: u.search.replace(/^\?/, ''), aborted: false, isBlob: u.pathname.startsWith('/api/blobs/') };
+  let counted = true;
+  res.on('close', () => {
+    if (!res.writableFinished) ctx.aborted = true;
+    if (counted) { counted = false; active--; armIdle(); }
+  });
+  const bufs = [];
+  req.on('data', (b) => bufs.push(b));
+  req.on('error', () => { ctx.aborted = true; });
+  req.on('end', () => {
+    ctx.rawBuf = Buffer.concat(bufs);
+    ctx.rawText = ctx.isBlob ? '' : ctx.rawBuf.toString('utf8');
+    if (!ctx.isBlob && ctx.rawText !== '') {
+      try { ctx.body = JSON.parse(ctx.rawText); } catch (e) { ctx.parseError = e.message; }
+    }
+    Promise.resolve().then(() => route(ctx)).catch((e) => {
+      process.stderr.write(`test engine: internal error: ${e.stack || e}\n`);
+      if (!res.headersSent && !ctx.aborted) sendError(ctx, 500, `test engine: internal error: ${e.message}`);
+      else if (!ctx.aborted) res.destroy();
+    });
+  });
+});
+
+let shuttingDown = false;
+function shutdown(why) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  process.stderr.write(`test engine: exiting: ${why}\n`);
+  try {
+    const p = fs.readFileSync(FILES.port, 'utf8').trim();
+    if (server.address() && p === String(server.address().port)) fs.unlinkSync(FILES.port);
+  } catch { /* already gone */ }
+  server.close();
+  if (server.closeAllConnections) server.closeAllConnections();
+  setTimeout(() => process.exit(0), 20).unref();
+}
+
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGHUP', () => shutdown('SIGHUP'));
+
+const parentPid = process.ppid;
+setInterval(() => { if (process.ppid !== parentPid) shutdown('parent exited'); }, 1000).unref();
+
+server.on('error', (e) => {
+  process.stderr.write(`test engine: cannot listen on ${opt.host}:${opt.port}: ${e.message}\n`);
+  process.exit(1);
+});
+
+// Load llama.cpp before announcing the port, so the first request is not slow.
+getLlamaOnce().then(() => {
+  server.listen(opt.port, opt.host, () => {
+    const port = server.address().port;
+    fs.writeFileSync(FILES.portTmp, `${port}\n`);
+    fs.renameSync(FILES.portTmp, FILES.port);
+    process.stderr.write(`test engine: listening on ${opt.host}:${port} (dir ${DIR}, models ${MODELDIR})\n`);
+    armIdle();
+  });
+}, (e) => {
+  process.stderr.write(`test engine: cannot load llama.cpp: ${e.stack || e}\n`);
+  process.exit(1);
+});
