@@ -47,9 +47,11 @@ area_end() {
 	[ "$FAILED" -eq 0 ]
 }
 
-# script JSON: the backend's script for what follows; clears the request log.
+# script JSON: the backend's script for what follows, on a server whose
+# created, pulled and deleted models are forgotten; clears the request log.
 script() {
 	backend_script "$B" "$1"
+	curl -s -X POST "$BASE_URL/__control/reset" >/dev/null
 	: >"$B/requests.jsonl"
 }
 

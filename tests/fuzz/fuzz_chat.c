@@ -1,7 +1,7 @@
 /*
- * fuzz_chat.c: the /api/chat stream reader (ollama_chat and chat_batch,
- * their NDJSON line handler and error-body handling) with the network
- * taken out.
+ * fuzz_chat.c: the Ollama client's reading of replies (ollama_chat and
+ * chat_batch with their NDJSON line handler, error bodies, /api/tags,
+ * /api/show, /api/version) with the network taken out.
  *
  * This target defines http_perform(), the http_multi_* calls and the
  * http_response helpers itself, so the linker takes them from here instead
@@ -12,8 +12,9 @@
  * to the caller's on_data; otherwise 400, 404 or 500, buffered as an error
  * body); byte 1: bit 0 makes the piece callback fail on a piece holding
  * '!', bit 1 runs two chats at once with chat_batch instead of
- * ollama_chat, bit 2 then cancels the second one; bytes 2..5 are chunk
- * sizes (0: the rest); the rest is the body.
+ * ollama_chat, bit 2 then cancels the second one, bit 3 makes it a plain
+ * JSON request instead (/api/tags, /api/show or /api/version by bits 4-5);
+ * bytes 2..5 are chunk sizes (0: the rest); the rest is the body.
  */
 #include "fuzz.h"
 #include "config.h"
@@ -199,6 +200,38 @@ batch(struct ollama *o, const struct chat_request *cr, int cancel)
 	chat_batch_free(b);
 }
 
+/* The JSON requests: /api/tags, /api/show, /api/version. */
+static void
+plain(struct ollama *o, unsigned which)
+{
+	struct ollama_model *models;
+	struct error *err;
+	char *s = NULL;
+	size_t n, i;
+
+	switch (which % 3) {
+	case 0:
+		err = ollama_tags(o, &models, &n);
+		if (err == NULL) {
+			for (i = 0; i < n; i++)
+				FUZZ_CHECK(models[i].name != NULL);
+			ollama_models_free(models, n);
+		} else
+			FUZZ_CHECK(models == NULL && n == 0);
+		break;
+	case 1:
+		err = ollama_show_architecture(o, "qwen3:4b", &s);
+		break;
+	default:
+		err = ollama_version(o, &s);
+		break;
+	}
+	if (which % 3 != 0)
+		FUZZ_CHECK((err == NULL) == (s != NULL));
+	free(s);
+	fuzz_error_free(err);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -233,6 +266,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr.num_predict = CONFIG_UNSET_INT;
 
 	o = ollama_new("http://127.0.0.1:1", 1, 1);
+	if (mode & 8) {
+		plain(o, mode >> 4);
+		ollama_free(o);
+		return 0;
+	}
 	if (mode & 2) {
 		batch(o, &cr, mode & 4);
 		ollama_free(o);

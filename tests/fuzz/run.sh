@@ -52,7 +52,7 @@ for prog in "$@"; do
 	if [ "$mode" = smoke ]; then
 		work=$(mktemp -d "${TMPDIR:-/tmp}/loco-fuzz-smoke.XXXXXX") ||
 		    exit 1
-		set -- "$@" -runs=2000
+		set -- "$@" -runs=2000 -seed=1
 	else
 		work=$out/corpus/$name
 		mkdir -p "$work"

@@ -44,7 +44,7 @@ async function main() {
       const out = [];
       for await (const t of seq.evaluate(c.prompt_ids, { temperature: 0 })) {
         out.push(t);
-        if (out.length >= 48) break;
+        if (out.length >= 40) break; // = max_new in common.answers
       }
       const text = model.detokenize(out);
       if (text === c.answer) agree++;
