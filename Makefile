@@ -92,6 +92,7 @@ check: $(PROG) $(BUILD)/unit-tests
 check-all:
 	$(MAKE) WERROR=1 check
 	$(MAKE) WERROR=1 SANITIZE=address,undefined check
+	$(MAKE) fuzz-smoke
 
 bench: $(PROG)
 	sh tests/bench.sh

@@ -56,7 +56,12 @@ struct error		*cmd_flag_set(const struct cmd *, struct loco *,
 struct error		*cmd_usage_error(const struct cmd *, const char *fmt,
 			    ...) PRINTFLIKE(2, 3);
 
-/* The registry, loaded once (registry.path or the search order). */
+/* $LOCO_HOME/adapters/installed.yaml; free it. */
+char		*installed_path(void);
+/*
+ * The registry, loaded once (registry.path or the search order), with
+ * the adapters installed from packages.
+ */
 struct error	*loco_registry(struct loco *, struct registry **);
 /* A client for backend.host. */
 struct error	*loco_client(struct loco *, struct ollama **);

@@ -10,7 +10,8 @@
  * a hostile file from exhausting memory or time: strings <= 1 MiB, keys
  * <= 64 KiB, arrays <= 16M elements (skipped, never stored), <= 1M
  * key/values and <= 1M tensors; nested arrays are refused (llama.cpp
- * refuses them too).  Memory use is a few kilobytes plus the kept strings.
+ * refuses them too).  Memory use is a 64 KiB buffer plus the kept strings
+ * (at most 1024 of them and 16 MiB).
  *
  * Errors: EXIT_INTEGRITY for anything wrong with the file's contents, e.g.
  *   'PATH' is not a GGUF file (bad magic)

@@ -75,6 +75,7 @@ struct registry {
 	size_t		 ndomains;
 	struct adapter	*adapters;
 	size_t		 nadapters;
+	size_t		 nbase;		/* how many come from path itself */
 };
 
 /*
@@ -92,9 +93,23 @@ struct error	*registry_load(const char *path, struct registry **out);
 struct error	*registry_locate(const char *explicit_path, char **path);
 void		 registry_free(struct registry *);
 
-/* Adapter by name, or NULL. */
+/*
+ * Add the adapters installed from packages: LOCO_HOME/adapters/
+ * installed.yaml, written by loco itself (see loco-registry(5)).  It may
+ * add versions of a name; among them only the highest is active, unless
+ * its "active" map promotes one adapter (NAME@VERSION) for a domain, which
+ * then is the only active adapter of that domain.
+ */
+struct error	*registry_load_installed(struct registry *, const char *path);
+
+/*
+ * "NAME": the active version of NAME, else its highest; "NAME@VERSION":
+ * that version.  NULL when there is none.
+ */
 const struct adapter	*registry_find(const struct registry *,
 			    const char *name);
+/* Semantic version precedence: <0, 0, >0. */
+int			 semver_cmp(const char *, const char *);
 const char		*adapter_type_name(enum adapter_type);
 /* "loco-<name>:<version>" for a name and version; caller frees. */
 char			*adapter_model_name(const char *name,

@@ -34,7 +34,8 @@ int	 strbuf_add(struct strbuf *, const void *, size_t);
 int	 strbuf_addstr(struct strbuf *, const char *);
 int	 strbuf_addch(struct strbuf *, int);
 int	 strbuf_addf(struct strbuf *, const char *, ...) PRINTFLIKE(2, 3);
-int	 strbuf_vaddf(struct strbuf *, const char *, va_list);
+int	 strbuf_vaddf(struct strbuf *, const char *, va_list)
+	    PRINTFLIKE(2, 0);
 /* Remove the first n bytes. */
 void	 strbuf_remove_front(struct strbuf *, size_t n);
 void	 strbuf_setlen(struct strbuf *, size_t);

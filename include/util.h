@@ -33,7 +33,7 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) PRINTFLIKE(1, 2);
-char	*xvasprintf(const char *, va_list);
+char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
 
 /*
  * Copy of s fit for a terminal or an error message: control characters

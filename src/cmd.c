@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fsutil.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -188,6 +189,16 @@ loco_write(const void *p, size_t n)
 	return 0;
 }
 
+char *
+installed_path(void)
+{
+	char *home = loco_home(), *path;
+
+	path = xasprintf("%s/adapters/installed.yaml", home);
+	free(home);
+	return path;
+}
+
 struct error *
 loco_registry(struct loco *lc, struct registry **reg)
 {
@@ -199,8 +210,17 @@ loco_registry(struct loco *lc, struct registry **reg)
 			return err;
 		err = registry_load(path, &lc->reg);
 		free(path);
-		if (err != NULL)
+		if (err == NULL) {
+			path = installed_path();
+			if (fs_exists(path))
+				err = registry_load_installed(lc->reg, path);
+			free(path);
+		}
+		if (err != NULL) {
+			registry_free(lc->reg);
+			lc->reg = NULL;
 			return err;
+		}
 	}
 	*reg = lc->reg;
 	return NULL;

@@ -2,12 +2,13 @@
  * gguf.c: a bounded reader for GGUF headers.  It reads the file through a
  * small buffer and checks every length against the bytes the file still
  * has before reading or allocating anything, so a hostile or truncated
- * file costs at most its own size in time and a few kilobytes of memory
+ * file costs at most its own size in time and a 64 KiB buffer of memory
  * beyond the strings kept.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +120,12 @@ get(struct reader *r, void *dst, size_t n)
 		if (r->pos == r->len) {
 			r->pos = r->len = 0;
 			got = read(r->fd, r->buf, sizeof(r->buf));
-			if (got == -1 && errno == EINTR && !loco_interrupted)
+			if (got == -1 && errno == EINTR) {
+				if (loco_interrupted)
+					return error_new(EXIT_INTERRUPT,
+					    "interrupted");
 				continue;
+			}
 			if (got == -1)
 				return read_failed(r, errno);
 			/* The file shrank under us. */

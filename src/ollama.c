@@ -82,9 +82,11 @@ ollama_host_parse(const char *text, char **url)
 			defport = "443";
 		else {
 			char *clean = str_sanitize(scheme, 40);
+			char *ctext = str_sanitize(text, 200);
 			err = error_new(EXIT_CONFIG, "unsupported scheme '%s' in "
 			    "Ollama host '%s': use http or https", clean,
-			    text);
+			    ctext);
+			free(ctext);
 			free(clean);
 			goto done;
 		}
@@ -335,10 +337,12 @@ ollama_models_free(struct ollama_model *m, size_t n)
 	free(m);
 }
 
+static long long json_ll(const cJSON *, const char *);
+
 struct error *
 ollama_tags(struct ollama *o, struct ollama_model **models, size_t *n)
 {
-	cJSON *root, *list, *it, *details, *size;
+	cJSON *root, *list, *it, *details;
 	struct ollama_model *m;
 	struct error *err;
 	size_t i = 0;
@@ -363,9 +367,7 @@ ollama_tags(struct ollama *o, struct ollama_model **models, size_t *n)
 			continue;
 		m[i].name = name;
 		m[i].digest = json_string(it, "digest");
-		size = cJSON_GetObjectItemCaseSensitive(it, "size");
-		m[i].size = cJSON_IsNumber(size) ? (long long)size->valuedouble
-		    : 0;
+		m[i].size = json_ll(it, "size");
 		details = cJSON_GetObjectItemCaseSensitive(it, "details");
 		m[i].family = json_string(details, "family");
 		m[i].parameter_size = json_string(details, "parameter_size");
@@ -474,7 +476,7 @@ ollama_chat_body(const struct chat_request *cr)
 	add_params(opts, cr->params, cr->nparams);
 /* Replace in place, so the body reads in a stable order. */
 #define SETNUM(key, v) do {						\
-	if (cJSON_HasObjectItem(opts, key))				\
+	if (cJSON_GetObjectItemCaseSensitive(opts, key) != NULL)	\
 		cJSON_ReplaceItemInObjectCaseSensitive(opts, key,	\
 		    cJSON_CreateNumber((double)(v)));			\
 	else								\
@@ -528,8 +530,15 @@ static long long
 json_ll(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
 
-	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+	if (!cJSON_IsNumber(v))
+		return 0;
+	/* Counts and durations: drop what is negative, NaN or too big. */
+	d = v->valuedouble;
+	if (!(d >= 0 && d < 9223372036854775807.0))
+		return 0;
+	return (long long)d;
 }
 
 static struct error *

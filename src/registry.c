@@ -838,17 +838,20 @@ reg_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
+static struct error *reg_append(struct rctx *, struct registry *,
+    const struct ynode *, size_t, int);
+
 struct error *
 registry_load(const char *path, struct registry **out)
 {
 	struct registry *r = xcalloc(1, sizeof(*r));
 	struct ynode *root = NULL;
-	const struct ynode *n, *it;
+	const struct ynode *n;
 	struct error *err = NULL;
 	struct rctx c;
 	char *safe;
 	long v;
-	size_t i, j;
+	size_t i;
 
 	*out = NULL;
 	r->path = xstrdup(path);
@@ -896,33 +899,10 @@ registry_load(const char *path, struct registry **out)
 		err = ydoc_error(path, n, "'adapters' must be a list");
 		goto done;
 	}
-	r->adapters = xcalloc(n->nitems, sizeof(*r->adapters));
-	for (i = 0; i < n->nitems; i++) {
-		it = n->items[i];
-		if (it->type != YNODE_MAP) {
-			err = ydoc_error(path, it,
-			    "adapter #%zu must be a mapping", i + 1);
+	for (i = 0; i < n->nitems; i++)
+		if ((err = reg_append(&c, r, n->items[i], i, 0)) != NULL)
 			goto done;
-		}
-		if (ydoc_get(it, "name") == NULL) {
-			err = ydoc_error(path, it, "adapter #%zu: missing "
-			    "required key 'name'", i + 1);
-			goto done;
-		}
-		r->nadapters++;
-		if ((err = reg_adapter(&c, r, it, &r->adapters[i])) != NULL)
-			goto done;
-		for (j = 0; j < i; j++) {
-			if (strcmp(r->adapters[j].name, r->adapters[i].name)
-			    == 0) {
-				err = ydoc_error(path, ydoc_get(it, "name"),
-				    "duplicate adapter name '%s' (first "
-				    "defined at line %d)", r->adapters[i].name,
-				    r->adapters[j].line);
-				goto done;
-			}
-		}
-	}
+	r->nbase = r->nadapters;
 done:
 	ydoc_free(root);
 	if (err != NULL) {
@@ -1039,15 +1019,193 @@ registry_free(struct registry *r)
 	free(r);
 }
 
+/* Compare semantic versions by precedence (semver.org, section 11). */
+int
+semver_cmp(const char *a, const char *b)
+{
+	const char *pa, *pb;
+	char *ea, *eb;
+	unsigned long x, y;
+	int i, na, nb;
+
+	for (i = 0; i < 3; i++) {
+		x = strtoul(a, &ea, 10);
+		y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+	}
+	/* A pre-release ranks below the release; build metadata is ignored. */
+	pa = *a == '-' ? a + 1 : NULL;
+	pb = *b == '-' ? b + 1 : NULL;
+	if (pa == NULL || pb == NULL)
+		return pa == pb ? 0 : pa == NULL ? 1 : -1;
+	while (*pa != '\0' && *pa != '+' && *pb != '\0' && *pb != '+') {
+		size_t la = strcspn(pa, ".+"), lb = strcspn(pb, ".+");
+
+		na = la > 0 && strspn(pa, "0123456789") >= la;
+		nb = lb > 0 && strspn(pb, "0123456789") >= lb;
+		if (na && nb) {
+			x = strtoul(pa, NULL, 10);
+			y = strtoul(pb, NULL, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+		} else if (na != nb)
+			return na ? -1 : 1;
+		else {
+			int c = strncmp(pa, pb, la < lb ? la : lb);
+			if (c != 0 || la != lb)
+				return c != 0 ? c : (la < lb ? -1 : 1);
+		}
+		pa += la + (pa[la] == '.');
+		pb += lb + (pb[lb] == '.');
+	}
+	na = *pa != '\0' && *pa != '+';
+	nb = *pb != '\0' && *pb != '+';
+	return na == nb ? 0 : na ? 1 : -1;
+}
+
+/*
+ * NAME: the active version of NAME, else its highest version.
+ * NAME@VERSION: exactly that one.
+ */
 const struct adapter *
 registry_find(const struct registry *r, const char *name)
 {
-	size_t i;
+	const struct adapter *best = NULL, *a;
+	const char *at = strchr(name, '@');
+	size_t i, len = at ? (size_t)(at - name) : strlen(name);
 
-	for (i = 0; i < r->nadapters; i++)
-		if (strcmp(r->adapters[i].name, name) == 0)
-			return &r->adapters[i];
+	for (i = 0; i < r->nadapters; i++) {
+		a = &r->adapters[i];
+		if (strlen(a->name) != len || strncmp(a->name, name, len) != 0)
+			continue;
+		if (at != NULL) {
+			if (strcmp(a->version, at + 1) == 0)
+				return a;
+			continue;
+		}
+		if (best == NULL || (a->active && !best->active) ||
+		    (a->active == best->active &&
+		    semver_cmp(a->version, best->version) > 0))
+			best = a;
+	}
+	return best;
+}
+
+static const char *const installed_keys[] = {
+	"version", "base_model", "adapters", "active"
+};
+
+/* One adapter entry of a registry file, appended to r->adapters. */
+static struct error *
+reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
+    size_t index, int from_installed)
+{
+	struct adapter *a;
+	struct error *err;
+	size_t j;
+
+	if (it->type != YNODE_MAP)
+		return ydoc_error(c->path, it, "adapter #%zu must be a mapping",
+		    index + 1);
+	if (ydoc_get(it, "name") == NULL)
+		return ydoc_error(c->path, it, "adapter #%zu: missing required "
+		    "key 'name'", index + 1);
+	r->adapters = xreallocarray(r->adapters, r->nadapters + 1,
+	    sizeof(*r->adapters));
+	a = &r->adapters[r->nadapters++];
+	memset(a, 0, sizeof(*a));
+	if ((err = reg_adapter(c, r, it, a)) != NULL)
+		return err;
+	for (j = 0; j + 1 < r->nadapters; j++) {
+		const struct adapter *b = &r->adapters[j];
+
+		if (strcmp(b->name, a->name) != 0)
+			continue;
+		/* Installed packages may add versions; a file may not. */
+		if (!from_installed || strcmp(b->version, a->version) == 0)
+			return ydoc_error(c->path, ydoc_get(it, "name"),
+			    "duplicate adapter name '%s'%s (first defined at "
+			    "line %d%s)", a->name, from_installed ?
+			    " and version" : "", b->line, j < r->nbase ?
+			    " of the main registry" : "");
+	}
 	return NULL;
+}
+
+struct error *
+registry_load_installed(struct registry *r, const char *path)
+{
+	struct ynode *root = NULL;
+	const struct ynode *n, *v;
+	struct error *err = NULL;
+	struct rctx c;
+	char *dir = reg_dirname(path), *safe;
+	const struct adapter *pick;
+	size_t i, k;
+
+	c.path = path;
+	c.dir = dir;
+	c.what = NULL;
+	if ((err = ydoc_parse_file(path, &root)) != NULL || root == NULL)
+		goto done;
+	if (root->type != YNODE_MAP) {
+		err = ydoc_error(path, root, "the top level must be a mapping");
+		goto done;
+	}
+	if ((err = reg_check_keys(path, root, installed_keys,
+	    ARRAY_SIZE(installed_keys), NULL)) != NULL)
+		goto done;
+	/* Packages installed for another base model stay out of this one. */
+	if ((n = reg_get(root, "base_model")) != NULL && (n->type !=
+	    YNODE_SCALAR || strcmp(n->value, r->base.tag) != 0))
+		goto done;
+	if ((n = reg_get(root, "adapters")) != NULL) {
+		if (n->type != YNODE_SEQ) {
+			err = ydoc_error(path, n, "'adapters' must be a list");
+			goto done;
+		}
+		for (i = 0; i < n->nitems; i++)
+			if ((err = reg_append(&c, r, n->items[i], i, 1)))
+				goto done;
+	}
+	/* Several versions of one name: only the highest is active... */
+	for (i = 0; i < r->nadapters; i++)
+		if ((pick = registry_find(r, r->adapters[i].name)) !=
+		    &r->adapters[i] && semver_cmp(pick->version,
+		    r->adapters[i].version) != 0)
+			r->adapters[i].active = 0;
+	/* ...and a promotion makes one adapter the domain's only one. */
+	if ((n = reg_get(root, "active")) == NULL)
+		goto done;
+	if (n->type != YNODE_MAP) {
+		err = ydoc_error(path, n, "'active' must be a mapping of "
+		    "domain to NAME@VERSION");
+		goto done;
+	}
+	for (i = 0; i < n->nents; i++) {
+		v = n->ents[i].value;
+		if (v->type != YNODE_SCALAR || strchr(v->value, '@') == NULL ||
+		    (pick = registry_find(r, v->value)) == NULL ||
+		    strcmp(pick->domain, n->ents[i].key->value) != 0) {
+			safe = str_sanitize(v->type == YNODE_SCALAR ? v->value :
+			    "", 80);
+			err = ydoc_error(path, v, "'active' for domain '%s' "
+			    "names no installed adapter of that domain: '%s'",
+			    n->ents[i].key->value, safe);
+			free(safe);
+			goto done;
+		}
+		for (k = 0; k < r->nadapters; k++)
+			if (strcmp(r->adapters[k].domain, pick->domain) == 0)
+				r->adapters[k].active = &r->adapters[k] == pick;
+	}
+done:
+	ydoc_free(root);
+	free(dir);
+	return err;
 }
 
 const char *

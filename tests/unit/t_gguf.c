@@ -653,6 +653,36 @@ TEST(gguf_bad_values)
 	CHECK_BAD(path, ": key 'arr' is an array of unknown type 99");
 }
 
+/* What is kept in memory is bounded too, whatever the file's size. */
+TEST(gguf_kept_limit)
+{
+	struct gbuild gb;
+	struct gguf_info gi;
+	const char *path;
+	char key[32];
+	int i;
+
+	gb_init(&gb);
+	for (i = 0; i < 1024; i++) {
+		snprintf(key, sizeof(key), "general.k%d", i);
+		gb_str(&gb, key, "v");
+	}
+	path = gb_write(&gb, "kept.gguf", 3);
+	CHECK_OK(gguf_read(path, &gi));
+	CHECK_INT(gi.nkvs, 1024);
+	CHECK_STR(gguf_get(&gi, "general.k1023"), "v");
+	gguf_info_release(&gi);
+
+	gb_init(&gb);
+	for (i = 0; i < 1025; i++) {
+		snprintf(key, sizeof(key), "adapter.k%d", i);
+		gb_str(&gb, key, "v");
+	}
+	path = gb_write(&gb, "toomany.gguf", 3);
+	CHECK_BAD(path, ": too many general.* and adapter.* strings "
+	    "(key/value 1025)");
+}
+
 /* A tensor info with the given fields, after general.architecture. */
 static const char *
 write_tensor(const char *name, uint32_t ndims, const uint64_t *ne,
