@@ -57,6 +57,8 @@ struct config {
 	/* router */
 	char	*router_type;		/* router.type */
 	double	 router_min_score;	/* router.min_score */
+	/* adapters */
+	char	*index;			/* adapters.index, NULL = none */
 	/* registry */
 	char	*registry_path;		/* registry.path, NULL = search */
 

@@ -39,6 +39,8 @@ struct http_request {
 	long		 connect_timeout; /* seconds, 0 = curl's default */
 	long		 idle_timeout;	/* seconds with no data, 0 = none */
 	size_t		 max_body;	/* cap for a buffered body, 0 = 64 MiB */
+	long long	 resume_from;	/* ask for the body from this byte */
+	int		 follow;	/* follow redirects (downloads) */
 };
 
 struct http_response {

@@ -49,8 +49,8 @@ struct modelfile {
 	char			*adapter;	/* resolved path or NULL */
 	char			*system;	/* NULL if absent */
 	char			*template_;
-	char			*license;	/* several: joined by a blank line */
-	char			*requires;	/* Ollama version, as written */
+	char			*license;	/* several: blank line between */
+	char			*requires;	/* Ollama version as written */
 	struct param		*params;	/* in file order */
 	size_t			 nparams;
 	struct mf_message	*messages;
@@ -82,7 +82,7 @@ struct error	*modelfile_check(const struct registry *,
 /*
  * The canonical Modelfile for an adapter of the registry:
  *
- *   # loco adapter NAME VERSION (TYPE): generated from the registry; do not edit
+ * # loco adapter NAME VERSION (TYPE): generated from the registry; do not edit
  *   FROM <base tag>		lora and prompt; merged: FROM <file>;
  *				tag: FROM <tag>
  *   ADAPTER <file>		lora only
@@ -91,9 +91,10 @@ struct error	*modelfile_check(const struct registry *,
  *
  * Files are written relative to the registry's directory ("./x.gguf")
  * when they are inside it, so the Modelfile belongs next to the registry.
- * SYSTEM always uses """.  Parameter values are written bare when they are plain printable ASCII
- * without spaces or quotes at the start, else in " or """.  Reading the
- * result back with modelfile_parse() gives the same values.
+ * SYSTEM always uses """.  Parameter values (and FROM, ADAPTER) are
+ * written bare when they are printable ASCII without spaces and do not
+ * start with a quote, else in " or """, whichever reads back right.
+ * Reading the result with modelfile_parse() gives the same values.
  *
  * Returns NULL when modelfile_check() fails; call that first to say why.
  */

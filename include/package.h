@@ -4,8 +4,12 @@
  * An adapter package is a gzip-compressed tar or a zip archive (told apart
  * by content, not by name) holding adapter.yaml at the top level, usually a
  * GGUF, a benchmark and training files, and SHA256SUMS in sha256sum(1)
- * format ("<64 hex>  <path>" or "<64 hex> *<path>" per line) covering every
- * other regular file.  Only package.c sees libarchive.
+ * format ("<64 hex>  <path>" or "<64 hex> *<path>" per line, either case
+ * of hex, CRLF allowed) covering every other regular file.  Only package.c
+ * sees libarchive.
+ *
+ * Only the gzip filter is enabled (no external decompressors), and a zip
+ * is read through its central directory, so it must be a regular file.
  */
 #ifndef LOCO_PACKAGE_H
 #define LOCO_PACKAGE_H
@@ -28,14 +32,14 @@
 struct package_limits {
 	uint64_t	 max_entry;	/* bytes in one file [8 GiB] */
 	uint64_t	 max_total;	/* bytes in all files [16 GiB] */
-	size_t		 max_entries;	/* entries of any kind [10,000] */
+	size_t		 max_entries;	/* entries of any kind [10000] */
 	uint64_t	 ratio_floor;	/* [100 MiB] */
 	unsigned	 max_ratio;	/* [200] */
 };
 
 /* What a package unpacked to. */
 struct package_manifest {
-	char		**files;	/* regular files, sorted, "dir/name" */
+	char		**files;	/* regular files, sorted, "a/b" */
 	size_t		  nfiles;	/* (SHA256SUMS included) */
 	uint64_t	  total_bytes;	/* their sizes added up */
 };
@@ -59,16 +63,18 @@ struct package_manifest {
  * place only on success never installs half a package.  *out is filled
  * only on success; release it with package_manifest_release().
  */
-struct error	*package_unpack(const char *archive_path, const char *dest_dir,
-		    const struct package_limits *, struct package_manifest *out);
+struct error	*package_unpack(const char *archive_path,
+		    const char *dest_dir, const struct package_limits *,
+		    struct package_manifest *out);
 void		 package_manifest_release(struct package_manifest *);
 
 /*
  * Pack the regular files under dir into a gzip-compressed tar at out_path:
  * first (re)write dir/SHA256SUMS for every other file, sorted by path,
  * then archive them all with mode 0644.  Symbolic links and special files
- * in dir are errors.  The archive is written to out_path.tmp, synced and
- * renamed, so out_path is either the old file or the complete new one.
+ * in dir are errors, and so is a dir without adapter.yaml.  The archive is
+ * written to out_path.tmp, synced and renamed, so out_path is either the
+ * old file or the complete new one; it must not be inside dir.
  */
 struct error	*package_create(const char *dir, const char *out_path);
 

@@ -92,10 +92,18 @@ struct error	*registry_load(const char *path, struct registry **out);
  */
 struct error	*registry_locate(const char *explicit_path, char **path);
 void		 registry_free(struct registry *);
+/* Free what an adapter entry holds (not the struct itself). */
+void		 adapter_release(struct adapter *);
 
 /*
+ * Add the adapter described by DIR/adapter.yaml (a package), with its
+ * paths relative to DIR.  A name may repeat with another version.
+ */
+struct error	*registry_add_package(struct registry *, const char *dir);
+/*
  * Add the adapters installed from packages: LOCO_HOME/adapters/
- * installed.yaml, written by loco itself (see loco-registry(5)).  It may
+ * installed.yaml, written by loco itself (see loco-registry(5)), lists
+ * package directories relative to itself.  It may
  * add versions of a name; among them only the highest is active, unless
  * its "active" map promotes one adapter (NAME@VERSION) for a domain, which
  * then is the only active adapter of that domain.

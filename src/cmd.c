@@ -49,10 +49,25 @@ static const struct cmd commands[] = {
 	  "  --json             print the decision as JSON\n"
 	  "  question           the question; - reads it from standard input\n" },
 	{ "adapters", cmd_adapters,
-	  "loco adapters list [--host url] [--json]",
-	  "list the adapters in the registry and whether Ollama has them",
-	  "  --host url         Ollama server to ask (default: backend.host)\n"
-	  "  --json             print a JSON array\n" },
+	  "loco adapters list [--host url] [--json]\n"
+	  "       loco adapters search [--index url] [--json] [term]\n"
+	  "       loco adapters info [--json] name\n"
+	  "       loco adapters install [--force] [--index url] package\n"
+	  "       loco adapters update [--index url] [name ...]\n"
+	  "       loco adapters remove [--host url] [--keep-model] name\n"
+	  "       loco adapters add [--description text] [--force] "
+	  "[--version version] --domain domain --modelfile file name\n"
+	  "       loco adapters promote name",
+	  "list, find, install, update, remove, import and promote adapters",
+	  "  list     the registry's adapters and whether Ollama has them\n"
+	  "  search   the package index\n"
+	  "  info     one adapter's entry\n"
+	  "  install  a package file, or name[@version] from the index\n"
+	  "  update   newer versions of installed packages\n"
+	  "  remove   an installed package and its Ollama model\n"
+	  "  add      an adapter made from an Ollama Modelfile\n"
+	  "  promote  make an adapter the active one of its domain\n"
+	  "See 'loco adapters SUBCOMMAND -h' for options.\n" },
 	{ "setup", cmd_setup,
 	  "loco setup [--host url] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
@@ -63,6 +78,10 @@ static const struct cmd commands[] = {
 	  "check the server, the models, the adapters and this machine",
 	  "  --host url         Ollama server (default: backend.host)\n"
 	  "  --json             print the checks as JSON\n" },
+	{ "modelfile", cmd_modelfile,
+	  "loco modelfile name",
+	  "print the Ollama Modelfile of an adapter",
+	  "  name               an adapter, or name@version\n" },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",

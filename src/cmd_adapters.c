@@ -1,21 +1,73 @@
 /*
- * cmd_adapters.c: loco adapters SUBCOMMAND.  A small table of its own, so
- * later subcommands (install, remove, ...) slot in beside list.
+ * cmd_adapters.c: loco adapters SUBCOMMAND: the registry's adapters and
+ * the package manager (search, info, install, update, remove, add,
+ * promote).  A small table of its own, one usage line per subcommand.
  */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "jsonout.h"
+#include "modelfile.h"
+#include "pindex.h"
+#include "pkg.h"
+#include "progress.h"
 #include "banned.h"
 
 struct subcmd {
 	const char	*name;
-	struct error	*(*fn)(struct loco *, const struct cmd *, int,
+	struct error	*(*fn)(struct loco *, const struct subcmd *, int,
 			    char *[]);
+	const char	*usage;
+	const char	*help;
 };
+
+static void
+sub_help(const struct subcmd *sc)
+{
+	printf("usage: %s\n\n%s", sc->usage, sc->help);
+}
+
+static struct error *
+sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
+    PRINTFLIKE(2, 3);
+
+static struct error *
+sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("loco: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", sc->usage);
+	return error_new(EXIT_USAGE, "%s", "");
+}
+
+static struct error *
+sub_option_error(const struct subcmd *sc, int ch, char *argv[])
+{
+	struct cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.usage = sc->usage;
+	return cmd_option_error(&c, ch, argv);
+}
+
+static struct error *
+sub_flag_set(const struct subcmd *sc, struct loco *lc, const char *option,
+    const char *key, const char *value)
+{
+	struct cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.usage = sc->usage;
+	return cmd_flag_set(&c, lc, option, key, value);
+}
 
 /* Is model among the server's models? */
 static int
@@ -30,7 +82,7 @@ has_model(const struct ollama_model *m, size_t n, const char *model)
 }
 
 static struct error *
-adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
+adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -49,10 +101,10 @@ adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			cmd_help_print(c);
+			sub_help(c);
 			return NULL;
 		case 'H':
-			if ((err = cmd_flag_set(c, lc, "--host", "backend.host",
+			if ((err = sub_flag_set(c, lc, "--host", "backend.host",
 			    optarg)) != NULL)
 				return err;
 			break;
@@ -60,11 +112,11 @@ adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 			json = 1;
 			break;
 		default:
-			return cmd_option_error(c, ch, argv);
+			return sub_option_error(c, ch, argv);
 		}
 	}
 	if (optind < argc)
-		return cmd_usage_error(c, "unexpected argument '%s'",
+		return sub_usage_error(c, "unexpected argument '%s'",
 		    argv[optind]);
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
@@ -127,8 +179,661 @@ adapters_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	return NULL;
 }
 
+/* Split "name@version"; *version NULL when there is no '@'. */
+static char *
+split_name(const char *arg, char **version)
+{
+	const char *at = strchr(arg, '@');
+
+	*version = at ? xstrdup(at + 1) : NULL;
+	return at ? xstrndup(arg, (size_t)(at - arg)) : xstrdup(arg);
+}
+
+static struct error *
+load_index(struct loco *lc, struct pkg_index **idx)
+{
+	if (lc->cfg.index == NULL)
+		return error_new(EXIT_CONFIG, "no package index: set "
+		    "adapters.index in config.yaml or use --index");
+	return index_load(lc->cfg.index, lc->cfg.connect_timeout, idx);
+}
+
+/* Parse only --index (and -h); returns the first operand's index. */
+static struct error *
+index_options(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[], int *json, int *force, int *done)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct error *err;
+	int ch;
+
+	*done = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			*done = 1;
+			return NULL;
+		case 'i':
+			if ((err = sub_flag_set(sc, lc, "--index",
+			    "adapters.index", optarg)) != NULL)
+				return err;
+			break;
+		case 'j':
+			if (json == NULL)
+				return sub_usage_error(sc, "unknown option "
+				    "'--json'");
+			*json = 1;
+			break;
+		case 'f':
+			if (force == NULL)
+				return sub_usage_error(sc, "unknown option "
+				    "'--force'");
+			*force = 1;
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
+	}
+	return NULL;
+}
+
+static struct error *
+adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	struct pkg_index *idx = NULL;
+	struct registry *reg;
+	struct error *err;
+	int json = 0, done;
+	size_t i;
+	char *s;
+	const char *term;
+
+	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
+	    done)
+		return err;
+	if (argc - optind > 1)
+		return sub_usage_error(sc, "give one search term");
+	term = optind < argc ? argv[optind] : "";
+	if ((err = loco_registry(lc, &reg)) != NULL ||
+	    (err = load_index(lc, &idx)) != NULL)
+		return err;
+	if (json) {
+		struct jout *j = jout_new_array();
+
+		for (i = 0; i < idx->n; i++) {
+			const struct index_entry *e = &idx->entries[i];
+			size_t t;
+
+			if (!index_match(e, term))
+				continue;
+			jout_obj(j, NULL);
+			jout_str(j, "name", e->name);
+			jout_str(j, "version", e->version);
+			jout_str(j, "domain", e->domain);
+			jout_str(j, "description", e->description);
+			jout_arr(j, "tags");
+			for (t = 0; t < e->ntags; t++)
+				jout_str(j, NULL, e->tags[t]);
+			jout_end(j);
+			jout_int(j, "size", e->size);
+			jout_str(j, "base_model", e->base_model);
+			jout_bool(j, "installed", registry_find(reg,
+			    e->name) != NULL && strcmp(registry_find(reg,
+			    e->name)->version, e->version) == 0);
+			jout_end(j);
+		}
+		s = jout_finish(j, 1);
+		loco_write(s, strlen(s));
+		loco_write("\n", 1);
+		free(s);
+	} else {
+		for (i = 0; i < idx->n; i++) {
+			const struct index_entry *e = &idx->entries[i];
+			char *pick = xasprintf("%s@%s", e->name, e->version);
+
+			if (index_match(e, term))
+				printf("%-12s %-9s %-9s %s%s\n", e->name,
+				    e->version, e->domain ? e->domain : "-",
+				    registry_find(reg, pick) ? "(installed) " :
+				    "", e->description ? e->description : "");
+			free(pick);
+		}
+	}
+	index_free(idx);
+	return NULL;
+}
+
+static void
+info_text(const struct adapter *a, const struct registry *reg)
+{
+	size_t i;
+
+	printf("%s %s%s\n", a->name, a->version, a->active ? " (active)" : "");
+	printf("  domain       %s\n  type         %s\n  model        %s\n",
+	    a->domain, adapter_type_name(a->type), a->model);
+	printf("  description  %s\n", a->description);
+	if (a->file != NULL)
+		printf("  file         %s\n", a->file);
+	if (a->sha256 != NULL)
+		printf("  sha256       %s\n", a->sha256);
+	printf("  source       %s\n", a < reg->adapters + reg->nbase ?
+	    reg->path : "installed package");
+	if (a->answer_type != NULL)
+		printf("  answers      %s\n", a->answer_type);
+	if (a->nkeywords > 0) {
+		printf("  keywords    ");
+		for (i = 0; i < a->nkeywords; i++)
+			printf(" %s:%g", a->keywords[i].phrase,
+			    a->keywords[i].weight);
+		printf("\n");
+	}
+	for (i = 0; i < a->nscores; i++)
+		printf("  score        %s %g\n", a->scores[i].name,
+		    a->scores[i].value);
+}
+
+static struct error *
+adapters_info(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	struct registry *reg;
+	struct error *err;
+	char *name, *version, *s;
+	int json = 0, done, shown = 0;
+	size_t i;
+	struct jout *j = NULL;
+
+	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
+	    done)
+		return err;
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give one adapter name");
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	name = split_name(argv[optind], &version);
+	if (json)
+		j = jout_new_array();
+	for (i = 0; i < reg->nadapters; i++) {
+		const struct adapter *a = &reg->adapters[i];
+
+		if (strcmp(a->name, name) != 0 || (version != NULL &&
+		    strcmp(a->version, version) != 0))
+			continue;
+		shown++;
+		if (!json) {
+			if (shown > 1)
+				printf("\n");
+			info_text(a, reg);
+			continue;
+		}
+		jout_obj(j, NULL);
+		jout_str(j, "name", a->name);
+		jout_str(j, "version", a->version);
+		jout_str(j, "domain", a->domain);
+		jout_str(j, "type", adapter_type_name(a->type));
+		jout_str(j, "model", a->model);
+		jout_str(j, "description", a->description);
+		jout_str(j, "file", a->file);
+		jout_str(j, "sha256", a->sha256);
+		jout_bool(j, "active", a->active);
+		jout_bool(j, "installed_package", a >= reg->adapters +
+		    reg->nbase);
+		jout_end(j);
+	}
+	if (json) {
+		s = jout_finish(j, 1);
+		if (shown > 0) {
+			loco_write(s, strlen(s));
+			loco_write("\n", 1);
+		}
+		free(s);
+	}
+	err = shown ? NULL : error_new(EXIT_FAIL, "no adapter '%s' in the "
+	    "registry; see 'loco adapters list'", argv[optind]);
+	free(name);
+	free(version);
+	return err;
+}
+
+/* Install from an index entry: fetch, then install. */
+static struct error *
+install_entry(struct loco *lc, const struct registry *reg,
+    const struct index_entry *e, int force, char **name, char **version)
+{
+	struct progress pg;
+	struct error *err;
+	char *path;
+
+	progress_init(&pg, lc->stderr_tty, 0);
+	err = index_fetch(e, progress_update, &pg, &path);
+	progress_done(&pg);
+	if (err != NULL)
+		return err;
+	err = pkg_install(reg, path, force, name, version);
+	free(path);
+	return err;
+}
+
+static struct error *
+adapters_install(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	struct pkg_index *idx = NULL;
+	struct registry *reg;
+	const struct index_entry *e;
+	struct error *err;
+	char *name = NULL, *version = NULL, *want, *wantv;
+	const char *arg;
+	int force = 0, done;
+
+	if ((err = index_options(lc, sc, argc, argv, NULL, &force, &done)) ||
+	    done)
+		return err;
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give one package file or name");
+	arg = argv[optind];
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	if (strchr(arg, '/') != NULL || str_endswith(arg, ".tar.gz") ||
+	    str_endswith(arg, ".tgz") || str_endswith(arg, ".zip")) {
+		err = pkg_install(reg, str_startswith(arg, "file://") ? arg + 7 :
+		    arg, force, &name, &version);
+	} else {
+		if ((err = load_index(lc, &idx)) != NULL)
+			return err;
+		want = split_name(arg, &wantv);
+		e = index_best(idx, want, wantv, reg->base.tag);
+		if (e == NULL)
+			err = error_new(EXIT_FAIL, "no package '%s' for the base "
+			    "model '%s' in the index '%s'", arg, reg->base.tag,
+			    idx->source);
+		else
+			err = install_entry(lc, reg, e, force, &name, &version);
+		free(want);
+		free(wantv);
+		index_free(idx);
+	}
+	if (err == NULL)
+		printf("installed %s %s; run 'loco setup' to register it with "
+		    "Ollama\n", name, version);
+	free(name);
+	free(version);
+	return err;
+}
+
+static int
+contains_arg(int argc, char *argv[], const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The highest version of name that came from a package. */
+static const struct adapter *
+newest_installed(const struct registry *reg, const char *name)
+{
+	const struct adapter *best = NULL;
+	size_t i;
+
+	for (i = reg->nbase; i < reg->nadapters; i++)
+		if (strcmp(reg->adapters[i].name, name) == 0 && (best == NULL ||
+		    semver_cmp(reg->adapters[i].version, best->version) > 0))
+			best = &reg->adapters[i];
+	return best;
+}
+
+static int
+was_promoted(const struct installed *in, const struct adapter *a)
+{
+	char *pick = xasprintf("%s@%s", a->name, a->version);
+	size_t i;
+	int yes = 0;
+
+	for (i = 0; i < in->nactive; i++)
+		if (strcmp(in->active[i].pick, pick) == 0)
+			yes = 1;
+	free(pick);
+	return yes;
+}
+
+/* Move a promotion from cur to the same name at version. */
+static struct error *
+promote_version(const struct registry *reg, const struct adapter *cur,
+    const char *version)
+{
+	struct adapter a = *cur;
+
+	a.version = (char *)version;
+	return pkg_promote(&a, reg->base.tag);
+}
+
+static struct error *
+adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	struct pkg_index *idx = NULL;
+	struct registry *reg;
+	struct installed in;
+	const struct index_entry *e;
+	const struct adapter *cur;
+	struct error *err = NULL;
+	char *name, *version;
+	int done, updated = 0;
+	size_t i, k;
+
+	if ((err = index_options(lc, sc, argc, argv, NULL, NULL, &done)) ||
+	    done)
+		return err;
+	if ((err = loco_registry(lc, &reg)) != NULL ||
+	    (err = load_index(lc, &idx)) != NULL ||
+	    (err = installed_load(&in)) != NULL)
+		goto out;
+	for (i = 0; i < in.npackages && err == NULL; i++) {
+		char *pname = xstrndup(in.packages[i],
+		    strcspn(in.packages[i], "/"));
+
+		/* Each name once, and only those asked for. */
+		for (k = 0; k < i; k++)
+			if (strncmp(in.packages[k], pname, strlen(pname)) == 0 &&
+			    in.packages[k][strlen(pname)] == '/')
+				break;
+		if (k < i || (optind < argc && !contains_arg(argc - optind,
+		    argv + optind, pname))) {
+			free(pname);
+			continue;
+		}
+		cur = newest_installed(reg, pname);
+		e = index_best(idx, pname, NULL, reg->base.tag);
+		if (cur != NULL && e != NULL &&
+		    semver_cmp(e->version, cur->version) > 0) {
+			err = install_entry(lc, reg, e, 0, &name, &version);
+			if (err == NULL) {
+				printf("updated %s %s -> %s\n", pname,
+				    cur->version, version);
+				updated++;
+				if (was_promoted(&in, cur))
+					err = promote_version(reg, cur, version);
+			}
+			free(name);
+			free(version);
+		}
+		free(pname);
+	}
+	if (err == NULL && updated == 0)
+		printf("everything is up to date\n");
+	else if (err == NULL)
+		printf("run 'loco setup' to register the new versions\n");
+	installed_release(&in);
+out:
+	index_free(idx);
+	return err;
+}
+
+static struct error *
+adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "keep-model", no_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct registry *reg;
+	struct ollama *o = NULL;
+	const struct adapter *a;
+	struct error *err;
+	char *name, *version, *model = NULL;
+	int ch, keep = 0, n = 0;
+	size_t i;
+
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			return NULL;
+		case 'H':
+			if ((err = sub_flag_set(sc, lc, "--host", "backend.host",
+			    optarg)) != NULL)
+				return err;
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give one adapter name");
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	name = split_name(argv[optind], &version);
+	for (i = reg->nbase; i < reg->nadapters; i++)
+		if (strcmp(reg->adapters[i].name, name) == 0)
+			n++;
+	if (version == NULL && n > 1) {
+		err = error_new(EXIT_USAGE, "several versions of '%s' are "
+		    "installed: say which, as %s@VERSION", name, name);
+		goto done;
+	}
+	if ((a = registry_find(reg, argv[optind])) == NULL) {
+		err = error_new(EXIT_FAIL, "no adapter '%s' is installed",
+		    argv[optind]);
+		goto done;
+	}
+	if (a < reg->adapters + reg->nbase) {
+		err = error_new(EXIT_FAIL, "adapter '%s' %s comes from the "
+		    "registry '%s': edit that file to remove it", a->name,
+		    a->version, reg->path);
+		goto done;
+	}
+	model = xstrdup(a->model);
+	free(version);
+	version = xstrdup(a->version);
+	if ((err = pkg_remove(name, version)) != NULL)
+		goto done;
+	printf("removed %s %s\n", name, version);
+	if (keep)
+		goto done;
+	/* The files are gone either way; the model is a courtesy. */
+	if ((err = loco_client(lc, &o)) == NULL &&
+	    (err = ollama_delete(o, model)) == NULL)
+		printf("deleted the Ollama model %s\n", model);
+	if (err != NULL && err->code == EXIT_NOMODEL) {
+		error_free(err);
+		err = NULL;
+	} else if (err != NULL) {
+		fprintf(stderr, "loco: the Ollama model '%s' was not deleted: "
+		    "%s\n", model, err->msg);
+		error_free(err);
+		err = NULL;
+	}
+done:
+	ollama_free(o);
+	free(model);
+	free(name);
+	free(version);
+	return err;
+}
+
+static struct error *
+adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	static const struct option opts[] = {
+		{ "description", required_argument, NULL, 'd' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "modelfile", required_argument, NULL, 'm' },
+		{ "version", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct registry *reg;
+	struct modelfile mf;
+	struct adapter a;
+	struct error *err;
+	const char *file = NULL, *domain = NULL, *descr = NULL;
+	const char *version = "1.0.0";
+	char *auto_descr = NULL;
+	int ch, force = 0;
+
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			return NULL;
+		case 'd':
+			descr = optarg;
+			break;
+		case 'D':
+			domain = optarg;
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'm':
+			file = optarg;
+			break;
+		case 'v':
+			version = optarg;
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give the new adapter's name");
+	if (file == NULL || domain == NULL)
+		return sub_usage_error(sc, "--modelfile and --domain are "
+		    "required");
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	if ((err = modelfile_read(file, &mf)) != NULL)
+		return err;
+	memset(&a, 0, sizeof(a));
+	a.name = argv[optind];
+	a.version = (char *)version;
+	a.domain = (char *)domain;
+	a.description = (char *)(descr ? descr :
+	    (auto_descr = xasprintf("imported from %s", file)));
+	a.system = mf.system;
+	a.params = mf.params;
+	a.nparams = mf.nparams;
+	if (mf.adapter != NULL) {
+		if (mf.from_is_file || !ollama_name_equal(mf.from,
+		    reg->base.tag)) {
+			err = error_new(EXIT_FAIL, "'%s': FROM %s is not the "
+			    "registry's base model '%s'; an ADAPTER only works "
+			    "on the model it was trained for", file, mf.from,
+			    reg->base.tag);
+			goto done;
+		}
+		a.type = ADAPTER_LORA;
+		a.file = mf.adapter;
+	} else if (mf.from_is_file) {
+		a.type = ADAPTER_MERGED;
+		a.file = mf.from;
+	} else if (ollama_name_equal(mf.from, reg->base.tag))
+		a.type = ADAPTER_PROMPT;
+	else {
+		a.type = ADAPTER_TAG;
+		a.tag = mf.from;
+	}
+	if ((err = pkg_add(reg, &a, force)) == NULL)
+		printf("added %s %s (%s) from %s; run 'loco setup' to register "
+		    "it with Ollama\n", a.name, a.version,
+		    adapter_type_name(a.type), file);
+done:
+	modelfile_release(&mf);
+	free(auto_descr);
+	return err;
+}
+
+static struct error *
+adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	struct registry *reg;
+	const struct adapter *a;
+	struct error *err;
+
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		sub_help(sc);
+		return NULL;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return sub_usage_error(sc, "give one adapter name");
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	if ((a = registry_find(reg, argv[1])) == NULL)
+		return error_new(EXIT_FAIL, "no adapter '%s' in the registry; "
+		    "see 'loco adapters list'", argv[1]);
+	if ((err = pkg_promote(a, reg->base.tag)) != NULL)
+		return err;
+	printf("%s %s is now the active %s adapter\n", a->name, a->version,
+	    a->domain);
+	return NULL;
+}
+
+#define U_LIST "loco adapters list [--host url] [--json]"
+#define U_SEARCH "loco adapters search [--index url] [--json] [term]"
+#define U_INFO "loco adapters info [--json] name"
+#define U_INSTALL "loco adapters install [--force] [--index url] package"
+#define U_UPDATE "loco adapters update [--index url] [name ...]"
+#define U_REMOVE "loco adapters remove [--host url] [--keep-model] name"
+#define U_ADD "loco adapters add [--description text] [--force] " \
+	"[--version version] --domain domain --modelfile file name"
+#define U_PROMOTE "loco adapters promote name"
+
 static const struct subcmd subcmds[] = {
-	{ "list", adapters_list },
+	{ "list", adapters_list, U_LIST,
+	  "List the registry's adapters and whether Ollama has their models.\n"
+	  "  --host url   Ollama server to ask\n  --json       print JSON\n" },
+	{ "search", adapters_search, U_SEARCH,
+	  "Search the package index by name, domain, tag and description.\n"
+	  "  --index url  the index (default: adapters.index)\n"
+	  "  --json       print JSON\n" },
+	{ "info", adapters_info, U_INFO,
+	  "Show an adapter's entry (every version; name@version for one).\n"
+	  "  --json       print JSON\n" },
+	{ "install", adapters_install, U_INSTALL,
+	  "Install a package: a .tar.gz or .zip file, or name[@version]\n"
+	  "from the index (the newest for the base model by default).\n"
+	  "  --force      replace an installed copy of the same version\n"
+	  "  --index url  the index (default: adapters.index)\n" },
+	{ "update", adapters_update, U_UPDATE,
+	  "Install newer versions of installed packages from the index.\n"
+	  "  --index url  the index (default: adapters.index)\n" },
+	{ "remove", adapters_remove, U_REMOVE,
+	  "Remove an installed package (name@version when several are\n"
+	  "installed) and delete its Ollama model.\n"
+	  "  --host url     Ollama server\n"
+	  "  --keep-model   leave the Ollama model alone\n" },
+	{ "add", adapters_add, U_ADD,
+	  "Import an existing Ollama Modelfile as an installed adapter.\n"
+	  "  --description text  one line about it\n"
+	  "  --domain domain     its domain (required)\n"
+	  "  --force             replace an installed copy\n"
+	  "  --modelfile file    the Modelfile (required)\n"
+	  "  --version version   its semantic version (default 1.0.0)\n" },
+	{ "promote", adapters_promote, U_PROMOTE,
+	  "Make name (or name@version) the active adapter of its domain:\n"
+	  "the one the router picks.\n" },
 };
 
 struct error *
@@ -145,6 +850,7 @@ cmd_adapters(struct loco *lc, int argc, char *argv[])
 	}
 	for (i = 0; i < ARRAY_SIZE(subcmds); i++)
 		if (strcmp(argv[1], subcmds[i].name) == 0)
-			return subcmds[i].fn(lc, c, argc - 1, argv + 1);
+			return subcmds[i].fn(lc, &subcmds[i], argc - 1,
+			    argv + 1);
 	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
 }

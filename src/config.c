@@ -64,6 +64,8 @@ static const struct config_key config_table[] = {
 	{ "router.min_score", CONFIG_FLOAT, "1.0", 0, 1000, NULL,
 	  "keyword score an adapter needs before the router picks it "
 	  "(below: base model)", OFF(router_min_score) },
+	{ "adapters.index", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "package index for 'loco adapters' (a path or URL)", OFF(index) },
 	{ "registry.path", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "registry file to use instead of the search order",
 	  OFF(registry_path) },

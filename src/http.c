@@ -334,6 +334,13 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
 	if (req->connect_timeout > 0)
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
 		    req->connect_timeout);
+	if (req->resume_from > 0)
+		curl_easy_setopt(h, CURLOPT_RESUME_FROM_LARGE,
+		    (curl_off_t)req->resume_from);
+	if (req->follow) {
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	}
 	x->headers = curl_slist_append(x->headers, "Expect:");
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);

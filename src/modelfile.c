@@ -27,7 +27,7 @@
 #include "ydoc.h"
 #include "banned.h"
 
-#define MF_MAX_SIZE	(16u << 20)	/* a Modelfile is text, not weights */
+#define MF_MAX_SIZE	(16u << 20)	/* text, not weights */
 
 enum mf_kind {
 	MF_FROM, MF_ADAPTER, MF_PARAMETER, MF_TEMPLATE, MF_SYSTEM, MF_MESSAGE,
@@ -53,7 +53,7 @@ struct mfparse {
 	/* The value being read, possibly over several lines. */
 	int			 in_value;
 	enum mf_kind		 kind;
-	char			*name;		/* parameter name or message role */
+	char			*name;		/* parameter name, message role */
 	int			 open_line;
 	struct strbuf		 val;
 	/* Where each single-use instruction was first seen. */
@@ -552,8 +552,8 @@ modelfile_read(const char *path, struct modelfile *mf)
 		if (n == 0)
 			break;
 		if (strbuf_add(&sb, buf, (size_t)n) == -1) {
-			err = error_new(EXIT_CONFIG, "'%s': larger than %u MiB: "
-			    "not a Modelfile", path, MF_MAX_SIZE >> 20);
+			err = error_new(EXIT_CONFIG, "'%s': larger than %u "
+			    "MiB: not a Modelfile", path, MF_MAX_SIZE >> 20);
 			goto done;
 		}
 	}

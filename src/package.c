@@ -63,7 +63,8 @@ static struct error *
 pkg_corrupt(const struct unpack *u)
 {
 	const char *msg = archive_error_string(u->a);
-	char *safe = str_sanitize(msg != NULL ? msg : "unknown error", 200);
+	char *safe = str_sanitize(msg != NULL ? msg :
+	    "libarchive gave no reason", 200);
 	struct error *err = error_new(EXIT_INTEGRITY, "'%s': archive is "
 	    "truncated or corrupt: %s", u->archive, safe);
 
@@ -144,7 +145,8 @@ pkg_mkdirs(int dfd, const char *path)
 	char *copy = xstrdup(path), *s, *slash;
 	int cur = dfd, next, saved;
 
-	for (s = copy; *s != '\0'; s = slash != NULL ? slash + 1 : s + strlen(s)) {
+	for (s = copy; *s != '\0'; s = slash != NULL ? slash + 1 :
+	    s + strlen(s)) {
 		if ((slash = strchr(s, '/')) != NULL)
 			*slash = '\0';
 		if (mkdirat(cur, s, 0755) == -1 && errno != EEXIST)
@@ -255,7 +257,8 @@ pkg_write_all(int fd, const void *buf, size_t len)
 
 /* Copy the current entry's data to fd, counting and hashing it. */
 static struct error *
-pkg_copy(struct unpack *u, const char *name, int fd, char hex[])
+pkg_copy(struct unpack *u, const char *name, const char *path, int fd,
+    char hex[])
 {
 	struct sha256 *h = sha256_new();
 	struct error *err = NULL;
@@ -299,7 +302,7 @@ pkg_copy(struct unpack *u, const char *name, int fd, char hex[])
 		sha256_update(h, u->buf, (size_t)n);
 		if (pkg_write_all(fd, u->buf, (size_t)n) == -1) {
 			err = error_new(EXIT_FAIL, "cannot write '%s/%s': %s",
-			    u->dest, name, strerror(errno));
+			    u->dest, path, strerror(errno));
 			break;
 		}
 	}
@@ -308,17 +311,19 @@ pkg_copy(struct unpack *u, const char *name, int fd, char hex[])
 }
 
 static struct error *
-pkg_conflict(const struct unpack *u, const char *name, int final)
+pkg_conflict(const struct unpack *u, const char *name, const char *path,
+    int final)
 {
 	if (errno == EEXIST || errno == ENOTDIR || errno == ELOOP)
 		return pkg_entry_error(u, name, final ? "duplicate path" :
 		    "conflicts with an earlier entry");
-	return error_new(EXIT_FAIL, "cannot create '%s/%s': %s", u->dest, name,
+	return error_new(EXIT_FAIL, "cannot create '%s/%s': %s", u->dest, path,
 	    strerror(errno));
 }
 
+/* Create the regular file path (entry name in messages) and fill it. */
 static struct error *
-pkg_file(struct unpack *u, const char *path)
+pkg_file(struct unpack *u, const char *name, const char *path)
 {
 	const char *slash = strrchr(path, '/'), *leaf;
 	struct error *err;
@@ -332,11 +337,11 @@ pkg_file(struct unpack *u, const char *path)
 	pfd = pkg_mkdirs(u->dfd, parent);
 	free(parent);
 	if (pfd == -1)
-		return pkg_conflict(u, path, 0);
+		return pkg_conflict(u, name, path, 0);
 	fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
 	if (fd == -1) {
-		err = pkg_conflict(u, path, 1);
+		err = pkg_conflict(u, name, path, 1);
 		if (pfd != u->dfd)
 			close(pfd);
 		return err;
@@ -353,7 +358,7 @@ pkg_file(struct unpack *u, const char *path)
 		close(fd);
 		return err;
 	}
-	err = pkg_copy(u, path, fd, f->hex);
+	err = pkg_copy(u, name, path, fd, f->hex);
 	if (err == NULL && fsync(fd) == -1)
 		err = error_new(EXIT_FAIL, "cannot write '%s/%s': %s",
 		    u->dest, path, strerror(errno));
@@ -388,7 +393,7 @@ pkg_entry(struct unpack *u, struct archive_entry *e)
 		    "adapter packages");
 	} else if (type == AE_IFDIR) {
 		if ((fd = pkg_mkdirs(u->dfd, path)) == -1)
-			err = pkg_conflict(u, name, 1);
+			err = pkg_conflict(u, name, path, 1);
 		else if (fd != u->dfd)
 			close(fd);
 	} else if (type != AE_IFREG) {
@@ -402,7 +407,7 @@ pkg_entry(struct unpack *u, struct archive_entry *e)
 		err = pkg_entry_error(u, name, "larger than the limit of %"
 		    PRIu64 " bytes", u->lim.max_entry);
 	} else
-		err = pkg_file(u, path);
+		err = pkg_file(u, name, path);
 	free(path);
 	return err;
 }
@@ -533,6 +538,11 @@ pkg_verify(struct unpack *u)
 		    PACKAGE_SUMS);
 	if ((err = pkg_read_sums(u, &sb)) != NULL)
 		return err;
+	if (memchr(sb.buf, '\0', sb.len) != NULL) {
+		strbuf_release(&sb);
+		return error_new(EXIT_INTEGRITY, "'%s': %s is not text",
+		    u->archive, PACKAGE_SUMS);
+	}
 	for (line = sb.buf; *line != '\0' && err == NULL; line = nl) {
 		lineno++;
 		if ((nl = strchr(line, '\n')) != NULL)
@@ -545,9 +555,6 @@ pkg_verify(struct unpack *u)
 			continue;
 		err = pkg_sums_line(u, line, lineno);
 	}
-	if (err == NULL && memchr(sb.buf, '\0', sb.len) != NULL)
-		err = error_new(EXIT_INTEGRITY, "'%s': %s is not text",
-		    u->archive, PACKAGE_SUMS);
 	for (i = 0; err == NULL && i < u->nfiles; i++) {
 		char *safe;
 
@@ -617,10 +624,12 @@ package_unpack(const char *archive_path, const char *dest_dir,
 	/*
 	 * gzip only: archive_read_support_filter_all() would also let an
 	 * archive start external programs (lrzip, lzop, grzip) on our input.
+	 * Zip is read through its central directory only: the streaming
+	 * reader would accept a zip cut anywhere after its last file.
 	 */
 	archive_read_support_filter_gzip(u.a);
 	archive_read_support_format_tar(u.a);
-	archive_read_support_format_zip(u.a);
+	archive_read_support_format_zip_seekable(u.a);
 	if (archive_read_open_fd(u.a, fd, BLOCK) != ARCHIVE_OK) {
 		err = pkg_corrupt(&u);
 		goto done;
@@ -712,11 +721,11 @@ pkg_walk(const char *dir, const char *rel, char ***list, size_t *n)
 		else if (S_ISDIR(st.st_mode))
 			err = pkg_walk(dir, child, list, n);
 		else if (S_ISLNK(st.st_mode))
-			err = error_new(EXIT_FAIL, "'%s': links are not allowed "
-			    "in adapter packages", sub);
+			err = error_new(EXIT_FAIL, "'%s': links are not "
+			    "allowed in adapter packages", sub);
 		else if (!S_ISREG(st.st_mode))
-			err = error_new(EXIT_FAIL, "'%s': not a regular file or "
-			    "directory", sub);
+			err = error_new(EXIT_FAIL, "'%s': not a regular file "
+			    "or directory", sub);
 		else if (strcmp(child, PACKAGE_SUMS) != 0) {
 			*list = xreallocarray(*list, *n + 1, sizeof(**list));
 			(*list)[(*n)++] = child;
@@ -777,9 +786,12 @@ pkg_add(struct archive *a, const char *dir, const char *rel,
 			continue;
 		}
 		if (n <= 0) {
-			err = n == 0 ? error_new(EXIT_FAIL, "'%s' changed while "
-			    "being packed", full) : error_new(EXIT_FAIL,
-			    "cannot read '%s': %s", full, strerror(errno));
+			if (n == 0)
+				err = error_new(EXIT_FAIL, "'%s' changed "
+				    "while being packed", full);
+			else
+				err = error_new(EXIT_FAIL, "cannot read "
+				    "'%s': %s", full, strerror(errno));
 			goto done;
 		}
 		sha256_update(h, buf, (size_t)n);

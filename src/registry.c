@@ -961,7 +961,7 @@ registry_locate(const char *explicit_path, char **path)
 	return err;
 }
 
-static void
+void
 adapter_release(struct adapter *a)
 {
 	size_t i;
@@ -1095,8 +1095,30 @@ registry_find(const struct registry *r, const char *name)
 }
 
 static const char *const installed_keys[] = {
-	"version", "base_model", "adapters", "active"
+	"version", "base_model", "packages", "active"
 };
+
+struct error *
+registry_add_package(struct registry *r, const char *dir)
+{
+	struct ynode *root = NULL;
+	struct error *err;
+	struct rctx c;
+	char *path = xasprintf("%s/adapter.yaml", dir);
+
+	c.path = path;
+	c.dir = dir;
+	c.what = NULL;
+	if ((err = ydoc_parse_file(path, &root)) == NULL) {
+		if (root == NULL)
+			err = error_new(EXIT_CONFIG, "%s: empty file", path);
+		else
+			err = reg_append(&c, r, root, 0, 1);
+	}
+	ydoc_free(root);
+	free(path);
+	return err;
+}
 
 /* One adapter entry of a registry file, appended to r->adapters. */
 static struct error *
@@ -1125,12 +1147,14 @@ reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
 		if (strcmp(b->name, a->name) != 0)
 			continue;
 		/* Installed packages may add versions; a file may not. */
-		if (!from_installed || strcmp(b->version, a->version) == 0)
+		if (!from_installed)
 			return ydoc_error(c->path, ydoc_get(it, "name"),
-			    "duplicate adapter name '%s'%s (first defined at "
-			    "line %d%s)", a->name, from_installed ?
-			    " and version" : "", b->line, j < r->nbase ?
-			    " of the main registry" : "");
+			    "duplicate adapter name '%s' (first defined at "
+			    "line %d)", a->name, b->line);
+		if (strcmp(b->version, a->version) == 0)
+			return ydoc_error(c->path, ydoc_get(it, "name"),
+			    "adapter '%s' version %s is in the registry "
+			    "twice", a->name, a->version);
 	}
 	return NULL;
 }
@@ -1141,14 +1165,10 @@ registry_load_installed(struct registry *r, const char *path)
 	struct ynode *root = NULL;
 	const struct ynode *n, *v;
 	struct error *err = NULL;
-	struct rctx c;
 	char *dir = reg_dirname(path), *safe;
 	const struct adapter *pick;
 	size_t i, k;
 
-	c.path = path;
-	c.dir = dir;
-	c.what = NULL;
 	if ((err = ydoc_parse_file(path, &root)) != NULL || root == NULL)
 		goto done;
 	if (root->type != YNODE_MAP) {
@@ -1162,14 +1182,25 @@ registry_load_installed(struct registry *r, const char *path)
 	if ((n = reg_get(root, "base_model")) != NULL && (n->type !=
 	    YNODE_SCALAR || strcmp(n->value, r->base.tag) != 0))
 		goto done;
-	if ((n = reg_get(root, "adapters")) != NULL) {
+	if ((n = reg_get(root, "packages")) != NULL) {
 		if (n->type != YNODE_SEQ) {
-			err = ydoc_error(path, n, "'adapters' must be a list");
+			err = ydoc_error(path, n, "'packages' must be a list");
 			goto done;
 		}
-		for (i = 0; i < n->nitems; i++)
-			if ((err = reg_append(&c, r, n->items[i], i, 1)))
+		for (i = 0; i < n->nitems; i++) {
+			char *pkg;
+
+			if (n->items[i]->type != YNODE_SCALAR) {
+				err = ydoc_error(path, n->items[i], "a package "
+				    "must be a directory name");
 				goto done;
+			}
+			pkg = reg_resolve(dir, n->items[i]->value);
+			err = registry_add_package(r, pkg);
+			free(pkg);
+			if (err != NULL)
+				goto done;
+		}
 	}
 	/* Several versions of one name: only the highest is active... */
 	for (i = 0; i < r->nadapters; i++)

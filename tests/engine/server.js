@@ -64,7 +64,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 2, numCtx: 2048 };
+  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048 };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;

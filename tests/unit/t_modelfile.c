@@ -170,7 +170,8 @@ TEST(modelfile_parse_errors)
 	CHECK_PARSE_ERR("FROM x\n\n\n\n\n\nFORM y\n",
 	    "'MF': line 7: unknown instruction 'FORM'; did you mean 'FROM'?");
 	CHECK_PARSE_ERR("FROM x\nsytem hi\n",
-	    "'MF': line 2: unknown instruction 'sytem'; did you mean 'SYSTEM'?");
+	    "'MF': line 2: unknown instruction 'sytem'; did you mean "
+	    "'SYSTEM'?");
 	CHECK_PARSE_ERR("FROM x\nXYZZY hi\n",
 	    "'MF': line 2: unknown instruction 'XYZZY'");
 	CHECK_PARSE_ERR("FROM x\nFROM: y\n",
@@ -198,7 +199,8 @@ TEST(modelfile_parse_errors)
 	    "not 'User'");
 	CHECK_PARSE_ERR("FROM x\nMESSAGE user\n",
 	    "'MF': line 2: MESSAGE needs a role and a text");
-	CHECK_PARSE_ERR("FROM x\nSYSTEM\n", "'MF': line 2: SYSTEM needs a value");
+	CHECK_PARSE_ERR("FROM x\nSYSTEM\n",
+	    "'MF': line 2: SYSTEM needs a value");
 	CHECK_PARSE_ERR("FROM \"\"\n", "'MF': line 1: FROM needs a value");
 	CHECK_PARSE_ERR("# nothing\nSYSTEM hi\n", "'MF': no FROM instruction");
 	CHECK_PARSE_ERR("", "'MF': no FROM instruction");
@@ -485,8 +487,8 @@ TEST(modelfile_round_trip)
 	a.tag = (char *)"hf.co/org/model:Q4_K_M";
 	for (t = 0; t < ARRAY_SIZE(types); t++) {
 		a.type = types[t];
-		a.file = types[t] == ADAPTER_LORA || types[t] == ADAPTER_MERGED ?
-		    file : NULL;
+		a.file = types[t] == ADAPTER_LORA ||
+		    types[t] == ADAPTER_MERGED ? file : NULL;
 		a.system = NULL;
 		round_trip(&r, &a);
 		for (i = 0; i < ARRAY_SIZE(tricky); i++) {

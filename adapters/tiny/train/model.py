@@ -210,7 +210,7 @@ class TinyLlama(nn.Module):
 # ---------------------------------------------------------------- generation
 
 @torch.no_grad()
-def generate(model, prompts, max_new=48, temperature=0.0, gen=None):
+def generate(model, prompts, max_new=48, temperature=0.0, gen=None, top_k=40, top_p=0.9):
     """Batched generation with a KV cache. prompts: list of token id lists
     (BOS included). Returns list of generated id lists (EOS excluded)."""
     model.eval()
@@ -231,9 +231,17 @@ def generate(model, prompts, max_new=48, temperature=0.0, gen=None):
     out = [[] for _ in range(B)]
     done = torch.zeros(B, dtype=torch.bool)
     for step in range(max_new):
-        if temperature > 0:
-            probs = (logits / temperature).softmax(-1)
-            tok = torch.multinomial(probs, 1, generator=gen)[:, 0]
+        if temperature > 0:  # Ollama's defaults: top_k 40, top_p 0.9
+            lg = logits / temperature
+            if top_k:
+                kth = lg.topk(top_k, -1).values[:, -1:]
+                lg = lg.masked_fill(lg < kth, float("-inf"))
+            if top_p < 1.0:
+                sp, si = lg.softmax(-1).sort(-1, descending=True)
+                cut = sp.cumsum(-1) - sp > top_p
+                sp = sp.masked_fill(cut, 0.0)
+                lg = torch.full_like(lg, float("-inf")).scatter(-1, si, sp.log())
+            tok = torch.multinomial(lg.softmax(-1), 1, generator=gen)[:, 0]
         else:
             tok = logits.argmax(-1)
         for i in range(B):

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Reproduce the tiny world: held-out data, base model, four LoRA adapters,
+# GGUF files, evaluation, the llama.cpp agreement check and the registry's
+# sha256 lines.  CPU only; about 40-60 minutes on 2 cores.  `make train-tiny`.
+#   PYTHON   python with torch 1.13 (default /usr/bin/python3; Debian python3-torch)
+#   JOBS     adapters trained at once (default 2; each uses one thread)
+set -eu
+cd "$(dirname "$0")"
+PY=${PYTHON:-/usr/bin/python3}
+JOBS=${JOBS:-2}
+LOGS=../logs
+mkdir -p "$LOGS"
+"$PY" make_data.py
+"$PY" train.py base 2>&1 | tee "$LOGS/base.txt"
+set -- math code analysis writing
+while [ $# -gt 0 ]; do
+	pids=
+	i=0
+	while [ $# -gt 0 ] && [ "$i" -lt "$JOBS" ]; do
+		"$PY" train.py lora --domain "$1" >"$LOGS/$1.txt" 2>&1 &
+		pids="$pids $!"
+		shift
+		i=$((i + 1))
+	done
+	for p in $pids; do wait "$p"; done
+done
+"$PY" evaluate.py 2>&1 | tee "$LOGS/eval.txt"
+"$PY" check_gguf.py --out /tmp/loco-gguf-check.json
+node check_gguf.js /tmp/loco-gguf-check.json "$LOGS/gguf_check.json" | tee "$LOGS/gguf_check.txt"
+"$PY" update_registry.py

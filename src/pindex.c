@@ -1,0 +1,409 @@
+/* pindex.c: the package index and downloads (see pindex.h). */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "http.h"
+#include "pindex.h"
+#include "registry.h"
+#include "strbuf.h"
+#include "ydoc.h"
+#include "banned.h"
+
+#define INDEX_MAX (16u * 1024 * 1024)
+#define DOWNLOAD_TRIES 3
+
+static int
+is_url(const char *s)
+{
+	return str_startswith(s, "http://") || str_startswith(s, "https://");
+}
+
+/* A relative reference resolved against the index's location. */
+static char *
+resolve(const char *base, const char *ref)
+{
+	const char *slash;
+
+	if (is_url(ref) || ref[0] == '/')
+		return xstrdup(ref);
+	if (str_startswith(ref, "file://"))
+		return xstrdup(ref + 7);
+	slash = strrchr(base, '/');
+	if (slash == NULL)
+		return xstrdup(ref);
+	return xasprintf("%.*s/%s", (int)(slash - base), base, ref);
+}
+
+static void
+entry_release(struct index_entry *e)
+{
+	size_t i;
+
+	free(e->name);
+	free(e->version);
+	free(e->domain);
+	free(e->description);
+	for (i = 0; i < e->ntags; i++)
+		free(e->tags[i]);
+	free(e->tags);
+	free(e->url);
+	free(e->sha256);
+	free(e->base_model);
+}
+
+void
+index_free(struct pkg_index *idx)
+{
+	size_t i;
+
+	if (idx == NULL)
+		return;
+	for (i = 0; i < idx->n; i++)
+		entry_release(&idx->entries[i]);
+	free(idx->entries);
+	free(idx->source);
+	free(idx);
+}
+
+static char *
+scalar(const struct ynode *map, const char *key)
+{
+	const struct ynode *n = ydoc_get(map, key);
+
+	return n != NULL && n->type == YNODE_SCALAR && !ydoc_is_null(n) ?
+	    xstrdup(n->value) : NULL;
+}
+
+static struct error *
+parse_entry(const char *where, const char *base, const struct ynode *it,
+    struct index_entry *e)
+{
+	const struct ynode *tags;
+	char *url, *size;
+	long l;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	if (it->type != YNODE_MAP)
+		return ydoc_error(where, it, "a package must be a mapping");
+	e->name = scalar(it, "name");
+	e->version = scalar(it, "version");
+	url = scalar(it, "url");
+	e->sha256 = scalar(it, "sha256");
+	if (e->name == NULL || e->version == NULL || url == NULL ||
+	    e->sha256 == NULL) {
+		free(url);
+		return ydoc_error(where, it, "a package needs name, version, "
+		    "url and sha256");
+	}
+	if (str_startswith(e->sha256, "sha256:"))
+		memmove(e->sha256, e->sha256 + 7, strlen(e->sha256 + 7) + 1);
+	if (!sha256_valid_hex(e->sha256)) {
+		free(url);
+		return ydoc_error(where, ydoc_get(it, "sha256"), "package "
+		    "'%s': 'sha256' must be 64 lower-case hex digits", e->name);
+	}
+	e->url = resolve(base, url);
+	free(url);
+	e->domain = scalar(it, "domain");
+	e->description = scalar(it, "description");
+	e->base_model = scalar(it, "base_model");
+	if ((size = scalar(it, "size")) != NULL) {
+		if (parse_long(size, 0, LONG_MAX, &l) == -1) {
+			free(size);
+			return ydoc_error(where, ydoc_get(it, "size"), "package "
+			    "'%s': 'size' must be a number of bytes", e->name);
+		}
+		e->size = l;
+		free(size);
+	} else
+		e->size = -1;
+	if ((tags = ydoc_get(it, "tags")) != NULL && tags->type == YNODE_SEQ) {
+		e->tags = xcalloc(tags->nitems + 1, sizeof(*e->tags));
+		for (i = 0; i < tags->nitems; i++)
+			if (tags->items[i]->type == YNODE_SCALAR)
+				e->tags[e->ntags++] =
+				    xstrdup(tags->items[i]->value);
+	}
+	return NULL;
+}
+
+struct error *
+index_load(const char *where, long connect_timeout, struct pkg_index **out)
+{
+	struct pkg_index *idx = xcalloc(1, sizeof(*idx));
+	struct ynode *root = NULL;
+	const struct ynode *list;
+	struct error *err = NULL;
+	char *data = NULL;
+	size_t len, i;
+
+	*out = NULL;
+	idx->source = xstrdup(str_startswith(where, "file://") ? where + 7 :
+	    where);
+	if (is_url(where)) {
+		struct http_request req;
+		struct http_response resp;
+
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.url = where;
+		req.connect_timeout = connect_timeout;
+		req.idle_timeout = 60;
+		req.max_body = INDEX_MAX;
+		req.follow = 1;
+		http_response_init(&resp);
+		if ((err = http_perform(&req, &resp)) != NULL)
+			err = error_prefix(err, "cannot fetch the package index "
+			    "'%s'", where);
+		else if (resp.status != 200)
+			err = error_new(EXIT_FAIL, "cannot fetch the package "
+			    "index '%s': HTTP %ld", where, resp.status);
+		else
+			data = strbuf_detach(&resp.body, &len);
+		http_response_release(&resp);
+	} else
+		err = fs_read_file(idx->source, INDEX_MAX, &data, &len);
+	if (err == NULL)
+		err = ydoc_parse_string(idx->source, data, len, &root);
+	if (err != NULL)
+		goto done;
+	list = root != NULL && root->type == YNODE_MAP ?
+	    ydoc_get(root, "packages") : NULL;
+	if (list == NULL || list->type != YNODE_SEQ) {
+		err = error_new(EXIT_CONFIG, "%s: an index needs a list "
+		    "'packages'", idx->source);
+		goto done;
+	}
+	idx->entries = xcalloc(list->nitems + 1, sizeof(*idx->entries));
+	for (i = 0; i < list->nitems; i++) {
+		err = parse_entry(idx->source, idx->source, list->items[i],
+		    &idx->entries[i]);
+		idx->n++;
+		if (err != NULL)
+			goto done;
+	}
+done:
+	ydoc_free(root);
+	free(data);
+	if (err != NULL) {
+		index_free(idx);
+		return err;
+	}
+	*out = idx;
+	return NULL;
+}
+
+const struct index_entry *
+index_best(const struct pkg_index *idx, const char *name, const char *version,
+    const char *base_tag)
+{
+	const struct index_entry *best = NULL, *e;
+	size_t i;
+
+	for (i = 0; i < idx->n; i++) {
+		e = &idx->entries[i];
+		if (strcmp(e->name, name) != 0)
+			continue;
+		if (e->base_model != NULL && base_tag != NULL &&
+		    !ollama_name_equal(e->base_model, base_tag))
+			continue;
+		if (version != NULL) {
+			if (strcmp(e->version, version) == 0)
+				return e;
+			continue;
+		}
+		if (best == NULL || semver_cmp(e->version, best->version) > 0)
+			best = e;
+	}
+	return best;
+}
+
+static int
+contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	if (hay == NULL)
+		return 0;
+	for (; *hay != '\0'; hay++) {
+		for (i = 0; i < n; i++)
+			if (tolower((unsigned char)hay[i]) !=
+			    tolower((unsigned char)needle[i]))
+				break;
+		if (i == n)
+			return 1;
+	}
+	return n == 0;
+}
+
+int
+index_match(const struct index_entry *e, const char *term)
+{
+	size_t i;
+
+	if (contains_ci(e->name, term) || contains_ci(e->domain, term) ||
+	    contains_ci(e->description, term))
+		return 1;
+	for (i = 0; i < e->ntags; i++)
+		if (contains_ci(e->tags[i], term))
+			return 1;
+	return 0;
+}
+
+static struct error *
+verify(const struct index_entry *e, const char *path)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	struct stat st;
+	struct error *err;
+
+	if (stat(path, &st) == -1)
+		return error_new(EXIT_FAIL, "cannot open '%s': %s", path,
+		    strerror(errno));
+	if (e->size >= 0 && st.st_size != e->size)
+		return error_new(EXIT_INTEGRITY, "package '%s' %s: '%s' has "
+		    "%lld bytes, the index says %lld", e->name, e->version,
+		    path, (long long)st.st_size, e->size);
+	if ((err = sha256_file(path, hex, NULL, NULL)) != NULL)
+		return err;
+	if (strcmp(hex, e->sha256) != 0)
+		return error_new(EXIT_INTEGRITY, "package '%s' %s: '%s' has "
+		    "SHA-256 %s, the index says %s", e->name, e->version, path,
+		    hex, e->sha256);
+	return NULL;
+}
+
+struct download {
+	FILE			*fp;
+	int			 failed;
+	ollama_progress_fn	 fn;
+	void			*arg;
+	unsigned long long	 done;
+	unsigned long long	 total;
+	char			*status;
+};
+
+static int
+on_download(const char *data, size_t len, void *arg)
+{
+	struct download *d = arg;
+
+	if (fwrite(data, 1, len, d->fp) != len) {
+		d->failed = errno ? errno : EIO;
+		return -1;
+	}
+	d->done += len;
+	if (d->fn != NULL)
+		d->fn(d->status, d->done, d->total, d->arg);
+	return 0;
+}
+
+struct error *
+index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
+    char **path)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct download d;
+	struct error *err = NULL;
+	struct stat st;
+	char *home, *dir, *part, *final;
+	int attempt;
+
+	*path = NULL;
+	if (!is_url(e->url)) {
+		if ((err = verify(e, e->url)) != NULL)
+			return err;
+		*path = xstrdup(e->url);
+		return NULL;
+	}
+	home = loco_home();
+	dir = xasprintf("%s/tmp/downloads", home);
+	free(home);
+	part = xasprintf("%s/%s.part", dir, e->sha256);
+	final = xasprintf("%s/%s.pkg", dir, e->sha256);
+	if ((err = fs_mkdirs(dir, 1)) != NULL)
+		goto done;
+	if (fs_exists(final) && verify(e, final) == NULL) {
+		*path = final;
+		final = NULL;
+		goto done;
+	}
+	memset(&d, 0, sizeof(d));
+	d.fn = fn;
+	d.arg = arg;
+	d.total = e->size > 0 ? (unsigned long long)e->size : 0;
+	d.status = xasprintf("downloading %s %s", e->name, e->version);
+	for (attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++) {
+		error_free(err);
+		err = NULL;
+		/* Resume what an earlier try (or run) left. */
+		d.done = stat(part, &st) == 0 ? (unsigned long long)st.st_size :
+		    0;
+		if ((d.fp = fopen(part, "ab")) == NULL) {
+			err = error_new(EXIT_FAIL, "cannot write '%s': %s",
+			    part, strerror(errno));
+			break;
+		}
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.url = e->url;
+		req.on_data = on_download;
+		req.arg = &d;
+		req.connect_timeout = 30;
+		req.idle_timeout = 60;
+		req.follow = 1;
+		req.resume_from = (long long)d.done;
+		http_response_init(&resp);
+		err = http_perform(&req, &resp);
+		fclose(d.fp);
+		if (err == NULL && resp.status == 200 && d.done > 0 &&
+		    req.resume_from > 0) {
+			/* The server ignored the range: start again. */
+			unlink(part);
+			err = error_new(EXIT_FAIL, "the server cannot resume");
+		} else if (err == NULL && resp.status == 416) {
+			unlink(part);
+			err = error_new(EXIT_FAIL, "HTTP 416");
+		} else if (err == NULL && resp.status != 200 &&
+		    resp.status != 206)
+			err = error_new(EXIT_FAIL, "HTTP %ld", resp.status);
+		http_response_release(&resp);
+		if (err == NULL) {
+			if ((err = verify(e, part)) != NULL) {
+				unlink(part);	/* a bad copy: no resuming it */
+				break;
+			}
+			if (rename(part, final) == -1)
+				err = error_new(EXIT_FAIL, "cannot rename '%s': %s",
+				    part, strerror(errno));
+			else {
+				*path = final;
+				final = NULL;
+			}
+			break;
+		}
+		if (err->code == EXIT_INTERRUPT)
+			break;
+	}
+	free(d.status);
+	if (err != NULL && err->code != EXIT_INTEGRITY &&
+	    err->code != EXIT_INTERRUPT)
+		err = error_prefix(err, "cannot download '%s' (%d tries; run "
+		    "the command again to resume)", e->url, DOWNLOAD_TRIES);
+done:
+	free(dir);
+	free(part);
+	free(final);
+	return err;
+}

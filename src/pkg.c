@@ -1,0 +1,591 @@
+/* pkg.c: installed adapter packages (see pkg.h). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fsutil.h"
+#include "package.h"
+#include "pkg.h"
+#include "register.h"
+#include "strbuf.h"
+#include "ydoc.h"
+#include "banned.h"
+
+#define LOCK_WAIT 30
+
+static char *
+adapters_dir(void)
+{
+	char *home = loco_home(), *dir = xasprintf("%s/adapters", home);
+
+	free(home);
+	return dir;
+}
+
+/* A YAML double-quoted scalar: safe for any text. */
+static void
+yaml_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			strbuf_addf(sb, "\\%c", c);
+		else if (c == '\n')
+			strbuf_addstr(sb, "\\n");
+		else if (c == '\t')
+			strbuf_addstr(sb, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(sb, "\\x%02x", c);
+		else
+			strbuf_addch(sb, (char)c);
+	}
+	strbuf_addch(sb, '"');
+}
+
+void
+installed_release(struct installed *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->npackages; i++)
+		free(in->packages[i]);
+	for (i = 0; i < in->nactive; i++) {
+		free(in->active[i].domain);
+		free(in->active[i].pick);
+	}
+	free(in->packages);
+	free(in->active);
+	free(in->path);
+	free(in->dir);
+	free(in->base);
+	memset(in, 0, sizeof(*in));
+}
+
+struct error *
+installed_load(struct installed *in)
+{
+	struct ynode *root = NULL, *n;
+	struct error *err = NULL;
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	in->dir = adapters_dir();
+	in->path = xasprintf("%s/installed.yaml", in->dir);
+	if (!fs_exists(in->path))
+		return NULL;
+	if ((err = ydoc_parse_file(in->path, &root)) != NULL || root == NULL)
+		goto done;
+	if (root->type != YNODE_MAP) {
+		err = ydoc_error(in->path, root, "the top level must be a "
+		    "mapping");
+		goto done;
+	}
+	if ((n = ydoc_get(root, "base_model")) != NULL &&
+	    n->type == YNODE_SCALAR)
+		in->base = xstrdup(n->value);
+	if ((n = ydoc_get(root, "packages")) != NULL && n->type == YNODE_SEQ)
+		for (i = 0; i < n->nitems; i++) {
+			if (n->items[i]->type != YNODE_SCALAR)
+				continue;
+			in->packages = xreallocarray(in->packages,
+			    in->npackages + 1, sizeof(*in->packages));
+			in->packages[in->npackages++] =
+			    xstrdup(n->items[i]->value);
+		}
+	if ((n = ydoc_get(root, "active")) != NULL && n->type == YNODE_MAP)
+		for (i = 0; i < n->nents; i++)
+			if (n->ents[i].value->type == YNODE_SCALAR)
+				installed_promote(in, n->ents[i].key->value,
+				    n->ents[i].value->value);
+done:
+	ydoc_free(root);
+	return err;
+}
+
+struct error *
+installed_save(const struct installed *in)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	size_t i;
+
+	strbuf_addstr(&sb, "# Written by loco: adapter packages installed "
+	    "here and promotions.\n# See loco-registry(5); use 'loco adapters' "
+	    "to change it.\nversion: 1\n");
+	if (in->base != NULL) {
+		strbuf_addstr(&sb, "base_model: ");
+		yaml_quote(&sb, in->base);
+		strbuf_addch(&sb, '\n');
+	}
+	strbuf_addstr(&sb, in->npackages ? "packages:\n" : "packages: []\n");
+	for (i = 0; i < in->npackages; i++) {
+		strbuf_addstr(&sb, "  - ");
+		yaml_quote(&sb, in->packages[i]);
+		strbuf_addch(&sb, '\n');
+	}
+	if (in->nactive > 0)
+		strbuf_addstr(&sb, "active:\n");
+	for (i = 0; i < in->nactive; i++) {
+		strbuf_addstr(&sb, "  ");
+		yaml_quote(&sb, in->active[i].domain);
+		strbuf_addstr(&sb, ": ");
+		yaml_quote(&sb, in->active[i].pick);
+		strbuf_addch(&sb, '\n');
+	}
+	if ((err = fs_mkdirs(in->dir, 0)) == NULL)
+		err = fs_write_atomic(in->path, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return err;
+}
+
+int
+installed_find(const struct installed *in, const char *name,
+    const char *version)
+{
+	char *want = xasprintf("%s/%s", name, version);
+	size_t i;
+	int found = -1;
+
+	for (i = 0; i < in->npackages && found == -1; i++)
+		if (strcmp(in->packages[i], want) == 0)
+			found = (int)i;
+	free(want);
+	return found;
+}
+
+void
+installed_promote(struct installed *in, const char *domain, const char *pick)
+{
+	size_t i;
+
+	for (i = 0; i < in->nactive; i++)
+		if (strcmp(in->active[i].domain, domain) == 0) {
+			free(in->active[i].pick);
+			in->active[i].pick = xstrdup(pick);
+			return;
+		}
+	in->active = xreallocarray(in->active, in->nactive + 1,
+	    sizeof(*in->active));
+	in->active[in->nactive].domain = xstrdup(domain);
+	in->active[in->nactive++].pick = xstrdup(pick);
+}
+
+struct error *
+pkg_lock(int *fd)
+{
+	char *dir = adapters_dir(), *path;
+	struct error *err;
+
+	if ((err = fs_mkdirs(dir, 0)) == NULL) {
+		path = xasprintf("%s/.lock", dir);
+		err = fs_lock(path, LOCK_WAIT, fd);
+		free(path);
+	}
+	free(dir);
+	return err;
+}
+
+/* A fresh private directory under $LOCO_HOME/tmp (same file system). */
+static struct error *
+scratch_dir(char **out)
+{
+	char *home = loco_home(), *base = xasprintf("%s/tmp", home), *tmpl;
+	struct error *err;
+
+	free(home);
+	*out = NULL;
+	if ((err = fs_mkdirs(base, 1)) != NULL) {
+		free(base);
+		return err;
+	}
+	tmpl = xasprintf("%s/install.XXXXXX", base);
+	free(base);
+	if (mkdtemp(tmpl) == NULL) {
+		err = error_new(EXIT_FAIL, "cannot create a directory in '%s': "
+		    "%s", dirname(tmpl), strerror(errno));
+		free(tmpl);
+		return err;
+	}
+	*out = tmpl;
+	return NULL;
+}
+
+/* Is path inside dir (after resolving links)? */
+static int
+inside(const char *dir, const char *path)
+{
+	char rd[PATH_MAX], rp[PATH_MAX];
+	size_t n;
+
+	if (realpath(dir, rd) == NULL || realpath(path, rp) == NULL)
+		return 0;
+	n = strlen(rd);
+	return strncmp(rd, rp, n) == 0 && rp[n] == '/';
+}
+
+/* Parse and check DIR/adapter.yaml as an adapter of registry r. */
+static struct error *
+read_package(const struct registry *r, const char *dir, struct adapter *out)
+{
+	struct registry scratch;
+	struct error *err;
+
+	/* The same domains and base, none of r's adapters. */
+	memset(&scratch, 0, sizeof(scratch));
+	scratch.base = r->base;
+	scratch.domains = r->domains;
+	scratch.ndomains = r->ndomains;
+	memset(out, 0, sizeof(*out));
+	if ((err = registry_add_package(&scratch, dir)) != NULL)
+		goto done;
+	*out = scratch.adapters[0];
+	free(scratch.adapters);
+	scratch.adapters = NULL;
+	if ((out->type == ADAPTER_LORA || out->type == ADAPTER_MERGED) &&
+	    !inside(dir, out->file)) {
+		err = error_new(EXIT_INTEGRITY, "adapter '%s': its file '%s' "
+		    "is not inside the package", out->name, out->file);
+		goto done;
+	}
+	err = reg_check_file(r, out, r->base.architecture);
+done:
+	if (scratch.adapters != NULL) {
+		adapter_release(&scratch.adapters[0]);
+		free(scratch.adapters);
+	}
+	return err;
+}
+
+struct error *
+pkg_install(const struct registry *r, const char *path, int force,
+    char **name, char **version)
+{
+	struct installed in;
+	struct adapter a;
+	struct error *err, *e2;
+	struct package_manifest m;
+	char *tmp = NULL, *dest = NULL, *final = NULL, *parent = NULL;
+	char *aside = NULL, *entry = NULL;
+	int lock = -1, found;
+	size_t i;
+
+	*name = *version = NULL;
+	memset(&a, 0, sizeof(a));
+	memset(&in, 0, sizeof(in));
+	if ((err = pkg_lock(&lock)) != NULL)
+		return err;
+	if ((err = scratch_dir(&tmp)) != NULL)
+		goto done;
+	dest = xasprintf("%s/pkg", tmp);
+	if (mkdir(dest, 0755) == -1) {
+		err = error_new(EXIT_FAIL, "cannot create '%s': %s", dest,
+		    strerror(errno));
+		goto done;
+	}
+	if ((err = package_unpack(path, dest, NULL, &m)) != NULL)
+		goto done;
+	package_manifest_release(&m);
+	if ((err = read_package(r, dest, &a)) != NULL) {
+		err = error_prefix(err, "package '%s'", path);
+		goto done;
+	}
+	for (i = 0; i < r->nbase; i++)
+		if (strcmp(r->adapters[i].name, a.name) == 0 &&
+		    strcmp(r->adapters[i].version, a.version) == 0) {
+			err = error_new(EXIT_FAIL, "adapter '%s' %s is defined "
+			    "by the registry '%s' itself", a.name, a.version,
+			    r->path);
+			goto done;
+		}
+	if ((err = installed_load(&in)) != NULL)
+		goto done;
+	found = installed_find(&in, a.name, a.version);
+	if (found >= 0 && !force) {
+		err = error_new(EXIT_FAIL, "adapter '%s' %s is already "
+		    "installed; use --force to replace it", a.name, a.version);
+		goto done;
+	}
+	if (loco_interrupted) {
+		err = error_new(EXIT_INTERRUPT, "interrupted");
+		goto done;
+	}
+	parent = xasprintf("%s/%s", in.dir, a.name);
+	final = xasprintf("%s/%s", parent, a.version);
+	if ((err = fs_mkdirs(parent, 0)) != NULL)
+		goto done;
+	/* An old copy (or one a crash left behind) goes aside first. */
+	if (fs_exists(final)) {
+		aside = xasprintf("%s/old", tmp);
+		if (rename(final, aside) == -1) {
+			err = error_new(EXIT_FAIL, "cannot move '%s' aside: %s",
+			    final, strerror(errno));
+			goto done;
+		}
+	}
+	if (rename(dest, final) == -1) {
+		err = error_new(EXIT_FAIL, "cannot rename '%s' to '%s': %s",
+		    dest, final, strerror(errno));
+		goto restore;
+	}
+	if (found < 0) {
+		entry = xasprintf("%s/%s", a.name, a.version);
+		in.packages = xreallocarray(in.packages, in.npackages + 1,
+		    sizeof(*in.packages));
+		in.packages[in.npackages++] = entry;
+		entry = NULL;
+	}
+	if (in.base == NULL)
+		in.base = xstrdup(r->base.tag);
+	if ((err = installed_save(&in)) != NULL) {
+		(void)rename(final, dest);
+		goto restore;
+	}
+	(void)fs_sync_dir(parent);
+	*name = xstrdup(a.name);
+	*version = xstrdup(a.version);
+	goto done;
+restore:
+	if (aside != NULL)
+		(void)rename(aside, final);
+done:
+	if (tmp != NULL && (e2 = fs_remove_tree(tmp)) != NULL)
+		error_free(e2);
+	fs_unlock(lock);
+	adapter_release(&a);
+	installed_release(&in);
+	free(tmp);
+	free(dest);
+	free(final);
+	free(parent);
+	free(aside);
+	return err;
+}
+
+struct error *
+pkg_remove(const char *name, const char *version)
+{
+	struct installed in;
+	struct error *err;
+	char *pick, *dir;
+	size_t i, k;
+	int found, lock;
+
+	if ((err = pkg_lock(&lock)) != NULL)
+		return err;
+	if ((err = installed_load(&in)) != NULL)
+		goto done;
+	if ((found = installed_find(&in, name, version)) < 0) {
+		err = error_new(EXIT_FAIL, "adapter '%s' %s is not installed "
+		    "from a package", name, version);
+		goto done;
+	}
+	free(in.packages[found]);
+	memmove(&in.packages[found], &in.packages[found + 1],
+	    (in.npackages - (size_t)found - 1) * sizeof(*in.packages));
+	in.npackages--;
+	pick = xasprintf("%s@%s", name, version);
+	for (i = k = 0; i < in.nactive; i++) {
+		if (strcmp(in.active[i].pick, pick) == 0) {
+			free(in.active[i].domain);
+			free(in.active[i].pick);
+		} else
+			in.active[k++] = in.active[i];
+	}
+	in.nactive = k;
+	free(pick);
+	/* The list first: a crash now leaves only an unlisted directory. */
+	if ((err = installed_save(&in)) != NULL)
+		goto done;
+	dir = xasprintf("%s/%s/%s", in.dir, name, version);
+	err = fs_remove_tree(dir);
+	free(dir);
+	dir = xasprintf("%s/%s", in.dir, name);
+	(void)rmdir(dir);	/* only when no version is left */
+	free(dir);
+done:
+	installed_release(&in);
+	fs_unlock(lock);
+	return err;
+}
+
+struct error *
+pkg_promote(const struct adapter *a, const char *base_tag)
+{
+	struct installed in;
+	struct error *err;
+	char *pick;
+	int lock;
+
+	if ((err = pkg_lock(&lock)) != NULL)
+		return err;
+	if ((err = installed_load(&in)) == NULL) {
+		pick = xasprintf("%s@%s", a->name, a->version);
+		installed_promote(&in, a->domain, pick);
+		free(pick);
+		if (in.base == NULL)
+			in.base = xstrdup(base_tag);
+		err = installed_save(&in);
+	}
+	installed_release(&in);
+	fs_unlock(lock);
+	return err;
+}
+
+char *
+pkg_adapter_yaml(const struct adapter *a, const char *file)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, j;
+
+#define KEY(k, v) do {							\
+	if ((v) != NULL) {						\
+		strbuf_addstr(&sb, k ": ");				\
+		yaml_quote(&sb, (v));					\
+		strbuf_addch(&sb, '\n');				\
+	}								\
+} while (0)
+	strbuf_addstr(&sb, "# loco adapter package entry: see "
+	    "loco-adapter(5).\n");
+	KEY("name", a->name);
+	KEY("version", a->version);
+	KEY("domain", a->domain);
+	KEY("type", adapter_type_name(a->type));
+	KEY("description", a->description);
+	KEY("system", a->system);
+	KEY("file", file);
+	KEY("sha256", a->sha256);
+	KEY("tag", a->tag);
+	KEY("answer_type", a->answer_type);
+	KEY("answer_pattern", a->answer_pattern);
+#undef KEY
+	if (a->nkeywords > 0) {
+		strbuf_addstr(&sb, "router_keywords:\n");
+		for (i = 0; i < a->nkeywords; i++) {
+			strbuf_addstr(&sb, "  ");
+			yaml_quote(&sb, a->keywords[i].phrase);
+			strbuf_addf(&sb, ": %g\n", a->keywords[i].weight);
+		}
+	}
+	if (a->nparams > 0) {
+		strbuf_addstr(&sb, "parameters:\n");
+		for (i = 0; i < a->nparams; i++) {
+			/* Repeated names (stop) become one list. */
+			for (j = 0; j < i; j++)
+				if (strcmp(a->params[j].name,
+				    a->params[i].name) == 0)
+					break;
+			if (j < i)
+				continue;
+			strbuf_addf(&sb, "  %s: [", a->params[i].name);
+			for (j = i; j < a->nparams; j++) {
+				if (strcmp(a->params[j].name,
+				    a->params[i].name) != 0)
+					continue;
+				if (j > i)
+					strbuf_addstr(&sb, ", ");
+				if (a->params[j].is_number)
+					strbuf_addstr(&sb, a->params[j].value);
+				else
+					yaml_quote(&sb, a->params[j].value);
+			}
+			strbuf_addstr(&sb, "]\n");
+		}
+	}
+	if (a->ntags > 0) {
+		strbuf_addstr(&sb, "tags: [");
+		for (i = 0; i < a->ntags; i++) {
+			if (i)
+				strbuf_addstr(&sb, ", ");
+			yaml_quote(&sb, a->tags[i]);
+		}
+		strbuf_addstr(&sb, "]\n");
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static struct error *
+copy_file(const char *from, const char *to)
+{
+	FILE *in, *out;
+	char buf[1 << 16];
+	size_t n;
+	struct error *err = NULL;
+
+	if ((in = fopen(from, "rb")) == NULL)
+		return error_new(EXIT_FAIL, "cannot open '%s': %s", from,
+		    strerror(errno));
+	if ((out = fopen(to, "wb")) == NULL) {
+		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
+		    strerror(errno));
+		fclose(in);
+		return err;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n) {
+			err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
+			    strerror(errno));
+			break;
+		}
+	if (err == NULL && ferror(in))
+		err = error_new(EXIT_FAIL, "cannot read '%s': %s", from,
+		    strerror(errno));
+	fclose(in);
+	if (fclose(out) != 0 && err == NULL)
+		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
+		    strerror(errno));
+	return err;
+}
+
+struct error *
+pkg_add(const struct registry *r, const struct adapter *a, int force)
+{
+	struct error *err, *e2;
+	char *tmp = NULL, *dir, *archive, *yaml, *path, *copy, *base = NULL;
+	char *name = NULL, *version = NULL;
+
+	if ((err = scratch_dir(&tmp)) != NULL)
+		return err;
+	dir = xasprintf("%s/src", tmp);
+	archive = xasprintf("%s/package.tar.gz", tmp);
+	if (mkdir(dir, 0755) == -1) {
+		err = error_new(EXIT_FAIL, "cannot create '%s': %s", dir,
+		    strerror(errno));
+		goto done;
+	}
+	if (a->file != NULL) {
+		copy = xstrdup(a->file);
+		base = xstrdup(basename(copy));
+		free(copy);
+		path = xasprintf("%s/%s", dir, base);
+		err = copy_file(a->file, path);
+		free(path);
+		if (err != NULL)
+			goto done;
+	}
+	yaml = pkg_adapter_yaml(a, base);
+	path = xasprintf("%s/adapter.yaml", dir);
+	err = fs_write_atomic(path, yaml, strlen(yaml));
+	free(path);
+	free(yaml);
+	if (err == NULL && (err = package_create(dir, archive)) == NULL)
+		err = pkg_install(r, archive, force, &name, &version);
+done:
+	if ((e2 = fs_remove_tree(tmp)) != NULL)
+		error_free(e2);
+	free(tmp);
+	free(dir);
+	free(archive);
+	free(base);
+	free(name);
+	free(version);
+	return err;
+}
