@@ -494,18 +494,17 @@ newest_installed(const struct registry *reg, const char *name)
 	return best;
 }
 
+/* Is some version of name the promoted adapter of its domain? */
 static int
-was_promoted(const struct installed *in, const struct adapter *a)
+was_promoted(const struct installed *in, const char *name)
 {
-	char *pick = xasprintf("%s@%s", a->name, a->version);
-	size_t i;
-	int yes = 0;
+	size_t i, n = strlen(name);
 
 	for (i = 0; i < in->nactive; i++)
-		if (strcmp(in->active[i].pick, pick) == 0)
-			yes = 1;
-	free(pick);
-	return yes;
+		if (strncmp(in->active[i].pick, name, n) == 0 &&
+		    in->active[i].pick[n] == '@')
+			return 1;
+	return 0;
 }
 
 /* Move a promotion from cur to the same name at version. */
@@ -563,7 +562,7 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 				printf("updated %s %s -> %s\n", pname,
 				    cur->version, version);
 				updated++;
-				if (was_promoted(&in, cur))
+				if (was_promoted(&in, pname))
 					err = promote_version(reg, cur, version);
 			}
 			free(name);

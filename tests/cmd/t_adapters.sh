@@ -42,11 +42,11 @@ t "usage"
 run_loco adapters
 expect_rc 2
 expect_err "loco: no subcommand given
-usage: loco adapters list [--host url] [--json]"
+$("$LOCO" adapters -h | sed -n '/^$/q;p')"
 run_loco adapters frob
 expect_rc 2
-expect_err "loco: unknown subcommand 'frob'
-usage: loco adapters list [--host url] [--json]"
+expect_err_has "loco: unknown subcommand 'frob'"
+expect_err_has "       loco adapters promote name"
 run_loco adapters list extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'
