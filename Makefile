@@ -51,7 +51,7 @@ TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 
 PROG	= loco
 
-.PHONY: all check check-all unit test-cmd test-man test-backend bench demo install \
+.PHONY: all check check-all modelfiles unit test-cmd test-man test-backend bench demo install \
 	uninstall clean lint
 
 all: $(PROG)
@@ -123,13 +123,31 @@ uninstall:
 # mandoc resolves .Xr through a manpath and its mandoc.db: lint against a
 # scratch manpath that holds our own pages, so cross-references between
 # them are checked too.  Any output at all is a failure.
+# The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh
+# fails when they are out of date).
+modelfiles: $(PROG)
+	for a in $$(LOCO_HOME=/nonexistent ./$(PROG) --registry adapters/registry.yaml adapters list \
+	    --json 2>/dev/null | sed -n 's/^[[:space:]]*"name":[[:space:]]*"\(.*\)",$$/\1/p'); do \
+		LOCO_HOME=/nonexistent ./$(PROG) --registry adapters/registry.yaml modelfile $$a \
+		    >modelfiles/$$a.Modelfile || exit 1; \
+	done
+
 lint:
 	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/loco-lint.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$d"' EXIT; \
 	mkdir "$$d/man1" "$$d/man5" && cp man/*.1 "$$d/man1/" && \
 	cp man/*.5 "$$d/man5/" || exit 1; \
 	PATH="$$PATH:/usr/sbin:/usr/local/sbin" makewhatis "$$d" || \
-		{ echo "lint: makewhatis (from mandoc) failed"; exit 1; }; \
+		{ echo "# The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh
+# fails when they are out of date).
+modelfiles: $(PROG)
+	for a in $$(LOCO_HOME=/nonexistent ./$(PROG) --registry adapters/registry.yaml adapters list \
+	    --json 2>/dev/null | sed -n 's/^[[:space:]]*"name":[[:space:]]*"\(.*\)",$$/\1/p'); do \
+		LOCO_HOME=/nonexistent ./$(PROG) --registry adapters/registry.yaml modelfile $$a \
+		    >modelfiles/$$a.Modelfile || exit 1; \
+	done
+
+lint: makewhatis (from mandoc) failed"; exit 1; }; \
 	out=$$(MANPATH="$$d" mandoc -Tlint -Wstyle man/*.1 man/*.5 2>&1); \
 	rc=$$?; \
 	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi; \
