@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote sha256"
+SECTIONS="baseline route route_python route_large query vote sha256 setup"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -401,6 +401,39 @@ bench_sha256() {
 	    "$r   target >= 1.0 (PASS at >= 0.95 for noise)   $v"
 	line "  digests" "identical; cpu has SHA-NI: $(grep -q sha_ni /proc/cpuinfo 2>/dev/null && echo yes || echo no)"
 	rm -f "$f"
+}
+
+bench_setup() {
+	section "loco setup again with 10 current adapters (5 LoRA, 5 prompt)"
+	backend_start "$B" --idle-timeout 120 || die "cannot start the test backend"
+	backend_script "$B" '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+	reg="$LOCO_HOME/adapters/registry.yaml"
+	cp "$reg" "$W/registry.saved"
+	printf 'base_model:\n  name: Qwen3-4B\n  tag: qwen3:4b\n  architecture: qwen3\nadapters:\n' >"$reg"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		if [ $i -le 5 ]; then
+			node "$TOP/tests/cmd/mkgguf.js" "$LOCO_HOME/adapters/a$i.gguf" \
+			    general.architecture=s:qwen3 general.name=s:a$i ||
+			    die "cannot make a GGUF"
+			printf '  - {name: a%s, version: 1.0.0, domain: math, type: lora, description: x, file: a%s.gguf, system: "Be exact."}\n' $i $i >>"$reg"
+		else
+			printf '  - {name: a%s, version: 1.0.0, domain: code, type: prompt, description: x, system: "Be brief %s."}\n' $i $i >>"$reg"
+		fi
+	done
+	out=$("$LOCO" setup --quiet 2>&1) || die "first setup failed: $out"
+	: >"$B/requests.jsonl"
+	out=$("$LOCO" setup --quiet 2>&1) || die "second setup failed: $out"
+	case "$out" in *"everything is current"*) ;; *) die "setup was not idempotent: $out" ;; esac
+	n=$(wc -l <"$B/requests.jsonl" | tr -d ' ')
+	up=$(grep -c '"/api/blobs' "$B/requests.jsonl")
+	timeit "${BENCH_SETUP_N:-50}" "$LOCO" setup --quiet --- \
+	    curl -s "$OLLAMA_HOST/api/version" -o /dev/null -w '' --next -s "$OLLAMA_HOST/api/tags" -o /dev/null
+	d=$(calc "$MED1 - $MED2")
+	line "setup, all current" "median $(calc "$MED1") ms; the same 2 requests by curl $(calc "$MED2") ms"
+	line "  loco's own time" "$d ms   target < 50 ms   $(verdict "$d" 50)"
+	line "  requests" "$n in all, $up uploads   target 0 uploads   $( [ "$up" -eq 0 ] && echo PASS || echo MISS)"
+	cp "$W/registry.saved" "$reg"
+	backend_stop "$B"
 }
 
 [ $# -gt 0 ] && SECTIONS=$*
