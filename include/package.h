@@ -78,4 +78,11 @@ void		 package_manifest_release(struct package_manifest *);
  */
 struct error	*package_create(const char *dir, const char *out_path);
 
+/*
+ * Read a whole file that may be gzip-compressed (by content, not name),
+ * at most max bytes once uncompressed.  *data is NUL-terminated.
+ */
+struct error	*package_read_file(const char *path, size_t max, char **data,
+		    size_t *len);
+
 #endif

@@ -919,3 +919,49 @@ done:
 	strbuf_release(&sums);
 	return err;
 }
+
+struct error *
+package_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+	struct archive *a;
+	struct archive_entry *entry;
+	struct strbuf sb;
+	struct error *err = NULL;
+	char buf[65536];
+	la_ssize_t n;
+
+	*data = NULL;
+	*len = 0;
+	if ((a = archive_read_new()) == NULL)
+		fatal("out of memory");
+	/* gzip or nothing; never an external filter program. */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
+		err = error_new(EXIT_FAIL, "cannot read '%s': %s", path,
+		    archive_error_string(a) ? archive_error_string(a) :
+		    strerror(archive_errno(a)));
+		archive_read_free(a);
+		return err;
+	}
+	strbuf_init(&sb, max);
+	if (archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+			if (strbuf_add(&sb, buf, (size_t)n) == -1) {
+				err = error_new(EXIT_FAIL, "'%s' is larger than "
+				    "%zu bytes", path, max);
+				break;
+			}
+		if (err == NULL && n < 0)
+			err = error_new(EXIT_INTEGRITY, "'%s' is truncated or "
+			    "corrupt: %s", path, archive_error_string(a) ?
+			    archive_error_string(a) : "libarchive gave no reason");
+	}
+	archive_read_free(a);
+	if (err != NULL) {
+		strbuf_release(&sb);
+		return err;
+	}
+	*data = strbuf_detach(&sb, len);
+	return NULL;
+}
