@@ -82,6 +82,13 @@ static const struct cmd commands[] = {
 	  "loco modelfile name",
 	  "print the Ollama Modelfile of an adapter",
 	  "  name               an adapter, or name@version\n" },
+	{ "bench", cmd_bench,
+	  "loco bench import --format format [--output file] file\n"
+	  "       loco bench check file",
+	  "import public benchmarks into loco's format, check a benchmark",
+	  "  --format format    gsm8k, humaneval or jsonl\n"
+	  "  --output file      write there (atomically) instead of stdout\n"
+	  "  check file         validate a benchmark file and count its cases\n" },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",

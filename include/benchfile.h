@@ -1,0 +1,73 @@
+/*
+ * benchfile.h: evaluation benchmark files (loco-benchmark(5)).  JSON
+ * Lines: the full form {"id", "instruction", "input", "expected_output",
+ * "evaluation_type", "evaluation_config", "difficulty", "tags"} or the
+ * short form {"question", "answer"}.  Errors name the file, the line and
+ * the field; duplicate ids are errors.  Only this module and the other
+ * JSON code see cJSON.
+ */
+#ifndef LOCO_BENCHFILE_H
+#define LOCO_BENCHFILE_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "hash.h"
+
+enum eval_type {
+	EVAL_EXACT, EVAL_CONTAINS, EVAL_CHOICE, EVAL_ROUGE, EVAL_CODE,
+	EVAL_JUDGE, EVAL_CUSTOM
+};
+
+struct bench_case {
+	char		*id;
+	char		*instruction;
+	char		*input;		/* "" when absent */
+	char		*expected;	/* expected_output */
+	enum eval_type	 type;
+	/* evaluation_config */
+	char		*answer_type;	/* exact_match: number|choice|text|... */
+	char		*extract_pattern;
+	char		*normalize;
+	double		 tolerance;	/* < 0: default */
+	double		 threshold;	/* < 0: default */
+	char		*substring;	/* contains: else expected */
+	char		*language;	/* code_execution */
+	char		*entry_point;
+	char		*tests;
+	double		 timeout;	/* seconds, < 0: default */
+	char		*rubric;	/* llm_judge */
+	char		*command;	/* custom */
+	char		*difficulty;
+	char		**tags;
+	size_t		 ntags;
+	int		 line;
+};
+
+struct bench {
+	char			*path;
+	char			 sha256[SHA256_HEX_LEN + 1];	/* of the file */
+	struct bench_case	*cases;
+	size_t			 n;
+};
+
+const char	*eval_type_name(enum eval_type);
+int		 eval_type_parse(const char *, enum eval_type *);
+
+/* Load and check a benchmark file (at most max_cases, 0: all). */
+struct error	*bench_load(const char *path, size_t max_cases,
+		    struct bench **);
+void		 bench_free(struct bench *);
+/* The question as the model sees it: instruction, then input. */
+char		*bench_question(const struct bench_case *);
+
+/*
+ * Convert a public benchmark to loco's full form on out: "gsm8k"
+ * (question/answer with "#### N"), "humaneval" (task_id, prompt, test,
+ * entry_point, canonical_solution; .gz read as well) or "jsonl" (loco's
+ * own short or full form, checked and rewritten in full form).
+ */
+struct error	*bench_import(const char *format, const char *path, FILE *out,
+		    size_t *count);
+
+#endif

@@ -1,0 +1,584 @@
+/* benchfile.c: benchmark files and importers (see benchfile.h). */
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchfile.h"
+#include "package.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define BENCH_MAX (256u * 1024 * 1024)
+
+static const char *const type_names[] = {
+	[EVAL_EXACT] = "exact_match", [EVAL_CONTAINS] = "contains",
+	[EVAL_CHOICE] = "multiple_choice", [EVAL_ROUGE] = "rouge_l",
+	[EVAL_CODE] = "code_execution", [EVAL_JUDGE] = "llm_judge",
+	[EVAL_CUSTOM] = "custom",
+};
+
+static const char *const case_keys[] = {
+	"id", "instruction", "input", "expected_output", "evaluation_type",
+	"evaluation_config", "difficulty", "tags", "question", "answer"
+};
+
+static const char *const config_keys[] = {
+	"answer_type", "extract_pattern", "normalize", "tolerance",
+	"threshold", "substring", "language", "entry_point", "tests",
+	"timeout", "rubric", "command", "scale"
+};
+
+const char *
+eval_type_name(enum eval_type t)
+{
+	return type_names[t];
+}
+
+int
+eval_type_parse(const char *s, enum eval_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(type_names); i++)
+		if (strcmp(s, type_names[i]) == 0) {
+			*t = (enum eval_type)i;
+			return 0;
+		}
+	return -1;
+}
+
+static void
+case_release(struct bench_case *c)
+{
+	size_t i;
+
+	free(c->id);
+	free(c->instruction);
+	free(c->input);
+	free(c->expected);
+	free(c->answer_type);
+	free(c->extract_pattern);
+	free(c->normalize);
+	free(c->substring);
+	free(c->language);
+	free(c->entry_point);
+	free(c->tests);
+	free(c->rubric);
+	free(c->command);
+	free(c->difficulty);
+	for (i = 0; i < c->ntags; i++)
+		free(c->tags[i]);
+	free(c->tags);
+}
+
+void
+bench_free(struct bench *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		case_release(&b->cases[i]);
+	free(b->cases);
+	free(b->path);
+	free(b);
+}
+
+struct where {
+	const char	*path;
+	long		 line;
+};
+
+static struct error *
+field_error(const struct where *w, const char *field, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+
+static struct error *
+field_error(const struct where *w, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	struct error *err;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	err = error_new(EXIT_CONFIG, "cannot read benchmark '%s': line %ld: "
+	    "%s%s%s%s", w->path, w->line, field ? "\"" : "", field ? field :
+	    "", field ? "\": " : "", msg);
+	free(msg);
+	return err;
+}
+
+/*
+ * A string member, required or not.  Answers may be written as numbers
+ * ("expected_output": 42): those keys take a number as its text.
+ */
+static struct error *
+get_string(const struct where *w, const cJSON *obj, const char *key,
+    int required, char **out)
+{
+	int numbers = strcmp(key, "expected_output") == 0 ||
+	    strcmp(key, "answer") == 0;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v)) {
+		if (required)
+			return field_error(w, key, "missing");
+		return NULL;
+	}
+	if (cJSON_IsString(v))
+		*out = xstrdup(v->valuestring);
+	else if (numbers && cJSON_IsNumber(v)) {
+		char buf[64];
+
+		if (v->valuedouble == floor(v->valuedouble) &&
+		    fabs(v->valuedouble) < 1e15)
+			snprintf(buf, sizeof(buf), "%.0f", v->valuedouble);
+		else
+			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
+		*out = xstrdup(buf);
+	} else
+		return field_error(w, key, "expected a string");
+	return NULL;
+}
+
+static struct error *
+get_number(const struct where *w, const cJSON *obj, const char *key,
+    double min, double max, double *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = -1;
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > max)
+		return field_error(w, key, "expected a number from %g to %g",
+		    min, max);
+	*out = v->valuedouble;
+	return NULL;
+}
+
+static struct error *
+unknown_keys(const struct where *w, const cJSON *obj,
+    const char *const *keys, size_t n, const char *what)
+{
+	const cJSON *it;
+	size_t i;
+
+	cJSON_ArrayForEach(it, obj) {
+		for (i = 0; i < n; i++)
+			if (strcmp(it->string, keys[i]) == 0)
+				break;
+		if (i == n) {
+			char *clean = str_sanitize(it->string, 60);
+			struct error *err = field_error(w, NULL, "unknown "
+			    "field '%s'%s", clean, what);
+			free(clean);
+			return err;
+		}
+	}
+	return NULL;
+}
+
+static int
+is_number_text(const char *s)
+{
+	double d;
+
+	return parse_double(s, -HUGE_VAL, HUGE_VAL, &d) == 0;
+}
+
+static struct error *
+parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
+{
+	struct error *err;
+
+	if (cfg == NULL || cJSON_IsNull(cfg))
+		return NULL;
+	if (!cJSON_IsObject(cfg))
+		return field_error(w, "evaluation_config", "expected an object");
+	if ((err = unknown_keys(w, cfg, config_keys, ARRAY_SIZE(config_keys),
+	    " in \"evaluation_config\"")) != NULL ||
+	    (err = get_string(w, cfg, "answer_type", 0, &c->answer_type)) ||
+	    (err = get_string(w, cfg, "extract_pattern", 0,
+	    &c->extract_pattern)) ||
+	    (err = get_string(w, cfg, "normalize", 0, &c->normalize)) ||
+	    (err = get_number(w, cfg, "tolerance", 0, 1e300, &c->tolerance)) ||
+	    (err = get_number(w, cfg, "threshold", 0, 1, &c->threshold)) ||
+	    (err = get_string(w, cfg, "substring", 0, &c->substring)) ||
+	    (err = get_string(w, cfg, "language", 0, &c->language)) ||
+	    (err = get_string(w, cfg, "entry_point", 0, &c->entry_point)) ||
+	    (err = get_string(w, cfg, "tests", 0, &c->tests)) ||
+	    (err = get_number(w, cfg, "timeout", 0.001, 3600, &c->timeout)) ||
+	    (err = get_string(w, cfg, "rubric", 0, &c->rubric)) ||
+	    (err = get_string(w, cfg, "command", 0, &c->command)))
+		return err;
+	return NULL;
+}
+
+static struct error *
+parse_case(const struct where *w, const cJSON *obj, size_t index,
+    struct bench_case *c)
+{
+	const cJSON *tags, *it;
+	struct error *err;
+	char *type = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->line = (int)w->line;
+	c->tolerance = c->threshold = c->timeout = -1;
+	if (!cJSON_IsObject(obj))
+		return field_error(w, NULL, "expected a JSON object");
+	if ((err = unknown_keys(w, obj, case_keys, ARRAY_SIZE(case_keys), ""))
+	    != NULL)
+		return err;
+	if (cJSON_GetObjectItemCaseSensitive(obj, "question") != NULL) {
+		/* The short form. */
+		if ((err = get_string(w, obj, "question", 1, &c->instruction)) ||
+		    (err = get_string(w, obj, "answer", 1, &c->expected)))
+			return err;
+		c->id = xasprintf("case-%zu", index + 1);
+		c->input = xstrdup("");
+		c->type = EVAL_EXACT;
+		c->answer_type = xstrdup(is_number_text(c->expected) ?
+		    "number" : "text");
+		return NULL;
+	}
+	if ((err = get_string(w, obj, "id", 1, &c->id)) ||
+	    (err = get_string(w, obj, "instruction", 1, &c->instruction)) ||
+	    (err = get_string(w, obj, "input", 0, &c->input)) ||
+	    (err = get_string(w, obj, "expected_output", 1, &c->expected)) ||
+	    (err = get_string(w, obj, "evaluation_type", 0, &type)) ||
+	    (err = get_string(w, obj, "difficulty", 0, &c->difficulty)))
+		goto done;
+	if (c->input == NULL)
+		c->input = xstrdup("");
+	if (*c->id == '\0') {
+		err = field_error(w, "id", "must not be empty");
+		goto done;
+	}
+	if (type == NULL)
+		c->type = EVAL_EXACT;
+	else if (eval_type_parse(type, &c->type) == -1) {
+		char *clean = str_sanitize(type, 40);
+		err = field_error(w, "evaluation_type", "unknown type '%s' "
+		    "(exact_match, contains, multiple_choice, rouge_l, "
+		    "code_execution, llm_judge or custom)", clean);
+		free(clean);
+		goto done;
+	}
+	if ((err = parse_config(w, cJSON_GetObjectItemCaseSensitive(obj,
+	    "evaluation_config"), c)) != NULL)
+		goto done;
+	if (c->type == EVAL_CODE && c->tests == NULL)
+		err = field_error(w, "evaluation_config", "code_execution "
+		    "needs \"tests\"");
+	else if (c->type == EVAL_JUDGE && c->rubric == NULL)
+		err = field_error(w, "evaluation_config", "llm_judge needs "
+		    "\"rubric\"");
+	else if (c->type == EVAL_CUSTOM && c->command == NULL)
+		err = field_error(w, "evaluation_config", "custom needs "
+		    "\"command\"");
+	if (err != NULL)
+		goto done;
+	if ((tags = cJSON_GetObjectItemCaseSensitive(obj, "tags")) != NULL &&
+	    !cJSON_IsNull(tags)) {
+		if (!cJSON_IsArray(tags)) {
+			err = field_error(w, "tags", "expected a list of "
+			    "strings");
+			goto done;
+		}
+		c->tags = xcalloc((size_t)cJSON_GetArraySize(tags) + 1,
+		    sizeof(*c->tags));
+		cJSON_ArrayForEach(it, tags) {
+			if (!cJSON_IsString(it)) {
+				err = field_error(w, "tags", "expected a list "
+				    "of strings");
+				goto done;
+			}
+			c->tags[c->ntags++] = xstrdup(it->valuestring);
+		}
+	}
+done:
+	free(type);
+	return err;
+}
+
+struct error *
+bench_load(const char *path, size_t max_cases, struct bench **out)
+{
+	struct bench *b = xcalloc(1, sizeof(*b));
+	struct error *err = NULL;
+	struct where w;
+	char *data = NULL, *p, *nl;
+	size_t len, alloc = 0, i;
+	cJSON *obj;
+
+	*out = NULL;
+	b->path = xstrdup(path);
+	w.path = path;
+	w.line = 0;
+	if ((err = package_read_file(path, BENCH_MAX, &data, &len)) != NULL)
+		goto done;
+	sha256_hex(data, len, b->sha256);
+	for (p = data; p < data + len; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(data + len - p));
+		if (nl == NULL)
+			nl = data + len;
+		w.line++;
+		while (p < nl && isspace((unsigned char)*p))
+			p++;
+		if (p == nl)
+			continue;
+		if (max_cases > 0 && b->n == max_cases)
+			break;
+		if ((obj = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL) {
+			err = field_error(&w, NULL, "not valid JSON");
+			goto done;
+		}
+		if (b->n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			b->cases = xreallocarray(b->cases, alloc,
+			    sizeof(*b->cases));
+		}
+		err = parse_case(&w, obj, b->n, &b->cases[b->n]);
+		cJSON_Delete(obj);
+		b->n++;
+		if (err != NULL)
+			goto done;
+		for (i = 0; i + 1 < b->n; i++)
+			if (strcmp(b->cases[i].id, b->cases[b->n - 1].id) == 0) {
+				char *clean = str_sanitize(b->cases[i].id, 60);
+				err = field_error(&w, "id", "duplicate id '%s' "
+				    "(first at line %d)", clean,
+				    b->cases[i].line);
+				free(clean);
+				goto done;
+			}
+	}
+	if (b->n == 0)
+		err = error_new(EXIT_CONFIG, "benchmark '%s' has no cases", path);
+done:
+	free(data);
+	if (err != NULL) {
+		bench_free(b);
+		return err;
+	}
+	*out = b;
+	return NULL;
+}
+
+char *
+bench_question(const struct bench_case *c)
+{
+	if (c->input == NULL || *c->input == '\0')
+		return xstrdup(c->instruction);
+	return xasprintf("%s\n\n%s", c->instruction, c->input);
+}
+
+/* Importers */
+
+static void
+emit(FILE *out, cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+
+	if (s == NULL)
+		fatal("out of memory");
+	fprintf(out, "%s\n", s);
+	free(s);
+}
+
+static cJSON *
+full_case(const char *id, const char *instruction, const char *input,
+    const char *expected, const char *type)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "instruction", instruction);
+	cJSON_AddStringToObject(o, "input", input);
+	cJSON_AddStringToObject(o, "expected_output", expected);
+	cJSON_AddStringToObject(o, "evaluation_type", type);
+	return o;
+}
+
+/* GSM8K: the answer's last line is "#### N". */
+static struct error *
+import_gsm8k(const struct where *w0, const cJSON *in, size_t index,
+    FILE *out)
+{
+	struct where w = *w0;
+	char *q, *a, *hash, *num, *p, *id;
+	struct error *err;
+	cJSON *o, *cfg;
+
+	if ((err = get_string(&w, in, "question", 1, &q)) != NULL)
+		return err;
+	if ((err = get_string(&w, in, "answer", 1, &a)) != NULL) {
+		free(q);
+		return err;
+	}
+	if ((hash = strstr(a, "####")) == NULL) {
+		free(q);
+		free(a);
+		return field_error(&w, "answer", "no \"#### N\" final line");
+	}
+	num = xstrdup(hash + 4);
+	str_trim(num);
+	for (p = num; *p != '\0'; p++)	/* "1,000" -> "1000" */
+		if (*p == ',')
+			memmove(p, p + 1, strlen(p)), p--;
+	id = xasprintf("gsm8k-%04zu", index + 1);
+	o = full_case(id, q, "", num, "exact_match");
+	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
+	cJSON_AddStringToObject(cfg, "answer_type", "number");
+	emit(out, o);
+	cJSON_Delete(o);
+	free(id);
+	free(num);
+	free(q);
+	free(a);
+	return NULL;
+}
+
+static struct error *
+import_humaneval(const struct where *w, const cJSON *in, FILE *out)
+{
+	char *task = NULL, *prompt = NULL, *test = NULL, *entry = NULL;
+	char *solution = NULL, *instruction, *tests, *expected, *id, *p;
+	struct error *err;
+	cJSON *o, *cfg;
+
+	if ((err = get_string(w, in, "task_id", 1, &task)) ||
+	    (err = get_string(w, in, "prompt", 1, &prompt)) ||
+	    (err = get_string(w, in, "test", 1, &test)) ||
+	    (err = get_string(w, in, "entry_point", 1, &entry)) ||
+	    (err = get_string(w, in, "canonical_solution", 0, &solution)))
+		goto done;
+	id = xstrdup(task);
+	for (p = id; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '-';
+	for (p = id; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	instruction = xasprintf("Complete this Python function; reply with "
+	    "the whole function in a code block.\n\n%s", prompt);
+	tests = xasprintf("%s\n\ncheck(%s)\n", test, entry);
+	expected = xasprintf("%s%s", prompt, solution ? solution : "");
+	o = full_case(id, instruction, "", expected, "code_execution");
+	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
+	cJSON_AddStringToObject(cfg, "language", "python");
+	cJSON_AddStringToObject(cfg, "entry_point", entry);
+	cJSON_AddStringToObject(cfg, "tests", tests);
+	emit(out, o);
+	cJSON_Delete(o);
+	free(id);
+	free(instruction);
+	free(tests);
+	free(expected);
+done:
+	free(task);
+	free(prompt);
+	free(test);
+	free(entry);
+	free(solution);
+	return err;
+}
+
+static void
+emit_case(FILE *out, const struct bench_case *c)
+{
+	cJSON *o = full_case(c->id, c->instruction, c->input, c->expected,
+	    eval_type_name(c->type)), *cfg, *tags;
+	size_t i;
+
+	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
+#define S(k, v) if ((v) != NULL) cJSON_AddStringToObject(cfg, k, v)
+#define N(k, v) if ((v) >= 0) cJSON_AddNumberToObject(cfg, k, v)
+	S("answer_type", c->answer_type);
+	S("extract_pattern", c->extract_pattern);
+	S("normalize", c->normalize);
+	N("tolerance", c->tolerance);
+	N("threshold", c->threshold);
+	S("substring", c->substring);
+	S("language", c->language);
+	S("entry_point", c->entry_point);
+	S("tests", c->tests);
+	N("timeout", c->timeout);
+	S("rubric", c->rubric);
+	S("command", c->command);
+#undef S
+#undef N
+	if (c->difficulty != NULL)
+		cJSON_AddStringToObject(o, "difficulty", c->difficulty);
+	if (c->ntags > 0) {
+		tags = cJSON_AddArrayToObject(o, "tags");
+		for (i = 0; i < c->ntags; i++)
+			cJSON_AddItemToArray(tags,
+			    cJSON_CreateString(c->tags[i]));
+	}
+	emit(out, o);
+	cJSON_Delete(o);
+}
+
+struct error *
+bench_import(const char *format, const char *path, FILE *out, size_t *count)
+{
+	struct error *err = NULL;
+	struct bench *b;
+	struct where w;
+	char *data = NULL, *p, *nl;
+	size_t len, i;
+	cJSON *obj;
+	int gsm;
+
+	*count = 0;
+	if (strcmp(format, "jsonl") == 0) {
+		if ((err = bench_load(path, 0, &b)) != NULL)
+			return err;
+		for (i = 0; i < b->n; i++)
+			emit_case(out, &b->cases[i]);
+		*count = b->n;
+		bench_free(b);
+		return NULL;
+	}
+	gsm = strcmp(format, "gsm8k") == 0;
+	if (!gsm && strcmp(format, "humaneval") != 0)
+		return error_new(EXIT_USAGE, "unknown format '%s': use gsm8k, "
+		    "humaneval or jsonl", format);
+	if ((err = package_read_file(path, BENCH_MAX, &data, &len)) != NULL)
+		return err;
+	w.path = path;
+	w.line = 0;
+	for (p = data; p < data + len && err == NULL; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(data + len - p));
+		if (nl == NULL)
+			nl = data + len;
+		w.line++;
+		while (p < nl && isspace((unsigned char)*p))
+			p++;
+		if (p == nl)
+			continue;
+		if ((obj = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL ||
+		    !cJSON_IsObject(obj))
+			err = field_error(&w, NULL, "not a JSON object");
+		else if (gsm)
+			err = import_gsm8k(&w, obj, *count, out);
+		else
+			err = import_humaneval(&w, obj, out);
+		cJSON_Delete(obj);
+		if (err == NULL)
+			(*count)++;
+	}
+	free(data);
+	if (err == NULL && *count == 0)
+		err = error_new(EXIT_CONFIG, "'%s' holds no cases", path);
+	return err;
+}
