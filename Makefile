@@ -117,7 +117,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/loco
 	rm -f $(DESTDIR)$(MANDIR)/man1/loco.1
 	rm -f $(DESTDIR)$(MANDIR)/man5/loco.yaml.5 \
-		$(DESTDIR)$(MANDIR)/man5/loco-registry.5
+		$(DESTDIR)$(MANDIR)/man5/loco-registry.5 \
+		$(DESTDIR)$(MANDIR)/man5/loco-adapter.5 \
+		$(DESTDIR)$(MANDIR)/man5/loco-benchmark.5
 	rm -rf $(DESTDIR)$(DATADIR)
 
 # The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh

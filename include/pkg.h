@@ -50,10 +50,13 @@ struct error	*pkg_lock(int *fd);
 /*
  * Install the package archive at path into $LOCO_HOME for registry r.
  * *name and *version (allocated) say what was installed.  force: replace
- * an installed copy of the same version.
+ * an installed copy of the same version.  want_name and want_version (may
+ * be NULL) are what an index promised: a package holding something else
+ * is refused.
  */
 struct error	*pkg_install(const struct registry *r, const char *path,
-		    int force, char **name, char **version);
+		    int force, const char *want_name, const char *want_version,
+		    char **name, char **version);
 /*
  * Install an adapter made from its parts (loco adapters add): writes
  * adapter.yaml from the given entry (file, if any, is copied in).

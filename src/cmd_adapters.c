@@ -285,9 +285,13 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 			jout_end(j);
 			jout_int(j, "size", e->size);
 			jout_str(j, "base_model", e->base_model);
-			jout_bool(j, "installed", registry_find(reg,
-			    e->name) != NULL && strcmp(registry_find(reg,
-			    e->name)->version, e->version) == 0);
+			{
+				char *pick = xasprintf("%s@%s", e->name,
+				    e->version);
+				jout_bool(j, "installed",
+				    registry_find(reg, pick) != NULL);
+				free(pick);
+			}
 			jout_end(j);
 		}
 		s = jout_finish(j, 1);
@@ -417,7 +421,7 @@ install_entry(struct loco *lc, const struct registry *reg,
 	progress_done(&pg);
 	if (err != NULL)
 		return err;
-	err = pkg_install(reg, path, force, name, version);
+	err = pkg_install(reg, path, force, e->name, e->version, name, version);
 	free(path);
 	return err;
 }
@@ -445,7 +449,7 @@ adapters_install(struct loco *lc, const struct subcmd *sc, int argc,
 	if (strchr(arg, '/') != NULL || str_endswith(arg, ".tar.gz") ||
 	    str_endswith(arg, ".tgz") || str_endswith(arg, ".zip")) {
 		err = pkg_install(reg, str_startswith(arg, "file://") ? arg + 7 :
-		    arg, force, &name, &version);
+		    arg, force, NULL, NULL, &name, &version);
 	} else {
 		if ((err = load_index(lc, &idx)) != NULL)
 			return err;
@@ -539,6 +543,10 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 	    (err = load_index(lc, &idx)) != NULL ||
 	    (err = installed_load(&in)) != NULL)
 		goto out;
+	for (k = (size_t)optind; k < (size_t)argc && err == NULL; k++)
+		if (newest_installed(reg, argv[k]) == NULL)
+			err = error_new(EXIT_FAIL, "no package '%s' is installed; "
+			    "see 'loco adapters list'", argv[k]);
 	for (i = 0; i < in.npackages && err == NULL; i++) {
 		char *pname = xstrndup(in.packages[i],
 		    strcspn(in.packages[i], "/"));
@@ -645,7 +653,8 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 	if ((err = pkg_remove(name, version)) != NULL)
 		goto done;
 	printf("removed %s %s\n", name, version);
-	if (keep)
+	/* A tag adapter's model is someone else's: never delete it. */
+	if (keep || a->type == ADAPTER_TAG)
 		goto done;
 	/* The files are gone either way; the model is a courtesy. */
 	if ((err = loco_client(lc, &o)) == NULL &&
@@ -684,6 +693,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	struct registry *reg;
 	struct modelfile mf;
 	struct adapter a;
+	const struct adapter *prev;
 	struct error *err;
 	const char *file = NULL, *domain = NULL, *descr = NULL;
 	const char *version = "1.0.0";
@@ -725,6 +735,11 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		return err;
 	memset(&a, 0, sizeof(a));
 	a.name = argv[optind];
+	/* A new version of a known adapter keeps its router keywords. */
+	if ((prev = registry_find(reg, a.name)) != NULL) {
+		a.keywords = prev->keywords;
+		a.nkeywords = prev->nkeywords;
+	}
 	a.version = (char *)version;
 	a.domain = (char *)domain;
 	a.description = (char *)(descr ? descr :
@@ -752,10 +767,19 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		a.type = ADAPTER_TAG;
 		a.tag = mf.from;
 	}
-	if ((err = pkg_add(reg, &a, force)) == NULL)
-		printf("added %s %s (%s) from %s; run 'loco setup' to register "
-		    "it with Ollama\n", a.name, a.version,
-		    adapter_type_name(a.type), file);
+	if ((err = pkg_add(reg, &a, force)) != NULL)
+		goto done;
+	printf("added %s %s (%s) from %s; run 'loco setup' to register it "
+	    "with Ollama\n", a.name, a.version, adapter_type_name(a.type), file);
+	if (mf.template_ != NULL || mf.nmessages > 0 || mf.license != NULL ||
+	    mf.requires != NULL)
+		fprintf(stderr, "loco: '%s': TEMPLATE, MESSAGE, LICENSE and "
+		    "REQUIRES were not kept: the adapter uses the base model's "
+		    "template\n", file);
+	if (a.nkeywords == 0)
+		fprintf(stderr, "loco: '%s' has no router keywords: ask for it "
+		    "with --adapter %s, or give it router_keywords\n", a.name,
+		    a.name);
 done:
 	modelfile_release(&mf);
 	free(auto_descr);

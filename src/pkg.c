@@ -267,7 +267,8 @@ done:
 
 struct error *
 pkg_install(const struct registry *r, const char *path, int force,
-    char **name, char **version)
+    const char *want_name, const char *want_version, char **name,
+    char **version)
 {
 	struct installed in;
 	struct adapter a;
@@ -296,6 +297,14 @@ pkg_install(const struct registry *r, const char *path, int force,
 	package_manifest_release(&m);
 	if ((err = read_package(r, dest, &a)) != NULL) {
 		err = error_prefix(err, "package '%s'", path);
+		goto done;
+	}
+	if ((want_name != NULL && strcmp(want_name, a.name) != 0) ||
+	    (want_version != NULL && strcmp(want_version, a.version) != 0)) {
+		err = error_new(EXIT_INTEGRITY, "package '%s' holds %s %s, not "
+		    "%s %s as the index says", path, a.name, a.version,
+		    want_name ? want_name : a.name,
+		    want_version ? want_version : a.version);
 		goto done;
 	}
 	for (i = 0; i < r->nbase; i++)
@@ -577,7 +586,8 @@ pkg_add(const struct registry *r, const struct adapter *a, int force)
 	free(path);
 	free(yaml);
 	if (err == NULL && (err = package_create(dir, archive)) == NULL)
-		err = pkg_install(r, archive, force, &name, &version);
+		err = pkg_install(r, archive, force, a->name, a->version, &name,
+		    &version);
 done:
 	if ((e2 = fs_remove_tree(tmp)) != NULL)
 		error_free(e2);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -1098,6 +1099,18 @@ static const char *const installed_keys[] = {
 	"version", "base_model", "packages", "active"
 };
 
+/* Ollama's rule: a name without a tag means ":latest"; case is ignored. */
+static int
+same_model(const char *a, const char *b)
+{
+	size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+	const char *ta = a[la] ? a + la + 1 : "latest";
+	const char *tb = b[lb] ? b + lb + 1 : "latest";
+
+	return la == lb && strncasecmp(a, b, la) == 0 &&
+	    strcasecmp(ta, tb) == 0;
+}
+
 struct error *
 registry_add_package(struct registry *r, const char *dir)
 {
@@ -1180,7 +1193,7 @@ registry_load_installed(struct registry *r, const char *path)
 		goto done;
 	/* Packages installed for another base model stay out of this one. */
 	if ((n = reg_get(root, "base_model")) != NULL && (n->type !=
-	    YNODE_SCALAR || strcmp(n->value, r->base.tag) != 0))
+	    YNODE_SCALAR || !same_model(n->value, r->base.tag)))
 		goto done;
 	if ((n = reg_get(root, "packages")) != NULL) {
 		if (n->type != YNODE_SEQ) {

@@ -11,7 +11,9 @@ make -s --no-print-directory -C "$TOP" install PREFIX="$P" BUILD="$W/build" PROG
 RC=$?
 expect_rc 0
 for f in bin/loco share/man/man1/loco.1 share/man/man5/loco.yaml.5 \
-    share/man/man5/loco-registry.5 share/loco/adapters/registry.yaml; do
+    share/man/man5/loco-registry.5 share/man/man5/loco-adapter.5 \
+    share/man/man5/loco-benchmark.5 share/loco/adapters/registry.yaml \
+    share/loco/modelfiles/math.Modelfile; do
 	if [ -f "$P/$f" ]; then pass; else fail "$f not installed"; fi
 done
 if [ -x "$P/bin/loco" ]; then pass; else fail "bin/loco not executable"; fi

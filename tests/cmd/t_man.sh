@@ -70,7 +70,7 @@ if [ -s "$W/cmds" ]; then pass; else fail "no commands found in 'loco help'"; fi
 
 for cmd in $(cat "$W/cmds"); do
 	t "$cmd: usage line is its SYNOPSIS line"
-	syn=$(grep "^loco $cmd\( \|$\)" "$W/synopsis")
+	syn=$(grep "^loco $cmd\( \|$\)" "$W/synopsis" | head -n 1)
 	if [ -z "$syn" ]; then
 		noio
 		fail "loco.1 has no SYNOPSIS line for '$cmd'"
