@@ -33,7 +33,8 @@ static const char *const sources[NPATTERNS] = {
 	[P_FINAL_EQ] = "=\\s*" NUMTOK "\\s*[.!]?\\s*$",
 	[P_FINAL_NUM] = "^\\s*[*_]*" NUMTOK "[*_]*\\s*[.!]?\\s*$",
 	[P_ANY_NUM] = NUMTOK,
-	[P_CHOICE_IS] = "(?i)answer\\s*(?:is|:)\\s*[*_]*\\s*\\(?([A-E])\\)?(?![A-Za-z])",
+	/* Only the keyword ignores case: "answer is a prime" is no choice. */
+	[P_CHOICE_IS] = "(?i:answer\\s*(?:is|:))\\s*[*_]*\\s*\\(?([A-E])\\)?(?![A-Za-z])",
 	[P_CHOICE_LINE] = "^\\s*[*_]*\\(?([A-E])[).:]",
 	[P_CHOICE_PAREN] = "\\(([A-E])\\)",
 	[P_CHOICE_ALONE] = "^\\s*[*_]*\\(?([A-E])\\)?[*_]*\\s*[.!]?\\s*$",
@@ -245,8 +246,10 @@ number_parse(const char *text, double *value)
 		free(b);
 		if (!ok)
 			return -1;
-		*value = (strstr(text, "-") && strstr(text, "-") < p) ?
-		    -(v / den) : v / den;
+		v /= den;
+		if (!isfinite(v))
+			return -1;
+		*value = (strstr(text, "-") && strstr(text, "-") < p) ? -v : v;
 		return 0;
 	}
 	s = without(text, " ,$%\t\n");
@@ -280,6 +283,10 @@ number_parse(const char *text, double *value)
 			return -1;
 		}
 		v /= den;
+		if (!isfinite(v)) {
+			free(s);
+			return -1;
+		}
 	} else if (parse_double(p, -HUGE_VAL, HUGE_VAL, &v) == -1) {
 		free(s);
 		return -1;

@@ -425,6 +425,8 @@ pkg_find(const struct unpack *u, const char *path)
 	struct pfile key;
 
 	key.path = (char *)path;
+	if (u->nfiles == 0)
+		return NULL;	/* bsearch of a NULL array is undefined */
 	return bsearch(&key, u->files, u->nfiles, sizeof(*u->files),
 	    pkg_cmp_file);
 }
@@ -529,7 +531,8 @@ pkg_verify(struct unpack *u)
 	size_t i;
 	int lineno = 0;
 
-	qsort(u->files, u->nfiles, sizeof(*u->files), pkg_cmp_file);
+	if (u->nfiles > 0)
+		qsort(u->files, u->nfiles, sizeof(*u->files), pkg_cmp_file);
 	if (pkg_find(u, PACKAGE_META) == NULL)
 		return error_new(EXIT_INTEGRITY, "'%s' has no %s", u->archive,
 		    PACKAGE_META);

@@ -108,9 +108,13 @@ parse_entry(const char *where, const char *base, const struct ynode *it,
 	if (str_startswith(e->sha256, "sha256:"))
 		memmove(e->sha256, e->sha256 + 7, strlen(e->sha256 + 7) + 1);
 	if (!sha256_valid_hex(e->sha256)) {
+		char *clean = str_sanitize(e->name, 80);
+		struct error *err = ydoc_error(where, ydoc_get(it, "sha256"),
+		    "package '%s': 'sha256' must be 64 lower-case hex digits",
+		    clean);
+		free(clean);
 		free(url);
-		return ydoc_error(where, ydoc_get(it, "sha256"), "package "
-		    "'%s': 'sha256' must be 64 lower-case hex digits", e->name);
+		return err;
 	}
 	e->url = resolve(base, url);
 	free(url);
@@ -119,9 +123,13 @@ parse_entry(const char *where, const char *base, const struct ynode *it,
 	e->base_model = scalar(it, "base_model");
 	if ((size = scalar(it, "size")) != NULL) {
 		if (parse_long(size, 0, LONG_MAX, &l) == -1) {
+			char *clean = str_sanitize(e->name, 80);
+			struct error *err = ydoc_error(where, ydoc_get(it,
+			    "size"), "package '%s': 'size' must be a number of "
+			    "bytes", clean);
+			free(clean);
 			free(size);
-			return ydoc_error(where, ydoc_get(it, "size"), "package "
-			    "'%s': 'size' must be a number of bytes", e->name);
+			return err;
 		}
 		e->size = l;
 		free(size);

@@ -17,13 +17,21 @@ struct state {
 	int	 dirty;
 };
 
+/* Every occurrence: a damaged or hand-edited file may repeat a key. */
+static void
+delete_all(cJSON *obj, const char *key)
+{
+	while (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+}
+
 static cJSON *
 child(cJSON *obj, const char *key)
 {
 	cJSON *c = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (!cJSON_IsObject(c)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+		delete_all(obj, key);
 		c = cJSON_AddObjectToObject(obj, key);
 	}
 	return c;
@@ -69,7 +77,7 @@ state_save(struct state *st)
 
 	if (!st->dirty)
 		return NULL;
-	cJSON_DeleteItemFromObjectCaseSensitive(st->root, "version");
+	delete_all(st->root, "version");
 	cJSON_AddNumberToObject(st->root, "version", 1);
 	if ((text = cJSON_Print(st->root)) == NULL)
 		fatal("out of memory writing state");
@@ -117,7 +125,7 @@ state_set_model(struct state *st, const char *server, const char *model,
 {
 	cJSON *srv = child(child(st->root, "servers"), server), *m;
 
-	cJSON_DeleteItemFromObjectCaseSensitive(srv, model);
+	delete_all(srv, model);
 	m = cJSON_AddObjectToObject(srv, model);
 	cJSON_AddStringToObject(m, "request", request);
 	cJSON_AddStringToObject(m, "digest", digest ? digest : "");
@@ -131,7 +139,7 @@ state_forget_model(struct state *st, const char *server, const char *model)
 	cJSON *srv = cJSON_GetObjectItemCaseSensitive(servers, server);
 
 	if (cJSON_GetObjectItemCaseSensitive(srv, model) != NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(srv, model);
+		delete_all(srv, model);
 		st->dirty = 1;
 	}
 }
@@ -161,7 +169,7 @@ state_set_hash(struct state *st, const char *path, long long size,
 	char stamp[64];
 
 	snprintf(stamp, sizeof(stamp), "%lld:%lld", size, mtime_ns);
-	cJSON_DeleteItemFromObjectCaseSensitive(files, path);
+	delete_all(files, path);
 	f = cJSON_AddObjectToObject(files, path);
 	cJSON_AddStringToObject(f, "stamp", stamp);
 	cJSON_AddStringToObject(f, "sha256", hex);

@@ -62,6 +62,8 @@ TEST(extract_number_forms)
 	NUMBER("none", NULL);
 	NUMBER("I cannot tell.", NULL);
 	NUMBER("", NULL);
+	/* An overflowing fraction is no answer: the last number is. */
+	NUMBER("\\boxed{1e308/0.1}", "0.1");
 }
 
 TEST(extract_thinking_ignored)
@@ -81,6 +83,10 @@ TEST(extract_choice)
 	CHOICE("A", "A");
 	CHOICE("  (b)  ", NULL);
 	CHOICE("A dog is not a cat.", NULL);
+	/* Only the keyword ignores case: "a" is an article, "b" no letter. */
+	CHOICE("The answer is a prime number.", NULL);
+	CHOICE("the answer is b", NULL);
+	CHOICE("THE ANSWER IS (D)", "D");
 }
 
 TEST(extract_regex_code_text)
