@@ -86,6 +86,7 @@ struct error	*cmd_setup(struct loco *, int, char *[]);
 struct error	*cmd_doctor(struct loco *, int, char *[]);
 struct error	*cmd_modelfile(struct loco *, int, char *[]);
 struct error	*cmd_bench(struct loco *, int, char *[]);
+struct error	*cmd_eval(struct loco *, int, char *[]);
 
 /* Shared by query and route: the route in words and as JSON. */
 struct route_result;

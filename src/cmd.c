@@ -82,6 +82,28 @@ static const struct cmd commands[] = {
 	  "loco modelfile name",
 	  "print the Ollama Modelfile of an adapter",
 	  "  name               an adapter, or name@version\n" },
+	{ "eval", cmd_eval,
+	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
+	  "[--gate] [--host url] [--jobs n] [--limit n] [--no-cache] "
+	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
+	  "[--seed n] [--votes n] adapter",
+	  "evaluate an adapter against the base model, with statistics",
+	  "  --alpha p          significance level for --gate (default 0.05)\n"
+	  "  --base             evaluate the base model only\n"
+	  "  --benchmark file   a benchmark file (default: the domain's standard one)\n"
+	  "  --format format    table, json, markdown or junit\n"
+	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
+	  "                     and degrades no --ood domain by over 5 points\n"
+	  "  --host url         Ollama server\n"
+	  "  --jobs n           requests in flight (default: inference.parallel)\n"
+	  "  --limit n          only the first n cases\n"
+	  "  --no-cache         ask again even when the answer is cached\n"
+	  "  --no-reread        without RE2\n"
+	  "  --ood domain       also check another domain's benchmark (repeatable)\n"
+	  "  --output dir       where the log and results.json go\n"
+	  "  --resume dir       finish an interrupted run in dir\n"
+	  "  --seed n           seed (default 42)\n"
+	  "  --votes n          self-consistency votes per case\n" },
 	{ "bench", cmd_bench,
 	  "loco bench import --format format [--output file] file\n"
 	  "       loco bench check file",

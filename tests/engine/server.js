@@ -585,8 +585,10 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
   let tFirst = null;
   if (limit <= 0) return { text: '', doneReason: 'length', promptN: tokens.length, evalN: 0, promptNs: 0, evalNs: 0 };
   const it = seq.evaluate(tokens, ev);
+  let eog = true; // the generator ended by itself: the model sampled its end token
   try {
     for await (const tok of it) {
+      eog = false;
       if (tFirst === null) tFirst = hrNow();
       gen.push(tok);
       text = model.detokenize(gen);
@@ -605,6 +607,7 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
       if (keep > sent) { onText(text.slice(sent, keep)); sent = keep; }
       if (isAborted()) break;
       if (gen.length >= limit) { doneReason = 'length'; break; }
+      eog = true;
     }
   } finally {
     await it.return?.();
@@ -613,7 +616,7 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
   const tEnd = hrNow();
   if (tFirst === null) tFirst = tEnd;
   return {
-    text, doneReason, promptN: tokens.length, evalN: gen.length,
+    text, doneReason, promptN: tokens.length, evalN: gen.length + (eog ? 1 : 0), // the end token counts, as in llama.cpp
     promptNs: Number(tFirst - t0), evalNs: Number(tEnd - tFirst),
   };
 }

@@ -53,14 +53,16 @@ def batch_tensors(examples):
     return idx, tgt
 
 
-def packed_batch(stream, rows, row_len):
+def packed_batch(stream, rows, row_len, lm_weight=0.0):
     """Pack examples from stream (yielding (ids, mask)) into rows of row_len
     tokens: segment-local positions, block-diagonal causal attention.
-    Returns idx, tgt (-100 = no loss), pos, attention mask (B, T, T)."""
+    Returns idx, tgt (-100 = no loss), pos, attention mask (B, T, T), and
+    loss weights: 1 for answer tokens, lm_weight for prompt tokens."""
     idx = torch.zeros(rows, row_len, dtype=torch.long)
     tgt = torch.full((rows, row_len), -100, dtype=torch.long)
     pos = torch.zeros(rows, row_len, dtype=torch.long)
     seg = torch.full((rows, row_len), -1, dtype=torch.long)
+    wts = torch.zeros(rows, row_len)
     for r in range(rows):
         off = 0
         s = 0
@@ -75,15 +77,17 @@ def packed_batch(stream, rows, row_len):
                 break
             stream.pending = None
             idx[r, off:off + n] = torch.tensor(ids)
-            y = [ids[j + 1] if m[j + 1] else -100 for j in range(n - 1)] + [-100]
+            y = [ids[j + 1] if (m[j + 1] or lm_weight > 0) else -100 for j in range(n - 1)] + [-100]
+            w = [1.0 if m[j + 1] else lm_weight for j in range(n - 1)] + [0.0]
             tgt[r, off:off + n] = torch.tensor(y)
+            wts[r, off:off + n] = torch.tensor(w)
             pos[r, off:off + n] = torch.arange(n)
             seg[r, off:off + n] = s
             off += n
             s += 1
     causal = torch.tril(torch.ones(row_len, row_len, dtype=torch.bool))
     mask = causal[None] & (seg[:, :, None] == seg[:, None, :])
-    return idx, tgt, pos, mask
+    return idx, tgt, pos, mask, wts
 
 
 class Stream:

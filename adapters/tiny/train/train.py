@@ -24,8 +24,8 @@ from common import (LOG_DIR, OUT_DIR, TINY, Stream, accuracy, encode_example, pa
                     heldout_questions, load_heldout, seed_all, write_json)
 from model import TOKENS, TOKEN_TYPES, Config, TinyLlama
 
-BASE_DEFAULTS = dict(steps=1200, bs=8, lr=3e-3, pool=100, skill_frac=0.75, seed=1234)
-LORA_DEFAULTS = dict(steps=600, bs=8, lr=4e-3, rank=8, alpha=16.0, seed=4321)
+BASE_DEFAULTS = dict(steps=1800, bs=8, lr=3e-3, pool=100, skill_frac=0.75, seed=1234, lm_weight=0.3)
+LORA_DEFAULTS = dict(steps=700, bs=8, lr=5e-3, rank=8, alpha=16.0, seed=4321, lm_weight=0.0)
 
 
 def example_stream(args, held):
@@ -64,6 +64,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--eval-n", type=int, default=60)
     ap.add_argument("--row", type=int, default=256)
+    ap.add_argument("--lm-weight", type=float, help="loss weight of prompt tokens (base default 0.3, lora 0)")
+    ap.add_argument("--init", help="base: start from this checkpoint (continued training)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     defaults = BASE_DEFAULTS if args.mode == "base" else LORA_DEFAULTS
@@ -83,6 +85,8 @@ def main():
     if args.mode == "base":
         cfg = Config()
         model = TinyLlama(cfg)
+        if args.init:
+            model.load_state_dict(torch.load(args.init)["model"])
         params = [p for p in model.parameters()]
     else:
         ck = torch.load(os.path.join(OUT_DIR, "base.pt"))
@@ -119,10 +123,12 @@ def main():
     run_loss = 0.0
     for step in range(args.steps):
         model.train()
-        idx, tgt, pos, mask = packed_batch(stream, args.bs, args.row)
+        idx, tgt, pos, mask, wts = packed_batch(stream, args.bs, args.row, args.lm_weight)
         sel = tgt != -100
         logits = model(idx, pos, mask, select=sel)
-        loss = F.cross_entropy(logits, tgt[sel])
+        ce = F.cross_entropy(logits, tgt[sel], reduction="none")
+        w = wts[sel]
+        loss = (ce * w).sum() / w.sum()
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         opt.zero_grad(set_to_none=True)
