@@ -1,0 +1,74 @@
+/*
+ * evalrun.h: running a benchmark against models for loco eval.
+ *
+ * Subjects (the adapter's model, the base model) are run one after the
+ * other, all cases of one before the next: in Ollama a change of model
+ * is a full reload.  Within a subject, `jobs` requests are in flight.
+ * Every finished case is appended to the run's log (JSON Lines) at once,
+ * so an interrupted run resumes where it stopped; with one vote, every
+ * response is cached under $LOCO_HOME/cache by the SHA-256 of the
+ * request and the model's digest, so a re-run asks nothing.
+ */
+#ifndef LOCO_EVALRUN_H
+#define LOCO_EVALRUN_H
+
+#include <stddef.h>
+
+#include "benchfile.h"
+#include "error.h"
+#include "ollama.h"
+#include "registry.h"
+#include "score.h"
+
+struct eval_subject {
+	const char		*label;		/* "adapter", "base" */
+	const char		*model;		/* Ollama model */
+	const char		*digest;	/* its digest, for the cache */
+	const struct adapter	*adapter;	/* system prompt, params */
+};
+
+struct eval_settings {
+	int		 reread;
+	long		 votes;
+	double		 vote_temperature;
+	long		 seed;
+	long		 num_predict;
+	long		 num_ctx;
+	const char	*keep_alive;
+	size_t		 jobs;
+	int		 cache;		/* use the response cache */
+	const struct registry *registry;	/* prompt templates */
+	int		 progress;	/* draw progress on stderr */
+};
+
+struct eval_result {
+	int		 done;
+	int		 pass;
+	double		 score;
+	int		 cached;
+	int		 resumed;	/* taken from an earlier log */
+	char		*extracted;
+	char		*reason;
+};
+
+/*
+ * Run bench for one subject; results[i] for case i.  log: an open
+ * append-only log (may be NULL).  Cases already done in results are
+ * skipped (resume).  A failing request fails the run (after the log is
+ * flushed), except that a case whose scoring cannot run is a failed case.
+ */
+struct error	*eval_subject_run(struct ollama *, const struct eval_settings *,
+		    const struct bench *, const struct eval_subject *,
+		    const struct judge *, FILE *log, struct eval_result *results,
+		    unsigned *requests);
+void		 eval_result_release(struct eval_result *);
+
+/*
+ * Read an earlier run's log: mark the cases of subject label that are in
+ * it as done (resumed).  A torn last line is ignored.
+ */
+struct error	*eval_log_resume(const char *path, const struct bench *,
+		    const char *label, struct eval_result *results,
+		    size_t *count);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * sandbox.h: run untrusted code (a model's answer to a code_execution case)
+ * in a child process that cannot hang loco, exhaust the machine, touch the
+ * network or write outside its own scratch directory, as far as the kernel
+ * lets an unprivileged or root process arrange that.
+ *
+ * Process tree:
+ *
+ *	loco ── monitor ── init ── program
+ *
+ * The monitor unshares namespaces, prepares the mounts and writes the
+ * files; init is process 1 of the new PID namespace, reaps orphans and,
+ * when the program exits, kills everything left; the program gets the
+ * limits and runs.  loco enforces the wall-clock timeout by killing init,
+ * which makes the kernel kill every process in the namespace.
+ *
+ * Contained, when the protection is active (see the SANDBOX_PROT bits in
+ * the result; each is attempted separately and skipped if refused):
+ *   - time:	wall clock (loco kills on expiry), RLIMIT_CPU per process
+ *		(SIGXCPU at the limit, SIGKILL one second later; the kernel
+ *		charges it by scheduler ticks, so on a loaded machine a
+ *		program may be stopped after 0.7 s of measured CPU time for
+ *		a 1 s limit);
+ *   - memory:	RLIMIT_AS per process;
+ *   - disk:	RLIMIT_FSIZE per file; with a mount namespace the scratch
+ *		directory is a tmpfs of 4 x file_bytes in total;
+ *   - files:	RLIMIT_NOFILE 64; with a mount namespace every mount is
+ *		made read-only and nosuid (recursively), except the scratch
+ *		directory, and /proc shows only the sandbox's processes;
+ *   - processes: PID namespace (nothing survives the run, nothing outside
+ *		is visible or signalable); RLIMIT_NPROC, which the kernel
+ *		only enforces for a non-root user: as root the program runs
+ *		as nobody (65534), otherwise a user namespace is used, whose
+ *		process count is per namespace;
+ *   - network:	a network namespace with only a loopback that is down,
+ *		so every connect fails;
+ *   - privilege: no_new_privs (setuid binaries do not elevate), no
+ *		capabilities after exec, a new IPC and UTS namespace;
+ *   - environment: only PATH, HOME, TMPDIR (the scratch directory),
+ *		LANG, PYTHONDONTWRITEBYTECODE and PYTHONHASHSEED; stdin is
+ *		/dev/null; fds other than 0-2 are closed.
+ * Not contained: reading world-readable files (the root file system is
+ * visible, read-only), CPU time spread over many processes (each has its
+ * own RLIMIT_CPU; the wall clock bounds the total), memory spread over
+ * many processes (RLIMIT_AS is per process: processes x memory_bytes at
+ * worst), kernel bugs.  No seccomp filter and no cgroup are used.
+ * Without a PID namespace a descendant that leaves the process group
+ * (setsid) may outlive the run; without a mount namespace the program can
+ * write wherever its user may.
+ */
+#ifndef LOCO_SANDBOX_H
+#define LOCO_SANDBOX_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "strbuf.h"
+
+#define SANDBOX_PYTHON		"/usr/bin/python3"
+
+/* Zero fields take the defaults below. */
+struct sandbox_limits {
+	double	 wall_seconds;		/* 10 */
+	long	 cpu_seconds;		/* 10 */
+	size_t	 memory_bytes;		/* 512 MiB (address space) */
+	size_t	 file_bytes;		/* 16 MiB per file */
+	long	 processes;		/* 64 */
+	size_t	 output_bytes;		/* 64 KiB for each of stdout, stderr */
+};
+
+/* Protections that were in force for a run. */
+enum {
+	SANDBOX_PROT_PIDNS	= 1 << 0,	/* PID namespace */
+	SANDBOX_PROT_NETNS	= 1 << 1,	/* no network */
+	SANDBOX_PROT_MOUNTNS	= 1 << 2,	/* private mount namespace */
+	SANDBOX_PROT_RDONLY	= 1 << 3,	/* all mounts read-only */
+	SANDBOX_PROT_TMPFS	= 1 << 4,	/* size-limited scratch dir */
+	SANDBOX_PROT_PROC	= 1 << 5,	/* private /proc */
+	SANDBOX_PROT_USERNS	= 1 << 6,	/* user namespace */
+	SANDBOX_PROT_NOBODY	= 1 << 7,	/* root dropped to 65534 */
+	SANDBOX_PROT_NPROC	= 1 << 8,	/* RLIMIT_NPROC is enforced */
+	SANDBOX_PROT_IPCNS	= 1 << 9	/* IPC and UTS namespaces */
+};
+
+struct sandbox_result {
+	int	 exited;		/* exit_status is valid */
+	int	 exit_status;
+	int	 signal;		/* killed by this signal, or 0 */
+	int	 timed_out;		/* loco killed it at the wall limit */
+	double	 wall_seconds;
+	double	 cpu_seconds;		/* user + system, all processes */
+	struct strbuf out, err;		/* captured, at most output_bytes */
+	int	 out_truncated, err_truncated;
+	unsigned protections;		/* SANDBOX_PROT_* */
+	char	 reason[96];		/* "" on success, else why it failed */
+};
+
+/* A file to create in the scratch directory before the program starts. */
+struct sandbox_file {
+	const char	*name;		/* a plain name: no '/' */
+	const char	*data;
+	size_t		 len;
+};
+
+void	sandbox_limits_default(struct sandbox_limits *);
+/* 1 when the program exited with status 0 in time. */
+int	sandbox_passed(const struct sandbox_result *);
+void	sandbox_result_release(struct sandbox_result *);
+
+/*
+ * Run argv (argv[0] an absolute path) in a fresh scratch directory holding
+ * files[0..nfiles-1], under limits (NULL for the defaults).  The result is
+ * always initialised; release it even after an error.  An error means loco
+ * could not run the program at all (no fork, no directory, no such
+ * program); a program that fails, crashes or times out is a result, with
+ * reason saying why: "exit status 1", "timed out after 2 s",
+ * "killed by signal 9 (memory limit?)", "cpu time limit",
+ * "file size limit".
+ */
+struct error	*sandbox_run(char *const argv[], const struct sandbox_file *files,
+		    size_t nfiles, const struct sandbox_limits *limits,
+		    struct sandbox_result *);
+
+/*
+ * Run Python 3 code as main.py with "python3 -I -S -B main.py" (isolated,
+ * no site, no bytecode).  Adds the Python reasons "memory limit
+ * (MemoryError)" and "file size limit" when the traceback says so.
+ */
+struct error	*sandbox_run_python(const char *code,
+		    const struct sandbox_limits *, struct sandbox_result *);
+
+/* Append the names of the protections in mask, space separated. */
+void	sandbox_protections_describe(unsigned mask, struct strbuf *);
+/* The protections that a run would get here, by running /bin/true. */
+struct error	*sandbox_probe(unsigned *mask);
+
+#endif

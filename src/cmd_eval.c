@@ -1,0 +1,710 @@
+/*
+ * cmd_eval.c: loco eval: an adapter against the base model on the same
+ * benchmark with the same settings, compared paired (exact McNemar for
+ * pass/fail, a paired bootstrap for continuous scores), with intervals,
+ * an out-of-domain check, a gate for CI, and a results.json per run.
+ */
+#include <sys/utsname.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "benchfile.h"
+#include "cmd.h"
+#include "evalrun.h"
+#include "fsutil.h"
+#include "jsonout.h"
+#include "stats.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define MAX_OOD 8
+#define OOD_LIMIT 5.0		/* percentage points */
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT };
+
+struct side {
+	struct eval_result	*r;
+	struct stats_proportion	 acc;
+	double			 mean_score;
+};
+
+struct comparison {
+	const char		*domain;	/* NULL: the main benchmark */
+	struct bench		*b;
+	struct side		 adapter, base;
+	size_t			 b_only, c_only; /* discordant pairs */
+	double			 p;		/* McNemar */
+	int			 continuous;	/* rouge/judge/custom cases */
+	struct stats_bootstrap	 boot;
+};
+
+struct eval_cmd {
+	struct loco		*lc;
+	const struct cmd	*c;
+	const char		*benchmark;
+	const char		*ood[MAX_OOD];
+	size_t			 nood;
+	int			 base_only;
+	int			 gate;
+	double			 alpha;
+	size_t			 limit;
+	enum fmt		 fmt;
+	const char		*output;
+	const char		*resume;
+	int			 no_cache;
+	struct eval_settings	 es;
+};
+
+/* The standard benchmark of a domain: the search order of benchmarks/. */
+static char *
+find_benchmark(const struct registry *reg, const char *domain)
+{
+	char *home = loco_home(), *cands[4], *found = NULL;
+	size_t i;
+
+	cands[0] = xasprintf("%s/benchmarks/%s.jsonl", home, domain);
+	cands[1] = xasprintf("%s/../benchmarks/%s.jsonl", reg->dir, domain);
+	cands[2] = xasprintf("./benchmarks/%s.jsonl", domain);
+	cands[3] = xasprintf("%s/benchmarks/%s.jsonl", LOCO_DATADIR, domain);
+	free(home);
+	for (i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (found == NULL && fs_exists(cands[i]))
+			found = cands[i];
+		else
+			free(cands[i]);
+	}
+	return found;
+}
+
+static struct error *
+parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
+{
+	static const struct option opts[] = {
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "base", no_argument, NULL, 'B' },
+		{ "benchmark", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "gate", no_argument, NULL, 'g' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "no-cache", no_argument, NULL, 'C' },
+		{ "no-reread", no_argument, NULL, 'R' },
+		{ "ood", required_argument, NULL, 'o' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "resume", required_argument, NULL, 'r' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "votes", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct error *err = NULL;
+	long l;
+	int ch;
+
+	while (err == NULL && (ch = getopt_long(argc, argv, ":h", opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (parse_double(optarg, 1e-12, 0.5, &e->alpha) == -1)
+				err = cmd_usage_error(e->c, "--alpha: must be a "
+				    "number above 0 and at most 0.5, not '%s'",
+				    optarg);
+			break;
+		case 'B':
+			e->base_only = 1;
+			break;
+		case 'b':
+			e->benchmark = optarg;
+			break;
+		case 'C':
+			e->no_cache = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				e->fmt = FMT_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				e->fmt = FMT_JSON;
+			else if (strcmp(optarg, "markdown") == 0)
+				e->fmt = FMT_MARKDOWN;
+			else if (strcmp(optarg, "junit") == 0)
+				e->fmt = FMT_JUNIT;
+			else
+				err = cmd_usage_error(e->c, "--format: must be "
+				    "table, json, markdown or junit, not '%s'",
+				    optarg);
+			break;
+		case 'g':
+			e->gate = 1;
+			break;
+		case 'h':
+			cmd_help_print(e->c);
+			return error_new(EXIT_OK, "%s", "");
+		case 'H':
+			err = cmd_flag_set(e->c, e->lc, "--host",
+			    "backend.host", optarg);
+			break;
+		case 'j':
+			if (parse_long(optarg, 1, 64, &l) == -1)
+				err = cmd_usage_error(e->c, "--jobs: must be an "
+				    "integer from 1 to 64, not '%s'", optarg);
+			e->es.jobs = (size_t)l;
+			break;
+		case 'l':
+			if (parse_long(optarg, 1, 10000000, &l) == -1)
+				err = cmd_usage_error(e->c, "--limit: must be a "
+				    "positive integer, not '%s'", optarg);
+			e->limit = (size_t)l;
+			break;
+		case 'o':
+			if (e->nood == MAX_OOD)
+				err = cmd_usage_error(e->c, "--ood: at most %d "
+				    "domains", MAX_OOD);
+			else
+				e->ood[e->nood++] = optarg;
+			break;
+		case 'O':
+			e->output = optarg;
+			break;
+		case 'r':
+			e->resume = optarg;
+			break;
+		case 'R':
+			e->lc->cfg.reread = 0;
+			break;
+		case 's':
+			err = cmd_flag_set(e->c, e->lc, "--seed",
+			    "options.seed", optarg);
+			break;
+		case 'v':
+			err = cmd_flag_set(e->c, e->lc, "--votes",
+			    "inference.votes", optarg);
+			break;
+		default:
+			return cmd_option_error(e->c, ch, argv);
+		}
+	}
+	*used = optind;
+	return err;
+}
+
+static void
+summarize(struct comparison *cmp, int base_only)
+{
+	size_t i, k = 0, n = cmp->b->n;
+	double *x, *y, sa = 0, sb = 0;
+
+	x = xcalloc(n + 1, sizeof(*x));
+	y = xcalloc(n + 1, sizeof(*y));
+	for (i = 0; i < n; i++) {
+		const struct eval_result *a = &cmp->adapter.r[i];
+		const struct eval_result *b = &cmp->base.r[i];
+
+		k += a->pass;
+		sa += a->score;
+		sb += b->score;
+		x[i] = a->score;
+		y[i] = b->score;
+		if (a->pass && !b->pass)
+			cmp->b_only++;
+		if (!a->pass && b->pass)
+			cmp->c_only++;
+		if (cmp->b->cases[i].type == EVAL_ROUGE ||
+		    cmp->b->cases[i].type == EVAL_JUDGE ||
+		    cmp->b->cases[i].type == EVAL_CUSTOM)
+			cmp->continuous = 1;
+	}
+	stats_wilson(k, n, STATS_Z95, &cmp->adapter.acc);
+	for (i = k = 0; i < n; i++)
+		k += cmp->base.r[i].pass;
+	stats_wilson(k, n, STATS_Z95, &cmp->base.acc);
+	cmp->adapter.mean_score = n ? sa / (double)n : 0;
+	cmp->base.mean_score = n ? sb / (double)n : 0;
+	cmp->p = base_only ? 1 : stats_mcnemar_exact(cmp->b_only, cmp->c_only);
+	if (cmp->continuous && !base_only)
+		stats_paired_bootstrap(x, y, n, STATS_BOOTSTRAP_DEFAULT, 1,
+		    &cmp->boot);
+	free(x);
+	free(y);
+}
+
+static void
+json_side(struct jout *j, const char *key, const struct side *s)
+{
+	jout_obj(j, key);
+	jout_num(j, "accuracy", s->acc.p);
+	jout_num(j, "ci_low", s->acc.lo);
+	jout_num(j, "ci_high", s->acc.hi);
+	jout_int(j, "passed", (long long)s->acc.k);
+	jout_num(j, "mean_score", s->mean_score);
+	jout_end(j);
+}
+
+static char *
+results_json(const struct eval_cmd *e, const struct adapter *a,
+    const struct registry *reg, struct comparison *main_cmp,
+    struct comparison *ood, size_t nood, int gate_ok, const char *run_dir)
+{
+	struct jout *j = jout_new();
+	struct utsname u;
+	char when[32];
+	time_t now = time(NULL);
+	size_t i, k;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	jout_str(j, "adapter", a ? a->name : NULL);
+	jout_str(j, "version", a ? a->version : NULL);
+	jout_str(j, "domain", a ? a->domain : NULL);
+	jout_str(j, "base_model", reg->base.tag);
+	jout_str(j, "quantization", reg->base.quantization);
+	jout_obj(j, "benchmark");
+	jout_str(j, "path", main_cmp->b->path);
+	{
+		char *h = xasprintf("sha256:%s", main_cmp->b->sha256);
+		jout_str(j, "sha256", h);
+		free(h);
+	}
+	jout_end(j);
+	jout_int(j, "n", (long long)main_cmp->b->n);
+	jout_obj(j, "scores");
+	if (!e->base_only)
+		json_side(j, "adapter", &main_cmp->adapter);
+	json_side(j, "base", &main_cmp->base);
+	jout_end(j);
+	if (!e->base_only) {
+		jout_obj(j, "improvement");
+		jout_num(j, "absolute", main_cmp->adapter.acc.p -
+		    main_cmp->base.acc.p);
+		jout_num(j, "relative", main_cmp->base.acc.p > 0 ?
+		    (main_cmp->adapter.acc.p - main_cmp->base.acc.p) /
+		    main_cmp->base.acc.p : NAN);
+		jout_end(j);
+		jout_obj(j, "mcnemar");
+		jout_int(j, "adapter_only", (long long)main_cmp->b_only);
+		jout_int(j, "base_only", (long long)main_cmp->c_only);
+		jout_num(j, "p", main_cmp->p);
+		jout_end(j);
+		if (main_cmp->continuous) {
+			jout_obj(j, "bootstrap");
+			jout_num(j, "mean_difference", main_cmp->boot.mean);
+			jout_num(j, "ci_low", main_cmp->boot.lo);
+			jout_num(j, "ci_high", main_cmp->boot.hi);
+			jout_num(j, "p", main_cmp->boot.p);
+			jout_int(j, "resamples",
+			    (long long)main_cmp->boot.resamples);
+			jout_end(j);
+		}
+	}
+	jout_arr(j, "out_of_domain");
+	for (i = 0; i < nood; i++) {
+		double deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;
+
+		jout_obj(j, NULL);
+		jout_str(j, "domain", ood[i].domain);
+		jout_int(j, "n", (long long)ood[i].b->n);
+		jout_num(j, "adapter", ood[i].adapter.acc.p);
+		jout_num(j, "base", ood[i].base.acc.p);
+		jout_num(j, "degradation_points", deg);
+		jout_bool(j, "flagged", deg > OOD_LIMIT);
+		jout_end(j);
+	}
+	jout_end(j);
+	jout_obj(j, "inference");
+	jout_bool(j, "reread", e->es.reread);
+	jout_int(j, "votes", e->es.votes);
+	jout_num(j, "temperature", e->es.votes > 1 ? e->es.vote_temperature :
+	    0);
+	jout_int(j, "seed", e->es.seed);
+	jout_int(j, "num_predict", e->es.num_predict);
+	jout_int(j, "num_ctx", e->es.num_ctx);
+	jout_end(j);
+	jout_obj(j, "gate");
+	jout_num(j, "alpha", e->alpha);
+	jout_bool(j, "passed", gate_ok);
+	jout_end(j);
+	jout_arr(j, "warnings");
+	if (main_cmp->b->n < STATS_SMALL_N)
+		jout_str(j, NULL, "fewer than 50 cases: the test has little "
+		    "power");
+	jout_end(j);
+	jout_arr(j, "cases");
+	for (k = 0; k < main_cmp->b->n; k++) {
+		jout_obj(j, NULL);
+		jout_str(j, "id", main_cmp->b->cases[k].id);
+		if (!e->base_only) {
+			jout_bool(j, "adapter_pass", main_cmp->adapter.r[k].pass);
+			jout_num(j, "adapter_score",
+			    main_cmp->adapter.r[k].score);
+		}
+		jout_bool(j, "base_pass", main_cmp->base.r[k].pass);
+		jout_num(j, "base_score", main_cmp->base.r[k].score);
+		jout_end(j);
+	}
+	jout_end(j);
+	jout_str(j, "timestamp", when);
+	jout_obj(j, "hardware");
+	if (uname(&u) == 0) {
+		jout_str(j, "os", u.sysname);
+		jout_str(j, "machine", u.machine);
+	}
+	jout_int(j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+	jout_num(j, "memory_gb", (double)sysconf(_SC_PHYS_PAGES) *
+	    (double)sysconf(_SC_PAGESIZE) / 1e9);
+	jout_end(j);
+	jout_str(j, "loco_version", LOCO_VERSION);
+	jout_str(j, "run", run_dir);
+	return jout_finish(j, 1);
+}
+
+static void
+print_table(const struct eval_cmd *e, const struct adapter *a,
+    const struct registry *reg, const struct comparison *m,
+    const struct comparison *ood, size_t nood, int gate_ok)
+{
+	size_t i;
+	int md = e->fmt == FMT_MARKDOWN;
+	const char *sep = md ? " | " : "  ";
+
+	if (md)
+		printf("| model | accuracy | 95%% interval | passed |\n"
+		    "|---|---|---|---|\n");
+	else
+		printf("%-28s%s%8s%s%-17s%s%s\n", "model", sep, "accuracy",
+		    sep, "95% interval", sep, "passed");
+#define ROW(name, s) printf("%s%-28s%s%7.1f%%%s[%5.1f%%, %5.1f%%]%s%zu/%zu%s\n", \
+	md ? "| " : "", name, sep, (s)->acc.p * 100, sep, (s)->acc.lo * 100, \
+	(s)->acc.hi * 100, sep, (s)->acc.k, (s)->acc.n, md ? " |" : "")
+	if (!e->base_only)
+		ROW(a->model, &m->adapter);
+	ROW(reg->base.tag, &m->base);
+#undef ROW
+	if (!md)
+		printf("\n");
+	printf("%sbenchmark %s (%zu cases, sha256:%.12s)\n", md ? "\n" : "",
+	    m->b->path, m->b->n, m->b->sha256);
+	if (!e->base_only) {
+		printf("%sdifference %+.1f points; McNemar exact p = %.4g "
+		    "(adapter only right %zu, base only right %zu)\n",
+		    md ? "\n" : "", (m->adapter.acc.p - m->base.acc.p) * 100,
+		    m->p, m->b_only, m->c_only);
+		if (m->continuous)
+			printf("%smean score difference %+.3f, 95%% bootstrap "
+			    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
+			    m->boot.mean, m->boot.lo, m->boot.hi, m->boot.p);
+	}
+	for (i = 0; i < nood; i++) {
+		double deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;
+		printf("%sout of domain %s: adapter %.1f%%, base %.1f%% "
+		    "(%+.1f points)%s\n", md ? "\n" : "", ood[i].domain,
+		    ood[i].adapter.acc.p * 100, ood[i].base.acc.p * 100, -deg,
+		    deg > OOD_LIMIT ? ": DEGRADED by more than 5 points" : "");
+	}
+	if (m->b->n < STATS_SMALL_N)
+		printf("%swarning: %zu cases: fewer than 50, so the test has "
+		    "little power\n", md ? "\n" : "", m->b->n);
+	if (e->gate)
+		printf("%sgate: %s\n", md ? "\n" : "", gate_ok ? "passed" :
+		    "FAILED");
+}
+
+static void
+xml_text(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')
+			strbuf_addstr(sb, "&lt;");
+		else if (*s == '>')
+			strbuf_addstr(sb, "&gt;");
+		else if (*s == '&')
+			strbuf_addstr(sb, "&amp;");
+		else if (*s == '"')
+			strbuf_addstr(sb, "&quot;");
+		else if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+			strbuf_addch(sb, '?');
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+static void
+print_junit(const struct eval_cmd *e, const struct adapter *a,
+    const struct registry *reg, const struct comparison *m, int gate_ok)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const struct side *s = e->base_only ? &m->base : &m->adapter;
+	const char *model = e->base_only ? reg->base.tag : a->model;
+	size_t i, fails = m->b->n - s->acc.k;
+
+	strbuf_addf(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<testsuites>\n<testsuite name=\"loco eval ");
+	xml_text(&sb, model);
+	strbuf_addf(&sb, "\" tests=\"%zu\" failures=\"%zu\">\n",
+	    m->b->n + (e->gate ? 1 : 0), fails + (e->gate && !gate_ok));
+	for (i = 0; i < m->b->n; i++) {
+		const struct eval_result *r = e->base_only ? &m->base.r[i] :
+		    &m->adapter.r[i];
+
+		strbuf_addstr(&sb, "  <testcase classname=\"");
+		xml_text(&sb, m->b->path);
+		strbuf_addstr(&sb, "\" name=\"");
+		xml_text(&sb, m->b->cases[i].id);
+		strbuf_addstr(&sb, "\"");
+		if (r->pass)
+			strbuf_addstr(&sb, "/>\n");
+		else {
+			strbuf_addstr(&sb, "><failure message=\"");
+			xml_text(&sb, r->reason ? r->reason : "failed");
+			strbuf_addstr(&sb, "\"/></testcase>\n");
+		}
+	}
+	if (e->gate) {
+		strbuf_addstr(&sb, "  <testcase classname=\"loco\" "
+		    "name=\"gate\"");
+		strbuf_addstr(&sb, gate_ok ? "/>\n" : "><failure message=\"the "
+		    "adapter does not beat the base model significantly, or "
+		    "degrades another domain\"/></testcase>\n");
+	}
+	strbuf_addstr(&sb, "</testsuite>\n</testsuites>\n");
+	loco_write(sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
+/* Run both subjects (or the base only) over one benchmark. */
+static struct error *
+compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
+    const struct eval_subject *subj, struct comparison *cmp, FILE *log,
+    const char *logpath, unsigned *requests)
+{
+	struct error *err = NULL;
+	size_t n = cmp->b->n, resumed;
+	int s;
+
+	cmp->adapter.r = xcalloc(n + 1, sizeof(*cmp->adapter.r));
+	cmp->base.r = xcalloc(n + 1, sizeof(*cmp->base.r));
+	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++) {
+		struct eval_result *r = s == 0 ? cmp->adapter.r : cmp->base.r;
+		char *label = cmp->domain ? xasprintf("%s/%s", subj[s].label,
+		    cmp->domain) : xstrdup(subj[s].label);
+		struct eval_subject sub = subj[s];
+
+		sub.label = label;
+		if (logpath != NULL && (err = eval_log_resume(logpath, cmp->b,
+		    label, r, &resumed)) != NULL) {
+			free(label);
+			break;
+		}
+		err = eval_subject_run(o, &e->es, cmp->b, &sub, NULL, log, r,
+		    requests);
+		free(label);
+	}
+	(void)reg;
+	if (err == NULL)
+		summarize(cmp, e->base_only);
+	return err;
+}
+
+static void
+comparison_release(struct comparison *c)
+{
+	size_t i;
+
+	if (c->b != NULL) {
+		for (i = 0; i < c->b->n; i++) {
+			if (c->adapter.r)
+				eval_result_release(&c->adapter.r[i]);
+			if (c->base.r)
+				eval_result_release(&c->base.r[i]);
+		}
+	}
+	free(c->adapter.r);
+	free(c->base.r);
+	bench_free(c->b);
+}
+
+/* A run directory: --output, --resume, or $LOCO_HOME/runs/<time>-<name>. */
+static struct error *
+run_dir(const struct eval_cmd *e, const char *name, char **dir)
+{
+	char when[32], *home;
+	time_t now = time(NULL);
+
+	if (e->resume != NULL)
+		*dir = xstrdup(e->resume);
+	else if (e->output != NULL)
+		*dir = xstrdup(e->output);
+	else {
+		strftime(when, sizeof(when), "%Y%m%d-%H%M%S", gmtime(&now));
+		home = loco_home();
+		*dir = xasprintf("%s/runs/%s-%s-%ld", home, when, name,
+		    (long)getpid());
+		free(home);
+	}
+	return fs_mkdirs(*dir, 0);
+}
+
+static const char *
+model_digest(const struct ollama_model *m, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ollama_name_equal(m[i].name, name))
+			return m[i].digest ? m[i].digest : "";
+	return NULL;
+}
+
+struct error *
+cmd_eval(struct loco *lc, int argc, char *argv[])
+{
+	struct eval_cmd e;
+	struct registry *reg;
+	const struct adapter *a = NULL;
+	struct ollama *o = NULL;
+	struct ollama_model *models = NULL;
+	struct comparison main_cmp, ood[MAX_OOD];
+	struct eval_subject subj[2];
+	struct error *err;
+	size_t nmodels = 0, i, nood = 0;
+	unsigned requests = 0;
+	char *path = NULL, *dir = NULL, *logpath = NULL, *json = NULL;
+	char *resfile = NULL;
+	FILE *log = NULL;
+	int used = 0, gate_ok;
+
+	memset(&e, 0, sizeof(e));
+	memset(&main_cmp, 0, sizeof(main_cmp));
+	memset(ood, 0, sizeof(ood));
+	e.lc = lc;
+	e.c = cmd_find("eval");
+	e.alpha = 0.05;
+	e.es.jobs = (size_t)lc->cfg.parallel;
+	if ((err = parse_options(&e, argc, argv, &used)) != NULL) {
+		if (err->code == EXIT_OK) {
+			error_free(err);
+			err = NULL;
+		}
+		return err;
+	}
+	if (argc - used != 1)
+		return cmd_usage_error(e.c, "give one adapter");
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	if ((a = registry_find(reg, argv[used])) == NULL)
+		return error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
+		    "see 'loco adapters list'", argv[used], reg->path);
+	e.es.reread = lc->cfg.reread;
+	e.es.votes = lc->cfg.votes;
+	e.es.vote_temperature = lc->cfg.vote_temperature;
+	e.es.seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed : 42;
+	e.es.num_predict = lc->cfg.num_predict != CONFIG_UNSET_INT ?
+	    lc->cfg.num_predict : 512;
+	e.es.num_ctx = lc->cfg.num_ctx;
+	e.es.keep_alive = lc->cfg.keep_alive;
+	e.es.cache = !e.no_cache && e.es.votes == 1;
+	e.es.registry = reg;
+	e.es.progress = lc->stderr_tty && e.fmt == FMT_TABLE;
+
+	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
+		path = a->benchmark ? xstrdup(a->benchmark) :
+		    find_benchmark(reg, a->domain);
+		if (path == NULL)
+			return error_new(EXIT_CONFIG, "no standard benchmark for "
+			    "domain '%s' (looked for %s.jsonl in "
+			    "$LOCO_HOME/benchmarks, ./benchmarks and %s/"
+			    "benchmarks); give one with --benchmark", a->domain,
+			    a->domain, LOCO_DATADIR);
+	} else
+		path = xstrdup(e.benchmark);
+	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
+		goto done;
+	for (i = 0; i < e.nood; i++) {
+		char *p = find_benchmark(reg, e.ood[i]);
+
+		ood[i].domain = e.ood[i];
+		if (p == NULL) {
+			err = error_new(EXIT_CONFIG, "--ood %s: no benchmark "
+			    "%s.jsonl found", e.ood[i], e.ood[i]);
+			goto done;
+		}
+		err = bench_load(p, e.limit, &ood[i].b);
+		free(p);
+		nood++;
+		if (err != NULL)
+			goto done;
+	}
+	if ((err = loco_client(lc, &o)) != NULL ||
+	    (err = ollama_tags(o, &models, &nmodels)) != NULL)
+		goto done;
+	subj[0].label = "adapter";
+	subj[0].model = a->model;
+	subj[0].adapter = a;
+	subj[1].label = "base";
+	subj[1].model = reg->base.tag;
+	subj[1].adapter = NULL;
+	for (i = e.base_only ? 1 : 0; i < 2; i++)
+		if ((subj[i].digest = model_digest(models, nmodels,
+		    subj[i].model)) == NULL) {
+			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
+			    "%s: run 'loco setup'", subj[i].model,
+			    ollama_url(o));
+			goto done;
+		}
+	if ((err = run_dir(&e, a->name, &dir)) != NULL)
+		goto done;
+	logpath = xasprintf("%s/log.jsonl", dir);
+	if ((log = fopen(logpath, "a")) == NULL) {
+		err = error_new(EXIT_FAIL, "cannot write '%s'", logpath);
+		goto done;
+	}
+	if ((err = compare(&e, o, reg, subj, &main_cmp, log, e.resume ?
+	    logpath : NULL, &requests)) != NULL)
+		goto done;
+	for (i = 0; i < nood; i++)
+		if ((err = compare(&e, o, reg, subj, &ood[i], log, e.resume ?
+		    logpath : NULL, &requests)) != NULL)
+			goto done;
+	gate_ok = e.base_only ? 1 : main_cmp.p < e.alpha &&
+	    main_cmp.adapter.acc.p > main_cmp.base.acc.p;
+	for (i = 0; i < nood; i++)
+		if ((ood[i].base.acc.p - ood[i].adapter.acc.p) * 100 > OOD_LIMIT)
+			gate_ok = 0;
+	json = results_json(&e, e.base_only ? NULL : a, reg, &main_cmp, ood,
+	    nood, gate_ok, dir);
+	resfile = xasprintf("%s/results.json", dir);
+	if ((err = fs_write_atomic(resfile, json, strlen(json))) != NULL)
+		goto done;
+	if (e.fmt == FMT_JSON) {
+		loco_write(json, strlen(json));
+		loco_write("\n", 1);
+	} else if (e.fmt == FMT_JUNIT)
+		print_junit(&e, a, reg, &main_cmp, gate_ok);
+	else
+		print_table(&e, a, reg, &main_cmp, ood, nood, gate_ok);
+	if (e.fmt != FMT_JSON && e.fmt != FMT_JUNIT)
+		printf("%sresults: %s (%u requests sent)\n",
+		    e.fmt == FMT_MARKDOWN ? "\n" : "", resfile, requests);
+	if (e.gate && !gate_ok)
+		err = error_new(EXIT_GATE, "gate failed: the adapter does not "
+		    "beat the base model at p < %g%s", e.alpha, nood ?
+		    ", or degrades another domain by more than 5 points" : "");
+done:
+	if (log != NULL)
+		fclose(log);
+	comparison_release(&main_cmp);
+	for (i = 0; i < nood; i++)
+		comparison_release(&ood[i]);
+	ollama_models_free(models, nmodels);
+	ollama_free(o);
+	free(path);
+	free(dir);
+	free(logpath);
+	free(json);
+	free(resfile);
+	return err;
+}

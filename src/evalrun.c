@@ -1,0 +1,406 @@
+/* evalrun.c: the benchmark runner of loco eval (see evalrun.h). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evalrun.h"
+#include "extract.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "prompt.h"
+#include "strbuf.h"
+#include "vote.h"
+#include "banned.h"
+
+#define CACHE_MAX (64u * 1024 * 1024)
+
+void
+eval_result_release(struct eval_result *r)
+{
+	free(r->extracted);
+	free(r->reason);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The request for a case: system, RE2 prompt, fixed options. */
+struct request {
+	struct prompt		 pr;
+	struct chat_message	 msgs[2];
+	struct chat_request	 cr;
+	char			*body;
+	char			 key[SHA256_HEX_LEN + 1];
+};
+
+static struct error *
+request_make(const struct eval_settings *es, const struct eval_subject *s,
+    const struct bench_case *c, struct request *rq)
+{
+	struct error *err;
+	char *question = bench_question(c), *keytext;
+
+	memset(rq, 0, sizeof(*rq));
+	err = prompt_build(es->registry, s->adapter, question, es->reread,
+	    NULL, &rq->pr);
+	free(question);
+	if (err != NULL)
+		return err;
+	if (rq->pr.system != NULL) {
+		rq->msgs[rq->cr.nmessages].role = "system";
+		rq->msgs[rq->cr.nmessages++].content = rq->pr.system;
+	}
+	rq->msgs[rq->cr.nmessages].role = "user";
+	rq->msgs[rq->cr.nmessages++].content = rq->pr.user;
+	rq->cr.model = s->model;
+	rq->cr.messages = rq->msgs;
+	rq->cr.stream = 1;
+	rq->cr.think = 0;
+	rq->cr.keep_alive = es->keep_alive;
+	rq->cr.params = s->adapter ? s->adapter->params : NULL;
+	rq->cr.nparams = s->adapter ? s->adapter->nparams : 0;
+	rq->cr.num_ctx = es->num_ctx;
+	/* Greedy and seeded: the same request gives the same answer. */
+	rq->cr.temperature = 0;
+	rq->cr.seed = es->seed;
+	rq->cr.num_predict = es->num_predict;
+	rq->body = ollama_chat_body(&rq->cr);
+	keytext = xasprintf("%s\n%s", rq->body, s->digest ? s->digest : "");
+	sha256_hex(keytext, strlen(keytext), rq->key);
+	free(keytext);
+	return NULL;
+}
+
+static void
+request_release(struct request *rq)
+{
+	prompt_release(&rq->pr);
+	free(rq->body);
+}
+
+static char *
+cache_path(const char *key)
+{
+	char *home = loco_home(), *p;
+
+	p = xasprintf("%s/cache/%.2s/%s.json", home, key, key);
+	free(home);
+	return p;
+}
+
+/* A cached answer for key, or NULL. */
+static char *
+cache_get(const char *key)
+{
+	char *path = cache_path(key), *data = NULL, *content = NULL;
+	struct error *err;
+	size_t len;
+	cJSON *root, *c;
+
+	if (fs_exists(path) && (err = fs_read_file(path, CACHE_MAX, &data,
+	    &len)) == NULL) {
+		root = cJSON_ParseWithLength(data, len);
+		c = cJSON_GetObjectItemCaseSensitive(root, "content");
+		if (cJSON_IsString(c))
+			content = xstrdup(c->valuestring);
+		cJSON_Delete(root);
+		free(data);
+	}
+	free(path);
+	return content;
+}
+
+static void
+cache_put(const char *key, const char *model, const struct chat_result *res)
+{
+	char *path = cache_path(key), *dir, *text;
+	struct error *err;
+	cJSON *root;
+
+	dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", model);
+	cJSON_AddStringToObject(root, "content", res->content ? res->content :
+	    "");
+	cJSON_AddNumberToObject(root, "eval_count", (double)res->eval_count);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	/* A cache that cannot be written costs time, not correctness. */
+	if ((err = fs_mkdirs(dir, 1)) == NULL)
+		err = fs_write_atomic(path, text, strlen(text));
+	error_free(err);
+	free(text);
+	free(dir);
+	free(path);
+}
+
+static void
+log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
+    const struct eval_result *r, const char *response, const char *key)
+{
+	cJSON *o;
+	char *text;
+
+	if (log == NULL)
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "subject", s->label);
+	cJSON_AddStringToObject(o, "model", s->model);
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddBoolToObject(o, "pass", r->pass);
+	cJSON_AddNumberToObject(o, "score", r->score);
+	if (r->extracted)
+		cJSON_AddStringToObject(o, "extracted", r->extracted);
+	else
+		cJSON_AddNullToObject(o, "extracted");
+	if (r->reason)
+		cJSON_AddStringToObject(o, "reason", r->reason);
+	else
+		cJSON_AddNullToObject(o, "reason");
+	cJSON_AddBoolToObject(o, "cached", r->cached);
+	if (key != NULL)
+		cJSON_AddStringToObject(o, "request_sha256", key);
+	cJSON_AddStringToObject(o, "response", response ? response : "");
+	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	fprintf(log, "%s\n", text);
+	fflush(log);
+	/* Each case is on disk before the next is counted done. */
+	fsync(fileno(log));
+	free(text);
+}
+
+static void
+score_into(const struct bench_case *c, const char *response,
+    const struct judge *j, struct eval_result *r, struct error **err)
+{
+	struct score_result sr;
+
+	*err = score_case(c, response, j, &sr);
+	if (*err != NULL) {
+		/* The scorer could not run: a failed case, with why. */
+		r->pass = 0;
+		r->score = 0;
+		r->reason = xstrdup((*err)->msg);
+		error_free(*err);
+		*err = NULL;
+	} else {
+		r->pass = sr.pass;
+		r->score = sr.score;
+		r->extracted = sr.extracted;
+		r->reason = sr.reason;
+		sr.extracted = sr.reason = NULL;
+	}
+	score_result_release(&sr);
+	r->done = 1;
+}
+
+static void
+show_progress(const struct eval_settings *es, const char *label, size_t done,
+    size_t n, long long start)
+{
+	double el, eta;
+
+	if (!es->progress)
+		return;
+	el = (double)(now_ns() - start) / 1e9;
+	eta = done ? el / (double)done * (double)(n - done) : 0;
+	fprintf(stderr, "\r\033[Keval %s: %zu of %zu cases, %.0f s, ETA %.0f s",
+	    label, done, n, el, eta);
+	if (done == n)
+		fputs("\r\033[K", stderr);
+}
+
+/* One vote per case, the cases one after another. */
+static struct error *
+run_votes(struct ollama *o, const struct eval_settings *es,
+    const struct bench *b, const struct eval_subject *s,
+    const struct judge *j, FILE *log, struct eval_result *results,
+    unsigned *requests)
+{
+	struct error *err = NULL;
+	long long start = now_ns();
+	size_t i, done = 0;
+
+	for (i = 0; i < b->n && err == NULL; i++) {
+		const struct bench_case *c = &b->cases[i];
+		struct request rq;
+		struct vote_opts vo;
+		struct vote_result vr;
+		struct extractor *x = NULL;
+		enum answer_type t = ANSWER_TEXT;
+
+		if (results[i].done) {
+			done++;
+			continue;
+		}
+		if ((err = request_make(es, s, c, &rq)) != NULL)
+			break;
+		if (c->type == EVAL_EXACT && c->answer_type != NULL)
+			answer_type_parse(c->answer_type, &t);
+		else if (c->type == EVAL_CHOICE)
+			t = ANSWER_CHOICE;
+		else if (c->type == EVAL_CODE)
+			t = ANSWER_CODE;
+		if ((err = extractor_new(c->extract_pattern ? ANSWER_REGEX : t,
+		    c->extract_pattern, &x)) != NULL) {
+			request_release(&rq);
+			break;
+		}
+		memset(&vo, 0, sizeof(vo));
+		vo.n = (size_t)es->votes;
+		vo.parallel = es->jobs;
+		vo.method = c->type == EVAL_ROUGE || c->type == EVAL_JUDGE ?
+		    VOTE_MEDOID : VOTE_MAJORITY;
+		vo.x = x;
+		vo.seed = es->seed;
+		vo.early_stop = 1;
+		rq.cr.temperature = es->vote_temperature;
+		err = vote_run(o, &rq.cr, &vo, &vr);
+		if (err == NULL) {
+			*requests += (unsigned)vr.completed;
+			score_into(c, vr.samples[vr.winner].content, j,
+			    &results[i], &err);
+			log_case(log, s, c, &results[i],
+			    vr.samples[vr.winner].content, NULL);
+			show_progress(es, s->label, ++done, b->n, start);
+		}
+		vote_result_release(&vr);
+		extractor_free(x);
+		request_release(&rq);
+	}
+	return err;
+}
+
+struct error *
+eval_subject_run(struct ollama *o, const struct eval_settings *es,
+    const struct bench *b, const struct eval_subject *s,
+    const struct judge *j, FILE *log, struct eval_result *results,
+    unsigned *requests)
+{
+	struct chat_batch *batch;
+	struct request *rqs;
+	struct chat_result res;
+	struct error *err = NULL, *serr;
+	size_t nslots, *slot_case, slot, next = 0, done = 0, i;
+	long long start = now_ns();
+	char *content;
+
+	if (es->votes > 1)
+		return run_votes(o, es, b, s, j, log, results, requests);
+	nslots = es->jobs > 0 ? es->jobs : 1;
+	rqs = xcalloc(b->n + 1, sizeof(*rqs));
+	slot_case = xcalloc(nslots, sizeof(*slot_case));
+	batch = chat_batch_new(o, nslots);
+	chat_result_init(&res);
+	for (i = 0; i < b->n; i++)
+		if (results[i].done)
+			done++;
+	show_progress(es, s->label, done, b->n, start);
+
+	/* Start the next case that needs the server; answer cached ones. */
+#define FEED(slot_) do {						\
+	while (next < b->n && err == NULL) {				\
+		i = next++;						\
+		if (results[i].done)					\
+			continue;					\
+		if ((err = request_make(es, s, &b->cases[i], &rqs[i])))	\
+			break;						\
+		if (es->cache && (content = cache_get(rqs[i].key))) {	\
+			results[i].cached = 1;				\
+			score_into(&b->cases[i], content, j, &results[i], \
+			    &serr);					\
+			log_case(log, s, &b->cases[i], &results[i],	\
+			    content, rqs[i].key);			\
+			free(content);					\
+			show_progress(es, s->label, ++done, b->n, start); \
+			continue;					\
+		}							\
+		slot_case[slot_] = i;					\
+		chat_batch_start(batch, slot_, &rqs[i].cr);		\
+		(*requests)++;						\
+		break;							\
+	}								\
+} while (0)
+
+	for (slot = 0; slot < nslots && err == NULL; slot++)
+		FEED(slot);
+	while (err == NULL && chat_batch_next(batch, &slot, &res, &err)) {
+		if (err != NULL)
+			break;
+		i = slot_case[slot];
+		if (es->cache)
+			cache_put(rqs[i].key, s->model, &res);
+		score_into(&b->cases[i], res.content, j, &results[i], &serr);
+		log_case(log, s, &b->cases[i], &results[i], res.content,
+		    rqs[i].key);
+		show_progress(es, s->label, ++done, b->n, start);
+		FEED(slot);
+	}
+#undef FEED
+	chat_result_release(&res);
+	chat_batch_free(batch);
+	if (es->progress && err != NULL)
+		fputs("\r\033[K", stderr);
+	for (i = 0; i < b->n; i++)
+		request_release(&rqs[i]);
+	free(rqs);
+	free(slot_case);
+	if (err != NULL)
+		err = error_prefix(err, "%s '%s'", s->label, s->model);
+	return err;
+}
+
+struct error *
+eval_log_resume(const char *path, const struct bench *b, const char *label,
+    struct eval_result *results, size_t *count)
+{
+	struct error *err;
+	char *data, *p, *nl;
+	size_t len, i;
+	cJSON *o, *sub, *id, *pass, *score, *ex, *why;
+
+	*count = 0;
+	if (!fs_exists(path))
+		return NULL;
+	if ((err = fs_read_file(path, 1024u * 1024 * 1024, &data, &len)))
+		return err;
+	for (p = data; p < data + len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(data + len - p))) == NULL)
+			break;	/* a torn last line: that case runs again */
+		if ((o = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL)
+			continue;
+		sub = cJSON_GetObjectItemCaseSensitive(o, "subject");
+		id = cJSON_GetObjectItemCaseSensitive(o, "id");
+		pass = cJSON_GetObjectItemCaseSensitive(o, "pass");
+		score = cJSON_GetObjectItemCaseSensitive(o, "score");
+		ex = cJSON_GetObjectItemCaseSensitive(o, "extracted");
+		why = cJSON_GetObjectItemCaseSensitive(o, "reason");
+		if (cJSON_IsString(sub) && strcmp(sub->valuestring, label) == 0
+		    && cJSON_IsString(id) && cJSON_IsBool(pass))
+			for (i = 0; i < b->n; i++) {
+				if (strcmp(b->cases[i].id, id->valuestring) != 0
+				    || results[i].done)
+					continue;
+				results[i].done = results[i].resumed = 1;
+				results[i].pass = cJSON_IsTrue(pass);
+				results[i].score = cJSON_IsNumber(score) ?
+				    score->valuedouble : results[i].pass;
+				if (cJSON_IsString(ex))
+					results[i].extracted =
+					    xstrdup(ex->valuestring);
+				if (cJSON_IsString(why))
+					results[i].reason =
+					    xstrdup(why->valuestring);
+				(*count)++;
+				break;
+			}
+		cJSON_Delete(o);
+	}
+	free(data);
+	return NULL;
+}

@@ -1,0 +1,157 @@
+#!/bin/sh
+# t_eval.sh: loco eval against the scripted backend: paired statistics,
+# the gate's exit status, the cache (no request on a re-run), resuming a
+# killed run without losing or repeating a case, the out-of-domain check,
+# and the output formats.
+. "$TOP/tests/cmd/lib.sh"
+area_begin eval
+
+# mkbench FILE N: N arithmetic cases "What is i+i?" -> 2i.
+mkbench() {
+	: >"$1"
+	i=1
+	while [ $i -le "$2" ]; do
+		printf '{"id":"m%03d","instruction":"What is %d+%d?","expected_output":"%d","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}\n' $i $i $i $((2 * i)) >>"$1"
+		i=$((i + 1))
+	done
+}
+mkbench "$W/m60.jsonl" 60
+# The adapter answers every case right; the base only those with an odd i.
+ADAPTER_RULE='{"match":{"model":"loco-math:1.0.0"},"replies":["The answer is 0"],"by_seed":true}'
+script_for() {
+	node -e '
+		const n = +process.argv[1], adapterWrong = process.argv[2].split(",").map(Number);
+		const chat = [];
+		for (let i = 1; i <= n; i++) {
+			const q = `What is ${i}+${i}?`;
+			chat.push({ match: { model: "loco-math:1.0.0", contains: q + "\n" },
+			    reply: `The answer is ${adapterWrong.includes(i) ? 0 : 2 * i}` });
+			chat.push({ match: { model: "qwen3:4b", contains: q + "\n" },
+			    reply: `The answer is ${i % 2 ? 2 * i : 0}` });
+		}
+		const extra = process.argv[3] ? JSON.parse(process.argv[3]) : {};
+		console.log(JSON.stringify(Object.assign({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }, extra)));
+	' "$@"
+}
+
+t "paired comparison, significant: the gate passes"
+script "$(script_for 60 "")"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run1" --gate math
+expect_rc 0
+expect_out_has "loco-math:1.0.0                 100.0%  [ 94.0%, 100.0%]  60/60"
+expect_out_has "qwen3:4b                         50.0%  [ 37.7%,  62.3%]  30/60"
+expect_out_has "difference +50.0 points; McNemar exact p = 1.863e-09 (adapter only right 30, base only right 0)"
+expect_out_has "gate: passed"
+expect_eq "$(req 'chats.length')" 120 "requests"
+expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "A,").replace(/(qwen3:4b,?)+/, "B")')" "A,B" "one model after the other"
+expect_eq "$(req '[...new Set(chats.map(c => JSON.stringify(c.body.options)))].length')" 2 "same options for all (but the adapter's params)"
+expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed + " " + chats[0].body.options.num_predict')" "0 42 512" "greedy, seeded, fixed length"
+node -e '
+	const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	const ok = r.n === 60 && r.scores.adapter.passed === 60 && r.scores.base.passed === 30 &&
+	    r.mcnemar.adapter_only === 30 && r.mcnemar.base_only === 0 && r.gate.passed === true &&
+	    /^sha256:[0-9a-f]{64}$/.test(r.benchmark.sha256) && r.cases.length === 60 &&
+	    r.inference.seed === 42 && r.loco_version;
+	process.exit(ok ? 0 : 1);' "$W/run1/results.json" && pass || fail "results.json"
+expect_eq "$(wc -l <"$W/run1/log.jsonl" | tr -d ' ')" 120 "log lines"
+
+t "a re-run is answered from the cache"
+: >"$B/requests.jsonl"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run2" math
+expect_rc 0
+expect_out_has "(0 requests sent)"
+expect_eq "$(req 'chats.length')" 0 "requests"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run3" --no-cache math
+expect_eq "$(req 'chats.length')" 120 "--no-cache asks again"
+
+t "not significant: the gate fails with exit 6"
+mkbench "$W/m10.jsonl" 10
+script "$(script_for 10 "")"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run4" --gate --no-cache math
+expect_rc 6
+expect_out_has "warning: 10 cases: fewer than 50, so the test has little power"
+expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run5" --gate --alpha 0.1 --no-cache math
+expect_rc 0
+
+t "out-of-domain degradation is flagged and fails the gate"
+mkdir -p "$LOCO_HOME/benchmarks"
+node -e '
+	for (let i = 1; i <= 20; i++)
+		console.log(JSON.stringify({ id: "c" + i, instruction: `Say the word w${i}.`, expected_output: `w${i}`,
+		    evaluation_type: "contains" }));' >"$LOCO_HOME/benchmarks/code.jsonl"
+script "$(script_for 60 "" '{"chat_extra":1}' | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	for (let i = 1; i <= 20; i++) {
+		s.chat.unshift({ match: { model: "qwen3:4b", contains: `Say the word w${i}.` }, reply: `w${i}` });
+		s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: `Say the word w${i}.` }, reply: i <= 15 ? `w${i}` : "no" });
+	}
+	console.log(JSON.stringify(s));')"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run6" --ood code --gate --no-cache math
+expect_rc 6
+expect_out_has "out of domain code: adapter 75.0%, base 100.0% (-25.0 points): DEGRADED by more than 5 points"
+expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05, or degrades another domain by more than 5 points"
+expect_eq "$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.out_of_domain[0].flagged + " " + r.out_of_domain[0].degradation_points)' "$W/run6/results.json")" "true 25" "results.json"
+
+t "a killed run resumes: no case lost or repeated"
+script "$(script_for 60 "" '{}' | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	for (const r of s.chat) r.delay_ms = 40;
+	console.log(JSON.stringify(s));')"
+rm -rf "$W/run7"
+"$LOCO" eval --benchmark "$W/m60.jsonl" --output "$W/run7" --no-cache --jobs 2 math >"$W/out" 2>"$W/err" &
+pid=$!
+i=0
+while [ "$(wc -l <"$W/run7/log.jsonl" 2>/dev/null || echo 0)" -lt 20 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $pid
+wait $pid
+RC=$?
+expect_rc 130
+before=$(wc -l <"$W/run7/log.jsonl" | tr -d ' ')
+: >"$B/requests.jsonl"
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache --jobs 2 math
+expect_rc 0
+expect_eq "$(wc -l <"$W/run7/log.jsonl" | tr -d ' ')" 120 "every case once in the log"
+expect_eq "$(node -e '
+	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	console.log(new Set(l.map(x => x.subject + "/" + x.id)).size);' "$W/run7/log.jsonl")" 120 "no duplicates"
+expect_eq "$(req 'chats.length')" $((120 - before)) "only the missing cases asked"
+expect_out_has "loco-math:1.0.0                 100.0%"
+
+t "formats"
+script "$(script_for 10 "3,4")"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run8" --format junit --gate --no-cache math
+expect_rc 6
+expect_out_has '<testsuite name="loco eval loco-math:1.0.0" tests="11" failures="3">'
+expect_out_has '  <testcase classname="'"$W"'/m10.jsonl" name="m003"><failure message="wrong answer"/></testcase>'
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run9" --format markdown --no-cache math
+expect_out_has "| model | accuracy | 95% interval | passed |"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run10" --format json --base math
+expect_rc 0
+expect_eq "$(json 'out.scores.base.passed + " " + (out.scores.adapter === undefined)')" "5 true" "base only"
+
+t "votes in eval"
+script "$(script_for 10 "")"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11" --votes 3 --jobs 3 math
+expect_rc 0
+expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
+
+t "errors"
+run_loco eval --benchmark "$W/nope.jsonl" math
+expect_rc 1
+expect_err_match "^loco: cannot read '$W/nope.jsonl'"
+run_loco eval --benchmark "$W/m10.jsonl" nope
+expect_rc 2
+expect_err "loco: no adapter named 'nope' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
+script '{"models":["qwen3:4b"]}'
+run_loco eval --benchmark "$W/m10.jsonl" math
+expect_rc 4
+expect_err "loco: model 'loco-math:1.0.0' not found at $BASE_URL: run 'loco setup'"
+run_loco eval --format csv math
+expect_rc 2
+expect_err_has "loco: --format: must be table, json, markdown or junit, not 'csv'"
+run_loco eval math
+expect_rc 7
+expect_err_match "^loco: no standard benchmark for domain 'math'"
+
+area_end

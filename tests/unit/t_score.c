@@ -1,0 +1,161 @@
+/* t_score.c: every scorer on canned responses. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "benchfile.h"
+#include "score.h"
+#include "unit.h"
+
+static struct bench_case
+mkcase(enum eval_type t, const char *expected)
+{
+	struct bench_case c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = "t";
+	c.instruction = "q";
+	c.input = "";
+	c.expected = (char *)expected;
+	c.type = t;
+	c.tolerance = c.threshold = c.timeout = -1;
+	return c;
+}
+
+static void
+expect_score(const struct bench_case *c, const char *response, int pass,
+    double score, const char *extracted, const char *reason, int line)
+{
+	struct score_result r;
+	struct error *err = score_case(c, response, NULL, &r);
+
+	if (err != NULL) {
+		unit_fail(__FILE__, line, "score_case: %s", err->msg);
+		error_free(err);
+		return;
+	}
+	if (r.pass != pass || r.score < score - 1e-9 || r.score > score + 1e-9)
+		unit_fail(__FILE__, line, "pass %d score %g, expected %d %g",
+		    r.pass, r.score, pass, score);
+	if (extracted != NULL && (r.extracted == NULL ||
+	    strcmp(r.extracted, extracted) != 0))
+		unit_fail(__FILE__, line, "extracted '%s', expected '%s'",
+		    r.extracted ? r.extracted : "(none)", extracted);
+	if (reason != NULL && (r.reason == NULL ||
+	    strncmp(r.reason, reason, strlen(reason)) != 0))
+		unit_fail(__FILE__, line, "reason '%s', expected '%s...'",
+		    r.reason ? r.reason : "(none)", reason);
+	score_result_release(&r);
+}
+
+#define SCORE(c, resp, pass, score, ex, why) \
+	expect_score(&(c), resp, pass, score, ex, why, __LINE__)
+
+TEST(score_exact_numbers)
+{
+	struct bench_case c = mkcase(EVAL_EXACT, "1000");
+
+	SCORE(c, "So the total is 1,000.", 1, 1, "1000", NULL);
+	SCORE(c, "The answer is $1000.00", 1, 1, "1000", NULL);
+	SCORE(c, "<think>1000</think>The answer is 999", 0, 0, "999",
+	    "wrong answer");
+	SCORE(c, "I do not know.", 0, 0, NULL, "no answer found");
+	c.expected = "0.3333";
+	c.tolerance = 0.001;
+	c.answer_type = "number";
+	SCORE(c, "The answer is 1/3", 1, 1, "0.3333333333", NULL);
+}
+
+TEST(score_exact_text_and_pattern)
+{
+	struct bench_case c = mkcase(EVAL_EXACT, "Paris");
+
+	SCORE(c, "paris.", 1, 1, "paris", NULL);
+	SCORE(c, "The answer is: PARIS!", 1, 1, "paris", NULL);
+	SCORE(c, "Lyon", 0, 0, "lyon", "wrong answer");
+	c.extract_pattern = "Capital: (\\w+)";
+	SCORE(c, "Capital: Paris\nCapital: Rome", 0, 0, "Rome", NULL);
+	SCORE(c, "Capital: Rome\nCapital: Paris", 1, 1, "Paris", NULL);
+}
+
+TEST(score_contains_choice_rouge)
+{
+	struct bench_case c = mkcase(EVAL_CONTAINS, "photosynthesis");
+	struct bench_case m = mkcase(EVAL_CHOICE, "C");
+	struct bench_case r = mkcase(EVAL_ROUGE, "the cat sat on the mat");
+
+	SCORE(c, "Plants use PHOTOSYNTHESIS to...", 1, 1, NULL, NULL);
+	SCORE(c, "<think>photosynthesis</think>no idea", 0, 0, NULL,
+	    "the expected text");
+	c.substring = "chlorophyll";
+	SCORE(c, "photosynthesis needs chlorophyll", 1, 1, NULL, NULL);
+	SCORE(m, "The answer is (C).", 1, 1, "C", NULL);
+	SCORE(m, "B", 0, 0, "B", "wrong choice");
+	SCORE(m, "none of them", 0, 0, NULL, "no choice found");
+	SCORE(r, "the cat sat on the mat", 1, 1, NULL, NULL);
+	/* LCS 5 of 6 and 5: F1 = 10/11. */
+	SCORE(r, "the cat on the mat", 1, 10.0 / 11, NULL, NULL);
+	r.threshold = 0.95;
+	SCORE(r, "the cat on the mat", 0, 10.0 / 11, NULL,
+	    "ROUGE-L 0.909 below 0.95");
+}
+
+TEST(score_code_in_sandbox)
+{
+	struct bench_case c = mkcase(EVAL_CODE, "");
+
+	if (access("/usr/bin/python3", X_OK) != 0)
+		return;
+	c.language = "python";
+	c.tests = "assert double(2) == 4\nassert double(-1) == -2";
+	SCORE(c, "Here:\n```python\ndef double(x):\n    return 2 * x\n```",
+	    1, 1, NULL, NULL);
+	SCORE(c, "```python\ndef double(x):\n    return x + 2\n```", 0, 0,
+	    NULL, "exit status 1: AssertionError");
+	c.timeout = 1;
+	SCORE(c, "```python\ndef double(x):\n    while True: pass\n```\n"
+	    "double(1)", 0, 0, NULL, "timed out");
+	SCORE(c, "no code here", 0, 0, "no code here", NULL);
+}
+
+static struct error *
+fake_judge(void *arg, const char *prompt, char **reply)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	*reply = xstrdup(strstr(prompt, "GOOD") ? "Solid work.\nScore: 5" :
+	    *calls % 2 ? "Score: 2" : "meh, 3 at most");
+	return NULL;
+}
+
+TEST(score_judge_and_custom)
+{
+	struct bench_case c = mkcase(EVAL_JUDGE, "ref");
+	struct bench_case u = mkcase(EVAL_CUSTOM, "");
+	struct judge j = { fake_judge, NULL, 2, NULL };
+	struct score_result r;
+	int calls = 0;
+
+	j.arg = &calls;
+	c.rubric = "be good";
+	CHECK_OK(score_case(&c, "a GOOD answer", &j, &r));
+	CHECK_INT(r.pass, 1);
+	CHECK_DBL(r.score, 1, 1e-9);
+	CHECK_INT(calls, 2);
+	score_result_release(&r);
+	/* Scores 2 and 3 on 1..5: 0.25 and 0.5, mean 0.375. */
+	calls = 0;
+	CHECK_OK(score_case(&c, "weak", &j, &r));
+	CHECK_INT(r.pass, 0);
+	CHECK_DBL(r.score, 0.375, 1e-9);
+	score_result_release(&r);
+	CHECK_OK(score_case(&c, "x", NULL, &r));
+	CHECK_STR(r.reason, "no judge model for llm_judge");
+	score_result_release(&r);
+
+	u.command = "grep -q yes && echo 0.9 || echo 0.1";
+	SCORE(u, "yes indeed", 1, 0.9, "0.9", NULL);
+	SCORE(u, "no", 0, 0.1, "0.1", "the score is below");
+	u.command = "echo lots";
+	SCORE(u, "x", 0, 0, NULL, "the command gave no score");
+}
