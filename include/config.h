@@ -57,6 +57,9 @@ struct config {
 	/* router */
 	char	*router_type;		/* router.type */
 	double	 router_min_score;	/* router.min_score */
+	/* eval */
+	char	*judge_model;		/* eval.judge_model, NULL = base */
+	long	 judge_runs;		/* eval.judge_runs */
 	/* adapters */
 	char	*index;			/* adapters.index, NULL = none */
 	/* registry */

@@ -64,6 +64,11 @@ static const struct config_key config_table[] = {
 	{ "router.min_score", CONFIG_FLOAT, "1.0", 0, 1000, NULL,
 	  "keyword score an adapter needs before the router picks it "
 	  "(below: base model)", OFF(router_min_score) },
+	{ "eval.judge_model", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "model that scores llm_judge cases (default: the base model)",
+	  OFF(judge_model) },
+	{ "eval.judge_runs", CONFIG_INT, "3", 1, 10, NULL,
+	  "judge runs per llm_judge case, averaged", OFF(judge_runs) },
 	{ "adapters.index", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "package index for 'loco adapters' (a path or URL)", OFF(index) },
 	{ "registry.path", CONFIG_STRING, NULL, 0, 0, NULL,

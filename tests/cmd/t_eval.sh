@@ -136,6 +136,20 @@ run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11" --votes 3 --jobs 3 
 expect_rc 0
 expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
 
+t "llm_judge cases are scored by the judge model"
+node -e '
+	for (let i = 1; i <= 4; i++)
+		console.log(JSON.stringify({ id: "w" + i, instruction: `Write a line about topic ${i}.`, expected_output: "a line",
+		    evaluation_type: "llm_judge", evaluation_config: { rubric: "on topic", threshold: 0.7 } }));' >"$W/judge.jsonl"
+script '{"models":["qwen3:4b","loco-math:1.0.0","judge:1"],"chat":[{"match":{"model":"judge:1","contains":"GOOD"},"reply":"Fine work.\nScore: 5"},{"match":{"model":"judge:1"},"reply":"Score: 2"},{"match":{"model":"loco-math:1.0.0"},"reply":"A GOOD line."},{"reply":"a poor line"}]}'
+LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --output "$W/runj" --no-cache --jobs 1 math
+expect_rc 0
+expect_out_has "loco-math:1.0.0                 100.0%"
+expect_out_has "qwen3:4b                          0.0%"
+expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
+expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
+expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
+
 t "errors"
 run_loco eval --benchmark "$W/nope.jsonl" math
 expect_rc 1

@@ -81,7 +81,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.parallel, 4);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 18);
+	CHECK_INT(n, 20);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
