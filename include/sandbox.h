@@ -11,8 +11,10 @@
  * The monitor unshares namespaces, prepares the mounts and writes the
  * files; init is process 1 of the new PID namespace, reaps orphans and,
  * when the program exits, kills everything left; the program gets the
- * limits and runs.  loco enforces the wall-clock timeout by killing init,
- * which makes the kernel kill every process in the namespace.
+ * limits and runs.  At the wall-clock limit loco sends init SIGTERM, and
+ * init kills and reaps everything (so its CPU time is counted); half a
+ * second later loco kills init itself, which makes the kernel kill every
+ * process left in the namespace.
  *
  * Contained, when the protection is active (see the SANDBOX_PROT bits in
  * the result; each is attempted separately and skipped if refused):
@@ -30,12 +32,15 @@
  *   - processes: PID namespace (nothing survives the run, nothing outside
  *		is visible or signalable); RLIMIT_NPROC, which the kernel
  *		only enforces for a non-root user: as root the program runs
- *		as nobody (65534), otherwise a user namespace is used, whose
- *		process count is per namespace;
+ *		as nobody (65534), so concurrent sandboxes share that
+ *		user's count; otherwise a user namespace is used, whose
+ *		count is per namespace;
  *   - network:	a network namespace with only a loopback that is down,
  *		so every connect fails;
- *   - privilege: no_new_privs (setuid binaries do not elevate), no
- *		capabilities after exec, a new IPC and UTS namespace;
+ *   - privilege: no_new_privs (setuid binaries do not elevate), an
+ *		empty capability bounding set (no capabilities after exec,
+ *		even as uid 0 in a user namespace), new IPC and UTS
+ *		namespaces;
  *   - environment: only PATH, HOME, TMPDIR (the scratch directory),
  *		LANG, PYTHONDONTWRITEBYTECODE and PYTHONHASHSEED; stdin is
  *		/dev/null; fds other than 0-2 are closed.
@@ -44,9 +49,11 @@
  * own RLIMIT_CPU; the wall clock bounds the total), memory spread over
  * many processes (RLIMIT_AS is per process: processes x memory_bytes at
  * worst), kernel bugs.  No seccomp filter and no cgroup are used.
- * Without a PID namespace a descendant that leaves the process group
- * (setsid) may outlive the run; without a mount namespace the program can
- * write wherever its user may.
+ * Without a PID namespace, init is a child subreaper and kills every
+ * descendant it can find when the program ends, but a descendant may
+ * outlive the run if init itself is killed (by loco's last-resort SIGKILL,
+ * or by the program when they share a uid); without a mount namespace the
+ * program can write wherever its user may.
  */
 #ifndef LOCO_SANDBOX_H
 #define LOCO_SANDBOX_H

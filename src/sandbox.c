@@ -982,10 +982,11 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
 	res->cpu_seconds = (double)ru.ru_utime.tv_sec +
 	    (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	    (double)ru.ru_stime.tv_usec / 1e6;
+	/* The kernel exempts uid 0 from RLIMIT_NPROC, even without caps. */
 	res->protections = run.prot;
 	if (pl.root)
 		res->protections |= SANDBOX_PROT_NOBODY | SANDBOX_PROT_NPROC;
-	else
+	else if (geteuid() != 0)
 		res->protections |= SANDBOX_PROT_NPROC;
 	if (err != NULL)
 		goto done;

@@ -102,7 +102,7 @@ rm -rf "$W/run7"
 "$LOCO" eval --benchmark "$W/m60.jsonl" --output "$W/run7" --no-cache --jobs 2 math >"$W/out" 2>"$W/err" &
 pid=$!
 i=0
-while [ "$(wc -l <"$W/run7/log.jsonl" 2>/dev/null || echo 0)" -lt 20 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+while [ "$(cat "$W/run7/log.jsonl" 2>/dev/null | wc -l)" -lt 20 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 kill -INT $pid
 wait $pid
 RC=$?
