@@ -83,7 +83,7 @@ $(BUILD)/unit-tests: $(LIBOBJS) $(TOBJS)
 	$(CC) $(LDFLAGS) -o $@ $(TOBJS) $(LIBOBJS) $(PKG_LIBS) -lm
 
 unit: $(BUILD)/unit-tests
-	./$(BUILD)/unit-tests
+	$(BUILD)/unit-tests
 
 check: $(PROG) $(BUILD)/unit-tests
 	sh tests/run.sh $(BUILD)/unit-tests
