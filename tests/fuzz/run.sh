@@ -28,6 +28,8 @@ out=build/fuzz
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=
+npass=0
+nfail=0
 
 # Inputs longer than this teach little and slow the search.
 max_len() {
@@ -65,6 +67,7 @@ for prog in "$@"; do
 	stats=$(grep -E '^stat::number_of_executed_units' "$log" |
 	    tail -n 1 | sed 's/.*: *//')
 	if [ $rc -eq 0 ]; then
+		npass=$((npass + 1))
 		printf 'fuzz %-10s ok (%s runs)\n' "$name" "${stats:-?}"
 	else
 		printf 'fuzz %-10s FAILED (exit %d), log %s:\n' "$name" $rc \
@@ -72,8 +75,11 @@ for prog in "$@"; do
 		grep -E 'ERROR: |SUMMARY: |runtime error|check failed|Test unit written' \
 		    "$log" | head -n 12 | sed 's/^/    /'
 		failed="$failed $name"
+		nfail=$((nfail + 1))
 	fi
 done
+
+echo "fuzz: $npass passed, $nfail failed"
 
 if [ -n "$failed" ]; then
 	echo "fuzz: failures in:$failed (reproducers in $out/artifacts/)"
