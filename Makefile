@@ -69,7 +69,7 @@ $(BUILD)/.flavour:
 DATADIR_STAMP = $(BUILD)/datadir.stamp
 $(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || \
 	echo '$(DATADIR)' >$(DATADIR_STAMP); })
-$(BUILD)/registry.o: $(DATADIR_STAMP)
+$(BUILD)/registry.o $(BUILD)/benchfile.o: $(DATADIR_STAMP)
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) Makefile
 	@mkdir -p $(BUILD)

@@ -58,6 +58,13 @@ int		 eval_type_parse(const char *, enum eval_type *);
 struct error	*bench_load(const char *path, size_t max_cases,
 		    struct bench **);
 void		 bench_free(struct bench *);
+/*
+ * The standard benchmark of a domain, DOMAIN.jsonl from the first of
+ * $LOCO_HOME/benchmarks, REGISTRY_DIR/../benchmarks, ./benchmarks and
+ * LOCO_DATADIR/benchmarks that has it; NULL when none does.
+ */
+char		*bench_find_standard(const char *registry_dir,
+		    const char *domain);
 /* The question as the model sees it: instruction, then input. */
 char		*bench_question(const struct bench_case *);
 

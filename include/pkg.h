@@ -24,6 +24,17 @@ struct pkg_promotion {
 	char	*pick;		/* NAME@VERSION */
 };
 
+/* The last standard evaluation of an adapter (installed.yaml "scores"). */
+struct pkg_score {
+	char	*pick;		/* NAME@VERSION */
+	double	 accuracy;
+	double	 base_accuracy;
+	double	 p;
+	long	 n;
+	char	*benchmark_sha256;
+	char	*date;
+};
+
 struct installed {
 	char			*path;		/* installed.yaml */
 	char			*dir;		/* its directory */
@@ -32,6 +43,8 @@ struct installed {
 	size_t			 npackages;
 	struct pkg_promotion	*active;
 	size_t			 nactive;
+	struct pkg_score	*scores;
+	size_t			 nscores;
 };
 
 /* Read installed.yaml (missing: empty). */
@@ -43,6 +56,8 @@ int		 installed_find(const struct installed *, const char *name,
 		    const char *version);
 void		 installed_promote(struct installed *, const char *domain,
 		    const char *pick);
+void		 installed_set_score(struct installed *,
+		    const struct pkg_score *);
 
 /* Take the adapters lock ($LOCO_HOME/adapters/.lock). */
 struct error	*pkg_lock(int *fd);
@@ -65,6 +80,9 @@ struct error	*pkg_add(const struct registry *r, const struct adapter *a,
 		    int force);
 /* Remove NAME@VERSION from installed.yaml, then its directory. */
 struct error	*pkg_remove(const char *name, const char *version);
+/* Record an adapter's standard evaluation (replacing the last one). */
+struct error	*pkg_record_score(const struct adapter *a, const char *base_tag,
+		    const struct pkg_score *score);
 /* Make NAME@VERSION the active adapter of its domain. */
 struct error	*pkg_promote(const struct adapter *a, const char *base_tag);
 

@@ -51,6 +51,9 @@ struct adapter {
 	char			*answer_pattern; /* PCRE2, for regex */
 	struct score		*scores;
 	size_t			 nscores;
+	/* From the last standard evaluation (installed.yaml), or NULL. */
+	char			*score_sha256;	/* the benchmark's SHA-256 */
+	char			*score_date;
 	char			**examples;	/* router_examples */
 	size_t			 nexamples;
 	char			**tags;

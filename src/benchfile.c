@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "benchfile.h"
+#include "config.h"
+#include "fsutil.h"
 #include "package.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -25,7 +27,7 @@ static const char *const case_keys[] = {
 	"evaluation_config", "difficulty", "tags", "question", "answer"
 };
 
-static const char *const config_keys[] = {
+static const char *const eval_config_keys[] = {
 	"answer_type", "extract_pattern", "normalize", "tolerance",
 	"threshold", "substring", "language", "entry_point", "tests",
 	"timeout", "rubric", "command", "scale"
@@ -203,7 +205,7 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 		return NULL;
 	if (!cJSON_IsObject(cfg))
 		return field_error(w, "evaluation_config", "expected an object");
-	if ((err = unknown_keys(w, cfg, config_keys, ARRAY_SIZE(config_keys),
+	if ((err = unknown_keys(w, cfg, eval_config_keys, ARRAY_SIZE(eval_config_keys),
 	    " in \"evaluation_config\"")) != NULL ||
 	    (err = get_string(w, cfg, "answer_type", 0, &c->answer_type)) ||
 	    (err = get_string(w, cfg, "extract_pattern", 0,
@@ -372,6 +374,27 @@ done:
 	}
 	*out = b;
 	return NULL;
+}
+
+/* The standard benchmark of a domain: the search order of benchmarks/. */
+char *
+bench_find_standard(const char *registry_dir, const char *domain)
+{
+	char *home = loco_home(), *cands[4], *found = NULL;
+	size_t i;
+
+	cands[0] = xasprintf("%s/benchmarks/%s.jsonl", home, domain);
+	cands[1] = xasprintf("%s/../benchmarks/%s.jsonl", registry_dir, domain);
+	cands[2] = xasprintf("./benchmarks/%s.jsonl", domain);
+	cands[3] = xasprintf("%s/benchmarks/%s.jsonl", LOCO_DATADIR, domain);
+	free(home);
+	for (i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (found == NULL && fs_exists(cands[i]))
+			found = cands[i];
+		else
+			free(cands[i]);
+	}
+	return found;
 }
 
 char *

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchfile.h"
 #include "cmd.h"
+#include "hash.h"
 #include "jsonout.h"
 #include "modelfile.h"
 #include "pindex.h"
@@ -315,6 +317,24 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 	return NULL;
 }
 
+/* Was the recorded score made on another version of the benchmark? */
+static int
+score_stale(const struct registry *reg, const struct adapter *a)
+{
+	char *path = a->benchmark ? xstrdup(a->benchmark) :
+	    bench_find_standard(reg->dir, a->domain), hex[SHA256_HEX_LEN + 1];
+	struct error *err;
+	int stale = 1;
+
+	if (path != NULL && (err = sha256_file(path, hex, NULL, NULL)) == NULL)
+		stale = strcmp(a->score_sha256 + (str_startswith(
+		    a->score_sha256, "sha256:") ? 7 : 0), hex) != 0;
+	else if (path != NULL)
+		error_free(err);
+	free(path);
+	return stale;
+}
+
 static void
 info_text(const struct adapter *a, const struct registry *reg)
 {
@@ -342,6 +362,10 @@ info_text(const struct adapter *a, const struct registry *reg)
 	for (i = 0; i < a->nscores; i++)
 		printf("  score        %s %g\n", a->scores[i].name,
 		    a->scores[i].value);
+	if (a->score_sha256 != NULL)
+		printf("  evaluated    %s on %s%s\n", a->score_date ?
+		    a->score_date : "?", a->score_sha256, score_stale(reg, a) ?
+		    " (STALE: the benchmark has changed since)" : "");
 }
 
 static struct error *
@@ -390,6 +414,20 @@ adapters_info(struct loco *lc, const struct subcmd *sc, int argc,
 		jout_bool(j, "active", a->active);
 		jout_bool(j, "installed_package", a >= reg->adapters +
 		    reg->nbase);
+		jout_obj(j, "scores");
+		{
+			size_t k;
+			for (k = 0; k < a->nscores; k++)
+				jout_num(j, a->scores[k].name,
+				    a->scores[k].value);
+		}
+		jout_end(j);
+		jout_str(j, "evaluated", a->score_date);
+		jout_str(j, "benchmark_sha256", a->score_sha256);
+		if (a->score_sha256 != NULL)
+			jout_bool(j, "stale", score_stale(reg, a));
+		else
+			jout_null(j, "stale");
 		jout_end(j);
 	}
 	if (json) {

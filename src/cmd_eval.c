@@ -19,6 +19,7 @@
 #include "evalrun.h"
 #include "fsutil.h"
 #include "jsonout.h"
+#include "pkg.h"
 #include "stats.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -60,27 +61,6 @@ struct eval_cmd {
 	int			 no_cache;
 	struct eval_settings	 es;
 };
-
-/* The standard benchmark of a domain: the search order of benchmarks/. */
-static char *
-find_benchmark(const struct registry *reg, const char *domain)
-{
-	char *home = loco_home(), *cands[4], *found = NULL;
-	size_t i;
-
-	cands[0] = xasprintf("%s/benchmarks/%s.jsonl", home, domain);
-	cands[1] = xasprintf("%s/../benchmarks/%s.jsonl", reg->dir, domain);
-	cands[2] = xasprintf("./benchmarks/%s.jsonl", domain);
-	cands[3] = xasprintf("%s/benchmarks/%s.jsonl", LOCO_DATADIR, domain);
-	free(home);
-	for (i = 0; i < ARRAY_SIZE(cands); i++) {
-		if (found == NULL && fs_exists(cands[i]))
-			found = cands[i];
-		else
-			free(cands[i]);
-	}
-	return found;
-}
 
 static struct error *
 parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
@@ -615,6 +595,46 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 	return fs_mkdirs(*dir, 0);
 }
 
+/*
+ * A run on the adapter's standard benchmark, whole, is its score: kept in
+ * $LOCO_HOME/results/DOMAIN/NAME@VERSION/ for the leaderboard, and
+ * recorded with the adapter (installed.yaml) for loco adapters info.
+ */
+static struct error *
+record(const struct adapter *a, const struct registry *reg,
+    const struct comparison *m, const char *json)
+{
+	struct pkg_score sc;
+	struct error *err;
+	char when[32], iso[32], *home, *dir, *path, *sha;
+	time_t now = time(NULL);
+
+	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
+	strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	home = loco_home();
+	dir = xasprintf("%s/results/%s/%s@%s", home, a->domain, a->name,
+	    a->version);
+	free(home);
+	path = xasprintf("%s/%s.json", dir, when);
+	if ((err = fs_mkdirs(dir, 0)) == NULL)
+		err = fs_write_atomic(path, json, strlen(json));
+	free(dir);
+	free(path);
+	if (err != NULL)
+		return err;
+	sha = xasprintf("sha256:%s", m->b->sha256);
+	memset(&sc, 0, sizeof(sc));
+	sc.accuracy = m->adapter.acc.p;
+	sc.base_accuracy = m->base.acc.p;
+	sc.p = m->p;
+	sc.n = (long)m->b->n;
+	sc.benchmark_sha256 = sha;
+	sc.date = iso;
+	err = pkg_record_score(a, reg->base.tag, &sc);
+	free(sha);
+	return err;
+}
+
 static const char *
 model_digest(const struct ollama_model *m, size_t n, const char *name)
 {
@@ -679,7 +699,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 
 	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
 		path = a->benchmark ? xstrdup(a->benchmark) :
-		    find_benchmark(reg, a->domain);
+		    bench_find_standard(reg->dir, a->domain);
 		if (path == NULL)
 			return error_new(EXIT_CONFIG, "no standard benchmark for "
 			    "domain '%s' (looked for %s.jsonl in "
@@ -691,7 +711,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
-		char *p = find_benchmark(reg, e.ood[i]);
+		char *p = bench_find_standard(reg->dir, e.ood[i]);
 
 		ood[i].domain = e.ood[i];
 		if (p == NULL) {
@@ -753,6 +773,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		print_junit(&e, a, reg, &main_cmp, gate_ok);
 	else
 		print_table(&e, a, reg, &main_cmp, ood, nood, gate_ok);
+	if (!e.base_only && e.limit == 0 && (e.benchmark == NULL ||
+	    strcmp(e.benchmark, "standard") == 0) &&
+	    (err = record(a, reg, &main_cmp, json)) != NULL)
+		goto done;
 	if (e.fmt != FMT_JSON && e.fmt != FMT_JUNIT)
 		printf("%sresults: %s (%u requests sent)\n",
 		    e.fmt == FMT_MARKDOWN ? "\n" : "", resfile, requests);

@@ -62,6 +62,12 @@ installed_release(struct installed *in)
 		free(in->active[i].domain);
 		free(in->active[i].pick);
 	}
+	for (i = 0; i < in->nscores; i++) {
+		free(in->scores[i].pick);
+		free(in->scores[i].benchmark_sha256);
+		free(in->scores[i].date);
+	}
+	free(in->scores);
 	free(in->packages);
 	free(in->active);
 	free(in->path);
@@ -106,6 +112,32 @@ installed_load(struct installed *in)
 			if (n->ents[i].value->type == YNODE_SCALAR)
 				installed_promote(in, n->ents[i].key->value,
 				    n->ents[i].value->value);
+	if ((n = ydoc_get(root, "scores")) != NULL && n->type == YNODE_MAP)
+		for (i = 0; i < n->nents; i++) {
+			const struct ynode *v = n->ents[i].value, *f;
+			struct pkg_score sc;
+
+			if (v->type != YNODE_MAP)
+				continue;
+			memset(&sc, 0, sizeof(sc));
+			sc.pick = n->ents[i].key->value;
+#define NUM(k, dst) if ((f = ydoc_get(v, k)) != NULL && \
+	f->type == YNODE_SCALAR) (void)parse_double(f->value, -1e300, 1e300, dst)
+			NUM("accuracy", &sc.accuracy);
+			NUM("base_accuracy", &sc.base_accuracy);
+			NUM("p", &sc.p);
+#undef NUM
+			if ((f = ydoc_get(v, "n")) != NULL &&
+			    f->type == YNODE_SCALAR)
+				(void)parse_long(f->value, 0, LONG_MAX, &sc.n);
+			if ((f = ydoc_get(v, "benchmark_sha256")) != NULL &&
+			    f->type == YNODE_SCALAR)
+				sc.benchmark_sha256 = f->value;
+			if ((f = ydoc_get(v, "date")) != NULL &&
+			    f->type == YNODE_SCALAR)
+				sc.date = f->value;
+			installed_set_score(in, &sc);
+		}
 done:
 	ydoc_free(root);
 	return err;
@@ -141,6 +173,26 @@ installed_save(const struct installed *in)
 		yaml_quote(&sb, in->active[i].pick);
 		strbuf_addch(&sb, '\n');
 	}
+	if (in->nscores > 0)
+		strbuf_addstr(&sb, "scores:\n");
+	for (i = 0; i < in->nscores; i++) {
+		const struct pkg_score *sc = &in->scores[i];
+
+		strbuf_addstr(&sb, "  ");
+		yaml_quote(&sb, sc->pick);
+		strbuf_addf(&sb, ": {accuracy: %.17g, base_accuracy: %.17g, "
+		    "p: %.17g, n: %ld", sc->accuracy, sc->base_accuracy, sc->p,
+		    sc->n);
+		if (sc->benchmark_sha256 != NULL) {
+			strbuf_addstr(&sb, ", benchmark_sha256: ");
+			yaml_quote(&sb, sc->benchmark_sha256);
+		}
+		if (sc->date != NULL) {
+			strbuf_addstr(&sb, ", date: ");
+			yaml_quote(&sb, sc->date);
+		}
+		strbuf_addstr(&sb, "}\n");
+	}
 	if ((err = fs_mkdirs(in->dir, 0)) == NULL)
 		err = fs_write_atomic(in->path, sb.buf, sb.len);
 	strbuf_release(&sb);
@@ -160,6 +212,57 @@ installed_find(const struct installed *in, const char *name,
 			found = (int)i;
 	free(want);
 	return found;
+}
+
+void
+installed_set_score(struct installed *in, const struct pkg_score *sc)
+{
+	struct pkg_score *d = NULL;
+	size_t i;
+
+	for (i = 0; i < in->nscores; i++)
+		if (strcmp(in->scores[i].pick, sc->pick) == 0)
+			d = &in->scores[i];
+	if (d == NULL) {
+		in->scores = xreallocarray(in->scores, in->nscores + 1,
+		    sizeof(*in->scores));
+		d = &in->scores[in->nscores++];
+		memset(d, 0, sizeof(*d));
+		d->pick = xstrdup(sc->pick);
+	}
+	free(d->benchmark_sha256);
+	free(d->date);
+	d->accuracy = sc->accuracy;
+	d->base_accuracy = sc->base_accuracy;
+	d->p = sc->p;
+	d->n = sc->n;
+	d->benchmark_sha256 = sc->benchmark_sha256 ?
+	    xstrdup(sc->benchmark_sha256) : NULL;
+	d->date = sc->date ? xstrdup(sc->date) : NULL;
+}
+
+struct error *
+pkg_record_score(const struct adapter *a, const char *base_tag,
+    const struct pkg_score *score)
+{
+	struct installed in;
+	struct pkg_score sc = *score;
+	struct error *err;
+	int lock;
+
+	if ((err = pkg_lock(&lock)) != NULL)
+		return err;
+	if ((err = installed_load(&in)) == NULL) {
+		sc.pick = xasprintf("%s@%s", a->name, a->version);
+		installed_set_score(&in, &sc);
+		free(sc.pick);
+		if (in.base == NULL)
+			in.base = xstrdup(base_tag);
+		err = installed_save(&in);
+	}
+	installed_release(&in);
+	fs_unlock(lock);
+	return err;
 }
 
 void

@@ -968,6 +968,8 @@ adapter_release(struct adapter *a)
 	size_t i;
 
 	free(a->name);
+	free(a->score_sha256);
+	free(a->score_date);
 	free(a->version);
 	free(a->domain);
 	free(a->description);
@@ -1096,8 +1098,55 @@ registry_find(const struct registry *r, const char *name)
 }
 
 static const char *const installed_keys[] = {
-	"version", "base_model", "packages", "active"
+	"version", "base_model", "packages", "active", "scores"
 };
+
+/* scores: {"NAME@VERSION": {accuracy: .., base_accuracy: .., ...}} */
+static void
+reg_installed_scores(struct registry *r, const struct ynode *n)
+{
+	static const char *const nums[] = { "accuracy", "base_accuracy", "p",
+	    "n" };
+	const struct ynode *v, *f;
+	struct adapter *a;
+	double d;
+	size_t i, k, idx;
+
+	if (n == NULL || n->type != YNODE_MAP)
+		return;
+	for (i = 0; i < n->nents; i++) {
+		v = n->ents[i].value;
+		a = (struct adapter *)registry_find(r, n->ents[i].key->value);
+		if (a == NULL || v->type != YNODE_MAP ||
+		    strchr(n->ents[i].key->value, '@') == NULL)
+			continue;
+		for (k = 0; k < ARRAY_SIZE(nums); k++) {
+			if ((f = ydoc_get(v, nums[k])) == NULL ||
+			    f->type != YNODE_SCALAR ||
+			    reg_number(f->value, &d) != 0)
+				continue;
+			for (idx = 0; idx < a->nscores; idx++)
+				if (strcmp(a->scores[idx].name, nums[k]) == 0)
+					break;
+			if (idx == a->nscores) {
+				a->scores = xreallocarray(a->scores,
+				    a->nscores + 1, sizeof(*a->scores));
+				a->scores[a->nscores++].name = xstrdup(nums[k]);
+			}
+			a->scores[idx].value = d;
+		}
+		if ((f = ydoc_get(v, "benchmark_sha256")) != NULL &&
+		    f->type == YNODE_SCALAR) {
+			free(a->score_sha256);
+			a->score_sha256 = xstrdup(f->value);
+		}
+		if ((f = ydoc_get(v, "date")) != NULL &&
+		    f->type == YNODE_SCALAR) {
+			free(a->score_date);
+			a->score_date = xstrdup(f->value);
+		}
+	}
+}
 
 /* Ollama's rule: a name without a tag means ":latest"; case is ignored. */
 static int
@@ -1221,6 +1270,7 @@ registry_load_installed(struct registry *r, const char *path)
 		    &r->adapters[i] && semver_cmp(pick->version,
 		    r->adapters[i].version) != 0)
 			r->adapters[i].active = 0;
+	reg_installed_scores(r, reg_get(root, "scores"));
 	/* ...and a promotion makes one adapter the domain's only one. */
 	if ((n = reg_get(root, "active")) == NULL)
 		goto done;

@@ -150,6 +150,25 @@ expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.7
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
 
+t "a standard run is archived and recorded with the adapter"
+mkdir -p "$LOCO_HOME/benchmarks"
+cp "$W/m10.jsonl" "$LOCO_HOME/benchmarks/math.jsonl"
+script "$(script_for 10 "")"
+run_loco eval --output "$W/runs1" math
+expect_rc 0
+if ls "$LOCO_HOME"/results/math/math@1.0.0/*.json >/dev/null 2>&1; then pass; else fail "no archived result"; fi
+run_loco adapters info --json math
+expect_eq "$(json 'out[0].scores.accuracy + " " + out[0].scores.base_accuracy + " " + out[0].scores.n + " " + out[0].stale')" "1 0.5 10 false" "recorded scores"
+run_loco adapters info math
+expect_out_has "  score        accuracy 1"
+if grep -q "evaluated .* on sha256:[0-9a-f]\{64\}$" "$W/out"; then pass; else fail "evaluated line"; fi
+echo '{"id":"extra","instruction":"What is 0+0?","expected_output":"0"}' >>"$LOCO_HOME/benchmarks/math.jsonl"
+run_loco adapters info math
+expect_out_has "(STALE: the benchmark has changed since)"
+run_loco eval --output "$W/runs2" --limit 3 math
+expect_eq "$(ls "$LOCO_HOME"/results/math/math@1.0.0/ | wc -l | tr -d ' ')" 1 "a partial run is not archived"
+rm "$LOCO_HOME/benchmarks/math.jsonl"
+
 t "errors"
 run_loco eval --benchmark "$W/nope.jsonl" math
 expect_rc 1
