@@ -84,7 +84,7 @@ static const struct cmd commands[] = {
 	  "  name               an adapter, or name@version\n" },
 	{ "eval", cmd_eval,
 	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
-	  "[--gate] [--host url] [--jobs n] [--limit n] [--no-cache] "
+	  "[--gate] [--grid] [--host url] [--jobs n] [--limit n] [--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
 	  "[--seed n] [--votes n] adapter",
 	  "evaluate an adapter against the base model, with statistics",
@@ -94,6 +94,7 @@ static const struct cmd commands[] = {
 	  "  --format format    table, json, markdown or junit\n"
 	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
 	  "                     and degrades no --ood domain by over 5 points\n"
+	  "  --grid             base and adapter x RE2 off/on x 1 sample/5 votes\n"
 	  "  --host url         Ollama server\n"
 	  "  --jobs n           requests in flight (default: inference.parallel)\n"
 	  "  --limit n          only the first n cases\n"
@@ -104,6 +105,18 @@ static const struct cmd commands[] = {
 	  "  --resume dir       finish an interrupted run in dir\n"
 	  "  --seed n           seed (default 42)\n"
 	  "  --votes n          self-consistency votes per case\n" },
+	{ "leaderboard", cmd_leaderboard,
+	  "loco leaderboard [--domain domain] [--format format]",
+	  "rank each domain's adapters by their latest archived results",
+	  "  --domain domain    only this domain\n"
+	  "  --format format    table, markdown, json or html\n" },
+	{ "report", cmd_report,
+	  "loco report [--by-semester] [--format format] [run]",
+	  "report adapter against base model, with charts, or term by term",
+	  "  --by-semester      every archived run, by academic term\n"
+	  "  --format format    markdown or html\n"
+	  "  run                a run directory or results.json (default: the\n"
+	  "                     latest archived result of each adapter)\n" },
 	{ "bench", cmd_bench,
 	  "loco bench import --format format [--output file] file\n"
 	  "       loco bench check file",

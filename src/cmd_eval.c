@@ -59,6 +59,7 @@ struct eval_cmd {
 	const char		*output;
 	const char		*resume;
 	int			 no_cache;
+	int			 grid;
 	struct eval_settings	 es;
 };
 
@@ -71,6 +72,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "benchmark", required_argument, NULL, 'b' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "gate", no_argument, NULL, 'g' },
+		{ "grid", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -122,6 +124,9 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			break;
 		case 'g':
 			e->gate = 1;
+			break;
+		case 'G':
+			e->grid = 1;
 			break;
 		case 'h':
 			cmd_help_print(e->c);
@@ -596,6 +601,103 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 }
 
 /*
+ * The layered-enhancement grid: base and adapter, each without and with
+ * RE2, each with one sample and with five votes, on the same cases.
+ */
+static struct error *
+run_grid(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
+    const struct adapter *a, const struct eval_subject *subj,
+    const struct bench *b, FILE *log, unsigned *requests, const char *dir)
+{
+	struct stats_proportion acc[2][2][2];
+	struct eval_settings saved = e->es;
+	struct eval_result *r;
+	struct error *err = NULL;
+	struct jout *j;
+	char *label, *json, *path;
+	static const long votes[2] = { 1, 5 };
+	int s, re2, v;
+	size_t i, k;
+
+	r = xcalloc(b->n + 1, sizeof(*r));
+	for (s = 0; s < 2 && err == NULL; s++)
+		for (re2 = 0; re2 < 2 && err == NULL; re2++)
+			for (v = 0; v < 2 && err == NULL; v++) {
+				struct eval_subject sub = subj[s == 0 ? 1 : 0];
+
+				e->es.reread = re2;
+				e->es.votes = votes[v];
+				e->es.cache = !e->no_cache && votes[v] == 1;
+				label = xasprintf("%s/re2=%s/votes=%ld",
+				    sub.label, re2 ? "on" : "off", votes[v]);
+				sub.label = label;
+				err = eval_subject_run(o, &e->es, b, &sub, NULL,
+				    log, r, requests);
+				for (i = k = 0; i < b->n; i++) {
+					k += r[i].pass;
+					eval_result_release(&r[i]);
+				}
+				stats_wilson(k, b->n, STATS_Z95, &acc[s][re2][v]);
+				free(label);
+			}
+	free(r);
+	e->es = saved;
+	if (err != NULL)
+		return err;
+	j = jout_new();
+	jout_str(j, "adapter", a->name);
+	jout_str(j, "version", a->version);
+	jout_str(j, "base_model", reg->base.tag);
+	jout_str(j, "benchmark", b->path);
+	jout_int(j, "n", (long long)b->n);
+	jout_arr(j, "grid");
+	for (s = 0; s < 2; s++)
+		for (re2 = 0; re2 < 2; re2++)
+			for (v = 0; v < 2; v++) {
+				jout_obj(j, NULL);
+				jout_str(j, "model", s ? a->model : reg->base.tag);
+				jout_bool(j, "adapter", s);
+				jout_bool(j, "reread", re2);
+				jout_int(j, "votes", votes[v]);
+				jout_num(j, "accuracy", acc[s][re2][v].p);
+				jout_num(j, "ci_low", acc[s][re2][v].lo);
+				jout_num(j, "ci_high", acc[s][re2][v].hi);
+				jout_end(j);
+			}
+	jout_end(j);
+	json = jout_finish(j, 1);
+	path = xasprintf("%s/grid.json", dir);
+	err = fs_write_atomic(path, json, strlen(json));
+	if (err == NULL && e->fmt == FMT_JSON) {
+		loco_write(json, strlen(json));
+		loco_write("\n", 1);
+	} else if (err == NULL) {
+		int md = e->fmt == FMT_MARKDOWN;
+
+		printf(md ? "| model | RE2 off, 1 | RE2 off, 5 votes | RE2 on, 1 | "
+		    "RE2 on, 5 votes |\n|---|---|---|---|---|\n" :
+		    "%-28s %-21s %s\n%-28s %-10s %-10s %-10s %s\n", "",
+		    "RE2 off", "RE2 on", "model", "1 sample", "5 votes",
+		    "1 sample", "5 votes");
+		for (s = 0; s < 2; s++) {
+			printf(md ? "| %s |" : "%-28s", s ? a->model :
+			    reg->base.tag);
+			for (re2 = 0; re2 < 2; re2++)
+				for (v = 0; v < 2; v++)
+					printf(md ? " %.1f%% |" : " %6.1f%%   ",
+					    acc[s][re2][v].p * 100);
+			printf("\n");
+		}
+		printf("\n%zu cases of %s; votes at temperature %g\n"
+		    "grid: %s (%u requests sent)\n", b->n, b->path,
+		    e->es.vote_temperature, path, *requests);
+	}
+	free(path);
+	free(json);
+	return err;
+}
+
+/*
  * A run on the adapter's standard benchmark, whole, is its score: kept in
  * $LOCO_HOME/results/DOMAIN/NAME@VERSION/ for the leaderboard, and
  * recorded with the adapter (installed.yaml) for loco adapters info.
@@ -747,6 +849,11 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	logpath = xasprintf("%s/log.jsonl", dir);
 	if ((log = fopen(logpath, "a")) == NULL) {
 		err = error_new(EXIT_FAIL, "cannot write '%s'", logpath);
+		goto done;
+	}
+	if (e.grid) {
+		err = run_grid(&e, o, reg, a, subj, main_cmp.b, log, &requests,
+		    dir);
 		goto done;
 	}
 	if ((err = compare(&e, o, reg, subj, &main_cmp, log, e.resume ?

@@ -169,6 +169,19 @@ run_loco eval --output "$W/runs2" --limit 3 math
 expect_eq "$(ls "$LOCO_HOME"/results/math/math@1.0.0/ | wc -l | tr -d ' ')" 1 "a partial run is not archived"
 rm "$LOCO_HOME/benchmarks/math.jsonl"
 
+t "the grid: base and adapter x RE2 x votes"
+script "$(script_for 10 "3,4" | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	console.log(JSON.stringify(s));')"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/rung" --grid --no-cache --jobs 4 math
+expect_rc 0
+expect_out_has "model                        1 sample   5 votes    1 sample   5 votes"
+# Both models' scripted answers only match the RE2 prompt.
+expect_out_has "qwen3:4b                        0.0%       0.0%      50.0%      50.0%   "
+expect_out_has "loco-math:1.0.0                 0.0%       0.0%      80.0%      80.0%   "
+expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.length + " " + g.filter(x => x.votes === 5).length)' "$W/rung/grid.json")" "8 4" "grid.json"
+expect_eq "$(req 'chats.filter(c => c.body.options.temperature === 0.7).length > 0')" true "votes sampled"
+
 t "errors"
 run_loco eval --benchmark "$W/nope.jsonl" math
 expect_rc 1
