@@ -240,7 +240,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	struct utsname u;
 	char when[32];
 	time_t now = time(NULL);
-	size_t i, k;
+	size_t i;
 
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	jout_str(j, "adapter", a ? a->name : NULL);
@@ -317,20 +317,6 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	if (main_cmp->b->n < STATS_SMALL_N)
 		jout_str(j, NULL, "fewer than 50 cases: the test has little "
 		    "power");
-	jout_end(j);
-	jout_arr(j, "cases");
-	for (k = 0; k < main_cmp->b->n; k++) {
-		jout_obj(j, NULL);
-		jout_str(j, "id", main_cmp->b->cases[k].id);
-		if (!e->base_only) {
-			jout_bool(j, "adapter_pass", main_cmp->adapter.r[k].pass);
-			jout_num(j, "adapter_score",
-			    main_cmp->adapter.r[k].score);
-		}
-		jout_bool(j, "base_pass", main_cmp->base.r[k].pass);
-		jout_num(j, "base_score", main_cmp->base.r[k].score);
-		jout_end(j);
-	}
 	jout_end(j);
 	jout_str(j, "timestamp", when);
 	jout_obj(j, "hardware");

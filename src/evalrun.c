@@ -79,6 +79,7 @@ request_release(struct request *rq)
 {
 	prompt_release(&rq->pr);
 	free(rq->body);
+	rq->body = NULL;
 }
 
 static char *
@@ -317,6 +318,7 @@ eval_subject_run(struct ollama *o, const struct eval_settings *es,
 			log_case(log, s, &b->cases[i], &results[i],	\
 			    content, rqs[i].key);			\
 			free(content);					\
+			request_release(&rqs[i]);			\
 			show_progress(es, s->label, ++done, b->n, start); \
 			continue;					\
 		}							\
@@ -338,6 +340,9 @@ eval_subject_run(struct ollama *o, const struct eval_settings *es,
 		score_into(&b->cases[i], res.content, j, &results[i], &serr);
 		log_case(log, s, &b->cases[i], &results[i], res.content,
 		    rqs[i].key);
+		/* Memory stays flat however long the benchmark. */
+		request_release(&rqs[i]);
+		chat_result_release(&res);
 		show_progress(es, s->label, ++done, b->n, start);
 		FEED(slot);
 	}

@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote sha256 setup"
+SECTIONS="baseline route route_python route_large query vote sha256 setup eval"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -433,6 +433,38 @@ bench_setup() {
 	line "  loco's own time" "$d ms   target < 50 ms   $(verdict "$d" 50)"
 	line "  requests" "$n in all, $up uploads   target 0 uploads   $( [ "$up" -eq 0 ] && echo PASS || echo MISS)"
 	cp "$W/registry.saved" "$reg"
+	backend_stop "$B"
+}
+
+bench_eval() {
+	section "loco eval throughput (scripted backend: 50 ms per answer, 8 at once) and memory"
+	${CC:-cc} -O2 -o "$W/maxrss" "$TOP/tests/bench/maxrss.c" || die "cannot build maxrss"
+	backend_start "$B" --idle-timeout 300 --parallel 8 || die "cannot start the test backend"
+	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4","delay_ms":50}]}'
+	node -e '
+		for (let i = 1; i <= 200; i++)
+			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' >"$W/b200.jsonl"
+	for j in 1 4 8; do
+		start=$(date +%s%N)
+		out=$("$LOCO" eval --benchmark "$W/b200.jsonl" --output "$W/ev$j" --no-cache --jobs $j math 2>&1) ||
+		    die "eval failed: $out"
+		end=$(date +%s%N)
+		secs=$(calc "($end - $start) / 1e9" 3)
+		line "--jobs $j" "400 cases in $secs s: $(calc "400 / $secs" 1) cases/s"
+	done
+	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4"}]}'
+	for n in 1000 10000; do
+		node -e '
+			for (let i = 1; i <= +process.argv[1]; i++)
+				console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' $n >"$W/b$n.jsonl"
+		rss=$("$W/maxrss" "$LOCO" eval --benchmark "$W/b$n.jsonl" --output "$W/rss$n" --no-cache --jobs 8 --format json math 2>/dev/null | tail -n 1) ||
+		    die "eval of $n cases failed"
+		eval "RSS$n=\$rss"
+		line "peak RSS, $n cases" "$rss kB"
+	done
+	r=$(calc "$RSS10000 / $RSS1000" 2)
+	per=$(calc "($RSS10000 - $RSS1000) * 1024 / 9000" 0)
+	line "  10,000 / 1,000 cases" "ratio $r: $per bytes per case (the cases are held; responses are logged, not kept)"
 	backend_stop "$B"
 }
 
