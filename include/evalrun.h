@@ -49,6 +49,9 @@ struct eval_result {
 	int		 resumed;	/* taken from an earlier log */
 	char		*extracted;
 	char		*reason;
+	/* code_execution with votes: every sample run, for pass@k. */
+	size_t		 samples;
+	size_t		 samples_passed;
 };
 
 /*

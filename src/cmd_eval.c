@@ -42,6 +42,9 @@ struct comparison {
 	size_t			 b_only, c_only; /* discordant pairs */
 	double			 p;		/* McNemar */
 	int			 continuous;	/* rouge/judge/custom cases */
+	size_t			 coded;		/* code cases with samples */
+	double			 pass1, passk;	/* mean pass@1, pass@k */
+	size_t			 k;
 	struct stats_bootstrap	 boot;
 };
 
@@ -206,6 +209,22 @@ summarize(struct comparison *cmp, int base_only)
 			cmp->continuous = 1;
 	}
 	stats_wilson(k, n, STATS_Z95, &cmp->adapter.acc);
+	/* Several samples of code: the unbiased pass@k (Chen et al.). */
+	for (i = 0; i < n; i++) {
+		const struct eval_result *a = &cmp->adapter.r[i];
+
+		if (a->samples == 0)
+			continue;
+		cmp->coded++;
+		cmp->k = a->samples;
+		cmp->pass1 += (double)a->samples_passed / (double)a->samples;
+		cmp->passk += stats_pass_at_k(a->samples, a->samples_passed,
+		    a->samples);
+	}
+	if (cmp->coded > 0) {
+		cmp->pass1 /= (double)cmp->coded;
+		cmp->passk /= (double)cmp->coded;
+	}
 	for (i = k = 0; i < n; i++)
 		k += cmp->base.r[i].pass;
 	stats_wilson(k, n, STATS_Z95, &cmp->base.acc);
@@ -285,6 +304,16 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 			    (long long)main_cmp->boot.resamples);
 			jout_end(j);
 		}
+	}
+	if (main_cmp->coded > 0) {
+		char *key = xasprintf("pass_at_%zu", main_cmp->k);
+
+		jout_obj(j, "code");
+		jout_int(j, "cases", (long long)main_cmp->coded);
+		jout_num(j, "pass_at_1", main_cmp->pass1);
+		jout_num(j, key, main_cmp->passk);
+		jout_end(j);
+		free(key);
 	}
 	jout_arr(j, "out_of_domain");
 	for (i = 0; i < nood; i++) {
@@ -369,6 +398,10 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 			    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
 			    m->boot.mean, m->boot.lo, m->boot.hi, m->boot.p);
 	}
+	if (m->coded > 0)
+		printf("%scode, %zu samples per case: pass@1 %.1f%%, pass@%zu "
+		    "%.1f%% (unbiased estimator)\n", md ? "\n" : "", m->k,
+		    m->pass1 * 100, m->k, m->passk * 100);
 	for (i = 0; i < nood; i++) {
 		double deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;
 		printf("%sout of domain %s: adapter %.1f%%, base %.1f%% "

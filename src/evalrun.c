@@ -259,9 +259,25 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 		    VOTE_MEDOID : VOTE_MAJORITY;
 		vo.x = x;
 		vo.seed = es->seed;
-		vo.early_stop = 1;
+		/* pass@k needs every sample of a code case. */
+		vo.early_stop = c->type != EVAL_CODE;
 		rq.cr.temperature = es->vote_temperature;
 		err = vote_run(o, &rq.cr, &vo, &vr);
+		if (err == NULL && c->type == EVAL_CODE) {
+			size_t k;
+
+			for (k = 0; k < vr.n; k++) {
+				struct score_result sr;
+
+				if (!vr.samples[k].done)
+					continue;
+				results[i].samples++;
+				if (score_case(c, vr.samples[k].content, j, &sr)
+				    == NULL && sr.pass)
+					results[i].samples_passed++;
+				score_result_release(&sr);
+			}
+		}
 		if (err == NULL) {
 			*requests += (unsigned)vr.completed;
 			score_into(c, vr.samples[vr.winner].content, j,

@@ -182,6 +182,18 @@ expect_out_has "loco-math:1.0.0                 0.0%       0.0%      80.0%      
 expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.length + " " + g.filter(x => x.votes === 5).length)' "$W/rung/grid.json")" "8 4" "grid.json"
 expect_eq "$(req 'chats.filter(c => c.body.options.temperature === 0.7).length > 0')" true "votes sampled"
 
+t "code cases with votes: pass@1 and pass@k"
+node -e '
+	for (let i = 1; i <= 2; i++)
+		console.log(JSON.stringify({ id: "c" + i, instruction: `Write double${i}(x).`, expected_output: "",
+		    evaluation_type: "code_execution", evaluation_config: { language: "python",
+		    entry_point: `double${i}`, tests: `assert double${i}(2) == 4` } }));' >"$W/code.jsonl"
+# Seeds 42..45: for double1 two of four samples are right, for double2 none.
+script '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"match":{"contains":"double1"},"replies":["```python\ndef double1(x):\n    return 2 * x\n```","```python\ndef double1(x):\n    return x\n```"],"by_seed":true},{"match":{"contains":"double2"},"reply":"```python\ndef double2(x):\n    return 0\n```"}]}'
+run_loco eval --benchmark "$W/code.jsonl" --output "$W/runc" --votes 4 --jobs 4 --format json math
+expect_rc 0
+expect_eq "$(json 'out.code.cases + " " + out.code.pass_at_1 + " " + out.code.pass_at_4')" "2 0.25 0.5" "pass@k"
+
 t "errors"
 run_loco eval --benchmark "$W/nope.jsonl" math
 expect_rc 1
