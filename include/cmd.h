@@ -87,6 +87,8 @@ struct error	*cmd_doctor(struct loco *, int, char *[]);
 struct error	*cmd_modelfile(struct loco *, int, char *[]);
 struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
+struct error	*cmd_leaderboard(struct loco *, int, char *[]);
+struct error	*cmd_report(struct loco *, int, char *[]);
 
 /* Shared by query and route: the route in words and as JSON. */
 struct route_result;

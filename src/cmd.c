@@ -356,7 +356,7 @@ loco_usage(FILE *fp)
 	    "library of LoRA adapters\nin Ollama as a team of specialists."
 	    "\n\ncommands:\n", main_usage);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(fp, "  %-10s %s\n", commands[i].name,
+		fprintf(fp, "  %-11s %s\n", commands[i].name,
 		    commands[i].summary);
 	fprintf(fp, "\nSee 'loco help command' or man loco.\n");
 }

@@ -122,17 +122,6 @@ mf_error(const struct mfparse *p, int line, const char *fmt, ...)
 	return err;
 }
 
-static char *
-mf_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
 
 static int
 mf_looks_like_path(const char *v)
@@ -486,7 +475,7 @@ modelfile_parse(const char *path, const char *text, size_t len,
 	memset(mf, 0, sizeof(*mf));
 	memset(&p, 0, sizeof(p));
 	p.path = path;
-	p.dir = mf_dirname(path);
+	p.dir = path_dirname(path);
 	p.mf = mf;
 	strbuf_init(&p.val, MF_MAX_SIZE);
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)

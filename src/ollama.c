@@ -255,16 +255,15 @@ http_status_error(struct ollama *o, const char *path,
 	return err;
 }
 
+/* One request whose reply is read whole (or not at all, for HEAD). */
 static struct error *
-request_json(struct ollama *o, const char *method, const char *path,
-    const char *body, cJSON **out)
+plain_request(struct ollama *o, const char *method, const char *path,
+    const char *body, size_t max, struct http_response *resp)
 {
 	struct http_request req;
-	struct http_response resp;
 	struct error *err;
 	char *url = xasprintf("%s%s", o->url, path);
 
-	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.url = url;
@@ -272,13 +271,23 @@ request_json(struct ollama *o, const char *method, const char *path,
 	req.bodylen = body ? strlen(body) : 0;
 	req.connect_timeout = o->connect_timeout;
 	req.idle_timeout = o->idle_timeout;
-	http_response_init(&resp);
-	err = http_perform(&req, &resp);
+	req.max_body = max;
+	err = http_perform(&req, resp);
 	free(url);
-	if (err != NULL) {
-		err = transport(o, path, err);
+	return err ? transport(o, path, err) : NULL;
+}
+
+static struct error *
+request_json(struct ollama *o, const char *method, const char *path,
+    const char *body, cJSON **out)
+{
+	struct http_response resp;
+	struct error *err;
+
+	*out = NULL;
+	http_response_init(&resp);
+	if ((err = plain_request(o, method, path, body, 0, &resp)) != NULL)
 		goto done;
-	}
 	if (resp.status < 200 || resp.status >= 300) {
 		err = http_status_error(o, path, &resp);
 		goto done;
@@ -827,28 +836,6 @@ chat_batch_free(struct chat_batch *b)
 
 /* Model management */
 
-/* One request whose reply is read whole (or not at all, for HEAD). */
-static struct error *
-plain_request(struct ollama *o, const char *method, const char *path,
-    const char *body, struct http_response *resp)
-{
-	struct http_request req;
-	struct error *err;
-	char *url = xasprintf("%s%s", o->url, path);
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.body = body;
-	req.bodylen = body ? strlen(body) : 0;
-	req.connect_timeout = o->connect_timeout;
-	req.idle_timeout = o->idle_timeout;
-	req.max_body = 1024 * 1024;
-	err = http_perform(&req, resp);
-	free(url);
-	return err ? transport(o, path, err) : NULL;
-}
-
 struct error *
 ollama_blob_exists(struct ollama *o, const char *hex, int *exists)
 {
@@ -858,7 +845,8 @@ ollama_blob_exists(struct ollama *o, const char *hex, int *exists)
 
 	*exists = 0;
 	http_response_init(&resp);
-	if ((err = plain_request(o, "HEAD", path, NULL, &resp)) == NULL) {
+	if ((err = plain_request(o, "HEAD", path, NULL, 1024 * 1024, &resp))
+	    == NULL) {
 		if (resp.status == 200)
 			*exists = 1;
 		else if (resp.status != 404)
@@ -1141,7 +1129,8 @@ ollama_delete(struct ollama *o, const char *model)
 	body = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	http_response_init(&resp);
-	err = plain_request(o, "DELETE", "/api/delete", body, &resp);
+	err = plain_request(o, "DELETE", "/api/delete", body, 1024 * 1024,
+	    &resp);
 	if (err == NULL && resp.status == 404)
 		err = error_new(EXIT_NOMODEL, "model '%s' not found", model);
 	else if (err == NULL && (resp.status < 200 || resp.status >= 300))

@@ -827,17 +827,6 @@ reg_domains(const struct rctx *c, const struct ynode *root,
 	return NULL;
 }
 
-static char *
-reg_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
 
 static struct error *reg_append(struct rctx *, struct registry *,
     const struct ynode *, size_t, int);
@@ -856,7 +845,7 @@ registry_load(const char *path, struct registry **out)
 
 	*out = NULL;
 	r->path = xstrdup(path);
-	r->dir = reg_dirname(path);
+	r->dir = path_dirname(path);
 	c.path = path;
 	c.dir = r->dir;
 	c.what = NULL;
@@ -1227,7 +1216,7 @@ registry_load_installed(struct registry *r, const char *path)
 	struct ynode *root = NULL;
 	const struct ynode *n, *v;
 	struct error *err = NULL;
-	char *dir = reg_dirname(path), *safe;
+	char *dir = path_dirname(path), *safe;
 	const struct adapter *pick;
 	size_t i, k;
 

@@ -152,6 +152,18 @@ str_sanitize(const char *s, size_t max)
 	return p;
 }
 
+char *
+path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
 int
 str_startswith(const char *s, const char *prefix)
 {

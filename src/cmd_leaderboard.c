@@ -1,0 +1,430 @@
+/*
+ * cmd_leaderboard.c: loco leaderboard: per domain, the adapters and their
+ * versions ranked by the latest archived result of each (see results.h),
+ * with the base model's score from the same run, and marks for the
+ * active adapter and for results whose benchmark has changed since.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "jsonout.h"
+#include "results.h"
+#include "strbuf.h"
+#include "banned.h"
+
+enum lb_format { LB_TABLE, LB_MARKDOWN, LB_JSON, LB_HTML };
+
+/* One domain's ranked entries. */
+struct board {
+	const char		 *domain;
+	const struct result	**v;
+	int			 *active;
+	size_t			  n;
+};
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	return result_rank_cmp(*(const struct result *const *)a,
+	    *(const struct result *const *)b);
+}
+
+static int
+is_active(const struct registry *reg, const struct result *r)
+{
+	const struct adapter *a;
+	char *key = xasprintf("%s@%s", r->adapter, r->version);
+
+	a = registry_find(reg, key);
+	free(key);
+	return a != NULL && a->active && strcmp(a->domain, r->domain) == 0;
+}
+
+static int
+has_domain(char **v, size_t n, const char *d)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], d) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The registry's domains in its order, then any others the archive has
+ * (an adapter's results outlive a domain dropped from the registry).
+ */
+static char **
+all_domains(const struct registry *reg, const struct results *rs, size_t *n)
+{
+	char **v = xcalloc(reg->ndomains + rs->n + 1, sizeof(*v));
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < reg->ndomains; i++)
+		if (!has_domain(v, *n, reg->domains[i]))
+			v[(*n)++] = xstrdup(reg->domains[i]);
+	/* rs is sorted by domain, so these come in order. */
+	for (i = 0; i < rs->n; i++)
+		if (!has_domain(v, *n, rs->v[i].domain))
+			v[(*n)++] = xstrdup(rs->v[i].domain);
+	return v;
+}
+
+static struct error *
+unknown_domain(const struct registry *reg, const char *domain)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	char *clean = str_sanitize(domain, 60);
+	size_t i;
+
+	for (i = 0; i < reg->ndomains; i++)
+		strbuf_addf(&sb, "%s%s", i == 0 ? "" : i + 1 == reg->ndomains ?
+		    " and " : ", ", reg->domains[i]);
+	err = error_new(EXIT_USAGE, "unknown domain '%s': the registry's "
+	    "domains are %s, and the archive has no results for it", clean,
+	    sb.buf);
+	free(clean);
+	strbuf_release(&sb);
+	return err;
+}
+
+static void
+fmt_p(char buf[32], double p)
+{
+	if (isnan(p))
+		snprintf(buf, 32, "-");
+	else
+		snprintf(buf, 32, "%.4g", p);
+}
+
+static void
+print_table(struct strbuf *sb, const struct board *b, size_t nb)
+{
+	size_t i, k, w;
+	char p[32], *name;
+
+	for (i = 0; i < nb; i++) {
+		strbuf_addf(sb, "%s%s\n", i ? "\n" : "", b[i].domain);
+		if (b[i].n == 0) {
+			strbuf_addstr(sb, "  no results\n");
+			continue;
+		}
+		for (k = 0, w = 7; k < b[i].n; k++) {
+			size_t l = strlen(b[i].v[k]->adapter) +
+			    strlen(b[i].v[k]->version) + 1;
+			w = l > w ? l : w;
+		}
+		strbuf_addf(sb, "     #  %-*s  %8s  %-16s  %6s  %6s  %9s  %5s  "
+		    "%s\n", (int)w, "adapter", "accuracy", "95% interval",
+		    "base", "diff", "p", "n", "date");
+		for (k = 0; k < b[i].n; k++) {
+			const struct result *r = b[i].v[k];
+
+			name = xasprintf("%s@%s", r->adapter, r->version);
+			fmt_p(p, r->p);
+			strbuf_addf(sb, "  %s %2zu  %-*s  %7.1f%%  [%5.1f%%, "
+			    "%5.1f%%]  %5.1f%%  %+6.1f  %9s  %5ld  %.10s%s\n",
+			    b[i].active[k] ? "*" : " ", k + 1, (int)w, name,
+			    r->score.accuracy * 100, r->score.ci_low * 100,
+			    r->score.ci_high * 100, r->base.accuracy * 100,
+			    (r->score.accuracy - r->base.accuracy) * 100, p,
+			    r->n, r->timestamp, r->stale ? "  STALE" : "");
+			free(name);
+		}
+	}
+	strbuf_addstr(sb, "\n* active adapter; STALE: the benchmark has "
+	    "changed since the run\n");
+}
+
+static void
+print_markdown(struct strbuf *sb, const struct board *b, size_t nb)
+{
+	size_t i, k;
+	char p[32];
+
+	strbuf_addstr(sb, "# loco leaderboard\n");
+	for (i = 0; i < nb; i++) {
+		strbuf_addstr(sb, "\n## ");
+		md_escape(sb, b[i].domain);
+		strbuf_addstr(sb, "\n\n");
+		if (b[i].n == 0) {
+			strbuf_addstr(sb, "No results.\n");
+			continue;
+		}
+		strbuf_addstr(sb, "| rank | adapter | version | active | "
+		    "accuracy | 95% interval | base | difference | p | n | "
+		    "date | stale |\n"
+		    "|---:|---|---|:---:|---:|---|---:|---:|---:|---:|---|---|\n");
+		for (k = 0; k < b[i].n; k++) {
+			const struct result *r = b[i].v[k];
+
+			fmt_p(p, r->p);
+			strbuf_addf(sb, "| %zu | ", k + 1);
+			md_escape(sb, r->adapter);
+			strbuf_addstr(sb, " | ");
+			md_escape(sb, r->version);
+			strbuf_addf(sb, " | %s | %.1f%% | [%.1f%%, %.1f%%] | "
+			    "%.1f%% | %+.1f | %s | %ld | %.10s | %s |\n",
+			    b[i].active[k] ? "*" : "", r->score.accuracy * 100,
+			    r->score.ci_low * 100, r->score.ci_high * 100,
+			    r->base.accuracy * 100,
+			    (r->score.accuracy - r->base.accuracy) * 100, p, r->n,
+			    r->timestamp, r->stale ? "STALE" : "");
+		}
+	}
+}
+
+static void
+print_json(struct strbuf *sb, const struct board *b, size_t nb)
+{
+	struct jout *j = jout_new_array();
+	size_t i, k;
+	char *s;
+
+	for (i = 0; i < nb; i++) {
+		jout_obj(j, NULL);
+		jout_str(j, "domain", b[i].domain);
+		jout_arr(j, "results");
+		for (k = 0; k < b[i].n; k++) {
+			const struct result *r = b[i].v[k];
+
+			jout_obj(j, NULL);
+			jout_int(j, "rank", (long long)k + 1);
+			jout_str(j, "adapter", r->adapter);
+			jout_str(j, "version", r->version);
+			jout_bool(j, "active", b[i].active[k]);
+			jout_bool(j, "stale", r->stale);
+			jout_num(j, "accuracy", r->score.accuracy);
+			jout_num(j, "ci_low", r->score.ci_low);
+			jout_num(j, "ci_high", r->score.ci_high);
+			jout_str(j, "base_model", r->base_model);
+			jout_num(j, "base_accuracy", r->base.accuracy);
+			jout_num(j, "base_ci_low", r->base.ci_low);
+			jout_num(j, "base_ci_high", r->base.ci_high);
+			jout_num(j, "difference", r->score.accuracy -
+			    r->base.accuracy);
+			jout_num(j, "p", r->p);
+			jout_int(j, "n", r->n);
+			jout_bool(j, "gate_passed", r->gate_passed);
+			jout_str(j, "timestamp", r->timestamp);
+			jout_obj(j, "benchmark");
+			jout_str(j, "path", r->bench_path);
+			s = xasprintf("sha256:%s", r->bench_sha256);
+			jout_str(j, "sha256", s);
+			free(s);
+			jout_end(j);
+			jout_str(j, "file", r->file);
+			jout_end(j);
+		}
+		jout_end(j);
+		jout_end(j);
+	}
+	s = jout_finish(j, 1);
+	strbuf_addstr(sb, s);
+	strbuf_addch(sb, '\n');
+	free(s);
+}
+
+/* A 160 by 14 bar: the accuracy, its interval and the base as a tick. */
+static void
+html_bar(struct strbuf *sb, const struct result *r)
+{
+	strbuf_addf(sb, "<svg width=\"160\" height=\"14\" role=\"img\" "
+	    "aria-label=\"%.1f%%\"><rect x=\"0\" y=\"2\" width=\"160\" "
+	    "height=\"10\" fill=\"#eee\"/><rect x=\"0\" y=\"2\" width=\"%.1f\" "
+	    "height=\"10\" fill=\"#4a7bd0\"/><line x1=\"%.1f\" x2=\"%.1f\" "
+	    "y1=\"7\" y2=\"7\" stroke=\"#222\"/><line x1=\"%.1f\" x2=\"%.1f\" "
+	    "y1=\"0\" y2=\"14\" stroke=\"#d07a2a\" stroke-width=\"2\"/></svg>",
+	    r->score.accuracy * 100, r->score.accuracy * 160,
+	    r->score.ci_low * 160, r->score.ci_high * 160,
+	    r->base.accuracy * 160, r->base.accuracy * 160);
+}
+
+static void
+print_html(struct strbuf *sb, const struct board *b, size_t nb)
+{
+	size_t i, k;
+	char p[32];
+
+	html_begin(sb, "loco leaderboard");
+	strbuf_addstr(sb, "<p>Each adapter version's latest result; the bar "
+	    "shows its accuracy with the 95% interval, the orange tick the "
+	    "base model's accuracy in the same run.  * marks the active "
+	    "adapter, <span class=\"stale\">STALE</span> a result whose "
+	    "benchmark has changed since.</p>\n");
+	for (i = 0; i < nb; i++) {
+		strbuf_addstr(sb, "<h2>");
+		html_escape(sb, b[i].domain);
+		strbuf_addstr(sb, "</h2>\n");
+		if (b[i].n == 0) {
+			strbuf_addstr(sb, "<p class=\"none\">No results.</p>\n");
+			continue;
+		}
+		strbuf_addstr(sb, "<table>\n<tr><th>#</th><th class=\"l\">"
+		    "adapter</th><th>accuracy</th><th>95% interval</th>"
+		    "<th>base</th><th>difference</th><th>p</th><th>n</th>"
+		    "<th class=\"l\">date</th><th class=\"l\"></th>"
+		    "<th class=\"l\"></th></tr>\n");
+		for (k = 0; k < b[i].n; k++) {
+			const struct result *r = b[i].v[k];
+
+			fmt_p(p, r->p);
+			strbuf_addf(sb, "<tr><td>%zu</td><td class=\"l\">",
+			    k + 1);
+			html_escape(sb, r->adapter);
+			strbuf_addch(sb, '@');
+			html_escape(sb, r->version);
+			strbuf_addf(sb, "%s</td><td>%.1f%%</td><td>[%.1f%%, "
+			    "%.1f%%]</td><td>%.1f%%</td><td>%+.1f</td>"
+			    "<td>%s</td><td>%ld</td><td class=\"l\">%.10s</td>"
+			    "<td class=\"l\">", b[i].active[k] ? " *" : "",
+			    r->score.accuracy * 100, r->score.ci_low * 100,
+			    r->score.ci_high * 100, r->base.accuracy * 100,
+			    (r->score.accuracy - r->base.accuracy) * 100, p,
+			    r->n, r->timestamp);
+			html_bar(sb, r);
+			strbuf_addf(sb, "</td><td class=\"l\">%s</td></tr>\n",
+			    r->stale ? "<span class=\"stale\">STALE</span>" :
+			    "");
+		}
+		strbuf_addstr(sb, "</table>\n");
+	}
+	html_end(sb);
+}
+
+static struct error *
+parse_options(const struct cmd *c, int argc, char *argv[],
+    const char **domain, enum lb_format *fmt, int *done)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	*done = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			*domain = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				*fmt = LB_TABLE;
+			else if (strcmp(optarg, "markdown") == 0)
+				*fmt = LB_MARKDOWN;
+			else if (strcmp(optarg, "json") == 0)
+				*fmt = LB_JSON;
+			else if (strcmp(optarg, "html") == 0)
+				*fmt = LB_HTML;
+			else
+				return cmd_usage_error(c, "--format: must be "
+				    "table, markdown, json or html, not '%s'",
+				    optarg);
+			break;
+		case 'h':
+			cmd_help_print(c);
+			*done = 1;
+			return NULL;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error(c, "unexpected argument '%s'",
+		    argv[optind]);
+	return NULL;
+}
+
+struct error *
+cmd_leaderboard(struct loco *lc, int argc, char *argv[])
+{
+	const struct cmd *c = cmd_find("leaderboard");
+	const struct result **latest = NULL;
+	const char *only = NULL;
+	struct registry *reg;
+	struct results rs;
+	struct board *boards = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	enum lb_format fmt = LB_TABLE;
+	char **domains = NULL, *dir;
+	size_t nlatest, ndomains = 0, nb = 0, i, k;
+	int done;
+
+	memset(&rs, 0, sizeof(rs));
+	if ((err = parse_options(c, argc, argv, &only, &fmt, &done)) != NULL ||
+	    done)
+		return err;
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return err;
+	dir = results_dir();
+	err = results_load(dir, &rs);
+	free(dir);
+	if (err != NULL)
+		return err;
+	domains = all_domains(reg, &rs, &ndomains);
+	if (only != NULL && !has_domain(domains, ndomains, only)) {
+		err = unknown_domain(reg, only);
+		goto done;
+	}
+	if (only != NULL)
+		results_filter_domain(&rs, only);
+	if ((err = results_check_stale(rs.v, rs.n)) != NULL)
+		goto done;
+	nlatest = results_latest(&rs, 1, &latest);
+	boards = xcalloc(ndomains + 1, sizeof(*boards));
+	for (i = 0; i < ndomains; i++) {
+		struct board *b;
+
+		if (only != NULL && strcmp(domains[i], only) != 0)
+			continue;
+		b = &boards[nb++];
+		b->domain = domains[i];
+		b->v = xcalloc(nlatest + 1, sizeof(*b->v));
+		b->active = xcalloc(nlatest + 1, sizeof(*b->active));
+		for (k = 0; k < nlatest; k++)
+			if (strcmp(latest[k]->domain, b->domain) == 0)
+				b->v[b->n++] = latest[k];
+		qsort(b->v, b->n, sizeof(*b->v), rank_cmp);
+		for (k = 0; k < b->n; k++)
+			b->active[k] = is_active(reg, b->v[k]);
+	}
+	switch (fmt) {
+	case LB_TABLE:
+		print_table(&sb, boards, nb);
+		break;
+	case LB_MARKDOWN:
+		print_markdown(&sb, boards, nb);
+		break;
+	case LB_JSON:
+		print_json(&sb, boards, nb);
+		break;
+	case LB_HTML:
+		print_html(&sb, boards, nb);
+		break;
+	}
+	loco_write(sb.buf, sb.len);
+done:
+	for (i = 0; i < nb; i++) {
+		free(boards[i].v);
+		free(boards[i].active);
+	}
+	free(boards);
+	for (i = 0; i < ndomains; i++)
+		free(domains[i]);
+	free(domains);
+	free(latest);
+	results_release(&rs);
+	strbuf_release(&sb);
+	return err;
+}

@@ -1,0 +1,563 @@
+/*
+ * cmd_report.c: loco report: adapter against base model, per domain, from
+ * one run or from the latest archived result of each adapter, as Markdown
+ * or as a self-contained HTML page whose charts are inline SVG; or, with
+ * --by-semester, each adapter's accuracy term by term.
+ */
+#include <sys/stat.h>
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "fsutil.h"
+#include "results.h"
+#include "strbuf.h"
+#include "banned.h"
+
+enum rp_format { RP_MARKDOWN, RP_HTML };
+
+/* Chart geometry, in SVG user units (pixels). */
+#define CH_LEFT		48	/* room for the axis labels */
+#define CH_TOP		16
+#define CH_HEIGHT	220	/* the plot area: 0 to 100% */
+#define CH_BOTTOM	56	/* room for the labels under the bars */
+#define CH_GROUP	132	/* one result: two bars and a gap */
+#define CH_BAR		44
+#define CH_STEP		110	/* between terms on the line chart */
+
+static const char *const palette[] = {
+	"#4a7bd0", "#d07a2a", "#3a9a5b", "#b54a8f", "#7a6bd0", "#9a8a2a",
+	"#2a9ab0", "#c04a4a"
+};
+#define ADAPTER_COLOR	"#4a7bd0"
+#define BASE_COLOR	"#b8b8b8"
+
+static double
+chart_y(double accuracy)
+{
+	return CH_TOP + CH_HEIGHT * (1 - accuracy);
+}
+
+static void
+fmt_p(char buf[32], double p)
+{
+	if (isnan(p))
+		snprintf(buf, 32, "-");
+	else
+		snprintf(buf, 32, "%.4g", p);
+}
+
+/* The y axis and its grid, 0 to 100% by 25, for a chart width wide. */
+static void
+svg_axis(struct strbuf *sb, int width)
+{
+	int pct;
+
+	for (pct = 0; pct <= 100; pct += 25) {
+		double y = chart_y(pct / 100.0);
+
+		strbuf_addf(sb, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"%s\"/>\n<text x=\"%d\" y=\"%.1f\" "
+		    "text-anchor=\"end\">%d%%</text>\n", CH_LEFT, width - 8,
+		    y, y, pct ? "#e4e4e4" : "#888", CH_LEFT - 6, y + 4, pct);
+	}
+}
+
+/* A bar from 0 to accuracy with its interval as a whisker. */
+static void
+svg_bar(struct strbuf *sb, double x, const struct result_score *s,
+    const char *color, const char *label)
+{
+	double y = chart_y(s->accuracy), lo = chart_y(s->ci_low);
+	double hi = chart_y(s->ci_high), mid = x + CH_BAR / 2.0;
+
+	strbuf_addf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" "
+	    "height=\"%.1f\" fill=\"%s\"><title>", x, y, CH_BAR,
+	    CH_TOP + CH_HEIGHT - y, color);
+	html_escape(sb, label);
+	strbuf_addf(sb, ": %.1f%% [%.1f%%, %.1f%%]</title></rect>\n",
+	    s->accuracy * 100, s->ci_low * 100, s->ci_high * 100);
+	strbuf_addf(sb, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f "
+	    "%.1fH%.1f\" stroke=\"#222\" fill=\"none\"/>\n", mid, hi, lo,
+	    mid - 6, hi, mid + 6, mid - 6, lo, mid + 6);
+	strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+	    "%.0f%%</text>\n", mid, (hi < y ? hi : y) - 4, s->accuracy * 100);
+}
+
+static void
+svg_legend(struct strbuf *sb, double x, double y, const char *color,
+    const char *label)
+{
+	strbuf_addf(sb, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" "
+	    "height=\"12\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">", x,
+	    y - 10, color, x + 16, y);
+	html_escape(sb, label);
+	strbuf_addstr(sb, "</text>\n");
+}
+
+/* Adapter and base accuracy of each result, grouped bars. */
+static void
+svg_bars(struct strbuf *sb, const struct result **v, size_t n)
+{
+	int width = CH_LEFT + (int)n * CH_GROUP + 16;
+	size_t i;
+	char *label;
+
+	if (width < 440)
+		width = 440;
+	strbuf_addf(sb, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "role=\"img\" aria-label=\"adapter and base model accuracy\">\n",
+	    width, CH_TOP + CH_HEIGHT + CH_BOTTOM + 24, width,
+	    CH_TOP + CH_HEIGHT + CH_BOTTOM + 24);
+	svg_axis(sb, width);
+	for (i = 0; i < n; i++) {
+		double x = CH_LEFT + 12 + (double)i * CH_GROUP;
+
+		label = xasprintf("%s@%s", v[i]->adapter, v[i]->version);
+		svg_bar(sb, x, &v[i]->score, ADAPTER_COLOR, label);
+		free(label);
+		label = xasprintf("base %s", v[i]->base_model);
+		svg_bar(sb, x + CH_BAR + 4, &v[i]->base, BASE_COLOR, label);
+		free(label);
+		strbuf_addf(sb, "<text x=\"%.1f\" y=\"%d\" "
+		    "text-anchor=\"middle\" font-weight=\"bold\">",
+		    x + CH_BAR + 2, CH_TOP + CH_HEIGHT + 18);
+		html_escape(sb, v[i]->domain);
+		strbuf_addf(sb, "</text>\n<text x=\"%.1f\" y=\"%d\" "
+		    "text-anchor=\"middle\">", x + CH_BAR + 2,
+		    CH_TOP + CH_HEIGHT + 34);
+		html_escape(sb, v[i]->adapter);
+		strbuf_addch(sb, '@');
+		html_escape(sb, v[i]->version);
+		strbuf_addstr(sb, "</text>\n");
+	}
+	svg_legend(sb, CH_LEFT, CH_TOP + CH_HEIGHT + CH_BOTTOM + 16,
+	    ADAPTER_COLOR, "adapter");
+	svg_legend(sb, CH_LEFT + 90, CH_TOP + CH_HEIGHT + CH_BOTTOM + 16,
+	    BASE_COLOR, "base model (whiskers: 95% interval)");
+	strbuf_addstr(sb, "</svg>\n");
+}
+
+static void
+compare_table(struct strbuf *sb, const struct result **v, size_t n,
+    enum rp_format fmt)
+{
+	size_t i;
+	char p[32];
+
+	if (fmt == RP_MARKDOWN)
+		strbuf_addstr(sb, "| domain | adapter | version | accuracy | "
+		    "95% interval | base | base 95% interval | difference | p | "
+		    "n | date | note |\n"
+		    "|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
+	else
+		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
+		    "<th class=\"l\">adapter</th><th>accuracy</th>"
+		    "<th>95% interval</th><th>base</th><th>base 95% interval"
+		    "</th><th>difference</th><th>p</th><th>n</th>"
+		    "<th class=\"l\">date</th><th class=\"l\"></th></tr>\n");
+	for (i = 0; i < n; i++) {
+		const struct result *r = v[i];
+
+		fmt_p(p, r->p);
+		if (fmt == RP_MARKDOWN) {
+			strbuf_addstr(sb, "| ");
+			md_escape(sb, r->domain);
+			strbuf_addstr(sb, " | ");
+			md_escape(sb, r->adapter);
+			strbuf_addstr(sb, " | ");
+			md_escape(sb, r->version);
+		} else {
+			strbuf_addstr(sb, "<tr><td class=\"l\">");
+			html_escape(sb, r->domain);
+			strbuf_addstr(sb, "</td><td class=\"l\">");
+			html_escape(sb, r->adapter);
+			strbuf_addch(sb, '@');
+			html_escape(sb, r->version);
+		}
+		strbuf_addf(sb, fmt == RP_MARKDOWN ? " | %.1f%% | [%.1f%%, "
+		    "%.1f%%] | %.1f%% | [%.1f%%, %.1f%%] | %+.1f | %s | %ld | "
+		    "%.10s | %s |\n" : "</td><td>%.1f%%</td><td>[%.1f%%, "
+		    "%.1f%%]</td><td>%.1f%%</td><td>[%.1f%%, %.1f%%]</td>"
+		    "<td>%+.1f</td><td>%s</td><td>%ld</td><td class=\"l\">"
+		    "%.10s</td><td class=\"l\">%s</td></tr>\n",
+		    r->score.accuracy * 100, r->score.ci_low * 100,
+		    r->score.ci_high * 100, r->base.accuracy * 100,
+		    r->base.ci_low * 100, r->base.ci_high * 100,
+		    (r->score.accuracy - r->base.accuracy) * 100, p, r->n,
+		    r->timestamp, !r->stale ? "" : fmt == RP_MARKDOWN ?
+		    "STALE" : "<span class=\"stale\">STALE</span>");
+	}
+	if (fmt == RP_HTML)
+		strbuf_addstr(sb, "</table>\n");
+}
+
+static void
+report_compare(struct strbuf *sb, const struct result **v, size_t n,
+    enum rp_format fmt, const char *source)
+{
+	const char *title = "loco evaluation report";
+	size_t i;
+
+	if (fmt == RP_MARKDOWN)
+		strbuf_addf(sb, "# %s\n\n", title);
+	else
+		html_begin(sb, title);
+	if (fmt == RP_HTML)
+		strbuf_addstr(sb, "<p>");
+	strbuf_addstr(sb, "From ");
+	if (fmt == RP_MARKDOWN)
+		md_escape(sb, source);
+	else
+		html_escape(sb, source);
+	strbuf_addstr(sb, ".  Accuracy of each adapter and of the base model "
+	    "on the same benchmark in the same run, with 95% Wilson intervals; "
+	    "p is McNemar's exact test.  STALE: the benchmark has changed "
+	    "since the run.");
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i]->base_model, v[0]->base_model) != 0)
+			break;
+	if (n > 0 && i == n) {
+		strbuf_addstr(sb, "  Base model ");
+		if (fmt == RP_MARKDOWN)
+			md_escape(sb, v[0]->base_model);
+		else
+			html_escape(sb, v[0]->base_model);
+		strbuf_addch(sb, '.');
+	}
+	if (fmt == RP_MARKDOWN) {
+		strbuf_addstr(sb, "\n\n");
+		compare_table(sb, v, n, fmt);
+		return;
+	}
+	strbuf_addstr(sb, "</p>\n");
+	svg_bars(sb, v, n);
+	compare_table(sb, v, n, fmt);
+	html_end(sb);
+}
+
+/* Distinct terms, in order. */
+static char **
+terms_of(const struct results *rs, size_t *n)
+{
+	char **v = xcalloc(rs->n + 1, sizeof(*v)), t[RESULT_TERM_LEN];
+	size_t i, k;
+
+	*n = 0;
+	for (i = 0; i < rs->n; i++) {
+		result_term(&rs->v[i], t);
+		for (k = 0; k < *n && strcmp(v[k], t) != 0; k++)
+			;
+		if (k == *n)
+			v[(*n)++] = xstrdup(t);
+	}
+	for (i = 1; i < *n; i++)	/* few terms: insertion sort */
+		for (k = i; k > 0 && strcmp(v[k - 1], v[k]) > 0; k--) {
+			char *tmp = v[k];
+
+			v[k] = v[k - 1];
+			v[k - 1] = tmp;
+		}
+	return v;
+}
+
+/*
+ * cell[a * nterms + t]: the latest run of adapter a (a DOMAIN/ADAPTER
+ * group of rs) in term t, or NULL.  Returns the groups' first results.
+ */
+static const struct result **
+trend_cells(const struct results *rs, char **terms, size_t nterms,
+    const struct result ***cell, size_t *nadapters)
+{
+	const struct result **first = xcalloc(rs->n + 1, sizeof(*first));
+	char t[RESULT_TERM_LEN];
+	size_t i, a = 0, k;
+
+	*cell = xcalloc(rs->n * nterms + 1, sizeof(**cell));
+	for (i = 0; i < rs->n; i++) {
+		const struct result *r = &rs->v[i];
+		const struct result **slot;
+
+		if (i == 0 || strcmp(r->domain, first[a - 1]->domain) != 0 ||
+		    strcmp(r->adapter, first[a - 1]->adapter) != 0)
+			first[a++] = r;
+		result_term(r, t);
+		for (k = 0; strcmp(terms[k], t) != 0; k++)
+			;
+		slot = &(*cell)[(a - 1) * nterms + k];
+		if (*slot == NULL || strcmp(r->timestamp, (*slot)->timestamp) > 0)
+			*slot = r;
+	}
+	*nadapters = a;
+	return first;
+}
+
+static void
+svg_trend(struct strbuf *sb, const struct result **first, size_t na,
+    const struct result **cell, char **terms, size_t nt)
+{
+	int width = CH_LEFT + 40 + (int)(nt > 1 ? nt - 1 : 1) * CH_STEP + 40;
+	int height = CH_TOP + CH_HEIGHT + 40 + 20 * (int)na;
+	size_t a, t;
+	char *label;
+
+	if (width < 360)
+		width = 360;
+	strbuf_addf(sb, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "role=\"img\" aria-label=\"accuracy by term\">\n", width, height,
+	    width, height);
+	svg_axis(sb, width);
+	for (t = 0; t < nt; t++) {
+		strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" "
+		    "text-anchor=\"middle\">", CH_LEFT + 40 + (int)t * CH_STEP,
+		    CH_TOP + CH_HEIGHT + 18);
+		html_escape(sb, terms[t]);
+		strbuf_addstr(sb, "</text>\n");
+	}
+	for (a = 0; a < na; a++) {
+		const char *color = palette[a % ARRAY_SIZE(palette)];
+		int started = 0;
+
+		strbuf_addf(sb, "<path fill=\"none\" stroke=\"%s\" "
+		    "stroke-width=\"2\" d=\"", color);
+		for (t = 0; t < nt; t++) {
+			const struct result *r = cell[a * nt + t];
+
+			if (r == NULL)
+				continue;
+			strbuf_addf(sb, "%s%d %.1f", started ? " L" : "M",
+			    CH_LEFT + 40 + (int)t * CH_STEP,
+			    chart_y(r->score.accuracy));
+			started = 1;
+		}
+		strbuf_addstr(sb, "\"/>\n");
+		for (t = 0; t < nt; t++) {
+			const struct result *r = cell[a * nt + t];
+
+			if (r == NULL)
+				continue;
+			strbuf_addf(sb, "<circle cx=\"%d\" cy=\"%.1f\" r=\"4\" "
+			    "fill=\"%s\"><title>", CH_LEFT + 40 +
+			    (int)t * CH_STEP, chart_y(r->score.accuracy),
+			    color);
+			html_escape(sb, r->adapter);
+			strbuf_addch(sb, '@');
+			html_escape(sb, r->version);
+			strbuf_addf(sb, " %s: %.1f%%</title></circle>\n",
+			    terms[t], r->score.accuracy * 100);
+		}
+		label = xasprintf("%s (%s)", first[a]->adapter,
+		    first[a]->domain);
+		svg_legend(sb, CH_LEFT, CH_TOP + CH_HEIGHT + 44 + 20 * (int)a,
+		    color, label);
+		free(label);
+	}
+	strbuf_addstr(sb, "</svg>\n");
+}
+
+static void
+report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
+{
+	const struct result **first, **cell, *r, *old, *last;
+	const char *title = "loco results by semester";
+	char **terms;
+	size_t nt, na, a, t;
+	int md = fmt == RP_MARKDOWN;
+
+	terms = terms_of(rs, &nt);
+	first = trend_cells(rs, terms, nt, &cell, &na);
+	if (md)
+		strbuf_addf(sb, "# %s\n\nEach adapter's accuracy in its latest "
+		    "archived run of each term (S1: January to June, S2: July "
+		    "to December), with the version run; change is the last "
+		    "term's against the first's, in points.\n\n| domain | "
+		    "adapter |", title);
+	else {
+		html_begin(sb, title);
+		strbuf_addstr(sb, "<p>Each adapter's accuracy in its latest "
+		    "archived run of each term (S1: January to June, S2: July "
+		    "to December), with the version run; change is the last "
+		    "term's against the first's, in points.</p>\n");
+		svg_trend(sb, first, na, cell, terms, nt);
+		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
+		    "<th class=\"l\">adapter</th>");
+	}
+	for (t = 0; t < nt; t++)
+		strbuf_addf(sb, md ? " %s |" : "<th>%s</th>", terms[t]);
+	if (md) {
+		strbuf_addstr(sb, " change |\n|---|---|");
+		for (t = 0; t < nt; t++)
+			strbuf_addstr(sb, "---:|");
+		strbuf_addstr(sb, "---:|\n");
+	} else
+		strbuf_addstr(sb, "<th>change</th></tr>\n");
+	for (a = 0; a < na; a++) {
+		strbuf_addstr(sb, md ? "| " : "<tr><td class=\"l\">");
+		(md ? md_escape : html_escape)(sb, first[a]->domain);
+		strbuf_addstr(sb, md ? " | " : "</td><td class=\"l\">");
+		(md ? md_escape : html_escape)(sb, first[a]->adapter);
+		strbuf_addstr(sb, md ? " |" : "</td>");
+		old = last = NULL;
+		for (t = 0; t < nt; t++) {
+			if ((r = cell[a * nt + t]) == NULL) {
+				strbuf_addstr(sb, md ? " - |" : "<td>-</td>");
+				continue;
+			}
+			if (old == NULL)
+				old = r;
+			last = r;
+			strbuf_addf(sb, md ? " %.1f%% (" : "<td>%.1f%% (",
+			    r->score.accuracy * 100);
+			(md ? md_escape : html_escape)(sb, r->version);
+			strbuf_addstr(sb, md ? ") |" : ")</td>");
+		}
+		if (old == last)
+			strbuf_addstr(sb, md ? " - |\n" : "<td>-</td></tr>\n");
+		else
+			strbuf_addf(sb, md ? " %+.1f |\n" :
+			    "<td>%+.1f</td></tr>\n",
+			    (last->score.accuracy - old->score.accuracy) * 100);
+	}
+	if (!md) {
+		strbuf_addstr(sb, "</table>\n");
+		html_end(sb);
+	}
+	for (t = 0; t < nt; t++)
+		free(terms[t]);
+	free(terms);
+	free(first);
+	free(cell);
+}
+
+/* A run directory (its results.json) or a results.json itself. */
+static struct error *
+read_run(const char *arg, struct result *r)
+{
+	struct stat st;
+	struct error *err;
+	char *path;
+
+	memset(r, 0, sizeof(*r));
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+		path = xasprintf("%s/results.json", arg);
+		if (!fs_exists(path)) {
+			free(path);
+			return error_new(EXIT_FAIL, "'%s' is not a run "
+			    "directory: it has no results.json", arg);
+		}
+	} else
+		path = xstrdup(arg);
+	err = result_read(path, r);
+	if (err == NULL && r->adapter == NULL)
+		err = error_new(EXIT_FAIL, "'%s' is a base-only run: it has "
+		    "no adapter to compare", path);
+	free(path);
+	return err;
+}
+
+static struct error *
+parse_options(const struct cmd *c, int argc, char *argv[], int *terms,
+    enum rp_format *fmt, int *done)
+{
+	static const struct option opts[] = {
+		{ "by-semester", no_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
+
+	*done = 0;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			*terms = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "markdown") == 0)
+				*fmt = RP_MARKDOWN;
+			else if (strcmp(optarg, "html") == 0)
+				*fmt = RP_HTML;
+			else
+				return cmd_usage_error(c, "--format: must be "
+				    "markdown or html, not '%s'", optarg);
+			break;
+		case 'h':
+			cmd_help_print(c);
+			*done = 1;
+			return NULL;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	if (argc - optind > 1)
+		return cmd_usage_error(c, "unexpected argument '%s'",
+		    argv[optind + 1]);
+	if (*terms && optind < argc)
+		return cmd_usage_error(c, "--by-semester reads the archive: "
+		    "give no run");
+	return NULL;
+}
+
+struct error *
+cmd_report(struct loco *lc, int argc, char *argv[])
+{
+	const struct cmd *c = cmd_find("report");
+	const struct result **latest = NULL, *one[1];
+	struct results rs;
+	struct result run;
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	enum rp_format fmt = RP_MARKDOWN;
+	char *dir = NULL, *source = NULL;
+	size_t n;
+	int terms = 0, done;
+
+	memset(&rs, 0, sizeof(rs));
+	memset(&run, 0, sizeof(run));
+	if ((err = parse_options(c, argc, argv, &terms, &fmt, &done)) != NULL ||
+	    done)
+		return err;
+	if (optind < argc) {
+		if ((err = read_run(argv[optind], &run)) != NULL ||
+		    (err = results_check_stale(&run, 1)) != NULL)
+			goto done;
+		one[0] = &run;
+		source = str_sanitize(run.file, 0);
+		report_compare(&sb, one, 1, fmt, source);
+		loco_write(sb.buf, sb.len);
+		goto done;
+	}
+	dir = results_dir();
+	if ((err = results_load(dir, &rs)) != NULL)
+		goto done;
+	if (rs.n == 0) {
+		err = error_new(EXIT_FAIL, "no results in '%s': 'loco eval' "
+		    "archives a result there each time it runs an adapter on "
+		    "its standard benchmark", dir);
+		goto done;
+	}
+	if (terms)
+		report_terms(&sb, &rs, fmt);
+	else {
+		if ((err = results_check_stale(rs.v, rs.n)) != NULL)
+			goto done;
+		n = results_latest(&rs, 0, &latest);
+		source = xasprintf("the latest archived result of each "
+		    "adapter in %s", dir);
+		report_compare(&sb, latest, n, fmt, source);
+	}
+	loco_write(sb.buf, sb.len);
+done:
+	free(latest);
+	free(source);
+	free(dir);
+	result_release(&run);
+	results_release(&rs);
+	strbuf_release(&sb);
+	return err;
+}
