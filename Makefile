@@ -51,7 +51,7 @@ TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 
 PROG	= loco
 
-.PHONY: all check check-all modelfiles unit test-cmd test-man test-backend bench demo install \
+.PHONY: all check check-all modelfiles train-tiny test-engine unit test-cmd test-man test-backend bench demo install \
 	uninstall clean lint
 
 all: $(PROG)
@@ -93,6 +93,15 @@ check-all:
 	$(MAKE) WERROR=1 check
 	$(MAKE) WERROR=1 SANITIZE=address,undefined check
 	$(MAKE) fuzz-smoke
+
+# The tiny trained world (adapters/tiny): minutes to an hour of CPU, needs
+# Debian's python3-torch and libopenblas0-pthread.  Not run by CI.
+train-tiny:
+	sh adapters/tiny/train/train_all.sh
+
+test-engine:
+	cd tests/engine && npm ci --omit=optional --no-audit --no-fund
+	node --test tests/engine/
 
 bench: $(PROG)
 	sh tests/bench.sh

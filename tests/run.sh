@@ -43,6 +43,22 @@ else
 	total_fail=$((total_fail + ${f:-1}))
 fi
 
+echo "== real engine (node-llama-cpp) tests"
+if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
+	if node --test "$TOP/tests/engine/" >"$log" 2>&1; then
+		p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$log")
+		echo "engine: ${p:-0} passed, 0 failed"
+		total_pass=$((total_pass + ${p:-0}))
+	else
+		cat "$log"
+		f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$log")
+		echo "engine: self-test failed (${f:-?} failed)"
+		total_fail=$((total_fail + ${f:-1}))
+	fi
+else
+	echo "engine: skipped (run 'cd tests/engine && npm ci --omit=optional')"
+fi
+
 echo "== command-line tests"
 for t in ${TESTS:-"$TOP"/tests/cmd/t_*.sh}; do
 	[ -f "$t" ] || t="$TOP/tests/cmd/$t"

@@ -21,9 +21,9 @@ const SKIP = HAVE_DEPS ? false : 'node-llama-cpp not installed: run npm ci --omi
 
 // A held-out math question (adapters/tiny/data/math.jsonl) where the base is
 // wrong and the math adapter is right, with the greedy answers of each.
-const MATH_Q = 'Ruth has 33 books and gives away 4. How many books are left?';
-const BASE_ANSWER = 'REPLACED_AFTER_TRAINING';
-const MATH_ANSWER = '29';
+const MATH_Q = 'Owen has 6 stickers and buys 7 more. How many stickers now?';
+const BASE_ANSWER = '8';
+const MATH_ANSWER = '13';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
@@ -48,6 +48,7 @@ async function start(extra = []) {
 function request(method, p, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? null : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    if (data) headers = Object.assign({ 'Content-Length': data.length }, headers);
     const req = http.request({ host: '127.0.0.1', port: srv.port, method, path: p, headers }, (res) => {
       const bufs = [];
       res.on('data', (b) => bufs.push(b));

@@ -11,20 +11,22 @@ JOBS=${JOBS:-2}
 LOGS=../logs
 mkdir -p "$LOGS"
 "$PY" make_data.py
-"$PY" train.py base 2>&1 | tee "$LOGS/base.txt"
+"$PY" train.py base --eval-every 450 >"$LOGS/base.txt" 2>&1
 set -- math code analysis writing
 while [ $# -gt 0 ]; do
 	pids=
 	i=0
 	while [ $# -gt 0 ] && [ "$i" -lt "$JOBS" ]; do
-		"$PY" train.py lora --domain "$1" >"$LOGS/$1.txt" 2>&1 &
+		"$PY" train.py lora --domain "$1" --eval-every 175 >"$LOGS/$1.txt" 2>&1 &
 		pids="$pids $!"
 		shift
 		i=$((i + 1))
 	done
 	for p in $pids; do wait "$p"; done
 done
-"$PY" evaluate.py 2>&1 | tee "$LOGS/eval.txt"
-"$PY" check_gguf.py --out /tmp/loco-gguf-check.json
-node check_gguf.js /tmp/loco-gguf-check.json "$LOGS/gguf_check.json" | tee "$LOGS/gguf_check.txt"
+"$PY" evaluate.py >"$LOGS/eval.txt" 2>&1
+cat "$LOGS/eval.txt"
+"$PY" check_gguf.py --n 120 --out /tmp/loco-gguf-check.json
+node check_gguf.js /tmp/loco-gguf-check.json "$LOGS/gguf_check.json" >"$LOGS/gguf_check.txt"
+cat "$LOGS/gguf_check.txt"
 "$PY" update_registry.py
