@@ -1,37 +1,20 @@
 #!/bin/sh
-# demo.sh (make demo): loco end to end without Ollama.  Starts the scripted
-# Ollama-compatible test backend on a free loopback port with the default
-# registry's models, then routes and answers a few questions.  The answers
-# are canned by the backend's script; the routing, RE2 prompt, request,
-# streaming and stats are loco's own.  Point OLLAMA_HOST at a real Ollama
-# (after 'ollama pull qwen3:4b') to get real answers from the same commands.
+# demo.sh (make demo): loco end to end without Ollama, on the tiny trained
+# world of adapters/tiny served by the real engine (node-llama-cpp on CPU,
+# installed on first use): setup registers the LoRA adapters, a routed
+# query, the same question to the base model, a vote, and a short
+# evaluation grid.  If the engine cannot be installed, the scripted test
+# backend stands in (canned answers).  Point OLLAMA_HOST at a real Ollama
+# with the default registry to do the same with Qwen3.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO="$TOP/loco"
-BACKEND_JS="$TOP/tests/backend/server.js"
-. "$TOP/tests/backend/start.sh"
-
 W=$(mktemp -d "${TMPDIR:-/tmp}/loco-demo.XXXXXX")
-trap 'backend_stop "$W/backend"; rm -rf "$W"' EXIT INT TERM
 export LOCO_HOME="$W/home"
 mkdir -p "$LOCO_HOME/adapters"
-cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/"
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
 	[ "$v" = LOCO_HOME ] || unset "$v"
 done
-
-backend_start "$W/backend" || exit 1
-backend_script "$W/backend" '{
-  "models": ["qwen3:4b", "loco-math:1.0.0", "loco-code:1.0.0", "loco-writing:1.0.0"],
-  "chat": [
-    {"match": {"model": "loco-math:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
-     "reply": "Subtract 5 from both sides: 3x = 15.\nDivide by 3: x = 5.\nThe answer is: 5"},
-    {"match": {"model": "loco-code:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
-     "reply": "```python\ndef reverse(s: str) -> str:\n    return s[::-1]\n```\nSlicing with a step of -1 walks the string backwards."},
-    {"match": {"model": "qwen3:4b"}, "chunk_size": 3, "chunk_delay_ms": 15,
-     "reply": "Evidence weighs the claims; the passage supports the first argument more strongly."},
-    {"reply": "OK"}
-  ]}'
 
 say() {
 	if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
@@ -45,19 +28,54 @@ run() {
 	"$LOCO" "$@"
 }
 
+engine=0
+if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ] ||
+    (cd "$TOP/tests/engine" && npm ci --omit=optional --no-audit --no-fund \
+    >"$W/npm.log" 2>&1); then
+	engine=1
+	BACKEND_JS="$TOP/tests/engine/server.js"
+else
+	echo "(the engine could not be installed; see $W/npm.log: using the scripted backend)"
+	BACKEND_JS="$TOP/tests/backend/server.js"
+fi
+. "$TOP/tests/backend/start.sh"
+trap 'backend_stop "$W/backend"; rm -rf "$W"' EXIT INT TERM
+
+if [ $engine -eq 1 ]; then
+	backend_start "$W/backend" --models "$TOP/adapters/tiny" || exit 1
+	sed "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	    "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
+	echo "loco demo: the tiny world on a real engine at $OLLAMA_HOST"
+	run setup
+	run route "Anna buys 6 bags of 5 toys. How many toys?"
+	run query "Anna buys 6 bags of 5 toys. How many toys?"
+	run query --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
+	run query "Title case: quietly went from house"
+	run query "Python: print(len([3, 2, 2, 4]))"
+	run query --votes 5 --seed 7 "Ruth had 11 stickers and gave 7 to Nora. How many stickers now?"
+	"$LOCO" bench import --format jsonl "$TOP/adapters/tiny/data/math.jsonl" \
+	    --output "$W/math.jsonl" 2>/dev/null
+	run eval --benchmark "$W/math.jsonl" --limit 30 --jobs 2 math
+	run eval --benchmark "$W/math.jsonl" --limit 20 --jobs 2 --grid math
+	exit 0
+fi
+
+cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/"
+backend_start "$W/backend" || exit 1
+backend_script "$W/backend" '{
+  "models": ["qwen3:4b", "loco-math:1.0.0", "loco-code:1.0.0", "loco-writing:1.0.0"],
+  "chat": [
+    {"match": {"model": "loco-math:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
+     "reply": "Subtract 5 from both sides: 3x = 15.\nDivide by 3: x = 5.\nThe answer is: 5"},
+    {"match": {"model": "loco-code:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
+     "reply": "```python\ndef reverse(s: str) -> str:\n    return s[::-1]\n```\nSlicing with a step of -1 walks the string backwards."},
+    {"match": {"model": "qwen3:4b"}, "chunk_size": 3, "chunk_delay_ms": 15,
+     "reply": "Evidence weighs the claims; the passage supports the first argument more strongly."},
+    {"reply": "OK"}
+  ]}'
 echo "loco demo: scripted Ollama-compatible backend at $OLLAMA_HOST (canned answers)"
 run adapters list
 run route "Solve 3x + 5 = 20 for x"
-run route --json "Write a Python function that reverses a string"
 run query "Solve 3x + 5 = 20 for x"
 run query "Write a Python function that reverses a string"
-echo
-echo "(analysis is not registered in this Ollama: loco falls back to the base model)"
 run query "Compare the evidence for the two arguments in this passage"
-run query --adapter none --no-reread "Tell me something interesting"
-
-say "the request loco sent for the first query (from the backend's log)"
-node -e '
-const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
-const r = l.find((x) => x.path === "/api/chat");
-console.log(JSON.stringify(r.body, null, 2));' "$W/backend/requests.jsonl"
