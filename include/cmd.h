@@ -78,6 +78,7 @@ extern int	 loco_write_errno;
 
 struct error	*cmd_query(struct loco *, int, char *[]);
 struct error	*cmd_route(struct loco *, int, char *[]);
+struct error	*cmd_router(struct loco *, int, char *[]);
 struct error	*cmd_adapters(struct loco *, int, char *[]);
 struct error	*cmd_config(struct loco *, int, char *[]);
 struct error	*cmd_version(struct loco *, int, char *[]);
@@ -89,6 +90,16 @@ struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
 struct error	*cmd_report(struct loco *, int, char *[]);
+
+/*
+ * The router router.type asks for (cmd_router.c).  auto: the classifier
+ * when router.model exists and was trained on the current data, else the
+ * keywords (with a note on stderr when the model is out of date);
+ * classifier: an error instead.  A malformed model is an error.
+ */
+struct router;
+struct error	*loco_router(struct loco *, struct registry *,
+		    struct router **);
 
 /* Shared by query and route: the route in words and as JSON. */
 struct route_result;

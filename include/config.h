@@ -57,6 +57,8 @@ struct config {
 	/* router */
 	char	*router_type;		/* router.type */
 	double	 router_min_score;	/* router.min_score */
+	double	 router_threshold;	/* router.threshold */
+	char	*router_model;		/* router.model, NULL = default */
 	/* eval */
 	char	*judge_model;		/* eval.judge_model, NULL = base */
 	long	 judge_runs;		/* eval.judge_runs */

@@ -14,6 +14,12 @@
  * matching phrases, then more matched words (more specific), then registry
  * order.  The top adapter wins when its score reaches router.min_score.
  * Only active adapters take part.
+ *
+ * Classifier router (classifier.h): a calibrated probability for every
+ * domain and "none".  The top class decides when its probability reaches
+ * router.threshold ("none": the base model); below it, or when no active
+ * adapter has the domain, the keyword router decides, and when that finds
+ * nothing, the base model: the chain classifier -> keywords -> base.
  */
 #ifndef LOCO_ROUTER_H
 #define LOCO_ROUTER_H
@@ -31,6 +37,11 @@ struct route_candidate {
 	char			**hits;		/* the phrases, in match order */
 };
 
+struct route_feature {
+	char	*name;		/* "w:solve", "b:solve for", "c:<sol" */
+	double	 contrib;
+};
+
 struct route_result {
 	const struct adapter	*adapter;	/* NULL: the base model */
 	double			 score;		/* the winner's score, or 0 */
@@ -42,11 +53,25 @@ struct route_result {
 	const char		*reason;	/* why, for people (static) */
 	struct route_candidate	*candidates;	/* ranked, score > 0 only */
 	size_t			 ncandidates;
+	/* Which link of the chain decided: "classifier", "keyword", "base". */
+	const char		*link;
+	/* Classifier router: every class's probability, model order. */
+	char			**classes;
+	double			 *probs;
+	size_t			  nclasses;
+	/* The top class's strongest features (weight x value). */
+	struct route_feature	 *features;
+	size_t			  nfeatures;
 };
 
 struct router;
 
+struct classifier;
+
 struct router	*router_new_keyword(const struct registry *, double min_score);
+/* Takes the model; the keyword router behind it uses min_score. */
+struct router	*router_new_classifier(const struct registry *,
+		    struct classifier *, double threshold, double min_score);
 const char	*router_kind(const struct router *);
 struct error	*router_route(struct router *, const char *question,
 		    struct route_result *);

@@ -44,10 +44,19 @@ static const struct cmd commands[] = {
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
 	  "  question           the question; - reads it from standard input\n" },
 	{ "route", cmd_route,
-	  "loco route [--json] question",
+	  "loco route [--explain] [--json] question",
 	  "show which adapter a question would go to, without inference",
+	  "  --explain          show the probabilities, the features behind the\n"
+	  "                     decision and which link of the chain decided\n"
 	  "  --json             print the decision as JSON\n"
 	  "  question           the question; - reads it from standard input\n" },
+	{ "router", cmd_router,
+	  "loco router train [--out file]\n"
+	  "       loco router eval [--json] [--router type] file",
+	  "train the classifier router and evaluate routers",
+	  "  train    train the classifier on the benchmarks and general.txt\n"
+	  "  eval     score a router on a labelled file\n"
+	  "See 'loco router SUBCOMMAND -h' for options.\n" },
 	{ "adapters", cmd_adapters,
 	  "loco adapters list [--host url] [--json]\n"
 	  "       loco adapters search [--index url] [--json] [term]\n"

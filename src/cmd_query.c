@@ -109,7 +109,8 @@ choose_adapter(struct query *q, struct registry *reg, const char *question,
 
 	memset(ch, 0, sizeof(*ch));
 	if (name == NULL || strcmp(name, "auto") == 0) {
-		r = router_new_keyword(reg, q->lc->cfg.router_min_score);
+		if ((err = loco_router(q->lc, reg, &r)) != NULL)
+			return err;
 		err = router_route(r, question, &ch->route);
 		router_free(r);
 		if (err != NULL)

@@ -1,5 +1,6 @@
 /* cmd_route.c: loco route: the routing decision, without inference. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,53 @@ print_text(const struct registry *reg, const struct route_result *rr)
 	}
 }
 
+/* --explain: the chain's decision, the probabilities, the features. */
+static void
+print_explain(const struct route_result *rr)
+{
+	size_t i;
+
+	printf("decided by: %s\n", rr->link);
+	if (rr->nclasses > 0) {
+		printf("probabilities:\n");
+		for (i = 0; i < rr->nclasses; i++)
+			printf("  %-12s %.3f\n", rr->classes[i], rr->probs[i]);
+	}
+	if (rr->nfeatures > 0) {
+		printf("top features:\n");
+		for (i = 0; i < rr->nfeatures; i++)
+			printf("  %-20s %.3f\n", rr->features[i].name,
+			    rr->features[i].contrib);
+	}
+}
+
+static void
+explain_json(struct jout *j, const struct route_result *rr)
+{
+	size_t i;
+
+	jout_str(j, "link", rr->link);
+	jout_obj(j, "probabilities");
+	for (i = 0; i < rr->nclasses; i++)
+		jout_num(j, rr->classes[i], round(rr->probs[i] * 1e4) / 1e4);
+	jout_end(j);
+	jout_arr(j, "features");
+	for (i = 0; i < rr->nfeatures; i++) {
+		jout_obj(j, NULL);
+		jout_str(j, "feature", rr->features[i].name);
+		jout_num(j, "contribution",
+		    round(rr->features[i].contrib * 1e4) / 1e4);
+		jout_end(j);
+	}
+	jout_end(j);
+}
+
 struct error *
 cmd_route(struct loco *lc, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -44,7 +87,7 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 	struct router *r = NULL;
 	struct error *err;
 	char *question = NULL, *s;
-	int ch, json = 0;
+	int ch, json = 0, explain = 0;
 
 	memset(&rr, 0, sizeof(rr));
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -52,6 +95,9 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 		case 'h':
 			cmd_help_print(c);
 			return NULL;
+		case 'e':
+			explain = 1;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -63,7 +109,8 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 		return err;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
-	r = router_new_keyword(reg, lc->cfg.router_min_score);
+	if ((err = loco_router(lc, reg, &r)) != NULL)
+		goto done;
 	if ((err = router_route(r, question, &rr)) != NULL)
 		goto done;
 	if (json) {
@@ -75,12 +122,17 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 		    reg->base.tag);
 		jout_str(j, "router", router_kind(r));
 		route_describe_json(j, &rr);
+		if (explain)
+			explain_json(j, &rr);
 		s = jout_finish(j, 1);
 		loco_write(s, strlen(s));
 		loco_write("\n", 1);
 		free(s);
-	} else
+	} else {
 		print_text(reg, &rr);
+		if (explain)
+			print_explain(&rr);
+	}
 done:
 	route_result_release(&rr);
 	router_free(r);

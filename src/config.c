@@ -59,8 +59,15 @@ static const struct config_key config_table[] = {
 	{ "options.num_predict", CONFIG_INT, NULL, -2, 1000000, NULL,
 	  "most tokens to generate (-1 = no limit, like Ollama)",
 	  OFF(num_predict) },
-	{ "router.type", CONFIG_ENUM, "keyword", 0, 0, "keyword",
-	  "how the router picks an adapter", OFF(router_type) },
+	{ "router.type", CONFIG_ENUM, "auto", 0, 0, "keyword|classifier|auto",
+	  "how the router picks an adapter (auto: the classifier when a "
+	  "current model exists, else keywords)", OFF(router_type) },
+	{ "router.threshold", CONFIG_FLOAT, "0.5", 0, 1, NULL,
+	  "classifier probability below which the keyword router decides",
+	  OFF(router_threshold) },
+	{ "router.model", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "router model file (default: $LOCO_HOME/router.model)",
+	  OFF(router_model) },
 	{ "router.min_score", CONFIG_FLOAT, "1.0", 0, 1000, NULL,
 	  "keyword score an adapter needs before the router picks it "
 	  "(below: base model)", OFF(router_min_score) },

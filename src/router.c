@@ -1,10 +1,12 @@
 /*
- * router.c: the router interface and the keyword router.
+ * router.c: the router interface, the keyword router and the classifier
+ * router with its fallback chain.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier.h"
 #include "router.h"
 #include "banned.h"
 
@@ -35,6 +37,11 @@ struct router {
 	struct kw_adapter	*ads;
 	size_t			 nads;
 	double			 min_score;
+	/* classifier router: the keyword router is the next link */
+	struct classifier	*model;
+	struct router		*keyword;
+	const struct registry	*reg;
+	double			 threshold;
 };
 
 static int
@@ -261,6 +268,103 @@ router_new_keyword(const struct registry *reg, double min_score)
 	return r;
 }
 
+#define EXPLAIN_FEATURES 5
+
+static const struct adapter *
+active_of_domain(const struct registry *reg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < reg->nadapters; i++)
+		if (reg->adapters[i].active &&
+		    strcmp(reg->adapters[i].domain, domain) == 0)
+			return &reg->adapters[i];
+	return NULL;
+}
+
+static struct error *
+classifier_route(struct router *r, const char *question,
+    struct route_result *res)
+{
+	size_t k = clf_nclasses(r->model), i, best = 0;
+	double *probs = xcalloc(k, sizeof(*probs));
+	struct clf_feature feats[EXPLAIN_FEATURES];
+	const struct adapter *a = NULL;
+	const char *cls;
+	struct error *err;
+
+	clf_predict(r->model, question, probs);
+	for (i = 1; i < k; i++)
+		if (probs[i] > probs[best])
+			best = i;
+	cls = clf_class(r->model, best);
+	if (probs[best] >= r->threshold && strcmp(cls, CLF_NONE) != 0)
+		a = active_of_domain(r->reg, cls);
+	if (probs[best] >= r->threshold &&
+	    (a != NULL || strcmp(cls, CLF_NONE) == 0)) {
+		memset(res, 0, sizeof(*res));
+		res->adapter = a;
+		res->link = "classifier";
+		res->reason = a ? "classifier" : "classifier: none";
+	} else {
+		if ((err = router_route(r->keyword, question, res)) != NULL) {
+			free(probs);
+			return err;
+		}
+		if (res->adapter == NULL)
+			res->reason = probs[best] < r->threshold ?
+			    "classifier below router.threshold, no keyword "
+			    "decision" : "no active adapter of the domain, "
+			    "no keyword decision";
+		else
+			res->reason = probs[best] < r->threshold ?
+			    "classifier below router.threshold, keywords" :
+			    "no active adapter of the domain, keywords";
+	}
+	if (res->link == NULL || strcmp(res->link, "classifier") == 0) {
+		res->score = probs[best];
+		res->confidence = probs[best];
+	}
+	res->nclasses = k;
+	res->probs = probs;
+	res->classes = xcalloc(k, sizeof(*res->classes));
+	for (i = 0; i < k; i++)
+		res->classes[i] = xstrdup(clf_class(r->model, i));
+	res->nfeatures = clf_explain(r->model, question, best, feats,
+	    EXPLAIN_FEATURES);
+	res->features = xcalloc(res->nfeatures + 1, sizeof(*res->features));
+	for (i = 0; i < res->nfeatures; i++) {
+		res->features[i].name = xstrdup(feats[i].name);
+		res->features[i].contrib = feats[i].contrib;
+	}
+	return NULL;
+}
+
+static void
+classifier_free(struct router *r)
+{
+	clf_free(r->model);
+	router_free(r->keyword);
+}
+
+static const struct router_ops classifier_ops = {
+	"classifier", classifier_route, classifier_free
+};
+
+struct router *
+router_new_classifier(const struct registry *reg, struct classifier *model,
+    double threshold, double min_score)
+{
+	struct router *r = xcalloc(1, sizeof(*r));
+
+	r->ops = &classifier_ops;
+	r->model = model;
+	r->reg = reg;
+	r->threshold = threshold;
+	r->keyword = router_new_keyword(reg, min_score);
+	return r;
+}
+
 const char *
 router_kind(const struct router *r)
 {
@@ -270,7 +374,13 @@ router_kind(const struct router *r)
 struct error *
 router_route(struct router *r, const char *question, struct route_result *res)
 {
-	return r->ops->route(r, question, res);
+	struct error *err;
+
+	if ((err = r->ops->route(r, question, res)) != NULL)
+		return err;
+	if (res->link == NULL)
+		res->link = res->adapter != NULL ? r->ops->kind : "base";
+	return NULL;
 }
 
 void
@@ -284,6 +394,13 @@ route_result_release(struct route_result *res)
 		free(res->candidates[i].hits);
 	}
 	free(res->candidates);
+	for (i = 0; i < res->nclasses; i++)
+		free(res->classes[i]);
+	free(res->classes);
+	free(res->probs);
+	for (i = 0; i < res->nfeatures; i++)
+		free(res->features[i].name);
+	free(res->features);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote sha256 setup eval"
+SECTIONS="baseline route route_python route_large query vote sha256 setup eval router"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -466,6 +466,43 @@ bench_eval() {
 	per=$(calc "($RSS10000 - $RSS1000) * 1024 / 9000" 0)
 	line "  10,000 / 1,000 cases" "ratio $r: $per bytes per case (the cases are held; responses are logged, not kept)"
 	backend_stop "$B"
+}
+
+bench_router() {
+	section "classifier router (benchmarks/*.jsonl, general.txt; held out: router.tsv)"
+	mkdir -p "$LOCO_HOME/benchmarks"
+	cp "$TOP"/benchmarks/*.jsonl "$TOP/benchmarks/general.txt" \
+	    "$LOCO_HOME/benchmarks/" || die "cannot copy the benchmarks"
+	"$LOCO" router train >/dev/null || die "loco router train fails"
+	timeit 20 "$LOCO" router train --out "$W/bench.model"
+	line "router train" \
+	    "median $(calc "$MED1") ms (whole process)   target < 1000 ms   $(verdict "$MED1" 1000)"
+	# In-process: eval of router.tsv 20 times over, less eval of one line.
+	grep -v '^#' "$TOP/benchmarks/router.tsv" | grep . >"$W/r1.tsv"
+	nq=$(wc -l <"$W/r1.tsv")
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		cat "$W/r1.tsv"
+	done >"$W/r20.tsv"
+	head -n 1 "$W/r1.tsv" >"$W/rone.tsv"
+	timeit 20 "$LOCO" router eval --router classifier "$W/r20.tsv" --- \
+	    "$LOCO" router eval --router classifier "$W/rone.tsv"
+	per=$(calc "($MED1 - $MED2) * 1000 / ($nq * 20 - 1)" 1)
+	line "classifier, per query in-process" \
+	    "$per us ($((nq * 20)) queries)   target < 1000 us   $(verdict "$per" 1000)"
+	"$LOCO" route "$Q_SMALL" >/dev/null 2>&1 || die "loco route fails"
+	timeit "$N_ROUTE" "$LOCO" route "$Q_SMALL" --- \
+	    env LOCO_ROUTER_TYPE=keyword "$LOCO" route "$Q_SMALL"
+	line "route, trained model on disk" \
+	    "median $(calc "$MED1") ms   min $(calc "$MIN1") ms   target < 10 ms   $(verdict "$MED1" 10)"
+	line "  route, router.type keyword" "median $(calc "$MED2") ms"
+	for r in classifier keyword; do
+		"$LOCO" router eval --json --router $r \
+		    "$TOP/benchmarks/router.tsv" >"$W/reval.json" ||
+		    die "loco router eval --router $r fails"
+		acc=$(sed -n 's/^	"accuracy":	\(.*\),$/\1/p' "$W/reval.json")
+		ece=$(sed -n 's/^	"ece":	\(.*\),$/\1/p' "$W/reval.json")
+		line "accuracy on router.tsv, $r" "$acc (ECE $ece)"
+	done
 }
 
 [ $# -gt 0 ] && SECTIONS=$*

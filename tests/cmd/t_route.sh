@@ -68,11 +68,11 @@ t "usage errors"
 run_loco route
 expect_rc 2
 expect_err "loco: no question given
-usage: loco route [--json] question"
+usage: loco route [--explain] [--json] question"
 run_loco route --jsn x
 expect_rc 2
 expect_err "loco: unknown option '--jsn'
-usage: loco route [--json] question"
+usage: loco route [--explain] [--json] question"
 
 t "registry errors name file, line and column"
 mkdir -p "$W/bad"

@@ -74,14 +74,16 @@ TEST(config_defaults)
 	CHECK(isnan(cfg.temperature));
 	CHECK(cfg.seed == CONFIG_UNSET_INT);
 	CHECK(cfg.num_predict == CONFIG_UNSET_INT);
-	CHECK_STR(cfg.router_type, "keyword");
+	CHECK_STR(cfg.router_type, "auto");
+	CHECK_DBL(cfg.router_threshold, 0.5, 1e-12);
+	CHECK(cfg.router_model == NULL);
 	CHECK_DBL(cfg.router_min_score, 1.0, 1e-12);
 	CHECK(cfg.registry_path == NULL);
 	CHECK(cfg.file == NULL);
 	CHECK_INT(cfg.parallel, 4);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 20);
+	CHECK_INT(n, 22);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
@@ -251,8 +253,9 @@ TEST(config_file_errors)
 	check_file_err("options.seed: 1e3\n",
 	    ":1:15: 'options.seed' must be an integer from -2147483648 to "
 	    "2147483647, not '1e3'");
-	check_file_err("router.type: classifier\n",
-	    ":1:14: 'router.type' must be one of keyword, not 'classifier'");
+	check_file_err("router.type: bayes\n",
+	    ":1:14: 'router.type' must be one of keyword, classifier, auto, "
+	    "not 'bayes'");
 	check_file_err("- a\n- b\n",
 	    ":1:1: the top level must be a mapping of keys to values");
 	check_file_err("inference.votes: 2\ninference.votes: 3\n",

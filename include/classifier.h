@@ -1,0 +1,111 @@
+/*
+ * classifier.h: the trained router's text classifier, and the training
+ * set it learns from.
+ *
+ * Features: word unigrams ("w:solve"), word bigrams ("b:solve for") and
+ * character 3- to 5-grams within words, the word marked with '<' and '>'
+ * ("c:<cal"), so typos still share most of their features.  Words are
+ * router_words' (router.h).  Values are TF-IDF, 1 + ln(count) times the
+ * feature's idf, the vector L2-normalised.  Model: multinomial logistic
+ * regression trained by stochastic gradient descent with L2 decay, in a
+ * fixed order from a fixed seed for a fixed number of epochs, so the same
+ * data gives the same model.  Probabilities are calibrated by a
+ * temperature fitted (least log loss) on every fifth example, held out
+ * from a first training run; the model then trains on everything.
+ *
+ * Model file (text, one record a line, fields separated by tabs):
+ *	loco-router-model	1
+ *	data	SHA-256 of the training set (see router_data)
+ *	classes	NAME ...
+ *	temperature	T
+ *	bias	B ...			(one per class)
+ *	features	N
+ *	FEATURE	IDF	W ...		(N lines, one weight per class)
+ */
+#ifndef LOCO_CLASSIFIER_H
+#define LOCO_CLASSIFIER_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "hash.h"
+#include "registry.h"
+
+#define CLF_NONE "none"		/* the class of questions for the base model */
+
+struct classifier;
+
+/* A labelled training set; labels index classes. */
+struct clf_data {
+	char	**classes;
+	size_t	  nclasses;
+	char	**texts;
+	size_t	 *labels;
+	size_t	  n;
+	char	  sha256[SHA256_HEX_LEN + 1];	/* of classes, labels, texts */
+};
+
+void		 clf_data_init(struct clf_data *);
+/* Add a class (if new); returns its index. */
+size_t		 clf_data_class(struct clf_data *, const char *name);
+void		 clf_data_add(struct clf_data *, size_t label, const char *text);
+/* Compute sha256 over everything added so far. */
+void		 clf_data_seal(struct clf_data *);
+void		 clf_data_release(struct clf_data *);
+
+/*
+ * The router's training set: one class per domain that has an active
+ * adapter (registry order), each with every question of the domain's
+ * benchmark (the active adapter's, else the standard one) and every
+ * adapter's router_examples, and the class "none" with the lines of
+ * general.txt, found like the standard benchmarks (benchfile.h).
+ * A domain without a benchmark or examples is left out.  Its sha256 is
+ * router_data_sha256's.
+ */
+struct error	*router_data_collect(const struct registry *,
+		    struct clf_data *);
+/*
+ * The SHA-256 of the sources of that set: the files, byte for byte, and
+ * the registry's examples and keywords; a model trained on other data
+ * has another.
+ */
+struct error	*router_data_sha256(const struct registry *,
+		    char hex[SHA256_HEX_LEN + 1]);
+
+/*
+ * A labelled file: lines "domain<TAB>query" ('#' comments and blank lines
+ * skipped), or JSON Lines {"domain": ..., "query": ...} (a .jsonl or
+ * .json name, or a line that starts with '{').  Classes in order of
+ * appearance.  Errors name the file and the line.
+ */
+struct error	*router_labels_load(const char *path, struct clf_data *);
+
+/* min_df: features seen in fewer training texts are dropped. */
+struct classifier *clf_train(const struct clf_data *, size_t min_df);
+struct error	*clf_save(const struct classifier *, const char *path);
+/* Errors name the file and the line. */
+struct error	*clf_load(const char *path, struct classifier **);
+void		 clf_free(struct classifier *);
+
+const char	*clf_data_sha256(const struct classifier *);
+size_t		 clf_nclasses(const struct classifier *);
+const char	*clf_class(const struct classifier *, size_t);
+size_t		 clf_nfeatures(const struct classifier *);
+double		 clf_temperature(const struct classifier *);
+
+/* probs: clf_nclasses() entries, calibrated, summing to 1. */
+void		 clf_predict(const struct classifier *, const char *text,
+		    double *probs);
+
+struct clf_feature {
+	const char	*name;		/* points into the model */
+	double		 contrib;	/* weight x value for the class */
+};
+/*
+ * The features of text that push hardest towards class, largest
+ * contribution first; at most max of them, only positive ones.
+ */
+size_t		 clf_explain(const struct classifier *, const char *text,
+		    size_t cls, struct clf_feature *out, size_t max);
+
+#endif

@@ -1,0 +1,1226 @@
+/*
+ * classifier.c: TF-IDF features and multinomial logistic regression for
+ * the trained router, its model file, and the router's training set.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "benchfile.h"
+#include "classifier.h"
+#include "config.h"
+#include "fsutil.h"
+#include "router.h"
+#include "strbuf.h"
+#include "util.h"
+#include "banned.h"
+
+#define MODEL_MAGIC	"loco-router-model"
+#define MODEL_VERSION	1
+#define MODEL_MAX	(64u * 1024 * 1024)
+#define EPOCHS		30
+#define LEARN_RATE	0.5
+#define L2		1e-5
+#define SEED		0x9e3779b97f4a7c15ULL
+
+/* A string -> index map, open addressing. */
+struct smap {
+	char	**keys;
+	size_t	 *vals;
+	size_t	  cap, n;
+};
+
+struct classifier {
+	char		sha256[SHA256_HEX_LEN + 1];
+	char		**classes;
+	size_t		  nclasses;
+	double		  temperature;
+	double		 *bias;		/* nclasses */
+	char		**feats;	/* nfeats */
+	double		 *idf;
+	double		 *w;		/* nfeats x nclasses */
+	size_t		  nfeats;
+	struct smap	  index;
+};
+
+/* A sparse vector: feature indices with values. */
+struct svec {
+	size_t	*idx;
+	double	*val;
+	size_t	 n;
+};
+
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+smap_grow(struct smap *m)
+{
+	struct smap old = *m;
+	size_t i, j;
+
+	m->cap = old.cap ? old.cap * 2 : 64;
+	m->keys = xcalloc(m->cap, sizeof(*m->keys));
+	m->vals = xcalloc(m->cap, sizeof(*m->vals));
+	for (i = 0; i < old.cap; i++) {
+		if (old.keys[i] == NULL)
+			continue;
+		j = fnv1a(old.keys[i]) & (m->cap - 1);
+		while (m->keys[j] != NULL)
+			j = (j + 1) & (m->cap - 1);
+		m->keys[j] = old.keys[i];
+		m->vals[j] = old.vals[i];
+	}
+	free(old.keys);
+	free(old.vals);
+}
+
+/* The slot of key: found (keys[slot] != NULL) or where it would go. */
+static size_t
+smap_slot(const struct smap *m, const char *key)
+{
+	size_t j = fnv1a(key) & (m->cap - 1);
+
+	while (m->keys[j] != NULL && strcmp(m->keys[j], key) != 0)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+static int
+smap_get(const struct smap *m, const char *key, size_t *val)
+{
+	size_t j;
+
+	if (m->cap == 0)
+		return 0;
+	j = smap_slot(m, key);
+	if (m->keys[j] == NULL)
+		return 0;
+	*val = m->vals[j];
+	return 1;
+}
+
+/* Insert key (copied) with val unless present; returns 1 if inserted. */
+static int
+smap_put(struct smap *m, const char *key, size_t val)
+{
+	size_t j;
+
+	if ((m->n + 1) * 2 > m->cap)
+		smap_grow(m);
+	j = smap_slot(m, key);
+	if (m->keys[j] != NULL)
+		return 0;
+	m->keys[j] = xstrdup(key);
+	m->vals[j] = val;
+	m->n++;
+	return 1;
+}
+
+static void
+smap_free(struct smap *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Features */
+
+struct flist {
+	char	**s;
+	size_t	  n, alloc;
+};
+
+static void
+flist_add(struct flist *fl, char *s)
+{
+	if (fl->n == fl->alloc) {
+		fl->alloc = fl->alloc ? fl->alloc * 2 : 64;
+		fl->s = xreallocarray(fl->s, fl->alloc, sizeof(*fl->s));
+	}
+	fl->s[fl->n++] = s;
+}
+
+static void
+flist_free(struct flist *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->s[i]);
+	free(fl->s);
+	memset(fl, 0, sizeof(*fl));
+}
+
+/* Every feature occurrence of text, repeats included. */
+static void
+extract(const char *text, struct flist *fl)
+{
+	char **words, *padded;
+	size_t nwords, i, len, n, k;
+
+	nwords = router_words(text, &words);
+	for (i = 0; i < nwords; i++) {
+		flist_add(fl, xasprintf("w:%s", words[i]));
+		if (i + 1 < nwords)
+			flist_add(fl, xasprintf("b:%s %s", words[i],
+			    words[i + 1]));
+		padded = xasprintf("<%s>", words[i]);
+		len = strlen(padded);
+		for (n = 3; n <= 5; n++)
+			for (k = 0; k + n <= len; k++)
+				flist_add(fl, xasprintf("c:%.*s", (int)n,
+				    padded + k));
+		free(padded);
+	}
+	words_free(words, nwords);
+}
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The TF-IDF vector of text over the known features. */
+static void
+vectorize(const struct smap *index, const double *idf, const char *text,
+    struct svec *v)
+{
+	struct flist fl;
+	size_t *ids, nids = 0, i, j, val;
+	double norm = 0;
+
+	memset(&fl, 0, sizeof(fl));
+	memset(v, 0, sizeof(*v));
+	extract(text, &fl);
+	ids = xcalloc(fl.n + 1, sizeof(*ids));
+	for (i = 0; i < fl.n; i++)
+		if (smap_get(index, fl.s[i], &val))
+			ids[nids++] = val;
+	flist_free(&fl);
+	qsort(ids, nids, sizeof(*ids), size_cmp);
+	v->idx = xcalloc(nids + 1, sizeof(*v->idx));
+	v->val = xcalloc(nids + 1, sizeof(*v->val));
+	for (i = 0; i < nids; i = j) {
+		for (j = i; j < nids && ids[j] == ids[i]; j++)
+			;
+		v->idx[v->n] = ids[i];
+		v->val[v->n] = (1 + log((double)(j - i))) * idf[ids[i]];
+		norm += v->val[v->n] * v->val[v->n];
+		v->n++;
+	}
+	free(ids);
+	if (norm > 0)
+		for (i = 0; i < v->n; i++)
+			v->val[i] /= sqrt(norm);
+}
+
+static void
+svec_free(struct svec *v)
+{
+	free(v->idx);
+	free(v->val);
+}
+
+/* Logits of v (before the temperature). */
+static void
+logits(const double *w, const double *bias, size_t k, double scale,
+    const struct svec *v, double *z)
+{
+	size_t i, c;
+
+	for (c = 0; c < k; c++)
+		z[c] = bias[c];
+	for (i = 0; i < v->n; i++)
+		for (c = 0; c < k; c++)
+			z[c] += scale * w[v->idx[i] * k + c] * v->val[i];
+}
+
+static void
+softmax(double *z, size_t k, double temperature)
+{
+	double max = -HUGE_VAL, sum = 0;
+	size_t c;
+
+	for (c = 0; c < k; c++)
+		if (z[c] / temperature > max)
+			max = z[c] / temperature;
+	for (c = 0; c < k; c++) {
+		z[c] = exp(z[c] / temperature - max);
+		sum += z[c];
+	}
+	for (c = 0; c < k; c++)
+		z[c] /= sum;
+}
+
+static uint64_t
+rng_next(uint64_t *s)
+{
+	/* splitmix64 */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * Fit weights and bias on the examples listed in use[0..nuse).  The
+ * weights are kept as scale x w so the L2 decay is one multiplication.
+ * Classes weigh in inversely to their size, so a class with many
+ * examples (the general questions) does not swallow the others.
+ */
+static void
+fit(const struct svec *vecs, const size_t *labels, const size_t *use,
+    size_t nuse, size_t nfeats, size_t k, double *w, double *bias)
+{
+	size_t *order = xcalloc(nuse + 1, sizeof(*order));
+	double *z = xcalloc(k, sizeof(*z)), scale = 1, lr, g;
+	double *cw = xcalloc(k, sizeof(*cw));
+	uint64_t seed = SEED;
+	size_t e, i, j, c, t = 0, tmp;
+
+	memcpy(order, use, nuse * sizeof(*order));
+	for (i = 0; i < nuse; i++)
+		cw[labels[use[i]]]++;
+	for (c = 0; c < k; c++)
+		cw[c] = cw[c] > 0 ? (double)nuse / ((double)k * cw[c]) : 1;
+	for (e = 0; e < EPOCHS; e++) {
+		for (i = nuse; i > 1; i--) {
+			j = (size_t)(rng_next(&seed) % i);
+			tmp = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = tmp;
+		}
+		for (i = 0; i < nuse; i++, t++) {
+			const struct svec *v = &vecs[order[i]];
+
+			lr = LEARN_RATE / (1 + (double)t / (double)nuse);
+			logits(w, bias, k, scale, v, z);
+			softmax(z, k, 1);
+			scale *= 1 - lr * L2;
+			for (c = 0; c < k; c++) {
+				g = (z[c] - (labels[order[i]] == c)) *
+				    cw[labels[order[i]]];
+				bias[c] -= lr * g;
+				for (j = 0; j < v->n; j++)
+					w[v->idx[j] * k + c] -=
+					    lr * g * v->val[j] / scale;
+			}
+			if (scale < 1e-6) {
+				for (j = 0; j < nfeats * k; j++)
+					w[j] *= scale;
+				scale = 1;
+			}
+		}
+	}
+	for (j = 0; j < nfeats * k; j++)
+		w[j] *= scale;
+	free(order);
+	free(z);
+	free(cw);
+}
+
+/* The temperature with the least log loss on held-out logits. */
+static double
+fit_temperature(const double *z, const size_t *labels, size_t n, size_t k)
+{
+	double best = 1, bestloss = HUGE_VAL, t, loss, *p;
+	size_t step, i;
+
+	if (n == 0)
+		return 1;
+	p = xcalloc(k, sizeof(*p));
+	for (step = 0; step <= 200; step++) {
+		t = exp(log(0.05) + (log(20.0) - log(0.05)) * (double)step /
+		    200);
+		loss = 0;
+		for (i = 0; i < n; i++) {
+			memcpy(p, z + i * k, k * sizeof(*p));
+			softmax(p, k, t);
+			loss -= log(p[labels[i]] > 1e-300 ? p[labels[i]] :
+			    1e-300);
+		}
+		if (loss < bestloss) {
+			bestloss = loss;
+			best = t;
+		}
+	}
+	free(p);
+	return best;
+}
+
+struct classifier *
+clf_train(const struct clf_data *d, size_t min_df)
+{
+	struct classifier *m = xcalloc(1, sizeof(*m));
+	struct smap seen;
+	struct svec *vecs;
+	size_t *df = NULL, ndf = 0, *use, nuse, *held, nheld, i, j, k, val = 0;
+	double *z;
+
+	memset(&seen, 0, sizeof(seen));
+	memcpy(m->sha256, d->sha256, sizeof(m->sha256));
+	k = m->nclasses = d->nclasses;
+	m->classes = xcalloc(k + 1, sizeof(*m->classes));
+	for (i = 0; i < k; i++)
+		m->classes[i] = xstrdup(d->classes[i]);
+	m->bias = xcalloc(k + 1, sizeof(*m->bias));
+	m->temperature = 1;
+
+	/* Document frequencies, features numbered by first appearance. */
+	for (i = 0; i < d->n; i++) {
+		struct flist fl;
+		struct smap once;
+
+		memset(&fl, 0, sizeof(fl));
+		memset(&once, 0, sizeof(once));
+		extract(d->texts[i], &fl);
+		for (j = 0; j < fl.n; j++) {
+			if (!smap_put(&once, fl.s[j], 0))
+				continue;
+			if (smap_put(&seen, fl.s[j], ndf)) {
+				df = xreallocarray(df, ndf + 1, sizeof(*df));
+				df[ndf++] = 0;
+			}
+			smap_get(&seen, fl.s[j], &val);
+			df[val]++;
+		}
+		smap_free(&once);
+		flist_free(&fl);
+	}
+	/* Keep the frequent enough ones, in first-appearance order. */
+	m->feats = xcalloc(ndf + 1, sizeof(*m->feats));
+	{
+		char **byid = xcalloc(ndf + 1, sizeof(*byid));
+
+		for (i = 0; i < seen.cap; i++)
+			if (seen.keys[i] != NULL)
+				byid[seen.vals[i]] = seen.keys[i];
+		m->idf = xcalloc(ndf + 1, sizeof(*m->idf));
+		for (i = 0; i < ndf; i++) {
+			if (df[i] < min_df)
+				continue;
+			m->feats[m->nfeats] = xstrdup(byid[i]);
+			m->idf[m->nfeats] = log((1.0 + (double)d->n) /
+			    (1.0 + (double)df[i])) + 1;
+			smap_put(&m->index, byid[i], m->nfeats);
+			m->nfeats++;
+		}
+		free(byid);
+	}
+	smap_free(&seen);
+	free(df);
+
+	vecs = xcalloc(d->n + 1, sizeof(*vecs));
+	for (i = 0; i < d->n; i++)
+		vectorize(&m->index, m->idf, d->texts[i], &vecs[i]);
+	m->w = xcalloc(m->nfeats * k + 1, sizeof(*m->w));
+
+	/* Calibrate on every fifth example, held out from a first fit. */
+	use = xcalloc(d->n + 1, sizeof(*use));
+	held = xcalloc(d->n + 1, sizeof(*held));
+	nuse = nheld = 0;
+	for (i = 0; i < d->n; i++) {
+		if (i % 5 == 4)
+			held[nheld++] = i;
+		else
+			use[nuse++] = i;
+	}
+	if (nheld >= 10) {
+		size_t *hl = xcalloc(nheld + 1, sizeof(*hl));
+
+		fit(vecs, d->labels, use, nuse, m->nfeats, k, m->w, m->bias);
+		z = xcalloc(nheld * k + 1, sizeof(*z));
+		for (i = 0; i < nheld; i++) {
+			logits(m->w, m->bias, k, 1, &vecs[held[i]], z + i * k);
+			hl[i] = d->labels[held[i]];
+		}
+		m->temperature = fit_temperature(z, hl, nheld, k);
+		free(z);
+		free(hl);
+		memset(m->w, 0, m->nfeats * k * sizeof(*m->w));
+		memset(m->bias, 0, k * sizeof(*m->bias));
+	}
+	for (i = 0; i < d->n; i++)
+		use[i] = i;
+	fit(vecs, d->labels, use, d->n, m->nfeats, k, m->w, m->bias);
+
+	for (i = 0; i < d->n; i++)
+		svec_free(&vecs[i]);
+	free(vecs);
+	free(use);
+	free(held);
+	return m;
+}
+
+struct error *
+clf_save(const struct classifier *m, const char *path)
+{
+	struct strbuf sb;
+	struct error *err;
+	size_t i, c;
+
+	strbuf_init(&sb, 0);
+	strbuf_addf(&sb, "%s\t%d\ndata\t%s\nclasses", MODEL_MAGIC,
+	    MODEL_VERSION, m->sha256);
+	for (c = 0; c < m->nclasses; c++)
+		strbuf_addf(&sb, "\t%s", m->classes[c]);
+	strbuf_addf(&sb, "\ntemperature\t%.9g\nbias", m->temperature);
+	for (c = 0; c < m->nclasses; c++)
+		strbuf_addf(&sb, "\t%.9g", m->bias[c]);
+	strbuf_addf(&sb, "\nfeatures\t%zu\n", m->nfeats);
+	for (i = 0; i < m->nfeats; i++) {
+		strbuf_addf(&sb, "%s\t%.6g", m->feats[i], m->idf[i]);
+		/* No denormals: strtod reports them as out of range. */
+		for (c = 0; c < m->nclasses; c++) {
+			double x = m->w[i * m->nclasses + c];
+
+			strbuf_addf(&sb, "\t%.6g", fabs(x) < 1e-30 ? 0 : x);
+		}
+		strbuf_addch(&sb, '\n');
+	}
+	err = fs_write_atomic(path, sb.buf, sb.len);
+	strbuf_release(&sb);
+	return err;
+}
+
+/* Model parsing */
+
+struct mparse {
+	const char	*path;
+	char		*p;	/* the rest of the file */
+	size_t		 line;
+	char		*fields[64];
+	size_t		 nfields;
+};
+
+static struct error *
+mp_error(const struct mparse *mp, const char *what)
+{
+	char *clean = str_sanitize(mp->path, 256);
+	struct error *err = error_new(EXIT_FAIL, "malformed router model "
+	    "'%s': line %zu: %s; run 'loco router train'", clean, mp->line,
+	    what);
+
+	free(clean);
+	return err;
+}
+
+/* Split the next line into tab-separated fields; 0 at the end. */
+static int
+mp_next(struct mparse *mp)
+{
+	char *nl, *f;
+
+	if (*mp->p == '\0')
+		return 0;
+	mp->line++;
+	nl = strchr(mp->p, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	mp->nfields = 0;
+	f = mp->p;
+	for (;;) {
+		char *tab = strchr(f, '\t');
+
+		if (mp->nfields < ARRAY_SIZE(mp->fields))
+			mp->fields[mp->nfields] = f;
+		mp->nfields++;
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		f = tab + 1;
+	}
+	mp->p = nl != NULL ? nl + 1 : mp->p + strlen(mp->p);
+	return 1;
+}
+
+static struct error *
+mp_expect(struct mparse *mp, const char *key, size_t nfields)
+{
+	char *what;
+	struct error *err;
+
+	if (!mp_next(mp)) {
+		mp->line++;
+		what = xasprintf("expected '%s', found the end of the file",
+		    key);
+		goto bad;
+	}
+	if (strcmp(mp->fields[0], key) != 0) {
+		what = xasprintf("expected '%s'", key);
+		goto bad;
+	}
+	if (nfields != 0 && mp->nfields != nfields) {
+		what = xasprintf("expected %zu fields after '%s', found %zu",
+		    nfields - 1, key, mp->nfields - 1);
+		goto bad;
+	}
+	return NULL;
+bad:
+	err = mp_error(mp, what);
+	free(what);
+	return err;
+}
+
+/*
+ * A number as clf_save writes it (%g).  strtod's exact rounding costs
+ * most of the load time of a model with thousands of lines; six or nine
+ * significant digits need no more than this.  Anything unusual goes to
+ * parse_double.
+ */
+static int
+mp_number(const char *s, double *out)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18 };
+	const char *p = s;
+	uint64_t mant = 0;
+	int neg = 0, ndig = 0, scale = 0, e = 0, eneg = 0, edig = 0;
+	double v;
+
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	for (; *p >= '0' && *p <= '9'; p++, ndig++)
+		mant = mant * 10 + (uint64_t)(*p - '0');
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, ndig++, scale--)
+			mant = mant * 10 + (uint64_t)(*p - '0');
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			eneg = *p++ == '-';
+		for (; *p >= '0' && *p <= '9' && edig < 4; p++, edig++)
+			e = e * 10 + (*p - '0');
+		if (edig == 0)
+			return 0;
+		scale += eneg ? -e : e;
+	}
+	if (*p != '\0' || ndig == 0 || ndig > 18 || scale < -300 ||
+	    scale > 300)
+		return parse_double(s, -1e300, 1e300, out) == 0;
+	v = (double)mant;
+	while (scale > 0) {
+		int k = scale > 18 ? 18 : scale;
+
+		v *= p10[k];
+		scale -= k;
+	}
+	while (scale < 0) {
+		int k = -scale > 18 ? 18 : -scale;
+
+		v /= p10[k];
+		scale += k;
+	}
+	if (!isfinite(v))
+		return 0;
+	*out = neg ? -v : v;
+	return 1;
+}
+
+struct error *
+clf_load(const char *path, struct classifier **out)
+{
+	struct classifier *m = xcalloc(1, sizeof(*m));
+	struct mparse mp;
+	struct error *err;
+	char *data = NULL;
+	size_t len, i, c, k;
+	long nf;
+
+	*out = NULL;
+	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
+		goto done;
+	if (memchr(data, '\0', len) != NULL) {
+		memset(&mp, 0, sizeof(mp));
+		mp.path = path;
+		mp.line = 1;
+		err = mp_error(&mp, "not a text file");
+		goto done;
+	}
+	memset(&mp, 0, sizeof(mp));
+	mp.path = path;
+	mp.p = data;
+	if (!mp_next(&mp) || strcmp(mp.fields[0], MODEL_MAGIC) != 0 ||
+	    mp.nfields != 2) {
+		mp.line = 1;
+		err = mp_error(&mp, "not a loco router model");
+		goto done;
+	}
+	if (strcmp(mp.fields[1], "1") != 0) {
+		err = mp_error(&mp, "unknown model version");
+		goto done;
+	}
+	if ((err = mp_expect(&mp, "data", 2)) != NULL)
+		goto done;
+	if (!sha256_valid_hex(mp.fields[1])) {
+		err = mp_error(&mp, "expected a SHA-256 after 'data'");
+		goto done;
+	}
+	memcpy(m->sha256, mp.fields[1], SHA256_HEX_LEN + 1);
+	if ((err = mp_expect(&mp, "classes", 0)) != NULL)
+		goto done;
+	if (mp.nfields < 3 || mp.nfields > ARRAY_SIZE(mp.fields)) {
+		err = mp_error(&mp, "expected 2 to 63 classes");
+		goto done;
+	}
+	k = m->nclasses = mp.nfields - 1;
+	m->classes = xcalloc(k + 1, sizeof(*m->classes));
+	for (c = 0; c < k; c++)
+		m->classes[c] = xstrdup(mp.fields[c + 1]);
+	if ((err = mp_expect(&mp, "temperature", 2)) != NULL)
+		goto done;
+	if (!mp_number(mp.fields[1], &m->temperature) ||
+	    !(m->temperature > 0)) {
+		err = mp_error(&mp, "expected a positive temperature");
+		goto done;
+	}
+	if ((err = mp_expect(&mp, "bias", k + 1)) != NULL)
+		goto done;
+	m->bias = xcalloc(k + 1, sizeof(*m->bias));
+	for (c = 0; c < k; c++)
+		if (!mp_number(mp.fields[c + 1], &m->bias[c])) {
+			err = mp_error(&mp, "expected a number");
+			goto done;
+		}
+	if ((err = mp_expect(&mp, "features", 2)) != NULL)
+		goto done;
+	if (parse_long(mp.fields[1], 0, 10000000, &nf) != 0) {
+		err = mp_error(&mp, "expected a feature count");
+		goto done;
+	}
+	m->index.cap = 64;
+	while (m->index.cap < (size_t)nf * 2 + 2)
+		m->index.cap *= 2;
+	m->index.keys = xcalloc(m->index.cap, sizeof(*m->index.keys));
+	m->index.vals = xcalloc(m->index.cap, sizeof(*m->index.vals));
+	m->feats = xcalloc((size_t)nf + 1, sizeof(*m->feats));
+	m->idf = xcalloc((size_t)nf + 1, sizeof(*m->idf));
+	m->w = xcalloc((size_t)nf * k + 1, sizeof(*m->w));
+	for (i = 0; i < (size_t)nf; i++) {
+		if (!mp_next(&mp)) {
+			mp.line++;
+			err = mp_error(&mp, "expected a feature, found the "
+			    "end of the file");
+			goto done;
+		}
+		if (mp.nfields != k + 2) {
+			char *what = xasprintf("expected a feature, its idf "
+			    "and %zu weights", k);
+
+			err = mp_error(&mp, what);
+			free(what);
+			goto done;
+		}
+		if (!mp_number(mp.fields[1], &m->idf[i])) {
+			err = mp_error(&mp, "expected a number for the idf");
+			goto done;
+		}
+		for (c = 0; c < k; c++)
+			if (!mp_number(mp.fields[c + 2],
+			    &m->w[i * k + c])) {
+				err = mp_error(&mp, "expected a number");
+				goto done;
+			}
+		if (!smap_put(&m->index, mp.fields[0], i)) {
+			err = mp_error(&mp, "duplicate feature");
+			goto done;
+		}
+		m->feats[i] = xstrdup(mp.fields[0]);
+		m->nfeats++;
+	}
+	if (mp_next(&mp)) {
+		err = mp_error(&mp, "more features than the count says");
+		goto done;
+	}
+done:
+	free(data);
+	if (err != NULL)
+		clf_free(m);
+	else
+		*out = m;
+	return err;
+}
+
+void
+clf_free(struct classifier *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nclasses; i++)
+		free(m->classes[i]);
+	free(m->classes);
+	for (i = 0; i < m->nfeats; i++)
+		free(m->feats[i]);
+	free(m->feats);
+	free(m->idf);
+	free(m->w);
+	free(m->bias);
+	smap_free(&m->index);
+	free(m);
+}
+
+const char *
+clf_data_sha256(const struct classifier *m)
+{
+	return m->sha256;
+}
+
+size_t
+clf_nclasses(const struct classifier *m)
+{
+	return m->nclasses;
+}
+
+const char *
+clf_class(const struct classifier *m, size_t i)
+{
+	return m->classes[i];
+}
+
+size_t
+clf_nfeatures(const struct classifier *m)
+{
+	return m->nfeats;
+}
+
+double
+clf_temperature(const struct classifier *m)
+{
+	return m->temperature;
+}
+
+void
+clf_predict(const struct classifier *m, const char *text, double *probs)
+{
+	struct svec v;
+
+	vectorize(&m->index, m->idf, text, &v);
+	logits(m->w, m->bias, m->nclasses, 1, &v, probs);
+	softmax(probs, m->nclasses, m->temperature);
+	svec_free(&v);
+}
+
+static int
+feature_cmp(const void *a, const void *b)
+{
+	const struct clf_feature *x = a, *y = b;
+
+	if (x->contrib != y->contrib)
+		return x->contrib > y->contrib ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+size_t
+clf_explain(const struct classifier *m, const char *text, size_t cls,
+    struct clf_feature *out, size_t max)
+{
+	struct clf_feature *all;
+	struct svec v;
+	size_t i, n = 0;
+
+	vectorize(&m->index, m->idf, text, &v);
+	all = xcalloc(v.n + 1, sizeof(*all));
+	for (i = 0; i < v.n; i++) {
+		double c = m->w[v.idx[i] * m->nclasses + cls] * v.val[i];
+
+		if (c > 0) {
+			all[n].name = m->feats[v.idx[i]];
+			all[n++].contrib = c;
+		}
+	}
+	qsort(all, n, sizeof(*all), feature_cmp);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	svec_free(&v);
+	return n;
+}
+
+/* Training sets */
+
+void
+clf_data_init(struct clf_data *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+size_t
+clf_data_class(struct clf_data *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < d->nclasses; i++)
+		if (strcmp(d->classes[i], name) == 0)
+			return i;
+	d->classes = xreallocarray(d->classes, d->nclasses + 1,
+	    sizeof(*d->classes));
+	d->classes[d->nclasses] = xstrdup(name);
+	return d->nclasses++;
+}
+
+void
+clf_data_add(struct clf_data *d, size_t label, const char *text)
+{
+	d->texts = xreallocarray(d->texts, d->n + 1, sizeof(*d->texts));
+	d->labels = xreallocarray(d->labels, d->n + 1, sizeof(*d->labels));
+	d->texts[d->n] = xstrdup(text);
+	d->labels[d->n++] = label;
+}
+
+void
+clf_data_seal(struct clf_data *d)
+{
+	struct sha256 *h = sha256_new();
+	size_t i;
+
+	for (i = 0; i < d->nclasses; i++)
+		sha256_update(h, d->classes[i], strlen(d->classes[i]) + 1);
+	for (i = 0; i < d->n; i++) {
+		const char *cls = d->classes[d->labels[i]];
+
+		sha256_update(h, cls, strlen(cls) + 1);
+		sha256_update(h, d->texts[i], strlen(d->texts[i]) + 1);
+	}
+	sha256_finish(h, d->sha256);
+}
+
+void
+clf_data_release(struct clf_data *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nclasses; i++)
+		free(d->classes[i]);
+	free(d->classes);
+	for (i = 0; i < d->n; i++)
+		free(d->texts[i]);
+	free(d->texts);
+	free(d->labels);
+	memset(d, 0, sizeof(*d));
+}
+
+/* general.txt in the search order of the standard benchmarks. */
+static char *
+find_general(const char *registry_dir)
+{
+	char *home = loco_home(), *cands[4], *found = NULL;
+	size_t i;
+
+	cands[0] = xasprintf("%s/benchmarks/general.txt", home);
+	cands[1] = xasprintf("%s/../benchmarks/general.txt", registry_dir);
+	cands[2] = xstrdup("./benchmarks/general.txt");
+	cands[3] = xasprintf("%s/benchmarks/general.txt", LOCO_DATADIR);
+	free(home);
+	for (i = 0; i < ARRAY_SIZE(cands); i++) {
+		if (found == NULL && fs_exists(cands[i]))
+			found = cands[i];
+		else
+			free(cands[i]);
+	}
+	return found;
+}
+
+static struct error *
+add_lines(struct clf_data *d, size_t label, const char *path)
+{
+	char *data, *line, *nl;
+	size_t len;
+	struct error *err;
+
+	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
+		return err;
+	for (line = data; line != NULL && *line != '\0'; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		line = str_trim(line);
+		if (*line != '\0' && *line != '#')
+			clf_data_add(d, label, line);
+	}
+	free(data);
+	return NULL;
+}
+
+/* A keyword phrase without its '*' wildcards. */
+static void
+add_phrase(struct clf_data *d, size_t label, const char *phrase)
+{
+	char *s = xstrdup(phrase), *p, *q;
+
+	for (p = q = s; *p != '\0'; p++)
+		if (*p != '*')
+			*q++ = *p;
+	*q = '\0';
+	clf_data_add(d, label, s);
+	free(s);
+}
+
+static const struct adapter *
+active_adapter(const struct registry *reg, const char *domain)
+{
+	size_t j;
+
+	for (j = 0; j < reg->nadapters; j++)
+		if (reg->adapters[j].active &&
+		    strcmp(reg->adapters[j].domain, domain) == 0)
+			return &reg->adapters[j];
+	return NULL;
+}
+
+static void
+hash_str(struct sha256 *h, const char *s)
+{
+	sha256_update(h, s, strlen(s) + 1);
+}
+
+static struct error *
+hash_file(struct sha256 *h, const char *path)
+{
+	char *data;
+	size_t len;
+	struct error *err;
+
+	if (path == NULL) {
+		hash_str(h, "-");
+		return NULL;
+	}
+	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
+		return err;
+	sha256_update(h, data, len);
+	hash_str(h, "");
+	free(data);
+	return NULL;
+}
+
+/*
+ * The hash of what the training set is made from: the files as they are
+ * and the registry's examples and keywords.  Reading them is cheaper than
+ * building the set, and every router decision checks it.
+ */
+struct error *
+router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
+{
+	struct sha256 *h = sha256_new();
+	struct error *err = NULL;
+	size_t i, j, k;
+	char *path, buf[32];
+
+	hash_str(h, "loco-router-data 1");
+	for (i = 0; i < reg->ndomains && err == NULL; i++) {
+		const struct adapter *active = active_adapter(reg,
+		    reg->domains[i]);
+
+		if (active == NULL)
+			continue;
+		hash_str(h, reg->domains[i]);
+		path = active->benchmark ? xstrdup(active->benchmark) :
+		    bench_find_standard(reg->dir, reg->domains[i]);
+		err = hash_file(h, path);
+		free(path);
+		for (j = 0; j < reg->nadapters; j++) {
+			const struct adapter *a = &reg->adapters[j];
+
+			if (!a->active || strcmp(a->domain,
+			    reg->domains[i]) != 0)
+				continue;
+			for (k = 0; k < a->nexamples; k++)
+				hash_str(h, a->examples[k]);
+			for (k = 0; k < a->nkeywords; k++) {
+				hash_str(h, a->keywords[k].phrase);
+				snprintf(buf, sizeof(buf), "%.17g",
+				    a->keywords[k].weight);
+				hash_str(h, buf);
+			}
+		}
+	}
+	hash_str(h, CLF_NONE);
+	if (err == NULL) {
+		path = find_general(reg->dir);
+		err = hash_file(h, path);
+		free(path);
+	}
+	sha256_finish(h, hex);
+	return err;
+}
+
+struct error *
+router_data_collect(const struct registry *reg, struct clf_data *d)
+{
+	struct error *err = NULL;
+	size_t i, j, c, before;
+	char *path;
+
+	clf_data_init(d);
+	for (i = 0; i < reg->ndomains; i++) {
+		const struct adapter *active = NULL;
+		struct bench *b = NULL;
+
+		for (j = 0; j < reg->nadapters; j++)
+			if (reg->adapters[j].active && strcmp(
+			    reg->adapters[j].domain, reg->domains[i]) == 0) {
+				active = &reg->adapters[j];
+				break;
+			}
+		if (active == NULL)
+			continue;
+		c = clf_data_class(d, reg->domains[i]);
+		before = d->n;
+		path = active->benchmark ? xstrdup(active->benchmark) :
+		    bench_find_standard(reg->dir, reg->domains[i]);
+		if (path != NULL) {
+			err = bench_load(path, 0, &b);
+			free(path);
+			if (err != NULL)
+				goto done;
+			/*
+			 * The instruction is the question; the input is
+			 * material (a text to rewrite, a passage) that looks
+			 * like anything.
+			 */
+			for (j = 0; j < b->n; j++)
+				clf_data_add(d, c, *b->cases[j].instruction ?
+				    b->cases[j].instruction :
+				    b->cases[j].input);
+			bench_free(b);
+		}
+		for (j = 0; j < reg->nadapters; j++) {
+			const struct adapter *a = &reg->adapters[j];
+			size_t k;
+
+			if (strcmp(a->domain, reg->domains[i]) != 0)
+				continue;
+			if (!a->active)
+				continue;
+			for (k = 0; k < a->nexamples; k++)
+				clf_data_add(d, c, a->examples[k]);
+			/* Keyword phrases are short examples of the domain. */
+			for (k = 0; k < a->nkeywords; k++)
+				add_phrase(d, c, a->keywords[k].phrase);
+		}
+		if (d->n == before) {
+			/* Nothing to learn the class from. */
+			free(d->classes[--d->nclasses]);
+		}
+	}
+	c = clf_data_class(d, CLF_NONE);
+	if ((path = find_general(reg->dir)) != NULL) {
+		err = add_lines(d, c, path);
+		free(path);
+	}
+done:
+	if (err == NULL)
+		err = router_data_sha256(reg, d->sha256);
+	if (err != NULL)
+		clf_data_release(d);
+	return err;
+}
+
+/* Labelled files */
+
+static struct error *
+label_error(const char *path, size_t line, const char *what)
+{
+	char *clean = str_sanitize(path, 256);
+	struct error *err = error_new(EXIT_FAIL, "cannot read '%s': line %zu: "
+	    "%s", clean, line, what);
+
+	free(clean);
+	return err;
+}
+
+static struct error *
+label_json(struct clf_data *d, const char *path, size_t lineno,
+    const char *line)
+{
+	cJSON *root = cJSON_Parse(line), *dom, *q;
+	struct error *err = NULL;
+
+	if (root == NULL || !cJSON_IsObject(root))
+		err = label_error(path, lineno, "expected a JSON object");
+	else if (!cJSON_IsString(dom = cJSON_GetObjectItemCaseSensitive(root,
+	    "domain")) || *dom->valuestring == '\0')
+		err = label_error(path, lineno, "expected string for "
+		    "\"domain\"");
+	else if (!cJSON_IsString(q = cJSON_GetObjectItemCaseSensitive(root,
+	    "query")))
+		err = label_error(path, lineno, "expected string for "
+		    "\"query\"");
+	else
+		clf_data_add(d, clf_data_class(d, dom->valuestring),
+		    q->valuestring);
+	cJSON_Delete(root);
+	return err;
+}
+
+struct error *
+router_labels_load(const char *path, struct clf_data *d)
+{
+	char *data, *line, *nl, *tab, *p;
+	size_t len, lineno = 0;
+	int json = str_endswith(path, ".jsonl") || str_endswith(path, ".json");
+	struct error *err;
+
+	clf_data_init(d);
+	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
+		return err;
+	for (line = data; line != NULL && *line != '\0'; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl++ = '\0';
+		lineno++;
+		if ((p = strchr(line, '\r')) != NULL && p[1] == '\0')
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (json || *p == '{') {
+			if ((err = label_json(d, path, lineno, p)) != NULL)
+				break;
+			continue;
+		}
+		if ((tab = strchr(line, '\t')) == NULL || tab == line ||
+		    tab[1] == '\0') {
+			err = label_error(path, lineno,
+			    "expected domain<TAB>query");
+			break;
+		}
+		*tab = '\0';
+		clf_data_add(d, clf_data_class(d, str_trim(line)), tab + 1);
+	}
+	free(data);
+	if (err != NULL)
+		clf_data_release(d);
+	else
+		clf_data_seal(d);
+	return err;
+}
