@@ -5,6 +5,11 @@
 # exact; no request reaches the server.
 . "$TOP/tests/cmd/lib.sh"
 area_begin router
+# The exact figures below come from this test's own small data: train
+# without the shipped registry's router_examples.
+awk '/^    router_examples:$/ { skip = 1; next }
+    skip && /^      - / { next }
+    { skip = 0; print }' "$TOP/adapters/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 
 BM=$LOCO_HOME/benchmarks
 mkdir -p "$BM"
