@@ -52,6 +52,30 @@ struct error		*cmd_option_error(const struct cmd *, int ch,
 struct error		*cmd_flag_set(const struct cmd *, struct loco *,
 			    const char *option, const char *key,
 			    const char *value);
+/*
+ * Second-level commands (loco adapters install, loco router train): a
+ * table per command, one usage line each.
+ */
+struct subcmd {
+	const char	*name;
+	struct error	*(*fn)(struct loco *, const struct subcmd *, int,
+			    char *[]);
+	const char	*usage;
+	const char	*help;
+};
+
+/* Run argv[1] from the table, with -h and the usage errors. */
+struct error		*cmd_subcommand(struct loco *, const struct cmd *,
+			    const struct subcmd *, size_t n, int argc,
+			    char *argv[]);
+void			 sub_help(const struct subcmd *);
+struct error		*sub_usage_error(const struct subcmd *,
+			    const char *fmt, ...) PRINTFLIKE(2, 3);
+struct error		*sub_option_error(const struct subcmd *, int ch,
+			    char *argv[]);
+struct error		*sub_flag_set(const struct subcmd *, struct loco *,
+			    const char *option, const char *key,
+			    const char *value);
 /* Print a message and the usage on stderr; returns an EXIT_USAGE error. */
 struct error		*cmd_usage_error(const struct cmd *, const char *fmt,
 			    ...) PRINTFLIKE(2, 3);

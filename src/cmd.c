@@ -246,6 +246,72 @@ cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
 	return usage;
 }
 
+struct error *
+cmd_subcommand(struct loco *lc, const struct cmd *c, const struct subcmd *t,
+    size_t n, int argc, char *argv[])
+{
+	size_t i;
+
+	if (argc < 2)
+		return cmd_usage_error(c, "no subcommand given");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		cmd_help_print(c);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], t[i].name) == 0)
+			return t[i].fn(lc, &t[i], argc - 1, argv + 1);
+	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
+}
+
+void
+sub_help(const struct subcmd *sc)
+{
+	printf("usage: %s\n\n%s", sc->usage, sc->help);
+}
+
+struct error *
+sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("loco: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", sc->usage);
+	return error_new(EXIT_USAGE, "%s", "");
+}
+
+/* The subcommand as a command, for the helpers that take one. */
+static struct cmd
+sub_as_cmd(const struct subcmd *sc)
+{
+	struct cmd c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = sc->name;
+	c.usage = sc->usage;
+	return c;
+}
+
+struct error *
+sub_option_error(const struct subcmd *sc, int ch, char *argv[])
+{
+	struct cmd c = sub_as_cmd(sc);
+
+	return cmd_option_error(&c, ch, argv);
+}
+
+struct error *
+sub_flag_set(const struct subcmd *sc, struct loco *lc, const char *option,
+    const char *key, const char *value)
+{
+	struct cmd c = sub_as_cmd(sc);
+
+	return cmd_flag_set(&c, lc, option, key, value);
+}
+
 int
 loco_write(const void *p, size_t n)
 {

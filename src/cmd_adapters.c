@@ -19,58 +19,6 @@
 #include "progress.h"
 #include "banned.h"
 
-struct subcmd {
-	const char	*name;
-	struct error	*(*fn)(struct loco *, const struct subcmd *, int,
-			    char *[]);
-	const char	*usage;
-	const char	*help;
-};
-
-static void
-sub_help(const struct subcmd *sc)
-{
-	printf("usage: %s\n\n%s", sc->usage, sc->help);
-}
-
-static struct error *
-sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
-    PRINTFLIKE(2, 3);
-
-static struct error *
-sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("loco: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", sc->usage);
-	return error_new(EXIT_USAGE, "%s", "");
-}
-
-static struct error *
-sub_option_error(const struct subcmd *sc, int ch, char *argv[])
-{
-	struct cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.usage = sc->usage;
-	return cmd_option_error(&c, ch, argv);
-}
-
-static struct error *
-sub_flag_set(const struct subcmd *sc, struct loco *lc, const char *option,
-    const char *key, const char *value)
-{
-	struct cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.usage = sc->usage;
-	return cmd_flag_set(&c, lc, option, key, value);
-}
-
 /* Is model among the server's models? */
 static int
 has_model(const struct ollama_model *m, size_t n, const char *model)
@@ -900,18 +848,6 @@ static const struct subcmd subcmds[] = {
 struct error *
 cmd_adapters(struct loco *lc, int argc, char *argv[])
 {
-	const struct cmd *c = cmd_find("adapters");
-	size_t i;
-
-	if (argc < 2)
-		return cmd_usage_error(c, "no subcommand given");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cmd_help_print(c);
-		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(subcmds); i++)
-		if (strcmp(argv[1], subcmds[i].name) == 0)
-			return subcmds[i].fn(lc, &subcmds[i], argc - 1,
-			    argv + 1);
-	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
+	return cmd_subcommand(lc, cmd_find("adapters"), subcmds,
+	    ARRAY_SIZE(subcmds), argc, argv);
 }

@@ -83,41 +83,6 @@ done:
 	return err;
 }
 
-struct subcmd {
-	const char	*name;
-	struct error	*(*fn)(struct loco *, const struct subcmd *, int,
-			    char *[]);
-	const char	*usage;
-	const char	*help;
-};
-
-static struct error *
-sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
-    PRINTFLIKE(2, 3);
-
-static struct error *
-sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("loco: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", sc->usage);
-	return error_new(EXIT_USAGE, "%s", "");
-}
-
-static struct cmd
-sub_as_cmd(const struct subcmd *sc)
-{
-	struct cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.usage = sc->usage;
-	return c;
-}
-
 static struct error *
 router_train(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
@@ -127,7 +92,6 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cmd c = sub_as_cmd(sc);
 	struct registry *reg;
 	struct classifier *m;
 	struct clf_data d;
@@ -140,7 +104,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			printf("usage: %s\n\n%s", sc->usage, sc->help);
+			sub_help(sc);
 			return NULL;
 		case 'o':
 			free(path);
@@ -148,7 +112,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 			break;
 		default:
 			free(path);
-			return cmd_option_error(&c, ch, argv);
+			return sub_option_error(sc, ch, argv);
 		}
 	}
 	if (optind != argc) {
@@ -414,7 +378,6 @@ router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 		{ "router", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cmd c = sub_as_cmd(sc);
 	struct evalstats es;
 	struct route_result rr;
 	struct registry *reg;
@@ -428,18 +391,18 @@ router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			printf("usage: %s\n\n%s", sc->usage, sc->help);
+			sub_help(sc);
 			return NULL;
 		case 'j':
 			json = 1;
 			break;
 		case 'r':
-			if ((err = cmd_flag_set(&c, lc, "--router",
+			if ((err = sub_flag_set(sc, lc, "--router",
 			    "router.type", optarg)) != NULL)
 				return err;
 			break;
 		default:
-			return cmd_option_error(&c, ch, argv);
+			return sub_option_error(sc, ch, argv);
 		}
 	}
 	if (argc - optind != 1)
@@ -489,18 +452,6 @@ static const struct subcmd subcmds[] = {
 struct error *
 cmd_router(struct loco *lc, int argc, char *argv[])
 {
-	const struct cmd *c = cmd_find("router");
-	size_t i;
-
-	if (argc < 2)
-		return cmd_usage_error(c, "no subcommand given");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cmd_help_print(c);
-		return NULL;
-	}
-	for (i = 0; i < ARRAY_SIZE(subcmds); i++)
-		if (strcmp(argv[1], subcmds[i].name) == 0)
-			return subcmds[i].fn(lc, &subcmds[i], argc - 1,
-			    argv + 1);
-	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
+	return cmd_subcommand(lc, cmd_find("router"), subcmds,
+	    ARRAY_SIZE(subcmds), argc, argv);
 }
