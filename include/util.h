@@ -42,6 +42,8 @@ char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
  */
 char	*str_sanitize(const char *s, size_t max);
 
+/* Free n strings and the array that holds them. */
+void	 strv_free(char **v, size_t n);
 /* The directory part of a path ("." when none); caller frees. */
 char	*path_dirname(const char *path);
 int	 str_startswith(const char *s, const char *prefix);

@@ -55,8 +55,6 @@ eval_type_parse(const char *s, enum eval_type *t)
 static void
 case_release(struct bench_case *c)
 {
-	size_t i;
-
 	free(c->id);
 	free(c->instruction);
 	free(c->input);
@@ -71,9 +69,7 @@ case_release(struct bench_case *c)
 	free(c->rubric);
 	free(c->command);
 	free(c->difficulty);
-	for (i = 0; i < c->ntags; i++)
-		free(c->tags[i]);
-	free(c->tags);
+	strv_free(c->tags, c->ntags);
 }
 
 void

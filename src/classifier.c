@@ -134,11 +134,7 @@ smap_put(struct smap *m, const char *key, size_t val)
 static void
 smap_free(struct smap *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
+	strv_free(m->keys, m->cap);
 	free(m->vals);
 	memset(m, 0, sizeof(*m));
 }
@@ -163,11 +159,7 @@ flist_add(struct flist *fl, char *s)
 static void
 flist_free(struct flist *fl)
 {
-	size_t i;
-
-	for (i = 0; i < fl->n; i++)
-		free(fl->s[i]);
-	free(fl->s);
+	strv_free(fl->s, fl->n);
 	memset(fl, 0, sizeof(*fl));
 }
 
@@ -770,16 +762,10 @@ done:
 void
 clf_free(struct classifier *m)
 {
-	size_t i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->nclasses; i++)
-		free(m->classes[i]);
-	free(m->classes);
-	for (i = 0; i < m->nfeats; i++)
-		free(m->feats[i]);
-	free(m->feats);
+	strv_free(m->classes, m->nclasses);
+	strv_free(m->feats, m->nfeats);
 	free(m->idf);
 	free(m->w);
 	free(m->bias);
@@ -916,14 +902,8 @@ clf_data_seal(struct clf_data *d)
 void
 clf_data_release(struct clf_data *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->nclasses; i++)
-		free(d->classes[i]);
-	free(d->classes);
-	for (i = 0; i < d->n; i++)
-		free(d->texts[i]);
-	free(d->texts);
+	strv_free(d->classes, d->nclasses);
+	strv_free(d->texts, d->n);
 	free(d->labels);
 	memset(d, 0, sizeof(*d));
 }

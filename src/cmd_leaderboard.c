@@ -420,9 +420,7 @@ done:
 		free(boards[i].active);
 	}
 	free(boards);
-	for (i = 0; i < ndomains; i++)
-		free(domains[i]);
-	free(domains);
+	strv_free(domains, ndomains);
 	free(latest);
 	results_release(&rs);
 	strbuf_release(&sb);

@@ -426,9 +426,7 @@ report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 		strbuf_addstr(sb, "</table>\n");
 		html_end(sb);
 	}
-	for (t = 0; t < nt; t++)
-		free(terms[t]);
-	free(terms);
+	strv_free(terms, nt);
 	free(first);
 	free(cell);
 }

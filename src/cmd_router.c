@@ -199,11 +199,7 @@ cm_at(const struct evalstats *es, size_t t, size_t p)
 static void
 evalstats_release(struct evalstats *es)
 {
-	size_t i;
-
-	for (i = 0; i < es->nlabels; i++)
-		free(es->labels[i]);
-	free(es->labels);
+	strv_free(es->labels, es->nlabels);
 	free(es->confusion);
 }
 

@@ -678,11 +678,7 @@ done:
 void
 package_manifest_release(struct package_manifest *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->nfiles; i++)
-		free(m->files[i]);
-	free(m->files);
+	strv_free(m->files, m->nfiles);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -914,9 +910,7 @@ done:
 		close(fd);
 	if (err != NULL)
 		unlink(tmp);
-	for (i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
+	strv_free(list, n);
 	free(buf);
 	free(tmp);
 	strbuf_release(&sums);

@@ -46,15 +46,11 @@ resolve(const char *base, const char *ref)
 static void
 entry_release(struct index_entry *e)
 {
-	size_t i;
-
 	free(e->name);
 	free(e->version);
 	free(e->domain);
 	free(e->description);
-	for (i = 0; i < e->ntags; i++)
-		free(e->tags[i]);
-	free(e->tags);
+	strv_free(e->tags, e->ntags);
 	free(e->url);
 	free(e->sha256);
 	free(e->base_model);

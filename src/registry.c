@@ -980,12 +980,8 @@ adapter_release(struct adapter *a)
 	for (i = 0; i < a->nscores; i++)
 		free(a->scores[i].name);
 	free(a->scores);
-	for (i = 0; i < a->nexamples; i++)
-		free(a->examples[i]);
-	free(a->examples);
-	for (i = 0; i < a->ntags; i++)
-		free(a->tags[i]);
-	free(a->tags);
+	strv_free(a->examples, a->nexamples);
+	strv_free(a->tags, a->ntags);
 	free(a->model);
 }
 
@@ -1002,9 +998,7 @@ registry_free(struct registry *r)
 	free(r->base.tag);
 	free(r->base.quantization);
 	free(r->base.architecture);
-	for (i = 0; i < r->ndomains; i++)
-		free(r->domains[i]);
-	free(r->domains);
+	strv_free(r->domains, r->ndomains);
 	for (i = 0; i < r->nadapters; i++)
 		adapter_release(&r->adapters[i]);
 	free(r->adapters);

@@ -231,16 +231,6 @@ list_dir(const char *path, size_t *n)
 }
 
 static void
-free_names(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-static void
 warn_skip(const char *msg)
 {
 	char *clean = str_sanitize(msg, 300);
@@ -315,14 +305,14 @@ results_load(const char *dir, struct results *rs)
 					load_file(rs, fpath);
 					free(fpath);
 				}
-				free_names(files, nf);
+				strv_free(files, nf);
 			}
 			free(rpath);
 		}
-		free_names(runs, nr);
+		strv_free(runs, nr);
 		free(dpath);
 	}
-	free_names(domains, nd);
+	strv_free(domains, nd);
 	if (rs->n > 1)
 		qsort(rs->v, rs->n, sizeof(*rs->v), sort_cmp);
 	return NULL;

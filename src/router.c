@@ -94,11 +94,7 @@ router_words(const char *text, char ***words)
 void
 words_free(char **words, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(words[i]);
-	free(words);
+	strv_free(words, n);
 }
 
 static int
@@ -147,7 +143,7 @@ keyword_route(struct router *r, const char *question,
     struct route_result *res)
 {
 	char **words;
-	size_t nwords, i, j, k, n = 0;
+	size_t nwords, i, j, n = 0;
 	struct route_candidate *cands, tmp;
 	size_t *order, tmpi;
 	double total = 0;
@@ -176,9 +172,7 @@ keyword_route(struct router *r, const char *question,
 			total += c->score;
 			n++;
 		} else {
-			for (k = 0; k < c->nhits; k++)
-				free(c->hits[k]);
-			free(c->hits);
+			strv_free(c->hits, c->nhits);
 			memset(c, 0, sizeof(*c));
 		}
 	}
@@ -394,9 +388,7 @@ route_result_release(struct route_result *res)
 		free(res->candidates[i].hits);
 	}
 	free(res->candidates);
-	for (i = 0; i < res->nclasses; i++)
-		free(res->classes[i]);
-	free(res->classes);
+	strv_free(res->classes, res->nclasses);
 	free(res->probs);
 	for (i = 0; i < res->nfeatures; i++)
 		free(res->features[i].name);

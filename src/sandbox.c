@@ -635,9 +635,7 @@ plan_release(struct plan *pl)
 
 	for (i = 0; i < ARRAY_SIZE(pl->envp); i++)
 		free(pl->envp[i]);
-	for (i = 0; i < pl->nfiles; i++)
-		free(pl->paths[i]);
-	free(pl->paths);
+	strv_free(pl->paths, pl->nfiles);
 	free(pl->tmpfs_opts);
 	free(pl->uid_map);
 	free(pl->gid_map);

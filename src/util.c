@@ -152,6 +152,16 @@ str_sanitize(const char *s, size_t max)
 	return p;
 }
 
+void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 path_dirname(const char *path)
 {

@@ -153,9 +153,7 @@ medoid(const struct vote_result *vr, double *score)
 			winner = (long)i;
 		}
 	}
-	for (i = 0; i < vr->n; i++)
-		free(texts[i]);
-	free(texts);
+	strv_free(texts, vr->n);
 	*score = best < 0 ? 0 : best;
 	return winner;
 }
