@@ -25,7 +25,7 @@ def load(ckpt_dir, domain=None):
     m.load_state_dict(ck["model"])
     if domain:
         lk = torch.load(os.path.join(ckpt_dir, f"{domain}.pt"))
-        m.add_lora(lk["rank"], lk["alpha"])
+        m.add_lora(lk["rank"], lk["alpha"], tuple(lk.get("targets", ("q", "v", "up", "down"))))
         m.load_state_dict(lk["lora"], strict=False)
     return m.eval()
 

@@ -25,7 +25,8 @@ from common import (LOG_DIR, OUT_DIR, TINY, Stream, accuracy, encode_example, pa
 from model import TOKENS, TOKEN_TYPES, Config, TinyLlama
 
 BASE_DEFAULTS = dict(steps=1800, bs=8, lr=3e-3, pool=100, skill_frac=0.75, seed=1234, lm_weight=0.3)
-LORA_DEFAULTS = dict(steps=700, bs=8, lr=5e-3, rank=8, alpha=16.0, seed=4321, lm_weight=0.0)
+LORA_DEFAULTS = dict(steps=700, bs=8, lr=5e-3, rank=8, alpha=16.0, seed=4321, lm_weight=0.0,
+                     targets="q,v,up,down")
 
 
 def example_stream(args, held):
@@ -61,6 +62,8 @@ def main():
     ap.add_argument("--skill-frac", type=float)
     ap.add_argument("--rank", type=int)
     ap.add_argument("--alpha", type=float)
+    ap.add_argument("--targets", help="lora: comma-separated projections among q,k,v,o,gate,up,down "
+                    "(default q,v,up,down)")
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--eval-n", type=int, default=60)
     ap.add_argument("--row", type=int, default=256)
@@ -94,7 +97,7 @@ def main():
         model = TinyLlama(cfg)
         model.load_state_dict(ck["model"])
         torch.manual_seed(args.seed)
-        model.add_lora(args.rank, args.alpha)
+        model.add_lora(args.rank, args.alpha, tuple(args.targets.split(",")))
         params = [p for p in model.parameters() if p.requires_grad]
     nparams = sum(p.numel() for p in params)
     print(f"{name}: {nparams} trainable parameters", flush=True)
@@ -155,7 +158,7 @@ def main():
         size = gguf_writer.write_base(os.path.join(TINY, "base.gguf"), model, TOKENS, TOKEN_TYPES)
     else:
         st = model.lora_state()
-        torch.save({"rank": args.rank, "alpha": args.alpha, "lora": st}, os.path.join(OUT_DIR, f"{name}.pt"))
+        torch.save({"rank": args.rank, "alpha": args.alpha, "targets": args.targets.split(","), "lora": st}, os.path.join(OUT_DIR, f"{name}.pt"))
         size = gguf_writer.write_lora(os.path.join(TINY, f"{name}.gguf"), st, args.alpha, f"tiny-{name}")
     log["gguf_bytes"] = size
     write_json(os.path.join(LOG_DIR, f"{name}.json"), log)
