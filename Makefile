@@ -10,7 +10,7 @@ DESTDIR	?=
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-PKGS	= libcurl libcjson yaml-0.1 libarchive libcrypto libpcre2-8
+PKGS	= libcurl libcjson yaml-0.1 libarchive libcrypto libpcre2-8 libedit
 
 VERSION	= 0.1.0
 

@@ -101,6 +101,7 @@ extern int	 loco_write_failed;
 extern int	 loco_write_errno;
 
 struct error	*cmd_query(struct loco *, int, char *[]);
+struct error	*cmd_chat(struct loco *, int, char *[]);
 struct error	*cmd_route(struct loco *, int, char *[]);
 struct error	*cmd_router(struct loco *, int, char *[]);
 struct error	*cmd_adapters(struct loco *, int, char *[]);

@@ -43,6 +43,25 @@ static const struct cmd commands[] = {
 	  "  --vote-method m    majority, best_of_n or medoid\n"
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
 	  "  question           the question; - reads it from standard input\n" },
+	{ "chat", cmd_chat,
+	  "loco chat [--adapter name] [--host url] [--no-reread] "
+	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
+	  "[--system text] [--temperature t] [--think | --no-think] "
+	  "[--votes n]",
+	  "talk with the model and the adapters, turn after turn",
+	  "  --adapter name     use this adapter throughout; auto (default)\n"
+	  "                     routes each new topic, none uses the base model\n"
+	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
+	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
+	  "  --num-ctx n        context window; older turns are dropped to fit\n"
+	  "  --num-predict n    most tokens per answer (-1: no limit)\n"
+	  "  --quiet            no routing decisions or notices on stderr\n"
+	  "  --seed n           sampling seed\n"
+	  "  --system text      system prompt instead of the adapter's\n"
+	  "  --temperature t    sampling temperature, 0 to 2\n"
+	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
+	  "  --votes n          sample n answers per turn and vote\n"
+	  "Type /help in the chat for its commands.\n" },
 	{ "route", cmd_route,
 	  "loco route [--explain] [--json] question",
 	  "show which adapter a question would go to, without inference",

@@ -1,0 +1,1144 @@
+/*
+ * cmd_chat.c: loco chat, the interactive session.  Each line is a turn:
+ * routed (in auto mode) to an adapter, sent with the conversation so far,
+ * and streamed back.  Lines starting with '/' are commands (/help).
+ *
+ * Routing in auto mode: every turn is routed.  When the router decides
+ * (the classifier above router.threshold, including a confident "none",
+ * or a keyword match), the turn goes where it says; when nothing decides
+ * (the chain fell through to the base model) the turn is a follow-up and
+ * stays with the adapter of the previous turn.
+ *
+ * Context: num_ctx is sent with every request.  Before a turn, the
+ * conversation's size is estimated (characters times the largest
+ * tokens-per-character ratio the server has reported, at least 1/3); if
+ * it and room for the answer would not fit, the oldest turns are dropped,
+ * the system prompt and the newest turns kept, and the user is told.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "fsutil.h"
+#include "history.h"
+#include "jsonout.h"
+#include "lineedit.h"
+#include "prompt.h"
+#include "router.h"
+#include "strbuf.h"
+#include "vote.h"
+#include "banned.h"
+
+/* Tokens a chat template adds around each message, estimated. */
+#define MESSAGE_OVERHEAD	8
+/* The smallest tokens-per-character ratio assumed (BPE: ~1/4). */
+#define MIN_TOKENS_PER_CHAR	(1.0 / 3.0)
+
+enum {
+	OPT_ADAPTER = 256, OPT_HOST, OPT_NO_REREAD, OPT_NUM_CTX,
+	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
+	OPT_NO_THINK, OPT_VOTES
+};
+
+static const struct option chat_opts[] = {
+	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "help", no_argument, NULL, 'h' },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
+	{ "no-think", no_argument, NULL, OPT_NO_THINK },
+	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
+	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "system", required_argument, NULL, OPT_SYSTEM },
+	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
+	{ "think", no_argument, NULL, OPT_THINK },
+	{ "votes", required_argument, NULL, OPT_VOTES },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct turn {
+	char			*question;	/* as typed */
+	char			*answer;	/* as streamed (maybe partial) */
+	const struct adapter	*adapter;	/* NULL: base */
+	char			*model;
+	char			*decision;	/* "[router -> math 0.91]" */
+	long long		 prompt_tokens;
+	long long		 answer_tokens;
+	long long		 eval_ns;
+	long long		 load_ns;
+	long long		 wall_ns;
+	int			 interrupted;
+};
+
+struct chat {
+	const struct cmd	*cmd;
+	struct loco		*lc;
+	struct registry		*reg;
+	struct ollama		*o;
+	struct router		*router;	/* auto mode, on first use */
+	struct lineedit		*le;
+	int			 autoroute;	/* adapter auto */
+	const struct adapter	*current;	/* in use; NULL: base */
+	char			*system;	/* /system or --system */
+	struct turn		*turns;
+	size_t			 nturns;
+	size_t			 first;		/* older turns were dropped */
+	double			 tokens_per_char;
+	int			 quiet;
+	int			 temperature_flag;
+	char			*session;
+	time_t			 started;
+	size_t			 failed;	/* turns that ended in error */
+	int			 last_code;
+	/* while streaming */
+	int			 printed;
+	char			 last;
+	int			 in_thinking;
+};
+
+/* ------------------------------------------------------------ streaming */
+
+static struct error *
+on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
+    void *arg)
+{
+	struct chat *c = arg;
+
+	if (tlen > 0 && !c->quiet) {
+		fflush(stdout);
+		if (!c->in_thinking) {
+			fputs("Thinking...\n", stderr);
+			c->in_thinking = 1;
+		}
+		fwrite(thinking, 1, tlen, stderr);
+	}
+	if (clen > 0) {
+		if (c->in_thinking) {
+			fputs("\n...done thinking.\n\n", stderr);
+			c->in_thinking = 0;
+		}
+		if (loco_write(content, clen) == -1)
+			return error_new(EXIT_FAIL, "%s", "");
+		fflush(stdout);
+		c->printed = 1;
+		c->last = content[clen - 1];
+	}
+	return NULL;
+}
+
+static void
+note(const struct chat *c, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+/* A line for people on stderr ("[router -> math 0.91]"), unless --quiet. */
+static void
+note(const struct chat *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* -------------------------------------------------------------- routing */
+
+static const char *
+adapter_label(const struct adapter *a)
+{
+	return a != NULL ? a->name : "base";
+}
+
+static struct error *
+route_turn(struct chat *c, const char *question, struct strbuf *decision)
+{
+	struct route_result rr;
+	struct error *err;
+	int follow_up;
+
+	if (!c->autoroute) {
+		strbuf_addf(decision, "[adapter: %s]", adapter_label(c->current));
+		return NULL;
+	}
+	if (c->router == NULL &&
+	    (err = loco_router(c->lc, c->reg, &c->router)) != NULL)
+		return err;
+	memset(&rr, 0, sizeof(rr));
+	if ((err = router_route(c->router, question, &rr)) != NULL)
+		return err;
+	/* Nothing decided and there is a conversation: a follow-up. */
+	follow_up = strcmp(rr.link, "base") == 0 && c->nturns > c->first;
+	if (follow_up) {
+		strbuf_addf(decision, "[router -> %s, follow-up]",
+		    adapter_label(c->current));
+	} else {
+		c->current = rr.adapter;
+		if (rr.adapter != NULL || strcmp(rr.link, "classifier") == 0)
+			strbuf_addf(decision, "[router -> %s %.2f]",
+			    adapter_label(rr.adapter), rr.confidence);
+		else
+			strbuf_addf(decision, "[router -> base: %s]", rr.reason);
+	}
+	route_result_release(&rr);
+	return NULL;
+}
+
+/* -------------------------------------------------------------- context */
+
+static size_t
+turn_chars(const struct turn *t)
+{
+	return strlen(t->question) + strlen(t->answer);
+}
+
+static long
+estimate_tokens(const struct chat *c, size_t chars, size_t nmsgs)
+{
+	return (long)ceil((double)chars * c->tokens_per_char) +
+	    (long)(nmsgs * MESSAGE_OVERHEAD);
+}
+
+/*
+ * Drop the oldest turns until the conversation, the new prompt and room
+ * for the answer fit in num_ctx.
+ */
+static void
+compact(struct chat *c, const struct prompt *pr)
+{
+	long ctx = c->lc->cfg.num_ctx, reserve, est;
+	size_t fixed, chars, i, dropped = 0, nmsgs;
+
+	if (ctx <= 0)
+		return;
+	reserve = c->lc->cfg.num_predict > 0 ? c->lc->cfg.num_predict :
+	    ctx / 4;
+	fixed = strlen(pr->user) + (pr->system ? strlen(pr->system) : 0);
+	for (;;) {
+		chars = fixed;
+		nmsgs = 1 + (pr->system != NULL);
+		for (i = c->first; i < c->nturns; i++) {
+			chars += turn_chars(&c->turns[i]);
+			nmsgs += 2;
+		}
+		est = estimate_tokens(c, chars, nmsgs);
+		if (est + reserve <= ctx || c->first == c->nturns)
+			break;
+		c->first++;
+		dropped++;
+	}
+	if (dropped > 0)
+		note(c, "[context: num_ctx is %ld tokens; dropped the %zu "
+		    "oldest turn%s, kept the system prompt and the last %zu]",
+		    ctx, dropped, dropped == 1 ? "" : "s", c->nturns - c->first);
+	if (est + reserve > ctx)
+		note(c, "[context: this prompt alone is about %ld tokens, with "
+		    "%ld for the answer more than num_ctx %ld: the server may "
+		    "truncate it]", est, reserve, ctx);
+}
+
+/* Learn the tokenizer's ratio from what the server counted. */
+static void
+learn_ratio(struct chat *c, size_t chars, size_t nmsgs, long long counted)
+{
+	double r;
+	long long text;
+
+	text = counted - (long long)(nmsgs * MESSAGE_OVERHEAD);
+	if (chars == 0 || text <= 0)
+		return;
+	/*
+	 * A server with a prompt cache may count only the new tokens, so
+	 * the ratio only ever grows.
+	 */
+	r = (double)text / (double)chars;
+	if (r > c->tokens_per_char)
+		c->tokens_per_char = r;
+}
+
+/* ---------------------------------------------------------------- turns */
+
+static void
+turn_release(struct turn *t)
+{
+	free(t->question);
+	free(t->answer);
+	free(t->model);
+	free(t->decision);
+}
+
+static void
+record_history(struct chat *c, const struct turn *t,
+    const struct vote_result *vr)
+{
+	struct history_record h;
+	struct error *err;
+
+	memset(&h, 0, sizeof(h));
+	h.kind = "chat";
+	h.session = c->session;
+	h.question = t->question;
+	h.adapter = t->adapter ? t->adapter->name : NULL;
+	h.model = t->model;
+	h.route = c->autoroute ? "router" : "flag";
+	h.confidence = NAN;
+	h.answer = t->answer;
+	h.prompt_tokens = t->prompt_tokens;
+	h.answer_tokens = t->answer_tokens;
+	h.wall_ns = t->wall_ns;
+	h.load_ns = t->load_ns;
+	h.eval_ns = t->eval_ns;
+	h.vote = vr;
+	h.interrupted = t->interrupted;
+	if ((err = history_append(&c->lc->cfg, &h, NULL)) != NULL) {
+		if (!c->quiet && *err->msg != '\0')
+			fprintf(stderr, "loco: history: %s\n", err->msg);
+		error_free(err);
+	}
+}
+
+static struct error *
+vote_turn(struct chat *c, struct chat_request *cr, const char *question,
+    struct vote_result *vr, struct chat_result *res)
+{
+	struct loco *lc = c->lc;
+	struct vote_opts opts;
+	struct extractor *x = NULL;
+	enum answer_type t = ANSWER_TEXT;
+	const char *type = "text";
+	const struct vote_sample *w;
+	struct error *err;
+	size_t i;
+
+	if (c->current != NULL && c->current->answer_type != NULL)
+		type = c->current->answer_type;
+	answer_type_parse(type, &t);
+	if ((err = extractor_new(t, c->current ? c->current->answer_pattern :
+	    NULL, &x)) != NULL)
+		return err;
+	memset(&opts, 0, sizeof(opts));
+	opts.n = (size_t)lc->cfg.votes;
+	opts.parallel = (size_t)lc->cfg.parallel;
+	vote_method_parse(lc->cfg.vote_method, &opts.method);
+	opts.x = x;
+	opts.seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed :
+	    (long)(now_ns() % 1000000000LL);
+	opts.early_stop = 1;
+	opts.question = question;
+	if (!c->temperature_flag)
+		cr->temperature = lc->cfg.vote_temperature;
+	err = vote_run(c->o, cr, &opts, vr);
+	extractor_free(x);
+	if (err != NULL)
+		return err;
+	w = &vr->samples[vr->winner];
+	res->content = xstrdup(w->content);
+	res->prompt_eval_count = vr->prompt_tokens;
+	res->eval_count = vr->eval_tokens;
+	res->load_duration = vr->load_ns;
+	for (i = 0; i < vr->n; i++)
+		res->eval_duration += vr->samples[i].res.eval_duration;
+	on_piece(res->content, strlen(res->content), "", 0, c);
+	return NULL;
+}
+
+static void
+vote_note(const struct chat *c, const struct vote_result *vr)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addstr(&sb, "[vote:");
+	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
+		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
+
+		strbuf_addf(&sb, "%s %s x%zu", i ? "," : "", a,
+		    vr->tally.groups[i].count);
+		free(a);
+	}
+	strbuf_addf(&sb, "%s invalid %zu; %zu of %zu samples, confidence "
+	    "%.2f]", vr->tally.ngroups ? "," : "", vr->tally.invalid,
+	    vr->completed, vr->n, vr->confidence);
+	note(c, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* Send one question with the conversation; the turn is kept either way. */
+static struct error *
+ask(struct chat *c, const char *question)
+{
+	struct loco *lc = c->lc;
+	struct strbuf decision = STRBUF_INIT;
+	struct prompt pr;
+	struct chat_request cr;
+	struct chat_result res;
+	struct chat_message *msgs = NULL;
+	struct vote_result vr;
+	struct turn t;
+	struct error *err;
+	long long start = now_ns();
+	size_t i, n = 0, chars = 0;
+	int voting = lc->cfg.votes > 1;
+
+	memset(&pr, 0, sizeof(pr));
+	memset(&t, 0, sizeof(t));
+	memset(&vr, 0, sizeof(vr));
+	chat_result_init(&res);
+	if ((err = route_turn(c, question, &decision)) != NULL)
+		goto done;
+	if ((err = prompt_build(c->reg, c->current, question, lc->cfg.reread,
+	    c->system, &pr)) != NULL)
+		goto done;
+	compact(c, &pr);
+	msgs = xcalloc(2 * (c->nturns - c->first) + 2, sizeof(*msgs));
+	if (pr.system != NULL) {
+		msgs[n].role = "system";
+		msgs[n++].content = pr.system;
+		chars += strlen(pr.system);
+	}
+	for (i = c->first; i < c->nturns; i++) {
+		msgs[n].role = "user";
+		msgs[n++].content = c->turns[i].question;
+		msgs[n].role = "assistant";
+		msgs[n++].content = c->turns[i].answer;
+		chars += turn_chars(&c->turns[i]);
+	}
+	msgs[n].role = "user";
+	msgs[n++].content = pr.user;
+	chars += strlen(pr.user);
+
+	memset(&cr, 0, sizeof(cr));
+	cr.messages = msgs;
+	cr.nmessages = n;
+	cr.stream = 1;
+	cr.think = lc->cfg.think;
+	cr.keep_alive = lc->cfg.keep_alive;
+	cr.params = c->current ? c->current->params : NULL;
+	cr.nparams = c->current ? c->current->nparams : 0;
+	cr.num_ctx = lc->cfg.num_ctx;
+	cr.temperature = lc->cfg.temperature;
+	cr.seed = lc->cfg.seed;
+	cr.num_predict = lc->cfg.num_predict;
+	cr.model = c->current ? c->current->model : c->reg->base.tag;
+
+	note(c, "%s", decision.buf);
+	c->printed = 0;
+	c->last = '\n';
+	c->in_thinking = 0;
+	err = voting ? vote_turn(c, &cr, question, &vr, &res) :
+	    ollama_chat(c->o, &cr, on_piece, c, &res);
+	if (err != NULL && err->code == EXIT_NOMODEL && c->current != NULL &&
+	    !ollama_name_equal(cr.model, c->reg->base.tag)) {
+		note(c, "[model '%s' is not in Ollama: answering with the base "
+		    "model and the adapter's prompt; run 'loco setup']",
+		    cr.model);
+		error_free(err);
+		chat_result_release(&res);
+		chat_result_init(&res);
+		vote_result_release(&vr);
+		cr.model = c->reg->base.tag;
+		err = voting ? vote_turn(c, &cr, question, &vr, &res) :
+		    ollama_chat(c->o, &cr, on_piece, c, &res);
+	}
+	if (c->in_thinking)
+		fputs("\n...done thinking.\n\n", stderr);
+	if (c->printed && c->last != '\n')
+		loco_write("\n", 1);
+	fflush(stdout);
+
+	t.question = xstrdup(question);
+	t.answer = xstrdup(res.content ? res.content : "");
+	t.adapter = c->current;
+	t.model = xstrdup(cr.model);
+	t.decision = strbuf_detach(&decision, NULL);
+	t.prompt_tokens = res.prompt_eval_count;
+	t.answer_tokens = res.eval_count;
+	t.eval_ns = res.eval_duration;
+	t.load_ns = res.load_duration;
+	t.wall_ns = now_ns() - start;
+	if (err != NULL && err->code == EXIT_INTERRUPT) {
+		/* Ctrl-C: keep what arrived, and the session. */
+		error_free(err);
+		err = NULL;
+		loco_interrupted = 0;
+		t.interrupted = 1;
+		note(c, "[interrupted: the partial answer stays in the "
+		    "conversation; /clear forgets it]");
+	}
+	if (err == NULL) {
+		if (voting)
+			vote_note(c, &vr);
+		learn_ratio(c, chars, n, res.prompt_eval_count);
+		c->turns = xreallocarray(c->turns, c->nturns + 1,
+		    sizeof(*c->turns));
+		c->turns[c->nturns++] = t;
+		record_history(c, &t, voting ? &vr : NULL);
+		memset(&t, 0, sizeof(t));
+	}
+	if (err != NULL && err->code == EXIT_NOMODEL) {
+		error_free(err);
+		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
+		    "'loco setup' (or 'ollama pull %s')", cr.model,
+		    ollama_url(c->o), cr.model);
+	}
+done:
+	turn_release(&t);
+	strbuf_release(&decision);
+	free(msgs);
+	prompt_release(&pr);
+	chat_result_release(&res);
+	vote_result_release(&vr);
+	return err;
+}
+
+/* ------------------------------------------------------- slash commands */
+
+struct slash {
+	const char	*name;
+	struct error	*(*fn)(struct chat *, const char *arg);
+	const char	*args;
+	const char	*help;
+};
+
+static struct error *sl_help(struct chat *, const char *);
+
+static struct error *
+sl_adapter(struct chat *c, const char *arg)
+{
+	const struct adapter *a;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	if (*arg == '\0') {
+		char *s = xasprintf("adapter: %s%s\n", c->autoroute ? "auto, "
+		    "now " : "", adapter_label(c->current));
+
+		loco_write(s, strlen(s));
+		free(s);
+		return NULL;
+	}
+	if (strcmp(arg, "auto") == 0) {
+		c->autoroute = 1;
+		c->current = NULL;
+		note(c, "[adapter: auto: the next question is routed]");
+		return NULL;
+	}
+	if (strcmp(arg, "none") == 0) {
+		c->autoroute = 0;
+		c->current = NULL;
+		note(c, "[adapter: none: the base model answers]");
+		return NULL;
+	}
+	if ((a = registry_find(c->reg, arg)) == NULL) {
+		struct error *err;
+		char *clean = str_sanitize(arg, 64);
+
+		for (i = 0; i < c->reg->nadapters; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "",
+			    c->reg->adapters[i].name);
+		err = error_new(EXIT_USAGE, "no adapter named '%s'; one of: "
+		    "%s, auto, none", clean, sb.buf);
+		free(clean);
+		strbuf_release(&sb);
+		return err;
+	}
+	c->autoroute = 0;
+	c->current = a;
+	note(c, "[adapter: %s (%s)]", a->name, a->model);
+	return NULL;
+}
+
+static struct error *
+sl_adapters(struct chat *c, const char *arg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	for (i = 0; i < c->reg->nadapters; i++) {
+		const struct adapter *a = &c->reg->adapters[i];
+		char *d = str_sanitize(a->description ? a->description : "",
+		    60);
+
+		strbuf_addf(&sb, "%c %-16s %-10s %-24s %s\n",
+		    a == c->current ? '*' : ' ', a->name, a->domain, a->model,
+		    d);
+		free(d);
+	}
+	strbuf_addf(&sb, "%c %-16s %-10s %-24s %s\n", c->current == NULL ?
+	    '*' : ' ', "none", "-", c->reg->base.tag, "the base model");
+	loco_write(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return NULL;
+}
+
+static struct error *
+sl_votes(struct chat *c, const char *arg)
+{
+	long n;
+
+	if (*arg == '\0') {
+		char *s = xasprintf("votes: %ld\n", c->lc->cfg.votes);
+
+		loco_write(s, strlen(s));
+		free(s);
+		return NULL;
+	}
+	if (parse_long(arg, 1, 64, &n) == -1)
+		return error_new(EXIT_USAGE, "/votes: want a number from 1 to "
+		    "64, not '%s'", arg);
+	c->lc->cfg.votes = n;
+	note(c, "[votes: %ld%s]", n, n == 1 ? " (one sample, no vote)" : "");
+	return NULL;
+}
+
+static struct error *
+sl_reread(struct chat *c, const char *arg)
+{
+	int on;
+
+	if (*arg == '\0') {
+		loco_write(c->lc->cfg.reread ? "reread: on\n" : "reread: off\n",
+		    c->lc->cfg.reread ? 11 : 12);
+		return NULL;
+	}
+	if (parse_bool(arg, &on) == -1)
+		return error_new(EXIT_USAGE, "/reread: want on or off, not '%s'",
+		    arg);
+	c->lc->cfg.reread = on;
+	note(c, "[reread: %s]", on ? "on" : "off");
+	return NULL;
+}
+
+static struct error *
+sl_system(struct chat *c, const char *arg)
+{
+	free(c->system);
+	c->system = *arg ? xstrdup(arg) : NULL;
+	note(c, "%s", *arg ? "[system prompt set]" :
+	    "[system prompt: the adapter's own]");
+	return NULL;
+}
+
+static struct error *
+sl_clear(struct chat *c, const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < c->nturns; i++)
+		turn_release(&c->turns[i]);
+	free(c->turns);
+	c->turns = NULL;
+	c->nturns = c->first = 0;
+	if (c->autoroute)
+		c->current = NULL;
+	note(c, "[conversation cleared]");
+	return NULL;
+}
+
+static double
+secs(long long ns)
+{
+	return (double)ns / 1e9;
+}
+
+static struct error *
+sl_stats(struct chat *c, const char *arg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long long pt = 0, at = 0, ev = 0, wall = 0;
+	size_t i;
+
+	if (c->nturns == 0) {
+		loco_write("no turns yet\n", 13);
+		return NULL;
+	}
+	strbuf_addf(&sb, "%4s  %-14s %8s %8s %9s %8s\n", "turn", "adapter",
+	    "prompt", "answer", "tokens/s", "seconds");
+	for (i = 0; i < c->nturns; i++) {
+		const struct turn *t = &c->turns[i];
+
+		strbuf_addf(&sb, "%4zu%c %-14s %8lld %8lld ", i + 1,
+		    i < c->first ? '-' : ' ', adapter_label(t->adapter),
+		    t->prompt_tokens, t->answer_tokens);
+		if (t->eval_ns > 0)
+			strbuf_addf(&sb, "%9.1f", (double)t->answer_tokens /
+			    secs(t->eval_ns));
+		else
+			strbuf_addf(&sb, "%9s", "-");
+		strbuf_addf(&sb, " %8.2f%s\n", secs(t->wall_ns),
+		    t->interrupted ? "  (interrupted)" : "");
+		pt += t->prompt_tokens;
+		at += t->answer_tokens;
+		ev += t->eval_ns;
+		wall += t->wall_ns;
+	}
+	strbuf_addf(&sb, "%4s  %-14s %8lld %8lld ", "all", "", pt, at);
+	if (ev > 0)
+		strbuf_addf(&sb, "%9.1f", (double)at / secs(ev));
+	else
+		strbuf_addf(&sb, "%9s", "-");
+	strbuf_addf(&sb, " %8.2f\n", secs(wall));
+	if (c->first > 0)
+		strbuf_addf(&sb, "(- : dropped from the context; %zu of %zu "
+		    "turns are sent)\n", c->nturns - c->first, c->nturns);
+	loco_write(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return NULL;
+}
+
+static void
+iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *
+conversation_json(const struct chat *c)
+{
+	struct jout *j = jout_new();
+	char when[32];
+	size_t i;
+
+	iso_time(c->started, when, sizeof(when));
+	jout_str(j, "session", c->session);
+	jout_str(j, "started", when);
+	jout_str(j, "base_model", c->reg->base.tag);
+	jout_str(j, "system", c->system);
+	jout_arr(j, "turns");
+	for (i = 0; i < c->nturns; i++) {
+		const struct turn *t = &c->turns[i];
+
+		jout_obj(j, NULL);
+		jout_str(j, "question", t->question);
+		jout_str(j, "answer", t->answer);
+		jout_str(j, "adapter", t->adapter ? t->adapter->name : NULL);
+		jout_str(j, "model", t->model);
+		jout_str(j, "decision", t->decision);
+		jout_int(j, "prompt_tokens", t->prompt_tokens);
+		jout_int(j, "answer_tokens", t->answer_tokens);
+		jout_num(j, "seconds", round(secs(t->wall_ns) * 1000) / 1000);
+		jout_bool(j, "interrupted", t->interrupted);
+		jout_bool(j, "in_context", i >= c->first);
+		jout_end(j);
+	}
+	jout_end(j);
+	return jout_finish(j, 1);
+}
+
+static char *
+conversation_markdown(const struct chat *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char when[32];
+	size_t i;
+
+	iso_time(c->started, when, sizeof(when));
+	strbuf_addf(&sb, "# loco chat, %s\n\nBase model: %s\n", when,
+	    c->reg->base.tag);
+	if (c->system != NULL)
+		strbuf_addf(&sb, "\nSystem: %s\n", c->system);
+	for (i = 0; i < c->nturns; i++) {
+		const struct turn *t = &c->turns[i];
+
+		strbuf_addf(&sb, "\n## You\n\n%s\n\n## %s (%s)\n\n%s\n",
+		    t->question, adapter_label(t->adapter), t->model,
+		    t->answer);
+		if (t->interrupted)
+			strbuf_addstr(&sb, "\n*(interrupted)*\n");
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static struct error *
+sl_save(struct chat *c, const char *arg)
+{
+	struct error *err;
+	char *text;
+
+	if (*arg == '\0')
+		return error_new(EXIT_USAGE, "/save: want a file name "
+		    "(.json for JSON, anything else for Markdown)");
+	text = str_endswith(arg, ".json") ? conversation_json(c) :
+	    conversation_markdown(c);
+	err = fs_write_atomic(arg, text, strlen(text));
+	free(text);
+	if (err == NULL)
+		note(c, "[saved %zu turn%s to %s]", c->nturns,
+		    c->nturns == 1 ? "" : "s", arg);
+	return err;
+}
+
+static struct error *
+sl_quit(struct chat *c, const char *arg)
+{
+	return error_new(EXIT_OK, "%s", "");
+}
+
+static const struct slash slashes[] = {
+	{ "help", sl_help, "", "this list" },
+	{ "adapter", sl_adapter, "[name|auto|none]",
+	  "show or choose the adapter (auto: route each new topic)" },
+	{ "adapters", sl_adapters, "", "the adapters (* marks the one in use)" },
+	{ "votes", sl_votes, "[n]", "sample n answers per turn and vote" },
+	{ "reread", sl_reread, "[on|off]", "re-reading (RE2) prompts" },
+	{ "system", sl_system, "[text]",
+	  "system prompt (no text: the adapter's own)" },
+	{ "clear", sl_clear, "", "forget the conversation" },
+	{ "stats", sl_stats, "", "tokens, tokens/s and time per turn" },
+	{ "save", sl_save, "file", "save as Markdown, or JSON for *.json" },
+	{ "quit", sl_quit, "", "leave (also /exit, /bye, Ctrl-D)" },
+	{ "exit", sl_quit, NULL, NULL },
+	{ "bye", sl_quit, NULL, NULL },
+};
+
+static struct error *
+sl_help(struct chat *c, const char *arg)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *left;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(slashes); i++) {
+		if (slashes[i].help == NULL)
+			continue;
+		left = xasprintf("/%s%s%s", slashes[i].name,
+		    *slashes[i].args ? " " : "", slashes[i].args);
+
+		strbuf_addf(&sb, "  %-24s %s\n", left, slashes[i].help);
+		free(left);
+	}
+	strbuf_addstr(&sb, "Lines starting with \"\"\" continue until a line "
+	    "ending with \"\"\".\nStart a question with // to send a leading "
+	    "'/'.  Ctrl-C stops an answer, Ctrl-D quits.\n");
+	loco_write(sb.buf, sb.len);
+	strbuf_release(&sb);
+	return NULL;
+}
+
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[32];
+
+	if (la >= ARRAY_SIZE(d) || lb >= ARRAY_SIZE(d))
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = d[0], tmp;
+
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (d[j] + 1 < best)
+				best = d[j] + 1;
+			if (d[j - 1] + 1 < best)
+				best = d[j - 1] + 1;
+			tmp = d[j];
+			d[j] = best;
+			diag = tmp;
+		}
+	}
+	return d[lb];
+}
+
+static struct error *
+slash(struct chat *c, char *line)
+{
+	char *name = line + 1, *arg;
+	const char *guess = NULL;
+	size_t i, best = 3;
+	struct error *err;
+
+	arg = name + strcspn(name, " \t");
+	if (*arg != '\0')
+		*arg++ = '\0';
+	arg = str_trim(arg);
+	for (i = 0; i < ARRAY_SIZE(slashes); i++)
+		if (strcmp(slashes[i].name, name) == 0)
+			return slashes[i].fn(c, arg);
+	for (i = 0; i < ARRAY_SIZE(slashes); i++) {
+		size_t d = edit_distance(name, slashes[i].name);
+
+		if (str_startswith(slashes[i].name, name) && *name != '\0')
+			d = 0;
+		if (d < best) {
+			best = d;
+			guess = slashes[i].name;
+		}
+	}
+	{
+		char *clean = str_sanitize(name, 32);
+
+		if (guess != NULL)
+			err = error_new(EXIT_USAGE, "unknown command '/%s': did "
+			    "you mean /%s?  (/help lists them)", clean, guess);
+		else
+			err = error_new(EXIT_USAGE, "unknown command '/%s' "
+			    "(/help lists them)", clean);
+		free(clean);
+	}
+	return err;
+}
+
+/* ----------------------------------------------------------------- input */
+
+/*
+ * One question: a line, or the lines between """ and """.  *text is NULL
+ * at the end of input.
+ */
+static struct error *
+read_input(struct chat *c, char **text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum lineedit_status st;
+	struct error *err;
+	char *line = NULL;
+	size_t len;
+
+	*text = NULL;
+	for (;;) {
+		if ((err = lineedit_read(c->le, ">>> ", &line, &st)) != NULL)
+			return err;
+		if (st == LINE_EOF)
+			return NULL;
+		if (st == LINE_INTERRUPT) {
+			loco_interrupted = 0;
+			continue;
+		}
+		if (!str_startswith(line, "\"\"\""))
+			break;
+		/* """ ... """ */
+		strbuf_addstr(&sb, line + 3);
+		len = strlen(line);
+		free(line);
+		line = NULL;
+		if (len >= 6 && str_endswith(sb.buf, "\"\"\"")) {
+			strbuf_setlen(&sb, sb.len - 3);
+			*text = strbuf_detach(&sb, NULL);
+			return NULL;
+		}
+		for (;;) {
+			if ((err = lineedit_read(c->le, "... ", &line, &st)))
+				goto fail;
+			if (st == LINE_EOF) {
+				note(c, "[end of input inside \"\"\": the "
+				    "unfinished question was not sent]");
+				strbuf_release(&sb);
+				return NULL;
+			}
+			if (st == LINE_INTERRUPT) {
+				loco_interrupted = 0;
+				strbuf_reset(&sb);
+				break;
+			}
+			if (sb.len > 0)
+				strbuf_addch(&sb, '\n');
+			strbuf_addstr(&sb, line);
+			free(line);
+			line = NULL;
+			if (str_endswith(sb.buf, "\"\"\"")) {
+				strbuf_setlen(&sb, sb.len - 3);
+				*text = strbuf_detach(&sb, NULL);
+				lineedit_remember(c->le, *text);
+				return NULL;
+			}
+		}
+	}
+	*text = line;
+	return NULL;
+fail:
+	strbuf_release(&sb);
+	return err;
+}
+
+/* ------------------------------------------------------------- options */
+
+static struct error *
+parse_options(struct chat *c, int argc, char *argv[], int *used)
+{
+	struct loco *lc = c->lc;
+	const struct cmd *cmd = c->cmd;
+	struct error *err = NULL;
+	const char *adapter = NULL;
+	int ch;
+
+	while (err == NULL && (ch = getopt_long(argc, argv, ":hq", chat_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_help_print(cmd);
+			return error_new(EXIT_OK, "%s", "");
+		case 'q':
+			c->quiet = 1;
+			break;
+		case OPT_ADAPTER:
+			adapter = optarg;
+			break;
+		case OPT_HOST:
+			err = cmd_flag_set(cmd, lc, "--host", "backend.host",
+			    optarg);
+			break;
+		case OPT_NO_REREAD:
+			lc->cfg.reread = 0;
+			break;
+		case OPT_NUM_CTX:
+			err = cmd_flag_set(cmd, lc, "--num-ctx",
+			    "options.num_ctx", optarg);
+			break;
+		case OPT_NUM_PREDICT:
+			err = cmd_flag_set(cmd, lc, "--num-predict",
+			    "options.num_predict", optarg);
+			break;
+		case OPT_SEED:
+			err = cmd_flag_set(cmd, lc, "--seed", "options.seed",
+			    optarg);
+			break;
+		case OPT_SYSTEM:
+			c->system = xstrdup(optarg);
+			break;
+		case OPT_TEMPERATURE:
+			err = cmd_flag_set(cmd, lc, "--temperature",
+			    "options.temperature", optarg);
+			c->temperature_flag = 1;
+			break;
+		case OPT_THINK:
+			lc->cfg.think = 1;
+			break;
+		case OPT_NO_THINK:
+			lc->cfg.think = 0;
+			break;
+		case OPT_VOTES:
+			err = cmd_flag_set(cmd, lc, "--votes", "inference.votes",
+			    optarg);
+			break;
+		default:
+			return cmd_option_error(cmd, ch, argv);
+		}
+	}
+	if (err != NULL)
+		return err;
+	*used = optind;
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s' (chat "
+		    "reads its questions from the terminal or standard input)",
+		    argv[optind]);
+	if (adapter == NULL || strcmp(adapter, "auto") == 0) {
+		c->autoroute = 1;
+		return NULL;
+	}
+	if (strcmp(adapter, "none") == 0)
+		return NULL;
+	if ((c->current = registry_find(c->reg, adapter)) == NULL) {
+		char *clean = str_sanitize(adapter, 64);
+
+		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; see "
+		    "'loco adapters list'", clean, c->reg->path);
+		free(clean);
+	}
+	return err;
+}
+
+static void
+chat_release(struct chat *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nturns; i++)
+		turn_release(&c->turns[i]);
+	free(c->turns);
+	free(c->system);
+	free(c->session);
+	router_free(c->router);
+	ollama_free(c->o);
+	lineedit_free(c->le);
+}
+
+struct error *
+cmd_chat(struct loco *lc, int argc, char *argv[])
+{
+	struct chat c;
+	struct error *err;
+	char *text = NULL, *home, *histfile;
+	int used = 0;
+	size_t turns = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.cmd = cmd_find("chat");
+	c.lc = lc;
+	c.tokens_per_char = MIN_TOKENS_PER_CHAR;
+	c.started = time(NULL);
+	/* The registry first: --adapter is checked against it. */
+	if ((err = loco_registry(lc, &c.reg)) != NULL)
+		return err;
+	if ((err = parse_options(&c, argc, argv, &used)) != NULL)
+		goto done;
+	if ((err = loco_client(lc, &c.o)) != NULL)
+		goto done;
+	c.session = xasprintf("%lld-%ld", (long long)c.started,
+	    (long)getpid());
+	home = loco_home();
+	histfile = xasprintf("%s/chat_history", home);
+	c.le = lineedit_new(histfile);
+	free(histfile);
+	free(home);
+	if (lineedit_interactive(c.le))
+		note(&c, "loco chat with %s, adapter %s.  /help for commands, "
+		    "Ctrl-D to leave.", c.reg->base.tag, c.autoroute ? "auto "
+		    "(each new topic is routed)" : adapter_label(c.current));
+
+	for (;;) {
+		struct error *terr;
+
+		free(text);
+		if ((err = read_input(&c, &text)) != NULL || text == NULL)
+			break;
+		if (*str_trim(text) == '\0')
+			continue;
+		if (text[0] == '/' && text[1] != '/') {
+			lineedit_remember(c.le, text);
+			terr = slash(&c, text);
+			if (terr != NULL && terr->code == EXIT_OK) {
+				error_free(terr);
+				break;
+			}
+		} else {
+			const char *q = text[0] == '/' ? text + 1 : text;
+
+			lineedit_remember(c.le, text);
+			turns++;
+			terr = ask(&c, q);
+			if (terr != NULL) {
+				c.failed++;
+				c.last_code = terr->code;
+			}
+		}
+		if (terr != NULL) {
+			if (*terr->msg != '\0')
+				fprintf(stderr, "loco: %s\n", terr->msg);
+			error_free(terr);
+		}
+	}
+	if (err == NULL && c.failed > 0)
+		err = error_new(c.last_code, "%zu of %zu turn%s failed",
+		    c.failed, turns, turns == 1 ? "" : "s");
+done:
+	free(text);
+	chat_release(&c);
+	return err;
+}
