@@ -31,6 +31,7 @@ struct eval_settings {
 	int		 reread;
 	long		 votes;
 	double		 vote_temperature;
+	double		 temperature;	/* one sample: 0 is greedy */
 	long		 seed;
 	long		 num_predict;
 	long		 num_ctx;

@@ -114,7 +114,7 @@ static const struct cmd commands[] = {
 	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--limit n] [--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
-	  "[--seed n] [--votes n] adapter",
+	  "[--seed n] [--temperature t] [--votes n] adapter",
 	  "evaluate an adapter against the base model, with statistics",
 	  "  --alpha p          significance level for --gate (default 0.05)\n"
 	  "  --base             evaluate the base model only\n"
@@ -132,6 +132,8 @@ static const struct cmd commands[] = {
 	  "  --output dir       where the log and results.json go\n"
 	  "  --resume dir       finish an interrupted run in dir\n"
 	  "  --seed n           seed (default 42)\n"
+	  "  --temperature t    sample at t (default: one sample is greedy,\n"
+	  "                     votes use inference.vote_temperature)\n"
 	  "  --votes n          self-consistency votes per case\n" },
 	{ "leaderboard", cmd_leaderboard,
 	  "loco leaderboard [--domain domain] [--format format]",

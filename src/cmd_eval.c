@@ -63,6 +63,8 @@ struct eval_cmd {
 	const char		*resume;
 	int			 no_cache;
 	int			 grid;
+	double			 temperature;	/* --temperature */
+	int			 temperature_set;
 	struct eval_settings	 es;
 };
 
@@ -86,6 +88,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "output", required_argument, NULL, 'O' },
 		{ "resume", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "temperature", required_argument, NULL, 't' },
 		{ "votes", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -169,6 +172,12 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		case 's':
 			err = cmd_flag_set(e->c, e->lc, "--seed",
 			    "options.seed", optarg);
+			break;
+		case 't':
+			if (parse_double(optarg, 0, 2, &e->temperature) == -1)
+				err = cmd_usage_error(e->c, "--temperature: must "
+				    "be a number from 0 to 2, not '%s'", optarg);
+			e->temperature_set = 1;
 			break;
 		case 'v':
 			err = cmd_flag_set(e->c, e->lc, "--votes",
@@ -333,7 +342,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_bool(j, "reread", e->es.reread);
 	jout_int(j, "votes", e->es.votes);
 	jout_num(j, "temperature", e->es.votes > 1 ? e->es.vote_temperature :
-	    0);
+	    e->es.temperature);
 	jout_int(j, "seed", e->es.seed);
 	jout_int(j, "num_predict", e->es.num_predict);
 	jout_int(j, "num_ctx", e->es.num_ctx);
@@ -808,7 +817,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		    "see 'loco adapters list'", argv[used], reg->path);
 	e.es.reread = lc->cfg.reread;
 	e.es.votes = lc->cfg.votes;
-	e.es.vote_temperature = lc->cfg.vote_temperature;
+	e.es.vote_temperature = e.temperature_set ? e.temperature :
+	    lc->cfg.vote_temperature;
+	/* One sample per case is greedy unless --temperature says. */
+	e.es.temperature = e.temperature_set ? e.temperature : 0;
 	e.es.seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed : 42;
 	e.es.num_predict = lc->cfg.num_predict != CONFIG_UNSET_INT ?
 	    lc->cfg.num_predict : 512;

@@ -63,8 +63,11 @@ request_make(const struct eval_settings *es, const struct eval_subject *s,
 	rq->cr.params = s->adapter ? s->adapter->params : NULL;
 	rq->cr.nparams = s->adapter ? s->adapter->nparams : 0;
 	rq->cr.num_ctx = es->num_ctx;
-	/* Greedy and seeded: the same request gives the same answer. */
-	rq->cr.temperature = 0;
+	/*
+	 * Greedy (unless --temperature) and seeded: the same request gives
+	 * the same answer.
+	 */
+	rq->cr.temperature = es->temperature;
 	rq->cr.seed = es->seed;
 	rq->cr.num_predict = es->num_predict;
 	rq->body = ollama_chat_body(&rq->cr);

@@ -135,6 +135,22 @@ script "$(script_for 10 "")"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11" --votes 3 --jobs 3 math
 expect_rc 0
 expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11b" --votes 3 --temperature 0.9 --format json math
+expect_rc 0
+expect_eq "$(req '[...new Set(chats.filter(c => c.body.options.seed >= 42).map(c => c.body.options.temperature))].join(",")')" "0.7,0.9" "--temperature for the votes (after a run at 0.7)"
+expect_eq "$(json 'out.inference.temperature')" 0.9 "temperature in the JSON"
+
+t "one sample at a temperature, seeded and cached"
+script "$(script_for 10 "")"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11c" --temperature 0.7 --seed 5 --format json math
+expect_rc 0
+expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature + "/" + c.body.options.seed))].join(",")')" "0.7/5" "sampled, seeded"
+expect_eq "$(json 'out.inference.temperature + " " + out.inference.votes')" "0.7 1" "JSON"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11d" --temperature 0.7 --seed 5 math
+expect_eq "$(req 'chats.length')" 20 "the same seed is answered from the cache"
+run_loco eval --temperature 3 math
+expect_rc 2
+expect_err_has "loco: --temperature: must be a number from 0 to 2, not '3'"
 
 t "llm_judge cases are scored by the judge model"
 node -e '

@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--lm-weight", type=float, help="loss weight of prompt tokens (base default 0.3, lora 0)")
     ap.add_argument("--init", help="base: start from this checkpoint (continued training)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--name", help="lora: output name (default: the domain), for trying settings side by side")
     args = ap.parse_args()
     defaults = BASE_DEFAULTS if args.mode == "base" else LORA_DEFAULTS
     for k, v in defaults.items():
@@ -77,7 +78,7 @@ def main():
             setattr(args, k, v)
     if args.mode == "lora" and not args.domain:
         ap.error("lora needs --domain")
-    name = "base" if args.mode == "base" else args.domain
+    name = "base" if args.mode == "base" else (args.name or args.domain)
 
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
