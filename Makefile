@@ -51,7 +51,7 @@ TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 
 PROG	= loco
 
-.PHONY: all check check-all modelfiles train-tiny test-engine unit test-cmd test-man test-backend bench demo install \
+.PHONY: all check check-all modelfiles train-tiny tiny-results test-engine unit test-cmd test-man test-backend bench demo install \
 	uninstall clean lint
 
 all: $(PROG)
@@ -98,6 +98,11 @@ check-all:
 # Debian's python3-torch and libopenblas0-pthread.  Not run by CI.
 train-tiny:
 	sh adapters/tiny/train/train_all.sh
+
+# The tiny world's numbers measured by loco eval and loco router eval on
+# the real engine (adapters/tiny/logs/loco_results.md).  Minutes; not CI.
+tiny-results: $(PROG)
+	sh adapters/tiny/train/measure.sh
 
 test-engine:
 	cd tests/engine && npm ci --omit=optional --no-audit --no-fund
