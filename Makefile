@@ -116,11 +116,13 @@ demo: $(PROG)
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/adapters \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(DATADIR)/adapters \
 		$(DESTDIR)$(DATADIR)/benchmarks $(DESTDIR)$(DATADIR)/modelfiles
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/loco
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	cp -R adapters/. $(DESTDIR)$(DATADIR)/adapters/
 	cp -R benchmarks/. $(DESTDIR)$(DATADIR)/benchmarks/
 	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
@@ -134,6 +136,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/loco-registry.5 \
 		$(DESTDIR)$(MANDIR)/man5/loco-adapter.5 \
 		$(DESTDIR)$(MANDIR)/man5/loco-benchmark.5
+	rm -f $(DESTDIR)$(MANDIR)/man7/loco-json.7
 	rm -rf $(DESTDIR)$(DATADIR)
 
 # The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh
@@ -151,11 +154,11 @@ modelfiles: $(PROG)
 lint:
 	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/loco-lint.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$d"' EXIT; \
-	mkdir "$$d/man1" "$$d/man5" && cp man/*.1 "$$d/man1/" && \
-	cp man/*.5 "$$d/man5/" || exit 1; \
+	mkdir "$$d/man1" "$$d/man5" "$$d/man7" && cp man/*.1 "$$d/man1/" && \
+	cp man/*.5 "$$d/man5/" && cp man/*.7 "$$d/man7/" || exit 1; \
 	PATH="$$PATH:/usr/sbin:/usr/local/sbin" makewhatis "$$d" || \
 		{ echo "lint: makewhatis (from mandoc) failed"; exit 1; }; \
-	out=$$(MANPATH="$$d" mandoc -Tlint -Wstyle man/*.1 man/*.5 2>&1); \
+	out=$$(MANPATH="$$d" mandoc -Tlint -Wstyle man/*.1 man/*.5 man/*.7 2>&1); \
 	rc=$$?; \
 	if [ -n "$$out" ]; then printf '%s\n' "$$out"; exit 1; fi; \
 	exit $$rc

@@ -99,6 +99,12 @@ struct error	*loco_question(const struct cmd *, int argc, char *argv[],
 int		 loco_write(const void *, size_t);
 extern int	 loco_write_failed;
 extern int	 loco_write_errno;
+/*
+ * --json: render the builder (pretty, with a final newline) on stdout
+ * through loco_write and free it.  The shapes are in loco-json(7).
+ */
+struct jout;
+void		 loco_print_json(struct jout *);
 
 struct error	*cmd_query(struct loco *, int, char *[]);
 struct error	*cmd_chat(struct loco *, int, char *[]);

@@ -20,6 +20,8 @@ void		 jout_arr(struct jout *, const char *key);	/* open */
 void		 jout_end(struct jout *);			/* close */
 /* Render (pretty or one line, no trailing newline) and free the builder. */
 char		*jout_finish(struct jout *, int pretty);
+/* Discard a builder (NULL is fine). */
+void		 jout_free(struct jout *);
 /* A JSON string literal for s, with quotes; caller frees. */
 char		*json_quote(const char *s);
 const char	*json_library_version(void);

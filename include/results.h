@@ -101,6 +101,14 @@ void		 result_term(const struct result *, char buf[RESULT_TERM_LEN]);
  */
 int		 result_rank_cmp(const struct result *, const struct result *);
 
+/*
+ * A result's fields for --json (leaderboard, report), into the open
+ * object of a builder, with "active" unless active is -1; see
+ * loco-json(7).
+ */
+struct jout;
+void		 result_json(struct jout *, const struct result *, int active);
+
 /* Append s with &, <, >, " and ' escaped, control characters as '?'. */
 void		 html_escape(struct strbuf *, const char *s);
 /* Append s for a Markdown table cell: '|' escaped, control characters '?'. */

@@ -57,6 +57,8 @@ void		 vote_tally_release(struct vote_tally *);
 /* The leader cannot be overtaken by remaining more samples. */
 int		 vote_decided(const struct vote_tally *, size_t remaining);
 
+struct vote_result;
+
 struct vote_opts {
 	size_t			 n;		/* samples */
 	size_t			 parallel;	/* in flight at once */
@@ -65,8 +67,12 @@ struct vote_opts {
 	long			 seed;		/* sample i uses seed + i */
 	int			 early_stop;	/* majority only */
 	const char		*question;	/* for the best_of_n judge */
-	/* Called after each sample ends (may be NULL). */
-	void			(*progress)(size_t done, size_t n, void *arg);
+	/*
+	 * Called after sample i ends (may be NULL); vr->completed of vr->n
+	 * are done, and vr->samples[i] holds its response and answer.
+	 */
+	void			(*progress)(const struct vote_result *vr,
+				    size_t i, void *arg);
 	void			*arg;
 };
 

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "fsutil.h"
+#include "jsonout.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -21,7 +22,7 @@ static const struct cmd commands[] = {
 	{ "query", cmd_query,
 	  "loco query [--adapter name] [--answer-type type] [--host url] "
 	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
-	  "[--parallel n] [--quiet] [--seed n] [--system text] "
+	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
 	  "[--temperature t] [--think | --no-think] [--vote-method method] "
 	  "[--votes n] question",
 	  "route a question, build the prompt and stream the answer",
@@ -37,6 +38,8 @@ static const struct cmd commands[] = {
 	  "  --parallel n       vote samples in flight at once\n"
 	  "  --quiet            no routing/stats line or notices on stderr\n"
 	  "  --seed n           sampling seed\n"
+	  "  --stream           with --json: one JSON event a line as the answer\n"
+	  "                     arrives (see loco-json(7))\n"
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
@@ -70,7 +73,7 @@ static const struct cmd commands[] = {
 	  "  --json             print the decision as JSON\n"
 	  "  question           the question; - reads it from standard input\n" },
 	{ "router", cmd_router,
-	  "loco router train [--out file]\n"
+	  "loco router train [--json] [--out file]\n"
 	  "       loco router eval [--json] [--router type] file",
 	  "train the classifier router and evaluate routers",
 	  "  train    train the classifier on the benchmarks and general.txt\n"
@@ -80,12 +83,14 @@ static const struct cmd commands[] = {
 	  "loco adapters list [--host url] [--json]\n"
 	  "       loco adapters search [--index url] [--json] [term]\n"
 	  "       loco adapters info [--json] name\n"
-	  "       loco adapters install [--force] [--index url] package\n"
-	  "       loco adapters update [--index url] [name ...]\n"
-	  "       loco adapters remove [--host url] [--keep-model] name\n"
-	  "       loco adapters add [--description text] [--force] "
+	  "       loco adapters install [--force] [--index url] [--json] "
+	  "package\n"
+	  "       loco adapters update [--index url] [--json] [name ...]\n"
+	  "       loco adapters remove [--host url] [--json] [--keep-model] "
+	  "name\n"
+	  "       loco adapters add [--description text] [--force] [--json] "
 	  "[--version version] --domain domain --modelfile file name\n"
-	  "       loco adapters promote name",
+	  "       loco adapters promote [--json] name",
 	  "list, find, install, update, remove, import and promote adapters",
 	  "  list     the registry's adapters and whether Ollama has them\n"
 	  "  search   the package index\n"
@@ -97,9 +102,10 @@ static const struct cmd commands[] = {
 	  "  promote  make an adapter the active one of its domain\n"
 	  "See 'loco adapters SUBCOMMAND -h' for options.\n" },
 	{ "setup", cmd_setup,
-	  "loco setup [--host url] [--quiet]",
+	  "loco setup [--host url] [--json] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
 	  "  --host url         Ollama server (default: backend.host)\n"
+	  "  --json             print what was done as one JSON object\n"
 	  "  --quiet            no progress on stderr\n" },
 	{ "doctor", cmd_doctor,
 	  "loco doctor [--host url] [--json]",
@@ -112,7 +118,8 @@ static const struct cmd commands[] = {
 	  "  name               an adapter, or name@version\n" },
 	{ "eval", cmd_eval,
 	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
-	  "[--gate] [--grid] [--host url] [--jobs n] [--limit n] [--no-cache] "
+	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
+	  "[--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
 	  "[--seed n] [--temperature t] [--votes n] adapter",
 	  "evaluate an adapter against the base model, with statistics",
@@ -125,6 +132,7 @@ static const struct cmd commands[] = {
 	  "  --grid             base and adapter x RE2 off/on x 1 sample/5 votes\n"
 	  "  --host url         Ollama server\n"
 	  "  --jobs n           requests in flight (default: inference.parallel)\n"
+	  "  --json             the same as --format json\n"
 	  "  --limit n          only the first n cases\n"
 	  "  --no-cache         ask again even when the answer is cached\n"
 	  "  --no-reread        without RE2\n"
@@ -136,22 +144,26 @@ static const struct cmd commands[] = {
 	  "                     votes use inference.vote_temperature)\n"
 	  "  --votes n          self-consistency votes per case\n" },
 	{ "leaderboard", cmd_leaderboard,
-	  "loco leaderboard [--domain domain] [--format format]",
+	  "loco leaderboard [--domain domain] [--format format] [--json]",
 	  "rank each domain's adapters by their latest archived results",
 	  "  --domain domain    only this domain\n"
-	  "  --format format    table, markdown, json or html\n" },
+	  "  --format format    table, markdown, json or html\n"
+	  "  --json             the same as --format json\n" },
 	{ "report", cmd_report,
-	  "loco report [--by-semester] [--format format] [run]",
+	  "loco report [--by-semester] [--format format] [--json] [run]",
 	  "report adapter against base model, with charts, or term by term",
 	  "  --by-semester      every archived run, by academic term\n"
-	  "  --format format    markdown or html\n"
+	  "  --format format    markdown, html or json\n"
+	  "  --json             the same as --format json\n"
 	  "  run                a run directory or results.json (default: the\n"
 	  "                     latest archived result of each adapter)\n" },
 	{ "bench", cmd_bench,
-	  "loco bench import --format format [--output file] file\n"
-	  "       loco bench check file",
+	  "loco bench import --format format [--json] [--output file] file\n"
+	  "       loco bench check [--json] file",
 	  "import public benchmarks into loco's format, check a benchmark",
 	  "  --format format    gsm8k, humaneval or jsonl\n"
+	  "  --json             import: with --output, print the count as JSON;\n"
+	  "                     check: print the counts as JSON\n"
 	  "  --output file      write there (atomically) instead of stdout\n"
 	  "  check file         validate a benchmark file and count its cases\n" },
 	{ "config", cmd_config,
@@ -344,6 +356,16 @@ loco_write(const void *p, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+void
+loco_print_json(struct jout *j)
+{
+	char *s = jout_finish(j, 1);
+
+	loco_write(s, strlen(s));
+	loco_write("\n", 1);
+	free(s);
 }
 
 char *

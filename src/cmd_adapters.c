@@ -46,7 +46,6 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 	size_t nmodels = 0, i;
 	struct error *err, *probe;
 	int ch, json = 0, known;
-	char *s;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -105,10 +104,7 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 				jout_null(j, "present");
 			jout_end(j);
 		}
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 	} else {
 		printf("%-12s %-9s %-9s %-7s %-8s %s\n", "NAME", "VERSION",
 		    "DOMAIN", "TYPE", "OLLAMA", "DESCRIPTION");
@@ -203,7 +199,6 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 	struct error *err;
 	int json = 0, done;
 	size_t i;
-	char *s;
 	const char *term;
 
 	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
@@ -244,10 +239,7 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 			}
 			jout_end(j);
 		}
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 	} else {
 		for (i = 0; i < idx->n; i++) {
 			const struct index_entry *e = &idx->entries[i];
@@ -422,9 +414,9 @@ adapters_install(struct loco *lc, const struct subcmd *sc, int argc,
 	struct error *err;
 	char *name = NULL, *version = NULL, *want, *wantv;
 	const char *arg;
-	int force = 0, done;
+	int force = 0, json = 0, done;
 
-	if ((err = index_options(lc, sc, argc, argv, NULL, &force, &done)) ||
+	if ((err = index_options(lc, sc, argc, argv, &json, &force, &done)) ||
 	    done)
 		return err;
 	if (argc - optind != 1)
@@ -451,7 +443,13 @@ adapters_install(struct loco *lc, const struct subcmd *sc, int argc,
 		free(wantv);
 		index_free(idx);
 	}
-	if (err == NULL)
+	if (err == NULL && json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", name);
+		jout_str(j, "version", version);
+		loco_print_json(j);
+	} else if (err == NULL)
 		printf("installed %s %s; run 'loco setup' to register it with "
 		    "Ollama\n", name, version);
 	free(name);
@@ -518,13 +516,18 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 	const struct index_entry *e;
 	const struct adapter *cur;
 	struct error *err = NULL;
+	struct jout *j = NULL;
 	char *name, *version;
-	int done, updated = 0;
+	int done, json = 0, updated = 0;
 	size_t i, k;
 
-	if ((err = index_options(lc, sc, argc, argv, NULL, NULL, &done)) ||
+	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
 	    done)
 		return err;
+	if (json) {
+		j = jout_new();
+		jout_arr(j, "updated");
+	}
 	if ((err = loco_registry(lc, &reg)) != NULL ||
 	    (err = load_index(lc, &idx)) != NULL ||
 	    (err = installed_load(&in)) != NULL)
@@ -553,10 +556,20 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 		    semver_cmp(e->version, cur->version) > 0) {
 			err = install_entry(lc, reg, e, 0, &name, &version);
 			if (err == NULL) {
-				printf("updated %s %s -> %s\n", pname,
-				    cur->version, version);
+				int promoted = was_promoted(&in, pname);
+
 				updated++;
-				if (was_promoted(&in, pname))
+				if (json) {
+					jout_obj(j, NULL);
+					jout_str(j, "name", pname);
+					jout_str(j, "from", cur->version);
+					jout_str(j, "to", version);
+					jout_bool(j, "promoted", promoted);
+					jout_end(j);
+				} else
+					printf("updated %s %s -> %s\n", pname,
+					    cur->version, version);
+				if (promoted)
 					err = promote_version(reg, cur, version);
 			}
 			free(name);
@@ -564,12 +577,17 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 		}
 		free(pname);
 	}
-	if (err == NULL && updated == 0)
+	if (err == NULL && json) {
+		jout_end(j);
+		loco_print_json(j);
+		j = NULL;
+	} else if (err == NULL && updated == 0)
 		printf("everything is up to date\n");
 	else if (err == NULL)
 		printf("run 'loco setup' to register the new versions\n");
 	installed_release(&in);
 out:
+	jout_free(j);
 	index_free(idx);
 	return err;
 }
@@ -581,6 +599,7 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "keep-model", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -589,7 +608,8 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 	const struct adapter *a;
 	struct error *err;
 	char *name, *version, *model = NULL;
-	int ch, keep = 0, n = 0;
+	const char *status = NULL;	/* of the Ollama model */
+	int ch, keep = 0, json = 0, n = 0;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -601,6 +621,9 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 			if ((err = sub_flag_set(sc, lc, "--host", "backend.host",
 			    optarg)) != NULL)
 				return err;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'k':
 			keep = 1;
@@ -638,22 +661,40 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 	version = xstrdup(a->version);
 	if ((err = pkg_remove(name, version)) != NULL)
 		goto done;
-	printf("removed %s %s\n", name, version);
+	if (!json)
+		printf("removed %s %s\n", name, version);
 	/* A tag adapter's model is someone else's: never delete it. */
-	if (keep || a->type == ADAPTER_TAG)
-		goto done;
+	if (keep || a->type == ADAPTER_TAG) {
+		status = "kept";
+		goto print;
+	}
 	/* The files are gone either way; the model is a courtesy. */
 	if ((err = loco_client(lc, &o)) == NULL &&
-	    (err = ollama_delete(o, model)) == NULL)
-		printf("deleted the Ollama model %s\n", model);
+	    (err = ollama_delete(o, model)) == NULL) {
+		status = "deleted";
+		if (!json)
+			printf("deleted the Ollama model %s\n", model);
+	}
 	if (err != NULL && err->code == EXIT_NOMODEL) {
+		status = "not_found";
 		error_free(err);
 		err = NULL;
 	} else if (err != NULL) {
+		status = "failed";
 		fprintf(stderr, "loco: the Ollama model '%s' was not deleted: "
 		    "%s\n", model, err->msg);
 		error_free(err);
 		err = NULL;
+	}
+print:
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", name);
+		jout_str(j, "version", version);
+		jout_str(j, "model", model);
+		jout_str(j, "model_status", status);
+		loco_print_json(j);
 	}
 done:
 	ollama_free(o);
@@ -672,6 +713,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		{ "domain", required_argument, NULL, 'D' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "modelfile", required_argument, NULL, 'm' },
 		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
@@ -684,7 +726,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	const char *file = NULL, *domain = NULL, *descr = NULL;
 	const char *version = "1.0.0";
 	char *auto_descr = NULL;
-	int ch, force = 0;
+	int ch, force = 0, json = 0;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -699,6 +741,9 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 			break;
 		case 'f':
 			force = 1;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'm':
 			file = optarg;
@@ -755,8 +800,19 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	}
 	if ((err = pkg_add(reg, &a, force)) != NULL)
 		goto done;
-	printf("added %s %s (%s) from %s; run 'loco setup' to register it "
-	    "with Ollama\n", a.name, a.version, adapter_type_name(a.type), file);
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", a.name);
+		jout_str(j, "version", a.version);
+		jout_str(j, "domain", a.domain);
+		jout_str(j, "type", adapter_type_name(a.type));
+		jout_str(j, "modelfile", file);
+		loco_print_json(j);
+	} else
+		printf("added %s %s (%s) from %s; run 'loco setup' to register "
+		    "it with Ollama\n", a.name, a.version,
+		    adapter_type_name(a.type), file);
 	if (mf.template_ != NULL || mf.nmessages > 0 || mf.license != NULL ||
 	    mf.requires != NULL)
 		fprintf(stderr, "loco: '%s': TEMPLATE, MESSAGE, LICENSE and "
@@ -776,38 +832,61 @@ static struct error *
 adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct registry *reg;
 	const struct adapter *a;
 	struct error *err;
+	int ch, json = 0;
 
-	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		sub_help(sc);
-		return NULL;
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			return NULL;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
 	}
-	if (argc != 2 || argv[1][0] == '-')
+	if (argc - optind != 1)
 		return sub_usage_error(sc, "give one adapter name");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
-	if ((a = registry_find(reg, argv[1])) == NULL)
+	if ((a = registry_find(reg, argv[optind])) == NULL)
 		return error_new(EXIT_FAIL, "no adapter '%s' in the registry; "
-		    "see 'loco adapters list'", argv[1]);
+		    "see 'loco adapters list'", argv[optind]);
 	if ((err = pkg_promote(a, reg->base.tag)) != NULL)
 		return err;
-	printf("%s %s is now the active %s adapter\n", a->name, a->version,
-	    a->domain);
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", a->name);
+		jout_str(j, "version", a->version);
+		jout_str(j, "domain", a->domain);
+		loco_print_json(j);
+	} else
+		printf("%s %s is now the active %s adapter\n", a->name,
+		    a->version, a->domain);
 	return NULL;
 }
 
 #define U_LIST "loco adapters list [--host url] [--json]"
 #define U_SEARCH "loco adapters search [--index url] [--json] [term]"
 #define U_INFO "loco adapters info [--json] name"
-#define U_INSTALL "loco adapters install [--force] [--index url] package"
-#define U_UPDATE "loco adapters update [--index url] [name ...]"
-#define U_REMOVE "loco adapters remove [--host url] [--keep-model] name"
-#define U_ADD "loco adapters add [--description text] [--force] " \
+#define U_INSTALL "loco adapters install [--force] [--index url] [--json] " \
+	"package"
+#define U_UPDATE "loco adapters update [--index url] [--json] [name ...]"
+#define U_REMOVE "loco adapters remove [--host url] [--json] [--keep-model] " \
+	"name"
+#define U_ADD "loco adapters add [--description text] [--force] [--json] " \
 	"[--version version] --domain domain --modelfile file name"
-#define U_PROMOTE "loco adapters promote name"
+#define U_PROMOTE "loco adapters promote [--json] name"
 
 static const struct subcmd subcmds[] = {
 	{ "list", adapters_list, U_LIST,
@@ -824,25 +903,30 @@ static const struct subcmd subcmds[] = {
 	  "Install a package: a .tar.gz or .zip file, or name[@version]\n"
 	  "from the index (the newest for the base model by default).\n"
 	  "  --force      replace an installed copy of the same version\n"
-	  "  --index url  the index (default: adapters.index)\n" },
+	  "  --index url  the index (default: adapters.index)\n"
+	  "  --json       print what was installed as JSON\n" },
 	{ "update", adapters_update, U_UPDATE,
 	  "Install newer versions of installed packages from the index.\n"
-	  "  --index url  the index (default: adapters.index)\n" },
+	  "  --index url  the index (default: adapters.index)\n"
+	  "  --json       print what was updated as JSON\n" },
 	{ "remove", adapters_remove, U_REMOVE,
 	  "Remove an installed package (name@version when several are\n"
 	  "installed) and delete its Ollama model.\n"
 	  "  --host url     Ollama server\n"
+	  "  --json         print what was removed as JSON\n"
 	  "  --keep-model   leave the Ollama model alone\n" },
 	{ "add", adapters_add, U_ADD,
 	  "Import an existing Ollama Modelfile as an installed adapter.\n"
 	  "  --description text  one line about it\n"
 	  "  --domain domain     its domain (required)\n"
 	  "  --force             replace an installed copy\n"
+	  "  --json              print what was added as JSON\n"
 	  "  --modelfile file    the Modelfile (required)\n"
 	  "  --version version   its semantic version (default 1.0.0)\n" },
 	{ "promote", adapters_promote, U_PROMOTE,
 	  "Make name (or name@version) the active adapter of its domain:\n"
-	  "the one the router picks.\n" },
+	  "the one the router picks.\n"
+	  "  --json       print the promoted adapter as JSON\n" },
 };
 
 struct error *

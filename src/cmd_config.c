@@ -33,6 +33,15 @@ json_value(struct jout *j, const struct config *cfg,
 	free(text);
 }
 
+/* {"key", "value", "source"}: one key, in the array or alone. */
+static void
+json_key(struct jout *j, const struct config *cfg, const struct config_key *k)
+{
+	jout_str(j, "key", k->name);
+	json_value(j, cfg, k);
+	jout_str(j, "source", config_source_name(config_source_of(cfg, k)));
+}
+
 struct error *
 cmd_config(struct loco *lc, int argc, char *argv[])
 {
@@ -45,7 +54,7 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 	const struct config_key *keys, *k;
 	size_t n, i;
 	int ch, json = 0;
-	char *text, *s;
+	char *text;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -71,6 +80,13 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 			free(clean);
 			return err;
 		}
+		if (json) {
+			struct jout *j = jout_new();
+
+			json_key(j, &lc->cfg, k);
+			loco_print_json(j);
+			return NULL;
+		}
 		text = config_value_text(&lc->cfg, k);
 		printf("%s\n", text);
 		free(text);
@@ -82,16 +98,10 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 
 		for (i = 0; i < n; i++) {
 			jout_obj(j, NULL);
-			jout_str(j, "key", keys[i].name);
-			json_value(j, &lc->cfg, &keys[i]);
-			jout_str(j, "source", config_source_name(
-			    config_source_of(&lc->cfg, &keys[i])));
+			json_key(j, &lc->cfg, &keys[i]);
 			jout_end(j);
 		}
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {

@@ -182,7 +182,6 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 	struct error *err;
 	size_t i, problems = 0;
 	int ch, json = 0;
-	char *s;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -220,10 +219,7 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 			jout_str(j, "fix", rp.checks[i].fix);
 			jout_end(j);
 		}
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 	}
 	for (i = 0; i < rp.n; i++) {
 		struct check *k = &rp.checks[i];

@@ -81,6 +81,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "help", no_argument, NULL, 'h' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "no-cache", no_argument, NULL, 'C' },
 		{ "no-reread", no_argument, NULL, 'R' },
@@ -130,6 +131,9 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			break;
 		case 'g':
 			e->gate = 1;
+			break;
+		case 'J':
+			e->fmt = FMT_JSON;
 			break;
 		case 'G':
 			e->grid = 1;
@@ -361,6 +365,9 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	if (uname(&u) == 0) {
 		jout_str(j, "os", u.sysname);
 		jout_str(j, "machine", u.machine);
+	} else {
+		jout_null(j, "os");
+		jout_null(j, "machine");
 	}
 	jout_int(j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
 	jout_num(j, "memory_gb", (double)sysconf(_SC_PHYS_PAGES) *

@@ -197,30 +197,7 @@ print_json(struct strbuf *sb, const struct board *b, size_t nb)
 
 			jout_obj(j, NULL);
 			jout_int(j, "rank", (long long)k + 1);
-			jout_str(j, "adapter", r->adapter);
-			jout_str(j, "version", r->version);
-			jout_bool(j, "active", b[i].active[k]);
-			jout_bool(j, "stale", r->stale);
-			jout_num(j, "accuracy", r->score.accuracy);
-			jout_num(j, "ci_low", r->score.ci_low);
-			jout_num(j, "ci_high", r->score.ci_high);
-			jout_str(j, "base_model", r->base_model);
-			jout_num(j, "base_accuracy", r->base.accuracy);
-			jout_num(j, "base_ci_low", r->base.ci_low);
-			jout_num(j, "base_ci_high", r->base.ci_high);
-			jout_num(j, "difference", r->score.accuracy -
-			    r->base.accuracy);
-			jout_num(j, "p", r->p);
-			jout_int(j, "n", r->n);
-			jout_bool(j, "gate_passed", r->gate_passed);
-			jout_str(j, "timestamp", r->timestamp);
-			jout_obj(j, "benchmark");
-			jout_str(j, "path", r->bench_path);
-			s = xasprintf("sha256:%s", r->bench_sha256);
-			jout_str(j, "sha256", s);
-			free(s);
-			jout_end(j);
-			jout_str(j, "file", r->file);
+			result_json(j, r, b[i].active[k]);
 			jout_end(j);
 		}
 		jout_end(j);
@@ -307,6 +284,7 @@ parse_options(const struct cmd *c, int argc, char *argv[],
 		{ "domain", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -316,6 +294,9 @@ parse_options(const struct cmd *c, int argc, char *argv[],
 		switch (ch) {
 		case 'd':
 			*domain = optarg;
+			break;
+		case 'j':
+			*fmt = LB_JSON;
 			break;
 		case 'f':
 			if (strcmp(optarg, "table") == 0)

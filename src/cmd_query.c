@@ -1,7 +1,10 @@
 /*
  * cmd_query.c: loco query: route a question, build the RE2 prompt, stream
- * the answer from Ollama, and report the decision and the timings.
+ * the answer from Ollama, and report the decision and the timings: as
+ * text, as one JSON object, or as JSON events one a line (--json --stream,
+ * described in loco-json(7)).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,7 +23,8 @@
 enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE
+	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
+	OPT_STREAM
 };
 
 static const struct option query_opts[] = {
@@ -36,6 +40,7 @@ static const struct option query_opts[] = {
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "stream", no_argument, NULL, OPT_STREAM },
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
@@ -48,6 +53,7 @@ struct query {
 	const struct cmd	*cmd;
 	struct loco		*lc;
 	int			 json;
+	int			 stream;	/* --json --stream: events */
 	int			 quiet;
 	const char		*adapter_opt;	/* NULL or "auto": route */
 	const char		*system;	/* --system, or NULL */
@@ -69,12 +75,53 @@ struct choice {
 	int			 routed;
 };
 
+/*
+ * One event of --json --stream: a line of its own, flushed at once so a
+ * reader sees it as it happens.  Returns -1 when stdout failed.
+ */
+static int
+event_write(struct jout *j)
+{
+	char *s = jout_finish(j, 0);
+	int rc;
+
+	rc = loco_write(s, strlen(s));
+	if (rc == 0)
+		rc = loco_write("\n", 1);
+	free(s);
+	if (rc == 0 && fflush(stdout) != 0) {
+		loco_write_failed = 1;
+		loco_write_errno = errno;
+		rc = -1;
+	}
+	return rc;
+}
+
+/* {"type":TYPE,"content":TEXT}: a piece of the answer or of the thinking. */
+static int
+event_piece(const char *type, const char *text, size_t len)
+{
+	struct jout *j = jout_new();
+	char *piece = xstrndup(text, len);
+
+	jout_str(j, "type", type);
+	jout_str(j, "content", piece);
+	free(piece);
+	return event_write(j);
+}
+
 static struct error *
 on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
     void *arg)
 {
 	struct query *q = arg;
 
+	if (q->stream) {
+		if ((tlen > 0 && event_piece("thinking", thinking, tlen) == -1) ||
+		    (clen > 0 && event_piece("token", content, clen) == -1))
+			return error_new(EXIT_FAIL, "%s", "");
+		return NULL;
+	}
 	if (q->json)
 		return NULL;
 	if (tlen > 0 && !q->quiet) {
@@ -273,13 +320,69 @@ vote_json(struct jout *j, const struct query *q)
 }
 
 static void
+routing_json(struct jout *j, const struct choice *ch)
+{
+	jout_obj(j, "routing");
+	jout_str(j, "method", ch->method);
+	if (ch->routed)
+		route_describe_json(j, &ch->route);
+	jout_end(j);
+}
+
+/* The first event: where the question goes and what is sent. */
+static int
+event_route(const struct query *q, const struct choice *ch,
+    const char *model, const struct prompt *pr)
+{
+	struct jout *j = jout_new();
+
+	jout_str(j, "type", "route");
+	jout_str(j, "adapter", ch->adapter ? ch->adapter->name : NULL);
+	jout_str(j, "domain", ch->adapter ? ch->adapter->domain : NULL);
+	jout_str(j, "model", model);
+	routing_json(j, ch);
+	jout_bool(j, "reread", q->lc->cfg.reread);
+	jout_str(j, "system", pr->system);
+	jout_str(j, "prompt", pr->user);
+	return event_write(j);
+}
+
+static int
+event_fallback(const char *model, const char *wanted)
+{
+	struct jout *j = jout_new();
+
+	jout_str(j, "type", "fallback");
+	jout_str(j, "model", model);
+	jout_str(j, "wanted_model", wanted);
+	return event_write(j);
+}
+
+/* The last event of a failed query; the exit status tells the same. */
+static void
+event_error(const struct error *err)
+{
+	struct jout *j = jout_new();
+
+	jout_str(j, "type", "error");
+	jout_str(j, "message", err->msg);
+	jout_int(j, "exit", err->code);
+	event_write(j);
+}
+
+/*
+ * The result: --json's object, or with --stream the done event, which
+ * has the same fields and a type.
+ */
+static void
 print_json(const struct query *q, const struct choice *ch, const char *model,
     const char *wanted, const struct prompt *pr,
     const struct chat_result *res, long long wall)
 {
 	struct jout *j = jout_new();
-	char *s;
 
+	if (q->stream)
+		jout_str(j, "type", "done");
 	jout_str(j, "answer", res->content);
 	jout_str(j, "thinking", res->thinking && *res->thinking ?
 	    res->thinking : NULL);
@@ -288,11 +391,7 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	jout_str(j, "model", model);
 	jout_bool(j, "fallback", wanted != NULL);
 	jout_str(j, "wanted_model", wanted);
-	jout_obj(j, "routing");
-	jout_str(j, "method", ch->method);
-	if (ch->routed)
-		route_describe_json(j, &ch->route);
-	jout_end(j);
+	routing_json(j, ch);
 	jout_bool(j, "reread", q->lc->cfg.reread);
 	jout_str(j, "system", pr->system);
 	jout_str(j, "prompt", pr->user);
@@ -312,10 +411,11 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	    res->total_duration : wall) / 1e9);
 	jout_num(j, "wall_seconds", (double)wall / 1e9);
 	jout_end(j);
-	s = jout_finish(j, 1);
-	loco_write(s, strlen(s));
-	loco_write("\n", 1);
-	free(s);
+	if (q->stream) {
+		event_write(j);
+		return;
+	}
+	loco_print_json(j);
 }
 
 static struct error *
@@ -360,6 +460,9 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			err = cmd_flag_set(c, lc, "--seed", "options.seed",
 			    optarg);
 			break;
+		case OPT_STREAM:
+			q->stream = 1;
+			break;
 		case OPT_SYSTEM:
 			q->system = optarg;
 			break;
@@ -400,6 +503,9 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 		}
 	}
 	*used = optind;
+	if (err == NULL && q->stream && !q->json)
+		err = cmd_usage_error(c, "--stream needs --json: without it "
+		    "the answer streams as text already");
 	return err;
 }
 
@@ -417,12 +523,30 @@ fresh_seed(void)
 }
 
 static void
-vote_progress(size_t done, size_t n, void *arg)
+vote_progress(const struct vote_result *vr, size_t i, void *arg)
 {
+	(void)i;
 	(void)arg;
-	fprintf(stderr, "\rvoting: %zu of %zu samples", done, n);
-	if (done == n)
+	fprintf(stderr, "\rvoting: %zu of %zu samples", vr->completed, vr->n);
+	if (vr->completed == vr->n)
 		fputs("\r\033[K", stderr);
+}
+
+/* --json --stream: an event for each sample as it ends. */
+static void
+vote_event(const struct vote_result *vr, size_t i, void *arg)
+{
+	const struct vote_sample *sm = &vr->samples[i];
+	struct jout *j = jout_new();
+
+	(void)arg;
+	jout_str(j, "type", "sample");
+	jout_int(j, "index", (long long)i);
+	jout_int(j, "seed", sm->seed);
+	jout_str(j, "answer", sm->answer);
+	jout_int(j, "completed", (long long)vr->completed);
+	jout_int(j, "requested", (long long)vr->n);
+	event_write(j);
 }
 
 /*
@@ -458,14 +582,16 @@ run_vote(struct query *q, const struct choice *ch, struct ollama *o,
 	opts.seed = q->vote_seed;
 	opts.early_stop = 1;
 	opts.question = question;
-	if (lc->stderr_tty && !q->quiet && !q->json)
+	if (q->stream)
+		opts.progress = vote_event;
+	else if (lc->stderr_tty && !q->quiet && !q->json)
 		opts.progress = vote_progress;
 	cr->temperature = q->vote_temperature;
 
 	vote_result_release(q->vote);
 	err = vote_run(o, cr, &opts, q->vote);
 	extractor_free(x);
-	if (opts.progress != NULL && q->vote->completed < q->vote->n)
+	if (opts.progress == vote_progress && q->vote->completed < q->vote->n)
 		fputs("\r\033[K", stderr);
 	if (err != NULL)
 		return err;
@@ -548,6 +674,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	cr.num_predict = lc->cfg.num_predict;
 	cr.model = model = ch.adapter ? ch.adapter->model : reg->base.tag;
 
+	if (q.stream && event_route(&q, &ch, model, &pr) == -1)
+		goto done;
 	voting = lc->cfg.votes > 1;
 	if (voting) {
 		const struct config_key *k = config_key_find(
@@ -574,6 +702,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 			    "adapter's prompt (run 'loco setup' to register "
 			    "it)\n", wanted, reg->base.tag);
 		cr.model = model = reg->base.tag;
+		if (q.stream && event_fallback(model, wanted) == -1)
+			goto done;
 		err = voting ? run_vote(&q, &ch, o, &cr, question, &res) :
 		    ollama_chat(o, &cr, on_piece, &q, &res);
 	}
@@ -597,6 +727,9 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	if (!q.quiet && !q.json)
 		print_stats(&ch, model, wanted, &res, q.vote, now_ns() - start);
 done:
+	/* With --stream every failure after the question ends the events. */
+	if (q.stream && err != NULL && err->msg[0] != '\0')
+		event_error(err);
 	chat_result_release(&res);
 	vote_result_release(&vr);
 	route_result_release(&ch.route);

@@ -1,8 +1,8 @@
 /*
  * cmd_report.c: loco report: adapter against base model, per domain, from
- * one run or from the latest archived result of each adapter, as Markdown
- * or as a self-contained HTML page whose charts are inline SVG; or, with
- * --by-semester, each adapter's accuracy term by term.
+ * one run or from the latest archived result of each adapter, as Markdown,
+ * as a self-contained HTML page whose charts are inline SVG, or as JSON;
+ * or, with --by-semester, each adapter's accuracy term by term.
  */
 #include <sys/stat.h>
 
@@ -14,11 +14,12 @@
 
 #include "cmd.h"
 #include "fsutil.h"
+#include "jsonout.h"
 #include "results.h"
 #include "strbuf.h"
 #include "banned.h"
 
-enum rp_format { RP_MARKDOWN, RP_HTML };
+enum rp_format { RP_MARKDOWN, RP_HTML, RP_JSON };
 
 /* Chart geometry, in SVG user units (pixels). */
 #define CH_LEFT		48	/* room for the axis labels */
@@ -196,6 +197,30 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 		strbuf_addstr(sb, "</table>\n");
 }
 
+/* run: the results.json reported on, NULL for the archive's latest. */
+static void
+compare_json(struct strbuf *sb, const struct result **v, size_t n,
+    const char *run)
+{
+	struct jout *j = jout_new();
+	size_t i;
+	char *s;
+
+	jout_str(j, "run", run);
+	jout_arr(j, "results");
+	for (i = 0; i < n; i++) {
+		jout_obj(j, NULL);
+		jout_str(j, "domain", v[i]->domain);
+		result_json(j, v[i], -1);
+		jout_end(j);
+	}
+	jout_end(j);
+	s = jout_finish(j, 1);
+	strbuf_addstr(sb, s);
+	strbuf_addch(sb, '\n');
+	free(s);
+}
+
 static void
 report_compare(struct strbuf *sb, const struct result **v, size_t n,
     enum rp_format fmt, const char *source)
@@ -360,6 +385,55 @@ svg_trend(struct strbuf *sb, const struct result **first, size_t na,
 }
 
 static void
+terms_json(struct strbuf *sb, const struct result **first, size_t na,
+    const struct result **cell, char **terms, size_t nt)
+{
+	struct jout *j = jout_new();
+	const struct result *r, *old, *last;
+	size_t a, t;
+	char *s;
+
+	jout_arr(j, "terms");
+	for (t = 0; t < nt; t++)
+		jout_str(j, NULL, terms[t]);
+	jout_end(j);
+	jout_arr(j, "adapters");
+	for (a = 0; a < na; a++) {
+		jout_obj(j, NULL);
+		jout_str(j, "domain", first[a]->domain);
+		jout_str(j, "adapter", first[a]->adapter);
+		jout_arr(j, "terms");
+		old = last = NULL;
+		for (t = 0; t < nt; t++) {
+			if ((r = cell[a * nt + t]) == NULL)
+				continue;
+			if (old == NULL)
+				old = r;
+			last = r;
+			jout_obj(j, NULL);
+			jout_str(j, "term", terms[t]);
+			jout_str(j, "version", r->version);
+			jout_num(j, "accuracy", r->score.accuracy);
+			jout_str(j, "timestamp", r->timestamp);
+			jout_str(j, "file", r->file);
+			jout_end(j);
+		}
+		jout_end(j);
+		if (old == last)
+			jout_null(j, "change");
+		else
+			jout_num(j, "change", last->score.accuracy -
+			    old->score.accuracy);
+		jout_end(j);
+	}
+	jout_end(j);
+	s = jout_finish(j, 1);
+	strbuf_addstr(sb, s);
+	strbuf_addch(sb, '\n');
+	free(s);
+}
+
+static void
 report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 {
 	const struct result **first, **cell, *r, *old, *last;
@@ -370,6 +444,10 @@ report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 
 	terms = terms_of(rs, &nt);
 	first = trend_cells(rs, terms, nt, &cell, &na);
+	if (fmt == RP_JSON) {
+		terms_json(sb, first, na, cell, terms, nt);
+		goto done;
+	}
 	if (md)
 		strbuf_addf(sb, "# %s\n\nEach adapter's accuracy in its latest "
 		    "archived run of each term (S1: January to June, S2: July "
@@ -426,6 +504,7 @@ report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 		strbuf_addstr(sb, "</table>\n");
 		html_end(sb);
 	}
+done:
 	strv_free(terms, nt);
 	free(first);
 	free(cell);
@@ -465,6 +544,7 @@ parse_options(const struct cmd *c, int argc, char *argv[], int *terms,
 		{ "by-semester", no_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -480,9 +560,14 @@ parse_options(const struct cmd *c, int argc, char *argv[], int *terms,
 				*fmt = RP_MARKDOWN;
 			else if (strcmp(optarg, "html") == 0)
 				*fmt = RP_HTML;
+			else if (strcmp(optarg, "json") == 0)
+				*fmt = RP_JSON;
 			else
 				return cmd_usage_error(c, "--format: must be "
-				    "markdown or html, not '%s'", optarg);
+				    "markdown, html or json, not '%s'", optarg);
+			break;
+		case 'j':
+			*fmt = RP_JSON;
 			break;
 		case 'h':
 			cmd_help_print(c);
@@ -526,7 +611,10 @@ cmd_report(struct loco *lc, int argc, char *argv[])
 			goto done;
 		one[0] = &run;
 		source = str_sanitize(run.file, 0);
-		report_compare(&sb, one, 1, fmt, source);
+		if (fmt == RP_JSON)
+			compare_json(&sb, one, 1, run.file);
+		else
+			report_compare(&sb, one, 1, fmt, source);
 		loco_write(sb.buf, sb.len);
 		goto done;
 	}
@@ -547,7 +635,10 @@ cmd_report(struct loco *lc, int argc, char *argv[])
 		n = results_latest(&rs, 0, &latest);
 		source = xasprintf("the latest archived result of each "
 		    "adapter in %s", dir);
-		report_compare(&sb, latest, n, fmt, source);
+		if (fmt == RP_JSON)
+			compare_json(&sb, latest, n, NULL);
+		else
+			report_compare(&sb, latest, n, fmt, source);
 	}
 	loco_write(sb.buf, sb.len);
 done:

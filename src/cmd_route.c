@@ -86,7 +86,7 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 	struct registry *reg;
 	struct router *r = NULL;
 	struct error *err;
-	char *question = NULL, *s;
+	char *question = NULL;
 	int ch, json = 0, explain = 0;
 
 	memset(&rr, 0, sizeof(rr));
@@ -124,10 +124,7 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 		route_describe_json(j, &rr);
 		if (explain)
 			explain_json(j, &rr);
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 	} else {
 		print_text(reg, &rr);
 		if (explain)

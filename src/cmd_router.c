@@ -83,12 +83,45 @@ done:
 	return err;
 }
 
+static void
+train_print_text(const char *path, const struct clf_data *d,
+    const size_t *count, const struct classifier *m)
+{
+	size_t i;
+
+	printf("%s: %zu examples (", path, d->n);
+	for (i = 0; i < d->nclasses; i++)
+		printf("%s%s %zu", i ? ", " : "", d->classes[i], count[i]);
+	printf("), %zu features, temperature %.3g\n", clf_nfeatures(m),
+	    clf_temperature(m));
+}
+
+static void
+train_print_json(const char *path, const struct clf_data *d,
+    const size_t *count, const struct classifier *m)
+{
+	struct jout *j = jout_new();
+	size_t i;
+
+	jout_str(j, "file", path);
+	jout_int(j, "examples", (long long)d->n);
+	jout_obj(j, "classes");
+	for (i = 0; i < d->nclasses; i++)
+		jout_int(j, d->classes[i], (long long)count[i]);
+	jout_end(j);
+	jout_int(j, "features", (long long)clf_nfeatures(m));
+	jout_num(j, "temperature", clf_temperature(m));
+	jout_str(j, "data_sha256", clf_data_sha256(m));
+	loco_print_json(j);
+}
+
 static struct error *
 router_train(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "out", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -98,7 +131,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 	struct error *err;
 	char *path = NULL, *dir;
 	size_t *count, i;
-	int ch;
+	int ch, json = 0;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -106,6 +139,9 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		case 'h':
 			sub_help(sc);
 			return NULL;
+		case 'j':
+			json = 1;
+			break;
 		case 'o':
 			free(path);
 			path = xstrdup(optarg);
@@ -142,12 +178,8 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		count = xcalloc(d.nclasses, sizeof(*count));
 		for (i = 0; i < d.n; i++)
 			count[d.labels[i]]++;
-		printf("%s: %zu examples (", path, d.n);
-		for (i = 0; i < d.nclasses; i++)
-			printf("%s%s %zu", i ? ", " : "", d.classes[i],
-			    count[i]);
-		printf("), %zu features, temperature %.3g\n",
-		    clf_nfeatures(m), clf_temperature(m));
+		(json ? train_print_json : train_print_text)(path, &d, count,
+		    m);
 		free(count);
 	}
 	clf_free(m);
@@ -283,7 +315,6 @@ eval_print_json(const struct evalstats *es, const char *kind,
 	struct jout *j = jout_new();
 	double prec, rec;
 	size_t l, p, support;
-	char *s;
 
 	jout_str(j, "router", kind);
 	jout_str(j, "file", file);
@@ -320,10 +351,7 @@ eval_print_json(const struct evalstats *es, const char *kind,
 		jout_end(j);
 	}
 	jout_end(j);
-	s = jout_finish(j, 1);
-	loco_write(s, strlen(s));
-	loco_write("\n", 1);
-	free(s);
+	loco_print_json(j);
 }
 
 static void
@@ -429,13 +457,14 @@ done:
 	return err;
 }
 
-#define U_TRAIN "loco router train [--out file]"
+#define U_TRAIN "loco router train [--json] [--out file]"
 #define U_EVAL "loco router eval [--json] [--router type] file"
 
 static const struct subcmd subcmds[] = {
 	{ "train", router_train, U_TRAIN,
 	  "Train the classifier router on the benchmarks, the adapters'\n"
 	  "router_examples and router_keywords, and general.txt.\n"
+	  "  --json         print what was trained as JSON\n"
 	  "  --out file     where to write the model (default: router.model,\n"
 	  "                 $LOCO_HOME/router.model)\n" },
 	{ "eval", router_eval, U_EVAL,

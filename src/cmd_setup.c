@@ -1,7 +1,8 @@
 /*
  * cmd_setup.c: loco setup: check the server, pull the base model, register
  * every adapter, write a default configuration.  Re-running it when all is
- * current sends no upload and no create, and says so.
+ * current sends no upload and no create, and says so.  The steps are lines
+ * of text, or with --json one object at the end.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "cmd.h"
 #include "fsutil.h"
+#include "jsonout.h"
 #include "progress.h"
 #include "register.h"
 #include "banned.h"
@@ -46,6 +48,7 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -54,12 +57,13 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	struct ollama *o = NULL;
 	struct reg *r = NULL;
 	struct progress pg;
+	struct jout *j = NULL;
 	struct error *err, *first = NULL;
 	const struct reg_counts *n;
 	enum reg_outcome out;
 	unsigned failed = 0, changed = 0;
 	char *cfgpath = NULL;
-	int ch, quiet = 0, pulled, wrote;
+	int ch, quiet = 0, json = 0, pulled, wrote;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -71,6 +75,9 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 			if ((err = cmd_flag_set(c, lc, "--host", "backend.host",
 			    optarg)) != NULL)
 				return err;
+			break;
+		case 'j':
+			json = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -88,31 +95,58 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	progress_init(&pg, lc->stderr_tty, quiet);
 	if ((err = reg_open(o, registry, progress_update, &pg, &r)) != NULL)
 		goto done;
-	printf("server: Ollama %s at %s\n", reg_server_version(r),
-	    ollama_url(o));
+	if (json) {
+		j = jout_new();
+		jout_obj(j, "server");
+		jout_str(j, "version", reg_server_version(r));
+		jout_str(j, "url", ollama_url(o));
+		jout_end(j);
+	} else
+		printf("server: Ollama %s at %s\n", reg_server_version(r),
+		    ollama_url(o));
 	if ((err = default_config(&wrote, &cfgpath)) != NULL)
 		goto done;
-	if (wrote) {
+	if (json)
+		jout_str(j, "config_written", wrote ? cfgpath : NULL);
+	else if (wrote)
 		printf("config: wrote the defaults to %s\n", cfgpath);
-		changed++;
-	}
+	changed += wrote;
 	err = reg_ensure_base(r, &pulled);
 	progress_done(&pg);
 	if (err != NULL)
 		goto done;
-	printf("base: %s %s\n", registry->base.tag, pulled ? "pulled" :
-	    "present");
+	if (json) {
+		jout_obj(j, "base");
+		jout_str(j, "model", registry->base.tag);
+		jout_str(j, "outcome", pulled ? "pulled" : "present");
+		jout_end(j);
+		jout_arr(j, "adapters");
+	} else
+		printf("base: %s %s\n", registry->base.tag, pulled ? "pulled" :
+		    "present");
 	changed += pulled;
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 
 		err = reg_adapter(r, a, &out);
 		progress_done(&pg);
+		if (json) {
+			jout_obj(j, NULL);
+			jout_str(j, "name", a->name);
+			jout_str(j, "version", a->version);
+			jout_str(j, "model", a->model);
+			jout_str(j, "outcome", err ? "failed" :
+			    outcome_text[out]);
+			jout_str(j, "error", err ? err->msg : NULL);
+			jout_end(j);
+		}
 		if (err != NULL) {
 			if (err->code == EXIT_INTERRUPT)
 				goto done;
 			fprintf(stderr, "loco: %s\n", err->msg);
-			printf("adapter %s: %s failed\n", a->name, a->model);
+			if (!json)
+				printf("adapter %s: %s failed\n", a->name,
+				    a->model);
 			failed++;
 			if (first == NULL)
 				first = err;
@@ -121,21 +155,33 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 			err = NULL;
 			continue;
 		}
-		printf("adapter %s: %s %s\n", a->name, a->model,
-		    outcome_text[out]);
+		if (!json)
+			printf("adapter %s: %s %s\n", a->name, a->model,
+			    outcome_text[out]);
 		changed += out != REG_CURRENT;
 	}
 	n = reg_counts(r);
+	if (json) {
+		jout_end(j);
+		jout_int(j, "uploaded", n->uploads);
+		jout_int(j, "created", n->creates);
+		jout_int(j, "pulled", n->pulls);
+		jout_bool(j, "changed", changed > 0);
+		jout_int(j, "failed", failed);
+		loco_print_json(j);
+		j = NULL;
+	}
 	if (failed > 0) {
 		err = error_new(first->code, "%u of %zu adapters could not be "
 		    "registered", failed, registry->nadapters);
 		error_free(first);
-	} else if (changed == 0)
+	} else if (!json && changed == 0)
 		printf("everything is current: nothing to do\n");
-	else
+	else if (!json)
 		printf("done: %u uploaded, %u created, %u pulled\n",
 		    n->uploads, n->creates, n->pulls);
 done:
+	jout_free(j);
 	progress_done(&pg);
 	if (r != NULL) {
 		struct error *cerr = reg_close(r);

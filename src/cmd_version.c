@@ -20,7 +20,6 @@ cmd_version(struct loco *lc, int argc, char *argv[])
 	};
 	const struct cmd *c = cmd_find("version");
 	int ch, json = 0;
-	char *s;
 
 	(void)lc;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -47,10 +46,7 @@ cmd_version(struct loco *lc, int argc, char *argv[])
 		jout_str(j, "cjson", json_library_version());
 		jout_str(j, "libyaml", ydoc_library_version());
 		jout_end(j);
-		s = jout_finish(j, 1);
-		loco_write(s, strlen(s));
-		loco_write("\n", 1);
-		free(s);
+		loco_print_json(j);
 	} else
 		printf("loco %s (libcurl %s, cJSON %s, libyaml %s)\n",
 		    LOCO_VERSION, http_library_version(),

@@ -125,6 +125,15 @@ jout_finish(struct jout *j, int pretty)
 	return s;
 }
 
+void
+jout_free(struct jout *j)
+{
+	if (j == NULL)
+		return;
+	cJSON_Delete(j->root);
+	free(j);
+}
+
 char *
 json_quote(const char *s)
 {

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "fsutil.h"
+#include "jsonout.h"
 #include "registry.h"
 #include "results.h"
 #include "banned.h"
@@ -516,4 +517,34 @@ void
 html_end(struct strbuf *sb)
 {
 	strbuf_addstr(sb, "</body>\n</html>\n");
+}
+
+void
+result_json(struct jout *j, const struct result *r, int active)
+{
+	char *sha = xasprintf("sha256:%s", r->bench_sha256);
+
+	jout_str(j, "adapter", r->adapter);
+	jout_str(j, "version", r->version);
+	if (active >= 0)
+		jout_bool(j, "active", active);
+	jout_bool(j, "stale", r->stale);
+	jout_num(j, "accuracy", r->score.accuracy);
+	jout_num(j, "ci_low", r->score.ci_low);
+	jout_num(j, "ci_high", r->score.ci_high);
+	jout_str(j, "base_model", r->base_model);
+	jout_num(j, "base_accuracy", r->base.accuracy);
+	jout_num(j, "base_ci_low", r->base.ci_low);
+	jout_num(j, "base_ci_high", r->base.ci_high);
+	jout_num(j, "difference", r->score.accuracy - r->base.accuracy);
+	jout_num(j, "p", r->p);
+	jout_int(j, "n", r->n);
+	jout_bool(j, "gate_passed", r->gate_passed);
+	jout_str(j, "timestamp", r->timestamp);
+	jout_obj(j, "benchmark");
+	jout_str(j, "path", r->bench_path);
+	jout_str(j, "sha256", sha);
+	jout_end(j);
+	jout_str(j, "file", r->file);
+	free(sha);
 }

@@ -310,7 +310,8 @@ vote_run(struct ollama *o, const struct chat_request *req,
 	while (chat_batch_next(batch, &slot, &res, &err)) {
 		if (err != NULL)
 			break;
-		s = &vr->samples[slot_sample[slot]];
+		i = slot_sample[slot];
+		s = &vr->samples[i];
 		s->done = 1;
 		s->res = res;
 		chat_result_init(&res);
@@ -323,7 +324,7 @@ vote_run(struct ollama *o, const struct chat_request *req,
 			vr->load_ns = s->res.load_duration;
 		retally(vr, t);
 		if (opts->progress != NULL)
-			opts->progress(vr->completed, vr->n, opts->arg);
+			opts->progress(vr, i, opts->arg);
 		if (opts->method == VOTE_MAJORITY && opts->early_stop &&
 		    vote_decided(&vr->tally, vr->n - vr->completed))
 			break;

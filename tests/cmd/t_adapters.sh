@@ -46,7 +46,7 @@ $("$LOCO" adapters -h | sed -n '/^$/q;p')"
 run_loco adapters frob
 expect_rc 2
 expect_err_has "loco: unknown subcommand 'frob'"
-expect_err_has "       loco adapters promote name"
+expect_err_has "       loco adapters promote [--json] name"
 run_loco adapters list extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'

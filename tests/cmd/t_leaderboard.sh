@@ -323,13 +323,13 @@ expect_err "loco: unknown domain 'nope': the registry's domains are math, code, 
 run_loco leaderboard --format csv
 expect_rc 2
 expect_err "loco: --format: must be table, markdown, json or html, not 'csv'
-usage: loco leaderboard [--domain domain] [--format format]"
+usage: loco leaderboard [--domain domain] [--format format] [--json]"
 run_loco leaderboard extra
 expect_rc 2
 expect_err_has "loco: unexpected argument 'extra'"
 run_loco report --format table
 expect_rc 2
-expect_err_has "loco: --format: must be markdown or html, not 'table'"
+expect_err_has "loco: --format: must be markdown, html or json, not 'table'"
 run_loco report --by-semester "$W/run1"
 expect_rc 2
 expect_err_has "loco: --by-semester reads the archive: give no run"

@@ -210,7 +210,7 @@ t "usage errors"
 run_loco router
 expect_rc 2
 expect_err "loco: no subcommand given
-usage: loco router train [--out file]
+usage: loco router train [--json] [--out file]
        loco router eval [--json] [--router type] file"
 run_loco router eval
 expect_rc 2
@@ -222,7 +222,7 @@ expect_err_has "usage: loco router eval [--json] [--router type] file"
 run_loco router train extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'
-usage: loco router train [--out file]"
+usage: loco router train [--json] [--out file]"
 
 t "no request reaches the server"
 expect_eq "$(req 'reqs.length')" 0 "requests"
