@@ -18,7 +18,8 @@ struct loco {
 	struct config	 cfg;
 	struct registry	*reg;		/* loaded on first loco_registry() */
 	int		 stdout_tty;
-	int		 stderr_tty;
+	/* stderr takes progress bars: term_level() >= TERM_REWRITE */
+	int		 stderr_progress;
 };
 
 struct cmd {

@@ -402,7 +402,7 @@ install_entry(struct loco *lc, const struct registry *reg,
 	struct error *err;
 	char *path;
 
-	progress_init(&pg, lc->stderr_tty, 0);
+	progress_init(&pg, lc->stderr_progress, 0);
 	err = index_fetch(e, progress_update, &pg, &path);
 	progress_done(&pg);
 	if (err != NULL)

@@ -458,7 +458,7 @@ run_vote(struct query *q, const struct choice *ch, struct ollama *o,
 	opts.seed = q->vote_seed;
 	opts.early_stop = 1;
 	opts.question = question;
-	if (lc->stderr_tty && !q->quiet && !q->json)
+	if (lc->stderr_progress && !q->quiet && !q->json)
 		opts.progress = vote_progress;
 	cr->temperature = q->vote_temperature;
 
