@@ -22,6 +22,8 @@ struct loco {
 	int		 stderr_progress;
 };
 
+struct subcmd;
+
 struct cmd {
 	const char	*name;
 	struct error	*(*fn)(struct loco *, int argc, char *argv[]);
@@ -30,6 +32,8 @@ struct cmd {
 	const char	*summary;
 	/* Option help printed by -h after the usage line. */
 	const char	*help;
+	/* The table of second-level commands that fn dispatches, or NULL. */
+	const struct subcmd *(*subcmds)(size_t *n);
 };
 
 /* loco's own usage and the command list. */
@@ -65,10 +69,13 @@ struct subcmd {
 	const char	*help;
 };
 
-/* Run argv[1] from the table, with -h and the usage errors. */
+/* The tables of adapters and router, for struct cmd. */
+const struct subcmd	*adapters_subcmds(size_t *n);
+const struct subcmd	*router_subcmds(size_t *n);
+
+/* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
-			    const struct subcmd *, size_t n, int argc,
-			    char *argv[]);
+			    int argc, char *argv[]);
 void			 sub_help(const struct subcmd *);
 struct error		*sub_usage_error(const struct subcmd *,
 			    const char *fmt, ...) PRINTFLIKE(2, 3);

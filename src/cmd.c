@@ -42,21 +42,24 @@ static const struct cmd commands[] = {
 	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
 	  "  --vote-method m    majority, best_of_n or medoid\n"
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
-	  "  question           the question; - reads it from standard input\n" },
+	  "  question           the question; - reads it from standard input\n",
+	  NULL },
 	{ "route", cmd_route,
 	  "loco route [--explain] [--json] question",
 	  "show which adapter a question would go to, without inference",
 	  "  --explain          show the probabilities, the features behind the\n"
 	  "                     decision and which link of the chain decided\n"
 	  "  --json             print the decision as JSON\n"
-	  "  question           the question; - reads it from standard input\n" },
+	  "  question           the question; - reads it from standard input\n",
+	  NULL },
 	{ "router", cmd_router,
 	  "loco router train [--out file]\n"
 	  "       loco router eval [--json] [--router type] file",
 	  "train the classifier router and evaluate routers",
 	  "  train    train the classifier on the benchmarks and general.txt\n"
 	  "  eval     score a router on a labelled file\n"
-	  "See 'loco router SUBCOMMAND -h' for options.\n" },
+	  "See 'loco router SUBCOMMAND -h' for options.\n",
+	  router_subcmds },
 	{ "adapters", cmd_adapters,
 	  "loco adapters list [--host url] [--json]\n"
 	  "       loco adapters search [--index url] [--json] [term]\n"
@@ -76,21 +79,25 @@ static const struct cmd commands[] = {
 	  "  remove   an installed package and its Ollama model\n"
 	  "  add      an adapter made from an Ollama Modelfile\n"
 	  "  promote  make an adapter the active one of its domain\n"
-	  "See 'loco adapters SUBCOMMAND -h' for options.\n" },
+	  "See 'loco adapters SUBCOMMAND -h' for options.\n",
+	  adapters_subcmds },
 	{ "setup", cmd_setup,
 	  "loco setup [--host url] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
 	  "  --host url         Ollama server (default: backend.host)\n"
-	  "  --quiet            no progress on stderr\n" },
+	  "  --quiet            no progress on stderr\n",
+	  NULL },
 	{ "doctor", cmd_doctor,
 	  "loco doctor [--host url] [--json]",
 	  "check the server, the models, the adapters and this machine",
 	  "  --host url         Ollama server (default: backend.host)\n"
-	  "  --json             print the checks as JSON\n" },
+	  "  --json             print the checks as JSON\n",
+	  NULL },
 	{ "modelfile", cmd_modelfile,
 	  "loco modelfile name",
 	  "print the Ollama Modelfile of an adapter",
-	  "  name               an adapter, or name@version\n" },
+	  "  name               an adapter, or name@version\n",
+	  NULL },
 	{ "eval", cmd_eval,
 	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--limit n] [--no-cache] "
@@ -113,39 +120,46 @@ static const struct cmd commands[] = {
 	  "  --output dir       where the log and results.json go\n"
 	  "  --resume dir       finish an interrupted run in dir\n"
 	  "  --seed n           seed (default 42)\n"
-	  "  --votes n          self-consistency votes per case\n" },
+	  "  --votes n          self-consistency votes per case\n",
+	  NULL },
 	{ "leaderboard", cmd_leaderboard,
 	  "loco leaderboard [--domain domain] [--format format]",
 	  "rank each domain's adapters by their latest archived results",
 	  "  --domain domain    only this domain\n"
-	  "  --format format    table, markdown, json or html\n" },
+	  "  --format format    table, markdown, json or html\n",
+	  NULL },
 	{ "report", cmd_report,
 	  "loco report [--by-semester] [--format format] [run]",
 	  "report adapter against base model, with charts, or term by term",
 	  "  --by-semester      every archived run, by academic term\n"
 	  "  --format format    markdown or html\n"
 	  "  run                a run directory or results.json (default: the\n"
-	  "                     latest archived result of each adapter)\n" },
+	  "                     latest archived result of each adapter)\n",
+	  NULL },
 	{ "bench", cmd_bench,
 	  "loco bench import --format format [--output file] file\n"
 	  "       loco bench check file",
 	  "import public benchmarks into loco's format, check a benchmark",
 	  "  --format format    gsm8k, humaneval or jsonl\n"
 	  "  --output file      write there (atomically) instead of stdout\n"
-	  "  check file         validate a benchmark file and count its cases\n" },
+	  "  check file         validate a benchmark file and count its cases\n",
+	  NULL },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",
 	  "  --json             print JSON\n"
-	  "  key                print only this key's value\n" },
+	  "  key                print only this key's value\n",
+	  NULL },
 	{ "version", cmd_version,
 	  "loco version [--json]",
 	  "print loco's version and its libraries'",
-	  "  --json             print JSON\n" },
+	  "  --json             print JSON\n",
+	  NULL },
 	{ "help", cmd_help,
 	  "loco help [command]",
 	  "show help for loco or for a command",
-	  "" },
+	  "",
+	  NULL },
 };
 
 static const char main_usage[] =
@@ -247,11 +261,12 @@ cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
 }
 
 struct error *
-cmd_subcommand(struct loco *lc, const struct cmd *c, const struct subcmd *t,
-    size_t n, int argc, char *argv[])
+cmd_subcommand(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 {
-	size_t i;
+	const struct subcmd *t;
+	size_t i, n;
 
+	t = c->subcmds(&n);
 	if (argc < 2)
 		return cmd_usage_error(c, "no subcommand given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

@@ -845,9 +845,15 @@ static const struct subcmd subcmds[] = {
 	  "the one the router picks.\n" },
 };
 
+const struct subcmd *
+adapters_subcmds(size_t *n)
+{
+	*n = ARRAY_SIZE(subcmds);
+	return subcmds;
+}
+
 struct error *
 cmd_adapters(struct loco *lc, int argc, char *argv[])
 {
-	return cmd_subcommand(lc, cmd_find("adapters"), subcmds,
-	    ARRAY_SIZE(subcmds), argc, argv);
+	return cmd_subcommand(lc, cmd_find("adapters"), argc, argv);
 }
