@@ -6,6 +6,8 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 DATADIR	?= $(PREFIX)/share/loco
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR	?=
 
 CC	?= cc
@@ -109,6 +111,10 @@ bench: $(PROG)
 demo: $(PROG)
 	sh tests/demo.sh
 
+# The completion scripts are printed by the loco just built, away from the
+# environment and configuration of whoever installs it.
+COMPLETION = env -i LOCO_HOME=/nonexistent $(abspath $(PROG)) completion
+
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/adapters \
@@ -121,6 +127,10 @@ install: $(PROG)
 	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
 	rm -f $(DESTDIR)$(DATADIR)/benchmarks/README.md \
 		$(DESTDIR)$(DATADIR)/modelfiles/README.md
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(COMPLETION) bash >$(DESTDIR)$(BASHCOMPDIR)/loco
+	$(COMPLETION) zsh >$(DESTDIR)$(ZSHCOMPDIR)/_loco
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/loco $(DESTDIR)$(ZSHCOMPDIR)/_loco
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/loco
@@ -130,6 +140,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/loco-adapter.5 \
 		$(DESTDIR)$(MANDIR)/man5/loco-benchmark.5
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/loco $(DESTDIR)$(ZSHCOMPDIR)/_loco
 
 # The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh
 # fails when they are out of date).

@@ -38,7 +38,11 @@ struct cmd {
 
 /* loco's own usage and the command list. */
 void			 loco_usage(FILE *fp);
+/* "loco [--registry file] command [argument ...]": the global options. */
+const char		*loco_main_usage(void);
+/* A command, or one of the unlisted ones for scripts (__complete). */
 const struct cmd	*cmd_find(const char *name);
+/* The commands loco lists. */
 const struct cmd	*cmd_table(size_t *n);
 /* "usage: <usage>" on fp. */
 void			 cmd_usage(const struct cmd *, FILE *fp);
@@ -122,6 +126,8 @@ struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
 struct error	*cmd_report(struct loco *, int, char *[]);
+struct error	*cmd_completion(struct loco *, int, char *[]);
+struct error	*cmd_complete(struct loco *, int, char *[]);
 
 /*
  * The router router.type asks for (cmd_router.c).  auto: the classifier

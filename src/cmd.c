@@ -160,6 +160,21 @@ static const struct cmd commands[] = {
 	  "show help for loco or for a command",
 	  "",
 	  NULL },
+	{ "completion", cmd_completion,
+	  "loco completion bash | zsh",
+	  "print the shell completion script for bash or zsh",
+	  "  bash     for bash: source <(loco completion bash)\n"
+	  "  zsh      for zsh, after compinit: source <(loco completion zsh)\n",
+	  NULL },
+};
+
+/* Not listed: the plumbing that loco's own scripts call. */
+static const struct cmd plumbing[] = {
+	{ "__complete", cmd_complete,
+	  "loco __complete -- word ...",
+	  "the candidates for the last word, for the completion scripts",
+	  "",
+	  NULL },
 };
 
 static const char main_usage[] =
@@ -183,7 +198,16 @@ cmd_find(const char *name)
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	for (i = 0; i < ARRAY_SIZE(plumbing); i++)
+		if (strcmp(plumbing[i].name, name) == 0)
+			return &plumbing[i];
 	return NULL;
+}
+
+const char *
+loco_main_usage(void)
+{
+	return main_usage;
 }
 
 void
