@@ -6,6 +6,8 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 DATADIR	?= $(PREFIX)/share/loco
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 DESTDIR	?=
 
 CC	?= cc
@@ -114,6 +116,10 @@ bench: $(PROG)
 demo: $(PROG)
 	sh tests/demo.sh
 
+# The completion scripts are printed by the loco just built, away from the
+# environment and configuration of whoever installs it.
+COMPLETION = env -i LOCO_HOME=/nonexistent $(abspath $(PROG)) completion
+
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
@@ -128,6 +134,10 @@ install: $(PROG)
 	cp -R modelfiles/. $(DESTDIR)$(DATADIR)/modelfiles/
 	rm -f $(DESTDIR)$(DATADIR)/benchmarks/README.md \
 		$(DESTDIR)$(DATADIR)/modelfiles/README.md
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(COMPLETION) bash >$(DESTDIR)$(BASHCOMPDIR)/loco
+	$(COMPLETION) zsh >$(DESTDIR)$(ZSHCOMPDIR)/_loco
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/loco $(DESTDIR)$(ZSHCOMPDIR)/_loco
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/loco
@@ -138,6 +148,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/loco-benchmark.5
 	rm -f $(DESTDIR)$(MANDIR)/man7/loco-json.7
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/loco $(DESTDIR)$(ZSHCOMPDIR)/_loco
 
 # The shipped adapters' Modelfiles, from the registry (t_modelfiles.sh
 # fails when they are out of date).

@@ -18,8 +18,11 @@ struct loco {
 	struct config	 cfg;
 	struct registry	*reg;		/* loaded on first loco_registry() */
 	int		 stdout_tty;
-	int		 stderr_tty;
+	/* stderr takes progress bars: term_level() >= TERM_REWRITE */
+	int		 stderr_progress;
 };
+
+struct subcmd;
 
 struct cmd {
 	const char	*name;
@@ -29,11 +32,17 @@ struct cmd {
 	const char	*summary;
 	/* Option help printed by -h after the usage line. */
 	const char	*help;
+	/* The table of second-level commands that fn dispatches, or NULL. */
+	const struct subcmd *(*subcmds)(size_t *n);
 };
 
 /* loco's own usage and the command list. */
 void			 loco_usage(FILE *fp);
+/* "loco [--registry file] command [argument ...]": the global options. */
+const char		*loco_main_usage(void);
+/* A command, or one of the unlisted ones for scripts (__complete). */
 const struct cmd	*cmd_find(const char *name);
+/* The commands loco lists. */
 const struct cmd	*cmd_table(size_t *n);
 /* "usage: <usage>" on fp. */
 void			 cmd_usage(const struct cmd *, FILE *fp);
@@ -64,10 +73,13 @@ struct subcmd {
 	const char	*help;
 };
 
-/* Run argv[1] from the table, with -h and the usage errors. */
+/* The tables of adapters and router, for struct cmd. */
+const struct subcmd	*adapters_subcmds(size_t *n);
+const struct subcmd	*router_subcmds(size_t *n);
+
+/* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
-			    const struct subcmd *, size_t n, int argc,
-			    char *argv[]);
+			    int argc, char *argv[]);
 void			 sub_help(const struct subcmd *);
 struct error		*sub_usage_error(const struct subcmd *,
 			    const char *fmt, ...) PRINTFLIKE(2, 3);
@@ -121,6 +133,8 @@ struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
 struct error	*cmd_report(struct loco *, int, char *[]);
+struct error	*cmd_completion(struct loco *, int, char *[]);
+struct error	*cmd_complete(struct loco *, int, char *[]);
 
 /*
  * The router router.type asks for (cmd_router.c).  auto: the classifier

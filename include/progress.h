@@ -1,13 +1,14 @@
 /*
- * progress.h: progress for pulls, uploads and creates.  On a terminal
- * (stderr, and NO_COLOR unset or not) a single rewritten line with a bar;
- * elsewhere one plain line per change of status, never per byte.
+ * progress.h: progress for pulls, uploads and creates.  When stderr takes
+ * rewritten lines (term_level() in util.h: a terminal, TERM not dumb) a
+ * single rewritten line with a bar; elsewhere one plain line per change of
+ * status, never per byte.
  */
 #ifndef LOCO_PROGRESS_H
 #define LOCO_PROGRESS_H
 
 struct progress {
-	int	 tty;		/* draw a bar on stderr */
+	int	 tty;		/* may draw a bar: TERM_REWRITE or more */
 	int	 quiet;		/* print nothing */
 	char	*last;		/* the last status printed */
 	int	 drawn;		/* a bar line is on screen */

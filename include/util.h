@@ -1,6 +1,7 @@
 /*
  * util.h: allocation that cannot fail (it ends the program instead), small
- * string helpers, number parsing with range checks, and the interrupt flag.
+ * string helpers, number parsing with range checks, the interrupt flag, and
+ * what a terminal may be sent.
  */
 #ifndef LOCO_UTIL_H
 #define LOCO_UTIL_H
@@ -64,5 +65,24 @@ int	 parse_bool(const char *s, int *out);
 
 /* Monotonic clock in nanoseconds. */
 long long	 now_ns(void);
+
+/*
+ * What a stream may carry besides plain lines; the one place that
+ * decides, so that every progress bar and any colour obey the same rule.
+ * Rewriting a line ("\r", "\033[K": progress bars and counters) needs a
+ * terminal whose TERM is set and not "dumb"; colour also needs NO_COLOR
+ * unset or empty (no-color.org).  Each level allows the ones before it.
+ * loco draws no colour yet.
+ */
+enum term_level {
+	TERM_PLAIN,		/* lines only: a file, a pipe, TERM=dumb */
+	TERM_REWRITE,		/* progress bars, but no colour */
+	TERM_COLOR
+};
+
+enum term_level	 term_level(int fd);
+/* The rule itself: isatty(), $TERM and $NO_COLOR (NULL when unset). */
+enum term_level	 term_level_of(int tty, const char *term,
+		    const char *no_color);
 
 #endif

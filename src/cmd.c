@@ -45,7 +45,8 @@ static const struct cmd commands[] = {
 	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
 	  "  --vote-method m    majority, best_of_n or medoid\n"
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
-	  "  question           the question; - reads it from standard input\n" },
+	  "  question           the question; - reads it from standard input\n",
+	  NULL },
 	{ "chat", cmd_chat,
 	  "loco chat [--adapter name] [--host url] [--no-reread] "
 	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
@@ -64,21 +65,24 @@ static const struct cmd commands[] = {
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
 	  "  --votes n          sample n answers per turn and vote\n"
-	  "Type /help in the chat for its commands.\n" },
+	  "Type /help in the chat for its commands.\n",
+	  NULL },
 	{ "route", cmd_route,
 	  "loco route [--explain] [--json] question",
 	  "show which adapter a question would go to, without inference",
 	  "  --explain          show the probabilities, the features behind the\n"
 	  "                     decision and which link of the chain decided\n"
 	  "  --json             print the decision as JSON\n"
-	  "  question           the question; - reads it from standard input\n" },
+	  "  question           the question; - reads it from standard input\n",
+	  NULL },
 	{ "router", cmd_router,
 	  "loco router train [--json] [--out file]\n"
 	  "       loco router eval [--json] [--router type] file",
 	  "train the classifier router and evaluate routers",
 	  "  train    train the classifier on the benchmarks and general.txt\n"
 	  "  eval     score a router on a labelled file\n"
-	  "See 'loco router SUBCOMMAND -h' for options.\n" },
+	  "See 'loco router SUBCOMMAND -h' for options.\n",
+	  router_subcmds },
 	{ "adapters", cmd_adapters,
 	  "loco adapters list [--host url] [--json]\n"
 	  "       loco adapters search [--index url] [--json] [term]\n"
@@ -100,22 +104,26 @@ static const struct cmd commands[] = {
 	  "  remove   an installed package and its Ollama model\n"
 	  "  add      an adapter made from an Ollama Modelfile\n"
 	  "  promote  make an adapter the active one of its domain\n"
-	  "See 'loco adapters SUBCOMMAND -h' for options.\n" },
+	  "See 'loco adapters SUBCOMMAND -h' for options.\n",
+	  adapters_subcmds },
 	{ "setup", cmd_setup,
 	  "loco setup [--host url] [--json] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
 	  "  --host url         Ollama server (default: backend.host)\n"
 	  "  --json             print what was done as one JSON object\n"
-	  "  --quiet            no progress on stderr\n" },
+	  "  --quiet            no progress on stderr\n",
+	  NULL },
 	{ "doctor", cmd_doctor,
 	  "loco doctor [--host url] [--json]",
 	  "check the server, the models, the adapters and this machine",
 	  "  --host url         Ollama server (default: backend.host)\n"
-	  "  --json             print the checks as JSON\n" },
+	  "  --json             print the checks as JSON\n",
+	  NULL },
 	{ "modelfile", cmd_modelfile,
 	  "loco modelfile name",
 	  "print the Ollama Modelfile of an adapter",
-	  "  name               an adapter, or name@version\n" },
+	  "  name               an adapter, or name@version\n",
+	  NULL },
 	{ "eval", cmd_eval,
 	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
@@ -142,13 +150,15 @@ static const struct cmd commands[] = {
 	  "  --seed n           seed (default 42)\n"
 	  "  --temperature t    sample at t (default: one sample is greedy,\n"
 	  "                     votes use inference.vote_temperature)\n"
-	  "  --votes n          self-consistency votes per case\n" },
+	  "  --votes n          self-consistency votes per case\n",
+	  NULL },
 	{ "leaderboard", cmd_leaderboard,
 	  "loco leaderboard [--domain domain] [--format format] [--json]",
 	  "rank each domain's adapters by their latest archived results",
 	  "  --domain domain    only this domain\n"
 	  "  --format format    table, markdown, json or html\n"
-	  "  --json             the same as --format json\n" },
+	  "  --json             the same as --format json\n",
+	  NULL },
 	{ "report", cmd_report,
 	  "loco report [--by-semester] [--format format] [--json] [run]",
 	  "report adapter against base model, with charts, or term by term",
@@ -156,7 +166,8 @@ static const struct cmd commands[] = {
 	  "  --format format    markdown, html or json\n"
 	  "  --json             the same as --format json\n"
 	  "  run                a run directory or results.json (default: the\n"
-	  "                     latest archived result of each adapter)\n" },
+	  "                     latest archived result of each adapter)\n",
+	  NULL },
 	{ "bench", cmd_bench,
 	  "loco bench import --format format [--json] [--output file] file\n"
 	  "       loco bench check [--json] file",
@@ -165,20 +176,39 @@ static const struct cmd commands[] = {
 	  "  --json             import: with --output, print the count as JSON;\n"
 	  "                     check: print the counts as JSON\n"
 	  "  --output file      write there (atomically) instead of stdout\n"
-	  "  check file         validate a benchmark file and count its cases\n" },
+	  "  check file         validate a benchmark file and count its cases\n",
+	  NULL },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",
 	  "  --json             print JSON\n"
-	  "  key                print only this key's value\n" },
+	  "  key                print only this key's value\n",
+	  NULL },
 	{ "version", cmd_version,
 	  "loco version [--json]",
 	  "print loco's version and its libraries'",
-	  "  --json             print JSON\n" },
+	  "  --json             print JSON\n",
+	  NULL },
 	{ "help", cmd_help,
 	  "loco help [command]",
 	  "show help for loco or for a command",
-	  "" },
+	  "",
+	  NULL },
+	{ "completion", cmd_completion,
+	  "loco completion bash | zsh",
+	  "print the shell completion script for bash or zsh",
+	  "  bash     for bash: source <(loco completion bash)\n"
+	  "  zsh      for zsh, after compinit: source <(loco completion zsh)\n",
+	  NULL },
+};
+
+/* Not listed: the plumbing that loco's own scripts call. */
+static const struct cmd plumbing[] = {
+	{ "__complete", cmd_complete,
+	  "loco __complete -- word ...",
+	  "the candidates for the last word, for the completion scripts",
+	  "",
+	  NULL },
 };
 
 static const char main_usage[] =
@@ -202,7 +232,16 @@ cmd_find(const char *name)
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
+	for (i = 0; i < ARRAY_SIZE(plumbing); i++)
+		if (strcmp(plumbing[i].name, name) == 0)
+			return &plumbing[i];
 	return NULL;
+}
+
+const char *
+loco_main_usage(void)
+{
+	return main_usage;
 }
 
 void
@@ -280,11 +319,12 @@ cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
 }
 
 struct error *
-cmd_subcommand(struct loco *lc, const struct cmd *c, const struct subcmd *t,
-    size_t n, int argc, char *argv[])
+cmd_subcommand(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 {
-	size_t i;
+	const struct subcmd *t;
+	size_t i, n;
 
+	t = c->subcmds(&n);
 	if (argc < 2)
 		return cmd_usage_error(c, "no subcommand given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {

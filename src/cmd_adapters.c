@@ -394,7 +394,7 @@ install_entry(struct loco *lc, const struct registry *reg,
 	struct error *err;
 	char *path;
 
-	progress_init(&pg, lc->stderr_tty, 0);
+	progress_init(&pg, lc->stderr_progress, 0);
 	err = index_fetch(e, progress_update, &pg, &path);
 	progress_done(&pg);
 	if (err != NULL)
@@ -929,9 +929,15 @@ static const struct subcmd subcmds[] = {
 	  "  --json       print the promoted adapter as JSON\n" },
 };
 
+const struct subcmd *
+adapters_subcmds(size_t *n)
+{
+	*n = ARRAY_SIZE(subcmds);
+	return subcmds;
+}
+
 struct error *
 cmd_adapters(struct loco *lc, int argc, char *argv[])
 {
-	return cmd_subcommand(lc, cmd_find("adapters"), subcmds,
-	    ARRAY_SIZE(subcmds), argc, argv);
+	return cmd_subcommand(lc, cmd_find("adapters"), argc, argv);
 }

@@ -835,7 +835,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.es.keep_alive = lc->cfg.keep_alive;
 	e.es.cache = !e.no_cache && e.es.votes == 1;
 	e.es.registry = reg;
-	e.es.progress = lc->stderr_tty && e.fmt == FMT_TABLE;
+	e.es.progress = lc->stderr_progress && e.fmt == FMT_TABLE;
 
 	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
 		path = a->benchmark ? xstrdup(a->benchmark) :

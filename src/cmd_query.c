@@ -584,7 +584,7 @@ run_vote(struct query *q, const struct choice *ch, struct ollama *o,
 	opts.question = question;
 	if (q->stream)
 		opts.progress = vote_event;
-	else if (lc->stderr_tty && !q->quiet && !q->json)
+	else if (lc->stderr_progress && !q->quiet && !q->json)
 		opts.progress = vote_progress;
 	cr->temperature = q->vote_temperature;
 

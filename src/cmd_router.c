@@ -474,9 +474,15 @@ static const struct subcmd subcmds[] = {
 	  "  --router type  keyword, classifier or auto (default: router.type)\n" },
 };
 
+const struct subcmd *
+router_subcmds(size_t *n)
+{
+	*n = ARRAY_SIZE(subcmds);
+	return subcmds;
+}
+
 struct error *
 cmd_router(struct loco *lc, int argc, char *argv[])
 {
-	return cmd_subcommand(lc, cmd_find("router"), subcmds,
-	    ARRAY_SIZE(subcmds), argc, argv);
+	return cmd_subcommand(lc, cmd_find("router"), argc, argv);
 }

@@ -92,7 +92,7 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	if ((err = loco_registry(lc, &registry)) != NULL ||
 	    (err = loco_client(lc, &o)) != NULL)
 		return err;
-	progress_init(&pg, lc->stderr_tty, quiet);
+	progress_init(&pg, lc->stderr_progress, quiet);
 	if ((err = reg_open(o, registry, progress_update, &pg, &r)) != NULL)
 		goto done;
 	if (json) {

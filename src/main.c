@@ -49,7 +49,7 @@ main(int argc, char *argv[])
 	interrupt_install();
 	memset(&lc, 0, sizeof(lc));
 	lc.stdout_tty = isatty(STDOUT_FILENO);
-	lc.stderr_tty = isatty(STDERR_FILENO);
+	lc.stderr_progress = term_level(STDERR_FILENO) >= TERM_REWRITE;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

@@ -1,4 +1,7 @@
-/* util.c: allocation wrappers, string and number helpers, SIGINT flag. */
+/*
+ * util.c: allocation wrappers, string and number helpers, SIGINT flag, and
+ * what a terminal may be sent.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -6,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "banned.h"
@@ -276,4 +280,21 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+enum term_level
+term_level_of(int tty, const char *term, const char *no_color)
+{
+	/* git's rule: no TERM is as dumb as TERM=dumb. */
+	if (!tty || term == NULL || *term == '\0' || strcmp(term, "dumb") == 0)
+		return TERM_PLAIN;
+	if (no_color != NULL && *no_color != '\0')
+		return TERM_REWRITE;
+	return TERM_COLOR;
+}
+
+enum term_level
+term_level(int fd)
+{
+	return term_level_of(isatty(fd), getenv("TERM"), getenv("NO_COLOR"));
 }

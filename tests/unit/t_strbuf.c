@@ -70,3 +70,16 @@ TEST(util_sanitize)
 	CHECK_STR(s, "abc...");
 	free(s);
 }
+
+/* NO_COLOR takes colour away; no terminal, or a dumb one, progress bars too. */
+TEST(term_rule)
+{
+	CHECK_INT(term_level_of(0, "xterm", NULL), TERM_PLAIN);
+	CHECK_INT(term_level_of(1, "xterm", NULL), TERM_COLOR);
+	CHECK_INT(term_level_of(1, "xterm", ""), TERM_COLOR);
+	CHECK_INT(term_level_of(1, "xterm", "1"), TERM_REWRITE);
+	CHECK_INT(term_level_of(1, "dumb", NULL), TERM_PLAIN);
+	CHECK_INT(term_level_of(1, NULL, NULL), TERM_PLAIN);
+	CHECK_INT(term_level_of(1, "", NULL), TERM_PLAIN);
+	CHECK_INT(term_level_of(0, "xterm", "1"), TERM_PLAIN);
+}
