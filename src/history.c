@@ -20,8 +20,8 @@
 
 /* Seconds to wait for another loco's append (each takes milliseconds). */
 #define LOCK_TIMEOUT	10
-/* Ids stay exact in a JSON number (a double). */
-#define ID_MAX		9007199254740991LL
+/* Ids stay exact as cJSON prints numbers (15 significant digits). */
+#define ID_MAX		999999999999999LL
 /* How much of the file's end is read first to find the last id. */
 #define TAIL_FIRST	65536
 

@@ -458,6 +458,22 @@ TEST(history_ids_found_past_a_long_answer)
 	free(path);
 }
 
+TEST(history_ids_run_out)
+{
+	struct history_record r;
+	char *path = hpath(), *dir = path_dirname(path), *want;
+
+	CHECK_OK(fs_mkdirs(dir, 0));
+	put(path, "{\"id\":999999999999998,\"kind\":\"query\"}\n");
+	record(&r, "q", NULL);
+	append(path, &r, "999999999999999");
+	want = xasprintf("'%s' has run out of ids", path);
+	CHECK_ERR(history_append_file(path, &r, NULL), want);
+	free(want);
+	free(dir);
+	free(path);
+}
+
 TEST(history_clear_keeps_numbering)
 {
 	struct history_record r;
