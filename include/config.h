@@ -47,6 +47,7 @@ struct config {
 	double	 vote_temperature;	/* inference.vote_temperature */
 	char	*vote_method;		/* inference.vote_method */
 	long	 parallel;		/* inference.parallel */
+	int	 history;		/* inference.history */
 	/* options sent to the model */
 	long	 num_ctx;		/* options.num_ctx */
 	char	*keep_alive;		/* options.keep_alive */

@@ -16,6 +16,9 @@ struct error	*fs_mkdirs(const char *path, int private_dir);
 /* Replace path with data atomically (mode 0644). */
 struct error	*fs_write_atomic(const char *path, const void *data,
 		    size_t len);
+/* The same with another mode (0600 for a private file). */
+struct error	*fs_write_atomic_mode(const char *path, const void *data,
+		    size_t len, int mode);
 /* Read a whole file (at most max bytes); *data is NUL-terminated. */
 struct error	*fs_read_file(const char *path, size_t max, char **data,
 		    size_t *len);

@@ -168,6 +168,20 @@ static const struct cmd commands[] = {
 	  "  run                a run directory or results.json (default: the\n"
 	  "                     latest archived result of each adapter)\n",
 	  NULL },
+	{ "history", cmd_history,
+	  "loco history [--adapter name] [--json] [-n count] [--search text]\n"
+	  "       loco history --feedback id verdict\n"
+	  "       loco history --clear",
+	  "list and search past questions and answers, grade the answers",
+	  "  --adapter name     only this adapter's entries; none: the base\n"
+	  "                     model's\n"
+	  "  --json             print the entries as a JSON array\n"
+	  "  -n count           the last count entries (default 20; 0: all)\n"
+	  "  --search text      only entries whose question, answer or adapter\n"
+	  "                     holds text, in any case\n"
+	  "  --feedback id verdict  grade the answer of entry id good or bad\n"
+	  "  --clear            remove every entry (ids are not reused)\n",
+	  NULL },
 	{ "bench", cmd_bench,
 	  "loco bench import --format format [--json] [--output file] file\n"
 	  "       loco bench check [--json] file",

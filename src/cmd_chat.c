@@ -70,6 +70,8 @@ struct turn {
 	const struct adapter	*adapter;	/* NULL: base */
 	char			*model;
 	char			*decision;	/* "[router -> math 0.91]" */
+	const char		*route;		/* router, follow-up, flag */
+	double			 confidence;	/* the router's, or NAN */
 	long long		 prompt_tokens;
 	long long		 answer_tokens;
 	long long		 eval_ns;
@@ -98,6 +100,9 @@ struct chat {
 	time_t			 started;
 	size_t			 failed;	/* turns that ended in error */
 	int			 last_code;
+	/* this turn's routing */
+	const char		*route;
+	double			 confidence;
 	/* while streaming */
 	int			 printed;
 	char			 last;
@@ -167,6 +172,8 @@ route_turn(struct chat *c, const char *question, struct strbuf *decision)
 	struct error *err;
 	int follow_up;
 
+	c->route = "flag";
+	c->confidence = NAN;
 	if (!c->autoroute) {
 		strbuf_addf(decision, "[adapter: %s]", adapter_label(c->current));
 		return NULL;
@@ -180,9 +187,12 @@ route_turn(struct chat *c, const char *question, struct strbuf *decision)
 	/* Nothing decided and there is a conversation: a follow-up. */
 	follow_up = strcmp(rr.link, "base") == 0 && c->nturns > c->first;
 	if (follow_up) {
+		c->route = "follow-up";
 		strbuf_addf(decision, "[router -> %s, follow-up]",
 		    adapter_label(c->current));
 	} else {
+		c->route = "router";
+		c->confidence = rr.confidence;
 		c->current = rr.adapter;
 		if (rr.adapter != NULL || strcmp(rr.link, "classifier") == 0)
 			strbuf_addf(decision, "[router -> %s %.2f]",
@@ -282,7 +292,6 @@ record_history(struct chat *c, const struct turn *t,
     const struct vote_result *vr)
 {
 	struct history_record h;
-	struct error *err;
 
 	memset(&h, 0, sizeof(h));
 	h.kind = "chat";
@@ -290,8 +299,8 @@ record_history(struct chat *c, const struct turn *t,
 	h.question = t->question;
 	h.adapter = t->adapter ? t->adapter->name : NULL;
 	h.model = t->model;
-	h.route = c->autoroute ? "router" : "flag";
-	h.confidence = NAN;
+	h.route = t->route;
+	h.confidence = t->confidence;
 	h.answer = t->answer;
 	h.prompt_tokens = t->prompt_tokens;
 	h.answer_tokens = t->answer_tokens;
@@ -300,11 +309,7 @@ record_history(struct chat *c, const struct turn *t,
 	h.eval_ns = t->eval_ns;
 	h.vote = vr;
 	h.interrupted = t->interrupted;
-	if ((err = history_append(&c->lc->cfg, &h, NULL)) != NULL) {
-		if (!c->quiet && *err->msg != '\0')
-			fprintf(stderr, "loco: history: %s\n", err->msg);
-		error_free(err);
-	}
+	history_append_warn(&c->lc->cfg, &h, NULL);
 }
 
 static struct error *
@@ -461,6 +466,8 @@ ask(struct chat *c, const char *question)
 	t.adapter = c->current;
 	t.model = xstrdup(cr.model);
 	t.decision = strbuf_detach(&decision, NULL);
+	t.route = c->route;
+	t.confidence = c->confidence;
 	t.prompt_tokens = res.prompt_eval_count;
 	t.answer_tokens = res.eval_count;
 	t.eval_ns = res.eval_duration;

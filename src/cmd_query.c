@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "history.h"
 #include "jsonout.h"
 #include "prompt.h"
 #include "router.h"
@@ -610,6 +611,32 @@ run_vote(struct query *q, const struct choice *ch, struct ollama *o,
 	return NULL;
 }
 
+/* Keep the question and its answer (a failure is only a warning). */
+static void
+add_history(const struct query *q, const struct choice *ch, const char *model,
+    const char *question, const struct chat_result *res, long long wall,
+    int interrupted)
+{
+	struct history_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = "query";
+	r.question = question;
+	r.adapter = ch->adapter ? ch->adapter->name : NULL;
+	r.model = model;
+	r.route = ch->method;
+	r.confidence = ch->routed ? ch->route.confidence : NAN;
+	r.answer = res->content ? res->content : "";
+	r.prompt_tokens = res->prompt_eval_count;
+	r.answer_tokens = res->eval_count;
+	r.wall_ns = wall;
+	r.load_ns = res->load_duration;
+	r.eval_ns = res->eval_duration;
+	r.vote = interrupted ? NULL : q->vote;
+	r.interrupted = interrupted;
+	history_append_warn(&q->lc->cfg, &r, NULL);
+}
+
 struct error *
 cmd_query(struct loco *lc, int argc, char *argv[])
 {
@@ -720,12 +747,17 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		loco_write("\n", 1);
 	/* The answer before the stats line, when both go to one terminal. */
 	fflush(stdout);
-	if (err != NULL)
+	if (err != NULL) {
+		if (err->code == EXIT_INTERRUPT)
+			add_history(&q, &ch, model, question, &res,
+			    now_ns() - start, 1);
 		goto done;
+	}
 	if (q.json)
 		print_json(&q, &ch, model, wanted, &pr, &res, now_ns() - start);
 	if (!q.quiet && !q.json)
 		print_stats(&ch, model, wanted, &res, q.vote, now_ns() - start);
+	add_history(&q, &ch, model, question, &res, now_ns() - start, 0);
 done:
 	/* With --stream every failure after the question ends the events. */
 	if (q.stream && err != NULL && err->msg[0] != '\0')

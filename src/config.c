@@ -43,6 +43,9 @@ static const struct config_key config_table[] = {
 	{ "inference.parallel", CONFIG_INT, "4", 1, 64, NULL,
 	  "samples in flight at once (match OLLAMA_NUM_PARALLEL)",
 	  OFF(parallel) },
+	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
+	  "append every question and answer to $LOCO_HOME/history.jsonl",
+	  OFF(history) },
 	{ "options.num_ctx", CONFIG_INT, "4096", 256, 1048576, NULL,
 	  "context window sent on every request (keep it fixed: changing it "
 	  "reloads the model)", OFF(num_ctx) },

@@ -83,12 +83,20 @@ write_all(int fd, const void *data, size_t len)
 struct error *
 fs_write_atomic(const char *path, const void *data, size_t len)
 {
+	return fs_write_atomic_mode(path, data, len, 0644);
+}
+
+struct error *
+fs_write_atomic_mode(const char *path, const void *data, size_t len,
+    int mode)
+{
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	char *copy = xstrdup(path);
 	struct error *err = NULL;
 	int fd, saved;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    (mode_t)mode);
 	if (fd == -1) {
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", tmp,
 		    strerror(errno));

@@ -37,6 +37,21 @@ Read the question again: why?" "the new turn is re-read"
 expect_eq "$(req 'chats[1].body.options.num_ctx')" 4096 "num_ctx sent"
 expect_eq "$(req 'chats[1].body.stream')" true "streamed"
 
+t "every answered turn goes to the history, with its session"
+run_loco history --json -n 0
+expect_rc 0
+expect_eq "$(json 'out.length')" 2 "history entries"
+expect_eq "$(json 'out.map(e => e.kind + "/" + e.adapter + "/" + e.route).join(",")')" \
+	"chat/math/router,chat/math/follow-up" "kind, adapter, route"
+expect_eq "$(json 'out[0].session === out[1].session && out[0].session.length > 0')" true "one session"
+expect_eq "$(json 'out[1].question + " " + out[1].answer')" "why? The answer is: 4" "question and answer"
+chat "$Q\n" --quiet
+run_loco history --json -n 0
+expect_eq "$(json 'out[2].session !== out[1].session')" true "a new session"
+LOCO_INFERENCE_HISTORY=false chat "$Q\n"
+run_loco history --json -n 0
+expect_eq "$(json 'out.length')" 3 "inference.history false records nothing"
+
 t "a new topic re-routes; a first question with no topic goes to the base"
 script "{$MODELS,\"chat\":[$MATH,$BASE,{\"match\":{\"model\":\"loco-code:1.0.0\"},\"reply\":\"fixed\"}]}"
 chat "hello there\n$Q\nplease debug this python function\n"
@@ -219,6 +234,9 @@ if command -v tmux >/dev/null 2>&1; then
 	expect_eq "$(req 'chats.length')" 3 "chat requests (the Ctrl-C'd line was not sent)"
 	expect_eq "$(req 'const p = chats[2].body.messages[4].content; p.startsWith("one two") && p.length < 30')" \
 		true "the partial answer stays in the conversation"
+	run_loco history --json -n 3
+	expect_eq "$(json 'out.map(e => e.interrupted).join(",")')" false,true,false \
+		"the interrupted answer is in the history, marked"
 	expect_eq "$(grep -c 'half' "$LOCO_HOME/chat_history")" 0 "an interrupted line is not remembered"
 	expect_eq "$(grep -c 'count\\040slowly' "$LOCO_HOME/chat_history")" 1 "input history saved"
 	$TM kill-server 2>/dev/null

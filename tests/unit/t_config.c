@@ -81,9 +81,10 @@ TEST(config_defaults)
 	CHECK(cfg.registry_path == NULL);
 	CHECK(cfg.file == NULL);
 	CHECK_INT(cfg.parallel, 4);
+	CHECK_INT(cfg.history, 1);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 22);
+	CHECK_INT(n, 23);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');

@@ -1,0 +1,309 @@
+/*
+ * cmd_history.c: loco history: list and search the questions asked and
+ * their answers, grade an answer good or bad, clear the history.  The
+ * file and its ids are history.c's.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "history.h"
+#include "jsonout.h"
+#include "strbuf.h"
+#include "banned.h"
+
+#define DEFAULT_COUNT	20
+/* The listing fits 80 columns. */
+#define WIDTH		80
+#define WHO_MAX		20
+
+enum {
+	OPT_ADAPTER = 256, OPT_CLEAR, OPT_FEEDBACK, OPT_JSON, OPT_SEARCH
+};
+
+static const struct option history_opts[] = {
+	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "clear", no_argument, NULL, OPT_CLEAR },
+	{ "feedback", required_argument, NULL, OPT_FEEDBACK },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "search", required_argument, NULL, OPT_SEARCH },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * s on one line in at most max characters (UTF-8 sequences count as one):
+ * white space squeezed to single spaces, control characters as '?', and
+ * "..." where it was cut.
+ */
+static char *
+one_line(const char *s, size_t max)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+	size_t chars = 0, i, keep = 0;
+	int space = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+			space = sb.len > 0;
+			continue;
+		}
+		if (space)
+			strbuf_addch(&sb, ' ');
+		space = 0;
+		strbuf_addch(&sb, *p < 0x20 || *p == 0x7f ? '?' : *p);
+	}
+	for (i = 0; i < sb.len; i++)
+		if (((unsigned char)sb.buf[i] & 0xc0) != 0x80 &&
+		    ++chars == max - 2)
+			keep = i;	/* room for "..." before this one */
+	if (chars > max) {
+		while (keep > 0 && sb.buf[keep - 1] == ' ')
+			keep--;
+		strbuf_setlen(&sb, keep);
+		strbuf_addstr(&sb, "...");
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* "2025-06-01T12:00:00Z" in local time, "2025-06-01 14:00". */
+static void
+local_time(const char *iso, char buf[32])
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (iso != NULL && sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec) == 6) {
+		tm.tm_year -= 1900;
+		tm.tm_mon--;
+		t = timegm(&tm);
+		if (t != (time_t)-1 && localtime_r(&t, &tm) != NULL &&
+		    strftime(buf, 32, "%Y-%m-%d %H:%M", &tm) > 0)
+			return;
+	}
+	snprintf(buf, 32, "%-16s", "-");
+}
+
+static const char *
+who(const struct history_entry *e)
+{
+	if (e->adapter != NULL)
+		return e->adapter;
+	return e->model != NULL ? e->model : "base";
+}
+
+static void
+print_list(const struct history *h)
+{
+	struct strbuf sb = STRBUF_INIT, marks = STRBUF_INIT;
+	const struct history_entry *e;
+	char when[32], *name, *q, *a, idtext[32];
+	int idw = 1, whow = 1, len;
+	size_t i, room;
+
+	for (i = 0; i < h->n; i++) {
+		len = snprintf(idtext, sizeof(idtext), "%lld", h->v[i].id);
+		if (len > idw)
+			idw = len;
+		len = (int)strlen(who(&h->v[i]));
+		if (len > whow)
+			whow = len > WHO_MAX ? WHO_MAX : len;
+	}
+	for (i = 0; i < h->n; i++) {
+		e = &h->v[i];
+		local_time(e->time, when);
+		name = one_line(who(e), WHO_MAX);
+		room = WIDTH - (size_t)idw - (size_t)whow - 22;
+		q = one_line(e->question, room < 20 ? 20 : room);
+		strbuf_reset(&marks);
+		if (e->vote != NULL && e->vote->ngroups > 0)
+			strbuf_addf(&marks, "  [vote %lld/%lld]",
+			    e->vote->groups[0].count, e->vote->samples);
+		if (e->interrupted)
+			strbuf_addstr(&marks, "  [interrupted]");
+		if (e->feedback != NULL)
+			strbuf_addf(&marks, "  [%s]", e->feedback);
+		room = WIDTH - (size_t)idw - 2 - marks.len;
+		a = one_line(*e->answer ? e->answer : "(no answer)",
+		    room < 20 ? 20 : room);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%*lld  %s  %-*s  %s\n%*s  %s%s\n", idw, e->id,
+		    when, whow, name, q, idw, "", a, marks.buf);
+		loco_write(sb.buf, sb.len);
+		free(name);
+		free(q);
+		free(a);
+	}
+	strbuf_release(&marks);
+	strbuf_release(&sb);
+}
+
+static void
+print_json(const struct history *h)
+{
+	const struct history_entry *e;
+	struct jout *j = jout_new_array();
+	size_t i, k;
+	char *s;
+
+	for (i = 0; i < h->n; i++) {
+		e = &h->v[i];
+		jout_obj(j, NULL);
+		jout_int(j, "id", e->id);
+		jout_str(j, "kind", e->kind);
+		jout_str(j, "time", e->time);
+		jout_str(j, "session", e->session);
+		jout_str(j, "question", e->question);
+		jout_str(j, "adapter", e->adapter);
+		jout_str(j, "model", e->model);
+		jout_str(j, "route", e->route);
+		jout_num(j, "confidence", e->confidence);
+		jout_str(j, "answer", e->answer);
+		jout_bool(j, "interrupted", e->interrupted);
+		jout_str(j, "feedback", e->feedback);
+		jout_obj(j, "stats");
+		jout_int(j, "prompt_tokens", e->prompt_tokens);
+		jout_int(j, "answer_tokens", e->answer_tokens);
+		jout_num(j, "wall_seconds", (double)e->wall_ns / 1e9);
+		jout_num(j, "load_seconds", (double)e->load_ns / 1e9);
+		jout_num(j, "eval_seconds", (double)e->eval_ns / 1e9);
+		jout_end(j);
+		if (e->vote != NULL) {
+			jout_obj(j, "vote");
+			jout_str(j, "method", e->vote->method);
+			jout_str(j, "answer", e->vote->answer);
+			jout_obj(j, "votes");
+			for (k = 0; k < e->vote->ngroups; k++)
+				jout_int(j, e->vote->groups[k].answer,
+				    e->vote->groups[k].count);
+			jout_end(j);
+			jout_int(j, "invalid", e->vote->invalid);
+			jout_int(j, "samples", e->vote->samples);
+			jout_num(j, "confidence", e->vote->confidence);
+			jout_end(j);
+		} else
+			jout_null(j, "vote");
+		jout_end(j);
+	}
+	s = jout_finish(j, 1);
+	loco_write(s, strlen(s));
+	loco_write("\n", 1);
+	free(s);
+}
+
+static struct error *
+list(const struct history_filter *f, int json)
+{
+	struct history h;
+	struct error *err;
+	char *path = history_path();
+	size_t i;
+
+	err = history_read(path, f, &h);
+	for (i = 0; i < h.nwarnings; i++)
+		fprintf(stderr, "loco: %s\n", h.warnings[i]);
+	if (h.nbad > h.nwarnings)
+		fprintf(stderr, "loco: %s: %zu more unusable lines skipped\n",
+		    path, h.nbad - h.nwarnings);
+	if (err == NULL) {
+		if (json)
+			print_json(&h);
+		else
+			print_list(&h);
+	}
+	history_release(&h);
+	free(path);
+	return err;
+}
+
+struct error *
+cmd_history(struct loco *lc, int argc, char *argv[])
+{
+	const struct cmd *c = cmd_find("history");
+	struct history_filter f;
+	struct error *err;
+	const char *feedback = NULL;
+	char *path, *clean;
+	int ch, json = 0, clear = 0, listing = 0;
+	long l;
+
+	memset(&f, 0, sizeof(f));
+	f.limit = DEFAULT_COUNT;
+	while ((ch = getopt_long(argc, argv, ":hn:", history_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			cmd_help_print(c);
+			return NULL;
+		case 'n':
+			if (parse_long(optarg, 0, LONG_MAX, &l) == -1) {
+				clean = str_sanitize(optarg, 40);
+				err = cmd_usage_error(c, "-n: must be a number "
+				    "of entries, not '%s'", clean);
+				free(clean);
+				return err;
+			}
+			f.limit = (size_t)l;
+			listing = 1;
+			break;
+		case OPT_ADAPTER:
+			f.adapter = optarg;
+			listing = 1;
+			break;
+		case OPT_CLEAR:
+			clear = 1;
+			break;
+		case OPT_FEEDBACK:
+			feedback = optarg;
+			break;
+		case OPT_JSON:
+			json = 1;
+			listing = 1;
+			break;
+		case OPT_SEARCH:
+			f.search = optarg;
+			listing = 1;
+			break;
+		default:
+			return cmd_option_error(c, ch, argv);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((feedback != NULL || clear) && (listing ||
+	    (feedback != NULL && clear)))
+		return cmd_usage_error(c, "%s goes alone", clear ? "--clear" :
+		    "--feedback");
+	if (feedback != NULL && argc == 0)
+		return cmd_usage_error(c, "--feedback needs a verdict: good or "
+		    "bad");
+	if (argc > (feedback != NULL)) {
+		clean = str_sanitize(argv[feedback != NULL], 40);
+		err = cmd_usage_error(c, "unexpected argument '%s'", clean);
+		free(clean);
+		return err;
+	}
+	if (feedback != NULL && strcmp(argv[0], "good") != 0 &&
+	    strcmp(argv[0], "bad") != 0) {
+		clean = str_sanitize(argv[0], 40);
+		err = cmd_usage_error(c, "the verdict must be good or bad, not "
+		    "'%s'", clean);
+		free(clean);
+		return err;
+	}
+	if (feedback == NULL && !clear)
+		return list(&f, json);
+	path = history_path();
+	err = clear ? history_clear(path, NULL) :
+	    history_feedback(path, feedback, argv[0]);
+	free(path);
+	return err;
+}
