@@ -778,8 +778,13 @@ sl_save(struct chat *c, const char *arg)
 	if (*arg == '\0')
 		return error_new(EXIT_USAGE, "/save: want a file name "
 		    "(.json for JSON, anything else for Markdown)");
-	text = str_endswith(arg, ".json") ? conversation_json(c) :
-	    conversation_markdown(c);
+	if (str_endswith(arg, ".json")) {
+		char *j = conversation_json(c);
+
+		text = xasprintf("%s\n", j);
+		free(j);
+	} else
+		text = conversation_markdown(c);
 	err = fs_write_atomic(arg, text, strlen(text));
 	free(text);
 	if (err == NULL)

@@ -1,10 +1,11 @@
 #!/bin/sh
-# t_json.sh: the scripting contract of loco-json(7).  Every --json output
-# is checked against its shape in tests/json/ (by tests/json/validate.js,
-# which is tested first); query --json --stream against the scripted
-# backend: the events in order, one a line, flushed as they come, the
-# error event with its exit status, SIGINT; each exit status scripts tell
-# apart, with --json; and the shapes against the page, so neither drifts.
+# t_json.sh: the scripting contract of loco-json(7).  Every --json output,
+# and the file chat's /save FILE.json writes, is checked against its shape
+# in tests/json/ (by tests/json/validate.js, which is tested first); query
+# --json --stream against the scripted backend: the events in order, one a
+# line, flushed as they come, the error event with its exit status, SIGINT;
+# each exit status scripts tell apart, with --json; and the shapes against
+# the page, so neither drifts.
 . "$TOP/tests/cmd/lib.sh"
 area_begin json
 
@@ -269,6 +270,75 @@ expect_err "loco: interrupted"
 shape_lines query-stream
 expect_eq "$(ev 'JSON.stringify(ev.at(-1))')" '{"type":"error","message":"interrupted","exit":130}' "last event"
 expect_eq "$(ev 'ev.some((e) => e.type === "done")')" false "no done"
+
+# ---------------------------------------------------------------------
+# history and chat: the entries that query and chat append, and the file
+# chat's /save writes
+
+MATH_REPLY='{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4","metrics":{"eval_count":10,"eval_duration":500000000,"prompt_eval_count":30}}'
+
+t "history --json: a query, a vote, a verdict"
+script "{$MODELS,\"chat\":[$MATH_REPLY]}"
+run_loco query --quiet "$Q"
+expect_rc 0
+run_loco history --json -n 1
+expect_rc 0
+shape history
+id=$(json 'out[0].id')
+script "{$MODELS,\"chat\":[{\"replies\":[\"The answer is 4\",\"The answer is 5\"]}]}"
+run_loco query --quiet --votes 3 --seed 7 "$Q"
+expect_rc 0
+run_loco history --feedback "$id" good
+expect_rc 0
+expect_out_empty
+run_loco history --json -n 2
+expect_rc 0
+expect_err_empty
+shape history
+expect_eq "$(json '[out[0].id === '"$id"', out[0].kind, out[0].adapter, out[0].route, out[0].confidence, out[0].feedback, out[0].vote].join(" ")')" \
+    "true query math router 1 good " "the plain query, graded"
+expect_eq "$(json '[out[0].session, out[0].stats.prompt_tokens, out[0].stats.answer_tokens, out[0].stats.eval_seconds].join(" ")')" \
+    " 30 10 0.5" "its stats"
+expect_eq "$(json '[out[1].id === '"$id"' + 1, out[1].feedback, out[1].vote.method, out[1].vote.answer, out[1].vote.votes["4"]].join(" ")')" \
+    "true  majority 4 2" "the vote"
+
+t "chat /save FILE.json"
+script "{$MODELS,\"chat\":[$MATH_REPLY,{\"reply\":\"Hello from the base.\"}]}"
+run_loco_stdin "$Q
+why?
+/system Be terse.
+/save $W/c.json
+" chat
+expect_rc 0
+expect_out "The answer is: 4
+The answer is: 4"
+expect_err_has "[saved 2 turns to $W/c.json]"
+cp "$W/c.json" "$W/out"
+shape chat-save
+session=$(json 'out.session')
+expect_eq "$(json '[out.base_model, out.system, out.turns.length].join(" ")')" "qwen3:4b Be terse. 2" "the conversation"
+expect_eq "$(json 'out.turns.map((t) => [t.adapter, t.model, t.decision, t.prompt_tokens, t.answer_tokens, t.interrupted, t.in_context].join(" ")).join("|")')" \
+    "math loco-math:1.0.0 [router -> math 1.00] 30 10 false true|math loco-math:1.0.0 [router -> math, follow-up] 30 10 false true" "turns"
+run_loco_stdin "/save $W/empty.json
+" chat --adapter none
+expect_rc 0
+cp "$W/empty.json" "$W/out"
+shape chat-save
+expect_eq "$(json '[out.system, out.turns.length].join(" ")')" " 0" "no turns, no system prompt"
+
+t "history --json: chat turns"
+run_loco history --json -n 2
+expect_rc 0
+shape history
+expect_eq "$(json 'out.map((e) => [e.kind, e.session === "'"$session"'", e.question, e.route, e.confidence, e.feedback, e.vote].join(" ")).join("|")')" \
+    "chat true $Q router 1  |chat true why? follow-up   " "kind, session, route"
+
+# Every entry the tests above left, the interrupted stream among them.
+t "history --json: every entry so far"
+run_loco history --json -n 0
+expect_rc 0
+shape history
+expect_eq "$(json 'out.some((e) => e.interrupted) && out.some((e) => e.adapter === null)')" true "interrupted and base-model entries"
 
 # ---------------------------------------------------------------------
 # route and router
