@@ -107,6 +107,23 @@ struct error	*loco_client(struct loco *, struct ollama **);
  */
 struct error	*loco_question(const struct cmd *, int argc, char *argv[],
 		    char **question);
+/*
+ * An answer streamed as it arrives (query, chat): text to stdout, a
+ * thinking model's thoughts to stderr between "Thinking..." and
+ * "...done thinking." (unless quiet).  Zero it, set quiet, feed it the
+ * pieces, then end it once: that ends the thoughts and the answer's line.
+ */
+struct answer_out {
+	int	 quiet;
+	int	 in_thinking;
+	int	 printed;	/* answer bytes written */
+	char	 last;		/* the last one */
+};
+
+struct error	*answer_piece(struct answer_out *, const char *content,
+		    size_t clen, const char *thinking, size_t tlen);
+void		 answer_end(struct answer_out *);
+
 /* Write to stdout; on failure remember it for the final check. */
 int		 loco_write(const void *, size_t);
 extern int	 loco_write_failed;

@@ -108,5 +108,8 @@ struct vote_result {
 struct error	*vote_run(struct ollama *, const struct chat_request *req,
 		    const struct vote_opts *, struct vote_result *);
 void		 vote_result_release(struct vote_result *);
+/* "vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples, confidence 0.80" */
+struct strbuf;
+void		 vote_describe(const struct vote_result *, struct strbuf *);
 
 #endif

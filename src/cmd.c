@@ -399,6 +399,46 @@ sub_flag_set(const struct subcmd *sc, struct loco *lc, const char *option,
 	return cmd_flag_set(&c, lc, option, key, value);
 }
 
+struct error *
+answer_piece(struct answer_out *a, const char *content, size_t clen,
+    const char *thinking, size_t tlen)
+{
+	if (tlen > 0 && !a->quiet) {
+		fflush(stdout);
+		if (!a->in_thinking) {
+			fputs("Thinking...\n", stderr);
+			a->in_thinking = 1;
+		}
+		fwrite(thinking, 1, tlen, stderr);
+	}
+	if (clen > 0) {
+		if (a->in_thinking) {
+			fputs("\n...done thinking.\n\n", stderr);
+			a->in_thinking = 0;
+		}
+		if (loco_write(content, clen) == -1)
+			return error_new(EXIT_FAIL, "%s", "");
+		fflush(stdout);
+		a->printed = 1;
+		a->last = content[clen - 1];
+	}
+	return NULL;
+}
+
+void
+answer_end(struct answer_out *a)
+{
+	if (a->in_thinking)
+		fputs("\n...done thinking.\n\n", stderr);
+	a->in_thinking = 0;
+	/* End a streamed answer with a newline, even when cut short. */
+	if (a->printed && a->last != '\n')
+		loco_write("\n", 1);
+	a->printed = 0;
+	/* The answer before what follows on stderr, on one terminal. */
+	fflush(stdout);
+}
+
 int
 loco_write(const void *p, size_t n)
 {

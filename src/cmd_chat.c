@@ -103,10 +103,7 @@ struct chat {
 	/* this turn's routing */
 	const char		*route;
 	double			 confidence;
-	/* while streaming */
-	int			 printed;
-	char			 last;
-	int			 in_thinking;
+	struct answer_out	 out;		/* the streamed answer */
 };
 
 /* ------------------------------------------------------------ streaming */
@@ -117,26 +114,7 @@ on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 {
 	struct chat *c = arg;
 
-	if (tlen > 0 && !c->quiet) {
-		fflush(stdout);
-		if (!c->in_thinking) {
-			fputs("Thinking...\n", stderr);
-			c->in_thinking = 1;
-		}
-		fwrite(thinking, 1, tlen, stderr);
-	}
-	if (clen > 0) {
-		if (c->in_thinking) {
-			fputs("\n...done thinking.\n\n", stderr);
-			c->in_thinking = 0;
-		}
-		if (loco_write(content, clen) == -1)
-			return error_new(EXIT_FAIL, "%s", "");
-		fflush(stdout);
-		c->printed = 1;
-		c->last = content[clen - 1];
-	}
-	return NULL;
+	return answer_piece(&c->out, content, clen, thinking, tlen);
 }
 
 static void
@@ -361,20 +339,9 @@ static void
 vote_note(const struct chat *c, const struct vote_result *vr)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t i;
 
-	strbuf_addstr(&sb, "[vote:");
-	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
-		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
-
-		strbuf_addf(&sb, "%s %s x%zu", i ? "," : "", a,
-		    vr->tally.groups[i].count);
-		free(a);
-	}
-	strbuf_addf(&sb, "%s invalid %zu; %zu of %zu samples, confidence "
-	    "%.2f]", vr->tally.ngroups ? "," : "", vr->tally.invalid,
-	    vr->completed, vr->n, vr->confidence);
-	note(c, "%s", sb.buf);
+	vote_describe(vr, &sb);
+	note(c, "[%s]", sb.buf);
 	strbuf_release(&sb);
 }
 
@@ -437,9 +404,6 @@ ask(struct chat *c, const char *question)
 	cr.model = c->current ? c->current->model : c->reg->base.tag;
 
 	note(c, "%s", decision.buf);
-	c->printed = 0;
-	c->last = '\n';
-	c->in_thinking = 0;
 	err = voting ? vote_turn(c, &cr, question, &vr, &res) :
 	    ollama_chat(c->o, &cr, on_piece, c, &res);
 	if (err != NULL && err->code == EXIT_NOMODEL && c->current != NULL &&
@@ -455,11 +419,7 @@ ask(struct chat *c, const char *question)
 		err = voting ? vote_turn(c, &cr, question, &vr, &res) :
 		    ollama_chat(c->o, &cr, on_piece, c, &res);
 	}
-	if (c->in_thinking)
-		fputs("\n...done thinking.\n\n", stderr);
-	if (c->printed && c->last != '\n')
-		loco_write("\n", 1);
-	fflush(stdout);
+	answer_end(&c->out);
 
 	t.question = xstrdup(question);
 	t.answer = xstrdup(res.content ? res.content : "");
@@ -997,7 +957,7 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 			cmd_help_print(cmd);
 			return error_new(EXIT_OK, "%s", "");
 		case 'q':
-			c->quiet = 1;
+			c->quiet = c->out.quiet = 1;
 			break;
 		case OPT_ADAPTER:
 			adapter = optarg;

@@ -62,10 +62,7 @@ struct query {
 	struct vote_result	*vote;		/* when voting */
 	long			 vote_seed;
 	double			 vote_temperature;
-	/* streaming state */
-	int			 in_thinking;
-	int			 printed;	/* answer bytes written */
-	char			 last;		/* last answer byte written */
+	struct answer_out	 out;		/* the streamed answer */
 };
 
 /* How the adapter was chosen, for the stats line and JSON. */
@@ -125,26 +122,7 @@ on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 	}
 	if (q->json)
 		return NULL;
-	if (tlen > 0 && !q->quiet) {
-		fflush(stdout);
-		if (!q->in_thinking) {
-			fputs("Thinking...\n", stderr);
-			q->in_thinking = 1;
-		}
-		fwrite(thinking, 1, tlen, stderr);
-	}
-	if (clen > 0) {
-		if (q->in_thinking) {
-			fputs("\n...done thinking.\n\n", stderr);
-			q->in_thinking = 0;
-		}
-		if (loco_write(content, clen) == -1)
-			return error_new(EXIT_FAIL, "%s", "");
-		fflush(stdout);
-		q->printed = 1;
-		q->last = content[clen - 1];
-	}
-	return NULL;
+	return answer_piece(&q->out, content, clen, thinking, tlen);
 }
 
 static struct error *
@@ -203,29 +181,6 @@ tokens_per_second(const struct chat_result *res)
 	return (double)res->eval_count * 1e9 / (double)res->eval_duration;
 }
 
-/* " | vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples ..." */
-static void
-vote_text(const struct vote_result *vr, struct strbuf *sb)
-{
-	size_t i;
-
-	strbuf_addf(sb, " | vote %s: ", vote_method_name(vr->method));
-	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
-		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
-		strbuf_addf(sb, "%s%s x%zu", i ? ", " : "", a,
-		    vr->tally.groups[i].count);
-		free(a);
-	}
-	if (vr->tally.ngroups > 5)
-		strbuf_addf(sb, ", %zu more", vr->tally.ngroups - 5);
-	strbuf_addf(sb, "%sinvalid %zu; %zu of %zu samples",
-	    vr->tally.ngroups ? ", " : "", vr->tally.invalid, vr->completed,
-	    vr->n);
-	if (vr->cancelled)
-		strbuf_addf(sb, " (%zu saved)", vr->cancelled);
-	strbuf_addf(sb, ", confidence %.2f", vr->confidence);
-}
-
 static void
 print_stats(const struct choice *ch, const char *model, const char *wanted,
     const struct chat_result *res, const struct vote_result *vr,
@@ -238,8 +193,10 @@ print_stats(const struct choice *ch, const char *model, const char *wanted,
 	strbuf_addf(&sb, " model %s", model);
 	if (wanted != NULL)
 		strbuf_addf(&sb, " (fallback: %s not in Ollama)", wanted);
-	if (vr != NULL)
-		vote_text(vr, &sb);
+	if (vr != NULL) {
+		strbuf_addstr(&sb, " | ");
+		vote_describe(vr, &sb);
+	}
 	strbuf_addf(&sb, " | %lld prompt tokens, %lld answer tokens, ",
 	    res->prompt_eval_count, res->eval_count);
 	if (isnan(tps))
@@ -434,7 +391,7 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			cmd_help_print(c);
 			return error_new(EXIT_OK, "%s", "");
 		case 'q':
-			q->quiet = 1;
+			q->quiet = q->out.quiet = 1;
 			break;
 		case OPT_ADAPTER:
 			q->adapter_opt = optarg;
@@ -740,13 +697,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		    "'loco setup' (or 'ollama pull %s')", model, ollama_url(o),
 		    model);
 	}
-	if (q.in_thinking)
-		fputs("\n...done thinking.\n\n", stderr);
-	/* End a streamed answer with a newline, even when cut short. */
-	if (!q.json && q.printed && q.last != '\n')
-		loco_write("\n", 1);
-	/* The answer before the stats line, when both go to one terminal. */
-	fflush(stdout);
+	answer_end(&q.out);
 	if (err != NULL) {
 		if (err->code == EXIT_INTERRUPT)
 			add_history(&q, &ch, model, question, &res,

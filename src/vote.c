@@ -372,3 +372,27 @@ vote_result_release(struct vote_result *vr)
 	free(vr->note);
 	memset(vr, 0, sizeof(*vr));
 }
+
+/* "vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples ..." */
+void
+vote_describe(const struct vote_result *vr, struct strbuf *sb)
+{
+	size_t i;
+
+	strbuf_addf(sb, "vote %s: ", vote_method_name(vr->method));
+	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
+		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
+
+		strbuf_addf(sb, "%s%s x%zu", i ? ", " : "", a,
+		    vr->tally.groups[i].count);
+		free(a);
+	}
+	if (vr->tally.ngroups > 5)
+		strbuf_addf(sb, ", %zu more", vr->tally.ngroups - 5);
+	strbuf_addf(sb, "%sinvalid %zu; %zu of %zu samples",
+	    vr->tally.ngroups ? ", " : "", vr->tally.invalid, vr->completed,
+	    vr->n);
+	if (vr->cancelled)
+		strbuf_addf(sb, " (%zu saved)", vr->cancelled);
+	strbuf_addf(sb, ", confidence %.2f", vr->confidence);
+}

@@ -119,7 +119,7 @@ chat "/votes 3\n$Q\n" --seed 10
 expect_rc 0
 expect_out "The answer is: 4"
 expect_err_has "[votes: 3]"
-expect_err_match '^\[vote: 4 x2, 5 x1, invalid 0; 3 of 3 samples, confidence 0\.67\]$'
+expect_err_match '^\[vote majority: 4 x2, 5 x1, invalid 0; 3 of 3 samples, confidence 0\.67\]$'
 expect_eq "$(req 'chats.map(c => c.body.options.seed).join(",")')" 10,11,12 "seeds"
 expect_eq "$(req 'chats[0].body.options.temperature')" 0.7 "vote temperature"
 
