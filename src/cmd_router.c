@@ -43,7 +43,8 @@ loco_router(struct loco *lc, struct registry *reg, struct router **out)
 	const char *type = lc->cfg.router_type;
 	struct classifier *m = NULL;
 	struct error *err = NULL;
-	char *path = NULL, *clean, sha[SHA256_HEX_LEN + 1];
+	char *path = NULL, *clean;
+	uint64_t check;
 	int stale;
 
 	*out = NULL;
@@ -61,9 +62,9 @@ loco_router(struct loco *lc, struct registry *reg, struct router **out)
 	}
 	if ((err = clf_load(path, &m)) != NULL)
 		goto done;
-	if ((err = router_data_sha256(reg, sha)) != NULL)
+	if ((err = router_data_check(reg, &check)) != NULL)
 		goto done;
-	stale = strcmp(sha, clf_data_sha256(m)) != 0;
+	stale = check != clf_data_check(m);
 	if (stale) {
 		clf_free(m);
 		m = NULL;
@@ -135,7 +136,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		    "router_examples or general.txt found");
 		goto done;
 	}
-	m = clf_train(&d, 3);
+	m = clf_train(&d, 1);
 	dir = path_dirname(path);
 	err = fs_mkdirs(dir, 0);
 	free(dir);

@@ -65,30 +65,34 @@ expect_err "loco: no router model '$MODEL': run 'loco router train'"
 t "train"
 run_loco router train
 expect_rc 0
-expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 324 features, temperature 0.719"
+expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 3469 features, temperature 0.311"
 expect_err_empty
 
 t "training is deterministic"
 run_loco router train --out "$W/again.model"
 expect_rc 0
 if cmp -s "$MODEL" "$W/again.model"; then pass; else fail "models differ"; fi
-expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	1" "first line"
-expect_eq "$(sed -n 3p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
+expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	2" "first line"
+expect_eq "$(sed -n 4p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
+expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
 
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
 expect_rc 0
-expect_out "math	domain math, model loco-math:1.0.0, score 0.713703, confidence 0.71
+expect_out "math	domain math, model loco-math:1.0.0, score 0.981744, confidence 0.98
 decided by: classifier
 probabilities:
-  math         0.714
-  code         0.111
-  analysis     0.065
-  writing      0.102
-  none         0.008
+  math         0.982
+  code         0.010
+  analysis     0.003
+  writing      0.006
+  none         0.000
 top features:
-  c:ve>                0.660
-  c:<so                0.482"
+  s:solve              0.199
+  c:ol                 0.073
+  c:ve>                0.061
+  c:ve                 0.057
+  c:<sol               0.050"
 
 t "route --explain: the classifier sends a general question to base"
 run_loco route --explain "why do dogs bark"
@@ -96,20 +100,24 @@ expect_rc 0
 expect_out "base	model qwen3:4b (classifier: none)
 decided by: classifier
 probabilities:
-  math         0.046
-  code         0.055
-  analysis     0.104
-  writing      0.040
-  none         0.755
+  math         0.002
+  code         0.003
+  analysis     0.006
+  writing      0.001
+  none         0.988
 top features:
-  c:<wh                2.938"
+  s:why do             0.357
+  s:why                0.266
+  c:<do                0.236
+  c:do                 0.236
+  c:o>                 0.216"
 
 t "route --explain: below router.threshold, no keyword: base"
-LOCO_ROUTER_THRESHOLD=0.9 run_loco route --explain "why do dogs bark"
+LOCO_ROUTER_THRESHOLD=0.99 run_loco route --explain "why do dogs bark"
 expect_rc 0
 expect_out_has "base	model qwen3:4b (classifier below router.threshold, no keyword decision)"
 expect_out_has "decided by: base"
-expect_out_has "  none         0.755"
+expect_out_has "  none         0.988"
 
 t "router.threshold 1: the keywords decide"
 LOCO_ROUTER_THRESHOLD=1 run_loco route --explain "write an essay about summer"
@@ -123,8 +131,8 @@ expect_rc 0
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates,link,probabilities,features" "keys"
 expect_eq "$(json 'out.router')" classifier "router"
 expect_eq "$(json 'out.link')" classifier "link"
-expect_eq "$(json 'out.probabilities')" '{"math":0.7137,"code":0.1113,"analysis":0.065,"writing":0.1016,"none":0.0084}' "probabilities"
-expect_eq "$(json 'out.features[0]')" '{"feature":"c:ve>","contribution":0.66}' "top feature"
+expect_eq "$(json 'out.probabilities')" '{"math":0.9817,"code":0.0097,"analysis":0.003,"writing":0.0055,"none":0.0001}' "probabilities"
+expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.1988}' "top feature"
 run_loco route --json "solve 2x = 10"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys without --explain"
 
@@ -132,16 +140,16 @@ t "eval: the classifier"
 run_loco router eval "$W/labels.tsv"
 expect_rc 0
 expect_out "router classifier on '$W/labels.tsv': 8 queries
-accuracy         0.875 (7/8)
-wrong adapter    0.125 (1)
+accuracy         1.000 (8/8)
+wrong adapter    0.000 (0)
 fallback to base 0.000 (0)
-ECE              0.152 (10 bins)
-decided by       classifier 7, keyword 1, base 0
+ECE              0.029 (10 bins)
+decided by       classifier 8, keyword 0, base 0
 
 domain     precision recall queries
-math           0.667  1.000       2
+math           1.000  1.000       2
 code           1.000  1.000       2
-none           1.000  0.500       2
+none           1.000  1.000       2
 writing        1.000  1.000       1
 analysis       1.000  1.000       1
 
@@ -149,7 +157,7 @@ confusion (rows: labelled, columns: routed)
                math     code     none  writing analysis
 math              2        0        0        0        0
 code              0        2        0        0        0
-none              1        0        1        0        0
+none              0        0        2        0        0
 writing           0        0        0        1        0
 analysis          0        0        0        0        1"
 
@@ -298,7 +306,7 @@ expect_eq "$(json 'out.router')" classifier "retrained"
 expect_err_empty
 
 t "malformed model files name the line"
-printf 'loco-router-model\t1\ndata\tnope\n' >"$MODEL"
+printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"
 run_loco route "solve 2x = 10"
 expect_rc 1
 expect_err "loco: malformed router model '$MODEL': line 2: expected a SHA-256 after 'data'; run 'loco router train'"
