@@ -2,11 +2,13 @@
  * classifier.h: the trained router's text classifier, and the training
  * set it learns from.
  *
- * Features: word unigrams ("w:solve"), word bigrams ("b:solve for") and
- * character 3- to 5-grams within words, the word marked with '<' and '>'
- * ("c:<cal"), so typos still share most of their features.  Words are
- * router_words' (router.h).  Values are TF-IDF, 1 + ln(count) times the
- * feature's idf, the vector L2-normalised.  Model: multinomial logistic
+ * Features: word unigrams ("w:solve"), word bigrams ("b:solve for"),
+ * character 2- to 5-grams within words, the word marked with '<' and '>'
+ * ("c:<cal"), so typos still share most of their features, and the first
+ * word and first two words as start features ("s:write", "s:write a"),
+ * which weigh double: a question mostly says first what it wants.  Words
+ * are router_words' (router.h).  Values are TF-IDF, 1 + ln(count) times
+ * the feature's idf, the vector L2-normalised.  Model: multinomial logistic
  * regression trained by stochastic gradient descent with L2 decay, in a
  * fixed order from a fixed seed for a fixed number of epochs, so the same
  * data gives the same model.  Probabilities are calibrated by a
@@ -14,18 +16,26 @@
  * from a first training run; the model then trains on everything.
  *
  * Model file (text, one record a line, fields separated by tabs):
- *	loco-router-model	1
+ *	loco-router-model	2
  *	data	SHA-256 of the training set (see router_data)
+ *	check	64-bit FNV-1a of the same, 16 hex digits
  *	classes	NAME ...
  *	temperature	T
  *	bias	B ...			(one per class)
  *	features	N
- *	FEATURE	IDF	W ...		(N lines, one weight per class)
+ *	FEATURE	IDF	W ...		(N lines, one weight per class,
+ *					 sorted by FEATURE, bytewise)
+ * Loading maps the file and reads the header and the feature names; a
+ * feature's numbers are read when a text first uses it, so routing one
+ * question does not pay for the whole model, and a malformed feature
+ * line is an error then (clf_predict, clf_explain).  Version 1 files
+ * (unsorted) must be trained again.
  */
 #ifndef LOCO_CLASSIFIER_H
 #define LOCO_CLASSIFIER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "hash.h"
@@ -43,6 +53,7 @@ struct clf_data {
 	size_t	 *labels;
 	size_t	  n;
 	char	  sha256[SHA256_HEX_LEN + 1];	/* of classes, labels, texts */
+	uint64_t  check;		/* router data: router_data_check */
 };
 
 void		 clf_data_init(struct clf_data *);
@@ -71,6 +82,12 @@ struct error	*router_data_collect(const struct registry *,
  */
 struct error	*router_data_sha256(const struct registry *,
 		    char hex[SHA256_HEX_LEN + 1]);
+/*
+ * A 64-bit FNV-1a of the same sources: what routing compares with the
+ * model's, to tell a stale model without starting OpenSSL.  It detects
+ * change, not tampering.
+ */
+struct error	*router_data_check(const struct registry *, uint64_t *);
 
 /*
  * A labelled file: lines "domain<TAB>query" ('#' comments and blank lines
@@ -82,19 +99,24 @@ struct error	*router_labels_load(const char *path, struct clf_data *);
 
 /* min_df: features seen in fewer training texts are dropped. */
 struct classifier *clf_train(const struct clf_data *, size_t min_df);
+/* Save a model made by clf_train (a loaded one has not read it all). */
 struct error	*clf_save(const struct classifier *, const char *path);
 /* Errors name the file and the line. */
 struct error	*clf_load(const char *path, struct classifier **);
 void		 clf_free(struct classifier *);
 
 const char	*clf_data_sha256(const struct classifier *);
+uint64_t	 clf_data_check(const struct classifier *);
 size_t		 clf_nclasses(const struct classifier *);
 const char	*clf_class(const struct classifier *, size_t);
 size_t		 clf_nfeatures(const struct classifier *);
 double		 clf_temperature(const struct classifier *);
 
-/* probs: clf_nclasses() entries, calibrated, summing to 1. */
-void		 clf_predict(const struct classifier *, const char *text,
+/*
+ * probs: clf_nclasses() entries, calibrated, summing to 1.  The model
+ * caches the numbers it reads, hence not const.
+ */
+struct error	*clf_predict(struct classifier *, const char *text,
 		    double *probs);
 
 struct clf_feature {
@@ -103,9 +125,9 @@ struct clf_feature {
 };
 /*
  * The features of text that push hardest towards class, largest
- * contribution first; at most max of them, only positive ones.
+ * contribution first; at most max of them, only positive ones, *n.
  */
-size_t		 clf_explain(const struct classifier *, const char *text,
-		    size_t cls, struct clf_feature *out, size_t max);
+struct error	*clf_explain(struct classifier *, const char *text,
+		    size_t cls, struct clf_feature *out, size_t max, size_t *n);
 
 #endif

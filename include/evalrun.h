@@ -68,6 +68,30 @@ struct error	*eval_subject_run(struct ollama *, const struct eval_settings *,
 void		 eval_result_release(struct eval_result *);
 
 /*
+ * The judge of llm_judge cases (score.h): model asked judge.runs times a
+ * case, the first greedy, the others seeded samples, with the prompt of
+ * the registry's templates/judge.txt when it has one.  With es->cache and
+ * the judge model's digest, its replies are cached like the answers, so
+ * a re-run asks the judge nothing either.
+ */
+struct eval_judge {
+	struct judge		 judge;		/* what score_case takes */
+	struct ollama		*o;
+	const struct eval_settings *es;
+	const char		*model;
+	const char		*digest;	/* NULL: not cached */
+	int			 run;		/* calls so far */
+	unsigned		*requests;
+	char			*template_;
+};
+
+/* es->registry gives the template; requests counts what was sent. */
+struct error	*eval_judge_init(struct eval_judge *, struct ollama *,
+		    const struct eval_settings *, const char *model,
+		    const char *digest, int runs, unsigned *requests);
+void		 eval_judge_release(struct eval_judge *);
+
+/*
  * Read an earlier run's log: mark the cases of subject label that are in
  * it as done (resumed).  A torn last line is ignored.
  */

@@ -2,12 +2,17 @@
  * classifier.c: TF-IDF features and multinomial logistic regression for
  * the trained router, its model file, and the router's training set.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -21,12 +26,13 @@
 #include "banned.h"
 
 #define MODEL_MAGIC	"loco-router-model"
-#define MODEL_VERSION	1
+#define MODEL_VERSION	"2"	/* 1: unsorted features, no check */
 #define MODEL_MAX	(64u * 1024 * 1024)
 #define EPOCHS		30
 #define LEARN_RATE	0.5
 #define L2		1e-5
 #define SEED		0x9e3779b97f4a7c15ULL
+#define START_WEIGHT	2	/* of the start features, against the rest */
 
 /* A string -> index map, open addressing. */
 struct smap {
@@ -35,17 +41,31 @@ struct smap {
 	size_t	  cap, n;
 };
 
+/*
+ * Features are sorted by name, found by binary search.  A loaded model
+ * maps its file: a feature's name points into it, ended by a tab, and its
+ * idf and weights are parsed from the rest of its line when a text first
+ * uses it, so that routing one question costs a pass over the mapped
+ * file, not a copy of it and the parsing of every number in it.
+ */
 struct classifier {
 	char		sha256[SHA256_HEX_LEN + 1];
+	uint64_t	check;		/* router_data_check's */
 	char		**classes;
 	size_t		  nclasses;
 	double		  temperature;
 	double		 *bias;		/* nclasses */
-	char		**feats;	/* nfeats */
+	char		**feats;	/* nfeats, sorted */
 	double		 *idf;
 	double		 *w;		/* nfeats x nclasses */
 	size_t		  nfeats;
-	struct smap	  index;
+	/* A loaded model: */
+	char		 *map;		/* the file, mapped; feats point into it */
+	size_t		  maplen;
+	const char	**rest;		/* a line's numbers, NULL once parsed */
+	char		**names;	/* NUL-terminated names, made on demand */
+	char		 *path;		/* for errors */
+	size_t		  line0;	/* the line of the first feature */
 };
 
 /* A sparse vector: feature indices with values. */
@@ -163,7 +183,35 @@ flist_free(struct flist *fl)
 	memset(fl, 0, sizeof(*fl));
 }
 
-/* Every feature occurrence of text, repeats included. */
+/*
+ * A feature's name: the prefix, then a (its first n bytes when n > 0),
+ * then a space and b when b is given.  Training makes hundreds of
+ * thousands of these; printf would dominate it.
+ */
+static char *
+feature(const char *prefix, const char *a, const char *b, size_t n)
+{
+	size_t plen = strlen(prefix), alen = n > 0 ? n : strlen(a);
+	size_t blen = b != NULL ? strlen(b) + 1 : 0;
+	char *f = xmalloc(plen + alen + blen + 1);
+
+	memcpy(f, prefix, plen);
+	memcpy(f + plen, a, alen);
+	if (b != NULL) {
+		f[plen + alen] = ' ';
+		memcpy(f + plen + alen + 1, b, blen - 1);
+	}
+	f[plen + alen + blen] = '\0';
+	return f;
+}
+
+/*
+ * Every feature occurrence of text, repeats included.  The first word
+ * and the first two also count as start features ("s:write", "s:write
+ * a"): what a question asks for is mostly said first, and it tells
+ * "write an essay about the causes of the war" from "what were the causes
+ * of the war" better than the words that follow.
+ */
 static void
 extract(const char *text, struct flist *fl)
 {
@@ -171,17 +219,20 @@ extract(const char *text, struct flist *fl)
 	size_t nwords, i, len, n, k;
 
 	nwords = router_words(text, &words);
+	if (nwords > 0)
+		flist_add(fl, feature("s:", words[0], NULL, 0));
+	if (nwords > 1)
+		flist_add(fl, feature("s:", words[0], words[1], 0));
 	for (i = 0; i < nwords; i++) {
-		flist_add(fl, xasprintf("w:%s", words[i]));
+		flist_add(fl, feature("w:", words[i], NULL, 0));
 		if (i + 1 < nwords)
-			flist_add(fl, xasprintf("b:%s %s", words[i],
-			    words[i + 1]));
+			flist_add(fl, feature("b:", words[i], words[i + 1], 0));
 		padded = xasprintf("<%s>", words[i]);
 		len = strlen(padded);
-		for (n = 3; n <= 5; n++)
+		for (n = 2; n <= 5; n++)
 			for (k = 0; k + n <= len; k++)
-				flist_add(fl, xasprintf("c:%.*s", (int)n,
-				    padded + k));
+				flist_add(fl, feature("c:", padded + k, NULL,
+				    n));
 		free(padded);
 	}
 	words_free(words, nwords);
@@ -195,12 +246,57 @@ size_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The TF-IDF vector of text over the known features. */
-static void
-vectorize(const struct smap *index, const double *idf, const char *text,
+static struct error	*feature_parse(struct classifier *, size_t);
+
+/*
+ * strcmp for names ended by a NUL or, in a mapped model file, a tab
+ * (names have no white space).
+ */
+static int
+name_cmp(const char *a, const char *b)
+{
+	int x, y;
+
+	for (;; a++, b++) {
+		x = *a == '\t' ? 0 : (unsigned char)*a;
+		y = *b == '\t' ? 0 : (unsigned char)*b;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/* The feature named name, by binary search; 0 when unknown. */
+static int
+feature_find(const struct classifier *m, const char *name, size_t *id)
+{
+	size_t lo = 0, hi = m->nfeats, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = name_cmp(name, m->feats[mid]);
+		if (c == 0) {
+			*id = mid;
+			return 1;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/*
+ * The TF-IDF vector of text over the model's features (found through
+ * index when given, as in training).  Errors: a malformed feature line.
+ */
+static struct error *
+vectorize(struct classifier *m, const struct smap *index, const char *text,
     struct svec *v)
 {
 	struct flist fl;
+	struct error *err = NULL;
 	size_t *ids, nids = 0, i, j, val;
 	double norm = 0;
 
@@ -209,7 +305,8 @@ vectorize(const struct smap *index, const double *idf, const char *text,
 	extract(text, &fl);
 	ids = xcalloc(fl.n + 1, sizeof(*ids));
 	for (i = 0; i < fl.n; i++)
-		if (smap_get(index, fl.s[i], &val))
+		if (index != NULL ? smap_get(index, fl.s[i], &val) :
+		    feature_find(m, fl.s[i], &val))
 			ids[nids++] = val;
 	flist_free(&fl);
 	qsort(ids, nids, sizeof(*ids), size_cmp);
@@ -218,8 +315,10 @@ vectorize(const struct smap *index, const double *idf, const char *text,
 	for (i = 0; i < nids; i = j) {
 		for (j = i; j < nids && ids[j] == ids[i]; j++)
 			;
+		if (err == NULL)
+			err = feature_parse(m, ids[i]);
 		v->idx[v->n] = ids[i];
-		v->val[v->n] = (1 + log((double)(j - i))) * idf[ids[i]];
+		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[ids[i]];
 		norm += v->val[v->n] * v->val[v->n];
 		v->n++;
 	}
@@ -227,6 +326,7 @@ vectorize(const struct smap *index, const double *idf, const char *text,
 	if (norm > 0)
 		for (i = 0; i < v->n; i++)
 			v->val[i] /= sqrt(norm);
+	return err;
 }
 
 static void
@@ -244,10 +344,15 @@ logits(const double *w, const double *bias, size_t k, double scale,
 	size_t i, c;
 
 	for (c = 0; c < k; c++)
-		z[c] = bias[c];
-	for (i = 0; i < v->n; i++)
+		z[c] = 0;
+	for (i = 0; i < v->n; i++) {
+		const double *row = w + v->idx[i] * k;
+
 		for (c = 0; c < k; c++)
-			z[c] += scale * w[v->idx[i] * k + c] * v->val[i];
+			z[c] += row[c] * v->val[i];
+	}
+	for (c = 0; c < k; c++)
+		z[c] = bias[c] + scale * z[c];
 }
 
 static void
@@ -317,9 +422,14 @@ fit(const struct svec *vecs, const size_t *labels, const size_t *use,
 				g = (z[c] - (labels[order[i]] == c)) *
 				    cw[labels[order[i]]];
 				bias[c] -= lr * g;
-				for (j = 0; j < v->n; j++)
-					w[v->idx[j] * k + c] -=
-					    lr * g * v->val[j] / scale;
+				/* The step, over the scale kept apart. */
+				z[c] = lr * g / scale;
+			}
+			for (j = 0; j < v->n; j++) {
+				double *row = w + v->idx[j] * k;
+
+				for (c = 0; c < k; c++)
+					row[c] -= z[c] * v->val[j];
 			}
 			if (scale < 1e-6) {
 				for (j = 0; j < nfeats * k; j++)
@@ -364,17 +474,50 @@ fit_temperature(const double *z, const size_t *labels, size_t n, size_t k)
 	return best;
 }
 
+struct byname {
+	char	*name;
+	double	 idf;
+};
+
+static int
+byname_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct byname *)a)->name,
+	    ((const struct byname *)b)->name);
+}
+
+/* Sort the features (and their idf) by name, for feature_find. */
+static void
+sort_features(struct classifier *m)
+{
+	struct byname *t = xcalloc(m->nfeats + 1, sizeof(*t));
+	size_t i;
+
+	for (i = 0; i < m->nfeats; i++) {
+		t[i].name = m->feats[i];
+		t[i].idf = m->idf[i];
+	}
+	qsort(t, m->nfeats, sizeof(*t), byname_cmp);
+	for (i = 0; i < m->nfeats; i++) {
+		m->feats[i] = t[i].name;
+		m->idf[i] = t[i].idf;
+	}
+	free(t);
+}
+
 struct classifier *
 clf_train(const struct clf_data *d, size_t min_df)
 {
 	struct classifier *m = xcalloc(1, sizeof(*m));
-	struct smap seen;
+	struct smap seen, index;
 	struct svec *vecs;
 	size_t *df = NULL, ndf = 0, *use, nuse, *held, nheld, i, j, k, val = 0;
 	double *z;
 
 	memset(&seen, 0, sizeof(seen));
+	memset(&index, 0, sizeof(index));
 	memcpy(m->sha256, d->sha256, sizeof(m->sha256));
+	m->check = d->check;
 	k = m->nclasses = d->nclasses;
 	m->classes = xcalloc(k + 1, sizeof(*m->classes));
 	for (i = 0; i < k; i++)
@@ -403,32 +546,31 @@ clf_train(const struct clf_data *d, size_t min_df)
 		smap_free(&once);
 		flist_free(&fl);
 	}
-	/* Keep the frequent enough ones, in first-appearance order. */
+	/* Keep the frequent enough ones, sorted by name. */
 	m->feats = xcalloc(ndf + 1, sizeof(*m->feats));
-	{
-		char **byid = xcalloc(ndf + 1, sizeof(*byid));
-
-		for (i = 0; i < seen.cap; i++)
-			if (seen.keys[i] != NULL)
-				byid[seen.vals[i]] = seen.keys[i];
-		m->idf = xcalloc(ndf + 1, sizeof(*m->idf));
-		for (i = 0; i < ndf; i++) {
-			if (df[i] < min_df)
-				continue;
-			m->feats[m->nfeats] = xstrdup(byid[i]);
-			m->idf[m->nfeats] = log((1.0 + (double)d->n) /
-			    (1.0 + (double)df[i])) + 1;
-			smap_put(&m->index, byid[i], m->nfeats);
-			m->nfeats++;
-		}
-		free(byid);
+	m->idf = xcalloc(ndf + 1, sizeof(*m->idf));
+	for (i = 0; i < seen.cap; i++) {
+		if (seen.keys[i] == NULL || df[seen.vals[i]] < min_df)
+			continue;
+		m->feats[m->nfeats] = seen.keys[i];
+		seen.keys[i] = NULL;
+		m->idf[m->nfeats] = log((1.0 + (double)d->n) /
+		    (1.0 + (double)df[seen.vals[i]])) + 1;
+		/* The model's idf carries the start features' weight. */
+		if (m->feats[m->nfeats][0] == 's')
+			m->idf[m->nfeats] *= START_WEIGHT;
+		m->nfeats++;
 	}
 	smap_free(&seen);
 	free(df);
+	sort_features(m);
+	for (i = 0; i < m->nfeats; i++)
+		smap_put(&index, m->feats[i], i);
 
 	vecs = xcalloc(d->n + 1, sizeof(*vecs));
 	for (i = 0; i < d->n; i++)
-		vectorize(&m->index, m->idf, d->texts[i], &vecs[i]);
+		vectorize(m, &index, d->texts[i], &vecs[i]);
+	smap_free(&index);
 	m->w = xcalloc(m->nfeats * k + 1, sizeof(*m->w));
 
 	/* Calibrate on every fifth example, held out from a first fit. */
@@ -476,8 +618,9 @@ clf_save(const struct classifier *m, const char *path)
 	size_t i, c;
 
 	strbuf_init(&sb, 0);
-	strbuf_addf(&sb, "%s\t%d\ndata\t%s\nclasses", MODEL_MAGIC,
-	    MODEL_VERSION, m->sha256);
+	strbuf_addf(&sb, "%s\t%s\ndata\t%s\ncheck\t%016llx\nclasses",
+	    MODEL_MAGIC, MODEL_VERSION, m->sha256,
+	    (unsigned long long)m->check);
 	for (c = 0; c < m->nclasses; c++)
 		strbuf_addf(&sb, "\t%s", m->classes[c]);
 	strbuf_addf(&sb, "\ntemperature\t%.9g\nbias", m->temperature);
@@ -510,15 +653,20 @@ struct mparse {
 };
 
 static struct error *
-mp_error(const struct mparse *mp, const char *what)
+model_error(const char *path, size_t line, const char *what)
 {
-	char *clean = str_sanitize(mp->path, 256);
+	char *clean = str_sanitize(path, 256);
 	struct error *err = error_new(EXIT_FAIL, "malformed router model "
-	    "'%s': line %zu: %s; run 'loco router train'", clean, mp->line,
-	    what);
+	    "'%s': line %zu: %s; run 'loco router train'", clean, line, what);
 
 	free(clean);
 	return err;
+}
+
+static struct error *
+mp_error(const struct mparse *mp, const char *what)
+{
+	return model_error(mp->path, mp->line, what);
 }
 
 /* Split the next line into tab-separated fields; 0 at the end. */
@@ -635,26 +783,108 @@ mp_number(const char *s, double *out)
 	return 1;
 }
 
+static int
+parse_check(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			v = v << 4 | (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			v = v << 4 | (uint64_t)(s[i] - 'a' + 10);
+		else
+			return 0;
+	}
+	if (s[16] != '\0')
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* The lines before the features: magic, data, check ... features. */
+#define HEADER_LINES	7
+
+/* Map the model file read-only (an empty file is not mapped). */
+static struct error *
+model_map(const char *path, struct classifier *m)
+{
+	struct stat st;
+	struct error *err = NULL;
+	char *clean;
+	void *p;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_new(EXIT_FAIL, "cannot open '%s': %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1)
+		err = error_new(EXIT_FAIL, "cannot read '%s': %s", path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size >
+	    MODEL_MAX) {
+		clean = str_sanitize(path, 256);
+		err = error_new(EXIT_FAIL, "'%s' is not a file of at most %u "
+		    "bytes", clean, MODEL_MAX);
+		free(clean);
+	} else if (st.st_size > 0) {
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+		    0);
+		if (p == MAP_FAILED)
+			err = error_new(EXIT_FAIL, "cannot read '%s': %s", path,
+			    strerror(errno));
+		else {
+			m->map = p;
+			m->maplen = (size_t)st.st_size;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+/* A NUL-terminated copy of the first HEADER_LINES lines, for mparse. */
+static char *
+header_copy(const char *map, size_t len)
+{
+	const char *p = map, *nl;
+	int n;
+
+	for (n = 0; n < HEADER_LINES && p < map + len; n++) {
+		if ((nl = memchr(p, '\n', (size_t)(map + len - p))) == NULL) {
+			p = map + len;
+			break;
+		}
+		p = nl + 1;
+	}
+	return xstrndup(map != NULL ? map : "", (size_t)(p - map));
+}
+
 struct error *
 clf_load(const char *path, struct classifier **out)
 {
 	struct classifier *m = xcalloc(1, sizeof(*m));
 	struct mparse mp;
 	struct error *err;
-	char *data = NULL;
+	const char *p, *end, *nl, *tab;
+	char *data = NULL, *what;
 	size_t len, i, c, k;
 	long nf;
+	int cmp;
 
 	*out = NULL;
-	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
+	if ((err = model_map(path, m)) != NULL)
 		goto done;
-	if (memchr(data, '\0', len) != NULL) {
+	len = m->maplen;
+	if (len > 0 && memchr(m->map, '\0', len) != NULL) {
 		memset(&mp, 0, sizeof(mp));
 		mp.path = path;
 		mp.line = 1;
 		err = mp_error(&mp, "not a text file");
 		goto done;
 	}
+	/* The header is parsed from a copy of its lines; see HEADER_LINES. */
+	data = header_copy(m->map, len);
 	memset(&mp, 0, sizeof(mp));
 	mp.path = path;
 	mp.p = data;
@@ -664,7 +894,7 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "not a loco router model");
 		goto done;
 	}
-	if (strcmp(mp.fields[1], "1") != 0) {
+	if (strcmp(mp.fields[1], MODEL_VERSION) != 0) {
 		err = mp_error(&mp, "unknown model version");
 		goto done;
 	}
@@ -675,6 +905,13 @@ clf_load(const char *path, struct classifier **out)
 		goto done;
 	}
 	memcpy(m->sha256, mp.fields[1], SHA256_HEX_LEN + 1);
+	if ((err = mp_expect(&mp, "check", 2)) != NULL)
+		goto done;
+	if (!parse_check(mp.fields[1], &m->check)) {
+		err = mp_error(&mp, "expected 16 hexadecimal digits after "
+		    "'check'");
+		goto done;
+	}
 	if ((err = mp_expect(&mp, "classes", 0)) != NULL)
 		goto done;
 	if (mp.nfields < 3 || mp.nfields > ARRAY_SIZE(mp.fields)) {
@@ -706,50 +943,50 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "expected a feature count");
 		goto done;
 	}
-	m->index.cap = 64;
-	while (m->index.cap < (size_t)nf * 2 + 2)
-		m->index.cap *= 2;
-	m->index.keys = xcalloc(m->index.cap, sizeof(*m->index.keys));
-	m->index.vals = xcalloc(m->index.cap, sizeof(*m->index.vals));
 	m->feats = xcalloc((size_t)nf + 1, sizeof(*m->feats));
+	m->rest = xcalloc((size_t)nf + 1, sizeof(*m->rest));
 	m->idf = xcalloc((size_t)nf + 1, sizeof(*m->idf));
 	m->w = xcalloc((size_t)nf * k + 1, sizeof(*m->w));
+	m->line0 = mp.line + 1;
+	/*
+	 * Only the names are read now, each up to its line's first tab;
+	 * feature_parse reads the numbers of the features a text uses.
+	 */
+	p = m->map + (mp.p - data);
+	end = m->map + len;
 	for (i = 0; i < (size_t)nf; i++) {
-		if (!mp_next(&mp)) {
-			mp.line++;
-			err = mp_error(&mp, "expected a feature, found the "
-			    "end of the file");
+		mp.line++;
+		if (p >= end) {
+			err = mp_error(&mp, "expected a feature, found the end "
+			    "of the file");
 			goto done;
 		}
-		if (mp.nfields != k + 2) {
-			char *what = xasprintf("expected a feature, its idf "
-			    "and %zu weights", k);
-
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if ((tab = memchr(p, '\t', (size_t)(nl - p))) == NULL ||
+		    tab == p) {
+			what = xasprintf("expected a feature, its idf and %zu "
+			    "weights", k);
 			err = mp_error(&mp, what);
 			free(what);
 			goto done;
 		}
-		if (!mp_number(mp.fields[1], &m->idf[i])) {
-			err = mp_error(&mp, "expected a number for the idf");
+		if (i > 0 && (cmp = name_cmp(m->feats[i - 1], p)) >= 0) {
+			err = mp_error(&mp, cmp == 0 ? "duplicate feature" :
+			    "features out of order");
 			goto done;
 		}
-		for (c = 0; c < k; c++)
-			if (!mp_number(mp.fields[c + 2],
-			    &m->w[i * k + c])) {
-				err = mp_error(&mp, "expected a number");
-				goto done;
-			}
-		if (!smap_put(&m->index, mp.fields[0], i)) {
-			err = mp_error(&mp, "duplicate feature");
-			goto done;
-		}
-		m->feats[i] = xstrdup(mp.fields[0]);
+		m->feats[i] = (char *)p;
+		m->rest[i] = tab + 1;
 		m->nfeats++;
+		p = nl < end ? nl + 1 : end;
 	}
-	if (mp_next(&mp)) {
+	if (p < end) {
+		mp.line++;
 		err = mp_error(&mp, "more features than the count says");
 		goto done;
 	}
+	m->path = xstrdup(path);
 done:
 	free(data);
 	if (err != NULL)
@@ -765,11 +1002,19 @@ clf_free(struct classifier *m)
 	if (m == NULL)
 		return;
 	strv_free(m->classes, m->nclasses);
-	strv_free(m->feats, m->nfeats);
+	if (m->map == NULL)
+		strv_free(m->feats, m->nfeats);
+	else {
+		free(m->feats);
+		munmap(m->map, m->maplen);
+	}
+	if (m->names != NULL)
+		strv_free(m->names, m->nfeats);
+	free(m->rest);
+	free(m->path);
 	free(m->idf);
 	free(m->w);
 	free(m->bias);
-	smap_free(&m->index);
 	free(m);
 }
 
@@ -777,6 +1022,12 @@ const char *
 clf_data_sha256(const struct classifier *m)
 {
 	return m->sha256;
+}
+
+uint64_t
+clf_data_check(const struct classifier *m)
+{
+	return m->check;
 }
 
 size_t
@@ -803,15 +1054,79 @@ clf_temperature(const struct classifier *m)
 	return m->temperature;
 }
 
-void
-clf_predict(const struct classifier *m, const char *text, double *probs)
+/*
+ * The idf and weights of feature i of a loaded model, from the rest of
+ * its line, the first time a text uses it.
+ */
+static struct error *
+feature_parse(struct classifier *m, size_t i)
+{
+	const char *p, *f, *eol;
+	char num[64], *what;
+	struct error *err;
+	size_t c, k = m->nclasses, len;
+
+	if (m->rest == NULL || m->rest[i] == NULL)
+		return NULL;
+	p = m->rest[i];
+	if ((eol = memchr(p, '\n', (size_t)(m->map + m->maplen - p))) == NULL)
+		eol = m->map + m->maplen;
+	for (c = 0; c <= k && p != NULL; c++) {
+		f = p;
+		if ((p = memchr(f, '\t', (size_t)(eol - f))) != NULL)
+			len = (size_t)(p++ - f);
+		else
+			len = (size_t)(eol - f);
+		num[0] = '\0';
+		if (len < sizeof(num)) {
+			memcpy(num, f, len);
+			num[len] = '\0';
+		}
+		if (!mp_number(num, c == 0 ? &m->idf[i] :
+		    &m->w[i * k + c - 1]))
+			return model_error(m->path, m->line0 + i, c == 0 ?
+			    "expected a number for the idf" :
+			    "expected a number");
+	}
+	if (c != k + 1 || p != NULL) {
+		what = xasprintf("expected a feature, its idf and %zu weights",
+		    k);
+		err = model_error(m->path, m->line0 + i, what);
+		free(what);
+		return err;
+	}
+	m->rest[i] = NULL;
+	return NULL;
+}
+
+/* Feature i's name as a C string. */
+static const char *
+feature_name(struct classifier *m, size_t i)
+{
+	const char *tab;
+
+	if (m->map == NULL)
+		return m->feats[i];
+	if (m->names == NULL)
+		m->names = xcalloc(m->nfeats + 1, sizeof(*m->names));
+	if (m->names[i] == NULL) {
+		tab = strchr(m->feats[i], '\t');
+		m->names[i] = xstrndup(m->feats[i], (size_t)(tab - m->feats[i]));
+	}
+	return m->names[i];
+}
+
+struct error *
+clf_predict(struct classifier *m, const char *text, double *probs)
 {
 	struct svec v;
+	struct error *err;
 
-	vectorize(&m->index, m->idf, text, &v);
+	err = vectorize(m, NULL, text, &v);
 	logits(m->w, m->bias, m->nclasses, 1, &v, probs);
 	softmax(probs, m->nclasses, m->temperature);
 	svec_free(&v);
+	return err;
 }
 
 static int
@@ -824,21 +1139,26 @@ feature_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-size_t
-clf_explain(const struct classifier *m, const char *text, size_t cls,
-    struct clf_feature *out, size_t max)
+struct error *
+clf_explain(struct classifier *m, const char *text, size_t cls,
+    struct clf_feature *out, size_t max, size_t *nout)
 {
 	struct clf_feature *all;
+	struct error *err;
 	struct svec v;
 	size_t i, n = 0;
 
-	vectorize(&m->index, m->idf, text, &v);
+	*nout = 0;
+	if ((err = vectorize(m, NULL, text, &v)) != NULL) {
+		svec_free(&v);
+		return err;
+	}
 	all = xcalloc(v.n + 1, sizeof(*all));
 	for (i = 0; i < v.n; i++) {
 		double c = m->w[v.idx[i] * m->nclasses + cls] * v.val[i];
 
 		if (c > 0) {
-			all[n].name = m->feats[v.idx[i]];
+			all[n].name = feature_name(m, v.idx[i]);
 			all[n++].contrib = c;
 		}
 	}
@@ -846,9 +1166,10 @@ clf_explain(const struct classifier *m, const char *text, size_t cls,
 	if (n > max)
 		n = max;
 	memcpy(out, all, n * sizeof(*out));
+	*nout = n;
 	free(all);
 	svec_free(&v);
-	return n;
+	return NULL;
 }
 
 /* Training sets */
@@ -976,14 +1297,40 @@ active_adapter(const struct registry *reg, const char *domain)
 	return NULL;
 }
 
+/*
+ * The sources of the training set, fed to SHA-256 (the data's identity,
+ * recorded in the model) or to 64-bit FNV-1a (the check every routing
+ * makes, which need not pay for starting OpenSSL).
+ */
+struct data_hash {
+	struct sha256	*sha;		/* NULL: FNV-1a */
+	uint64_t	 fnv;
+};
+
 static void
-hash_str(struct sha256 *h, const char *s)
+hash_bytes(struct data_hash *h, const void *p, size_t n)
 {
-	sha256_update(h, s, strlen(s) + 1);
+	const unsigned char *b = p;
+	size_t i;
+
+	if (h->sha != NULL) {
+		sha256_update(h->sha, p, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		h->fnv ^= b[i];
+		h->fnv *= 1099511628211ULL;
+	}
+}
+
+static void
+hash_str(struct data_hash *h, const char *s)
+{
+	hash_bytes(h, s, strlen(s) + 1);
 }
 
 static struct error *
-hash_file(struct sha256 *h, const char *path)
+hash_file(struct data_hash *h, const char *path)
 {
 	char *data;
 	size_t len;
@@ -995,21 +1342,20 @@ hash_file(struct sha256 *h, const char *path)
 	}
 	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
 		return err;
-	sha256_update(h, data, len);
+	hash_bytes(h, data, len);
 	hash_str(h, "");
 	free(data);
 	return NULL;
 }
 
 /*
- * The hash of what the training set is made from: the files as they are
- * and the registry's examples and keywords.  Reading them is cheaper than
- * building the set, and every router decision checks it.
+ * What the training set is made from: the files as they are and the
+ * registry's examples and keywords.  Reading them is cheaper than
+ * building the set, and every router decision checks them.
  */
-struct error *
-router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
+static struct error *
+hash_sources(const struct registry *reg, struct data_hash *h)
 {
-	struct sha256 *h = sha256_new();
 	struct error *err = NULL;
 	size_t i, j, k;
 	char *path, buf[32];
@@ -1048,7 +1394,31 @@ router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
 		err = hash_file(h, path);
 		free(path);
 	}
-	sha256_finish(h, hex);
+	return err;
+}
+
+struct error *
+router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
+{
+	struct data_hash h;
+	struct error *err;
+
+	h.sha = sha256_new();
+	err = hash_sources(reg, &h);
+	sha256_finish(h.sha, hex);
+	return err;
+}
+
+struct error *
+router_data_check(const struct registry *reg, uint64_t *check)
+{
+	struct data_hash h;
+	struct error *err;
+
+	h.sha = NULL;
+	h.fnv = 1469598103934665603ULL;
+	err = hash_sources(reg, &h);
+	*check = h.fnv;
 	return err;
 }
 
@@ -1119,6 +1489,8 @@ router_data_collect(const struct registry *reg, struct clf_data *d)
 done:
 	if (err == NULL)
 		err = router_data_sha256(reg, d->sha256);
+	if (err == NULL)
+		err = router_data_check(reg, &d->check);
 	if (err != NULL)
 		clf_data_release(d);
 	return err;

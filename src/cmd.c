@@ -77,10 +77,13 @@ static const struct cmd commands[] = {
 	  NULL },
 	{ "router", cmd_router,
 	  "loco router train [--json] [--out file]\n"
-	  "       loco router eval [--json] [--router type] file",
+	  "       loco router eval [--json] [--router type] file\n"
+	  "       loco router eval --oracle [--host url] [--jobs n] [--json] "
+	  "[--limit n] [--router type] benchmark ...",
 	  "train the classifier router and evaluate routers",
 	  "  train    train the classifier on the benchmarks and general.txt\n"
-	  "  eval     score a router on a labelled file\n"
+	  "  eval     score a router on a labelled file, or against the best\n"
+	  "           answers on benchmarks (--oracle)\n"
 	  "See 'loco router SUBCOMMAND -h' for options.\n",
 	  router_subcmds },
 	{ "adapters", cmd_adapters,

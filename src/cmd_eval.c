@@ -66,6 +66,8 @@ struct eval_cmd {
 	double			 temperature;	/* --temperature */
 	int			 temperature_set;
 	struct eval_settings	 es;
+	const char		*judge_model;
+	const char		*judge_digest;	/* NULL: unknown, not cached */
 };
 
 static struct error *
@@ -495,83 +497,20 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 	strbuf_release(&sb);
 }
 
-struct judge_ctx {
-	struct ollama		*o;
-	const char		*model;
-	const struct eval_settings *es;
-	int			 run;		/* calls so far */
-	int			 runs;		/* per case */
-	unsigned		*requests;
-};
-
-/* One judge run: greedy for a single run, else seeded samples. */
-static struct error *
-judge_ask(void *arg, const char *prompt, char **reply)
-{
-	struct judge_ctx *jc = arg;
-	struct chat_message msg = { "user", prompt };
-	struct chat_request cr;
-	struct chat_result res;
-	struct error *err;
-
-	memset(&cr, 0, sizeof(cr));
-	cr.model = jc->model;
-	cr.messages = &msg;
-	cr.nmessages = 1;
-	cr.stream = 1;
-	cr.think = 0;
-	cr.keep_alive = jc->es->keep_alive;
-	cr.num_ctx = jc->es->num_ctx;
-	/*
-	 * Each case asks `runs` times: the first greedy, the others seeded
-	 * samples; by call number, so the same case gets the same seeds
-	 * whatever order the cases finish in.
-	 */
-	cr.temperature = jc->run % jc->runs > 0 ? 0.5 : 0;
-	cr.seed = jc->es->seed + jc->run++ % jc->runs;
-	cr.num_predict = jc->es->num_predict;
-	chat_result_init(&res);
-	err = ollama_chat(jc->o, &cr, NULL, NULL, &res);
-	(*jc->requests)++;
-	*reply = err ? NULL : res.content;
-	res.content = NULL;
-	chat_result_release(&res);
-	return err ? error_prefix(err, "judge '%s'", jc->model) : NULL;
-}
-
 /* Run both subjects (or the base only) over one benchmark. */
 static struct error *
 compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
     const struct eval_subject *subj, struct comparison *cmp, FILE *log,
     const char *logpath, unsigned *requests)
 {
-	struct judge_ctx jc;
-	struct judge judge;
-	struct error *err = NULL;
-	char *tmpl = NULL, *tpath;
-	size_t len;
+	struct eval_judge judge;
+	struct error *err;
 	size_t n = cmp->b->n, resumed;
 	int s;
 
-	/* The judge prompt is a file: the registry's templates/judge.txt. */
-	tpath = xasprintf("%s/templates/judge.txt", reg->dir);
-	if (fs_exists(tpath) && (err = fs_read_file(tpath, 65536, &tmpl,
-	    &len)) != NULL) {
-		free(tpath);
+	if ((err = eval_judge_init(&judge, o, &e->es, e->judge_model,
+	    e->judge_digest, (int)e->lc->cfg.judge_runs, requests)) != NULL)
 		return err;
-	}
-	free(tpath);
-	jc.o = o;
-	jc.model = e->lc->cfg.judge_model ? e->lc->cfg.judge_model :
-	    reg->base.tag;
-	jc.es = &e->es;
-	jc.run = 0;
-	jc.runs = (int)e->lc->cfg.judge_runs;
-	jc.requests = requests;
-	judge.ask = judge_ask;
-	judge.arg = &jc;
-	judge.runs = (int)e->lc->cfg.judge_runs;
-	judge.template_ = tmpl;
 	cmp->adapter.r = xcalloc(n + 1, sizeof(*cmp->adapter.r));
 	cmp->base.r = xcalloc(n + 1, sizeof(*cmp->base.r));
 	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++) {
@@ -586,11 +525,11 @@ compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
 			free(label);
 			break;
 		}
-		err = eval_subject_run(o, &e->es, cmp->b, &sub, &judge, log, r,
-		    requests);
+		err = eval_subject_run(o, &e->es, cmp->b, &sub, &judge.judge,
+		    log, r, requests);
 		free(label);
 	}
-	free(tmpl);
+	eval_judge_release(&judge);
 	if (err == NULL)
 		summarize(cmp, e->base_only);
 	return err;
@@ -882,6 +821,9 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 			    ollama_url(o));
 			goto done;
 		}
+	e.judge_model = lc->cfg.judge_model ? lc->cfg.judge_model :
+	    reg->base.tag;
+	e.judge_digest = model_digest(models, nmodels, e.judge_model);
 	if ((err = run_dir(&e, a->name, &dir)) != NULL)
 		goto done;
 	logpath = xasprintf("%s/log.jsonl", dir);

@@ -3,6 +3,7 @@
  * its evaluation on a labelled file; and loco_router, the router that
  * router.type asks for, shared by query and route.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -10,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "benchfile.h"
 #include "classifier.h"
 #include "cmd.h"
+#include "evalrun.h"
 #include "fsutil.h"
 #include "jsonout.h"
 #include "router.h"
@@ -40,7 +43,8 @@ loco_router(struct loco *lc, struct registry *reg, struct router **out)
 	const char *type = lc->cfg.router_type;
 	struct classifier *m = NULL;
 	struct error *err = NULL;
-	char *path = NULL, *clean, sha[SHA256_HEX_LEN + 1];
+	char *path = NULL, *clean;
+	uint64_t check;
 	int stale;
 
 	*out = NULL;
@@ -58,9 +62,9 @@ loco_router(struct loco *lc, struct registry *reg, struct router **out)
 	}
 	if ((err = clf_load(path, &m)) != NULL)
 		goto done;
-	if ((err = router_data_sha256(reg, sha)) != NULL)
+	if ((err = router_data_check(reg, &check)) != NULL)
 		goto done;
-	stale = strcmp(sha, clf_data_sha256(m)) != 0;
+	stale = check != clf_data_check(m);
 	if (stale) {
 		clf_free(m);
 		m = NULL;
@@ -168,7 +172,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		    "router_examples or general.txt found");
 		goto done;
 	}
-	m = clf_train(&d, 3);
+	m = clf_train(&d, 1);
 	dir = path_dirname(path);
 	err = fs_mkdirs(dir, 0);
 	free(dir);
@@ -392,33 +396,582 @@ eval_print_text(const struct evalstats *es, const char *kind,
 	}
 }
 
+/*
+ * Oracle evaluation: every subject (each active adapter, the base model)
+ * answers every case of the benchmarks, and the routed choice is scored
+ * against the best of them.
+ */
+
+#define REGRET_EPS	1e-9
+
+struct oracle_file {
+	char		*arg;		/* as given */
+	char		*domain;	/* the label the router should give */
+	struct bench	*b;
+	size_t		*routed;	/* the subject routed to, per case */
+	int		*right;		/* the label was right, per case */
+	struct eval_result **r;		/* [subject][case] */
+};
+
+struct choice_sum {
+	double	score, regret;
+	size_t	passed;
+};
+
+struct label_group {
+	size_t	n, costly, worse_than_base;
+	double	regret;
+};
+
+struct oracle_sums {
+	size_t			 n, correct, routed_best;
+	struct choice_sum	 routed, oracle;
+	struct choice_sum	*fixed;		/* per subject */
+	struct label_group	 right, wrong;
+};
+
+struct oracle {
+	struct loco		*lc;
+	const struct registry	*reg;
+	struct eval_subject	*subj;		/* adapters, then the base */
+	size_t			 nsubj;
+	struct oracle_file	*files;
+	size_t			 nfiles;
+	size_t			 limit;
+	size_t			 jobs;
+	int			 json;
+	unsigned		 requests;
+};
+
+static int
+has_domain(const struct registry *reg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < reg->ndomains; i++)
+		if (strcmp(reg->domains[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The label a benchmark stands for: its argument when that is a domain
+ * (its standard benchmark), else the domain its file name begins with
+ * ("math.jsonl", "math-hard.jsonl"), or "none".
+ */
+static const char *
+file_domain(const struct registry *reg, const char *path)
+{
+	const char *base = strrchr(path, '/'), *best = NULL;
+	size_t i, len, bestlen = 0;
+
+	base = base ? base + 1 : path;
+	for (i = 0; i <= reg->ndomains; i++) {
+		const char *d = i < reg->ndomains ? reg->domains[i] : CLF_NONE;
+
+		len = strlen(d);
+		if (strncmp(base, d, len) == 0 && !isalnum((unsigned char)
+		    base[len]) && len > bestlen) {
+			best = d;
+			bestlen = len;
+		}
+	}
+	return best;
+}
+
+static struct error *
+oracle_load(struct oracle *or, int argc, char *argv[])
+{
+	struct oracle_file *f;
+	struct error *err;
+	const char *dom;
+	char *path, *clean;
+	size_t i;
+	int k;
+
+	or->files = xcalloc((size_t)argc + 1, sizeof(*or->files));
+	for (k = 0; k < argc; k++) {
+		f = &or->files[or->nfiles++];
+		f->arg = xstrdup(argv[k]);
+		if (strchr(argv[k], '/') == NULL && !fs_exists(argv[k]) &&
+		    has_domain(or->reg, argv[k])) {
+			path = bench_find_standard(or->reg->dir, argv[k]);
+			if (path == NULL)
+				return error_new(EXIT_CONFIG, "no standard "
+				    "benchmark for domain '%s' (looked for "
+				    "%s.jsonl in $LOCO_HOME/benchmarks, "
+				    "./benchmarks and %s/benchmarks)", argv[k],
+				    argv[k], LOCO_DATADIR);
+			dom = argv[k];
+		} else {
+			dom = file_domain(or->reg, argv[k]);
+			path = xstrdup(argv[k]);
+		}
+		err = bench_load(path, or->limit, &f->b);
+		free(path);
+		if (err != NULL)
+			return err;
+		if (dom == NULL) {
+			clean = str_sanitize(argv[k], 256);
+			err = error_new(EXIT_USAGE, "cannot tell the domain of "
+			    "'%s': its name must begin with a domain or 'none' "
+			    "(math.jsonl)", clean);
+			free(clean);
+			return err;
+		}
+		f->domain = xstrdup(dom);
+		f->routed = xcalloc(f->b->n + 1, sizeof(*f->routed));
+		f->right = xcalloc(f->b->n + 1, sizeof(*f->right));
+		f->r = xcalloc(or->nsubj, sizeof(*f->r));
+		for (i = 0; i < or->nsubj; i++)
+			f->r[i] = xcalloc(f->b->n + 1, sizeof(*f->r[i]));
+	}
+	return NULL;
+}
+
+/* The router's choice for every case, before any request. */
+static struct error *
+oracle_route(struct oracle *or, struct router *r)
+{
+	struct route_result rr;
+	struct error *err;
+	const char *pred;
+	size_t i, j, s;
+	char *q;
+
+	for (i = 0; i < or->nfiles; i++) {
+		struct oracle_file *f = &or->files[i];
+
+		for (j = 0; j < f->b->n; j++) {
+			q = bench_question(&f->b->cases[j]);
+			err = router_route(r, q, &rr);
+			free(q);
+			if (err != NULL)
+				return err;
+			for (s = 0; s + 1 < or->nsubj; s++)
+				if (or->subj[s].adapter == rr.adapter)
+					break;
+			f->routed[j] = s;
+			pred = rr.adapter ? rr.adapter->domain : CLF_NONE;
+			f->right[j] = strcmp(pred, f->domain) == 0;
+			route_result_release(&rr);
+		}
+	}
+	return NULL;
+}
+
+static const char *
+model_digest(const struct ollama_model *m, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ollama_name_equal(m[i].name, name))
+			return m[i].digest ? m[i].digest : "";
+	return NULL;
+}
+
+/* Every subject on every benchmark, one subject after the other. */
+static struct error *
+oracle_run(struct oracle *or)
+{
+	struct ollama *o = NULL;
+	struct ollama_model *models = NULL;
+	struct eval_settings es;
+	struct eval_judge judge;
+	struct error *err;
+	const struct config *cfg = &or->lc->cfg;
+	const char *jmodel, *jdigest;
+	size_t nmodels = 0, s, i;
+
+	if ((err = loco_client(or->lc, &o)) != NULL ||
+	    (err = ollama_tags(o, &models, &nmodels)) != NULL)
+		goto done;
+	for (s = 0; s < or->nsubj; s++)
+		if ((or->subj[s].digest = model_digest(models, nmodels,
+		    or->subj[s].model)) == NULL) {
+			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
+			    "%s: run 'loco setup'", or->subj[s].model,
+			    ollama_url(o));
+			goto done;
+		}
+	/* As loco eval: greedy, seeded, one sample, the cache. */
+	memset(&es, 0, sizeof(es));
+	es.reread = cfg->reread;
+	es.votes = 1;
+	es.seed = cfg->seed != CONFIG_UNSET_INT ? cfg->seed : 42;
+	es.num_predict = cfg->num_predict != CONFIG_UNSET_INT ?
+	    cfg->num_predict : 512;
+	es.num_ctx = cfg->num_ctx;
+	es.keep_alive = cfg->keep_alive;
+	es.jobs = or->jobs;
+	es.cache = 1;
+	es.registry = or->reg;
+	es.progress = or->lc->stderr_progress && !or->json;
+	jmodel = cfg->judge_model ? cfg->judge_model : or->reg->base.tag;
+	jdigest = model_digest(models, nmodels, jmodel);
+	for (s = 0; s < or->nsubj && err == NULL; s++)
+		for (i = 0; i < or->nfiles && err == NULL; i++) {
+			if ((err = eval_judge_init(&judge, o, &es, jmodel,
+			    jdigest, (int)cfg->judge_runs, &or->requests)))
+				break;
+			err = eval_subject_run(o, &es, or->files[i].b,
+			    &or->subj[s], &judge.judge, NULL,
+			    or->files[i].r[s], &or->requests);
+			eval_judge_release(&judge);
+		}
+done:
+	ollama_models_free(models, nmodels);
+	ollama_free(o);
+	return err;
+}
+
+static void
+group_add(struct label_group *g, double regret, int worse)
+{
+	g->n++;
+	g->regret += regret;
+	g->costly += regret > REGRET_EPS;
+	g->worse_than_base += worse;
+}
+
+/* Add file f's cases (all files: f NULL) to sums. */
+static void
+oracle_sum(const struct oracle *or, const struct oracle_file *only,
+    struct oracle_sums *sm)
+{
+	size_t i, j, s, base = or->nsubj - 1;
+
+	memset(sm, 0, sizeof(*sm));
+	sm->fixed = xcalloc(or->nsubj, sizeof(*sm->fixed));
+	for (i = 0; i < or->nfiles; i++) {
+		const struct oracle_file *f = &or->files[i];
+
+		if (only != NULL && f != only)
+			continue;
+		for (j = 0; j < f->b->n; j++) {
+			const struct eval_result *rt = &f->r[f->routed[j]][j];
+			double best = 0, regret;
+			int bestpass = 0;
+
+			for (s = 0; s < or->nsubj; s++) {
+				const struct eval_result *x = &f->r[s][j];
+
+				if (s == 0 || x->score > best) {
+					best = x->score;
+					bestpass = 0;
+				}
+				if (x->score >= best - REGRET_EPS && x->pass)
+					bestpass = 1;
+			}
+			for (s = 0; s < or->nsubj; s++) {
+				sm->fixed[s].score += f->r[s][j].score;
+				sm->fixed[s].passed += f->r[s][j].pass;
+				sm->fixed[s].regret += best - f->r[s][j].score;
+			}
+			regret = best - rt->score;
+			if (regret < REGRET_EPS)
+				regret = 0;
+			sm->n++;
+			sm->correct += f->right[j];
+			sm->routed_best += regret == 0;
+			sm->routed.score += rt->score;
+			sm->routed.passed += rt->pass;
+			sm->routed.regret += regret;
+			sm->oracle.score += best;
+			sm->oracle.passed += bestpass;
+			group_add(f->right[j] ? &sm->right : &sm->wrong, regret,
+			    rt->score < f->r[base][j].score - REGRET_EPS);
+		}
+	}
+}
+
+static double
+mean(double sum, size_t n)
+{
+	return n ? sum / (double)n : 0;
+}
+
+static void
+oracle_json_choice(struct jout *j, const struct choice_sum *c, size_t n)
+{
+	jout_num(j, "mean_score", round4(mean(c->score, n)));
+	jout_num(j, "pass_rate", round4(ratio(c->passed, n)));
+	jout_int(j, "passed", (long long)c->passed);
+	jout_num(j, "mean_regret", round4(mean(c->regret, n)));
+}
+
+static void
+oracle_json_group(struct jout *j, const char *key, const struct label_group *g)
+{
+	jout_obj(j, key);
+	jout_int(j, "cases", (long long)g->n);
+	jout_num(j, "mean_regret", round4(mean(g->regret, g->n)));
+	jout_int(j, "costly", (long long)g->costly);
+	jout_int(j, "worse_than_base", (long long)g->worse_than_base);
+	jout_end(j);
+}
+
+static void
+oracle_print_json(const struct oracle *or, const char *kind,
+    const struct oracle_sums *sm)
+{
+	struct jout *j = jout_new();
+	struct oracle_sums fs;
+	size_t i, c, s;
+	char *out;
+
+	jout_str(j, "router", kind);
+	jout_int(j, "cases", (long long)sm->n);
+	jout_int(j, "correct", (long long)sm->correct);
+	jout_num(j, "label_accuracy", round4(ratio(sm->correct, sm->n)));
+	jout_int(j, "routed_best", (long long)sm->routed_best);
+	jout_num(j, "routed_best_rate", round4(ratio(sm->routed_best,
+	    sm->n)));
+	jout_num(j, "mean_regret", round4(mean(sm->routed.regret, sm->n)));
+	jout_obj(j, "routed");
+	oracle_json_choice(j, &sm->routed, sm->n);
+	jout_end(j);
+	jout_obj(j, "oracle");
+	oracle_json_choice(j, &sm->oracle, sm->n);
+	jout_end(j);
+	jout_arr(j, "fixed");
+	for (s = 0; s < or->nsubj; s++) {
+		jout_obj(j, NULL);
+		jout_str(j, "subject", or->subj[s].label);
+		jout_str(j, "model", or->subj[s].model);
+		oracle_json_choice(j, &sm->fixed[s], sm->n);
+		jout_end(j);
+	}
+	jout_end(j);
+	oracle_json_group(j, "right_label", &sm->right);
+	oracle_json_group(j, "wrong_label", &sm->wrong);
+	jout_arr(j, "benchmarks");
+	for (i = 0; i < or->nfiles; i++) {
+		oracle_sum(or, &or->files[i], &fs);
+		jout_obj(j, NULL);
+		jout_str(j, "path", or->files[i].b->path);
+		jout_str(j, "domain", or->files[i].domain);
+		jout_int(j, "cases", (long long)fs.n);
+		jout_num(j, "label_accuracy", round4(ratio(fs.correct, fs.n)));
+		jout_num(j, "routed_mean_score", round4(mean(fs.routed.score,
+		    fs.n)));
+		jout_num(j, "best_mean_score", round4(mean(fs.oracle.score,
+		    fs.n)));
+		jout_num(j, "mean_regret", round4(mean(fs.routed.regret,
+		    fs.n)));
+		jout_end(j);
+		free(fs.fixed);
+	}
+	jout_end(j);
+	jout_arr(j, "per_case");
+	for (i = 0; i < or->nfiles; i++) {
+		const struct oracle_file *f = &or->files[i];
+
+		for (c = 0; c < f->b->n; c++) {
+			jout_obj(j, NULL);
+			jout_str(j, "benchmark", f->b->path);
+			jout_str(j, "id", f->b->cases[c].id);
+			jout_str(j, "expected", f->domain);
+			jout_str(j, "routed", or->subj[f->routed[c]].label);
+			jout_bool(j, "label_right", f->right[c]);
+			jout_obj(j, "scores");
+			for (s = 0; s < or->nsubj; s++)
+				jout_num(j, or->subj[s].label,
+				    round4(f->r[s][c].score));
+			jout_end(j);
+			jout_end(j);
+		}
+	}
+	jout_end(j);
+	jout_int(j, "requests", (long long)or->requests);
+	out = jout_finish(j, 1);
+	loco_write(out, strlen(out));
+	loco_write("\n", 1);
+	free(out);
+}
+
+static void
+oracle_print_group(const char *name, const struct label_group *g)
+{
+	printf("%-16s %zu case%s, mean regret %.3f, costly %zu, worse than "
+	    "base %zu\n", name, g->n, g->n == 1 ? "" : "s",
+	    mean(g->regret, g->n), g->costly, g->worse_than_base);
+}
+
+static void
+oracle_print_text(const struct oracle *or, const char *kind,
+    const struct oracle_sums *sm)
+{
+	struct oracle_sums fs;
+	size_t i, s, n = sm->n;
+	char name[64], passed[48];
+
+#define CHOICE(label, c) do {						\
+	snprintf(passed, sizeof(passed), "%zu/%zu", (c)->passed, n);	\
+	printf("%-20s %10.3f %9.3f %9s %8.3f\n", label,			\
+	    mean((c)->score, n), ratio((c)->passed, n), passed,		\
+	    mean((c)->regret, n));					\
+} while (0)
+	printf("router %s against the oracle: %zu cases of %zu benchmark%s, "
+	    "%zu subjects\n\n", kind, n, or->nfiles, or->nfiles == 1 ? "" :
+	    "s", or->nsubj);
+	printf("%-20s %10s %9s %9s %8s\n", "choice", "mean score",
+	    "pass rate", "passed", "regret");
+	CHOICE("routed", &sm->routed);
+	CHOICE("oracle (best)", &sm->oracle);
+	for (s = 0; s < or->nsubj; s++) {
+		snprintf(name, sizeof(name), "always %s", or->subj[s].label);
+		CHOICE(name, &sm->fixed[s]);
+	}
+#undef CHOICE
+	printf("\nrouted = best    %.3f (%zu/%zu)\n", ratio(sm->routed_best, n),
+	    sm->routed_best, n);
+	printf("mean regret      %.3f\n", mean(sm->routed.regret, n));
+	printf("labels right     %.3f (%zu/%zu)\n", ratio(sm->correct, n),
+	    sm->correct, n);
+	oracle_print_group("right label", &sm->right);
+	oracle_print_group("wrong label", &sm->wrong);
+	printf("\n%-10s %5s %6s %6s %6s %6s  %s\n", "domain", "cases",
+	    "labels", "routed", "best", "regret", "benchmark");
+	for (i = 0; i < or->nfiles; i++) {
+		oracle_sum(or, &or->files[i], &fs);
+		printf("%-10s %5zu %6.3f %6.3f %6.3f %6.3f  %s\n",
+		    or->files[i].domain, fs.n, ratio(fs.correct, fs.n),
+		    mean(fs.routed.score, fs.n), mean(fs.oracle.score, fs.n),
+		    mean(fs.routed.regret, fs.n), or->files[i].b->path);
+		free(fs.fixed);
+	}
+	printf("\n%u requests sent\n", or->requests);
+}
+
+static void
+oracle_release(struct oracle *or)
+{
+	size_t i, s, c;
+
+	for (i = 0; i < or->nfiles; i++) {
+		struct oracle_file *f = &or->files[i];
+
+		if (f->r != NULL)
+			for (s = 0; s < or->nsubj; s++) {
+				for (c = 0; f->r[s] && c < f->b->n; c++)
+					eval_result_release(&f->r[s][c]);
+				free(f->r[s]);
+			}
+		free(f->r);
+		free(f->routed);
+		free(f->right);
+		free(f->arg);
+		free(f->domain);
+		bench_free(f->b);
+	}
+	free(or->files);
+	free(or->subj);
+}
+
+static struct error *
+router_oracle(struct oracle *or, int argc, char *argv[])
+{
+	struct registry *reg;
+	struct router *r = NULL;
+	struct oracle_sums sm;
+	struct error *err;
+	size_t i;
+
+	memset(&sm, 0, sizeof(sm));
+	if ((err = loco_registry(or->lc, &reg)) != NULL)
+		return err;
+	or->reg = reg;
+	or->subj = xcalloc(reg->nadapters + 1, sizeof(*or->subj));
+	for (i = 0; i < reg->nadapters; i++) {
+		const struct adapter *a = &reg->adapters[i];
+
+		if (!a->active)
+			continue;
+		or->subj[or->nsubj].label = a->name;
+		or->subj[or->nsubj].model = a->model;
+		or->subj[or->nsubj++].adapter = a;
+	}
+	or->subj[or->nsubj].label = "base";
+	or->subj[or->nsubj++].model = reg->base.tag;
+	if ((err = oracle_load(or, argc, argv)) != NULL ||
+	    (err = loco_router(or->lc, reg, &r)) != NULL ||
+	    (err = oracle_route(or, r)) != NULL ||
+	    (err = oracle_run(or)) != NULL)
+		goto done;
+	oracle_sum(or, NULL, &sm);
+	if (or->json)
+		oracle_print_json(or, router_kind(r), &sm);
+	else
+		oracle_print_text(or, router_kind(r), &sm);
+done:
+	free(sm.fixed);
+	router_free(r);
+	oracle_release(or);
+	return err;
+}
+
 static struct error *
 router_eval(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "oracle", no_argument, NULL, 'o' },
 		{ "router", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct oracle or;
 	struct evalstats es;
 	struct route_result rr;
 	struct registry *reg;
 	struct router *r = NULL;
 	struct clf_data d;
 	struct error *err;
+	const char *oracle_only = NULL;
 	size_t i;
-	int ch, json = 0;
+	long l;
+	int ch, json = 0, oracle = 0;
 
+	memset(&or, 0, sizeof(or));
+	or.lc = lc;
+	or.jobs = (size_t)lc->cfg.parallel;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
 			sub_help(sc);
 			return NULL;
+		case 'H':
+			oracle_only = "--host";
+			if ((err = sub_flag_set(sc, lc, "--host",
+			    "backend.host", optarg)) != NULL)
+				return err;
+			break;
+		case 'J':
+			oracle_only = "--jobs";
+			if (parse_long(optarg, 1, 64, &l) == -1)
+				return sub_usage_error(sc, "--jobs: must be an "
+				    "integer from 1 to 64, not '%s'", optarg);
+			or.jobs = (size_t)l;
+			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'l':
+			oracle_only = "--limit";
+			if (parse_long(optarg, 1, 10000000, &l) == -1)
+				return sub_usage_error(sc, "--limit: must be a "
+				    "positive integer, not '%s'", optarg);
+			or.limit = (size_t)l;
+			break;
+		case 'o':
+			oracle = 1;
 			break;
 		case 'r':
 			if ((err = sub_flag_set(sc, lc, "--router",
@@ -429,6 +982,14 @@ router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 			return sub_option_error(sc, ch, argv);
 		}
 	}
+	if (oracle) {
+		if (argc == optind)
+			return sub_usage_error(sc, "no benchmark given");
+		or.json = json;
+		return router_oracle(&or, argc - optind, argv + optind);
+	}
+	if (oracle_only != NULL)
+		return sub_usage_error(sc, "%s needs --oracle", oracle_only);
 	if (argc - optind != 1)
 		return sub_usage_error(sc, argc == optind ?
 		    "no labelled file given" : "give one labelled file");
@@ -458,7 +1019,9 @@ done:
 }
 
 #define U_TRAIN "loco router train [--json] [--out file]"
-#define U_EVAL "loco router eval [--json] [--router type] file"
+#define U_EVAL "loco router eval [--json] [--router type] file\n" \
+	"       loco router eval --oracle [--host url] [--jobs n] [--json] " \
+	"[--limit n] [--router type] benchmark ..."
 
 static const struct subcmd subcmds[] = {
 	{ "train", router_train, U_TRAIN,
@@ -469,8 +1032,16 @@ static const struct subcmd subcmds[] = {
 	  "                 $LOCO_HOME/router.model)\n" },
 	{ "eval", router_eval, U_EVAL,
 	  "Route every query of a labelled file (domain<TAB>query, or JSON\n"
-	  "Lines {\"domain\", \"query\"}) and score the decisions.\n"
+	  "Lines {\"domain\", \"query\"}) and score the decisions.  With\n"
+	  "--oracle, run every active adapter and the base model on the\n"
+	  "benchmarks (files, or domains for their standard ones) and score\n"
+	  "the routed choice against the best one (regret).\n"
+	  "  --host url     Ollama server (--oracle)\n"
+	  "  --jobs n       requests in flight (--oracle; default:\n"
+	  "                 inference.parallel)\n"
 	  "  --json         print JSON\n"
+	  "  --limit n      only the first n cases of a benchmark (--oracle)\n"
+	  "  --oracle       score routing by the answers, against the best\n"
 	  "  --router type  keyword, classifier or auto (default: router.type)\n" },
 };
 

@@ -141,6 +141,92 @@ cache_put(const char *key, const char *model, const struct chat_result *res)
 	free(path);
 }
 
+/* One judge run: greedy for a single run, else seeded samples. */
+static struct error *
+judge_ask(void *arg, const char *prompt, char **reply)
+{
+	struct eval_judge *ej = arg;
+	struct chat_message msg = { "user", prompt };
+	struct chat_request cr;
+	struct chat_result res;
+	struct error *err;
+	char key[SHA256_HEX_LEN + 1], *body, *keytext;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.model = ej->model;
+	cr.messages = &msg;
+	cr.nmessages = 1;
+	cr.stream = 1;
+	cr.think = 0;
+	cr.keep_alive = ej->es->keep_alive;
+	cr.num_ctx = ej->es->num_ctx;
+	/*
+	 * Each case asks `runs` times: the first greedy, the others seeded
+	 * samples; by call number, so the same case gets the same seeds
+	 * whatever order the cases finish in.
+	 */
+	cr.temperature = ej->run % ej->judge.runs > 0 ? 0.5 : 0;
+	cr.seed = ej->es->seed + ej->run++ % ej->judge.runs;
+	cr.num_predict = ej->es->num_predict;
+	*reply = NULL;
+	key[0] = '\0';
+	if (ej->es->cache && ej->digest != NULL) {
+		body = ollama_chat_body(&cr);
+		keytext = xasprintf("%s\n%s", body, ej->digest);
+		sha256_hex(keytext, strlen(keytext), key);
+		free(keytext);
+		free(body);
+		if ((*reply = cache_get(key)) != NULL)
+			return NULL;
+	}
+	chat_result_init(&res);
+	err = ollama_chat(ej->o, &cr, NULL, NULL, &res);
+	(*ej->requests)++;
+	if (err == NULL && key[0] != '\0')
+		cache_put(key, ej->model, &res);
+	*reply = err ? NULL : res.content;
+	res.content = NULL;
+	chat_result_release(&res);
+	return err ? error_prefix(err, "judge '%s'", ej->model) : NULL;
+}
+
+struct error *
+eval_judge_init(struct eval_judge *ej, struct ollama *o,
+    const struct eval_settings *es, const char *model, const char *digest,
+    int runs, unsigned *requests)
+{
+	struct error *err;
+	char *path;
+	size_t len;
+
+	memset(ej, 0, sizeof(*ej));
+	ej->o = o;
+	ej->es = es;
+	ej->model = model;
+	ej->digest = digest;
+	ej->requests = requests;
+	ej->judge.ask = judge_ask;
+	ej->judge.arg = ej;
+	ej->judge.runs = runs > 0 ? runs : 1;
+	/* The judge prompt is a file: the registry's templates/judge.txt. */
+	path = xasprintf("%s/templates/judge.txt", es->registry->dir);
+	if (fs_exists(path) && (err = fs_read_file(path, 65536,
+	    &ej->template_, &len)) != NULL) {
+		free(path);
+		return err;
+	}
+	free(path);
+	ej->judge.template_ = ej->template_;
+	return NULL;
+}
+
+void
+eval_judge_release(struct eval_judge *ej)
+{
+	free(ej->template_);
+	memset(ej, 0, sizeof(*ej));
+}
+
 static void
 log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
     const struct eval_result *r, const char *response, const char *key)

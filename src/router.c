@@ -287,7 +287,10 @@ classifier_route(struct router *r, const char *question,
 	const char *cls;
 	struct error *err;
 
-	clf_predict(r->model, question, probs);
+	if ((err = clf_predict(r->model, question, probs)) != NULL) {
+		free(probs);
+		return err;
+	}
 	for (i = 1; i < k; i++)
 		if (probs[i] > probs[best])
 			best = i;
@@ -324,8 +327,11 @@ classifier_route(struct router *r, const char *question,
 	res->classes = xcalloc(k, sizeof(*res->classes));
 	for (i = 0; i < k; i++)
 		res->classes[i] = xstrdup(clf_class(r->model, i));
-	res->nfeatures = clf_explain(r->model, question, best, feats,
-	    EXPLAIN_FEATURES);
+	if ((err = clf_explain(r->model, question, best, feats,
+	    EXPLAIN_FEATURES, &res->nfeatures)) != NULL) {
+		route_result_release(res);
+		return err;
+	}
 	res->features = xcalloc(res->nfeatures + 1, sizeof(*res->features));
 	for (i = 0; i < res->nfeatures; i++) {
 		res->features[i].name = xstrdup(feats[i].name);

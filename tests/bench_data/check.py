@@ -4,7 +4,8 @@
     /usr/bin/python3 tests/bench_data/check.py [BENCHMARK_DIR]
 
 Checks benchmarks/{math,code,analysis,writing}.jsonl (the full form of the
-benchmark format), benchmarks/router.tsv and benchmarks/general.txt:
+benchmark format), benchmarks/router.tsv, benchmarks/router-dev.tsv,
+benchmarks/general.txt and the router_examples of adapters/registry.yaml:
 
   - every line is a JSON object with the required keys and types, ids are
     "<domain>-NNN" and unique, difficulty and tags are well formed;
@@ -22,7 +23,10 @@ benchmark format), benchmarks/router.tsv and benchmarks/general.txt:
     must score at least 0.05 below the threshold (ROUGE-L as include/rouge.h);
   - router.tsv: domain<TAB>query, valid domains, no duplicates, no query
     taken from a benchmark instruction; general.txt: unique lines, none in
-    router.tsv or the benchmarks;
+    router.tsv or the benchmarks; the registry's router_examples: none in
+    router.tsv; router-dev.tsv (the development set): like router.tsv,
+    sharing no query with router.tsv, general.txt, router_examples or the
+    benchmarks;
   - minimum counts per file.
 
 Prints the counts and exits 0 when everything passes, 1 otherwise.
@@ -43,7 +47,7 @@ PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.execu
 DOMAINS = ("math", "code", "analysis", "writing")
 ROUTER_DOMAINS = DOMAINS + ("none",)
 MINIMUM = {"math": 60, "code": 60, "analysis": 55, "writing": 55}
-MIN_ROUTER, MIN_ROUTER_NONE, MIN_GENERAL = 220, 45, 120
+MIN_ROUTER, MIN_ROUTER_NONE, MIN_GENERAL, MIN_ROUTER_DEV = 220, 45, 120, 250
 ECHO_MARGIN = 0.05  # rouge_l: an unchanged copy of the input must score this far below
 REQUIRED = {"id": str, "instruction": str, "input": str, "expected_output": str,
             "evaluation_type": str, "evaluation_config": dict, "difficulty": str, "tags": list}
@@ -232,6 +236,7 @@ def rouge_l(candidate, reference):
 PLAIN_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$")
 OPTION = re.compile(r"(?:^|\s)([A-E])\) ")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+EXAMPLE = re.compile(r'^      - "((?:[^"\\]|\\.)*)"$')
 
 
 def norm(text):
@@ -553,6 +558,62 @@ def main():
     if general < MIN_GENERAL:
         fail("general.txt", f"{general} questions, need at least {MIN_GENERAL}")
 
+    # router_examples: training data too, so none may be a router.tsv query
+    examples = {}
+    path = os.path.join(ROOT, "adapters", "registry.yaml")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            inside = False
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                if line.strip() == "router_examples:":
+                    inside = True
+                    continue
+                m = EXAMPLE.match(line)
+                if not inside or not m:
+                    inside = False
+                    continue
+                where = f"registry.yaml:{n}"
+                key = norm(json.loads('"' + m.group(1) + '"'))
+                if key in queries:
+                    fail(where, f"router example also in router.tsv line {queries[key]}")
+                examples.setdefault(key, n)
+
+    # router-dev.tsv: the development set the router is tuned on; it shares
+    # no query with router.tsv or with the training data
+    dev = {d: 0 for d in ROUTER_DOMAINS}
+    path = os.path.join(BENCH, "router-dev.tsv")
+    if os.path.exists(path):
+        devseen = {}
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\n")
+                where = f"router-dev.tsv:{n}"
+                if line.startswith("#"):
+                    continue
+                parts = line.split("\t")
+                if len(parts) != 2 or parts[0] not in ROUTER_DOMAINS:
+                    fail(where, "want domain<TAB>query with a router domain")
+                    continue
+                dom, q = parts
+                if not q.strip() or q != q.strip():
+                    fail(where, "empty query or outer white space")
+                key = norm(q)
+                if key in devseen:
+                    fail(where, f"duplicate query (line {devseen[key]})")
+                devseen[key] = n
+                if key in queries:
+                    fail(where, f"also in router.tsv line {queries[key]}")
+                if key in seen:
+                    fail(where, f"also in general.txt line {seen[key]}")
+                if key in examples:
+                    fail(where, f"also a router example, registry.yaml line {examples[key]}")
+                if key in instructions:
+                    fail(where, f"copied from {instructions[key]}")
+                dev[dom] += 1
+        if sum(dev.values()) < MIN_ROUTER_DEV:
+            fail("router-dev.tsv", f"{sum(dev.values())} queries, need at least {MIN_ROUTER_DEV}")
+
     # report
     for d in DOMAINS:
         types = {}
@@ -568,6 +629,8 @@ def main():
     print(f"  analysis multiple-choice answer letters: {dict(sorted(mc.items()))}")
     print(f"router.tsv: {total} queries  {router}")
     print(f"general.txt: {general} questions")
+    print(f"router-dev.tsv: {sum(dev.values())} queries  {dev}")
+    print(f"router_examples: {len(examples)} distinct")
     print(f"recomputed: {len(MATH)} math answers, {len(ANALYSIS)} analysis answers; "
           f"ran {len(data['code'])} code references")
     if errors:

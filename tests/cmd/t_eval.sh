@@ -1,8 +1,8 @@
 #!/bin/sh
 # t_eval.sh: loco eval against the scripted backend: paired statistics,
-# the gate's exit status, the cache (no request on a re-run), resuming a
-# killed run without losing or repeating a case, the out-of-domain check,
-# and the output formats.
+# the gate's exit status, the cache (no request on a re-run, the judge's
+# included), resuming a killed run without losing or repeating a case,
+# the out-of-domain check, and the output formats.
 . "$TOP/tests/cmd/lib.sh"
 area_begin eval
 
@@ -165,6 +165,13 @@ expect_out_has "qwen3:4b                          0.0%"
 expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
+LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --output "$W/runj2" --jobs 1 math
+expect_rc 0
+: >"$B/requests.jsonl"
+LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --output "$W/runj3" --jobs 1 math
+expect_rc 0
+expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
+expect_eq "$(req 'chats.length')" 0 "a re-run asks neither the models nor the judge"
 
 t "a standard run is archived and recorded with the adapter"
 mkdir -p "$LOCO_HOME/benchmarks"

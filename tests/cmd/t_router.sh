@@ -1,8 +1,9 @@
 #!/bin/sh
 # t_router.sh: loco router train|eval and the classifier router behind
-# route: deterministic training, the chain, stale and malformed models.
-# Small benchmarks of its own in $LOCO_HOME/benchmarks keep the numbers
-# exact; no request reaches the server.
+# route: deterministic training, the chain, stale and malformed models;
+# router eval --oracle against the scripted backend.  Small benchmarks of
+# its own in $LOCO_HOME/benchmarks keep the numbers exact; only the oracle
+# sends requests.
 . "$TOP/tests/cmd/lib.sh"
 area_begin router
 # The exact figures below come from this test's own small data: train
@@ -64,30 +65,34 @@ expect_err "loco: no router model '$MODEL': run 'loco router train'"
 t "train"
 run_loco router train
 expect_rc 0
-expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 324 features, temperature 0.719"
+expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 3469 features, temperature 0.311"
 expect_err_empty
 
 t "training is deterministic"
 run_loco router train --out "$W/again.model"
 expect_rc 0
 if cmp -s "$MODEL" "$W/again.model"; then pass; else fail "models differ"; fi
-expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	1" "first line"
-expect_eq "$(sed -n 3p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
+expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	2" "first line"
+expect_eq "$(sed -n 4p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
+expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
 
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
 expect_rc 0
-expect_out "math	domain math, model loco-math:1.0.0, score 0.713703, confidence 0.71
+expect_out "math	domain math, model loco-math:1.0.0, score 0.981744, confidence 0.98
 decided by: classifier
 probabilities:
-  math         0.714
-  code         0.111
-  analysis     0.065
-  writing      0.102
-  none         0.008
+  math         0.982
+  code         0.010
+  analysis     0.003
+  writing      0.006
+  none         0.000
 top features:
-  c:ve>                0.660
-  c:<so                0.482"
+  s:solve              0.199
+  c:ol                 0.073
+  c:ve>                0.061
+  c:ve                 0.057
+  c:<sol               0.050"
 
 t "route --explain: the classifier sends a general question to base"
 run_loco route --explain "why do dogs bark"
@@ -95,20 +100,24 @@ expect_rc 0
 expect_out "base	model qwen3:4b (classifier: none)
 decided by: classifier
 probabilities:
-  math         0.046
-  code         0.055
-  analysis     0.104
-  writing      0.040
-  none         0.755
+  math         0.002
+  code         0.003
+  analysis     0.006
+  writing      0.001
+  none         0.988
 top features:
-  c:<wh                2.938"
+  s:why do             0.357
+  s:why                0.266
+  c:<do                0.236
+  c:do                 0.236
+  c:o>                 0.216"
 
 t "route --explain: below router.threshold, no keyword: base"
-LOCO_ROUTER_THRESHOLD=0.9 run_loco route --explain "why do dogs bark"
+LOCO_ROUTER_THRESHOLD=0.99 run_loco route --explain "why do dogs bark"
 expect_rc 0
 expect_out_has "base	model qwen3:4b (classifier below router.threshold, no keyword decision)"
 expect_out_has "decided by: base"
-expect_out_has "  none         0.755"
+expect_out_has "  none         0.988"
 
 t "router.threshold 1: the keywords decide"
 LOCO_ROUTER_THRESHOLD=1 run_loco route --explain "write an essay about summer"
@@ -122,8 +131,8 @@ expect_rc 0
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates,link,probabilities,features" "keys"
 expect_eq "$(json 'out.router')" classifier "router"
 expect_eq "$(json 'out.link')" classifier "link"
-expect_eq "$(json 'out.probabilities')" '{"math":0.7137,"code":0.1113,"analysis":0.065,"writing":0.1016,"none":0.0084}' "probabilities"
-expect_eq "$(json 'out.features[0]')" '{"feature":"c:ve>","contribution":0.66}' "top feature"
+expect_eq "$(json 'out.probabilities')" '{"math":0.9817,"code":0.0097,"analysis":0.003,"writing":0.0055,"none":0.0001}' "probabilities"
+expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.1988}' "top feature"
 run_loco route --json "solve 2x = 10"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys without --explain"
 
@@ -131,16 +140,16 @@ t "eval: the classifier"
 run_loco router eval "$W/labels.tsv"
 expect_rc 0
 expect_out "router classifier on '$W/labels.tsv': 8 queries
-accuracy         0.875 (7/8)
-wrong adapter    0.125 (1)
+accuracy         1.000 (8/8)
+wrong adapter    0.000 (0)
 fallback to base 0.000 (0)
-ECE              0.152 (10 bins)
-decided by       classifier 7, keyword 1, base 0
+ECE              0.029 (10 bins)
+decided by       classifier 8, keyword 0, base 0
 
 domain     precision recall queries
-math           0.667  1.000       2
+math           1.000  1.000       2
 code           1.000  1.000       2
-none           1.000  0.500       2
+none           1.000  1.000       2
 writing        1.000  1.000       1
 analysis       1.000  1.000       1
 
@@ -148,7 +157,7 @@ confusion (rows: labelled, columns: routed)
                math     code     none  writing analysis
 math              2        0        0        0        0
 code              0        2        0        0        0
-none              1        0        1        0        0
+none              0        0        2        0        0
 writing           0        0        0        1        0
 analysis          0        0        0        0        1"
 
@@ -167,6 +176,120 @@ run_loco router eval --json "$W/labels.jsonl"
 expect_rc 0
 expect_eq "$(json '[out.queries, Object.keys(out.domains).join()]')" '[2,"math,none"]' "queries and domains"
 
+# The oracle: five subjects (four adapters and the base model) answer two
+# benchmarks; the keyword router's choices are known, so is every score.
+#   m1 solve       -> math (right label): math right, base wrong   regret 0
+#   m2 3+4         -> base (wrong label): math and base right      regret 0
+#   m3 python code -> code (wrong label): code wrong, math right   regret 1
+#   m4 calculate   -> math (right label): math wrong, base right   regret 1
+#   c1, c2         -> code (right label): code right               regret 0
+cat >"$W/math.jsonl" <<'EOB'
+{"id":"m1","instruction":"Solve 2x = 10. What is x?","expected_output":"5","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+{"id":"m2","instruction":"What is 3+4?","expected_output":"7","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+{"id":"m3","instruction":"In Python code, what is 6*7?","expected_output":"42","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+{"id":"m4","instruction":"Calculate 9*9.","expected_output":"81","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+EOB
+cat >"$W/code-q.jsonl" <<'EOB'
+{"id":"c1","instruction":"Which Python keyword starts a function definition?","expected_output":"def","evaluation_type":"contains"}
+{"id":"c2","instruction":"Which SQL clause sorts the rows?","expected_output":"ORDER BY","evaluation_type":"contains"}
+EOB
+ORACLE_MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-analysis:1.0.0","loco-writing:1.0.0"]'
+ORACLE_SCRIPT='{'"$ORACLE_MODELS"',"chat":[
+{"match":{"model":"loco-math:1.0.0","contains":"Solve 2x"},"reply":"The answer is 5"},
+{"match":{"model":"loco-math:1.0.0","contains":"3+4"},"reply":"The answer is 7"},
+{"match":{"model":"loco-math:1.0.0","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"loco-math:1.0.0","contains":"9*9"},"reply":"The answer is 80"},
+{"match":{"model":"qwen3:4b","contains":"Solve 2x"},"reply":"The answer is 4"},
+{"match":{"model":"qwen3:4b","contains":"3+4"},"reply":"The answer is 7"},
+{"match":{"model":"qwen3:4b","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"qwen3:4b","contains":"9*9"},"reply":"The answer is 81"},
+{"match":{"model":"loco-code:1.0.0","contains":"6*7"},"reply":"The answer is 43"},
+{"match":{"model":"loco-code:1.0.0","contains":"function definition"},"reply":"def"},
+{"match":{"model":"qwen3:4b","contains":"function definition"},"reply":"lambda"},
+{"match":{"model":"loco-code:1.0.0","contains":"sorts the rows"},"reply":"ORDER BY"},
+{"match":{"model":"qwen3:4b","contains":"sorts the rows"},"reply":"ORDER BY"},
+{"reply":"I do not know"}]}'
+
+t "eval --oracle: the routed choice against the best subject"
+script "$ORACLE_SCRIPT"
+run_loco router eval --oracle --router keyword "$W/math.jsonl" "$W/code-q.jsonl"
+expect_rc 0
+expect_out "router keyword against the oracle: 6 cases of 2 benchmarks, 5 subjects
+
+choice               mean score pass rate    passed   regret
+routed                    0.667     0.667       4/6    0.333
+oracle (best)             1.000     1.000       6/6    0.000
+always math               0.500     0.500       3/6    0.500
+always code               0.333     0.333       2/6    0.667
+always analysis           0.000     0.000       0/6    1.000
+always writing            0.000     0.000       0/6    1.000
+always base               0.667     0.667       4/6    0.333
+
+routed = best    0.667 (4/6)
+mean regret      0.333
+labels right     0.667 (4/6)
+right label      4 cases, mean regret 0.250, costly 1, worse than base 1
+wrong label      2 cases, mean regret 0.500, costly 1, worse than base 1
+
+domain     cases labels routed   best regret  benchmark
+math           4  0.500  0.500  1.000  0.500  $W/math.jsonl
+code           2  1.000  1.000  1.000  0.000  $W/code-q.jsonl
+
+30 requests sent"
+expect_eq "$(req 'chats.length')" 30 "requests"
+expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "M,").replace(/(loco-code:1.0.0,)+/, "C,").replace(/(loco-analysis:1.0.0,)+/, "A,").replace(/(loco-writing:1.0.0,)+/, "W,").replace(/(qwen3:4b,?)+/, "B")')" "M,C,A,W,B" "one model after the other"
+expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed')" "0 42" "greedy and seeded"
+expect_eq "$(req 'chats[0].body.messages.slice(-1)[0].content')" "Solve 2x = 10. What is x?
+Read the question again: Solve 2x = 10. What is x?" "RE2"
+
+t "eval --oracle: a re-run is answered from the cache"
+: >"$B/requests.jsonl"
+run_loco router eval --oracle --json --router keyword "$W/math.jsonl" "$W/code-q.jsonl"
+expect_rc 0
+expect_eq "$(req 'chats.length')" 0 "requests"
+expect_eq "$(json 'Object.keys(out).join(",")')" "router,cases,correct,label_accuracy,routed_best,routed_best_rate,mean_regret,routed,oracle,fixed,right_label,wrong_label,benchmarks,per_case,requests" "keys"
+expect_eq "$(json '[out.router, out.cases, out.correct, out.label_accuracy, out.routed_best, out.routed_best_rate, out.mean_regret, out.requests]')" '["keyword",6,4,0.6667,4,0.6667,0.3333,0]' "scores"
+expect_eq "$(json 'out.routed')" '{"mean_score":0.6667,"pass_rate":0.6667,"passed":4,"mean_regret":0.3333}' "routed"
+expect_eq "$(json 'out.oracle')" '{"mean_score":1,"pass_rate":1,"passed":6,"mean_regret":0}' "oracle"
+expect_eq "$(json 'out.fixed.map(f => f.subject + "=" + f.model + ":" + f.mean_score).join(" ")')" "math=loco-math:1.0.0:0.5 code=loco-code:1.0.0:0.3333 analysis=loco-analysis:1.0.0:0 writing=loco-writing:1.0.0:0 base=qwen3:4b:0.6667" "fixed"
+expect_eq "$(json '[out.right_label, out.wrong_label]')" '[{"cases":4,"mean_regret":0.25,"costly":1,"worse_than_base":1},{"cases":2,"mean_regret":0.5,"costly":1,"worse_than_base":1}]' "by label"
+expect_eq "$(json 'out.benchmarks[1]')" '{"path":"'"$W"'/code-q.jsonl","domain":"code","cases":2,"label_accuracy":1,"routed_mean_score":1,"best_mean_score":1,"mean_regret":0}' "benchmarks"
+expect_eq "$(json 'out.per_case[2]')" '{"benchmark":"'"$W"'/math.jsonl","id":"m3","expected":"math","routed":"code","label_right":false,"scores":{"math":1,"code":0,"analysis":0,"writing":0,"base":1}}' "a case"
+
+t "eval --oracle: --limit, and a domain for its standard benchmark"
+run_loco router eval --oracle --json --limit 1 --router keyword math
+expect_rc 0
+expect_eq "$(json '[out.cases, out.benchmarks[0].path, out.benchmarks[0].domain, out.per_case[0].routed]')" '[1,"'"$BM"'/math.jsonl","math","math"]' "one case"
+expect_eq "$(req 'chats.length')" 5 "requests"
+
+t "eval --oracle: errors"
+script '{"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0"]}'
+run_loco router eval --oracle --router keyword "$W/math.jsonl"
+expect_rc 4
+expect_err "loco: model 'loco-analysis:1.0.0' not found at $BASE_URL: run 'loco setup'"
+run_loco router eval --oracle --host http://127.0.0.1:9 "$W/math.jsonl"
+expect_rc 3
+expect_err_match "^loco: cannot reach Ollama at http://127.0.0.1:9"
+cp "$W/math.jsonl" "$W/sums.jsonl"
+run_loco router eval --oracle "$W/sums.jsonl"
+expect_rc 2
+expect_err "loco: cannot tell the domain of '$W/sums.jsonl': its name must begin with a domain or 'none' (math.jsonl)"
+run_loco router eval --oracle "$W/nope.jsonl"
+expect_rc 1
+expect_err_match "^loco: cannot read '$W/nope.jsonl'"
+run_loco router eval --oracle
+expect_rc 2
+expect_err "loco: no benchmark given
+usage: loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
+run_loco router eval --jobs 2 "$W/labels.tsv"
+expect_rc 2
+expect_err_has "loco: --jobs needs --oracle"
+run_loco router eval --oracle --jobs 0 "$W/math.jsonl"
+expect_rc 2
+expect_err_has "loco: --jobs: must be an integer from 1 to 64, not '0'"
+script '{"models":["qwen3:4b"]}'
+
 t "a model trained on other data"
 echo "Where is the nearest beach?" >>"$BM/general.txt"
 run_loco route --json "solve 2x = 10"
@@ -183,7 +306,7 @@ expect_eq "$(json 'out.router')" classifier "retrained"
 expect_err_empty
 
 t "malformed model files name the line"
-printf 'loco-router-model\t1\ndata\tnope\n' >"$MODEL"
+printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"
 run_loco route "solve 2x = 10"
 expect_rc 1
 expect_err "loco: malformed router model '$MODEL': line 2: expected a SHA-256 after 'data'; run 'loco router train'"
@@ -211,11 +334,13 @@ run_loco router
 expect_rc 2
 expect_err "loco: no subcommand given
 usage: loco router train [--json] [--out file]
-       loco router eval [--json] [--router type] file"
+       loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
 run_loco router eval
 expect_rc 2
 expect_err "loco: no labelled file given
-usage: loco router eval [--json] [--router type] file"
+usage: loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
 run_loco router eval --router bayes "$W/labels.tsv"
 expect_rc 2
 expect_err_has "usage: loco router eval [--json] [--router type] file"
@@ -224,7 +349,7 @@ expect_rc 2
 expect_err "loco: unexpected argument 'extra'
 usage: loco router train [--json] [--out file]"
 
-t "no request reaches the server"
+t "no other request reaches the server"
 expect_eq "$(req 'reqs.length')" 0 "requests"
 
 area_end

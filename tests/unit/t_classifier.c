@@ -105,15 +105,15 @@ TEST(classifier_deterministic)
 	CHECK_INT(clf_nclasses(a), 3);
 	CHECK_STR(clf_class(a, 2), "none");
 
-	clf_predict(a, "solve the equation 3x = 9", p);
+	CHECK_OK(clf_predict(a, "solve the equation 3x = 9", p));
 	CHECK_DBL(p[0] + p[1] + p[2], 1, 1e-9);
 	CHECK_INT(top(p, 3), 0);
-	clf_predict(a, "write a python function", p);
+	CHECK_OK(clf_predict(a, "write a python function", p));
 	CHECK_INT(top(p, 3), 1);
-	clf_predict(a, "what is the capital of spain", p);
+	CHECK_OK(clf_predict(a, "what is the capital of spain", p));
 	CHECK_INT(top(p, 3), 2);
 	/* A typo keeps most character n-grams. */
-	clf_predict(a, "pyhton function", p);
+	CHECK_OK(clf_predict(a, "pyhton function", p));
 	CHECK_INT(top(p, 3), 1);
 	clf_free(a);
 	clf_free(b);
@@ -130,6 +130,7 @@ TEST(classifier_roundtrip_and_explain)
 	size_t i, n;
 
 	small_set(&d);
+	d.check = 0xfedcba9876543210ULL;
 	a = clf_train(&d, 1);
 	snprintf(path, sizeof(path), "%s/r.model", unit_tmpdir());
 	CHECK_OK(clf_save(a, path));
@@ -138,16 +139,18 @@ TEST(classifier_roundtrip_and_explain)
 		return;
 	CHECK_INT(clf_nfeatures(b), clf_nfeatures(a));
 	CHECK_STR(clf_data_sha256(b), d.sha256);
-	clf_predict(a, "calculate the derivative", pa);
-	clf_predict(b, "calculate the derivative", pb);
+	CHECK(clf_data_check(b) == 0xfedcba9876543210ULL);
+	CHECK_OK(clf_predict(a, "calculate the derivative", pa));
+	CHECK_OK(clf_predict(b, "calculate the derivative", pb));
 	for (i = 0; i < 3; i++)
 		CHECK_DBL(pa[i], pb[i], 1e-4);
-	n = clf_explain(b, "calculate the derivative", 0, f, 3);
+	CHECK_OK(clf_explain(b, "calculate the derivative", 0, f, 3, &n));
 	CHECK_INT(n, 3);
 	CHECK(f[0].contrib >= f[1].contrib && f[1].contrib >= f[2].contrib);
 	CHECK(f[2].contrib > 0);
 	/* Nothing known: no features. */
-	CHECK_INT(clf_explain(b, "zzzz", 0, f, 3), 0);
+	CHECK_OK(clf_explain(b, "zzzz", 0, f, 3, &n));
+	CHECK_INT(n, 0);
 	clf_free(a);
 	clf_free(b);
 	clf_data_release(&d);
@@ -167,8 +170,9 @@ TEST(classifier_data_hash)
 	clf_data_release(&b);
 }
 
-#define HEAD "loco-router-model\t1\n" \
+#define HEAD0 "loco-router-model\t2\n" \
 	"data\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+#define HEAD HEAD0 "check\t0123456789abcdef\n"
 
 static void
 check_bad(const char *text, const char *want_tail)
@@ -183,6 +187,28 @@ check_bad(const char *text, const char *want_tail)
 	free(want);
 }
 
+/* A model that loads but fails when text uses a bad feature line. */
+static void
+check_bad_use(const char *text, const char *query, const char *want_tail)
+{
+	struct classifier *m = NULL;
+	const char *path = unit_write("bad.model", text);
+	char *want = xasprintf("malformed router model '%s': %s; run 'loco "
+	    "router train'", path, want_tail);
+	struct clf_feature f[2];
+	double p[2];
+	size_t n;
+
+	CHECK_OK(clf_load(path, &m));
+	if (m != NULL) {
+		CHECK_ERR(clf_predict(m, query, p), want);
+		CHECK_ERR(clf_explain(m, query, 0, f, 2, &n), want);
+		CHECK_OK(clf_predict(m, "unknown words only", p));
+		clf_free(m);
+	}
+	free(want);
+}
+
 TEST(classifier_malformed)
 {
 	struct classifier *m = NULL;
@@ -190,32 +216,52 @@ TEST(classifier_malformed)
 
 	check_bad("", "line 1: not a loco router model");
 	check_bad("hello\n", "line 1: not a loco router model");
-	check_bad("loco-router-model\t2\n", "line 1: unknown model version");
-	check_bad("loco-router-model\t1\ndata\tabc\n",
+	check_bad("loco-router-model\t3\n", "line 1: unknown model version");
+	/* Version 1 had its features unsorted. */
+	check_bad("loco-router-model\t1\n", "line 1: unknown model version");
+	check_bad("loco-router-model\t2\ndata\tabc\n",
 	    "line 2: expected a SHA-256 after 'data'");
-	check_bad(HEAD, "line 3: expected 'classes', found the end of the "
+	check_bad(HEAD0, "line 3: expected 'check', found the end of the "
 	    "file");
-	check_bad(HEAD "classes\ta\n", "line 3: expected 2 to 63 classes");
+	check_bad(HEAD0 "check\t12345\n", "line 3: expected 16 hexadecimal "
+	    "digits after 'check'");
+	check_bad(HEAD, "line 4: expected 'classes', found the end of the "
+	    "file");
+	check_bad(HEAD "classes\ta\n", "line 4: expected 2 to 63 classes");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t0\n",
-	    "line 4: expected a positive temperature");
+	    "line 5: expected a positive temperature");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\n",
-	    "line 5: expected 2 fields after 'bias', found 1");
+	    "line 6: expected 2 fields after 'bias', found 1");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\tx\n",
-	    "line 5: expected a number");
+	    "line 6: expected a number");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t2\nw:a\t1\t0.5\t-0.5\n",
-	    "line 8: expected a feature, found the end of the file");
+	    "line 9: expected a feature, found the end of the file");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\t1\t0.5\n",
-	    "line 7: expected a feature, its idf and 2 weights");
+	    "features\t1\nw:a\n",
+	    "line 8: expected a feature, its idf and 2 weights");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\t1\t0.5\t1e\n", "line 7: expected a number");
+	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
+	    "line 9: features out of order");
+	/* The numbers of a feature are read when a text uses it. */
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:a\t1\t0.5\nw:b\t1\t0.5\t1\n", "a",
+	    "line 8: expected a feature, its idf and 2 weights");
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:a\t1\t0.5\t1\nw:b\t1\t0.5\t1\t2\n", "b a",
+	    "line 9: expected a feature, its idf and 2 weights");
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t1\nw:a\t1\t0.5\t1e\n", "a",
+	    "line 8: expected a number");
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t1\nw:a\tx\t0.5\t1\n", "a",
+	    "line 8: expected a number for the idf");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
-	    "line 8: duplicate feature");
+	    "line 9: duplicate feature");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t1\nw:a\t1\t0.5\t1\nw:b\t1\t0.5\t1\n",
-	    "line 8: more features than the count says");
+	    "line 9: more features than the count says");
 
 	path = unit_write("good.model", HEAD "classes\ta\tb\ntemperature\t1\n"
 	    "bias\t0\t0\nfeatures\t1\nw:yes\t1\t-2.5e-1\t1.5E+0\n");
@@ -223,7 +269,7 @@ TEST(classifier_malformed)
 	if (m != NULL) {
 		double p[2];
 
-		clf_predict(m, "yes", p);
+		CHECK_OK(clf_predict(m, "yes", p));
 		/* logits -0.25 and 1.5 on a unit vector. */
 		CHECK_DBL(p[1], 1 / (1 + exp(-1.75)), 1e-9);
 		clf_free(m);

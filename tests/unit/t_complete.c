@@ -184,7 +184,8 @@ TEST(complete_subcommands)
 	EXPECT("train eval", "router", "");
 	EXPECT("", "router", "-");
 	EXPECT("", "router", "frob", "");
-	EXPECT("--json --router", "router", "eval", "--");
+	EXPECT("--json --router --oracle --host --jobs --limit", "router", "eval",
+	    "--");
 	EXPECT("keyword classifier auto", "router", "eval", "--router", "");
 	EXPECT("FILES", "router", "eval", "--json", "");
 	EXPECT("FILES", "router", "train", "--out", "");
