@@ -8,14 +8,17 @@
 #     samples at 0.7, for each adapter on its own domain;
 #   - the keyword and the classifier router on benchmarks/router.tsv.
 # Writes logs/loco_results.md (printed) and logs/loco_results.json.
-#   JOBS   requests in flight (default 2); SEEDS (default "1 2 3 4 5")
+#   JOBS   requests in flight (default 2); SEEDS (default "1 2 3");
+#   LIMIT  only the first LIMIT cases of each benchmark (a quick look)
 set -eu
 TINY=$(cd "$(dirname "$0")/.." && pwd)
 TOP=$(cd "$TINY/../.." && pwd)
 LOCO="$TOP/loco"
 JOBS=${JOBS:-2}
-SEEDS=${SEEDS:-1 2 3 4 5}
+SEEDS=${SEEDS:-1 2 3}
 DOMAINS="math code analysis writing"
+limit=
+[ -z "${LIMIT:-}" ] || limit="--limit $LIMIT"
 
 [ -x "$LOCO" ] || { echo "measure.sh: build loco first (make)" >&2; exit 1; }
 if [ ! -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
@@ -48,15 +51,17 @@ for d in $DOMAINS; do
 	done
 	echo "measure: $d: adapter vs base, and out of domain" >&2
 	# shellcheck disable=SC2086
-	"$LOCO" eval --format json --jobs "$JOBS" --output "$W/runs/$d" $ood "$d" \
+	"$LOCO" eval --format json --jobs "$JOBS" $limit --output "$W/runs/$d" $ood "$d" \
 	    >"$W/runs/$d.json"
 	for s in $SEEDS; do
 		echo "measure: $d: one sample at 0.7, seed $s" >&2
-		"$LOCO" eval --format json --jobs "$JOBS" --temperature 0.7 --seed "$s" \
+		# shellcheck disable=SC2086
+		"$LOCO" eval --format json --jobs "$JOBS" $limit --temperature 0.7 --seed "$s" \
 		    --output "$W/runs/$d-t$s" "$d" >"$W/runs/$d-t$s.json"
 	done
 	echo "measure: $d: 5 votes at 0.7" >&2
-	"$LOCO" eval --format json --jobs "$JOBS" --temperature 0.7 --seed 1 --votes 5 \
+	# shellcheck disable=SC2086
+	"$LOCO" eval --format json --jobs "$JOBS" $limit --temperature 0.7 --seed 1 --votes 5 \
 	    --output "$W/runs/$d-v5" "$d" >"$W/runs/$d-v5.json"
 done
 echo "measure: routers" >&2

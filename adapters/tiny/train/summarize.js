@@ -58,7 +58,7 @@ for (const a of domains) {
   const cells = domains.map((d) => {
     if (d === a) return '-';
     const o = res.out_of_domain[a].find((x) => x.domain === d);
-    return `${pct(o.adapter)} (base ${pct(o.base)}, ${o.degradation_points >= 0 ? '-' : '+'}${Math.abs(o.degradation_points).toFixed(1)} pts)`;
+    return `${pct(o.adapter)} (base ${pct(o.base)}, ${o.degradation_points > 0 ? '-' : o.degradation_points < 0 ? '+' : ''}${Math.abs(o.degradation_points).toFixed(1)} pts)`;
   });
   out.push(`| ${a} | ` + cells.join(' | ') + ' |');
 }
