@@ -371,6 +371,50 @@ expect_rc 0
 shape router-eval
 expect_eq "$(json 'out.ece')" null "no ECE for keywords"
 
+# The oracle, as in t_router.sh: benchmarks named after their domain,
+# scripted replies.  The keyword router sends m1 to math (right), m2 to
+# code (wrong, and code answers worse than math) and n1 to the base model
+# (right: "none").  Nothing in this object is ever null.
+mkdir -p "$W/oracle"
+cat >"$W/oracle/math.jsonl" <<'EOB'
+{"id":"m1","instruction":"Solve 2x = 10. What is x?","expected_output":"5","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+{"id":"m2","instruction":"In Python code, what is 6*7?","expected_output":"42","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}
+EOB
+cat >"$W/oracle/none.jsonl" <<'EOB'
+{"id":"n1","instruction":"Please greet me.","expected_output":"hello","evaluation_type":"contains"}
+EOB
+ORACLE_SCRIPT='{'"$MODELS"',"chat":[
+{"match":{"model":"loco-math:1.0.0","contains":"Solve 2x"},"reply":"The answer is 5"},
+{"match":{"model":"qwen3:4b","contains":"Solve 2x"},"reply":"The answer is 4"},
+{"match":{"model":"loco-math:1.0.0","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"loco-code:1.0.0","contains":"6*7"},"reply":"The answer is 43"},
+{"match":{"model":"qwen3:4b","contains":"greet"},"reply":"Why, hello there."},
+{"reply":"I do not know"}]}'
+
+t "router eval --oracle --json"
+script "$ORACLE_SCRIPT"
+run_loco router eval --oracle --json --router keyword --jobs 2 "$W/oracle/math.jsonl" "$W/oracle/none.jsonl"
+expect_rc 0
+expect_err_empty
+shape router-oracle
+expect_eq "$(json '[out.router, out.cases, out.correct, out.routed_best, out.mean_regret, out.requests]')" '["keyword",3,2,2,0.3333,15]' "scores"
+expect_eq "$(json 'out.fixed.map((f) => f.subject).join() + " " + Object.keys(out.per_case[0].scores).join()')" \
+    "math,code,analysis,writing,base math,code,analysis,writing,base" "subjects"
+expect_eq "$(json 'out.per_case.map((c) => [c.id, c.expected, c.routed, c.label_right].join(":")).join(" ")')" \
+    "m1:math:math:true m2:math:code:false n1:none:base:true" "cases"
+expect_eq "$(json 'out.benchmarks.map((b) => b.domain + ":" + b.cases).join(" ")')" "math:2 none:1" "benchmarks"
+
+t "router eval --oracle --json: an empty group, the classifier, from the cache"
+run_loco router eval --oracle --json --router keyword --limit 1 "$W/oracle/math.jsonl"
+expect_rc 0
+shape router-oracle
+expect_eq "$(json 'JSON.stringify(out.wrong_label) + " " + out.requests')" \
+    '{"cases":0,"mean_regret":0,"costly":0,"worse_than_base":0} 0' "no wrong label: zeros"
+run_loco router eval --oracle --json --router classifier "$W/oracle/math.jsonl" "$W/oracle/none.jsonl"
+expect_rc 0
+shape router-oracle
+expect_eq "$(json 'out.router + " " + out.cases')" "classifier 3" "classifier"
+
 # ---------------------------------------------------------------------
 # adapters
 
