@@ -672,6 +672,26 @@ run_grid(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
 }
 
 /*
+ * The benchmark of another domain for --ood: that of the domain's active
+ * adapter in the registry when it names one (a registry such as the tiny
+ * world's brings its own), else the standard one.
+ */
+static char *
+ood_benchmark(const struct registry *reg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < reg->nadapters; i++) {
+		const struct adapter *a = &reg->adapters[i];
+
+		if (a->active && a->benchmark != NULL &&
+		    strcmp(a->domain, domain) == 0)
+			return xstrdup(a->benchmark);
+	}
+	return bench_find_standard(reg->dir, domain);
+}
+
+/*
  * A run on the adapter's standard benchmark, whole, is its score: kept in
  * $LOCO_HOME/results/DOMAIN/NAME@VERSION/ for the leaderboard, and
  * recorded with the adapter (installed.yaml) for loco adapters info.
@@ -790,7 +810,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
-		char *p = bench_find_standard(reg->dir, e.ood[i]);
+		char *p = ood_benchmark(reg, e.ood[i]);
 
 		ood[i].domain = e.ood[i];
 		if (p == NULL) {

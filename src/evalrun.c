@@ -36,9 +36,24 @@ struct request {
 	char			 key[SHA256_HEX_LEN + 1];
 };
 
+/*
+ * The seed of case i.  Greedy answers do not depend on it: every case
+ * keeps es->seed.  Sampled ones do: if every case had the same seed, every
+ * case would draw the same random numbers (a seed whose first draws fall
+ * in the tail would sink them all), so case i gets a seed of its own,
+ * far enough from its neighbours' for a vote's samples (seed + k).
+ */
+static long
+case_seed(const struct eval_settings *es, size_t i)
+{
+	if (es->temperature <= 0 && es->votes <= 1)
+		return es->seed;
+	return es->seed + (long)(i % 1000000) * 1009;
+}
+
 static struct error *
 request_make(const struct eval_settings *es, const struct eval_subject *s,
-    const struct bench_case *c, struct request *rq)
+    const struct bench_case *c, size_t i, struct request *rq)
 {
 	struct error *err;
 	char *question = bench_question(c), *keytext;
@@ -68,7 +83,7 @@ request_make(const struct eval_settings *es, const struct eval_subject *s,
 	 * the same answer.
 	 */
 	rq->cr.temperature = es->temperature;
-	rq->cr.seed = es->seed;
+	rq->cr.seed = case_seed(es, i);
 	rq->cr.num_predict = es->num_predict;
 	rq->body = ollama_chat_body(&rq->cr);
 	keytext = xasprintf("%s\n%s", rq->body, s->digest ? s->digest : "");
@@ -328,7 +343,7 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 			done++;
 			continue;
 		}
-		if ((err = request_make(es, s, c, &rq)) != NULL)
+		if ((err = request_make(es, s, c, i, &rq)) != NULL)
 			break;
 		if (c->type == EVAL_EXACT && c->answer_type != NULL)
 			answer_type_parse(c->answer_type, &t);
@@ -347,7 +362,7 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 		vo.method = c->type == EVAL_ROUGE || c->type == EVAL_JUDGE ?
 		    VOTE_MEDOID : VOTE_MAJORITY;
 		vo.x = x;
-		vo.seed = es->seed;
+		vo.seed = case_seed(es, i);
 		/* pass@k needs every sample of a code case. */
 		vo.early_stop = c->type != EVAL_CODE;
 		rq.cr.temperature = es->vote_temperature;
@@ -414,7 +429,7 @@ eval_subject_run(struct ollama *o, const struct eval_settings *es,
 		i = next++;						\
 		if (results[i].done)					\
 			continue;					\
-		if ((err = request_make(es, s, &b->cases[i], &rqs[i])))	\
+		if ((err = request_make(es, s, &b->cases[i], i, &rqs[i]))) \
 			break;						\
 		if (es->cache && (content = cache_get(rqs[i].key))) {	\
 			results[i].cached = 1;				\

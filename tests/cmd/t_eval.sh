@@ -93,6 +93,20 @@ expect_out_has "out of domain code: adapter 75.0%, base 100.0% (-25.0 points): D
 expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05, or degrades another domain by more than 5 points"
 expect_eq "$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.out_of_domain[0].flagged + " " + r.out_of_domain[0].degradation_points)' "$W/run6/results.json")" "true 25" "results.json"
 
+t "--ood takes the benchmark the registry names for the domain"
+# Another code benchmark, named by the code adapter's entry: 10 cases the
+# adapter gets right, so nothing degrades.
+node -e '
+	for (let i = 1; i <= 10; i++)
+		console.log(JSON.stringify({ id: "k" + i, instruction: `Say the word w${i}.`, expected_output: `w${i}`,
+		    evaluation_type: "contains" }));' >"$W/code-own.jsonl"
+cp "$LOCO_HOME/adapters/registry.yaml" "$W/registry.saved"
+sed "s|^\(  - name: code\)\$|\1\n    benchmark: $W/code-own.jsonl|" "$W/registry.saved" >"$LOCO_HOME/adapters/registry.yaml"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run6b" --ood code --no-cache --format json math
+expect_rc 0
+expect_eq "$(json 'out.out_of_domain[0].n + " " + out.out_of_domain[0].adapter')" "10 1" "the registry's benchmark"
+cp "$W/registry.saved" "$LOCO_HOME/adapters/registry.yaml"
+
 t "a killed run resumes: no case lost or repeated"
 script "$(script_for 60 "" '{}' | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -144,7 +158,9 @@ t "one sample at a temperature, seeded and cached"
 script "$(script_for 10 "")"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11c" --temperature 0.7 --seed 5 --format json math
 expect_rc 0
-expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature + "/" + c.body.options.seed))].join(",")')" "0.7/5" "sampled, seeded"
+expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "sampled"
+expect_eq "$(req '[...new Set(chats.map(c => c.body.options.seed))].sort((a, b) => a - b).join(",")')" \
+	"5,1014,2023,3032,4041,5050,6059,7068,8077,9086" "case i is seeded 5 + 1009 i"
 expect_eq "$(json 'out.inference.temperature + " " + out.inference.votes')" "0.7 1" "JSON"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11d" --temperature 0.7 --seed 5 math
 expect_eq "$(req 'chats.length')" 20 "the same seed is answered from the cache"
