@@ -27,15 +27,17 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
-# libcurl is loaded when first needed (see src/http.c) unless CURL_DLOPEN=0.
+# libcurl and libarchive are loaded when first needed (src/http.c,
+# src/package.c), which keeps them out of every process's start-up, unless
+# CURL_DLOPEN=0 or ARCHIVE_DLOPEN=0.
 CURL_DLOPEN ?= 1
+ARCHIVE_DLOPEN ?= 1
+DLOPEN_PKGS = $(if $(filter 1,$(CURL_DLOPEN)),libcurl) \
+	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-ifeq ($(CURL_DLOPEN),1)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out libcurl,$(PKGS))) -ldl
-DLOPEN_FLAGS = -DLOCO_CURL_DLOPEN
-else
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
-endif
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS))) -ldl
+DLOPEN_FLAGS = $(if $(filter 1,$(CURL_DLOPEN)),-DLOCO_CURL_DLOPEN) \
+	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) \

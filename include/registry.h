@@ -54,8 +54,9 @@ struct adapter {
 	/* From the last standard evaluation (installed.yaml), or NULL. */
 	char			*score_sha256;	/* the benchmark's SHA-256 */
 	char			*score_date;
-	char			**examples;	/* router_examples */
+	char			**examples;	/* router_examples, a list */
 	size_t			 nexamples;
+	char			*examples_file;	/* or a file of them */
 	char			**tags;
 	size_t			 ntags;
 	int			 active;	/* default true */
@@ -88,6 +89,13 @@ struct registry {
  * versions.
  */
 struct error	*registry_load(const char *path, struct registry **out);
+/*
+ * An adapter's router_examples, from the registry's list or read now from
+ * its file (one a line; blank lines and # comments skipped); free with
+ * strv_free.  A file that cannot be read is an EXIT_CONFIG error.
+ */
+#define EXAMPLES_MAX (16u * 1024 * 1024)
+struct error	*registry_examples(const struct adapter *, char ***, size_t *);
 /*
  * Find the registry: explicit (if not NULL) else the search order.
  * *path is allocated.  No registry anywhere is an error naming the places

@@ -1375,11 +1375,17 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 		for (j = 0; j < reg->nadapters; j++) {
 			const struct adapter *a = &reg->adapters[j];
 
+			char **ex = NULL;
+			size_t nex = 0;
+
 			if (!a->active || strcmp(a->domain,
 			    reg->domains[i]) != 0)
 				continue;
-			for (k = 0; k < a->nexamples; k++)
-				hash_str(h, a->examples[k]);
+			if (err == NULL)
+				err = registry_examples(a, &ex, &nex);
+			for (k = 0; k < nex; k++)
+				hash_str(h, ex[k]);
+			strv_free(ex, nex);
 			for (k = 0; k < a->nkeywords; k++) {
 				hash_str(h, a->keywords[k].phrase);
 				snprintf(buf, sizeof(buf), "%.17g",
@@ -1464,18 +1470,24 @@ router_data_collect(const struct registry *reg, struct clf_data *d)
 		}
 		for (j = 0; j < reg->nadapters; j++) {
 			const struct adapter *a = &reg->adapters[j];
-			size_t k;
+			char **ex;
+			size_t k, nex;
 
 			if (strcmp(a->domain, reg->domains[i]) != 0)
 				continue;
 			if (!a->active)
 				continue;
-			for (k = 0; k < a->nexamples; k++)
-				clf_data_add(d, c, a->examples[k]);
+			if ((err = registry_examples(a, &ex, &nex)) != NULL)
+				break;
+			for (k = 0; k < nex; k++)
+				clf_data_add(d, c, ex[k]);
+			strv_free(ex, nex);
 			/* Keyword phrases are short examples of the domain. */
 			for (k = 0; k < a->nkeywords; k++)
 				add_phrase(d, c, a->keywords[k].phrase);
 		}
+		if (err != NULL)
+			goto done;
 		if (d->n == before) {
 			/* Nothing to learn the class from. */
 			free(d->classes[--d->nclasses]);

@@ -31,6 +31,174 @@
 #include "util.h"
 #include "banned.h"
 
+#ifdef LOCO_ARCHIVE_DLOPEN
+/*
+ * libarchive is loaded when a package is first opened, as libcurl is
+ * (http.c): Debian's libarchive brings libxml2, ICU and libstdc++, whose
+ * relocations cost about 2 ms at the start of every loco process, and
+ * only the package commands need it.  `make ARCHIVE_DLOPEN=0` links it.
+ */
+#include <dlfcn.h>
+#include <stddef.h>
+
+#define LIBARCHIVE_SONAME "libarchive.so.13"
+
+static struct {
+	void	*dl;
+	__typeof__(archive_entry_filetype)	*p_entry_filetype;
+	__typeof__(archive_entry_free)	*p_entry_free;
+	__typeof__(archive_entry_hardlink)	*p_entry_hardlink;
+	__typeof__(archive_entry_new)	*p_entry_new;
+	__typeof__(archive_entry_pathname)	*p_entry_pathname;
+	__typeof__(archive_entry_pathname_utf8)	*p_entry_pathname_utf8;
+	__typeof__(archive_entry_set_filetype)	*p_entry_set_filetype;
+	__typeof__(archive_entry_set_mtime)	*p_entry_set_mtime;
+	__typeof__(archive_entry_set_pathname)	*p_entry_set_pathname;
+	__typeof__(archive_entry_set_perm)	*p_entry_set_perm;
+	__typeof__(archive_entry_set_size)	*p_entry_set_size;
+	__typeof__(archive_entry_size)	*p_entry_size;
+	__typeof__(archive_entry_size_is_set)	*p_entry_size_is_set;
+	__typeof__(archive_entry_symlink)	*p_entry_symlink;
+	__typeof__(archive_errno)	*p_errno;
+	__typeof__(archive_error_string)	*p_error_string;
+	__typeof__(archive_filter_bytes)	*p_filter_bytes;
+	__typeof__(archive_read_data)	*p_read_data;
+	__typeof__(archive_read_free)	*p_read_free;
+	__typeof__(archive_read_new)	*p_read_new;
+	__typeof__(archive_read_next_header)	*p_read_next_header;
+	__typeof__(archive_read_open_fd)	*p_read_open_fd;
+	__typeof__(archive_read_open_filename)	*p_read_open_filename;
+	__typeof__(archive_read_support_filter_all)	*p_read_support_filter_all;
+	__typeof__(archive_read_support_filter_gzip)	*p_read_support_filter_gzip;
+	__typeof__(archive_read_support_format_raw)	*p_read_support_format_raw;
+	__typeof__(archive_read_support_format_tar)	*p_read_support_format_tar;
+	__typeof__(archive_read_support_format_zip_seekable)	*p_read_support_format_zip_seekable;
+	__typeof__(archive_write_add_filter_gzip)	*p_write_add_filter_gzip;
+	__typeof__(archive_write_close)	*p_write_close;
+	__typeof__(archive_write_data)	*p_write_data;
+	__typeof__(archive_write_free)	*p_write_free;
+	__typeof__(archive_write_header)	*p_write_header;
+	__typeof__(archive_write_new)	*p_write_new;
+	__typeof__(archive_write_open_fd)	*p_write_open_fd;
+	__typeof__(archive_write_set_format_pax_restricted)	*p_write_set_format_pax_restricted;
+} arc;
+
+static struct error *
+archive_load(void)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} syms[] = {
+#define SYM(f) { "archive_" #f, offsetof(__typeof__(arc), p_##f) }
+		SYM(entry_filetype),
+		SYM(entry_free),
+		SYM(entry_hardlink),
+		SYM(entry_new),
+		SYM(entry_pathname),
+		SYM(entry_pathname_utf8),
+		SYM(entry_set_filetype),
+		SYM(entry_set_mtime),
+		SYM(entry_set_pathname),
+		SYM(entry_set_perm),
+		SYM(entry_set_size),
+		SYM(entry_size),
+		SYM(entry_size_is_set),
+		SYM(entry_symlink),
+		SYM(errno),
+		SYM(error_string),
+		SYM(filter_bytes),
+		SYM(read_data),
+		SYM(read_free),
+		SYM(read_new),
+		SYM(read_next_header),
+		SYM(read_open_fd),
+		SYM(read_open_filename),
+		SYM(read_support_filter_all),
+		SYM(read_support_filter_gzip),
+		SYM(read_support_format_raw),
+		SYM(read_support_format_tar),
+		SYM(read_support_format_zip_seekable),
+		SYM(write_add_filter_gzip),
+		SYM(write_close),
+		SYM(write_data),
+		SYM(write_free),
+		SYM(write_header),
+		SYM(write_new),
+		SYM(write_open_fd),
+		SYM(write_set_format_pax_restricted)
+#undef SYM
+	};
+	size_t i;
+	void *fn;
+	const char *why;
+
+	if (arc.dl != NULL)
+		return NULL;
+	if ((arc.dl = dlopen(LIBARCHIVE_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		why = dlerror();
+		return error_new(EXIT_FAIL, "cannot load libarchive: %s; "
+		    "install the libarchive13 package", why ? why :
+		    LIBARCHIVE_SONAME);
+	}
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		if ((fn = dlsym(arc.dl, syms[i].name)) == NULL) {
+			dlclose(arc.dl);
+			arc.dl = NULL;
+			return error_new(EXIT_FAIL, "cannot load libarchive: "
+			    "%s lacks %s", LIBARCHIVE_SONAME, syms[i].name);
+		}
+		/* POSIX guarantees data and function pointers convert. */
+		memcpy((char *)&arc + syms[i].offset, &fn, sizeof(fn));
+	}
+	return NULL;
+}
+
+#define archive_entry_filetype	arc.p_entry_filetype
+#define archive_entry_free	arc.p_entry_free
+#define archive_entry_hardlink	arc.p_entry_hardlink
+#define archive_entry_new	arc.p_entry_new
+#define archive_entry_pathname	arc.p_entry_pathname
+#define archive_entry_pathname_utf8	arc.p_entry_pathname_utf8
+#define archive_entry_set_filetype	arc.p_entry_set_filetype
+#define archive_entry_set_mtime	arc.p_entry_set_mtime
+#define archive_entry_set_pathname	arc.p_entry_set_pathname
+#define archive_entry_set_perm	arc.p_entry_set_perm
+#define archive_entry_set_size	arc.p_entry_set_size
+#define archive_entry_size	arc.p_entry_size
+#define archive_entry_size_is_set	arc.p_entry_size_is_set
+#define archive_entry_symlink	arc.p_entry_symlink
+#define archive_errno	arc.p_errno
+#define archive_error_string	arc.p_error_string
+#define archive_filter_bytes	arc.p_filter_bytes
+#define archive_read_data	arc.p_read_data
+#define archive_read_free	arc.p_read_free
+#define archive_read_new	arc.p_read_new
+#define archive_read_next_header	arc.p_read_next_header
+#define archive_read_open_fd	arc.p_read_open_fd
+#define archive_read_open_filename	arc.p_read_open_filename
+#define archive_read_support_filter_all	arc.p_read_support_filter_all
+#define archive_read_support_filter_gzip	arc.p_read_support_filter_gzip
+#define archive_read_support_format_raw	arc.p_read_support_format_raw
+#define archive_read_support_format_tar	arc.p_read_support_format_tar
+#define archive_read_support_format_zip_seekable	arc.p_read_support_format_zip_seekable
+#define archive_write_add_filter_gzip	arc.p_write_add_filter_gzip
+#define archive_write_close	arc.p_write_close
+#define archive_write_data	arc.p_write_data
+#define archive_write_free	arc.p_write_free
+#define archive_write_header	arc.p_write_header
+#define archive_write_new	arc.p_write_new
+#define archive_write_open_fd	arc.p_write_open_fd
+#define archive_write_set_format_pax_restricted	arc.p_write_set_format_pax_restricted
+#else
+static struct error *
+archive_load(void)
+{
+	return NULL;
+}
+#endif
+
 #define DEFAULT_MAX_ENTRY	(8ULL << 30)
 #define DEFAULT_MAX_TOTAL	(16ULL << 30)
 #define DEFAULT_MAX_ENTRIES	10000
@@ -603,6 +771,8 @@ package_unpack(const char *archive_path, const char *dest_dir,
 
 	memset(out, 0, sizeof(*out));
 	memset(&u, 0, sizeof(u));
+	if ((err = archive_load()) != NULL)
+		return err;
 	u.archive = archive_path;
 	u.dest = dest_dir;
 	pkg_limits(limits, &u.lim);
@@ -855,6 +1025,8 @@ package_create(const char *dir, const char *out_path)
 	size_t n = 0, i;
 	int fd = -1;
 
+	if ((err = archive_load()) != NULL)
+		return err;
 	tmp = xasprintf("%s.tmp", out_path);
 	if ((err = pkg_walk(dir, "", &list, &n)) != NULL)
 		goto done;
@@ -929,6 +1101,8 @@ package_read_file(const char *path, size_t max, char **data, size_t *len)
 
 	*data = NULL;
 	*len = 0;
+	if ((err = archive_load()) != NULL)
+		return err;
 	if ((a = archive_read_new()) == NULL)
 		fatal("out of memory");
 	/* gzip or nothing; never an external filter program. */

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "fsutil.h"
 #include "registry.h"
 #include "strbuf.h"
 #include "util.h"
@@ -217,6 +218,29 @@ reg_resolve(const char *dir, const char *file)
 	if (file[0] == '/')
 		return xstrdup(file);
 	return xasprintf("%s/%s", dir, file);
+}
+
+/*
+ * router_examples: a list, or the name of a text file (relative to the
+ * registry) with one example a line, read only when the examples are
+ * needed (registry_examples), so that a large set does not slow down
+ * every command that loads the registry.
+ */
+static struct error *
+reg_examples(const struct rctx *c, const struct ynode *map,
+    struct adapter *a)
+{
+	const struct ynode *n = reg_get(map, "router_examples");
+
+	if (n != NULL && n->type == YNODE_SCALAR && !ydoc_is_null(n)) {
+		if (*n->value == '\0')
+			return reg_error(c, n, "'router_examples' must be a list "
+			    "of strings or the name of a file");
+		a->examples_file = reg_resolve(c->dir, n->value);
+		return NULL;
+	}
+	return reg_string_list(c, map, "router_examples", &a->examples,
+	    &a->nexamples);
 }
 
 static int
@@ -723,8 +747,7 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 	    (err = reg_params(&c, map, a)) != NULL ||
 	    (err = reg_sha256(&c, map, a)) != NULL ||
 	    (err = reg_type_keys(&c, map, a)) != NULL ||
-	    (err = reg_string_list(&c, map, "router_examples", &a->examples,
-	    &a->nexamples)) != NULL ||
+	    (err = reg_examples(&c, map, a)) != NULL ||
 	    (err = reg_string_list(&c, map, "tags", &a->tags, &a->ntags))
 	    != NULL ||
 	    (err = reg_scores(&c, map, a)) != NULL)
@@ -981,6 +1004,7 @@ adapter_release(struct adapter *a)
 		free(a->scores[i].name);
 	free(a->scores);
 	strv_free(a->examples, a->nexamples);
+	free(a->examples_file);
 	strv_free(a->tags, a->ntags);
 	free(a->model);
 }
@@ -1303,4 +1327,45 @@ adapter_model_name(const char *name, const char *version)
 		if (*p == '+')
 			*p = '_';
 	return s;
+}
+
+struct error *
+registry_examples(const struct adapter *a, char ***out, size_t *n)
+{
+	struct error *err;
+	char *data, *line, *next, *t;
+	size_t len, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (a->examples_file == NULL) {
+		*out = xcalloc(a->nexamples + 1, sizeof(**out));
+		for (; *n < a->nexamples; (*n)++)
+			(*out)[*n] = xstrdup(a->examples[*n]);
+		return NULL;
+	}
+	if ((err = fs_read_file(a->examples_file, EXAMPLES_MAX, &data,
+	    &len)) != NULL) {
+		struct error *e2 = error_new(EXIT_CONFIG, "router_examples of "
+		    "adapter '%s': %s", a->name, err->msg);
+
+		error_free(err);
+		return e2;
+	}
+	for (line = data; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		t = str_trim(line);
+		if (*t == '\0' || *t == '#')
+			continue;
+		if (*n + 1 >= cap) {
+			cap = cap ? cap * 2 : 64;
+			*out = xreallocarray(*out, cap, sizeof(**out));
+		}
+		(*out)[(*n)++] = xstrdup(t);
+	}
+	free(data);
+	if (*out == NULL)
+		*out = xcalloc(1, sizeof(**out));
+	return NULL;
 }

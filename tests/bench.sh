@@ -51,6 +51,7 @@ export HOME="$W/home"
 export LOCO_HOME="$HOME/.locollm"
 mkdir -p "$LOCO_HOME/adapters"
 cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/registry.yaml"
+cp -R "$TOP/adapters/examples" "$LOCO_HOME/adapters/"
 BACKEND_JS=$TOP/tests/backend/server.js
 . "$TOP/tests/backend/start.sh"
 cd "$W" || exit 1

@@ -61,6 +61,7 @@ if [ $engine -eq 1 ]; then
 fi
 
 cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/"
+cp -R "$TOP/adapters/examples" "$LOCO_HOME/adapters/"
 backend_start "$W/backend" || exit 1
 backend_script "$W/backend" '{
   "models": ["qwen3:4b", "loco-math:1.0.0", "loco-code:1.0.0", "loco-writing:1.0.0"],

@@ -558,9 +558,17 @@ def main():
     if general < MIN_GENERAL:
         fail("general.txt", f"{general} questions, need at least {MIN_GENERAL}")
 
-    # router_examples: training data too, so none may be a router.tsv query
+    # router_examples: training data too, so none may be a router.tsv query.
+    # In the registry as a list, or in the file it names (one a line).
     examples = {}
     path = os.path.join(ROOT, "adapters", "registry.yaml")
+
+    def example(where, text):
+        key = norm(text)
+        if key in queries:
+            fail(where, f"router example also in router.tsv line {queries[key]}")
+        examples.setdefault(key, where)
+
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             inside = False
@@ -569,15 +577,20 @@ def main():
                 if line.strip() == "router_examples:":
                     inside = True
                     continue
+                m = re.match(r"^\s*router_examples:\s*(\S+)\s*$", line)
+                if m:
+                    ex = os.path.join(ROOT, "adapters", m.group(1))
+                    with open(ex, encoding="utf-8") as g:
+                        for k, e in enumerate(g, 1):
+                            e = e.strip()
+                            if e and not e.startswith("#"):
+                                example(f"{m.group(1)}:{k}", e)
+                    continue
                 m = EXAMPLE.match(line)
                 if not inside or not m:
                     inside = False
                     continue
-                where = f"registry.yaml:{n}"
-                key = norm(json.loads('"' + m.group(1) + '"'))
-                if key in queries:
-                    fail(where, f"router example also in router.tsv line {queries[key]}")
-                examples.setdefault(key, n)
+                example(f"registry.yaml:{n}", json.loads('"' + m.group(1) + '"'))
 
     # router-dev.tsv: the development set the router is tuned on; it shares
     # no query with router.tsv or with the training data
@@ -607,7 +620,7 @@ def main():
                 if key in seen:
                     fail(where, f"also in general.txt line {seen[key]}")
                 if key in examples:
-                    fail(where, f"also a router example, registry.yaml line {examples[key]}")
+                    fail(where, f"also a router example, {examples[key]}")
                 if key in instructions:
                     fail(where, f"copied from {instructions[key]}")
                 dev[dom] += 1

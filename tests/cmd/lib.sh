@@ -23,6 +23,7 @@ area_begin() {
 	export LOCO_HOME="$HOME/.locollm"
 	mkdir -p "$LOCO_HOME/adapters"
 	cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/registry.yaml"
+	cp -R "$TOP/adapters/examples" "$LOCO_HOME/adapters/"
 	# Nothing from the developer's environment may leak in.
 	for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
 		[ "$v" = LOCO_HOME ] || unset "$v"

@@ -9,6 +9,7 @@ area_begin router
 # The exact figures below come from this test's own small data: train
 # without the shipped registry's router_examples.
 awk '/^    router_examples:$/ { skip = 1; next }
+    /^    router_examples: / { next }
     skip && /^      - / { next }
     { skip = 0; print }' "$TOP/adapters/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 
@@ -348,6 +349,28 @@ run_loco router train extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'
 usage: loco router train [--json] [--out file]"
+
+t "router_examples from a file named by the registry"
+cp "$LOCO_HOME/adapters/registry.yaml" "$W/registry.plain"
+sed 's|^\(    domain: writing\)$|\1\n    router_examples: ex/writing.txt|' "$W/registry.plain" \
+	>"$LOCO_HOME/adapters/registry.yaml"
+mkdir -p "$LOCO_HOME/adapters/ex"
+printf '# comment\n\npolish the wording of my cover letter\nmake this paragraph flow better\n' \
+	>"$LOCO_HOME/adapters/ex/writing.txt"
+run_loco router train --json --out "$W/ex.model"
+expect_rc 0
+with=$(json 'out.classes.writing')
+cp "$W/registry.plain" "$LOCO_HOME/adapters/registry.yaml"
+run_loco router train --json --out "$W/ex0.model"
+expect_eq "$((with - $(json 'out.classes.writing')))" 2 \
+	"two examples from the file (comment and blank line skipped)"
+sed 's|^\(    domain: writing\)$|\1\n    router_examples: ex/writing.txt|' "$W/registry.plain" \
+	>"$LOCO_HOME/adapters/registry.yaml"
+rm "$LOCO_HOME/adapters/ex/writing.txt"
+run_loco router train --out "$W/ex2.model"
+expect_rc 7
+expect_err_match "^loco: router_examples of adapter 'writing': .*ex/writing.txt"
+cp "$W/registry.plain" "$LOCO_HOME/adapters/registry.yaml"
 
 t "no other request reaches the server"
 expect_eq "$(req 'reqs.length')" 0 "requests"
