@@ -1,7 +1,8 @@
 #!/bin/sh
 # Reproduce the tiny world: held-out data, base model, four LoRA adapters,
 # GGUF files, evaluation, the llama.cpp agreement check, the registry's
-# sha256 lines and loco's benchmark files (make_benchmarks.py).  CPU only; about 40-60 minutes on 2 cores.  `make train-tiny`.
+# sha256 lines and loco's benchmark files (make_benchmarks.py).  CPU only;
+# about 40-60 minutes on 2 cores.  `make train-tiny`.
 #   PYTHON   python with torch 1.13 (default /usr/bin/python3; Debian python3-torch)
 #   JOBS     adapters trained at once (default 2; each uses one thread)
 set -eu
