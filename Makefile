@@ -83,8 +83,10 @@ $(BUILD)/unit/%.o: tests/unit/%.c $(wildcard include/*.h) tests/unit/unit.h Make
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
 
+# The unit tests write hostile archives with libarchive themselves.
 $(BUILD)/unit-tests: $(LIBOBJS) $(TOBJS)
-	$(CC) $(LDFLAGS) -o $@ $(TOBJS) $(LIBOBJS) $(PKG_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(TOBJS) $(LIBOBJS) $(PKG_LIBS) \
+		$(shell $(PKG_CONFIG) --libs libarchive) -lm
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
