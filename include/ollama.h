@@ -48,6 +48,9 @@ struct error	*ollama_version(struct ollama *, char **version);
 struct error	*ollama_tags(struct ollama *, struct ollama_model **models,
 		    size_t *n);
 void		 ollama_models_free(struct ollama_model *, size_t n);
+/* The digest of model name in a tags list ("" if not given), or NULL. */
+const char	*ollama_model_digest(const struct ollama_model *, size_t n,
+		    const char *name);
 /* model_info["general.architecture"] of a model (EXIT_NOMODEL if absent). */
 struct error	*ollama_show_architecture(struct ollama *, const char *model,
 		    char **arch);

@@ -731,17 +731,6 @@ record(const struct adapter *a, const struct registry *reg,
 	return err;
 }
 
-static const char *
-model_digest(const struct ollama_model *m, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ollama_name_equal(m[i].name, name))
-			return m[i].digest ? m[i].digest : "";
-	return NULL;
-}
-
 struct error *
 cmd_eval(struct loco *lc, int argc, char *argv[])
 {
@@ -834,7 +823,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	subj[1].model = reg->base.tag;
 	subj[1].adapter = NULL;
 	for (i = e.base_only ? 1 : 0; i < 2; i++)
-		if ((subj[i].digest = model_digest(models, nmodels,
+		if ((subj[i].digest = ollama_model_digest(models, nmodels,
 		    subj[i].model)) == NULL) {
 			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
 			    "%s: run 'loco setup'", subj[i].model,
@@ -843,7 +832,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		}
 	e.judge_model = lc->cfg.judge_model ? lc->cfg.judge_model :
 	    reg->base.tag;
-	e.judge_digest = model_digest(models, nmodels, e.judge_model);
+	e.judge_digest = ollama_model_digest(models, nmodels, e.judge_model);
 	if ((err = run_dir(&e, a->name, &dir)) != NULL)
 		goto done;
 	logpath = xasprintf("%s/log.jsonl", dir);

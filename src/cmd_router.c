@@ -560,17 +560,6 @@ oracle_route(struct oracle *or, struct router *r)
 	return NULL;
 }
 
-static const char *
-model_digest(const struct ollama_model *m, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (ollama_name_equal(m[i].name, name))
-			return m[i].digest ? m[i].digest : "";
-	return NULL;
-}
-
 /* Every subject on every benchmark, one subject after the other. */
 static struct error *
 oracle_run(struct oracle *or)
@@ -588,7 +577,7 @@ oracle_run(struct oracle *or)
 	    (err = ollama_tags(o, &models, &nmodels)) != NULL)
 		goto done;
 	for (s = 0; s < or->nsubj; s++)
-		if ((or->subj[s].digest = model_digest(models, nmodels,
+		if ((or->subj[s].digest = ollama_model_digest(models, nmodels,
 		    or->subj[s].model)) == NULL) {
 			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
 			    "%s: run 'loco setup'", or->subj[s].model,
@@ -609,7 +598,7 @@ oracle_run(struct oracle *or)
 	es.registry = or->reg;
 	es.progress = or->lc->stderr_progress && !or->json;
 	jmodel = cfg->judge_model ? cfg->judge_model : or->reg->base.tag;
-	jdigest = model_digest(models, nmodels, jmodel);
+	jdigest = ollama_model_digest(models, nmodels, jmodel);
 	for (s = 0; s < or->nsubj && err == NULL; s++)
 		for (i = 0; i < or->nfiles && err == NULL; i++) {
 			if ((err = eval_judge_init(&judge, o, &es, jmodel,

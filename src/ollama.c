@@ -1139,3 +1139,14 @@ ollama_delete(struct ollama *o, const char *model)
 	free(body);
 	return err;
 }
+
+const char *
+ollama_model_digest(const struct ollama_model *m, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ollama_name_equal(m[i].name, name))
+			return m[i].digest ? m[i].digest : "";
+	return NULL;
+}
