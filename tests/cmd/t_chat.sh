@@ -195,11 +195,11 @@ expect_err_has "[model 'loco-math:1.0.0' is not in Ollama: answering with the ba
 
 # ------------------------------------------------------ a real terminal
 if command -v tmux >/dev/null 2>&1; then
-	TM="tmux -L loco-test-$$ -f /dev/null"
-	# wait_for TEXT: poll the pane until it shows TEXT (10 s at most).
+	TM="tmux -L loco-test-$$-1 -f /dev/null"
+	# wait_for TEXT: poll the pane until it shows TEXT (20 s at most).
 	wait_for() {
 		_i=0
-		while [ $_i -lt 100 ]; do
+		while [ $_i -lt 200 ]; do
 			$TM capture-pane -p -t chat >"$W/out" 2>/dev/null
 			grep -qF -- "$1" "$W/out" && return 0
 			sleep 0.1
@@ -242,6 +242,8 @@ if command -v tmux >/dev/null 2>&1; then
 	$TM kill-server 2>/dev/null
 
 	t "terminal: input history is there in the next session"
+	# A server of its own: the last one may still be going away.
+	TM="tmux -L loco-test-$$-2 -f /dev/null"
 	$TM new-session -d -s chat -x 120 -y 40 \
 		"env OLLAMA_HOST=$OLLAMA_HOST HOME=$HOME LOCO_HOME=$LOCO_HOME TERM=xterm $LOCO chat; echo chat-exit=\$?; sleep 60"
 	seen ">>>"
