@@ -950,7 +950,7 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 	const char *adapter = NULL;
 	int ch;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":hq", chat_opts,
+	while (err == NULL && (ch = getopt_long(argc, argv, ":h", chat_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':

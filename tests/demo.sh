@@ -43,7 +43,8 @@ trap 'backend_stop "$W/backend"; rm -rf "$W"' EXIT INT TERM
 
 if [ $engine -eq 1 ]; then
 	backend_start "$W/backend" --models "$TOP/adapters/tiny" || exit 1
-	sed "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 	echo "loco demo: the tiny world on a real engine at $OLLAMA_HOST"
 	run setup
@@ -53,10 +54,8 @@ if [ $engine -eq 1 ]; then
 	run query "Title case: quietly went from house"
 	run query "Python: print(len([3, 2, 2, 4]))"
 	run query --votes 5 --seed 7 "Ruth had 11 stickers and gave 7 to Nora. How many stickers now?"
-	"$LOCO" bench import --format jsonl "$TOP/adapters/tiny/data/math.jsonl" \
-	    --output "$W/math.jsonl" 2>/dev/null
-	run eval --benchmark "$W/math.jsonl" --limit 30 --jobs 2 math
-	run eval --benchmark "$W/math.jsonl" --limit 20 --jobs 2 --grid math
+	run eval --limit 30 --jobs 2 math
+	run eval --limit 20 --jobs 2 --grid math
 	exit 0
 fi
 
