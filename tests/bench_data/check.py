@@ -5,7 +5,7 @@
 
 Checks benchmarks/{math,code,analysis,writing}.jsonl (the full form of the
 benchmark format), benchmarks/router.tsv, benchmarks/router-dev.tsv,
-benchmarks/general.txt and the router_examples of adapters/registry.yaml:
+benchmarks/router-dev2.tsv, benchmarks/general.txt and the router_examples of adapters/registry.yaml:
 
   - every line is a JSON object with the required keys and types, ids are
     "<domain>-NNN" and unique, difficulty and tags are well formed;
@@ -24,9 +24,9 @@ benchmarks/general.txt and the router_examples of adapters/registry.yaml:
   - router.tsv: domain<TAB>query, valid domains, no duplicates, no query
     taken from a benchmark instruction; general.txt: unique lines, none in
     router.tsv or the benchmarks; the registry's router_examples: none in
-    router.tsv; router-dev.tsv (the development set): like router.tsv,
-    sharing no query with router.tsv, general.txt, router_examples or the
-    benchmarks;
+    router.tsv; router-dev.tsv and router-dev2.tsv (the development sets):
+    like router.tsv, sharing no query with router.tsv, general.txt,
+    router_examples, the benchmarks or each other;
   - minimum counts per file.
 
 Prints the counts and exits 0 when everything passes, 1 otherwise.
@@ -592,16 +592,19 @@ def main():
                     continue
                 example(f"registry.yaml:{n}", json.loads('"' + m.group(1) + '"'))
 
-    # router-dev.tsv: the development set the router is tuned on; it shares
-    # no query with router.tsv or with the training data
-    dev = {d: 0 for d in ROUTER_DOMAINS}
-    path = os.path.join(BENCH, "router-dev.tsv")
-    if os.path.exists(path):
+    # router-dev.tsv and router-dev2.tsv: the development sets the router
+    # is tuned and checked on; they share no query with router.tsv, with
+    # the training data or with each other
+    def devset(name, other):
+        counts = {d: 0 for d in ROUTER_DOMAINS}
         devseen = {}
+        path = os.path.join(BENCH, name)
+        if not os.path.exists(path):
+            return counts, devseen
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.rstrip("\n")
-                where = f"router-dev.tsv:{n}"
+                where = f"{name}:{n}"
                 if line.startswith("#"):
                     continue
                 parts = line.split("\t")
@@ -623,9 +626,15 @@ def main():
                     fail(where, f"also a router example, {examples[key]}")
                 if key in instructions:
                     fail(where, f"copied from {instructions[key]}")
-                dev[dom] += 1
-        if sum(dev.values()) < MIN_ROUTER_DEV:
-            fail("router-dev.tsv", f"{sum(dev.values())} queries, need at least {MIN_ROUTER_DEV}")
+                if other is not None and key in other[1]:
+                    fail(where, f"also in {other[0]} line {other[1][key]}")
+                counts[dom] += 1
+        if sum(counts.values()) < MIN_ROUTER_DEV:
+            fail(name, f"{sum(counts.values())} queries, need at least {MIN_ROUTER_DEV}")
+        return counts, devseen
+
+    dev, devkeys = devset("router-dev.tsv", None)
+    dev2, _ = devset("router-dev2.tsv", ("router-dev.tsv", devkeys))
 
     # report
     for d in DOMAINS:
@@ -643,6 +652,7 @@ def main():
     print(f"router.tsv: {total} queries  {router}")
     print(f"general.txt: {general} questions")
     print(f"router-dev.tsv: {sum(dev.values())} queries  {dev}")
+    print(f"router-dev2.tsv: {sum(dev2.values())} queries  {dev2}")
     print(f"router_examples: {len(examples)} distinct")
     print(f"recomputed: {len(MATH)} math answers, {len(ANALYSIS)} analysis answers; "
           f"ran {len(data['code'])} code references")
