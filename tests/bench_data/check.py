@@ -240,7 +240,9 @@ EXAMPLE = re.compile(r'^      - "((?:[^"\\]|\\.)*)"$')
 
 
 def norm(text):
-    return " ".join(words(text))
+    """The words of text, lower case, apostrophes dropped ("what's" is
+    "whats"), for comparing queries."""
+    return " ".join(words(text.replace("'", "").replace("\u2019", "")))
 
 
 def choice_options(instruction):
