@@ -28,8 +28,8 @@
 #define MODEL_MAGIC	"loco-router-model"
 #define MODEL_VERSION	"2"	/* 1: unsorted features, no check */
 #define MODEL_MAX	(64u * 1024 * 1024)
-#define EPOCHS		30
-#define LEARN_RATE	0.5
+#define EPOCHS		15
+#define LEARN_RATE	2
 #define L2		1e-5
 #define SEED		0x9e3779b97f4a7c15ULL
 #define START_WEIGHT	2	/* of the start features, against the rest */

@@ -66,7 +66,7 @@ expect_err "loco: no router model '$MODEL': run 'loco router train'"
 t "train"
 run_loco router train
 expect_rc 0
-expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 3469 features, temperature 0.311"
+expect_out "$MODEL: 159 examples (math 45, code 52, analysis 29, writing 27, none 6), 3469 features, temperature 0.741"
 expect_err_empty
 
 t "training is deterministic"
@@ -80,20 +80,20 @@ expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
 expect_rc 0
-expect_out "math	domain math, model loco-math:1.0.0, score 0.981744, confidence 0.98
+expect_out "math	domain math, model loco-math:1.0.0, score 0.955349, confidence 0.96
 decided by: classifier
 probabilities:
-  math         0.982
-  code         0.010
-  analysis     0.003
-  writing      0.006
-  none         0.000
+  math         0.955
+  code         0.023
+  analysis     0.007
+  writing      0.014
+  none         0.001
 top features:
-  s:solve              0.199
-  c:ol                 0.073
-  c:ve>                0.061
-  c:ve                 0.057
-  c:<sol               0.050"
+  s:solve              0.368
+  c:ol                 0.153
+  c:ve>                0.117
+  c:ve                 0.110
+  c:<sol               0.092"
 
 t "route --explain: the classifier sends a general question to base"
 run_loco route --explain "why do dogs bark"
@@ -101,24 +101,24 @@ expect_rc 0
 expect_out "base	model qwen3:4b (classifier: none)
 decided by: classifier
 probabilities:
-  math         0.002
-  code         0.003
-  analysis     0.006
-  writing      0.001
-  none         0.988
+  math         0.010
+  code         0.020
+  analysis     0.032
+  writing      0.012
+  none         0.926
 top features:
-  s:why do             0.357
-  s:why                0.266
-  c:<do                0.236
-  c:do                 0.236
-  c:o>                 0.216"
+  s:why do             0.594
+  s:why                0.444
+  c:<do                0.419
+  c:do                 0.419
+  c:o>                 0.386"
 
 t "route --explain: below router.threshold, no keyword: base"
 LOCO_ROUTER_THRESHOLD=0.99 run_loco route --explain "why do dogs bark"
 expect_rc 0
 expect_out_has "base	model qwen3:4b (classifier below router.threshold, no keyword decision)"
 expect_out_has "decided by: base"
-expect_out_has "  none         0.988"
+expect_out_has "  none         0.926"
 
 t "router.threshold 1: the keywords decide"
 LOCO_ROUTER_THRESHOLD=1 run_loco route --explain "write an essay about summer"
@@ -132,8 +132,8 @@ expect_rc 0
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates,link,probabilities,features" "keys"
 expect_eq "$(json 'out.router')" classifier "router"
 expect_eq "$(json 'out.link')" classifier "link"
-expect_eq "$(json 'out.probabilities')" '{"math":0.9817,"code":0.0097,"analysis":0.003,"writing":0.0055,"none":0.0001}' "probabilities"
-expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.1988}' "top feature"
+expect_eq "$(json 'out.probabilities')" '{"math":0.9553,"code":0.0232,"analysis":0.0068,"writing":0.0141,"none":0.0005}' "probabilities"
+expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.368}' "top feature"
 run_loco route --json "solve 2x = 10"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys without --explain"
 
@@ -144,7 +144,7 @@ expect_out "router classifier on '$W/labels.tsv': 8 queries
 accuracy         1.000 (8/8)
 wrong adapter    0.000 (0)
 fallback to base 0.000 (0)
-ECE              0.029 (10 bins)
+ECE              0.092 (10 bins)
 decided by       classifier 8, keyword 0, base 0
 
 domain     precision recall queries
