@@ -120,23 +120,9 @@ smap_slot(const struct smap *m, const char *key)
 	return j;
 }
 
-static int
-smap_get(const struct smap *m, const char *key, size_t *val)
-{
-	size_t j;
-
-	if (m->cap == 0)
-		return 0;
-	j = smap_slot(m, key);
-	if (m->keys[j] == NULL)
-		return 0;
-	*val = m->vals[j];
-	return 1;
-}
-
-/* Insert key (copied) with val unless present; returns 1 if inserted. */
-static int
-smap_put(struct smap *m, const char *key, size_t val)
+/* The value of key, inserted (copied) with val when absent. */
+static size_t
+smap_intern(struct smap *m, const char *key, size_t val)
 {
 	size_t j;
 
@@ -144,11 +130,11 @@ smap_put(struct smap *m, const char *key, size_t val)
 		smap_grow(m);
 	j = smap_slot(m, key);
 	if (m->keys[j] != NULL)
-		return 0;
+		return m->vals[j];
 	m->keys[j] = xstrdup(key);
 	m->vals[j] = val;
 	m->n++;
-	return 1;
+	return val;
 }
 
 static void
@@ -288,27 +274,18 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 }
 
 /*
- * The TF-IDF vector of text over the model's features (found through
- * index when given, as in training).  Errors: a malformed feature line.
+ * The TF-IDF vector of the feature occurrences ids[0..nids) (repeats
+ * included; sorted here).  Errors: a malformed feature line.
  */
 static struct error *
-vectorize(struct classifier *m, const struct smap *index, const char *text,
+vectorize_ids(struct classifier *m, size_t *ids, size_t nids,
     struct svec *v)
 {
-	struct flist fl;
 	struct error *err = NULL;
-	size_t *ids, nids = 0, i, j, val;
+	size_t i, j;
 	double norm = 0;
 
-	memset(&fl, 0, sizeof(fl));
 	memset(v, 0, sizeof(*v));
-	extract(text, &fl);
-	ids = xcalloc(fl.n + 1, sizeof(*ids));
-	for (i = 0; i < fl.n; i++)
-		if (index != NULL ? smap_get(index, fl.s[i], &val) :
-		    feature_find(m, fl.s[i], &val))
-			ids[nids++] = val;
-	flist_free(&fl);
 	qsort(ids, nids, sizeof(*ids), size_cmp);
 	v->idx = xcalloc(nids + 1, sizeof(*v->idx));
 	v->val = xcalloc(nids + 1, sizeof(*v->val));
@@ -322,10 +299,29 @@ vectorize(struct classifier *m, const struct smap *index, const char *text,
 		norm += v->val[v->n] * v->val[v->n];
 		v->n++;
 	}
-	free(ids);
 	if (norm > 0)
 		for (i = 0; i < v->n; i++)
 			v->val[i] /= sqrt(norm);
+	return err;
+}
+
+/* The TF-IDF vector of text over the model's features. */
+static struct error *
+vectorize(struct classifier *m, const char *text, struct svec *v)
+{
+	struct flist fl;
+	struct error *err;
+	size_t *ids, nids = 0, i, val;
+
+	memset(&fl, 0, sizeof(fl));
+	extract(text, &fl);
+	ids = xcalloc(fl.n + 1, sizeof(*ids));
+	for (i = 0; i < fl.n; i++)
+		if (feature_find(m, fl.s[i], &val))
+			ids[nids++] = val;
+	flist_free(&fl);
+	err = vectorize_ids(m, ids, nids, v);
+	free(ids);
 	return err;
 }
 
@@ -476,7 +472,7 @@ fit_temperature(const double *z, const size_t *labels, size_t n, size_t k)
 
 struct byname {
 	char	*name;
-	double	 idf;
+	size_t	 id;		/* by first appearance */
 };
 
 static int
@@ -486,36 +482,18 @@ byname_cmp(const void *a, const void *b)
 	    ((const struct byname *)b)->name);
 }
 
-/* Sort the features (and their idf) by name, for feature_find. */
-static void
-sort_features(struct classifier *m)
-{
-	struct byname *t = xcalloc(m->nfeats + 1, sizeof(*t));
-	size_t i;
-
-	for (i = 0; i < m->nfeats; i++) {
-		t[i].name = m->feats[i];
-		t[i].idf = m->idf[i];
-	}
-	qsort(t, m->nfeats, sizeof(*t), byname_cmp);
-	for (i = 0; i < m->nfeats; i++) {
-		m->feats[i] = t[i].name;
-		m->idf[i] = t[i].idf;
-	}
-	free(t);
-}
-
 struct classifier *
 clf_train(const struct clf_data *d, size_t min_df)
 {
 	struct classifier *m = xcalloc(1, sizeof(*m));
-	struct smap seen, index;
+	struct smap seen;
 	struct svec *vecs;
-	size_t *df = NULL, ndf = 0, *use, nuse, *held, nheld, i, j, k, val = 0;
+	struct byname *byname;
+	size_t *df = NULL, ndf = 0, dfalloc = 0, **occ, *nocc, *newid;
+	size_t *use, nuse, *held, nheld, i, j, k;
 	double *z;
 
 	memset(&seen, 0, sizeof(seen));
-	memset(&index, 0, sizeof(index));
 	memcpy(m->sha256, d->sha256, sizeof(m->sha256));
 	m->check = d->check;
 	k = m->nclasses = d->nclasses;
@@ -525,52 +503,76 @@ clf_train(const struct clf_data *d, size_t min_df)
 	m->bias = xcalloc(k + 1, sizeof(*m->bias));
 	m->temperature = 1;
 
-	/* Document frequencies, features numbered by first appearance. */
+	/*
+	 * One pass over the texts: each feature occurrence as a number, the
+	 * features numbered by first appearance, and their document
+	 * frequencies.
+	 */
+	occ = xcalloc(d->n + 1, sizeof(*occ));
+	nocc = xcalloc(d->n + 1, sizeof(*nocc));
 	for (i = 0; i < d->n; i++) {
 		struct flist fl;
-		struct smap once;
 
 		memset(&fl, 0, sizeof(fl));
-		memset(&once, 0, sizeof(once));
 		extract(d->texts[i], &fl);
+		occ[i] = xcalloc(fl.n + 1, sizeof(**occ));
 		for (j = 0; j < fl.n; j++) {
-			if (!smap_put(&once, fl.s[j], 0))
-				continue;
-			if (smap_put(&seen, fl.s[j], ndf)) {
-				df = xreallocarray(df, ndf + 1, sizeof(*df));
-				df[ndf++] = 0;
+			if (ndf == dfalloc) {
+				dfalloc = dfalloc ? dfalloc * 2 : 1024;
+				df = xreallocarray(df, dfalloc, sizeof(*df));
 			}
-			smap_get(&seen, fl.s[j], &val);
-			df[val]++;
+			if ((occ[i][j] = smap_intern(&seen, fl.s[j], ndf)) ==
+			    ndf)
+				df[ndf++] = 0;
 		}
-		smap_free(&once);
+		nocc[i] = fl.n;
 		flist_free(&fl);
+		qsort(occ[i], nocc[i], sizeof(**occ), size_cmp);
+		for (j = 0; j < nocc[i]; j++)
+			if (j == 0 || occ[i][j] != occ[i][j - 1])
+				df[occ[i][j]]++;
 	}
-	/* Keep the frequent enough ones, sorted by name. */
-	m->feats = xcalloc(ndf + 1, sizeof(*m->feats));
-	m->idf = xcalloc(ndf + 1, sizeof(*m->idf));
+	/* Keep the frequent enough ones, numbered in the order of their names. */
+	byname = xcalloc(ndf + 1, sizeof(*byname));
 	for (i = 0; i < seen.cap; i++) {
 		if (seen.keys[i] == NULL || df[seen.vals[i]] < min_df)
 			continue;
-		m->feats[m->nfeats] = seen.keys[i];
+		byname[m->nfeats].name = seen.keys[i];
+		byname[m->nfeats++].id = seen.vals[i];
 		seen.keys[i] = NULL;
-		m->idf[m->nfeats] = log((1.0 + (double)d->n) /
-		    (1.0 + (double)df[seen.vals[i]])) + 1;
-		/* The model's idf carries the start features' weight. */
-		if (m->feats[m->nfeats][0] == 's')
-			m->idf[m->nfeats] *= START_WEIGHT;
-		m->nfeats++;
 	}
 	smap_free(&seen);
+	qsort(byname, m->nfeats, sizeof(*byname), byname_cmp);
+	newid = xcalloc(ndf + 1, sizeof(*newid));
+	for (i = 0; i < ndf; i++)
+		newid[i] = SIZE_MAX;
+	m->feats = xcalloc(m->nfeats + 1, sizeof(*m->feats));
+	m->idf = xcalloc(m->nfeats + 1, sizeof(*m->idf));
+	for (i = 0; i < m->nfeats; i++) {
+		m->feats[i] = byname[i].name;
+		m->idf[i] = log((1.0 + (double)d->n) /
+		    (1.0 + (double)df[byname[i].id])) + 1;
+		/* The model's idf carries the start features' weight. */
+		if (m->feats[i][0] == 's')
+			m->idf[i] *= START_WEIGHT;
+		newid[byname[i].id] = i;
+	}
+	free(byname);
 	free(df);
-	sort_features(m);
-	for (i = 0; i < m->nfeats; i++)
-		smap_put(&index, m->feats[i], i);
 
 	vecs = xcalloc(d->n + 1, sizeof(*vecs));
-	for (i = 0; i < d->n; i++)
-		vectorize(m, &index, d->texts[i], &vecs[i]);
-	smap_free(&index);
+	for (i = 0; i < d->n; i++) {
+		size_t nids = 0;
+
+		for (j = 0; j < nocc[i]; j++)
+			if (newid[occ[i][j]] != SIZE_MAX)
+				occ[i][nids++] = newid[occ[i][j]];
+		vectorize_ids(m, occ[i], nids, &vecs[i]);
+		free(occ[i]);
+	}
+	free(occ);
+	free(nocc);
+	free(newid);
 	m->w = xcalloc(m->nfeats * k + 1, sizeof(*m->w));
 
 	/* Calibrate on every fifth example, held out from a first fit. */
@@ -610,6 +612,79 @@ clf_train(const struct clf_data *d, size_t min_df)
 	return m;
 }
 
+/*
+ * x as printf's "%.6g" writes it (bar, at most, the last digit of a
+ * number halfway between two): a model has hundreds of thousands of
+ * numbers, and printf's exact conversion was a fifth of training.
+ */
+static void
+add_g6(struct strbuf *sb, double x)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+	    1e19, 1e20, 1e21, 1e22 };
+	char digits[8], out[32];
+	double a = fabs(x), scaled;
+	long long mant;
+	int e, s, n = 0, i, last;
+
+	if (!isfinite(x) || a < 1e-280 || a > 1e280) {
+		strbuf_addf(sb, "%.6g", x);
+		return;
+	}
+	e = (int)floor(log10(a));
+	for (;;) {
+		s = 5 - e;
+		scaled = a;
+		for (i = s; i > 22; i -= 22)
+			scaled *= p10[22];
+		for (; i < -22; i += 22)
+			scaled /= p10[22];
+		scaled = i >= 0 ? scaled * p10[i] : scaled / p10[-i];
+		mant = llround(scaled);
+		if (mant >= 1000000)
+			e++;
+		else if (mant < 100000)
+			e--;
+		else
+			break;
+	}
+	for (i = 5; i >= 0; i--, mant /= 10)
+		digits[i] = (char)('0' + mant % 10);
+	for (last = 5; last > 0 && digits[last] == '0'; last--)
+		;
+	if (x < 0)
+		out[n++] = '-';
+	if (e >= -4 && e < 6) {
+		if (e >= 0) {
+			for (i = 0; i <= e; i++)
+				out[n++] = digits[i];
+			if (last > e)
+				out[n++] = '.';
+			for (; i <= last; i++)
+				out[n++] = digits[i];
+		} else {
+			out[n++] = '0';
+			out[n++] = '.';
+			for (i = -1; i > e; i--)
+				out[n++] = '0';
+			for (i = 0; i <= last; i++)
+				out[n++] = digits[i];
+		}
+		out[n] = '\0';
+		strbuf_add(sb, out, (size_t)n);
+		return;
+	}
+	out[n++] = digits[0];
+	if (last > 0)
+		out[n++] = '.';
+	for (i = 1; i <= last; i++)
+		out[n++] = digits[i];
+	n += snprintf(out + n, sizeof(out) - (size_t)n, "e%c%02d",
+	    e < 0 ? '-' : '+', e < 0 ? -e : e);
+	strbuf_add(sb, out, (size_t)n);
+}
+
 struct error *
 clf_save(const struct classifier *m, const char *path)
 {
@@ -628,12 +703,15 @@ clf_save(const struct classifier *m, const char *path)
 		strbuf_addf(&sb, "\t%.9g", m->bias[c]);
 	strbuf_addf(&sb, "\nfeatures\t%zu\n", m->nfeats);
 	for (i = 0; i < m->nfeats; i++) {
-		strbuf_addf(&sb, "%s\t%.6g", m->feats[i], m->idf[i]);
+		strbuf_addstr(&sb, m->feats[i]);
+		strbuf_addch(&sb, '\t');
+		add_g6(&sb, m->idf[i]);
 		/* No denormals: strtod reports them as out of range. */
 		for (c = 0; c < m->nclasses; c++) {
 			double x = m->w[i * m->nclasses + c];
 
-			strbuf_addf(&sb, "\t%.6g", fabs(x) < 1e-30 ? 0 : x);
+			strbuf_addch(&sb, '\t');
+			add_g6(&sb, fabs(x) < 1e-30 ? 0 : x);
 		}
 		strbuf_addch(&sb, '\n');
 	}
@@ -1122,7 +1200,7 @@ clf_predict(struct classifier *m, const char *text, double *probs)
 	struct svec v;
 	struct error *err;
 
-	err = vectorize(m, NULL, text, &v);
+	err = vectorize(m, text, &v);
 	logits(m->w, m->bias, m->nclasses, 1, &v, probs);
 	softmax(probs, m->nclasses, m->temperature);
 	svec_free(&v);
@@ -1149,7 +1227,7 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 	size_t i, n = 0;
 
 	*nout = 0;
-	if ((err = vectorize(m, NULL, text, &v)) != NULL) {
+	if ((err = vectorize(m, text, &v)) != NULL) {
 		svec_free(&v);
 		return err;
 	}

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "classifier.h"
 #include "error.h"
@@ -153,6 +154,42 @@ TEST(classifier_roundtrip_and_explain)
 	CHECK_INT(n, 0);
 	clf_free(a);
 	clf_free(b);
+	clf_data_release(&d);
+}
+
+/* The model's numbers are written as "%.6g" would write them. */
+TEST(classifier_save_numbers)
+{
+	struct clf_data d;
+	struct classifier *a;
+	char path[512], *text, *line, *nl, *f, *tab, buf[64];
+	size_t n = 0, lineno = 0;
+
+	small_set(&d);
+	a = clf_train(&d, 1);
+	snprintf(path, sizeof(path), "%s/n.model", unit_tmpdir());
+	CHECK_OK(clf_save(a, path));
+	text = slurp(path);
+	for (line = text; *line != '\0'; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		else
+			nl = line + strlen(line);
+		if (++lineno <= 7)
+			continue;
+		/* The fields after the feature's name: idf, weights. */
+		for (f = strchr(line, '\t'); f != NULL; f = tab) {
+			f++;
+			if ((tab = strchr(f, '\t')) != NULL)
+				*tab = '\0';
+			snprintf(buf, sizeof(buf), "%.6g", strtod(f, NULL));
+			CHECK_STR(f, buf);
+			n++;
+		}
+	}
+	CHECK_INT(n, clf_nfeatures(a) * 4);
+	free(text);
+	clf_free(a);
 	clf_data_release(&d);
 }
 
