@@ -4,7 +4,8 @@
  *
  * Features: word unigrams ("w:solve"), word bigrams ("b:solve for"),
  * character 2- to 5-grams within words, the word marked with '<' and '>'
- * ("c:<cal"), so typos still share most of their features, and the first
+ * ("c:<cal"), so typos still share most of their features (the 2- and
+ * 3-grams, shared by more unrelated words, weigh 1/2 and 3/4), and the first
  * word and first two words as start features ("s:write", "s:write a"),
  * which weigh double: a question mostly says first what it wants.  Words
  * are router_words' (router.h).  Values are TF-IDF, 1 + ln(count) times

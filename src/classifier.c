@@ -33,6 +33,7 @@
 #define L2		1e-5
 #define SEED		0x9e3779b97f4a7c15ULL
 #define START_WEIGHT	2	/* of the start features, against the rest */
+#define PIECE_FULL	4	/* bytes of a word piece that weighs in fully */
 
 /* A string -> index map, open addressing. */
 struct smap {
@@ -470,6 +471,19 @@ fit_temperature(const double *z, const size_t *labels, size_t n, size_t k)
 	return best;
 }
 
+/*
+ * The weight of a word piece "c:...": shorter pieces are shared by more
+ * unrelated words ("<ja" of "java" and "japan"), so a piece of n bytes,
+ * the '<' and '>' marks included, weighs n / PIECE_FULL, at most 1.
+ */
+static double
+piece_weight(const char *feat)
+{
+	size_t n = strlen(feat) - 2;
+
+	return n < PIECE_FULL ? (double)n / PIECE_FULL : 1;
+}
+
 struct byname {
 	char	*name;
 	size_t	 id;		/* by first appearance */
@@ -552,9 +566,11 @@ clf_train(const struct clf_data *d, size_t min_df)
 		m->feats[i] = byname[i].name;
 		m->idf[i] = log((1.0 + (double)d->n) /
 		    (1.0 + (double)df[byname[i].id])) + 1;
-		/* The model's idf carries the start features' weight. */
+		/* The model's idf carries the weights of the kinds. */
 		if (m->feats[i][0] == 's')
 			m->idf[i] *= START_WEIGHT;
+		else if (m->feats[i][0] == 'c')
+			m->idf[i] *= piece_weight(m->feats[i]);
 		newid[byname[i].id] = i;
 	}
 	free(byname);

@@ -80,20 +80,20 @@ expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
 expect_rc 0
-expect_out "math	domain math, model loco-math:1.0.0, score 0.955349, confidence 0.96
+expect_out "math	domain math, model loco-math:1.0.0, score 0.953405, confidence 0.95
 decided by: classifier
 probabilities:
-  math         0.955
+  math         0.953
   code         0.023
-  analysis     0.007
+  analysis     0.009
   writing      0.014
   none         0.001
 top features:
-  s:solve              0.368
-  c:ol                 0.153
-  c:ve>                0.117
-  c:ve                 0.110
-  c:<sol               0.092"
+  s:solve              0.523
+  c:<sol               0.131
+  c:<solv              0.131
+  c:lve>               0.131
+  c:olve               0.131"
 
 t "route --explain: the classifier sends a general question to base"
 run_loco route --explain "why do dogs bark"
@@ -101,24 +101,24 @@ expect_rc 0
 expect_out "base	model qwen3:4b (classifier: none)
 decided by: classifier
 probabilities:
-  math         0.010
-  code         0.020
-  analysis     0.032
-  writing      0.012
-  none         0.926
+  math         0.011
+  code         0.021
+  analysis     0.038
+  writing      0.013
+  none         0.917
 top features:
-  s:why do             0.594
-  s:why                0.444
-  c:<do                0.419
-  c:do                 0.419
-  c:o>                 0.386"
+  s:why do             0.852
+  s:why                0.645
+  c:<do>               0.356
+  w:do                 0.356
+  c:<do                0.339"
 
 t "route --explain: below router.threshold, no keyword: base"
 LOCO_ROUTER_THRESHOLD=0.99 run_loco route --explain "why do dogs bark"
 expect_rc 0
 expect_out_has "base	model qwen3:4b (classifier below router.threshold, no keyword decision)"
 expect_out_has "decided by: base"
-expect_out_has "  none         0.926"
+expect_out_has "  none         0.917"
 
 t "router.threshold 1: the keywords decide"
 LOCO_ROUTER_THRESHOLD=1 run_loco route --explain "write an essay about summer"
@@ -132,8 +132,8 @@ expect_rc 0
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates,link,probabilities,features" "keys"
 expect_eq "$(json 'out.router')" classifier "router"
 expect_eq "$(json 'out.link')" classifier "link"
-expect_eq "$(json 'out.probabilities')" '{"math":0.9553,"code":0.0232,"analysis":0.0068,"writing":0.0141,"none":0.0005}' "probabilities"
-expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.368}' "top feature"
+expect_eq "$(json 'out.probabilities')" '{"math":0.9534,"code":0.0232,"analysis":0.0088,"writing":0.0138,"none":0.0008}' "probabilities"
+expect_eq "$(json 'out.features[0]')" '{"feature":"s:solve","contribution":0.5225}' "top feature"
 run_loco route --json "solve 2x = 10"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys without --explain"
 
