@@ -5,7 +5,8 @@
 
 Checks benchmarks/{math,code,analysis,writing}.jsonl (the full form of the
 benchmark format), benchmarks/router.tsv, benchmarks/router-dev.tsv,
-benchmarks/router-dev2.tsv, benchmarks/general.txt and the router_examples of adapters/registry.yaml:
+benchmarks/router-dev2.tsv, benchmarks/general.txt and the router_examples
+of adapters/registry.yaml:
 
   - every line is a JSON object with the required keys and types, ids are
     "<domain>-NNN" and unique, difficulty and tags are well formed;
