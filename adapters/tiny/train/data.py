@@ -108,7 +108,11 @@ VERBS = [("met", "meet"), ("helped", "help"), ("called", "call"), ("thanked", "t
          ("hugged", "hug")]
 
 
-def gen_analysis(r):
+def gen_analysis_v1(r):
+    """The first analysis task, "who did what" by content (Kurt helped Carl.
+    Pia visited Rex. Who visited Rex?).  No longer a domain: the base's
+    pool still draws its analysis questions from it, as when the base was
+    trained (adapters/tiny/README.md says why the task changed)."""
     k = r.choice([2, 2, 3])
     people = r.sample(PEOPLE, 2 * k)
     verbs = r.sample(VERBS, k)
@@ -121,6 +125,30 @@ def gen_analysis(r):
         q = f"whom did {people[2 * j]} {verbs[j][1]}?"
         a = people[2 * j + 1]
     return "Passage: " + " ".join(sents) + " " + q[0].upper() + q[1:], a
+
+
+def _numbered(r):
+    """2-3 numbered sentences "(1) Anna helped Ben." with distinct people and verbs."""
+    k = r.choice([2, 2, 3])
+    people = r.sample(PEOPLE, 2 * k)
+    verbs = r.sample(VERBS, k)
+    sents = [(people[2 * j], verbs[j][0], people[2 * j + 1]) for j in range(k)]
+    text = " ".join(f"({j + 1}) {s} {v} {o}." for j, (s, v, o) in enumerate(sents))
+    return text, sents
+
+
+ANALYSIS_Q = [
+    ("Who is the subject of sentence {n}?", 0),
+    ("Who is the object of sentence {n}?", 2),
+    ("What is the verb of sentence {n}?", 1),
+]
+
+
+def gen_analysis(r):
+    text, sents = _numbered(r)
+    j = r.randrange(len(sents))
+    q, part = r.choice(ANALYSIS_Q)
+    return "Passage: " + text + " " + q.format(n=j + 1), sents[j][part]
 
 
 # ---------------------------------------------------------------- writing
@@ -148,6 +176,8 @@ def gen_writing(r):
 
 GENERATORS = {"math": gen_math, "code": gen_code, "analysis": gen_analysis, "writing": gen_writing}
 DOMAINS = list(GENERATORS)
+# What the base's small per-domain pool is drawn from (train.py base).
+BASE_POOL_GENERATORS = dict(GENERATORS, analysis=gen_analysis_v1)
 
 
 # ---------------------------------------------------------------- generic skills (base only)
@@ -185,10 +215,10 @@ def gen_skill(r):
     return f"{p[0]} {v} {p[1]}. object of {p[0]} {v}", p[1]
 
 
-def make_split(domain, n, seed, exclude=()):
+def make_split(domain, n, seed, exclude=(), generators=GENERATORS):
     """n distinct (question, answer) pairs, none of whose question is in exclude."""
     r = random.Random(seed)
-    gen = GENERATORS[domain]
+    gen = generators[domain]
     seen = set(exclude)
     out = []
     tries = 0

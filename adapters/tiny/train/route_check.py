@@ -21,12 +21,14 @@ def main():
     args = ap.parse_args()
     data_dir = os.path.join(os.path.dirname(os.path.abspath(args.registry)), "data")
     res = {}
+    # the keyword router, whatever the user's config or router model says
+    env = dict(os.environ, LOCO_ROUTER_TYPE="keyword")
     for d in DOMAINS:
         ok = 0
         items = [json.loads(l) for l in open(os.path.join(data_dir, f"{d}.jsonl")) if l.strip()]
         for x in items:
             p = subprocess.run([args.loco, "--registry", args.registry, "route", "--json", "-"],
-                               input=x["question"], capture_output=True, text=True)
+                               input=x["question"], capture_output=True, text=True, env=env)
             try:
                 got = json.loads(p.stdout).get("adapter")
             except ValueError:

@@ -36,7 +36,8 @@ def example_stream(args, held):
         # A little of each domain: a small fixed pool, seen many times.
         pools = {}
         for k, d in enumerate(data.DOMAINS):
-            pools[d] = data.make_split(d, args.pool, args.seed + 17 * (k + 1), exclude=held)
+            pools[d] = data.make_split(d, args.pool, args.seed + 17 * (k + 1), exclude=held,
+                                       generators=data.BASE_POOL_GENERATORS)
         while True:
             if r.random() < args.skill_frac:
                 yield data.gen_skill(r)
@@ -66,7 +67,8 @@ def main():
                     "(default q,v,up,down)")
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--eval-n", type=int, default=60)
-    ap.add_argument("--row", type=int, default=256)
+    ap.add_argument("--row", type=int, default=256,
+                    help="tokens a packed row (analysis needs 320: three numbered sentences with RE2)")
     ap.add_argument("--lm-weight", type=float, help="loss weight of prompt tokens (base default 0.3, lora 0)")
     ap.add_argument("--init", help="base: start from this checkpoint (continued training)")
     ap.add_argument("--threads", type=int, default=1)

@@ -18,7 +18,12 @@ while [ $# -gt 0 ]; do
 	pids=
 	i=0
 	while [ $# -gt 0 ] && [ "$i" -lt "$JOBS" ]; do
-		"$PY" train.py lora --domain "$1" --eval-every 175 >"$LOGS/$1.txt" 2>&1 &
+		# analysis: three numbered sentences and the question twice (RE2)
+		# take more than 256 tokens
+		more=
+		[ "$1" != analysis ] || more="--row 320 --eval-every 100"
+		# shellcheck disable=SC2086
+		"$PY" train.py lora --domain "$1" --eval-every 175 $more >"$LOGS/$1.txt" 2>&1 &
 		pids="$pids $!"
 		shift
 		i=$((i + 1))
