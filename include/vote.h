@@ -111,5 +111,8 @@ void		 vote_result_release(struct vote_result *);
 /* "vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples, confidence 0.80" */
 struct strbuf;
 void		 vote_describe(const struct vote_result *, struct strbuf *);
+struct jout;
+/* method, answer, votes, invalid and samples into the open JSON object. */
+void		 vote_jout(struct jout *, const struct vote_result *);
 
 #endif

@@ -245,15 +245,7 @@ vote_json(struct jout *j, const struct query *q)
 	size_t i;
 
 	jout_obj(j, "vote");
-	jout_str(j, "method", vote_method_name(vr->method));
-	jout_str(j, "answer", vr->answer);
-	jout_obj(j, "votes");
-	for (i = 0; i < vr->tally.ngroups; i++)
-		jout_int(j, vr->tally.groups[i].answer,
-		    (long long)vr->tally.groups[i].count);
-	jout_end(j);
-	jout_int(j, "invalid", (long long)vr->tally.invalid);
-	jout_int(j, "samples", (long long)vr->completed);
+	vote_jout(j, vr);
 	jout_int(j, "requested", (long long)vr->n);
 	jout_int(j, "saved", (long long)vr->cancelled);
 	jout_num(j, "confidence", round(vr->confidence * 1e4) / 1e4);

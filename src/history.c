@@ -672,7 +672,6 @@ record_line(const struct history_record *r, long long id, const char *when)
 {
 	const struct vote_result *vr = r->vote;
 	struct jout *j = jout_new();
-	size_t i;
 
 	jout_int(j, "id", id);
 	jout_str(j, "kind", r->kind != NULL ? r->kind : "query");
@@ -694,15 +693,7 @@ record_line(const struct history_record *r, long long id, const char *when)
 	jout_end(j);
 	if (vr != NULL) {
 		jout_obj(j, "vote");
-		jout_str(j, "method", vote_method_name(vr->method));
-		jout_str(j, "answer", vr->answer);
-		jout_obj(j, "votes");
-		for (i = 0; i < vr->tally.ngroups; i++)
-			jout_int(j, vr->tally.groups[i].answer,
-			    (long long)vr->tally.groups[i].count);
-		jout_end(j);
-		jout_int(j, "invalid", (long long)vr->tally.invalid);
-		jout_int(j, "samples", (long long)vr->completed);
+		vote_jout(j, vr);
 		jout_num(j, "confidence", round(vr->confidence * 1e4) / 1e4);
 		jout_end(j);
 	} else

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonout.h"
 #include "rouge.h"
 #include "strbuf.h"
 #include "vote.h"
@@ -395,4 +396,20 @@ vote_describe(const struct vote_result *vr, struct strbuf *sb)
 	if (vr->cancelled)
 		strbuf_addf(sb, " (%zu saved)", vr->cancelled);
 	strbuf_addf(sb, ", confidence %.2f", vr->confidence);
+}
+
+void
+vote_jout(struct jout *j, const struct vote_result *vr)
+{
+	size_t i;
+
+	jout_str(j, "method", vote_method_name(vr->method));
+	jout_str(j, "answer", vr->answer);
+	jout_obj(j, "votes");
+	for (i = 0; i < vr->tally.ngroups; i++)
+		jout_int(j, vr->tally.groups[i].answer,
+		    (long long)vr->tally.groups[i].count);
+	jout_end(j);
+	jout_int(j, "invalid", (long long)vr->tally.invalid);
+	jout_int(j, "samples", (long long)vr->completed);
 }
