@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "backend.h"
 #include "ollama.h"
 #include "registry.h"
 
@@ -99,8 +100,10 @@ char		*installed_path(void);
  * the adapters installed from packages.
  */
 struct error	*loco_registry(struct loco *, struct registry **);
-/* A client for backend.host. */
+/* An Ollama client for backend.host (model management). */
 struct error	*loco_client(struct loco *, struct ollama **);
+/* The backend that answers: backend.type at backend.host (backend.h). */
+struct error	*loco_backend(struct loco *, struct backend **);
 /*
  * Join argv into one question, or read it from stdin when it is "-".
  * Errors when the question is empty.

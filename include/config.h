@@ -8,7 +8,7 @@
  * be nested (inference: {reread: false}) or dotted (inference.reread: false).
  * Environment: each key KEY has LOCO_<KEY upper-cased, '.' -> '_'>
  * (LOCO_INFERENCE_REREAD); backend.host also reads OLLAMA_HOST, below
- * LOCO_BACKEND_HOST.
+ * LOCO_BACKEND_HOST, and backend.type LOCO_BACKEND, below LOCO_BACKEND_TYPE.
  */
 #ifndef LOCO_CONFIG_H
 #define LOCO_CONFIG_H
@@ -38,9 +38,15 @@ enum config_source {
 
 struct config {
 	/* backend */
+	char	*backend_type;		/* backend.type */
 	char	*host;			/* backend.host */
+	char	*llama_server;		/* backend.llama_server */
 	long	 connect_timeout;	/* backend.connect_timeout, seconds */
 	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
+	/* loco serve */
+	long	 serve_port;		/* serve.port */
+	long	 serve_threads;		/* serve.threads */
+	long	 serve_slots;		/* serve.slots */
 	/* inference */
 	int	 reread;		/* inference.reread */
 	long	 votes;			/* inference.votes */

@@ -3,11 +3,12 @@
  *
  * Subjects (the adapter's model, the base model) are run one after the
  * other, all cases of one before the next: in Ollama a change of model
- * is a full reload.  Within a subject, `jobs` requests are in flight.
+ * is a full reload (llama-server swaps adapters per request).  Within a subject, `jobs` requests are in flight.
  * Every finished case is appended to the run's log (JSON Lines) at once,
  * so an interrupted run resumes where it stopped; with one vote, every
  * response is cached under $LOCO_HOME/cache by the SHA-256 of the
- * request and the model's digest, so a re-run asks nothing.
+ * request and the target's identity (backend_cache_key), so a re-run
+ * asks nothing.
  */
 #ifndef LOCO_EVALRUN_H
 #define LOCO_EVALRUN_H
@@ -16,16 +17,35 @@
 
 #include "benchfile.h"
 #include "error.h"
-#include "ollama.h"
+#include "backend.h"
 #include "registry.h"
 #include "score.h"
 
 struct eval_subject {
 	const char		*label;		/* "adapter", "base" */
-	const char		*model;		/* Ollama model */
-	const char		*digest;	/* its digest, for the cache */
+	const char		*model;		/* who answers (target's label) */
+	const struct backend_target *target;	/* what requests go to */
+	const char		*digest;	/* its identity, for the cache */
 	const struct adapter	*adapter;	/* system prompt, params */
 };
+
+/*
+ * A subject ready to run: its target on the backend and that target's
+ * identity (the cache key's second half).  The judge's is the model
+ * eval.judge_model names on Ollama, else the base model.
+ */
+struct eval_target {
+	struct eval_subject	 s;
+	struct backend_target	 t;
+	char			*identity;
+};
+
+struct error	*eval_target_open(struct backend *, const struct registry *,
+		    const struct adapter *, const char *label,
+		    struct eval_target *);
+struct error	*eval_judge_target(struct backend *, const struct registry *,
+		    const char *judge_model, struct eval_target *);
+void		 eval_target_release(struct eval_target *);
 
 struct eval_settings {
 	int		 reread;
@@ -61,7 +81,7 @@ struct eval_result {
  * skipped (resume).  A failing request fails the run (after the log is
  * flushed), except that a case whose scoring cannot run is a failed case.
  */
-struct error	*eval_subject_run(struct ollama *, const struct eval_settings *,
+struct error	*eval_subject_run(struct backend *, const struct eval_settings *,
 		    const struct bench *, const struct eval_subject *,
 		    const struct judge *, FILE *log, struct eval_result *results,
 		    unsigned *requests);
@@ -76,9 +96,10 @@ void		 eval_result_release(struct eval_result *);
  */
 struct eval_judge {
 	struct judge		 judge;		/* what score_case takes */
-	struct ollama		*o;
+	struct backend		*be;
 	const struct eval_settings *es;
 	const char		*model;
+	const struct backend_target *target;
 	const char		*digest;	/* NULL: not cached */
 	int			 run;		/* calls so far */
 	unsigned		*requests;
@@ -86,9 +107,10 @@ struct eval_judge {
 };
 
 /* es->registry gives the template; requests counts what was sent. */
-struct error	*eval_judge_init(struct eval_judge *, struct ollama *,
-		    const struct eval_settings *, const char *model,
-		    const char *digest, int runs, unsigned *requests);
+struct error	*eval_judge_init(struct eval_judge *, struct backend *,
+		    const struct eval_settings *,
+		    const struct backend_target *target, const char *digest,
+		    int runs, unsigned *requests);
 void		 eval_judge_release(struct eval_judge *);
 
 /*

@@ -1,18 +1,19 @@
 /*
  * ollama.h: a client for Ollama's REST API (see OLLAMA-API notes in the
- * project docs).  Only this module and jsonout.c see cJSON.
+ * project docs): host names, model management (what `ollama create`,
+ * `pull` and `rm` do), and the Ollama backend (backend_ollama_ops, chat
+ * over /api/chat; reached through backend.h).
  */
 #ifndef LOCO_OLLAMA_H
 #define LOCO_OLLAMA_H
 
 #include <stddef.h>
 
+#include "backend.h"
 #include "error.h"
 #include "registry.h"
 
 #define OLLAMA_DEFAULT_URL "http://127.0.0.1:11434"
-/* The longest NDJSON line accepted (Ollama's own client allows 8 MB). */
-#define OLLAMA_MAX_LINE (16u * 1024 * 1024)
 
 /*
  * Parse an OLLAMA_HOST value the way Ollama does: quotes and spaces
@@ -35,102 +36,15 @@ struct ollama	*ollama_new(const char *base_url, long connect_timeout,
 void		 ollama_free(struct ollama *);
 const char	*ollama_url(const struct ollama *);
 
-struct ollama_model {
-	char		*name;
-	char		*digest;
-	long long	 size;
-	char		*family;
-	char		*parameter_size;
-	char		*quantization;
-};
-
 struct error	*ollama_version(struct ollama *, char **version);
-struct error	*ollama_tags(struct ollama *, struct ollama_model **models,
+struct error	*ollama_tags(struct ollama *, struct backend_model **models,
 		    size_t *n);
-void		 ollama_models_free(struct ollama_model *, size_t n);
-/* The digest of model name in a tags list ("" if not given), or NULL. */
-const char	*ollama_model_digest(const struct ollama_model *, size_t n,
-		    const char *name);
 /* model_info["general.architecture"] of a model (EXIT_NOMODEL if absent). */
 struct error	*ollama_show_architecture(struct ollama *, const char *model,
 		    char **arch);
 
-struct chat_message {
-	const char	*role;		/* system, user, assistant */
-	const char	*content;
-};
-
-#define CHAT_THINK_OMIT (-1)
-
-struct chat_request {
-	const char			*model;
-	const struct chat_message	*messages;
-	size_t				 nmessages;
-	int				 stream;
-	int				 think;		/* 0, 1, CHAT_THINK_OMIT */
-	const char			*keep_alive;	/* NULL: omit */
-	/*
-	 * options: params first (the adapter's PARAMETERs), then these,
-	 * which win when set.  num_ctx is always sent so that every request
-	 * has the same runner options (a change makes Ollama reload).
-	 */
-	const struct param		*params;
-	size_t				 nparams;
-	long				 num_ctx;	/* <= 0: omit */
-	double				 temperature;	/* NAN: omit */
-	long				 seed;		/* CONFIG_UNSET_INT: omit */
-	long				 num_predict;	/* CONFIG_UNSET_INT: omit */
-};
-
-struct chat_result {
-	char		*content;	/* the whole answer */
-	char		*thinking;	/* the whole thinking text, or "" */
-	char		*model;		/* as the server named it */
-	char		*done_reason;
-	long long	 total_duration;	/* nanoseconds; 0 = not sent */
-	long long	 load_duration;
-	long long	 prompt_eval_count;
-	long long	 prompt_eval_duration;
-	long long	 eval_count;
-	long long	 eval_duration;
-};
-
-/* Called for each streamed piece of answer or thinking text. */
-typedef struct error *(*chat_piece_fn)(const char *content, size_t clen,
-    const char *thinking, size_t tlen, void *arg);
-
-/* The JSON body ollama_chat() sends (for tests and --dry-run); free it. */
+/* The JSON body of a chat request to /api/chat; free it. */
 char		*ollama_chat_body(const struct chat_request *);
-/*
- * POST /api/chat.  Streams pieces to fn (may be NULL) and fills res.
- * On error, res still holds what arrived before it.  Errors:
- *   EXIT_UNREACHABLE  "cannot reach Ollama at URL: is 'ollama serve' running?"
- *   EXIT_NOMODEL      "model 'NAME' not found"
- *   EXIT_INTERRUPT    "interrupted"
- *   EXIT_FAIL         HTTP errors, error lines, truncated or malformed replies
- */
-struct error	*ollama_chat(struct ollama *, const struct chat_request *,
-		    chat_piece_fn fn, void *arg, struct chat_result *res);
-void		 chat_result_init(struct chat_result *);
-
-/*
- * Several chats at once over libcurl's multi interface, each in a slot
- * 0 <= id < n.  chat_batch_next runs them until one ends and hands over
- * its result and error (as ollama_chat would give them); it returns 0 when
- * none is running.  SIGINT ends every running chat with "interrupted".
- */
-struct chat_batch;
-
-struct chat_batch	*chat_batch_new(struct ollama *, size_t n);
-void			 chat_batch_start(struct chat_batch *, size_t id,
-			    const struct chat_request *);
-int			 chat_batch_next(struct chat_batch *, size_t *id,
-			    struct chat_result *res, struct error **err);
-/* Stop a running chat; nothing more is reported for it. */
-void			 chat_batch_cancel(struct chat_batch *, size_t id);
-size_t			 chat_batch_running(const struct chat_batch *);
-void			 chat_batch_free(struct chat_batch *);
-void		 chat_result_release(struct chat_result *);
 
 /* Model management: what `ollama create`, `pull` and `rm` do. */
 

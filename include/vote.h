@@ -26,7 +26,7 @@
 
 #include "error.h"
 #include "extract.h"
-#include "ollama.h"
+#include "backend.h"
 
 enum vote_method { VOTE_MAJORITY, VOTE_BEST_OF_N, VOTE_MEDOID, VOTE_TESTS };
 
@@ -105,7 +105,7 @@ struct vote_result {
  * running sample has been cancelled; EXIT_NOMODEL means the model is not
  * there, as with ollama_chat.
  */
-struct error	*vote_run(struct ollama *, const struct chat_request *req,
+struct error	*vote_run(struct backend *, const struct chat_request *req,
 		    const struct vote_opts *, struct vote_result *);
 void		 vote_result_release(struct vote_result *);
 /* "vote majority: 51 x4, 50 x1, invalid 0; 5 of 5 samples, confidence 0.80" */

@@ -517,6 +517,12 @@ loco_client(struct loco *lc, struct ollama **o)
 }
 
 struct error *
+loco_backend(struct loco *lc, struct backend **be)
+{
+	return backend_open(&lc->cfg, be);
+}
+
+struct error *
 loco_question(const struct cmd *c, int argc, char *argv[], char **question)
 {
 	struct strbuf sb;

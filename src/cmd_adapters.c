@@ -21,7 +21,7 @@
 
 /* Is model among the server's models? */
 static int
-has_model(const struct ollama_model *m, size_t n, const char *model)
+has_model(const struct backend_model *m, size_t n, const char *model)
 {
 	size_t i;
 
@@ -42,7 +42,7 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 	};
 	struct registry *reg;
 	struct ollama *o = NULL;
-	struct ollama_model *models = NULL;
+	struct backend_model *models = NULL;
 	size_t nmodels = 0, i;
 	struct error *err, *probe;
 	int ch, json = 0, known;
@@ -120,7 +120,7 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 			    a->description);
 		}
 	}
-	ollama_models_free(models, nmodels);
+	backend_models_free(models, nmodels);
 	ollama_free(o);
 	return NULL;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "cmd.h"
 #include "fsutil.h"
 #include "history.h"
@@ -84,7 +85,7 @@ struct chat {
 	const struct cmd	*cmd;
 	struct loco		*lc;
 	struct registry		*reg;
-	struct ollama		*o;
+	struct backend		*be;
 	struct router		*router;	/* auto mode, on first use */
 	struct lineedit		*le;
 	int			 autoroute;	/* adapter auto */
@@ -290,51 +291,6 @@ record_history(struct chat *c, const struct turn *t,
 	history_append_warn(&c->lc->cfg, &h, NULL);
 }
 
-static struct error *
-vote_turn(struct chat *c, struct chat_request *cr, const char *question,
-    struct vote_result *vr, struct chat_result *res)
-{
-	struct loco *lc = c->lc;
-	struct vote_opts opts;
-	struct extractor *x = NULL;
-	enum answer_type t = ANSWER_TEXT;
-	const char *type = "text";
-	const struct vote_sample *w;
-	struct error *err;
-	size_t i;
-
-	if (c->current != NULL && c->current->answer_type != NULL)
-		type = c->current->answer_type;
-	answer_type_parse(type, &t);
-	if ((err = extractor_new(t, c->current ? c->current->answer_pattern :
-	    NULL, &x)) != NULL)
-		return err;
-	memset(&opts, 0, sizeof(opts));
-	opts.n = (size_t)lc->cfg.votes;
-	opts.parallel = (size_t)lc->cfg.parallel;
-	vote_method_parse(lc->cfg.vote_method, &opts.method);
-	opts.x = x;
-	opts.seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed :
-	    (long)(now_ns() % 1000000000LL);
-	opts.early_stop = 1;
-	opts.question = question;
-	if (!c->temperature_flag)
-		cr->temperature = lc->cfg.vote_temperature;
-	err = vote_run(c->o, cr, &opts, vr);
-	extractor_free(x);
-	if (err != NULL)
-		return err;
-	w = &vr->samples[vr->winner];
-	res->content = xstrdup(w->content);
-	res->prompt_eval_count = vr->prompt_tokens;
-	res->eval_count = vr->eval_tokens;
-	res->load_duration = vr->load_ns;
-	for (i = 0; i < vr->n; i++)
-		res->eval_duration += vr->samples[i].res.eval_duration;
-	on_piece(res->content, strlen(res->content), "", 0, c);
-	return NULL;
-}
-
 static void
 vote_note(const struct chat *c, const struct vote_result *vr)
 {
@@ -345,6 +301,13 @@ vote_note(const struct chat *c, const struct vote_result *vr)
 	strbuf_release(&sb);
 }
 
+static void
+on_fallback(const char *wanted, const char *model, void *arg)
+{
+	note(arg, "[model '%s' is not in Ollama: answering with the base "
+	    "model and the adapter's prompt; run 'loco setup']", wanted);
+}
+
 /* Send one question with the conversation; the turn is kept either way. */
 static struct error *
 ask(struct chat *c, const char *question)
@@ -352,87 +315,67 @@ ask(struct chat *c, const char *question)
 	struct loco *lc = c->lc;
 	struct strbuf decision = STRBUF_INIT;
 	struct prompt pr;
-	struct chat_request cr;
-	struct chat_result res;
-	struct chat_message *msgs = NULL;
-	struct vote_result vr;
+	struct ask_opts ao;
+	struct ask_result ar;
+	struct chat_message *hist = NULL;
 	struct turn t;
 	struct error *err;
-	long long start = now_ns();
 	size_t i, n = 0, chars = 0;
-	int voting = lc->cfg.votes > 1;
 
 	memset(&pr, 0, sizeof(pr));
 	memset(&t, 0, sizeof(t));
-	memset(&vr, 0, sizeof(vr));
-	chat_result_init(&res);
+	memset(&ar, 0, sizeof(ar));
 	if ((err = route_turn(c, question, &decision)) != NULL)
 		goto done;
 	if ((err = prompt_build(c->reg, c->current, question, lc->cfg.reread,
 	    c->system, &pr)) != NULL)
 		goto done;
 	compact(c, &pr);
-	msgs = xcalloc(2 * (c->nturns - c->first) + 2, sizeof(*msgs));
-	if (pr.system != NULL) {
-		msgs[n].role = "system";
-		msgs[n++].content = pr.system;
-		chars += strlen(pr.system);
-	}
+	hist = xcalloc(2 * (c->nturns - c->first) + 1, sizeof(*hist));
+	chars = strlen(pr.user) + (pr.system ? strlen(pr.system) : 0);
 	for (i = c->first; i < c->nturns; i++) {
-		msgs[n].role = "user";
-		msgs[n++].content = c->turns[i].question;
-		msgs[n].role = "assistant";
-		msgs[n++].content = c->turns[i].answer;
+		hist[n].role = "user";
+		hist[n++].content = c->turns[i].question;
+		hist[n].role = "assistant";
+		hist[n++].content = c->turns[i].answer;
 		chars += turn_chars(&c->turns[i]);
 	}
-	msgs[n].role = "user";
-	msgs[n++].content = pr.user;
-	chars += strlen(pr.user);
 
-	memset(&cr, 0, sizeof(cr));
-	cr.messages = msgs;
-	cr.nmessages = n;
-	cr.stream = 1;
-	cr.think = lc->cfg.think;
-	cr.keep_alive = lc->cfg.keep_alive;
-	cr.params = c->current ? c->current->params : NULL;
-	cr.nparams = c->current ? c->current->nparams : 0;
-	cr.num_ctx = lc->cfg.num_ctx;
-	cr.temperature = lc->cfg.temperature;
-	cr.seed = lc->cfg.seed;
-	cr.num_predict = lc->cfg.num_predict;
-	cr.model = c->current ? c->current->model : c->reg->base.tag;
+	memset(&ao, 0, sizeof(ao));
+	ao.reg = c->reg;
+	ao.adapter = c->current;
+	ao.question = question;
+	ao.prompt = &pr;
+	ao.reread = lc->cfg.reread;
+	ao.history = hist;
+	ao.nhistory = n;
+	ask_settings_from_config(&ao.s, &lc->cfg);
+	ao.votes = lc->cfg.votes;
+	ao.vote_temperature = lc->cfg.vote_temperature;
+	ao.temperature_given = c->temperature_flag;
+	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
+	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.fn = on_piece;
+	ao.arg = c;
+	ao.fallback = 1;
+	ao.on_fallback = on_fallback;
 
 	note(c, "%s", decision.buf);
-	err = voting ? vote_turn(c, &cr, question, &vr, &res) :
-	    ollama_chat(c->o, &cr, on_piece, c, &res);
-	if (err != NULL && err->code == EXIT_NOMODEL && c->current != NULL &&
-	    !ollama_name_equal(cr.model, c->reg->base.tag)) {
-		note(c, "[model '%s' is not in Ollama: answering with the base "
-		    "model and the adapter's prompt; run 'loco setup']",
-		    cr.model);
-		error_free(err);
-		chat_result_release(&res);
-		chat_result_init(&res);
-		vote_result_release(&vr);
-		cr.model = c->reg->base.tag;
-		err = voting ? vote_turn(c, &cr, question, &vr, &res) :
-		    ollama_chat(c->o, &cr, on_piece, c, &res);
-	}
+	err = ask_run(c->be, &ao, &ar);
 	answer_end(&c->out);
 
 	t.question = xstrdup(question);
-	t.answer = xstrdup(res.content ? res.content : "");
+	t.answer = xstrdup(ar.res.content ? ar.res.content : "");
 	t.adapter = c->current;
-	t.model = xstrdup(cr.model);
+	t.model = xstrdup(ar.target.label ? ar.target.label : "");
 	t.decision = strbuf_detach(&decision, NULL);
 	t.route = c->route;
 	t.confidence = c->confidence;
-	t.prompt_tokens = res.prompt_eval_count;
-	t.answer_tokens = res.eval_count;
-	t.eval_ns = res.eval_duration;
-	t.load_ns = res.load_duration;
-	t.wall_ns = now_ns() - start;
+	t.prompt_tokens = ar.res.prompt_eval_count;
+	t.answer_tokens = ar.res.eval_count;
+	t.eval_ns = ar.res.eval_duration;
+	t.load_ns = ar.res.load_duration;
+	t.wall_ns = ar.wall_ns;
 	if (err != NULL && err->code == EXIT_INTERRUPT) {
 		/* Ctrl-C: keep what arrived, and the session. */
 		error_free(err);
@@ -443,28 +386,22 @@ ask(struct chat *c, const char *question)
 		    "conversation; /clear forgets it]");
 	}
 	if (err == NULL) {
-		if (voting)
-			vote_note(c, &vr);
-		learn_ratio(c, chars, n, res.prompt_eval_count);
+		if (ar.voted && !t.interrupted)
+			vote_note(c, &ar.vote);
+		learn_ratio(c, chars, ar.nmessages, ar.res.prompt_eval_count);
 		c->turns = xreallocarray(c->turns, c->nturns + 1,
 		    sizeof(*c->turns));
 		c->turns[c->nturns++] = t;
-		record_history(c, &t, voting ? &vr : NULL);
+		record_history(c, &t, ar.voted && !t.interrupted ? &ar.vote :
+		    NULL);
 		memset(&t, 0, sizeof(t));
-	}
-	if (err != NULL && err->code == EXIT_NOMODEL) {
-		error_free(err);
-		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
-		    "'loco setup' (or 'ollama pull %s')", cr.model,
-		    ollama_url(c->o), cr.model);
 	}
 done:
 	turn_release(&t);
 	strbuf_release(&decision);
-	free(msgs);
+	free(hist);
 	prompt_release(&pr);
-	chat_result_release(&res);
-	vote_result_release(&vr);
+	ask_result_release(&ar);
 	return err;
 }
 
@@ -1037,7 +974,7 @@ chat_release(struct chat *c)
 	free(c->system);
 	free(c->session);
 	router_free(c->router);
-	ollama_free(c->o);
+	backend_free(c->be);
 	lineedit_free(c->le);
 }
 
@@ -1060,7 +997,7 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 		return err;
 	if ((err = parse_options(&c, argc, argv, &used)) != NULL)
 		goto done;
-	if ((err = loco_client(lc, &c.o)) != NULL)
+	if ((err = loco_backend(lc, &c.be)) != NULL)
 		goto done;
 	c.session = xasprintf("%lld-%ld", (long long)c.started,
 	    (long)getpid());

@@ -66,8 +66,7 @@ struct eval_cmd {
 	double			 temperature;	/* --temperature */
 	int			 temperature_set;
 	struct eval_settings	 es;
-	const char		*judge_model;
-	const char		*judge_digest;	/* NULL: unknown, not cached */
+	struct eval_target	 judge;
 };
 
 static struct error *
@@ -499,7 +498,7 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 
 /* Run both subjects (or the base only) over one benchmark. */
 static struct error *
-compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
+compare(struct eval_cmd *e, struct backend *be, const struct registry *reg,
     const struct eval_subject *subj, struct comparison *cmp, FILE *log,
     const char *logpath, unsigned *requests)
 {
@@ -508,8 +507,8 @@ compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
 	size_t n = cmp->b->n, resumed;
 	int s;
 
-	if ((err = eval_judge_init(&judge, o, &e->es, e->judge_model,
-	    e->judge_digest, (int)e->lc->cfg.judge_runs, requests)) != NULL)
+	if ((err = eval_judge_init(&judge, be, &e->es, &e->judge.t,
+	    e->judge.identity, (int)e->lc->cfg.judge_runs, requests)) != NULL)
 		return err;
 	cmp->adapter.r = xcalloc(n + 1, sizeof(*cmp->adapter.r));
 	cmp->base.r = xcalloc(n + 1, sizeof(*cmp->base.r));
@@ -525,7 +524,7 @@ compare(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
 			free(label);
 			break;
 		}
-		err = eval_subject_run(o, &e->es, cmp->b, &sub, &judge.judge,
+		err = eval_subject_run(be, &e->es, cmp->b, &sub, &judge.judge,
 		    log, r, requests);
 		free(label);
 	}
@@ -579,7 +578,7 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
  * RE2, each with one sample and with five votes, on the same cases.
  */
 static struct error *
-run_grid(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
+run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
     const struct adapter *a, const struct eval_subject *subj,
     const struct bench *b, FILE *log, unsigned *requests, const char *dir)
 {
@@ -605,7 +604,7 @@ run_grid(struct eval_cmd *e, struct ollama *o, const struct registry *reg,
 				label = xasprintf("%s/re2=%s/votes=%ld",
 				    sub.label, re2 ? "on" : "off", votes[v]);
 				sub.label = label;
-				err = eval_subject_run(o, &e->es, b, &sub, NULL,
+				err = eval_subject_run(be, &e->es, b, &sub, NULL,
 				    log, r, requests);
 				for (i = k = 0; i < b->n; i++) {
 					k += r[i].pass;
@@ -737,12 +736,12 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	struct eval_cmd e;
 	struct registry *reg;
 	const struct adapter *a = NULL;
-	struct ollama *o = NULL;
-	struct ollama_model *models = NULL;
+	struct backend *be = NULL;
 	struct comparison main_cmp, ood[MAX_OOD];
+	struct eval_target tg[2];
 	struct eval_subject subj[2];
 	struct error *err;
-	size_t nmodels = 0, i, nood = 0;
+	size_t i, nood = 0;
 	unsigned requests = 0;
 	char *path = NULL, *dir = NULL, *logpath = NULL, *json = NULL;
 	char *resfile = NULL;
@@ -752,6 +751,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	memset(&e, 0, sizeof(e));
 	memset(&main_cmp, 0, sizeof(main_cmp));
 	memset(ood, 0, sizeof(ood));
+	memset(tg, 0, sizeof(tg));
+	memset(subj, 0, sizeof(subj));
 	e.lc = lc;
 	e.c = cmd_find("eval");
 	e.alpha = 0.05;
@@ -813,26 +814,22 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		if (err != NULL)
 			goto done;
 	}
-	if ((err = loco_client(lc, &o)) != NULL ||
-	    (err = ollama_tags(o, &models, &nmodels)) != NULL)
+	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
-	subj[0].label = "adapter";
-	subj[0].model = a->model;
-	subj[0].adapter = a;
-	subj[1].label = "base";
-	subj[1].model = reg->base.tag;
-	subj[1].adapter = NULL;
-	for (i = e.base_only ? 1 : 0; i < 2; i++)
-		if ((subj[i].digest = ollama_model_digest(models, nmodels,
-		    subj[i].model)) == NULL) {
-			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
-			    "%s: run 'loco setup'", subj[i].model,
-			    ollama_url(o));
+	for (i = e.base_only ? 1 : 0; i < 2; i++) {
+		if ((err = eval_target_open(be, reg, i == 0 ? a : NULL,
+		    i == 0 ? "adapter" : "base", &tg[i])) != NULL)
 			goto done;
-		}
-	e.judge_model = lc->cfg.judge_model ? lc->cfg.judge_model :
-	    reg->base.tag;
-	e.judge_digest = ollama_model_digest(models, nmodels, e.judge_model);
+		subj[i] = tg[i].s;
+	}
+	if (e.base_only) {
+		subj[0].label = "adapter";
+		subj[0].model = a->model;
+		subj[0].adapter = a;
+	}
+	if ((err = eval_judge_target(be, reg, lc->cfg.judge_model,
+	    &e.judge)) != NULL)
+		goto done;
 	if ((err = run_dir(&e, a->name, &dir)) != NULL)
 		goto done;
 	logpath = xasprintf("%s/log.jsonl", dir);
@@ -841,15 +838,15 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		goto done;
 	}
 	if (e.grid) {
-		err = run_grid(&e, o, reg, a, subj, main_cmp.b, log, &requests,
+		err = run_grid(&e, be, reg, a, subj, main_cmp.b, log, &requests,
 		    dir);
 		goto done;
 	}
-	if ((err = compare(&e, o, reg, subj, &main_cmp, log, e.resume ?
+	if ((err = compare(&e, be, reg, subj, &main_cmp, log, e.resume ?
 	    logpath : NULL, &requests)) != NULL)
 		goto done;
 	for (i = 0; i < nood; i++)
-		if ((err = compare(&e, o, reg, subj, &ood[i], log, e.resume ?
+		if ((err = compare(&e, be, reg, subj, &ood[i], log, e.resume ?
 		    logpath : NULL, &requests)) != NULL)
 			goto done;
 	gate_ok = e.base_only ? 1 : main_cmp.p < e.alpha &&
@@ -886,8 +883,10 @@ done:
 	comparison_release(&main_cmp);
 	for (i = 0; i < nood; i++)
 		comparison_release(&ood[i]);
-	ollama_models_free(models, nmodels);
-	ollama_free(o);
+	eval_target_release(&tg[0]);
+	eval_target_release(&tg[1]);
+	eval_target_release(&e.judge);
+	backend_free(be);
 	free(path);
 	free(dir);
 	free(logpath);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "cmd.h"
 #include "history.h"
 #include "jsonout.h"
@@ -59,9 +60,9 @@ struct query {
 	const char		*adapter_opt;	/* NULL or "auto": route */
 	const char		*system;	/* --system, or NULL */
 	const char		*answer_type;	/* --answer-type, or NULL */
-	struct vote_result	*vote;		/* when voting */
-	long			 vote_seed;
-	double			 vote_temperature;
+	const char		*question;
+	const struct choice	*choice;
+	struct ask_result	 ar;		/* the answer */
 	struct answer_out	 out;		/* the streamed answer */
 };
 
@@ -182,15 +183,19 @@ tokens_per_second(const struct chat_result *res)
 }
 
 static void
-print_stats(const struct choice *ch, const char *model, const char *wanted,
-    const struct chat_result *res, const struct vote_result *vr,
-    long long wall)
+print_stats(const struct choice *ch, const struct ask_result *ar)
 {
 	struct strbuf sb = STRBUF_INIT;
+	const struct chat_result *res = &ar->res;
+	const struct vote_result *vr = ar->voted ? &ar->vote : NULL;
+	const char *wanted = ar->wanted;
 	double tps = tokens_per_second(res);
+	long long wall = ar->wall_ns;
 
 	decision_text(ch, &sb);
-	strbuf_addf(&sb, " model %s", model);
+	strbuf_addf(&sb, " model %s", ar->target.label);
+	if (strcmp(ar->backend, "ollama") != 0)
+		strbuf_addf(&sb, " via %s", ar->backend);
 	if (wanted != NULL)
 		strbuf_addf(&sb, " (fallback: %s not in Ollama)", wanted);
 	if (vr != NULL) {
@@ -241,7 +246,7 @@ route_describe_json(struct jout *j, const struct route_result *rr)
 static void
 vote_json(struct jout *j, const struct query *q)
 {
-	const struct vote_result *vr = q->vote;
+	const struct vote_result *vr = &q->ar.vote;
 	size_t i;
 
 	jout_obj(j, "vote");
@@ -250,9 +255,9 @@ vote_json(struct jout *j, const struct query *q)
 	jout_int(j, "saved", (long long)vr->cancelled);
 	jout_num(j, "confidence", round(vr->confidence * 1e4) / 1e4);
 	jout_int(j, "winner", vr->winner);
-	jout_str(j, "answer_type", q->answer_type);
-	jout_int(j, "seed", q->vote_seed);
-	jout_num(j, "temperature", q->vote_temperature);
+	jout_str(j, "answer_type", q->ar.answer_type);
+	jout_int(j, "seed", q->ar.vote_seed);
+	jout_num(j, "temperature", q->ar.vote_temperature);
 	jout_str(j, "note", vr->note);
 	jout_arr(j, "responses");
 	for (i = 0; i < vr->n; i++) {
@@ -280,32 +285,46 @@ routing_json(struct jout *j, const struct choice *ch)
 }
 
 /* The first event: where the question goes and what is sent. */
-static int
-event_route(const struct query *q, const struct choice *ch,
-    const char *model, const struct prompt *pr)
+static struct error *
+event_route(const struct ask_result *ar, void *arg)
 {
-	struct jout *j = jout_new();
+	const struct query *q = arg;
+	const struct choice *ch = q->choice;
+	struct jout *j;
 
+	if (!q->stream)
+		return NULL;
+	j = jout_new();
 	jout_str(j, "type", "route");
 	jout_str(j, "adapter", ch->adapter ? ch->adapter->name : NULL);
 	jout_str(j, "domain", ch->adapter ? ch->adapter->domain : NULL);
-	jout_str(j, "model", model);
+	jout_str(j, "model", ar->target.label);
+	jout_str(j, "backend", ar->backend);
 	routing_json(j, ch);
 	jout_bool(j, "reread", q->lc->cfg.reread);
-	jout_str(j, "system", pr->system);
-	jout_str(j, "prompt", pr->user);
-	return event_write(j);
+	jout_str(j, "system", ar->pr.system);
+	jout_str(j, "prompt", ar->pr.user);
+	return event_write(j) == -1 ? error_new(EXIT_FAIL, "%s", "") : NULL;
 }
 
-static int
-event_fallback(const char *model, const char *wanted)
+static void
+on_fallback(const char *wanted, const char *model, void *arg)
 {
-	struct jout *j = jout_new();
+	const struct query *q = arg;
+	struct jout *j;
 
+	if (!q->quiet && !q->stream)
+		fprintf(stderr, "loco: model '%s' is not in Ollama; "
+		    "answering with the base model '%s' and the "
+		    "adapter's prompt (run 'loco setup' to register "
+		    "it)\n", wanted, model);
+	if (!q->stream)
+		return;
+	j = jout_new();
 	jout_str(j, "type", "fallback");
 	jout_str(j, "model", model);
 	jout_str(j, "wanted_model", wanted);
-	return event_write(j);
+	event_write(j);
 }
 
 /* The last event of a failed query; the exit status tells the same. */
@@ -325,10 +344,11 @@ event_error(const struct error *err)
  * has the same fields and a type.
  */
 static void
-print_json(const struct query *q, const struct choice *ch, const char *model,
-    const char *wanted, const struct prompt *pr,
-    const struct chat_result *res, long long wall)
+print_json(const struct query *q, const struct choice *ch)
 {
+	const struct ask_result *ar = &q->ar;
+	const struct chat_result *res = &ar->res;
+	long long wall = ar->wall_ns;
 	struct jout *j = jout_new();
 
 	if (q->stream)
@@ -338,15 +358,16 @@ print_json(const struct query *q, const struct choice *ch, const char *model,
 	    res->thinking : NULL);
 	jout_str(j, "adapter", ch->adapter ? ch->adapter->name : NULL);
 	jout_str(j, "domain", ch->adapter ? ch->adapter->domain : NULL);
-	jout_str(j, "model", model);
-	jout_bool(j, "fallback", wanted != NULL);
-	jout_str(j, "wanted_model", wanted);
+	jout_str(j, "model", ar->target.label);
+	jout_str(j, "backend", ar->backend);
+	jout_bool(j, "fallback", ar->wanted != NULL);
+	jout_str(j, "wanted_model", ar->wanted);
 	routing_json(j, ch);
 	jout_bool(j, "reread", q->lc->cfg.reread);
-	jout_str(j, "system", pr->system);
-	jout_str(j, "prompt", pr->user);
+	jout_str(j, "system", ar->pr.system);
+	jout_str(j, "prompt", ar->pr.user);
 	jout_str(j, "done_reason", res->done_reason);
-	if (q->vote != NULL)
+	if (ar->voted)
 		vote_json(j, q);
 	jout_obj(j, "stats");
 	jout_int(j, "prompt_tokens", res->prompt_eval_count);
@@ -459,19 +480,6 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 	return err;
 }
 
-/* Seed for a vote when none was given: report it so it can be replayed. */
-static long
-fresh_seed(void)
-{
-	unsigned long long x = (unsigned long long)now_ns() ^
-	    ((unsigned long long)getpid() << 32);
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (long)(x % 1000000000ULL);
-}
-
 static void
 vote_progress(const struct vote_result *vr, size_t i, void *arg)
 {
@@ -499,89 +507,28 @@ vote_event(const struct vote_result *vr, size_t i, void *arg)
 	event_write(j);
 }
 
-/*
- * Vote on cr: the winner's text goes to stdout, and res gets a summary
- * (the winner's text, tokens summed over the samples) for the stats line.
- */
-static struct error *
-run_vote(struct query *q, const struct choice *ch, struct ollama *o,
-    struct chat_request *cr, const char *question, struct chat_result *res)
-{
-	struct loco *lc = q->lc;
-	struct vote_opts opts;
-	struct extractor *x = NULL;
-	struct error *err;
-	enum answer_type t = ANSWER_TEXT;
-	const char *type = q->answer_type;
-	const struct vote_sample *w;
-
-	if (type == NULL && ch->adapter != NULL)
-		type = ch->adapter->answer_type;
-	if (type == NULL)
-		type = "text";
-	q->answer_type = type;
-	answer_type_parse(type, &t);
-	if ((err = extractor_new(t, ch->adapter ? ch->adapter->answer_pattern :
-	    NULL, &x)) != NULL)
-		return err;
-	memset(&opts, 0, sizeof(opts));
-	opts.n = (size_t)lc->cfg.votes;
-	opts.parallel = (size_t)lc->cfg.parallel;
-	vote_method_parse(lc->cfg.vote_method, &opts.method);
-	opts.x = x;
-	opts.seed = q->vote_seed;
-	opts.early_stop = 1;
-	opts.question = question;
-	if (q->stream)
-		opts.progress = vote_event;
-	else if (lc->stderr_progress && !q->quiet && !q->json)
-		opts.progress = vote_progress;
-	cr->temperature = q->vote_temperature;
-
-	vote_result_release(q->vote);
-	err = vote_run(o, cr, &opts, q->vote);
-	extractor_free(x);
-	if (opts.progress == vote_progress && q->vote->completed < q->vote->n)
-		fputs("\r\033[K", stderr);
-	if (err != NULL)
-		return err;
-	w = &q->vote->samples[q->vote->winner];
-	chat_result_release(res);
-	res->content = xstrdup(w->content);
-	res->thinking = xstrdup(w->res.thinking ? w->res.thinking : "");
-	res->done_reason = w->res.done_reason ? xstrdup(w->res.done_reason) :
-	    NULL;
-	res->prompt_eval_count = q->vote->prompt_tokens;
-	res->eval_count = q->vote->eval_tokens;
-	res->load_duration = q->vote->load_ns;
-	if (!q->json) {
-		on_piece(res->content, strlen(res->content), "", 0, q);
-	}
-	return NULL;
-}
-
 /* Keep the question and its answer (a failure is only a warning). */
 static void
-add_history(const struct query *q, const struct choice *ch, const char *model,
-    const char *question, const struct chat_result *res, long long wall,
-    int interrupted)
+add_history(const struct query *q, const struct choice *ch, int interrupted)
 {
+	const struct ask_result *ar = &q->ar;
+	const struct chat_result *res = &ar->res;
 	struct history_record r;
 
 	memset(&r, 0, sizeof(r));
 	r.kind = "query";
-	r.question = question;
+	r.question = q->question;
 	r.adapter = ch->adapter ? ch->adapter->name : NULL;
-	r.model = model;
+	r.model = ar->target.label;
 	r.route = ch->method;
 	r.confidence = ch->routed ? ch->route.confidence : NAN;
 	r.answer = res->content ? res->content : "";
 	r.prompt_tokens = res->prompt_eval_count;
 	r.answer_tokens = res->eval_count;
-	r.wall_ns = wall;
+	r.wall_ns = ar->wall_ns;
 	r.load_ns = res->load_duration;
 	r.eval_ns = res->eval_duration;
-	r.vote = interrupted ? NULL : q->vote;
+	r.vote = interrupted || !ar->voted ? NULL : &ar->vote;
 	r.interrupted = interrupted;
 	history_append_warn(&q->lc->cfg, &r, NULL);
 }
@@ -592,25 +539,17 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	struct query q;
 	struct choice ch;
 	struct registry *reg;
-	struct prompt pr;
-	struct ollama *o = NULL;
-	struct chat_request cr;
-	struct chat_result res;
-	struct chat_message msgs[2];
-	struct vote_result vr;
+	struct backend *be = NULL;
+	struct ask_opts ao;
 	struct error *err;
-	char *question = NULL, *wanted = NULL;
-	const char *model;
-	long long start = now_ns();
-	int used = 0, voting;
+	char *question = NULL;
+	int used = 0;
 
 	memset(&q, 0, sizeof(q));
 	memset(&ch, 0, sizeof(ch));
-	memset(&pr, 0, sizeof(pr));
-	memset(&vr, 0, sizeof(vr));
-	chat_result_init(&res);
 	q.cmd = cmd_find("query");
 	q.lc = lc;
+	q.choice = &ch;
 	if ((err = parse_options(&q, argc, argv, &used)) != NULL) {
 		if (err->code == EXIT_OK) {
 			error_free(err);
@@ -620,97 +559,61 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	}
 	if ((err = loco_question(q.cmd, argc - used, argv + used, &question)))
 		return err;
+	q.question = question;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
 	if ((err = choose_adapter(&q, reg, question, &ch)) != NULL)
 		goto done;
-	if ((err = prompt_build(reg, ch.adapter, question, lc->cfg.reread,
-	    q.system, &pr)) != NULL)
-		goto done;
-	if ((err = loco_client(lc, &o)) != NULL)
+	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
 
-	memset(&cr, 0, sizeof(cr));
-	cr.nmessages = 0;
-	if (pr.system != NULL) {
-		msgs[cr.nmessages].role = "system";
-		msgs[cr.nmessages++].content = pr.system;
-	}
-	msgs[cr.nmessages].role = "user";
-	msgs[cr.nmessages++].content = pr.user;
-	cr.messages = msgs;
-	cr.stream = 1;
-	cr.think = lc->cfg.think;
-	cr.keep_alive = lc->cfg.keep_alive;
-	cr.params = ch.adapter ? ch.adapter->params : NULL;
-	cr.nparams = ch.adapter ? ch.adapter->nparams : 0;
-	cr.num_ctx = lc->cfg.num_ctx;
-	cr.temperature = lc->cfg.temperature;
-	cr.seed = lc->cfg.seed;
-	cr.num_predict = lc->cfg.num_predict;
-	cr.model = model = ch.adapter ? ch.adapter->model : reg->base.tag;
-
-	if (q.stream && event_route(&q, &ch, model, &pr) == -1)
-		goto done;
-	voting = lc->cfg.votes > 1;
-	if (voting) {
-		const struct config_key *k = config_key_find(
-		    "options.temperature");
-
-		q.vote = &vr;
-		q.vote_seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed :
-		    fresh_seed();
-		/* --temperature wins; otherwise the votes' own temperature. */
-		q.vote_temperature = config_source_of(&lc->cfg, k) ==
-		    CONFIG_SRC_FLAG ? lc->cfg.temperature :
-		    lc->cfg.vote_temperature;
-	}
-	err = voting ? run_vote(&q, &ch, o, &cr, question, &res) :
-	    ollama_chat(o, &cr, on_piece, &q, &res);
-	if (err != NULL && err->code == EXIT_NOMODEL && ch.adapter != NULL &&
-	    !ollama_name_equal(model, reg->base.tag)) {
-		/* The adapter is not registered: the base can still answer. */
-		error_free(err);
-		wanted = xstrdup(model);
-		if (!q.quiet)
-			fprintf(stderr, "loco: model '%s' is not in Ollama; "
-			    "answering with the base model '%s' and the "
-			    "adapter's prompt (run 'loco setup' to register "
-			    "it)\n", wanted, reg->base.tag);
-		cr.model = model = reg->base.tag;
-		if (q.stream && event_fallback(model, wanted) == -1)
-			goto done;
-		err = voting ? run_vote(&q, &ch, o, &cr, question, &res) :
-		    ollama_chat(o, &cr, on_piece, &q, &res);
-	}
-	if (err != NULL && err->code == EXIT_NOMODEL) {
-		error_free(err);
-		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
-		    "'loco setup' (or 'ollama pull %s')", model, ollama_url(o),
-		    model);
-	}
+	memset(&ao, 0, sizeof(ao));
+	ao.reg = reg;
+	ao.adapter = ch.adapter;
+	ao.question = question;
+	ao.system = q.system;
+	ao.reread = lc->cfg.reread;
+	ask_settings_from_config(&ao.s, &lc->cfg);
+	ao.votes = lc->cfg.votes;
+	ao.vote_temperature = lc->cfg.vote_temperature;
+	/* --temperature wins; otherwise the votes' own temperature. */
+	ao.temperature_given = config_source_of(&lc->cfg,
+	    config_key_find("options.temperature")) == CONFIG_SRC_FLAG;
+	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
+	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.answer_type = q.answer_type;
+	if (q.stream)
+		ao.vote_progress = vote_event;
+	else if (lc->stderr_progress && !q.quiet && !q.json)
+		ao.vote_progress = vote_progress;
+	/* A vote's winner is printed whole; with --json it is in the JSON. */
+	ao.fn = ao.votes > 1 && q.json ? NULL : on_piece;
+	ao.arg = &q;
+	ao.on_send = event_route;
+	ao.fallback = 1;
+	ao.on_fallback = on_fallback;
+	err = ask_run(be, &ao, &q.ar);
+	if (ao.vote_progress == vote_progress && q.ar.voted &&
+	    q.ar.vote.completed < q.ar.vote.n)
+		fputs("\r\033[K", stderr);
 	answer_end(&q.out);
 	if (err != NULL) {
 		if (err->code == EXIT_INTERRUPT)
-			add_history(&q, &ch, model, question, &res,
-			    now_ns() - start, 1);
+			add_history(&q, &ch, 1);
 		goto done;
 	}
 	if (q.json)
-		print_json(&q, &ch, model, wanted, &pr, &res, now_ns() - start);
+		print_json(&q, &ch);
 	if (!q.quiet && !q.json)
-		print_stats(&ch, model, wanted, &res, q.vote, now_ns() - start);
-	add_history(&q, &ch, model, question, &res, now_ns() - start, 0);
+		print_stats(&ch, &q.ar);
+	add_history(&q, &ch, 0);
 done:
 	/* With --stream every failure after the question ends the events. */
 	if (q.stream && err != NULL && err->msg[0] != '\0')
 		event_error(err);
-	chat_result_release(&res);
-	vote_result_release(&vr);
+	ask_result_release(&q.ar);
 	route_result_release(&ch.route);
-	prompt_release(&pr);
-	ollama_free(o);
+	backend_free(be);
 	free(question);
-	free(wanted);
 	return err;
 }

@@ -564,26 +564,28 @@ oracle_route(struct oracle *or, struct router *r)
 static struct error *
 oracle_run(struct oracle *or)
 {
-	struct ollama *o = NULL;
-	struct ollama_model *models = NULL;
+	struct backend *be = NULL;
+	struct eval_target *tg, jt;
 	struct eval_settings es;
 	struct eval_judge judge;
 	struct error *err;
 	const struct config *cfg = &or->lc->cfg;
-	const char *jmodel, *jdigest;
-	size_t nmodels = 0, s, i;
+	size_t s, i;
 
-	if ((err = loco_client(or->lc, &o)) != NULL ||
-	    (err = ollama_tags(o, &models, &nmodels)) != NULL)
+	tg = xcalloc(or->nsubj + 1, sizeof(*tg));
+	memset(&jt, 0, sizeof(jt));
+	if ((err = loco_backend(or->lc, &be)) != NULL)
 		goto done;
-	for (s = 0; s < or->nsubj; s++)
-		if ((or->subj[s].digest = ollama_model_digest(models, nmodels,
-		    or->subj[s].model)) == NULL) {
-			err = error_new(EXIT_NOMODEL, "model '%s' not found at "
-			    "%s: run 'loco setup'", or->subj[s].model,
-			    ollama_url(o));
+	for (s = 0; s < or->nsubj; s++) {
+		if ((err = eval_target_open(be, or->reg, or->subj[s].adapter,
+		    or->subj[s].label, &tg[s])) != NULL)
 			goto done;
-		}
+		or->subj[s].model = tg[s].s.model;
+		or->subj[s].target = tg[s].s.target;
+		or->subj[s].digest = tg[s].s.digest;
+	}
+	if ((err = eval_judge_target(be, or->reg, cfg->judge_model, &jt)))
+		goto done;
 	/* As loco eval: greedy, seeded, one sample, the cache. */
 	memset(&es, 0, sizeof(es));
 	es.reread = cfg->reread;
@@ -597,21 +599,29 @@ oracle_run(struct oracle *or)
 	es.cache = 1;
 	es.registry = or->reg;
 	es.progress = or->lc->stderr_progress && !or->json;
-	jmodel = cfg->judge_model ? cfg->judge_model : or->reg->base.tag;
-	jdigest = ollama_model_digest(models, nmodels, jmodel);
 	for (s = 0; s < or->nsubj && err == NULL; s++)
 		for (i = 0; i < or->nfiles && err == NULL; i++) {
-			if ((err = eval_judge_init(&judge, o, &es, jmodel,
-			    jdigest, (int)cfg->judge_runs, &or->requests)))
+			if ((err = eval_judge_init(&judge, be, &es, &jt.t,
+			    jt.identity, (int)cfg->judge_runs,
+			    &or->requests)))
 				break;
-			err = eval_subject_run(o, &es, or->files[i].b,
+			err = eval_subject_run(be, &es, or->files[i].b,
 			    &or->subj[s], &judge.judge, NULL,
 			    or->files[i].r[s], &or->requests);
 			eval_judge_release(&judge);
 		}
 done:
-	ollama_models_free(models, nmodels);
-	ollama_free(o);
+	/* Reports name the subjects after this: keep their model names. */
+	for (s = 0; s < or->nsubj; s++) {
+		or->subj[s].model = or->subj[s].adapter ?
+		    or->subj[s].adapter->model : or->reg->base.tag;
+		or->subj[s].target = NULL;
+		or->subj[s].digest = NULL;
+		eval_target_release(&tg[s]);
+	}
+	free(tg);
+	eval_target_release(&jt);
+	backend_free(be);
 	return err;
 }
 

@@ -24,13 +24,27 @@
 #define OFF(field) offsetof(struct config, field)
 
 static const struct config_key config_table[] = {
+	{ "backend.type", CONFIG_ENUM, "ollama", 0, 0, "ollama|llama-server",
+	  "the inference server: ollama, or llama-server (llama.cpp, every "
+	  "adapter resident; see loco serve)", OFF(backend_type) },
 	{ "backend.host", CONFIG_STRING, "http://127.0.0.1:11434", 0, 0, NULL,
-	  "Ollama server URL (OLLAMA_HOST syntax)", OFF(host) },
+	  "server URL (OLLAMA_HOST syntax); for llama-server, unset means "
+	  "the one loco serve runs", OFF(host) },
 	{ "backend.connect_timeout", CONFIG_INT, "10", 1, 3600, NULL,
 	  "seconds to wait for the connection", OFF(connect_timeout) },
 	{ "backend.timeout", CONFIG_INT, "600", 0, 86400, NULL,
 	  "seconds with no data from the server before giving up (0 = never)",
 	  OFF(timeout) },
+	{ "backend.llama_server", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "the llama-server binary loco serve runs (default: llama-server "
+	  "on PATH)", OFF(llama_server) },
+	{ "serve.port", CONFIG_INT, "0", 0, 65535, NULL,
+	  "loopback port for loco serve (0: a free one)", OFF(serve_port) },
+	{ "serve.threads", CONFIG_INT, "0", 0, 1024, NULL,
+	  "CPU threads for llama-server (0: its default)", OFF(serve_threads) },
+	{ "serve.slots", CONFIG_INT, "4", 1, 64, NULL,
+	  "requests llama-server answers at once (-np), each with num_ctx "
+	  "tokens of context", OFF(serve_slots) },
 	{ "inference.reread", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "repeat the question (RE2 prompting)", OFF(reread) },
 	{ "inference.votes", CONFIG_INT, "1", 1, 64, NULL,
@@ -476,6 +490,10 @@ config_load_env(struct config *cfg)
 		/* Honour Ollama's own variable, but let ours override it. */
 		if (strcmp(k->name, "backend.host") == 0 &&
 		    (err = config_env_one(cfg, k, "OLLAMA_HOST")) != NULL)
+			return err;
+		/* LOCO_BACKEND=llama-server, as short as OLLAMA_HOST. */
+		if (strcmp(k->name, "backend.type") == 0 &&
+		    (err = config_env_one(cfg, k, "LOCO_BACKEND")) != NULL)
 			return err;
 		var = config_env_name(k);
 		err = config_env_one(cfg, k, var);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "config.h"
 #include "evalrun.h"
 #include "extract.h"
@@ -18,6 +19,55 @@
 #include "banned.h"
 
 #define CACHE_MAX (64u * 1024 * 1024)
+
+struct error *
+eval_target_open(struct backend *be, const struct registry *reg,
+    const struct adapter *a, const char *label, struct eval_target *et)
+{
+	struct error *err;
+
+	memset(et, 0, sizeof(*et));
+	if ((err = backend_resolve(be, reg, a, &et->t)) != NULL ||
+	    (err = backend_identity(be, &et->t, &et->identity)) != NULL)
+		return err;
+	et->s.label = label;
+	et->s.model = et->t.label;
+	et->s.target = &et->t;
+	et->s.digest = et->identity;
+	et->s.adapter = a;
+	return NULL;
+}
+
+struct error *
+eval_judge_target(struct backend *be, const struct registry *reg,
+    const char *judge_model, struct eval_target *et)
+{
+	struct error *err;
+
+	if (judge_model == NULL || !backend_supports(be, BACKEND_MANAGE))
+		return eval_target_open(be, reg, NULL, "judge", et);
+	/* An Ollama model of the user's choice: not in the cache if gone. */
+	memset(et, 0, sizeof(*et));
+	et->t.model = xstrdup(judge_model);
+	et->t.label = xstrdup(judge_model);
+	if ((err = backend_identity(be, &et->t, &et->identity)) != NULL) {
+		error_free(err);
+		et->identity = NULL;
+	}
+	et->s.label = "judge";
+	et->s.model = et->t.label;
+	et->s.target = &et->t;
+	et->s.digest = et->identity;
+	return NULL;
+}
+
+void
+eval_target_release(struct eval_target *et)
+{
+	backend_target_release(&et->t);
+	free(et->identity);
+	memset(et, 0, sizeof(*et));
+}
 
 void
 eval_result_release(struct eval_result *r)
@@ -32,7 +82,6 @@ struct request {
 	struct prompt		 pr;
 	struct chat_message	 msgs[2];
 	struct chat_request	 cr;
-	char			*body;
 	char			 key[SHA256_HEX_LEN + 1];
 };
 
@@ -52,11 +101,13 @@ case_seed(const struct eval_settings *es, size_t i)
 }
 
 static struct error *
-request_make(const struct eval_settings *es, const struct eval_subject *s,
-    const struct bench_case *c, size_t i, struct request *rq)
+request_make(struct backend *be, const struct eval_settings *es,
+    const struct eval_subject *s, const struct bench_case *c, size_t i,
+    struct request *rq)
 {
+	struct ask_settings as;
 	struct error *err;
-	char *question = bench_question(c), *keytext;
+	char *question = bench_question(c);
 
 	memset(rq, 0, sizeof(*rq));
 	err = prompt_build(es->registry, s->adapter, question, es->reread,
@@ -64,31 +115,20 @@ request_make(const struct eval_settings *es, const struct eval_subject *s,
 	free(question);
 	if (err != NULL)
 		return err;
-	if (rq->pr.system != NULL) {
-		rq->msgs[rq->cr.nmessages].role = "system";
-		rq->msgs[rq->cr.nmessages++].content = rq->pr.system;
-	}
-	rq->msgs[rq->cr.nmessages].role = "user";
-	rq->msgs[rq->cr.nmessages++].content = rq->pr.user;
-	rq->cr.model = s->model;
-	rq->cr.messages = rq->msgs;
-	rq->cr.stream = 1;
-	rq->cr.think = 0;
-	rq->cr.keep_alive = es->keep_alive;
-	rq->cr.params = s->adapter ? s->adapter->params : NULL;
-	rq->cr.nparams = s->adapter ? s->adapter->nparams : 0;
-	rq->cr.num_ctx = es->num_ctx;
 	/*
 	 * Greedy (unless --temperature) and seeded: the same request gives
 	 * the same answer.
 	 */
-	rq->cr.temperature = es->temperature;
-	rq->cr.seed = case_seed(es, i);
-	rq->cr.num_predict = es->num_predict;
-	rq->body = ollama_chat_body(&rq->cr);
-	keytext = xasprintf("%s\n%s", rq->body, s->digest ? s->digest : "");
-	sha256_hex(keytext, strlen(keytext), rq->key);
-	free(keytext);
+	memset(&as, 0, sizeof(as));
+	as.think = 0;
+	as.keep_alive = es->keep_alive;
+	as.num_ctx = es->num_ctx;
+	as.num_predict = es->num_predict;
+	as.temperature = es->temperature;
+	as.seed = case_seed(es, i);
+	ask_request(&rq->cr, rq->msgs, s->target, s->adapter, &rq->pr, NULL, 0,
+	    &as);
+	backend_cache_key(be, &rq->cr, s->digest, rq->key);
 	return NULL;
 }
 
@@ -96,8 +136,6 @@ static void
 request_release(struct request *rq)
 {
 	prompt_release(&rq->pr);
-	free(rq->body);
-	rq->body = NULL;
 }
 
 static char *
@@ -161,41 +199,36 @@ static struct error *
 judge_ask(void *arg, const char *prompt, char **reply)
 {
 	struct eval_judge *ej = arg;
-	struct chat_message msg = { "user", prompt };
+	struct chat_message msgs[2];
+	struct prompt pr = { NULL, (char *)prompt };
+	struct ask_settings as;
 	struct chat_request cr;
 	struct chat_result res;
 	struct error *err;
-	char key[SHA256_HEX_LEN + 1], *body, *keytext;
+	char key[SHA256_HEX_LEN + 1];
 
-	memset(&cr, 0, sizeof(cr));
-	cr.model = ej->model;
-	cr.messages = &msg;
-	cr.nmessages = 1;
-	cr.stream = 1;
-	cr.think = 0;
-	cr.keep_alive = ej->es->keep_alive;
-	cr.num_ctx = ej->es->num_ctx;
+	memset(&as, 0, sizeof(as));
+	as.think = 0;
+	as.keep_alive = ej->es->keep_alive;
+	as.num_ctx = ej->es->num_ctx;
+	as.num_predict = ej->es->num_predict;
 	/*
 	 * Each case asks `runs` times: the first greedy, the others seeded
 	 * samples; by call number, so the same case gets the same seeds
 	 * whatever order the cases finish in.
 	 */
-	cr.temperature = ej->run % ej->judge.runs > 0 ? 0.5 : 0;
-	cr.seed = ej->es->seed + ej->run++ % ej->judge.runs;
-	cr.num_predict = ej->es->num_predict;
+	as.temperature = ej->run % ej->judge.runs > 0 ? 0.5 : 0;
+	as.seed = ej->es->seed + ej->run++ % ej->judge.runs;
+	ask_request(&cr, msgs, ej->target, NULL, &pr, NULL, 0, &as);
 	*reply = NULL;
 	key[0] = '\0';
 	if (ej->es->cache && ej->digest != NULL) {
-		body = ollama_chat_body(&cr);
-		keytext = xasprintf("%s\n%s", body, ej->digest);
-		sha256_hex(keytext, strlen(keytext), key);
-		free(keytext);
-		free(body);
+		backend_cache_key(ej->be, &cr, ej->digest, key);
 		if ((*reply = cache_get(key)) != NULL)
 			return NULL;
 	}
 	chat_result_init(&res);
-	err = ollama_chat(ej->o, &cr, NULL, NULL, &res);
+	err = backend_chat(ej->be, &cr, NULL, NULL, &res);
 	(*ej->requests)++;
 	if (err == NULL && key[0] != '\0')
 		cache_put(key, ej->model, &res);
@@ -206,18 +239,19 @@ judge_ask(void *arg, const char *prompt, char **reply)
 }
 
 struct error *
-eval_judge_init(struct eval_judge *ej, struct ollama *o,
-    const struct eval_settings *es, const char *model, const char *digest,
-    int runs, unsigned *requests)
+eval_judge_init(struct eval_judge *ej, struct backend *be,
+    const struct eval_settings *es, const struct backend_target *target,
+    const char *digest, int runs, unsigned *requests)
 {
 	struct error *err;
 	char *path;
 	size_t len;
 
 	memset(ej, 0, sizeof(*ej));
-	ej->o = o;
+	ej->be = be;
 	ej->es = es;
-	ej->model = model;
+	ej->target = target;
+	ej->model = target->label;
 	ej->digest = digest;
 	ej->requests = requests;
 	ej->judge.ask = judge_ask;
@@ -322,7 +356,7 @@ show_progress(const struct eval_settings *es, const char *label, size_t done,
 
 /* One vote per case, the cases one after another. */
 static struct error *
-run_votes(struct ollama *o, const struct eval_settings *es,
+run_votes(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
     const struct judge *j, FILE *log, struct eval_result *results,
     unsigned *requests)
@@ -343,7 +377,7 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 			done++;
 			continue;
 		}
-		if ((err = request_make(es, s, c, i, &rq)) != NULL)
+		if ((err = request_make(be, es, s, c, i, &rq)) != NULL)
 			break;
 		if (c->type == EVAL_EXACT && c->answer_type != NULL)
 			answer_type_parse(c->answer_type, &t);
@@ -366,7 +400,7 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 		/* pass@k needs every sample of a code case. */
 		vo.early_stop = c->type != EVAL_CODE;
 		rq.cr.temperature = es->vote_temperature;
-		err = vote_run(o, &rq.cr, &vo, &vr);
+		err = vote_run(be, &rq.cr, &vo, &vr);
 		if (err == NULL && c->type == EVAL_CODE) {
 			size_t k;
 
@@ -398,7 +432,7 @@ run_votes(struct ollama *o, const struct eval_settings *es,
 }
 
 struct error *
-eval_subject_run(struct ollama *o, const struct eval_settings *es,
+eval_subject_run(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
     const struct judge *j, FILE *log, struct eval_result *results,
     unsigned *requests)
@@ -412,11 +446,11 @@ eval_subject_run(struct ollama *o, const struct eval_settings *es,
 	char *content;
 
 	if (es->votes > 1)
-		return run_votes(o, es, b, s, j, log, results, requests);
+		return run_votes(be, es, b, s, j, log, results, requests);
 	nslots = es->jobs > 0 ? es->jobs : 1;
 	rqs = xcalloc(b->n + 1, sizeof(*rqs));
 	slot_case = xcalloc(nslots, sizeof(*slot_case));
-	batch = chat_batch_new(o, nslots);
+	batch = chat_batch_new(be, nslots);
 	chat_result_init(&res);
 	for (i = 0; i < b->n; i++)
 		if (results[i].done)
@@ -429,7 +463,8 @@ eval_subject_run(struct ollama *o, const struct eval_settings *es,
 		i = next++;						\
 		if (results[i].done)					\
 			continue;					\
-		if ((err = request_make(es, s, &b->cases[i], i, &rqs[i]))) \
+		if ((err = request_make(be, es, s, &b->cases[i], i,	\
+		    &rqs[i])))						\
 			break;						\
 		if (es->cache && (content = cache_get(rqs[i].key))) {	\
 			results[i].cached = 1;				\

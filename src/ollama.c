@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_int.h"
 #include "config.h"
 #include "http.h"
 #include "ndjson.h"
@@ -213,33 +214,12 @@ transport(struct ollama *o, const char *path, struct error *err)
 	return error_prefix(err, "request to %s%s failed", o->url, path);
 }
 
-/* The "error" text of a JSON error body, or the body itself; free it. */
-static char *
-error_text(const struct http_response *resp)
-{
-	cJSON *root, *e;
-	char *text;
-
-	root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	if (cJSON_IsString(e))
-		text = str_sanitize(e->valuestring, 500);
-	else if (resp->body.len > 0) {
-		char *trimmed = xstrdup(resp->body.buf);
-		text = str_sanitize(str_trim(trimmed), 500);
-		free(trimmed);
-	} else
-		text = xstrdup("(empty reply)");
-	cJSON_Delete(root);
-	return text;
-}
-
 /* An error for a non-2xx reply. */
 static struct error *
 http_status_error(struct ollama *o, const char *path,
     const struct http_response *resp)
 {
-	char *text = error_text(resp);
+	char *text = backend_error_text(resp);
 	struct error *err;
 
 	if (resp->status == 404 && strstr(text, "not found") != NULL &&
@@ -307,14 +287,6 @@ done:
 	return err;
 }
 
-static char *
-json_string(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
 struct error *
 ollama_version(struct ollama *o, char **version)
 {
@@ -324,35 +296,18 @@ ollama_version(struct ollama *o, char **version)
 	*version = NULL;
 	if ((err = request_json(o, "GET", "/api/version", NULL, &root)))
 		return err;
-	if ((*version = json_string(root, "version")) == NULL)
+	if ((*version = backend_json_string(root, "version")) == NULL)
 		err = error_new(EXIT_FAIL, "malformed reply from Ollama at "
 		    "%s/api/version: no \"version\"", o->url);
 	cJSON_Delete(root);
 	return err;
 }
 
-void
-ollama_models_free(struct ollama_model *m, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(m[i].name);
-		free(m[i].digest);
-		free(m[i].family);
-		free(m[i].parameter_size);
-		free(m[i].quantization);
-	}
-	free(m);
-}
-
-static long long json_ll(const cJSON *, const char *);
-
 struct error *
-ollama_tags(struct ollama *o, struct ollama_model **models, size_t *n)
+ollama_tags(struct ollama *o, struct backend_model **models, size_t *n)
 {
 	cJSON *root, *list, *it, *details;
-	struct ollama_model *m;
+	struct backend_model *m;
 	struct error *err;
 	size_t i = 0;
 
@@ -368,19 +323,19 @@ ollama_tags(struct ollama *o, struct ollama_model **models, size_t *n)
 	}
 	m = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*m));
 	cJSON_ArrayForEach(it, list) {
-		char *name = json_string(it, "name");
+		char *name = backend_json_string(it, "name");
 
 		if (name == NULL)
-			name = json_string(it, "model");
+			name = backend_json_string(it, "model");
 		if (name == NULL)
 			continue;
 		m[i].name = name;
-		m[i].digest = json_string(it, "digest");
-		m[i].size = json_ll(it, "size");
+		m[i].digest = backend_json_string(it, "digest");
+		m[i].size = backend_json_ll(it, "size");
 		details = cJSON_GetObjectItemCaseSensitive(it, "details");
-		m[i].family = json_string(details, "family");
-		m[i].parameter_size = json_string(details, "parameter_size");
-		m[i].quantization = json_string(details, "quantization_level");
+		m[i].family = backend_json_string(details, "family");
+		m[i].parameter_size = backend_json_string(details, "parameter_size");
+		m[i].quantization = backend_json_string(details, "quantization_level");
 		i++;
 	}
 	cJSON_Delete(root);
@@ -406,7 +361,7 @@ ollama_show_architecture(struct ollama *o, const char *model, char **arch)
 	if (err != NULL)
 		return err;
 	info = cJSON_GetObjectItemCaseSensitive(root, "model_info");
-	if ((*arch = json_string(info, "general.architecture")) == NULL)
+	if ((*arch = backend_json_string(info, "general.architecture")) == NULL)
 		err = error_new(EXIT_FAIL, "Ollama's /api/show for '%s' names "
 		    "no general.architecture", model);
 	cJSON_Delete(root);
@@ -507,333 +462,6 @@ ollama_chat_body(const struct chat_request *cr)
 	return body;
 }
 
-void
-chat_result_init(struct chat_result *res)
-{
-	memset(res, 0, sizeof(*res));
-}
-
-void
-chat_result_release(struct chat_result *res)
-{
-	free(res->content);
-	free(res->thinking);
-	free(res->model);
-	free(res->done_reason);
-	chat_result_init(res);
-}
-
-struct chat_stream {
-	struct ollama		*o;
-	struct ndjson		 nd;
-	chat_piece_fn		 fn;
-	void			*arg;
-	struct strbuf		 content;
-	struct strbuf		 thinking;
-	struct chat_result	*res;
-	int			 done;
-	struct error		*err;	/* why the transfer was aborted */
-};
-
-static long long
-json_ll(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return 0;
-	/* Counts and durations: drop what is negative, NaN or too big. */
-	d = v->valuedouble;
-	if (!(d >= 0 && d < 9223372036854775807.0))
-		return 0;
-	return (long long)d;
-}
-
-static struct error *
-on_chat_line(const char *line, size_t len, void *arg)
-{
-	struct chat_stream *cs = arg;
-	cJSON *root, *e, *msg, *c, *t, *d;
-	struct error *err = NULL;
-	const char *cstr = "", *tstr = "";
-
-	if (cs->done)
-		return NULL;	/* nothing may follow the final chunk */
-	root = cJSON_ParseWithLength(line, len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		char *head = xstrndup(line, len < 60 ? len : 60);
-		char *clean = str_sanitize(head, 0);
-		err = error_new(EXIT_FAIL, "malformed reply from Ollama "
-		    "(line %ld): expected a JSON object, got '%s%s'",
-		    cs->nd.lineno, clean, len > 60 ? "..." : "");
-		free(clean);
-		free(head);
-		cJSON_Delete(root);
-		return err;
-	}
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	if (e != NULL) {
-		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
-		    "unknown error", 500);
-		err = error_new(EXIT_FAIL, "Ollama failed during the answer: %s",
-		    clean);
-		free(clean);
-		cJSON_Delete(root);
-		return err;
-	}
-	msg = cJSON_GetObjectItemCaseSensitive(root, "message");
-	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
-	t = cJSON_GetObjectItemCaseSensitive(msg, "thinking");
-	if (cJSON_IsString(c))
-		cstr = c->valuestring;
-	if (cJSON_IsString(t))
-		tstr = t->valuestring;
-	if (*cstr != '\0' || *tstr != '\0') {
-		if (strbuf_addstr(&cs->content, cstr) == -1 ||
-		    strbuf_addstr(&cs->thinking, tstr) == -1)
-			err = error_new(EXIT_FAIL, "the answer from Ollama is "
-			    "larger than %zu bytes", cs->content.cap);
-		else if (cs->fn != NULL)
-			err = cs->fn(cstr, strlen(cstr), tstr, strlen(tstr),
-			    cs->arg);
-	}
-	if (cs->res->model == NULL)
-		cs->res->model = json_string(root, "model");
-	d = cJSON_GetObjectItemCaseSensitive(root, "done");
-	if (err == NULL && cJSON_IsTrue(d)) {
-		struct chat_result *r = cs->res;
-
-		cs->done = 1;
-		free(r->done_reason);
-		r->done_reason = json_string(root, "done_reason");
-		r->total_duration = json_ll(root, "total_duration");
-		r->load_duration = json_ll(root, "load_duration");
-		r->prompt_eval_count = json_ll(root, "prompt_eval_count");
-		r->prompt_eval_duration = json_ll(root, "prompt_eval_duration");
-		r->eval_count = json_ll(root, "eval_count");
-		r->eval_duration = json_ll(root, "eval_duration");
-	}
-	cJSON_Delete(root);
-	return err;
-}
-
-static int
-on_chat_data(const char *data, size_t len, void *arg)
-{
-	struct chat_stream *cs = arg;
-
-	if (cs->err != NULL)
-		return -1;
-	cs->err = ndjson_feed(&cs->nd, data, len);
-	return cs->err != NULL ? -1 : 0;
-}
-
-static void
-stream_init(struct chat_stream *cs, struct ollama *o, chat_piece_fn fn,
-    void *arg, struct chat_result *res)
-{
-	chat_result_release(res);
-	memset(cs, 0, sizeof(*cs));
-	cs->o = o;
-	cs->fn = fn;
-	cs->arg = arg;
-	cs->res = res;
-	strbuf_init(&cs->content, 256u * 1024 * 1024);
-	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
-	ndjson_init(&cs->nd, OLLAMA_MAX_LINE, on_chat_line, cs);
-}
-
-static void
-chat_http_request(struct http_request *req, struct ollama *o, const char *url,
-    const char *body, struct chat_stream *cs)
-{
-	memset(req, 0, sizeof(*req));
-	req->method = "POST";
-	req->url = url;
-	req->body = body;
-	req->bodylen = strlen(body);
-	req->on_data = on_chat_data;
-	req->arg = cs;
-	req->connect_timeout = o->connect_timeout;
-	req->idle_timeout = o->idle_timeout;
-	req->max_body = OLLAMA_MAX_LINE;
-}
-
-/*
- * The end of one chat transfer: turn the transport error (terr), the HTTP
- * status and the stream's state into the request's error, and hand the
- * text over to the result.
- */
-static struct error *
-stream_end(struct chat_stream *cs, struct error *terr,
-    const struct http_response *resp)
-{
-	struct error *err = NULL;
-
-	if (terr != NULL) {
-		if (cs->err != NULL && terr->code != EXIT_INTERRUPT) {
-			error_free(terr);
-			err = cs->err;
-			cs->err = NULL;
-		} else
-			err = transport(cs->o, "/api/chat", terr);
-	} else if (resp->status < 200 || resp->status >= 300)
-		err = http_status_error(cs->o, "/api/chat", resp);
-	else if ((err = ndjson_finish(&cs->nd)) != NULL)
-		;
-	else if (!cs->done)
-		err = error_new(EXIT_FAIL, "the answer from Ollama ended early: "
-		    "the stream closed without its final \"done\" message");
-	error_free(cs->err);
-	cs->err = NULL;
-	cs->res->content = strbuf_detach(&cs->content, NULL);
-	cs->res->thinking = strbuf_detach(&cs->thinking, NULL);
-	ndjson_release(&cs->nd);
-	return err;
-}
-
-struct error *
-ollama_chat(struct ollama *o, const struct chat_request *cr,
-    chat_piece_fn fn, void *arg, struct chat_result *res)
-{
-	struct http_request req;
-	struct http_response resp;
-	struct chat_stream cs;
-	struct error *err;
-	char *body, *url;
-
-	stream_init(&cs, o, fn, arg, res);
-	body = ollama_chat_body(cr);
-	url = xasprintf("%s/api/chat", o->url);
-	chat_http_request(&req, o, url, body, &cs);
-	http_response_init(&resp);
-	err = stream_end(&cs, http_perform(&req, &resp), &resp);
-	http_response_release(&resp);
-	free(url);
-	free(body);
-	return err;
-}
-
-/* Concurrent chats */
-
-struct chat_slot {
-	struct chat_stream	 cs;
-	struct http_request	 req;
-	struct http_response	 resp;
-	struct chat_result	 res;
-	char			*body;
-	char			*url;
-	int			 busy;
-};
-
-struct chat_batch {
-	struct ollama		*o;
-	struct http_multi	*hm;
-	struct chat_slot	*slots;
-	size_t			 n;
-};
-
-struct chat_batch *
-chat_batch_new(struct ollama *o, size_t n)
-{
-	struct chat_batch *b = xcalloc(1, sizeof(*b));
-	size_t i;
-
-	b->o = o;
-	b->n = n;
-	b->hm = http_multi_new(n);
-	b->slots = xcalloc(n + 1, sizeof(*b->slots));
-	for (i = 0; i < n; i++) {
-		http_response_init(&b->slots[i].resp);
-		chat_result_init(&b->slots[i].res);
-	}
-	return b;
-}
-
-static void
-slot_clear(struct chat_slot *sl)
-{
-	free(sl->body);
-	free(sl->url);
-	sl->body = sl->url = NULL;
-	http_response_release(&sl->resp);
-	sl->busy = 0;
-}
-
-void
-chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
-{
-	struct chat_slot *sl;
-
-	if (id >= b->n || b->slots[id].busy)
-		fatal("chat_batch_start: slot %zu is busy or out of range", id);
-	sl = &b->slots[id];
-	stream_init(&sl->cs, b->o, NULL, NULL, &sl->res);
-	sl->body = ollama_chat_body(cr);
-	sl->url = xasprintf("%s/api/chat", b->o->url);
-	chat_http_request(&sl->req, b->o, sl->url, sl->body, &sl->cs);
-	sl->busy = 1;
-	http_multi_add(b->hm, id, &sl->req, &sl->resp);
-}
-
-int
-chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
-    struct error **err)
-{
-	struct error *terr;
-	struct chat_slot *sl;
-
-	*err = NULL;
-	if (!http_multi_wait(b->hm, id, &terr))
-		return 0;
-	sl = &b->slots[*id];
-	*err = stream_end(&sl->cs, terr, &sl->resp);
-	chat_result_release(res);
-	*res = sl->res;
-	chat_result_init(&sl->res);
-	slot_clear(sl);
-	return 1;
-}
-
-void
-chat_batch_cancel(struct chat_batch *b, size_t id)
-{
-	struct chat_slot *sl;
-
-	if (id >= b->n || !b->slots[id].busy)
-		return;
-	sl = &b->slots[id];
-	http_multi_cancel(b->hm, id);
-	error_free(sl->cs.err);
-	sl->cs.err = NULL;
-	strbuf_release(&sl->cs.content);
-	strbuf_release(&sl->cs.thinking);
-	ndjson_release(&sl->cs.nd);
-	chat_result_release(&sl->res);
-	slot_clear(sl);
-}
-
-size_t
-chat_batch_running(const struct chat_batch *b)
-{
-	return http_multi_running(b->hm);
-}
-
-void
-chat_batch_free(struct chat_batch *b)
-{
-	size_t i;
-
-	if (b == NULL)
-		return;
-	for (i = 0; i < b->n; i++)
-		chat_batch_cancel(b, i);
-	http_multi_free(b->hm);
-	free(b->slots);
-	free(b);
-}
-
 /* Model management */
 
 struct error *
@@ -907,7 +535,7 @@ ollama_blob_upload(struct ollama *o, const char *path, const char *hex,
 		else
 			err = transport(o, rpath, err);
 	} else if (resp.status == 400) {
-		char *text = error_text(&resp);
+		char *text = backend_error_text(&resp);
 		err = error_new(strstr(text, "digest mismatch") ?
 		    EXIT_INTEGRITY : EXIT_FAIL, "Ollama refused '%s': %s",
 		    path, text);
@@ -954,8 +582,8 @@ on_status_line(const char *line, size_t len, void *arg)
 		ss->success = strcmp(st->valuestring, "success") == 0;
 		if (ss->fn != NULL)
 			ss->fn(st->valuestring,
-			    (unsigned long long)json_ll(root, "completed"),
-			    (unsigned long long)json_ll(root, "total"), ss->arg);
+			    (unsigned long long)backend_json_ll(root, "completed"),
+			    (unsigned long long)backend_json_ll(root, "total"), ss->arg);
 	}
 	cJSON_Delete(root);
 	return err;
@@ -989,7 +617,7 @@ status_request(struct ollama *o, const char *path, const char *body,
 	memset(&ss, 0, sizeof(ss));
 	ss.fn = fn;
 	ss.arg = arg;
-	ndjson_init(&ss.nd, OLLAMA_MAX_LINE, on_status_line, &ss);
+	ndjson_init(&ss.nd, 16u * 1024 * 1024, on_status_line, &ss);
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.url = url;
@@ -1011,7 +639,7 @@ status_request(struct ollama *o, const char *path, const char *body,
 		} else
 			err = transport(o, path, err);
 	} else if (resp.status < 200 || resp.status >= 300) {
-		char *text = error_text(&resp);
+		char *text = backend_error_text(&resp);
 		err = error_new(resp.status == 404 ? EXIT_NOMODEL : EXIT_FAIL,
 		    "%s", text);
 		free(text);
@@ -1140,13 +768,160 @@ ollama_delete(struct ollama *o, const char *model)
 	return err;
 }
 
-const char *
-ollama_model_digest(const struct ollama_model *m, size_t n, const char *name)
-{
-	size_t i;
+/* The Ollama backend (backend_int.h) */
 
-	for (i = 0; i < n; i++)
-		if (ollama_name_equal(m[i].name, name))
-			return m[i].digest ? m[i].digest : "";
+static struct error *
+o_chat_line(struct chat_stream *cs, const char *line, size_t len)
+{
+	cJSON *root, *e, *msg, *c, *t, *d;
+	struct error *err = NULL;
+	const char *cstr = "", *tstr = "";
+
+	if (cs->done)
+		return NULL;	/* nothing may follow the final chunk */
+	root = cJSON_ParseWithLength(line, len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		char *head = xstrndup(line, len < 60 ? len : 60);
+		char *clean = str_sanitize(head, 0);
+		err = error_new(EXIT_FAIL, "malformed reply from Ollama "
+		    "(line %ld): expected a JSON object, got '%s%s'",
+		    cs->nd.lineno, clean, len > 60 ? "..." : "");
+		free(clean);
+		free(head);
+		cJSON_Delete(root);
+		return err;
+	}
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (e != NULL) {
+		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
+		    "unknown error", 500);
+		err = error_new(EXIT_FAIL, "Ollama failed during the answer: %s",
+		    clean);
+		free(clean);
+		cJSON_Delete(root);
+		return err;
+	}
+	msg = cJSON_GetObjectItemCaseSensitive(root, "message");
+	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
+	t = cJSON_GetObjectItemCaseSensitive(msg, "thinking");
+	if (cJSON_IsString(c))
+		cstr = c->valuestring;
+	if (cJSON_IsString(t))
+		tstr = t->valuestring;
+	err = chat_stream_piece(cs, cstr, tstr);
+	if (cs->res->model == NULL)
+		cs->res->model = backend_json_string(root, "model");
+	d = cJSON_GetObjectItemCaseSensitive(root, "done");
+	if (err == NULL && cJSON_IsTrue(d)) {
+		struct chat_result *r = cs->res;
+
+		cs->done = 1;
+		free(r->done_reason);
+		r->done_reason = backend_json_string(root, "done_reason");
+		r->total_duration = backend_json_ll(root, "total_duration");
+		r->load_duration = backend_json_ll(root, "load_duration");
+		r->prompt_eval_count = backend_json_ll(root,
+		    "prompt_eval_count");
+		r->prompt_eval_duration = backend_json_ll(root,
+		    "prompt_eval_duration");
+		r->eval_count = backend_json_ll(root, "eval_count");
+		r->eval_duration = backend_json_ll(root, "eval_duration");
+	}
+	cJSON_Delete(root);
+	return err;
+}
+
+static char *
+o_chat_body(const struct backend *be, const struct chat_request *cr)
+{
+	return ollama_chat_body(cr);
+}
+
+static struct error *
+o_transport(struct backend *be, const char *path, struct error *err)
+{
+	return transport(backend_ollama(be), path, err);
+}
+
+static struct error *
+o_status_error(struct backend *be, const char *path,
+    const struct http_response *resp)
+{
+	return http_status_error(backend_ollama(be), path, resp);
+}
+
+/*
+ * Each adapter is an Ollama model (registry.h: adapter->model); the base
+ * is its tag.  Nothing is asked: a model that is missing shows when the
+ * request is made, and the caller may fall back to the base.
+ */
+static struct error *
+o_resolve(struct backend *be, const struct registry *reg,
+    const struct adapter *a, struct backend_target *t)
+{
+	if (a != NULL && a->ncompose > 0)
+		return error_new(EXIT_USAGE, "adapter '%s' is a composition of "
+		    "%zu adapters with scales, which Ollama cannot serve (one "
+		    "adapter per model); use the llama-server backend "
+		    "(backend.type: llama-server, see 'loco serve')", a->name,
+		    a->ncompose);
+	t->model = xstrdup(a != NULL ? a->model : reg->base.tag);
+	t->label = xstrdup(t->model);
 	return NULL;
 }
+
+static struct error *
+o_models(struct backend *be, struct backend_model **m, size_t *n)
+{
+	return ollama_tags(backend_ollama(be), m, n);
+}
+
+static struct error *
+o_identity(struct backend *be, const struct backend_target *t, char **id)
+{
+	struct backend_model *m;
+	struct error *err;
+	const char *d;
+	size_t n;
+
+	if ((err = ollama_tags(backend_ollama(be), &m, &n)) != NULL)
+		return err;
+	if ((d = backend_model_digest(m, n, t->model)) != NULL)
+		*id = xstrdup(d);
+	else
+		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
+		    "'loco setup'", t->model, be->url);
+	backend_models_free(m, n);
+	return err;
+}
+
+static struct error *
+o_version(struct backend *be, char **version)
+{
+	return ollama_version(backend_ollama(be), version);
+}
+
+static void
+o_free(struct backend *be)
+{
+	ollama_free(be->priv);
+	be->priv = NULL;
+}
+
+const struct backend_ops backend_ollama_ops = {
+	.name = "ollama",
+	.server = "Ollama",
+	.features = BACKEND_MANAGE | BACKEND_DIGESTS | BACKEND_THINK |
+	    BACKEND_KEEP_ALIVE,
+	.chat_path = "/api/chat",
+	.final_message = "\"done\" message",
+	.chat_body = o_chat_body,
+	.chat_line = o_chat_line,
+	.transport = o_transport,
+	.status_error = o_status_error,
+	.resolve = o_resolve,
+	.identity = o_identity,
+	.models = o_models,
+	.version = o_version,
+	.free = o_free,
+};

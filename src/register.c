@@ -23,7 +23,7 @@ struct reg {
 	ollama_progress_fn	 progress;
 	void			*arg;
 	char			*version;
-	struct ollama_model	*models;
+	struct backend_model	*models;
 	size_t			 nmodels;
 	struct state		*state;
 	char			*base_arch;
@@ -33,7 +33,7 @@ struct reg {
 static struct error *
 refresh_tags(struct reg *r)
 {
-	ollama_models_free(r->models, r->nmodels);
+	backend_models_free(r->models, r->nmodels);
 	r->models = NULL;
 	r->nmodels = 0;
 	return ollama_tags(r->o, &r->models, &r->nmodels);
@@ -84,7 +84,7 @@ reg_counts(const struct reg *r)
 	return &r->counts;
 }
 
-static const struct ollama_model *
+static const struct backend_model *
 find_model(const struct reg *r, const char *model)
 {
 	size_t i;
@@ -316,7 +316,7 @@ static int
 plan_current(struct reg *r, const struct adapter *a, const struct plan *p,
     const char **why)
 {
-	const struct ollama_model *m = find_model(r, a->model);
+	const struct backend_model *m = find_model(r, a->model);
 	const char *request, *digest;
 
 	state_get_model(r->state, ollama_url(r->o), a->model, &request,
@@ -361,7 +361,7 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 {
 	struct plan p;
 	struct error *err;
-	const struct ollama_model *m;
+	const struct backend_model *m;
 	const char *why, *arch;
 	char *legacy = NULL;
 	int exists, existed, used_legacy;
@@ -441,7 +441,7 @@ reg_close(struct reg *r)
 	if (r->state != NULL)
 		err = state_save(r->state);
 	state_free(r->state);
-	ollama_models_free(r->models, r->nmodels);
+	backend_models_free(r->models, r->nmodels);
 	free(r->version);
 	free(r->base_arch);
 	free(r);

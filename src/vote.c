@@ -191,7 +191,7 @@ judge_choice(const char *reply, size_t nshown, const long *shown)
 }
 
 static struct error *
-best_of_n(struct ollama *o, const struct chat_request *req,
+best_of_n(struct backend *be, const struct chat_request *req,
     const struct vote_opts *opts, struct vote_result *vr)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -223,7 +223,7 @@ best_of_n(struct ollama *o, const struct chat_request *req,
 	jr.seed = opts->seed;
 	jr.stream = 1;
 	chat_result_init(&res);
-	err = ollama_chat(o, &jr, NULL, NULL, &res);
+	err = backend_chat(be, &jr, NULL, NULL, &res);
 	if (err == NULL) {
 		vr->winner = judge_choice(res.content, k, shown);
 		vr->prompt_tokens += res.prompt_eval_count;
@@ -275,7 +275,7 @@ pick_winner(struct vote_result *vr)
 }
 
 struct error *
-vote_run(struct ollama *o, const struct chat_request *req,
+vote_run(struct backend *be, const struct chat_request *req,
     const struct vote_opts *opts, struct vote_result *vr)
 {
 	struct chat_batch *batch;
@@ -299,7 +299,7 @@ vote_run(struct ollama *o, const struct chat_request *req,
 	if (nslots == 0)
 		nslots = 1;
 	slot_sample = xcalloc(nslots, sizeof(*slot_sample));
-	batch = chat_batch_new(o, nslots);
+	batch = chat_batch_new(be, nslots);
 	chat_result_init(&res);
 
 	/* Fill every slot, then start one sample for each that ends. */
@@ -347,7 +347,7 @@ vote_run(struct ollama *o, const struct chat_request *req,
 	if (opts->method == VOTE_MEDOID) {
 		vr->winner = medoid(vr, &vr->confidence);
 	} else if (opts->method == VOTE_BEST_OF_N) {
-		if ((err = best_of_n(o, req, opts, vr)) != NULL)
+		if ((err = best_of_n(be, req, opts, vr)) != NULL)
 			return err;
 	}
 	pick_winner(vr);

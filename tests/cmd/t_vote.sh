@@ -15,7 +15,7 @@ script "{$MODELS,\"chat\":[{$BYSEED}]}"
 run_loco query --votes 5 --parallel 1 --seed 10 "$Q"
 expect_rc 0
 expect_out "The answer is 51"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, - tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
 expect_eq "$(req 'chats.map(c => c.body.options.seed).sort((a, b) => a - b).join(",")')" "10,11,12,13,14" "seeds"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.messages.at(-1).content))].length')" 1 "one prompt for all"

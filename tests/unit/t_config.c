@@ -82,9 +82,14 @@ TEST(config_defaults)
 	CHECK(cfg.file == NULL);
 	CHECK_INT(cfg.parallel, 4);
 	CHECK_INT(cfg.history, 1);
+	CHECK_STR(cfg.backend_type, "ollama");
+	CHECK(cfg.llama_server == NULL);
+	CHECK_INT(cfg.serve_port, 0);
+	CHECK_INT(cfg.serve_threads, 0);
+	CHECK_INT(cfg.serve_slots, 4);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 23);
+	CHECK_INT(n, 28);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');

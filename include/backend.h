@@ -1,0 +1,218 @@
+/*
+ * backend.h: the servers loco asks, behind one interface.
+ *
+ * A backend is an inference server reached over HTTP: Ollama (the
+ * default; every adapter an Ollama model, chosen by name) or llama-server
+ * (llama.cpp: the base loaded once with every LoRA resident, chosen per
+ * request by id and scale).  Like curl's vtls or git's ref backends, each
+ * kind is a table of operations (struct backend_ops, backend_int.h); the
+ * rest of loco sees only this header: the request and result types, a
+ * handle, and what a backend supports.
+ *
+ * What a request is sent to is a target: an Ollama model name, or the
+ * base plus a list of LoRA ids with scales.  backend_resolve() turns a
+ * registry entry (an adapter, a composition of adapters, or NULL for the
+ * base model) into one, or says why it cannot.
+ */
+#ifndef LOCO_BACKEND_H
+#define LOCO_BACKEND_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "registry.h"
+
+struct config;
+
+struct chat_message {
+	const char	*role;		/* system, user, assistant */
+	const char	*content;
+};
+
+#define CHAT_THINK_OMIT (-1)
+
+/* One LoRA of a request: the server's id and its scale. */
+struct lora_use {
+	long	 id;
+	double	 scale;
+};
+
+struct chat_request {
+	const char			*model;
+	/* llama-server: the LoRAs to apply (none: the base model). */
+	const struct lora_use		*lora;
+	size_t				 nlora;
+	const struct chat_message	*messages;
+	size_t				 nmessages;
+	int				 stream;
+	int				 think;		/* 0, 1, CHAT_THINK_OMIT */
+	const char			*keep_alive;	/* NULL: omit */
+	/*
+	 * options: params first (the adapter's PARAMETERs), then these,
+	 * which win when set.  num_ctx is always sent so that every request
+	 * has the same runner options (a change makes Ollama reload).
+	 */
+	const struct param		*params;
+	size_t				 nparams;
+	long				 num_ctx;	/* <= 0: omit */
+	double				 temperature;	/* NAN: omit */
+	long				 seed;		/* CONFIG_UNSET_INT: omit */
+	long				 num_predict;	/* CONFIG_UNSET_INT: omit */
+};
+
+struct chat_result {
+	char		*content;	/* the whole answer */
+	char		*thinking;	/* the whole thinking text, or "" */
+	char		*model;		/* as the server named it */
+	char		*done_reason;
+	long long	 total_duration;	/* nanoseconds; 0 = not sent */
+	long long	 load_duration;
+	long long	 prompt_eval_count;
+	long long	 prompt_eval_duration;
+	long long	 eval_count;
+	long long	 eval_duration;
+};
+
+void		 chat_result_init(struct chat_result *);
+void		 chat_result_release(struct chat_result *);
+
+/* Called for each streamed piece of answer or thinking text. */
+typedef struct error *(*chat_piece_fn)(const char *content, size_t clen,
+    const char *thinking, size_t tlen, void *arg);
+
+/* What a kind of backend can do (backend_supports). */
+enum backend_feature {
+	BACKEND_MANAGE	   = 1 << 0,	/* create, pull, delete models */
+	BACKEND_DIGESTS	   = 1 << 1,	/* a model's content digest */
+	BACKEND_THINK	   = 1 << 2,	/* thinking kept apart, on request */
+	BACKEND_KEEP_ALIVE = 1 << 3,	/* how long a model stays loaded */
+	BACKEND_LORA	   = 1 << 4,	/* a LoRA chosen per request */
+	BACKEND_LORA_MULTI = 1 << 5	/* several LoRAs at once, with scales */
+};
+
+enum backend_type { BACKEND_OLLAMA, BACKEND_LLAMA_SERVER };
+
+/* "ollama", "llama-server"; -1 for anything else. */
+int		 backend_type_parse(const char *, enum backend_type *);
+const char	*backend_type_name(enum backend_type);
+
+struct backend;
+
+/*
+ * A backend of the configured kind (backend.type) for backend.host, or
+ * for llama-server with no host, the server `loco serve` runs (its
+ * address is read from $LOCO_HOME/serve.json).  Nothing is sent yet.
+ */
+struct error	*backend_open(const struct config *, struct backend **);
+/* A backend of a given kind at url (tests, and `loco serve`). */
+struct backend	*backend_new(enum backend_type, const char *url,
+		    long connect_timeout, long idle_timeout);
+void		 backend_free(struct backend *);
+const char	*backend_name(const struct backend *);
+enum backend_type backend_type(const struct backend *);
+const char	*backend_url(const struct backend *);
+int		 backend_supports(const struct backend *, unsigned features);
+
+/* What a request is sent to. */
+struct backend_target {
+	char		*model;		/* the request's model name */
+	struct lora_use	*lora;		/* llama-server */
+	size_t		 nlora;
+	/* Who answers, for people and logs: "loco-math:1.0.0", "base+math". */
+	char		*label;
+};
+
+/*
+ * The target for a registry entry: an adapter, a composition, or NULL for
+ * the base model.  Errors: EXIT_NOMODEL when the server does not have it
+ * (llama-server: the adapter's file is not among its LoRAs, and the
+ * message names the --lora flag that would load it); EXIT_USAGE for a
+ * composition on a backend that cannot apply several LoRAs.  Ollama
+ * resolves without asking the server: a missing model shows when asked.
+ */
+struct error	*backend_resolve(struct backend *, const struct registry *,
+		    const struct adapter *, struct backend_target *);
+void		 backend_target_release(struct backend_target *);
+/* The same model (names compared as Ollama does) and the same LoRAs. */
+int		 backend_target_same(const struct backend_target *,
+		    const struct backend_target *);
+
+/*
+ * What makes the same request give the same answer, for eval's cache:
+ * the server's identity of what the target runs (Ollama: the model's
+ * digest; llama-server: the base and adapter files' identities) or NULL
+ * with an error when the target is not there (EXIT_NOMODEL).
+ */
+struct error	*backend_identity(struct backend *,
+		    const struct backend_target *, char **id);
+/*
+ * The cache key of a request to a target: SHA-256 of the request's body
+ * and the identity.  For Ollama this is the key loco has always used, so
+ * existing caches stay valid.
+ */
+void		 backend_cache_key(struct backend *, const struct chat_request *,
+		    const char *identity, char key[65]);
+
+/* The JSON body a chat request is sent as (tests, --dry-run); free it. */
+char		*backend_chat_body(const struct backend *,
+		    const struct chat_request *);
+
+/*
+ * Ask for one answer.  Streams pieces to fn (may be NULL) and fills res.
+ * On error, res still holds what arrived before it.  Errors:
+ *   EXIT_UNREACHABLE  "cannot reach Ollama at URL: is 'ollama serve' running?"
+ *                     (or the llama-server equivalent)
+ *   EXIT_NOMODEL      "model 'NAME' not found"
+ *   EXIT_INTERRUPT    "interrupted"
+ *   EXIT_FAIL         HTTP errors, error lines, truncated or malformed replies
+ */
+struct error	*backend_chat(struct backend *, const struct chat_request *,
+		    chat_piece_fn fn, void *arg, struct chat_result *res);
+
+/*
+ * Several chats at once over libcurl's multi interface, each in a slot
+ * 0 <= id < n.  chat_batch_next runs them until one ends and hands over
+ * its result and error (as backend_chat would give them); it returns 0
+ * when none is running.  SIGINT ends every running chat with
+ * "interrupted".
+ */
+struct chat_batch;
+
+struct chat_batch	*chat_batch_new(struct backend *, size_t n);
+void			 chat_batch_start(struct chat_batch *, size_t id,
+			    const struct chat_request *);
+int			 chat_batch_next(struct chat_batch *, size_t *id,
+			    struct chat_result *res, struct error **err);
+/* Stop a running chat; nothing more is reported for it. */
+void			 chat_batch_cancel(struct chat_batch *, size_t id);
+size_t			 chat_batch_running(const struct chat_batch *);
+void			 chat_batch_free(struct chat_batch *);
+
+/* A model the server lists. */
+struct backend_model {
+	char		*name;
+	char		*digest;	/* "" when the server gives none */
+	long long	 size;
+	char		*family;
+	char		*parameter_size;
+	char		*quantization;
+};
+
+/*
+ * The models the server has: Ollama's tags; llama-server's base model and
+ * its LoRAs (name: the file's path, with the id in family "lora N").
+ */
+struct error	*backend_models(struct backend *, struct backend_model **,
+		    size_t *n);
+void		 backend_models_free(struct backend_model *, size_t n);
+/* The digest of model name in a list ("" if not given), or NULL. */
+const char	*backend_model_digest(const struct backend_model *, size_t n,
+		    const char *name);
+/* The server's version, for doctor and setup. */
+struct error	*backend_version(struct backend *, char **version);
+
+/* The Ollama client under an Ollama backend (model management); or NULL. */
+struct ollama;
+struct ollama	*backend_ollama(struct backend *);
+
+#endif

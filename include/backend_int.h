@@ -1,0 +1,96 @@
+/*
+ * backend_int.h: what a kind of backend implements (backend.c dispatches
+ * to it).  Only backend.c and the backend_*.c files include this.
+ *
+ * backend.c owns the HTTP side of a chat: one request or a batch over
+ * libcurl's multi interface, the streamed body cut into lines, the size
+ * caps and the final checks.  A backend says what to send (its path and
+ * body) and what each line of the reply means (chat_line), and turns
+ * transport and HTTP errors into messages that name its server.
+ */
+#ifndef LOCO_BACKEND_INT_H
+#define LOCO_BACKEND_INT_H
+
+#include <cjson/cJSON.h>
+
+#include "backend.h"
+#include "http.h"
+#include "ndjson.h"
+#include "strbuf.h"
+
+/* One streamed reply being read. */
+struct chat_stream {
+	struct backend		*be;
+	struct ndjson		 nd;	/* lines: NDJSON, or SSE's "data:" */
+	chat_piece_fn		 fn;
+	void			*arg;
+	struct strbuf		 content;
+	struct strbuf		 thinking;
+	struct chat_result	*res;
+	int			 done;
+	struct error		*err;	/* why the transfer was aborted */
+};
+
+/* Append text to the answer and the thinking and pass them on. */
+struct error	*chat_stream_piece(struct chat_stream *, const char *content,
+		    const char *thinking);
+
+struct backend_ops {
+	const char	*name;		/* "ollama" */
+	const char	*server;	/* for messages: "Ollama" */
+	unsigned	 features;	/* enum backend_feature */
+	const char	*chat_path;	/* "/api/chat" */
+	/* What ends a complete reply, for "ended early" errors. */
+	const char	*final_message;
+	char		*(*chat_body)(const struct backend *,
+			    const struct chat_request *);
+	/* One line of a streamed reply. */
+	struct error	*(*chat_line)(struct chat_stream *, const char *line,
+			    size_t len);
+	/* A transport error (EXIT_UNREACHABLE: say what to run). */
+	struct error	*(*transport)(struct backend *, const char *path,
+			    struct error *);
+	/* A non-2xx reply. */
+	struct error	*(*status_error)(struct backend *, const char *path,
+			    const struct http_response *);
+	struct error	*(*resolve)(struct backend *, const struct registry *,
+			    const struct adapter *, struct backend_target *);
+	struct error	*(*identity)(struct backend *,
+			    const struct backend_target *, char **);
+	/* The body whose hash keys the cache (default: chat_body). */
+	char		*(*cache_body)(const struct backend *,
+			    const struct chat_request *);
+	struct error	*(*models)(struct backend *, struct backend_model **,
+			    size_t *);
+	struct error	*(*version)(struct backend *, char **);
+	void		 (*free)(struct backend *);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	enum backend_type	 type;
+	char			*url;
+	long			 connect_timeout;
+	long			 idle_timeout;
+	void			*priv;		/* the kind's own state */
+};
+
+extern const struct backend_ops backend_ollama_ops;
+extern const struct backend_ops backend_llama_ops;
+
+/* Shared helpers for the kinds. */
+
+/* The "error" text (or message) of a JSON error body; free it. */
+char		*backend_error_text(const struct http_response *);
+/*
+ * A request whose reply is read whole and parsed into *out (a JSON object
+ * or array); errors through the kind's transport and status_error.
+ */
+struct error	*backend_request_json(struct backend *, const char *method,
+		    const char *path, const char *body, cJSON **out);
+/* A string member, copied, or NULL. */
+char		*backend_json_string(const cJSON *, const char *key);
+/* A count or duration member: 0 unless a number in 0 .. 2^63. */
+long long	 backend_json_ll(const cJSON *, const char *key);
+
+#endif

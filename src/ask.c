@@ -1,0 +1,235 @@
+/* ask.c: the one place that asks the model (ask.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ask.h"
+#include "config.h"
+#include "extract.h"
+#include "banned.h"
+
+void
+ask_settings_from_config(struct ask_settings *s, const struct config *cfg)
+{
+	s->think = cfg->think;
+	s->keep_alive = cfg->keep_alive;
+	s->num_ctx = cfg->num_ctx;
+	s->num_predict = cfg->num_predict;
+	s->temperature = cfg->temperature;
+	s->seed = cfg->seed;
+}
+
+void
+ask_request(struct chat_request *cr, struct chat_message *msgs,
+    const struct backend_target *t, const struct adapter *a,
+    const struct prompt *pr, const struct chat_message *history,
+    size_t nhistory, const struct ask_settings *s)
+{
+	size_t n = 0, i;
+
+	memset(cr, 0, sizeof(*cr));
+	if (pr->system != NULL) {
+		msgs[n].role = "system";
+		msgs[n++].content = pr->system;
+	}
+	for (i = 0; i < nhistory; i++)
+		msgs[n++] = history[i];
+	msgs[n].role = "user";
+	msgs[n++].content = pr->user;
+	cr->messages = msgs;
+	cr->nmessages = n;
+	cr->model = t->model;
+	cr->lora = t->lora;
+	cr->nlora = t->nlora;
+	cr->stream = 1;
+	cr->think = s->think;
+	cr->keep_alive = s->keep_alive;
+	cr->params = a ? a->params : NULL;
+	cr->nparams = a ? a->nparams : 0;
+	cr->num_ctx = s->num_ctx;
+	cr->temperature = s->temperature;
+	cr->seed = s->seed;
+	cr->num_predict = s->num_predict;
+}
+
+long
+ask_fresh_seed(void)
+{
+	unsigned long long x = (unsigned long long)now_ns() ^
+	    ((unsigned long long)getpid() << 32);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (long)(x % 1000000000ULL);
+}
+
+/* A vote on cr; the winner's text (and sums) go to res. */
+static struct error *
+vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
+    struct ask_result *ar)
+{
+	struct vote_opts vo;
+	struct extractor *own = NULL;
+	const struct extractor *x = o->x;
+	const struct vote_sample *w;
+	struct chat_result *res = &ar->res;
+	struct error *err;
+	enum answer_type t = ANSWER_TEXT;
+	size_t i;
+
+	if (x == NULL) {
+		const char *type = o->answer_type;
+
+		if (type == NULL && o->adapter != NULL)
+			type = o->adapter->answer_type;
+		if (type == NULL)
+			type = "text";
+		ar->answer_type = type;
+		answer_type_parse(type, &t);
+		if ((err = extractor_new(t, o->adapter ?
+		    o->adapter->answer_pattern : NULL, &own)) != NULL)
+			return err;
+		x = own;
+	} else
+		ar->answer_type = answer_type_name(extractor_type(x));
+	memset(&vo, 0, sizeof(vo));
+	vo.n = (size_t)o->votes;
+	vo.parallel = o->parallel;
+	vo.method = o->vote_method;
+	vo.x = x;
+	vo.seed = ar->vote_seed;
+	vo.early_stop = !o->no_early_stop;
+	vo.question = o->question;
+	vo.progress = o->vote_progress;
+	vo.arg = o->arg;
+	cr->temperature = ar->vote_temperature;
+
+	vote_result_release(&ar->vote);
+	err = vote_run(be, cr, &vo, &ar->vote);
+	extractor_free(own);
+	ar->voted = 1;
+	if (err != NULL)
+		return err;
+	w = &ar->vote.samples[ar->vote.winner];
+	chat_result_release(res);
+	res->content = xstrdup(w->content);
+	res->thinking = xstrdup(w->res.thinking ? w->res.thinking : "");
+	res->done_reason = w->res.done_reason ? xstrdup(w->res.done_reason) :
+	    NULL;
+	res->model = w->res.model ? xstrdup(w->res.model) : NULL;
+	res->prompt_eval_count = ar->vote.prompt_tokens;
+	res->eval_count = ar->vote.eval_tokens;
+	res->load_duration = ar->vote.load_ns;
+	for (i = 0; i < ar->vote.n; i++) {
+		res->eval_duration += ar->vote.samples[i].res.eval_duration;
+		res->prompt_eval_duration +=
+		    ar->vote.samples[i].res.prompt_eval_duration;
+	}
+	if (o->fn != NULL)
+		return o->fn(res->content, strlen(res->content), "", 0, o->arg);
+	return NULL;
+}
+
+static struct error *
+send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
+{
+	struct chat_message *msgs;
+	struct chat_request cr;
+	struct error *err;
+
+	msgs = xcalloc(o->nhistory + 2, sizeof(*msgs));
+	ask_request(&cr, msgs, &ar->target, o->adapter, &ar->pr, o->history,
+	    o->nhistory, &o->s);
+	ar->nmessages = cr.nmessages;
+	if (o->votes > 1)
+		err = vote(be, o, &cr, ar);
+	else
+		err = backend_chat(be, &cr, o->fn, o->arg, &ar->res);
+	free(msgs);
+	return err;
+}
+
+struct error *
+ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
+{
+	struct error *err;
+	long long start = now_ns();
+
+	memset(ar, 0, sizeof(*ar));
+	chat_result_init(&ar->res);
+	ar->backend = backend_name(be);
+	ar->vote.winner = -1;
+	if (o->prompt != NULL) {
+		ar->pr.system = o->prompt->system ?
+		    xstrdup(o->prompt->system) : NULL;
+		ar->pr.user = xstrdup(o->prompt->user);
+	} else if ((err = prompt_build(o->reg, o->adapter, o->question,
+	    o->reread, o->system, &ar->pr)) != NULL)
+		return err;
+	if (o->target != NULL) {
+		const struct backend_target *t = o->target;
+
+		ar->target.model = xstrdup(t->model);
+		ar->target.label = xstrdup(t->label);
+		ar->target.nlora = t->nlora;
+		ar->target.lora = xcalloc(t->nlora + 1, sizeof(*t->lora));
+		if (t->nlora > 0)
+			memcpy(ar->target.lora, t->lora,
+			    t->nlora * sizeof(*t->lora));
+	} else if ((err = backend_resolve(be, o->reg, o->adapter,
+	    &ar->target)) != NULL)
+		return err;
+	if (o->votes > 1) {
+		ar->vote_seed = o->s.seed != CONFIG_UNSET_INT ? o->s.seed :
+		    ask_fresh_seed();
+		ar->vote_temperature = o->temperature_given ?
+		    o->s.temperature : o->vote_temperature;
+	}
+	if (o->on_send != NULL && (err = o->on_send(ar, o->arg)) != NULL)
+		return err;
+	err = send(be, o, ar);
+	/* An adapter whose model is missing: the base can still answer. */
+	if (err != NULL && err->code == EXIT_NOMODEL && o->fallback &&
+	    o->adapter != NULL) {
+		struct backend_target bt;
+
+		if (backend_resolve(be, o->reg, NULL, &bt) == NULL &&
+		    !backend_target_same(&bt, &ar->target)) {
+			error_free(err);
+			ar->wanted = xstrdup(ar->target.label);
+			backend_target_release(&ar->target);
+			ar->target = bt;
+			if (o->on_fallback != NULL)
+				o->on_fallback(ar->wanted, ar->target.label,
+				    o->arg);
+			chat_result_release(&ar->res);
+			err = send(be, o, ar);
+		} else
+			backend_target_release(&bt);
+	}
+	/* Ollama: a model that is not there is pulled or registered. */
+	if (err != NULL && err->code == EXIT_NOMODEL &&
+	    backend_supports(be, BACKEND_MANAGE)) {
+		const char *m = ar->target.model;
+
+		error_free(err);
+		err = error_new(EXIT_NOMODEL, "model '%s' not found at %s: run "
+		    "'loco setup' (or 'ollama pull %s')", m, backend_url(be),
+		    m);
+	}
+	ar->wall_ns = now_ns() - start;
+	return err;
+}
+
+void
+ask_result_release(struct ask_result *ar)
+{
+	prompt_release(&ar->pr);
+	backend_target_release(&ar->target);
+	free(ar->wanted);
+	chat_result_release(&ar->res);
+	vote_result_release(&ar->vote);
+	memset(ar, 0, sizeof(*ar));
+}

@@ -1,0 +1,621 @@
+/*
+ * backend.c: the one interface to inference servers (backend.h).  It
+ * dispatches to the kind's table of operations and owns what every kind
+ * shares: a chat's HTTP request, its streamed reply cut into lines, and
+ * batches of chats in flight at once.
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_int.h"
+#include "config.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "ollama.h"
+#include "serve.h"
+#include "banned.h"
+
+/* The longest line of a streamed reply (Ollama's own client allows 8 MB). */
+#define CHAT_MAX_LINE (16u * 1024 * 1024)
+
+static const struct {
+	const char		*name;
+	enum backend_type	 type;
+	const struct backend_ops *ops;
+} kinds[] = {
+	{ "ollama", BACKEND_OLLAMA, &backend_ollama_ops },
+	{ "llama-server", BACKEND_LLAMA_SERVER, &backend_llama_ops },
+};
+
+int
+backend_type_parse(const char *s, enum backend_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (strcmp(kinds[i].name, s) == 0) {
+			*t = kinds[i].type;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+backend_type_name(enum backend_type t)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].type == t)
+			return kinds[i].name;
+	return "?";
+}
+
+struct backend *
+backend_new(enum backend_type t, const char *url, long connect_timeout,
+    long idle_timeout)
+{
+	struct backend *be = xcalloc(1, sizeof(*be));
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].type == t)
+			be->ops = kinds[i].ops;
+	if (be->ops == NULL)
+		fatal("backend_new: unknown kind %d", (int)t);
+	be->type = t;
+	be->url = xstrdup(url);
+	be->connect_timeout = connect_timeout;
+	be->idle_timeout = idle_timeout;
+	return be;
+}
+
+/*
+ * backend.host as the user gave it, or NULL when it is only the default
+ * (or, for llama-server, Ollama's own OLLAMA_HOST, which names an Ollama).
+ */
+static const char *
+host_given(const struct config *cfg, enum backend_type t)
+{
+	const struct config_key *k = config_key_find("backend.host");
+	enum config_source src = config_source_of(cfg, k);
+
+	if (src == CONFIG_SRC_DEFAULT)
+		return NULL;
+	if (t != BACKEND_OLLAMA && src == CONFIG_SRC_ENV &&
+	    getenv("LOCO_BACKEND_HOST") == NULL)
+		return NULL;
+	return cfg->host;
+}
+
+struct error *
+backend_open(const struct config *cfg, struct backend **out)
+{
+	enum backend_type t = BACKEND_OLLAMA;
+	struct error *err;
+	const char *host;
+	char *url = NULL;
+
+	*out = NULL;
+	if (cfg->backend_type != NULL &&
+	    backend_type_parse(cfg->backend_type, &t) == -1)
+		return error_new(EXIT_CONFIG, "backend.type: unknown backend "
+		    "'%s' (ollama or llama-server)", cfg->backend_type);
+	host = host_given(cfg, t);
+	if (t == BACKEND_OLLAMA) {
+		if ((err = ollama_host_parse(host ? host : cfg->host, &url)))
+			return err;
+	} else if (host != NULL) {
+		if ((err = serve_url_parse(host, &url)) != NULL)
+			return err;
+	} else if ((err = serve_running_url(&url)) != NULL)
+		return err;
+	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout);
+	free(url);
+	return NULL;
+}
+
+void
+backend_free(struct backend *be)
+{
+	if (be == NULL)
+		return;
+	if (be->ops->free != NULL)
+		be->ops->free(be);
+	free(be->url);
+	free(be);
+}
+
+const char *
+backend_name(const struct backend *be)
+{
+	return be->ops->name;
+}
+
+enum backend_type
+backend_type(const struct backend *be)
+{
+	return be->type;
+}
+
+const char *
+backend_url(const struct backend *be)
+{
+	return be->url;
+}
+
+int
+backend_supports(const struct backend *be, unsigned features)
+{
+	return (be->ops->features & features) == features;
+}
+
+struct ollama *
+backend_ollama(struct backend *be)
+{
+	if (be->type != BACKEND_OLLAMA)
+		return NULL;
+	if (be->priv == NULL)
+		be->priv = ollama_new(be->url, be->connect_timeout,
+		    be->idle_timeout);
+	return be->priv;
+}
+
+/* Targets */
+
+struct error *
+backend_resolve(struct backend *be, const struct registry *reg,
+    const struct adapter *a, struct backend_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	return be->ops->resolve(be, reg, a, t);
+}
+
+void
+backend_target_release(struct backend_target *t)
+{
+	free(t->model);
+	free(t->lora);
+	free(t->label);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+backend_target_same(const struct backend_target *a,
+    const struct backend_target *b)
+{
+	size_t i;
+
+	if (!ollama_name_equal(a->model, b->model) || a->nlora != b->nlora)
+		return 0;
+	for (i = 0; i < a->nlora; i++)
+		if (a->lora[i].id != b->lora[i].id ||
+		    a->lora[i].scale != b->lora[i].scale)
+			return 0;
+	return 1;
+}
+
+struct error *
+backend_identity(struct backend *be, const struct backend_target *t,
+    char **id)
+{
+	*id = NULL;
+	return be->ops->identity(be, t, id);
+}
+
+char *
+backend_chat_body(const struct backend *be, const struct chat_request *cr)
+{
+	return be->ops->chat_body(be, cr);
+}
+
+void
+backend_cache_key(struct backend *be, const struct chat_request *cr,
+    const char *identity, char key[65])
+{
+	char *body, *text;
+
+	body = be->ops->cache_body ? be->ops->cache_body(be, cr) :
+	    be->ops->chat_body(be, cr);
+	text = xasprintf("%s\n%s", body, identity ? identity : "");
+	sha256_hex(text, strlen(text), key);
+	free(text);
+	free(body);
+}
+
+/* Models */
+
+struct error *
+backend_models(struct backend *be, struct backend_model **m, size_t *n)
+{
+	*m = NULL;
+	*n = 0;
+	return be->ops->models(be, m, n);
+}
+
+void
+backend_models_free(struct backend_model *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(m[i].name);
+		free(m[i].digest);
+		free(m[i].family);
+		free(m[i].parameter_size);
+		free(m[i].quantization);
+	}
+	free(m);
+}
+
+const char *
+backend_model_digest(const struct backend_model *m, size_t n,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ollama_name_equal(m[i].name, name))
+			return m[i].digest ? m[i].digest : "";
+	return NULL;
+}
+
+struct error *
+backend_version(struct backend *be, char **version)
+{
+	*version = NULL;
+	return be->ops->version(be, version);
+}
+
+/* Shared helpers */
+
+char *
+backend_json_string(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+long long
+backend_json_ll(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return 0;
+	/* Counts and durations: drop what is negative, NaN or too big. */
+	d = v->valuedouble;
+	if (!(d >= 0 && d < 9223372036854775807.0))
+		return 0;
+	return (long long)d;
+}
+
+char *
+backend_error_text(const struct http_response *resp)
+{
+	cJSON *root, *e, *m;
+	char *text;
+
+	root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	/* OpenAI style: {"error": {"message": ...}} */
+	m = cJSON_GetObjectItemCaseSensitive(e, "message");
+	if (cJSON_IsString(e))
+		text = str_sanitize(e->valuestring, 500);
+	else if (cJSON_IsString(m))
+		text = str_sanitize(m->valuestring, 500);
+	else if (resp->body.len > 0) {
+		char *trimmed = xstrdup(resp->body.buf);
+		text = str_sanitize(str_trim(trimmed), 500);
+		free(trimmed);
+	} else
+		text = xstrdup("(empty reply)");
+	cJSON_Delete(root);
+	return text;
+}
+
+struct error *
+backend_request_json(struct backend *be, const char *method,
+    const char *path, const char *body, cJSON **out)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct error *err;
+	char *url = xasprintf("%s%s", be->url, path);
+
+	*out = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.body = body;
+	req.bodylen = body ? strlen(body) : 0;
+	req.connect_timeout = be->connect_timeout;
+	req.idle_timeout = be->idle_timeout;
+	http_response_init(&resp);
+	if ((err = http_perform(&req, &resp)) != NULL) {
+		err = be->ops->transport(be, path, err);
+		goto done;
+	}
+	if (resp.status < 200 || resp.status >= 300) {
+		err = be->ops->status_error(be, path, &resp);
+		goto done;
+	}
+	*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
+	if (*out == NULL || !(cJSON_IsObject(*out) || cJSON_IsArray(*out))) {
+		char *clean = str_sanitize(resp.body.buf, 80);
+		cJSON_Delete(*out);
+		*out = NULL;
+		err = error_new(EXIT_FAIL, "malformed reply from %s at %s%s: "
+		    "expected JSON, got '%s'", be->ops->server, be->url, path,
+		    clean);
+		free(clean);
+	}
+done:
+	http_response_release(&resp);
+	free(url);
+	return err;
+}
+
+/* Chat */
+
+void
+chat_result_init(struct chat_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void
+chat_result_release(struct chat_result *res)
+{
+	free(res->content);
+	free(res->thinking);
+	free(res->model);
+	free(res->done_reason);
+	chat_result_init(res);
+}
+
+struct error *
+chat_stream_piece(struct chat_stream *cs, const char *content,
+    const char *thinking)
+{
+	if (*content == '\0' && *thinking == '\0')
+		return NULL;
+	if (strbuf_addstr(&cs->content, content) == -1 ||
+	    strbuf_addstr(&cs->thinking, thinking) == -1)
+		return error_new(EXIT_FAIL, "the answer from %s is larger "
+		    "than %zu bytes", cs->be->ops->server, cs->content.cap);
+	if (cs->fn != NULL)
+		return cs->fn(content, strlen(content), thinking,
+		    strlen(thinking), cs->arg);
+	return NULL;
+}
+
+static struct error *
+on_line(const char *line, size_t len, void *arg)
+{
+	struct chat_stream *cs = arg;
+
+	return cs->be->ops->chat_line(cs, line, len);
+}
+
+static int
+on_chat_data(const char *data, size_t len, void *arg)
+{
+	struct chat_stream *cs = arg;
+
+	if (cs->err != NULL)
+		return -1;
+	cs->err = ndjson_feed(&cs->nd, data, len);
+	return cs->err != NULL ? -1 : 0;
+}
+
+static void
+stream_init(struct chat_stream *cs, struct backend *be, chat_piece_fn fn,
+    void *arg, struct chat_result *res)
+{
+	chat_result_release(res);
+	memset(cs, 0, sizeof(*cs));
+	cs->be = be;
+	cs->fn = fn;
+	cs->arg = arg;
+	cs->res = res;
+	strbuf_init(&cs->content, 256u * 1024 * 1024);
+	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
+	ndjson_init(&cs->nd, CHAT_MAX_LINE, on_line, cs);
+}
+
+static void
+chat_http_request(struct http_request *req, struct backend *be,
+    const char *url, const char *body, struct chat_stream *cs)
+{
+	memset(req, 0, sizeof(*req));
+	req->method = "POST";
+	req->url = url;
+	req->body = body;
+	req->bodylen = strlen(body);
+	req->on_data = on_chat_data;
+	req->arg = cs;
+	req->connect_timeout = be->connect_timeout;
+	req->idle_timeout = be->idle_timeout;
+	req->max_body = CHAT_MAX_LINE;
+}
+
+/*
+ * The end of one chat transfer: turn the transport error (terr), the HTTP
+ * status and the stream's state into the request's error, and hand the
+ * text over to the result.
+ */
+static struct error *
+stream_end(struct chat_stream *cs, struct error *terr,
+    const struct http_response *resp)
+{
+	struct backend *be = cs->be;
+	struct error *err = NULL;
+
+	if (terr != NULL) {
+		if (cs->err != NULL && terr->code != EXIT_INTERRUPT) {
+			error_free(terr);
+			err = cs->err;
+			cs->err = NULL;
+		} else
+			err = be->ops->transport(be, be->ops->chat_path, terr);
+	} else if (resp->status < 200 || resp->status >= 300)
+		err = be->ops->status_error(be, be->ops->chat_path, resp);
+	else if ((err = ndjson_finish(&cs->nd)) != NULL)
+		;
+	else if (!cs->done)
+		err = error_new(EXIT_FAIL, "the answer from %s ended early: "
+		    "the stream closed without its final %s", be->ops->server,
+		    be->ops->final_message);
+	error_free(cs->err);
+	cs->err = NULL;
+	cs->res->content = strbuf_detach(&cs->content, NULL);
+	cs->res->thinking = strbuf_detach(&cs->thinking, NULL);
+	ndjson_release(&cs->nd);
+	return err;
+}
+
+struct error *
+backend_chat(struct backend *be, const struct chat_request *cr,
+    chat_piece_fn fn, void *arg, struct chat_result *res)
+{
+	struct http_request req;
+	struct http_response resp;
+	struct chat_stream cs;
+	struct error *err;
+	char *body, *url;
+
+	stream_init(&cs, be, fn, arg, res);
+	body = be->ops->chat_body(be, cr);
+	url = xasprintf("%s%s", be->url, be->ops->chat_path);
+	chat_http_request(&req, be, url, body, &cs);
+	http_response_init(&resp);
+	err = stream_end(&cs, http_perform(&req, &resp), &resp);
+	http_response_release(&resp);
+	free(url);
+	free(body);
+	return err;
+}
+
+/* Concurrent chats */
+
+struct chat_slot {
+	struct chat_stream	 cs;
+	struct http_request	 req;
+	struct http_response	 resp;
+	struct chat_result	 res;
+	char			*body;
+	char			*url;
+	int			 busy;
+};
+
+struct chat_batch {
+	struct backend		*be;
+	struct http_multi	*hm;
+	struct chat_slot	*slots;
+	size_t			 n;
+};
+
+struct chat_batch *
+chat_batch_new(struct backend *be, size_t n)
+{
+	struct chat_batch *b = xcalloc(1, sizeof(*b));
+	size_t i;
+
+	b->be = be;
+	b->n = n;
+	b->hm = http_multi_new(n);
+	b->slots = xcalloc(n + 1, sizeof(*b->slots));
+	for (i = 0; i < n; i++) {
+		http_response_init(&b->slots[i].resp);
+		chat_result_init(&b->slots[i].res);
+	}
+	return b;
+}
+
+static void
+slot_clear(struct chat_slot *sl)
+{
+	free(sl->body);
+	free(sl->url);
+	sl->body = sl->url = NULL;
+	http_response_release(&sl->resp);
+	sl->busy = 0;
+}
+
+void
+chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
+{
+	struct chat_slot *sl;
+
+	if (id >= b->n || b->slots[id].busy)
+		fatal("chat_batch_start: slot %zu is busy or out of range", id);
+	sl = &b->slots[id];
+	stream_init(&sl->cs, b->be, NULL, NULL, &sl->res);
+	sl->body = b->be->ops->chat_body(b->be, cr);
+	sl->url = xasprintf("%s%s", b->be->url, b->be->ops->chat_path);
+	chat_http_request(&sl->req, b->be, sl->url, sl->body, &sl->cs);
+	sl->busy = 1;
+	http_multi_add(b->hm, id, &sl->req, &sl->resp);
+}
+
+int
+chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
+    struct error **err)
+{
+	struct error *terr;
+	struct chat_slot *sl;
+
+	*err = NULL;
+	if (!http_multi_wait(b->hm, id, &terr))
+		return 0;
+	sl = &b->slots[*id];
+	*err = stream_end(&sl->cs, terr, &sl->resp);
+	chat_result_release(res);
+	*res = sl->res;
+	chat_result_init(&sl->res);
+	slot_clear(sl);
+	return 1;
+}
+
+void
+chat_batch_cancel(struct chat_batch *b, size_t id)
+{
+	struct chat_slot *sl;
+
+	if (id >= b->n || !b->slots[id].busy)
+		return;
+	sl = &b->slots[id];
+	http_multi_cancel(b->hm, id);
+	error_free(sl->cs.err);
+	sl->cs.err = NULL;
+	strbuf_release(&sl->cs.content);
+	strbuf_release(&sl->cs.thinking);
+	ndjson_release(&sl->cs.nd);
+	chat_result_release(&sl->res);
+	slot_clear(sl);
+}
+
+size_t
+chat_batch_running(const struct chat_batch *b)
+{
+	return http_multi_running(b->hm);
+}
+
+void
+chat_batch_free(struct chat_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		chat_batch_cancel(b, i);
+	http_multi_free(b->hm);
+	free(b->slots);
+	free(b);
+}

@@ -1,0 +1,631 @@
+/*
+ * llama.c: the llama-server backend (llama.cpp's server).  The base model
+ * is loaded once with every LoRA adapter resident; a request chooses its
+ * adapters by id and scale ("lora": [{"id": 0, "scale": 1.0}]; none is
+ * the base model).  Chat goes over the OpenAI-style /v1/chat/completions,
+ * streamed as Server-Sent Events; adapters are matched to ids through
+ * GET /lora-adapters by file (the same path, or the same SHA-256).
+ */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend_int.h"
+#include "config.h"
+#include "hash.h"
+#include "banned.h"
+
+/* Seconds to wait for a server that is still loading its model. */
+#define LOADING_WAIT 120
+
+struct loaded_lora {
+	long	 id;
+	char	*path;		/* as the server names it */
+	char	*real;		/* its realpath here, or NULL */
+	char	*sha256;	/* computed on demand, or NULL */
+};
+
+struct llama {
+	int			 ready;		/* /health said ok */
+	int			 listed;
+	struct loaded_lora	*loras;
+	size_t			 nloras;
+	char			*model_path;	/* /props */
+	char			*build;
+};
+
+static struct llama *
+priv(struct backend *be)
+{
+	if (be->priv == NULL)
+		be->priv = xcalloc(1, sizeof(struct llama));
+	return be->priv;
+}
+
+static void
+l_free(struct backend *be)
+{
+	struct llama *l = be->priv;
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nloras; i++) {
+		free(l->loras[i].path);
+		free(l->loras[i].real);
+		free(l->loras[i].sha256);
+	}
+	free(l->loras);
+	free(l->model_path);
+	free(l->build);
+	free(l);
+	be->priv = NULL;
+}
+
+static struct error *
+l_transport(struct backend *be, const char *path, struct error *err)
+{
+	if (err->code == EXIT_UNREACHABLE) {
+		error_free(err);
+		return error_new(EXIT_UNREACHABLE, "cannot reach llama-server "
+		    "at %s: is 'loco serve' running?", be->url);
+	}
+	if (err->code == EXIT_INTERRUPT)
+		return err;
+	return error_prefix(err, "request to %s%s failed", be->url, path);
+}
+
+static struct error *
+l_status_error(struct backend *be, const char *path,
+    const struct http_response *resp)
+{
+	char *text = backend_error_text(resp);
+	struct error *err;
+
+	if (resp->status == 503)
+		err = error_new(EXIT_FAIL, "llama-server at %s is not ready "
+		    "(HTTP 503: %s): it is still loading the model; try again "
+		    "in a moment", be->url, text);
+	else if (resp->status == 404)
+		err = error_new(EXIT_FAIL, "llama-server at %s has no %s (HTTP "
+		    "404): is it really llama-server?", be->url, path);
+	else if (resp->status == 400 && strstr(text, "adapter") != NULL)
+		err = error_new(EXIT_FAIL, "llama-server at %s refused the "
+		    "request's LoRA adapters (HTTP 400: %s): was it restarted "
+		    "with other --lora files?", be->url, text);
+	else
+		err = error_new(EXIT_FAIL, "llama-server answered HTTP %ld: %s",
+		    resp->status, text);
+	free(text);
+	return err;
+}
+
+/*
+ * Ollama's PARAMETER names that the server takes under another name or
+ * the same; the rest (num_ctx, num_gpu, ...) are the server's own
+ * start-up settings and are not sent.
+ */
+static const struct {
+	const char	*ollama;
+	const char	*llama;
+} param_map[] = {
+	{ "temperature", "temperature" },
+	{ "top_k", "top_k" },
+	{ "top_p", "top_p" },
+	{ "min_p", "min_p" },
+	{ "typical_p", "typical_p" },
+	{ "repeat_penalty", "repeat_penalty" },
+	{ "repeat_last_n", "repeat_last_n" },
+	{ "presence_penalty", "presence_penalty" },
+	{ "frequency_penalty", "frequency_penalty" },
+	{ "seed", "seed" },
+	{ "num_predict", "max_tokens" },
+	{ "mirostat", "mirostat" },
+	{ "mirostat_tau", "mirostat_tau" },
+	{ "mirostat_eta", "mirostat_eta" },
+};
+
+static void
+add_params(cJSON *root, const struct param *params, size_t n)
+{
+	cJSON *stop = NULL;
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		const struct param *p = &params[i];
+		double d;
+
+		if (strcmp(p->name, "stop") == 0) {
+			if (stop == NULL)
+				stop = cJSON_AddArrayToObject(root, "stop");
+			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(param_map); k++)
+			if (strcmp(param_map[k].ollama, p->name) == 0)
+				break;
+		if (k == ARRAY_SIZE(param_map) || !p->is_number ||
+		    parse_double(p->value, -1e300, 1e300, &d) == -1)
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(root,
+		    param_map[k].llama);
+		cJSON_AddNumberToObject(root, param_map[k].llama, d);
+	}
+}
+
+static void
+set_num(cJSON *root, const char *key, double v)
+{
+	if (cJSON_GetObjectItemCaseSensitive(root, key) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(root, key,
+		    cJSON_CreateNumber(v));
+	else
+		cJSON_AddNumberToObject(root, key, v);
+}
+
+static char *
+body(const struct chat_request *cr, int with_lora)
+{
+	cJSON *root, *msgs, *msg, *lora, *kw;
+	size_t i;
+	char *text;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", cr->model);
+	msgs = cJSON_AddArrayToObject(root, "messages");
+	for (i = 0; i < cr->nmessages; i++) {
+		msg = cJSON_CreateObject();
+		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
+		cJSON_AddStringToObject(msg, "content",
+		    cr->messages[i].content);
+		cJSON_AddItemToArray(msgs, msg);
+	}
+	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	/*
+	 * Always a list: a request without one gets the server's global
+	 * scales, which are every adapter at once unless it was started
+	 * with --lora-init-without-apply.
+	 */
+	if (with_lora) {
+		lora = cJSON_AddArrayToObject(root, "lora");
+		for (i = 0; i < cr->nlora; i++) {
+			msg = cJSON_CreateObject();
+			cJSON_AddNumberToObject(msg, "id",
+			    (double)cr->lora[i].id);
+			cJSON_AddNumberToObject(msg, "scale", cr->lora[i].scale);
+			cJSON_AddItemToArray(lora, msg);
+		}
+	}
+	/* Qwen3's template reads enable_thinking; others ignore it. */
+	if (cr->think != CHAT_THINK_OMIT) {
+		kw = cJSON_AddObjectToObject(root, "chat_template_kwargs");
+		cJSON_AddBoolToObject(kw, "enable_thinking", cr->think);
+	}
+	add_params(root, cr->params, cr->nparams);
+	if (!isnan(cr->temperature))
+		set_num(root, "temperature", cr->temperature);
+	if (cr->seed != CONFIG_UNSET_INT)
+		set_num(root, "seed", (double)cr->seed);
+	if (cr->num_predict != CONFIG_UNSET_INT && cr->num_predict >= 0)
+		set_num(root, "max_tokens", (double)cr->num_predict);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		fatal("cannot render a chat request");
+	return text;
+}
+
+static char *
+l_chat_body(const struct backend *be, const struct chat_request *cr)
+{
+	return body(cr, 1);
+}
+
+/* The cache's body: ids depend on --lora order; identity names files. */
+static char *
+l_cache_body(const struct backend *be, const struct chat_request *cr)
+{
+	return body(cr, 0);
+}
+
+static void
+take_timings(struct chat_result *r, const cJSON *root)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
+	const cJSON *v;
+
+	if (cJSON_IsObject(u)) {
+		r->prompt_eval_count = backend_json_ll(u, "prompt_tokens");
+		r->eval_count = backend_json_ll(u, "completion_tokens");
+	}
+	if (!cJSON_IsObject(t))
+		return;
+	r->prompt_eval_count = backend_json_ll(t, "prompt_n");
+	r->eval_count = backend_json_ll(t, "predicted_n");
+	v = cJSON_GetObjectItemCaseSensitive(t, "prompt_ms");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12)
+		r->prompt_eval_duration = (long long)(v->valuedouble * 1e6);
+	v = cJSON_GetObjectItemCaseSensitive(t, "predicted_ms");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12)
+		r->eval_duration = (long long)(v->valuedouble * 1e6);
+	r->total_duration = r->prompt_eval_duration + r->eval_duration;
+}
+
+/*
+ * One line of the event stream: "data: {chunk}", "data: [DONE]", blank
+ * lines between events, and comments or other fields, which are skipped.
+ */
+static struct error *
+l_chat_line(struct chat_stream *cs, const char *line, size_t len)
+{
+	cJSON *root, *e, *ch, *c0, *delta, *c, *t, *fr;
+	struct error *err = NULL;
+	const char *cstr = "", *tstr = "";
+	int is_error = 0;
+
+	if (len == 0 || line[0] == ':')
+		return NULL;
+	if (len >= 5 && memcmp(line, "data:", 5) == 0) {
+		line += 5;
+		len -= 5;
+	} else if (len >= 6 && memcmp(line, "error:", 6) == 0) {
+		line += 6;
+		len -= 6;
+		is_error = 1;
+	} else
+		return NULL;	/* event:, id:, retry: */
+	while (len > 0 && *line == ' ') {
+		line++;
+		len--;
+	}
+	if (len == 6 && memcmp(line, "[DONE]", 6) == 0) {
+		cs->done = 1;
+		return NULL;
+	}
+	root = cJSON_ParseWithLength(line, len);
+	if (root == NULL || !cJSON_IsObject(root)) {
+		char *head = xstrndup(line, len < 60 ? len : 60);
+		char *clean = str_sanitize(head, 0);
+		err = error_new(EXIT_FAIL, "malformed reply from llama-server "
+		    "(line %ld): expected a JSON object, got '%s%s'",
+		    cs->nd.lineno, clean, len > 60 ? "..." : "");
+		free(clean);
+		free(head);
+		cJSON_Delete(root);
+		return err;
+	}
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (e != NULL || is_error) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+		const char *msg = cJSON_IsString(m) ? m->valuestring :
+		    cJSON_IsString(e) ? e->valuestring : "unknown error";
+		char *clean = str_sanitize(msg, 500);
+
+		err = error_new(EXIT_FAIL, "llama-server failed during the "
+		    "answer: %s", clean);
+		free(clean);
+		cJSON_Delete(root);
+		return err;
+	}
+	ch = cJSON_GetObjectItemCaseSensitive(root, "choices");
+	c0 = cJSON_GetArrayItem(ch, 0);
+	delta = cJSON_GetObjectItemCaseSensitive(c0, "delta");
+	if (delta == NULL)	/* a reply that is not streamed */
+		delta = cJSON_GetObjectItemCaseSensitive(c0, "message");
+	c = cJSON_GetObjectItemCaseSensitive(delta, "content");
+	t = cJSON_GetObjectItemCaseSensitive(delta, "reasoning_content");
+	if (cJSON_IsString(c))
+		cstr = c->valuestring;
+	if (cJSON_IsString(t))
+		tstr = t->valuestring;
+	/* Nothing is added once the answer finished (timings may follow). */
+	if (!cs->done)
+		err = chat_stream_piece(cs, cstr, tstr);
+	if (cs->res->model == NULL)
+		cs->res->model = backend_json_string(root, "model");
+	fr = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
+	if (cJSON_IsString(fr) && cs->res->done_reason == NULL)
+		cs->res->done_reason = xstrdup(fr->valuestring);
+	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "timings"))
+	    || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "usage")))
+		take_timings(cs->res, root);
+	/* The answer is whole; [DONE] may or may not follow. */
+	if (cJSON_IsString(fr))
+		cs->done = 1;
+	cJSON_Delete(root);
+	return err;
+}
+
+/* Wait while the server loads its model (HTTP 503), then say it is up. */
+static struct error *
+ready(struct backend *be)
+{
+	struct llama *l = priv(be);
+	struct error *err;
+	cJSON *root;
+	long long until = now_ns() + (long long)LOADING_WAIT * 1000000000LL;
+
+	if (l->ready)
+		return NULL;
+	for (;;) {
+		err = backend_request_json(be, "GET", "/health", NULL, &root);
+		cJSON_Delete(root);
+		if (err == NULL)
+			break;
+		if (strstr(err->msg, "HTTP 503") == NULL || now_ns() > until ||
+		    loco_interrupted)
+			return err;
+		error_free(err);
+		usleep(250000);
+	}
+	l->ready = 1;
+	return NULL;
+}
+
+static struct error *
+list_loras(struct backend *be)
+{
+	struct llama *l = priv(be);
+	struct error *err;
+	cJSON *root, *it, *id, *path;
+	size_t i = 0;
+	char real[PATH_MAX];
+
+	if (l->listed)
+		return NULL;
+	if ((err = ready(be)) != NULL)
+		return err;
+	if ((err = backend_request_json(be, "GET", "/lora-adapters", NULL,
+	    &root)) != NULL)
+		return err;
+	if (!cJSON_IsArray(root)) {
+		cJSON_Delete(root);
+		return error_new(EXIT_FAIL, "malformed reply from llama-server "
+		    "at %s/lora-adapters: expected a list", be->url);
+	}
+	l->loras = xcalloc((size_t)cJSON_GetArraySize(root) + 1,
+	    sizeof(*l->loras));
+	cJSON_ArrayForEach(it, root) {
+		id = cJSON_GetObjectItemCaseSensitive(it, "id");
+		path = cJSON_GetObjectItemCaseSensitive(it, "path");
+		if (!cJSON_IsNumber(id) || !cJSON_IsString(path))
+			continue;
+		l->loras[i].id = (long)id->valuedouble;
+		l->loras[i].path = xstrdup(path->valuestring);
+		if (realpath(path->valuestring, real) != NULL)
+			l->loras[i].real = xstrdup(real);
+		i++;
+	}
+	l->nloras = i;
+	l->listed = 1;
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* The server's id of a LoRA file: same path, else same contents. */
+static long
+lora_id(struct llama *l, const struct adapter *a)
+{
+	char real[PATH_MAX];
+	size_t i;
+
+	if (realpath(a->file, real) == NULL)
+		real[0] = '\0';
+	for (i = 0; i < l->nloras; i++)
+		if (strcmp(l->loras[i].path, a->file) == 0 ||
+		    (l->loras[i].real && strcmp(l->loras[i].real, real) == 0))
+			return l->loras[i].id;
+	if (a->sha256 == NULL)
+		return -1;
+	for (i = 0; i < l->nloras; i++) {
+		struct loaded_lora *ll = &l->loras[i];
+		char hex[SHA256_HEX_LEN + 1];
+
+		if (ll->sha256 == NULL && ll->real != NULL) {
+			struct error *err = sha256_file(ll->real, hex, NULL,
+			    NULL);
+
+			if (err == NULL)
+				ll->sha256 = xstrdup(hex);
+			error_free(err);
+		}
+		if (ll->sha256 && strcmp(ll->sha256, a->sha256) == 0)
+			return ll->id;
+	}
+	return -1;
+}
+
+static struct error *
+not_loaded(struct backend *be, const struct adapter *a)
+{
+	return error_new(EXIT_NOMODEL, "adapter '%s' is not loaded in "
+	    "llama-server at %s: start it with '--lora %s' (loco serve "
+	    "loads every active adapter; restart it after 'loco setup')",
+	    a->name, be->url, a->file);
+}
+
+static struct error *
+l_resolve(struct backend *be, const struct registry *reg,
+    const struct adapter *a, struct backend_target *t)
+{
+	struct llama *l = priv(be);
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	size_t i;
+	long id;
+
+	if ((err = list_loras(be)) != NULL)
+		return err;
+	if (a == NULL || a->type == ADAPTER_PROMPT) {
+		/* The base model; a prompt adapter is its system prompt. */
+		t->model = xstrdup(a ? a->model : reg->base.tag);
+		t->label = xstrdup(reg->base.tag);
+		t->lora = xcalloc(1, sizeof(*t->lora));
+		return NULL;
+	}
+	if (a->type == ADAPTER_TAG || a->type == ADAPTER_MERGED)
+		return error_new(EXIT_USAGE, "adapter '%s' is of type %s, a "
+		    "model of its own, which llama-server cannot swap in: it "
+		    "serves one base with LoRA adapters", a->name,
+		    adapter_type_name(a->type));
+	t->model = xstrdup(a->model);
+	if (a->type == ADAPTER_LORA) {
+		if ((id = lora_id(l, a)) < 0)
+			return not_loaded(be, a);
+		t->lora = xcalloc(1, sizeof(*t->lora));
+		t->lora[0].id = id;
+		t->lora[0].scale = 1.0;
+		t->nlora = 1;
+		t->label = xstrdup(a->model);
+		return NULL;
+	}
+	/* A composition: each part's id at its scale. */
+	t->lora = xcalloc(a->ncompose + 1, sizeof(*t->lora));
+	strbuf_addf(&sb, "%s (", a->model);
+	for (i = 0; i < a->ncompose; i++) {
+		const struct adapter *p = registry_find(reg,
+		    a->compose[i].adapter);
+
+		if (p == NULL || p->type != ADAPTER_LORA) {
+			strbuf_release(&sb);
+			return error_new(EXIT_CONFIG, "adapter '%s': part '%s' "
+			    "is not a LoRA adapter of the registry", a->name,
+			    a->compose[i].adapter);
+		}
+		if ((id = lora_id(l, p)) < 0) {
+			strbuf_release(&sb);
+			return not_loaded(be, p);
+		}
+		t->lora[t->nlora].id = id;
+		t->lora[t->nlora++].scale = a->compose[i].scale;
+		strbuf_addf(&sb, "%s%s %g", i ? " + " : "", p->name,
+		    a->compose[i].scale);
+	}
+	strbuf_addch(&sb, ')');
+	t->label = strbuf_detach(&sb, NULL);
+	return NULL;
+}
+
+static struct error *
+props(struct backend *be)
+{
+	struct llama *l = priv(be);
+	struct error *err;
+	cJSON *root;
+
+	if (l->model_path != NULL)
+		return NULL;
+	if ((err = ready(be)) != NULL)
+		return err;
+	if ((err = backend_request_json(be, "GET", "/props", NULL, &root)))
+		return err;
+	l->model_path = backend_json_string(root, "model_path");
+	l->build = backend_json_string(root, "build_info");
+	if (l->model_path == NULL)
+		l->model_path = xstrdup("");
+	cJSON_Delete(root);
+	return NULL;
+}
+
+/* A file as "path size mtime": what changes when it is replaced. */
+static void
+file_identity(struct strbuf *sb, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		strbuf_addf(sb, "%s %lld %lld", path, (long long)st.st_size,
+		    (long long)st.st_mtime);
+	else
+		strbuf_addstr(sb, path);
+}
+
+static struct error *
+l_identity(struct backend *be, const struct backend_target *t, char **id)
+{
+	struct llama *l = priv(be);
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	size_t i, k;
+
+	if ((err = props(be)) != NULL || (err = list_loras(be)) != NULL)
+		return err;
+	strbuf_addstr(&sb, "llama-server base ");
+	file_identity(&sb, l->model_path);
+	for (i = 0; i < t->nlora; i++) {
+		for (k = 0; k < l->nloras; k++)
+			if (l->loras[k].id == t->lora[i].id)
+				break;
+		strbuf_addf(&sb, "\nlora %g ", t->lora[i].scale);
+		if (k == l->nloras) {
+			strbuf_release(&sb);
+			return error_new(EXIT_NOMODEL, "llama-server at %s has "
+			    "no LoRA id %ld", be->url, t->lora[i].id);
+		}
+		if (l->loras[k].sha256 != NULL)
+			strbuf_addstr(&sb, l->loras[k].sha256);
+		else
+			file_identity(&sb, l->loras[k].path);
+	}
+	*id = strbuf_detach(&sb, NULL);
+	return NULL;
+}
+
+static struct error *
+l_models(struct backend *be, struct backend_model **m, size_t *n)
+{
+	struct llama *l = priv(be);
+	struct error *err;
+	size_t i;
+
+	if ((err = props(be)) != NULL || (err = list_loras(be)) != NULL)
+		return err;
+	*m = xcalloc(l->nloras + 2, sizeof(**m));
+	(*m)[0].name = xstrdup(l->model_path);
+	(*m)[0].digest = xstrdup("");
+	(*m)[0].family = xstrdup("base");
+	for (i = 0; i < l->nloras; i++) {
+		(*m)[i + 1].name = xstrdup(l->loras[i].path);
+		(*m)[i + 1].digest = xstrdup(l->loras[i].sha256 ?
+		    l->loras[i].sha256 : "");
+		(*m)[i + 1].family = xasprintf("lora %ld", l->loras[i].id);
+	}
+	*n = l->nloras + 1;
+	return NULL;
+}
+
+static struct error *
+l_version(struct backend *be, char **version)
+{
+	struct llama *l = priv(be);
+	struct error *err;
+
+	if ((err = props(be)) != NULL)
+		return err;
+	*version = xstrdup(l->build ? l->build : "unknown");
+	return NULL;
+}
+
+const struct backend_ops backend_llama_ops = {
+	.name = "llama-server",
+	.server = "llama-server",
+	.features = BACKEND_LORA | BACKEND_LORA_MULTI | BACKEND_THINK,
+	.chat_path = "/v1/chat/completions",
+	.final_message = "event (\"finish_reason\" or [DONE])",
+	.chat_body = l_chat_body,
+	.cache_body = l_cache_body,
+	.chat_line = l_chat_line,
+	.transport = l_transport,
+	.status_error = l_status_error,
+	.resolve = l_resolve,
+	.identity = l_identity,
+	.models = l_models,
+	.version = l_version,
+	.free = l_free,
+};

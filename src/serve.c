@@ -1,0 +1,205 @@
+/* serve.c: the state of loco serve, $LOCO_HOME/serve.json (serve.h). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fsutil.h"
+#include "serve.h"
+#include "banned.h"
+
+#define STATE_MAX (1024u * 1024)
+
+char *
+serve_state_path(void)
+{
+	char *home = loco_home(), *p = xasprintf("%s/serve.json", home);
+
+	free(home);
+	return p;
+}
+
+struct error *
+serve_state_write(const struct serve_state *st)
+{
+	cJSON *root, *arr, *o;
+	struct error *err;
+	char *text, *path, *home;
+	size_t i;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "url", st->url);
+	cJSON_AddNumberToObject(root, "pid", (double)st->pid);
+	cJSON_AddNumberToObject(root, "server_pid", (double)st->server_pid);
+	cJSON_AddStringToObject(root, "binary", st->binary);
+	cJSON_AddStringToObject(root, "base", st->base);
+	cJSON_AddNumberToObject(root, "restarts", (double)st->restarts);
+	arr = cJSON_AddArrayToObject(root, "loras");
+	for (i = 0; i < st->nloras; i++) {
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)i);
+		cJSON_AddStringToObject(o, "adapter", st->loras[i].adapter);
+		cJSON_AddStringToObject(o, "path", st->loras[i].path);
+		if (st->loras[i].sha256 != NULL)
+			cJSON_AddStringToObject(o, "sha256",
+			    st->loras[i].sha256);
+		cJSON_AddItemToArray(arr, o);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	home = loco_home();
+	err = fs_mkdirs(home, 1);
+	free(home);
+	path = serve_state_path();
+	if (err == NULL) {
+		char *t2 = xasprintf("%s\n", text);
+
+		err = fs_write_atomic(path, t2, strlen(t2));
+		free(t2);
+	}
+	free(path);
+	free(text);
+	return err;
+}
+
+static char *
+jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static long
+jlong(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	    v->valuedouble < 2147483647.0 ? (long)v->valuedouble : 0;
+}
+
+static int
+alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+struct error *
+serve_state_read(struct serve_state *st)
+{
+	struct error *err;
+	char *path = serve_state_path(), *data = NULL;
+	size_t len, i = 0;
+	cJSON *root, *arr, *it;
+
+	memset(st, 0, sizeof(*st));
+	if (!fs_exists(path)) {
+		free(path);
+		return error_new(EXIT_UNREACHABLE, "no llama-server is running "
+		    "for loco: start one with 'loco serve', or set backend.host "
+		    "to a llama-server's URL");
+	}
+	if ((err = fs_read_file(path, STATE_MAX, &data, &len)) != NULL) {
+		free(path);
+		return err;
+	}
+	root = cJSON_ParseWithLength(data, len);
+	free(data);
+	if (!cJSON_IsObject(root) || (st->url = jstr(root, "url")) == NULL) {
+		cJSON_Delete(root);
+		err = error_new(EXIT_UNREACHABLE, "'%s' is not loco serve's "
+		    "state: remove it and start 'loco serve' again", path);
+		free(path);
+		return err;
+	}
+	st->pid = jlong(root, "pid");
+	st->server_pid = jlong(root, "server_pid");
+	st->binary = jstr(root, "binary");
+	st->base = jstr(root, "base");
+	st->restarts = jlong(root, "restarts");
+	arr = cJSON_GetObjectItemCaseSensitive(root, "loras");
+	st->loras = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*st->loras));
+	cJSON_ArrayForEach(it, arr) {
+		st->loras[i].adapter = jstr(it, "adapter");
+		st->loras[i].path = jstr(it, "path");
+		st->loras[i].sha256 = jstr(it, "sha256");
+		i++;
+	}
+	st->nloras = i;
+	cJSON_Delete(root);
+	if (!alive(st->pid)) {
+		serve_state_release(st);
+		err = error_new(EXIT_UNREACHABLE, "loco serve is not running "
+		    "(its state '%s' is left from process %ld): start it with "
+		    "'loco serve'", path, st->pid);
+		free(path);
+		return err;
+	}
+	free(path);
+	return NULL;
+}
+
+void
+serve_state_release(struct serve_state *st)
+{
+	size_t i;
+
+	free(st->url);
+	free(st->binary);
+	free(st->base);
+	for (i = 0; i < st->nloras; i++) {
+		free(st->loras[i].adapter);
+		free(st->loras[i].path);
+		free(st->loras[i].sha256);
+	}
+	free(st->loras);
+	memset(st, 0, sizeof(*st));
+}
+
+struct error *
+serve_url_parse(const char *text, char **url)
+{
+	const char *p = text;
+	size_t len;
+
+	*url = NULL;
+	while (*p == ' ' || *p == '"' || *p == '\'')
+		p++;
+	len = strlen(p);
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '"' ||
+	    p[len - 1] == '\'' || p[len - 1] == '/'))
+		len--;
+	if (len == 0)
+		return error_new(EXIT_CONFIG, "backend.host: empty URL");
+	if (strstr(p, "://") == NULL)
+		*url = xasprintf("http://%.*s", (int)len, p);
+	else if (str_startswith(p, "http://") || str_startswith(p, "https://"))
+		*url = xstrndup(p, len);
+	else {
+		char *clean = str_sanitize(p, 80);
+		struct error *err = error_new(EXIT_CONFIG, "backend.host: "
+		    "unsupported scheme in '%s' (http or https)", clean);
+		free(clean);
+		return err;
+	}
+	return NULL;
+}
+
+struct error *
+serve_running_url(char **url)
+{
+	struct serve_state st;
+	struct error *err;
+
+	*url = NULL;
+	if ((err = serve_state_read(&st)) != NULL)
+		return err;
+	*url = st.url;
+	st.url = NULL;
+	serve_state_release(&st);
+	return NULL;
+}
