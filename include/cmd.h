@@ -156,6 +156,7 @@ struct error	*cmd_report(struct loco *, int, char *[]);
 struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
+struct error	*cmd_serve(struct loco *, int, char *[]);
 
 /*
  * The router router.type asks for (cmd_router.c).  auto: the classifier

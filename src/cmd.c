@@ -195,6 +195,17 @@ static const struct cmd commands[] = {
 	  "  --output file      write there (atomically) instead of stdout\n"
 	  "  check file         validate a benchmark file and count its cases\n",
 	  NULL },
+	{ "serve", cmd_serve,
+	  "loco serve [--dry-run] [--llama-server path] [--port n] [--slots n] "
+	  "[--threads n]",
+	  "run llama-server with the base model and every adapter resident",
+	  "  --dry-run          print the llama-server command line and stop\n"
+	  "  --llama-server path  the binary (default: backend.llama_server,\n"
+	  "                     else llama-server on PATH)\n"
+	  "  --port n           loopback port (default serve.port; 0: a free one)\n"
+	  "  --slots n          requests answered at once (default serve.slots)\n"
+	  "  --threads n        CPU threads (default serve.threads; 0: its own)\n",
+	  NULL },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",
@@ -229,7 +240,7 @@ static const struct cmd plumbing[] = {
 };
 
 static const char main_usage[] =
-    "loco [--registry file] command [argument ...]";
+    "loco [--backend type] [--registry file] command [argument ...]";
 
 int	 loco_write_failed;
 int	 loco_write_errno;

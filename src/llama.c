@@ -408,7 +408,40 @@ list_loras(struct backend *be)
 	return NULL;
 }
 
-/* The server's id of a LoRA file: same path, else same contents. */
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/*
+ * A server started elsewhere may name its files relative to its own
+ * directory, which cannot be opened from here: then the one file of the
+ * same name, if only one has it.
+ */
+static long
+base_name_id(const struct llama *l, const struct adapter *a)
+{
+	long id = -1;
+	size_t i;
+
+	for (i = 0; i < l->nloras; i++) {
+		if (l->loras[i].real != NULL ||
+		    strcmp(base_name(l->loras[i].path), base_name(a->file)))
+			continue;
+		if (id >= 0)
+			return -1;
+		id = l->loras[i].id;
+	}
+	return id;
+}
+
+/*
+ * The server's id of a LoRA file: the same path, else the same contents,
+ * else (for files not visible here) the same file name.
+ */
 static long
 lora_id(struct llama *l, const struct adapter *a)
 {
@@ -422,7 +455,7 @@ lora_id(struct llama *l, const struct adapter *a)
 		    (l->loras[i].real && strcmp(l->loras[i].real, real) == 0))
 			return l->loras[i].id;
 	if (a->sha256 == NULL)
-		return -1;
+		return base_name_id(l, a);
 	for (i = 0; i < l->nloras; i++) {
 		struct loaded_lora *ll = &l->loras[i];
 		char hex[SHA256_HEX_LEN + 1];
@@ -438,7 +471,7 @@ lora_id(struct llama *l, const struct adapter *a)
 		if (ll->sha256 && strcmp(ll->sha256, a->sha256) == 0)
 			return ll->id;
 	}
-	return -1;
+	return base_name_id(l, a);
 }
 
 static struct error *
@@ -448,6 +481,37 @@ not_loaded(struct backend *be, const struct adapter *a)
 	    "llama-server at %s: start it with '--lora %s' (loco serve "
 	    "loads every active adapter; restart it after 'loco setup')",
 	    a->name, be->url, a->file);
+}
+
+/*
+ * Every adapter the server holds, at scale 0: a request names them all.
+ * Checked on the real llama-server: with "lora": [] it does not answer as
+ * the base model (nor as a server without --lora does), and it reuses a
+ * slot's prompt cache computed under another adapter; with every id and
+ * explicit scales it answers as the base alone, and drops the cache when
+ * the scales change.
+ */
+static void
+every_lora(const struct llama *l, struct backend_target *t)
+{
+	size_t i;
+
+	t->lora = xcalloc(l->nloras + 1, sizeof(*t->lora));
+	for (i = 0; i < l->nloras; i++) {
+		t->lora[i].id = l->loras[i].id;
+		t->lora[i].scale = 0;
+	}
+	t->nlora = l->nloras;
+}
+
+static void
+set_scale(struct backend_target *t, long id, double scale)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlora; i++)
+		if (t->lora[i].id == id)
+			t->lora[i].scale = scale;
 }
 
 static struct error *
@@ -466,7 +530,7 @@ l_resolve(struct backend *be, const struct registry *reg,
 		/* The base model; a prompt adapter is its system prompt. */
 		t->model = xstrdup(a ? a->model : reg->base.tag);
 		t->label = xstrdup(reg->base.tag);
-		t->lora = xcalloc(1, sizeof(*t->lora));
+		every_lora(l, t);
 		return NULL;
 	}
 	if (a->type == ADAPTER_TAG || a->type == ADAPTER_MERGED)
@@ -478,15 +542,13 @@ l_resolve(struct backend *be, const struct registry *reg,
 	if (a->type == ADAPTER_LORA) {
 		if ((id = lora_id(l, a)) < 0)
 			return not_loaded(be, a);
-		t->lora = xcalloc(1, sizeof(*t->lora));
-		t->lora[0].id = id;
-		t->lora[0].scale = 1.0;
-		t->nlora = 1;
+		every_lora(l, t);
+		set_scale(t, id, 1.0);
 		t->label = xstrdup(a->model);
 		return NULL;
 	}
 	/* A composition: each part's id at its scale. */
-	t->lora = xcalloc(a->ncompose + 1, sizeof(*t->lora));
+	every_lora(l, t);
 	strbuf_addf(&sb, "%s (", a->model);
 	for (i = 0; i < a->ncompose; i++) {
 		const struct adapter *p = registry_find(reg,
@@ -502,8 +564,7 @@ l_resolve(struct backend *be, const struct registry *reg,
 			strbuf_release(&sb);
 			return not_loaded(be, p);
 		}
-		t->lora[t->nlora].id = id;
-		t->lora[t->nlora++].scale = a->compose[i].scale;
+		set_scale(t, id, a->compose[i].scale);
 		strbuf_addf(&sb, "%s%s %g", i ? " + " : "", p->name,
 		    a->compose[i].scale);
 	}
@@ -559,6 +620,8 @@ l_identity(struct backend *be, const struct backend_target *t, char **id)
 	strbuf_addstr(&sb, "llama-server base ");
 	file_identity(&sb, l->model_path);
 	for (i = 0; i < t->nlora; i++) {
+		if (t->lora[i].scale == 0)
+			continue;
 		for (k = 0; k < l->nloras; k++)
 			if (l->loras[k].id == t->lora[i].id)
 				break;

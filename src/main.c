@@ -34,6 +34,7 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
 		{ "registry", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -42,7 +43,7 @@ main(int argc, char *argv[])
 	struct loco lc;
 	const struct cmd *c;
 	struct error *err;
-	const char *registry = NULL;
+	const char *registry = NULL, *backend = NULL;
 	int ch, status;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -52,8 +53,11 @@ main(int argc, char *argv[])
 	lc.stderr_progress = term_level(STDERR_FILENO) >= TERM_REWRITE;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'b':
+			backend = optarg;
+			break;
 		case 'r':
 			registry = optarg;
 			break;
@@ -63,6 +67,11 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("loco %s\n", LOCO_VERSION);
 			return finish_output(0);
+		case ':':
+			fprintf(stderr, "loco: option '%s' needs a value\n",
+			    argv[optind - 1]);
+			loco_usage(stderr);
+			return EXIT_USAGE;
 		default:
 			fprintf(stderr, "loco: unknown option '%s'\n",
 			    argv[optind - 1]);
@@ -87,6 +96,10 @@ main(int argc, char *argv[])
 	if ((err = config_load(&lc.cfg)) == NULL && registry != NULL)
 		err = config_set(&lc.cfg, "registry.path", registry,
 		    CONFIG_SRC_FLAG);
+	if (err == NULL && backend != NULL &&
+	    (err = config_set(&lc.cfg, "backend.type", backend,
+	    CONFIG_SRC_FLAG)) != NULL)
+		err = error_prefix(err, "--backend");
 	if (err == NULL) {
 		optind = 0;	/* glibc: full reset for the command's getopt */
 		opterr = 1;

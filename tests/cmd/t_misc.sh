@@ -18,7 +18,7 @@ if grep -qE '^loco [0-9]+\.[0-9]+\.[0-9]+$' "$W/out"; then pass; else fail "--ve
 t "help"
 run_loco help
 expect_rc 0
-expect_out_has "usage: loco [--registry file] command [argument ...]"
+expect_out_has "usage: loco [--backend type] [--registry file] command [argument ...]"
 for c in query route adapters config version help; do
 	expect_out_has "  $c "
 done
@@ -42,7 +42,7 @@ done
 t "no command, unknown command, unknown global option"
 run_loco
 expect_rc 2
-if head -n 1 "$W/err" | grep -qF "usage: loco [--registry file] command [argument ...]"; then pass; else fail "usage"; fi
+if head -n 1 "$W/err" | grep -qF "usage: loco [--backend type] [--registry file] command [argument ...]"; then pass; else fail "usage"; fi
 run_loco frob
 expect_rc 2
 expect_err "loco: 'frob' is not a loco command; see 'loco help'"
