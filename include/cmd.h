@@ -157,6 +157,8 @@ struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
 struct error	*cmd_serve(struct loco *, int, char *[]);
+/* loco setup for the llama-server backend (cmd_serve.c). */
+struct error	*serve_setup(struct loco *, int quiet);
 
 /*
  * The router router.type asks for (cmd_router.c).  auto: the classifier

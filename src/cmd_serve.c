@@ -593,6 +593,76 @@ parse_options(struct serve *sv, const struct cmd *c, int argc, char *argv[])
 	return err;
 }
 
+/*
+ * loco setup on the llama-server backend: check every GGUF loco serve
+ * would load (a model for the base, LoRAs of its architecture), and have
+ * a running loco serve restart with the adapter set when it changed.
+ */
+struct error *
+serve_setup(struct loco *lc, int quiet)
+{
+	struct serve sv;
+	struct serve_state running;
+	struct error *err;
+	size_t i;
+	long before;
+	int k;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.lc = lc;
+	strbuf_init(&sv.names, 0);
+	if ((err = find_binary(&sv)) != NULL || (err = plan(&sv, &sv.st)))
+		goto done;
+	printf("server: llama-server %s\n", sv.binary);
+	printf("base: %s checked\n", sv.base);
+	for (i = 0; i < sv.st.nloras; i++)
+		printf("adapter %s: %s checked\n", sv.st.loras[i].adapter,
+		    sv.st.loras[i].path);
+	if (serve_state_read(&running) != NULL) {
+		printf("serve: not running; start it with 'loco serve'\n");
+		goto done;
+	}
+	if (same_loras(&running, &sv.st)) {
+		printf("serve: llama-server at %s has these adapters\n",
+		    running.url);
+		serve_state_release(&running);
+		goto done;
+	}
+	before = running.restarts;
+	if (kill((pid_t)running.pid, SIGHUP) == -1) {
+		err = error_new(EXIT_FAIL, "cannot signal loco serve (process "
+		    "%ld): %s", running.pid, strerror(errno));
+		serve_state_release(&running);
+		goto done;
+	}
+	serve_state_release(&running);
+	if (!quiet)
+		fprintf(stderr, "serve: restarting llama-server with the new "
+		    "adapters...\n");
+	for (k = 0; k < READY_WAIT * 10; k++) {
+		if (serve_state_read(&running) == NULL) {
+			int done = running.restarts > before;
+
+			if (done)
+				printf("serve: restarted llama-server at %s with "
+				    "%zu adapters\n", running.url,
+				    running.nloras);
+			serve_state_release(&running);
+			if (done)
+				goto done;
+		}
+		usleep(100000);
+	}
+	err = error_new(EXIT_FAIL, "loco serve did not restart llama-server "
+	    "within %d s: see its output", READY_WAIT);
+done:
+	serve_state_release(&sv.st);
+	strbuf_release(&sv.names);
+	free(sv.binary);
+	free(sv.base);
+	return err;
+}
+
 struct error *
 cmd_serve(struct loco *lc, int argc, char *argv[])
 {

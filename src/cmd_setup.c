@@ -89,6 +89,13 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	if (optind < argc)
 		return cmd_usage_error(c, "unexpected argument '%s'",
 		    argv[optind]);
+	if (lc->cfg.backend_type != NULL &&
+	    strcmp(lc->cfg.backend_type, "llama-server") == 0) {
+		if (json)
+			return error_new(EXIT_USAGE, "setup --json: not yet for "
+			    "the llama-server backend");
+		return serve_setup(lc, quiet);
+	}
 	if ((err = loco_registry(lc, &registry)) != NULL ||
 	    (err = loco_client(lc, &o)) != NULL)
 		return err;
