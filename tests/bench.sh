@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote sha256 setup eval router"
+SECTIONS="baseline route route_python route_large query vote sha256 setup eval router switch"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -507,6 +507,79 @@ bench_router() {
 		ece=$(sed -n 's/^	"ece":	\(.*\),$/\1/p' "$W/reval.json")
 		line "accuracy on router.tsv, $r" "$acc (ECE $ece)"
 	done
+}
+
+# Switching adapters: rounds of four routed queries, one per domain (every
+# query changes adapter), against rounds of four math queries (none does),
+# interleaved, on the real llama-server (loco serve, every adapter
+# resident) and on the Ollama-emulating engine (a change of adapter model
+# reloads, as in Ollama).  Then the model loads of an eval --grid.
+bench_switch() {
+	section "adapter switching: llama-server (loco serve) against the Ollama path (engine)"
+	T=$TOP/adapters/tiny
+	llama=$(sh "$TOP/tests/llama/build.sh" --path)
+	[ -x "$llama" ] || die "no llama-server (sh tests/llama/build.sh)"
+	[ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ] ||
+	    die "no engine (cd tests/engine && npm ci --omit=optional)"
+	reg=$LOCO_HOME/adapters/registry.yaml
+	cp "$reg" "$W/registry.saved"
+	sed -e "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" \
+	    -e "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" \
+	    "$T/registry.yaml" >"$reg"
+	mk() {	# mk NAME Q1 Q2 Q3 Q4: a round of four queries
+		{
+			echo "#!/bin/sh"
+			for _q in "$2" "$3" "$4" "$5"; do
+				printf '"%s" query --quiet --temperature 0 "%s" >/dev/null || exit 1\n' "$LOCO" "$_q"
+			done
+		} >"$W/$1"
+		chmod +x "$W/$1"
+	}
+	# Ends on math: the same-adapter round after it changes nothing.
+	mk alternate "[3, 1, 2] sorted" "Who is the object of sentence 2? 1: Rex saw Ann. 2: Tom met Sue." \
+	    "Write a title for a story about a cat" "Anna buys 6 bags of 5 toys. How many toys?"
+	mk same "Anna buys 6 bags of 5 toys. How many toys?" "Ruth had 11 stickers and gave 7 to Nora. How many stickers now?" \
+	    "Anna buys 5 bags of 6 flowers. How many flowers?" "Tom buys 4 boxes of 3 pens. How many pens?"
+	n=${BENCH_SWITCH_N:-15}
+
+	E=$W/engine
+	BACKEND_JS=$TOP/tests/engine/server.js
+	backend_start "$E" --models "$T" --idle-timeout 300 || die "cannot start the engine"
+	BACKEND_JS=$TOP/tests/backend/server.js
+	"$LOCO" setup --quiet >/dev/null 2>&1 || die "setup on the engine failed"
+	timeit "$n" "$W/alternate" --- "$W/same"
+	ea=$MED1 es=$MED2
+	backend_stop "$E"
+	unset OLLAMA_HOST
+
+	export LOCO_BACKEND=llama-server LOCO_BACKEND_LLAMA_SERVER="$llama"
+	"$LOCO" serve >"$W/serve.out" 2>"$W/serve.err" &
+	spid=$!
+	i=0
+	while [ ! -s "$LOCO_HOME/serve.json" ]; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && { kill "$spid"; die "loco serve did not start: $(cat "$W/serve.err")"; }
+		sleep 0.1
+	done
+	timeit "$n" "$W/alternate" --- "$W/same"
+	la=$MED1 ls=$MED2
+	line "engine (Ollama path)" "alternating $(calc "$ea / 4") ms/query, one adapter $(calc "$es / 4") ms/query, ratio $(calc "$ea / $es")"
+	line "llama-server" "alternating $(calc "$la / 4") ms/query, one adapter $(calc "$ls / 4") ms/query, ratio $(calc "$la / $ls")   target <= 1.5   $(verdict "$(calc "$la / $ls" 3)" 1.5001)"
+	r=$(calc "$ea / $la")
+	line "every query a switch" "llama-server ${r}x faster than the engine per routed query   target >= 5   $(awk -v r="$r" 'BEGIN { print (r >= 5) ? "PASS" : "MISS" }')"
+
+	log=$LOCO_HOME/logs/llama-server.log
+	loads=$(grep -c "load_model: loading model" "$log")
+	"$LOCO" bench import --format jsonl "$T/data/math.jsonl" --output "$W/math.jsonl" 2>/dev/null
+	"$LOCO" eval --grid --benchmark "$W/math.jsonl" --limit 20 --no-cache math >/dev/null 2>"$W/grid.err" ||
+	    { kill "$spid"; die "eval --grid failed: $(cat "$W/grid.err")"; }
+	reloads=$(( $(grep -c "load_model: loading model" "$log") - loads ))
+	restarts=$(node -e 'console.log(require(process.argv[1]).restarts)' "$LOCO_HOME/serve.json")
+	line "eval --grid math (20 cases)" "llama-server: $reloads model loads, $restarts restarts   target 0   $( [ "$reloads" -eq 0 ] && [ "$restarts" -eq 0 ] && echo PASS || echo MISS)"
+	kill -TERM "$spid"
+	wait "$spid"
+	unset LOCO_BACKEND LOCO_BACKEND_LLAMA_SERVER
+	cp "$W/registry.saved" "$reg"
 }
 
 [ $# -gt 0 ] && SECTIONS=$*
