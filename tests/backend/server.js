@@ -8,8 +8,34 @@
  * See README.md in this directory for the script format.
  *
  *   node tests/backend/server.js --dir DIR [--port N] [--host 127.0.0.1]
- *        [--idle-timeout SECONDS] [--parallel P]
+ *        [--idle-timeout SECONDS] [--parallel P] [--flavor ollama|llama-server]
  *
+ * --flavor llama-server (the default is ollama) speaks llama.cpp's
+ * llama-server instead: GET /health, /props, /v1/models, /lora-adapters,
+ * POST /lora-adapters and /v1/chat/completions (OpenAI chunks over
+ * Server-Sent Events), with replies chosen by the same chat rules, which may
+ * also match the adapters a request runs with ("lora"). Its shapes were
+ * compared byte for byte (volatile values aside) with the real binary
+ * (tests/llama/README.md); where it deviates from it:
+ *  - replies are scripted; a chunk (chunk_size characters) counts as one
+ *    token, plus one for the end-of-generation token when finish_reason is
+ *    "stop", as the real server counts it; prompt tokens are characters / 4;
+ *    times are synthetic (1 ms per prompt token, 20 ms per generated one) and
+ *    cache_n is 0 unless scripted, so no prompt cache is modelled (nor the
+ *    real server's reuse of a slot's cache across adapter sets when a
+ *    request has no "lora" list);
+ *  - every endpoint other than those above answers 404 (the real server also
+ *    has /completion, /tokenize, /slots, /metrics, ...);
+ *  - a body that is not JSON gets JavaScript's parse message inside
+ *    nlohmann's prefix; model, system_fingerprint and the /props and
+ *    /v1/models details are the tiny world's or the script's, not read from
+ *    a GGUF; n_ctx defaults to 2048 (the real one reports the per-slot size:
+ *    -c / -np);
+ *  - the mid-stream error event and the loading 503 are taken from the
+ *    source (tools/server), not observed;
+ *  - --parallel is the number of slots (total_slots unless scripted).
+ *
+ * Ollama flavor:
  * Node 20, node: built-ins only. Follows /work/shared/OLLAMA-API.md; where it
  * deviates from real Ollama (v0.33):
  *  - replies are scripted text, not generated; eval_count counts chunks, not
@@ -48,12 +74,12 @@ const { encode } = require('./gojson');
 function usage(msg) {
   if (msg) process.stderr.write(`test backend: ${msg}\n`);
   process.stderr.write('usage: node server.js --dir DIR [--port N] [--host 127.0.0.1] ' +
-    '[--idle-timeout SECONDS] [--parallel P]\n');
+    '[--idle-timeout SECONDS] [--parallel P] [--flavor ollama|llama-server]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { dir: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 4 };
+  const o = { dir: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 4, flavor: 'ollama' };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -75,11 +101,13 @@ function parseArgs(argv) {
       case '--host': o.host = val(); break;
       case '--idle-timeout': o.idle = num(val(), 0, 1e6); break;
       case '--parallel': o.parallel = num(val(), 1, 1e4); break;
+      case '--flavor': o.flavor = val(); break;
       case '-h': case '--help': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
   }
   if (!o.dir) usage('--dir is required');
+  if (o.flavor !== 'ollama' && o.flavor !== 'llama-server') usage(`unknown flavor '${o.flavor}' (ollama or llama-server)`);
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) usage(`refusing to listen on non-loopback host '${o.host}'`);
   return o;
 }
@@ -133,7 +161,7 @@ function loadScript() {
     throw new ScriptError(e.message);
   }
   if (!isObj(s)) throw new ScriptError('top level is not an object');
-  for (const k of ['models', 'pullable', 'chat']) {
+  for (const k of opt.flavor === 'llama-server' ? ['chat', 'loras'] : ['models', 'pullable', 'chat']) {
     if (s[k] !== undefined && !Array.isArray(s[k])) throw new ScriptError(`"${k}" is not an array`);
   }
   return s;
@@ -464,9 +492,12 @@ function pickRule(script, kind, body, lastText) {
 }
 
 function pickText(rule, index, body) {
+  return pickTextSeed(rule, index, isObj(body.options) ? body.options.seed : undefined);
+}
+
+function pickTextSeed(rule, index, seed) {
   if (Array.isArray(rule.replies) && rule.replies.length > 0) {
     const n = rule.replies.length;
-    const seed = isObj(body.options) ? body.options.seed : undefined;
     let i;
     if (rule.by_seed && typeof seed === 'number') {
       i = ((Math.trunc(seed) % n) + n) % n;
@@ -989,6 +1020,507 @@ function handlePs(ctx, script) {
   return sendJson(ctx, 200, { models });
 }
 
+// ---------------------------------------------------------------- llama-server flavor
+//
+// With --flavor llama-server the same machinery (script, requests.jsonl,
+// chat rules, faults, --parallel slots) answers the way llama.cpp's
+// llama-server does: /health, /props, /v1/models, /lora-adapters and
+// OpenAI-style /v1/chat/completions with Server-Sent Events. Shapes follow
+// tools/server/server-{context,task,common,http}.cpp of the llama.cpp release
+// bundled with node-llama-cpp and what that binary was seen to send
+// (tests/llama/README.md).
+
+const LLAMA = opt.flavor === 'llama-server';
+const LLAMA_BUILD_INFO = 'b0000-fake';
+const LLAMA_ERR_TYPES = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error',
+  404: 'not_found_error', 500: 'server_error', 501: 'not_supported_error', 503: 'unavailable_error',
+};
+const LLAMA_DEFAULT_ERRORS = {
+  400: 'Invalid request', 404: 'File Not Found', 500: 'Compute error.', 501: 'Not supported', 503: 'Loading model',
+};
+const LLAMA_MIDSTREAM_ERROR = 'Context size has been exceeded.';
+// The two errors llama-server's HTTP layer writes itself (key order differs
+// from format_error_response's code/message/type).
+const LLAMA_LOADING = { error: { message: 'Loading model', type: 'unavailable_error', code: 503 } };
+const LLAMA_NOT_FOUND = { error: { message: 'File Not Found', type: 'not_found_error', code: 404 } };
+
+// JSON as llama.cpp writes it (nlohmann ordered_json, dump without
+// ensure_ascii): insertion order, '<' '>' '&' and non-ASCII left alone, and
+// a double always printed with a decimal point ("1.0", not "1"). Wrap a
+// number in dbl() where llama.cpp has a double.
+const DBL_TAG = '\u0000dbl:';
+function dbl(x) {
+  const n = Number(x);
+  return Number.isFinite(n) ? DBL_TAG + String(n) : null;
+}
+
+function lenc(value, asciiEscape) {
+  let s = JSON.stringify(value);
+  s = s.replace(/"\\u0000dbl:([^"]*)"/g, (_, n) => (/^-?\d+$/.test(n) ? `${n}.0` : n));
+  if (asciiEscape) s = s.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return s;
+}
+
+function llamaErr(code, message, type) {
+  return { code, message, type: type || LLAMA_ERR_TYPES[code] || 'server_error' };
+}
+
+function sendLlamaBody(ctx, status, text, contentType = 'application/json; charset=utf-8') {
+  if (ctx.aborted) return;
+  const h = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) };
+  if (status >= 400) h.Connection = 'close'; // cpp-httplib closes after an error status
+  ctx.res.writeHead(status, llamaHeaders(ctx, h));
+  ctx.res.end(ctx.req.method === 'HEAD' ? undefined : text);
+}
+
+const sendLlamaJson = (ctx, status, obj, ascii) => sendLlamaBody(ctx, status, lenc(obj, ascii));
+const sendLlamaError = (ctx, status, message, type) => sendLlamaJson(ctx, status, { error: llamaErr(status, message, type) });
+
+function sendLlamaParseError(ctx) {
+  return sendLlamaError(ctx, 500, ctx.rawText === ''
+    ? '[json.exception.parse_error.101] parse error at line 1, column 1: attempting to parse an empty input; check that your input string or stream contains the expected JSON'
+    : `[json.exception.parse_error.101] parse error: ${ctx.parseError}`);
+}
+
+// The real server (cors origins "localhost") echoes a localhost Origin and
+// otherwise sends the header empty.
+function llamaHeaders(ctx, h) {
+  const origin = String(ctx.req.headers.origin || '');
+  const local = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i.test(origin);
+  return Object.assign({ Server: 'llama.cpp', 'Access-Control-Allow-Origin': local ? origin : '' }, h);
+}
+
+// ------------------------------------------------ adapters
+
+let globalLora = null; // Map id -> scale set by POST /lora-adapters; null: the script's scales
+
+// The script's "loras": a path string or {path, id, scale, task_name,
+// prompt_prefix}; ids are positions unless given; scale defaults to 1.0 as
+// with --lora FILE (--lora-init-without-apply does not change the listed or
+// the applied scale: see tests/llama/README.md).
+function llamaLoras(script) {
+  const arr = Array.isArray(script.loras) ? script.loras : [];
+  return arr.map((e, i) => {
+    const o = typeof e === 'string' ? { path: e } : isObj(e) ? e : {};
+    const id = Number.isInteger(o.id) ? o.id : i;
+    let scale = typeof o.scale === 'number' ? o.scale : 1;
+    if (globalLora) scale = globalLora.has(id) ? globalLora.get(id) : 0;
+    return { id, path: String(o.path ?? ''), scale, task_name: String(o.task_name ?? ''), prompt_prefix: String(o.prompt_prefix ?? '') };
+  });
+}
+
+// parse_lora_request: "id" defaults to -1 and "scale" to 0.0 when missing or
+// not numbers; the last entry for an id wins.
+function parseLoraRequest(arr) {
+  const m = new Map();
+  for (const e of arr) {
+    const id = isObj(e) && typeof e.id === 'number' ? Math.trunc(e.id) : -1;
+    const scale = isObj(e) && typeof e.scale === 'number' ? e.scale : 0;
+    m.set(id, scale);
+  }
+  return m;
+}
+
+// The adapters a request runs with, as llama-server decides: a non-empty
+// "lora" list sets every loaded adapter (listed ones to their scale, the rest
+// to 0; unknown ids are ignored); a missing or empty one means the global
+// scales (GET /lora-adapters). Returns [{id, scale}] with scale != 0.
+function effectiveLora(script, body) {
+  const req = Array.isArray(body.lora) ? parseLoraRequest(body.lora) : null;
+  const out = [];
+  for (const l of llamaLoras(script)) {
+    const s = req && req.size > 0 ? (req.has(l.id) ? req.get(l.id) : 0) : l.scale;
+    if (s !== 0) out.push({ id: l.id, scale: s });
+  }
+  return out;
+}
+
+// A rule's lora condition: a list of {id, scale (default 1)}; entries with
+// scale 0 are dropped; it matches when the effective set is the same.
+function loraMatches(cond, eff) {
+  if (!Array.isArray(cond)) return false;
+  const want = cond.filter(isObj).map((c) => ({ id: c.id, scale: typeof c.scale === 'number' ? c.scale : 1 })).filter((c) => c.scale !== 0);
+  if (want.length !== eff.length) return false;
+  return want.every((w) => eff.some((e) => e.id === w.id && Math.abs(e.scale - w.scale) < 1e-6));
+}
+
+// ------------------------------------------------ routing
+
+function llamaModelPath(script) {
+  return typeof script.model_path === 'string' && script.model_path !== '' ? script.model_path : 'base.gguf';
+}
+
+// meta.model_name: the alias when given, else the model file's name.
+function llamaModelName(script) {
+  if (typeof script.model_alias === 'string' && script.model_alias !== '') return script.model_alias;
+  return path.basename(llamaModelPath(script));
+}
+
+function llamaNCtx(script) {
+  return Number.isInteger(script.n_ctx) ? script.n_ctx : 2048;
+}
+
+const TINY_TEMPLATE = "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'system' %}S: {{ m['content'] }}\n"
+  + "{% elif m['role'] == 'user' %}Q: {{ m['content'] }}\n{% else %}A: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
+  + '{% endfor %}{% if add_generation_prompt %}A: {% endif %}';
+
+// The sampling defaults GET /props shows (as the real binary printed them).
+function llamaDefaultParams() {
+  return {
+    seed: 4294967295, temperature: dbl(0.800000011920929), dynatemp_range: dbl(0.0), dynatemp_exponent: dbl(1.0), top_k: 40,
+    top_p: dbl(0.949999988079071), min_p: dbl(0.05000000074505806), top_n_sigma: dbl(-1.0), xtc_probability: dbl(0.0),
+    xtc_threshold: dbl(0.10000000149011612), typical_p: dbl(1.0), repeat_last_n: 64, repeat_penalty: dbl(1.0),
+    presence_penalty: dbl(0.0), frequency_penalty: dbl(0.0), dry_multiplier: dbl(0.0), dry_base: dbl(1.75),
+    dry_allowed_length: 2, dry_penalty_last_n: 64, mirostat: 0, mirostat_tau: dbl(5.0), mirostat_eta: dbl(0.10000000149011612),
+    adaptive_target: dbl(-1.0), adaptive_decay: dbl(0.8999999761581421), max_tokens: -1, n_predict: -1, n_keep: 0,
+    n_discard: 0, ignore_eos: false, stream: false, n_probs: 0, min_keep: 0, chat_format: 'Content-only',
+    reasoning_format: 'none', reasoning_in_content: false, generation_prompt: '',
+    samplers: ['penalties', 'dry', 'top_n_sigma', 'top_k', 'typ_p', 'top_p', 'min_p', 'xtc', 'temperature'],
+    'speculative.types': 'none', timings_per_token: false, post_sampling_probs: false, backend_sampling: false, lora: [],
+  };
+}
+
+function llamaBuildInfo(script) {
+  return typeof script.build_info === 'string' ? script.build_info : LLAMA_BUILD_INFO;
+}
+
+function llamaProps(script) {
+  return {
+    default_generation_settings: { params: llamaDefaultParams(), n_ctx: llamaNCtx(script) },
+    total_slots: Number.isInteger(script.slots) ? script.slots : opt.parallel,
+    model_alias: llamaModelName(script),
+    model_ftype: 'all F32',
+    model_path: llamaModelPath(script),
+    modalities: { vision: false, video: false, audio: false },
+    media_marker: '<__media_0000000000000000000000000000fake__>',
+    endpoint_slots: true,
+    endpoint_props: false,
+    endpoint_metrics: false,
+    ui: true,
+    ui_settings: {},
+    chat_template: typeof script.chat_template === 'string' ? script.chat_template : TINY_TEMPLATE,
+    chat_template_caps: {
+      supports_object_arguments: false, supports_parallel_tool_calls: false, supports_preserve_reasoning: false,
+      supports_reasoning_effort: false, supports_string_content: true, supports_system_role: true,
+      supports_tool_calls: false, supports_tools: false, supports_typed_content: false,
+    },
+    bos_token: '<s>',
+    eos_token: '</s>',
+    build_info: llamaBuildInfo(script),
+    is_sleeping: false,
+    cors_proxy_enabled: false,
+  };
+}
+
+// The numbers in "meta" are the tiny world's base model's.
+function llamaModels(script) {
+  const name = llamaModelName(script);
+  const nCtx = llamaNCtx(script);
+  return {
+    models: [{
+      name, model: name, modified_at: '', size: '', digest: '', type: 'model', description: '', tags: [''],
+      capabilities: ['completion'], parameters: '',
+      details: { parent_model: '', format: 'gguf', family: '', families: [''], parameter_size: '', quantization_level: '' },
+    }],
+    object: 'list',
+    data: [{
+      id: name, aliases: [name], tags: [], object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'llamacpp',
+      meta: { vocab_type: true, n_vocab: 354, n_ctx: nCtx, n_ctx_train: 512, n_embd: 128, n_params: 747136, size: 2988544, ftype: 'all F32' },
+    }],
+  };
+}
+
+const LLAMA_ROUTES = {
+  '/health': { GET: 'health' },
+  '/v1/health': { GET: 'health' },
+  '/props': { GET: 'props' },
+  '/models': { GET: 'models' },
+  '/v1/models': { GET: 'models' },
+  '/lora-adapters': { GET: 'lora_get', POST: 'lora_post' },
+  '/chat/completions': { POST: 'chat' },
+  '/v1/chat/completions': { POST: 'chat' },
+};
+
+function llamaLoading(script) {
+  if (script.loading === true) return true;
+  const n = Number.isInteger(script.loading_requests) ? script.loading_requests : 0;
+  if (n <= 0) return false;
+  const c = counters.get('loading') || 0;
+  counters.set('loading', c + 1);
+  return c < n;
+}
+
+async function routeLlama(ctx, script) {
+  const { req } = ctx;
+  if (llamaLoading(script)) return sendLlamaJson(ctx, 503, LLAMA_LOADING);
+  const r = LLAMA_ROUTES[ctx.path];
+  // cpp-httplib answers 404 for an unknown path and for a known path with
+  // another method; HEAD is served by the GET handler.
+  const what = r && (r[req.method] || (req.method === 'HEAD' ? r.GET : undefined));
+  if (!what) return sendLlamaJson(ctx, 404, LLAMA_NOT_FOUND);
+  switch (what) {
+    case 'health': return sendLlamaJson(ctx, 200, { status: 'ok' });
+    case 'props': return sendLlamaJson(ctx, 200, llamaProps(script));
+    case 'models': return sendLlamaJson(ctx, 200, llamaModels(script));
+    case 'lora_get':
+      return sendLlamaJson(ctx, 200, llamaLoras(script).map((l) => ({
+        id: l.id, path: l.path, scale: dbl(l.scale), task_name: l.task_name, prompt_prefix: l.prompt_prefix,
+      })));
+    case 'lora_post': {
+      if (ctx.body === undefined) return sendLlamaParseError(ctx);
+      if (!Array.isArray(ctx.body)) return sendLlamaError(ctx, 400, 'Request body must be an array');
+      const m = parseLoraRequest(ctx.body);
+      globalLora = new Map();
+      for (const l of llamaLoras(script)) if (m.has(l.id)) globalLora.set(l.id, m.get(l.id));
+      return sendLlamaJson(ctx, 200, { success: true });
+    }
+    case 'chat': return handleLlamaChat(ctx, script);
+    default: return sendLlamaJson(ctx, 404, LLAMA_NOT_FOUND);
+  }
+}
+
+// ------------------------------------------------ chat completions
+
+function pickRuleLlama(script, ctx, body, lastText, eff) {
+  const rules = script.chat || [];
+  for (let i = 0; i < rules.length; i++) {
+    const r = isObj(rules[i]) ? rules[i] : {};
+    const m = isObj(r.match) ? r.match : {};
+    if (m.model !== undefined && String(m.model) !== String(body.model ?? '')) continue;
+    if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
+    if (m.path !== undefined && m.path !== ctx.path) continue;
+    if (m.seed !== undefined && body.seed !== m.seed) continue;
+    const lc = m.lora !== undefined ? m.lora : r.lora;
+    if (lc !== undefined && !loraMatches(lc, eff)) continue;
+    return { rule: r, index: i };
+  }
+  return { rule: {}, index: -1 };
+}
+
+const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+function llamaCmplId() {
+  const b = crypto.randomBytes(32);
+  let s = 'chatcmpl-';
+  for (const x of b) s += ID_CHARS[x % ID_CHARS.length];
+  return s;
+}
+
+// server_slot_stats::to_json, with synthetic but deterministic times:
+// 1 ms per prompt token processed, 20 ms per generated token. prompt_n is
+// the prompt's tokens minus those reused from the cache (cache_n, 0 unless
+// the rule's "timings" says otherwise).
+function llamaTimings(rule, promptTotal, predictedN) {
+  const over = isObj(rule.timings) ? rule.timings : {};
+  const cacheN = Number.isInteger(over.cache_n) ? over.cache_n : 0;
+  const promptN = Math.max(0, promptTotal - cacheN);
+  const promptMs = promptN * 1;
+  const predMs = predictedN * 20;
+  const t = {
+    cache_n: cacheN,
+    prompt_n: promptN,
+    prompt_ms: promptMs,
+    prompt_per_token_ms: promptN > 0 ? promptMs / promptN : 0,
+    prompt_per_second: promptMs > 0 ? 1e3 / promptMs * promptN : 0,
+    predicted_n: predictedN,
+    predicted_ms: predMs,
+    predicted_per_token_ms: predictedN > 0 ? predMs / predictedN : 0,
+    predicted_per_second: predMs > 0 ? 1e3 / predMs * predictedN : 0,
+  };
+  Object.assign(t, over);
+  for (const k of Object.keys(t)) if (k.endsWith('_ms') || k.endsWith('_per_second')) t[k] = dbl(t[k]);
+  return t;
+}
+
+function llamaUsage(promptN, predictedN, cacheN) {
+  return {
+    completion_tokens: predictedN,
+    prompt_tokens: promptN,
+    total_tokens: predictedN + promptN,
+    prompt_tokens_details: { cached_tokens: cacheN },
+  };
+}
+
+async function handleLlamaChat(ctx, script) {
+  const body = ctx.body;
+  if (body === undefined) {
+    // json::parse throws a parse_error: a 500 (ex_wrapper) with nlohmann's
+    // text; for a body that is not JSON the position and detail are
+    // JavaScript's, not nlohmann's.
+    return sendLlamaParseError(ctx);
+  }
+  if (!isObj(body)) return sendLlamaError(ctx, 500, 'test backend: request body is not a JSON object');
+  if (!('messages' in body)) return sendLlamaError(ctx, 400, "'messages' is required");
+  if (!Array.isArray(body.messages)) return sendLlamaError(ctx, 400, "Expected 'messages' to be an array");
+  if (body.lora !== undefined && body.lora !== null && !Array.isArray(body.lora)) {
+    return sendLlamaError(ctx, 400, "Field 'lora': Error: 'lora' must be an array of objects with 'id' and 'scale' fields");
+  }
+  const msgs = body.messages.filter(isObj);
+  let promptLen = 0;
+  for (const x of msgs) promptLen += typeof x.content === 'string' ? x.content.length : 0;
+  const users = msgs.filter((x) => x.role === 'user');
+  const last = users.length ? users[users.length - 1] : msgs[msgs.length - 1];
+  const lastText = last && typeof last.content === 'string' ? last.content : '';
+
+  const eff = effectiveLora(script, body);
+  const { rule, index } = pickRuleLlama(script, ctx, body, lastText, eff);
+  const text = pickTextSeed(rule, index, body.seed);
+  const promptTotal = promptLen > 0 ? Math.max(1, Math.round(promptLen / 4)) : 1;
+
+  await acquireSlot();
+  try {
+    if (ctx.aborted) return;
+    if (Number(rule.delay_ms) > 0) await sleep(Number(rule.delay_ms));
+    if (Number(rule.first_byte_delay_ms) > 0) await sleep(Number(rule.first_byte_delay_ms));
+    if (ctx.aborted) return;
+    if (rule.fault === 'loading') return sendLlamaJson(ctx, 503, LLAMA_LOADING);
+    if (rule.status !== undefined && rule.status !== 200) {
+      const st = Number(rule.status);
+      const msg = rule.error !== undefined ? String(rule.error) : (LLAMA_DEFAULT_ERRORS[st] || LLAMA_DEFAULT_ERRORS[500]);
+      return sendLlamaError(ctx, st, msg, rule.error_type);
+    }
+    const nCtx = llamaNCtx(script);
+    if (rule.fault === 'exceed_context' || promptTotal > nCtx) {
+      const n = Math.max(promptTotal, rule.fault === 'exceed_context' ? nCtx + 1 : 0);
+      return sendLlamaJson(ctx, 400, { error: {
+        code: 400, message: `request (${n} tokens) exceeds the available context size (${nCtx} tokens), try increasing it`,
+        type: 'exceed_context_size_error', n_prompt_tokens: n, n_ctx: nCtx } });
+    }
+    await llamaReply(ctx, script, rule, body, text, promptTotal);
+  } finally {
+    releaseSlot();
+  }
+}
+
+const LLAMA_FAULTS = [null, 'exceed_context', 'truncate', 'gone', 'reset', 'no_done', 'error_event', 'malformed', 'huge_line', 'split_bytes'];
+
+async function llamaReply(ctx, script, rule, body, text, promptTotal) {
+  const fault = rule.fault || null;
+  if (!LLAMA_FAULTS.includes(fault)) return sendLlamaError(ctx, 500, `test backend: unknown fault '${fault}'`);
+  const size = Number.isInteger(rule.chunk_size) && rule.chunk_size > 0 ? rule.chunk_size : 4;
+  const ascii = !!rule.ascii_escape;
+  const res = ctx.res;
+  let pieces;
+  if (fault === 'huge_line') {
+    const n = Number.isInteger(rule.huge_bytes) ? rule.huge_bytes : 2 * 1024 * 1024;
+    const unit = text === '' ? 'x' : text;
+    pieces = [unit.repeat(Math.ceil(n / unit.length)).slice(0, n)];
+  } else {
+    pieces = splitText(text, size);
+  }
+  let thinkPieces = typeof rule.thinking === 'string' && rule.thinking !== '' ? splitText(rule.thinking, size) : [];
+  let finish = rule.finish_reason !== undefined ? String(rule.finish_reason) : 'stop';
+  // n_predict (aliases max_tokens, max_completion_tokens) caps the pieces.
+  const np = [body.n_predict, body.max_completion_tokens, body.max_tokens].find((v) => Number.isInteger(v));
+  if (np !== undefined && np >= 0 && thinkPieces.length + pieces.length > np) {
+    thinkPieces = thinkPieces.slice(0, np);
+    pieces = pieces.slice(0, Math.max(0, np - thinkPieces.length));
+    finish = 'length';
+  }
+  // The end-of-generation token that stops a reply counts as generated
+  // (predicted_n and completion_tokens are one more than the deltas).
+  const predictedN = thinkPieces.length + pieces.length + (finish === 'stop' ? 1 : 0);
+  const timings = llamaTimings(rule, promptTotal, predictedN);
+  const usage = llamaUsage(timings.prompt_n + timings.cache_n, timings.predicted_n, timings.cache_n);
+  const model = llamaModelName(script);
+  const fp = llamaBuildInfo(script);
+  const id = llamaCmplId();
+  const created = Math.floor(Date.now() / 1000);
+  const delay = Number(rule.chunk_delay_ms) > 0 ? Number(rule.chunk_delay_ms) : 0;
+  const errObj = { error: llamaErr(Number.isInteger(rule.error_code) ? rule.error_code : 500,
+    rule.error !== undefined ? String(rule.error) : LLAMA_MIDSTREAM_ERROR, rule.error_type) };
+
+  if (body.stream !== true) {
+    const n = thinkPieces.length + pieces.length;
+    if (delay && n > 1) await sleep(delay * (n - 1));
+    if (ctx.aborted) return;
+    if (fault === 'error_event') return sendLlamaJson(ctx, errObj.error.code, errObj);
+    const message = { role: 'assistant', content: pieces.join('') };
+    if (thinkPieces.length) message.reasoning_content = thinkPieces.join('');
+    const obj = {
+      choices: [{ finish_reason: finish, index: 0, message }],
+      created, model, system_fingerprint: fp, object: 'chat.completion', usage, id, timings,
+    };
+    let bodyText = lenc(obj, ascii);
+    if (fault === 'malformed') bodyText = bodyText.slice(0, Math.max(1, bodyText.length - 3));
+    const full = Buffer.from(bodyText);
+    res.writeHead(200, llamaHeaders(ctx, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': full.length }));
+    if (fault === 'gone' || fault === 'reset') { res.flushHeaders(); await sleep(50); return hardClose(ctx, rule); }
+    if (fault === 'truncate') {
+      res.write(full.subarray(0, full.length >> 1));
+      await sleep(50);
+      return hardClose(ctx, { reset_mode: 'fin' });
+    }
+    if (fault === 'split_bytes') { await writeSplit(ctx, full, rule); if (!ctx.aborted) res.end(); return; }
+    res.end(full);
+    return;
+  }
+
+  // Streamed: one SSE event per piece, the first preceded by the role delta
+  // in the same write, then the finish_reason chunk (with timings), the usage
+  // chunk when stream_options.include_usage, and "data: [DONE]".
+  const perToken = body.timings_per_token === true;
+  const includeUsage = isObj(body.stream_options) && body.stream_options.include_usage === true;
+  const ev = (o) => `data: ${lenc(o, ascii)}\n\n`;
+  const chunk = (delta, finishReason) => ({
+    choices: [{ finish_reason: finishReason, index: 0, delta }],
+    created, id, model, system_fingerprint: fp, object: 'chat.completion.chunk',
+  });
+  let nDone = 0;
+  const partial = (delta) => {
+    const o = chunk(delta, null);
+    nDone++;
+    if (perToken) o.timings = llamaTimings(rule, promptTotal, nDone);
+    return o;
+  };
+  const events = []; // strings; events[0] holds the role delta and the first piece
+  const deltas = thinkPieces.map((p) => ({ reasoning_content: p })).concat(pieces.map((p) => ({ content: p })));
+  for (let i = 0; i < deltas.length; i++) {
+    let e = ev(partial(deltas[i]));
+    if (i === 0) e = ev(chunk({ role: 'assistant', content: null }, null)) + e;
+    events.push(e);
+  }
+  if (deltas.length === 0) events.push(ev(chunk({ role: 'assistant', content: null }, null)));
+  const fin = chunk({}, finish);
+  let tail;
+  if (includeUsage) {
+    const u = { choices: [], created, id, model, system_fingerprint: fp, object: 'chat.completion.chunk', usage, timings };
+    tail = ev(fin) + ev(u);
+  } else {
+    fin.timings = timings;
+    tail = ev(fin);
+  }
+  const done = 'data: [DONE]\n\n';
+  const some = Math.max(1, events.length >> 1);
+  let out;
+  let after = null;
+  switch (fault) {
+    case 'truncate': out = events.slice(0, some); break;
+    case 'gone': case 'reset': out = events.slice(0, some); after = 'close'; break;
+    case 'no_done': out = events.concat([tail]); break;
+    case 'error_event': out = events.slice(0, some).concat([ev(errObj)]); break;
+    case 'malformed':
+      out = events.slice(0, some).concat(['data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"oops"\n\n'],
+        events.slice(some), [tail, done]);
+      break;
+    default: out = events.concat([tail, done]); break;
+  }
+  if (rule.sse_ping) out = out.flatMap((e, i) => (i > 0 ? [':\n\n', e] : [e]));
+
+  res.writeHead(200, llamaHeaders(ctx, { 'X-Accel-Buffering': 'no', 'Content-Type': 'text/event-stream' }));
+  res.flushHeaders();
+  for (let i = 0; i < out.length; i++) {
+    if (ctx.aborted) return;
+    if (i > 0 && delay) await sleep(delay);
+    if (ctx.aborted) return;
+    if (fault === 'split_bytes') await writeSplit(ctx, Buffer.from(out[i]), rule);
+    else res.write(out[i]);
+  }
+  if (ctx.aborted) return;
+  if (after === 'close') { await sleep(50); return hardClose(ctx, rule); }
+  res.end();
+}
+
 // ---------------------------------------------------------------- host check
 
 // Ollama's allowedHostsMiddleware, for a loopback listener.
@@ -1062,8 +1594,10 @@ async function route(ctx) {
   logRequest(ctx, script);
   if (scriptErr) {
     process.stderr.write(`test backend: bad script.json: ${scriptErr.message}\n`);
+    if (LLAMA) return sendLlamaError(ctx, 500, `test backend: bad script.json: ${scriptErr.message}`);
     return sendError(ctx, 500, `test backend: bad script.json: ${scriptErr.message}`);
   }
+  if (LLAMA) return routeLlama(ctx, script);
   if (script.check_host && !hostAllowed(req.headers.host)) return sendEmpty(ctx, 403);
 
   if (ctx.path.startsWith('/api/blobs/')) return handleBlob(ctx, decodeURIComponent(ctx.path.slice('/api/blobs/'.length)));
@@ -1095,6 +1629,7 @@ function control(ctx) {
       return;
     case '/__control/reset':
       dyn.added = []; dyn.deleted = []; loaded.clear(); counters.clear();
+      globalLora = null;
       saveState(null);
       return sendText(ctx, 200, 'reset\n');
     case '/__control/ping':

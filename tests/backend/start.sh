@@ -3,6 +3,7 @@
 #
 #   . tests/backend/start.sh
 #   backend_start "$dir"            # starts the server, exports LOCO_TEST_PORT, OLLAMA_HOST
+#   backend_start "$dir" --flavor llama-server   # also exports LOCO_BACKEND_HOST
 #   backend_script "$dir" '{"models":["qwen3:4b"],"chat":[{"reply":"hi"}]}'
 #   ... run loco ...
 #   backend_stop "$dir"
@@ -28,6 +29,15 @@ fi
 backend_start() {
 	_bd=$1
 	shift
+	_bf=ollama
+	_bprev=
+	for _ba in "$@"; do
+		case $_ba in
+		--flavor=*) _bf=${_ba#--flavor=} ;;
+		*) [ "$_bprev" = --flavor ] && _bf=$_ba ;;
+		esac
+		_bprev=$_ba
+	done
 	if [ ! -f "$BACKEND_JS" ]; then
 		echo "backend_start: cannot find server.js (set BACKEND_JS)" >&2
 		return 1
@@ -52,6 +62,10 @@ backend_start() {
 	LOCO_TEST_PORT=$(cat "$_bd/port")
 	OLLAMA_HOST=http://127.0.0.1:$LOCO_TEST_PORT
 	export LOCO_TEST_PORT OLLAMA_HOST
+	if [ "$_bf" = llama-server ]; then
+		LOCO_BACKEND_HOST=http://127.0.0.1:$LOCO_TEST_PORT
+		export LOCO_BACKEND_HOST
+	fi
 }
 
 backend_stop() {
