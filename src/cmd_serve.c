@@ -273,9 +273,27 @@ server_argv(struct serve *sv, const struct serve_state *st, long port)
 	av[n++] = xstrdup(sv->binary);
 	av[n++] = xstrdup("-m");
 	av[n++] = xstrdup(st->base);
-	for (i = 0; i < st->nloras; i++) {
+	/*
+	 * One --lora with the files separated by commas: llama-server now
+	 * warns that a repeated --lora keeps only the last one.  A path with
+	 * a comma in it can only go the old way.
+	 */
+	for (i = 0; i < st->nloras; i++)
+		if (strchr(st->loras[i].path, ',') != NULL)
+			break;
+	if (i < st->nloras) {
+		for (i = 0; i < st->nloras; i++) {
+			av[n++] = xstrdup("--lora");
+			av[n++] = xstrdup(st->loras[i].path);
+		}
+	} else if (st->nloras > 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (i = 0; i < st->nloras; i++)
+			strbuf_addf(&sb, "%s%s", i ? "," : "",
+			    st->loras[i].path);
 		av[n++] = xstrdup("--lora");
-		av[n++] = xstrdup(st->loras[i].path);
+		av[n++] = strbuf_detach(&sb, NULL);
 	}
 	av[n++] = xstrdup("--lora-init-without-apply");
 	av[n++] = xstrdup("--host");

@@ -69,7 +69,7 @@ state() {
 t "serve --dry-run: the base, every active adapter, the flags"
 run_loco serve --dry-run --port 4321 --slots 3 --threads 1
 expect_rc 0
-expect_out "$LLAMA -m $T/base.gguf --lora $T/math.gguf --lora $T/code.gguf --lora $T/analysis.gguf --lora $T/writing.gguf --lora-init-without-apply --host 127.0.0.1 --port 4321 -np 3 -c 12288 -t 1"
+expect_out "$LLAMA -m $T/base.gguf --lora $T/math.gguf,$T/code.gguf,$T/analysis.gguf,$T/writing.gguf --lora-init-without-apply --host 127.0.0.1 --port 4321 -np 3 -c 12288 -t 1"
 
 t "serve: no binary"
 LOCO_BACKEND_LLAMA_SERVER=$W/nowhere run_loco serve
