@@ -13,7 +13,14 @@
 
 #include "error.h"
 
-enum adapter_type { ADAPTER_LORA, ADAPTER_MERGED, ADAPTER_PROMPT, ADAPTER_TAG };
+enum adapter_type { ADAPTER_LORA, ADAPTER_MERGED, ADAPTER_PROMPT, ADAPTER_TAG,
+	ADAPTER_COMPOSE };
+
+/* One adapter of a composition, applied at a scale. */
+struct compose_part {
+	char	*adapter;	/* NAME or NAME@VERSION */
+	double	 scale;
+};
 
 struct keyword {
 	char	*phrase;	/* lower case, words separated by one space */
@@ -46,6 +53,9 @@ struct adapter {
 	char			*file;		/* lora/merged: resolved path */
 	char			*sha256;	/* of file, 64 hex, or NULL */
 	char			*tag;		/* type tag: the Ollama tag */
+	/* type compose: several LoRA adapters at once (llama-server). */
+	struct compose_part	*compose;
+	size_t			 ncompose;
 	char			*benchmark;	/* resolved path or NULL */
 	char			*answer_type;	/* number|choice|regex|code|text */
 	char			*answer_pattern; /* PCRE2, for regex */
@@ -69,6 +79,13 @@ struct base_model {
 	char	*tag;		/* Ollama tag, "qwen3:4b" */
 	char	*quantization;
 	char	*architecture;
+	/*
+	 * The base as a GGUF file, for llama-server: a path (resolved), or
+	 * a URL to download with its SHA-256.  NULL: unset.
+	 */
+	char	*file;
+	char	*url;
+	char	*sha256;
 };
 
 struct registry {
