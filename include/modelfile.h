@@ -75,7 +75,8 @@ void		 modelfile_release(struct modelfile *mf);
  * newline (Ollama would drop it), or a multi-line one in which a line
  * other than the last ends with """ (that line would end the value,
  * whatever the quoting).  Paths and tags cannot hold control characters
- * either.  The error (EXIT_CONFIG) names the adapter and the value.
+ * either.  Nor can a composition: Ollama applies one adapter per model.
+ * The error (EXIT_CONFIG) names the adapter and the value.
  */
 struct error	*modelfile_check(const struct registry *,
 		    const struct adapter *);

@@ -1,7 +1,8 @@
 /*
  * registry.h: the adapter registry (adapters/registry.yaml, loco-registry(5)).
  * A base_model block and a list of adapters; each adapter becomes an Ollama
- * model "loco-<name>:<version>" (or, for type tag, the tag itself).
+ * model "loco-<name>:<version>" (or, for type tag, the tag itself), except
+ * a composition of LoRA adapters, which only llama-server can serve.
  *
  * Search order when no path is given: $LOCO_HOME/adapters/registry.yaml,
  * ./adapters/registry.yaml, then LOCO_DATADIR/adapters/registry.yaml.
@@ -19,8 +20,12 @@ enum adapter_type { ADAPTER_LORA, ADAPTER_MERGED, ADAPTER_PROMPT, ADAPTER_TAG,
 /* One adapter of a composition, applied at a scale. */
 struct compose_part {
 	char	*adapter;	/* NAME or NAME@VERSION */
-	double	 scale;
+	double	 scale;		/* -4 to 4, default 1 */
+	char	*where;		/* "PATH:LINE:COL" of adapter, for messages */
 };
+
+#define COMPOSE_MAX	8	/* parts of a composition */
+#define COMPOSE_SCALE_MAX 4.0	/* |scale| */
 
 struct keyword {
 	char	*phrase;	/* lower case, words separated by one space */
@@ -103,9 +108,17 @@ struct registry {
  * Load and validate a registry file.  Errors (code EXIT_CONFIG) read
  * "PATH:LINE:COL: ..." and name the key: bad YAML, unknown keys, wrong
  * types, missing required keys, duplicate names, unknown domains, bad
- * versions.
+ * versions.  What a composition names is checked later, once the whole
+ * registry is there: see registry_check_compose.
  */
 struct error	*registry_load(const char *path, struct registry **out);
+/*
+ * Check what needs the whole registry, so call it after registry_load and
+ * registry_load_installed: that each part of every composition names an
+ * adapter there (NAME resolved as by registry_find), of type lora, and
+ * no adapter twice.  Errors as registry_load's, at the part.
+ */
+struct error	*registry_check_compose(const struct registry *);
 /*
  * An adapter's router_examples, from the registry's list or read now from
  * its file (one a line; blank lines and # comments skipped); free with

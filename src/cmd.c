@@ -503,6 +503,9 @@ loco_registry(struct loco *lc, struct registry **reg)
 				err = registry_load_installed(lc->reg, path);
 			free(path);
 		}
+		/* Compositions may name the packages' adapters. */
+		if (err == NULL)
+			err = registry_check_compose(lc->reg);
 		if (err != NULL) {
 			registry_free(lc->reg);
 			lc->reg = NULL;

@@ -717,6 +717,9 @@ mf_sources(const struct registry *r, const struct adapter *a,
 	case ADAPTER_TAG:
 		*from = a->tag;
 		break;
+	case ADAPTER_COMPOSE:
+		/* Several LoRA adapters: Ollama takes one per model. */
+		break;
 	}
 }
 
@@ -802,6 +805,11 @@ mf_render(const struct registry *r, const struct adapter *a, char **out)
 	strbuf_addf(&sb, "# loco adapter %s %s (%s): generated from the "
 	    "registry; do not edit\n", a->name, a->version,
 	    adapter_type_name(a->type));
+	if (a->type == ADAPTER_COMPOSE) {
+		err = mf_bad(a, "a composition", "it is served only by "
+		    "llama-server: Ollama applies one adapter per model");
+		goto done;
+	}
 	if (from == NULL && from_file == NULL) {
 		err = mf_bad(a, "FROM", a->type == ADAPTER_MERGED ?
 		    "the adapter has no file" : a->type == ADAPTER_TAG ?

@@ -32,18 +32,22 @@ static const char *const top_keys[] = {
 	"version", "base_model", "domains", "adapters"
 };
 static const char *const base_keys[] = {
-	"name", "tag", "quantization", "architecture"
+	"name", "tag", "quantization", "architecture", "file", "url", "sha256"
 };
 static const char *const adapter_keys[] = {
 	"name", "version", "domain", "type", "description", "system",
 	"router_keywords", "keyword_weights", "parameters", "file", "sha256",
 	"tag", "benchmark", "answer_type", "answer_pattern", "router_examples",
-	"tags", "scores", "active"
+	"tags", "scores", "active", "compose"
 };
+static const char *const part_keys[] = { "adapter", "scale" };
 static const char *const default_domains[] = {
 	"math", "code", "analysis", "writing"
 };
-static const char *const type_names[] = { "lora", "merged", "prompt", "tag" };
+/* In the order of enum adapter_type. */
+static const char *const type_names[] = {
+	"lora", "merged", "prompt", "tag", "compose"
+};
 static const char *const answer_types[] = {
 	"number", "choice", "regex", "code", "text"
 };
@@ -654,8 +658,9 @@ reg_type_keys(const struct rctx *c, const struct ynode *map,
 	return NULL;
 }
 
+/* sha256: 64 hex digits, "sha256:" allowed before them; kept lower case. */
 static struct error *
-reg_sha256(const struct rctx *c, const struct ynode *map, struct adapter *a)
+reg_sha256(const struct rctx *c, const struct ynode *map, char **out)
 {
 	struct error *err;
 	char *s, *hex, *safe;
@@ -674,9 +679,128 @@ reg_sha256(const struct rctx *c, const struct ynode *map, struct adapter *a)
 		free(s);
 		return err;
 	}
-	a->sha256 = xstrdup(hex);
+	*out = xstrdup(hex);
 	free(s);
 	return NULL;
+}
+
+/* NAME or NAME@VERSION, as registry_find takes it. */
+static int
+reg_ref_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+	char *name;
+	int ok;
+
+	if (at == NULL)
+		return reg_name_ok(s);
+	name = xstrndup(s, (size_t)(at - s));
+	ok = reg_name_ok(name) && semver_ok(at + 1);
+	free(name);
+	return ok;
+}
+
+/* Does the reference ref name the adapter a itself? */
+static int
+reg_ref_is(const char *ref, const struct adapter *a)
+{
+	size_t len = strcspn(ref, "@");
+
+	return strlen(a->name) == len && strncmp(ref, a->name, len) == 0 &&
+	    (ref[len] == '\0' || strcmp(ref + len + 1, a->version) == 0);
+}
+
+/* One part of a composition: {adapter: NAME[@VERSION], scale: N}. */
+static struct error *
+reg_part(const struct rctx *c, const struct ynode *it, const char *where,
+    struct adapter *a, struct compose_part *p)
+{
+	const struct ynode *n;
+	struct error *err;
+	char *safe;
+
+	if (it->type != YNODE_MAP)
+		return reg_error(c, it, "each part must be a mapping with "
+		    "'adapter' and 'scale'");
+	if ((err = reg_check_keys(c->path, it, part_keys,
+	    ARRAY_SIZE(part_keys), where)) != NULL ||
+	    (err = reg_string(c, it, "adapter", 1, &p->adapter)) != NULL)
+		return err;
+	n = ydoc_get(it, "adapter");
+	p->where = xasprintf("%s:%d:%d", c->path, n->line, n->col);
+	safe = str_sanitize(p->adapter, 80);
+	if (!reg_ref_ok(p->adapter))
+		err = reg_error(c, n, "'adapter' must be NAME or "
+		    "NAME@VERSION, not '%s'", safe);
+	else if (reg_ref_is(p->adapter, a))
+		err = reg_error(c, n, "'%s' names the composition itself",
+		    safe);
+	free(safe);
+	if (err != NULL)
+		return err;
+
+	p->scale = 1.0;
+	if ((n = reg_get(it, "scale")) == NULL)
+		return NULL;
+	if (n->type == YNODE_SCALAR && reg_number(n->value, &p->scale) == 0 &&
+	    p->scale >= -COMPOSE_SCALE_MAX && p->scale <= COMPOSE_SCALE_MAX)
+		return NULL;
+	safe = n->type == YNODE_SCALAR ? str_sanitize(n->value, 80) :
+	    xstrdup(ydoc_type_name(n));
+	err = reg_error(c, n, "'scale' must be a number from %g to %g, not "
+	    "'%s'", -COMPOSE_SCALE_MAX, COMPOSE_SCALE_MAX, safe);
+	free(safe);
+	return err;
+}
+
+/*
+ * compose: the LoRA adapters a composition applies, 1 to COMPOSE_MAX of
+ * them.  What they name is checked by registry_check_compose, once the
+ * installed packages are in too.
+ */
+static struct error *
+reg_compose(const struct rctx *top, const struct ynode *map,
+    struct adapter *a)
+{
+	static const char *const not_here[] = { "file", "sha256", "tag" };
+	const struct ynode *n = reg_get(map, "compose"), *v;
+	struct rctx c = *top;
+	struct error *err = NULL;
+	char *what, *where;
+	size_t i;
+
+	if (a->type != ADAPTER_COMPOSE) {
+		if (n == NULL)
+			return NULL;
+		return reg_error(top, n, "'compose' is not allowed for type %s",
+		    adapter_type_name(a->type));
+	}
+	for (i = 0; i < ARRAY_SIZE(not_here); i++)
+		if ((v = reg_get(map, not_here[i])) != NULL)
+			return reg_error(top, v, "'%s' is not allowed for type "
+			    "compose", not_here[i]);
+	if ((v = ydoc_get(map, "compose")) == NULL)
+		return reg_error(top, map, "missing required key 'compose' for "
+		    "type compose");
+	if (n == NULL || (n->type == YNODE_SEQ && n->nitems == 0))
+		return reg_error(top, v, "'compose' must not be empty");
+	if (n->type != YNODE_SEQ)
+		return reg_error(top, n, "'compose' must be a list of mappings "
+		    "with 'adapter' and 'scale'");
+	if (n->nitems > COMPOSE_MAX)
+		return reg_error(top, n->items[COMPOSE_MAX], "'compose' must "
+		    "have at most %d parts, not %zu", COMPOSE_MAX, n->nitems);
+
+	what = xasprintf("%s: compose", top->what);
+	where = xasprintf("compose of %s", top->what);
+	c.what = what;
+	a->compose = xcalloc(n->nitems, sizeof(*a->compose));
+	for (i = 0; i < n->nitems && err == NULL; i++)
+		err = reg_part(&c, n->items[i], where, a,
+		    &a->compose[a->ncompose++]);
+	free(where);
+	free(what);
+	return err;
 }
 
 static struct error *
@@ -724,7 +848,10 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 		goto done;
 	}
 
-	if ((err = reg_string(&c, map, "type", 1, &s)) != NULL)
+	/* A composition says what it is by its parts. */
+	if (ydoc_get(map, "type") == NULL && ydoc_get(map, "compose") != NULL)
+		s = xstrdup("compose");
+	else if ((err = reg_string(&c, map, "type", 1, &s)) != NULL)
 		goto done;
 	if ((i = reg_lookup(type_names, ARRAY_SIZE(type_names), s)) == -1) {
 		char *safe = str_sanitize(s, 80);
@@ -745,7 +872,8 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 	    (err = reg_string(&c, map, "system", 0, &a->system)) != NULL ||
 	    (err = reg_keywords(&c, map, a)) != NULL ||
 	    (err = reg_params(&c, map, a)) != NULL ||
-	    (err = reg_sha256(&c, map, a)) != NULL ||
+	    (err = reg_compose(&c, map, a)) != NULL ||
+	    (err = reg_sha256(&c, map, &a->sha256)) != NULL ||
 	    (err = reg_type_keys(&c, map, a)) != NULL ||
 	    (err = reg_examples(&c, map, a)) != NULL ||
 	    (err = reg_string_list(&c, map, "tags", &a->tags, &a->ntags))
@@ -775,6 +903,69 @@ done:
 	return err;
 }
 
+/* http or https, a host, and nothing that needs quoting. */
+static int
+reg_url_ok(const char *s)
+{
+	const char *p;
+
+	if (str_startswith(s, "http://"))
+		p = s + 7;
+	else if (str_startswith(s, "https://"))
+		p = s + 8;
+	else
+		return 0;
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * The base model as a GGUF file, for llama-server: file (a path), url
+ * (where to download it) and sha256, which a download needs to be
+ * trusted.
+ */
+static struct error *
+reg_base_gguf(const struct rctx *c, const struct ynode *map,
+    struct base_model *b)
+{
+	struct error *err;
+	char *s, *safe;
+
+	if ((err = reg_string(c, map, "file", 0, &s)) != NULL)
+		return err;
+	if (s != NULL && *s == '\0') {
+		free(s);
+		return reg_error(c, ydoc_get(map, "file"),
+		    "'file' must not be empty");
+	}
+	if (s != NULL) {
+		b->file = reg_resolve(c->dir, s);
+		free(s);
+	}
+	if ((err = reg_string(c, map, "url", 0, &b->url)) != NULL)
+		return err;
+	if (b->url != NULL && !reg_url_ok(b->url)) {
+		safe = str_sanitize(b->url, 80);
+		err = reg_error(c, ydoc_get(map, "url"), "'url' must be an "
+		    "http or https URL, not '%s'", safe);
+		free(safe);
+		return err;
+	}
+	if ((err = reg_sha256(c, map, &b->sha256)) != NULL)
+		return err;
+	if (b->url != NULL && b->sha256 == NULL)
+		return reg_error(c, map, "missing required key 'sha256' for "
+		    "'url'");
+	if (b->sha256 != NULL && b->url == NULL && b->file == NULL)
+		return reg_error(c, ydoc_get(map, "sha256"), "'sha256' is only "
+		    "allowed with 'file' or 'url'");
+	return NULL;
+}
+
 static struct error *
 reg_base(const struct rctx *top, const struct ynode *root,
     struct base_model *b)
@@ -797,7 +988,8 @@ reg_base(const struct rctx *top, const struct ynode *root,
 	    (err = reg_string(&c, n, "quantization", 0, &b->quantization))
 	    != NULL ||
 	    (err = reg_string(&c, n, "architecture", 0, &b->architecture))
-	    != NULL)
+	    != NULL ||
+	    (err = reg_base_gguf(&c, n, b)) != NULL)
 		return err;
 	return NULL;
 }
@@ -997,6 +1189,11 @@ adapter_release(struct adapter *a)
 	free(a->file);
 	free(a->sha256);
 	free(a->tag);
+	for (i = 0; i < a->ncompose; i++) {
+		free(a->compose[i].adapter);
+		free(a->compose[i].where);
+	}
+	free(a->compose);
 	free(a->benchmark);
 	free(a->answer_type);
 	free(a->answer_pattern);
@@ -1022,6 +1219,9 @@ registry_free(struct registry *r)
 	free(r->base.tag);
 	free(r->base.quantization);
 	free(r->base.architecture);
+	free(r->base.file);
+	free(r->base.url);
+	free(r->base.sha256);
 	strv_free(r->domains, r->ndomains);
 	for (i = 0; i < r->nadapters; i++)
 		adapter_release(&r->adapters[i]);
@@ -1102,6 +1302,106 @@ registry_find(const struct registry *r, const char *name)
 			best = a;
 	}
 	return best;
+}
+
+static struct error *
+part_error(const struct adapter *a, const struct compose_part *p,
+    const char *fmt, ...) PRINTFLIKE(3, 4);
+
+/* "PATH:L:C: adapter 'x': compose: message", like reg_error's. */
+static struct error *
+part_error(const struct adapter *a, const struct compose_part *p,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	struct error *err;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	err = error_new(EXIT_CONFIG, "%s: adapter '%s': compose: %s",
+	    p->where, a->name, msg);
+	free(msg);
+	return err;
+}
+
+/*
+ * A part that names no adapter.  Like an unknown domain, say what there
+ * is: the versions of the name, else the LoRA adapters.
+ */
+static struct error *
+part_unknown(const struct registry *r, const struct adapter *a,
+    const struct compose_part *p)
+{
+	struct strbuf versions = STRBUF_INIT, loras = STRBUF_INIT;
+	const struct adapter *b;
+	size_t len = strcspn(p->adapter, "@"), i, j;
+	struct error *err;
+
+	for (i = 0; i < r->nadapters; i++) {
+		b = &r->adapters[i];
+		if (strlen(b->name) == len &&
+		    strncmp(b->name, p->adapter, len) == 0)
+			strbuf_addf(&versions, "%s%s", versions.len ? ", " : "",
+			    b->version);
+		if (b->type != ADAPTER_LORA)
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->adapters[j].type == ADAPTER_LORA &&
+			    strcmp(r->adapters[j].name, b->name) == 0)
+				break;
+		if (j == i)
+			strbuf_addf(&loras, "%s%s", loras.len ? ", " : "",
+			    b->name);
+	}
+	if (versions.len > 0)
+		err = part_error(a, p, "unknown adapter '%s' (known versions "
+		    "of '%.*s': %s)", p->adapter, (int)len, p->adapter,
+		    versions.buf);
+	else if (loras.len > 0)
+		err = part_error(a, p, "unknown adapter '%s' (known lora "
+		    "adapters: %s)", p->adapter, loras.buf);
+	else
+		err = part_error(a, p, "unknown adapter '%s' (the registry "
+		    "has no lora adapters)", p->adapter);
+	strbuf_release(&versions);
+	strbuf_release(&loras);
+	return err;
+}
+
+struct error *
+registry_check_compose(const struct registry *r)
+{
+	const struct adapter *a, *b;
+	const struct compose_part *p;
+	size_t i, j, k;
+
+	for (i = 0; i < r->nadapters; i++) {
+		a = &r->adapters[i];
+		for (j = 0; j < a->ncompose; j++) {
+			p = &a->compose[j];
+			if ((b = registry_find(r, p->adapter)) == NULL)
+				return part_unknown(r, a, p);
+			if (b->type != ADAPTER_LORA)
+				return part_error(a, p, "'%s' is a %s adapter: "
+				    "only lora adapters can be composed",
+				    p->adapter, adapter_type_name(b->type));
+			for (k = 0; k < j; k++) {
+				const char *was = a->compose[k].adapter;
+
+				if (registry_find(r, was) != b)
+					continue;
+				if (strcmp(was, p->adapter) == 0)
+					return part_error(a, p, "'%s' is in "
+					    "the composition twice", was);
+				return part_error(a, p, "'%s' is in the "
+				    "composition already, as '%s'", p->adapter,
+				    was);
+			}
+		}
+	}
+	return NULL;
 }
 
 static const char *const installed_keys[] = {

@@ -84,6 +84,10 @@ printf 'base_model:\n  name: x\n  tag: y\nadapters:\n  - name: a\n    version: 1
 run_loco --registry "$W/bad/registry.yaml" route hi
 expect_rc 7
 expect_err_match "^loco: $W/bad/registry.yaml:10:[0-9]+: duplicate adapter name 'a' \(first defined at line 5\)$"
+printf 'base_model:\n  name: x\n  tag: y\nadapters:\n  - {name: a, version: 1.0.0, domain: math, type: lora, file: a.gguf, description: d}\n  - name: ac\n    version: 1.0.0\n    domain: math\n    description: d\n    compose:\n      - {adapter: a, scale: 0.5}\n      - {adapter: b}\n' >"$W/bad/registry.yaml"
+run_loco --registry "$W/bad/registry.yaml" route hi
+expect_rc 7
+expect_err "loco: $W/bad/registry.yaml:12:19: adapter 'ac': compose: unknown adapter 'b' (known lora adapters: a)"
 printf 'base_model: [\n' >"$W/bad/registry.yaml"
 run_loco --registry "$W/bad/registry.yaml" route hi
 expect_rc 7

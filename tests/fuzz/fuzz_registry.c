@@ -96,6 +96,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_file_write(data, size);
 	err = registry_load(fuzz_path, &r);
+	if (err == NULL && (err = registry_check_compose(r)) != NULL) {
+		registry_free(r);
+		r = NULL;
+	}
 	if (err != NULL) {
 		FUZZ_CHECK(r == NULL);
 		FUZZ_CHECK(err->code == EXIT_CONFIG);

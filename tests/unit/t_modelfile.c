@@ -380,6 +380,13 @@ TEST(modelfile_render_types)
 	    "do not edit\n"
 	    "FROM hf.co/someone/legal:Q4\n");
 	free(text);
+
+	a.type = ADAPTER_COMPOSE;
+	a.tag = NULL;
+	CHECK(modelfile_render(&r, &a) == NULL);
+	CHECK_ERR(modelfile_check(&r, &a), "adapter 'math': a composition "
+	    "cannot be written in a Modelfile: it is served only by "
+	    "llama-server: Ollama applies one adapter per model");
 }
 
 /* render, then parse as a Modelfile next to the registry: same values. */
@@ -421,6 +428,9 @@ round_trip(const struct registry *r, const struct adapter *a)
 	case ADAPTER_TAG:
 		CHECK_STR(mf.from, a->tag);
 		CHECK_INT(mf.from_is_file, 0);
+		break;
+	case ADAPTER_COMPOSE:
+		CHECK(!"a composition has no Modelfile");
 		break;
 	}
 	CHECK_STR(mf.system, a->system);

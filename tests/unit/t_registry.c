@@ -199,6 +199,7 @@ TEST(registry_names)
 	CHECK_STR(adapter_type_name(ADAPTER_MERGED), "merged");
 	CHECK_STR(adapter_type_name(ADAPTER_PROMPT), "prompt");
 	CHECK_STR(adapter_type_name(ADAPTER_TAG), "tag");
+	CHECK_STR(adapter_type_name(ADAPTER_COMPOSE), "compose");
 }
 
 TEST(registry_dir_relative)
@@ -298,7 +299,7 @@ TEST(registry_adapter_errors)
 	    ":8:10: adapter 'math': 'tag' is only allowed for type tag");
 	check_err(AD("    type: qlora\n"),
 	    ":7:11: adapter 'math': 'type' must be one of lora, merged, "
-	    "prompt, tag, not 'qlora'");
+	    "prompt, tag, compose, not 'qlora'");
 	check_err(AD("    type: prompt\n    foo: 1\n"),
 	    ":8:5: unknown key 'foo' in adapter 'math'");
 	check_err(AD("    type: prompt\n    domian: math\n"),
@@ -628,4 +629,343 @@ TEST(registry_locate_order)
 	}
 	unsetenv("LOCO_HOME");
 	free(home);
+}
+
+/* Two LoRA adapters and a prompt one to compose, then "mc" from line 9. */
+#define PARTS(extra)							\
+	BASE "adapters:\n"						\
+	"  - {name: math, version: 1.0.0, domain: math, type: lora,\n"	\
+	"     description: d, file: m.gguf}\n"				\
+	"  - {name: code, version: 1.0.0, domain: code, type: lora,\n"	\
+	"     description: d, file: c.gguf}\n"				\
+	"  - {name: writer, version: 1.0.0, domain: writing,\n"		\
+	"     type: prompt, description: d}\n"				\
+	"  - name: mc\n"						\
+	"    version: 1.0.0\n"						\
+	"    domain: math\n"						\
+	"    description: d\n" extra
+
+TEST(registry_compose)
+{
+	struct registry *r;
+	const struct adapter *a;
+	char *want;
+
+	CHECK_OK(registry_load(unit_write("r.yaml", PARTS(
+	    "    compose:\n"
+	    "      - {adapter: math, scale: 0.7}\n"
+	    "      - {adapter: code@1.0.0, scale: -.35e1}\n"
+	    "      - adapter: writer@1.0.0\n"
+	    "        scale: ~\n"
+	    "  - name: one\n"
+	    "    version: 2.0.0-rc.1\n"
+	    "    domain: code\n"
+	    "    type: compose\n"
+	    "    description: d\n"
+	    "    system: Be brief.\n"
+	    "    compose: [{adapter: code}]\n")), &r));
+	if (r == NULL)
+		return;
+	a = registry_find(r, "mc");
+	CHECK(a != NULL);
+	CHECK_INT(a->type, ADAPTER_COMPOSE);
+	CHECK_STR(a->model, "loco-mc:1.0.0");
+	CHECK(a->file == NULL && a->sha256 == NULL && a->tag == NULL);
+	CHECK_INT(a->active, 1);
+	CHECK_INT(a->ncompose, 3);
+	CHECK_STR(a->compose[0].adapter, "math");
+	CHECK_DBL(a->compose[0].scale, 0.7, 1e-12);
+	CHECK_STR(a->compose[1].adapter, "code@1.0.0");
+	CHECK_DBL(a->compose[1].scale, -3.5, 1e-12);
+	CHECK_STR(a->compose[2].adapter, "writer@1.0.0");
+	CHECK_DBL(a->compose[2].scale, 1.0, 1e-12);	/* the default */
+	want = xasprintf("%s/r.yaml:14:19", unit_tmpdir());
+	CHECK_STR(a->compose[0].where, want);
+	free(want);
+	a = registry_find(r, "one");
+	CHECK_INT(a->type, ADAPTER_COMPOSE);
+	CHECK_STR(a->model, "loco-one:2.0.0-rc.1");
+	CHECK_STR(a->system, "Be brief.");
+	CHECK_INT(a->ncompose, 1);
+	CHECK_DBL(a->compose[0].scale, 1.0, 1e-12);
+	CHECK_INT(registry_find(r, "math")->ncompose, 0);
+	/* writer is a prompt adapter. */
+	want = xasprintf("%s/r.yaml:16:18: adapter 'mc': compose: "
+	    "'writer@1.0.0' is a prompt adapter: only lora adapters can be "
+	    "composed", unit_tmpdir());
+	CHECK_ERR(registry_check_compose(r), want);
+	free(want);
+	registry_free(r);
+
+	CHECK_OK(registry_load(unit_write("r.yaml", PARTS(
+	    "    compose:\n"
+	    "      - {adapter: math, scale: 4}\n"
+	    "      - {adapter: code, scale: -4}\n")), &r));
+	CHECK_OK(registry_check_compose(r));
+	registry_free(r);
+}
+
+TEST(registry_compose_errors)
+{
+	check_err(PARTS("    type: lora\n    file: x\n"
+	    "    compose: [{adapter: math}]\n"),
+	    ":15:14: adapter 'mc': 'compose' is not allowed for type lora");
+	check_err(PARTS("    type: compose\n"),
+	    ":9:5: adapter 'mc': missing required key 'compose' for type "
+	    "compose");
+	check_err(PARTS("    compose: []\n"),
+	    ":13:14: adapter 'mc': 'compose' must not be empty");
+	check_err(PARTS("    type: compose\n    compose:\n"),
+	    ":14:13: adapter 'mc': 'compose' must not be empty");
+	check_err(PARTS("    compose:\n"),
+	    ":13:13: adapter 'mc': 'compose' must not be empty");
+	check_err(PARTS("    compose: math\n"),
+	    ":13:14: adapter 'mc': 'compose' must be a list of mappings with "
+	    "'adapter' and 'scale'");
+	check_err(PARTS("    compose: [{adapter: math}, {adapter: code},\n"
+	    "      {adapter: a}, {adapter: b}, {adapter: c}, {adapter: d},\n"
+	    "      {adapter: e}, {adapter: f}, {adapter: g}]\n"),
+	    ":15:35: adapter 'mc': 'compose' must have at most 8 parts, not 9");
+	check_err(PARTS("    compose: [math]\n"),
+	    ":13:15: adapter 'mc': compose: each part must be a mapping with "
+	    "'adapter' and 'scale'");
+	check_err(PARTS("    compose: [{adapter: math, sacle: 2}]\n"),
+	    ":13:31: unknown key 'sacle' in compose of adapter 'mc'; did you "
+	    "mean 'scale'?");
+	check_err(PARTS("    compose: [{scale: 2}]\n"),
+	    ":13:15: adapter 'mc': compose: missing required key 'adapter'");
+	check_err(PARTS("    compose: [{adapter: [math]}]\n"),
+	    ":13:25: adapter 'mc': compose: 'adapter' must be a string");
+	check_err(PARTS("    compose: [{adapter: ''}]\n"),
+	    ":13:25: adapter 'mc': compose: 'adapter' must not be empty");
+	check_err(PARTS("    compose: [{adapter: Math}]\n"),
+	    ":13:25: adapter 'mc': compose: 'adapter' must be NAME or "
+	    "NAME@VERSION, not 'Math'");
+	check_err(PARTS("    compose: [{adapter: math@1.0}]\n"),
+	    ":13:25: adapter 'mc': compose: 'adapter' must be NAME or "
+	    "NAME@VERSION, not 'math@1.0'");
+	check_err(PARTS("    compose: [{adapter: mc}]\n"),
+	    ":13:25: adapter 'mc': compose: 'mc' names the composition "
+	    "itself");
+	check_err(PARTS("    compose: [{adapter: math}, {adapter: mc@1.0.0}]\n"),
+	    ":13:42: adapter 'mc': compose: 'mc@1.0.0' names the composition "
+	    "itself");
+	check_err(PARTS("    compose: [{adapter: math, scale: 4.5}]\n"),
+	    ":13:38: adapter 'mc': compose: 'scale' must be a number from -4 "
+	    "to 4, not '4.5'");
+	check_err(PARTS("    compose: [{adapter: math, scale: -5}]\n"),
+	    ":13:38: adapter 'mc': compose: 'scale' must be a number from -4 "
+	    "to 4, not '-5'");
+	check_err(PARTS("    compose: [{adapter: math, scale: high}]\n"),
+	    ":13:38: adapter 'mc': compose: 'scale' must be a number from -4 "
+	    "to 4, not 'high'");
+	check_err(PARTS("    compose: [{adapter: math, scale: [1]}]\n"),
+	    ":13:38: adapter 'mc': compose: 'scale' must be a number from -4 "
+	    "to 4, not 'list'");
+	check_err(PARTS("    compose: [{adapter: math}]\n    file: x.gguf\n"),
+	    ":14:11: adapter 'mc': 'file' is not allowed for type compose");
+	check_err(PARTS("    compose: [{adapter: math}]\n    sha256: abc\n"),
+	    ":14:13: adapter 'mc': 'sha256' is not allowed for type compose");
+	check_err(PARTS("    compose: [{adapter: math}]\n    tag: x\n"),
+	    ":14:10: adapter 'mc': 'tag' is not allowed for type compose");
+}
+
+/* Loads, then registry_check_compose fails with PATH + want_after_path. */
+static void
+check_compose_err(const char *yaml, const char *want_after_path)
+{
+	struct registry *r;
+	const char *path = unit_write("r.yaml", yaml);
+	char *want = xasprintf("%s%s", path, want_after_path);
+	struct error *err;
+
+	CHECK_OK(registry_load(path, &r));
+	if (r == NULL) {
+		free(want);
+		return;
+	}
+	err = registry_check_compose(r);
+	if (err != NULL)
+		CHECK_INT(err->code, EXIT_CONFIG);
+	CHECK_ERR(err, want);
+	registry_free(r);
+	free(want);
+}
+
+TEST(registry_compose_names)
+{
+	check_compose_err(PARTS("    compose: [{adapter: maths}]\n"),
+	    ":13:25: adapter 'mc': compose: unknown adapter 'maths' (known "
+	    "lora adapters: math, code)");
+	check_compose_err(PARTS("    compose: [{adapter: math@2.0.0}]\n"),
+	    ":13:25: adapter 'mc': compose: unknown adapter 'math@2.0.0' "
+	    "(known versions of 'math': 1.0.0)");
+	check_compose_err(PARTS("    compose: [{adapter: nope@2.0.0}]\n"),
+	    ":13:25: adapter 'mc': compose: unknown adapter 'nope@2.0.0' "
+	    "(known lora adapters: math, code)");
+	check_compose_err(BASE "adapters:\n"
+	    "  - {name: w, version: 1.0.0, domain: writing, type: prompt,\n"
+	    "     description: d}\n"
+	    "  - {name: mc, version: 1.0.0, domain: math, description: d,\n"
+	    "     compose: [{adapter: x}]}\n",
+	    ":6:26: adapter 'mc': compose: unknown adapter 'x' (the registry "
+	    "has no lora adapters)");
+	check_compose_err(PARTS("    compose:\n"
+	    "      - {adapter: math}\n"
+	    "      - {adapter: writer, scale: 0.5}\n"),
+	    ":15:19: adapter 'mc': compose: 'writer' is a prompt adapter: only "
+	    "lora adapters can be composed");
+	check_compose_err(PARTS("    compose: [{adapter: math}]\n"
+	    "  - {name: mc2, version: 1.0.0, domain: math, description: d,\n"
+	    "     compose: [{adapter: code}, {adapter: mc}]}\n"),
+	    ":15:43: adapter 'mc2': compose: 'mc' is a compose adapter: only "
+	    "lora adapters can be composed");
+	check_compose_err(BASE "adapters:\n"
+	    "  - {name: t, version: 1.0.0, domain: law, type: tag, tag: x,\n"
+	    "     description: d}\n"
+	    "  - {name: m, version: 1.0.0, domain: writing, type: merged,\n"
+	    "     file: m.gguf, description: d}\n"
+	    "  - {name: mc, version: 1.0.0, domain: math, description: d,\n"
+	    "     compose: [{adapter: m}, {adapter: t}]}\n"
+	    "domains: [math, law, writing]\n",
+	    ":8:26: adapter 'mc': compose: 'm' is a merged adapter: only lora "
+	    "adapters can be composed");
+	check_compose_err(PARTS("    compose:\n"
+	    "      - {adapter: math}\n"
+	    "      - {adapter: code}\n"
+	    "      - {adapter: math, scale: 0.1}\n"),
+	    ":16:19: adapter 'mc': compose: 'math' is in the composition "
+	    "twice");
+	check_compose_err(PARTS("    compose:\n"
+	    "      - {adapter: math}\n"
+	    "      - {adapter: math@1.0.0}\n"),
+	    ":15:19: adapter 'mc': compose: 'math@1.0.0' is in the "
+	    "composition already, as 'math'");
+}
+
+/* A composition may name adapters that only installed packages add. */
+TEST(registry_compose_installed)
+{
+	struct registry *r;
+	const char *dir = unit_tmpdir();
+	char *path;
+
+	path = xasprintf("%s/pkg", dir);
+	CHECK(mkdir(path, 0755) == 0);
+	free(path);
+	path = xasprintf("%s/pkg/math", dir);
+	CHECK(mkdir(path, 0755) == 0);
+	free(path);
+	path = xasprintf("%s/pkg/mc", dir);
+	CHECK(mkdir(path, 0755) == 0);
+	free(path);
+	unit_write("pkg/math/adapter.yaml", "name: math\nversion: 2.0.0\n"
+	    "domain: math\ntype: lora\ndescription: d\nfile: m.gguf\n");
+	unit_write("pkg/mc/adapter.yaml", "name: pmc\nversion: 1.0.0\n"
+	    "domain: code\ndescription: d\n"
+	    "compose: [{adapter: math@2.0.0}, {adapter: code, scale: 2}]\n");
+	unit_write("installed.yaml", "packages: [pkg/math, pkg/mc]\n");
+	CHECK_OK(registry_load(unit_write("r.yaml", BASE "adapters:\n"
+	    "  - {name: code, version: 1.0.0, domain: code, type: lora,\n"
+	    "     description: d, file: c.gguf}\n"
+	    "  - {name: mc, version: 1.0.0, domain: math, description: d,\n"
+	    "     compose: [{adapter: math, scale: 0.5}]}\n"), &r));
+	if (r == NULL)
+		return;
+	path = xasprintf("%s/installed.yaml", dir);
+	CHECK_OK(registry_load_installed(r, path));
+	free(path);
+	CHECK_OK(registry_check_compose(r));
+	CHECK_INT(registry_find(r, "pmc")->ncompose, 2);
+	registry_free(r);
+
+	/* The other way round: the package names what is not there. */
+	unit_write("pkg/mc/adapter.yaml", "name: pmc\nversion: 1.0.0\n"
+	    "domain: code\ndescription: d\n"
+	    "compose: [{adapter: math@2.0.0}, {adapter: cod}]\n");
+	CHECK_OK(registry_load(unit_write("r.yaml", BASE "adapters:\n"
+	    "  - {name: code, version: 1.0.0, domain: code, type: lora,\n"
+	    "     description: d, file: c.gguf}\n"), &r));
+	if (r == NULL)
+		return;
+	path = xasprintf("%s/installed.yaml", dir);
+	CHECK_OK(registry_load_installed(r, path));
+	free(path);
+	path = xasprintf("%s/pkg/mc/adapter.yaml:5:44: adapter 'pmc': compose: "
+	    "unknown adapter 'cod' (known lora adapters: code, math)", dir);
+	CHECK_ERR(registry_check_compose(r), path);
+	free(path);
+	registry_free(r);
+}
+
+TEST(registry_base_gguf)
+{
+	struct registry *r;
+	char *want;
+
+	CHECK_OK(registry_load(unit_write("r.yaml",
+	    "base_model:\n"
+	    "  name: Qwen3-4B\n"
+	    "  tag: qwen3:4b\n"
+	    "  file: models/qwen3-4b.gguf\n"
+	    "  url: https://example.com/qwen3-4b-Q4_K_M.gguf?download=1\n"
+	    "  sha256: sha256:ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\n"),
+	    &r));
+	if (r == NULL)
+		return;
+	want = xasprintf("%s/models/qwen3-4b.gguf", unit_tmpdir());
+	CHECK_STR(r->base.file, want);
+	free(want);
+	CHECK_STR(r->base.url,
+	    "https://example.com/qwen3-4b-Q4_K_M.gguf?download=1");
+	CHECK_STR(r->base.sha256,
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+	registry_free(r);
+
+	/* Each alone where it makes sense; none: all NULL. */
+	CHECK_OK(registry_load(unit_write("r.yaml", "base_model: {name: q, "
+	    "tag: t, file: /m/q.gguf}\n"), &r));
+	CHECK_STR(r->base.file, "/m/q.gguf");
+	CHECK(r->base.url == NULL && r->base.sha256 == NULL);
+	registry_free(r);
+	CHECK_OK(registry_load(unit_write("r.yaml", "base_model: {name: q, "
+	    "tag: t, url: 'http://h/q.gguf', sha256: "
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789}\n"),
+	    &r));
+	CHECK(r->base.file == NULL);
+	CHECK_STR(r->base.url, "http://h/q.gguf");
+	registry_free(r);
+	CHECK_OK(registry_load(unit_write("r.yaml", BASE), &r));
+	CHECK(r->base.file == NULL && r->base.url == NULL &&
+	    r->base.sha256 == NULL);
+	registry_free(r);
+
+	check_err("base_model: {name: q, tag: t, url: 'https://h/q.gguf'}\n",
+	    ":1:13: base_model: missing required key 'sha256' for 'url'");
+	check_err("base_model: {name: q, tag: t, url: 'https://h/q.gguf',\n"
+	    "  sha256: abc}\n",
+	    ":2:11: base_model: 'sha256' must be 64 hexadecimal digits, not "
+	    "'abc'");
+	check_err("base_model: {name: q, tag: t, file: q.gguf, sha256: "
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678}\n",
+	    ":1:53: base_model: 'sha256' must be 64 hexadecimal digits, not "
+	    "'abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345678'");
+	check_err("base_model: {name: q, tag: t, sha256: "
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789}\n",
+	    ":1:39: base_model: 'sha256' is only allowed with 'file' or 'url'");
+	check_err("base_model: {name: q, tag: t, url: 'ftp://h/q.gguf'}\n",
+	    ":1:36: base_model: 'url' must be an http or https URL, not "
+	    "'ftp://h/q.gguf'");
+	check_err("base_model: {name: q, tag: t, url: 'https://'}\n",
+	    ":1:36: base_model: 'url' must be an http or https URL, not "
+	    "'https://'");
+	check_err("base_model: {name: q, tag: t, url: 'https://h/a b'}\n",
+	    ":1:36: base_model: 'url' must be an http or https URL, not "
+	    "'https://h/a b'");
+	check_err("base_model: {name: q, tag: t, file: ''}\n",
+	    ":1:37: base_model: 'file' must not be empty");
+	check_err("base_model: {name: q, tag: t, file: [q.gguf]}\n",
+	    ":1:37: base_model: 'file' must be a string");
+	check_err("base_model: {name: q, tag: t, gguf: q.gguf}\n",
+	    ":1:31: unknown key 'gguf' in base_model");
 }
