@@ -73,8 +73,9 @@ backend_new(enum backend_type t, const char *url, long connect_timeout,
 }
 
 /*
- * backend.host as the user gave it, or NULL when it is only the default
- * (or, for llama-server, Ollama's own OLLAMA_HOST, which names an Ollama).
+ * backend.host as the user gave it, or NULL when it is only the default.
+ * For llama-server, Ollama's OLLAMA_HOST and Ollama's own address (which
+ * loco setup writes into config.yaml) name an Ollama, not it: NULL too.
  */
 static const char *
 host_given(const struct config *cfg, enum backend_type t)
@@ -84,8 +85,13 @@ host_given(const struct config *cfg, enum backend_type t)
 
 	if (src == CONFIG_SRC_DEFAULT)
 		return NULL;
-	if (t != BACKEND_OLLAMA && src == CONFIG_SRC_ENV &&
-	    getenv("LOCO_BACKEND_HOST") == NULL)
+	if (t == BACKEND_OLLAMA)
+		return cfg->host;
+	if (src == CONFIG_SRC_ENV && getenv("LOCO_BACKEND_HOST") == NULL)
+		return NULL;
+	/* Ollama's address, as loco setup writes it to config.yaml. */
+	if (strcmp(cfg->host, OLLAMA_DEFAULT_URL) == 0 ||
+	    strcmp(cfg->host, "127.0.0.1:11434") == 0)
 		return NULL;
 	return cfg->host;
 }

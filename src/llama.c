@@ -31,7 +31,6 @@ struct loaded_lora {
 };
 
 struct llama {
-	int			 ready;		/* /health said ok */
 	int			 listed;
 	struct loaded_lora	*loras;
 	size_t			 nloras;
@@ -342,30 +341,26 @@ l_chat_line(struct chat_stream *cs, const char *line, size_t len)
 	return err;
 }
 
-/* Wait while the server loads its model (HTTP 503), then say it is up. */
+/*
+ * GET path, waiting while the server loads its model (HTTP 503 from
+ * every endpoint) rather than failing: no separate /health round trip.
+ */
 static struct error *
-ready(struct backend *be)
+get_ready(struct backend *be, const char *path, cJSON **root)
 {
-	struct llama *l = priv(be);
 	struct error *err;
-	cJSON *root;
 	long long until = now_ns() + (long long)LOADING_WAIT * 1000000000LL;
 
-	if (l->ready)
-		return NULL;
 	for (;;) {
-		err = backend_request_json(be, "GET", "/health", NULL, &root);
-		cJSON_Delete(root);
+		err = backend_request_json(be, "GET", path, NULL, root);
 		if (err == NULL)
-			break;
+			return NULL;
 		if (strstr(err->msg, "HTTP 503") == NULL || now_ns() > until ||
 		    loco_interrupted)
 			return err;
 		error_free(err);
 		usleep(250000);
 	}
-	l->ready = 1;
-	return NULL;
 }
 
 static struct error *
@@ -379,10 +374,7 @@ list_loras(struct backend *be)
 
 	if (l->listed)
 		return NULL;
-	if ((err = ready(be)) != NULL)
-		return err;
-	if ((err = backend_request_json(be, "GET", "/lora-adapters", NULL,
-	    &root)) != NULL)
+	if ((err = get_ready(be, "/lora-adapters", &root)) != NULL)
 		return err;
 	if (!cJSON_IsArray(root)) {
 		cJSON_Delete(root);
@@ -582,9 +574,7 @@ props(struct backend *be)
 
 	if (l->model_path != NULL)
 		return NULL;
-	if ((err = ready(be)) != NULL)
-		return err;
-	if ((err = backend_request_json(be, "GET", "/props", NULL, &root)))
+	if ((err = get_ready(be, "/props", &root)) != NULL)
 		return err;
 	l->model_path = backend_json_string(root, "model_path");
 	l->build = backend_json_string(root, "build_info");

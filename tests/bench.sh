@@ -530,7 +530,7 @@ bench_switch() {
 		{
 			echo "#!/bin/sh"
 			for _q in "$2" "$3" "$4" "$5"; do
-				printf '"%s" query --quiet --temperature 0 "%s" >/dev/null || exit 1\n' "$LOCO" "$_q"
+				printf '"%s" query --quiet --temperature 0 "%s" >/dev/null 2>>"%s" || exit 1\n' "$LOCO" "$_q" "$W/round.err"
 			done
 		} >"$W/$1"
 		chmod +x "$W/$1"
@@ -547,13 +547,16 @@ bench_switch() {
 	backend_start "$E" --models "$T" --idle-timeout 300 || die "cannot start the engine"
 	BACKEND_JS=$TOP/tests/backend/server.js
 	"$LOCO" setup --quiet >/dev/null 2>&1 || die "setup on the engine failed"
+	: >"$W/round.err"
+	"$W/alternate" || die "a query on the engine failed: $(cat "$W/round.err")"
 	timeit "$n" "$W/alternate" --- "$W/same"
 	ea=$MED1 es=$MED2
 	backend_stop "$E"
 	unset OLLAMA_HOST
 
 	export LOCO_BACKEND=llama-server LOCO_BACKEND_LLAMA_SERVER="$llama"
-	"$LOCO" serve >"$W/serve.out" 2>"$W/serve.err" &
+	# One thread, as the llama.cpp notes measured: loco needs the other core.
+	"$LOCO" serve --threads 1 >"$W/serve.out" 2>"$W/serve.err" &
 	spid=$!
 	i=0
 	while [ ! -s "$LOCO_HOME/serve.json" ]; do
