@@ -6,6 +6,8 @@
  *   merged   FROM the GGUF itself (uploaded as a blob)
  *   prompt   FROM the base tag, with the adapter's SYSTEM and PARAMETERs
  *   tag      an existing Ollama model, pulled if missing
+ *   compose  nothing: several LoRA adapters at once, which Ollama cannot
+ *            do, so only llama-server serves it
  *
  * Before anything is sent, a GGUF is checked: its header, its kind, its
  * SHA-256 against the registry's, and a LoRA's architecture against the
@@ -26,7 +28,8 @@ struct reg;
 enum reg_outcome {
 	REG_CURRENT,	/* nothing to do */
 	REG_CREATED,	/* created (or pulled) now */
-	REG_UPDATED	/* existed but differed: created again */
+	REG_UPDATED,	/* existed but differed: created again */
+	REG_SKIPPED	/* not for Ollama: see reg_skip_reason */
 };
 
 struct reg_counts {
@@ -47,12 +50,18 @@ const char	*reg_server_version(const struct reg *);
 int		 reg_has_model(const struct reg *, const char *model);
 /* Pull the base model if it is missing; *pulled says whether it was. */
 struct error	*reg_ensure_base(struct reg *, int *pulled);
-/* Register one adapter. */
+/*
+ * Why an adapter has no Ollama model (a composition), or NULL: a phrase,
+ * "served only by llama-server: Ollama applies one adapter per model".
+ */
+const char	*reg_skip_reason(const struct adapter *);
+/* Register one adapter; one with a reg_skip_reason is REG_SKIPPED. */
 struct error	*reg_adapter(struct reg *, const struct adapter *,
 		    enum reg_outcome *);
 /*
  * Without changing anything: is the adapter registered and current?
- * *why (static) says what is wrong when it is not.
+ * *why (static) says what is wrong when it is not.  One with a
+ * reg_skip_reason counts as current: setup would do nothing.
  */
 struct error	*reg_check(struct reg *, const struct adapter *, int *current,
 		    const char **why);

@@ -97,7 +97,8 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 			jout_str(j, "description", a->description);
 			jout_str(j, "model", a->model);
 			jout_bool(j, "active", a->active);
-			if (known)
+			/* A composition has no Ollama model to have. */
+			if (known && a->type != ADAPTER_COMPOSE)
 				jout_bool(j, "present",
 				    has_model(models, nmodels, a->model));
 			else
@@ -110,7 +111,8 @@ adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 		    "DOMAIN", "TYPE", "OLLAMA", "DESCRIPTION");
 		for (i = 0; i < reg->nadapters; i++) {
 			const struct adapter *a = &reg->adapters[i];
-			const char *state = !known ? "?" :
+			const char *state = a->type == ADAPTER_COMPOSE ? "-" :
+			    !known ? "?" :
 			    has_model(models, nmodels, a->model) ? "present" :
 			    "missing";
 

@@ -141,8 +141,12 @@ check_server(struct report *rp, struct ollama *o,
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 		char *name = xasprintf("adapter %s", a->name);
+		const char *skip = reg_skip_reason(a);
 
-		if ((err = reg_check(r, a, &current, &why)) != NULL) {
+		if (skip != NULL)
+			add(rp, name, 1, xasprintf("%s skipped (%s)", a->model,
+			    skip), NULL);
+		else if ((err = reg_check(r, a, &current, &why)) != NULL) {
 			add(rp, name, 0, xstrdup(err->msg), xstrdup("fix or "
 			    "reinstall the adapter's files"));
 			error_free(err);

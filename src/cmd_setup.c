@@ -18,7 +18,7 @@
 
 static const char *const outcome_text[] = {
 	[REG_CURRENT] = "current", [REG_CREATED] = "created",
-	[REG_UPDATED] = "updated",
+	[REG_UPDATED] = "updated", [REG_SKIPPED] = "skipped",
 };
 
 /* Write $LOCO_HOME/config.yaml with the defaults if there is none. */
@@ -145,6 +145,8 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 			jout_str(j, "outcome", err ? "failed" :
 			    outcome_text[out]);
 			jout_str(j, "error", err ? err->msg : NULL);
+			jout_str(j, "reason", !err && out == REG_SKIPPED ?
+			    reg_skip_reason(a) : NULL);
 			jout_end(j);
 		}
 		if (err != NULL) {
@@ -162,10 +164,13 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 			err = NULL;
 			continue;
 		}
-		if (!json)
+		if (!json && out == REG_SKIPPED)
+			printf("adapter %s: %s skipped (%s)\n", a->name,
+			    a->model, reg_skip_reason(a));
+		else if (!json)
 			printf("adapter %s: %s %s\n", a->name, a->model,
 			    outcome_text[out]);
-		changed += out != REG_CURRENT;
+		changed += out != REG_CURRENT && out != REG_SKIPPED;
 	}
 	n = reg_counts(r);
 	if (json) {

@@ -335,6 +335,22 @@ plan_current(struct reg *r, const struct adapter *a, const struct plan *p,
 	return 0;
 }
 
+const char *
+reg_skip_reason(const struct adapter *a)
+{
+	switch (a->type) {
+	case ADAPTER_COMPOSE:
+		return "served only by llama-server: Ollama applies one "
+		    "adapter per model";
+	case ADAPTER_LORA:
+	case ADAPTER_MERGED:
+	case ADAPTER_PROMPT:
+	case ADAPTER_TAG:
+		break;
+	}
+	return NULL;
+}
+
 struct error *
 reg_check(struct reg *r, const struct adapter *a, int *current,
     const char **why)
@@ -344,6 +360,10 @@ reg_check(struct reg *r, const struct adapter *a, int *current,
 
 	*current = 0;
 	*why = NULL;
+	if (reg_skip_reason(a) != NULL) {
+		*current = 1;
+		return NULL;
+	}
 	if (a->type == ADAPTER_TAG) {
 		*current = reg_has_model(r, a->model);
 		*why = *current ? NULL : "not in Ollama";
@@ -367,6 +387,10 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	int exists, existed, used_legacy;
 
 	*out = REG_CURRENT;
+	if (reg_skip_reason(a) != NULL) {
+		*out = REG_SKIPPED;
+		return NULL;
+	}
 	if (a->type == ADAPTER_TAG) {
 		if (reg_has_model(r, a->model))
 			return NULL;

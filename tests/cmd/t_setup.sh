@@ -165,4 +165,61 @@ run_loco setup --quiet
 expect_rc 4
 expect_err "loco: cannot pull the base model 'qwen3:4b': pull model manifest: file does not exist"
 
+t "a composition: skipped by setup, not missing for doctor or list, no Modelfile"
+mkgguf "$A/solver.gguf" general.architecture=s:qwen3
+HEX=$(sha256sum "$A/solver.gguf" | cut -d' ' -f1)
+cat >"$A/registry.yaml" <<YAML
+base_model:
+  name: Qwen3-4B
+  tag: qwen3:4b
+adapters:
+  - name: solver
+    version: 1.2.0
+    domain: math
+    type: lora
+    description: a LoRA adapter
+    file: solver.gguf
+    sha256: $HEX
+  - name: duo
+    version: 1.0.0
+    domain: math
+    description: a composition
+    compose:
+      - {adapter: solver, scale: 0.5}
+YAML
+script '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+rm -f "$LOCO_HOME/state.json"
+: >"$B/requests.jsonl"
+run_loco setup --quiet
+expect_rc 0
+expect_out "server: Ollama 0.33.0 at $BASE_URL
+base: qwen3:4b present
+adapter solver: loco-solver:1.2.0 created
+adapter duo: loco-duo:1.0.0 skipped (served only by llama-server: Ollama applies one adapter per model)
+done: 0 uploaded, 1 created, 0 pulled"
+expect_eq "$(req 'reqs.filter(r => r.path === "/api/create").map(r => r.body.model).join(",")')" "loco-solver:1.2.0" "created models"
+run_loco setup --json
+expect_rc 0
+if node "$TOP/tests/json/validate.js" "$TOP/tests/json/setup.json" "$W/out" 2>"$W/verr"; then pass; else
+	fail "stdout does not fit setup.json: $(cat "$W/verr")"
+fi
+expect_eq "$(json 'out.adapters.map(a => a.name + " " + a.outcome + " " + a.reason).join(", ")')" "solver current null, duo skipped served only by llama-server: Ollama applies one adapter per model" "outcomes"
+expect_eq "$(json 'out.changed')" false "changed"
+run_loco setup
+expect_out_has "everything is current: nothing to do"
+run_loco doctor
+expect_rc 0
+expect_out_has "OK      adapter duo          loco-duo:1.0.0 skipped (served only by llama-server: Ollama applies one adapter per model)"
+run_loco adapters list
+expect_rc 0
+expect_out_has "$(printf '%-12s %-9s %-9s %-7s %-8s %s' duo 1.0.0 math compose - 'a composition')"
+run_loco adapters list --json
+if node "$TOP/tests/json/validate.js" "$TOP/tests/json/adapters-list.json" "$W/out" 2>"$W/verr"; then pass; else
+	fail "stdout does not fit adapters-list.json: $(cat "$W/verr")"
+fi
+expect_eq "$(json 'out.map(a => a.name + " " + a.type + " " + a.present).join(", ")')" "solver lora true, duo compose null" "presence"
+run_loco modelfile duo
+expect_rc 7
+expect_err "loco: adapter 'duo': a composition cannot be written in a Modelfile: it is served only by llama-server: Ollama applies one adapter per model"
+
 area_end
