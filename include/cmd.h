@@ -160,15 +160,10 @@ struct error	*cmd_serve(struct loco *, int, char *[]);
 /* loco setup for the llama-server backend (cmd_serve.c). */
 struct error	*serve_setup(struct loco *, int quiet);
 
-/*
- * The router router.type asks for (cmd_router.c).  auto: the classifier
- * when router.model exists and was trained on the current data, else the
- * keywords (with a note on stderr when the model is out of date);
- * classifier: an error instead.  A malformed model is an error.
- */
+/* The router router.type asks for (router_open), its notice on stderr. */
 struct router;
 struct error	*loco_router(struct loco *, struct registry *,
-		    struct router **);
+		    struct router **, int quiet);
 
 /* Shared by query and route: the route in words and as JSON. */
 struct route_result;

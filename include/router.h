@@ -78,6 +78,19 @@ struct error	*router_route(struct router *, const char *question,
 void		 route_result_release(struct route_result *);
 void		 router_free(struct router *);
 
+struct config;
+/*
+ * The router router.type asks for.  auto: the classifier when
+ * router.model (default $LOCO_HOME/router.model) exists and was trained
+ * on the current data, else the keywords, with *notice saying why when
+ * the model is out of date (free it; the caller shows it unless asked to
+ * be quiet); classifier: an error instead.  A malformed model is an error.
+ */
+struct error	*router_open(const struct config *, const struct registry *,
+		    struct router **, char **notice);
+/* router.model, or $LOCO_HOME/router.model; free it. */
+char		*router_model_path(const struct config *);
+
 /*
  * Split text into lower-case words as described above.  Returns the count;
  * *words is an array of allocated strings (free with words_free).

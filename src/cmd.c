@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "router.h"
 #include "fsutil.h"
 #include "jsonout.h"
 #include "strbuf.h"
@@ -528,6 +529,20 @@ loco_client(struct loco *lc, struct ollama **o)
 	*o = ollama_new(url, lc->cfg.connect_timeout, lc->cfg.timeout);
 	free(url);
 	return NULL;
+}
+
+struct error *
+loco_router(struct loco *lc, struct registry *reg, struct router **r,
+    int quiet)
+{
+	struct error *err;
+	char *notice = NULL;
+
+	err = router_open(&lc->cfg, reg, r, &notice);
+	if (notice != NULL && !quiet)
+		fprintf(stderr, "loco: %s\n", notice);
+	free(notice);
+	return err;
 }
 
 struct error *

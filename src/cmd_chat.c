@@ -158,7 +158,7 @@ route_turn(struct chat *c, const char *question, struct strbuf *decision)
 		return NULL;
 	}
 	if (c->router == NULL &&
-	    (err = loco_router(c->lc, c->reg, &c->router)) != NULL)
+	    (err = loco_router(c->lc, c->reg, &c->router, c->quiet)) != NULL)
 		return err;
 	memset(&rr, 0, sizeof(rr));
 	if ((err = router_route(c->router, question, &rr)) != NULL)

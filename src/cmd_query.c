@@ -136,7 +136,7 @@ choose_adapter(struct query *q, struct registry *reg, const char *question,
 
 	memset(ch, 0, sizeof(*ch));
 	if (name == NULL || strcmp(name, "auto") == 0) {
-		if ((err = loco_router(q->lc, reg, &r)) != NULL)
+		if ((err = loco_router(q->lc, reg, &r, q->quiet)) != NULL)
 			return err;
 		err = router_route(r, question, &ch->route);
 		router_free(r);

@@ -109,7 +109,7 @@ cmd_route(struct loco *lc, int argc, char *argv[])
 		return err;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
-	if ((err = loco_router(lc, reg, &r)) != NULL)
+	if ((err = loco_router(lc, reg, &r, 0)) != NULL)
 		goto done;
 	if ((err = router_route(r, question, &rr)) != NULL)
 		goto done;

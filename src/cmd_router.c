@@ -1,7 +1,6 @@
 /*
  * cmd_router.c: loco router train|eval: the trained router's model and
- * its evaluation on a labelled file; and loco_router, the router that
- * router.type asks for, shared by query and route.
+ * its evaluation on a labelled file.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -21,72 +20,6 @@
 #include "banned.h"
 
 #define ECE_BINS	10
-#define STALE_MSG	"the router model was trained on other data: run " \
-			"'loco router train'"
-
-static char *
-model_path(const struct loco *lc)
-{
-	char *home, *path;
-
-	if (lc->cfg.router_model != NULL)
-		return xstrdup(lc->cfg.router_model);
-	home = loco_home();
-	path = xasprintf("%s/router.model", home);
-	free(home);
-	return path;
-}
-
-struct error *
-loco_router(struct loco *lc, struct registry *reg, struct router **out)
-{
-	const char *type = lc->cfg.router_type;
-	struct classifier *m = NULL;
-	struct error *err = NULL;
-	char *path = NULL, *clean;
-	uint64_t check;
-	int stale;
-
-	*out = NULL;
-	if (strcmp(type, "keyword") == 0)
-		goto keyword;
-	path = model_path(lc);
-	if (!fs_exists(path)) {
-		if (strcmp(type, "auto") == 0)
-			goto keyword;
-		clean = str_sanitize(path, 256);
-		err = error_new(EXIT_FAIL, "no router model '%s': run 'loco "
-		    "router train'", clean);
-		free(clean);
-		goto done;
-	}
-	if ((err = clf_load(path, &m)) != NULL)
-		goto done;
-	if ((err = router_data_check(reg, &check)) != NULL)
-		goto done;
-	stale = check != clf_data_check(m);
-	if (stale) {
-		clf_free(m);
-		m = NULL;
-		if (strcmp(type, "classifier") == 0) {
-			err = error_new(EXIT_FAIL, "%s", STALE_MSG);
-			goto done;
-		}
-		fprintf(stderr, "loco: %s; using keywords\n", STALE_MSG);
-		goto keyword;
-	}
-	*out = router_new_classifier(reg, m, lc->cfg.router_threshold,
-	    lc->cfg.router_min_score);
-	m = NULL;
-	goto done;
-keyword:
-	*out = router_new_keyword(reg, lc->cfg.router_min_score);
-done:
-	clf_free(m);
-	free(path);
-	return err;
-}
-
 static void
 train_print_text(const char *path, const struct clf_data *d,
     const size_t *count, const struct classifier *m)
@@ -161,7 +94,7 @@ router_train(struct loco *lc, const struct subcmd *sc, int argc,
 		    argv[optind]);
 	}
 	if (path == NULL)
-		path = model_path(lc);
+		path = router_model_path(&lc->cfg);
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
 	if ((err = router_data_collect(reg, &d)) != NULL)
@@ -895,7 +828,7 @@ router_oracle(struct oracle *or, int argc, char *argv[])
 	or->subj[or->nsubj].label = "base";
 	or->subj[or->nsubj++].model = reg->base.tag;
 	if ((err = oracle_load(or, argc, argv)) != NULL ||
-	    (err = loco_router(or->lc, reg, &r)) != NULL ||
+	    (err = loco_router(or->lc, reg, &r, 0)) != NULL ||
 	    (err = oracle_route(or, r)) != NULL ||
 	    (err = oracle_run(or)) != NULL)
 		goto done;
@@ -996,7 +929,7 @@ router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 		return err;
 	memset(&es, 0, sizeof(es));
 	if ((err = loco_registry(lc, &reg)) != NULL ||
-	    (err = loco_router(lc, reg, &r)) != NULL)
+	    (err = loco_router(lc, reg, &r, 0)) != NULL)
 		goto done;
 	for (i = 0; i < d.nclasses; i++)
 		label_index(&es, d.classes[i]);

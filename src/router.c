@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "classifier.h"
+#include "config.h"
+#include "fsutil.h"
 #include "router.h"
 #include "banned.h"
 
@@ -409,4 +411,70 @@ router_free(struct router *r)
 		return;
 	r->ops->free(r);
 	free(r);
+}
+
+#define STALE_MSG	"the router model was trained on other data: run " \
+			"'loco router train'"
+
+char *
+router_model_path(const struct config *cfg)
+{
+	char *home, *path;
+
+	if (cfg->router_model != NULL)
+		return xstrdup(cfg->router_model);
+	home = loco_home();
+	path = xasprintf("%s/router.model", home);
+	free(home);
+	return path;
+}
+
+struct error *
+router_open(const struct config *cfg, const struct registry *reg,
+    struct router **out, char **notice)
+{
+	const char *type = cfg->router_type;
+	struct classifier *m = NULL;
+	struct error *err = NULL;
+	char *path = NULL, *clean;
+	uint64_t check;
+
+	*out = NULL;
+	*notice = NULL;
+	if (strcmp(type, "keyword") == 0)
+		goto keyword;
+	path = router_model_path(cfg);
+	if (!fs_exists(path)) {
+		if (strcmp(type, "auto") == 0)
+			goto keyword;
+		clean = str_sanitize(path, 256);
+		err = error_new(EXIT_FAIL, "no router model '%s': run 'loco "
+		    "router train'", clean);
+		free(clean);
+		goto done;
+	}
+	if ((err = clf_load(path, &m)) != NULL)
+		goto done;
+	if ((err = router_data_check(reg, &check)) != NULL)
+		goto done;
+	if (check != clf_data_check(m)) {
+		clf_free(m);
+		m = NULL;
+		if (strcmp(type, "classifier") == 0) {
+			err = error_new(EXIT_FAIL, "%s", STALE_MSG);
+			goto done;
+		}
+		*notice = xstrdup(STALE_MSG "; using keywords");
+		goto keyword;
+	}
+	*out = router_new_classifier(reg, m, cfg->router_threshold,
+	    cfg->router_min_score);
+	m = NULL;
+	goto done;
+keyword:
+	*out = router_new_keyword(reg, cfg->router_min_score);
+done:
+	clf_free(m);
+	free(path);
+	return err;
 }
