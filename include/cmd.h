@@ -157,6 +157,14 @@ struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
 struct error	*cmd_serve(struct loco *, int, char *[]);
+/*
+ * What loco serve would load (cmd_serve.c): the binary, the base and every
+ * active LoRA adapter, each GGUF checked.
+ */
+struct serve_state;
+struct error	*serve_plan(struct loco *, struct serve_state *);
+/* The first line of `BINARY --version`, without "version: ". */
+struct error	*serve_binary_version(const char *binary, char **version);
 /* loco setup for the llama-server backend (cmd_serve.c). */
 struct error	*serve_setup(struct loco *, int quiet);
 

@@ -52,6 +52,12 @@ struct gguf_info {
 	const char	*adapter_type;	/* adapter.type: "lora" */
 	const char	*name;		/* general.name */
 
+	/* ARCH.block_count, .embedding_length, .attention.head_count(_kv) */
+	uint64_t	 n_layer;
+	uint64_t	 n_embd;
+	uint64_t	 n_head;
+	uint64_t	 n_head_kv;
+
 	double		 lora_alpha;	/* adapter.lora.alpha, any numeric type */
 	int		 has_alpha;
 

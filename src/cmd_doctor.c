@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cmd.h"
+#include "gguf.h"
 #include "jsonout.h"
 #include "register.h"
+#include "serve.h"
 #include "banned.h"
 
 #define MIN_DISK_GB 5.0
@@ -170,6 +173,112 @@ check_server(struct report *rp, struct ollama *o,
 		error_free(cerr);
 }
 
+static long long
+mem_total(void)
+{
+	char line[256];
+	long long kb = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/meminfo", "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+				break;
+		fclose(fp);
+	}
+	return kb * 1024;
+}
+
+/*
+ * What llama-server will hold: the base's weights, every adapter, and
+ * the KV cache (K and V, f16, for every layer and every slot's num_ctx).
+ */
+static void
+check_memory(struct report *rp, const struct loco *lc,
+    const struct serve_state *st)
+{
+	struct gguf_info gi;
+	struct error *err;
+	double weights = 0, adapters = 0, kv = 0, total, have;
+	size_t i;
+
+	if ((err = gguf_read(st->base, &gi)) != NULL) {
+		error_free(err);
+		return;
+	}
+	weights = (double)gi.file_size;
+	if (gi.n_head > 0)
+		kv = 2.0 * 2.0 * (double)gi.n_layer * (double)lc->cfg.num_ctx *
+		    (double)lc->cfg.serve_slots * (double)gi.n_embd *
+		    (double)(gi.n_head_kv ? gi.n_head_kv : gi.n_head) /
+		    (double)gi.n_head;
+	gguf_info_release(&gi);
+	for (i = 0; i < st->nloras; i++)
+		if (gguf_read(st->loras[i].path, &gi) == NULL) {
+			adapters += (double)gi.file_size;
+			gguf_info_release(&gi);
+		}
+	total = weights + adapters + kv;
+	have = (double)mem_total();
+	add(rp, "memory estimate", have <= 0 || total <= 0.8 * have,
+	    xasprintf("about %.2f GB: base %.2f GB, %zu adapter%s %.2f GB, KV "
+	    "cache %.2f GB (%ld slots x %ld tokens), of %.1f GB", total / 1e9,
+	    weights / 1e9, st->nloras, st->nloras == 1 ? "" : "s",
+	    adapters / 1e9, kv / 1e9, lc->cfg.serve_slots, lc->cfg.num_ctx,
+	    have / 1e9), have <= 0 || total <= 0.8 * have ? NULL :
+	    xstrdup("lower serve.slots or options.num_ctx, or use a smaller "
+	    "base"));
+}
+
+/* The llama-server backend: the binary, what it loads, the server. */
+static void
+check_llama(struct report *rp, struct loco *lc)
+{
+	struct serve_state st;
+	struct backend *be = NULL;
+	struct backend_model *m = NULL;
+	struct error *err;
+	char *v = NULL;
+	size_t n = 0;
+
+	if ((err = serve_plan(lc, &st)) != NULL) {
+		add(rp, "llama-server", 0, xstrdup(err->msg), NULL);
+		error_free(err);
+		serve_state_release(&st);
+		return;
+	}
+	if ((err = serve_binary_version(st.binary, &v)) != NULL) {
+		add(rp, "llama-server", 0, xstrdup(err->msg), xstrdup("rebuild "
+		    "llama-server, or set backend.llama_server"));
+		error_free(err);
+	} else
+		add(rp, "llama-server", 1, xasprintf("%s (%s)", st.binary, v),
+		    NULL);
+	free(v);
+	add(rp, "base model", 1, xasprintf("%s", st.base), NULL);
+	add(rp, "adapters", 1, xasprintf("%zu LoRA adapter%s checked for "
+	    "the base", st.nloras, st.nloras == 1 ? "" : "s"), NULL);
+	check_memory(rp, lc, &st);
+	if ((err = backend_open(&lc->cfg, &be)) == NULL &&
+	    (err = backend_models(be, &m, &n)) == NULL) {
+		if (n == st.nloras + 1)
+			add(rp, "server", 1, xasprintf("llama-server at %s: %zu "
+			    "adapters loaded", backend_url(be), n - 1), NULL);
+		else
+			add(rp, "server", 0, xasprintf("llama-server at %s has "
+			    "%zu adapters loaded, the registry %zu", backend_url(be),
+			    n - 1, st.nloras), xstrdup("run 'loco setup' (it "
+			    "restarts loco serve with the registry's adapters)"));
+	} else {
+		add(rp, "server", 0, xstrdup(err->msg), xstrdup(
+		    "start it with 'loco serve'"));
+		error_free(err);
+	}
+	backend_models_free(m, n);
+	backend_free(be);
+	serve_state_release(&st);
+}
+
 struct error *
 cmd_doctor(struct loco *lc, int argc, char *argv[])
 {
@@ -207,10 +316,15 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 	if (optind < argc)
 		return cmd_usage_error(c, "unexpected argument '%s'",
 		    argv[optind]);
-	if ((err = loco_registry(lc, &registry)) != NULL ||
-	    (err = loco_client(lc, &o)) != NULL)
+	if ((err = loco_registry(lc, &registry)) != NULL)
 		return err;
-	check_server(&rp, o, registry);
+	if (strcmp(lc->cfg.backend_type, "llama-server") == 0)
+		check_llama(&rp, lc);
+	else {
+		if ((err = loco_client(lc, &o)) != NULL)
+			return err;
+		check_server(&rp, o, registry);
+	}
 	check_machine(&rp);
 	if (json) {
 		struct jout *j = jout_new_array();

@@ -611,6 +611,69 @@ parse_options(struct serve *sv, const struct cmd *c, int argc, char *argv[])
 	return err;
 }
 
+struct error *
+serve_plan(struct loco *lc, struct serve_state *st)
+{
+	struct serve sv;
+	struct error *err;
+
+	memset(&sv, 0, sizeof(sv));
+	memset(st, 0, sizeof(*st));
+	sv.lc = lc;
+	strbuf_init(&sv.names, 0);
+	if ((err = find_binary(&sv)) == NULL)
+		err = plan(&sv, st);
+	strbuf_release(&sv.names);
+	free(sv.binary);
+	free(sv.base);
+	return err;
+}
+
+struct error *
+serve_binary_version(const char *binary, char **version)
+{
+	char buf[4096], *p, *nl;
+	size_t len = 0;
+	ssize_t k;
+	pid_t pid;
+	int fd[2], status;
+
+	*version = NULL;
+	if (pipe(fd) == -1)
+		return error_new(EXIT_FAIL, "pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1) {
+		close(fd[0]);
+		close(fd[1]);
+		return error_new(EXIT_FAIL, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(nul, 0);
+		dup2(fd[1], 1);
+		dup2(fd[1], 2);
+		close(fd[0]);
+		execl(binary, binary, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (len < sizeof(buf) - 1 &&
+	    (k = read(fd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)k;
+	buf[len] = '\0';
+	close(fd[0]);
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return error_new(EXIT_FAIL, "'%s --version' failed", binary);
+	/* "version: 0.4.0-dev (build 1, commit 80fb11a)" */
+	p = strstr(buf, "version: ");
+	p = p ? p + 9 : buf;
+	if ((nl = strchr(p, '\n')) != NULL)
+		*nl = '\0';
+	*version = str_sanitize(p, 120);
+	return NULL;
+}
+
 /*
  * loco setup on the llama-server backend: check every GGUF loco serve
  * would load (a model for the base, LoRAs of its architecture), and have

@@ -334,11 +334,39 @@ struct kvstate {
 	int		 has_alignment;
 };
 
+/*
+ * ARCH.block_count and the like: the model's shape, for a memory
+ * estimate (ARCH is a word with no dot).
+ */
+static uint64_t *
+shape_field(struct gguf_info *gi, const char *key)
+{
+	static const char *const names[] = { ".block_count",
+	    ".embedding_length", ".attention.head_count",
+	    ".attention.head_count_kv" };
+	const char *dot = strchr(key, '.');
+	uint64_t *fields[4];
+	size_t i;
+
+	fields[0] = &gi->n_layer;
+	fields[1] = &gi->n_embd;
+	fields[2] = &gi->n_head;
+	fields[3] = &gi->n_head_kv;
+	if (dot == NULL || dot == key || str_startswith(key, "general.") ||
+	    str_startswith(key, "adapter."))
+		return NULL;
+	for (i = 0; i < 4; i++)
+		if (strcmp(dot, names[i]) == 0)
+			return fields[i];
+	return NULL;
+}
+
 static struct error *
 read_kv(struct reader *r, struct gguf_info *gi, struct kvstate *st)
 {
 	struct error *err = NULL;
 	char *key = NULL, *value = NULL, *safe = NULL;
+	uint64_t *shape;
 	uint32_t type;
 	double num;
 
@@ -389,6 +417,11 @@ read_kv(struct reader *r, struct gguf_info *gi, struct kvstate *st)
 				    "general.alignment %" PRIu32 " is not a "
 				    "power of two", r->path, gi->alignment);
 		}
+		goto done;
+	}
+	if (is_number(type) && (shape = shape_field(gi, key)) != NULL) {
+		if ((err = get_number(r, type, &num)) == NULL)
+			*shape = num >= 0 && num < 1e12 ? (uint64_t)num : 0;
 		goto done;
 	}
 	if (type == T_ARRAY) {
