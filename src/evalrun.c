@@ -100,6 +100,23 @@ case_seed(const struct eval_settings *es, size_t i)
 	return es->seed + (long)(i % 1000000) * 1009;
 }
 
+/* The options of case i's requests. */
+static void
+settings(const struct eval_settings *es, size_t i, struct ask_settings *as)
+{
+	/*
+	 * Greedy (unless --temperature) and seeded: the same request gives
+	 * the same answer.
+	 */
+	memset(as, 0, sizeof(*as));
+	as->think = 0;
+	as->keep_alive = es->keep_alive;
+	as->num_ctx = es->num_ctx;
+	as->num_predict = es->num_predict;
+	as->temperature = es->temperature;
+	as->seed = case_seed(es, i);
+}
+
 static struct error *
 request_make(struct backend *be, const struct eval_settings *es,
     const struct eval_subject *s, const struct bench_case *c, size_t i,
@@ -115,17 +132,7 @@ request_make(struct backend *be, const struct eval_settings *es,
 	free(question);
 	if (err != NULL)
 		return err;
-	/*
-	 * Greedy (unless --temperature) and seeded: the same request gives
-	 * the same answer.
-	 */
-	memset(&as, 0, sizeof(as));
-	as.think = 0;
-	as.keep_alive = es->keep_alive;
-	as.num_ctx = es->num_ctx;
-	as.num_predict = es->num_predict;
-	as.temperature = es->temperature;
-	as.seed = case_seed(es, i);
+	settings(es, i, &as);
 	ask_request(&rq->cr, rq->msgs, s->target, s->adapter, &rq->pr, NULL, 0,
 	    &as);
 	backend_cache_key(be, &rq->cr, s->digest, rq->key);
@@ -367,18 +374,17 @@ run_votes(struct backend *be, const struct eval_settings *es,
 
 	for (i = 0; i < b->n && err == NULL; i++) {
 		const struct bench_case *c = &b->cases[i];
-		struct request rq;
-		struct vote_opts vo;
-		struct vote_result vr;
+		const struct vote_result *vr;
+		struct ask_opts ao;
+		struct ask_result ar;
 		struct extractor *x = NULL;
 		enum answer_type t = ANSWER_TEXT;
+		char *question;
 
 		if (results[i].done) {
 			done++;
 			continue;
 		}
-		if ((err = request_make(be, es, s, c, i, &rq)) != NULL)
-			break;
 		if (c->type == EVAL_EXACT && c->answer_type != NULL)
 			answer_type_parse(c->answer_type, &t);
 		else if (c->type == EVAL_CHOICE)
@@ -386,47 +392,52 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		else if (c->type == EVAL_CODE)
 			t = ANSWER_CODE;
 		if ((err = extractor_new(c->extract_pattern ? ANSWER_REGEX : t,
-		    c->extract_pattern, &x)) != NULL) {
-			request_release(&rq);
+		    c->extract_pattern, &x)) != NULL)
 			break;
-		}
-		memset(&vo, 0, sizeof(vo));
-		vo.n = (size_t)es->votes;
-		vo.parallel = es->jobs;
-		vo.method = c->type == EVAL_ROUGE || c->type == EVAL_JUDGE ?
+		question = bench_question(c);
+		memset(&ao, 0, sizeof(ao));
+		ao.reg = es->registry;
+		ao.adapter = s->adapter;
+		ao.target = s->target;
+		ao.question = question;
+		ao.reread = es->reread;
+		settings(es, i, &ao.s);
+		ao.votes = es->votes;
+		ao.vote_temperature = es->vote_temperature;
+		ao.vote_method = c->type == EVAL_ROUGE || c->type == EVAL_JUDGE ?
 		    VOTE_MEDOID : VOTE_MAJORITY;
-		vo.x = x;
-		vo.seed = case_seed(es, i);
+		ao.parallel = es->jobs;
+		ao.x = x;
 		/* pass@k needs every sample of a code case. */
-		vo.early_stop = c->type != EVAL_CODE;
-		rq.cr.temperature = es->vote_temperature;
-		err = vote_run(be, &rq.cr, &vo, &vr);
+		ao.no_early_stop = c->type == EVAL_CODE;
+		err = ask_run(be, &ao, &ar);
+		vr = &ar.vote;
 		if (err == NULL && c->type == EVAL_CODE) {
 			size_t k;
 
-			for (k = 0; k < vr.n; k++) {
+			for (k = 0; k < vr->n; k++) {
 				struct score_result sr;
 
-				if (!vr.samples[k].done)
+				if (!vr->samples[k].done)
 					continue;
 				results[i].samples++;
-				if (score_case(c, vr.samples[k].content, j, &sr)
+				if (score_case(c, vr->samples[k].content, j, &sr)
 				    == NULL && sr.pass)
 					results[i].samples_passed++;
 				score_result_release(&sr);
 			}
 		}
 		if (err == NULL) {
-			*requests += (unsigned)vr.completed;
-			score_into(c, vr.samples[vr.winner].content, j,
+			*requests += (unsigned)vr->completed;
+			score_into(c, vr->samples[vr->winner].content, j,
 			    &results[i], &err);
 			log_case(log, s, c, &results[i],
-			    vr.samples[vr.winner].content, NULL);
+			    vr->samples[vr->winner].content, NULL);
 			show_progress(es, s->label, ++done, b->n, start);
 		}
-		vote_result_release(&vr);
+		ask_result_release(&ar);
 		extractor_free(x);
-		request_release(&rq);
+		free(question);
 	}
 	return err;
 }
