@@ -25,6 +25,7 @@
 #include "cmd.h"
 #include "fsutil.h"
 #include "gguf.h"
+#include "pindex.h"
 #include "serve.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -152,6 +153,66 @@ ollama_blob(const char *tag)
 	return blob;
 }
 
+static void
+download_progress(const char *status, unsigned long long done,
+    unsigned long long total, void *arg)
+{
+	const struct loco *lc = arg;
+
+	if (!lc->stderr_progress)
+		return;
+	if (total > 0)
+		fprintf(stderr, "\r\033[K%s: %.0f%% of %.2f GB", status,
+		    100.0 * (double)done / (double)total, (double)total / 1e9);
+	else
+		fprintf(stderr, "\r\033[K%s: %.2f GB", status,
+		    (double)done / 1e9);
+}
+
+/*
+ * base_model.url: downloaded once (resumable, its SHA-256 checked) to
+ * $LOCO_HOME/models/SHA256.gguf, which later starts use as it is.
+ */
+static struct error *
+download_base(struct serve *sv, const struct registry *reg)
+{
+	struct index_entry e;
+	struct error *err;
+	char *home = loco_home(), *dir, *dest, *got = NULL;
+
+	dir = xasprintf("%s/models", home);
+	dest = xasprintf("%s/%s.gguf", dir, reg->base.sha256);
+	free(home);
+	if (fs_exists(dest)) {
+		sv->base = dest;
+		free(dir);
+		return NULL;
+	}
+	memset(&e, 0, sizeof(e));
+	e.name = reg->base.tag;
+	e.version = "(base_model.url)";
+	e.url = reg->base.url;
+	e.sha256 = reg->base.sha256;
+	e.size = -1;
+	fprintf(stderr, "loco serve: downloading the base model from %s\n",
+	    reg->base.url);
+	err = index_fetch(&e, download_progress, sv->lc, &got);
+	if (sv->lc->stderr_progress)
+		fputs("\r\033[K", stderr);
+	if (err == NULL && (err = fs_mkdirs(dir, 1)) == NULL &&
+	    rename(got, dest) == -1)
+		err = error_new(EXIT_FAIL, "cannot move '%s' to '%s': %s", got,
+		    dest, strerror(errno));
+	if (err == NULL) {
+		sv->base = dest;
+		dest = NULL;
+	}
+	free(got);
+	free(dest);
+	free(dir);
+	return err;
+}
+
 static struct error *
 find_base(struct serve *sv, const struct registry *reg)
 {
@@ -164,9 +225,12 @@ find_base(struct serve *sv, const struct registry *reg)
 	}
 	if ((sv->base = ollama_blob(reg->base.tag)) != NULL)
 		return NULL;
+	if (reg->base.url != NULL)
+		return download_base(sv, reg);
 	return error_new(EXIT_CONFIG, "no GGUF file for the base model '%s': "
-	    "set base_model.file in '%s', or 'ollama pull %s' first (loco "
-	    "reuses Ollama's copy)", reg->base.tag, reg->path, reg->base.tag);
+	    "set base_model.file (or url and sha256) in '%s', or 'ollama "
+	    "pull %s' first (loco reuses Ollama's copy)", reg->base.tag,
+	    reg->path, reg->base.tag);
 }
 
 /* The registry as it is now on disk (setup may have changed it). */

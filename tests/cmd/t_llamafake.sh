@@ -102,4 +102,54 @@ expect_out_has "(12 requests sent)"
 run_loco eval --benchmark "$W/math.jsonl" --limit 6 math
 expect_out_has "(0 requests sent)"
 
+# loco serve --dry-run with a stand-in binary: where the base GGUF comes from.
+export LOCO_BACKEND_LLAMA_SERVER=/bin/true
+REG=$LOCO_HOME/adapters/registry.yaml
+cp "$REG" "$W/registry.plain"
+A64=$(printf 'a%.0s' $(seq 64))
+
+t "serve: no base GGUF anywhere"
+run_loco serve --dry-run
+expect_rc 7
+expect_err "loco: no GGUF file for the base model 'tiny-base:latest': set base_model.file (or url and sha256) in '$REG', or 'ollama pull tiny-base:latest' first (loco reuses Ollama's copy)"
+
+t "serve: the blob Ollama holds for the tag"
+mkdir -p "$W/ollama/manifests/registry.ollama.ai/library/tiny-base" "$W/ollama/blobs"
+cp "$T/base.gguf" "$W/ollama/blobs/sha256-$A64"
+printf '{"schemaVersion":2,"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:%s","size":1}]}\n' "$A64" \
+    >"$W/ollama/manifests/registry.ollama.ai/library/tiny-base/latest"
+OLLAMA_MODELS=$W/ollama run_loco serve --dry-run --port 5000
+expect_rc 0
+expect_out "/bin/true -m $W/ollama/blobs/sha256-$A64 --lora $T/math.gguf,$T/code.gguf,$T/analysis.gguf,$T/writing.gguf --lora-init-without-apply --host 127.0.0.1 --port 5000 -np 4 -c 16384"
+
+t "serve: base_model.url, downloaded once and checked"
+mkdir -p "$W/www"
+cp "$T/base.gguf" "$W/www/base.gguf"
+sum=$(sha256sum "$T/base.gguf" | cut -c1-64)
+node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" &
+spid=$!
+i=0; while [ ! -s "$W/static.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+url=http://127.0.0.1:$(cat "$W/static.port")/base.gguf
+sed "s|^  architecture: llama|  architecture: llama\n  url: $url\n  sha256: $sum|" \
+    "$W/registry.plain" >"$REG"
+run_loco serve --dry-run --port 5000
+expect_rc 0
+expect_out_has "/bin/true -m $LOCO_HOME/models/$sum.gguf --lora "
+expect_err_has "loco serve: downloading the base model from $url"
+run_loco serve --dry-run --port 5000
+expect_rc 0
+expect_err_empty
+cmp -s "$T/base.gguf" "$LOCO_HOME/models/$sum.gguf" && pass || fail "the downloaded base differs"
+
+t "serve: a base whose SHA-256 is not the registry's"
+bad=$(printf 'b%.0s' $(seq 64))
+sed -i "s|sha256: $sum|sha256: $bad|" "$REG"
+run_loco serve --dry-run
+expect_rc 5
+expect_err_match "SHA-256 $sum, the index says $bad\$"
+if [ ! -e "$LOCO_HOME/models/$bad.gguf" ]; then pass; else fail "a bad base was kept"; fi
+kill "$spid" 2>/dev/null
+cp "$W/registry.plain" "$REG"
+unset LOCO_BACKEND_LLAMA_SERVER
+
 area_end
