@@ -157,6 +157,13 @@ struct error	*registry_load_installed(struct registry *, const char *path);
  */
 const struct adapter	*registry_find(const struct registry *,
 			    const char *name);
+/*
+ * The active adapter of a domain: the first active one in registry order
+ * (the file's adapters, then installed packages'), or NULL when the domain
+ * has none.  After registry_load_installed a promotion leaves only one.
+ */
+const struct adapter	*registry_active(const struct registry *,
+			    const char *domain);
 /* Semantic version precedence: <0, 0, >0. */
 int			 semver_cmp(const char *, const char *);
 const char		*adapter_type_name(enum adapter_type);

@@ -1379,18 +1379,6 @@ add_phrase(struct clf_data *d, size_t label, const char *phrase)
 	free(s);
 }
 
-static const struct adapter *
-active_adapter(const struct registry *reg, const char *domain)
-{
-	size_t j;
-
-	for (j = 0; j < reg->nadapters; j++)
-		if (reg->adapters[j].active &&
-		    strcmp(reg->adapters[j].domain, domain) == 0)
-			return &reg->adapters[j];
-	return NULL;
-}
-
 /*
  * The sources of the training set, fed to SHA-256 (the data's identity,
  * recorded in the model) or to 64-bit FNV-1a (the check every routing
@@ -1456,7 +1444,7 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 
 	hash_str(h, "loco-router-data 1");
 	for (i = 0; i < reg->ndomains && err == NULL; i++) {
-		const struct adapter *active = active_adapter(reg,
+		const struct adapter *active = registry_active(reg,
 		    reg->domains[i]);
 
 		if (active == NULL)
@@ -1531,15 +1519,10 @@ router_data_collect(const struct registry *reg, struct clf_data *d)
 
 	clf_data_init(d);
 	for (i = 0; i < reg->ndomains; i++) {
-		const struct adapter *active = NULL;
+		const struct adapter *active = registry_active(reg,
+		    reg->domains[i]);
 		struct bench *b = NULL;
 
-		for (j = 0; j < reg->nadapters; j++)
-			if (reg->adapters[j].active && strcmp(
-			    reg->adapters[j].domain, reg->domains[i]) == 0) {
-				active = &reg->adapters[j];
-				break;
-			}
 		if (active == NULL)
 			continue;
 		c = clf_data_class(d, reg->domains[i]);

@@ -1304,6 +1304,18 @@ registry_find(const struct registry *r, const char *name)
 	return best;
 }
 
+const struct adapter *
+registry_active(const struct registry *r, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < r->nadapters; i++)
+		if (r->adapters[i].active &&
+		    strcmp(r->adapters[i].domain, domain) == 0)
+			return &r->adapters[i];
+	return NULL;
+}
+
 static struct error *
 part_error(const struct adapter *a, const struct compose_part *p,
     const char *fmt, ...) PRINTFLIKE(3, 4);

@@ -266,18 +266,6 @@ router_new_keyword(const struct registry *reg, double min_score)
 
 #define EXPLAIN_FEATURES 5
 
-static const struct adapter *
-active_of_domain(const struct registry *reg, const char *domain)
-{
-	size_t i;
-
-	for (i = 0; i < reg->nadapters; i++)
-		if (reg->adapters[i].active &&
-		    strcmp(reg->adapters[i].domain, domain) == 0)
-			return &reg->adapters[i];
-	return NULL;
-}
-
 static struct error *
 classifier_route(struct router *r, const char *question,
     struct route_result *res)
@@ -298,7 +286,7 @@ classifier_route(struct router *r, const char *question,
 			best = i;
 	cls = clf_class(r->model, best);
 	if (probs[best] >= r->threshold && strcmp(cls, CLF_NONE) != 0)
-		a = active_of_domain(r->reg, cls);
+		a = registry_active(r->reg, cls);
 	if (probs[best] >= r->threshold &&
 	    (a != NULL || strcmp(cls, CLF_NONE) == 0)) {
 		memset(res, 0, sizeof(*res));

@@ -969,3 +969,28 @@ TEST(registry_base_gguf)
 	check_err("base_model: {name: q, tag: t, gguf: q.gguf}\n",
 	    ":1:31: unknown key 'gguf' in base_model");
 }
+
+TEST(registry_active_of_domain)
+{
+	struct registry *r;
+
+	CHECK_OK(registry_load(unit_write("r.yaml", BASE "adapters:\n"
+	    "  - {name: old, version: 1.0.0, domain: math, type: prompt,\n"
+	    "     description: d, active: false}\n"
+	    "  - {name: w, version: 1.0.0, domain: writing, type: prompt,\n"
+	    "     description: d}\n"
+	    "  - {name: m1, version: 1.0.0, domain: math, type: prompt,\n"
+	    "     description: d}\n"
+	    "  - {name: m2, version: 1.0.0, domain: math, type: prompt,\n"
+	    "     description: d}\n"
+	    "  - {name: c, version: 1.0.0, domain: code, type: prompt,\n"
+	    "     description: d, active: false}\n"), &r));
+	if (r == NULL)
+		return;
+	CHECK(registry_active(r, "math") == registry_find(r, "m1"));
+	CHECK(registry_active(r, "writing") == registry_find(r, "w"));
+	CHECK(registry_active(r, "code") == NULL);	/* inactive */
+	CHECK(registry_active(r, "analysis") == NULL);	/* none */
+	CHECK(registry_active(r, "poetry") == NULL);	/* no such domain */
+	registry_free(r);
+}
