@@ -55,7 +55,7 @@ TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 
 PROG	= loco
 
-.PHONY: all check check-all modelfiles train-tiny tiny-results test-engine unit test-cmd test-man test-backend bench demo install \
+.PHONY: all check check-all modelfiles train-tiny tiny-results llama-server test-engine unit test-cmd test-man test-backend bench demo install \
 	uninstall clean lint
 
 all: $(PROG)
@@ -109,6 +109,11 @@ train-tiny:
 # the real engine (adapters/tiny/logs/loco_results.md).  Minutes; not CI.
 tiny-results: $(PROG)
 	sh adapters/tiny/train/measure.sh
+
+# The real llama-server for the tests, built once per machine from the
+# llama.cpp source node-llama-cpp ships (minutes; cached by its hash).
+llama-server:
+	sh tests/llama/build.sh
 
 test-engine:
 	cd tests/engine && npm ci --omit=optional --no-audit --no-fund
