@@ -157,6 +157,14 @@ expect_eq "$(grep -c "load_model: loading model" "$LOCO_HOME/logs/llama-server.l
 run_loco eval --benchmark "$W/math.jsonl" --limit 40 math
 expect_out_has "(0 requests sent)"
 
+t "router eval --oracle: every adapter and the base on one server"
+mkdir -p "$W/o" && head -n 8 "$W/math.jsonl" >"$W/o/math.jsonl"
+run_loco router eval --oracle --json --router keyword "$W/o/math.jsonl"
+expect_rc 0
+expect_eq "$(json 'out.cases + " " + out.routed_best_rate')" "8 1" "cases, routed best"
+expect_eq "$(state 's.restarts')" 0 "restarts"
+expect_eq "$(grep -c "load_model: loading model" "$LOCO_HOME/logs/llama-server.log")" "$loads" "model loads"
+
 t "a vote runs its samples on several slots at once"
 before=$(wc -l <"$LOCO_HOME/logs/llama-server.log")
 run_loco query --votes 4 --parallel 4 --seed 3 --json "Anna buys 6 bags of 5 toys. How many toys?"
