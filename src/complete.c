@@ -5,7 +5,9 @@
  * brackets a required option, "name ..." an argument that repeats and
  * "bash | zsh" an argument that is one of those words.  The name of a
  * value says what it is (value_kinds below); any other value gets the
- * words its help line lists, if it lists any.
+ * words its help line lists, if it lists any, and the value of an option
+ * that sets a configuration key of fixed choices gets those choices
+ * (option_keys below: loco's own options have no help lines).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -56,6 +58,7 @@ static const struct {
 	{ "key", V_KEY },
 	{ "name", V_ADAPTER },
 	{ "package", V_FILE },		/* or an index name: no network */
+	{ "path", V_FILE },		/* a program: --llama-server */
 	{ "run", V_FILE },		/* a run directory or results.json */
 };
 
@@ -67,6 +70,14 @@ static const struct {
 } extra_values[] = {
 	{ "--adapter", "auto", "route the question (the default)" },
 	{ "--adapter", "none", "the base model alone" },
+};
+
+/* Options that set a key of fixed choices, which are their values. */
+static const struct {
+	const char	*opt;
+	const char	*key;
+} option_keys[] = {
+	{ "--backend", "backend.type" },
 };
 
 void
@@ -475,6 +486,29 @@ value_kind(const char *meta)
 	return V_NONE;
 }
 
+/* The choices of the key that option opt sets, if it is in option_keys. */
+static void
+add_key_choices(struct complete *c, const char *opt)
+{
+	const struct config_key *k;
+	const char *p;
+	char *w;
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_SIZE(option_keys); i++) {
+		if (strcmp(option_keys[i].opt, opt) != 0 ||
+		    (k = config_key_find(option_keys[i].key)) == NULL ||
+		    k->choices == NULL)
+			continue;
+		for (p = k->choices; *p != '\0'; p += len + (p[len] == '|')) {
+			len = strcspn(p, "|");
+			w = xstrndup(p, len);
+			complete_add(c, w, NULL);
+			free(w);
+		}
+	}
+}
+
 /* Candidates for a value named meta, of option opt (or NULL). */
 static void
 add_value(struct complete *c, const struct form *f, const char *opt,
@@ -519,7 +553,10 @@ add_value(struct complete *c, const struct form *f, const char *opt,
 		free(desc);
 		break;
 	}
-	for (i = 0; opt != NULL && i < ARRAY_SIZE(extra_values); i++)
+	if (opt == NULL)
+		return;
+	add_key_choices(c, opt);
+	for (i = 0; i < ARRAY_SIZE(extra_values); i++)
 		if (strcmp(extra_values[i].opt, opt) == 0)
 			complete_add(c, extra_values[i].word,
 			    extra_values[i].desc);

@@ -73,9 +73,17 @@ TEST(complete_commands_and_global_options)
 
 	EXPECT("query", "qu");
 	EXPECT("route router", "rou");
-	EXPECT("--registry", "-");
+	EXPECT("serve", "ser");
+	EXPECT("--backend --registry", "-");
 	EXPECT("FILES", "--registry", "");
 	EXPECT("FILES", "--registry=a");
+	/* --backend: the choices of backend.type, which it sets. */
+	EXPECT("ollama llama-server", "--backend", "");
+	EXPECT("llama-server", "--backend", "l");
+	EXPECT("llama-server", "--backend=l");
+	EXPECT("ollama llama-server", "--backend", "=");
+	EXPECT("query", "--backend", "llama-server", "qu");
+	EXPECT("--registry", "--backend", "ollama", "--r");
 	EXPECT("", "nosuch", "");
 	/* Every listed command, none of the plumbing. */
 	s = run(&c, "", (char *)NULL);
@@ -141,6 +149,31 @@ TEST(complete_options_and_values)
 	EXPECT("help", "help", "he");
 	EXPECT("bash zsh", "completion", "");
 	EXPECT("zsh", "completion", "z");
+	/* serve: a program, and numbers. */
+	EXPECT("--dry-run --llama-server --port --slots --threads", "serve",
+	    "-");
+	EXPECT("FILES", "serve", "--llama-server", "");
+	EXPECT("FILES", "serve", "--llama-server=l");
+	EXPECT("", "serve", "--port", "");
+	EXPECT("--slots", "serve", "--port", "0", "--sl");
+}
+
+TEST(complete_serve_descriptions)
+{
+	struct complete c;
+	char *s;
+
+	/* A two-word option's help, continued on the next line. */
+	s = run(&c, "serve", "--ll", (char *)NULL);
+	CHECK_STR(s, "--llama-server");
+	CHECK_STR(c.descs[0], "the binary (default: backend.llama_server, "
+	    "else llama-server on PATH)");
+	free(s);
+	complete_release(&c);
+	s = run(&c, "serve", "--dry", (char *)NULL);
+	CHECK_STR(c.descs[0], "print the llama-server command line and stop");
+	free(s);
+	complete_release(&c);
 }
 
 TEST(complete_arguments)
