@@ -72,6 +72,7 @@ struct serve {
 	struct strbuf	 names;		/* "math, code" */
 	struct serve_state st;
 	pid_t		 child;
+	long long	 log_from;	/* the log's size when it started */
 	int		 dry_run;
 };
 
@@ -396,11 +397,15 @@ argv_print(char **av, FILE *fp)
 	fputc('\n', fp);
 }
 
-/* The last lines of the server's log, for an error message. */
+/*
+ * The last lines this start of the server wrote to its log (from byte
+ * from on), joined with " | ", for an error message.
+ */
 static char *
-log_tail(const char *path)
+log_tail(const char *path, long long from)
 {
-	char *data = NULL, *p, *tail;
+	struct strbuf sb = STRBUF_INIT;
+	char *data = NULL, *p, *end, *line;
 	size_t len;
 	int lines = 0;
 	struct error *err;
@@ -409,12 +414,26 @@ log_tail(const char *path)
 		error_free(err);
 		return xstrdup("");
 	}
-	for (p = data + len; p > data; p--)
-		if (p[-1] == '\n' && p != data + len && ++lines == 6)
+	if (from < 0 || (size_t)from > len)
+		from = 0;
+	while (len > (size_t)from && data[len - 1] == '\n')
+		data[--len] = '\0';
+	for (p = data + len; p > data + from; p--)
+		if (p[-1] == '\n' && ++lines == 5)
 			break;
-	tail = str_sanitize(p, 1200);
+	for (; *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "\n");
+		line = xstrndup(p, (size_t)(end - p));
+		{
+			char *clean = str_sanitize(line, 300);
+
+			strbuf_addf(&sb, "%s%s", sb.len ? " | " : "", clean);
+			free(clean);
+		}
+		free(line);
+	}
 	free(data);
-	return tail;
+	return strbuf_detach(&sb, NULL);
 }
 
 /* Wait for /health; the child must stay alive meanwhile. */
@@ -429,7 +448,7 @@ wait_ready(struct serve *sv, const char *url)
 
 	for (;;) {
 		if (waitpid(sv->child, &status, WNOHANG) == sv->child) {
-			char *tail = log_tail(sv->log);
+			char *tail = log_tail(sv->log, sv->log_from);
 
 			sv->child = -1;
 			err = error_new(EXIT_FAIL, "llama-server exited before "
@@ -483,6 +502,12 @@ start(struct serve *sv)
 			argv_free(av);
 			return error_new(EXIT_FAIL, "cannot write '%s': %s",
 			    sv->log, strerror(errno));
+		}
+		{
+			struct stat lst;
+
+			sv->log_from = fstat(fd, &lst) == 0 ?
+			    (long long)lst.st_size : 0;
 		}
 		dprintf(fd, "# loco serve: ");
 		{
@@ -612,7 +637,7 @@ supervise(struct serve *sv)
 			started = time(NULL);
 		}
 		if (waitpid(sv->child, &status, WNOHANG) == sv->child) {
-			char *tail = log_tail(sv->log);
+			char *tail = log_tail(sv->log, sv->log_from);
 
 			sv->child = -1;
 			fprintf(stderr, "loco serve: llama-server stopped (%s "

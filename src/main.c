@@ -98,8 +98,10 @@ main(int argc, char *argv[])
 		    CONFIG_SRC_FLAG);
 	if (err == NULL && backend != NULL &&
 	    (err = config_set(&lc.cfg, "backend.type", backend,
-	    CONFIG_SRC_FLAG)) != NULL)
+	    CONFIG_SRC_FLAG)) != NULL) {
 		err = error_prefix(err, "--backend");
+		err->code = EXIT_USAGE;
+	}
 	if (err == NULL) {
 		optind = 0;	/* glibc: full reset for the command's getopt */
 		opterr = 1;

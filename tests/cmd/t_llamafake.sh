@@ -149,7 +149,21 @@ expect_rc 5
 expect_err_match "SHA-256 $sum, the index says $bad\$"
 if [ ! -e "$LOCO_HOME/models/$bad.gguf" ]; then pass; else fail "a bad base was kept"; fi
 kill "$spid" 2>/dev/null
+
+t "serve: a llama-server that exits before it is ready"
+sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" "$W/registry.plain" >"$REG"
+printf '#!/bin/sh\necho "loading the model"\necho "boom: cannot load the model" >&2\nexit 1\n' >"$W/dies"
+chmod +x "$W/dies"
+LOCO_BACKEND_LLAMA_SERVER=$W/dies run_loco serve
+expect_rc 1
+expect_err_match "^loco: llama-server exited before it was ready \(see '$LOCO_HOME/logs/llama-server.log'\): # loco serve: $W/dies -m $T/base.gguf .* \| loading the model \| boom: cannot load the model\$"
+if [ ! -e "$LOCO_HOME/serve.json" ]; then pass; else fail "serve.json left"; fi
 cp "$W/registry.plain" "$REG"
 unset LOCO_BACKEND_LLAMA_SERVER
+
+t "--backend with an unknown type is a usage error"
+run_loco --backend vllm query "x"
+expect_rc 2
+expect_err_match "^loco: --backend: "
 
 area_end
