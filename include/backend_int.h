@@ -47,9 +47,8 @@ struct backend_ops {
 	/* One line of a streamed reply. */
 	struct error	*(*chat_line)(struct chat_stream *, const char *line,
 			    size_t len);
-	/* A transport error (EXIT_UNREACHABLE: say what to run). */
-	struct error	*(*transport)(struct backend *, const char *path,
-			    struct error *);
+	/* What to do when the server cannot be reached. */
+	const char	*unreachable_hint;	/* "is 'ollama serve' running?" */
 	/* A non-2xx reply. */
 	struct error	*(*status_error)(struct backend *, const char *path,
 			    const struct http_response *);
@@ -80,6 +79,12 @@ extern const struct backend_ops backend_llama_ops;
 
 /* Shared helpers for the kinds. */
 
+/*
+ * A transport error of a request to url+path: one that names the server
+ * and says what to do when it could not be reached.
+ */
+struct error	*backend_transport_error(const char *server, const char *url,
+		    const char *path, const char *hint, struct error *);
 /* The "error" text (or message) of a JSON error body; free it. */
 char		*backend_error_text(const struct http_response *);
 /*

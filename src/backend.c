@@ -300,6 +300,27 @@ backend_json_ll(const cJSON *obj, const char *key)
 	return (long long)d;
 }
 
+struct error *
+backend_transport_error(const char *server, const char *url,
+    const char *path, const char *hint, struct error *err)
+{
+	if (err->code == EXIT_UNREACHABLE) {
+		error_free(err);
+		return error_new(EXIT_UNREACHABLE, "cannot reach %s at %s: %s",
+		    server, url, hint);
+	}
+	if (err->code == EXIT_INTERRUPT)
+		return err;
+	return error_prefix(err, "request to %s%s failed", url, path);
+}
+
+static struct error *
+transport(struct backend *be, const char *path, struct error *err)
+{
+	return backend_transport_error(be->ops->server, be->url, path,
+	    be->ops->unreachable_hint, err);
+}
+
 char *
 backend_error_text(const struct http_response *resp)
 {
@@ -343,7 +364,7 @@ backend_request_json(struct backend *be, const char *method,
 	req.idle_timeout = be->idle_timeout;
 	http_response_init(&resp);
 	if ((err = http_perform(&req, &resp)) != NULL) {
-		err = be->ops->transport(be, path, err);
+		err = transport(be, path, err);
 		goto done;
 	}
 	if (resp.status < 200 || resp.status >= 300) {
@@ -468,7 +489,7 @@ stream_end(struct chat_stream *cs, struct error *terr,
 			err = cs->err;
 			cs->err = NULL;
 		} else
-			err = be->ops->transport(be, be->ops->chat_path, terr);
+			err = transport(be, be->ops->chat_path, terr);
 	} else if (resp->status < 200 || resp->status >= 300)
 		err = be->ops->status_error(be, be->ops->chat_path, resp);
 	else if ((err = ndjson_finish(&cs->nd)) != NULL)

@@ -293,6 +293,17 @@ plan(struct serve *sv, struct serve_state *st)
 	return err;
 }
 
+/* The state of a running loco serve: 1, or 0 when there is none. */
+static int
+running_state(struct serve_state *st)
+{
+	struct error *err = serve_state_read(st);
+	int ok = err == NULL;
+
+	error_free(err);
+	return ok;
+}
+
 static int
 same_loras(const struct serve_state *a, const struct serve_state *b)
 {
@@ -788,7 +799,7 @@ serve_setup(struct loco *lc, int quiet)
 	for (i = 0; i < sv.st.nloras; i++)
 		printf("adapter %s: %s checked\n", sv.st.loras[i].adapter,
 		    sv.st.loras[i].path);
-	if (serve_state_read(&running) != NULL) {
+	if (!running_state(&running)) {
 		printf("serve: not running; start it with 'loco serve'\n");
 		goto done;
 	}
@@ -810,7 +821,7 @@ serve_setup(struct loco *lc, int quiet)
 		fprintf(stderr, "serve: restarting llama-server with the new "
 		    "adapters...\n");
 	for (k = 0; k < READY_WAIT * 10; k++) {
-		if (serve_state_read(&running) == NULL) {
+		if (running_state(&running)) {
 			int done = running.restarts > before;
 
 			if (done)
@@ -854,7 +865,7 @@ cmd_serve(struct loco *lc, int argc, char *argv[])
 		}
 		goto done;
 	}
-	if (!sv.dry_run && serve_state_read(&running) == NULL) {
+	if (!sv.dry_run && running_state(&running)) {
 		err = error_new(EXIT_FAIL, "loco serve is already running "
 		    "(process %ld, llama-server at %s)", running.pid,
 		    running.url);

@@ -67,19 +67,6 @@ l_free(struct backend *be)
 }
 
 static struct error *
-l_transport(struct backend *be, const char *path, struct error *err)
-{
-	if (err->code == EXIT_UNREACHABLE) {
-		error_free(err);
-		return error_new(EXIT_UNREACHABLE, "cannot reach llama-server "
-		    "at %s: is 'loco serve' running?", be->url);
-	}
-	if (err->code == EXIT_INTERRUPT)
-		return err;
-	return error_prefix(err, "request to %s%s failed", be->url, path);
-}
-
-static struct error *
 l_status_error(struct backend *be, const char *path,
     const struct http_response *resp)
 {
@@ -674,7 +661,7 @@ const struct backend_ops backend_llama_ops = {
 	.chat_body = l_chat_body,
 	.cache_body = l_cache_body,
 	.chat_line = l_chat_line,
-	.transport = l_transport,
+	.unreachable_hint = "is 'loco serve' running?",
 	.status_error = l_status_error,
 	.resolve = l_resolve,
 	.identity = l_identity,

@@ -17,6 +17,8 @@
 #include "strbuf.h"
 #include "banned.h"
 
+#define OLLAMA_UNREACHABLE "is 'ollama serve' running?"
+
 struct ollama {
 	char	*url;
 	long	 connect_timeout;
@@ -204,14 +206,8 @@ ollama_url(const struct ollama *o)
 static struct error *
 transport(struct ollama *o, const char *path, struct error *err)
 {
-	if (err->code == EXIT_UNREACHABLE) {
-		error_free(err);
-		return error_new(EXIT_UNREACHABLE, "cannot reach Ollama at %s: "
-		    "is 'ollama serve' running?", o->url);
-	}
-	if (err->code == EXIT_INTERRUPT)
-		return err;
-	return error_prefix(err, "request to %s%s failed", o->url, path);
+	return backend_transport_error("Ollama", o->url, path,
+	    OLLAMA_UNREACHABLE, err);
 }
 
 /* An error for a non-2xx reply. */
@@ -838,12 +834,6 @@ o_chat_body(const struct backend *be, const struct chat_request *cr)
 }
 
 static struct error *
-o_transport(struct backend *be, const char *path, struct error *err)
-{
-	return transport(backend_ollama(be), path, err);
-}
-
-static struct error *
 o_status_error(struct backend *be, const char *path,
     const struct http_response *resp)
 {
@@ -917,7 +907,7 @@ const struct backend_ops backend_ollama_ops = {
 	.final_message = "\"done\" message",
 	.chat_body = o_chat_body,
 	.chat_line = o_chat_line,
-	.transport = o_transport,
+	.unreachable_hint = OLLAMA_UNREACHABLE,
 	.status_error = o_status_error,
 	.resolve = o_resolve,
 	.identity = o_identity,

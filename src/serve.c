@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_int.h"
 #include "config.h"
 #include "fsutil.h"
 #include "serve.h"
@@ -64,21 +65,13 @@ serve_state_write(const struct serve_state *st)
 	return err;
 }
 
-static char *
-jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
+/* A pid or a count: 0 unless a number in range. */
 static long
 jlong(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	long long v = backend_json_ll(o, key);
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
-	    v->valuedouble < 2147483647.0 ? (long)v->valuedouble : 0;
+	return v < 2147483647LL ? (long)v : 0;
 }
 
 static int
@@ -108,7 +101,7 @@ serve_state_read(struct serve_state *st)
 	}
 	root = cJSON_ParseWithLength(data, len);
 	free(data);
-	if (!cJSON_IsObject(root) || (st->url = jstr(root, "url")) == NULL) {
+	if (!cJSON_IsObject(root) || (st->url = backend_json_string(root, "url")) == NULL) {
 		cJSON_Delete(root);
 		err = error_new(EXIT_UNREACHABLE, "'%s' is not loco serve's "
 		    "state: remove it and start 'loco serve' again", path);
@@ -117,16 +110,16 @@ serve_state_read(struct serve_state *st)
 	}
 	st->pid = jlong(root, "pid");
 	st->server_pid = jlong(root, "server_pid");
-	st->binary = jstr(root, "binary");
-	st->base = jstr(root, "base");
+	st->binary = backend_json_string(root, "binary");
+	st->base = backend_json_string(root, "base");
 	st->restarts = jlong(root, "restarts");
 	arr = cJSON_GetObjectItemCaseSensitive(root, "loras");
 	st->loras = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
 	    sizeof(*st->loras));
 	cJSON_ArrayForEach(it, arr) {
-		st->loras[i].adapter = jstr(it, "adapter");
-		st->loras[i].path = jstr(it, "path");
-		st->loras[i].sha256 = jstr(it, "sha256");
+		st->loras[i].adapter = backend_json_string(it, "adapter");
+		st->loras[i].path = backend_json_string(it, "path");
+		st->loras[i].sha256 = backend_json_string(it, "sha256");
 		i++;
 	}
 	st->nloras = i;

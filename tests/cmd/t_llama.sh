@@ -173,6 +173,27 @@ expect_eq "$(json 'out.vote.answer')" 30 "voted answer"
 slots=$(tail -n +"$before" "$LOCO_HOME/logs/llama-server.log" | sed -n 's/.*launch_slot_: id *\([0-9]*\) .*/\1/p' | sort -u | wc -l)
 if [ "$slots" -ge 2 ]; then pass; else fail "samples used $slots slot(s)"; fi
 
+t "chat: a routed turn answered through llama-server"
+run_loco_stdin "Anna buys 6 bags of 5 toys. How many toys?
+" chat --temperature 0
+expect_rc 0
+expect_out "30"
+expect_err_has "[router -> math 1.00]"
+
+t "doctor: the binary, what it loads, a memory estimate, the server"
+run_loco doctor
+expect_rc 0
+expect_out_has "OK      llama-server         $LLAMA ("
+expect_out_has "OK      adapters             4 LoRA adapters checked for the base"
+expect_out_has "OK      server               llama-server at $url: 4 adapters loaded"
+grep -q "^OK      memory estimate      about [0-9.]* GB: base 0.00 GB, 4 adapters 0.00 GB, KV cache [0-9.]* GB (4 slots x 4096 tokens), of [0-9.]* GB$" "$W/out" && pass || fail "memory estimate: $(grep estimate "$W/out")"
+
+t "setup: every GGUF checked; the served set is current"
+run_loco setup
+expect_rc 0
+expect_out_has "adapter analysis@1.1.0: $T/analysis.gguf checked"
+expect_out_has "serve: llama-server at $url has these adapters"
+
 t "SIGHUP after a change of adapters restarts the server with the new set"
 sed -i '/^  - name: writing/,/^  - name:/s/^    tags: \[tiny\]/    tags: [tiny]\n    active: false/' "$REG"
 kill -HUP "$SERVE_PID"
@@ -185,6 +206,14 @@ expect_out "30"
 kill -HUP "$SERVE_PID"
 sleep 1
 expect_eq "$(state 's.restarts')" 1 "no restart when nothing changed"
+
+t "setup restarts loco serve when the adapter set changed"
+sed -i '0,/^    active: false$/{//d}' "$REG"	# writing again
+run_loco setup
+expect_rc 0
+expect_out_has "serve: restarted llama-server at "
+expect_eq "$(state 's.restarts')" 2 "restarts"
+expect_eq "$(state 's.loras.length')" 4 "adapters"
 
 t "SIGTERM stops the server and removes the state"
 spid=$(state 's.server_pid')
