@@ -92,8 +92,9 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	if (lc->cfg.backend_type != NULL &&
 	    strcmp(lc->cfg.backend_type, "llama-server") == 0) {
 		if (json)
-			return error_new(EXIT_USAGE, "setup --json: not yet for "
-			    "the llama-server backend");
+			return error_new(EXIT_USAGE, "setup --json reports what "
+			    "Ollama registered; with llama-server, 'loco doctor "
+			    "--json' reports the files and the server");
 		return serve_setup(lc, quiet);
 	}
 	if ((err = loco_registry(lc, &registry)) != NULL ||

@@ -161,6 +161,11 @@ if [ ! -e "$LOCO_HOME/serve.json" ]; then pass; else fail "serve.json left"; fi
 cp "$W/registry.plain" "$REG"
 unset LOCO_BACKEND_LLAMA_SERVER
 
+t "setup --json is Ollama's report"
+run_loco setup --json
+expect_rc 2
+expect_err "loco: setup --json reports what Ollama registered; with llama-server, 'loco doctor --json' reports the files and the server"
+
 t "--backend with an unknown type is a usage error"
 run_loco --backend vllm query "x"
 expect_rc 2
