@@ -24,6 +24,9 @@
 
 struct config;
 
+/* The longest line of a streamed reply (Ollama's own client allows 8 MB). */
+#define CHAT_MAX_LINE (16u * 1024 * 1024)
+
 struct chat_message {
 	const char	*role;		/* system, user, assistant */
 	const char	*content;

@@ -90,9 +90,11 @@ char		*backend_error_text(const struct http_response *);
 /*
  * A request whose reply is read whole and parsed into *out (a JSON object
  * or array); errors through the kind's transport and status_error.
+ * *status (may be NULL) gets the HTTP status, 0 when there was no reply.
  */
 struct error	*backend_request_json(struct backend *, const char *method,
-		    const char *path, const char *body, cJSON **out);
+		    const char *path, const char *body, cJSON **out,
+		    long *status);
 /* A string member, copied, or NULL. */
 char		*backend_json_string(const cJSON *, const char *key);
 /* A count or duration member: 0 unless a number in 0 .. 2^63. */

@@ -17,9 +17,6 @@
 #include "serve.h"
 #include "banned.h"
 
-/* The longest line of a streamed reply (Ollama's own client allows 8 MB). */
-#define CHAT_MAX_LINE (16u * 1024 * 1024)
-
 static const struct {
 	const char		*name;
 	enum backend_type	 type;
@@ -347,7 +344,7 @@ backend_error_text(const struct http_response *resp)
 
 struct error *
 backend_request_json(struct backend *be, const char *method,
-    const char *path, const char *body, cJSON **out)
+    const char *path, const char *body, cJSON **out, long *status)
 {
 	struct http_request req;
 	struct http_response resp;
@@ -363,7 +360,10 @@ backend_request_json(struct backend *be, const char *method,
 	req.connect_timeout = be->connect_timeout;
 	req.idle_timeout = be->idle_timeout;
 	http_response_init(&resp);
-	if ((err = http_perform(&req, &resp)) != NULL) {
+	err = http_perform(&req, &resp);
+	if (status != NULL)
+		*status = err == NULL ? resp.status : 0;
+	if (err != NULL) {
 		err = transport(be, path, err);
 		goto done;
 	}

@@ -337,13 +337,14 @@ get_ready(struct backend *be, const char *path, cJSON **root)
 {
 	struct error *err;
 	long long until = now_ns() + (long long)LOADING_WAIT * 1000000000LL;
+	long status;
 
 	for (;;) {
-		err = backend_request_json(be, "GET", path, NULL, root);
+		err = backend_request_json(be, "GET", path, NULL, root,
+		    &status);
 		if (err == NULL)
 			return NULL;
-		if (strstr(err->msg, "HTTP 503") == NULL || now_ns() > until ||
-		    loco_interrupted)
+		if (status != 503 || now_ns() > until || loco_interrupted)
 			return err;
 		error_free(err);
 		usleep(250000);

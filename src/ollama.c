@@ -613,7 +613,7 @@ status_request(struct ollama *o, const char *path, const char *body,
 	memset(&ss, 0, sizeof(ss));
 	ss.fn = fn;
 	ss.arg = arg;
-	ndjson_init(&ss.nd, 16u * 1024 * 1024, on_status_line, &ss);
+	ndjson_init(&ss.nd, CHAT_MAX_LINE, on_status_line, &ss);
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.url = url;

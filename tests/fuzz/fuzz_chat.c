@@ -1,24 +1,28 @@
 /*
- * fuzz_chat.c: the Ollama client's reading of replies (ollama_chat and
- * chat_batch with their NDJSON line handler, error bodies, /api/tags,
- * /api/show, /api/version) with the network taken out.
+ * fuzz_chat.c: the backends' reading of replies (backend_chat and
+ * chat_batch with Ollama's NDJSON line handler or llama-server's event
+ * stream, error bodies, /api/tags, /api/show, /api/version, /props,
+ * /lora-adapters) with the network taken out.
  *
  * This target defines http_perform(), the http_multi_* calls and the
  * http_response helpers itself, so the linker takes them from here instead
- * of from http.o (the library is linked as an archive): ollama.c runs
- * unchanged and the "server" replies with the fuzz input.
+ * of from http.o (the library is linked as an archive): backend.c,
+ * ollama.c and llama.c run unchanged and the "server" replies with the
+ * fuzz input.
  *
  * Input: byte 0 picks the HTTP status (most values 200, which is streamed
  * to the caller's on_data; otherwise 400, 404 or 500, buffered as an error
  * body); byte 1: bit 0 makes the piece callback fail on a piece holding
  * '!', bit 1 runs two chats at once with chat_batch instead of
- * ollama_chat, bit 2 then cancels the second one, bit 3 makes it a plain
- * JSON request instead (/api/tags, /api/show or /api/version by bits 4-5);
- * bytes 2..5 are chunk sizes (0: the rest); the rest is the body.
+ * backend_chat, bit 2 then cancels the second one, bit 3 makes it a plain
+ * JSON request instead (the models, Ollama's /api/show or the version, by
+ * bits 4-5), bit 6 asks llama-server instead of Ollama; bytes 2..5 are
+ * chunk sizes (0: the rest); the rest is the body.
  */
 #include "fuzz.h"
 #include "config.h"
 #include "http.h"
+#include "backend.h"
 #include "ollama.h"
 #include "strbuf.h"
 
@@ -175,9 +179,9 @@ on_piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 
 /* Two chats at once; the second may be cancelled once the first ends. */
 static void
-batch(struct ollama *o, const struct chat_request *cr, int cancel)
+batch(struct backend *be, const struct chat_request *cr, int cancel)
 {
-	struct chat_batch *b = chat_batch_new(o, 2);
+	struct chat_batch *b = chat_batch_new(be, 2);
 	struct chat_result res;
 	struct error *err;
 	size_t id, ended = 0;
@@ -200,30 +204,34 @@ batch(struct ollama *o, const struct chat_request *cr, int cancel)
 	chat_batch_free(b);
 }
 
-/* The JSON requests: /api/tags, /api/show, /api/version. */
+/* The JSON requests: the models, /api/show, the version. */
 static void
-plain(struct ollama *o, unsigned which)
+plain(struct backend *be, unsigned which)
 {
-	struct ollama_model *models;
+	struct backend_model *models;
 	struct error *err;
 	char *s = NULL;
 	size_t n, i;
 
 	switch (which % 3) {
 	case 0:
-		err = ollama_tags(o, &models, &n);
+		err = backend_models(be, &models, &n);
 		if (err == NULL) {
 			for (i = 0; i < n; i++)
 				FUZZ_CHECK(models[i].name != NULL);
-			ollama_models_free(models, n);
 		} else
-			FUZZ_CHECK(models == NULL && n == 0);
+			FUZZ_CHECK(n == 0);
+		backend_models_free(models, n);
 		break;
 	case 1:
-		err = ollama_show_architecture(o, "qwen3:4b", &s);
+		if (backend_ollama(be) != NULL)
+			err = ollama_show_architecture(backend_ollama(be),
+			    "qwen3:4b", &s);
+		else
+			err = backend_version(be, &s);
 		break;
 	default:
-		err = ollama_version(o, &s);
+		err = backend_version(be, &s);
 		break;
 	}
 	if (which % 3 != 0)
@@ -241,7 +249,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct chat_request cr;
 	struct chat_result res;
 	struct pieces p = { 0, 0, 0 };
-	struct ollama *o;
+	struct backend *be;
 	struct error *err;
 	unsigned s, mode;
 	size_t i;
@@ -265,19 +273,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr.seed = CONFIG_UNSET_INT;
 	cr.num_predict = CONFIG_UNSET_INT;
 
-	o = ollama_new("http://127.0.0.1:1", 1, 1);
+	be = backend_new(mode & 0x40 ? BACKEND_LLAMA_SERVER : BACKEND_OLLAMA,
+	    "http://127.0.0.1:1", 1, 1);
 	if (mode & 8) {
-		plain(o, mode >> 4);
-		ollama_free(o);
+		plain(be, mode >> 4);
+		backend_free(be);
 		return 0;
 	}
 	if (mode & 2) {
-		batch(o, &cr, mode & 4);
-		ollama_free(o);
+		batch(be, &cr, mode & 4);
+		backend_free(be);
 		return 0;
 	}
 	chat_result_init(&res);
-	err = ollama_chat(o, &cr, on_piece, &p, &res);
+	err = backend_chat(be, &cr, on_piece, &p, &res);
 	/* Whatever happened, the result holds strings to print. */
 	FUZZ_CHECK(res.content != NULL && res.thinking != NULL);
 	if (err == NULL) {
@@ -287,6 +296,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fuzz_error_free(err);
 	chat_result_release(&res);
-	ollama_free(o);
+	backend_free(be);
 	return 0;
 }

@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ref;
 
 	m = fuzz_byte(&fb);
-	g.max_line = m == 0 ? OLLAMA_MAX_LINE : m;
+	g.max_line = m == 0 ? CHAT_MAX_LINE : m;
 	for (i = 0; i < NSIZES; i++)
 		sizes[i] = fuzz_byte(&fb);
 	strbuf_init(&g.out, 0);
