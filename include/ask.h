@@ -110,6 +110,12 @@ struct ask_result {
 	double			 vote_temperature;
 	const char		*answer_type;	/* the votes' */
 	size_t			 nmessages;	/* sent */
+	/*
+	 * The answer was cut at a token limit (one answer), or every sample
+	 * of the vote was; raise names the setting to raise.
+	 */
+	int			 truncated;
+	const char		*raise;
 	const char		*backend;	/* "ollama", "llama-server" */
 	long long		 wall_ns;
 };

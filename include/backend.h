@@ -77,6 +77,11 @@ struct chat_result {
 };
 
 void		 chat_result_init(struct chat_result *);
+/*
+ * The answer was cut at a token limit (done_reason "length": num_predict,
+ * or the context is full), not finished.
+ */
+int		 chat_truncated(const struct chat_result *);
 void		 chat_result_release(struct chat_result *);
 
 /* Called for each streamed piece of answer or thinking text. */

@@ -68,6 +68,8 @@ struct eval_result {
 	double		 score;
 	int		 cached;
 	int		 resumed;	/* taken from an earlier log */
+	/* The answer was cut at a token limit: scored wrong, reported. */
+	int		 truncated;
 	char		*extracted;
 	char		*reason;
 	/* code_execution with votes: every sample run, for pass@k. */

@@ -98,6 +98,8 @@ struct vote_result {
 	long long		 prompt_tokens;	/* summed over samples */
 	long long		 eval_tokens;
 	long long		 load_ns;	/* the largest load_duration */
+	/* Samples cut at a token limit (counted invalid). */
+	size_t			 truncated;
 };
 
 /*

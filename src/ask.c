@@ -219,6 +219,17 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 		    "'loco setup' (or 'ollama pull %s')", m, backend_url(be),
 		    m);
 	}
+	if (err == NULL) {
+		ar->truncated = ar->voted ? ar->vote.truncated > 0 &&
+		    ar->vote.truncated == ar->vote.completed :
+		    chat_truncated(&ar->res);
+		/* Which limit: num_predict when the answer reached it. */
+		ar->raise = o->s.num_predict >= 0 &&
+		    o->s.num_predict != CONFIG_UNSET_INT &&
+		    ar->res.eval_count >= o->s.num_predict ?
+		    "options.num_predict (--num-predict)" :
+		    "options.num_ctx (--num-ctx)";
+	}
 	ar->wall_ns = now_ns() - start;
 	return err;
 }

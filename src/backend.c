@@ -395,6 +395,13 @@ chat_result_init(struct chat_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+int
+chat_truncated(const struct chat_result *res)
+{
+	return res->done_reason != NULL &&
+	    strcmp(res->done_reason, "length") == 0;
+}
+
 void
 chat_result_release(struct chat_result *res)
 {

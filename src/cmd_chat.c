@@ -388,6 +388,9 @@ ask(struct chat *c, const char *question)
 	if (err == NULL) {
 		if (ar.voted && !t.interrupted)
 			vote_note(c, &ar.vote);
+		if (ar.truncated)
+			note(c, "[the answer was cut at the token limit: raise "
+			    "%s]", ar.raise);
 		learn_ratio(c, chars, ar.nmessages, ar.res.prompt_eval_count);
 		c->turns = xreallocarray(c->turns, c->nturns + 1,
 		    sizeof(*c->turns));

@@ -33,6 +33,7 @@ struct side {
 	struct eval_result	*r;
 	struct stats_proportion	 acc;
 	double			 mean_score;
+	size_t			 truncated;	/* answers cut: scored wrong */
 };
 
 struct comparison {
@@ -209,6 +210,8 @@ summarize(struct comparison *cmp, int base_only)
 		const struct eval_result *b = &cmp->base.r[i];
 
 		k += a->pass;
+		cmp->adapter.truncated += a->truncated;
+		cmp->base.truncated += b->truncated;
 		sa += a->score;
 		sb += b->score;
 		x[i] = a->score;
@@ -261,6 +264,7 @@ json_side(struct jout *j, const char *key, const struct side *s)
 	jout_num(j, "ci_high", s->acc.hi);
 	jout_int(j, "passed", (long long)s->acc.k);
 	jout_num(j, "mean_score", s->mean_score);
+	jout_int(j, "truncated", (long long)s->truncated);
 	jout_end(j);
 }
 
@@ -426,6 +430,11 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		    ood[i].adapter.acc.p * 100, ood[i].base.acc.p * 100, -deg,
 		    deg > OOD_LIMIT ? ": DEGRADED by more than 5 points" : "");
 	}
+	if (m->adapter.truncated + m->base.truncated > 0)
+		printf("%swarning: answers cut at the token limit, scored "
+		    "wrong: %zu of the adapter's, %zu of the base's; raise "
+		    "--num-predict\n", md ? "\n" : "", m->adapter.truncated,
+		    m->base.truncated);
 	if (m->b->n < STATS_SMALL_N)
 		printf("%swarning: %zu cases: fewer than 50, so the test has "
 		    "little power\n", md ? "\n" : "", m->b->n);

@@ -367,6 +367,7 @@ print_json(const struct query *q, const struct choice *ch)
 	jout_str(j, "system", ar->pr.system);
 	jout_str(j, "prompt", ar->pr.user);
 	jout_str(j, "done_reason", res->done_reason);
+	jout_bool(j, "truncated", ar->truncated);
 	if (ar->voted)
 		vote_json(j, q);
 	jout_obj(j, "stats");
@@ -606,6 +607,9 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		print_json(&q, &ch);
 	if (!q.quiet && !q.json)
 		print_stats(&ch, &q.ar);
+	if (q.ar.truncated && !q.quiet && !q.stream)
+		fprintf(stderr, "loco: the answer was cut at the token limit "
+		    "(done_reason \"length\"): raise %s\n", q.ar.raise);
 	add_history(&q, &ch, 0);
 done:
 	/* With --stream every failure after the question ends the events. */

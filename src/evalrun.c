@@ -155,21 +155,29 @@ cache_path(const char *key)
 	return p;
 }
 
-/* A cached answer for key, or NULL. */
+/*
+ * A cached answer for key, or NULL; *truncated (may be NULL) says whether
+ * it was cut at a token limit (entries from before this was kept: no).
+ */
 static char *
-cache_get(const char *key)
+cache_get(const char *key, int *truncated)
 {
 	char *path = cache_path(key), *data = NULL, *content = NULL;
 	struct error *err;
 	size_t len;
-	cJSON *root, *c;
+	cJSON *root, *c, *d;
 
+	if (truncated != NULL)
+		*truncated = 0;
 	if (fs_exists(path) && (err = fs_read_file(path, CACHE_MAX, &data,
 	    &len)) == NULL) {
 		root = cJSON_ParseWithLength(data, len);
 		c = cJSON_GetObjectItemCaseSensitive(root, "content");
+		d = cJSON_GetObjectItemCaseSensitive(root, "done_reason");
 		if (cJSON_IsString(c))
 			content = xstrdup(c->valuestring);
+		if (truncated != NULL && cJSON_IsString(d))
+			*truncated = strcmp(d->valuestring, "length") == 0;
 		cJSON_Delete(root);
 		free(data);
 	}
@@ -190,6 +198,8 @@ cache_put(const char *key, const char *model, const struct chat_result *res)
 	cJSON_AddStringToObject(root, "content", res->content ? res->content :
 	    "");
 	cJSON_AddNumberToObject(root, "eval_count", (double)res->eval_count);
+	if (res->done_reason != NULL)
+		cJSON_AddStringToObject(root, "done_reason", res->done_reason);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	/* A cache that cannot be written costs time, not correctness. */
@@ -231,7 +241,7 @@ judge_ask(void *arg, const char *prompt, char **reply)
 	key[0] = '\0';
 	if (ej->es->cache && ej->digest != NULL) {
 		backend_cache_key(ej->be, &cr, ej->digest, key);
-		if ((*reply = cache_get(key)) != NULL)
+		if ((*reply = cache_get(key, NULL)) != NULL)
 			return NULL;
 	}
 	chat_result_init(&res);
@@ -307,6 +317,7 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 	else
 		cJSON_AddNullToObject(o, "reason");
 	cJSON_AddBoolToObject(o, "cached", r->cached);
+	cJSON_AddBoolToObject(o, "truncated", r->truncated);
 	if (key != NULL)
 		cJSON_AddStringToObject(o, "request_sha256", key);
 	cJSON_AddStringToObject(o, "response", response ? response : "");
@@ -326,6 +337,16 @@ score_into(const struct bench_case *c, const char *response,
 {
 	struct score_result sr;
 
+	if (r->truncated) {
+		/* A cut answer is not scored: it is wrong, and reported. */
+		r->pass = 0;
+		r->score = 0;
+		r->reason = xstrdup("cut at the token limit (done_reason "
+		    "length): raise --num-predict");
+		r->done = 1;
+		*err = NULL;
+		return;
+	}
 	*err = score_case(c, response, j, &sr);
 	if (*err != NULL) {
 		/* The scorer could not run: a failed case, with why. */
@@ -429,6 +450,7 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		}
 		if (err == NULL) {
 			*requests += (unsigned)vr->completed;
+			results[i].truncated = ar.truncated;
 			score_into(c, vr->samples[vr->winner].content, j,
 			    &results[i], &err);
 			log_case(log, s, c, &results[i],
@@ -477,7 +499,8 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		if ((err = request_make(be, es, s, &b->cases[i], i,	\
 		    &rqs[i])))						\
 			break;						\
-		if (es->cache && (content = cache_get(rqs[i].key))) {	\
+		if (es->cache && (content = cache_get(rqs[i].key,	\
+		    &results[i].truncated))) {				\
 			results[i].cached = 1;				\
 			score_into(&b->cases[i], content, j, &results[i], \
 			    &serr);					\
@@ -503,6 +526,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		i = slot_case[slot];
 		if (es->cache)
 			cache_put(rqs[i].key, s->model, &res);
+		results[i].truncated = chat_truncated(&res);
 		score_into(&b->cases[i], res.content, j, &results[i], &serr);
 		log_case(log, s, &b->cases[i], &results[i], res.content,
 		    rqs[i].key);
@@ -533,7 +557,7 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 	struct error *err;
 	char *data, *p, *nl;
 	size_t len, i;
-	cJSON *o, *sub, *id, *pass, *score, *ex, *why;
+	cJSON *o, *sub, *id, *pass, *score, *ex, *why, *cut;
 
 	*count = 0;
 	if (!fs_exists(path))
@@ -551,6 +575,7 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 		score = cJSON_GetObjectItemCaseSensitive(o, "score");
 		ex = cJSON_GetObjectItemCaseSensitive(o, "extracted");
 		why = cJSON_GetObjectItemCaseSensitive(o, "reason");
+		cut = cJSON_GetObjectItemCaseSensitive(o, "truncated");
 		if (cJSON_IsString(sub) && strcmp(sub->valuestring, label) == 0
 		    && cJSON_IsString(id) && cJSON_IsBool(pass))
 			for (i = 0; i < b->n; i++) {
@@ -558,6 +583,7 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 				    || results[i].done)
 					continue;
 				results[i].done = results[i].resumed = 1;
+				results[i].truncated = cJSON_IsTrue(cut);
 				results[i].pass = cJSON_IsTrue(pass);
 				results[i].score = cJSON_IsNumber(score) ?
 				    score->valuedouble : results[i].pass;

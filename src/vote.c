@@ -317,7 +317,11 @@ vote_run(struct backend *be, const struct chat_request *req,
 		s->res = res;
 		chat_result_init(&res);
 		s->content = xstrdup(s->res.content ? s->res.content : "");
-		s->answer = extractor_run(opts->x, s->content);
+		/* A cut answer is not an answer: invalid, never the winner. */
+		if (chat_truncated(&s->res))
+			vr->truncated++;
+		else
+			s->answer = extractor_run(opts->x, s->content);
 		vr->completed++;
 		vr->prompt_tokens += s->res.prompt_eval_count;
 		vr->eval_tokens += s->res.eval_count;
@@ -351,6 +355,19 @@ vote_run(struct backend *be, const struct chat_request *req,
 			return err;
 	}
 	pick_winner(vr);
+	if (vr->truncated > 0) {
+		char *cut = xasprintf("%zu of %zu samples were cut at the token "
+		    "limit (counted invalid)", vr->truncated, vr->completed);
+
+		if (vr->note != NULL) {
+			char *both = xasprintf("%s; %s", vr->note, cut);
+
+			free(vr->note);
+			free(cut);
+			cut = both;
+		}
+		vr->note = cut;
+	}
 	for (i = 0; i < vr->n; i++)
 		if (!vr->samples[i].done)
 			vr->samples[i].seed = opts->seed + (long)i;

@@ -251,4 +251,33 @@ run_loco eval math
 expect_rc 7
 expect_err_match "^loco: no standard benchmark for domain 'math'"
 
+t "answers cut at the token limit are scored wrong and reported, fresh or cached"
+: >"$W/m4.jsonl"
+for i in 1 2 3 4; do
+	printf '{"id":"c%d","instruction":"Add %d and %d.","expected_output":"%d","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}\n' $i $i $i $((2 * i)) >>"$W/m4.jsonl"
+done
+# The adapter's answers to cases 1 and 2 end with done_reason length,
+# though the text holds the right number.
+script "$(node -e '
+	const chat = [];
+	for (let i = 1; i <= 4; i++) {
+		const q = `Add ${i} and ${i}.`;
+		chat.push(Object.assign({ match: { model: "loco-math:1.0.0", contains: q + "\n" },
+		    reply: `The answer is ${2 * i}` }, i <= 2 ? { done_reason: "length" } : {}));
+		chat.push({ match: { model: "qwen3:4b", contains: q + "\n" }, reply: "The answer is 0" });
+	}
+	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+run_loco eval --benchmark "$W/m4.jsonl" --output "$W/cut1" math
+expect_rc 0
+expect_out_has "loco-math:1.0.0                  50.0%  [ 15.0%,  85.0%]  2/4"
+expect_out_has "warning: answers cut at the token limit, scored wrong: 2 of the adapter's, 0 of the base's; raise --num-predict"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.scores.adapter.truncated + " " + r.scores.base.truncated)' "$W/cut1/results.json")" "2 0" "results.json"
+expect_eq "$(grep -c '"truncated":true' "$W/cut1/log.jsonl")" 2 "log"
+grep -q '"reason":"cut at the token limit (done_reason length): raise --num-predict"' "$W/cut1/log.jsonl" && pass || fail "reason in the log"
+: >"$B/requests.jsonl"
+run_loco eval --benchmark "$W/m4.jsonl" --output "$W/cut2" math
+expect_out_has "(0 requests sent)"
+expect_out_has "loco-math:1.0.0                  50.0%  [ 15.0%,  85.0%]  2/4"
+expect_out_has "warning: answers cut at the token limit, scored wrong: 2 of the adapter's, 0 of the base's; raise --num-predict"
+
 area_end

@@ -244,4 +244,24 @@ expect_err "loco: interrupted"
 expect_out_has "one"
 if grep -q eight "$W/out"; then fail "the answer was not cut short"; else pass; fi
 
+t "an answer cut at the token limit is marked, naming the setting to raise"
+script '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 4","chunk_size":4,"done_reason":"length"}]}'
+run_loco query --adapter none "What is 2+2?"
+expect_rc 0
+expect_out "The answer is 4"
+expect_err_has "loco: the answer was cut at the token limit (done_reason \"length\"): raise options.num_ctx (--num-ctx)"
+run_loco query --adapter none --num-predict 3 "What is 2+2?"
+expect_err_has "loco: the answer was cut at the token limit (done_reason \"length\"): raise options.num_predict (--num-predict)"
+run_loco query --adapter none --json "What is 2+2?"
+expect_eq "$(json 'out.truncated + " " + out.done_reason')" "true length" "truncated"
+run_loco query --adapter none --quiet "What is 2+2?"
+expect_err_empty
+
+t "a vote counts cut samples invalid"
+script '{"models":["qwen3:4b"],"chat":[{"match":{"seed":1},"reply":"5","done_reason":"length"},{"reply":"4"}]}'
+run_loco query --adapter none --votes 3 --seed 1 --answer-type number --json "What is 2+2?"
+expect_rc 0
+expect_eq "$(json 'out.vote.answer + " " + out.vote.invalid + " " + out.truncated')" "4 1 false" "vote"
+expect_eq "$(json 'out.vote.note')" "1 of 3 samples were cut at the token limit (counted invalid)" "note"
+
 area_end
