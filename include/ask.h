@@ -21,7 +21,11 @@
 #include "registry.h"
 #include "vote.h"
 
-/* The options every request carries. */
+/*
+ * The options every request carries.  ask_run sets think from the model:
+ * a model that thinks is asked with think on, so that its reasoning comes
+ * apart from the answer (and is shown only when asked).
+ */
 struct ask_settings {
 	int		 think;		/* 0, 1 */
 	const char	*keep_alive;	/* NULL: omit */
@@ -78,9 +82,13 @@ struct ask_opts {
 	void			(*vote_progress)(const struct vote_result *,
 				    size_t i, void *arg);
 
-	/* Pieces of the answer as they stream (a vote's winner at its end). */
+	/*
+	 * Pieces of the answer as they stream (a vote's winner at its end);
+	 * a thinking model's reasoning only with show_thinking.
+	 */
 	chat_piece_fn		 fn;
 	void			*arg;
+	int			 show_thinking;
 
 	/*
 	 * Told once the prompt and target are known, before anything is

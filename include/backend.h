@@ -216,6 +216,12 @@ void		 backend_models_free(struct backend_model *, size_t n);
 /* The digest of model name in a list ("" if not given), or NULL. */
 const char	*backend_model_digest(const struct backend_model *, size_t n,
 		    const char *name);
+/*
+ * Does the target's model think (Ollama: the "thinking" capability of
+ * /api/show)?  Then requests ask with think set, so that the reasoning
+ * comes apart from the answer.  0 when the server cannot tell.
+ */
+int		 backend_thinks(struct backend *, const struct backend_target *);
 /* The server's version, for doctor and setup. */
 struct error	*backend_version(struct backend *, char **version);
 

@@ -62,6 +62,8 @@ struct backend_ops {
 	struct error	*(*models)(struct backend *, struct backend_model **,
 			    size_t *);
 	struct error	*(*version)(struct backend *, char **);
+	/* Does the target's model think (may be NULL: no)? */
+	int		 (*thinks)(struct backend *, const struct backend_target *);
 	void		 (*free)(struct backend *);
 };
 

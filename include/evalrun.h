@@ -27,6 +27,7 @@ struct eval_subject {
 	const struct backend_target *target;	/* what requests go to */
 	const char		*digest;	/* its identity, for the cache */
 	const struct adapter	*adapter;	/* system prompt, params */
+	int			 think;		/* the model thinks: ask so */
 };
 
 /*
@@ -102,6 +103,7 @@ struct eval_judge {
 	const struct eval_settings *es;
 	const char		*model;
 	const struct backend_target *target;
+	int			 think;		/* the judge thinks: ask so */
 	const char		*digest;	/* NULL: not cached */
 	int			 run;		/* calls so far */
 	unsigned		*requests;

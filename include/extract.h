@@ -42,7 +42,11 @@ enum answer_type extractor_type(const struct extractor *);
 /* The canonical answer, or NULL when the response has none; free it. */
 char		*extractor_run(const struct extractor *, const char *response);
 
-/* Response text without thinking; free it. */
+/*
+ * Response text without thinking: "<think>...</think>" blocks, and
+ * everything up to a "</think>" that no "<think>" opened (what Ollama
+ * sends for a thinking-only model asked not to think); free it.
+ */
 char		*strip_thinking(const char *response);
 /* Parse a number as the number extractor reads one; 0 on success. */
 int		 number_parse(const char *text, double *value);

@@ -132,22 +132,47 @@ vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
 	return NULL;
 }
 
+/* A piece for the caller: the reasoning only when it asked for it. */
+static struct error *
+piece(const char *content, size_t clen, const char *thinking, size_t tlen,
+    void *arg)
+{
+	const struct ask_opts *o = arg;
+
+	if (!o->show_thinking)
+		thinking = "", tlen = 0;
+	if (clen == 0 && tlen == 0)
+		return NULL;
+	return o->fn(content, clen, thinking, tlen, o->arg);
+}
+
 static struct error *
 send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 {
+	struct ask_settings s = o->s;
 	struct chat_message *msgs;
 	struct chat_request cr;
 	struct error *err;
+	char *clean;
 
+	/* A model that thinks is asked to, so the reasoning comes apart. */
+	s.think = backend_thinks(be, &ar->target);
 	msgs = xcalloc(o->nhistory + 2, sizeof(*msgs));
 	ask_request(&cr, msgs, &ar->target, o->adapter, &ar->pr, o->history,
-	    o->nhistory, &o->s);
+	    o->nhistory, &s);
 	ar->nmessages = cr.nmessages;
 	if (o->votes > 1)
 		err = vote(be, o, &cr, ar);
 	else
-		err = backend_chat(be, &cr, o->fn, o->arg, &ar->res);
+		err = backend_chat(be, &cr, o->fn ? piece : NULL, (void *)o,
+		    &ar->res);
 	free(msgs);
+	/* Reasoning that spilled into the answer is not the answer. */
+	if (ar->res.content != NULL) {
+		clean = strip_thinking(ar->res.content);
+		free(ar->res.content);
+		ar->res.content = clean;
+	}
 	return err;
 }
 

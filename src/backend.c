@@ -265,6 +265,12 @@ backend_model_digest(const struct backend_model *m, size_t n,
 	return NULL;
 }
 
+int
+backend_thinks(struct backend *be, const struct backend_target *t)
+{
+	return be->ops->thinks != NULL && be->ops->thinks(be, t);
+}
+
 struct error *
 backend_version(struct backend *be, char **version)
 {

@@ -43,7 +43,7 @@ static const struct cmd commands[] = {
 	  "                     arrives (see loco-json(7))\n"
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
-	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
+	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
 	  "  --vote-method m    majority, best_of_n or medoid\n"
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
 	  "  question           the question; - reads it from standard input\n",
@@ -64,7 +64,7 @@ static const struct cmd commands[] = {
 	  "  --seed n           sampling seed\n"
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
-	  "  --think, --no-think  let a thinking model think (shown on stderr)\n"
+	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
 	  "  --votes n          sample n answers per turn and vote\n"
 	  "Type /help in the chat for its commands.\n",
 	  NULL },

@@ -357,6 +357,7 @@ ask(struct chat *c, const char *question)
 	ao.parallel = (size_t)lc->cfg.parallel;
 	ao.fn = on_piece;
 	ao.arg = c;
+	ao.show_thinking = lc->cfg.think;
 	ao.fallback = 1;
 	ao.on_fallback = on_fallback;
 

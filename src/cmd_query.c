@@ -590,6 +590,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	/* A vote's winner is printed whole; with --json it is in the JSON. */
 	ao.fn = ao.votes > 1 && q.json ? NULL : on_piece;
 	ao.arg = &q;
+	ao.show_thinking = lc->cfg.think;
 	ao.on_send = event_route;
 	ao.fallback = 1;
 	ao.on_fallback = on_fallback;

@@ -516,6 +516,7 @@ oracle_run(struct oracle *or)
 		or->subj[s].model = tg[s].s.model;
 		or->subj[s].target = tg[s].s.target;
 		or->subj[s].digest = tg[s].s.digest;
+		or->subj[s].think = tg[s].s.think;
 	}
 	if ((err = eval_judge_target(be, or->reg, cfg->judge_model, &jt)))
 		goto done;

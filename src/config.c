@@ -67,7 +67,8 @@ static const struct config_key config_table[] = {
 	  "how long Ollama keeps the model loaded (5m, 1h, -1 = forever)",
 	  OFF(keep_alive) },
 	{ "options.think", CONFIG_BOOL, "false", 0, 0, NULL,
-	  "let thinking models think", OFF(think) },
+	  "show a thinking model's reasoning (it is always kept apart from "
+	  "the answer)", OFF(think) },
 	{ "options.temperature", CONFIG_FLOAT, NULL, 0, 2, NULL,
 	  "sampling temperature (unset: the model's default)",
 	  OFF(temperature) },

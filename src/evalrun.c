@@ -35,6 +35,7 @@ eval_target_open(struct backend *be, const struct registry *reg,
 	et->s.target = &et->t;
 	et->s.digest = et->identity;
 	et->s.adapter = a;
+	et->s.think = backend_thinks(be, &et->t);
 	return NULL;
 }
 
@@ -58,6 +59,7 @@ eval_judge_target(struct backend *be, const struct registry *reg,
 	et->s.model = et->t.label;
 	et->s.target = &et->t;
 	et->s.digest = et->identity;
+	et->s.think = backend_thinks(be, &et->t);
 	return NULL;
 }
 
@@ -102,14 +104,15 @@ case_seed(const struct eval_settings *es, size_t i)
 
 /* The options of case i's requests. */
 static void
-settings(const struct eval_settings *es, size_t i, struct ask_settings *as)
+settings(const struct eval_settings *es, const struct eval_subject *s,
+    size_t i, struct ask_settings *as)
 {
 	/*
 	 * Greedy (unless --temperature) and seeded: the same request gives
 	 * the same answer.
 	 */
 	memset(as, 0, sizeof(*as));
-	as->think = 0;
+	as->think = s->think;
 	as->keep_alive = es->keep_alive;
 	as->num_ctx = es->num_ctx;
 	as->num_predict = es->num_predict;
@@ -132,7 +135,7 @@ request_make(struct backend *be, const struct eval_settings *es,
 	free(question);
 	if (err != NULL)
 		return err;
-	settings(es, i, &as);
+	settings(es, s, i, &as);
 	ask_request(&rq->cr, rq->msgs, s->target, s->adapter, &rq->pr, NULL, 0,
 	    &as);
 	backend_cache_key(be, &rq->cr, s->digest, rq->key);
@@ -225,7 +228,7 @@ judge_ask(void *arg, const char *prompt, char **reply)
 	char key[SHA256_HEX_LEN + 1];
 
 	memset(&as, 0, sizeof(as));
-	as.think = 0;
+	as.think = ej->think;
 	as.keep_alive = ej->es->keep_alive;
 	as.num_ctx = ej->es->num_ctx;
 	as.num_predict = ej->es->num_predict;
@@ -269,6 +272,7 @@ eval_judge_init(struct eval_judge *ej, struct backend *be,
 	ej->es = es;
 	ej->target = target;
 	ej->model = target->label;
+	ej->think = backend_thinks(be, target);
 	ej->digest = digest;
 	ej->requests = requests;
 	ej->judge.ask = judge_ask;
@@ -422,7 +426,7 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		ao.target = s->target;
 		ao.question = question;
 		ao.reread = es->reread;
-		settings(es, i, &ao.s);
+		settings(es, s, i, &ao.s);
 		ao.votes = es->votes;
 		ao.vote_temperature = es->vote_temperature;
 		ao.vote_method = c->type == EVAL_ROUGE || c->type == EVAL_JUDGE ?

@@ -196,6 +196,17 @@ strip_thinking(const char *response)
 	const char *p = response, *open, *close;
 
 	strbuf_init(&sb, 0);
+	/*
+	 * A thinking-only model asked not to think reasons anyway, and
+	 * Ollama puts the reasoning, a lone "</think>" and the answer in the
+	 * content: everything up to that tag is reasoning.
+	 */
+	close = strstr(p, "</think>");
+	open = strstr(p, "<think>");
+	if (close != NULL && (open == NULL || close < open)) {
+		p = close + strlen("</think>");
+		p += strspn(p, " \t\r\n");
+	}
 	while ((open = strstr(p, "<think>")) != NULL) {
 		strbuf_add(&sb, p, (size_t)(open - p));
 		if ((close = strstr(open, "</think>")) == NULL) {

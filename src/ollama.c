@@ -23,6 +23,9 @@ struct ollama {
 	char	*url;
 	long	 connect_timeout;
 	long	 idle_timeout;
+	/* The last model whose capabilities were asked, and the answer. */
+	char	*caps_model;
+	int	 caps_think;
 };
 
 /* Host parsing */
@@ -190,6 +193,7 @@ ollama_free(struct ollama *o)
 	if (o == NULL)
 		return;
 	free(o->url);
+	free(o->caps_model);
 	free(o);
 }
 
@@ -885,6 +889,41 @@ o_identity(struct backend *be, const struct backend_target *t, char **id)
 	return err;
 }
 
+/*
+ * The "thinking" capability of /api/show.  Any failure means no: the chat
+ * that follows reports what is wrong (a missing model, a dead server).
+ */
+static int
+o_thinks(struct backend *be, const struct backend_target *t)
+{
+	struct ollama *o = backend_ollama(be);
+	cJSON *req, *root = NULL, *caps, *it;
+	struct error *err;
+	char *body;
+	int think = 0;
+
+	if (o->caps_model != NULL && ollama_name_equal(o->caps_model, t->model))
+		return o->caps_think;
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "model", t->model);
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if ((err = request_json(o, "POST", "/api/show", body, &root)) == NULL) {
+		caps = cJSON_GetObjectItemCaseSensitive(root, "capabilities");
+		cJSON_ArrayForEach(it, caps)
+			if (cJSON_IsString(it) &&
+			    strcmp(it->valuestring, "thinking") == 0)
+				think = 1;
+	}
+	error_free(err);
+	cJSON_Delete(root);
+	free(body);
+	free(o->caps_model);
+	o->caps_model = xstrdup(t->model);
+	o->caps_think = think;
+	return think;
+}
+
 static struct error *
 o_version(struct backend *be, char **version)
 {
@@ -913,5 +952,6 @@ const struct backend_ops backend_ollama_ops = {
 	.identity = o_identity,
 	.models = o_models,
 	.version = o_version,
+	.thinks = o_thinks,
 	.free = o_free,
 };

@@ -308,8 +308,9 @@ bench_query() {
 	[ "$out" = hi ] || die "loco query printed '$out', expected 'hi'"
 	node -e '
 		const fs = require("fs");
-		const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8").split("\n")[0]);
-		if (r.path !== "/api/chat") throw new Error("no chat request logged");
+		const r = fs.readFileSync(process.argv[1], "utf8").trim().split("\n")
+			.map(JSON.parse).find((x) => x.path === "/api/chat");
+		if (!r) throw new Error("no chat request logged");
 		fs.writeFileSync(process.argv[2], JSON.stringify(r.body));
 	' "$B/requests.jsonl" "$W/body.json" || die "cannot read loco's request body"
 	out=$(curl -sS -H 'Content-Type: application/json' -d @"$W/body.json" \

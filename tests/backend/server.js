@@ -44,7 +44,9 @@
  *    1 ms per prompt token; 20 ms per chunk);
  *  - "thinking" is sent only when a rule scripts it (and think is not false);
  *    think:true is refused with 400 only for models whose script entry lists
- *    capabilities without "thinking";
+ *    capabilities without "thinking"; a model with "thinking_only": true
+ *    asked with think:false spills as Ollama does (reasoning, a lone
+ *    </think>, then the answer, all in content);
  *  - generate's final chunk carries no "context" array;
  *  - --parallel limits concurrency across all models, not per model, and
  *    there is no maximum queue length (script a 503 instead);
@@ -234,6 +236,7 @@ function normModel(entry) {
     parameters: isObj(e.parameters) ? e.parameters : {},
     license: e.license || '',
     capabilities: Array.isArray(e.capabilities) ? e.capabilities : null,
+    thinking_only: !!e.thinking_only,
     context_length: Number.isInteger(e.context_length) ? e.context_length : 40960,
     from: e.from || null,
     adapter: e.adapter || null,
@@ -599,7 +602,7 @@ async function handleGenerate(ctx, script, kind) {
   }
 
   const { rule, index } = pickRule(script, kind, body, lastText);
-  const text = pickText(rule, index, body);
+  let text = pickText(rule, index, body);
 
   await acquireSlot();
   try {
@@ -614,6 +617,11 @@ async function handleGenerate(ctx, script, kind) {
     }
     const wasLoaded = isLoaded(key);
     markLoaded(m, body);
+    // A thinking-only model asked not to think reasons anyway, and Ollama
+    // puts the reasoning, a lone </think> and the answer in content.
+    if (m.thinking_only && body.think === false && typeof rule.thinking === 'string' && rule.thinking !== '') {
+      text = rule.thinking + '</think>\n\n' + text;
+    }
     await reply(ctx, kind, rule, sent, text, promptLen, wasLoaded, body);
     if (keepAliveMs(body.keep_alive) === 0) loaded.delete(key);
   } finally {

@@ -139,7 +139,8 @@ expect_eq "$(json 'out.routing.method + " " + out.adapter + " " + out.stats.toke
 cp "$W/out" "$W/query.json"
 
 t "query --json: thinking, forced adapter, no timings"
-script "{$MODELS,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm\",\"metrics\":{\"eval_duration\":0}}]}"
+MODELS_THINK='"models":[{"name":"qwen3:4b","capabilities":["completion","thinking"]},"loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm\",\"metrics\":{\"eval_duration\":0}}]}"
 run_loco query --json --think --adapter none "hello"
 expect_rc 0
 shape query
@@ -169,7 +170,7 @@ expect_eq "$(ev 'const q = JSON.parse(require("fs").readFileSync(process.argv[1]
 expect_eq "$(ev 'JSON.stringify(ev[0].routing) === JSON.stringify(ev.at(-1).routing) && ev[0].prompt === ev.at(-1).prompt')" true "route event matches done"
 
 t "stream: thinking before the answer"
-script "{$MODELS,\"chat\":[{\"reply\":\"42\",\"thinking\":\"let me see\",\"chunk_size\":5}]}"
+script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"let me see\",\"chunk_size\":5}]}"
 run_loco query --json --stream --think "hello"
 expect_rc 0
 shape_lines query-stream

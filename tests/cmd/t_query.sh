@@ -28,7 +28,7 @@ expect_eq "$(req 'chats.at(-1).body.options')" '{"temperature":0.2,"num_ctx":409
 expect_eq "$(req 'chats.at(-1).body.stream')" true "stream"
 expect_eq "$(req 'chats.at(-1).body.think')" false "think"
 expect_eq "$(req 'chats.at(-1).body.keep_alive')" 5m "keep_alive"
-expect_eq "$(req 'reqs.length')" 1 "requests in all"
+expect_eq "$(req 'reqs.map(r => r.path).join(" ")')" "/api/show /api/chat" "requests in all: the model's capabilities, the chat"
 
 t "--no-reread sends the question once"
 run_loco query --no-reread "$Q"
@@ -48,13 +48,23 @@ LOCO_INFERENCE_REREAD=true run_loco query --no-reread "$Q"
 expect_eq "$(req 'chats.at(-1).body.messages[1].content')" "$Q" "flag beats env"
 rm -f "$LOCO_HOME/config.yaml"
 
+THINKER='{"name":"loco-math:1.0.0","capabilities":["completion","thinking"]}'
+MODELS_THINK="\"models\":[\"qwen3:4b\",$THINKER,\"loco-code:1.0.0\",\"loco-writing:1.0.0\",\"loco-analysis:1.0.0\"]"
 t "sampling and runner options from flags"
-script "{$MODELS}"
+script "{$MODELS_THINK}"
 run_loco query --seed 42 --temperature 0.9 --num-predict 64 --num-ctx 8192 --think "$Q"
 expect_rc 0
 expect_out "OK"
 expect_eq "$(req 'chats.at(-1).body.options')" '{"temperature":0.9,"num_ctx":8192,"seed":42,"num_predict":64}' "options"
 expect_eq "$(req 'chats.at(-1).body.think')" true "think"
+
+t "think is asked of a model that thinks, whatever --think says; not of others"
+script "{$MODELS_THINK}"
+run_loco query --no-think "$Q"
+expect_eq "$(req 'chats.at(-1).body.think')" true "a thinking model"
+run_loco query --think --adapter none "$Q"
+expect_rc 0
+expect_eq "$(req 'chats.at(-1).body.think')" false "a model without the capability"
 
 t "bad option values are usage errors"
 run_loco query --temperature 5 "$Q"
@@ -197,13 +207,33 @@ expect_rc 1
 expect_err "loco: request to $BASE_URL/api/chat failed: no data for 1 s (backend.timeout)"
 
 t "thinking goes to stderr, the answer to stdout"
-script "{$MODELS,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm, let me see\"}]}"
-run_loco query --think "hello"
+script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm, let me see\"}]}"
+run_loco query --think --adapter math "hello"
 expect_rc 0
 expect_out "42"
 expect_err_has "Thinking..."
 expect_err_has "hmm, let me see"
 expect_err_has "...done thinking."
+run_loco query --adapter math "hello"
+expect_rc 0
+expect_out "42"
+if grep -q "hmm" "$W/err"; then fail "thinking shown without --think"; else pass; fi
+
+t "a thinking-only model: its reasoning is never the answer"
+SPILLER='{"name":"qwen3:4b","capabilities":["completion","thinking"],"thinking_only":true}'
+script "{\"models\":[$SPILLER],\"chat\":[{\"reply\":\"The answer is 4\",\"thinking\":\"Is it 5? No.\"}]}"
+run_loco query --adapter none --votes 3 --answer-type number --json "What is 2+2?"
+expect_rc 0
+expect_eq "$(json 'out.answer + " | " + out.vote.answer')" "The answer is 4 | 4" "answer"
+expect_eq "$(req 'chats.every(c => c.body.think === true)')" true "asked with think"
+# A server that does not say the model thinks: Ollama spills into content.
+SPILLER='{"name":"qwen3:4b","capabilities":["completion"],"thinking_only":true}'
+script "{\"models\":[$SPILLER],\"chat\":[{\"reply\":\"The answer is 4\",\"thinking\":\"Is it 5? No, 4.\"}]}"
+run_loco query --adapter none --json "What is 2+2?"
+expect_rc 0
+expect_eq "$(json 'out.answer')" "The answer is 4" "the spill stripped"
+run_loco query --adapter none --votes 3 --answer-type number --json "What is 2+2?"
+expect_eq "$(json 'out.vote.answer + " " + out.vote.responses.filter(s => s.done).every(s => s.answer === "4")')" "4 true" "votes on the answer, not the draft"
 
 t "--json prints one object"
 script "{$MODELS,\"chat\":[{\"reply\":\"The answer is: 4\",\"metrics\":{\"eval_count\":10,\"eval_duration\":500000000,\"prompt_eval_count\":30}}]}"

@@ -74,6 +74,24 @@ TEST(extract_thinking_ignored)
 	CHOICE("<think>(A) looks wrong</think>B", "B");
 }
 
+/* Ollama's spill of a thinking-only model asked not to think. */
+TEST(extract_thinking_spill)
+{
+	char *s;
+
+	NUMBER("Maybe 12? No: 3 x 5 = 15, minus 4 is 11.</think>\n\nThe answer "
+	    "is 11", "11");
+	s = strip_thinking("draft 1\ndraft 2</think>\n\nfinal <b>answer</b>");
+	CHECK_STR(s, "final <b>answer</b>");
+	free(s);
+	s = strip_thinking("<think>a</think>b</think>c");
+	CHECK_STR(s, "b</think>c");
+	free(s);
+	s = strip_thinking("no tags at all");
+	CHECK_STR(s, "no tags at all");
+	free(s);
+}
+
 TEST(extract_choice)
 {
 	CHOICE("The answer is (C).", "C");
