@@ -80,6 +80,8 @@ struct vote_sample {
 	char			*content;	/* NULL unless done */
 	char			*answer;	/* canonical, or NULL */
 	int			 done;
+	int			 retried;	/* failed once, asked again */
+	int			 failed;	/* failed twice: invalid */
 	long			 seed;
 	struct chat_result	 res;		/* timings and counts */
 };
@@ -100,6 +102,9 @@ struct vote_result {
 	long long		 load_ns;	/* the largest load_duration */
 	/* Samples cut at a token limit (counted invalid). */
 	size_t			 truncated;
+	/* Samples that failed twice (counted invalid), the first's error. */
+	size_t			 failed;
+	char			*failure;
 };
 
 /*

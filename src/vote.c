@@ -309,16 +309,40 @@ vote_run(struct backend *be, const struct chat_request *req,
 		chat_batch_start(batch, slot, &sreq);
 	}
 	while (chat_batch_next(batch, &slot, &res, &err)) {
-		if (err != NULL)
-			break;
 		i = slot_sample[slot];
 		s = &vr->samples[i];
+		if (err != NULL) {
+			/*
+			 * No server, no model, Ctrl-C: the vote cannot go on.
+			 * Anything else fails one sample: it is tried once more,
+			 * then counted invalid, and the vote goes on.
+			 */
+			if (err->code == EXIT_INTERRUPT ||
+			    err->code == EXIT_UNREACHABLE ||
+			    err->code == EXIT_NOMODEL)
+				break;
+			if (!s->retried) {
+				s->retried = 1;
+				error_free(err);
+				err = NULL;
+				sreq.seed = s->seed;
+				chat_batch_start(batch, slot, &sreq);
+				continue;
+			}
+			if (vr->failed++ == 0)
+				vr->failure = xstrdup(err->msg);
+			error_free(err);
+			err = NULL;
+			s->failed = 1;
+		}
 		s->done = 1;
 		s->res = res;
 		chat_result_init(&res);
 		s->content = xstrdup(s->res.content ? s->res.content : "");
 		/* A cut answer is not an answer: invalid, never the winner. */
-		if (chat_truncated(&s->res))
+		if (s->failed)
+			;
+		else if (chat_truncated(&s->res))
 			vr->truncated++;
 		else
 			s->answer = extractor_run(opts->x, s->content);
@@ -348,6 +372,9 @@ vote_run(struct backend *be, const struct chat_request *req,
 		return err;
 	if (vr->completed == 0)
 		return error_new(EXIT_FAIL, "no sample completed");
+	if (vr->failed == vr->completed)
+		return error_new(EXIT_FAIL, "every sample failed: %s",
+		    vr->failure);
 	if (opts->method == VOTE_MEDOID) {
 		vr->winner = medoid(vr, &vr->confidence);
 	} else if (opts->method == VOTE_BEST_OF_N) {
@@ -355,6 +382,19 @@ vote_run(struct backend *be, const struct chat_request *req,
 			return err;
 	}
 	pick_winner(vr);
+	if (vr->failed > 0) {
+		char *f = xasprintf("%zu of %zu samples failed twice (counted "
+		    "invalid): %s", vr->failed, vr->completed, vr->failure);
+
+		if (vr->note != NULL) {
+			char *both = xasprintf("%s; %s", vr->note, f);
+
+			free(vr->note);
+			free(f);
+			f = both;
+		}
+		vr->note = f;
+	}
 	if (vr->truncated > 0) {
 		char *cut = xasprintf("%zu of %zu samples were cut at the token "
 		    "limit (counted invalid)", vr->truncated, vr->completed);
@@ -388,6 +428,7 @@ vote_result_release(struct vote_result *vr)
 	vote_tally_release(&vr->tally);
 	free(vr->answer);
 	free(vr->note);
+	free(vr->failure);
 	memset(vr, 0, sizeof(*vr));
 }
 

@@ -104,12 +104,12 @@ expect_rc 0
 expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
 expect_eq "$(req 'chats.filter(c => c.body.model === "qwen3:4b").length')" 3 "base samples"
 
-t "a failing sample fails the vote"
+t "a failing sample is asked again, then counted invalid; the vote goes on"
 script "{$MODELS,\"chat\":[{\"match\":{\"seed\":1},\"status\":500},{\"reply\":\"The answer is 1\"}]}"
 run_loco query --votes 3 --seed 0 --parallel 1 "$Q"
-expect_rc 1
-expect_err "loco: Ollama answered HTTP 500: llama runner process has terminated: exit status 2"
-expect_out_empty
+expect_rc 0
+expect_out "The answer is 1"
+expect_err_has "loco: vote: 1 of 3 samples failed twice (counted invalid): Ollama answered HTTP 500: llama runner process has terminated: exit status 2"
 
 t "usage errors"
 run_loco query --votes 0 "$Q"
@@ -138,5 +138,19 @@ RC=$?
 expect_rc 130
 expect_err "loco: interrupted"
 expect_out_empty
+
+t "a sample that fails twice is invalid, not the end of the vote"
+script '{"models":["qwen3:4b"],"chat":[{"match":{"seed":1},"status":500,"error":"runner crashed"},{"reply":"The answer is 4"}]}'
+run_loco query --adapter none --votes 3 --seed 1 --parallel 1 --answer-type number --json "What is 2+2?"
+expect_rc 0
+expect_eq "$(json 'out.vote.answer + " " + out.vote.invalid')" "4 1" "answer, invalid"
+expect_eq "$(json 'out.vote.note')" "1 of 3 samples failed twice (counted invalid): Ollama answered HTTP 500: runner crashed" "note"
+expect_eq "$(req 'chats.filter(c => c.body.options.seed === 1).length')" 2 "the failed sample was asked twice"
+
+t "a vote whose every sample fails"
+script '{"models":["qwen3:4b"],"chat":[{"status":500,"error":"runner crashed"}]}'
+run_loco query --adapter none --votes 2 --seed 1 "What is 2+2?"
+expect_rc 1
+expect_err_has "loco: every sample failed: Ollama answered HTTP 500: runner crashed"
 
 area_end
