@@ -32,7 +32,18 @@ struct keyword {
 	double	 weight;	/* default 1.0 */
 };
 
-/* A model parameter (PARAMETER name value); "stop" may repeat. */
+/* The type Ollama gives an option (PARAMETER name). */
+enum param_type { PARAM_UNKNOWN, PARAM_INT, PARAM_FLOAT, PARAM_BOOL,
+	PARAM_STRING };
+
+enum param_type	 param_type(const char *name);
+
+/*
+ * A model parameter (PARAMETER name value); "stop" may repeat.  A known
+ * option is checked against its type when the registry is loaded and
+ * sent with that JSON type however it was quoted; an unknown one is a
+ * number only when written as one, unquoted.
+ */
 struct param {
 	char	*name;
 	char	*value;

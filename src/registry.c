@@ -5,6 +5,7 @@
  * file:line:column instead of surfacing later as an odd Ollama error.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -467,19 +468,80 @@ reg_keywords(const struct rctx *c, const struct ynode *map, struct adapter *a)
 	return NULL;
 }
 
-static void
-reg_param_add(struct adapter *a, const char *name, const struct ynode *v)
+/*
+ * Ollama's options and their types: /api/create stores parameters
+ * without checking them, and a float option given a string then fails
+ * every request to the model with a 500.
+ */
+static const struct {
+	const char		*name;
+	enum param_type		 type;
+} param_types[] = {
+	{ "f16_kv", PARAM_BOOL }, { "frequency_penalty", PARAM_FLOAT },
+	{ "low_vram", PARAM_BOOL }, { "main_gpu", PARAM_INT },
+	{ "min_p", PARAM_FLOAT }, { "mirostat", PARAM_INT },
+	{ "mirostat_eta", PARAM_FLOAT }, { "mirostat_tau", PARAM_FLOAT },
+	{ "num_batch", PARAM_INT }, { "num_ctx", PARAM_INT },
+	{ "num_gpu", PARAM_INT }, { "num_keep", PARAM_INT },
+	{ "num_predict", PARAM_INT }, { "num_thread", PARAM_INT },
+	{ "numa", PARAM_BOOL }, { "penalize_newline", PARAM_BOOL },
+	{ "presence_penalty", PARAM_FLOAT }, { "repeat_last_n", PARAM_INT },
+	{ "repeat_penalty", PARAM_FLOAT }, { "seed", PARAM_INT },
+	{ "stop", PARAM_STRING }, { "temperature", PARAM_FLOAT },
+	{ "tfs_z", PARAM_FLOAT }, { "top_k", PARAM_INT },
+	{ "top_p", PARAM_FLOAT }, { "typical_p", PARAM_FLOAT },
+	{ "use_mlock", PARAM_BOOL }, { "use_mmap", PARAM_BOOL },
+	{ "vocab_only", PARAM_BOOL },
+};
+
+enum param_type
+param_type(const char *name)
 {
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(param_types); i++)
+		if (strcmp(param_types[i].name, name) == 0)
+			return param_types[i].type;
+	return PARAM_UNKNOWN;
+}
+
+static struct error *
+reg_param_add(const struct rctx *c, struct adapter *a, const char *name,
+    const struct ynode *v)
+{
+	enum param_type t = param_type(name);
 	struct param *p;
 	double d;
+	long l;
+	int b;
 
+	/* The option's type decides, however the value was quoted. */
+	if ((t == PARAM_FLOAT && reg_number(v->value, &d) == -1) ||
+	    (t == PARAM_INT && parse_long(v->value, LONG_MIN + 1, LONG_MAX,
+	    &l) == -1) ||
+	    (t == PARAM_BOOL && (parse_bool(v->value, &b) == -1 ||
+	    (strcmp(v->value, "true") != 0 &&
+	    strcmp(v->value, "false") != 0)))) {
+		char *safe = str_sanitize(v->value, 60);
+		struct error *err = reg_error(c, v, "parameter '%s' must be %s, "
+		    "not '%s'", name, t == PARAM_FLOAT ? "a number" :
+		    t == PARAM_INT ? "a whole number" : "true or false", safe);
+
+		free(safe);
+		return err;
+	}
 	a->params = xreallocarray(a->params, a->nparams + 1,
 	    sizeof(*a->params));
 	p = &a->params[a->nparams++];
 	p->name = xstrdup(name);
 	p->value = xstrdup(v->value);
-	/* A quoted "42" is the user asking for the text, not a number. */
-	p->is_number = v->plain && reg_number(v->value, &d) == 0;
+	p->is_number = 0;
+	if (t == PARAM_FLOAT || t == PARAM_INT)
+		p->is_number = 1;
+	else if (t == PARAM_UNKNOWN)
+		/* A quoted "42" is the user asking for the text. */
+		p->is_number = v->plain && reg_number(v->value, &d) == 0;
+	return NULL;
 }
 
 static struct error *
@@ -487,6 +549,7 @@ reg_params(const struct rctx *c, const struct ynode *map, struct adapter *a)
 {
 	const struct ynode *n = reg_get(map, "parameters"), *v;
 	const char *name;
+	struct error *err;
 	size_t i, j;
 
 	if (n == NULL)
@@ -504,10 +567,10 @@ reg_params(const struct rctx *c, const struct ynode *map, struct adapter *a)
 			if (!isalnum((unsigned char)name[j]) &&
 			    name[j] != '_') {
 				char *safe = str_sanitize(name, 80);
-				struct error *err = reg_error(c,
-				    n->ents[i].key, "parameter name '%s' must "
-				    "be letters, digits and '_'", safe);
 
+				err = reg_error(c, n->ents[i].key, "parameter "
+				    "name '%s' must be letters, digits and '_'",
+				    safe);
 				free(safe);
 				return err;
 			}
@@ -519,11 +582,14 @@ reg_params(const struct rctx *c, const struct ynode *map, struct adapter *a)
 					return reg_error(c, v->items[j],
 					    "parameter '%s' must be a scalar "
 					    "or a list of scalars", name);
-				reg_param_add(a, name, v->items[j]);
+				if ((err = reg_param_add(c, a, name,
+				    v->items[j])) != NULL)
+					return err;
 			}
-		} else if (v->type == YNODE_SCALAR && !ydoc_is_null(v))
-			reg_param_add(a, name, v);
-		else
+		} else if (v->type == YNODE_SCALAR && !ydoc_is_null(v)) {
+			if ((err = reg_param_add(c, a, name, v)) != NULL)
+				return err;
+		} else
 			return reg_error(c, v, "parameter '%s' must be a scalar "
 			    "or a list of scalars", name);
 	}

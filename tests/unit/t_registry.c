@@ -36,7 +36,7 @@ static const char full[] =
     "      temperature: 0.2\n"
     "      num_ctx: \"4096\"\n"
     "      stop: [\"\\n\\n\", \"User:\"]\n"
-    "      mirostat: on\n"
+    "      flavor: on\n"
     "    file: lora/math.gguf\n"
     "    sha256: sha256:ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\n"
     "    benchmark: ../bench/math.jsonl\n"
@@ -108,7 +108,7 @@ TEST(registry_full)
 	CHECK_STR(a->params[0].value, "0.2");
 	CHECK_INT(a->params[0].is_number, 1);
 	CHECK_STR(a->params[1].name, "num_ctx");
-	CHECK_INT(a->params[1].is_number, 0);	/* quoted */
+	CHECK_INT(a->params[1].is_number, 1);	/* quoted, but an int option */
 	CHECK_STR(a->params[2].name, "stop");
 	CHECK_STR(a->params[2].value, "\n\n");
 	CHECK_INT(a->params[2].is_number, 0);
@@ -346,6 +346,15 @@ TEST(registry_adapter_errors)
 	check_err(AD("    type: prompt\n    parameters: {top_k: }\n"),
 	    ":8:25: adapter 'math': parameter 'top_k' must be a scalar or a "
 	    "list of scalars");
+	check_err(AD("    type: prompt\n    parameters: {temperature: hot}\n"),
+	    ":8:31: adapter 'math': parameter 'temperature' must be a number, "
+	    "not 'hot'");
+	check_err(AD("    type: prompt\n    parameters: {num_ctx: 4096.5}\n"),
+	    ":8:27: adapter 'math': parameter 'num_ctx' must be a whole "
+	    "number, not '4096.5'");
+	check_err(AD("    type: prompt\n    parameters: {use_mmap: yes}\n"),
+	    ":8:28: adapter 'math': parameter 'use_mmap' must be true or "
+	    "false, not 'yes'");
 	check_err(AD("    type: prompt\n    parameters: {\"top k\": 1}\n"),
 	    ":8:18: adapter 'math': parameter name 'top k' must be letters, "
 	    "digits and '_'");
@@ -538,9 +547,24 @@ TEST(registry_parameters)
 	CHECK_STR(a->params[8].value, "</s>");
 	CHECK_INT(a->params[8].is_number, 0);
 	CHECK_STR(a->params[9].name, "stop");
-	CHECK_INT(a->params[9].is_number, 1);
+	CHECK_INT(a->params[9].is_number, 0);	/* stop is text */
 	CHECK_STR(a->params[10].value, "");
 	CHECK_INT(a->params[10].is_number, 0);
+	registry_free(r);
+	/* Ollama's options go with their own type, however quoted. */
+	CHECK_OK(registry_load(unit_write("r.yaml", AD(
+	    "    type: prompt\n"
+	    "    parameters:\n"
+	    "      temperature: '0.7'\n"
+	    "      num_ctx: \"8192\"\n"
+	    "      use_mmap: false\n")), &r));
+	a = &r->adapters[0];
+	CHECK_INT(a->params[0].is_number, 1);
+	CHECK_INT(a->params[1].is_number, 1);
+	CHECK_INT(a->params[2].is_number, 0);
+	CHECK_INT(param_type("temperature"), PARAM_FLOAT);
+	CHECK_INT(param_type("stop"), PARAM_STRING);
+	CHECK_INT(param_type("flux"), PARAM_UNKNOWN);
 	registry_free(r);
 }
 
