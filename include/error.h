@@ -18,6 +18,7 @@ enum {
 	EXIT_INTEGRITY = 5,	/* checksum or file-format check failed */
 	EXIT_GATE = 6,		/* an evaluation gate failed */
 	EXIT_CONFIG = 7,	/* bad configuration or registry file */
+	EXIT_REFUSED = 8,	/* Ollama refuses to create adapter models */
 	EXIT_INTERRUPT = 130	/* interrupted by SIGINT */
 };
 

@@ -429,11 +429,12 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	r->counts.creates++;
 	if (err != NULL && a->type == ADAPTER_LORA && err->code == EXIT_FAIL &&
 	    mentions_adapter(err->msg)) {
-		struct error *refusal = error_new(EXIT_FAIL, "Ollama %s at %s "
-		    "refused the LoRA adapter of '%s' (%s): use a merged GGUF "
-		    "(the LoRA merged into the base; registry type merged) or "
-		    "a backend that applies LoRA per request, such as "
-		    "llama.cpp's llama-server with --lora", r->version,
+		struct error *refusal = error_new(EXIT_REFUSED, "Ollama %s at "
+		    "%s refused the LoRA adapter of '%s' (%s): adapter models "
+		    "made earlier still run, and prompt adapters are not "
+		    "affected; to serve LoRA adapters, use loco's llama-server "
+		    "backend (backend.type: llama-server, then 'loco serve'), "
+		    "or a merged GGUF (registry type merged)", r->version,
 		    ollama_url(r->o), a->model, err->msg);
 		error_free(err);
 		err = refusal;

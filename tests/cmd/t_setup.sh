@@ -123,8 +123,8 @@ t "a server that refuses adapters"
 script "{\"models\":[{\"name\":\"qwen3:4b\",\"architecture\":\"qwen3\"}],\"refuse_adapters\":\"adapters are not supported in Modelfiles\"}"
 rm "$LOCO_HOME/state.json"
 run_loco setup --quiet
-expect_rc 1
-expect_err "loco: Ollama 0.33.0 at $BASE_URL refused the LoRA adapter of 'loco-solver:1.2.0' (adapters are not supported in Modelfiles): use a merged GGUF (the LoRA merged into the base; registry type merged) or a backend that applies LoRA per request, such as llama.cpp's llama-server with --lora
+expect_rc 8
+expect_err "loco: Ollama 0.33.0 at $BASE_URL refused the LoRA adapter of 'loco-solver:1.2.0' (adapters are not supported in Modelfiles): adapter models made earlier still run, and prompt adapters are not affected; to serve LoRA adapters, use loco's llama-server backend (backend.type: llama-server, then 'loco serve'), or a merged GGUF (registry type merged)
 loco: 1 of 2 adapters could not be registered"
 expect_out_has "adapter solver: loco-solver:1.2.0 failed"
 expect_out_has "adapter writer: loco-writer:1.0.0 created"
