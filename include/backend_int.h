@@ -87,6 +87,12 @@ extern const struct backend_ops backend_llama_ops;
  */
 struct error	*backend_transport_error(const char *server, const char *url,
 		    const char *path, const char *hint, struct error *);
+/*
+ * The start of every chat body: {"model", "messages": [{"role",
+ * "content"}...], "stream"}, in that order (Ollama's cache keys depend
+ * on it).
+ */
+cJSON		*backend_chat_json(const struct chat_request *);
 /* The "error" text (or message) of a JSON error body; free it. */
 char		*backend_error_text(const struct http_response *);
 /*

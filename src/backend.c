@@ -303,6 +303,26 @@ backend_json_ll(const cJSON *obj, const char *key)
 	return (long long)d;
 }
 
+cJSON *
+backend_chat_json(const struct chat_request *cr)
+{
+	cJSON *root, *msgs, *msg;
+	size_t i;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "model", cr->model);
+	msgs = cJSON_AddArrayToObject(root, "messages");
+	for (i = 0; i < cr->nmessages; i++) {
+		msg = cJSON_CreateObject();
+		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
+		cJSON_AddStringToObject(msg, "content",
+		    cr->messages[i].content);
+		cJSON_AddItemToArray(msgs, msg);
+	}
+	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	return root;
+}
+
 struct error *
 backend_transport_error(const char *server, const char *url,
     const char *path, const char *hint, struct error *err)

@@ -157,21 +157,11 @@ set_num(cJSON *root, const char *key, double v)
 static char *
 body(const struct chat_request *cr, int with_lora)
 {
-	cJSON *root, *msgs, *msg, *lora, *kw;
+	cJSON *root, *msg, *lora, *kw;
 	size_t i;
 	char *text;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", cr->model);
-	msgs = cJSON_AddArrayToObject(root, "messages");
-	for (i = 0; i < cr->nmessages; i++) {
-		msg = cJSON_CreateObject();
-		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
-		cJSON_AddStringToObject(msg, "content",
-		    cr->messages[i].content);
-		cJSON_AddItemToArray(msgs, msg);
-	}
-	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	root = backend_chat_json(cr);
 	/*
 	 * Always a list: a request without one gets the server's global
 	 * scales, which are every adapter at once unless it was started

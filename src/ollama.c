@@ -409,21 +409,10 @@ add_params(cJSON *opts, const struct param *params, size_t n)
 char *
 ollama_chat_body(const struct chat_request *cr)
 {
-	cJSON *root, *msgs, *msg, *opts;
-	size_t i;
+	cJSON *root, *opts;
 	char *body;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", cr->model);
-	msgs = cJSON_AddArrayToObject(root, "messages");
-	for (i = 0; i < cr->nmessages; i++) {
-		msg = cJSON_CreateObject();
-		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
-		cJSON_AddStringToObject(msg, "content",
-		    cr->messages[i].content);
-		cJSON_AddItemToArray(msgs, msg);
-	}
-	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	root = backend_chat_json(cr);
 	if (cr->think != CHAT_THINK_OMIT)
 		cJSON_AddBoolToObject(root, "think", cr->think);
 	if (cr->keep_alive != NULL) {
