@@ -31,6 +31,12 @@ struct chat_stream {
 	struct error		*err;	/* why the transfer was aborted */
 };
 
+/*
+ * One line of a reply as a JSON object in *root, or an error naming the
+ * server, the line number and the line's start.
+ */
+struct error	*chat_stream_json(struct chat_stream *, const char *line,
+		    size_t len, cJSON **root);
 /* Append text to the answer and the thinking and pass them on. */
 struct error	*chat_stream_piece(struct chat_stream *, const char *content,
 		    const char *thinking);

@@ -439,6 +439,28 @@ chat_result_release(struct chat_result *res)
 }
 
 struct error *
+chat_stream_json(struct chat_stream *cs, const char *line, size_t len,
+    cJSON **root)
+{
+	struct error *err;
+	char *head, *clean;
+
+	*root = cJSON_ParseWithLength(line, len);
+	if (*root != NULL && cJSON_IsObject(*root))
+		return NULL;
+	cJSON_Delete(*root);
+	*root = NULL;
+	head = xstrndup(line, len < 60 ? len : 60);
+	clean = str_sanitize(head, 0);
+	err = error_new(EXIT_FAIL, "malformed reply from %s (line %ld): "
+	    "expected a JSON object, got '%s%s'", cs->be->ops->server,
+	    cs->nd.lineno, clean, len > 60 ? "..." : "");
+	free(clean);
+	free(head);
+	return err;
+}
+
+struct error *
 chat_stream_piece(struct chat_stream *cs, const char *content,
     const char *thinking)
 {

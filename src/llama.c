@@ -264,18 +264,8 @@ l_chat_line(struct chat_stream *cs, const char *line, size_t len)
 		cs->done = 1;
 		return NULL;
 	}
-	root = cJSON_ParseWithLength(line, len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		char *head = xstrndup(line, len < 60 ? len : 60);
-		char *clean = str_sanitize(head, 0);
-		err = error_new(EXIT_FAIL, "malformed reply from llama-server "
-		    "(line %ld): expected a JSON object, got '%s%s'",
-		    cs->nd.lineno, clean, len > 60 ? "..." : "");
-		free(clean);
-		free(head);
-		cJSON_Delete(root);
+	if ((err = chat_stream_json(cs, line, len, &root)) != NULL)
 		return err;
-	}
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (e != NULL || is_error) {
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");

@@ -768,18 +768,8 @@ o_chat_line(struct chat_stream *cs, const char *line, size_t len)
 
 	if (cs->done)
 		return NULL;	/* nothing may follow the final chunk */
-	root = cJSON_ParseWithLength(line, len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		char *head = xstrndup(line, len < 60 ? len : 60);
-		char *clean = str_sanitize(head, 0);
-		err = error_new(EXIT_FAIL, "malformed reply from Ollama "
-		    "(line %ld): expected a JSON object, got '%s%s'",
-		    cs->nd.lineno, clean, len > 60 ? "..." : "");
-		free(clean);
-		free(head);
-		cJSON_Delete(root);
+	if ((err = chat_stream_json(cs, line, len, &root)) != NULL)
 		return err;
-	}
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (e != NULL) {
 		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
