@@ -3,7 +3,10 @@
  *
  * Subjects (the adapter's model, the base model) are run one after the
  * other, all cases of one before the next: in Ollama a change of model
- * is a full reload (llama-server swaps adapters per request).  Within a subject, `jobs` requests are in flight.
+ * is a full reload (llama-server swaps adapters per request).  Within a
+ * subject, `jobs` requests are in flight.  For the same reason the judge
+ * of llm_judge cases is asked only after every subject has answered
+ * (eval_judge_pending), so a judged eval loads each model once.
  * Every finished case is appended to the run's log (JSON Lines) at once,
  * so an interrupted run resumes where it stopped; with one vote, every
  * response is cached under $LOCO_HOME/cache by the SHA-256 of the
@@ -63,8 +66,29 @@ struct eval_settings {
 	int		 progress;	/* draw progress on stderr */
 };
 
+/*
+ * What a run cost: requests sent, the replies that reported loading the
+ * model and the time those loads took.  A change of model in Ollama is a
+ * reload (hundreds of milliseconds at least for a real model); Ollama
+ * also reports its scheduling, a few milliseconds, as load_duration for a
+ * model already loaded, so a load counts from EVAL_LOAD_MIN_NS.
+ */
+#define EVAL_LOAD_MIN_NS	20000000LL
+struct eval_tally {
+	unsigned	 requests;
+	unsigned	 loads;
+	long long	 load_ns;
+};
+
+/* Count one reply's load_duration (nanoseconds) in t. */
+void		 eval_tally_load(struct eval_tally *t, long long load_ns);
+/* "12 requests sent", then the loads if any were reported (allocated). */
+char		*eval_tally_text(const struct eval_tally *t);
+
 struct eval_result {
 	int		 done;
+	/* An llm_judge case's answer, waiting for the judge (not done). */
+	char		*pending;
 	int		 pass;
 	double		 score;
 	int		 cached;
@@ -81,13 +105,21 @@ struct eval_result {
 /*
  * Run bench for one subject; results[i] for case i.  log: an open
  * append-only log (may be NULL).  Cases already done in results are
- * skipped (resume).  A failing request fails the run (after the log is
- * flushed), except that a case whose scoring cannot run is a failed case.
+ * skipped (resume), and so are answers waiting for the judge.  A failing
+ * request fails the run (after the log is flushed), except that a case
+ * whose scoring cannot run is a failed case.  With a judge, llm_judge
+ * cases are not scored here: their answers are kept (results[i].pending,
+ * and a "pending" line in the log) for eval_judge_pending.
  */
 struct error	*eval_subject_run(struct backend *, const struct eval_settings *,
 		    const struct bench *, const struct eval_subject *,
 		    const struct judge *, FILE *log, struct eval_result *results,
-		    unsigned *requests);
+		    struct eval_tally *);
+
+/* Score the answers subject s left for the judge; each logged at once. */
+struct error	*eval_judge_pending(const struct eval_settings *,
+		    const struct bench *, const struct eval_subject *,
+		    const struct judge *, FILE *log, struct eval_result *results);
 void		 eval_result_release(struct eval_result *);
 
 /*
@@ -106,20 +138,21 @@ struct eval_judge {
 	int			 think;		/* the judge thinks: ask so */
 	const char		*digest;	/* NULL: not cached */
 	int			 run;		/* calls so far */
-	unsigned		*requests;
+	struct eval_tally	*tally;
 	char			*template_;
 };
 
-/* es->registry gives the template; requests counts what was sent. */
+/* es->registry gives the template; tally counts what was sent. */
 struct error	*eval_judge_init(struct eval_judge *, struct backend *,
 		    const struct eval_settings *,
 		    const struct backend_target *target, const char *digest,
-		    int runs, unsigned *requests);
+		    int runs, struct eval_tally *);
 void		 eval_judge_release(struct eval_judge *);
 
 /*
  * Read an earlier run's log: mark the cases of subject label that are in
- * it as done (resumed).  A torn last line is ignored.
+ * it as done (resumed), and give answers that were waiting for the judge
+ * back to results[i].pending.  A torn last line is ignored.
  */
 struct error	*eval_log_resume(const char *path, const struct bench *,
 		    const char *label, struct eval_result *results,

@@ -271,7 +271,8 @@ json_side(struct jout *j, const char *key, const struct side *s)
 static char *
 results_json(const struct eval_cmd *e, const struct adapter *a,
     const struct registry *reg, struct comparison *main_cmp,
-    struct comparison *ood, size_t nood, int gate_ok, const char *run_dir)
+    struct comparison *ood, size_t nood, int gate_ok, const char *run_dir,
+    const struct eval_tally *tally)
 {
 	struct jout *j = jout_new();
 	struct utsname u;
@@ -355,6 +356,12 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_int(j, "seed", e->es.seed);
 	jout_int(j, "num_predict", e->es.num_predict);
 	jout_int(j, "num_ctx", e->es.num_ctx);
+	jout_end(j);
+	/* Requests answered from the cache are not counted. */
+	jout_obj(j, "cost");
+	jout_int(j, "requests", tally->requests);
+	jout_int(j, "model_loads", tally->loads);
+	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
 	jout_end(j);
 	jout_obj(j, "gate");
 	jout_num(j, "alpha", e->alpha);
@@ -505,41 +512,62 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 	strbuf_release(&sb);
 }
 
-/* Run both subjects (or the base only) over one benchmark. */
+/*
+ * Run both subjects (or the base only) over the benchmarks: every case of
+ * one subject before the next, then the judge's calls, so that on Ollama
+ * each model loads once (a change of model is a reload).
+ */
 static struct error *
-compare(struct eval_cmd *e, struct backend *be, const struct registry *reg,
-    const struct eval_subject *subj, struct comparison *cmp, FILE *log,
-    const char *logpath, unsigned *requests)
+compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
+    struct comparison **cmps, size_t ncmp, FILE *log, const char *logpath,
+    struct eval_tally *tally)
 {
 	struct eval_judge judge;
 	struct error *err;
-	size_t n = cmp->b->n, resumed;
+	size_t i, resumed;
 	int s;
 
 	if ((err = eval_judge_init(&judge, be, &e->es, &e->judge.t,
-	    e->judge.identity, (int)e->lc->cfg.judge_runs, requests)) != NULL)
+	    e->judge.identity, (int)e->lc->cfg.judge_runs, tally)) != NULL)
 		return err;
-	cmp->adapter.r = xcalloc(n + 1, sizeof(*cmp->adapter.r));
-	cmp->base.r = xcalloc(n + 1, sizeof(*cmp->base.r));
-	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++) {
-		struct eval_result *r = s == 0 ? cmp->adapter.r : cmp->base.r;
-		char *label = cmp->domain ? xasprintf("%s/%s", subj[s].label,
-		    cmp->domain) : xstrdup(subj[s].label);
-		struct eval_subject sub = subj[s];
-
-		sub.label = label;
-		if (logpath != NULL && (err = eval_log_resume(logpath, cmp->b,
-		    label, r, &resumed)) != NULL) {
-			free(label);
-			break;
-		}
-		err = eval_subject_run(be, &e->es, cmp->b, &sub, &judge.judge,
-		    log, r, requests);
-		free(label);
+	for (i = 0; i < ncmp; i++) {
+		cmps[i]->adapter.r = xcalloc(cmps[i]->b->n + 1,
+		    sizeof(*cmps[i]->adapter.r));
+		cmps[i]->base.r = xcalloc(cmps[i]->b->n + 1,
+		    sizeof(*cmps[i]->base.r));
 	}
+	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
+		for (i = 0; i < ncmp && err == NULL; i++) {
+			struct comparison *cmp = cmps[i];
+			struct eval_result *r = s == 0 ? cmp->adapter.r :
+			    cmp->base.r;
+			char *label = cmp->domain ? xasprintf("%s/%s",
+			    subj[s].label, cmp->domain) : xstrdup(subj[s].label);
+			struct eval_subject sub = subj[s];
+
+			sub.label = label;
+			if (logpath == NULL || (err = eval_log_resume(logpath,
+			    cmp->b, label, r, &resumed)) == NULL)
+				err = eval_subject_run(be, &e->es, cmp->b, &sub,
+				    &judge.judge, log, r, tally);
+			free(label);
+		}
+	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
+		for (i = 0; i < ncmp && err == NULL; i++) {
+			struct comparison *cmp = cmps[i];
+			char *label = cmp->domain ? xasprintf("%s/%s",
+			    subj[s].label, cmp->domain) : xstrdup(subj[s].label);
+			struct eval_subject sub = subj[s];
+
+			sub.label = label;
+			err = eval_judge_pending(&e->es, cmp->b, &sub,
+			    &judge.judge, log, s == 0 ? cmp->adapter.r :
+			    cmp->base.r);
+			free(label);
+		}
 	eval_judge_release(&judge);
-	if (err == NULL)
-		summarize(cmp, e->base_only);
+	for (i = 0; i < ncmp && err == NULL; i++)
+		summarize(cmps[i], e->base_only);
 	return err;
 }
 
@@ -589,14 +617,14 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 static struct error *
 run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
     const struct adapter *a, const struct eval_subject *subj,
-    const struct bench *b, FILE *log, unsigned *requests, const char *dir)
+    const struct bench *b, FILE *log, struct eval_tally *tally, const char *dir)
 {
 	struct stats_proportion acc[2][2][2];
 	struct eval_settings saved = e->es;
 	struct eval_result *r;
 	struct error *err = NULL;
 	struct jout *j;
-	char *label, *json, *path;
+	char *label, *json, *path, *cost;
 	static const long votes[2] = { 1, 5 };
 	int s, re2, v;
 	size_t i, k;
@@ -614,7 +642,7 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 				    sub.label, re2 ? "on" : "off", votes[v]);
 				sub.label = label;
 				err = eval_subject_run(be, &e->es, b, &sub, NULL,
-				    log, r, requests);
+				    log, r, tally);
 				for (i = k = 0; i < b->n; i++) {
 					k += r[i].pass;
 					eval_result_release(&r[i]);
@@ -671,8 +699,9 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 			printf("\n");
 		}
 		printf("\n%zu cases of %s; votes at temperature %g\n"
-		    "grid: %s (%u requests sent)\n", b->n, b->path,
-		    e->es.vote_temperature, path, *requests);
+		    "grid: %s (%s)\n", b->n, b->path,
+		    e->es.vote_temperature, path, cost = eval_tally_text(tally));
+		free(cost);
 	}
 	free(path);
 	free(json);
@@ -746,19 +775,20 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	struct registry *reg;
 	const struct adapter *a = NULL;
 	struct backend *be = NULL;
-	struct comparison main_cmp, ood[MAX_OOD];
+	struct comparison main_cmp, ood[MAX_OOD], *cmps[MAX_OOD + 1];
 	struct eval_target tg[2];
 	struct eval_subject subj[2];
 	struct error *err;
 	size_t i, nood = 0;
-	unsigned requests = 0;
+	struct eval_tally tally;
 	char *path = NULL, *dir = NULL, *logpath = NULL, *json = NULL;
-	char *resfile = NULL;
+	char *resfile = NULL, *cost = NULL;
 	FILE *log = NULL;
 	int used = 0, gate_ok;
 
 	memset(&e, 0, sizeof(e));
 	memset(&main_cmp, 0, sizeof(main_cmp));
+	memset(&tally, 0, sizeof(tally));
 	memset(ood, 0, sizeof(ood));
 	memset(tg, 0, sizeof(tg));
 	memset(subj, 0, sizeof(subj));
@@ -847,24 +877,23 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		goto done;
 	}
 	if (e.grid) {
-		err = run_grid(&e, be, reg, a, subj, main_cmp.b, log, &requests,
+		err = run_grid(&e, be, reg, a, subj, main_cmp.b, log, &tally,
 		    dir);
 		goto done;
 	}
-	if ((err = compare(&e, be, reg, subj, &main_cmp, log, e.resume ?
-	    logpath : NULL, &requests)) != NULL)
-		goto done;
+	cmps[0] = &main_cmp;
 	for (i = 0; i < nood; i++)
-		if ((err = compare(&e, be, reg, subj, &ood[i], log, e.resume ?
-		    logpath : NULL, &requests)) != NULL)
-			goto done;
+		cmps[i + 1] = &ood[i];
+	if ((err = compare(&e, be, subj, cmps, nood + 1, log, e.resume ?
+	    logpath : NULL, &tally)) != NULL)
+		goto done;
 	gate_ok = e.base_only ? 1 : main_cmp.p < e.alpha &&
 	    main_cmp.adapter.acc.p > main_cmp.base.acc.p;
 	for (i = 0; i < nood; i++)
 		if ((ood[i].base.acc.p - ood[i].adapter.acc.p) * 100 > OOD_LIMIT)
 			gate_ok = 0;
 	json = results_json(&e, e.base_only ? NULL : a, reg, &main_cmp, ood,
-	    nood, gate_ok, dir);
+	    nood, gate_ok, dir, &tally);
 	resfile = xasprintf("%s/results.json", dir);
 	if ((err = fs_write_atomic(resfile, json, strlen(json))) != NULL)
 		goto done;
@@ -880,8 +909,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	    (err = record(a, reg, &main_cmp, json)) != NULL)
 		goto done;
 	if (e.fmt != FMT_JSON && e.fmt != FMT_JUNIT)
-		printf("%sresults: %s (%u requests sent)\n",
-		    e.fmt == FMT_MARKDOWN ? "\n" : "", resfile, requests);
+		printf("%sresults: %s (%s)\n", e.fmt == FMT_MARKDOWN ? "\n" :
+		    "", resfile, cost = eval_tally_text(&tally));
 	if (e.gate && !gate_ok)
 		err = error_new(EXIT_GATE, "gate failed: the adapter does not "
 		    "beat the base model at p < %g%s", e.alpha, nood ?
@@ -901,5 +930,6 @@ done:
 	free(logpath);
 	free(json);
 	free(resfile);
+	free(cost);
 	return err;
 }

@@ -373,7 +373,7 @@ struct oracle {
 	size_t			 limit;
 	size_t			 jobs;
 	int			 json;
-	unsigned		 requests;
+	struct eval_tally	 tally;
 };
 
 static int
@@ -533,17 +533,21 @@ oracle_run(struct oracle *or)
 	es.cache = 1;
 	es.registry = or->reg;
 	es.progress = or->lc->stderr_progress && !or->json;
+	/* Every subject answers, then the judge: each model loads once. */
+	if ((err = eval_judge_init(&judge, be, &es, &jt.t, jt.identity,
+	    (int)cfg->judge_runs, &or->tally)))
+		goto done;
 	for (s = 0; s < or->nsubj && err == NULL; s++)
-		for (i = 0; i < or->nfiles && err == NULL; i++) {
-			if ((err = eval_judge_init(&judge, be, &es, &jt.t,
-			    jt.identity, (int)cfg->judge_runs,
-			    &or->requests)))
-				break;
+		for (i = 0; i < or->nfiles && err == NULL; i++)
 			err = eval_subject_run(be, &es, or->files[i].b,
 			    &or->subj[s], &judge.judge, NULL,
-			    or->files[i].r[s], &or->requests);
-			eval_judge_release(&judge);
-		}
+			    or->files[i].r[s], &or->tally);
+	for (s = 0; s < or->nsubj && err == NULL; s++)
+		for (i = 0; i < or->nfiles && err == NULL; i++)
+			err = eval_judge_pending(&es, or->files[i].b,
+			    &or->subj[s], &judge.judge, NULL,
+			    or->files[i].r[s]);
+	eval_judge_release(&judge);
 done:
 	/* Reports name the subjects after this: keep their model names. */
 	for (s = 0; s < or->nsubj; s++) {
@@ -717,7 +721,8 @@ oracle_print_json(const struct oracle *or, const char *kind,
 		}
 	}
 	jout_end(j);
-	jout_int(j, "requests", (long long)or->requests);
+	jout_int(j, "requests", (long long)or->tally.requests);
+	jout_int(j, "model_loads", (long long)or->tally.loads);
 	out = jout_finish(j, 1);
 	loco_write(out, strlen(out));
 	loco_write("\n", 1);
@@ -738,7 +743,7 @@ oracle_print_text(const struct oracle *or, const char *kind,
 {
 	struct oracle_sums fs;
 	size_t i, s, n = sm->n;
-	char name[64], passed[48];
+	char name[64], passed[48], *text;
 
 #define CHOICE(label, c) do {						\
 	snprintf(passed, sizeof(passed), "%zu/%zu", (c)->passed, n);	\
@@ -775,7 +780,9 @@ oracle_print_text(const struct oracle *or, const char *kind,
 		    mean(fs.routed.regret, fs.n), or->files[i].b->path);
 		free(fs.fixed);
 	}
-	printf("\n%u requests sent\n", or->requests);
+	text = eval_tally_text(&or->tally);
+	printf("\n%s\n", text);
+	free(text);
 }
 
 static void

@@ -72,10 +72,32 @@ eval_target_release(struct eval_target *et)
 }
 
 void
+eval_tally_load(struct eval_tally *t, long long load_ns)
+{
+	if (load_ns >= EVAL_LOAD_MIN_NS) {
+		t->loads++;
+		t->load_ns += load_ns;
+	}
+}
+
+/* "12 requests sent", and the loads the server reported, if any. */
+char *
+eval_tally_text(const struct eval_tally *t)
+{
+	if (t->loads == 0)
+		return xasprintf("%u request%s sent", t->requests,
+		    t->requests == 1 ? "" : "s");
+	return xasprintf("%u request%s sent, %u model load%s reported "
+	    "(%.2f s)", t->requests, t->requests == 1 ? "" : "s", t->loads,
+	    t->loads == 1 ? "" : "s", (double)t->load_ns / 1e9);
+}
+
+void
 eval_result_release(struct eval_result *r)
 {
 	free(r->extracted);
 	free(r->reason);
+	free(r->pending);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -249,7 +271,8 @@ judge_ask(void *arg, const char *prompt, char **reply)
 	}
 	chat_result_init(&res);
 	err = backend_chat(ej->be, &cr, NULL, NULL, &res);
-	(*ej->requests)++;
+	ej->tally->requests++;
+	eval_tally_load(ej->tally, res.load_duration);
 	if (err == NULL && key[0] != '\0')
 		cache_put(key, ej->model, &res);
 	*reply = err ? NULL : res.content;
@@ -261,7 +284,7 @@ judge_ask(void *arg, const char *prompt, char **reply)
 struct error *
 eval_judge_init(struct eval_judge *ej, struct backend *be,
     const struct eval_settings *es, const struct backend_target *target,
-    const char *digest, int runs, unsigned *requests)
+    const char *digest, int runs, struct eval_tally *tally)
 {
 	struct error *err;
 	char *path;
@@ -274,7 +297,7 @@ eval_judge_init(struct eval_judge *ej, struct backend *be,
 	ej->model = target->label;
 	ej->think = backend_thinks(be, target);
 	ej->digest = digest;
-	ej->requests = requests;
+	ej->tally = tally;
 	ej->judge.ask = judge_ask;
 	ej->judge.arg = ej;
 	ej->judge.runs = runs > 0 ? runs : 1;
@@ -310,6 +333,11 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 	cJSON_AddStringToObject(o, "subject", s->label);
 	cJSON_AddStringToObject(o, "model", s->model);
 	cJSON_AddStringToObject(o, "id", c->id);
+	if (!r->done) {
+		/* An answer for the judge: kept, so a resumed run has it. */
+		cJSON_AddBoolToObject(o, "pending", 1);
+		goto tail;
+	}
 	cJSON_AddBoolToObject(o, "pass", r->pass);
 	cJSON_AddNumberToObject(o, "score", r->score);
 	if (r->extracted)
@@ -320,6 +348,7 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 		cJSON_AddStringToObject(o, "reason", r->reason);
 	else
 		cJSON_AddNullToObject(o, "reason");
+tail:
 	cJSON_AddBoolToObject(o, "cached", r->cached);
 	cJSON_AddBoolToObject(o, "truncated", r->truncated);
 	if (key != NULL)
@@ -333,6 +362,22 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 	/* Each case is on disk before the next is counted done. */
 	fsync(fileno(log));
 	free(text);
+}
+
+/*
+ * An llm_judge case's answer waits for the judge, who is asked after
+ * every subject has answered: in Ollama each change of model is a
+ * reload, and the judge is another model (or the base again).
+ */
+static int
+defer_judge(const struct bench_case *c, const char *response,
+    const struct judge *j, struct eval_result *r)
+{
+	if (j == NULL || c->type != EVAL_JUDGE || r->truncated)
+		return 0;
+	free(r->pending);
+	r->pending = xstrdup(response != NULL ? response : "");
+	return 1;
 }
 
 static void
@@ -391,7 +436,7 @@ static struct error *
 run_votes(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
     const struct judge *j, FILE *log, struct eval_result *results,
-    unsigned *requests)
+    struct eval_tally *tally)
 {
 	struct error *err = NULL;
 	long long start = now_ns();
@@ -406,7 +451,7 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		enum answer_type t = ANSWER_TEXT;
 		char *question;
 
-		if (results[i].done) {
+		if (results[i].done || results[i].pending) {
 			done++;
 			continue;
 		}
@@ -453,10 +498,17 @@ run_votes(struct backend *be, const struct eval_settings *es,
 			}
 		}
 		if (err == NULL) {
-			*requests += (unsigned)vr->completed;
+			size_t k;
+
+			tally->requests += (unsigned)vr->completed;
+			for (k = 0; k < vr->n; k++)
+				eval_tally_load(tally,
+				    vr->samples[k].res.load_duration);
 			results[i].truncated = ar.truncated;
-			score_into(c, vr->samples[vr->winner].content, j,
-			    &results[i], &err);
+			if (!defer_judge(c, vr->samples[vr->winner].content, j,
+			    &results[i]))
+				score_into(c, vr->samples[vr->winner].content,
+				    j, &results[i], &err);
 			log_case(log, s, c, &results[i],
 			    vr->samples[vr->winner].content, NULL);
 			show_progress(es, s->label, ++done, b->n, start);
@@ -472,7 +524,7 @@ struct error *
 eval_subject_run(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
     const struct judge *j, FILE *log, struct eval_result *results,
-    unsigned *requests)
+    struct eval_tally *tally)
 {
 	struct chat_batch *batch;
 	struct request *rqs;
@@ -483,14 +535,14 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	char *content;
 
 	if (es->votes > 1)
-		return run_votes(be, es, b, s, j, log, results, requests);
+		return run_votes(be, es, b, s, j, log, results, tally);
 	nslots = es->jobs > 0 ? es->jobs : 1;
 	rqs = xcalloc(b->n + 1, sizeof(*rqs));
 	slot_case = xcalloc(nslots, sizeof(*slot_case));
 	batch = chat_batch_new(be, nslots);
 	chat_result_init(&res);
 	for (i = 0; i < b->n; i++)
-		if (results[i].done)
+		if (results[i].done || results[i].pending)
 			done++;
 	show_progress(es, s->label, done, b->n, start);
 
@@ -498,7 +550,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 #define FEED(slot_) do {						\
 	while (next < b->n && err == NULL) {				\
 		i = next++;						\
-		if (results[i].done)					\
+		if (results[i].done || results[i].pending)		\
 			continue;					\
 		if ((err = request_make(be, es, s, &b->cases[i], i,	\
 		    &rqs[i])))						\
@@ -506,8 +558,10 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		if (es->cache && (content = cache_get(rqs[i].key,	\
 		    &results[i].truncated))) {				\
 			results[i].cached = 1;				\
-			score_into(&b->cases[i], content, j, &results[i], \
-			    &serr);					\
+			if (!defer_judge(&b->cases[i], content, j,	\
+			    &results[i]))				\
+				score_into(&b->cases[i], content, j,	\
+				    &results[i], &serr);		\
 			log_case(log, s, &b->cases[i], &results[i],	\
 			    content, rqs[i].key);			\
 			free(content);					\
@@ -517,7 +571,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		}							\
 		slot_case[slot_] = i;					\
 		chat_batch_start(batch, slot_, &rqs[i].cr);		\
-		(*requests)++;						\
+		tally->requests++;					\
 		break;							\
 	}								\
 } while (0)
@@ -531,7 +585,10 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		if (es->cache)
 			cache_put(rqs[i].key, s->model, &res);
 		results[i].truncated = chat_truncated(&res);
-		score_into(&b->cases[i], res.content, j, &results[i], &serr);
+		eval_tally_load(tally, res.load_duration);
+		if (!defer_judge(&b->cases[i], res.content, j, &results[i]))
+			score_into(&b->cases[i], res.content, j, &results[i],
+			    &serr);
 		log_case(log, s, &b->cases[i], &results[i], res.content,
 		    rqs[i].key);
 		/* Memory stays flat however long the benchmark. */
@@ -555,13 +612,46 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 }
 
 struct error *
+eval_judge_pending(const struct eval_settings *es, const struct bench *b,
+    const struct eval_subject *s, const struct judge *j, FILE *log,
+    struct eval_result *results)
+{
+	struct error *serr;
+	long long start = now_ns();
+	size_t i, n = 0, done = 0;
+	char *label;
+
+	for (i = 0; i < b->n; i++)
+		if (results[i].pending != NULL && !results[i].done)
+			n++;
+	if (n == 0)
+		return NULL;
+	label = xasprintf("%s (judge)", s->label);
+	show_progress(es, label, 0, n, start);
+	for (i = 0; i < b->n; i++) {
+		struct eval_result *r = &results[i];
+		char *answer = r->pending;
+
+		if (answer == NULL || r->done)
+			continue;
+		r->pending = NULL;
+		score_into(&b->cases[i], answer, j, r, &serr);
+		log_case(log, s, &b->cases[i], r, answer, NULL);
+		free(answer);
+		show_progress(es, label, ++done, n, start);
+	}
+	free(label);
+	return NULL;
+}
+
+struct error *
 eval_log_resume(const char *path, const struct bench *b, const char *label,
     struct eval_result *results, size_t *count)
 {
 	struct error *err;
 	char *data, *p, *nl;
 	size_t len, i;
-	cJSON *o, *sub, *id, *pass, *score, *ex, *why, *cut;
+	cJSON *o, *sub, *id, *pass, *score, *ex, *why, *cut, *wait, *resp;
 
 	*count = 0;
 	if (!fs_exists(path))
@@ -580,12 +670,28 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 		ex = cJSON_GetObjectItemCaseSensitive(o, "extracted");
 		why = cJSON_GetObjectItemCaseSensitive(o, "reason");
 		cut = cJSON_GetObjectItemCaseSensitive(o, "truncated");
+		wait = cJSON_GetObjectItemCaseSensitive(o, "pending");
+		resp = cJSON_GetObjectItemCaseSensitive(o, "response");
 		if (cJSON_IsString(sub) && strcmp(sub->valuestring, label) == 0
-		    && cJSON_IsString(id) && cJSON_IsBool(pass))
+		    && cJSON_IsString(id) && cJSON_IsTrue(wait) &&
+		    cJSON_IsString(resp))
 			for (i = 0; i < b->n; i++) {
 				if (strcmp(b->cases[i].id, id->valuestring) != 0
 				    || results[i].done)
 					continue;
+				free(results[i].pending);
+				results[i].pending = xstrdup(resp->valuestring);
+				break;
+			}
+		else if (cJSON_IsString(sub) &&
+		    strcmp(sub->valuestring, label) == 0 &&
+		    cJSON_IsString(id) && cJSON_IsBool(pass))
+			for (i = 0; i < b->n; i++) {
+				if (strcmp(b->cases[i].id, id->valuestring) != 0
+				    || results[i].done)
+					continue;
+				free(results[i].pending);
+				results[i].pending = NULL;
 				results[i].done = results[i].resumed = 1;
 				results[i].truncated = cJSON_IsTrue(cut);
 				results[i].pass = cJSON_IsTrue(pass);

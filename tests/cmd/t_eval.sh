@@ -181,6 +181,17 @@ expect_out_has "qwen3:4b                          0.0%"
 expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
+expect_eq "$(req 'chats.map(c => c.body.model).filter((m, i, a) => i === 0 || a[i - 1] !== m).join(" ")')" "loco-math:1.0.0 qwen3:4b judge:1" "each model asked in one run: adapter, base, then the judge"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.model_loads + " " + r.cost.load_seconds)' "$W/runj/results.json")" "24 3 0.75" "results.json counts the requests and the three model loads"
+expect_out_has "(24 requests sent, 3 model loads reported (0.75 s))"
+expect_eq "$(grep -c '"pending":true' "$W/runj/log.jsonl")" 8 "answers waiting for the judge are logged"
+mkdir "$W/runj4"
+grep '"pending":true' "$W/runj/log.jsonl" >"$W/runj4/log.jsonl"
+: >"$B/requests.jsonl"
+LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --resume "$W/runj4" --no-cache --jobs 1 math
+expect_rc 0
+expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ").replace(/(judge:1 ?)+/, "J")')" "J" "a resumed run gives the logged answers to the judge and asks the models nothing"
 LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --output "$W/runj2" --jobs 1 math
 expect_rc 0
 : >"$B/requests.jsonl"

@@ -236,7 +236,7 @@ domain     cases labels routed   best regret  benchmark
 math           4  0.500  0.500  1.000  0.500  $W/math.jsonl
 code           2  1.000  1.000  1.000  0.000  $W/code-q.jsonl
 
-30 requests sent"
+30 requests sent, 5 model loads reported (1.25 s)"
 expect_eq "$(req 'chats.length')" 30 "requests"
 expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "M,").replace(/(loco-code:1.0.0,)+/, "C,").replace(/(loco-analysis:1.0.0,)+/, "A,").replace(/(loco-writing:1.0.0,)+/, "W,").replace(/(qwen3:4b,?)+/, "B")')" "M,C,A,W,B" "one model after the other"
 expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed')" "0 42" "greedy and seeded"
@@ -248,7 +248,7 @@ t "eval --oracle: a re-run is answered from the cache"
 run_loco router eval --oracle --json --router keyword "$W/math.jsonl" "$W/code-q.jsonl"
 expect_rc 0
 expect_eq "$(req 'chats.length')" 0 "requests"
-expect_eq "$(json 'Object.keys(out).join(",")')" "router,cases,correct,label_accuracy,routed_best,routed_best_rate,mean_regret,routed,oracle,fixed,right_label,wrong_label,benchmarks,per_case,requests" "keys"
+expect_eq "$(json 'Object.keys(out).join(",")')" "router,cases,correct,label_accuracy,routed_best,routed_best_rate,mean_regret,routed,oracle,fixed,right_label,wrong_label,benchmarks,per_case,requests,model_loads" "keys"
 expect_eq "$(json '[out.router, out.cases, out.correct, out.label_accuracy, out.routed_best, out.routed_best_rate, out.mean_regret, out.requests]')" '["keyword",6,4,0.6667,4,0.6667,0.3333,0]' "scores"
 expect_eq "$(json 'out.routed')" '{"mean_score":0.6667,"pass_rate":0.6667,"passed":4,"mean_regret":0.3333}' "routed"
 expect_eq "$(json 'out.oracle')" '{"mean_score":1,"pass_rate":1,"passed":6,"mean_regret":0}' "oracle"
