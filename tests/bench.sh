@@ -552,6 +552,21 @@ bench_switch() {
 	"$W/alternate" || die "a query on the engine failed: $(cat "$W/round.err")"
 	timeit "$n" "$W/alternate" --- "$W/same"
 	ea=$MED1 es=$MED2
+	# A judged eval (the base judges): the adapter's answers, the base's,
+	# then the judge's, so each of the two models loads once, not once a case.
+	head -n 6 "$T/benchmarks/writing.jsonl" | node -e '
+		require("readline").createInterface({ input: process.stdin }).on("line", (l) => {
+			const c = JSON.parse(l);
+			c.evaluation_type = "llm_judge";
+			c.evaluation_config = { rubric: "the words asked for", threshold: 0.6 };
+			console.log(JSON.stringify(c));
+		});' >"$W/judged.jsonl"
+	"$LOCO" query --quiet --adapter math "Tom buys 4 boxes of 3 pens. How many pens?" >/dev/null 2>&1 ||
+	    die "a query on the engine failed"
+	LOCO_EVAL_JUDGE_RUNS=1 "$LOCO" eval --benchmark "$W/judged.jsonl" --output "$W/judged" --no-cache --jobs 1 writing \
+	    >/dev/null 2>"$W/judged.err" || die "judged eval failed: $(cat "$W/judged.err")"
+	jl=$(node -e 'const r = require(process.argv[1]); console.log(r.cost.model_loads + " " + r.cost.requests)' "$W/judged/results.json")
+	line "judged eval, 6 cases (engine)" "${jl% *} model loads for 2 distinct models (adapter, base as judge), ${jl#* } requests   target = 2   $( [ "${jl% *}" -eq 2 ] && echo PASS || echo MISS)"
 	backend_stop "$E"
 	unset OLLAMA_HOST
 
