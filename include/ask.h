@@ -33,6 +33,7 @@ struct ask_settings {
 	long		 num_predict;	/* CONFIG_UNSET_INT: omit */
 	double		 temperature;	/* NAN: the model's default */
 	long		 seed;		/* CONFIG_UNSET_INT: none */
+	int		 no_truncate;	/* chat_request's */
 };
 
 struct config;

@@ -52,8 +52,8 @@ struct chat_request {
 	const char			*keep_alive;	/* NULL: omit */
 	/*
 	 * options: params first (the adapter's PARAMETERs), then these,
-	 * which win when set.  num_ctx is always sent so that every request
-	 * has the same runner options (a change makes Ollama reload).
+	 * which win when set.  num_ctx, when set, is the same on every
+	 * request of a run (a change makes Ollama reload).
 	 */
 	const struct param		*params;
 	size_t				 nparams;
@@ -61,6 +61,11 @@ struct chat_request {
 	double				 temperature;	/* NAN: omit */
 	long				 seed;		/* CONFIG_UNSET_INT: omit */
 	long				 num_predict;	/* CONFIG_UNSET_INT: omit */
+	/*
+	 * A prompt longer than the context is an error, not trimmed by the
+	 * server (chat trims the conversation itself, and says so).
+	 */
+	int				 no_truncate;
 };
 
 struct chat_result {
@@ -95,7 +100,8 @@ enum backend_feature {
 	BACKEND_THINK	   = 1 << 2,	/* thinking kept apart, on request */
 	BACKEND_KEEP_ALIVE = 1 << 3,	/* how long a model stays loaded */
 	BACKEND_LORA	   = 1 << 4,	/* a LoRA chosen per request */
-	BACKEND_LORA_MULTI = 1 << 5	/* several LoRAs at once, with scales */
+	BACKEND_LORA_MULTI = 1 << 5,	/* several LoRAs at once, with scales */
+	BACKEND_NUM_CTX	   = 1 << 6	/* the context size chosen per request */
 };
 
 enum backend_type { BACKEND_OLLAMA, BACKEND_LLAMA_SERVER };

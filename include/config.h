@@ -93,6 +93,14 @@ struct config_key {
 const struct config_key	*config_keys(size_t *n);
 const struct config_key	*config_key_find(const char *name);
 
+/*
+ * The context window a request can count on: options.num_ctx when set,
+ * else CONFIG_DEFAULT_CTX, the least Ollama picks by itself and what loco
+ * serve gives each llama-server slot.
+ */
+#define CONFIG_DEFAULT_CTX 4096
+long		 config_context(const struct config *);
+
 /* Defaults only. */
 void		 config_init(struct config *);
 void		 config_free(struct config *);

@@ -18,6 +18,7 @@ ask_settings_from_config(struct ask_settings *s, const struct config *cfg)
 	s->num_predict = cfg->num_predict;
 	s->temperature = cfg->temperature;
 	s->seed = cfg->seed;
+	s->no_truncate = 0;
 }
 
 void
@@ -51,6 +52,7 @@ ask_request(struct chat_request *cr, struct chat_message *msgs,
 	cr->temperature = s->temperature;
 	cr->seed = s->seed;
 	cr->num_predict = s->num_predict;
+	cr->no_truncate = s->no_truncate;
 }
 
 long

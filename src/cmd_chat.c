@@ -9,11 +9,19 @@
  * (the chain fell through to the base model) the turn is a follow-up and
  * stays with the adapter of the previous turn.
  *
- * Context: num_ctx is sent with every request.  Before a turn, the
- * conversation's size is estimated (characters times the largest
- * tokens-per-character ratio the server has reported, at least 1/3); if
- * it and room for the answer would not fit, the oldest turns are dropped,
- * the system prompt and the newest turns kept, and the user is told.
+ * Context: before a turn, the conversation's size is estimated
+ * (characters times the largest tokens-per-character ratio the server has
+ * reported, at least 1/3).  With options.num_ctx set, it is sent and the
+ * conversation is kept within it.  Unset, on a server that takes the
+ * context per request (Ollama), nothing is sent while the conversation
+ * and room for the answer fit in the 4096 tokens Ollama gives at least,
+ * then 8192 and at most 16384 as it grows (each change a reload, said
+ * once); on llama-server a slot has 4096.  When the conversation does not
+ * fit, the oldest turns are dropped, the system prompt and the newest
+ * turns kept, and the user is told.  Requests say "truncate": false, so
+ * the server never trims silently: if it still finds the prompt too long
+ * (the estimate was short), one more turn is dropped and the turn is
+ * asked again.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +102,7 @@ struct chat {
 	struct turn		*turns;
 	size_t			 nturns;
 	size_t			 first;		/* older turns were dropped */
+	long			 ctx_sent;	/* num_ctx chat asked for, or 0 */
 	double			 tokens_per_char;
 	int			 quiet;
 	int			 temperature_flag;
@@ -198,20 +207,24 @@ estimate_tokens(const struct chat *c, size_t chars, size_t nmsgs)
 	    (long)(nmsgs * MESSAGE_OVERHEAD);
 }
 
+/* The most chat asks for by itself: its KV cache fits an 8 GB laptop. */
+#define CHAT_MAX_CTX 16384
+
 /*
- * Drop the oldest turns until the conversation, the new prompt and room
- * for the answer fit in num_ctx.
+ * The num_ctx to send for this turn (0: none), after dropping the oldest
+ * turns until the conversation, the new prompt and room for the answer
+ * fit in the context.
  */
-static void
+static long
 compact(struct chat *c, const struct prompt *pr)
 {
-	long ctx = c->lc->cfg.num_ctx, reserve, est;
+	long set = c->lc->cfg.num_ctx, ctx, reserve, est, need, send;
+	int grow = set <= 0 && backend_supports(c->be, BACKEND_NUM_CTX);
 	size_t fixed, chars, i, dropped = 0, nmsgs;
 
-	if (ctx <= 0)
-		return;
+	ctx = grow ? CHAT_MAX_CTX : config_context(&c->lc->cfg);
 	reserve = c->lc->cfg.num_predict > 0 ? c->lc->cfg.num_predict :
-	    ctx / 4;
+	    config_context(&c->lc->cfg) / 4;
 	fixed = strlen(pr->user) + (pr->system ? strlen(pr->system) : 0);
 	for (;;) {
 		chars = fixed;
@@ -232,8 +245,21 @@ compact(struct chat *c, const struct prompt *pr)
 		    ctx, dropped, dropped == 1 ? "" : "s", c->nturns - c->first);
 	if (est + reserve > ctx)
 		note(c, "[context: this prompt alone is about %ld tokens, with "
-		    "%ld for the answer more than num_ctx %ld: the server may "
-		    "truncate it]", est, reserve, ctx);
+		    "%ld for the answer more than num_ctx %ld: raise "
+		    "options.num_ctx]", est, reserve, ctx);
+	if (!grow)
+		return set > 0 ? set : 0;
+	need = est + reserve;
+	send = need <= CONFIG_DEFAULT_CTX ? 0 : need <= 8192 ? 8192 :
+	    CHAT_MAX_CTX;
+	/* Never smaller again: each change is a reload. */
+	if (send > c->ctx_sent) {
+		note(c, "[context: the conversation needs about %ld tokens: "
+		    "asking for num_ctx %ld (the server reloads the model; "
+		    "options.num_ctx fixes it)]", need, send);
+		c->ctx_sent = send;
+	}
+	return c->ctx_sent;
 }
 
 /* Learn the tokenizer's ratio from what the server counted. */
@@ -320,7 +346,9 @@ ask(struct chat *c, const char *question)
 	struct chat_message *hist = NULL;
 	struct turn t;
 	struct error *err;
-	size_t i, n = 0, chars = 0;
+	size_t i, n, chars;
+	long ctx;
+	int retried = 0;
 
 	memset(&pr, 0, sizeof(pr));
 	memset(&t, 0, sizeof(t));
@@ -330,7 +358,9 @@ ask(struct chat *c, const char *question)
 	if ((err = prompt_build(c->reg, c->current, question, lc->cfg.reread,
 	    c->system, &pr)) != NULL)
 		goto done;
-	compact(c, &pr);
+again:
+	ctx = compact(c, &pr);
+	n = 0;
 	hist = xcalloc(2 * (c->nturns - c->first) + 1, sizeof(*hist));
 	chars = strlen(pr.user) + (pr.system ? strlen(pr.system) : 0);
 	for (i = c->first; i < c->nturns; i++) {
@@ -350,6 +380,8 @@ ask(struct chat *c, const char *question)
 	ao.history = hist;
 	ao.nhistory = n;
 	ask_settings_from_config(&ao.s, &lc->cfg);
+	ao.s.num_ctx = ctx;
+	ao.s.no_truncate = 1;
 	ao.votes = lc->cfg.votes;
 	ao.vote_temperature = lc->cfg.vote_temperature;
 	ao.temperature_given = c->temperature_flag;
@@ -361,9 +393,25 @@ ask(struct chat *c, const char *question)
 	ao.fallback = 1;
 	ao.on_fallback = on_fallback;
 
-	note(c, "%s", decision.buf);
+	if (!retried)
+		note(c, "%s", decision.buf);
 	err = ask_run(c->be, &ao, &ar);
 	answer_end(&c->out);
+	if (err != NULL && strstr(err->msg, "exceeds the context length") &&
+	    c->first < c->nturns) {
+		/* The estimate was short: loco trims, never the server. */
+		error_free(err);
+		ask_result_release(&ar);
+		memset(&ar, 0, sizeof(ar));
+		free(hist);
+		hist = NULL;
+		c->first++;
+		note(c, "[context: the server found the conversation longer "
+		    "than its context; dropped the oldest turn, kept the last "
+		    "%zu]", c->nturns - c->first);
+		retried = 1;
+		goto again;
+	}
 
 	t.question = xstrdup(question);
 	t.answer = xstrdup(ar.res.content ? ar.res.content : "");

@@ -208,7 +208,7 @@ check_memory(struct report *rp, const struct loco *lc,
 	}
 	weights = (double)gi.file_size;
 	if (gi.n_head > 0)
-		kv = 2.0 * 2.0 * (double)gi.n_layer * (double)lc->cfg.num_ctx *
+		kv = 2.0 * 2.0 * (double)gi.n_layer * (double)config_context(&lc->cfg) *
 		    (double)lc->cfg.serve_slots * (double)gi.n_embd *
 		    (double)(gi.n_head_kv ? gi.n_head_kv : gi.n_head) /
 		    (double)gi.n_head;
@@ -224,7 +224,7 @@ check_memory(struct report *rp, const struct loco *lc,
 	    xasprintf("about %.2f GB: base %.2f GB, %zu adapter%s %.2f GB, KV "
 	    "cache %.2f GB (%ld slots x %ld tokens), of %.1f GB", total / 1e9,
 	    weights / 1e9, st->nloras, st->nloras == 1 ? "" : "s",
-	    adapters / 1e9, kv / 1e9, lc->cfg.serve_slots, lc->cfg.num_ctx,
+	    adapters / 1e9, kv / 1e9, lc->cfg.serve_slots, config_context(&lc->cfg),
 	    have / 1e9), have <= 0 || total <= 0.8 * have ? NULL :
 	    xstrdup("lower serve.slots or options.num_ctx, or use a smaller "
 	    "base"));

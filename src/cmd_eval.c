@@ -355,7 +355,10 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	    e->es.temperature);
 	jout_int(j, "seed", e->es.seed);
 	jout_int(j, "num_predict", e->es.num_predict);
-	jout_int(j, "num_ctx", e->es.num_ctx);
+	if (e->es.num_ctx > 0)
+		jout_int(j, "num_ctx", e->es.num_ctx);
+	else
+		jout_null(j, "num_ctx");	/* the server's choice */
 	jout_end(j);
 	/* Requests answered from the cache are not counted. */
 	jout_obj(j, "cost");

@@ -380,7 +380,7 @@ server_argv(struct serve *sv, const struct serve_state *st, long port)
 	av[n++] = xstrdup("-np");
 	av[n++] = xasprintf("%ld", cfg->serve_slots);
 	av[n++] = xstrdup("-c");
-	av[n++] = xasprintf("%ld", cfg->num_ctx * cfg->serve_slots);
+	av[n++] = xasprintf("%ld", config_context(cfg) * cfg->serve_slots);
 	if (cfg->serve_threads > 0) {
 		av[n++] = xstrdup("-t");
 		av[n++] = xasprintf("%ld", cfg->serve_threads);

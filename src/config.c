@@ -60,9 +60,11 @@ static const struct config_key config_table[] = {
 	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "append every question and answer to $LOCO_HOME/history.jsonl",
 	  OFF(history) },
-	{ "options.num_ctx", CONFIG_INT, "4096", 256, 1048576, NULL,
-	  "context window sent on every request (keep it fixed: changing it "
-	  "reloads the model)", OFF(num_ctx) },
+	{ "options.num_ctx", CONFIG_INT, NULL, 256, 1048576, NULL,
+	  "context window in tokens, sent on every request when set (unset: "
+	  "the server's choice, 4096 or more on Ollama; chat asks for more "
+	  "when a conversation needs it; a change reloads the model)",
+	  OFF(num_ctx) },
 	{ "options.keep_alive", CONFIG_STRING, "5m", 0, 0, NULL,
 	  "how long Ollama keeps the model loaded (5m, 1h, -1 = forever)",
 	  OFF(keep_alive) },
@@ -322,6 +324,12 @@ config_assign(struct config *cfg, const struct config_key *k,
 	}
 	free(safe);
 	return err;
+}
+
+long
+config_context(const struct config *cfg)
+{
+	return cfg->num_ctx > 0 ? cfg->num_ctx : CONFIG_DEFAULT_CTX;
 }
 
 void

@@ -415,6 +415,8 @@ ollama_chat_body(const struct chat_request *cr)
 	root = backend_chat_json(cr);
 	if (cr->think != CHAT_THINK_OMIT)
 		cJSON_AddBoolToObject(root, "think", cr->think);
+	if (cr->no_truncate)
+		cJSON_AddBoolToObject(root, "truncate", 0);
 	if (cr->keep_alive != NULL) {
 		long secs;
 		/* A plain number of seconds must go as a JSON number. */
@@ -920,7 +922,7 @@ const struct backend_ops backend_ollama_ops = {
 	.name = "ollama",
 	.server = "Ollama",
 	.features = BACKEND_MANAGE | BACKEND_DIGESTS | BACKEND_THINK |
-	    BACKEND_KEEP_ALIVE,
+	    BACKEND_KEEP_ALIVE | BACKEND_NUM_CTX,
 	.chat_path = "/api/chat",
 	.final_message = "\"done\" message",
 	.chat_body = o_chat_body,

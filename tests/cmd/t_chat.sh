@@ -34,7 +34,8 @@ expect_eq "$(req 'chats[1].body.messages[1].content')" "$Q" \
 	"earlier turns are sent as typed, without RE2"
 expect_eq "$(req 'chats[1].body.messages[3].content')" "why?
 Read the question again: why?" "the new turn is re-read"
-expect_eq "$(req 'chats[1].body.options.num_ctx')" 4096 "num_ctx sent"
+expect_eq "$(req 'chats[1].body.options.num_ctx')" "" "no num_ctx while the conversation fits in Ollama's least context"
+expect_eq "$(req 'chats[1].body.truncate')" false "the server may not trim the conversation"
 expect_eq "$(req 'chats[1].body.stream')" true "streamed"
 
 t "every answered turn goes to the history, with its session"
@@ -169,6 +170,24 @@ expect_err_has "[context: num_ctx is 512 tokens; dropped the 1 oldest turn, kept
 expect_eq "$(req 'chats.map(c => c.body.messages.length).join(",")')" 1,3,5,5 "messages sent"
 expect_eq "$(req 'chats[3].body.messages[0].content.slice(0, 4)')" "two " "oldest kept"
 expect_eq "$(req 'chats.map(c => c.body.options.num_ctx).join(",")')" 512,512,512,512 "num_ctx"
+
+t "unset num_ctx: asked for when the conversation needs it, never smaller again"
+script "{$MODELS,\"chat\":[$BASE]}"
+big=$(printf 'word %.0s' $(seq 1 2000))
+chat "short\n$big\nshort again\n" --adapter none --no-reread
+expect_rc 0
+expect_err_has "[context: the conversation needs about 4390 tokens: asking for num_ctx 8192 (the server reloads the model; options.num_ctx fixes it)]"
+expect_eq "$(req 'chats.map(c => c.body.options.num_ctx).join(",")')" ",8192,8192" "num_ctx: none, then 8192 kept"
+expect_eq "$(req 'chats.map(c => c.body.truncate).join(",")')" "false,false,false" "truncate: false on every turn"
+
+t "the server finds the conversation too long: loco drops a turn and asks again"
+script "{$MODELS,\"chat\":[{\"match\":{\"contains\":\"three\"},\"status\":400,\"error\":\"the input length exceeds the context length\"},$BASE]}"
+chat "one\ntwo\nthree\n" --adapter none --no-reread
+expect_rc 1
+expect_err_has "[context: the server found the conversation longer than its context; dropped the oldest turn, kept the last 1]"
+expect_err_has "[context: the server found the conversation longer than its context; dropped the oldest turn, kept the last 0]"
+expect_err_match "^loco: .*the input length exceeds the context length"
+expect_eq "$(req 'chats.map(c => c.body.messages.length).join(",")')" 1,3,5,3,1 "asked again with one turn fewer each time"
 
 t "failures: each turn reports, the session goes on, the status tells"
 script "{$MODELS,\"chat\":[$MATH,{\"match\":{\"contains\":\"boom\"},\"status\":500,\"error\":\"runner crashed\"},$BASE]}"

@@ -68,7 +68,8 @@ TEST(config_defaults)
 	CHECK_INT(cfg.votes, 1);
 	CHECK_DBL(cfg.vote_temperature, 0.7, 1e-12);
 	CHECK_STR(cfg.vote_method, "majority");
-	CHECK_INT(cfg.num_ctx, 4096);
+	CHECK_INT(cfg.num_ctx, CONFIG_UNSET_INT);
+	CHECK_INT(config_context(&cfg), 4096);
 	CHECK_STR(cfg.keep_alive, "5m");
 	CHECK_INT(cfg.think, 0);
 	CHECK(isnan(cfg.temperature));
