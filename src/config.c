@@ -179,8 +179,9 @@ config_unknown_msg(const char *name)
 static int
 config_is_duration(const char *s)
 {
-	static const char *units[] = { "ns", "us", "\xc2\xb5s", "ms", "s",
-	    "m", "h" };
+	/* Go's time.ParseDuration: micro is u, U+00B5 or U+03BC. */
+	static const char *units[] = { "ns", "us", "\xc2\xb5s", "\xce\xbcs",
+	    "ms", "s", "m", "h" };
 	long l;
 	size_t i, n;
 	int digits;

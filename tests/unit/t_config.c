@@ -275,7 +275,8 @@ TEST(config_file_errors)
 TEST(config_keep_alive_forms)
 {
 	static const char *good[] = { "5m", "30s", "1h", "1h30m", "-1", "0",
-	    "3600", "-1m", "1.5h", "300ms", "2h45m10s" };
+	    "3600", "-1m", "1.5h", "300ms", "2h45m10s", ".5h", "10\xc2\xb5s",
+	    "10\xce\xbcs", "1h0.5m" };
 	static const char *bad[] = { "soon", "m", "5x", "1h-", "--1",
 	    "5 m", "" };
 	struct config cfg;
