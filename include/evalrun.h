@@ -150,6 +150,23 @@ struct error	*eval_judge_init(struct eval_judge *, struct backend *,
 void		 eval_judge_release(struct eval_judge *);
 
 /*
+ * A run directory's record, run.json: a flat JSON object of everything
+ * that changes the answers (adapter and version, models and their
+ * identities, backend, settings, the benchmarks' SHA-256).  With resume,
+ * the directory must hold a record equal to record (else EXIT_USAGE,
+ * naming every difference); without, dir must not hold a run yet.  Then
+ * the record is written.
+ */
+struct error	*eval_record_check(const char *dir, const char *record,
+		    int resume);
+
+/*
+ * Open the run's log for appending.  A last line torn by a kill is cut
+ * off first, so the next record starts on a line of its own.
+ */
+struct error	*eval_log_open(const char *path, FILE **log);
+
+/*
  * Read an earlier run's log: mark the cases of subject label that are in
  * it as done (resumed), and give answers that were waiting for the judge
  * back to results[i].pending.  A torn last line is ignored.

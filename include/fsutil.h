@@ -31,6 +31,13 @@ struct error	*fs_sync_dir(const char *dir);
  */
 struct error	*fs_lock(const char *path, int timeout, int *fd);
 void		 fs_unlock(int fd);
+/*
+ * Create dir/STEM SUFFIX, or dir/STEM-2 SUFFIX, -3, ... whichever is free
+ * (O_EXCL: two processes never get the same); *path names it (free it).
+ * The file is empty: write it with fs_write_atomic.
+ */
+struct error	*fs_create_unique(const char *dir, const char *stem,
+		    const char *suffix, char **path);
 /* rm -rf, refusing "/" and "". */
 struct error	*fs_remove_tree(const char *path);
 

@@ -32,6 +32,8 @@ void	 strbuf_reset(struct strbuf *);
 int	 strbuf_grow(struct strbuf *, size_t extra);
 int	 strbuf_add(struct strbuf *, const void *, size_t);
 int	 strbuf_addstr(struct strbuf *, const char *);
+/* s as one word for a POSIX shell: as is when safe, else in '...'. */
+int	 strbuf_addquoted(struct strbuf *, const char *s);
 int	 strbuf_addch(struct strbuf *, int);
 int	 strbuf_addf(struct strbuf *, const char *, ...) PRINTFLIKE(2, 3);
 int	 strbuf_vaddf(struct strbuf *, const char *, va_list)

@@ -574,6 +574,85 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 	return err;
 }
 
+/*
+ * What the run is (run.json): everything that changes its answers, so
+ * that --resume continues only the same run.
+ */
+static char *
+run_record(const struct eval_cmd *e, const struct adapter *a,
+    struct backend *be, const struct eval_target *tg,
+    const struct comparison *main_cmp, const struct comparison *ood,
+    size_t nood)
+{
+	struct jout *j = jout_new();
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+	size_t i;
+
+	jout_str(j, "adapter", a->name);
+	jout_str(j, "version", a->version);
+	jout_bool(j, "base_only", e->base_only);
+	jout_bool(j, "grid", e->grid);
+	jout_str(j, "backend", backend_name(be));
+	if (!e->base_only) {
+		jout_str(j, "adapter_model", tg[0].t.label);
+		jout_str(j, "adapter_identity", tg[0].identity);
+	}
+	jout_str(j, "base_model", tg[1].t.label);
+	jout_str(j, "base_identity", tg[1].identity);
+	jout_str(j, "judge_model", e->judge.t.label);
+	jout_str(j, "judge_identity", e->judge.identity);
+	jout_int(j, "judge_runs", e->lc->cfg.judge_runs);
+	s = xasprintf("sha256:%s", main_cmp->b->sha256);
+	jout_str(j, "benchmark_sha256", s);
+	free(s);
+	for (i = 0; i < nood; i++)
+		strbuf_addf(&sb, "%s%s sha256:%s", i ? ", " : "",
+		    ood[i].domain, ood[i].b->sha256);
+	jout_str(j, "ood", sb.buf);
+	strbuf_release(&sb);
+	jout_int(j, "cases", (long long)main_cmp->b->n);
+	jout_bool(j, "reread", e->es.reread);
+	jout_int(j, "votes", e->es.votes);
+	jout_num(j, "vote_temperature", e->es.vote_temperature);
+	jout_num(j, "temperature", e->es.temperature);
+	jout_int(j, "seed", e->es.seed);
+	jout_int(j, "num_predict", e->es.num_predict);
+	if (e->es.num_ctx > 0)
+		jout_int(j, "num_ctx", e->es.num_ctx);
+	else
+		jout_null(j, "num_ctx");
+	jout_bool(j, "think", tg[1].s.think);
+	return jout_finish(j, 1);
+}
+
+/*
+ * The arguments as typed (getopt permutes argv), quoted for the shell,
+ * without --output and --resume: the command that resumes a run is
+ * "loco eval" with them and "--resume DIR".
+ */
+static char *
+resume_args(int argc, char **argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (strcmp(s, "--output") == 0 || strcmp(s, "--resume") == 0) {
+			i++;
+			continue;
+		}
+		if (str_startswith(s, "--output=") ||
+		    str_startswith(s, "--resume="))
+			continue;
+		strbuf_addch(&sb, ' ');
+		strbuf_addquoted(&sb, s);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 static void
 comparison_release(struct comparison *c)
 {
@@ -599,6 +678,10 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 	char when[32], *home;
 	time_t now = time(NULL);
 
+	*dir = NULL;
+	if (e->resume != NULL && !fs_exists(e->resume))
+		return error_new(EXIT_USAGE, "cannot resume '%s': no such run "
+		    "directory", e->resume);
 	if (e->resume != NULL)
 		*dir = xstrdup(e->resume);
 	else if (e->output != NULL)
@@ -742,7 +825,7 @@ record(const struct adapter *a, const struct registry *reg,
 {
 	struct pkg_score sc;
 	struct error *err;
-	char when[32], iso[32], *home, *dir, *path, *sha;
+	char when[32], iso[32], *home, *dir, *path = NULL, *sha;
 	time_t now = time(NULL);
 
 	strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime(&now));
@@ -751,8 +834,10 @@ record(const struct adapter *a, const struct registry *reg,
 	dir = xasprintf("%s/results/%s/%s@%s", home, a->domain, a->name,
 	    a->version);
 	free(home);
-	path = xasprintf("%s/%s.json", dir, when);
+	/* Two runs in the same second keep both: the name is reserved. */
 	if ((err = fs_mkdirs(dir, 0)) == NULL)
+		err = fs_create_unique(dir, when, ".json", &path);
+	if (err == NULL)
 		err = fs_write_atomic(path, json, strlen(json));
 	free(dir);
 	free(path);
@@ -785,9 +870,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	size_t i, nood = 0;
 	struct eval_tally tally;
 	char *path = NULL, *dir = NULL, *logpath = NULL, *json = NULL;
-	char *resfile = NULL, *cost = NULL;
+	char *resfile = NULL, *cost = NULL, *lockpath = NULL, *runrec = NULL;
+	char *args = NULL;
 	FILE *log = NULL;
-	int used = 0, gate_ok;
+	int used = 0, gate_ok, lockfd = -1;
 
 	memset(&e, 0, sizeof(e));
 	memset(&main_cmp, 0, sizeof(main_cmp));
@@ -799,20 +885,26 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.c = cmd_find("eval");
 	e.alpha = 0.05;
 	e.es.jobs = (size_t)lc->cfg.parallel;
+	args = resume_args(argc, argv);
 	if ((err = parse_options(&e, argc, argv, &used)) != NULL) {
+		free(args);
 		if (err->code == EXIT_OK) {
 			error_free(err);
 			err = NULL;
 		}
 		return err;
 	}
-	if (argc - used != 1)
-		return cmd_usage_error(e.c, "give one adapter");
+	if (argc - used != 1) {
+		err = cmd_usage_error(e.c, "give one adapter");
+		goto done;
+	}
 	if ((err = loco_registry(lc, &reg)) != NULL)
-		return err;
-	if ((a = registry_find(reg, argv[used])) == NULL)
-		return error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
+		goto done;
+	if ((a = registry_find(reg, argv[used])) == NULL) {
+		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
 		    "see 'loco adapters list'", argv[used], reg->path);
+		goto done;
+	}
 	e.es.reread = lc->cfg.reread;
 	e.es.votes = lc->cfg.votes;
 	e.es.vote_temperature = e.temperature_set ? e.temperature :
@@ -831,12 +923,14 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
 		path = a->benchmark ? xstrdup(a->benchmark) :
 		    bench_find_standard(reg->dir, a->domain);
-		if (path == NULL)
-			return error_new(EXIT_CONFIG, "no standard benchmark for "
-			    "domain '%s' (looked for %s.jsonl in "
+		if (path == NULL) {
+			err = error_new(EXIT_CONFIG, "no standard benchmark "
+			    "for domain '%s' (looked for %s.jsonl in "
 			    "$LOCO_HOME/benchmarks, ./benchmarks and %s/"
 			    "benchmarks); give one with --benchmark", a->domain,
 			    a->domain, LOCO_DATADIR);
+			goto done;
+		}
 	} else
 		path = xstrdup(e.benchmark);
 	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
@@ -874,11 +968,16 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if ((err = run_dir(&e, a->name, &dir)) != NULL)
 		goto done;
-	logpath = xasprintf("%s/log.jsonl", dir);
-	if ((log = fopen(logpath, "a")) == NULL) {
-		err = error_new(EXIT_FAIL, "cannot write '%s'", logpath);
+	/* One loco a run directory: two would share its log. */
+	lockpath = xasprintf("%s/lock", dir);
+	if ((err = fs_lock(lockpath, 0, &lockfd)) != NULL)
 		goto done;
-	}
+	runrec = run_record(&e, a, be, tg, &main_cmp, ood, nood);
+	if ((err = eval_record_check(dir, runrec, e.resume != NULL)) != NULL)
+		goto done;
+	logpath = xasprintf("%s/log.jsonl", dir);
+	if ((err = eval_log_open(logpath, &log)) != NULL)
+		goto done;
 	if (e.grid) {
 		err = run_grid(&e, be, reg, a, subj, main_cmp.b, log, &tally,
 		    dir);
@@ -919,8 +1018,21 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		    "beat the base model at p < %g%s", e.alpha, nood ?
 		    ", or degrades another domain by more than 5 points" : "");
 done:
+	if (err != NULL && err->code == EXIT_INTERRUPT && log != NULL) {
+		struct strbuf q = STRBUF_INIT;
+
+		strbuf_addquoted(&q, dir);
+		fprintf(stderr, "loco: interrupted: the finished cases are in "
+		    "%s; to go on:\n  loco eval%s --resume %s\n", dir, args,
+		    q.buf);
+		strbuf_release(&q);
+	}
 	if (log != NULL)
 		fclose(log);
+	fs_unlock(lockfd);
+	free(lockpath);
+	free(runrec);
+	free(args);
 	comparison_release(&main_cmp);
 	for (i = 0; i < nood; i++)
 		comparison_release(&ood[i]);

@@ -1,5 +1,7 @@
 /* evalrun.c: the benchmark runner of loco eval (see evalrun.h). */
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -641,6 +643,136 @@ eval_judge_pending(const struct eval_settings *es, const struct bench *b,
 		show_progress(es, label, ++done, n, start);
 	}
 	free(label);
+	return NULL;
+}
+
+/* A record's value as text, for saying what differs. */
+static char *
+record_text(const cJSON *v)
+{
+	if (v == NULL)
+		return xstrdup("(none)");
+	if (cJSON_IsString(v))
+		return xstrdup(v->valuestring);
+	if (cJSON_IsTrue(v))
+		return xstrdup("true");
+	if (cJSON_IsFalse(v))
+		return xstrdup("false");
+	if (cJSON_IsNull(v))
+		return xstrdup("null");
+	return cJSON_PrintUnformatted(v);
+}
+
+struct error *
+eval_record_check(const char *dir, const char *record, int resume)
+{
+	struct strbuf diff = STRBUF_INIT;
+	struct error *err = NULL;
+	cJSON *old = NULL, *now, *it;
+	char *path = xasprintf("%s/run.json", dir), *log, *data = NULL;
+	size_t len, n = 0;
+
+	log = xasprintf("%s/log.jsonl", dir);
+	if (!resume) {
+		if (fs_exists(path) || fs_exists(log))
+			err = error_new(EXIT_USAGE, "'%s' holds a run already: "
+			    "resume it with --resume, or give another "
+			    "--output", dir);
+		goto write;
+	}
+	if (!fs_exists(path)) {
+		err = error_new(EXIT_USAGE, "cannot resume '%s': it has no "
+		    "run.json (not a run of this loco): start a new run",
+		    dir);
+		goto done;
+	}
+	if ((err = fs_read_file(path, 1024 * 1024, &data, &len)) != NULL)
+		goto done;
+	if ((old = cJSON_ParseWithLength(data, len)) == NULL ||
+	    !cJSON_IsObject(old)) {
+		err = error_new(EXIT_USAGE, "cannot resume '%s': run.json is "
+		    "not a JSON object: start a new run", dir);
+		goto done;
+	}
+	now = cJSON_Parse(record);
+	/* Every key of either, in the order of the new record. */
+	cJSON_ArrayForEach(it, now) {
+		cJSON *was = cJSON_GetObjectItemCaseSensitive(old, it->string);
+
+		if (was != NULL && cJSON_Compare(was, it, 1))
+			continue;
+		{
+			char *a = record_text(was), *b = record_text(it);
+
+			strbuf_addf(&diff, "%s%s %s (now %s)", n++ ? ", " : "",
+			    it->string, a, b);
+			free(a);
+			free(b);
+		}
+	}
+	cJSON_ArrayForEach(it, old)
+		if (cJSON_GetObjectItemCaseSensitive(now, it->string) == NULL) {
+			char *a = record_text(it);
+
+			strbuf_addf(&diff, "%s%s %s (now none)", n++ ? ", " :
+			    "", it->string, a);
+			free(a);
+		}
+	cJSON_Delete(now);
+	if (n > 0) {
+		err = error_new(EXIT_USAGE, "cannot resume '%s': it was run "
+		    "with other settings: %s; give the same ones, or start a "
+		    "new run", dir, diff.buf);
+		goto done;
+	}
+write:
+	if (err == NULL)
+		err = fs_write_atomic(path, record, strlen(record));
+done:
+	strbuf_release(&diff);
+	cJSON_Delete(old);
+	free(data);
+	free(path);
+	free(log);
+	return err;
+}
+
+struct error *
+eval_log_open(const char *path, FILE **log)
+{
+	struct error *err;
+	char *data, *nl;
+	size_t len;
+	int fd;
+
+	*log = NULL;
+	if (fs_exists(path)) {
+		if ((err = fs_read_file(path, 1024u * 1024 * 1024, &data,
+		    &len)) != NULL)
+			return err;
+		if (len > 0 && data[len - 1] != '\n') {
+			/* A line torn by a kill: its case runs again. */
+			for (nl = data + len; nl > data && nl[-1] != '\n';
+			    nl--)
+				;
+			nl = nl > data ? nl - 1 : NULL;
+			if (truncate(path, nl ? (off_t)(nl - data + 1) : 0)
+			    == -1) {
+				free(data);
+				return error_new(EXIT_FAIL, "cannot cut the "
+				    "torn last line of '%s': %s", path,
+				    strerror(errno));
+			}
+		}
+		free(data);
+	}
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0644)) == -1 || (*log = fdopen(fd, "a")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return error_new(EXIT_FAIL, "cannot write '%s': %s", path,
+		    strerror(errno));
+	}
 	return NULL;
 }
 

@@ -236,3 +236,32 @@ fs_remove_tree(const char *path)
 		    strerror(errno));
 	return err;
 }
+
+struct error *
+fs_create_unique(const char *dir, const char *stem, const char *suffix,
+    char **path)
+{
+	int fd, n;
+
+	for (n = 1; n < 10000; n++) {
+		*path = n == 1 ? xasprintf("%s/%s%s", dir, stem, suffix) :
+		    xasprintf("%s/%s-%d%s", dir, stem, n, suffix);
+		if ((fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644)) != -1) {
+			close(fd);
+			return NULL;
+		}
+		if (errno != EEXIST) {
+			struct error *err = error_new(EXIT_FAIL, "cannot create "
+			    "'%s': %s", *path, strerror(errno));
+
+			free(*path);
+			*path = NULL;
+			return err;
+		}
+		free(*path);
+	}
+	*path = NULL;
+	return error_new(EXIT_FAIL, "cannot create a file named %s%s in '%s': "
+	    "too many", stem, suffix, dir);
+}

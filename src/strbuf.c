@@ -1,4 +1,5 @@
 /* strbuf.c: growable string buffer with a size cap. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,4 +146,24 @@ strbuf_setlen(struct strbuf *sb, size_t len)
 		fatal("strbuf_setlen beyond length");
 	sb->len = len;
 	sb->buf[len] = '\0';
+}
+
+int
+strbuf_addquoted(struct strbuf *sb, const char *s)
+{
+	const char *p;
+	int r = 0;
+
+	for (p = s; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_./:=@%+,-", *p) ==
+		    NULL)
+			break;
+	if (*s != '\0' && *p == '\0')
+		return strbuf_addstr(sb, s);
+	r |= strbuf_addch(sb, '\'');
+	for (p = s; *p != '\0'; p++)
+		r |= *p == '\'' ? strbuf_addstr(sb, "'\\''") :
+		    strbuf_addch(sb, *p);
+	r |= strbuf_addch(sb, '\'');
+	return r;
 }

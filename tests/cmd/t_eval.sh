@@ -44,7 +44,7 @@ expect_out_has "difference +50.0 points; McNemar exact p = 1.863e-09 (adapter on
 expect_out_has "gate: passed"
 expect_eq "$(req 'chats.length')" 120 "requests"
 expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "A,").replace(/(qwen3:4b,?)+/, "B")')" "A,B" "one model after the other"
-expect_eq "$(req '[...new Set(chats.map(c => JSON.stringify(c.body.options)))].length')" 2 "same options for all (but the adapter's params)"
+expect_eq "$(req '[...new Set(chats.map(c => JSON.stringify(c.body.options)))].length')" 1 "same options for all (the adapter's temperature overridden)"
 expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed + " " + chats[0].body.options.num_predict')" "0 42 512" "greedy, seeded, fixed length"
 node -e '
 	const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
@@ -121,16 +121,44 @@ kill -INT $pid
 wait $pid
 RC=$?
 expect_rc 130
+expect_err_has "loco: interrupted: the finished cases are in $W/run7; to go on:"
+expect_err_has "  loco eval --benchmark $W/m60.jsonl --no-cache --jobs 2 math --resume $W/run7"
+# A kill can tear the last line: it is cut off, and its case runs again.
+printf '{"subject":"base","model":"qwen3:4b","id":"c60","pass":tr' >>"$W/run7/log.jsonl"
 before=$(wc -l <"$W/run7/log.jsonl" | tr -d ' ')
 : >"$B/requests.jsonl"
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache --jobs 2 --no-reread --seed 7 math
+expect_rc 2
+expect_err_has "loco: cannot resume '$W/run7': it was run with other settings: reread true (now false), seed 42 (now 7); give the same ones, or start a new run"
+expect_eq "$(req 'chats.length')" 0 "nothing asked"
 run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache --jobs 2 math
 expect_rc 0
 expect_eq "$(wc -l <"$W/run7/log.jsonl" | tr -d ' ')" 120 "every case once in the log"
+expect_eq "$(grep -c ':tr{' "$W/run7/log.jsonl")" 0 "the torn line is not glued to the next"
 expect_eq "$(node -e '
 	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 	console.log(new Set(l.map(x => x.subject + "/" + x.id)).size);' "$W/run7/log.jsonl")" 120 "no duplicates"
 expect_eq "$(req 'chats.length')" $((120 - before)) "only the missing cases asked"
 expect_out_has "loco-math:1.0.0                 100.0%"
+
+t "a run directory is one run: --output refuses an old one, --resume a missing one, a second loco waits its turn"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run7" --no-cache math
+expect_rc 2
+expect_err_has "loco: '$W/run7' holds a run already: resume it with --resume, or give another --output"
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/nothing-here" math
+expect_rc 2
+expect_err_has "loco: cannot resume '$W/nothing-here': no such run directory"
+node -e 'const fs = require("fs"), r = JSON.parse(fs.readFileSync(process.argv[1])); r.version = "0.9.0"; fs.writeFileSync(process.argv[1], JSON.stringify(r));' "$W/run7/run.json"
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache --jobs 2 math
+expect_rc 2
+expect_err_has "loco: cannot resume '$W/run7': it was run with other settings: version 0.9.0 (now 1.0.0); give the same ones, or start a new run"
+flock "$W/run7/lock" sleep 3 &
+lpid=$!
+sleep 0.3
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache math
+expect_rc 1
+expect_err_has "loco: '$W/run7/lock' is locked by another loco; try again when it has finished"
+wait $lpid
 
 t "formats"
 script "$(script_for 10 "3,4")"
@@ -187,6 +215,7 @@ expect_out_has "(24 requests sent, 3 model loads reported (0.75 s))"
 expect_eq "$(grep -c '"pending":true' "$W/runj/log.jsonl")" 8 "answers waiting for the judge are logged"
 mkdir "$W/runj4"
 grep '"pending":true' "$W/runj/log.jsonl" >"$W/runj4/log.jsonl"
+cp "$W/runj/run.json" "$W/runj4/"
 : >"$B/requests.jsonl"
 LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --resume "$W/runj4" --no-cache --jobs 1 math
 expect_rc 0
@@ -217,6 +246,12 @@ run_loco adapters info math
 expect_out_has "(STALE: the benchmark has changed since)"
 run_loco eval --output "$W/runs2" --limit 3 math
 expect_eq "$(ls "$LOCO_HOME"/results/math/math@1.0.0/ | wc -l | tr -d ' ')" 1 "a partial run is not archived"
+sed -i '$d' "$LOCO_HOME/benchmarks/math.jsonl"
+"$LOCO" eval --output "$W/runs3" math >/dev/null 2>&1 &
+p1=$!
+"$LOCO" eval --output "$W/runs4" math >/dev/null 2>&1
+wait $p1
+expect_eq "$(ls "$LOCO_HOME"/results/math/math@1.0.0/ | wc -l | tr -d ' ')" 3 "two runs in the same second are both archived"
 rm "$LOCO_HOME/benchmarks/math.jsonl"
 
 t "the grid: base and adapter x RE2 x votes"
