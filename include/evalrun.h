@@ -74,8 +74,11 @@ struct eval_settings {
  * model already loaded, so a load counts from EVAL_LOAD_MIN_NS.
  */
 #define EVAL_LOAD_MIN_NS	20000000LL
+/* Attempts after the first, for a server error or a reset (retry_wait). */
+#define EVAL_RETRIES	3
 struct eval_tally {
 	unsigned	 requests;
+	unsigned	 retries;	/* requests sent again after an error */
 	unsigned	 loads;
 	long long	 load_ns;
 };

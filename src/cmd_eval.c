@@ -363,6 +363,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	/* Requests answered from the cache are not counted. */
 	jout_obj(j, "cost");
 	jout_int(j, "requests", tally->requests);
+	jout_int(j, "retries", tally->retries);
 	jout_int(j, "model_loads", tally->loads);
 	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
 	jout_end(j);

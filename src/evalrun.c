@@ -238,6 +238,26 @@ cache_put(const char *key, const char *model, const struct chat_result *res)
 	free(path);
 }
 
+/*
+ * After a failed attempt (the first is 1): whether to ask again, having
+ * waited 0.5, 1, 2 s.  Server errors, resets and stalls are retried;
+ * an unreachable server, a missing model or Ctrl-C are not.
+ */
+static int
+retry_wait(const struct error *err, unsigned attempt, struct eval_tally *t)
+{
+	long ms;
+
+	if (err->code != EXIT_FAIL || attempt > EVAL_RETRIES)
+		return 0;
+	for (ms = 500L << (attempt - 1); ms > 0 && !loco_interrupted; ms -= 100)
+		usleep(100000);
+	if (loco_interrupted)
+		return 0;
+	t->retries++;
+	return 1;
+}
+
 /* One judge run: greedy for a single run, else seeded samples. */
 static struct error *
 judge_ask(void *arg, const char *prompt, char **reply)
@@ -250,6 +270,7 @@ judge_ask(void *arg, const char *prompt, char **reply)
 	struct chat_result res;
 	struct error *err;
 	char key[SHA256_HEX_LEN + 1];
+	unsigned attempt;
 
 	memset(&as, 0, sizeof(as));
 	as.think = ej->think;
@@ -271,9 +292,15 @@ judge_ask(void *arg, const char *prompt, char **reply)
 		if ((*reply = cache_get(key, NULL)) != NULL)
 			return NULL;
 	}
-	chat_result_init(&res);
-	err = backend_chat(ej->be, &cr, NULL, NULL, &res);
-	ej->tally->requests++;
+	for (attempt = 1;; attempt++) {
+		chat_result_init(&res);
+		err = backend_chat(ej->be, &cr, NULL, NULL, &res);
+		ej->tally->requests++;
+		if (err == NULL || !retry_wait(err, attempt, ej->tally))
+			break;
+		error_free(err);
+		chat_result_release(&res);
+	}
 	eval_tally_load(ej->tally, res.load_duration);
 	if (err == NULL && key[0] != '\0')
 		cache_put(key, ej->model, &res);
@@ -533,6 +560,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	struct chat_result res;
 	struct error *err = NULL, *serr;
 	size_t nslots, *slot_case, slot, next = 0, done = 0, i;
+	unsigned *tries;
 	long long start = now_ns();
 	char *content;
 
@@ -540,6 +568,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 		return run_votes(be, es, b, s, j, log, results, tally);
 	nslots = es->jobs > 0 ? es->jobs : 1;
 	rqs = xcalloc(b->n + 1, sizeof(*rqs));
+	tries = xcalloc(b->n + 1, sizeof(*tries));
 	slot_case = xcalloc(nslots, sizeof(*slot_case));
 	batch = chat_batch_new(be, nslots);
 	chat_result_init(&res);
@@ -581,9 +610,18 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	for (slot = 0; slot < nslots && err == NULL; slot++)
 		FEED(slot);
 	while (err == NULL && chat_batch_next(batch, &slot, &res, &err)) {
+		i = slot_case[slot];
+		if (err != NULL && retry_wait(err, ++tries[i], tally)) {
+			/* A server error or a reset: the same request again. */
+			error_free(err);
+			err = NULL;
+			chat_result_release(&res);
+			chat_batch_start(batch, slot, &rqs[i].cr);
+			tally->requests++;
+			continue;
+		}
 		if (err != NULL)
 			break;
-		i = slot_case[slot];
 		if (es->cache)
 			cache_put(rqs[i].key, s->model, &res);
 		results[i].truncated = chat_truncated(&res);
@@ -607,6 +645,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	for (i = 0; i < b->n; i++)
 		request_release(&rqs[i]);
 	free(rqs);
+	free(tries);
 	free(slot_case);
 	if (err != NULL)
 		err = error_prefix(err, "%s '%s'", s->label, s->model);

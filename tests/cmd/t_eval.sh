@@ -141,6 +141,32 @@ expect_eq "$(node -e '
 expect_eq "$(req 'chats.length')" $((120 - before)) "only the missing cases asked"
 expect_out_has "loco-math:1.0.0                 100.0%"
 
+t "a server error or a reset is retried with backoff, and counted"
+good=$(script_for 10 "")
+bad=$(printf "%s" "$good" | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, fault: "reset" });
+	console.log(JSON.stringify(s));')
+script "$bad"
+"$LOCO" eval --benchmark "$W/m10.jsonl" --output "$W/retry1" --no-cache --jobs 1 math >"$W/out" 2>"$W/err" &
+pid=$!
+i=0
+until grep -q 'What is 3+3' "$B/requests.jsonl" 2>/dev/null || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+backend_script "$B" "$good"
+wait $pid
+RC=$?
+expect_rc 0
+expect_out_has "loco-math:1.0.0                 100.0%"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.retries)' "$W/retry1/results.json")" "21 1" "one retry, counted"
+script "$(printf "%s" "$good" | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
+	console.log(JSON.stringify(s));')"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/retry2" --no-cache --jobs 1 math
+expect_rc 1
+expect_err_match "^loco: adapter 'loco-math:1.0.0': .*runner crashed"
+expect_eq "$(req 'chats.filter(c => c.body.messages.at(-1).content.includes("What is 3+3?")).length')" 4 "asked four times, then the run stops"
+
 t "a run directory is one run: --output refuses an old one, --resume a missing one, a second loco waits its turn"
 run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run7" --no-cache math
 expect_rc 2
