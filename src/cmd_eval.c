@@ -271,8 +271,8 @@ json_side(struct jout *j, const char *key, const struct side *s)
 static char *
 results_json(const struct eval_cmd *e, const struct adapter *a,
     const struct registry *reg, struct comparison *main_cmp,
-    struct comparison *ood, size_t nood, int gate_ok, const char *run_dir,
-    const struct eval_tally *tally)
+    struct comparison *ood, size_t nood, const char *why,
+    const char *run_dir, const struct eval_tally *tally)
 {
 	struct jout *j = jout_new();
 	struct utsname u;
@@ -369,7 +369,8 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_end(j);
 	jout_obj(j, "gate");
 	jout_num(j, "alpha", e->alpha);
-	jout_bool(j, "passed", gate_ok);
+	jout_bool(j, "passed", why == NULL);
+	jout_str(j, "failed_because", why);
 	jout_end(j);
 	jout_arr(j, "warnings");
 	if (main_cmp->b->n < STATS_SMALL_N)
@@ -420,6 +421,17 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		printf("\n");
 	printf("%sbenchmark %s (%zu cases, sha256:%.12s)\n", md ? "\n" : "",
 	    m->b->path, m->b->n, m->b->sha256);
+	if (e->es.votes > 1)
+		printf("%ssettings: RE2 %s, %ld votes at temperature %g, seed "
+		    "%ld (+1 a vote), at most %ld tokens\n", md ? "\n" : "",
+		    e->es.reread ? "on" : "off", e->es.votes,
+		    e->es.vote_temperature, e->es.seed, e->es.num_predict);
+	else
+		printf("%ssettings: RE2 %s, one %s at temperature %g, seed "
+		    "%ld, at most %ld tokens\n", md ? "\n" : "",
+		    e->es.reread ? "on" : "off", e->es.temperature > 0 ?
+		    "sample" : "greedy answer", e->es.temperature, e->es.seed,
+		    e->es.num_predict);
 	if (!e->base_only) {
 		printf("%sdifference %+.1f points; McNemar exact p = %.4g "
 		    "(adapter only right %zu, base only right %zu)\n",
@@ -475,7 +487,7 @@ xml_text(struct strbuf *sb, const char *s)
 
 static void
 print_junit(const struct eval_cmd *e, const struct adapter *a,
-    const struct registry *reg, const struct comparison *m, int gate_ok)
+    const struct registry *reg, const struct comparison *m, const char *why)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const struct side *s = e->base_only ? &m->base : &m->adapter;
@@ -486,7 +498,7 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 	    "<testsuites>\n<testsuite name=\"loco eval ");
 	xml_text(&sb, model);
 	strbuf_addf(&sb, "\" tests=\"%zu\" failures=\"%zu\">\n",
-	    m->b->n + (e->gate ? 1 : 0), fails + (e->gate && !gate_ok));
+	    m->b->n + (e->gate ? 1 : 0), fails + (e->gate && why != NULL));
 	for (i = 0; i < m->b->n; i++) {
 		const struct eval_result *r = e->base_only ? &m->base.r[i] :
 		    &m->adapter.r[i];
@@ -499,21 +511,78 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 		if (r->pass)
 			strbuf_addstr(&sb, "/>\n");
 		else {
+			char *q = bench_question(&m->b->cases[i]);
+
 			strbuf_addstr(&sb, "><failure message=\"");
 			xml_text(&sb, r->reason ? r->reason : "failed");
-			strbuf_addstr(&sb, "\"/></testcase>\n");
+			strbuf_addstr(&sb, "\">question: ");
+			xml_text(&sb, q);
+			strbuf_addstr(&sb, "\nexpected: ");
+			xml_text(&sb, m->b->cases[i].expected ?
+			    m->b->cases[i].expected : "(none)");
+			strbuf_addstr(&sb, "\nextracted: ");
+			xml_text(&sb, r->extracted ? r->extracted : "(nothing)");
+			strbuf_addstr(&sb, "</failure></testcase>\n");
+			free(q);
 		}
 	}
 	if (e->gate) {
 		strbuf_addstr(&sb, "  <testcase classname=\"loco\" "
 		    "name=\"gate\"");
-		strbuf_addstr(&sb, gate_ok ? "/>\n" : "><failure message=\"the "
-		    "adapter does not beat the base model significantly, or "
-		    "degrades another domain\"/></testcase>\n");
+		if (why == NULL)
+			strbuf_addstr(&sb, "/>\n");
+		else {
+			strbuf_addstr(&sb, "><failure message=\"");
+			xml_text(&sb, why);
+			strbuf_addstr(&sb, "\"/></testcase>\n");
+		}
 	}
 	strbuf_addstr(&sb, "</testsuite>\n</testsuites>\n");
 	loco_write(sb.buf, sb.len);
 	strbuf_release(&sb);
+}
+
+/*
+ * Why the gate fails, or NULL: the adapter must be more accurate than the
+ * base, significantly (McNemar p below alpha, which needs enough cases
+ * that only one model got right), and lose no more than 5 points on any
+ * other domain.
+ */
+static char *
+gate_reasons(const struct eval_cmd *e, const struct comparison *m,
+    const struct comparison *ood, size_t nood)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, d = m->b_only + m->c_only, need = 1;
+	double deg;
+
+	if (m->adapter.acc.p <= m->base.acc.p)
+		strbuf_addf(&sb, "the adapter is not more accurate than the "
+		    "base (%.1f%% against %.1f%%)", m->adapter.acc.p * 100,
+		    m->base.acc.p * 100);
+	else if (m->p >= e->alpha) {
+		/* All d discordant cases for the adapter give p = 2^(1-d). */
+		while (need < 64 && ldexp(1.0, 1 - (int)need) >= e->alpha)
+			need++;
+		strbuf_addf(&sb, "the difference is not significant (McNemar "
+		    "p = %.4g, not below %g)", m->p, e->alpha);
+		if (d < need)
+			strbuf_addf(&sb, ": only %zu case%s told the models "
+			    "apart, and at least %zu are needed; use a larger "
+			    "benchmark", d, d == 1 ? "" : "s", need);
+	}
+	for (i = 0; i < nood; i++) {
+		deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;
+		if (deg > OOD_LIMIT)
+			strbuf_addf(&sb, "%sthe adapter loses %.1f points on %s, more "
+			    "than %g", sb.len ? "; " : "", deg, ood[i].domain,
+			    OOD_LIMIT);
+	}
+	if (sb.len == 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
 }
 
 /*
@@ -872,7 +941,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	struct eval_tally tally;
 	char *path = NULL, *dir = NULL, *logpath = NULL, *json = NULL;
 	char *resfile = NULL, *cost = NULL, *lockpath = NULL, *runrec = NULL;
-	char *args = NULL;
+	char *args = NULL, *why = NULL;
 	FILE *log = NULL;
 	int used = 0, gate_ok, lockfd = -1;
 
@@ -990,13 +1059,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if ((err = compare(&e, be, subj, cmps, nood + 1, log, e.resume ?
 	    logpath : NULL, &tally)) != NULL)
 		goto done;
-	gate_ok = e.base_only ? 1 : main_cmp.p < e.alpha &&
-	    main_cmp.adapter.acc.p > main_cmp.base.acc.p;
-	for (i = 0; i < nood; i++)
-		if ((ood[i].base.acc.p - ood[i].adapter.acc.p) * 100 > OOD_LIMIT)
-			gate_ok = 0;
+	why = e.base_only ? NULL : gate_reasons(&e, &main_cmp, ood, nood);
+	gate_ok = why == NULL;
 	json = results_json(&e, e.base_only ? NULL : a, reg, &main_cmp, ood,
-	    nood, gate_ok, dir, &tally);
+	    nood, why, dir, &tally);
 	resfile = xasprintf("%s/results.json", dir);
 	if ((err = fs_write_atomic(resfile, json, strlen(json))) != NULL)
 		goto done;
@@ -1004,7 +1070,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		loco_write(json, strlen(json));
 		loco_write("\n", 1);
 	} else if (e.fmt == FMT_JUNIT)
-		print_junit(&e, a, reg, &main_cmp, gate_ok);
+		print_junit(&e, a, reg, &main_cmp, why);
 	else
 		print_table(&e, a, reg, &main_cmp, ood, nood, gate_ok);
 	if (!e.base_only && e.limit == 0 && (e.benchmark == NULL ||
@@ -1015,9 +1081,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		printf("%sresults: %s (%s)\n", e.fmt == FMT_MARKDOWN ? "\n" :
 		    "", resfile, cost = eval_tally_text(&tally));
 	if (e.gate && !gate_ok)
-		err = error_new(EXIT_GATE, "gate failed: the adapter does not "
-		    "beat the base model at p < %g%s", e.alpha, nood ?
-		    ", or degrades another domain by more than 5 points" : "");
+		err = error_new(EXIT_GATE, "gate failed: %s", why);
 done:
 	if (err != NULL && err->code == EXIT_INTERRUPT && log != NULL) {
 		struct strbuf q = STRBUF_INIT;
@@ -1034,6 +1098,7 @@ done:
 	free(lockpath);
 	free(runrec);
 	free(args);
+	free(why);
 	comparison_release(&main_cmp);
 	for (i = 0; i < nood; i++)
 		comparison_release(&ood[i]);

@@ -362,6 +362,14 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 	cJSON_AddStringToObject(o, "subject", s->label);
 	cJSON_AddStringToObject(o, "model", s->model);
 	cJSON_AddStringToObject(o, "id", c->id);
+	{
+		char *q = bench_question(c);
+
+		cJSON_AddStringToObject(o, "question", q);
+		free(q);
+	}
+	if (c->expected != NULL)
+		cJSON_AddStringToObject(o, "expected", c->expected);
 	if (!r->done) {
 		/* An answer for the judge: kept, so a resumed run has it. */
 		cJSON_AddBoolToObject(o, "pending", 1);

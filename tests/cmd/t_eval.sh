@@ -70,7 +70,7 @@ script "$(script_for 10 "")"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run4" --gate --no-cache math
 expect_rc 6
 expect_out_has "warning: 10 cases: fewer than 50, so the test has little power"
-expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05"
+expect_err "loco: gate failed: the difference is not significant (McNemar p = 0.0625, not below 0.05): only 5 cases told the models apart, and at least 6 are needed; use a larger benchmark"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run5" --gate --alpha 0.1 --no-cache math
 expect_rc 0
 
@@ -90,7 +90,8 @@ script "$(script_for 60 "" '{"chat_extra":1}' | node -e '
 run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run6" --ood code --gate --no-cache math
 expect_rc 6
 expect_out_has "out of domain code: adapter 75.0%, base 100.0% (-25.0 points): DEGRADED by more than 5 points"
-expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05, or degrades another domain by more than 5 points"
+expect_err "loco: gate failed: the adapter loses 25.0 points on code, more than 5"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.gate.failed_because)' "$W/run6/results.json")" "the adapter loses 25.0 points on code, more than 5" "results.json says why"
 expect_eq "$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log(r.out_of_domain[0].flagged + " " + r.out_of_domain[0].degradation_points)' "$W/run6/results.json")" "true 25" "results.json"
 
 t "--ood takes the benchmark the registry names for the domain"
@@ -191,7 +192,10 @@ script "$(script_for 10 "3,4")"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run8" --format junit --gate --no-cache math
 expect_rc 6
 expect_out_has '<testsuite name="loco eval loco-math:1.0.0" tests="11" failures="3">'
-expect_out_has '  <testcase classname="'"$W"'/m10.jsonl" name="m003"><failure message="wrong answer"/></testcase>'
+expect_out_has '  <testcase classname="'"$W"'/m10.jsonl" name="m003"><failure message="wrong answer">question: What is 3+3?'
+expect_out_has 'expected: 6'
+expect_out_has 'extracted: 0</failure></testcase>'
+expect_eq "$(grep -c '"question":"What is 3+3?","expected":"6"' "$W/run8/log.jsonl")" 2 "the log has the question and the expected answer"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run9" --format markdown --no-cache math
 expect_out_has "| model | accuracy | 95% interval | passed |"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run10" --format json --base math

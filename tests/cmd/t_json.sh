@@ -592,7 +592,7 @@ shape eval
 expect_eq "$(json 'out.scores.adapter.passed + " " + out.scores.base.passed + " " + out.run')" "4 2 $W/run1" "scores"
 run_loco eval --format json --gate --output "$W/run2" math
 expect_rc 6
-expect_err "loco: gate failed: the adapter does not beat the base model at p < 0.05"
+expect_err "loco: gate failed: the difference is not significant (McNemar p = 0.5, not below 0.05): only 2 cases told the models apart, and at least 6 are needed; use a larger benchmark"
 shape eval
 expect_eq "$(json 'out.gate.passed')" false "gate"
 
