@@ -52,7 +52,7 @@ struct config {
 	long	 votes;			/* inference.votes */
 	double	 vote_temperature;	/* inference.vote_temperature */
 	char	*vote_method;		/* inference.vote_method */
-	long	 parallel;		/* inference.parallel */
+	long	 parallel;		/* inference.parallel, unset: config_parallel() */
 	int	 history;		/* inference.history */
 	/* options sent to the model */
 	long	 num_ctx;		/* options.num_ctx */
@@ -110,6 +110,17 @@ struct error	*config_set(struct config *, const char *key,
 /* The value as text ("true", "0.7", "" for unset); caller frees. */
 char		*config_value_text(const struct config *,
 		    const struct config_key *);
+/*
+ * The value in effect: as config_value_text, but a key whose default
+ * depends on others shows what it comes to (inference.parallel).
+ */
+char		*config_effective_text(const struct config *,
+		    const struct config_key *);
+/*
+ * Requests in flight at once (inference.parallel): as set, else 1 on
+ * Ollama (OLLAMA_NUM_PARALLEL's default) and serve.slots on llama-server.
+ */
+long		 config_parallel(const struct config *);
 enum config_source config_source_of(const struct config *,
 		    const struct config_key *);
 const char	*config_source_name(enum config_source);

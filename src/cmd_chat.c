@@ -354,7 +354,7 @@ ask(struct chat *c, const char *question)
 	ao.vote_temperature = lc->cfg.vote_temperature;
 	ao.temperature_given = c->temperature_flag;
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
-	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.fn = on_piece;
 	ao.arg = c;
 	ao.show_thinking = lc->cfg.think;

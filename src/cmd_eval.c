@@ -765,7 +765,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.lc = lc;
 	e.c = cmd_find("eval");
 	e.alpha = 0.05;
-	e.es.jobs = (size_t)lc->cfg.parallel;
+	e.es.jobs = (size_t)config_parallel(&lc->cfg);
 	if ((err = parse_options(&e, argc, argv, &used)) != NULL) {
 		if (err->code == EXIT_OK) {
 			error_free(err);

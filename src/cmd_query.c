@@ -581,7 +581,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	ao.temperature_given = config_source_of(&lc->cfg,
 	    config_key_find("options.temperature")) == CONFIG_SRC_FLAG;
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
-	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.answer_type = q.answer_type;
 	if (q.stream)
 		ao.vote_progress = vote_event;

@@ -54,9 +54,10 @@ static const struct config_key config_table[] = {
 	{ "inference.vote_method", CONFIG_ENUM, "majority", 0, 0,
 	  "majority|best_of_n|medoid|tests",
 	  "how the votes pick an answer", OFF(vote_method) },
-	{ "inference.parallel", CONFIG_INT, "4", 1, 64, NULL,
-	  "samples in flight at once (match OLLAMA_NUM_PARALLEL)",
-	  OFF(parallel) },
+	{ "inference.parallel", CONFIG_INT, NULL, 1, 64, NULL,
+	  "requests in flight at once: vote samples, eval --jobs (unset: 1 "
+	  "on Ollama, which answers one at a time unless OLLAMA_NUM_PARALLEL "
+	  "says more; serve.slots on llama-server)", OFF(parallel) },
 	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "append every question and answer to $LOCO_HOME/history.jsonl",
 	  OFF(history) },
@@ -550,6 +551,26 @@ config_value_text(const struct config *cfg, const struct config_key *k)
 		return xstrdup(s ? s : "");
 	}
 	return xstrdup("");
+}
+
+long
+config_parallel(const struct config *cfg)
+{
+	if (cfg->parallel != CONFIG_UNSET_INT)
+		return cfg->parallel;
+	/* More only wait in the server's queue, where no byte comes. */
+	if (cfg->backend_type != NULL &&
+	    strcmp(cfg->backend_type, "llama-server") == 0)
+		return cfg->serve_slots;
+	return 1;
+}
+
+char *
+config_effective_text(const struct config *cfg, const struct config_key *k)
+{
+	if (k->offset == OFF(parallel))
+		return xasprintf("%ld", config_parallel(cfg));
+	return config_value_text(cfg, k);
 }
 
 enum config_source

@@ -1,0 +1,58 @@
+#!/bin/sh
+# t_queue.sh: a server that answers one request at a time, as a stock
+# Ollama does.  How many requests loco keeps in flight by default on each
+# backend (told by when the fake received them), and the two timeouts:
+# the wait for a reply's first byte (the server's queue and the model's
+# load, backend.load_timeout) apart from the gap between chunks once the
+# reply flows (backend.timeout).
+. "$TOP/tests/cmd/lib.sh"
+area_begin queue
+
+Q='What is the sum of 25 and 26?'
+# Two answers by seed, so that no majority decides early: all four run.
+TWO='"replies":["The answer is 51","The answer is 50"],"by_seed":true'
+
+# gaps: milliseconds between the chat requests' arrivals, in order.
+gaps() {
+	req 'const t = reqs.filter(r => /chat/.test(r.path)).map(r => r.time).sort((a, b) => a - b);
+		t.slice(1).map((x, i) => x - t[i]).join(" ")'
+}
+
+# all_at_least MS GAPS...: every gap is MS or more.
+all_at_least() {
+	_min=$1
+	shift
+	for _g in "$@"; do [ "$_g" -ge "$_min" ] || return 1; done
+	return 0
+}
+
+t "Ollama: one request at a time unless told"
+# 5 chunks 150 ms apart: each answer takes 600 ms.
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
+run_loco query --adapter none --votes 4 --seed 1 "$Q"
+expect_rc 0
+expect_eq "$(req 'chats.length')" 4 "requests"
+g=$(gaps)
+if all_at_least 500 $g; then pass; else fail "requests overlapped: arrivals $g ms apart"; fi
+t "--parallel raises it"
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
+run_loco query --adapter none --votes 4 --seed 1 --parallel 4 "$Q"
+expect_rc 0
+g=$(gaps)
+if ! all_at_least 300 $g; then pass; else fail "requests went one at a time: arrivals $g ms apart"; fi
+
+t "llama-server: as many as serve.slots"
+backend_stop "$B"
+backend_start "$B" --flavor llama-server --parallel 2 --idle-timeout 300 ||
+    { echo "queue: cannot start the llama-server fake"; exit 1; }
+BASE_URL=$LOCO_BACKEND_HOST
+script "{\"loras\":[],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
+LOCO_SERVE_SLOTS=2 run_loco --backend llama-server query --adapter none --votes 4 --seed 1 "$Q"
+expect_rc 0
+expect_eq "$(req 'reqs.filter(r => /chat/.test(r.path)).length')" 4 "requests"
+# Two at once, then two more when those are answered.
+set -- $(gaps)
+if [ "$1" -lt 300 ] && [ "$2" -ge 400 ] && [ "$3" -lt 300 ]; then pass; else
+	fail "not two at a time: arrivals $* ms apart"; fi
+
+area_end
