@@ -112,9 +112,13 @@ struct backend;
  * address is read from $LOCO_HOME/serve.json).  Nothing is sent yet.
  */
 struct error	*backend_open(const struct config *, struct backend **);
-/* A backend of a given kind at url (tests, and `loco serve`). */
+/*
+ * A backend of a given kind at url (tests, and `loco serve`), with the
+ * timeouts in seconds: connecting, the gap in a reply (0: none), and an
+ * answer's first byte (the server's queue and the model's load; 0: none).
+ */
 struct backend	*backend_new(enum backend_type, const char *url,
-		    long connect_timeout, long idle_timeout);
+		    long connect_timeout, long idle_timeout, long load_timeout);
 void		 backend_free(struct backend *);
 const char	*backend_name(const struct backend *);
 enum backend_type backend_type(const struct backend *);

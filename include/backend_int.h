@@ -79,6 +79,7 @@ struct backend {
 	char			*url;
 	long			 connect_timeout;
 	long			 idle_timeout;
+	long			 load_timeout;	/* to a chat's first byte */
 	void			*priv;		/* the kind's own state */
 };
 

@@ -43,6 +43,7 @@ struct config {
 	char	*llama_server;		/* backend.llama_server */
 	long	 connect_timeout;	/* backend.connect_timeout, seconds */
 	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
+	long	 load_timeout;		/* backend.load_timeout, to a first byte */
 	/* loco serve */
 	long	 serve_port;		/* serve.port */
 	long	 serve_threads;		/* serve.threads */

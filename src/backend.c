@@ -52,7 +52,7 @@ backend_type_name(enum backend_type t)
 
 struct backend *
 backend_new(enum backend_type t, const char *url, long connect_timeout,
-    long idle_timeout)
+    long idle_timeout, long load_timeout)
 {
 	struct backend *be = xcalloc(1, sizeof(*be));
 	size_t i;
@@ -66,6 +66,7 @@ backend_new(enum backend_type t, const char *url, long connect_timeout,
 	be->url = xstrdup(url);
 	be->connect_timeout = connect_timeout;
 	be->idle_timeout = idle_timeout;
+	be->load_timeout = load_timeout;
 	return be;
 }
 
@@ -115,7 +116,8 @@ backend_open(const struct config *cfg, struct backend **out)
 			return err;
 	} else if ((err = serve_running_url(&url)) != NULL)
 		return err;
-	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout);
+	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout,
+	    cfg->load_timeout);
 	free(url);
 	return NULL;
 }
@@ -523,6 +525,9 @@ chat_http_request(struct http_request *req, struct backend *be,
 	req->arg = cs;
 	req->connect_timeout = be->connect_timeout;
 	req->idle_timeout = be->idle_timeout;
+	/* Queue and load apart from the gaps in a reply that flows. */
+	req->first_byte_timeout = be->load_timeout > 0 ? be->load_timeout :
+	    HTTP_NO_TIMEOUT;
 	req->max_body = CHAT_MAX_LINE;
 }
 

@@ -33,8 +33,14 @@ static const struct config_key config_table[] = {
 	{ "backend.connect_timeout", CONFIG_INT, "10", 1, 3600, NULL,
 	  "seconds to wait for the connection", OFF(connect_timeout) },
 	{ "backend.timeout", CONFIG_INT, "600", 0, 86400, NULL,
-	  "seconds with no data from the server before giving up (0 = never)",
+	  "seconds with no data from the server before giving up; for an "
+	  "answer, the gap between chunks once it flows (0 = never)",
 	  OFF(timeout) },
+	{ "backend.load_timeout", CONFIG_INT, "900", 0, 86400, NULL,
+	  "seconds to wait for an answer's first byte: the server's queue and "
+	  "the model's load (0 = never); Ollama gives up a load that stalls "
+	  "for 5 minutes, and a queued request waits for those ahead too",
+	  OFF(load_timeout) },
 	{ "backend.llama_server", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "the llama-server binary loco serve runs (default: llama-server "
 	  "on PATH)", OFF(llama_server) },

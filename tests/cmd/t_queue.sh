@@ -41,6 +41,45 @@ expect_rc 0
 g=$(gaps)
 if ! all_at_least 300 $g; then pass; else fail "requests went one at a time: arrivals $g ms apart"; fi
 
+# 1.5 s answers: 6 chunks 300 ms apart.
+SLOW='"chunk_size":3,"chunk_delay_ms":300'
+
+t "queue time is not a gap between chunks"
+# Four in flight on a server that answers one at a time: the last waits
+# some 4.5 s for its first byte, far over backend.timeout.
+backend_stop "$B"
+backend_start "$B" --parallel 1 --idle-timeout 300 ||
+    { echo "queue: cannot start the fake"; exit 1; }
+BASE_URL=$OLLAMA_HOST
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,$SLOW}]}"
+LOCO_BACKEND_TIMEOUT=1 run_loco query --adapter none --votes 4 --parallel 4 --seed 1 --json "$Q"
+expect_rc 0
+expect_eq "$(json '[out.vote.samples, out.vote.invalid, out.vote.note].join(",")')" "4,0," "samples, invalid, note"
+expect_eq "$(req 'chats.length')" 4 "requests"
+
+t "a first byte later than backend.load_timeout"
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"first_byte_delay_ms\":2500}]}"
+LOCO_BACKEND_LOAD_TIMEOUT=1 run_loco query --adapter none "$Q"
+expect_rc 1
+expect_err "loco: request to $BASE_URL/api/chat failed: no reply from the model for 1 s (waiting in the server's queue or loading; raise backend.load_timeout)"
+expect_out_empty
+
+t "in a vote: asked again, then counted invalid; the rest answer"
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"match\":{\"seed\":2},\"first_byte_delay_ms\":2500},{\"reply\":\"The answer is 51\"}]}"
+LOCO_BACKEND_LOAD_TIMEOUT=1 run_loco query --adapter none --votes 3 --seed 1 "$Q"
+expect_rc 0
+expect_out "The answer is 51"
+expect_err_has "loco: vote: 1 of 3 samples failed twice (counted invalid): request to $BASE_URL/api/chat failed: no reply from the model for 1 s (waiting in the server's queue or loading; raise backend.load_timeout)"
+expect_err_match 'vote majority: 51 x2, invalid 1; 3 of 3 samples, confidence 0\.67'
+expect_eq "$(req 'chats.filter(c => c.body.options.seed === 2).length')" 2 "the late sample was asked twice"
+
+t "a reply that stops longer than backend.timeout"
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"reply\":\"The answer is 51\",\"chunk_size\":8,\"chunk_delay_ms\":2500}]}"
+LOCO_BACKEND_TIMEOUT=1 run_loco query --adapter none "$Q"
+expect_rc 1
+expect_out "The answ"
+expect_err "loco: request to $BASE_URL/api/chat failed: no data for 1 s after the reply began (raise backend.timeout)"
+
 t "llama-server: as many as serve.slots"
 backend_stop "$B"
 backend_start "$B" --flavor llama-server --parallel 2 --idle-timeout 300 ||
