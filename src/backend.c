@@ -168,6 +168,13 @@ backend_ollama(struct backend *be)
 	return be->priv;
 }
 
+void
+backend_on_wait(struct backend *be, backend_wait_fn fn, void *arg)
+{
+	be->wait_fn = fn;
+	be->wait_arg = arg;
+}
+
 /* Targets */
 
 struct error *
@@ -486,6 +493,8 @@ on_line(const char *line, size_t len, void *arg)
 	return cs->be->ops->chat_line(cs, line, len);
 }
 
+static void wait_report(struct chat_stream *);
+
 static int
 on_chat_data(const char *data, size_t len, void *arg)
 {
@@ -493,6 +502,11 @@ on_chat_data(const char *data, size_t len, void *arg)
 
 	if (cs->err != NULL)
 		return -1;
+	/* Gone before the answer shows, so the two never share a line. */
+	if (!cs->replied) {
+		cs->replied = 1;
+		wait_report(cs);
+	}
 	cs->err = ndjson_feed(&cs->nd, data, len);
 	return cs->err != NULL ? -1 : 0;
 }
@@ -507,9 +521,16 @@ stream_init(struct chat_stream *cs, struct backend *be, chat_piece_fn fn,
 	cs->fn = fn;
 	cs->arg = arg;
 	cs->res = res;
+	cs->sent = now_ns();
 	strbuf_init(&cs->content, 256u * 1024 * 1024);
 	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
 	ndjson_init(&cs->nd, CHAT_MAX_LINE, on_line, cs);
+}
+
+static void
+on_chat_tick(void *arg)
+{
+	wait_report(arg);
 }
 
 static void
@@ -522,6 +543,7 @@ chat_http_request(struct http_request *req, struct backend *be,
 	req->body = body;
 	req->bodylen = strlen(body);
 	req->on_data = on_chat_data;
+	req->on_tick = on_chat_tick;
 	req->arg = cs;
 	req->connect_timeout = be->connect_timeout;
 	req->idle_timeout = be->idle_timeout;
@@ -582,6 +604,8 @@ backend_chat(struct backend *be, const struct chat_request *cr,
 	chat_http_request(&req, be, url, body, &cs);
 	http_response_init(&resp);
 	err = stream_end(&cs, http_perform(&req, &resp), &resp);
+	if (be->wait_fn != NULL)
+		be->wait_fn(0, 0, 0, be->wait_arg);
 	http_response_release(&resp);
 	free(url);
 	free(body);
@@ -643,11 +667,50 @@ chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
 		fatal("chat_batch_start: slot %zu is busy or out of range", id);
 	sl = &b->slots[id];
 	stream_init(&sl->cs, b->be, NULL, NULL, &sl->res);
+	sl->cs.batch = b;
 	sl->body = b->be->ops->chat_body(b->be, cr);
 	sl->url = xasprintf("%s%s", b->be->url, b->be->ops->chat_path);
 	chat_http_request(&sl->req, b->be, sl->url, sl->body, &sl->cs);
 	sl->busy = 1;
 	http_multi_add(b->hm, id, &sl->req, &sl->resp);
+}
+
+/* What waits for a first byte, over the busy slots. */
+static void
+batch_report(struct chat_batch *b)
+{
+	long long now, w, longest = 0;
+	size_t i, waiting = 0, running = 0;
+
+	if (b->be->wait_fn == NULL)
+		return;
+	now = now_ns();
+	for (i = 0; i < b->n; i++) {
+		if (!b->slots[i].busy)
+			continue;
+		running++;
+		if (b->slots[i].cs.replied)
+			continue;
+		waiting++;
+		w = now - b->slots[i].cs.sent;
+		if (w > longest)
+			longest = w;
+	}
+	b->be->wait_fn(waiting, running, longest, b->be->wait_arg);
+}
+
+static void
+wait_report(struct chat_stream *cs)
+{
+	struct backend *be = cs->be;
+
+	if (be->wait_fn == NULL)
+		return;
+	if (cs->batch != NULL)
+		batch_report(cs->batch);
+	else
+		be->wait_fn(!cs->replied, 1, cs->replied ? 0 :
+		    now_ns() - cs->sent, be->wait_arg);
 }
 
 int
@@ -666,6 +729,7 @@ chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
 	*res = sl->res;
 	chat_result_init(&sl->res);
 	slot_clear(sl);
+	batch_report(b);
 	return 1;
 }
 
@@ -685,6 +749,7 @@ chat_batch_cancel(struct chat_batch *b, size_t id)
 	ndjson_release(&sl->cs.nd);
 	chat_result_release(&sl->res);
 	slot_clear(sl);
+	batch_report(b);
 }
 
 size_t

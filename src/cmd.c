@@ -14,6 +14,7 @@
 #include "router.h"
 #include "fsutil.h"
 #include "jsonout.h"
+#include "progress.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -550,6 +551,17 @@ struct error *
 loco_backend(struct loco *lc, struct backend **be)
 {
 	return backend_open(&lc->cfg, be);
+}
+
+void
+loco_show_waits(struct loco *lc, struct backend *be, int quiet)
+{
+	static struct progress pg;
+
+	if (!lc->stderr_progress || quiet)
+		return;
+	progress_init(&pg, 1, 0);
+	backend_on_wait(be, progress_wait, &pg);
 }
 
 struct error *

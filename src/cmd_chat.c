@@ -1003,6 +1003,7 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if ((err = loco_backend(lc, &c.be)) != NULL)
 		goto done;
+	loco_show_waits(lc, c.be, c.quiet);
 	c.session = xasprintf("%lld-%ld", (long long)c.started,
 	    (long)getpid());
 	home = loco_home();

@@ -4,7 +4,8 @@
 # backend (told by when the fake received them), and the two timeouts:
 # the wait for a reply's first byte (the server's queue and the model's
 # load, backend.load_timeout) apart from the gap between chunks once the
-# reply flows (backend.timeout).
+# reply flows (backend.timeout); and the line that shows the wait on a
+# terminal (under script(1), where there is one).
 . "$TOP/tests/cmd/lib.sh"
 area_begin queue
 
@@ -79,6 +80,45 @@ LOCO_BACKEND_TIMEOUT=1 run_loco query --adapter none "$Q"
 expect_rc 1
 expect_out "The answ"
 expect_err "loco: request to $BASE_URL/api/chat failed: no data for 1 s after the reply began (raise backend.timeout)"
+
+t "no waiting line where stderr is not a terminal"
+script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"reply\":\"The answer is 51\",\"first_byte_delay_ms\":1500}]}"
+run_loco query --adapter none "$Q"
+expect_rc 0
+expect_out "The answer is 51"
+if grep -q "waiting" "$W/err"; then fail "a waiting line on a file"; else pass; fi
+
+# on_tty ARGS...: loco under script(1) (not lib.sh's script), stdout and
+# stderr on its terminal, captured in $W/tty.
+on_tty() {
+	TERM=xterm command script -qfec "$(printf '%s ' "$LOCO" "$@")" /dev/null \
+	    </dev/null >"$W/tty" 2>&1
+	RC=$?
+	cp "$W/tty" "$W/err"
+	: >"$W/out"
+}
+
+if command script -qfec true /dev/null </dev/null >/dev/null 2>&1; then
+	CR=$(printf '\r')
+	ESC=$(printf '\033')
+	t "on a terminal, the wait shows and goes before the answer"
+	on_tty query --adapter none "'$Q'"
+	expect_rc 0
+	if grep -q "${CR}${ESC}\[Kwaiting for the model (1s)${CR}${ESC}\[KThe answer is 51" "$W/tty"; then
+		pass; else fail "no waiting line erased before the answer"; fi
+	t "several in flight: how many wait"
+	on_tty query --adapter none --votes 2 --parallel 2 --seed 1 "'$Q'"
+	expect_rc 0
+	if grep -q "waiting for the model (1s, 2 of 2 requests)" "$W/tty"; then
+		pass; else fail "no count of the waiting requests"; fi
+	t "not with --quiet, nor --json"
+	on_tty query --adapter none --quiet "'$Q'"
+	expect_rc 0
+	if grep -q "waiting" "$W/tty"; then fail "a waiting line with --quiet"; else pass; fi
+	on_tty query --adapter none --json "'$Q'"
+	expect_rc 0
+	if grep -q "waiting" "$W/tty"; then fail "a waiting line with --json"; else pass; fi
+fi
 
 t "llama-server: as many as serve.slots"
 backend_stop "$B"
