@@ -118,9 +118,13 @@ struct backend;
  * address is read from $LOCO_HOME/serve.json).  Nothing is sent yet.
  */
 struct error	*backend_open(const struct config *, struct backend **);
-/* A backend of a given kind at url (tests, and `loco serve`). */
+/*
+ * A backend of a given kind at url (tests, and `loco serve`), with the
+ * timeouts in seconds: connecting, the gap in a reply (0: none), and an
+ * answer's first byte (the server's queue and the model's load; 0: none).
+ */
 struct backend	*backend_new(enum backend_type, const char *url,
-		    long connect_timeout, long idle_timeout);
+		    long connect_timeout, long idle_timeout, long load_timeout);
 void		 backend_free(struct backend *);
 const char	*backend_name(const struct backend *);
 enum backend_type backend_type(const struct backend *);
@@ -166,6 +170,18 @@ struct error	*backend_identity(struct backend *,
  */
 void		 backend_cache_key(struct backend *, const struct chat_request *,
 		    const char *identity, char key[65]);
+
+/*
+ * Told while chats wait for the first byte of their answer (the server's
+ * queue, the model's load): how many of the running chats wait, and how
+ * long the longest of them has, in nanoseconds; waiting is 0 once none
+ * does.  Called from inside backend_chat and chat_batch_next about once a
+ * second, at once when an answer begins (before any of it is passed on)
+ * and when a chat ends, with running 0 when the last has.
+ */
+typedef void (*backend_wait_fn)(size_t waiting, size_t running,
+    long long waited_ns, void *arg);
+void		 backend_on_wait(struct backend *, backend_wait_fn, void *arg);
 
 /* The JSON body a chat request is sent as (tests, --dry-run); free it. */
 char		*backend_chat_body(const struct backend *,

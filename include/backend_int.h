@@ -29,6 +29,9 @@ struct chat_stream {
 	struct chat_result	*res;
 	int			 done;
 	struct error		*err;	/* why the transfer was aborted */
+	long long		 sent;	/* now_ns() when the request went */
+	int			 replied; /* the answer's first byte came */
+	struct chat_batch	*batch;	/* the batch it runs in, or NULL */
 };
 
 /*
@@ -79,6 +82,9 @@ struct backend {
 	char			*url;
 	long			 connect_timeout;
 	long			 idle_timeout;
+	long			 load_timeout;	/* to a chat's first byte */
+	backend_wait_fn		 wait_fn;	/* may be NULL */
+	void			*wait_arg;
 	void			*priv;		/* the kind's own state */
 };
 

@@ -105,6 +105,12 @@ struct error	*loco_client(struct loco *, struct ollama **);
 /* The backend that answers: backend.type at backend.host (backend.h). */
 struct error	*loco_backend(struct loco *, struct backend **);
 /*
+ * While answers wait for their first byte, "waiting for the model (12s)"
+ * on stderr, when it takes progress lines and quiet is 0 (--quiet, --json
+ * and output for scripts pass 1).
+ */
+void		 loco_show_waits(struct loco *, struct backend *, int quiet);
+/*
  * Join argv into one question, or read it from stdin when it is "-".
  * Errors when the question is empty.
  */

@@ -43,6 +43,7 @@ struct config {
 	char	*llama_server;		/* backend.llama_server */
 	long	 connect_timeout;	/* backend.connect_timeout, seconds */
 	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
+	long	 load_timeout;		/* backend.load_timeout, to a first byte */
 	/* loco serve */
 	long	 serve_port;		/* serve.port */
 	long	 serve_threads;		/* serve.threads */
@@ -52,7 +53,7 @@ struct config {
 	long	 votes;			/* inference.votes */
 	double	 vote_temperature;	/* inference.vote_temperature */
 	char	*vote_method;		/* inference.vote_method */
-	long	 parallel;		/* inference.parallel */
+	long	 parallel;		/* inference.parallel, unset: config_parallel() */
 	int	 history;		/* inference.history */
 	/* options sent to the model */
 	long	 num_ctx;		/* options.num_ctx */
@@ -118,6 +119,17 @@ struct error	*config_set(struct config *, const char *key,
 /* The value as text ("true", "0.7", "" for unset); caller frees. */
 char		*config_value_text(const struct config *,
 		    const struct config_key *);
+/*
+ * The value in effect: as config_value_text, but a key whose default
+ * depends on others shows what it comes to (inference.parallel).
+ */
+char		*config_effective_text(const struct config *,
+		    const struct config_key *);
+/*
+ * Requests in flight at once (inference.parallel): as set, else 1 on
+ * Ollama (OLLAMA_NUM_PARALLEL's default) and serve.slots on llama-server.
+ */
+long		 config_parallel(const struct config *);
 enum config_source config_source_of(const struct config *,
 		    const struct config_key *);
 const char	*config_source_name(enum config_source);

@@ -38,10 +38,22 @@ struct http_request {
 	void		*arg;
 	long		 connect_timeout; /* seconds, 0 = curl's default */
 	long		 idle_timeout;	/* seconds with no data, 0 = none */
+	/*
+	 * Seconds to wait for the first byte of the reply's body (a server's
+	 * queue, a model loading: Ollama sends nothing until then), timed
+	 * apart from idle_timeout, which then counts only once the body has
+	 * begun; HTTP_NO_TIMEOUT waits for ever, 0 leaves the wait to
+	 * idle_timeout.  The clock starts when the request is sent.
+	 */
+	long		 first_byte_timeout;
+	/* About once a second while the transfer runs (may be NULL). */
+	void		(*on_tick)(void *arg);
 	size_t		 max_body;	/* cap for a buffered body, 0 = 64 MiB */
 	long long	 resume_from;	/* ask for the body from this byte */
 	int		 follow;	/* follow redirects (downloads) */
 };
+
+#define HTTP_NO_TIMEOUT (-1L)
 
 struct http_response {
 	long		 status;	/* 0 if no HTTP reply */
@@ -58,6 +70,11 @@ void		 http_response_release(struct http_response *);
  *   EXIT_INTERRUPT    "interrupted" (SIGINT)
  *   EXIT_FAIL         timeouts, resets, a body over the cap, an abort by
  *                     on_data ("aborted"), and anything else curl reports
+ * The timeouts name the settings to raise: "no reply from the model for
+ * N s (waiting in the server's queue or loading; raise
+ * backend.load_timeout)" for first_byte_timeout; for idle_timeout "no data
+ * for N s after the reply began (raise backend.timeout)", or without
+ * first_byte_timeout "no data for N s (backend.timeout)".
  * Any HTTP status is success here: check resp->status.
  */
 struct error	*http_perform(const struct http_request *,

@@ -52,7 +52,7 @@ backend_type_name(enum backend_type t)
 
 struct backend *
 backend_new(enum backend_type t, const char *url, long connect_timeout,
-    long idle_timeout)
+    long idle_timeout, long load_timeout)
 {
 	struct backend *be = xcalloc(1, sizeof(*be));
 	size_t i;
@@ -66,6 +66,7 @@ backend_new(enum backend_type t, const char *url, long connect_timeout,
 	be->url = xstrdup(url);
 	be->connect_timeout = connect_timeout;
 	be->idle_timeout = idle_timeout;
+	be->load_timeout = load_timeout;
 	return be;
 }
 
@@ -115,7 +116,8 @@ backend_open(const struct config *cfg, struct backend **out)
 			return err;
 	} else if ((err = serve_running_url(&url)) != NULL)
 		return err;
-	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout);
+	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout,
+	    cfg->load_timeout);
 	free(url);
 	return NULL;
 }
@@ -164,6 +166,13 @@ backend_ollama(struct backend *be)
 		be->priv = ollama_new(be->url, be->connect_timeout,
 		    be->idle_timeout);
 	return be->priv;
+}
+
+void
+backend_on_wait(struct backend *be, backend_wait_fn fn, void *arg)
+{
+	be->wait_fn = fn;
+	be->wait_arg = arg;
 }
 
 /* Targets */
@@ -484,6 +493,8 @@ on_line(const char *line, size_t len, void *arg)
 	return cs->be->ops->chat_line(cs, line, len);
 }
 
+static void wait_report(struct chat_stream *);
+
 static int
 on_chat_data(const char *data, size_t len, void *arg)
 {
@@ -491,6 +502,11 @@ on_chat_data(const char *data, size_t len, void *arg)
 
 	if (cs->err != NULL)
 		return -1;
+	/* Gone before the answer shows, so the two never share a line. */
+	if (!cs->replied) {
+		cs->replied = 1;
+		wait_report(cs);
+	}
 	cs->err = ndjson_feed(&cs->nd, data, len);
 	return cs->err != NULL ? -1 : 0;
 }
@@ -505,9 +521,16 @@ stream_init(struct chat_stream *cs, struct backend *be, chat_piece_fn fn,
 	cs->fn = fn;
 	cs->arg = arg;
 	cs->res = res;
+	cs->sent = now_ns();
 	strbuf_init(&cs->content, 256u * 1024 * 1024);
 	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
 	ndjson_init(&cs->nd, CHAT_MAX_LINE, on_line, cs);
+}
+
+static void
+on_chat_tick(void *arg)
+{
+	wait_report(arg);
 }
 
 static void
@@ -520,9 +543,13 @@ chat_http_request(struct http_request *req, struct backend *be,
 	req->body = body;
 	req->bodylen = strlen(body);
 	req->on_data = on_chat_data;
+	req->on_tick = on_chat_tick;
 	req->arg = cs;
 	req->connect_timeout = be->connect_timeout;
 	req->idle_timeout = be->idle_timeout;
+	/* Queue and load apart from the gaps in a reply that flows. */
+	req->first_byte_timeout = be->load_timeout > 0 ? be->load_timeout :
+	    HTTP_NO_TIMEOUT;
 	req->max_body = CHAT_MAX_LINE;
 }
 
@@ -577,6 +604,8 @@ backend_chat(struct backend *be, const struct chat_request *cr,
 	chat_http_request(&req, be, url, body, &cs);
 	http_response_init(&resp);
 	err = stream_end(&cs, http_perform(&req, &resp), &resp);
+	if (be->wait_fn != NULL)
+		be->wait_fn(0, 0, 0, be->wait_arg);
 	http_response_release(&resp);
 	free(url);
 	free(body);
@@ -638,11 +667,50 @@ chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
 		fatal("chat_batch_start: slot %zu is busy or out of range", id);
 	sl = &b->slots[id];
 	stream_init(&sl->cs, b->be, NULL, NULL, &sl->res);
+	sl->cs.batch = b;
 	sl->body = b->be->ops->chat_body(b->be, cr);
 	sl->url = xasprintf("%s%s", b->be->url, b->be->ops->chat_path);
 	chat_http_request(&sl->req, b->be, sl->url, sl->body, &sl->cs);
 	sl->busy = 1;
 	http_multi_add(b->hm, id, &sl->req, &sl->resp);
+}
+
+/* What waits for a first byte, over the busy slots. */
+static void
+batch_report(struct chat_batch *b)
+{
+	long long now, w, longest = 0;
+	size_t i, waiting = 0, running = 0;
+
+	if (b->be->wait_fn == NULL)
+		return;
+	now = now_ns();
+	for (i = 0; i < b->n; i++) {
+		if (!b->slots[i].busy)
+			continue;
+		running++;
+		if (b->slots[i].cs.replied)
+			continue;
+		waiting++;
+		w = now - b->slots[i].cs.sent;
+		if (w > longest)
+			longest = w;
+	}
+	b->be->wait_fn(waiting, running, longest, b->be->wait_arg);
+}
+
+static void
+wait_report(struct chat_stream *cs)
+{
+	struct backend *be = cs->be;
+
+	if (be->wait_fn == NULL)
+		return;
+	if (cs->batch != NULL)
+		batch_report(cs->batch);
+	else
+		be->wait_fn(!cs->replied, 1, cs->replied ? 0 :
+		    now_ns() - cs->sent, be->wait_arg);
 }
 
 int
@@ -661,6 +729,7 @@ chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
 	*res = sl->res;
 	chat_result_init(&sl->res);
 	slot_clear(sl);
+	batch_report(b);
 	return 1;
 }
 
@@ -680,6 +749,7 @@ chat_batch_cancel(struct chat_batch *b, size_t id)
 	ndjson_release(&sl->cs.nd);
 	chat_result_release(&sl->res);
 	slot_clear(sl);
+	batch_report(b);
 }
 
 size_t

@@ -14,6 +14,7 @@
 #include "router.h"
 #include "fsutil.h"
 #include "jsonout.h"
+#include "progress.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -36,7 +37,8 @@ static const struct cmd commands[] = {
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
 	  "  --num-ctx n        context window sent to the model\n"
 	  "  --num-predict n    most tokens to generate (-1: no limit)\n"
-	  "  --parallel n       vote samples in flight at once\n"
+	  "  --parallel n       vote samples in flight at once (default: 1 on\n"
+	  "                     Ollama, serve.slots on llama-server)\n"
 	  "  --quiet            no routing/stats line or notices on stderr\n"
 	  "  --seed n           sampling seed\n"
 	  "  --stream           with --json: one JSON event a line as the answer\n"
@@ -549,6 +551,17 @@ struct error *
 loco_backend(struct loco *lc, struct backend **be)
 {
 	return backend_open(&lc->cfg, be);
+}
+
+void
+loco_show_waits(struct loco *lc, struct backend *be, int quiet)
+{
+	static struct progress pg;
+
+	if (!lc->stderr_progress || quiet)
+		return;
+	progress_init(&pg, 1, 0);
+	backend_on_wait(be, progress_wait, &pg);
 }
 
 struct error *

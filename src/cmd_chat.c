@@ -386,7 +386,7 @@ again:
 	ao.vote_temperature = lc->cfg.vote_temperature;
 	ao.temperature_given = c->temperature_flag;
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
-	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.fn = on_piece;
 	ao.arg = c;
 	ao.show_thinking = lc->cfg.think;
@@ -1051,6 +1051,7 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if ((err = loco_backend(lc, &c.be)) != NULL)
 		goto done;
+	loco_show_waits(lc, c.be, c.quiet);
 	c.session = xasprintf("%lld-%ld", (long long)c.started,
 	    (long)getpid());
 	home = loco_home();

@@ -13,7 +13,7 @@ static void
 json_value(struct jout *j, const struct config *cfg,
     const struct config_key *k)
 {
-	char *text = config_value_text(cfg, k);
+	char *text = config_effective_text(cfg, k);
 	long l;
 	double d;
 	int b;
@@ -87,7 +87,7 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 			loco_print_json(j);
 			return NULL;
 		}
-		text = config_value_text(&lc->cfg, k);
+		text = config_effective_text(&lc->cfg, k);
 		printf("%s\n", text);
 		free(text);
 		return NULL;
@@ -105,7 +105,7 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		text = config_value_text(&lc->cfg, &keys[i]);
+		text = config_effective_text(&lc->cfg, &keys[i]);
 		printf("%-26s %-24s %s\n", keys[i].name, *text ? text : "-",
 		    config_source_name(config_source_of(&lc->cfg, &keys[i])));
 		free(text);

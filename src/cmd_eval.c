@@ -954,7 +954,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.lc = lc;
 	e.c = cmd_find("eval");
 	e.alpha = 0.05;
-	e.es.jobs = (size_t)lc->cfg.parallel;
+	e.es.jobs = (size_t)config_parallel(&lc->cfg);
 	args = resume_args(argc, argv);
 	if ((err = parse_options(&e, argc, argv, &used)) != NULL) {
 		free(args);

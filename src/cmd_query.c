@@ -486,7 +486,8 @@ vote_progress(const struct vote_result *vr, size_t i, void *arg)
 {
 	(void)i;
 	(void)arg;
-	fprintf(stderr, "\rvoting: %zu of %zu samples", vr->completed, vr->n);
+	fprintf(stderr, "\r\033[Kvoting: %zu of %zu samples", vr->completed,
+	    vr->n);
 	if (vr->completed == vr->n)
 		fputs("\r\033[K", stderr);
 }
@@ -567,6 +568,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
+	loco_show_waits(lc, be, q.quiet || q.json);
 
 	memset(&ao, 0, sizeof(ao));
 	ao.reg = reg;
@@ -581,7 +583,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	ao.temperature_given = config_source_of(&lc->cfg,
 	    config_key_find("options.temperature")) == CONFIG_SRC_FLAG;
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
-	ao.parallel = (size_t)lc->cfg.parallel;
+	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.answer_type = q.answer_type;
 	if (q.stream)
 		ao.vote_progress = vote_event;

@@ -880,7 +880,7 @@ router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 
 	memset(&or, 0, sizeof(or));
 	or.lc = lc;
-	or.jobs = (size_t)lc->cfg.parallel;
+	or.jobs = (size_t)config_parallel(&lc->cfg);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {

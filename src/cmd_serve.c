@@ -451,7 +451,7 @@ log_tail(const char *path, long long from)
 static struct error *
 wait_ready(struct serve *sv, const char *url)
 {
-	struct backend *be = backend_new(BACKEND_LLAMA_SERVER, url, 2, 5);
+	struct backend *be = backend_new(BACKEND_LLAMA_SERVER, url, 2, 5, 5);
 	struct error *err = NULL;
 	long long until = now_ns() + (long long)READY_WAIT * 1000000000LL;
 	char *v;

@@ -33,8 +33,14 @@ static const struct config_key config_table[] = {
 	{ "backend.connect_timeout", CONFIG_INT, "10", 1, 3600, NULL,
 	  "seconds to wait for the connection", OFF(connect_timeout) },
 	{ "backend.timeout", CONFIG_INT, "600", 0, 86400, NULL,
-	  "seconds with no data from the server before giving up (0 = never)",
+	  "seconds with no data from the server before giving up; for an "
+	  "answer, the gap between chunks once it flows (0 = never)",
 	  OFF(timeout) },
+	{ "backend.load_timeout", CONFIG_INT, "900", 0, 86400, NULL,
+	  "seconds to wait for an answer's first byte: the server's queue and "
+	  "the model's load (0 = never); Ollama gives up a load that stalls "
+	  "for 5 minutes, and a queued request waits for those ahead too",
+	  OFF(load_timeout) },
 	{ "backend.llama_server", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "the llama-server binary loco serve runs (default: llama-server "
 	  "on PATH)", OFF(llama_server) },
@@ -54,9 +60,10 @@ static const struct config_key config_table[] = {
 	{ "inference.vote_method", CONFIG_ENUM, "majority", 0, 0,
 	  "majority|best_of_n|medoid|tests",
 	  "how the votes pick an answer", OFF(vote_method) },
-	{ "inference.parallel", CONFIG_INT, "4", 1, 64, NULL,
-	  "samples in flight at once (match OLLAMA_NUM_PARALLEL)",
-	  OFF(parallel) },
+	{ "inference.parallel", CONFIG_INT, NULL, 1, 64, NULL,
+	  "requests in flight at once: vote samples, eval --jobs (unset: 1 "
+	  "on Ollama, which answers one at a time unless OLLAMA_NUM_PARALLEL "
+	  "says more; serve.slots on llama-server)", OFF(parallel) },
 	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "append every question and answer to $LOCO_HOME/history.jsonl",
 	  OFF(history) },
@@ -559,6 +566,26 @@ config_value_text(const struct config *cfg, const struct config_key *k)
 		return xstrdup(s ? s : "");
 	}
 	return xstrdup("");
+}
+
+long
+config_parallel(const struct config *cfg)
+{
+	if (cfg->parallel != CONFIG_UNSET_INT)
+		return cfg->parallel;
+	/* More only wait in the server's queue, where no byte comes. */
+	if (cfg->backend_type != NULL &&
+	    strcmp(cfg->backend_type, "llama-server") == 0)
+		return cfg->serve_slots;
+	return 1;
+}
+
+char *
+config_effective_text(const struct config *cfg, const struct config_key *k)
+{
+	if (k->offset == OFF(parallel))
+		return xasprintf("%ld", config_parallel(cfg));
+	return config_value_text(cfg, k);
 }
 
 enum config_source

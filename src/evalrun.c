@@ -15,6 +15,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "progress.h"
 #include "prompt.h"
 #include "strbuf.h"
 #include "vote.h"
@@ -452,20 +453,61 @@ score_into(const struct bench_case *c, const char *response,
 	r->done = 1;
 }
 
+/*
+ * The progress line: a subject's cases, and what waits for the model's
+ * first byte ("; waiting for the model (12s, 3 of 4 requests)").
+ */
+static struct {
+	const char	*label;
+	size_t		 done, n;
+	long long	 start;
+	char		 wait[96];
+	int		 on;
+} line;
+
+static void
+draw_line(void)
+{
+	double el, eta;
+
+	el = (double)(now_ns() - line.start) / 1e9;
+	eta = line.done ? el / (double)line.done *
+	    (double)(line.n - line.done) : 0;
+	fprintf(stderr, "\r\033[Keval %s: %zu of %zu cases, %.0f s, ETA %.0f s"
+	    "%s%s", line.label, line.done, line.n, el, eta,
+	    *line.wait ? "; " : "", line.wait);
+	fflush(stderr);
+}
+
 static void
 show_progress(const struct eval_settings *es, const char *label, size_t done,
     size_t n, long long start)
 {
-	double el, eta;
-
 	if (!es->progress)
 		return;
-	el = (double)(now_ns() - start) / 1e9;
-	eta = done ? el / (double)done * (double)(n - done) : 0;
-	fprintf(stderr, "\r\033[Keval %s: %zu of %zu cases, %.0f s, ETA %.0f s",
-	    label, done, n, el, eta);
+	line.label = label;
+	line.done = done;
+	line.n = n;
+	line.start = start;
+	line.on = done < n;
+	draw_line();
 	if (done == n)
 		fputs("\r\033[K", stderr);
+}
+
+/* A backend_wait_fn: the wait, on the progress line. */
+static void
+show_wait(size_t waiting, size_t running, long long waited_ns, void *arg)
+{
+	char text[sizeof(line.wait)];
+
+	(void)arg;
+	progress_wait_text(text, sizeof(text), waiting, running, waited_ns);
+	if (strcmp(text, line.wait) == 0)
+		return;
+	memcpy(line.wait, text, sizeof(text));
+	if (line.on)
+		draw_line();
 }
 
 /* One vote per case, the cases one after another. */
@@ -479,6 +521,10 @@ run_votes(struct backend *be, const struct eval_settings *es,
 	long long start = now_ns();
 	size_t i, done = 0;
 
+	for (i = 0; i < b->n; i++)
+		if (results[i].done || results[i].pending)
+			done++;
+	show_progress(es, s->label, done, b->n, start);
 	for (i = 0; i < b->n && err == NULL; i++) {
 		const struct bench_case *c = &b->cases[i];
 		const struct vote_result *vr;
@@ -488,10 +534,8 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		enum answer_type t = ANSWER_TEXT;
 		char *question;
 
-		if (results[i].done || results[i].pending) {
-			done++;
+		if (results[i].done || results[i].pending)
 			continue;
-		}
 		if (c->type == EVAL_EXACT && c->answer_type != NULL)
 			answer_type_parse(c->answer_type, &t);
 		else if (c->type == EVAL_CHOICE)
@@ -572,8 +616,15 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	long long start = now_ns();
 	char *content;
 
-	if (es->votes > 1)
-		return run_votes(be, es, b, s, j, log, results, tally);
+	if (es->progress)
+		backend_on_wait(be, show_wait, NULL);
+	if (es->votes > 1) {
+		err = run_votes(be, es, b, s, j, log, results, tally);
+		backend_on_wait(be, NULL, NULL);
+		if (es->progress && err != NULL)
+			fputs("\r\033[K", stderr);
+		return err;
+	}
 	nslots = es->jobs > 0 ? es->jobs : 1;
 	rqs = xcalloc(b->n + 1, sizeof(*rqs));
 	tries = xcalloc(b->n + 1, sizeof(*tries));
@@ -648,6 +699,7 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 #undef FEED
 	chat_result_release(&res);
 	chat_batch_free(batch);
+	backend_on_wait(be, NULL, NULL);
 	if (es->progress && err != NULL)
 		fputs("\r\033[K", stderr);
 	for (i = 0; i < b->n; i++)

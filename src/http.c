@@ -139,6 +139,9 @@ struct xfer {
 	int				 aborted;	/* by on_data */
 	int				 overflow;	/* body cap hit */
 	int				 stalled;	/* idle_timeout hit */
+	int				 no_reply;	/* first_byte_timeout hit */
+	int				 replied;	/* a byte of the body came */
+	long long			 sent;		/* now_ns() at the start */
 	FILE				*upload;	/* upload_path, open */
 	int				 upload_errno;
 	long long			 last_activity;	/* now_ns() */
@@ -170,6 +173,7 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 	long status = 0;
 
 	x->last_activity = now_ns();
+	x->replied = 1;
 	if (x->resp->status == 0) {
 		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 		x->resp->status = status;
@@ -190,16 +194,20 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /*
- * Called about once a second even when nothing arrives.  The idle timeout
- * is kept here rather than with CURLOPT_LOW_SPEED_*, which does not fire
+ * Called about once a second even when nothing arrives.  The timeouts are
+ * kept here rather than with CURLOPT_LOW_SPEED_*, which does not fire
  * while curl waits for the response headers, and Ollama sends those only
- * after the model has loaded.
+ * after the model has loaded.  Until the body's first byte, a request
+ * with first_byte_timeout is timed by it alone: that wait is the server's
+ * queue and the model's load, which can be long on a server that answers
+ * one request at a time, while a gap in a reply that has begun is not.
  */
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct xfer *x = arg;
+	const struct http_request *req = x->req;
 	long long now = now_ns();
 
 	(void)dltotal; (void)dlnow;
@@ -212,8 +220,16 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 			x->req->upload_progress((unsigned long long)ulnow,
 			    (unsigned long long)ultotal, x->req->arg);
 	}
-	if (x->req->idle_timeout > 0 && now - x->last_activity >
-	    x->req->idle_timeout * 1000000000LL) {
+	if (req->on_tick != NULL)
+		req->on_tick(req->arg);
+	if (req->first_byte_timeout != 0 && !x->replied) {
+		if (req->first_byte_timeout > 0 && now - x->sent >
+		    req->first_byte_timeout * 1000000000LL) {
+			x->no_reply = 1;
+			return 1;
+		}
+	} else if (req->idle_timeout > 0 && now - x->last_activity >
+	    req->idle_timeout * 1000000000LL) {
 		x->stalled = 1;
 		return 1;
 	}
@@ -255,6 +271,13 @@ transport_error(CURLcode rc, const char *errbuf, const struct xfer *x)
 	else if (x->upload_errno != 0)
 		err = error_new(EXIT_FAIL, "cannot read '%s': %s",
 		    x->req->upload_path, strerror(x->upload_errno));
+	else if (x->no_reply)
+		err = error_new(EXIT_FAIL, "no reply from the model for %ld s "
+		    "(waiting in the server's queue or loading; raise "
+		    "backend.load_timeout)", x->req->first_byte_timeout);
+	else if (x->stalled && x->req->first_byte_timeout != 0)
+		err = error_new(EXIT_FAIL, "no data for %ld s after the reply "
+		    "began (raise backend.timeout)", x->req->idle_timeout);
 	else if (x->stalled)
 		err = error_new(EXIT_FAIL, "no data for %ld s (backend.timeout)",
 		    x->req->idle_timeout);
@@ -313,7 +336,7 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
 	x->h = h;
 	x->req = req;
 	x->resp = resp;
-	x->last_activity = now_ns();
+	x->sent = x->last_activity = now_ns();
 	http_response_release(resp);
 	strbuf_init(&resp->body, req->max_body ? req->max_body :
 	    DEFAULT_MAX_BODY);

@@ -68,6 +68,44 @@ progress_update(const char *status, unsigned long long completed,
 }
 
 void
+progress_wait_text(char *buf, size_t len, size_t waiting, size_t running,
+    long long waited_ns)
+{
+	long long s = waited_ns / 1000000000LL;
+
+	if (waiting == 0 || s < 1)
+		snprintf(buf, len, "%s", "");
+	else if (running <= 1)
+		snprintf(buf, len, "waiting for the model (%llds)", s);
+	else
+		snprintf(buf, len, "waiting for the model (%llds, %zu of %zu "
+		    "requests)", s, waiting, running);
+}
+
+void
+progress_wait(size_t waiting, size_t running, long long waited_ns, void *arg)
+{
+	struct progress *p = arg;
+	char text[96];
+
+	if (p == NULL || p->quiet || !p->tty)
+		return;
+	progress_wait_text(text, sizeof(text), waiting, running, waited_ns);
+	if (p->last != NULL && strcmp(p->last, text) == 0)
+		return;
+	if (*text != '\0') {
+		fprintf(stderr, "\r\033[K%s", text);
+		p->drawn = 1;
+	} else if (p->drawn) {
+		fputs("\r\033[K", stderr);
+		p->drawn = 0;
+	}
+	fflush(stderr);
+	free(p->last);
+	p->last = xstrdup(text);
+}
+
+void
 progress_done(struct progress *p)
 {
 	if (p->drawn)

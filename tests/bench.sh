@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote sha256 setup eval router switch"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval router switch"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -360,6 +360,54 @@ bench_vote() {
 		    .filter((l) => JSON.parse(l).path === "/api/chat").length);' "$B/requests.jsonl")
 	saved=$((5 - sent))
 	line "early stop, all samples agree" "$sent of 5 samples sent, $saved saved   target 2 saved   $( [ "$saved" -ge 2 ] && echo PASS || echo MISS)"
+	backend_stop "$B"
+}
+
+# A stock Ollama answers one request at a time, and a queued request gets
+# no byte until its turn.  Two 4-vote queries against servers that do the
+# same (the fake with --parallel 1), 1.5 s an answer (0.3 s to the first
+# byte, then six lines 0.24 s apart), run side by side: with the default
+# inference.parallel (1 on Ollama), and with four forced in flight and
+# backend.timeout at 1 s, where the last sample waits 4.5 s in the queue;
+# only backend.load_timeout times that wait.  Every sample must count.
+bench_queue() {
+	section "queueing: a 4-vote query, one request served at a time, 1.5 s answers"
+	backend_start "$B" --idle-timeout 120 --parallel 1 || die "cannot start the test backend"
+	B2=$W/backend2
+	OLLAMA_HOST1=$OLLAMA_HOST
+	backend_start "$B2" --idle-timeout 120 --parallel 1 || die "cannot start a second test backend"
+	OLLAMA_HOST2=$OLLAMA_HOST
+	s='{"models":["qwen3:4b"],"chat":[{"replies":["The answer is 7","The answer is 8"],"by_seed":true,"first_byte_delay_ms":300,"chunk_size":3,"chunk_delay_ms":240}]}'
+	backend_script "$B" "$s"
+	backend_script "$B2" "$s"
+	start=$(date +%s%N)
+	OLLAMA_HOST=$OLLAMA_HOST1 "$LOCO" query --json --adapter none \
+	    --votes 4 --seed 1 "Add 3 and 4" >"$W/q1.json" 2>"$W/q1.err" &
+	p1=$!
+	OLLAMA_HOST=$OLLAMA_HOST2 LOCO_BACKEND_TIMEOUT=1 "$LOCO" query --json \
+	    --adapter none --votes 4 --parallel 4 --seed 1 "Add 3 and 4" \
+	    >"$W/q2.json" 2>"$W/q2.err" &
+	p2=$!
+	wait $p1 || die "vote failed: $(cat "$W/q1.err")"
+	end1=$(date +%s%N)
+	wait $p2 || die "vote with --parallel 4 failed: $(cat "$W/q2.err")"
+	end2=$(date +%s%N)
+	for i in 1 2; do
+		eval "end=\$end$i"
+		v=$(node -e '
+			const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).vote;
+			console.log(v.samples - v.invalid);' "$W/q$i.json") ||
+		    die "no vote in the JSON: $(cat "$W/q$i.json")"
+		secs=$(calc "($end - $start) / 1e9" 1)
+		if [ $i -eq 1 ]; then
+			label="default parallel (1)"
+		else
+			label="--parallel 4, timeout 1 s"
+		fi
+		line "$label" "$secs s, $v of 4 samples valid   target 4 of 4   $( [ "$v" -eq 4 ] && echo PASS || echo MISS)"
+	done
+	line "  (one at a time)" "about 4 x 1.5 s = 6 s either way: the server sets the pace"
+	backend_stop "$B2"
 	backend_stop "$B"
 }
 

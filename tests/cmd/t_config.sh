@@ -15,6 +15,19 @@ expect_eq "$(json 'out.find(k => k.key === "inference.vote_temperature").value')
 expect_eq "$(json 'out.find(k => k.key === "options.seed").value')" null "unset"
 expect_eq "$(json 'out.find(k => k.key === "inference.reread").source')" default "source"
 
+t "inference.parallel: the value in effect, by backend, until set"
+run_loco config inference.parallel
+expect_rc 0
+expect_out 1
+run_loco --backend llama-server config inference.parallel
+expect_out 4
+LOCO_SERVE_SLOTS=2 run_loco --backend llama-server config --json inference.parallel
+expect_eq "$(json 'out.value + " " + out.source')" "2 default" "llama-server default"
+LOCO_INFERENCE_PARALLEL=3 run_loco --backend llama-server config --json inference.parallel
+expect_eq "$(json 'out.value + " " + out.source')" "3 environment" "set"
+run_loco config
+expect_out_has "inference.parallel         1                        default"
+
 t "file < environment"
 cat >"$LOCO_HOME/config.yaml" <<'YAML'
 inference:

@@ -200,11 +200,11 @@ expect_rc 0
 expect_eq "$(wc -c <"$W/out" | tr -d ' ')" 2097153 "bytes on stdout"
 expect_err_empty
 
-t "slow first byte hits backend.timeout"
+t "slow first byte hits backend.load_timeout, not backend.timeout"
 script "{$MODELS,\"chat\":[{\"first_byte_delay_ms\":4000}]}"
-LOCO_BACKEND_TIMEOUT=1 run_loco query "hello"
+LOCO_BACKEND_TIMEOUT=1 LOCO_BACKEND_LOAD_TIMEOUT=1 run_loco query "hello"
 expect_rc 1
-expect_err "loco: request to $BASE_URL/api/chat failed: no data for 1 s (backend.timeout)"
+expect_err "loco: request to $BASE_URL/api/chat failed: no reply from the model for 1 s (waiting in the server's queue or loading; raise backend.load_timeout)"
 
 t "thinking goes to stderr, the answer to stdout"
 script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm, let me see\"}]}"

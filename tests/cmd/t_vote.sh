@@ -99,7 +99,8 @@ expect_err_has "loco: vote: the judge named no answer; used the medoid"
 
 t "the adapter's model is missing: the vote falls back to the base"
 script '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 51"}]}'
-run_loco query --votes 3 --seed 0 "$Q"
+# All three in flight: one at a time, the first two agreeing would decide.
+run_loco query --votes 3 --parallel 3 --seed 0 "$Q"
 expect_rc 0
 expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
 expect_eq "$(req 'chats.filter(c => c.body.model === "qwen3:4b").length')" 3 "base samples"

@@ -274,7 +274,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr.num_predict = CONFIG_UNSET_INT;
 
 	be = backend_new(mode & 0x40 ? BACKEND_LLAMA_SERVER : BACKEND_OLLAMA,
-	    "http://127.0.0.1:1", 1, 1);
+	    "http://127.0.0.1:1", 1, 1, 1);
 	if (mode & 8) {
 		plain(be, mode >> 4);
 		backend_free(be);

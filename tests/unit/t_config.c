@@ -64,6 +64,7 @@ TEST(config_defaults)
 	CHECK_STR(cfg.host, "http://127.0.0.1:11434");
 	CHECK_INT(cfg.connect_timeout, 10);
 	CHECK_INT(cfg.timeout, 600);
+	CHECK_INT(cfg.load_timeout, 900);
 	CHECK_INT(cfg.reread, 1);
 	CHECK_INT(cfg.votes, 1);
 	CHECK_DBL(cfg.vote_temperature, 0.7, 1e-12);
@@ -81,7 +82,9 @@ TEST(config_defaults)
 	CHECK_DBL(cfg.router_min_score, 1.0, 1e-12);
 	CHECK(cfg.registry_path == NULL);
 	CHECK(cfg.file == NULL);
-	CHECK_INT(cfg.parallel, 4);
+	CHECK(cfg.parallel == CONFIG_UNSET_INT);
+	/* Unset: one at a time on Ollama, serve.slots on llama-server. */
+	CHECK_INT(config_parallel(&cfg), 1);
 	CHECK_INT(cfg.history, 1);
 	CHECK_STR(cfg.backend_type, "ollama");
 	CHECK(cfg.llama_server == NULL);
@@ -90,7 +93,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.serve_slots, 4);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 28);
+	CHECK_INT(n, 29);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
@@ -443,4 +446,30 @@ TEST(config_unreadable_file)
 	config_free(&cfg);
 	free(dir);
 	unsetenv("LOCO_HOME");
+}
+
+TEST(config_parallel_by_backend)
+{
+	struct config cfg;
+	char *t;
+
+	config_init(&cfg);
+	CHECK_INT(config_parallel(&cfg), 1);
+	t = config_effective_text(&cfg, config_key_find("inference.parallel"));
+	CHECK_STR(t, "1");
+	free(t);
+	CHECK_STR(text(&cfg, "inference.parallel"), "");
+	/* llama-server: as many as it has slots. */
+	CHECK_OK(config_set(&cfg, "backend.type", "llama-server",
+	    CONFIG_SRC_FLAG));
+	CHECK_INT(config_parallel(&cfg), 4);
+	CHECK_OK(config_set(&cfg, "serve.slots", "3", CONFIG_SRC_FILE));
+	CHECK_INT(config_parallel(&cfg), 3);
+	/* Set, it wins whatever the backend. */
+	CHECK_OK(config_set(&cfg, "inference.parallel", "6", CONFIG_SRC_ENV));
+	CHECK_INT(config_parallel(&cfg), 6);
+	t = config_effective_text(&cfg, config_key_find("inference.parallel"));
+	CHECK_STR(t, "6");
+	free(t);
+	config_free(&cfg);
 }
