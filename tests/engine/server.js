@@ -59,12 +59,26 @@ const { readGguf } = require('./gguf');
 function usage(msg) {
   if (msg) process.stderr.write(`test engine: ${msg}\n`);
   process.stderr.write('usage: node server.js --dir DIR --models MODELDIR [--port N] [--host 127.0.0.1] ' +
-    '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N]\n');
+    '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N] [--version V] ' +
+    '[--refuse-adapters] [--thinking-only NAME[,NAME...]]\n');
   process.exit(2);
 }
 
+const DEFAULT_VERSION = '0.33.0';
+const REFUSE_ADAPTERS_FROM = '0.34.1';
+const REFUSED_ADAPTERS = 'LoRA adapters are deprecated; the adapter layer is carried over but new adapters cannot be created';
+
+// Compares N.N.N versions; a pre-release (0.34.1-rc0) counts as its release.
+function versionAtLeast(v, min) {
+  const a = v.split('-')[0].split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
+
 function parseArgs(argv) {
-  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048 };
+  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048,
+    version: DEFAULT_VERSION, refuseAdapters: null, thinkingOnly: [] };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -90,6 +104,17 @@ function parseArgs(argv) {
       case '--max-loaded': o.maxLoaded = num(val(), 1, 64); break;
       case '--threads': o.threads = num(val(), 1, 256); break;
       case '--num-ctx': o.numCtx = num(val(), 16, 1 << 20); break;
+      case '--version':
+        o.version = val();
+        if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version)) usage(`bad value '${o.version}' for '--version' (want N.N.N)`);
+        break;
+      case '--refuse-adapters':
+        if (v !== undefined) usage("option '--refuse-adapters' takes no value");
+        o.refuseAdapters = true;
+        break;
+      case '--thinking-only':
+        o.thinkingOnly.push(...val().split(',')); // checked once names can be parsed
+        break;
       case '-h': case '--help': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
@@ -97,6 +122,8 @@ function parseArgs(argv) {
   if (!o.dir) usage('--dir is required');
   if (!o.models) usage('--models is required');
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) usage(`refusing to listen on non-loopback host '${o.host}'`);
+  // Reported of v0.34.1 (OLLAMA-API.md): adapter creation is refused.
+  if (o.refuseAdapters === null) o.refuseAdapters = versionAtLeast(o.version, REFUSE_ADAPTERS_FROM);
   return o;
 }
 
@@ -187,6 +214,8 @@ function nameKey(s) {
   const n = parseName(s);
   return n ? `${n.host}/${n.ns}/${n.model}:${n.tag}`.toLowerCase() : null;
 }
+
+for (const n of opt.thinkingOnly) if (!parseName(n)) usage(`bad model name '${n}' for '--thinking-only'`);
 
 // ---------------------------------------------------------------- store (DIR/manifests, DIR/blobs)
 
@@ -508,7 +537,7 @@ function checkOptions(o) {
   for (const [k, v] of Object.entries(o)) {
     if (v === null) continue;
     if (INT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type integer`;
-    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float`;
+    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float32`;
     if (BOOL_OPTS.includes(k) && typeof v !== 'boolean') return `option "${k}" must be of type boolean`;
     if (k === 'stop') {
       if (!Array.isArray(v)) return 'option "stop" must be of type array';
@@ -662,14 +691,11 @@ async function handleGenerate(ctx, kind) {
   const sent = String(body.model);
   const m = loadModel(sent);
   if (!m) return sendError(ctx, 404, `model '${sent}' not found`);
-  if (body.options !== undefined && body.options !== null) {
-    if (!isObj(body.options)) return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
-    const err = checkOptions(body.options);
-    if (err) return sendError(ctx, 500, err);
+  if (body.options !== undefined && body.options !== null && !isObj(body.options)) {
+    return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
   }
   if (body.think === true) return sendError(ctx, 400, `"${sent}" does not support thinking`);
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
-  if (typeof o.stop === 'string') o.stop = [o.stop];
 
   let text;
   let raw = false;
@@ -693,6 +719,11 @@ async function handleGenerate(ctx, kind) {
     if (r && r.ready && r.active === 0) evict(r);
     return sendJson(ctx, 200, finalObj(kind, sent, '', 'unload', {}));
   }
+
+  // As Ollama's scheduleRunner: the model's stored parameters, then the
+  // request's options; create stored them unchecked, so a bad one fails here.
+  const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
+  if (optErr) return sendError(ctx, 500, optErr);
 
   let lease;
   try {
@@ -964,6 +995,7 @@ async function handleCreate(ctx) {
   const nAdapters = Object.keys(adapters).length;
   const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
   const files = isObj(body.files) ? body.files : null;
+  if (nAdapters > 0 && opt.refuseAdapters) return sendError(ctx, 400, REFUSED_ADAPTERS);
   if (!from && !files) return sendError(ctx, 400, "neither 'from' or 'files' was specified");
   if (nAdapters > 1) return sendError(ctx, 400, 'only one adapter is currently supported');
   const p = new Progress(ctx, body.stream !== false);
@@ -1151,7 +1183,7 @@ async function route(ctx) {
   if (!what) return sendText(ctx, 405, '405 method not allowed');
   switch (what) {
     case 'root': return sendText(ctx, 200, 'Ollama is running');
-    case 'version': return sendJson(ctx, 200, { version: '0.33.0' });
+    case 'version': return sendJson(ctx, 200, { version: opt.version });
     case 'tags': return sendJson(ctx, 200, { models: listModels().map(tagsEntry) });
     case 'show': return handleShow(ctx);
     case 'ps': return handlePs(ctx);

@@ -1,0 +1,106 @@
+'use strict';
+// The engine is as strict as Ollama where loco depends on it (issue #14):
+// node --test tests/engine/strict.test.js. Each test starts its own server
+// (about 0.6 s); skipped when node-llama-cpp is not installed.
+
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
+const { MODELS, SKIP, sleep, sha256, start, rawPost, lines } = require('./testlib');
+
+const MATH_Q = 'Owen has 6 stickers and buys 7 more. How many stickers now?';
+const MATH_ANSWER = '13';
+const ADAPTER = fs.readFileSync(path.join(MODELS, 'math.gguf'));
+const ADAPTER_DIGEST = `sha256:${sha256(ADAPTER)}`;
+
+const ask = (model, extra = {}) => Object.assign({ model, messages: [{ role: 'user', content: MATH_Q }], stream: false, options: { temperature: 0 } }, extra);
+
+// Pulls tiny-base and creates loco-math:1.0.0 (tiny-base + the math adapter).
+async function withMath(srv) {
+  assert.deepStrictEqual((await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false })).json, { status: 'success' });
+  assert.strictEqual((await srv.request('POST', `/api/blobs/${ADAPTER_DIGEST}`, ADAPTER)).status, 201);
+  const c = await srv.request('POST', '/api/create', { model: 'loco-math:1.0.0', from: 'tiny-base', adapters: { 'math.gguf': ADAPTER_DIGEST }, stream: false });
+  assert.deepStrictEqual(c.json, { status: 'success' });
+}
+
+const names = async (srv) => (await srv.request('GET', '/api/tags')).json.models.map((m) => m.name).sort();
+
+test('--version, and adapter creation refused as v0.34.1 is reported to', { skip: SKIP }, async () => {
+  let srv = await start();
+  const dir = srv.dir;
+  try {
+    assert.deepStrictEqual((await srv.request('GET', '/api/version')).json, { version: '0.33.0' });
+    await withMath(srv);
+  } finally { await srv.stop(true); }
+
+  srv = await start(['--version', '0.34.1'], dir);
+  try {
+    assert.deepStrictEqual((await srv.request('GET', '/api/version')).json, { version: '0.34.1' });
+    const r = await srv.request('POST', '/api/create', { model: 'loco-code', from: 'tiny-base', adapters: { 'math.gguf': ADAPTER_DIGEST } });
+    assert.strictEqual(r.status, 400);
+    assert.strictEqual(r.headers['content-type'], 'application/json; charset=utf-8');
+    assert.deepStrictEqual(r.json, { error: 'LoRA adapters are deprecated; the adapter layer is carried over but new adapters cannot be created' });
+    assert.deepStrictEqual(await names(srv), ['loco-math:1.0.0', 'tiny-base:latest']);
+    // Made earlier with an adapter: still serves, and a model made from it
+    // (no adapters in the request) carries the adapter layer over.
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('loco-math:1.0.0'))).json.message.content, MATH_ANSWER);
+    const c = await srv.request('POST', '/api/create', { model: 'loco-math2', from: 'loco-math:1.0.0', license: 'MIT', stream: false });
+    assert.deepStrictEqual(c.json, { status: 'success' });
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('loco-math2'))).json.message.content, MATH_ANSWER);
+    // A model without an adapter is still created.
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'plain', from: 'tiny-base', stream: false })).status, 200);
+  } finally { await srv.stop(true); }
+
+  srv = await start(['--refuse-adapters'], dir);
+  try {
+    assert.deepStrictEqual((await srv.request('GET', '/api/version')).json, { version: '0.33.0' });
+    const r = await srv.request('POST', '/api/create', { model: 'loco-code', from: 'tiny-base', adapters: { 'math.gguf': ADAPTER_DIGEST } });
+    assert.strictEqual(r.status, 400);
+    assert.match(r.json.error, /^LoRA adapters are deprecated/);
+  } finally { await srv.stop(); }
+});
+
+test('a stored quoted-number parameter fails every request to the model with 500', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    const c = await srv.request('POST', '/api/create', { model: 'quoted', from: 'tiny-base', parameters: { temperature: '0.2' }, stream: false });
+    assert.strictEqual(c.status, 200, c.text); // stored without a type check
+    assert.deepStrictEqual(c.json, { status: 'success' });
+    const show = await srv.request('POST', '/api/show', { model: 'quoted' });
+    assert.strictEqual(show.json.parameters, `${'temperature'.padEnd(30)} "0.2"`);
+    const want = { error: 'option "temperature" must be of type float32' };
+    for (const [p, body] of [['/api/chat', ask('quoted')], ['/api/generate', { model: 'quoted', prompt: MATH_Q, stream: false }],
+      ['/api/chat', ask('quoted', { stream: true })], ['/api/generate', { model: 'quoted', prompt: '' }]]) {
+      const r = await srv.request('POST', p, body);
+      assert.strictEqual(r.status, 500, `${p}: ${r.text}`);
+      assert.strictEqual(r.headers['content-type'], 'application/json; charset=utf-8');
+      assert.deepStrictEqual(r.json, want);
+    }
+    // Unloading (empty prompt, keep_alive 0) schedules nothing: no check.
+    const un = await srv.request('POST', '/api/generate', { model: 'quoted', prompt: '', keep_alive: 0 });
+    assert.strictEqual(un.status, 200);
+    assert.strictEqual(un.json.done_reason, 'unload');
+
+    const stop = await srv.request('POST', '/api/create', { model: 'stopstr', from: 'tiny-base', parameters: { stop: '\n' }, stream: false });
+    assert.strictEqual(stop.status, 200);
+    assert.deepStrictEqual((await srv.request('POST', '/api/chat', ask('stopstr'))).json, { error: 'option "stop" must be of type array' });
+
+    // A request's own options fail the same way.
+    for (const [options, error] of [
+      [{ num_predict: '5' }, 'option "num_predict" must be of type integer'],
+      [{ temperature: '0' }, 'option "temperature" must be of type float32'],
+      [{ stop: 'x' }, 'option "stop" must be of type array'],
+      [{ stop: [1] }, 'option "stop" must be of an array of strings'],
+      [{ use_mmap: 'yes' }, 'option "use_mmap" must be of type boolean'],
+    ]) {
+      const r = await srv.request('POST', '/api/chat', ask('tiny-base', { options }));
+      assert.strictEqual(r.status, 500, JSON.stringify(options));
+      assert.deepStrictEqual(r.json, { error }, JSON.stringify(options));
+    }
+    // Unknown keys are ignored; a good request still answers.
+    const ok = await srv.request('POST', '/api/chat', ask('tiny-base', { options: { temperature: 0, no_such_option: 'x' } }));
+    assert.strictEqual(ok.status, 200, ok.text);
+  } finally { await srv.stop(); }
+});
