@@ -986,55 +986,114 @@ async function handlePull(ctx) {
 }
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+// manifest.BlobsPath: either separator, either case; the file name keeps the case.
+const LAYER_DIGEST_RE = /^sha256[:-][0-9a-fA-F]{64}$/;
+
+// Go's fs.ValidPath: relative, slash-separated, no empty, "." or ".." element.
+function validPath(p) {
+  if (p === '.') return true;
+  return p !== '' && p.split('/').every((e) => e !== '' && e !== '.' && e !== '..');
+}
+
+// detectModelTypeFromFiles: by the first file name, else by the blob's magic.
+function detectModelType(files) {
+  for (const [fn, d] of Object.entries(files)) {
+    if (fn.endsWith('.safetensors')) return 'safetensors';
+    if (fn.endsWith('.gguf')) return 'gguf';
+    if (!LAYER_DIGEST_RE.test(String(d))) return '';
+    try {
+      const fd = fs.openSync(path.join(FILES.blobs, String(d).replace(':', '-')), 'r');
+      const b = Buffer.alloc(4);
+      const n = fs.readSync(fd, b, 0, 4, 0);
+      fs.closeSync(fd);
+      if (n === 4 && b.toString('latin1') === 'GGUF') return 'gguf';
+    } catch { return ''; }
+  }
+  return '';
+}
+
+// convertModelFromFiles + ggufLayers for the files or adapters of a create:
+// "parsing GGUF" is streamed before each file is opened, so a missing or
+// broken blob is reported after the 200 status (Ollama does the same).
+// Returns {layers: [hex]} or {error, status}; status is what a create with
+// stream:false answers (adapters: always 400; files: 400 or 500).
+function convertFiles(p, files, isAdapter) {
+  const bad = (error, badReq) => ({ error, status: isAdapter || badReq ? 400 : 500 });
+  const type = detectModelType(files);
+  if (type === 'safetensors') return bad('the test engine cannot convert safetensors files', true);
+  if (type !== 'gguf') return bad('unknown type', true);
+  const names = Object.keys(files).sort();
+  if (names.length > 1 && isAdapter) return bad('only one adapter is currently supported', true);
+  const layers = [];
+  for (const fn of names) {
+    const d = String(files[fn]);
+    p.emit({ status: 'parsing GGUF' });
+    if (!LAYER_DIGEST_RE.test(d)) return bad('invalid digest format');
+    const bp = path.join(FILES.blobs, d.replace(':', '-'));
+    let magic;
+    try {
+      const fd = fs.openSync(bp, 'r');
+      magic = Buffer.alloc(4);
+      magic = magic.subarray(0, fs.readSync(fd, magic, 0, 4, 0));
+      fs.closeSync(fd);
+    } catch (e) {
+      return bad(e.code === 'ENOENT' ? `open ${bp}: no such file or directory` : e.message);
+    }
+    if (magic.toString('latin1') !== 'GGUF') return bad('supplied file was not in GGUF format', true);
+    let g;
+    try { g = gguf(bp); } catch (e) { return bad(e.message); }
+    if (!isAdapter && (g.kv['general.type'] || 'model') !== 'model') {
+      return bad('file is not a model (general.type is not "model")', true);
+    }
+    layers.push(d.slice(7));
+  }
+  if (!isAdapter && layers.length !== 1) return bad('only one GGUF model file is supported', true);
+  return { layers };
+}
 
 async function handleCreate(ctx) {
   const body = isObj(ctx.body) ? ctx.body : {};
   const name = body.model || body.name || '';
-  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
-  const adapters = isObj(body.adapters) ? body.adapters : {};
-  const nAdapters = Object.keys(adapters).length;
-  const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
   const files = isObj(body.files) ? body.files : null;
-  if (nAdapters > 0 && opt.refuseAdapters) return sendError(ctx, 400, REFUSED_ADAPTERS);
-  if (!from && !files) return sendError(ctx, 400, "neither 'from' or 'files' was specified");
-  if (nAdapters > 1) return sendError(ctx, 400, 'only one adapter is currently supported');
+  const adapters = isObj(body.adapters) ? body.adapters : null;
+  // Checked before anything is streamed, as in Ollama's CreateHandler.
+  for (const [fn, d] of Object.entries(files || {})) {
+    if (!validPath(fn)) return sendError(ctx, 400, 'file path must be relative');
+    if (d === '') return sendError(ctx, 400, 'invalid digest format');
+  }
+  for (const d of Object.values(adapters || {})) if (d === '') return sendError(ctx, 400, 'invalid digest format');
+  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
+  // The refusal reported of v0.34.1; its exact wording over HTTP is not known.
+  if (adapters && Object.keys(adapters).length > 0 && opt.refuseAdapters) return sendError(ctx, 400, REFUSED_ADAPTERS);
+  const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
   const p = new Progress(ctx, body.stream !== false);
-  const checkBlob = (d) => {
-    if (!DIGEST_RE.test(String(d))) return { status: 400, msg: 'invalid digest format' };
-    const bp = blobPath(String(d).slice(7));
-    if (!fs.existsSync(bp)) return { status: 400, msg: `open ${bp}: no such file or directory` };
-    try { gguf(bp); } catch (e) { return { status: 400, msg: e.message }; }
-    return null;
-  };
   try {
     let base = null;
+    let baseLayer;
     if (from) {
+      if (!parseName(from)) return p.fail('invalid model name', 400);
       base = loadModel(from);
       if (!base) {
         const r = await pullSteps(p, from);
         if (r.error) return p.fail(r.error);
         base = r.model;
       }
-      p.emit({ status: `using existing layer sha256:${base.base}` });
+      baseLayer = base.base;
+    } else if (files) {
+      const r = convertFiles(p, files, false);
+      if (r.error) return p.fail(r.error, r.status);
+      baseLayer = r.layers[0];
+      base = { base: baseLayer, adapter: null, system: '', template: '', parameters: {}, license: '' };
     } else {
-      const ds = Object.values(files);
-      if (ds.length !== 1) return p.fail(ds.length ? 'only one GGUF model file is supported' : "neither 'from' or 'files' was specified", 400);
-      const err = checkBlob(ds[0]);
-      if (err) return p.fail(err.msg, err.status);
-      p.emit({ status: 'parsing GGUF' });
-      const hex = String(ds[0]).slice(7);
-      if ((gguf(blobPath(hex)).kv['general.type'] || 'model') !== 'model') return p.fail('file is not a model (general.type is not "model")', 400);
-      base = { base: hex, adapter: null, system: '', template: '', parameters: {}, license: '' };
-      p.emit({ status: `using existing layer sha256:${hex}` });
+      return p.fail("neither 'from' or 'files' was specified", 400);
     }
-    let adapter = base.adapter;
-    for (const d of Object.values(adapters)) {
-      const err = checkBlob(d);
-      if (err) return p.fail(err.msg, err.status);
-      p.emit({ status: 'parsing GGUF' });
-      adapter = String(d).slice(7);
-      p.emit({ status: `using existing layer sha256:${adapter}` });
+    let adapter = base.adapter; // carried over from a model made with one
+    if (adapters) {
+      const r = convertFiles(p, adapters, true);
+      if (r.error) return p.fail(r.error, r.status);
+      adapter = r.layers[0];
     }
+    for (const d of [baseLayer, adapter]) if (d) p.emit({ status: `using existing layer sha256:${d}` });
     const params = Object.assign({}, base.parameters || {}, isObj(body.parameters) ? body.parameters : {});
     for (const [what, v] of [['template', body.template], ['system', body.system],
       ['params', isObj(body.parameters) && Object.keys(body.parameters).length ? JSON.stringify(body.parameters) : null]]) {
@@ -1043,7 +1102,7 @@ async function handleCreate(ctx) {
     p.emit({ status: 'writing manifest' });
     const m = {
       name: displayName(name),
-      base: base.base,
+      base: baseLayer,
       adapter,
       system: typeof body.system === 'string' ? body.system : (base.system || ''),
       template: typeof body.template === 'string' ? body.template : (base.template || ''),

@@ -104,3 +104,55 @@ test('a stored quoted-number parameter fails every request to the model with 500
     assert.strictEqual(ok.status, 200, ok.text);
   } finally { await srv.stop(); }
 });
+
+test('create: a missing or invalid adapter blob fails after the 200 status', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await withMath(srv);
+    const before = await names(srv);
+    const missing = sha256(Buffer.from('never uploaded\n'));
+    const missingPath = path.join(srv.dir, 'blobs', `sha256-${missing}`);
+    const create = (adapters, extra = {}) => srv.request('POST', '/api/create', Object.assign({ model: 'broken', from: 'tiny-base', adapters }, extra));
+
+    let r = await create({ 'x.gguf': `sha256:${missing}` });
+    assert.strictEqual(r.status, 200);
+    assert.strictEqual(r.headers['content-type'], 'application/x-ndjson');
+    assert.deepStrictEqual(lines(r), [{ status: 'parsing GGUF' }, { error: `open ${missingPath}: no such file or directory` }]);
+    r = await create({ 'x.gguf': `sha256:${missing}` }, { stream: false });
+    assert.strictEqual(r.status, 400);
+    assert.deepStrictEqual(r.json, { error: `open ${missingPath}: no such file or directory` });
+
+    const junk = Buffer.from('not a GGUF file\n');
+    const junkDigest = `sha256:${sha256(junk)}`;
+    assert.strictEqual((await srv.request('POST', `/api/blobs/${junkDigest}`, junk)).status, 201);
+    r = await create({ 'x.gguf': junkDigest });
+    assert.strictEqual(r.status, 200);
+    assert.deepStrictEqual(lines(r), [{ status: 'parsing GGUF' }, { error: 'supplied file was not in GGUF format' }]);
+
+    const cut = ADAPTER.subarray(0, 100);
+    const cutDigest = `sha256:${sha256(cut)}`;
+    assert.strictEqual((await srv.request('POST', `/api/blobs/${cutDigest}`, cut)).status, 201);
+    r = await create({ 'x.gguf': cutDigest });
+    assert.strictEqual(r.status, 200);
+    assert.deepStrictEqual(lines(r), [{ status: 'parsing GGUF' }, { error: 'unexpected EOF' }]);
+
+    r = await create({ 'x.gguf': 'sha256:xyz' });
+    assert.deepStrictEqual([r.status, lines(r)], [200, [{ status: 'parsing GGUF' }, { error: 'invalid digest format' }]]);
+
+    // A name without .gguf: the type is read from the blob first, so a
+    // missing blob is an unknown type, before anything is streamed.
+    r = await create({ adapter: `sha256:${missing}` });
+    assert.strictEqual(r.status, 400);
+    assert.deepStrictEqual(r.json, { error: 'unknown type' });
+
+    // The base's files: the same after the 200; without streaming, 500.
+    r = await srv.request('POST', '/api/create', { model: 'broken', files: { 'm.gguf': `sha256:${missing}` } });
+    assert.deepStrictEqual([r.status, lines(r)], [200, [{ status: 'parsing GGUF' }, { error: `open ${missingPath}: no such file or directory` }]]);
+    r = await srv.request('POST', '/api/create', { model: 'broken', files: { 'm.gguf': `sha256:${missing}` }, stream: false });
+    assert.deepStrictEqual([r.status, r.json], [500, { error: `open ${missingPath}: no such file or directory` }]);
+    r = await srv.request('POST', '/api/create', { model: 'broken', files: { '../m.gguf': `sha256:${missing}` } });
+    assert.deepStrictEqual([r.status, r.json], [400, { error: 'file path must be relative' }]);
+
+    assert.deepStrictEqual(await names(srv), before);
+  } finally { await srv.stop(); }
+});
