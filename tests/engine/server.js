@@ -231,6 +231,8 @@ function loadModel(name) {
 }
 
 function saveModel(m) {
+  try { m.details = ggufDetails(m); } catch { /* base blob missing: keep what was recorded */ }
+  m.size = modelSize(m);
   m.digest = sha256hex(JSON.stringify([m.base, m.adapter, m.system, m.template, m.parameters, m.license]));
   writeAtomic(manifestPath(nameKey(m.name)), JSON.stringify(m, null, 1) + '\n');
 }
@@ -260,7 +262,14 @@ function modelInfo(m) {
   return { g, arch };
 }
 
+// Read from the GGUF when the model is saved (Ollama's config blob), so
+// tags and ps still describe a model whose blob has vanished.
 function details(m) {
+  if (m.details) return m.details;
+  try { return ggufDetails(m); } catch { return { parent_model: '', format: 'gguf', family: '', families: null, parameter_size: '', quantization_level: '' }; }
+}
+
+function ggufDetails(m) {
   const { g, arch } = modelInfo(m);
   return {
     parent_model: '',
@@ -279,7 +288,7 @@ function modelSize(m) {
 }
 
 function tagsEntry(m) {
-  return { name: m.name, model: m.name, modified_at: m.modified_at, size: modelSize(m), digest: m.digest, details: details(m) };
+  return { name: m.name, model: m.name, modified_at: m.modified_at, size: m.size ?? modelSize(m), digest: m.digest, details: details(m) };
 }
 
 const DEFAULT_TEMPLATE = '{{ if .System }}S: {{ .System }}\n{{ end }}Q: {{ .Prompt }}\nA: ';
@@ -391,6 +400,8 @@ function getLlamaOnce() {
 }
 
 class LoadError extends Error {}
+// A blob of the model is gone from DIR/blobs when its runner is to be loaded.
+class MissingBlob extends Error {}
 
 // A runner: one loaded base (+ at most one LoRA), opt.parallel sequences.
 class Runner {
@@ -407,6 +418,7 @@ class Runner {
 
   async load() {
     const { basePath, adapterPath } = this.spec;
+    for (const p of [basePath, adapterPath]) if (p && !fs.existsSync(p)) throw new MissingBlob(`open ${p}: no such file or directory`);
     const baseArch = gguf(basePath).kv['general.architecture'];
     if (adapterPath) {
       const ag = gguf(adapterPath);
@@ -729,6 +741,7 @@ async function handleGenerate(ctx, kind) {
   try {
     lease = await acquire(spec);
   } catch (e) {
+    if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
     return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama runner process has terminated: ${e.message}`);
   }
   const loadNs = nsSince(t0);
@@ -776,7 +789,12 @@ async function handleEmbed(ctx) {
   if (inputs.some((x) => typeof x !== 'string')) return sendError(ctx, 400, 'invalid input type');
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
   let lease;
-  try { lease = await acquire(specFor(m, body, o)); } catch (e) { return sendError(ctx, 500, e.message); }
+  try {
+    lease = await acquire(specFor(m, body, o));
+  } catch (e) {
+    if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
+    return sendError(ctx, 500, e.message);
+  }
   const loadNs = nsSince(t0);
   try {
     const r = lease.runner;
@@ -1159,7 +1177,17 @@ function handleShow(ctx) {
   if (name === '') return sendError(ctx, 400, 'model is required');
   const m = loadModel(name);
   if (!m) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
-  const { g, arch } = modelInfo(m);
+  // GetModelInfo reads the manifest and config, then the base GGUF for
+  // model_info (not the adapter): a vanished base is os.ErrNotExist, which
+  // ShowHandler answers with 404 and the normalised name.
+  let g;
+  let arch;
+  try {
+    ({ g, arch } = modelInfo(m));
+  } catch (e) {
+    if (e.code === 'ENOENT') return sendError(ctx, 404, `model '${displayName(name)}' not found`);
+    throw e;
+  }
   const info = { 'general.architecture': arch, 'general.parameter_count': g.params };
   for (const [k, v] of Object.entries(g.kv)) {
     if (k === 'general.architecture') continue;

@@ -156,3 +156,56 @@ test('create: a missing or invalid adapter blob fails after the 200 status', { s
     assert.deepStrictEqual(await names(srv), before);
   } finally { await srv.stop(); }
 });
+
+// A copy of a GGUF with one byte of general.name changed: other weights'
+// blob, same behaviour.
+function variant(file, from, to) {
+  const buf = Buffer.from(fs.readFileSync(path.join(MODELS, file)));
+  const at = buf.indexOf(Buffer.from(from));
+  assert.ok(at > 0 && from.length === to.length);
+  buf.write(to, at);
+  return buf;
+}
+
+test('a blob vanished from DIR/blobs: 404 "try pulling it first" when the model is loaded', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    const base = variant('base.gguf', 'tiny-base', 'tiny-basf');
+    const baseHex = sha256(base);
+    assert.strictEqual((await srv.request('POST', `/api/blobs/sha256:${baseHex}`, base)).status, 201);
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'vanish', files: { 'v.gguf': `sha256:${baseHex}` }, stream: false })).status, 200);
+    const adapter = variant('math.gguf', 'tiny-math', 'tiny-matH');
+    const adapterHex = sha256(adapter);
+    assert.strictEqual((await srv.request('POST', `/api/blobs/sha256:${adapterHex}`, adapter)).status, 201);
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'vanish-adapter', from: 'tiny-base', adapters: { 'v.gguf': `sha256:${adapterHex}` }, stream: false })).status, 200);
+    const tagsBefore = (await srv.request('GET', '/api/tags')).json.models;
+
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('vanish'))).status, 200);
+    fs.unlinkSync(path.join(srv.dir, 'blobs', `sha256-${baseHex}`));
+    // Loaded: the runner has the weights and keeps serving (as Ollama's).
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('vanish'))).status, 200);
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('tiny-base'))).status, 200); // unloads vanish
+    for (const [p, body] of [['/api/chat', ask('vanish')], ['/api/generate', { model: 'vanish', prompt: MATH_Q }],
+      ['/api/generate', { model: 'vanish', prompt: '' }]]) {
+      const r = await srv.request('POST', p, body);
+      assert.strictEqual(r.status, 404, `${p}: ${r.text}`);
+      assert.deepStrictEqual(r.json, { error: 'model "vanish" not found, try pulling it first' });
+    }
+    // Still listed, from the manifest; show needs the GGUF for model_info.
+    assert.deepStrictEqual((await srv.request('GET', '/api/tags')).json.models, tagsBefore);
+    const show = await srv.request('POST', '/api/show', { model: 'vanish' });
+    assert.deepStrictEqual([show.status, show.json], [404, { error: "model 'vanish:latest' not found" }]);
+    assert.strictEqual((await srv.request('HEAD', `/api/blobs/sha256:${baseHex}`)).status, 404);
+
+    fs.unlinkSync(path.join(srv.dir, 'blobs', `sha256-${adapterHex}`));
+    const r = await srv.request('POST', '/api/chat', ask('vanish-adapter', { stream: true }));
+    assert.deepStrictEqual([r.status, r.json], [404, { error: 'model "vanish-adapter" not found, try pulling it first' }]);
+    // show does not read the adapter.
+    const sa = await srv.request('POST', '/api/show', { model: 'vanish-adapter' });
+    assert.strictEqual(sa.status, 200);
+    assert.match(sa.json.modelfile, /\nADAPTER .*sha256-[0-9a-f]{64}\n/);
+    assert.strictEqual((await srv.request('HEAD', `/api/blobs/sha256:${adapterHex}`)).status, 404);
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('tiny-base'))).status, 200);
+  } finally { await srv.stop(); }
+});
