@@ -232,7 +232,7 @@ function loadModel(name) {
 
 function saveModel(m) {
   try { m.details = ggufDetails(m); } catch { /* base blob missing: keep what was recorded */ }
-  m.size = modelSize(m);
+  if (m.size === undefined || [m.base, m.adapter].every((d) => !d || fs.existsSync(blobPath(d)))) m.size = modelSize(m);
   m.digest = sha256hex(JSON.stringify([m.base, m.adapter, m.system, m.template, m.parameters, m.license]));
   writeAtomic(manifestPath(nameKey(m.name)), JSON.stringify(m, null, 1) + '\n');
 }
@@ -246,15 +246,27 @@ function listModels() {
   return out;
 }
 
+// Ollama's format.HumanNumber: 4B, 4.5B, 1.50M, 747K.
 function humanNumber(n) {
-  const f = (x, u) => `${Number(x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0))}${u}`;
-  if (n >= 1e9) return f(n / 1e9, 'B');
-  if (n >= 1e6) return f(n / 1e6, 'M');
-  if (n >= 1e3) return f(n / 1e3, 'K');
+  const f = (x, digits, u) => `${x === Math.floor(x) ? x.toFixed(0) : x.toFixed(digits)}${u}`;
+  if (n >= 1e9) return f(n / 1e9, 1, 'B');
+  if (n >= 1e6) return f(n / 1e6, 2, 'M');
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)}K`;
   return String(n);
 }
 
-const FILE_TYPES = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 15: 'Q4_K_M' };
+// Ollama's ggml.FileType names (fs/ggml/type.go), by general.file_type.
+const FILE_TYPES = ['F32', 'F16', 'Q4_0', 'Q4_1', null, null, null, 'Q8_0', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K_S',
+  'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ2_XXS', 'IQ2_XS', 'Q2_K_S', 'IQ3_XS',
+  'IQ3_XXS', 'IQ1_S', 'IQ4_NL', 'IQ3_S', 'IQ3_M', 'IQ2_S', 'IQ2_M', 'IQ4_XS', 'IQ1_M', 'BF16', null, null, null,
+  'TQ1_0', 'TQ2_0', 'MXFP4_MOE', 'NVFP4', 'Q1_0'];
+
+// KV.FileType() takes 0 for "not set" (it checks t > 0), so an F32 file
+// (general.file_type 0) and a file without the key both say "unknown".
+function quantizationLevel(kv) {
+  const t = kv['general.file_type'];
+  return Number.isInteger(t) && t > 0 && FILE_TYPES[t] ? FILE_TYPES[t] : 'unknown';
+}
 
 function modelInfo(m) {
   const g = gguf(blobPath(m.base));
@@ -277,7 +289,7 @@ function ggufDetails(m) {
     family: arch,
     families: [arch],
     parameter_size: humanNumber(g.params),
-    quantization_level: FILE_TYPES[g.kv['general.file_type']] || 'F32',
+    quantization_level: quantizationLevel(g.kv),
   };
 }
 
@@ -1188,12 +1200,16 @@ function handleShow(ctx) {
     if (e.code === 'ENOENT') return sendError(ctx, 404, `model '${displayName(name)}' not found`);
     throw e;
   }
-  const info = { 'general.architecture': arch, 'general.parameter_count': g.params };
+  // All keys but general.name and tokenizer.chat_template (GetModelInfo
+  // deletes those); arrays longer than 5 are sent empty (not verbose).
+  // A Go map: encoding/json writes its keys sorted.
+  const all = { 'general.architecture': arch, 'general.parameter_count': g.params };
   for (const [k, v] of Object.entries(g.kv)) {
-    if (k === 'general.architecture') continue;
-    if (k.startsWith('tokenizer.')) { info[k] = isObj(v) || Array.isArray(v) ? null : v; continue; }
-    if (!isObj(v)) info[k] = v;
+    if (k === 'general.architecture' || k === 'general.name' || k === 'tokenizer.chat_template') continue;
+    all[k] = isObj(v) || (Array.isArray(v) && v.length > 5) ? [] : v;
   }
+  const info = {};
+  for (const k of Object.keys(all).sort()) info[k] = all[k];
   return sendJson(ctx, 200, {
     license: m.license || '',
     modelfile: modelfileText(m),

@@ -209,3 +209,39 @@ test('a blob vanished from DIR/blobs: 404 "try pulling it first" when the model 
     assert.strictEqual((await srv.request('POST', '/api/chat', ask('tiny-base'))).status, 200);
   } finally { await srv.stop(); }
 });
+
+test('show: model_info as Ollama sends it, quantization_level from general.file_type', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    const file = path.join(srv.dir, 'info.gguf');
+    const mk = require('node:child_process').spawnSync(process.execPath, [path.join(__dirname, '..', 'cmd', 'mkgguf.js'), file,
+      'general.type=s:model', 'adapter.type=', 'adapter.lora.alpha=', 'general.basename=s:Qwen3',
+      'general.finetune=s:Thinking-2507', 'general.size_label=s:4B', 'general.name=s:Qwen3 4B Thinking 2507',
+      'general.file_type=u:15', 'tokenizer.chat_template=s:{{ x }}']);
+    assert.strictEqual(mk.status, 0, String(mk.stderr));
+    const buf = fs.readFileSync(file);
+    const d = `sha256:${sha256(buf)}`;
+    assert.strictEqual((await srv.request('POST', `/api/blobs/${d}`, buf)).status, 201);
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'qwen3-info', files: { 'info.gguf': d }, stream: false })).status, 200);
+    const s = (await srv.request('POST', '/api/show', { model: 'qwen3-info' })).json;
+    assert.strictEqual(s.model_info['general.basename'], 'Qwen3');
+    assert.strictEqual(s.model_info['general.finetune'], 'Thinking-2507');
+    assert.strictEqual(s.model_info['general.size_label'], '4B');
+    assert.strictEqual(s.model_info['general.architecture'], 'llama');
+    // GetModelInfo deletes these two.
+    assert.ok(!('general.name' in s.model_info));
+    assert.ok(!('tokenizer.chat_template' in s.model_info));
+    assert.deepStrictEqual(Object.keys(s.model_info), Object.keys(s.model_info).sort()); // a Go map: sorted keys
+    assert.strictEqual(s.details.quantization_level, 'Q4_K_M');
+    const tags = (await srv.request('GET', '/api/tags')).json.models;
+    assert.strictEqual(tags.find((m) => m.name === 'qwen3-info:latest').details.quantization_level, 'Q4_K_M');
+    // F32 is general.file_type 0, which Ollama's KV.FileType() takes for unset.
+    const b = (await srv.request('POST', '/api/show', { model: 'tiny-base' })).json;
+    assert.strictEqual(b.details.quantization_level, 'unknown');
+    assert.strictEqual(b.details.parameter_size, '747K');
+    assert.deepStrictEqual(b.model_info['tokenizer.ggml.tokens'], []); // long arrays are sent empty
+    assert.strictEqual(b.model_info['llama.context_length'], 512);
+    assert.deepStrictEqual(b.capabilities, ['completion']);
+  } finally { await srv.stop(); }
+});
