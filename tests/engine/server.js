@@ -403,10 +403,11 @@ class Progress {
 // ---------------------------------------------------------------- llama
 
 let llamaPromise = null;
+let tokenBiasFor = null;
 function getLlamaOnce() {
   if (!llamaPromise) {
-    llamaPromise = import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
-      getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: opt.threads, logLevel: LlamaLogLevel.error }));
+    llamaPromise = import('node-llama-cpp').then(({ getLlama, LlamaLogLevel, TokenBias }) =>
+      (tokenBiasFor = (model) => new TokenBias(model.tokenizer)) && getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: opt.threads, logLevel: LlamaLogLevel.error }));
   }
   return llamaPromise;
 }
@@ -597,6 +598,18 @@ function promptTokens(model, text, raw) {
   return toks;
 }
 
+// TokenBias.set() ignores end tokens on purpose, so the bias goes into its
+// map directly (node-llama-cpp is pinned: 3.21.1 reads _biases as is).
+const eogBiases = new WeakMap();
+function eogBias(model) {
+  if (!eogBiases.has(model)) {
+    const b = tokenBiasFor(model);
+    for (const t of [model.tokens.eos, model.tokens.eot]) if (t !== null && t !== undefined) b._biases.set(t, -Infinity);
+    eogBiases.set(model, b);
+  }
+  return eogBiases.get(model);
+}
+
 // Length of text that can be sent without possibly splitting a stop string.
 function safeLength(text, stops) {
   let keep = text.length;
@@ -611,7 +624,8 @@ function safeLength(text, stops) {
 
 // Runs one generation on a leased sequence. onText(piece) streams text.
 // Returns {text, doneReason, promptN, evalN, promptNs, evalNs}.
-async function runGeneration(model, seq, tokens, o, onText, isAborted) {
+// extra.banEog: the end-of-generation tokens are never sampled.
+async function runGeneration(model, seq, tokens, o, onText, isAborted, extra = {}) {
   const stops = (o.stop || []).filter((s) => s !== '');
   const numCtx = seq.contextSize;
   if (tokens.length >= numCtx) tokens = [tokens[0]].concat(tokens.slice(tokens.length - (numCtx - 2)));
@@ -627,6 +641,7 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
     if (typeof o.min_p === 'number') ev.minP = o.min_p;
     ev.seed = typeof o.seed === 'number' && o.seed >= 0 ? o.seed : (crypto.randomInt(2 ** 31));
   }
+  if (extra.banEog) ev.tokenBias = () => eogBias(model);
   if (typeof o.repeat_penalty === 'number' && o.repeat_penalty !== 1) {
     ev.repeatPenalty = { penalty: o.repeat_penalty, lastTokens: Number.isInteger(o.repeat_last_n) ? o.repeat_last_n : 64 };
   }
@@ -674,22 +689,30 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
   };
 }
 
-function chunkObj(kind, model, content) {
+// Field order as Ollama's structs: thinking after content/response, omitted when empty.
+function chunkObj(kind, model, content, thinking) {
   const o = { model, created_at: nowStamp() };
-  if (kind === 'chat') o.message = { role: 'assistant', content };
-  else o.response = content;
+  if (kind === 'chat') {
+    o.message = { role: 'assistant', content };
+    if (thinking) o.message.thinking = thinking;
+  } else {
+    o.response = content;
+    if (thinking) o.thinking = thinking;
+  }
   o.done = false;
   return o;
 }
 
-function finalObj(kind, model, content, doneReason, metrics) {
+function finalObj(kind, model, content, thinking, doneReason, metrics) {
   const o = { model, created_at: nowStamp() };
   if (kind === 'chat') {
     o.message = { role: 'assistant', content };
+    if (thinking) o.message.thinking = thinking;
     if (doneReason) o.done_reason = doneReason;
     o.done = true;
   } else {
     o.response = content;
+    if (thinking) o.thinking = thinking;
     o.done = true;
     if (doneReason) o.done_reason = doneReason;
   }
@@ -707,10 +730,59 @@ function specFor(m, body, optsMerged) {
   };
 }
 
+// Thinking-only models (--thinking-only): the named models' base weights
+// "think". A model thinks when its base GGUF is one of theirs, so a model
+// created from one (with or without an adapter) thinks too, as it inherits
+// the template that gives a real model the capability.
+const modelDirHex = new Map();
+function thinkingBases() {
+  const out = new Set();
+  for (const n of opt.thinkingOnly) {
+    const m = loadModel(n);
+    if (m) { out.add(m.base); continue; }
+    const f = modelDirFile(n);
+    if (!f) continue;
+    const st = fs.statSync(f);
+    const k = `${f}:${st.size}:${st.mtimeMs}`;
+    if (!modelDirHex.has(k)) modelDirHex.set(k, fileSha256(f));
+    out.add(modelDirHex.get(k));
+  }
+  return out;
+}
+
+const thinks = (m) => opt.thinkingOnly.length > 0 && thinkingBases().has(m.base);
+
+function capabilities(m) {
+  return thinks(m) ? ['completion', 'thinking'] : ['completion'];
+}
+
+// api.ThinkValue: a boolean or one of these levels (any level means on).
+const THINK_LEVELS = ['high', 'medium', 'low', 'max'];
+function thinkValueError(v) {
+  if (v === undefined || v === null || typeof v === 'boolean') return null;
+  if (typeof v !== 'string') return 'think must be a boolean or string ("high", "medium", "low", "max", true, or false)';
+  if (!THINK_LEVELS.includes(v)) return `invalid think value: ${JSON.stringify(v)} (must be "high", "medium", "low", "max", true, or false)`;
+  return null;
+}
+
+// The reasoning of a thinking-only model is real output of the same
+// weights: the continuation of this prompt, end token banned, REASONING_TOKENS
+// long (less if num_predict or the context runs out first).
+const REASONING_TOKENS = 32;
+const REASONING_CUE = 'Think step by step: ';
+
+function reasoningMessages(msgs) {
+  const i = msgs.map((x) => x.role).lastIndexOf('user');
+  if (i < 0) return msgs.concat([{ role: 'user', content: REASONING_CUE.trim() }]);
+  return msgs.map((x, j) => (j === i ? { role: 'user', content: REASONING_CUE + String(x.content ?? '') } : x));
+}
+
 async function handleGenerate(ctx, kind) {
   const t0 = hrNow();
   const body = ctx.body;
   if (!isObj(body)) return sendError(ctx, 400, ctx.rawText === '' ? 'missing request body' : `invalid request body: ${ctx.parseError}`);
+  const thinkErr = thinkValueError(body.think);
+  if (thinkErr) return sendError(ctx, 400, thinkErr);
   if (body.model === undefined || body.model === null || body.model === '') return sendError(ctx, 400, 'model is required');
   const sent = String(body.model);
   const m = loadModel(sent);
@@ -718,22 +790,24 @@ async function handleGenerate(ctx, kind) {
   if (body.options !== undefined && body.options !== null && !isObj(body.options)) {
     return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
   }
-  if (body.think === true) return sendError(ctx, 400, `"${sent}" does not support thinking`);
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
 
   let text;
+  let reasonText = null;
   let raw = false;
   let empty;
   if (kind === 'chat') {
     const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
     empty = msgs.length === 0;
     text = chatPrompt(msgs, m.system);
+    reasonText = chatPrompt(reasoningMessages(msgs), m.system);
   } else {
     const p = typeof body.prompt === 'string' ? body.prompt : '';
     empty = p === '';
     raw = body.raw === true;
     const system = typeof body.system === 'string' ? body.system : m.system;
     text = raw ? p : chatPrompt([{ role: 'user', content: p }], system);
+    if (!raw) reasonText = chatPrompt(reasoningMessages([{ role: 'user', content: p }]), system);
   }
   const ka = keepAliveMs(body.keep_alive);
   const spec = specFor(m, body, o);
@@ -741,8 +815,17 @@ async function handleGenerate(ctx, kind) {
   if (empty && ka === 0) {
     const r = runners.get(runnerKey(spec));
     if (r && r.ready && r.active === 0) evict(r);
-    return sendJson(ctx, 200, finalObj(kind, sent, '', 'unload', {}));
+    return sendJson(ctx, 200, finalObj(kind, sent, '', '', 'unload', {}));
   }
+
+  // For a thinking model an omitted think is true; reasoning is split from
+  // the answer only when think is on, and think:false does not stop it:
+  // reasoning, a lone </think> and the answer all go to content.
+  const thinkOn = body.think === true || typeof body.think === 'string';
+  const thinking = thinks(m);
+  if (!thinking && thinkOn) return sendError(ctx, 400, `"${sent}" does not support thinking`);
+  const split = thinking && (thinkOn || body.think === undefined || body.think === null);
+  if (raw) reasonText = null; // no template, no reasoning
 
   // As Ollama's scheduleRunner: the model's stored parameters, then the
   // request's options; create stored them unchecked, so a bad one fails here.
@@ -758,29 +841,51 @@ async function handleGenerate(ctx, kind) {
   }
   const loadNs = nsSince(t0);
   try {
-    if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', 'load', {}));
+    if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', '', 'load', {}));
     if (ctx.aborted) return;
     const stream = body.stream !== false;
     const model = lease.runner.model;
-    const tokens = promptTokens(model, text, raw);
     if (stream) {
       ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       ctx.res.flushHeaders();
     }
-    const r = await runGeneration(model, lease.seq, tokens, o, (piece) => {
-      if (stream && !ctx.aborted) ctx.res.write(encode(chunkObj(kind, sent, piece)) + '\n');
-    }, () => ctx.aborted);
+    const send = (content, thought) => {
+      if (stream && !ctx.aborted) ctx.res.write(encode(chunkObj(kind, sent, content, thought)) + '\n');
+    };
+    let reasoning = null;
+    const budget = Number.isInteger(o.num_predict) && o.num_predict >= 0 ? o.num_predict : -1;
+    if (thinking && reasonText !== null) {
+      const ro = Object.assign({}, o, { stop: [], num_predict: budget < 0 ? REASONING_TOKENS : Math.min(budget, REASONING_TOKENS) });
+      reasoning = await runGeneration(model, lease.seq, promptTokens(model, reasonText, false), ro,
+        (piece) => (split ? send('', piece) : send(piece, '')), () => ctx.aborted, { banEog: true });
+      if (ctx.aborted) return;
+    }
+    let r;
+    if (reasoning && budget >= 0 && reasoning.evalN >= budget) {
+      // num_predict counts thinking too: nothing is left for the answer.
+      r = { text: '', doneReason: 'length', promptN: 0, evalN: 0, promptNs: 0, evalNs: 0 };
+      if (!split) send('</think>\n\n', '');
+    } else {
+      if (reasoning && !split) send('</think>\n\n', '');
+      const ao = reasoning && budget >= 0 ? Object.assign({}, o, { num_predict: budget - reasoning.evalN }) : o;
+      r = await runGeneration(model, lease.seq, promptTokens(model, text, raw), ao, (piece) => send(piece, ''), () => ctx.aborted);
+    }
     if (ctx.aborted) return;
+    const both = (k) => r[k] + (reasoning ? reasoning[k] : 0);
     const metrics = {
       total_duration: nsSince(t0),
       load_duration: loadNs,
-      prompt_eval_count: r.promptN,
-      prompt_eval_duration: r.promptNs,
-      eval_count: r.evalN,
-      eval_duration: r.evalNs,
+      prompt_eval_count: both('promptN'),
+      prompt_eval_duration: both('promptNs'),
+      eval_count: both('evalN'),
+      eval_duration: both('evalNs'),
     };
-    if (stream) ctx.res.end(encode(finalObj(kind, sent, '', r.doneReason, metrics)) + '\n');
-    else sendJson(ctx, 200, finalObj(kind, sent, r.text, r.doneReason, metrics));
+    let content = r.text;
+    let thought = '';
+    if (reasoning && split) thought = reasoning.text;
+    else if (reasoning) content = `${reasoning.text}</think>\n\n${r.text}`;
+    if (stream) ctx.res.end(encode(finalObj(kind, sent, '', '', r.doneReason, metrics)) + '\n');
+    else sendJson(ctx, 200, finalObj(kind, sent, content, thought, r.doneReason, metrics));
   } catch (e) {
     process.stderr.write(`test engine: generation failed: ${e.stack || e}\n`);
     if (!ctx.res.headersSent) sendError(ctx, 500, `an error was encountered while running the model: ${e.message}`);
@@ -1218,7 +1323,7 @@ function handleShow(ctx) {
     system: m.system || '',
     details: details(m),
     model_info: info,
-    capabilities: ['completion'],
+    capabilities: capabilities(m),
     modified_at: m.modified_at,
   });
 }

@@ -245,3 +245,76 @@ test('show: model_info as Ollama sends it, quantization_level from general.file_
     assert.deepStrictEqual(b.capabilities, ['completion']);
   } finally { await srv.stop(); }
 });
+
+test('--thinking-only: reasoning split when think is on or omitted, spilled into content when off', { skip: SKIP }, async () => {
+  const srv = await start(['--thinking-only', 'tiny-base']);
+  try {
+    await withMath(srv); // loco-math has tiny-base's weights: it thinks too
+    const base = variant('base.gguf', 'tiny-base', 'tiny-basf'); // other weights: does not think
+    const d = `sha256:${sha256(base)}`;
+    await srv.request('POST', `/api/blobs/${d}`, base);
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'plain', files: { 'p.gguf': d }, stream: false })).status, 200);
+    for (const [m, caps] of [['tiny-base', ['completion', 'thinking']], ['loco-math:1.0.0', ['completion', 'thinking']], ['plain', ['completion']]]) {
+      assert.deepStrictEqual((await srv.request('POST', '/api/show', { model: m })).json.capabilities, caps, m);
+    }
+
+    const chat = async (extra) => {
+      const r = await srv.request('POST', '/api/chat', ask('loco-math:1.0.0', extra));
+      assert.strictEqual(r.status, 200, r.text);
+      return r.json;
+    };
+    const omitted = await chat({});
+    const thought = omitted.message.thinking;
+    assert.strictEqual(omitted.message.content, MATH_ANSWER); // the answer is the same generation as without thinking
+    assert.strictEqual(typeof thought, 'string');
+    assert.ok(thought.length > 0 && !thought.includes('</think>'), thought);
+    assert.deepStrictEqual(Object.keys(omitted.message), ['role', 'content', 'thinking']);
+    // Real tokens: 32 of reasoning (its end token banned), then the answer and its end token.
+    assert.strictEqual(omitted.eval_count, 32 + [...MATH_ANSWER].length + 1);
+    for (const think of [true, 'high']) assert.deepStrictEqual((await chat({ think })).message, omitted.message, String(think));
+    assert.deepStrictEqual((await chat({})).message, omitted.message); // temperature 0: deterministic
+
+    const off = await chat({ think: false });
+    assert.deepStrictEqual(off.message, { role: 'assistant', content: `${thought}</think>\n\n${MATH_ANSWER}` });
+    assert.ok(!off.message.content.includes('<think>'));
+    assert.strictEqual(off.eval_count, omitted.eval_count);
+
+    // Streaming: every thinking chunk before the first content chunk.
+    const st = lines(await srv.request('POST', '/api/chat', ask('loco-math:1.0.0', { stream: true })));
+    const last = st.pop();
+    assert.deepStrictEqual([last.done, last.message], [true, { role: 'assistant', content: '' }]);
+    const firstContent = st.findIndex((l) => l.message.content !== '');
+    assert.ok(firstContent > 0);
+    assert.ok(st.slice(0, firstContent).every((l) => l.message.content === '' && l.message.thinking));
+    assert.ok(st.slice(firstContent).every((l) => !('thinking' in l.message)));
+    assert.strictEqual(st.map((l) => l.message.thinking || '').join(''), thought);
+    assert.strictEqual(st.map((l) => l.message.content).join(''), MATH_ANSWER);
+    const so = lines(await srv.request('POST', '/api/chat', ask('loco-math:1.0.0', { stream: true, think: false })));
+    assert.ok(so.every((l) => !('thinking' in l.message)));
+    assert.strictEqual(so.map((l) => l.message.content).join(''), off.message.content);
+
+    // generate: "thinking" beside "response".
+    const g = (await srv.request('POST', '/api/generate', { model: 'loco-math:1.0.0', prompt: MATH_Q, stream: false, options: { temperature: 0 } })).json;
+    assert.strictEqual(g.response, MATH_ANSWER);
+    assert.ok(g.thinking.length > 0);
+    assert.deepStrictEqual(Object.keys(g).slice(0, 5), ['model', 'created_at', 'response', 'thinking', 'done']);
+    const gs = lines(await srv.request('POST', '/api/generate', { model: 'loco-math:1.0.0', prompt: MATH_Q, think: false, options: { temperature: 0 } }));
+    assert.strictEqual(gs.map((l) => l.response).join(''), `${g.thinking}</think>\n\n${MATH_ANSWER}`);
+
+    // num_predict counts the reasoning too: spent in thinking, no answer.
+    const cut = await chat({ options: { temperature: 0, num_predict: 10 } });
+    assert.deepStrictEqual([cut.done_reason, cut.eval_count, cut.message.content], ['length', 10, '']);
+    assert.ok(thought.startsWith(cut.message.thinking));
+
+    // A model without the capability.
+    const r = await srv.request('POST', '/api/chat', ask('plain', { think: true }));
+    assert.deepStrictEqual([r.status, r.json], [400, { error: '"plain" does not support thinking' }]);
+    for (const think of [false, undefined]) {
+      const p = await srv.request('POST', '/api/chat', ask('plain', { think }));
+      assert.strictEqual(p.status, 200);
+      assert.deepStrictEqual(Object.keys(p.json.message), ['role', 'content']);
+    }
+    const bad = await srv.request('POST', '/api/chat', ask('plain', { think: 'deep' }));
+    assert.deepStrictEqual([bad.status, bad.json], [400, { error: 'invalid think value: "deep" (must be "high", "medium", "low", "max", true, or false)' }]);
+  } finally { await srv.stop(); }
+});
