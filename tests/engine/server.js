@@ -624,10 +624,12 @@ function safeLength(text, stops) {
 
 // Runs one generation on a leased sequence. onText(piece) streams text.
 // Returns {text, doneReason, promptN, evalN, promptNs, evalNs}.
-// extra.banEog: the end-of-generation tokens are never sampled.
+// extra.banEog: the end-of-generation tokens are never sampled; extra.numCtx:
+// the runner's num_ctx.
 async function runGeneration(model, seq, tokens, o, onText, isAborted, extra = {}) {
   const stops = (o.stop || []).filter((s) => s !== '');
-  const numCtx = seq.contextSize;
+  // llama.cpp pads a context to a multiple of 256: the limit is what was asked.
+  const numCtx = Math.min(seq.contextSize, extra.numCtx || Infinity);
   if (tokens.length >= numCtx) tokens = [tokens[0]].concat(tokens.slice(tokens.length - (numCtx - 2)));
   let limit = numCtx - tokens.length;
   if (Number.isInteger(o.num_predict) && o.num_predict >= 0) limit = Math.min(limit, o.num_predict);
@@ -857,7 +859,7 @@ async function handleGenerate(ctx, kind) {
     if (thinking && reasonText !== null) {
       const ro = Object.assign({}, o, { stop: [], num_predict: budget < 0 ? REASONING_TOKENS : Math.min(budget, REASONING_TOKENS) });
       reasoning = await runGeneration(model, lease.seq, promptTokens(model, reasonText, false), ro,
-        (piece) => (split ? send('', piece) : send(piece, '')), () => ctx.aborted, { banEog: true });
+        (piece) => (split ? send('', piece) : send(piece, '')), () => ctx.aborted, { banEog: true, numCtx: spec.numCtx });
       if (ctx.aborted) return;
     }
     let r;
@@ -868,7 +870,7 @@ async function handleGenerate(ctx, kind) {
     } else {
       if (reasoning && !split) send('</think>\n\n', '');
       const ao = reasoning && budget >= 0 ? Object.assign({}, o, { num_predict: budget - reasoning.evalN }) : o;
-      r = await runGeneration(model, lease.seq, promptTokens(model, text, raw), ao, (piece) => send(piece, ''), () => ctx.aborted);
+      r = await runGeneration(model, lease.seq, promptTokens(model, text, raw), ao, (piece) => send(piece, ''), () => ctx.aborted, { numCtx: spec.numCtx });
     }
     if (ctx.aborted) return;
     const both = (k) => r[k] + (reasoning ? reasoning[k] : 0);

@@ -318,3 +318,50 @@ test('--thinking-only: reasoning split when think is on or omitted, spilled into
     assert.deepStrictEqual([bad.status, bad.json], [400, { error: 'invalid think value: "deep" (must be "high", "medium", "low", "max", true, or false)' }]);
   } finally { await srv.stop(); }
 });
+
+// A long generation whatever the machine: sampling over the whole
+// vocabulary, a seed whose end token comes late, cut at num_predict.
+const LONG = { model: 'tiny-base', raw: true, prompt: 'Q: ', options: { temperature: 100, top_k: 0, top_p: 1, seed: 6, num_predict: 300 } };
+
+test('one request at a time: a queued request gets no byte until the running one is done', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    await srv.request('POST', '/api/generate', { model: 'tiny-base', prompt: '' }); // loaded
+    const first = await rawPost(srv.port, '/api/generate', LONG);
+    const firstReply = first.reply;
+    // The first is running once its headers are here; then queue the second.
+    while (first.chunksSoFar().length === 0) await sleep(1);
+    const second = await rawPost(srv.port, '/api/chat', ask('tiny-base', { stream: true }));
+    const a = await firstReply;
+    const b = await second.reply;
+    // When the bytes holding the first reply's done line had all arrived.
+    let seen = '';
+    const doneAt = a.chunks.find((c) => (seen += c.text).includes('"done":true')).t;
+    assert.ok(second.sent < doneAt, 'the second request was sent while the first ran');
+    assert.ok(b.chunks[0].t > doneAt, 'the second reply began after the first was done');
+    assert.match(b.text, /^HTTP\/1\.1 200 OK\r\n/);
+    const last = JSON.parse(a.body.trim().split('\n').pop());
+    assert.deepStrictEqual([last.done_reason, last.eval_count], ['length', 300]);
+    assert.strictEqual(b.body.split('\n').filter((l) => l).map((l) => JSON.parse(l).message.content).join(''), '8');
+  } finally { await srv.stop(); }
+});
+
+test('done_reason length at num_ctx; a reload on every adapter change shows in load_duration', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await withMath(srv);
+    const r = (await srv.request('POST', '/api/generate', Object.assign({}, LONG, { stream: false, options: Object.assign({}, LONG.options, { num_predict: -1, num_ctx: 64 }) }))).json;
+    assert.strictEqual(r.done_reason, 'length');
+    assert.strictEqual(r.prompt_eval_count + r.eval_count, 64);
+
+    // base, base, math, base, math: loads at 1, 3, 4, 5 (one runner per base).
+    const seq = ['tiny-base', 'tiny-base', 'loco-math:1.0.0', 'tiny-base', 'loco-math:1.0.0'];
+    const loads = [];
+    for (const m of seq) loads.push((await srv.request('POST', '/api/chat', ask(m))).json.load_duration);
+    const ps = (await srv.request('GET', '/api/ps')).json.models;
+    assert.deepStrictEqual(ps.map((x) => x.name), ['loco-math:1.0.0']);
+    // A reload opens the GGUF and builds a context; a loaded runner does neither.
+    for (const i of [0, 2, 3, 4]) assert.ok(loads[i] > 5 * loads[1], `request ${i + 1}: ${loads[i]} ns vs ${loads[1]} ns`);
+  } finally { await srv.stop(); }
+});
