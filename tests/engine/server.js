@@ -60,7 +60,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`test engine: ${msg}\n`);
   process.stderr.write('usage: node server.js --dir DIR --models MODELDIR [--port N] [--host 127.0.0.1] ' +
     '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N] [--version V] ' +
-    '[--refuse-adapters] [--thinking-only NAME[,NAME...]]\n');
+    '[--max-queue N] [--refuse-adapters] [--thinking-only NAME[,NAME...]]\n');
   process.exit(2);
 }
 
@@ -78,7 +78,7 @@ function versionAtLeast(v, min) {
 
 function parseArgs(argv) {
   const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048,
-    version: DEFAULT_VERSION, refuseAdapters: null, thinkingOnly: [] };
+    maxQueue: 512, version: DEFAULT_VERSION, refuseAdapters: null, thinkingOnly: [] };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -102,6 +102,7 @@ function parseArgs(argv) {
       case '--idle-timeout': o.idle = num(val(), 0, 1e6); break;
       case '--parallel': o.parallel = num(val(), 1, 64); break;
       case '--max-loaded': o.maxLoaded = num(val(), 1, 64); break;
+      case '--max-queue': o.maxQueue = num(val(), 1, 1e6); break;
       case '--threads': o.threads = num(val(), 1, 256); break;
       case '--num-ctx': o.numCtx = num(val(), 16, 1 << 20); break;
       case '--version':
@@ -437,10 +438,10 @@ class Runner {
       const ag = gguf(adapterPath);
       const aArch = ag.kv['general.architecture'];
       if (ag.kv['general.type'] !== 'adapter' || ag.kv['adapter.type'] !== 'lora') {
-        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: expect general.type to be \'adapter\', adapter.type to be \'lora\'');
+        throw new LoadError('llama-server process has terminated: error loading LoRA adapter: expect general.type to be \'adapter\', adapter.type to be \'lora\'');
       }
       if (aArch !== baseArch) {
-        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: model arch and LoRA arch mismatch');
+        throw new LoadError('llama-server process has terminated: error loading LoRA adapter: model arch and LoRA arch mismatch');
       }
     }
     const llama = await getLlamaOnce();
@@ -451,7 +452,7 @@ class Runner {
       this.ctx = await this.model.createContext(co);
     } catch (e) {
       if (this.model) this.model.dispose().catch(() => {});
-      throw new LoadError(`llama runner process has terminated: ${e.message}`);
+      throw new LoadError(`llama-server process has terminated: ${e.message}`);
     }
     for (let i = 0; i < opt.parallel; i++) this.free.push(this.ctx.getSequence());
     this.ready = true;
@@ -488,6 +489,14 @@ function pump() {
       w.resolve({ runner: r, seq: r.free.pop() });
       continue;
     }
+    // Ollama keys loaded runners by the base GGUF: one with another adapter
+    // or num_ctx is unloaded first (needsReload), whatever --max-loaded says.
+    const same = [...runners.values()].find((x) => x.spec.basePath === w.spec.basePath);
+    if (same) {
+      if (!same.ready || same.active > 0) return; // wait until it is idle
+      evict(same);
+      continue;
+    }
     if (runners.size >= opt.maxLoaded) {
       const idle = [...runners.values()].filter((x) => x.ready && x.active === 0).sort((a, b) => a.lastUsed - b.lastUsed);
       if (idle.length === 0) return; // wait until a runner is idle
@@ -511,8 +520,13 @@ function runnerKey(spec) {
   return JSON.stringify([spec.basePath, spec.adapterPath, spec.numCtx]);
 }
 
+class QueueFull extends Error {}
+const QUEUE_FULL = 'server busy, please try again.  maximum pending requests exceeded';
+
+// OLLAMA_MAX_QUEUE: at most opt.maxQueue requests wait; more get 503.
 function acquire(spec) {
   const key = runnerKey(spec);
+  if (queue.length >= opt.maxQueue) return Promise.reject(new QueueFull(QUEUE_FULL));
   return new Promise((resolve, reject) => { queue.push({ key, spec, resolve, reject }); pump(); });
 }
 
@@ -839,7 +853,8 @@ async function handleGenerate(ctx, kind) {
     lease = await acquire(spec);
   } catch (e) {
     if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
-    return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama runner process has terminated: ${e.message}`);
+    if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
+    return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama-server process has terminated: ${e.message}`);
   }
   const loadNs = nsSince(t0);
   try {
@@ -912,6 +927,7 @@ async function handleEmbed(ctx) {
     lease = await acquire(specFor(m, body, o));
   } catch (e) {
     if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
+    if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
     return sendError(ctx, 500, e.message);
   }
   const loadNs = nsSince(t0);

@@ -347,6 +347,25 @@ test('one request at a time: a queued request gets no byte until the running one
   } finally { await srv.stop(); }
 });
 
+test('--max-queue: a request beyond the waiting ones gets 503 at once', { skip: SKIP }, async () => {
+  const srv = await start(['--max-queue', '1']);
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    await srv.request('POST', '/api/generate', { model: 'tiny-base', prompt: '' });
+    const first = await rawPost(srv.port, '/api/generate', LONG);
+    while (first.chunksSoFar().length === 0) await sleep(1);
+    const second = await rawPost(srv.port, '/api/chat', ask('tiny-base', { stream: true }));
+    // Logged, hence queued (the same tick): now the queue is full.
+    const logged = () => fs.readFileSync(path.join(srv.dir, 'requests.jsonl'), 'utf8').trim().split('\n').length;
+    while (logged() < 4) await sleep(1);
+    const third = await srv.request('POST', '/api/chat', ask('tiny-base'));
+    assert.deepStrictEqual([third.status, third.json], [503, { error: 'server busy, please try again.  maximum pending requests exceeded' }]);
+    const b = await second.reply;
+    assert.match(b.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok((await first.reply).chunks.at(-1).t < b.chunks[0].t);
+  } finally { await srv.stop(); }
+});
+
 test('done_reason length at num_ctx; a reload on every adapter change shows in load_duration', { skip: SKIP }, async () => {
   const srv = await start();
   try {
@@ -363,5 +382,30 @@ test('done_reason length at num_ctx; a reload on every adapter change shows in l
     assert.deepStrictEqual(ps.map((x) => x.name), ['loco-math:1.0.0']);
     // A reload opens the GGUF and builds a context; a loaded runner does neither.
     for (const i of [0, 2, 3, 4]) assert.ok(loads[i] > 5 * loads[1], `request ${i + 1}: ${loads[i]} ns vs ${loads[1]} ns`);
+  } finally { await srv.stop(); }
+});
+
+test('one runner per base GGUF: another adapter unloads it even when --max-loaded allows two', { skip: SKIP }, async () => {
+  const srv = await start(['--max-loaded', '2']);
+  try {
+    await withMath(srv);
+    const other = variant('base.gguf', 'tiny-base', 'tiny-basf');
+    const d = `sha256:${sha256(other)}`;
+    await srv.request('POST', `/api/blobs/${d}`, other);
+    assert.strictEqual((await srv.request('POST', '/api/create', { model: 'other', files: { 'o.gguf': d }, stream: false })).status, 200);
+    const loaded = async () => (await srv.request('GET', '/api/ps')).json.models.map((m) => m.name).sort();
+    for (const [m, want] of [
+      ['other', ['other:latest']],
+      ['tiny-base', ['other:latest', 'tiny-base:latest']], // two bases: both resident
+      ['loco-math:1.0.0', ['loco-math:1.0.0', 'other:latest']], // same base, another adapter: replaces tiny-base
+      ['tiny-base', ['other:latest', 'tiny-base:latest']],
+    ]) {
+      assert.strictEqual((await srv.request('POST', '/api/chat', ask(m))).status, 200);
+      assert.deepStrictEqual(await loaded(), want, m);
+    }
+    // num_ctx is a runner option: another value reloads as well.
+    assert.strictEqual((await srv.request('POST', '/api/chat', ask('tiny-base', { options: { temperature: 0, num_ctx: 1024 } }))).status, 200);
+    const ps = (await srv.request('GET', '/api/ps')).json.models;
+    assert.deepStrictEqual(ps.map((m) => [m.name, m.context_length]).sort(), [['other:latest', 2048], ['tiny-base:latest', 1024]]);
   } finally { await srv.stop(); }
 });
