@@ -10,7 +10,8 @@
  *
  *   node tests/engine/server.js --dir DIR --models MODELDIR [--port N]
  *        [--host 127.0.0.1] [--idle-timeout S] [--parallel N]
- *        [--max-loaded N] [--threads N] [--num-ctx N]
+ *        [--max-loaded N] [--max-queue N] [--threads N] [--num-ctx N]
+ *        [--version V] [--refuse-adapters] [--thinking-only NAME[,NAME...]]
  *
  * MODELDIR holds GGUF files (adapters/tiny): "pull NAME" fetches
  * MODELDIR/NAME.gguf, or MODELDIR/X.gguf for NAME "tiny-X" (models only,
@@ -19,26 +20,75 @@
  *
  * What is real: tokenization, generation (greedy at temperature 0, seeded
  * sampling otherwise), token counts, nanosecond timings, model loading.
- * Like Ollama: one loaded runner at a time by default (--max-loaded), keyed
- * by base file + adapter + num_ctx, so switching to a model with another
- * adapter unloads and reloads base + LoRA (load_duration shows it); --parallel
- * sequences per runner (OLLAMA_NUM_PARALLEL), the rest queue FIFO; an adapter
- * whose general.architecture differs from the base's is accepted by create
- * and fails at the first generate with HTTP 500; keep_alive expiry/0 unloads.
+ * Like Ollama (read from its Go sources, v0.33.0-rc2; see
+ * /work/shared/OLLAMA-API.md):
+ *  - runners are keyed by the base GGUF: one per base, so a model with
+ *    another adapter or num_ctx waits for the running requests, unloads it
+ *    and reloads base + LoRA (load_duration shows it); --max-loaded bases
+ *    resident (OLLAMA_MAX_LOADED_MODELS, 1); --parallel sequences per runner
+ *    (OLLAMA_NUM_PARALLEL, 1); the rest queue FIFO and get no byte, not even
+ *    headers, until they run; beyond --max-queue waiting requests, 503;
+ *  - keep_alive expiry/0 unloads; an empty prompt loads (done_reason load);
+ *  - options are type-checked when a runner is scheduled, the model's stored
+ *    parameters first (create stores them unchecked), with Ollama's texts:
+ *    500 'option "temperature" must be of type float32';
+ *  - create: files/adapters typed by name or magic, each GGUF parsed after
+ *    a streamed "parsing GGUF", so a missing or broken blob fails after the
+ *    200 status; an adapter whose general.architecture differs from the
+ *    base's is accepted and fails at the first generate with HTTP 500;
+ *  - a blob gone from DIR/blobs when its runner is to be loaded: 404
+ *    'model "NAME" not found, try pulling it first' (a loaded runner keeps
+ *    serving); tags still list the model; show needs the base GGUF (404
+ *    'model 'NAME:tag' not found' without it), not the adapter;
+ *  - show's model_info is every GGUF key but general.name and
+ *    tokenizer.chat_template (arrays over 5 elements empty, keys sorted);
+ *    details.quantization_level is Ollama's name for general.file_type, and
+ *    "unknown" for 0 (F32), as KV.FileType() reads 0 as unset;
+ *  - thinking: models whose base weights are those of a --thinking-only
+ *    name list the "thinking" capability; think omitted means on; on, the
+ *    reasoning streams in message.thinking (generate: thinking) before the
+ *    answer; think:false spills reasoning + "</think>\n\n" + answer into
+ *    content with no opening tag; think:true elsewhere: 400 '"NAME" does not
+ *    support thinking'; num_predict counts reasoning and answer together;
+ *  - --version V is what /api/version says; --refuse-adapters (implied by a
+ *    version from 0.34.1) refuses a create with adapters (below).
  *
- * Differences from Ollama (v0.33):
+ * Differences from Ollama:
  *  - prompts use one fixed format, whatever the model's TEMPLATE says:
  *      [S: {system}\n]Q: {user}\nA: {assistant}</s>\n ... A:
  *    (BOS first; system = the request's system message, else the model's
  *    SYSTEM); generate with raw:true sends the prompt as is (after BOS);
- *  - repeat_penalty is applied only when a request or model sets it (Ollama's
- *    default 1.1 is not applied), so greedy output equals the trained model's;
- *    top_k 40 / top_p 0.9 defaults apply when sampling; temperature defaults
- *    to 0.8 as in Ollama;
- *  - format (JSON mode), images, tools, think (always refused with 400 when
- *    true: the tiny models cannot think) and generate's "context" are not
+ *  - repeat_penalty is applied only when a request or model sets it (1.0,
+ *    Ollama's current default, is none); top_k 40 / top_p 0.9 defaults
+ *    apply when sampling; temperature defaults to 0.8 as in Ollama;
+ *  - thinking is emulated, the tiny models cannot think: the reasoning is a
+ *    separate generation by the same weights (the prompt with the last user
+ *    message prefixed by "Think step by step: ", end token banned,
+ *    sampled as the request says, 32 tokens or what num_predict leaves),
+ *    then the answer is generated from the request's own prompt, so it is
+ *    the same answer as without thinking; the counts and durations add up
+ *    both generations, prompt_eval_count both prompts; stop strings apply to
+ *    the answer only; raw:true gets no reasoning;
+ *  - which models think is a command-line choice, not their template;
+ *  - no context shift: generation stops with done_reason "length" when the
+ *    context (num_ctx) is full, where Ollama shifts it and goes on up to
+ *    10 x num_ctx tokens; a prompt longer than num_ctx keeps its last
+ *    num_ctx - 1 tokens;
+ *  - a vanished blob is 404 at load time whatever else; from the source, a
+ *    server that has not resolved the model since it started would answer
+ *    400 '"NAME" does not support chat' (generate: generate) for a vanished
+ *    base (capabilities come from the GGUF), and a vanished adapter would
+ *    only fail when llama-server opens it (500); both inferred, not observed;
+ *  - the refusal of adapters is reported of v0.34.1, not read in source: its
+ *    HTTP shape here (400, "LoRA adapters are deprecated; the adapter layer
+ *    is carried over but new adapters cannot be created", the server log
+ *    line reported) is the scripted fake's refuse_adapters, so loco handles
+ *    both alike;
+ *  - --max-queue counts waiting requests only (Ollama's channel also holds
+ *    the one being scheduled); create takes one GGUF for files (no split
+ *    GGUFs) and converts no safetensors; quantize is ignored;
+ *  - format (JSON mode), images, tools and generate's "context" are not
  *    implemented; suffix is ignored;
- *  - a prompt longer than num_ctx keeps its last num_ctx - 1 tokens;
  *  - pull copies a local file (three progress steps), no registry;
  *  - /v1/chat/completions + GET /lora-adapters run on a separate resident
  *    "hot-swap" model (not counted against --max-loaded): every adapter in
