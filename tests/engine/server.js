@@ -483,6 +483,8 @@ class Runner {
   async load() {
     const { basePath, adapterPath } = this.spec;
     for (const p of [basePath, adapterPath]) if (p && !fs.existsSync(p)) throw new MissingBlob(`open ${p}: no such file or directory`);
+    // One line per load, as Ollama logs one: tests count reloads with it.
+    process.stderr.write(`test engine: loading ${path.basename(basePath)}${adapterPath ? ` + ${path.basename(adapterPath)}` : ''} (num_ctx ${this.spec.numCtx})\n`);
     const baseArch = gguf(basePath).kv['general.architecture'];
     if (adapterPath) {
       const ag = gguf(adapterPath);
@@ -972,6 +974,8 @@ async function handleEmbed(ctx) {
   const inputs = Array.isArray(body.input) ? body.input : body.input === undefined ? [] : [body.input];
   if (inputs.some((x) => typeof x !== 'string')) return sendError(ctx, 400, 'invalid input type');
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
+  const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
+  if (optErr) return sendError(ctx, 500, optErr);
   let lease;
   try {
     lease = await acquire(specFor(m, body, o));

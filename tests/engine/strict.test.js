@@ -99,6 +99,8 @@ test('a stored quoted-number parameter fails every request to the model with 500
       assert.strictEqual(r.status, 500, JSON.stringify(options));
       assert.deepStrictEqual(r.json, { error }, JSON.stringify(options));
     }
+    const e = await srv.request('POST', '/api/embed', { model: 'quoted', input: 'x' });
+    assert.deepStrictEqual([e.status, e.json], [500, want]);
     // Unknown keys are ignored; a good request still answers.
     const ok = await srv.request('POST', '/api/chat', ask('tiny-base', { options: { temperature: 0, no_such_option: 'x' } }));
     assert.strictEqual(ok.status, 200, ok.text);
@@ -375,13 +377,20 @@ test('done_reason length at num_ctx; a reload on every adapter change shows in l
     assert.strictEqual(r.prompt_eval_count + r.eval_count, 64);
 
     // base, base, math, base, math: loads at 1, 3, 4, 5 (one runner per base).
+    const loading = () => srv.stderr().split('\n').filter((l) => l.startsWith('test engine: loading ')).length;
     const seq = ['tiny-base', 'tiny-base', 'loco-math:1.0.0', 'tiny-base', 'loco-math:1.0.0'];
     const loads = [];
-    for (const m of seq) loads.push((await srv.request('POST', '/api/chat', ask(m))).json.load_duration);
+    const reloaded = [];
+    for (const m of seq) {
+      const before = loading();
+      loads.push((await srv.request('POST', '/api/chat', ask(m))).json.load_duration);
+      reloaded.push(loading() - before);
+    }
+    assert.deepStrictEqual(reloaded, [1, 0, 1, 1, 1]);
     const ps = (await srv.request('GET', '/api/ps')).json.models;
     assert.deepStrictEqual(ps.map((x) => x.name), ['loco-math:1.0.0']);
-    // A reload opens the GGUF and builds a context; a loaded runner does neither.
-    for (const i of [0, 2, 3, 4]) assert.ok(loads[i] > 5 * loads[1], `request ${i + 1}: ${loads[i]} ns vs ${loads[1]} ns`);
+    // load_duration shows it: a reload opens the GGUF and builds a context.
+    for (const i of [0, 2, 3, 4]) assert.ok(loads[i] > loads[1], `request ${i + 1}: ${loads[i]} ns vs ${loads[1]} ns`);
   } finally { await srv.stop(); }
 });
 
