@@ -350,8 +350,21 @@ function modelSize(m) {
   return s;
 }
 
+// The model list (v0.32.15 on) adds the GGUF's context and embedding
+// lengths to details, and the capabilities (no "completion" when the GGUF
+// cannot be read).
 function tagsEntry(m) {
-  return { name: m.name, model: m.name, modified_at: m.modified_at, size: m.size ?? modelSize(m), digest: m.digest, details: details(m) };
+  const d = Object.assign({}, details(m));
+  let kv = null;
+  try { kv = gguf(blobPath(m.base)).kv; } catch { /* vanished */ }
+  for (const k of ['context_length', 'embedding_length']) {
+    const v = kv ? kv[`${d.family}.${k}`] : undefined;
+    if (Number.isInteger(v) && v > 0) d[k] = v;
+  }
+  const e = { name: m.name, model: m.name, modified_at: m.modified_at, size: m.size ?? modelSize(m), digest: m.digest, details: d };
+  const caps = capabilities(m).filter((c) => kv || c !== 'completion');
+  if (caps.length) e.capabilities = caps;
+  return e;
 }
 
 const DEFAULT_TEMPLATE = '{{ if .System }}S: {{ .System }}\n{{ end }}Q: {{ .Prompt }}\nA: ';

@@ -195,7 +195,10 @@ test('a blob vanished from DIR/blobs: 404 "try pulling it first" when the model 
       assert.deepStrictEqual(r.json, { error: 'model "vanish" not found, try pulling it first' });
     }
     // Still listed, from the manifest; show needs the GGUF for model_info.
-    assert.deepStrictEqual((await srv.request('GET', '/api/tags')).json.models, tagsBefore);
+    const tagsAfter = (await srv.request('GET', '/api/tags')).json.models;
+    assert.deepStrictEqual(tagsAfter.map((m) => m.name), tagsBefore.map((m) => m.name));
+    const v = tagsAfter.find((m) => m.name === 'vanish:latest');
+    assert.deepStrictEqual([v.size, v.digest, v.details.family, v.capabilities], [base.length, tagsBefore.find((m) => m.name === 'vanish:latest').digest, 'llama', undefined]);
     const show = await srv.request('POST', '/api/show', { model: 'vanish' });
     assert.deepStrictEqual([show.status, show.json], [404, { error: "model 'vanish:latest' not found" }]);
     assert.strictEqual((await srv.request('HEAD', `/api/blobs/sha256:${baseHex}`)).status, 404);
@@ -238,8 +241,12 @@ test('show: model_info as Ollama sends it, quantization_level from general.file_
     assert.strictEqual(s.details.quantization_level, 'Q4_K_M');
     const tags = (await srv.request('GET', '/api/tags')).json.models;
     assert.strictEqual(tags.find((m) => m.name === 'qwen3-info:latest').details.quantization_level, 'Q4_K_M');
+    // The list adds the lengths (when the GGUF has them) and capabilities.
+    const tb = tags.find((m) => m.name === 'tiny-base:latest');
+    assert.deepStrictEqual([tb.details.context_length, tb.details.embedding_length, tb.capabilities], [512, 128, ['completion']]);
     // F32 is general.file_type 0, which Ollama's KV.FileType() takes for unset.
     const b = (await srv.request('POST', '/api/show', { model: 'tiny-base' })).json;
+    assert.ok(!('context_length' in b.details)); // show's details come from the config: no lengths
     assert.strictEqual(b.details.quantization_level, 'unknown');
     assert.strictEqual(b.details.parameter_size, '747K');
     assert.deepStrictEqual(b.model_info['tokenizer.ggml.tokens'], []); // long arrays are sent empty
@@ -256,8 +263,10 @@ test('--thinking-only: reasoning split when think is on or omitted, spilled into
     const d = `sha256:${sha256(base)}`;
     await srv.request('POST', `/api/blobs/${d}`, base);
     assert.strictEqual((await srv.request('POST', '/api/create', { model: 'plain', files: { 'p.gguf': d }, stream: false })).status, 200);
+    const tags = (await srv.request('GET', '/api/tags')).json.models;
     for (const [m, caps] of [['tiny-base', ['completion', 'thinking']], ['loco-math:1.0.0', ['completion', 'thinking']], ['plain', ['completion']]]) {
       assert.deepStrictEqual((await srv.request('POST', '/api/show', { model: m })).json.capabilities, caps, m);
+      assert.deepStrictEqual(tags.find((x) => x.name === (m.includes(':') ? m : `${m}:latest`)).capabilities, caps, m);
     }
 
     const chat = async (extra) => {
