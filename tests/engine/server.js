@@ -888,7 +888,7 @@ async function handleGenerate(ctx, kind) {
     raw = body.raw === true;
     const system = typeof body.system === 'string' ? body.system : m.system;
     text = raw ? p : chatPrompt([{ role: 'user', content: p }], system);
-    if (!raw) reasonText = chatPrompt(reasoningMessages([{ role: 'user', content: p }]), system);
+    if (!raw) reasonText = chatPrompt(reasoningMessages([{ role: 'user', content: p }]), system); // raw: no template, no reasoning
   }
   const ka = keepAliveMs(body.keep_alive);
   const spec = specFor(m, body, o);
@@ -906,7 +906,6 @@ async function handleGenerate(ctx, kind) {
   const thinking = thinks(m);
   if (!thinking && thinkOn) return sendError(ctx, 400, `"${sent}" does not support thinking`);
   const split = thinking && (thinkOn || body.think === undefined || body.think === null);
-  if (raw) reasonText = null; // no template, no reasoning
 
   // As Ollama's scheduleRunner: the model's stored parameters, then the
   // request's options; create stored them unchecked, so a bad one fails here.
@@ -943,10 +942,11 @@ async function handleGenerate(ctx, kind) {
       if (ctx.aborted) return;
     }
     let r;
-    if (reasoning && budget >= 0 && reasoning.evalN >= budget) {
-      // num_predict counts thinking too: nothing is left for the answer.
+    const cutThinking = reasoning && budget >= 0 && reasoning.evalN >= budget;
+    if (cutThinking) {
+      // num_predict counts thinking too: cut while reasoning, so no </think>
+      // and no answer.
       r = { text: '', doneReason: 'length', promptN: 0, evalN: 0, promptNs: 0, evalNs: 0 };
-      if (!split) send('</think>\n\n', '');
     } else {
       if (reasoning && !split) send('</think>\n\n', '');
       const ao = reasoning && budget >= 0 ? Object.assign({}, o, { num_predict: budget - reasoning.evalN }) : o;
@@ -965,7 +965,7 @@ async function handleGenerate(ctx, kind) {
     let content = r.text;
     let thought = '';
     if (reasoning && split) thought = reasoning.text;
-    else if (reasoning) content = `${reasoning.text}</think>\n\n${r.text}`;
+    else if (reasoning) content = cutThinking ? reasoning.text : `${reasoning.text}</think>\n\n${r.text}`;
     if (stream) ctx.res.end(encode(finalObj(kind, sent, '', '', r.doneReason, metrics)) + '\n');
     else sendJson(ctx, 200, finalObj(kind, sent, content, thought, r.doneReason, metrics));
   } catch (e) {

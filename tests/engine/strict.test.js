@@ -316,6 +316,8 @@ test('--thinking-only: reasoning split when think is on or omitted, spilled into
     const cut = await chat({ options: { temperature: 0, num_predict: 10 } });
     assert.deepStrictEqual([cut.done_reason, cut.eval_count, cut.message.content], ['length', 10, '']);
     assert.ok(thought.startsWith(cut.message.thinking));
+    const cutOff = await chat({ think: false, options: { temperature: 0, num_predict: 10 } });
+    assert.deepStrictEqual([cutOff.done_reason, cutOff.message], ['length', { role: 'assistant', content: cut.message.thinking }]);
 
     // A model without the capability.
     const r = await srv.request('POST', '/api/chat', ask('plain', { think: true }));
