@@ -16,7 +16,7 @@ class Reader {
     const size = Math.max(n, 1 << 16);
     const b = Buffer.alloc(size);
     const got = fs.readSync(this.fd, b, 0, size, this.pos);
-    if (got < n) throw new Error('unexpected end of GGUF file');
+    if (got < n) throw new Error('unexpected EOF') // Go's io.ErrUnexpectedEOF, as Ollama says;
     this.buf = b.subarray(0, got);
     this.bufPos = this.pos;
   }

@@ -10,7 +10,8 @@
  *
  *   node tests/engine/server.js --dir DIR --models MODELDIR [--port N]
  *        [--host 127.0.0.1] [--idle-timeout S] [--parallel N]
- *        [--max-loaded N] [--threads N] [--num-ctx N]
+ *        [--max-loaded N] [--max-queue N] [--threads N] [--num-ctx N]
+ *        [--version V] [--refuse-adapters] [--thinking-only NAME[,NAME...]]
  *
  * MODELDIR holds GGUF files (adapters/tiny): "pull NAME" fetches
  * MODELDIR/NAME.gguf, or MODELDIR/X.gguf for NAME "tiny-X" (models only,
@@ -19,26 +20,75 @@
  *
  * What is real: tokenization, generation (greedy at temperature 0, seeded
  * sampling otherwise), token counts, nanosecond timings, model loading.
- * Like Ollama: one loaded runner at a time by default (--max-loaded), keyed
- * by base file + adapter + num_ctx, so switching to a model with another
- * adapter unloads and reloads base + LoRA (load_duration shows it); --parallel
- * sequences per runner (OLLAMA_NUM_PARALLEL), the rest queue FIFO; an adapter
- * whose general.architecture differs from the base's is accepted by create
- * and fails at the first generate with HTTP 500; keep_alive expiry/0 unloads.
+ * Like Ollama (read from its Go sources, v0.33.0-rc2; see
+ * /work/shared/OLLAMA-API.md):
+ *  - runners are keyed by the base GGUF: one per base, so a model with
+ *    another adapter or num_ctx waits for the running requests, unloads it
+ *    and reloads base + LoRA (load_duration shows it); --max-loaded bases
+ *    resident (OLLAMA_MAX_LOADED_MODELS, 1); --parallel sequences per runner
+ *    (OLLAMA_NUM_PARALLEL, 1); the rest queue FIFO and get no byte, not even
+ *    headers, until they run; beyond --max-queue waiting requests, 503;
+ *  - keep_alive expiry/0 unloads; an empty prompt loads (done_reason load);
+ *  - options are type-checked when a runner is scheduled, the model's stored
+ *    parameters first (create stores them unchecked), with Ollama's texts:
+ *    500 'option "temperature" must be of type float32';
+ *  - create: files/adapters typed by name or magic, each GGUF parsed after
+ *    a streamed "parsing GGUF", so a missing or broken blob fails after the
+ *    200 status; an adapter whose general.architecture differs from the
+ *    base's is accepted and fails at the first generate with HTTP 500;
+ *  - a blob gone from DIR/blobs when its runner is to be loaded: 404
+ *    'model "NAME" not found, try pulling it first' (a loaded runner keeps
+ *    serving); tags still list the model; show needs the base GGUF (404
+ *    'model 'NAME:tag' not found' without it), not the adapter;
+ *  - show's model_info is every GGUF key but general.name and
+ *    tokenizer.chat_template (arrays over 5 elements empty, keys sorted);
+ *    details.quantization_level is Ollama's name for general.file_type, and
+ *    "unknown" for 0 (F32), as KV.FileType() reads 0 as unset;
+ *  - thinking: models whose base weights are those of a --thinking-only
+ *    name list the "thinking" capability; think omitted means on; on, the
+ *    reasoning streams in message.thinking (generate: thinking) before the
+ *    answer; think:false spills reasoning + "</think>\n\n" + answer into
+ *    content with no opening tag; think:true elsewhere: 400 '"NAME" does not
+ *    support thinking'; num_predict counts reasoning and answer together;
+ *  - --version V is what /api/version says; --refuse-adapters (implied by a
+ *    version from 0.34.1) refuses a create with adapters (below).
  *
- * Differences from Ollama (v0.33):
+ * Differences from Ollama:
  *  - prompts use one fixed format, whatever the model's TEMPLATE says:
  *      [S: {system}\n]Q: {user}\nA: {assistant}</s>\n ... A:
  *    (BOS first; system = the request's system message, else the model's
  *    SYSTEM); generate with raw:true sends the prompt as is (after BOS);
- *  - repeat_penalty is applied only when a request or model sets it (Ollama's
- *    default 1.1 is not applied), so greedy output equals the trained model's;
- *    top_k 40 / top_p 0.9 defaults apply when sampling; temperature defaults
- *    to 0.8 as in Ollama;
- *  - format (JSON mode), images, tools, think (always refused with 400 when
- *    true: the tiny models cannot think) and generate's "context" are not
+ *  - repeat_penalty is applied only when a request or model sets it (1.0,
+ *    Ollama's current default, is none); top_k 40 / top_p 0.9 defaults
+ *    apply when sampling; temperature defaults to 0.8 as in Ollama;
+ *  - thinking is emulated, the tiny models cannot think: the reasoning is a
+ *    separate generation by the same weights (the prompt with the last user
+ *    message prefixed by "Think step by step: ", end token banned,
+ *    sampled as the request says, 32 tokens or what num_predict leaves),
+ *    then the answer is generated from the request's own prompt, so it is
+ *    the same answer as without thinking; the counts and durations add up
+ *    both generations, prompt_eval_count both prompts; stop strings apply to
+ *    the answer only; raw:true gets no reasoning;
+ *  - which models think is a command-line choice, not their template;
+ *  - no context shift: generation stops with done_reason "length" when the
+ *    context (num_ctx) is full, where Ollama shifts it and goes on up to
+ *    10 x num_ctx tokens; a prompt longer than num_ctx keeps its last
+ *    num_ctx - 1 tokens;
+ *  - a vanished blob is 404 at load time whatever else; from the source, a
+ *    server that has not resolved the model since it started would answer
+ *    400 '"NAME" does not support chat' (generate: generate) for a vanished
+ *    base (capabilities come from the GGUF), and a vanished adapter would
+ *    only fail when llama-server opens it (500); both inferred, not observed;
+ *  - the refusal of adapters is reported of v0.34.1, not read in source: its
+ *    HTTP shape here (400, "LoRA adapters are deprecated; the adapter layer
+ *    is carried over but new adapters cannot be created", the server log
+ *    line reported) is the scripted fake's refuse_adapters, so loco handles
+ *    both alike;
+ *  - --max-queue counts waiting requests only (Ollama's channel also holds
+ *    the one being scheduled); create takes one GGUF for files (no split
+ *    GGUFs) and converts no safetensors; quantize is ignored;
+ *  - format (JSON mode), images, tools and generate's "context" are not
  *    implemented; suffix is ignored;
- *  - a prompt longer than num_ctx keeps its last num_ctx - 1 tokens;
  *  - pull copies a local file (three progress steps), no registry;
  *  - /v1/chat/completions + GET /lora-adapters run on a separate resident
  *    "hot-swap" model (not counted against --max-loaded): every adapter in
@@ -59,12 +109,26 @@ const { readGguf } = require('./gguf');
 function usage(msg) {
   if (msg) process.stderr.write(`test engine: ${msg}\n`);
   process.stderr.write('usage: node server.js --dir DIR --models MODELDIR [--port N] [--host 127.0.0.1] ' +
-    '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N]\n');
+    '[--idle-timeout S] [--parallel N] [--max-loaded N] [--threads N] [--num-ctx N] [--version V] ' +
+    '[--max-queue N] [--refuse-adapters] [--thinking-only NAME[,NAME...]]\n');
   process.exit(2);
 }
 
+const DEFAULT_VERSION = '0.33.0';
+const REFUSE_ADAPTERS_FROM = '0.34.1';
+const REFUSED_ADAPTERS = 'LoRA adapters are deprecated; the adapter layer is carried over but new adapters cannot be created';
+
+// Compares N.N.N versions; a pre-release (0.34.1-rc0) counts as its release.
+function versionAtLeast(v, min) {
+  const a = v.split('-')[0].split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
+
 function parseArgs(argv) {
-  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048 };
+  const o = { dir: null, models: null, port: 0, host: '127.0.0.1', idle: 120, parallel: 1, maxLoaded: 1, threads: 1, numCtx: 2048,
+    maxQueue: 512, version: DEFAULT_VERSION, refuseAdapters: null, thinkingOnly: [] };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -88,8 +152,20 @@ function parseArgs(argv) {
       case '--idle-timeout': o.idle = num(val(), 0, 1e6); break;
       case '--parallel': o.parallel = num(val(), 1, 64); break;
       case '--max-loaded': o.maxLoaded = num(val(), 1, 64); break;
+      case '--max-queue': o.maxQueue = num(val(), 1, 1e6); break;
       case '--threads': o.threads = num(val(), 1, 256); break;
       case '--num-ctx': o.numCtx = num(val(), 16, 1 << 20); break;
+      case '--version':
+        o.version = val();
+        if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(o.version)) usage(`bad value '${o.version}' for '--version' (want N.N.N)`);
+        break;
+      case '--refuse-adapters':
+        if (v !== undefined) usage("option '--refuse-adapters' takes no value");
+        o.refuseAdapters = true;
+        break;
+      case '--thinking-only':
+        o.thinkingOnly.push(...val().split(',')); // checked once names can be parsed
+        break;
       case '-h': case '--help': usage(); break;
       default: usage(`unknown option '${a}'`);
     }
@@ -97,6 +173,8 @@ function parseArgs(argv) {
   if (!o.dir) usage('--dir is required');
   if (!o.models) usage('--models is required');
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) usage(`refusing to listen on non-loopback host '${o.host}'`);
+  // Reported of v0.34.1 (OLLAMA-API.md): adapter creation is refused.
+  if (o.refuseAdapters === null) o.refuseAdapters = versionAtLeast(o.version, REFUSE_ADAPTERS_FROM);
   return o;
 }
 
@@ -188,6 +266,8 @@ function nameKey(s) {
   return n ? `${n.host}/${n.ns}/${n.model}:${n.tag}`.toLowerCase() : null;
 }
 
+for (const n of opt.thinkingOnly) if (!parseName(n)) usage(`bad model name '${n}' for '--thinking-only'`);
+
 // ---------------------------------------------------------------- store (DIR/manifests, DIR/blobs)
 
 const blobPath = (hex) => path.join(FILES.blobs, `sha256-${hex}`);
@@ -202,6 +282,8 @@ function loadModel(name) {
 }
 
 function saveModel(m) {
+  try { m.details = ggufDetails(m); } catch { /* base blob missing: keep what was recorded */ }
+  if (m.size === undefined || [m.base, m.adapter].every((d) => !d || fs.existsSync(blobPath(d)))) m.size = modelSize(m);
   m.digest = sha256hex(JSON.stringify([m.base, m.adapter, m.system, m.template, m.parameters, m.license]));
   writeAtomic(manifestPath(nameKey(m.name)), JSON.stringify(m, null, 1) + '\n');
 }
@@ -215,15 +297,27 @@ function listModels() {
   return out;
 }
 
+// Ollama's format.HumanNumber: 4B, 4.5B, 1.50M, 747K.
 function humanNumber(n) {
-  const f = (x, u) => `${Number(x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0))}${u}`;
-  if (n >= 1e9) return f(n / 1e9, 'B');
-  if (n >= 1e6) return f(n / 1e6, 'M');
-  if (n >= 1e3) return f(n / 1e3, 'K');
+  const f = (x, digits, u) => `${x === Math.floor(x) ? x.toFixed(0) : x.toFixed(digits)}${u}`;
+  if (n >= 1e9) return f(n / 1e9, 1, 'B');
+  if (n >= 1e6) return f(n / 1e6, 2, 'M');
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)}K`;
   return String(n);
 }
 
-const FILE_TYPES = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 7: 'Q8_0', 15: 'Q4_K_M' };
+// Ollama's ggml.FileType names (fs/ggml/type.go), by general.file_type.
+const FILE_TYPES = ['F32', 'F16', 'Q4_0', 'Q4_1', null, null, null, 'Q8_0', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K_S',
+  'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K', 'IQ2_XXS', 'IQ2_XS', 'Q2_K_S', 'IQ3_XS',
+  'IQ3_XXS', 'IQ1_S', 'IQ4_NL', 'IQ3_S', 'IQ3_M', 'IQ2_S', 'IQ2_M', 'IQ4_XS', 'IQ1_M', 'BF16', null, null, null,
+  'TQ1_0', 'TQ2_0', 'MXFP4_MOE', 'NVFP4', 'Q1_0'];
+
+// KV.FileType() takes 0 for "not set" (it checks t > 0), so an F32 file
+// (general.file_type 0) and a file without the key both say "unknown".
+function quantizationLevel(kv) {
+  const t = kv['general.file_type'];
+  return Number.isInteger(t) && t > 0 && FILE_TYPES[t] ? FILE_TYPES[t] : 'unknown';
+}
 
 function modelInfo(m) {
   const g = gguf(blobPath(m.base));
@@ -231,7 +325,14 @@ function modelInfo(m) {
   return { g, arch };
 }
 
+// Read from the GGUF when the model is saved (Ollama's config blob), so
+// tags and ps still describe a model whose blob has vanished.
 function details(m) {
+  if (m.details) return m.details;
+  try { return ggufDetails(m); } catch { return { parent_model: '', format: 'gguf', family: '', families: null, parameter_size: '', quantization_level: '' }; }
+}
+
+function ggufDetails(m) {
   const { g, arch } = modelInfo(m);
   return {
     parent_model: '',
@@ -239,7 +340,7 @@ function details(m) {
     family: arch,
     families: [arch],
     parameter_size: humanNumber(g.params),
-    quantization_level: FILE_TYPES[g.kv['general.file_type']] || 'F32',
+    quantization_level: quantizationLevel(g.kv),
   };
 }
 
@@ -249,8 +350,21 @@ function modelSize(m) {
   return s;
 }
 
+// The model list (v0.32.15 on) adds the GGUF's context and embedding
+// lengths to details, and the capabilities (no "completion" when the GGUF
+// cannot be read).
 function tagsEntry(m) {
-  return { name: m.name, model: m.name, modified_at: m.modified_at, size: modelSize(m), digest: m.digest, details: details(m) };
+  const d = Object.assign({}, details(m));
+  let kv = null;
+  try { kv = gguf(blobPath(m.base)).kv; } catch { /* vanished */ }
+  for (const k of ['context_length', 'embedding_length']) {
+    const v = kv ? kv[`${d.family}.${k}`] : undefined;
+    if (Number.isInteger(v) && v > 0) d[k] = v;
+  }
+  const e = { name: m.name, model: m.name, modified_at: m.modified_at, size: m.size ?? modelSize(m), digest: m.digest, details: d };
+  const caps = capabilities(m).filter((c) => kv || c !== 'completion');
+  if (caps.length) e.capabilities = caps;
+  return e;
 }
 
 const DEFAULT_TEMPLATE = '{{ if .System }}S: {{ .System }}\n{{ end }}Q: {{ .Prompt }}\nA: ';
@@ -353,15 +467,18 @@ class Progress {
 // ---------------------------------------------------------------- llama
 
 let llamaPromise = null;
+let tokenBiasFor = null;
 function getLlamaOnce() {
   if (!llamaPromise) {
-    llamaPromise = import('node-llama-cpp').then(({ getLlama, LlamaLogLevel }) =>
-      getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: opt.threads, logLevel: LlamaLogLevel.error }));
+    llamaPromise = import('node-llama-cpp').then(({ getLlama, LlamaLogLevel, TokenBias }) =>
+      (tokenBiasFor = (model) => new TokenBias(model.tokenizer)) && getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: opt.threads, logLevel: LlamaLogLevel.error }));
   }
   return llamaPromise;
 }
 
 class LoadError extends Error {}
+// A blob of the model is gone from DIR/blobs when its runner is to be loaded.
+class MissingBlob extends Error {}
 
 // A runner: one loaded base (+ at most one LoRA), opt.parallel sequences.
 class Runner {
@@ -378,15 +495,18 @@ class Runner {
 
   async load() {
     const { basePath, adapterPath } = this.spec;
+    for (const p of [basePath, adapterPath]) if (p && !fs.existsSync(p)) throw new MissingBlob(`open ${p}: no such file or directory`);
+    // One line per load, as Ollama logs one: tests count reloads with it.
+    process.stderr.write(`test engine: loading ${path.basename(basePath)}${adapterPath ? ` + ${path.basename(adapterPath)}` : ''} (num_ctx ${this.spec.numCtx})\n`);
     const baseArch = gguf(basePath).kv['general.architecture'];
     if (adapterPath) {
       const ag = gguf(adapterPath);
       const aArch = ag.kv['general.architecture'];
       if (ag.kv['general.type'] !== 'adapter' || ag.kv['adapter.type'] !== 'lora') {
-        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: expect general.type to be \'adapter\', adapter.type to be \'lora\'');
+        throw new LoadError('llama-server process has terminated: error loading LoRA adapter: expect general.type to be \'adapter\', adapter.type to be \'lora\'');
       }
       if (aArch !== baseArch) {
-        throw new LoadError('llama runner process has terminated: error loading LoRA adapter: model arch and LoRA arch mismatch');
+        throw new LoadError('llama-server process has terminated: error loading LoRA adapter: model arch and LoRA arch mismatch');
       }
     }
     const llama = await getLlamaOnce();
@@ -397,7 +517,7 @@ class Runner {
       this.ctx = await this.model.createContext(co);
     } catch (e) {
       if (this.model) this.model.dispose().catch(() => {});
-      throw new LoadError(`llama runner process has terminated: ${e.message}`);
+      throw new LoadError(`llama-server process has terminated: ${e.message}`);
     }
     for (let i = 0; i < opt.parallel; i++) this.free.push(this.ctx.getSequence());
     this.ready = true;
@@ -434,6 +554,14 @@ function pump() {
       w.resolve({ runner: r, seq: r.free.pop() });
       continue;
     }
+    // Ollama keys loaded runners by the base GGUF: one with another adapter
+    // or num_ctx is unloaded first (needsReload), whatever --max-loaded says.
+    const same = [...runners.values()].find((x) => x.spec.basePath === w.spec.basePath);
+    if (same) {
+      if (!same.ready || same.active > 0) return; // wait until it is idle
+      evict(same);
+      continue;
+    }
     if (runners.size >= opt.maxLoaded) {
       const idle = [...runners.values()].filter((x) => x.ready && x.active === 0).sort((a, b) => a.lastUsed - b.lastUsed);
       if (idle.length === 0) return; // wait until a runner is idle
@@ -457,8 +585,13 @@ function runnerKey(spec) {
   return JSON.stringify([spec.basePath, spec.adapterPath, spec.numCtx]);
 }
 
+class QueueFull extends Error {}
+const QUEUE_FULL = 'server busy, please try again.  maximum pending requests exceeded';
+
+// OLLAMA_MAX_QUEUE: at most opt.maxQueue requests wait; more get 503.
 function acquire(spec) {
   const key = runnerKey(spec);
+  if (queue.length >= opt.maxQueue) return Promise.reject(new QueueFull(QUEUE_FULL));
   return new Promise((resolve, reject) => { queue.push({ key, spec, resolve, reject }); pump(); });
 }
 
@@ -508,7 +641,7 @@ function checkOptions(o) {
   for (const [k, v] of Object.entries(o)) {
     if (v === null) continue;
     if (INT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type integer`;
-    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float`;
+    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float32`;
     if (BOOL_OPTS.includes(k) && typeof v !== 'boolean') return `option "${k}" must be of type boolean`;
     if (k === 'stop') {
       if (!Array.isArray(v)) return 'option "stop" must be of type array';
@@ -544,6 +677,18 @@ function promptTokens(model, text, raw) {
   return toks;
 }
 
+// TokenBias.set() ignores end tokens on purpose, so the bias goes into its
+// map directly (node-llama-cpp is pinned: 3.21.1 reads _biases as is).
+const eogBiases = new WeakMap();
+function eogBias(model) {
+  if (!eogBiases.has(model)) {
+    const b = tokenBiasFor(model);
+    for (const t of [model.tokens.eos, model.tokens.eot]) if (t !== null && t !== undefined) b._biases.set(t, -Infinity);
+    eogBiases.set(model, b);
+  }
+  return eogBiases.get(model);
+}
+
 // Length of text that can be sent without possibly splitting a stop string.
 function safeLength(text, stops) {
   let keep = text.length;
@@ -558,9 +703,12 @@ function safeLength(text, stops) {
 
 // Runs one generation on a leased sequence. onText(piece) streams text.
 // Returns {text, doneReason, promptN, evalN, promptNs, evalNs}.
-async function runGeneration(model, seq, tokens, o, onText, isAborted) {
+// extra.banEog: the end-of-generation tokens are never sampled; extra.numCtx:
+// the runner's num_ctx.
+async function runGeneration(model, seq, tokens, o, onText, isAborted, extra = {}) {
   const stops = (o.stop || []).filter((s) => s !== '');
-  const numCtx = seq.contextSize;
+  // llama.cpp pads a context to a multiple of 256: the limit is what was asked.
+  const numCtx = Math.min(seq.contextSize, extra.numCtx || Infinity);
   if (tokens.length >= numCtx) tokens = [tokens[0]].concat(tokens.slice(tokens.length - (numCtx - 2)));
   let limit = numCtx - tokens.length;
   if (Number.isInteger(o.num_predict) && o.num_predict >= 0) limit = Math.min(limit, o.num_predict);
@@ -574,6 +722,7 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
     if (typeof o.min_p === 'number') ev.minP = o.min_p;
     ev.seed = typeof o.seed === 'number' && o.seed >= 0 ? o.seed : (crypto.randomInt(2 ** 31));
   }
+  if (extra.banEog) ev.tokenBias = () => eogBias(model);
   if (typeof o.repeat_penalty === 'number' && o.repeat_penalty !== 1) {
     ev.repeatPenalty = { penalty: o.repeat_penalty, lastTokens: Number.isInteger(o.repeat_last_n) ? o.repeat_last_n : 64 };
   }
@@ -621,22 +770,30 @@ async function runGeneration(model, seq, tokens, o, onText, isAborted) {
   };
 }
 
-function chunkObj(kind, model, content) {
+// Field order as Ollama's structs: thinking after content/response, omitted when empty.
+function chunkObj(kind, model, content, thinking) {
   const o = { model, created_at: nowStamp() };
-  if (kind === 'chat') o.message = { role: 'assistant', content };
-  else o.response = content;
+  if (kind === 'chat') {
+    o.message = { role: 'assistant', content };
+    if (thinking) o.message.thinking = thinking;
+  } else {
+    o.response = content;
+    if (thinking) o.thinking = thinking;
+  }
   o.done = false;
   return o;
 }
 
-function finalObj(kind, model, content, doneReason, metrics) {
+function finalObj(kind, model, content, thinking, doneReason, metrics) {
   const o = { model, created_at: nowStamp() };
   if (kind === 'chat') {
     o.message = { role: 'assistant', content };
+    if (thinking) o.message.thinking = thinking;
     if (doneReason) o.done_reason = doneReason;
     o.done = true;
   } else {
     o.response = content;
+    if (thinking) o.thinking = thinking;
     o.done = true;
     if (doneReason) o.done_reason = doneReason;
   }
@@ -654,36 +811,84 @@ function specFor(m, body, optsMerged) {
   };
 }
 
+// Thinking-only models (--thinking-only): the named models' base weights
+// "think". A model thinks when its base GGUF is one of theirs, so a model
+// created from one (with or without an adapter) thinks too, as it inherits
+// the template that gives a real model the capability.
+const modelDirHex = new Map();
+function thinkingBases() {
+  const out = new Set();
+  for (const n of opt.thinkingOnly) {
+    const m = loadModel(n);
+    if (m) { out.add(m.base); continue; }
+    const f = modelDirFile(n);
+    if (!f) continue;
+    const st = fs.statSync(f);
+    const k = `${f}:${st.size}:${st.mtimeMs}`;
+    if (!modelDirHex.has(k)) modelDirHex.set(k, fileSha256(f));
+    out.add(modelDirHex.get(k));
+  }
+  return out;
+}
+
+const thinks = (m) => opt.thinkingOnly.length > 0 && thinkingBases().has(m.base);
+
+function capabilities(m) {
+  return thinks(m) ? ['completion', 'thinking'] : ['completion'];
+}
+
+// api.ThinkValue: a boolean or one of these levels (any level means on).
+const THINK_LEVELS = ['high', 'medium', 'low', 'max'];
+function thinkValueError(v) {
+  if (v === undefined || v === null || typeof v === 'boolean') return null;
+  if (typeof v !== 'string') return 'think must be a boolean or string ("high", "medium", "low", "max", true, or false)';
+  if (!THINK_LEVELS.includes(v)) return `invalid think value: ${JSON.stringify(v)} (must be "high", "medium", "low", "max", true, or false)`;
+  return null;
+}
+
+// The reasoning of a thinking-only model is real output of the same
+// weights: the continuation of this prompt, end token banned, REASONING_TOKENS
+// long (less if num_predict or the context runs out first).
+const REASONING_TOKENS = 32;
+const REASONING_CUE = 'Think step by step: ';
+
+function reasoningMessages(msgs) {
+  const i = msgs.map((x) => x.role).lastIndexOf('user');
+  if (i < 0) return msgs.concat([{ role: 'user', content: REASONING_CUE.trim() }]);
+  return msgs.map((x, j) => (j === i ? { role: 'user', content: REASONING_CUE + String(x.content ?? '') } : x));
+}
+
 async function handleGenerate(ctx, kind) {
   const t0 = hrNow();
   const body = ctx.body;
   if (!isObj(body)) return sendError(ctx, 400, ctx.rawText === '' ? 'missing request body' : `invalid request body: ${ctx.parseError}`);
+  const thinkErr = thinkValueError(body.think);
+  if (thinkErr) return sendError(ctx, 400, thinkErr);
   if (body.model === undefined || body.model === null || body.model === '') return sendError(ctx, 400, 'model is required');
   const sent = String(body.model);
   const m = loadModel(sent);
   if (!m) return sendError(ctx, 404, `model '${sent}' not found`);
-  if (body.options !== undefined && body.options !== null) {
-    if (!isObj(body.options)) return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
-    const err = checkOptions(body.options);
-    if (err) return sendError(ctx, 500, err);
+  if (body.options !== undefined && body.options !== null && !isObj(body.options)) {
+    return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
   }
-  if (body.think === true) return sendError(ctx, 400, `"${sent}" does not support thinking`);
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
-  if (typeof o.stop === 'string') o.stop = [o.stop];
 
   let text;
+  let reasonText = null;
   let raw = false;
   let empty;
   if (kind === 'chat') {
     const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
     empty = msgs.length === 0;
     text = chatPrompt(msgs, m.system);
+    reasonText = chatPrompt(reasoningMessages(msgs), m.system);
   } else {
     const p = typeof body.prompt === 'string' ? body.prompt : '';
     empty = p === '';
     raw = body.raw === true;
     const system = typeof body.system === 'string' ? body.system : m.system;
     text = raw ? p : chatPrompt([{ role: 'user', content: p }], system);
+    if (!raw) reasonText = chatPrompt(reasoningMessages([{ role: 'user', content: p }]), system); // raw: no template, no reasoning
   }
   const ka = keepAliveMs(body.keep_alive);
   const spec = specFor(m, body, o);
@@ -691,40 +896,78 @@ async function handleGenerate(ctx, kind) {
   if (empty && ka === 0) {
     const r = runners.get(runnerKey(spec));
     if (r && r.ready && r.active === 0) evict(r);
-    return sendJson(ctx, 200, finalObj(kind, sent, '', 'unload', {}));
+    return sendJson(ctx, 200, finalObj(kind, sent, '', '', 'unload', {}));
   }
+
+  // For a thinking model an omitted think is true; reasoning is split from
+  // the answer only when think is on, and think:false does not stop it:
+  // reasoning, a lone </think> and the answer all go to content.
+  const thinkOn = body.think === true || typeof body.think === 'string';
+  const thinking = thinks(m);
+  if (!thinking && thinkOn) return sendError(ctx, 400, `"${sent}" does not support thinking`);
+  const split = thinking && (thinkOn || body.think === undefined || body.think === null);
+
+  // As Ollama's scheduleRunner: the model's stored parameters, then the
+  // request's options; create stored them unchecked, so a bad one fails here.
+  const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
+  if (optErr) return sendError(ctx, 500, optErr);
 
   let lease;
   try {
     lease = await acquire(spec);
   } catch (e) {
-    return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama runner process has terminated: ${e.message}`);
+    if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
+    if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
+    return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama-server process has terminated: ${e.message}`);
   }
   const loadNs = nsSince(t0);
   try {
-    if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', 'load', {}));
+    if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', '', 'load', {}));
     if (ctx.aborted) return;
     const stream = body.stream !== false;
     const model = lease.runner.model;
-    const tokens = promptTokens(model, text, raw);
     if (stream) {
       ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       ctx.res.flushHeaders();
     }
-    const r = await runGeneration(model, lease.seq, tokens, o, (piece) => {
-      if (stream && !ctx.aborted) ctx.res.write(encode(chunkObj(kind, sent, piece)) + '\n');
-    }, () => ctx.aborted);
+    const send = (content, thought) => {
+      if (stream && !ctx.aborted) ctx.res.write(encode(chunkObj(kind, sent, content, thought)) + '\n');
+    };
+    let reasoning = null;
+    const budget = Number.isInteger(o.num_predict) && o.num_predict >= 0 ? o.num_predict : -1;
+    if (thinking && reasonText !== null) {
+      const ro = Object.assign({}, o, { stop: [], num_predict: budget < 0 ? REASONING_TOKENS : Math.min(budget, REASONING_TOKENS) });
+      reasoning = await runGeneration(model, lease.seq, promptTokens(model, reasonText, false), ro,
+        (piece) => (split ? send('', piece) : send(piece, '')), () => ctx.aborted, { banEog: true, numCtx: spec.numCtx });
+      if (ctx.aborted) return;
+    }
+    let r;
+    const cutThinking = reasoning && budget >= 0 && reasoning.evalN >= budget;
+    if (cutThinking) {
+      // num_predict counts thinking too: cut while reasoning, so no </think>
+      // and no answer.
+      r = { text: '', doneReason: 'length', promptN: 0, evalN: 0, promptNs: 0, evalNs: 0 };
+    } else {
+      if (reasoning && !split) send('</think>\n\n', '');
+      const ao = reasoning && budget >= 0 ? Object.assign({}, o, { num_predict: budget - reasoning.evalN }) : o;
+      r = await runGeneration(model, lease.seq, promptTokens(model, text, raw), ao, (piece) => send(piece, ''), () => ctx.aborted, { numCtx: spec.numCtx });
+    }
     if (ctx.aborted) return;
+    const both = (k) => r[k] + (reasoning ? reasoning[k] : 0);
     const metrics = {
       total_duration: nsSince(t0),
       load_duration: loadNs,
-      prompt_eval_count: r.promptN,
-      prompt_eval_duration: r.promptNs,
-      eval_count: r.evalN,
-      eval_duration: r.evalNs,
+      prompt_eval_count: both('promptN'),
+      prompt_eval_duration: both('promptNs'),
+      eval_count: both('evalN'),
+      eval_duration: both('evalNs'),
     };
-    if (stream) ctx.res.end(encode(finalObj(kind, sent, '', r.doneReason, metrics)) + '\n');
-    else sendJson(ctx, 200, finalObj(kind, sent, r.text, r.doneReason, metrics));
+    let content = r.text;
+    let thought = '';
+    if (reasoning && split) thought = reasoning.text;
+    else if (reasoning) content = cutThinking ? reasoning.text : `${reasoning.text}</think>\n\n${r.text}`;
+    if (stream) ctx.res.end(encode(finalObj(kind, sent, '', '', r.doneReason, metrics)) + '\n');
+    else sendJson(ctx, 200, finalObj(kind, sent, content, thought, r.doneReason, metrics));
   } catch (e) {
     process.stderr.write(`test engine: generation failed: ${e.stack || e}\n`);
     if (!ctx.res.headersSent) sendError(ctx, 500, `an error was encountered while running the model: ${e.message}`);
@@ -744,8 +987,16 @@ async function handleEmbed(ctx) {
   const inputs = Array.isArray(body.input) ? body.input : body.input === undefined ? [] : [body.input];
   if (inputs.some((x) => typeof x !== 'string')) return sendError(ctx, 400, 'invalid input type');
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
+  const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
+  if (optErr) return sendError(ctx, 500, optErr);
   let lease;
-  try { lease = await acquire(specFor(m, body, o)); } catch (e) { return sendError(ctx, 500, e.message); }
+  try {
+    lease = await acquire(specFor(m, body, o));
+  } catch (e) {
+    if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
+    if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
+    return sendError(ctx, 500, e.message);
+  }
   const loadNs = nsSince(t0);
   try {
     const r = lease.runner;
@@ -955,54 +1206,114 @@ async function handlePull(ctx) {
 }
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+// manifest.BlobsPath: either separator, either case; the file name keeps the case.
+const LAYER_DIGEST_RE = /^sha256[:-][0-9a-fA-F]{64}$/;
+
+// Go's fs.ValidPath: relative, slash-separated, no empty, "." or ".." element.
+function validPath(p) {
+  if (p === '.') return true;
+  return p !== '' && p.split('/').every((e) => e !== '' && e !== '.' && e !== '..');
+}
+
+// detectModelTypeFromFiles: by the first file name, else by the blob's magic.
+function detectModelType(files) {
+  for (const [fn, d] of Object.entries(files)) {
+    if (fn.endsWith('.safetensors')) return 'safetensors';
+    if (fn.endsWith('.gguf')) return 'gguf';
+    if (!LAYER_DIGEST_RE.test(String(d))) return '';
+    try {
+      const fd = fs.openSync(path.join(FILES.blobs, String(d).replace(':', '-')), 'r');
+      const b = Buffer.alloc(4);
+      const n = fs.readSync(fd, b, 0, 4, 0);
+      fs.closeSync(fd);
+      if (n === 4 && b.toString('latin1') === 'GGUF') return 'gguf';
+    } catch { return ''; }
+  }
+  return '';
+}
+
+// convertModelFromFiles + ggufLayers for the files or adapters of a create:
+// "parsing GGUF" is streamed before each file is opened, so a missing or
+// broken blob is reported after the 200 status (Ollama does the same).
+// Returns {layers: [hex]} or {error, status}; status is what a create with
+// stream:false answers (adapters: always 400; files: 400 or 500).
+function convertFiles(p, files, isAdapter) {
+  const bad = (error, badReq) => ({ error, status: isAdapter || badReq ? 400 : 500 });
+  const type = detectModelType(files);
+  if (type === 'safetensors') return bad('the test engine cannot convert safetensors files', true);
+  if (type !== 'gguf') return bad('unknown type', true);
+  const names = Object.keys(files).sort();
+  if (names.length > 1 && isAdapter) return bad('only one adapter is currently supported', true);
+  const layers = [];
+  for (const fn of names) {
+    const d = String(files[fn]);
+    p.emit({ status: 'parsing GGUF' });
+    if (!LAYER_DIGEST_RE.test(d)) return bad('invalid digest format');
+    const bp = path.join(FILES.blobs, d.replace(':', '-'));
+    let magic;
+    try {
+      const fd = fs.openSync(bp, 'r');
+      magic = Buffer.alloc(4);
+      magic = magic.subarray(0, fs.readSync(fd, magic, 0, 4, 0));
+      fs.closeSync(fd);
+    } catch (e) {
+      return bad(e.code === 'ENOENT' ? `open ${bp}: no such file or directory` : e.message);
+    }
+    if (magic.toString('latin1') !== 'GGUF') return bad('supplied file was not in GGUF format', true);
+    let g;
+    try { g = gguf(bp); } catch (e) { return bad(e.message); }
+    if (!isAdapter && (g.kv['general.type'] || 'model') !== 'model') {
+      return bad('file is not a model (general.type is not "model")', true);
+    }
+    layers.push(d.slice(7));
+  }
+  if (!isAdapter && layers.length !== 1) return bad('only one GGUF model file is supported', true);
+  return { layers };
+}
 
 async function handleCreate(ctx) {
   const body = isObj(ctx.body) ? ctx.body : {};
   const name = body.model || body.name || '';
-  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
-  const adapters = isObj(body.adapters) ? body.adapters : {};
-  const nAdapters = Object.keys(adapters).length;
-  const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
   const files = isObj(body.files) ? body.files : null;
-  if (!from && !files) return sendError(ctx, 400, "neither 'from' or 'files' was specified");
-  if (nAdapters > 1) return sendError(ctx, 400, 'only one adapter is currently supported');
+  const adapters = isObj(body.adapters) ? body.adapters : null;
+  // Checked before anything is streamed, as in Ollama's CreateHandler.
+  for (const [fn, d] of Object.entries(files || {})) {
+    if (!validPath(fn)) return sendError(ctx, 400, 'file path must be relative');
+    if (d === '') return sendError(ctx, 400, 'invalid digest format');
+  }
+  for (const d of Object.values(adapters || {})) if (d === '') return sendError(ctx, 400, 'invalid digest format');
+  if (!parseName(name)) return sendError(ctx, 400, 'invalid model name');
+  // The refusal reported of v0.34.1; its exact wording over HTTP is not known.
+  if (adapters && Object.keys(adapters).length > 0 && opt.refuseAdapters) return sendError(ctx, 400, REFUSED_ADAPTERS);
+  const from = typeof body.from === 'string' && body.from !== '' ? body.from : null;
   const p = new Progress(ctx, body.stream !== false);
-  const checkBlob = (d) => {
-    if (!DIGEST_RE.test(String(d))) return { status: 400, msg: 'invalid digest format' };
-    const bp = blobPath(String(d).slice(7));
-    if (!fs.existsSync(bp)) return { status: 400, msg: `open ${bp}: no such file or directory` };
-    try { gguf(bp); } catch (e) { return { status: 400, msg: e.message }; }
-    return null;
-  };
   try {
     let base = null;
+    let baseLayer;
     if (from) {
+      if (!parseName(from)) return p.fail('invalid model name', 400);
       base = loadModel(from);
       if (!base) {
         const r = await pullSteps(p, from);
         if (r.error) return p.fail(r.error);
         base = r.model;
       }
-      p.emit({ status: `using existing layer sha256:${base.base}` });
+      baseLayer = base.base;
+    } else if (files) {
+      const r = convertFiles(p, files, false);
+      if (r.error) return p.fail(r.error, r.status);
+      baseLayer = r.layers[0];
+      base = { base: baseLayer, adapter: null, system: '', template: '', parameters: {}, license: '' };
     } else {
-      const ds = Object.values(files);
-      if (ds.length !== 1) return p.fail(ds.length ? 'only one GGUF model file is supported' : "neither 'from' or 'files' was specified", 400);
-      const err = checkBlob(ds[0]);
-      if (err) return p.fail(err.msg, err.status);
-      p.emit({ status: 'parsing GGUF' });
-      const hex = String(ds[0]).slice(7);
-      if ((gguf(blobPath(hex)).kv['general.type'] || 'model') !== 'model') return p.fail('file is not a model (general.type is not "model")', 400);
-      base = { base: hex, adapter: null, system: '', template: '', parameters: {}, license: '' };
-      p.emit({ status: `using existing layer sha256:${hex}` });
+      return p.fail("neither 'from' or 'files' was specified", 400);
     }
-    let adapter = base.adapter;
-    for (const d of Object.values(adapters)) {
-      const err = checkBlob(d);
-      if (err) return p.fail(err.msg, err.status);
-      p.emit({ status: 'parsing GGUF' });
-      adapter = String(d).slice(7);
-      p.emit({ status: `using existing layer sha256:${adapter}` });
+    let adapter = base.adapter; // carried over from a model made with one
+    if (adapters) {
+      const r = convertFiles(p, adapters, true);
+      if (r.error) return p.fail(r.error, r.status);
+      adapter = r.layers[0];
     }
+    for (const d of [baseLayer, adapter]) if (d) p.emit({ status: `using existing layer sha256:${d}` });
     const params = Object.assign({}, base.parameters || {}, isObj(body.parameters) ? body.parameters : {});
     for (const [what, v] of [['template', body.template], ['system', body.system],
       ['params', isObj(body.parameters) && Object.keys(body.parameters).length ? JSON.stringify(body.parameters) : null]]) {
@@ -1011,7 +1322,7 @@ async function handleCreate(ctx) {
     p.emit({ status: 'writing manifest' });
     const m = {
       name: displayName(name),
-      base: base.base,
+      base: baseLayer,
       adapter,
       system: typeof body.system === 'string' ? body.system : (base.system || ''),
       template: typeof body.template === 'string' ? body.template : (base.template || ''),
@@ -1068,13 +1379,27 @@ function handleShow(ctx) {
   if (name === '') return sendError(ctx, 400, 'model is required');
   const m = loadModel(name);
   if (!m) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
-  const { g, arch } = modelInfo(m);
-  const info = { 'general.architecture': arch, 'general.parameter_count': g.params };
-  for (const [k, v] of Object.entries(g.kv)) {
-    if (k === 'general.architecture') continue;
-    if (k.startsWith('tokenizer.')) { info[k] = isObj(v) || Array.isArray(v) ? null : v; continue; }
-    if (!isObj(v)) info[k] = v;
+  // GetModelInfo reads the manifest and config, then the base GGUF for
+  // model_info (not the adapter): a vanished base is os.ErrNotExist, which
+  // ShowHandler answers with 404 and the normalised name.
+  let g;
+  let arch;
+  try {
+    ({ g, arch } = modelInfo(m));
+  } catch (e) {
+    if (e.code === 'ENOENT') return sendError(ctx, 404, `model '${displayName(name)}' not found`);
+    throw e;
   }
+  // All keys but general.name and tokenizer.chat_template (GetModelInfo
+  // deletes those); arrays longer than 5 are sent empty (not verbose).
+  // A Go map: encoding/json writes its keys sorted.
+  const all = { 'general.architecture': arch, 'general.parameter_count': g.params };
+  for (const [k, v] of Object.entries(g.kv)) {
+    if (k === 'general.architecture' || k === 'general.name' || k === 'tokenizer.chat_template') continue;
+    all[k] = isObj(v) || (Array.isArray(v) && v.length > 5) ? [] : v;
+  }
+  const info = {};
+  for (const k of Object.keys(all).sort()) info[k] = all[k];
   return sendJson(ctx, 200, {
     license: m.license || '',
     modelfile: modelfileText(m),
@@ -1083,7 +1408,7 @@ function handleShow(ctx) {
     system: m.system || '',
     details: details(m),
     model_info: info,
-    capabilities: ['completion'],
+    capabilities: capabilities(m),
     modified_at: m.modified_at,
   });
 }
@@ -1151,7 +1476,7 @@ async function route(ctx) {
   if (!what) return sendText(ctx, 405, '405 method not allowed');
   switch (what) {
     case 'root': return sendText(ctx, 200, 'Ollama is running');
-    case 'version': return sendJson(ctx, 200, { version: '0.33.0' });
+    case 'version': return sendJson(ctx, 200, { version: opt.version });
     case 'tags': return sendJson(ctx, 200, { models: listModels().map(tagsEntry) });
     case 'show': return handleShow(ctx);
     case 'ps': return handlePs(ctx);
