@@ -72,8 +72,10 @@
  *  - which models think is a command-line choice, not their template;
  *  - no context shift: generation stops with done_reason "length" when the
  *    context (num_ctx) is full, where Ollama shifts it and goes on up to
- *    10 x num_ctx tokens; a prompt longer than num_ctx keeps its last
- *    num_ctx - 1 tokens;
+ *    10 x num_ctx tokens; a prompt longer than num_ctx keeps its first
+ *    token and its last num_ctx - 2 (Ollama drops whole old messages
+ *    first), or with "truncate": false is refused 400 'the input length
+ *    exceeds the context length', as Ollama's runner does;
  *  - a vanished blob is 404 at load time whatever else; from the source, a
  *    server that has not resolved the model since it started would answer
  *    400 '"NAME" does not support chat' (generate: generate) for a vanished
@@ -926,6 +928,10 @@ async function handleGenerate(ctx, kind) {
     if (ctx.aborted) return;
     const stream = body.stream !== false;
     const model = lease.runner.model;
+    // "truncate": false: a prompt longer than the context is refused, as
+    // Ollama's runner does, instead of keeping its end.
+    if (body.truncate === false && promptTokens(model, text, raw).length >= spec.numCtx)
+      return sendError(ctx, 400, 'the input length exceeds the context length');
     if (stream) {
       ctx.res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
       ctx.res.flushHeaders();
