@@ -207,7 +207,7 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 	    (err = get_string(w, cfg, "extract_pattern", 0,
 	    &c->extract_pattern)) ||
 	    (err = get_string(w, cfg, "normalize", 0, &c->normalize)) ||
-	    (err = get_number(w, cfg, "tolerance", 0, 1e300, &c->tolerance)) ||
+	    (err = get_number(w, cfg, "tolerance", 0, 1, &c->tolerance)) ||
 	    (err = get_number(w, cfg, "threshold", 0, 1, &c->threshold)) ||
 	    (err = get_string(w, cfg, "substring", 0, &c->substring)) ||
 	    (err = get_string(w, cfg, "language", 0, &c->language)) ||

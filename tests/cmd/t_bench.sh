@@ -55,6 +55,7 @@ bad '{"id": "a", "instruction": "x"}' 'line 1: "expected_output": missing'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "fuzzy"}' 'line 1: "evaluation_type": unknown type '"'fuzzy'"' (exact_match, contains, multiple_choice, rouge_l, code_execution, llm_judge or custom)'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "code_execution"}' 'line 1: "evaluation_config": code_execution needs "tests"'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"threshold": 3}}' 'line 1: "threshold": expected a number from 0 to 1'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerance": 2}}' 'line 1: "tolerance": expected a number from 0 to 1'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "colour": "red"}' "line 1: unknown field 'colour'"
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerence": 1}}' "line 1: unknown field 'tolerence' in \"evaluation_config\""
 bad '{"id": "a",' 'line 1: not valid JSON'
