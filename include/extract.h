@@ -40,6 +40,12 @@ struct extractor;
 struct error	*extractor_new(enum answer_type, const char *pattern,
 		    struct extractor **);
 void		 extractor_free(struct extractor *);
+/*
+ * Is pattern a PCRE2 pattern extractor_new() can compile?  NULL if so,
+ * else an error "offset N: PCRE2's message" (the subject is the caller's
+ * to name: a benchmark's case, an adapter).
+ */
+struct error	*extract_pattern_check(const char *pattern);
 enum answer_type extractor_type(const struct extractor *);
 /* The canonical answer, or NULL when the response has none; free it. */
 char		*extractor_run(const struct extractor *, const char *response);

@@ -8,6 +8,7 @@
 
 #include "benchfile.h"
 #include "config.h"
+#include "extract.h"
 #include "fsutil.h"
 #include "package.h"
 #include "strbuf.h"
@@ -192,6 +193,28 @@ is_number_text(const char *s)
 	return parse_double(s, -HUGE_VAL, HUGE_VAL, &d) == 0;
 }
 
+/*
+ * A pattern PCRE2 cannot compile is the benchmark's error, found before
+ * any model is asked, not a wrong answer in every case that has it.
+ */
+static struct error *
+check_pattern(const struct where *w, const char *pattern)
+{
+	struct error *perr, *err;
+	char *clean;
+
+	if (*pattern == '\0')
+		return field_error(w, "extract_pattern", "must not be empty");
+	if ((perr = extract_pattern_check(pattern)) == NULL)
+		return NULL;
+	clean = str_sanitize(pattern, 80);
+	err = field_error(w, "extract_pattern", "invalid PCRE2 pattern '%s': "
+	    "%s", clean, perr->msg);
+	free(clean);
+	error_free(perr);
+	return err;
+}
+
 static struct error *
 parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 {
@@ -217,6 +240,8 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 	    (err = get_string(w, cfg, "rubric", 0, &c->rubric)) ||
 	    (err = get_string(w, cfg, "command", 0, &c->command)))
 		return err;
+	if (c->extract_pattern != NULL)
+		return check_pattern(w, c->extract_pattern);
 	return NULL;
 }
 

@@ -73,24 +73,61 @@ answer_type_name(enum answer_type t)
 	return type_names[t];
 }
 
+/* The flags of a pattern from a benchmark or an adapter. */
+#define USER_FLAGS	PCRE2_MULTILINE
+
+static pcre2_code *
+compile_nojit(const char *src, uint32_t flags, int *code, PCRE2_SIZE *off)
+{
+	return pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+	    flags | PCRE2_UTF | PCRE2_UCP, code, off, NULL);
+}
+
+static char *
+compile_message(int code, PCRE2_SIZE off)
+{
+	PCRE2_UCHAR msg[256];
+
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	return xasprintf("offset %zu: %s", (size_t)off, (char *)msg);
+}
+
 static pcre2_code *
 compile(const char *src, uint32_t flags, struct error **err)
 {
 	pcre2_code *re;
 	int code;
 	PCRE2_SIZE off;
-	PCRE2_UCHAR msg[256];
+	char *msg;
 
-	re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
-	    flags | PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
-	if (re == NULL) {
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		*err = error_new(EXIT_CONFIG, "bad answer pattern '%s': offset "
-		    "%zu: %s", src, (size_t)off, (char *)msg);
+	if ((re = compile_nojit(src, flags, &code, &off)) == NULL) {
+		msg = compile_message(code, off);
+		*err = error_new(EXIT_CONFIG, "bad answer pattern '%s': %s",
+		    src, msg);
+		free(msg);
 		return NULL;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
+}
+
+struct error *
+extract_pattern_check(const char *pattern)
+{
+	struct error *err;
+	pcre2_code *re;
+	int code;
+	PCRE2_SIZE off;
+	char *msg;
+
+	if ((re = compile_nojit(pattern, USER_FLAGS, &code, &off)) != NULL) {
+		pcre2_code_free(re);
+		return NULL;
+	}
+	msg = compile_message(code, off);
+	err = error_new(EXIT_CONFIG, "%s", msg);
+	free(msg);
+	return err;
 }
 
 static pcre2_code *
@@ -125,7 +162,7 @@ extractor_new(enum answer_type t, const char *pattern, struct extractor **out)
 			return error_new(EXIT_CONFIG, "answer type regex needs a "
 			    "pattern");
 		}
-		if ((x->user = compile(pattern, PCRE2_MULTILINE, &err)) ==
+		if ((x->user = compile(pattern, USER_FLAGS, &err)) ==
 		    NULL) {
 			free(x);
 			return err;

@@ -132,6 +132,12 @@ TEST(extract_bad_pattern)
 	CHECK_ERR(extractor_new(ANSWER_REGEX, NULL, &x),
 	    "answer type regex needs a pattern");
 	CHECK(x == NULL);
+	/* What a benchmark's extract_pattern is checked with, at load. */
+	CHECK_OK(extract_pattern_check("Total: (\\d+)"));
+	CHECK_ERR(extract_pattern_check("Total: (\\d+"), "offset 11: missing "
+	    "closing parenthesis");
+	CHECK_ERR(extract_pattern_check("(?<n>a)(?<n>b)"), "offset 12: two "
+	    "named subpatterns have the same name (PCRE2_DUPNAMES not set)");
 }
 
 TEST(extract_numbers_compare)
