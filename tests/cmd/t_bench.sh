@@ -50,6 +50,11 @@ bad() {
 }
 bad '{"id": "a", "instruction": "x", "expected_output": "1"}
 {"id": "a", "instruction": "y", "expected_output": 2}' 'line 2: "id": duplicate id '"'a'"' (first at line 1)'
+bad '{"id": "a", "instruction": "x", "expected_output": "1"}
+{"id": "b", "instruction": "y", "expected_output": "2"}
+
+{"id": "c", "instruction": "z", "expected_output": "3"}
+{"id": "b", "instruction": "w", "expected_output": "4"}' 'line 5: "id": duplicate id '"'b'"' (first at line 2)'
 bad '{"id": "a", "instruction": 5, "expected_output": "1"}' 'line 1: "instruction": expected a string'
 bad '{"id": "a", "instruction": "x"}' 'line 1: "expected_output": missing'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "fuzzy"}' 'line 1: "evaluation_type": unknown type '"'fuzzy'"' (exact_match, contains, multiple_choice, rouge_l, code_execution, llm_judge or custom)'
