@@ -258,6 +258,22 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 	    (err = get_string(w, cfg, "rubric", 0, &c->rubric)) ||
 	    (err = get_string(w, cfg, "command", 0, &c->command)))
 		return err;
+	if (c->answer_type != NULL) {
+		enum answer_type t;
+
+		/* Unknown, it used to fall back to a guess from the answer. */
+		if (answer_type_parse(c->answer_type, &t) == -1) {
+			char *clean = str_sanitize(c->answer_type, 40);
+
+			err = field_error(w, "answer_type", "unknown type '%s' "
+			    "(number, choice, regex, code or text)", clean);
+			free(clean);
+			return err;
+		}
+		if (t == ANSWER_REGEX && c->extract_pattern == NULL)
+			return field_error(w, "answer_type", "regex needs "
+			    "\"extract_pattern\"");
+	}
 	if (c->extract_pattern != NULL)
 		return check_pattern(w, c->extract_pattern);
 	return NULL;

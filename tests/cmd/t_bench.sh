@@ -63,6 +63,8 @@ bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config"
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerance": 2}}' 'line 1: "tolerance": expected a number from 0 to 1'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "colour": "red"}' "line 1: unknown field 'colour'"
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerence": 1}}' "line 1: unknown field 'tolerence' in \"evaluation_config\""
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"answer_type": "integer"}}' 'line 1: "answer_type": unknown type '"'integer'"' (number, choice, regex, code or text)'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"answer_type": "regex"}}' 'line 1: "answer_type": regex needs "extract_pattern"'
 bad '{"id": "a", "instruction": "x", "expected_output": "1"}
 {"id": "b", "instruction": "y", "expected_output": "2", "evaluation_config": {"extract_pattern": "Total: (\\d+"}}' 'line 2: "extract_pattern": invalid PCRE2 pattern '"'Total: (\\d+'"': offset 11: missing closing parenthesis'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"extract_pattern": "[a-"}}' 'line 1: "extract_pattern": invalid PCRE2 pattern '"'[a-'"': offset 3: missing terminating ] for character class'
