@@ -48,7 +48,8 @@ struct vote_tally {
 
 /*
  * Tally the samples that are done: answers[i] is sample i's canonical
- * answer, or NULL when it had none.  Numbers agree within tol.
+ * answer, or NULL when it had none.  Numbers agree by number_equal()
+ * with tol, as scoring compares them.
  */
 void		 vote_tally_build(enum answer_type, double tol,
 		    char *const *answers, const int *done, size_t n,

@@ -8,9 +8,11 @@
 
 #include "benchfile.h"
 #include "config.h"
+#include "extract.h"
 #include "fsutil.h"
 #include "package.h"
 #include "strbuf.h"
+#include "strmap.h"
 #include "banned.h"
 
 #define BENCH_MAX (256u * 1024 * 1024)
@@ -113,6 +115,23 @@ field_error(const struct where *w, const char *field, const char *fmt, ...)
 }
 
 /*
+ * The member key of obj, as cJSON_GetObjectItemCaseSensitive() finds it,
+ * but with first bytes compared before whole keys: loading 100,000s of
+ * cases looks a dozen keys up in each.
+ */
+static const cJSON *
+member(const cJSON *obj, const char *key)
+{
+	const cJSON *it;
+
+	for (it = obj != NULL ? obj->child : NULL; it != NULL; it = it->next)
+		if (it->string != NULL && it->string[0] == key[0] &&
+		    strcmp(it->string, key) == 0)
+			return it;
+	return NULL;
+}
+
+/*
  * A string member, required or not.  Answers may be written as numbers
  * ("expected_output": 42): those keys take a number as its text.
  */
@@ -120,9 +139,7 @@ static struct error *
 get_string(const struct where *w, const cJSON *obj, const char *key,
     int required, char **out)
 {
-	int numbers = strcmp(key, "expected_output") == 0 ||
-	    strcmp(key, "answer") == 0;
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = member(obj, key);
 
 	*out = NULL;
 	if (v == NULL || cJSON_IsNull(v)) {
@@ -132,7 +149,8 @@ get_string(const struct where *w, const cJSON *obj, const char *key,
 	}
 	if (cJSON_IsString(v))
 		*out = xstrdup(v->valuestring);
-	else if (numbers && cJSON_IsNumber(v)) {
+	else if (cJSON_IsNumber(v) && (strcmp(key, "expected_output") == 0 ||
+	    strcmp(key, "answer") == 0)) {
 		char buf[64];
 
 		if (v->valuedouble == floor(v->valuedouble) &&
@@ -150,7 +168,7 @@ static struct error *
 get_number(const struct where *w, const cJSON *obj, const char *key,
     double min, double max, double *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = member(obj, key);
 
 	*out = -1;
 	if (v == NULL || cJSON_IsNull(v))
@@ -171,7 +189,8 @@ unknown_keys(const struct where *w, const cJSON *obj,
 
 	cJSON_ArrayForEach(it, obj) {
 		for (i = 0; i < n; i++)
-			if (strcmp(it->string, keys[i]) == 0)
+			if (it->string[0] == keys[i][0] &&
+			    strcmp(it->string, keys[i]) == 0)
 				break;
 		if (i == n) {
 			char *clean = str_sanitize(it->string, 60);
@@ -192,6 +211,28 @@ is_number_text(const char *s)
 	return parse_double(s, -HUGE_VAL, HUGE_VAL, &d) == 0;
 }
 
+/*
+ * A pattern PCRE2 cannot compile is the benchmark's error, found before
+ * any model is asked, not a wrong answer in every case that has it.
+ */
+static struct error *
+check_pattern(const struct where *w, const char *pattern)
+{
+	struct error *perr, *err;
+	char *clean;
+
+	if (*pattern == '\0')
+		return field_error(w, "extract_pattern", "must not be empty");
+	if ((perr = extract_pattern_check(pattern)) == NULL)
+		return NULL;
+	clean = str_sanitize(pattern, 80);
+	err = field_error(w, "extract_pattern", "invalid PCRE2 pattern '%s': "
+	    "%s", clean, perr->msg);
+	free(clean);
+	error_free(perr);
+	return err;
+}
+
 static struct error *
 parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 {
@@ -207,7 +248,7 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 	    (err = get_string(w, cfg, "extract_pattern", 0,
 	    &c->extract_pattern)) ||
 	    (err = get_string(w, cfg, "normalize", 0, &c->normalize)) ||
-	    (err = get_number(w, cfg, "tolerance", 0, 1e300, &c->tolerance)) ||
+	    (err = get_number(w, cfg, "tolerance", 0, 1, &c->tolerance)) ||
 	    (err = get_number(w, cfg, "threshold", 0, 1, &c->threshold)) ||
 	    (err = get_string(w, cfg, "substring", 0, &c->substring)) ||
 	    (err = get_string(w, cfg, "language", 0, &c->language)) ||
@@ -217,6 +258,24 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 	    (err = get_string(w, cfg, "rubric", 0, &c->rubric)) ||
 	    (err = get_string(w, cfg, "command", 0, &c->command)))
 		return err;
+	if (c->answer_type != NULL) {
+		enum answer_type t;
+
+		/* Unknown, it used to fall back to a guess from the answer. */
+		if (answer_type_parse(c->answer_type, &t) == -1) {
+			char *clean = str_sanitize(c->answer_type, 40);
+
+			err = field_error(w, "answer_type", "unknown type '%s' "
+			    "(number, choice, regex, code or text)", clean);
+			free(clean);
+			return err;
+		}
+		if (t == ANSWER_REGEX && c->extract_pattern == NULL)
+			return field_error(w, "answer_type", "regex needs "
+			    "\"extract_pattern\"");
+	}
+	if (c->extract_pattern != NULL)
+		return check_pattern(w, c->extract_pattern);
 	return NULL;
 }
 
@@ -236,7 +295,7 @@ parse_case(const struct where *w, const cJSON *obj, size_t index,
 	if ((err = unknown_keys(w, obj, case_keys, ARRAY_SIZE(case_keys), ""))
 	    != NULL)
 		return err;
-	if (cJSON_GetObjectItemCaseSensitive(obj, "question") != NULL) {
+	if (member(obj, "question") != NULL) {
 		/* The short form. */
 		if ((err = get_string(w, obj, "question", 1, &c->instruction)) ||
 		    (err = get_string(w, obj, "answer", 1, &c->expected)))
@@ -271,8 +330,8 @@ parse_case(const struct where *w, const cJSON *obj, size_t index,
 		free(clean);
 		goto done;
 	}
-	if ((err = parse_config(w, cJSON_GetObjectItemCaseSensitive(obj,
-	    "evaluation_config"), c)) != NULL)
+	if ((err = parse_config(w, member(obj, "evaluation_config"),
+	    c)) != NULL)
 		goto done;
 	if (c->type == EVAL_CODE && c->tests == NULL)
 		err = field_error(w, "evaluation_config", "code_execution "
@@ -285,7 +344,7 @@ parse_case(const struct where *w, const cJSON *obj, size_t index,
 		    "\"command\"");
 	if (err != NULL)
 		goto done;
-	if ((tags = cJSON_GetObjectItemCaseSensitive(obj, "tags")) != NULL &&
+	if ((tags = member(obj, "tags")) != NULL &&
 	    !cJSON_IsNull(tags)) {
 		if (!cJSON_IsArray(tags)) {
 			err = field_error(w, "tags", "expected a list of "
@@ -314,8 +373,9 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 	struct bench *b = xcalloc(1, sizeof(*b));
 	struct error *err = NULL;
 	struct where w;
+	struct strmap *ids = NULL;
 	char *data = NULL, *p, *nl;
-	size_t len, alloc = 0, i;
+	size_t len, alloc = 0, first;
 	cJSON *obj;
 
 	*out = NULL;
@@ -325,6 +385,8 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 	if ((err = package_read_file(path, BENCH_MAX, &data, &len)) != NULL)
 		goto done;
 	sha256_hex(data, len, b->sha256);
+	/* Ids seen so far: a duplicate is found in constant time. */
+	ids = strmap_new(0);
 	for (p = data; p < data + len; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(data + len - p));
 		if (nl == NULL)
@@ -350,19 +412,19 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 		b->n++;
 		if (err != NULL)
 			goto done;
-		for (i = 0; i + 1 < b->n; i++)
-			if (strcmp(b->cases[i].id, b->cases[b->n - 1].id) == 0) {
-				char *clean = str_sanitize(b->cases[i].id, 60);
-				err = field_error(&w, "id", "duplicate id '%s' "
-				    "(first at line %d)", clean,
-				    b->cases[i].line);
-				free(clean);
-				goto done;
-			}
+		/* The id strings stay put when b->cases grows. */
+		if (!strmap_add(ids, b->cases[b->n - 1].id, b->n - 1, &first)) {
+			char *clean = str_sanitize(b->cases[first].id, 60);
+			err = field_error(&w, "id", "duplicate id '%s' (first at "
+			    "line %d)", clean, b->cases[first].line);
+			free(clean);
+			goto done;
+		}
 	}
 	if (b->n == 0)
 		err = error_new(EXIT_CONFIG, "benchmark '%s' has no cases", path);
 done:
+	strmap_free(ids);
 	free(data);
 	if (err != NULL) {
 		bench_free(b);

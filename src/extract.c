@@ -73,24 +73,61 @@ answer_type_name(enum answer_type t)
 	return type_names[t];
 }
 
+/* The flags of a pattern from a benchmark or an adapter. */
+#define USER_FLAGS	PCRE2_MULTILINE
+
+static pcre2_code *
+compile_nojit(const char *src, uint32_t flags, int *code, PCRE2_SIZE *off)
+{
+	return pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+	    flags | PCRE2_UTF | PCRE2_UCP, code, off, NULL);
+}
+
+static char *
+compile_message(int code, PCRE2_SIZE off)
+{
+	PCRE2_UCHAR msg[256];
+
+	pcre2_get_error_message(code, msg, sizeof(msg));
+	return xasprintf("offset %zu: %s", (size_t)off, (char *)msg);
+}
+
 static pcre2_code *
 compile(const char *src, uint32_t flags, struct error **err)
 {
 	pcre2_code *re;
 	int code;
 	PCRE2_SIZE off;
-	PCRE2_UCHAR msg[256];
+	char *msg;
 
-	re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
-	    flags | PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
-	if (re == NULL) {
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		*err = error_new(EXIT_CONFIG, "bad answer pattern '%s': offset "
-		    "%zu: %s", src, (size_t)off, (char *)msg);
+	if ((re = compile_nojit(src, flags, &code, &off)) == NULL) {
+		msg = compile_message(code, off);
+		*err = error_new(EXIT_CONFIG, "bad answer pattern '%s': %s",
+		    src, msg);
+		free(msg);
 		return NULL;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
+}
+
+struct error *
+extract_pattern_check(const char *pattern)
+{
+	struct error *err;
+	pcre2_code *re;
+	int code;
+	PCRE2_SIZE off;
+	char *msg;
+
+	if ((re = compile_nojit(pattern, USER_FLAGS, &code, &off)) != NULL) {
+		pcre2_code_free(re);
+		return NULL;
+	}
+	msg = compile_message(code, off);
+	err = error_new(EXIT_CONFIG, "%s", msg);
+	free(msg);
+	return err;
 }
 
 static pcre2_code *
@@ -125,7 +162,7 @@ extractor_new(enum answer_type t, const char *pattern, struct extractor **out)
 			return error_new(EXIT_CONFIG, "answer type regex needs a "
 			    "pattern");
 		}
-		if ((x->user = compile(pattern, PCRE2_MULTILINE, &err)) ==
+		if ((x->user = compile(pattern, USER_FLAGS, &err)) ==
 		    NULL) {
 			free(x);
 			return err;
@@ -307,6 +344,15 @@ number_parse(const char *text, double *value)
 	return 0;
 }
 
+/* 2^53: every whole number below it is a double, exactly. */
+#define WHOLE_MAX 9007199254740992.0
+
+static int
+is_whole(double v)
+{
+	return isfinite(v) && v == trunc(v);
+}
+
 char *
 number_canonical(double v)
 {
@@ -314,7 +360,15 @@ number_canonical(double v)
 
 	if (v == 0)
 		v = 0;	/* no "-0" */
-	snprintf(buf, sizeof(buf), "%.10g", v);
+	/*
+	 * Whole numbers in full, so that 12345678901 and 12345678902 stay
+	 * two answers; the rest to what a double holds, so that rounding
+	 * never makes a number whole (12345678901.5 is no 12345678900).
+	 */
+	if (is_whole(v) && fabs(v) < WHOLE_MAX)
+		snprintf(buf, sizeof(buf), "%.0f", v);
+	else
+		snprintf(buf, sizeof(buf), "%.15g", v);
 	return xstrdup(buf);
 }
 
@@ -483,13 +537,29 @@ extractor_run(const struct extractor *x, const char *response)
 }
 
 int
+number_equal(double x, double y, double tol)
+{
+	double d = fabs(x - y);
+
+	/*
+	 * Counts and amounts are exact: a relative tolerance of 1e-6 would
+	 * take 1450001 for 1450000.  It is for what is not whole (0.1 + 0.2
+	 * against 0.3, 1/3 written to six places).
+	 */
+	if (is_whole(x) && is_whole(y))
+		return x == y;
+	if (tol < 0)
+		tol = NUMBER_TOLERANCE;
+	return d <= 1e-9 || d <= tol * fmax(fabs(x), fabs(y));
+}
+
+int
 answers_equal(enum answer_type t, const char *a, const char *b, double tol)
 {
 	double x, y;
 
 	if (t == ANSWER_NUMBER && parse_double(a, -HUGE_VAL, HUGE_VAL, &x) == 0
 	    && parse_double(b, -HUGE_VAL, HUGE_VAL, &y) == 0)
-		return fabs(x - y) <= 1e-9 ||
-		    fabs(x - y) <= tol * fmax(fabs(x), fabs(y));
+		return number_equal(x, y, tol);
 	return strcmp(a, b) == 0;
 }

@@ -17,7 +17,6 @@
 #include "strbuf.h"
 #include "banned.h"
 
-#define DEFAULT_TOLERANCE 1e-6
 #define DEFAULT_THRESHOLD 0.5
 
 typedef struct error *(*scorer_fn)(const struct bench_case *, const char *,
@@ -72,8 +71,8 @@ score_exact(const struct bench_case *c, const char *response,
 	if (r->extracted == NULL)
 		verdict(r, 0, 0, "no answer found in the response");
 	else {
-		ok = answers_equal(t, r->extracted, want, c->tolerance >= 0 ?
-		    c->tolerance : DEFAULT_TOLERANCE);
+		/* A tolerance < 0 (none given) is NUMBER_TOLERANCE. */
+		ok = answers_equal(t, r->extracted, want, c->tolerance);
 		if (!ok && t == ANSWER_TEXT)
 			ok = strcmp(r->extracted, want) == 0;
 		verdict(r, ok, ok, "wrong answer");

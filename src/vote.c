@@ -9,8 +9,6 @@
 #include "vote.h"
 #include "banned.h"
 
-#define NUMBER_TOLERANCE 1e-6
-
 static const char *const method_names[] = {
 	[VOTE_MAJORITY] = "majority", [VOTE_BEST_OF_N] = "best_of_n",
 	[VOTE_MEDOID] = "medoid", [VOTE_TESTS] = "tests",

@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval router switch"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval benchload router switch"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -516,6 +516,57 @@ bench_eval() {
 	per=$(calc "($RSS10000 - $RSS1000) * 1024 / 9000" 0)
 	line "  10,000 / 1,000 cases" "ratio $r: $per bytes per case (the cases are held; responses are logged, not kept)"
 	backend_stop "$B"
+}
+
+# gen_bench N: N cases in full form, GSM8K-sized questions with numeric
+# answers; every 4th a contains case, every 10th with an extract_pattern
+# (compiled at load), ids that share a long prefix (as gsm8k-0001 ... do).
+gen_bench() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			a = i % 97 + 2; b = i % 13 + 1; c = i % 7 + 1
+			q = sprintf("A farmer has %d rows of %d apple trees and picks %d baskets from each tree every week. Each basket holds 12 apples. How many apples does the farmer pick in a week, and how many are left if %d are sold?", a, b, c, a * b)
+			cfg = (i % 10 == 0) ? "{\"answer_type\":\"number\",\"extract_pattern\":\"(?i)total:\\\\s*(\\\\d+)\"}" : "{\"answer_type\":\"number\"}"
+			if (i % 4 == 0)
+				printf "{\"id\":\"bench-case-%07d\",\"instruction\":\"%s\",\"input\":\"\",\"expected_output\":\"apples\",\"evaluation_type\":\"contains\",\"difficulty\":\"easy\",\"tags\":[\"synthetic\",\"load\"]}\n", i, q
+			else
+				printf "{\"id\":\"bench-case-%07d\",\"instruction\":\"%s\",\"input\":\"\",\"expected_output\":\"%d\",\"evaluation_type\":\"exact_match\",\"evaluation_config\":%s,\"difficulty\":\"medium\",\"tags\":[\"synthetic\"]}\n", i, q, a * b * c * 12 - a * b, cfg
+		}
+	}'
+}
+
+# Loading a benchmark (loco bench check: read, hash, parse, check every
+# case and that no id repeats) at 80,000 and 160,000 cases.  Loading is
+# linear when twice the cases take about twice the time; the duplicate-id
+# check used to compare every id with every earlier one (80k cases 14 s,
+# 160k 118 s).
+bench_benchload() {
+	section "benchmark loading: loco bench check, 80,000 and 160,000 cases"
+	gen_bench 80000 >"$W/load80k.jsonl" || die "cannot write $W/load80k.jsonl"
+	gen_bench 160000 >"$W/load160k.jsonl" || die "cannot write $W/load160k.jsonl"
+	for n in 80k 160k; do
+		out=$("$LOCO" bench check "$W/load$n.jsonl" 2>&1) ||
+		    die "loco bench check of $n cases failed: $out"
+	done
+	case $out in
+	*": 160000 cases, "*) ;;
+	*) die "loco bench check did not count 160000 cases: $out" ;;
+	esac
+	# Five runs each, interleaved, after one warm-up (the checks above
+	# were the first): a second a run at most, so kept short.
+	"$W/timeit" -n 5 -w 1 "$LOCO" bench check "$W/load80k.jsonl" --- \
+	    "$LOCO" bench check "$W/load160k.jsonl" >"$W/timeit.out" \
+	    2>"$W/timeit.err" || die "measurement failed: $(cat "$W/timeit.err")"
+	# shellcheck disable=SC2046
+	set -- $(cat "$W/timeit.out")
+	min80=$2 med80=$3 min160=$7 med160=$8
+	mb80=$(calc "$(wc -c <"$W/load80k.jsonl") / 1e6" 0)
+	mb160=$(calc "$(wc -c <"$W/load160k.jsonl") / 1e6" 0)
+	line "80,000 cases ($mb80 MB)" "median $(calc "$med80 / 1e3" 3) s (min $(calc "$min80 / 1e3" 3) s)"
+	line "160,000 cases ($mb160 MB)" "median $(calc "$med160 / 1e3" 3) s (min $(calc "$min160 / 1e3" 3) s)   target < 1 s   $(verdict "$med160" 1000)"
+	r=$(calc "$med160 / $med80")
+	line "  160k / 80k" "ratio $r   linear ~2, quadratic ~4   $(verdict "$r" 2.6)"
+	rm -f "$W/load80k.jsonl" "$W/load160k.jsonl"
 }
 
 bench_router() {

@@ -50,13 +50,26 @@ bad() {
 }
 bad '{"id": "a", "instruction": "x", "expected_output": "1"}
 {"id": "a", "instruction": "y", "expected_output": 2}' 'line 2: "id": duplicate id '"'a'"' (first at line 1)'
+bad '{"id": "a", "instruction": "x", "expected_output": "1"}
+{"id": "b", "instruction": "y", "expected_output": "2"}
+
+{"id": "c", "instruction": "z", "expected_output": "3"}
+{"id": "b", "instruction": "w", "expected_output": "4"}' 'line 5: "id": duplicate id '"'b'"' (first at line 2)'
 bad '{"id": "a", "instruction": 5, "expected_output": "1"}' 'line 1: "instruction": expected a string'
 bad '{"id": "a", "instruction": "x"}' 'line 1: "expected_output": missing'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "fuzzy"}' 'line 1: "evaluation_type": unknown type '"'fuzzy'"' (exact_match, contains, multiple_choice, rouge_l, code_execution, llm_judge or custom)'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "code_execution"}' 'line 1: "evaluation_config": code_execution needs "tests"'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"threshold": 3}}' 'line 1: "threshold": expected a number from 0 to 1'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerance": 2}}' 'line 1: "tolerance": expected a number from 0 to 1'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "colour": "red"}' "line 1: unknown field 'colour'"
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"tolerence": 1}}' "line 1: unknown field 'tolerence' in \"evaluation_config\""
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"answer_type": "integer"}}' 'line 1: "answer_type": unknown type '"'integer'"' (number, choice, regex, code or text)'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"answer_type": "regex"}}' 'line 1: "answer_type": regex needs "extract_pattern"'
+bad '{"id": "a", "instruction": "x", "expected_output": "1"}
+{"id": "b", "instruction": "y", "expected_output": "2", "evaluation_config": {"extract_pattern": "Total: (\\d+"}}' 'line 2: "extract_pattern": invalid PCRE2 pattern '"'Total: (\\d+'"': offset 11: missing closing parenthesis'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"extract_pattern": "[a-"}}' 'line 1: "extract_pattern": invalid PCRE2 pattern '"'[a-'"': offset 3: missing terminating ] for character class'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"extract_pattern": "\u001b(x"}}' 'line 1: "extract_pattern": invalid PCRE2 pattern '"'?(x'"': offset 3: missing closing parenthesis'
+bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "contains", "evaluation_config": {"extract_pattern": ""}}' 'line 1: "extract_pattern": must not be empty'
 bad '{"id": "a",' 'line 1: not valid JSON'
 printf '\n\n' >"$W/empty.jsonl"
 run_loco bench check "$W/empty.jsonl"

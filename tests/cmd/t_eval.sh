@@ -356,4 +356,36 @@ expect_out_has "(0 requests sent)"
 expect_out_has "loco-math:1.0.0                  50.0%  [ 15.0%,  85.0%]  2/4"
 expect_out_has "warning: answers cut at the token limit, scored wrong: 2 of the adapter's, 0 of the base's; raise --num-predict"
 
+
+t "an extract_pattern PCRE2 cannot compile stops eval before any request"
+printf '%s\n' '{"id":"p1","instruction":"What is 1+1?","expected_output":"2","evaluation_config":{"answer_type":"number"}}' \
+    '{"id":"p2","instruction":"What is 2+2?","expected_output":"4","evaluation_config":{"extract_pattern":"Total: (\\d+"}}' >"$W/pat.jsonl"
+script "$(script_for 2 "")"
+run_loco eval --benchmark "$W/pat.jsonl" --output "$W/pat" --no-cache math
+expect_rc 7
+expect_err "loco: cannot read benchmark '$W/pat.jsonl': line 2: \"extract_pattern\": invalid PCRE2 pattern 'Total: (\\d+': offset 11: missing closing parenthesis"
+expect_eq "$(req 'reqs.length')" 0 "requests"
+[ ! -e "$W/pat/log.jsonl" ] && pass || fail "a log was started"
+
+t "whole numbers are exact: 1,450,001 is not 1,450,000"
+printf '%s\n' '{"id":"w1","instruction":"Name a big number.","expected_output":"1,450,000","evaluation_config":{"answer_type":"number"}}' \
+    '{"id":"w2","instruction":"Name another big number.","expected_output":"1450000","evaluation_config":{"answer_type":"number","tolerance":0.01}}' \
+    '{"id":"w3","instruction":"Name a third big number.","expected_output":"3","evaluation_config":{"answer_type":"number"}}' >"$W/whole.jsonl"
+script "$(node -e '
+	const chat = [
+		{ match: { model: "loco-math:1.0.0", contains: "Name a big number." }, reply: "The answer is $1,450,000.00" },
+		{ match: { model: "loco-math:1.0.0", contains: "Name another big number." }, reply: "The answer is 1,450,001" },
+		{ match: { model: "loco-math:1.0.0", contains: "Name a third big number." }, reply: "The answer is 3.0" },
+		{ match: { model: "qwen3:4b" }, reply: "The answer is 1450001" },
+	];
+	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+run_loco eval --benchmark "$W/whole.jsonl" --output "$W/whole" --no-cache math
+expect_rc 0
+expect_out_has "loco-math:1.0.0                  66.7%"
+expect_out_has "qwen3:4b                          0.0%"
+expect_eq "$(node -e '
+	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	console.log(l.filter(x => x.subject === "adapter").sort((a, b) => a.id < b.id ? -1 : 1).map(x => x.id + ":" + x.extracted + ":" + x.pass).join(" "));' "$W/whole/log.jsonl")" \
+    "w1:1450000:true w2:1450001:false w3:3:true" "the adapter's answers"
+
 area_end

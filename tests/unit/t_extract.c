@@ -132,6 +132,12 @@ TEST(extract_bad_pattern)
 	CHECK_ERR(extractor_new(ANSWER_REGEX, NULL, &x),
 	    "answer type regex needs a pattern");
 	CHECK(x == NULL);
+	/* What a benchmark's extract_pattern is checked with, at load. */
+	CHECK_OK(extract_pattern_check("Total: (\\d+)"));
+	CHECK_ERR(extract_pattern_check("Total: (\\d+"), "offset 11: missing "
+	    "closing parenthesis");
+	CHECK_ERR(extract_pattern_check("(?<n>a)(?<n>b)"), "offset 12: two "
+	    "named subpatterns have the same name (PCRE2_DUPNAMES not set)");
 }
 
 TEST(extract_numbers_compare)
@@ -143,6 +149,7 @@ TEST(extract_numbers_compare)
 	CHECK(!answers_equal(ANSWER_NUMBER, "0.75", "0.76", 1e-6));
 	CHECK(answers_equal(ANSWER_NUMBER, "1000", "1000", 0));
 	CHECK(!answers_equal(ANSWER_TEXT, "a", "b", 1));
+	CHECK(!answers_equal(ANSWER_TEXT, "1000", "1000.0", 1));
 	CHECK_INT(number_parse("1,234,567", &v), 0);
 	CHECK_DBL(v, 1234567, 0);
 	CHECK_INT(number_parse("abc", &v), -1);
@@ -150,4 +157,98 @@ TEST(extract_numbers_compare)
 	CHECK_INT(answer_type_parse("choice", &t), 0);
 	CHECK_INT(t, ANSWER_CHOICE);
 	CHECK_INT(answer_type_parse("nope", &t), -1);
+}
+
+/* The canonical text of what a response says, through the extractor. */
+static char *
+canon(const char *response)
+{
+	struct extractor *x;
+	char *out;
+
+	if (extractor_new(ANSWER_NUMBER, NULL, &x) != NULL)
+		return NULL;
+	out = extractor_run(x, response);
+	extractor_free(x);
+	return out;
+}
+
+static int
+same(const char *a, const char *b, double tol)
+{
+	char *x = canon(a), *y = canon(b);
+	int eq = x != NULL && y != NULL &&
+	    answers_equal(ANSWER_NUMBER, x, y, tol);
+
+	free(x);
+	free(y);
+	return eq;
+}
+
+TEST(number_whole_numbers_are_exact)
+{
+	/* 1e-6 relative of 1450000 is 1.45: never for whole numbers. */
+	CHECK(!number_equal(1450001, 1450000, -1));
+	CHECK(!number_equal(1450001, 1450000, 0.01));
+	CHECK(!number_equal(-7, 7, -1));
+	CHECK(number_equal(1450000, 1450000, 0));
+	CHECK(!same("The answer is 1,450,001.", "1450000", -1));
+	/* However it is written, 1450000 is 1450000. */
+	CHECK(same("The answer is 1,450,000.", "1450000", -1));
+	CHECK(same("The answer is $1,450,000.", "1450000", -1));
+	CHECK(same("The answer is 1450000.0", "1450000", -1));
+	CHECK(same("The answer is 1,450,000.00", "1,450,000", 0));
+	/* "3.0" is the whole number 3, so it is 3 exactly. */
+	CHECK(same("The answer is 3.0", "3", -1));
+	CHECK(same("The answer is 3.000", "#### 3", 0));
+	CHECK(!same("The answer is 3.0", "4", 0.5));
+	/* Beyond ten digits, whole numbers are still told apart. */
+	CHECK(!same("The answer is 12345678901", "12345678902", -1));
+	CHECK(!same("The answer is 12345678901.5", "12345678900", 1e-12));
+	CHECK(!number_equal(9007199254740992.0, 9007199254740994.0, 1));
+}
+
+TEST(number_tolerance_for_the_rest)
+{
+	/* 0.1 + 0.2 is 0.30000000000000004 in a double. */
+	CHECK(number_equal(0.1 + 0.2, 0.3, -1));
+	CHECK(number_equal(0.1 + 0.2, 0.3, 0));
+	CHECK(same("The answer is 0.30000000000000004", "0.3", 0));
+	/* Relative differences of 1e-7 are equal under the default 1e-6. */
+	CHECK(number_equal(2.5, 2.5 * (1 + 1e-7), -1));
+	CHECK(number_equal(123456.789, 123456.789 * (1 - 1e-7), -1));
+	CHECK(number_equal(-0.001234, -0.001234 * (1 + 1e-7), -1));
+	CHECK(!number_equal(2.5, 2.5 * (1 + 1e-5), -1));
+	CHECK(number_equal(2.5, 2.5 * (1 + 1e-5), 1e-4));
+	CHECK(same("The answer is 1/3", "0.333333", -1));
+	CHECK(!same("The answer is 1/3", "0.3333", -1));
+	CHECK(same("The answer is 1/3", "0.3333", 0.001));
+	/* A whole number against one that is not: the tolerance. */
+	CHECK(number_equal(79, 78.54, 0.01));
+	CHECK(!number_equal(79, 78.54, -1));
+	/* Near zero a relative tolerance accepts nothing: 1e-9 absolute. */
+	CHECK(number_equal(0, 1e-12, -1));
+	CHECK(number_equal(0, -1e-10, 0));
+	CHECK(!number_equal(0, 1e-6, -1));
+	CHECK(!number_equal(0.5, -0.5, 0.5));
+}
+
+TEST(number_canonical_forms)
+{
+	char *s;
+
+#define CANON(v, want) do {						\
+	s = number_canonical(v);					\
+	CHECK_STR(s, want);						\
+	free(s);							\
+} while (0)
+	CANON(1450000.0, "1450000");
+	CANON(-0.0, "0");
+	CANON(12345678901.0, "12345678901");
+	CANON(12345678901.5, "12345678901.5");
+	CANON(0.1 + 0.2, "0.3");
+	CANON(1.0 / 3, "0.333333333333333");
+	CANON(1e20, "1e+20");
+	CANON(-2.5e-7, "-2.5e-07");
+#undef CANON
 }

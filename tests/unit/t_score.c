@@ -62,7 +62,14 @@ TEST(score_exact_numbers)
 	c.expected = "0.3333";
 	c.tolerance = 0.001;
 	c.answer_type = "number";
-	SCORE(c, "The answer is 1/3", 1, 1, "0.3333333333", NULL);
+	SCORE(c, "The answer is 1/3", 1, 1, "0.333333333333333", NULL);
+	/* Whole numbers are exact, even with a tolerance that spans 1. */
+	c.expected = "1,450,000";
+	SCORE(c, "The answer is 1,450,001.", 0, 0, "1450001", "wrong answer");
+	SCORE(c, "The answer is 1450000.0", 1, 1, "1450000", NULL);
+	c.tolerance = -1;
+	SCORE(c, "The answer is 1,450,001.", 0, 0, "1450001", "wrong answer");
+	SCORE(c, "The answer is $1,450,000", 1, 1, "1450000", NULL);
 }
 
 TEST(score_exact_text_and_pattern)

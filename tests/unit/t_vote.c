@@ -30,6 +30,40 @@ TEST(vote_tally_counts_and_ranks)
 	vote_tally_release(&vt);
 }
 
+/* Votes merge answers by number_equal(), as scoring compares them. */
+TEST(vote_numbers_merge_by_the_scoring_rule)
+{
+	const char *said[] = {
+		"The answer is 1,450,000.", "#### 1450000", "1,450,001",
+		"The answer is $1,450,000.00", "So it is 1450001.",
+		"The answer is 0.30000000000000004", "\\boxed{0.3}",
+	};
+	char *a[ARRAY_SIZE(said)];
+	int done[ARRAY_SIZE(said)];
+	struct extractor *x;
+	struct vote_tally vt;
+	size_t i;
+
+	CHECK_OK(extractor_new(ANSWER_NUMBER, NULL, &x));
+	for (i = 0; i < ARRAY_SIZE(said); i++) {
+		a[i] = extractor_run(x, said[i]);
+		done[i] = 1;
+	}
+	vote_tally_build(ANSWER_NUMBER, NUMBER_TOLERANCE, a, done,
+	    ARRAY_SIZE(said), &vt);
+	CHECK_INT(vt.ngroups, 3);
+	CHECK_STR(vt.groups[0].answer, "1450000");
+	CHECK_INT(vt.groups[0].count, 3);
+	CHECK_STR(vt.groups[1].answer, "1450001");
+	CHECK_INT(vt.groups[1].count, 2);
+	CHECK_STR(vt.groups[2].answer, "0.3");
+	CHECK_INT(vt.groups[2].count, 2);
+	vote_tally_release(&vt);
+	for (i = 0; i < ARRAY_SIZE(said); i++)
+		free(a[i]);
+	extractor_free(x);
+}
+
 TEST(vote_tie_goes_to_the_earliest_sample)
 {
 	char *a[] = { "b", "a", "a", "b" };
