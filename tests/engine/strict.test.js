@@ -405,6 +405,24 @@ test('done_reason length at num_ctx; a reload on every adapter change shows in l
   } finally { await srv.stop(); }
 });
 
+test('"truncate": false refuses a prompt longer than num_ctx; omitted, the prompt is cut', { skip: SKIP }, async () => {
+  const srv = await start();
+  try {
+    await srv.request('POST', '/api/pull', { model: 'tiny-base', stream: false });
+    const body = { model: 'tiny-base', messages: [{ role: 'user', content: 'Anna has 3 apples. '.repeat(40) }],
+      stream: false, options: { num_ctx: 64, num_predict: 4, temperature: 0 } };
+    const refused = await srv.request('POST', '/api/chat', Object.assign({ truncate: false }, body));
+    assert.strictEqual(refused.status, 400);
+    assert.deepStrictEqual(refused.json, { error: 'the input length exceeds the context length' });
+    const cut = await srv.request('POST', '/api/chat', body);
+    assert.strictEqual(cut.status, 200);
+    assert.ok(cut.json.done);
+    const fits = await srv.request('POST', '/api/chat', Object.assign({}, body, { truncate: false,
+      messages: [{ role: 'user', content: 'Anna has 3 apples.' }] }));
+    assert.strictEqual(fits.status, 200);
+  } finally { await srv.stop(); }
+});
+
 test('one runner per base GGUF: another adapter unloads it even when --max-loaded allows two', { skip: SKIP }, async () => {
   const srv = await start(['--max-loaded', '2']);
   try {
