@@ -780,8 +780,9 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 	struct eval_result *r;
 	struct error *err = NULL;
 	struct jout *j;
-	char *label, *json, *path, *cost;
-	static const long votes[2] = { 1, 5 };
+	char *label, *json, *path, *cost, vh[32];
+	/* One sample, and --votes n when more than one, else 5. */
+	const long votes[2] = { 1, e->es.votes > 1 ? e->es.votes : 5 };
 	int s, re2, v;
 	size_t i, k;
 
@@ -840,11 +841,14 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 	} else if (err == NULL) {
 		int md = e->fmt == FMT_MARKDOWN;
 
-		printf(md ? "| model | RE2 off, 1 | RE2 off, 5 votes | RE2 on, 1 | "
-		    "RE2 on, 5 votes |\n|---|---|---|---|---|\n" :
-		    "%-28s %-21s %s\n%-28s %-10s %-10s %-10s %s\n", "",
-		    "RE2 off", "RE2 on", "model", "1 sample", "5 votes",
-		    "1 sample", "5 votes");
+		snprintf(vh, sizeof(vh), "%ld votes", votes[1]);
+		if (md)
+			printf("| model | RE2 off, 1 | RE2 off, %s | RE2 on, 1 | "
+			    "RE2 on, %s |\n|---|---|---|---|---|\n", vh, vh);
+		else
+			printf("%-28s %-21s %s\n%-28s %-10s %-10s %-10s %s\n",
+			    "", "RE2 off", "RE2 on", "model", "1 sample", vh,
+			    "1 sample", vh);
 		for (s = 0; s < 2; s++) {
 			printf(md ? "| %s |" : "%-28s", s ? a->model :
 			    reg->base.tag);

@@ -296,6 +296,10 @@ expect_out_has "qwen3:4b                        0.0%       0.0%      50.0%      
 expect_out_has "loco-math:1.0.0                 0.0%       0.0%      80.0%      80.0%   "
 expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.length + " " + g.filter(x => x.votes === 5).length)' "$W/rung/grid.json")" "8 4" "grid.json"
 expect_eq "$(req 'chats.filter(c => c.body.options.temperature === 0.7).length > 0')" true "votes sampled"
+run_loco eval --benchmark "$W/m10.jsonl" --output "$W/rung3" --grid --votes 3 --no-cache --jobs 4 math
+expect_rc 0
+expect_out_has "model                        1 sample   3 votes    1 sample   3 votes"
+expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.filter(x => x.votes === 3).length)' "$W/rung3/grid.json")" "4" "--grid --votes 3 votes three times"
 
 t "code cases with votes: pass@1 and pass@k"
 node -e '
