@@ -60,8 +60,9 @@ struct error	*bench_load(const char *path, size_t max_cases,
 void		 bench_free(struct bench *);
 /*
  * The standard benchmark of a domain, DOMAIN.jsonl from the first of
- * $LOCO_HOME/benchmarks, REGISTRY_DIR/../benchmarks, ./benchmarks and
- * LOCO_DATADIR/benchmarks that has it; NULL when none does.
+ * $LOCO_HOME/benchmarks, REGISTRY_DIR/../benchmarks and
+ * LOCO_DATADIR/benchmarks that has it (never ./benchmarks: a score must
+ * not depend on the current directory); NULL when none does.
  */
 char		*bench_find_standard(const char *registry_dir,
 		    const char *domain);

@@ -438,13 +438,16 @@ done:
 char *
 bench_find_standard(const char *registry_dir, const char *domain)
 {
-	char *home = loco_home(), *cands[4], *found = NULL;
+	char *home = loco_home(), *cands[3], *found = NULL;
 	size_t i;
 
+	/*
+	 * Never the current directory's: a score must not depend on where
+	 * loco was run.
+	 */
 	cands[0] = xasprintf("%s/benchmarks/%s.jsonl", home, domain);
 	cands[1] = xasprintf("%s/../benchmarks/%s.jsonl", registry_dir, domain);
-	cands[2] = xasprintf("./benchmarks/%s.jsonl", domain);
-	cands[3] = xasprintf("%s/benchmarks/%s.jsonl", LOCO_DATADIR, domain);
+	cands[2] = xasprintf("%s/benchmarks/%s.jsonl", LOCO_DATADIR, domain);
 	free(home);
 	for (i = 0; i < ARRAY_SIZE(cands); i++) {
 		if (found == NULL && fs_exists(cands[i]))

@@ -1000,8 +1000,9 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		if (path == NULL) {
 			err = error_new(EXIT_CONFIG, "no standard benchmark "
 			    "for domain '%s' (looked for %s.jsonl in "
-			    "$LOCO_HOME/benchmarks, ./benchmarks and %s/"
-			    "benchmarks); give one with --benchmark", a->domain,
+			    "$LOCO_HOME/benchmarks, the registry's "
+			    "../benchmarks and %s/benchmarks); give one with "
+			    "--benchmark", a->domain,
 			    a->domain, LOCO_DATADIR);
 			goto done;
 		}

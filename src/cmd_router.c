@@ -432,8 +432,9 @@ oracle_load(struct oracle *or, int argc, char *argv[])
 			if (path == NULL)
 				return error_new(EXIT_CONFIG, "no standard "
 				    "benchmark for domain '%s' (looked for "
-				    "%s.jsonl in $LOCO_HOME/benchmarks, "
-				    "./benchmarks and %s/benchmarks)", argv[k],
+				    "%s.jsonl in $LOCO_HOME/benchmarks, the "
+				    "registry's ../benchmarks and %s/"
+				    "benchmarks)", argv[k],
 				    argv[k], LOCO_DATADIR);
 			dom = argv[k];
 		} else {

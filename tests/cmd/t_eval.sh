@@ -283,6 +283,15 @@ p1=$!
 wait $p1
 expect_eq "$(ls "$LOCO_HOME"/results/math/math@1.0.0/ | wc -l | tr -d ' ')" 3 "two runs in the same second are both archived"
 rm "$LOCO_HOME/benchmarks/math.jsonl"
+if [ ! -e /usr/local/share/loco/benchmarks/math.jsonl ]; then
+	# The current directory's benchmarks are never the standard ones.
+	mkdir -p "$W/elsewhere/benchmarks"
+	cp "$W/m10.jsonl" "$W/elsewhere/benchmarks/math.jsonl"
+	(cd "$W/elsewhere" && "$LOCO" eval --output "$W/runs5" math >"$W/out" 2>"$W/err" </dev/null)
+	RC=$?
+	expect_rc 7
+	expect_err "loco: no standard benchmark for domain 'math' (looked for math.jsonl in \$LOCO_HOME/benchmarks, the registry's ../benchmarks and /usr/local/share/loco/benchmarks); give one with --benchmark"
+fi
 
 t "the grid: base and adapter x RE2 x votes"
 script "$(script_for 10 "3,4" | node -e '
