@@ -45,6 +45,16 @@ struct error	*ydoc_parse_file(const char *path, struct ynode **root);
 struct error	*ydoc_parse_string(const char *name, const char *buf,
 		    size_t len, struct ynode **root);
 void		 ydoc_free(struct ynode *);
+/*
+ * The linear pre-scan ydoc_parse_string runs before libyaml (which is slow
+ * on deep nesting): an EXIT_CONFIG error "NAME:LINE:COL: lists and
+ * mappings nested more than MAX levels deep; nest them less" for text
+ * nesting block or flow collections deeper than max (64 when parsing).
+ * Brackets in quoted and block scalars, plain scalars and comments do not
+ * count; where it is unsure it counts.  UTF-16 text is refused.
+ */
+struct error	*ydoc_check_nesting(const char *name, const char *buf,
+		    size_t len, int max);
 
 /* Value for key in a map node, or NULL. */
 struct ynode	*ydoc_get(const struct ynode *map, const char *key);

@@ -26,6 +26,8 @@
  */
 #define YDOC_MAX_NODES	100000
 #define YDOC_MAX_DEPTH	100
+/* Lists and mappings in one another; real files nest a handful. */
+#define YDOC_MAX_NESTING	64
 
 struct conv {
 	const char	*name;
@@ -122,6 +124,428 @@ ydoc_parser_error(const char *name, const yaml_parser_t *p, const char *buf,
 		err = ydoc_error_at(name, line, col, "%s", problem);
 	free(problem);
 	free(context);
+	return err;
+}
+
+/*
+ * The nesting pre-scan.  libyaml's scanner spends time growing faster than
+ * the input on deeply nested flow collections ("[[[[..."), long before
+ * ydoc_convert's depth limit could see them, so the text is scanned once,
+ * linearly, for how deep it nests before libyaml sees it.  The scan follows
+ * libyaml's own rules for where a token starts (comments, quoted, plain and
+ * block scalars, the block indentation that ends them, its line breaks) so
+ * that brackets inside scalars and comments do not count.  Where it could
+ * disagree with libyaml it errs towards counting a '[' or '{' (a file
+ * refused that libyaml would take) and never towards missing one.
+ */
+struct scan {
+	const unsigned char	*s;
+	size_t			 len, i;
+	int			 line, col;	/* 1-based line, 0-based col */
+	int			 flow;		/* [ and { open */
+	int			*ind;		/* block indentation columns */
+	int			 nind, max;
+	int			 key_line, key_col;	/* a possible simple key */
+	int			 adjacent;	/* a ':' right after may be a value */
+};
+
+/* Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0. */
+static size_t
+scan_break(const struct scan *sc, size_t i)
+{
+	const unsigned char *s = sc->s;
+	size_t n = sc->len - i;
+
+	if (n >= 2 && s[i] == '\r' && s[i + 1] == '\n')
+		return 2;
+	if (n >= 1 && (s[i] == '\r' || s[i] == '\n'))
+		return 1;
+	if (n >= 2 && s[i] == 0xc2 && s[i + 1] == 0x85)
+		return 2;
+	if (n >= 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+	    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+static int
+scan_at(const struct scan *sc, size_t i)
+{
+	return i < sc->len ? sc->s[i] : -1;
+}
+
+/* Blank, line break or the end: what ends an indicator. */
+static int
+scan_blankz(const struct scan *sc, size_t i)
+{
+	int c = scan_at(sc, i);
+
+	return c == -1 || c == ' ' || c == '\t' || scan_break(sc, i) > 0;
+}
+
+/* Move past one character (or line break), keeping line and column. */
+static void
+scan_skip(struct scan *sc)
+{
+	size_t b = scan_break(sc, sc->i);
+
+	if (b > 0) {
+		sc->i += b;
+		sc->line++;
+		sc->col = 0;
+		return;
+	}
+	/* Columns count characters, as libyaml's do: not UTF-8 tails. */
+	do
+		sc->i++;
+	while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
+	sc->col++;
+}
+
+static int
+scan_top(const struct scan *sc)
+{
+	return sc->nind > 0 ? sc->ind[sc->nind - 1] : -1;
+}
+
+static struct error *
+scan_deep(const char *name, const struct scan *sc)
+{
+	return ydoc_error_at(name, sc->line, sc->col + 1, "lists and mappings "
+	    "nested more than %d levels deep; nest them less", sc->max);
+}
+
+static struct error *
+scan_open(const char *name, struct scan *sc, int block_col)
+{
+	if (block_col >= 0) {
+		if (block_col <= scan_top(sc))
+			return NULL;
+		if (sc->nind + sc->flow >= sc->max)
+			return scan_deep(name, sc);
+		sc->ind[sc->nind++] = block_col;
+		return NULL;
+	}
+	if (sc->nind + sc->flow >= sc->max)
+		return scan_deep(name, sc);
+	sc->flow++;
+	return NULL;
+}
+
+/* Spaces at the start of the line at i, and whether the line is empty. */
+static int
+scan_indent(const struct scan *sc, size_t i, int *empty)
+{
+	int n = 0;
+
+	while (scan_at(sc, i) == ' ') {
+		i++;
+		n++;
+	}
+	*empty = scan_at(sc, i) == -1 || scan_break(sc, i) > 0;
+	return n;
+}
+
+/* A block scalar: the header, then its lines (libyaml's rules). */
+static void
+scan_block_scalar(struct scan *sc)
+{
+	int top = scan_top(sc), incr = 0, indent, n, empty, c;
+	size_t j;
+
+	scan_skip(sc);
+	while ((c = scan_at(sc, sc->i)) != -1 && scan_break(sc, sc->i) == 0) {
+		if (incr == 0 && c >= '1' && c <= '9')
+			incr = c - '0';
+		scan_skip(sc);	/* the rest of the header and its comment */
+	}
+	if (sc->i >= sc->len)
+		return;
+	scan_skip(sc);
+	if (incr > 0)
+		indent = top >= 0 ? top + incr : incr;
+	else {
+		/* The most-indented leading empty line or the first line. */
+		indent = 0;
+		for (j = sc->i;;) {
+			size_t b;
+
+			n = scan_indent(sc, j, &empty);
+			if (n > indent)
+				indent = n;
+			if (!empty || (b = scan_break(sc, j + (size_t)n)) == 0)
+				break;
+			j += (size_t)n + b;
+		}
+		if (indent < top + 1)
+			indent = top + 1;
+		if (indent < 1)
+			indent = 1;
+	}
+	for (;;) {
+		n = scan_indent(sc, sc->i, &empty);
+		if (n < indent && !empty)
+			return;		/* the next token's line */
+		if (sc->i + (size_t)n >= sc->len) {
+			sc->i = sc->len;
+			return;
+		}
+		while (sc->i < sc->len && scan_break(sc, sc->i) == 0)
+			scan_skip(sc);
+		if (sc->i < sc->len)
+			scan_skip(sc);
+	}
+}
+
+static void
+scan_quoted(struct scan *sc, int q)
+{
+	int c;
+
+	scan_skip(sc);
+	while ((c = scan_at(sc, sc->i)) != -1) {
+		if (q == '\'' && c == '\'' && scan_at(sc, sc->i + 1) == '\'') {
+			sc->i += 2;
+			sc->col += 2;
+		} else if (c == q) {
+			scan_skip(sc);
+			return;
+		} else if (q == '"' && c == '\\') {
+			scan_skip(sc);
+			if (sc->i < sc->len)
+				scan_skip(sc);
+		} else
+			scan_skip(sc);
+	}
+}
+
+static int
+scan_flow_indicator(int c)
+{
+	return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
+}
+
+static int
+scan_docmark(const struct scan *sc, size_t i)
+{
+	return sc->len - i >= 3 && (memcmp(sc->s + i, "---", 3) == 0 ||
+	    memcmp(sc->s + i, "...", 3) == 0) && scan_blankz(sc, i + 3);
+}
+
+/* A plain scalar, across the lines that continue it. */
+static void
+scan_plain(struct scan *sc)
+{
+	int c;
+
+	for (;;) {
+		c = scan_at(sc, sc->i);
+		if (c == -1)
+			return;
+		if (c == ':' && (scan_blankz(sc, sc->i + 1) || (sc->flow > 0 &&
+		    scan_flow_indicator(scan_at(sc, sc->i + 1)))))
+			return;
+		if (sc->flow > 0 && (scan_flow_indicator(c) || c == '?'))
+			return;
+		if (c == ' ' || c == '\t') {
+			size_t j = sc->i;
+
+			while (scan_at(sc, j) == ' ' || scan_at(sc, j) == '\t')
+				j++;
+			if (scan_at(sc, j) == '#')
+				return;
+			while (sc->i < j)
+				scan_skip(sc);
+			continue;
+		}
+		if (scan_break(sc, sc->i) > 0) {
+			/* Does the next line with text go on with it? */
+			size_t j = sc->i;
+			int n = 0, col = 0, b, empty;
+
+			while ((b = (int)scan_break(sc, j)) > 0) {
+				j += (size_t)b;
+				col = scan_indent(sc, j, &empty);
+				j += (size_t)col;
+				n++;
+				while (scan_at(sc, j) == '\t') {
+					j++;
+					col++;
+				}
+			}
+			if (j >= sc->len || scan_at(sc, j) == '#' ||
+			    (col == 0 && scan_docmark(sc, j)) ||
+			    (sc->flow == 0 && col < scan_top(sc) + 1))
+				return;
+			while (sc->i < j)
+				scan_skip(sc);
+			(void)n;
+			continue;
+		}
+		scan_skip(sc);
+	}
+}
+
+/*
+ * Refuse text nesting lists and mappings (block or flow) more than max
+ * levels deep, in one pass over it, naming where.
+ */
+struct error *
+ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
+{
+	struct scan sc;
+	struct error *err = NULL;
+	int c, allowed = 1;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.s = (const unsigned char *)buf;
+	sc.len = len;
+	sc.line = 1;
+	sc.max = max;
+	sc.key_line = -1;
+	sc.ind = xcalloc((size_t)max + 1, sizeof(*sc.ind));
+	if (len >= 2 && ((sc.s[0] == 0xff && sc.s[1] == 0xfe) ||
+	    (sc.s[0] == 0xfe && sc.s[1] == 0xff))) {
+		err = ydoc_error_at(name, 1, 1, "UTF-16 text; save the file as "
+		    "UTF-8");
+		goto done;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		sc.i = 3;
+	for (;;) {
+		/* To the next token: blanks, comments, line breaks. */
+		c = scan_at(&sc, sc.i);
+		if (c == ' ' || c == '\t') {
+			sc.i++;
+			sc.col++;
+			continue;
+		}
+		if (c == '#') {
+			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
+				scan_skip(&sc);
+			continue;
+		}
+		if (c != -1 && scan_break(&sc, sc.i) > 0) {
+			scan_skip(&sc);
+			if (sc.flow == 0)
+				allowed = 1;
+			continue;
+		}
+		if (c == -1)
+			break;
+		if (sc.flow == 0)
+			while (sc.nind > 0 && sc.ind[sc.nind - 1] > sc.col)
+				sc.nind--;
+		if (sc.col == 0 && scan_docmark(&sc, sc.i)) {
+			sc.i += 3;
+			sc.col += 3;
+			sc.nind = 0;
+			allowed = 1;
+			continue;
+		}
+		if (sc.col == 0 && c == '%') {
+			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
+				scan_skip(&sc);
+			continue;
+		}
+		if (allowed) {
+			sc.key_line = sc.line;
+			sc.key_col = sc.col;
+		}
+		switch (c) {
+		case '[':
+		case '{':
+			if ((err = scan_open(name, &sc, -1)) != NULL)
+				goto done;
+			scan_skip(&sc);
+			allowed = 1;
+			sc.adjacent = 0;
+			continue;
+		case ']':
+		case '}':
+			if (sc.flow > 0)
+				sc.flow--;
+			scan_skip(&sc);
+			allowed = 0;
+			sc.adjacent = 1;
+			continue;
+		case ',':
+			scan_skip(&sc);
+			allowed = 1;
+			sc.adjacent = 0;
+			continue;
+		case '-':
+		case '?':
+			if ((c == '-' || sc.flow == 0) &&
+			    !scan_blankz(&sc, sc.i + 1))
+				break;
+			if (sc.flow == 0 &&
+			    (err = scan_open(name, &sc, sc.col)) != NULL)
+				goto done;
+			scan_skip(&sc);
+			allowed = 1;
+			sc.adjacent = 0;
+			continue;
+		case ':':
+			if (!scan_blankz(&sc, sc.i + 1) && !(sc.flow > 0 &&
+			    (sc.adjacent ||
+			    scan_flow_indicator(scan_at(&sc, sc.i + 1)))))
+				break;
+			if (sc.flow == 0) {
+				int kc = sc.key_line == sc.line && !allowed ?
+				    sc.key_col : sc.col;
+
+				if ((err = scan_open(name, &sc, kc)) != NULL)
+					goto done;
+			}
+			sc.key_line = -1;
+			scan_skip(&sc);
+			allowed = 1;
+			sc.adjacent = 0;
+			continue;
+		case '|':
+		case '>':
+			if (sc.flow > 0)
+				break;
+			scan_block_scalar(&sc);
+			allowed = 1;
+			sc.adjacent = 0;
+			continue;
+		case '\'':
+		case '"':
+			scan_quoted(&sc, c);
+			allowed = 0;
+			sc.adjacent = 1;
+			continue;
+		case '&':
+		case '*':
+		case '!':
+			/* Anchors, aliases and tags: their names. */
+			scan_skip(&sc);
+			if (c == '!' && scan_at(&sc, sc.i) == '<') {
+				while ((c = scan_at(&sc, sc.i)) != -1 &&
+				    c != '>' && scan_break(&sc, sc.i) == 0)
+					scan_skip(&sc);
+			} else {
+				const char *more = c == '!' ?
+				    ";/?:@&=+$.%!~*'()" : "";
+				int d;
+
+				while ((d = scan_at(&sc, sc.i)) > 0 &&
+				    (isalnum(d) || d == '-' || d == '_' ||
+				    strchr(more, d) != NULL))
+					scan_skip(&sc);
+			}
+			allowed = 0;
+			sc.adjacent = 0;
+			continue;
+		}
+		scan_plain(&sc);
+		allowed = 0;
+		sc.adjacent = 0;
+	}
+done:
+	free(sc.ind);
 	return err;
 }
 
@@ -248,6 +672,11 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
 	int have_doc = 0;
 
 	*root = NULL;
+	if (len > YDOC_MAX_SIZE)
+		return ydoc_error_at(name, 0, 0, "larger than 16 MiB");
+	if ((err = ydoc_check_nesting(name, buf, len, YDOC_MAX_NESTING)) !=
+	    NULL)
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		fatal("cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "strbuf.h"
 #include "util.h"
 #include "ydoc.h"
 #include "unit.h"
@@ -233,4 +234,111 @@ TEST(ydoc_suggest_nearest)
 	CHECK(ydoc_suggest("completely", c, 4) == NULL);
 	CHECK(ydoc_suggest("ab", c, 4) == NULL);
 	CHECK(ydoc_suggest("votes", c, 4) == NULL);
+}
+
+/* ydoc_check_nesting at depth max on text, the error or NULL. */
+static struct error *
+nest(const char *text, int max)
+{
+	return ydoc_check_nesting("n.yaml", text, strlen(text), max);
+}
+
+static char *
+repeat(const char *open, int n, const char *mid, const char *close)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < n; i++)
+		strbuf_addstr(&sb, open);
+	strbuf_addstr(&sb, mid);
+	for (i = 0; i < n && close != NULL; i++)
+		strbuf_addstr(&sb, close);
+	return strbuf_detach(&sb, NULL);
+}
+
+TEST(ydoc_nesting_counts_flow_and_block)
+{
+	char *s;
+
+	CHECK_OK(nest("a: [b, {c: [d]}]\n", 4));
+	CHECK_ERR(nest("a: [b, {c: [d]}]\n", 3), "n.yaml:1:12: lists and "
+	    "mappings nested more than 3 levels deep; nest them less");
+	CHECK_OK(nest("a:\n  b:\n    - c\n", 3));
+	CHECK_ERR(nest("a:\n  b:\n    - c\n", 2), "n.yaml:3:5: lists and "
+	    "mappings nested more than 2 levels deep; nest them less");
+	/* Closed collections give their levels back. */
+	CHECK_OK(nest("- [[1], [2], {a: [3]}]\n- [[4]]\n", 4));
+	/* Back out of a block mapping by indentation. */
+	CHECK_OK(nest("a:\n  b:\n    c: d\ne:\n  f: g\n", 3));
+	s = repeat("[", 362, "", "]");
+	CHECK_ERR(nest(s, 64), "n.yaml:1:65: lists and mappings nested more "
+	    "than 64 levels deep; nest them less");
+	free(s);
+	s = repeat("- ", 70, "x\n", NULL);
+	CHECK(nest(s, 64) != NULL);
+	free(s);
+}
+
+TEST(ydoc_nesting_ignores_scalars_and_comments)
+{
+	char *s, *t;
+
+	s = repeat("[", 100, "", NULL);
+	t = xasprintf("a: \"%s\"\nb: '%s'\n# %s\nc: x%s\nd: |\n  %s\n"
+	    "e: >-\n    %s\n\n    %s\nf: [\"%s\", '%s' , ok]\n", s, s, s, s, s,
+	    s, s, s, s);
+	CHECK_OK(nest(t, 3));
+	free(t);
+	/* Escapes and doubled quotes do not end a quoted scalar. */
+	t = xasprintf("a: \"x\\\"%s\"\nb: 'it''s %s'\n", s, s);
+	CHECK_OK(nest(t, 2));
+	free(t);
+	/* A plain scalar goes on across lines indented under it. */
+	t = xasprintf("a: x\n  \"%s\n  y\n", s);
+	CHECK_OK(nest(t, 2));
+	free(t);
+	/* But not onto a line that is not: there '"' starts a scalar. */
+	CHECK_OK(nest("a: x\n\"[[[\": y\n", 2));
+	/* A quote inside a plain scalar starts nothing. */
+	t = xasprintf("a: x \"\nb: %s\nc: \"\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	/* ']' in a quoted scalar closes nothing. */
+	t = xasprintf("a: [[[[\"]]]]\", '}}}}' # ]]]]\n ]]]]\nb: %s\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	/* A block scalar ends at a line less indented than its content. */
+	t = xasprintf("- k: |\n    text\n  a: %s\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	t = xasprintf("- k: |\n  a: %s\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	/* A comment starts only after a blank. */
+	t = xasprintf("a: x#y %s\n", s);
+	CHECK_OK(nest(t, 2));
+	free(t);
+	t = xasprintf("a: [x]#\nb: %s\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	/* Line breaks as libyaml sees them: NEL ends a comment. */
+	t = xasprintf("# x\xc2\x85" "a: %s\n", s);
+	CHECK(nest(t, 64) != NULL);
+	free(t);
+	CHECK_ERR(nest("\xff\xfe" "a\0:\0", 64), "n.yaml:1:1: UTF-16 text; "
+	    "save the file as UTF-8");
+	free(s);
+}
+
+TEST(ydoc_nesting_before_libyaml)
+{
+	struct ynode *root = NULL;
+	char *s = repeat("{a: ", 200, "b", "}");
+
+	CHECK_ERR(ydoc_parse_string("deep.yaml", s, strlen(s), &root),
+	    "deep.yaml:1:257: lists and mappings nested more than 64 levels "
+	    "deep; nest them less");
+	CHECK(root == NULL);
+	free(s);
 }
