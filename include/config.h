@@ -72,6 +72,7 @@ struct config {
 	long	 judge_runs;		/* eval.judge_runs */
 	/* adapters */
 	char	*index;			/* adapters.index, NULL = none */
+	long	 max_download;		/* adapters.max_download, MiB */
 	/* registry */
 	char	*registry_path;		/* registry.path, NULL = search */
 

@@ -23,6 +23,7 @@ struct index_entry {
 	char		*sha256;
 	long long	 size;
 	char		*base_model;	/* or NULL: any */
+	long long	 ceiling;	/* most bytes without a size, 0: 16 GiB */
 };
 
 struct pkg_index {
@@ -45,11 +46,20 @@ const struct index_entry *index_best(const struct pkg_index *,
 /* Does the entry match a search term (name, domain, tags, description)? */
 int			 index_match(const struct index_entry *,
 			    const char *term);
+/* The most a download of an entry without a size may take (bytes). */
+void			 index_set_ceiling(struct pkg_index *,
+			    long long bytes);
 /*
  * Make the package available as a local file: a local entry is checked in
  * place; a URL is downloaded to $LOCO_HOME/tmp/downloads (resuming a
  * partial download, retrying up to three times), then its size and
  * SHA-256 are checked.  *path is allocated.
+ *
+ * A download stops at the index's size (EXIT_INTEGRITY) or, when the
+ * index gives none, at the entry's ceiling; a known size is checked
+ * against the free space first.  The partial file is kept for resuming
+ * only when the size is known, and removed on any other failure or an
+ * interrupt.
  */
 struct error		*index_fetch(const struct index_entry *,
 			    ollama_progress_fn, void *arg, char **path);

@@ -140,10 +140,15 @@ split_name(const char *arg, char **version)
 static struct error *
 load_index(struct loco *lc, struct pkg_index **idx)
 {
+	struct error *err;
+
 	if (lc->cfg.index == NULL)
 		return error_new(EXIT_CONFIG, "no package index: set "
 		    "adapters.index in config.yaml or use --index");
-	return index_load(lc->cfg.index, lc->cfg.connect_timeout, idx);
+	if ((err = index_load(lc->cfg.index, lc->cfg.connect_timeout,
+	    idx)) == NULL)
+		index_set_ceiling(*idx, lc->cfg.max_download * 1048576LL);
+	return err;
 }
 
 /* Parse only --index (and -h); returns the first operand's index. */

@@ -1,5 +1,6 @@
 /* pindex.c: the package index and downloads (see pindex.h). */
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,8 @@
 
 #define INDEX_MAX (16u * 1024 * 1024)
 #define DOWNLOAD_TRIES 3
+/* The most a download may take when the index gives no size. */
+#define DOWNLOAD_MAX_DEFAULT (16LL * 1024 * 1024 * 1024)
 
 static int
 is_url(const char *s)
@@ -290,6 +293,8 @@ verify(const struct index_entry *e, const char *path)
 struct download {
 	FILE			*fp;
 	int			 failed;
+	int			 over;		/* more than limit bytes came */
+	unsigned long long	 limit;
 	ollama_progress_fn	 fn;
 	void			*arg;
 	unsigned long long	 done;
@@ -302,6 +307,11 @@ on_download(const char *data, size_t len, void *arg)
 {
 	struct download *d = arg;
 
+	/* An endless body must not fill the disk: stop at the limit. */
+	if (d->done > d->limit || len > d->limit - d->done) {
+		d->over = 1;
+		return -1;
+	}
 	if (fwrite(data, 1, len, d->fp) != len) {
 		d->failed = errno ? errno : EIO;
 		return -1;
@@ -310,6 +320,53 @@ on_download(const char *data, size_t len, void *arg)
 	if (d->fn != NULL)
 		d->fn(d->status, d->done, d->total, d->arg);
 	return 0;
+}
+
+void
+index_set_ceiling(struct pkg_index *idx, long long bytes)
+{
+	size_t i;
+
+	for (i = 0; i < idx->n; i++)
+		idx->entries[i].ceiling = bytes;
+}
+
+/* Is there room in dir for need more bytes? */
+static struct error *
+check_space(const char *dir, const struct index_entry *e,
+    unsigned long long need)
+{
+	struct statvfs sv;
+	unsigned long long avail;
+
+	if (statvfs(dir, &sv) == -1)
+		return NULL;	/* cannot tell: the write will say */
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (avail >= need)
+		return NULL;
+	return error_new(EXIT_FAIL, "not enough space in '%s' for package "
+	    "'%s' %s: %llu bytes needed, %llu free; free some space and run "
+	    "the command again", dir, e->name, e->version, need, avail);
+}
+
+/* The error for a body that ran past the limit. */
+static struct error *
+too_long(const struct index_entry *e, unsigned long long limit)
+{
+	char *url = str_sanitize(e->url, 200);
+	struct error *err;
+
+	if (e->size >= 0)
+		err = error_new(EXIT_INTEGRITY, "package '%s' %s: '%s' sends "
+		    "more than the %lld bytes the index says; not installed",
+		    e->name, e->version, url, e->size);
+	else
+		err = error_new(EXIT_FAIL, "package '%s' %s: '%s' sends more "
+		    "than %llu MiB and the index gives no size; raise "
+		    "adapters.max_download if the package is that big",
+		    e->name, e->version, url, limit >> 20);
+	free(url);
+	return err;
 }
 
 struct error *
@@ -322,7 +379,7 @@ index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
 	struct error *err = NULL;
 	struct stat st;
 	char *home, *dir, *part, *final;
-	int attempt;
+	int attempt, resumable, final_err = 0;
 
 	*path = NULL;
 	if (!is_url(e->url)) {
@@ -347,6 +404,14 @@ index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
 	d.fn = fn;
 	d.arg = arg;
 	d.total = e->size > 0 ? (unsigned long long)e->size : 0;
+	d.limit = e->size >= 0 ? (unsigned long long)e->size :
+	    e->ceiling > 0 ? (unsigned long long)e->ceiling :
+	    (unsigned long long)DOWNLOAD_MAX_DEFAULT;
+	/*
+	 * Only a download of a known size is worth resuming: a partial file
+	 * of an unknown one is removed rather than left to grow.
+	 */
+	resumable = e->size >= 0;
 	d.status = xasprintf("downloading %s %s", e->name, e->version);
 	for (attempt = 1; attempt <= DOWNLOAD_TRIES; attempt++) {
 		error_free(err);
@@ -354,11 +419,21 @@ index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
 		/* Resume what an earlier try (or run) left. */
 		d.done = stat(part, &st) == 0 ? (unsigned long long)st.st_size :
 		    0;
+		if (d.done > d.limit || !resumable) {
+			unlink(part);
+			d.done = 0;
+		}
+		if (e->size >= 0 &&
+		    (err = check_space(dir, e, d.limit - d.done)) != NULL) {
+			final_err = 1;
+			break;
+		}
 		if ((d.fp = fopen(part, "ab")) == NULL) {
 			err = error_new(EXIT_FAIL, "cannot write '%s': %s",
 			    part, strerror(errno));
 			break;
 		}
+		d.over = 0;
 		memset(&req, 0, sizeof(req));
 		req.method = "GET";
 		req.url = e->url;
@@ -371,7 +446,18 @@ index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
 		http_response_init(&resp);
 		err = http_perform(&req, &resp);
 		fclose(d.fp);
-		if (err == NULL && resp.status == 200 && d.done > 0 &&
+		if (d.over && req.resume_from > 0) {
+			/* Likely the whole file again: start afresh. */
+			unlink(part);
+			error_free(err);
+			err = error_new(EXIT_FAIL, "the server cannot resume");
+		} else if (d.over) {
+			error_free(err);
+			err = too_long(e, d.limit);
+			http_response_release(&resp);
+			final_err = 1;
+			break;
+		} else if (err == NULL && resp.status == 200 && d.done > 0 &&
 		    req.resume_from > 0) {
 			/* The server ignored the range: start again. */
 			unlink(part);
@@ -401,10 +487,13 @@ index_fetch(const struct index_entry *e, ollama_progress_fn fn, void *arg,
 			break;
 	}
 	free(d.status);
-	if (err != NULL && err->code != EXIT_INTEGRITY &&
+	if (err != NULL && (!resumable || err->code == EXIT_INTEGRITY))
+		unlink(part);
+	if (err != NULL && !final_err && err->code != EXIT_INTEGRITY &&
 	    err->code != EXIT_INTERRUPT)
-		err = error_prefix(err, "cannot download '%s' (%d tries; run "
-		    "the command again to resume)", e->url, DOWNLOAD_TRIES);
+		err = error_prefix(err, "cannot download '%s' (%d tries%s)",
+		    e->url, DOWNLOAD_TRIES, resumable ? "; run the command "
+		    "again to resume" : "");
 done:
 	free(dir);
 	free(part);

@@ -2,8 +2,10 @@
 // on 127.0.0.1 for download tests, with Range support.  With --cut, the
 // first response for each .gz file stops after BYTES bytes and the connection
 // is dropped, so a client must resume.  Every request is appended to
-// DIR/../static-requests.log as "METHOD PATH RANGE".  Exits when its parent
-// does, or after 120 s.
+// DIR/../static-requests.log as "METHOD PATH RANGE".  Paths under /endless/
+// answer 200 with a body that never ends, as fast as the client reads;
+// under /drip/, the same at 1 KiB every 50 ms.  Exits when its parent does,
+// or after 120 s.
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -19,6 +21,20 @@ const served = new Set();
 const server = http.createServer((req, res) => {
   const rel = decodeURIComponent(req.url.split('?')[0]);
   fs.appendFileSync(log, `${req.method} ${rel} ${req.headers.range || '-'}\n`);
+  const endless = /^\/(endless|drip)\//.exec(rel);
+  if (endless) {
+    const chunk = Buffer.alloc(endless[1] === 'drip' ? 1024 : 65536, 'x');
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    const more = () => {
+      if (res.destroyed) return;
+      if (endless[1] === 'drip') { res.write(chunk); setTimeout(more, 50); return; }
+      while (res.write(chunk)) { /* until the socket is full */ }
+      res.once('drain', more);
+    };
+    req.socket.on('close', () => res.destroy());
+    more();
+    return;
+  }
   const file = path.join(dir, rel);
   if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
     res.writeHead(404); res.end('not found'); return;

@@ -50,4 +50,63 @@ run_loco adapters search --index "$W/ok.yaml"
 expect_rc 0
 if [ ! -e "$A/.lock" ] || flock -n "$A/.lock" true; then pass; else fail "lock held"; fi
 
+# The download tests: a registry, an index of URLs on a static server.
+mkdir -p "$W/www"
+node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" &
+spid=$!
+i=0; while [ ! -s "$W/static.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+U="http://127.0.0.1:$(cat "$W/static.port")"
+SUM=$(printf '%064d' 0)
+cat >"$W/www/index.yaml" <<YAML
+packages:
+  - {name: sized, version: 1.0.0, url: endless/sized.tar.gz, size: 281, sha256: $SUM}
+  - {name: unsized, version: 1.0.0, url: endless/unsized.tar.gz, sha256: $SUM}
+  - {name: slow, version: 1.0.0, url: drip/slow.tar.gz, sha256: $SUM}
+  - {name: huge, version: 1.0.0, url: endless/huge.tar.gz, size: 1000000000000000, sha256: $SUM}
+YAML
+printf 'adapters:\n  index: "%s"\n' "$U/index.yaml" >"$LOCO_HOME/config.yaml"
+# nothing_left: no partial download, no scratch directory, the lock free.
+nothing_left() {
+	if [ -z "$(find "$LOCO_HOME/tmp" -name '*.part' 2>/dev/null)" ]; then pass; else fail "partial download left: $(find "$LOCO_HOME/tmp" -name '*.part')"; fi
+	if [ -z "$(ls "$LOCO_HOME/tmp" 2>/dev/null | grep -v downloads)" ]; then pass; else fail "scratch left behind"; fi
+	if flock -n "$A/.lock" true 2>/dev/null || [ ! -e "$A/.lock" ]; then pass; else fail "lock held"; fi
+}
+
+t "an endless download stops at the index's size"
+timeout 10 "$LOCO" adapters install sized >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 5
+expect_err "loco: package 'sized' 1.0.0: '$U/endless/sized.tar.gz' sends more than the 281 bytes the index says; not installed"
+nothing_left
+
+t "without a size, at adapters.max_download"
+LOCO_ADAPTERS_MAX_DOWNLOAD=2 timeout 10 "$LOCO" adapters install unsized >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 1
+expect_eq "$(tail -n 1 "$W/err")" "loco: package 'unsized' 1.0.0: '$U/endless/unsized.tar.gz' sends more than 2 MiB and the index gives no size; raise adapters.max_download if the package is that big" "the error"
+nothing_left
+
+t "a size larger than the free space is refused before downloading"
+: >"$W/static-requests.log"
+timeout 10 "$LOCO" adapters install huge >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 1
+expect_err_match "^loco: not enough space in '$LOCO_HOME/tmp/downloads' for package 'huge' 1.0.0: 1000000000000000 bytes needed, [0-9]+ free; free some space and run the command again$"
+if grep -q huge "$W/static-requests.log"; then fail "downloaded anyway"; else pass; fi
+nothing_left
+
+t "an interrupted download of unknown size leaves no partial file"
+"$LOCO" adapters install slow >"$W/out" 2>"$W/err" </dev/null &
+lpid=$!
+i=0; while [ -z "$(find "$LOCO_HOME/tmp" -name '*.part' -size +1k 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $lpid
+wait $lpid
+RC=$?
+expect_rc 130
+expect_eq "$(tail -n 1 "$W/err")" "loco: interrupted" "the error"
+nothing_left
+kill $spid 2>/dev/null
+wait $spid 2>/dev/null
+rm -f "$LOCO_HOME/config.yaml"
+
 area_end

@@ -91,9 +91,10 @@ TEST(config_defaults)
 	CHECK_INT(cfg.serve_port, 0);
 	CHECK_INT(cfg.serve_threads, 0);
 	CHECK_INT(cfg.serve_slots, 4);
+	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 29);
+	CHECK_INT(n, 30);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
