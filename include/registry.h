@@ -177,6 +177,12 @@ const struct adapter	*registry_active(const struct registry *,
 			    const char *domain);
 /* Semantic version precedence: <0, 0, >0. */
 int			 semver_cmp(const char *, const char *);
+/* Semantic Versioning 2.0.0: 1.2.3, 1.2.3-rc.1, 1.2.3+build.5. */
+int			 semver_ok(const char *);
+/* An adapter name: a-z 0-9 _ . - (a letter or digit first), not too long. */
+int			 reg_name_ok(const char *);
+/* A domain: a lower-case word (a-z 0-9 _ -, a letter first). */
+int			 reg_domain_ok(const char *);
 const char		*adapter_type_name(enum adapter_type);
 /* "loco-<name>:<version>" for a name and version; caller frees. */
 char			*adapter_model_name(const char *name,

@@ -38,7 +38,8 @@ char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
 
 /*
  * Copy of s fit for a terminal or an error message: control characters
- * (and DEL) become '?', and at most max bytes are kept (then "...").
+ * (C0, DEL and C1 in UTF-8) become '?', and at most max bytes are kept
+ * (then "...").
  * max 0 means no limit.
  */
 char	*str_sanitize(const char *s, size_t max);

@@ -82,11 +82,117 @@ scalar(const struct ynode *map, const char *key)
 	    xstrdup(n->value) : NULL;
 }
 
+/*
+ * Does s hold a control character: C0, DEL or C1 (U+0080 to U+009F, which
+ * some terminals take for escape sequences as well)?
+ */
+static int
+has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	return 0;
+}
+
+/* A description is one line: a folded or literal block becomes one. */
+static void
+fold_lines(char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] == '\n' || s[n] == '\t')
+			s[n] = ' ';
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
+}
+
+/* An error at the entry's key, naming the package (sanitised). */
+static struct error *
+entry_error(const char *where, const struct ynode *it, const char *key,
+    const char *name, const char *what)
+{
+	const struct ynode *n = ydoc_get(it, key);
+	char *clean = name != NULL ? str_sanitize(name, 80) : NULL;
+	struct error *err;
+
+	if (clean != NULL)
+		err = ydoc_error(where, n != NULL ? n : it, "package '%s': %s",
+		    clean, what);
+	else
+		err = ydoc_error(where, n != NULL ? n : it, "%s", what);
+	free(clean);
+	return err;
+}
+
+/* The checks the registry makes of the same fields (loco-registry(5)). */
+static struct error *
+check_entry(const char *where, const struct ynode *it,
+    const struct index_entry *e, const char *url)
+{
+	static const char *const text[] = { "description", "base_model",
+	    "url" };
+	struct error *err;
+	char *clean, *msg;
+	size_t i;
+
+	if (!reg_name_ok(e->name)) {
+		clean = str_sanitize(e->name, 80);
+		msg = xasprintf("package name '%s' must be letters a-z, digits, "
+		    "'_', '.' and '-', starting with a letter or digit, at "
+		    "most 64", clean);
+		err = entry_error(where, it, "name", NULL, msg);
+		free(msg);
+		free(clean);
+		return err;
+	}
+	if (!semver_ok(e->version)) {
+		clean = str_sanitize(e->version, 80);
+		msg = xasprintf("'version' must be a semantic version like "
+		    "1.0.0, not '%s'", clean);
+		err = entry_error(where, it, "version", e->name, msg);
+		free(msg);
+		free(clean);
+		return err;
+	}
+	if (e->domain != NULL && !reg_domain_ok(e->domain)) {
+		clean = str_sanitize(e->domain, 80);
+		msg = xasprintf("'domain' must be a lower-case word, not '%s'",
+		    clean);
+		err = entry_error(where, it, "domain", e->name, msg);
+		free(msg);
+		free(clean);
+		return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(text); i++) {
+		const char *v = i == 0 ? e->description : i == 1 ?
+		    e->base_model : url;
+
+		if (v != NULL && has_control(v)) {
+			msg = xasprintf("'%s' holds a control character",
+			    text[i]);
+			err = entry_error(where, it, text[i], e->name, msg);
+			free(msg);
+			return err;
+		}
+	}
+	for (i = 0; i < e->ntags; i++)
+		if (has_control(e->tags[i]))
+			return entry_error(where, it, "tags", e->name,
+			    "a tag holds a control character");
+	return NULL;
+}
+
 static struct error *
 parse_entry(const char *where, const char *base, const struct ynode *it,
     struct index_entry *e)
 {
 	const struct ynode *tags;
+	struct error *err;
 	char *url, *size;
 	long l;
 	size_t i;
@@ -106,34 +212,10 @@ parse_entry(const char *where, const char *base, const struct ynode *it,
 	}
 	if (str_startswith(e->sha256, "sha256:"))
 		memmove(e->sha256, e->sha256 + 7, strlen(e->sha256 + 7) + 1);
-	if (!sha256_valid_hex(e->sha256)) {
-		char *clean = str_sanitize(e->name, 80);
-		struct error *err = ydoc_error(where, ydoc_get(it, "sha256"),
-		    "package '%s': 'sha256' must be 64 lower-case hex digits",
-		    clean);
-		free(clean);
-		free(url);
-		return err;
-	}
-	e->url = resolve(base, url);
-	free(url);
 	e->domain = scalar(it, "domain");
-	e->description = scalar(it, "description");
+	if ((e->description = scalar(it, "description")) != NULL)
+		fold_lines(e->description);
 	e->base_model = scalar(it, "base_model");
-	if ((size = scalar(it, "size")) != NULL) {
-		if (parse_long(size, 0, LONG_MAX, &l) == -1) {
-			char *clean = str_sanitize(e->name, 80);
-			struct error *err = ydoc_error(where, ydoc_get(it,
-			    "size"), "package '%s': 'size' must be a number of "
-			    "bytes", clean);
-			free(clean);
-			free(size);
-			return err;
-		}
-		e->size = l;
-		free(size);
-	} else
-		e->size = -1;
 	if ((tags = ydoc_get(it, "tags")) != NULL && tags->type == YNODE_SEQ) {
 		e->tags = xcalloc(tags->nitems + 1, sizeof(*e->tags));
 		for (i = 0; i < tags->nitems; i++)
@@ -141,7 +223,53 @@ parse_entry(const char *where, const char *base, const struct ynode *it,
 				e->tags[e->ntags++] =
 				    xstrdup(tags->items[i]->value);
 	}
+	if ((err = check_entry(where, it, e, url)) != NULL) {
+		free(url);
+		return err;
+	}
+	if (!sha256_valid_hex(e->sha256)) {
+		free(url);
+		return entry_error(where, it, "sha256", e->name,
+		    "'sha256' must be 64 lower-case hex digits");
+	}
+	e->url = resolve(base, url);
+	free(url);
+	if ((size = scalar(it, "size")) != NULL) {
+		if (parse_long(size, 0, LONG_MAX, &l) == -1) {
+			free(size);
+			return entry_error(where, it, "size", e->name,
+			    "'size' must be a number of bytes");
+		}
+		e->size = l;
+		free(size);
+	} else
+		e->size = -1;
 	return NULL;
+}
+
+/* An index body, kept up to INDEX_MAX. */
+struct index_body {
+	struct strbuf	 sb;
+	int		 over;
+};
+
+static int
+on_index_data(const char *data, size_t len, void *arg)
+{
+	struct index_body *b = arg;
+
+	if (strbuf_add(&b->sb, data, len) == -1) {
+		b->over = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static struct error *
+index_too_big(const char *where)
+{
+	return error_new(EXIT_CONFIG, "%s: an index may be at most 16 MiB; is "
+	    "this an index?", where);
 }
 
 struct error *
@@ -160,26 +288,43 @@ index_load(const char *where, long connect_timeout, struct pkg_index **out)
 	if (is_url(where)) {
 		struct http_request req;
 		struct http_response resp;
+		struct index_body body;
 
+		strbuf_init(&body.sb, INDEX_MAX);
+		body.over = 0;
 		memset(&req, 0, sizeof(req));
 		req.method = "GET";
 		req.url = where;
+		req.on_data = on_index_data;
+		req.arg = &body;
 		req.connect_timeout = connect_timeout;
 		req.idle_timeout = 60;
-		req.max_body = INDEX_MAX;
+		req.max_body = 65536;	/* of an error reply */
 		req.follow = 1;
 		http_response_init(&resp);
-		if ((err = http_perform(&req, &resp)) != NULL)
+		err = http_perform(&req, &resp);
+		if (body.over) {
+			error_free(err);
+			err = index_too_big(where);
+		} else if (err != NULL)
 			err = error_prefix(err, "cannot fetch the package index "
 			    "'%s'", where);
 		else if (resp.status != 200)
 			err = error_new(EXIT_FAIL, "cannot fetch the package "
 			    "index '%s': HTTP %ld", where, resp.status);
 		else
-			data = strbuf_detach(&resp.body, &len);
+			data = strbuf_detach(&body.sb, &len);
+		strbuf_release(&body.sb);
 		http_response_release(&resp);
-	} else
-		err = fs_read_file(idx->source, INDEX_MAX, &data, &len);
+	} else {
+		struct stat st;
+
+		if (stat(idx->source, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > (off_t)INDEX_MAX)
+			err = index_too_big(idx->source);
+		else
+			err = fs_read_file(idx->source, INDEX_MAX, &data, &len);
+	}
 	if (err == NULL)
 		err = ydoc_parse_string(idx->source, data, len, &root);
 	if (err != NULL)

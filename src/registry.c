@@ -248,7 +248,7 @@ reg_examples(const struct rctx *c, const struct ynode *map,
 	    &a->nexamples);
 }
 
-static int
+int
 reg_name_ok(const char *s)
 {
 	size_t len = strlen(s), i;
@@ -305,7 +305,7 @@ semver_idents(const char *p, int numeric_rule)
 }
 
 /* Semantic Versioning 2.0.0: 1.2.3, 1.2.3-rc.1, 1.2.3+build.5. */
-static int
+int
 semver_ok(const char *s)
 {
 	const char *p = s;
@@ -1060,7 +1060,7 @@ reg_base(const struct rctx *top, const struct ynode *root,
 	return NULL;
 }
 
-static int
+int
 reg_domain_ok(const char *s)
 {
 	if (!islower((unsigned char)*s))

@@ -135,7 +135,7 @@ xasprintf(const char *fmt, ...)
 char *
 str_sanitize(const char *s, size_t max)
 {
-	size_t len = strlen(s), i;
+	size_t len = strlen(s), i, j;
 	int cut = 0;
 	char *p;
 
@@ -144,15 +144,23 @@ str_sanitize(const char *s, size_t max)
 		cut = 1;
 	}
 	p = xmalloc(len + 4);
-	for (i = 0; i < len; i++) {
+	for (i = j = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		p[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+
+		/* C1 controls (U+0080 to U+009F) too: some terminals obey. */
+		if (c == 0xc2 && i + 1 < len &&
+		    (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f) {
+			p[j++] = '?';
+			i++;
+		} else
+			p[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
 	}
 	if (cut) {
-		memcpy(p + len, "...", 3);
-		len += 3;
+		memcpy(p + j, "...", 3);
+		j += 3;
 	}
-	p[len] = '\0';
+	p[j] = '\0';
 	return p;
 }
 

@@ -41,7 +41,7 @@ t "brackets in quoted and block scalars and comments do not count"
 {
 	echo "packages:"
 	printf '  # %s\n' "$(nested 100 '[' | cut -c11-)"
-	printf '  - name: "a%s"\n    version: 1.0.0\n    url: a.tar.gz\n' "$(nested 100 '[' | cut -c11-)"
+	printf '  - name: a\n    base_model: "%s"\n    version: 1.0.0\n    url: a.tar.gz\n' "$(nested 100 '[' | cut -c11-)"
 	printf '    sha256: %s\n    tags: [x, "]]]", '"'"'}}}'"'"']\n' "$(printf '%064d' 0)"
 	printf '    description: >\n      %s\n      }}]]\n\n      %s\n' "$(nested 100 '{' | cut -c11-)" "$(nested 100 '[' | cut -c11-)"
 	printf '  - name: b\n    version: 1.0.0\n    url: b.tar.gz\n    sha256: %s\n' "$(printf '%064d' 0)"
@@ -49,6 +49,34 @@ t "brackets in quoted and block scalars and comments do not count"
 run_loco adapters search --index "$W/ok.yaml"
 expect_rc 0
 if [ ! -e "$A/.lock" ] || flock -n "$A/.lock" true; then pass; else fail "lock held"; fi
+
+t "index text with control characters is refused, never printed"
+SUM=$(printf '%064d' 0)
+# bad_index FIELDS: an index of one package with FIELDS (printf escapes).
+bad_index() {
+	printf "packages:\n  - {$1, url: a.tar.gz, sha256: $SUM}\n" >"$W/bad.yaml"
+	run_loco adapters search --index "$W/bad.yaml"
+	expect_rc 7
+	expect_out_empty
+}
+bad_index 'name: "evil\\e[31m", version: 1.0.0'
+expect_err "loco: $W/bad.yaml:2:12: package name 'evil?[31m' must be letters a-z, digits, '_', '.' and '-', starting with a letter or digit, at most 64"
+bad_index 'name: ok, version: "1.0.0\\x9b"'
+expect_err "loco: $W/bad.yaml:2:25: package 'ok': 'version' must be a semantic version like 1.0.0, not '1.0.0?'"
+bad_index 'name: ok, version: 1.0.0, description: "a\\e]0;x\\a"'
+expect_err "loco: $W/bad.yaml:2:45: package 'ok': 'description' holds a control character"
+bad_index 'name: ok, version: 1.0.0, tags: [a, "b\\e[2J"]'
+expect_err "loco: $W/bad.yaml:2:38: package 'ok': a tag holds a control character"
+bad_index 'name: ok, version: 1.0.0, domain: Math'
+expect_err "loco: $W/bad.yaml:2:40: package 'ok': 'domain' must be a lower-case word, not 'Math'"
+bad_index 'name: ok, version: 1.0.0, base_model: "q\\r"'
+expect_err "loco: $W/bad.yaml:2:44: package 'ok': 'base_model' holds a control character"
+
+t "an index over 16 MiB is a bad index (exit 7)"
+head -c 17000000 /dev/zero | tr '\0' '#' >"$W/big.yaml"
+run_loco adapters search --index "$W/big.yaml"
+expect_rc 7
+expect_err "loco: $W/big.yaml: an index may be at most 16 MiB; is this an index?"
 
 # The download tests: a registry, an index of URLs on a static server.
 mkdir -p "$W/www"
@@ -64,6 +92,7 @@ packages:
   - {name: slow, version: 1.0.0, url: drip/slow.tar.gz, sha256: $SUM}
   - {name: huge, version: 1.0.0, url: endless/huge.tar.gz, size: 1000000000000000, sha256: $SUM}
 YAML
+head -c 17000000 /dev/zero | tr '\0' '#' >"$W/www/big.yaml"
 printf 'adapters:\n  index: "%s"\n' "$U/index.yaml" >"$LOCO_HOME/config.yaml"
 # nothing_left: no partial download, no scratch directory, the lock free.
 nothing_left() {
@@ -94,6 +123,11 @@ expect_rc 1
 expect_err_match "^loco: not enough space in '$LOCO_HOME/tmp/downloads' for package 'huge' 1.0.0: 1000000000000000 bytes needed, [0-9]+ free; free some space and run the command again$"
 if grep -q huge "$W/static-requests.log"; then fail "downloaded anyway"; else pass; fi
 nothing_left
+
+t "an index over 16 MiB from a URL is a bad index too"
+run_loco adapters search --index "$U/big.yaml"
+expect_rc 7
+expect_err "loco: $U/big.yaml: an index may be at most 16 MiB; is this an index?"
 
 t "an interrupted download of unknown size leaves no partial file"
 "$LOCO" adapters install slow >"$W/out" 2>"$W/err" </dev/null &
