@@ -1,12 +1,16 @@
 /* pkg.c: installed adapter packages (see pkg.h). */
+#include <sys/file.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -297,19 +301,73 @@ pkg_lock(int *fd)
 	return err;
 }
 
-/* A fresh private directory under $LOCO_HOME/tmp (same file system). */
+/*
+ * Scratch directories: $LOCO_HOME/tmp/install.XXXXXX, each with a file
+ * SCRATCH_OWNER its process holds a lock on while it works there.  A
+ * process killed in the middle (kill -9, a crash, a power cut) leaves
+ * its directory, possibly gigabytes of unpacked package, so each new one
+ * first removes those whose lock is free: older than SCRATCH_AGE seconds
+ * (a directory that young may be one whose owner has not locked it yet),
+ * or, without an owner file (an older loco's), older than an hour.
+ */
+#define SCRATCH_OWNER	".owner"
+#define SCRATCH_AGE	60
+
+static void
+scratch_clean(const char *base)
+{
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *d;
+	char *dir, *owner;
+	int fd, stale;
+
+	if ((d = opendir(base)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (!str_startswith(de->d_name, "install."))
+			continue;
+		dir = xasprintf("%s/%s", base, de->d_name);
+		owner = xasprintf("%s/%s", dir, SCRATCH_OWNER);
+		stale = 0;
+		if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    now - st.st_mtime >= SCRATCH_AGE) {
+			fd = open(owner, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd != -1) {
+				stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+				close(fd);
+			} else
+				stale = errno == ENOENT &&
+				    now - st.st_mtime >= 3600;
+		}
+		if (stale)
+			error_free(fs_remove_tree(dir));
+		free(owner);
+		free(dir);
+	}
+	closedir(d);
+}
+
+/*
+ * A fresh private directory under $LOCO_HOME/tmp (same file system),
+ * locked through *lock (close it after removing the directory).
+ */
 static struct error *
-scratch_dir(char **out)
+scratch_dir(char **out, int *lock)
 {
 	char *home = loco_home(), *base = xasprintf("%s/tmp", home), *tmpl;
+	char *owner;
 	struct error *err;
 
 	free(home);
 	*out = NULL;
+	*lock = -1;
 	if ((err = fs_mkdirs(base, 1)) != NULL) {
 		free(base);
 		return err;
 	}
+	scratch_clean(base);
 	tmpl = xasprintf("%s/install.XXXXXX", base);
 	free(base);
 	if (mkdtemp(tmpl) == NULL) {
@@ -318,6 +376,20 @@ scratch_dir(char **out)
 		free(tmpl);
 		return err;
 	}
+	owner = xasprintf("%s/%s", tmpl, SCRATCH_OWNER);
+	if ((*lock = open(owner, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1 || flock(*lock, LOCK_EX | LOCK_NB) == -1) {
+		err = error_new(EXIT_FAIL, "cannot lock '%s': %s", owner,
+		    strerror(errno));
+		if (*lock != -1)
+			close(*lock);
+		*lock = -1;
+		error_free(fs_remove_tree(tmpl));
+		free(owner);
+		free(tmpl);
+		return err;
+	}
+	free(owner);
 	*out = tmpl;
 	return NULL;
 }
@@ -379,7 +451,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 	struct package_manifest m;
 	char *tmp = NULL, *dest = NULL, *final = NULL, *parent = NULL;
 	char *aside = NULL, *entry = NULL;
-	int lock = -1, found;
+	int lock = -1, scratch_lock = -1, found;
 	size_t i;
 
 	*name = *version = NULL;
@@ -387,7 +459,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 	memset(&in, 0, sizeof(in));
 	if ((err = pkg_lock(&lock)) != NULL)
 		return err;
-	if ((err = scratch_dir(&tmp)) != NULL)
+	if ((err = scratch_dir(&tmp, &scratch_lock)) != NULL)
 		goto done;
 	dest = xasprintf("%s/pkg", tmp);
 	if (mkdir(dest, 0755) == -1) {
@@ -471,6 +543,8 @@ restore:
 done:
 	if (tmp != NULL && (e2 = fs_remove_tree(tmp)) != NULL)
 		error_free(e2);
+	if (scratch_lock != -1)
+		close(scratch_lock);
 	fs_unlock(lock);
 	adapter_release(&a);
 	installed_release(&in);
@@ -663,8 +737,9 @@ pkg_add(const struct registry *r, const struct adapter *a, int force)
 	struct error *err, *e2;
 	char *tmp = NULL, *dir, *archive, *yaml, *path, *copy, *base = NULL;
 	char *name = NULL, *version = NULL;
+	int scratch_lock;
 
-	if ((err = scratch_dir(&tmp)) != NULL)
+	if ((err = scratch_dir(&tmp, &scratch_lock)) != NULL)
 		return err;
 	dir = xasprintf("%s/src", tmp);
 	archive = xasprintf("%s/package.tar.gz", tmp);
@@ -694,6 +769,7 @@ pkg_add(const struct registry *r, const struct adapter *a, int force)
 done:
 	if ((e2 = fs_remove_tree(tmp)) != NULL)
 		error_free(e2);
+	close(scratch_lock);
 	free(tmp);
 	free(dir);
 	free(archive);

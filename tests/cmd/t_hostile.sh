@@ -78,6 +78,27 @@ run_loco adapters search --index "$W/big.yaml"
 expect_rc 7
 expect_err "loco: $W/big.yaml: an index may be at most 16 MiB; is this an index?"
 
+t "scratch a killed install left is removed by the next, by lock and age"
+T="$LOCO_HOME/tmp"
+mkdir -p "$T/install.killed/pkg" "$T/install.old/pkg" "$T/install.young/pkg" "$T/install.busy/pkg"
+head -c 100000 /dev/zero >"$T/install.killed/pkg/model.gguf"
+: >"$T/install.killed/.owner"; : >"$T/install.young/.owner"; : >"$T/install.busy/.owner"
+touch -d '2 minutes ago' "$T/install.killed" "$T/install.busy"
+touch -d '2 hours ago' "$T/install.old"
+# A live install holds its lock: a process that is still working.
+flock "$T/install.busy/.owner" sleep 30 &
+fpid=$!
+i=0; while flock -n "$T/install.busy/.owner" true && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+touch -d '2 minutes ago' "$T/install.busy"
+printf 'not a package' >"$W/junk.tar.gz"
+run_loco adapters install "$W/junk.tar.gz"
+expect_rc 5
+expect_eq "$(ls "$T" | grep install | sort | tr '\n' ' ')" "install.busy install.young " "scratch left"
+kill $fpid 2>/dev/null
+wait $fpid 2>/dev/null
+rm -rf "$T/install.busy" "$T/install.young"
+if flock -n "$A/.lock" true; then pass; else fail "lock held"; fi
+
 # The download tests: a registry, an index of URLs on a static server.
 mkdir -p "$W/www"
 node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" &
