@@ -602,6 +602,7 @@ pkg_find(const struct unpack *u, const char *path)
 static struct error *
 pkg_read_sums(const struct unpack *u, struct strbuf *sb)
 {
+	struct error *err;
 	char buf[8192];
 	ssize_t n;
 	int fd;
@@ -619,15 +620,19 @@ pkg_read_sums(const struct unpack *u, struct strbuf *sb)
 			break;
 		if (strbuf_add(sb, buf, (size_t)n) == -1) {
 			close(fd);
+			strbuf_release(sb);
 			return error_new(EXIT_INTEGRITY, "'%s': %s is larger "
 			    "than %u MiB", u->archive, PACKAGE_SUMS,
 			    SUMS_MAX >> 20);
 		}
 	}
 	close(fd);
-	if (n == -1)
-		return error_new(EXIT_FAIL, "cannot read '%s/%s': %s", u->dest,
+	if (n == -1) {
+		err = error_new(EXIT_FAIL, "cannot read '%s/%s': %s", u->dest,
 		    PACKAGE_SUMS, strerror(errno));
+		strbuf_release(sb);
+		return err;
+	}
 	return NULL;
 }
 

@@ -425,6 +425,13 @@ TEST(package_unpack_checksums)
 	expect_fail(p, NULL, "'P' has no SHA256SUMS");
 	free(p);
 
+	/* Over its limit: refused, and nothing read of it kept (or leaked). */
+	bad[0] = (struct tent){ "SHA256SUMS", NULL, (size_t)17 << 20, T_ZEROS,
+	    NULL, 0 };
+	p = good_plus("bigsums.tgz", F_TGZ, bad, 1, 0);
+	expect_fail(p, NULL, "'P': SHA256SUMS is larger than 16 MiB");
+	free(p);
+
 	/* An extra file, not listed: the list is made before it is added. */
 	sums = sums_for(good, ARRAY_SIZE(good));
 	bad[0] = (struct tent){ "SHA256SUMS", sums, 0, T_FILE, NULL, 0 };
