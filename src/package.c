@@ -1101,11 +1101,17 @@ package_read_file(const char *path, size_t max, char **data, size_t *len)
 	struct archive_entry *entry;
 	struct strbuf sb;
 	struct error *err = NULL;
+	struct stat st;
 	char buf[65536];
 	la_ssize_t n;
 
 	*data = NULL;
 	*len = 0;
+	/* libarchive calls an empty file "Unrecognized archive format". */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+		*data = xstrdup("");
+		return NULL;
+	}
 	if ((err = archive_load()) != NULL)
 		return err;
 	if ((a = archive_read_new()) == NULL)

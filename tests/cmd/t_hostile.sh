@@ -99,6 +99,12 @@ wait $fpid 2>/dev/null
 rm -rf "$T/install.busy" "$T/install.young"
 if flock -n "$A/.lock" true; then pass; else fail "lock held"; fi
 
+t "an empty benchmark has no cases, not an unrecognized archive format"
+: >"$W/empty.jsonl"
+run_loco bench check "$W/empty.jsonl"
+expect_rc 7
+expect_err "loco: benchmark '$W/empty.jsonl' has no cases"
+
 # The download tests: a registry, an index of URLs on a static server.
 mkdir -p "$W/www"
 node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" &

@@ -825,3 +825,20 @@ TEST(package_create_round_trip)
 	free(out);
 	free(src);
 }
+
+TEST(package_read_file_empty)
+{
+	char *path = xasprintf("%s/empty.jsonl", unit_tmpdir()), *data;
+	size_t len = 1;
+	FILE *fp = fopen(path, "w");
+
+	CHECK(fp != NULL);
+	if (fp != NULL)
+		fclose(fp);
+	/* Not "Unrecognized archive format": an empty file is empty. */
+	CHECK_OK(package_read_file(path, 1024, &data, &len));
+	CHECK_INT(len, 0);
+	CHECK_STR(data, "");
+	free(data);
+	free(path);
+}
