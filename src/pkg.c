@@ -407,6 +407,60 @@ inside(const char *dir, const char *path)
 	return strncmp(rd, rp, n) == 0 && rp[n] == '/';
 }
 
+/* path as adapter.yaml gave it: relative to dir when inside it. */
+static const char *
+in_package(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/' ? path + n + 1 :
+	    path;
+}
+
+/*
+ * A file adapter.yaml names (key) must be one the package holds: not a
+ * path out of it, absolute or through "..", and not a link out of it.
+ */
+static struct error *
+check_inside(const char *dir, const struct adapter *a, const char *key,
+    const char *path)
+{
+	char *safe;
+	struct error *err;
+
+	if (path == NULL || inside(dir, path))
+		return NULL;
+	safe = str_sanitize(in_package(dir, path), 200);
+	if (fs_exists(path) || strstr(safe, "..") != NULL || *safe == '/')
+		err = error_new(EXIT_INTEGRITY, "adapter '%s': its %s '%s' "
+		    "is not inside the package", a->name, key, safe);
+	else
+		err = error_new(EXIT_INTEGRITY, "adapter '%s': its %s '%s' "
+		    "is not in the package", a->name, key, safe);
+	free(safe);
+	return err;
+}
+
+/*
+ * Replace every "dir/" in the message with nothing, so errors name
+ * adapter.yaml and the package's files, not loco's scratch copy of them.
+ */
+static struct error *
+unscratch(struct error *err, const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *prefix = xasprintf("%s/", dir), *p, *q;
+	size_t n = strlen(prefix);
+
+	for (p = err->msg; (q = strstr(p, prefix)) != NULL; p = q + n)
+		strbuf_add(&sb, p, (size_t)(q - p));
+	strbuf_addstr(&sb, p);
+	free(err->msg);
+	err->msg = strbuf_detach(&sb, NULL);
+	free(prefix);
+	return err;
+}
+
 /* Parse and check DIR/adapter.yaml as an adapter of registry r. */
 static struct error *
 read_package(const struct registry *r, const char *dir, struct adapter *out)
@@ -426,18 +480,19 @@ read_package(const struct registry *r, const char *dir, struct adapter *out)
 	free(scratch.adapters);
 	scratch.adapters = NULL;
 	if ((out->type == ADAPTER_LORA || out->type == ADAPTER_MERGED) &&
-	    !inside(dir, out->file)) {
-		err = error_new(EXIT_INTEGRITY, "adapter '%s': its file '%s' "
-		    "is not inside the package", out->name, out->file);
+	    (err = check_inside(dir, out, "file", out->file)) != NULL)
 		goto done;
-	}
+	if ((err = check_inside(dir, out, "benchmark", out->benchmark)) !=
+	    NULL || (err = check_inside(dir, out, "router_examples",
+	    out->examples_file)) != NULL)
+		goto done;
 	err = reg_check_file(r, out, r->base.architecture);
 done:
 	if (scratch.adapters != NULL) {
 		adapter_release(&scratch.adapters[0]);
 		free(scratch.adapters);
 	}
-	return err;
+	return err != NULL ? unscratch(err, dir) : NULL;
 }
 
 struct error *

@@ -7,6 +7,13 @@
 area_begin hostile
 
 A="$LOCO_HOME/adapters"
+# nothing_left: no partial download, no scratch directory, the lock free.
+nothing_left() {
+	if [ -z "$(find "$LOCO_HOME/tmp" -name '*.part' 2>/dev/null)" ]; then pass; else fail "partial download left: $(find "$LOCO_HOME/tmp" -name '*.part')"; fi
+	if [ -z "$(ls "$LOCO_HOME/tmp" 2>/dev/null | grep -v downloads)" ]; then pass; else fail "scratch left behind"; fi
+	if flock -n "$A/.lock" true 2>/dev/null || [ ! -e "$A/.lock" ]; then pass; else fail "lock held"; fi
+}
+
 
 # nested N OPEN: N opening brackets on one line after "packages: ".
 nested() {
@@ -105,6 +112,43 @@ run_loco bench check "$W/empty.jsonl"
 expect_rc 7
 expect_err "loco: benchmark '$W/empty.jsonl' has no cases"
 
+# pkgwith NAME LINES: a package NAME.tar.gz whose adapter.yaml ends with
+# LINES (printf escapes), SHA256SUMS over its files.
+pkgwith() {
+	d="$W/src/$1"
+	rm -rf "$d" && mkdir -p "$d/bench"
+	node "$TOP/tests/cmd/mkgguf.js" "$d/$1.gguf" general.architecture=s:qwen3 general.name=s:$1
+	echo '{"input": "2+2", "expected": "4"}' >"$d/bench/math.jsonl"
+	printf "name: $1\nversion: 1.0.0\ndomain: math\ndescription: test\ntype: lora\nfile: $1.gguf\nanswer_type: number\nrouter_keywords: [solve]\n$2" >"$d/adapter.yaml"
+	(cd "$d" && sha256sum adapter.yaml "$1.gguf" bench/math.jsonl >SHA256SUMS)
+	(cd "$d" && tar -czf "$W/$1.tar.gz" adapter.yaml "$1.gguf" bench SHA256SUMS)
+}
+
+t "a package's benchmark and router_examples must be inside it"
+pkgwith outb 'benchmark: ../../../../../../etc/passwd\n'
+run_loco adapters install "$W/outb.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/outb.tar.gz': adapter 'outb': its benchmark '../../../../../../etc/passwd' is not inside the package"
+pkgwith oute 'router_examples: /etc/passwd\n'
+run_loco adapters install "$W/oute.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/oute.tar.gz': adapter 'oute': its router_examples '/etc/passwd' is not inside the package"
+pkgwith missb 'benchmark: bench/nothere.jsonl\n'
+run_loco adapters install "$W/missb.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/missb.tar.gz': adapter 'missb': its benchmark 'bench/nothere.jsonl' is not in the package"
+pkgwith okb 'benchmark: bench/math.jsonl\n'
+run_loco adapters install "$W/okb.tar.gz"
+expect_rc 0
+nothing_left
+
+t "errors name the package's files, not loco's scratch copy"
+pkgwith typo 'benchmrak: bench/math.jsonl\n'
+run_loco adapters install "$W/typo.tar.gz"
+expect_rc 7
+expect_err_match "^loco: package '$W/typo.tar.gz': adapter.yaml:9:1: "
+if grep -q "tmp/install" "$W/err"; then fail "scratch path in the error"; else pass; fi
+
 # The download tests: a registry, an index of URLs on a static server.
 mkdir -p "$W/www"
 node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" &
@@ -121,13 +165,6 @@ packages:
 YAML
 head -c 17000000 /dev/zero | tr '\0' '#' >"$W/www/big.yaml"
 printf 'adapters:\n  index: "%s"\n' "$U/index.yaml" >"$LOCO_HOME/config.yaml"
-# nothing_left: no partial download, no scratch directory, the lock free.
-nothing_left() {
-	if [ -z "$(find "$LOCO_HOME/tmp" -name '*.part' 2>/dev/null)" ]; then pass; else fail "partial download left: $(find "$LOCO_HOME/tmp" -name '*.part')"; fi
-	if [ -z "$(ls "$LOCO_HOME/tmp" 2>/dev/null | grep -v downloads)" ]; then pass; else fail "scratch left behind"; fi
-	if flock -n "$A/.lock" true 2>/dev/null || [ ! -e "$A/.lock" ]; then pass; else fail "lock held"; fi
-}
-
 t "an endless download stops at the index's size"
 timeout 10 "$LOCO" adapters install sized >"$W/out" 2>"$W/err" </dev/null
 RC=$?
