@@ -146,7 +146,6 @@ struct scan {
 	int			*ind;		/* block indentation columns */
 	int			 nind, max;
 	int			 key_line, key_col;	/* a possible simple key */
-	int			 adjacent;	/* a ':' right after may be a value */
 };
 
 /* Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0. */
@@ -342,10 +341,12 @@ scan_plain(struct scan *sc)
 		c = scan_at(sc, sc->i);
 		if (c == -1)
 			return;
+		/* libyaml 0.2.5's rules: "x?y" goes on in a flow too. */
 		if (c == ':' && (scan_blankz(sc, sc->i + 1) || (sc->flow > 0 &&
-		    scan_flow_indicator(scan_at(sc, sc->i + 1)))))
+		    (scan_flow_indicator(scan_at(sc, sc->i + 1)) ||
+		    scan_at(sc, sc->i + 1) == '?'))))
 			return;
-		if (sc->flow > 0 && (scan_flow_indicator(c) || c == '?'))
+		if (sc->flow > 0 && scan_flow_indicator(c))
 			return;
 		if (c == ' ' || c == '\t') {
 			size_t j = sc->i;
@@ -459,7 +460,6 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 				goto done;
 			scan_skip(&sc);
 			allowed = 1;
-			sc.adjacent = 0;
 			continue;
 		case ']':
 		case '}':
@@ -467,12 +467,10 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 				sc.flow--;
 			scan_skip(&sc);
 			allowed = 0;
-			sc.adjacent = 1;
 			continue;
 		case ',':
 			scan_skip(&sc);
 			allowed = 1;
-			sc.adjacent = 0;
 			continue;
 		case '-':
 		case '?':
@@ -484,12 +482,10 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 				goto done;
 			scan_skip(&sc);
 			allowed = 1;
-			sc.adjacent = 0;
 			continue;
 		case ':':
-			if (!scan_blankz(&sc, sc.i + 1) && !(sc.flow > 0 &&
-			    (sc.adjacent ||
-			    scan_flow_indicator(scan_at(&sc, sc.i + 1)))))
+			/* In a flow, ':' starting a token is always a value. */
+			if (!scan_blankz(&sc, sc.i + 1) && sc.flow == 0)
 				break;
 			if (sc.flow == 0) {
 				int kc = sc.key_line == sc.line && !allowed ?
@@ -501,7 +497,6 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 			sc.key_line = -1;
 			scan_skip(&sc);
 			allowed = 1;
-			sc.adjacent = 0;
 			continue;
 		case '|':
 		case '>':
@@ -509,13 +504,11 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 				break;
 			scan_block_scalar(&sc);
 			allowed = 1;
-			sc.adjacent = 0;
 			continue;
 		case '\'':
 		case '"':
 			scan_quoted(&sc, c);
 			allowed = 0;
-			sc.adjacent = 1;
 			continue;
 		case '&':
 		case '*':
@@ -537,12 +530,10 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 					scan_skip(&sc);
 			}
 			allowed = 0;
-			sc.adjacent = 0;
 			continue;
 		}
 		scan_plain(&sc);
 		allowed = 0;
-		sc.adjacent = 0;
 	}
 done:
 	free(sc.ind);
