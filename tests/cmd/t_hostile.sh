@@ -44,6 +44,16 @@ expect_rc 7
 expect_err "loco: $LOCO_HOME/config.yaml:2:74: lists and mappings nested more than 64 levels deep; nest them less"
 rm -f "$LOCO_HOME/config.yaml"
 
+t "the same in the registry"
+cp "$A/registry.yaml" "$W/registry.yaml"
+{ cat "$W/registry.yaml"; printf '  - name: deep\n    router_keywords: '; nested 300 '{a: ' | cut -c11-; echo; } >"$A/registry.yaml"
+L=$(grep -n 'router_keywords: {a: ' "$A/registry.yaml" | cut -d: -f1)
+timeout 10 "$LOCO" adapters list >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 7
+expect_err "loco: $A/registry.yaml:$L:266: lists and mappings nested more than 64 levels deep; nest them less"
+cp "$W/registry.yaml" "$A/registry.yaml"
+
 t "brackets in quoted and block scalars and comments do not count"
 {
 	echo "packages:"
@@ -161,6 +171,7 @@ packages:
   - {name: sized, version: 1.0.0, url: endless/sized.tar.gz, size: 281, sha256: $SUM}
   - {name: unsized, version: 1.0.0, url: endless/unsized.tar.gz, sha256: $SUM}
   - {name: slow, version: 1.0.0, url: drip/slow.tar.gz, sha256: $SUM}
+  - {name: sizedslow, version: 1.0.0, url: drip/sizedslow.tar.gz, size: 100000000, sha256: 1$(printf '%063d' 0)}
   - {name: huge, version: 1.0.0, url: endless/huge.tar.gz, size: 1000000000000000, sha256: $SUM}
 YAML
 head -c 17000000 /dev/zero | tr '\0' '#' >"$W/www/big.yaml"
@@ -203,6 +214,19 @@ RC=$?
 expect_rc 130
 expect_eq "$(tail -n 1 "$W/err")" "loco: interrupted" "the error"
 nothing_left
+t "an interrupted download of known size is kept to be resumed"
+"$LOCO" adapters install sizedslow >"$W/out" 2>"$W/err" </dev/null &
+lpid=$!
+i=0; while [ -z "$(find "$LOCO_HOME/tmp" -name '*.part' -size +1k 2>/dev/null)" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $lpid
+wait $lpid
+RC=$?
+expect_rc 130
+expect_eq "$(tail -n 1 "$W/err")" "loco: interrupted" "the error"
+expect_eq "$(find "$LOCO_HOME/tmp/downloads" -name '*.part' | wc -l | tr -d ' ')" 1 "the partial download kept"
+rm -f "$LOCO_HOME/tmp/downloads/"*.part
+nothing_left
+
 kill $spid 2>/dev/null
 wait $spid 2>/dev/null
 rm -f "$LOCO_HOME/config.yaml"
