@@ -69,6 +69,10 @@ TEST(util_sanitize)
 	s = str_sanitize("abcdef", 3);
 	CHECK_STR(s, "abc...");
 	free(s);
+	/* C1 controls in UTF-8 (CSI is U+009B) too; other characters stay. */
+	s = str_sanitize("a\xc2\x9b" "2Jb\xc2\x85\xc2\xa0\xc3\xa9", 0);
+	CHECK_STR(s, "a?2Jb?\xc2\xa0\xc3\xa9");
+	free(s);
 }
 
 /* NO_COLOR takes colour away; no terminal, or a dumb one, progress bars too. */
