@@ -43,6 +43,11 @@ char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
  * max 0 means no limit.
  */
 char	*str_sanitize(const char *s, size_t max);
+/*
+ * Does s hold a control character (C0, DEL, or C1 in UTF-8, which some
+ * terminals obey as well) other than those in keep ("\n\t", or "")?
+ */
+int	 str_has_control(const char *s, const char *keep);
 
 /* Free n strings and the array that holds them. */
 void	 strv_free(char **v, size_t n);

@@ -82,22 +82,6 @@ scalar(const struct ynode *map, const char *key)
 	    xstrdup(n->value) : NULL;
 }
 
-/*
- * Does s hold a control character: C0, DEL or C1 (U+0080 to U+009F, which
- * some terminals take for escape sequences as well)?
- */
-static int
-has_control(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f ||
-		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
-			return 1;
-	return 0;
-}
-
 /* A description is one line: a folded or literal block becomes one. */
 static void
 fold_lines(char *s)
@@ -172,7 +156,7 @@ check_entry(const char *where, const struct ynode *it,
 		const char *v = i == 0 ? e->description : i == 1 ?
 		    e->base_model : url;
 
-		if (v != NULL && has_control(v)) {
+		if (v != NULL && str_has_control(v, "")) {
 			msg = xasprintf("'%s' holds a control character",
 			    text[i]);
 			err = entry_error(where, it, text[i], e->name, msg);
@@ -181,7 +165,7 @@ check_entry(const char *where, const struct ynode *it,
 		}
 	}
 	for (i = 0; i < e->ntags; i++)
-		if (has_control(e->tags[i]))
+		if (str_has_control(e->tags[i], ""))
 			return entry_error(where, it, "tags", e->name,
 			    "a tag holds a control character");
 	return NULL;

@@ -461,6 +461,32 @@ unscratch(struct error *err, const char *dir)
 	return err;
 }
 
+/*
+ * Text loco prints (adapters list, search, route) must not hold escape
+ * sequences: a package is outside input like an index.
+ */
+static struct error *
+check_text(const struct adapter *a)
+{
+	const char *what = NULL;
+	size_t i;
+
+	if (a->description != NULL && str_has_control(a->description, "\n\t"))
+		what = "its description";
+	for (i = 0; what == NULL && i < a->ntags; i++)
+		if (str_has_control(a->tags[i], ""))
+			what = "a tag";
+	for (i = 0; what == NULL && i < a->nexamples; i++)
+		if (str_has_control(a->examples[i], ""))
+			what = "a router example";
+	if (what == NULL && a->tag != NULL && str_has_control(a->tag, ""))
+		what = "its tag";
+	if (what == NULL)
+		return NULL;
+	return error_new(EXIT_INTEGRITY, "adapter '%s': %s holds a control "
+	    "character", a->name, what);
+}
+
 /* Parse and check DIR/adapter.yaml as an adapter of registry r. */
 static struct error *
 read_package(const struct registry *r, const char *dir, struct adapter *out)
@@ -484,7 +510,7 @@ read_package(const struct registry *r, const char *dir, struct adapter *out)
 		goto done;
 	if ((err = check_inside(dir, out, "benchmark", out->benchmark)) !=
 	    NULL || (err = check_inside(dir, out, "router_examples",
-	    out->examples_file)) != NULL)
+	    out->examples_file)) != NULL || (err = check_text(out)) != NULL)
 		goto done;
 	err = reg_check_file(r, out, r->base.architecture);
 done:

@@ -164,6 +164,21 @@ str_sanitize(const char *s, size_t max)
 	return p;
 }
 
+int
+str_has_control(const char *s, const char *keep)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (strchr(keep, *p) != NULL)
+			continue;
+		if (*p < 0x20 || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return 1;
+	}
+	return 0;
+}
+
 void
 strv_free(char **v, size_t n)
 {

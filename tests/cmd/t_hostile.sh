@@ -152,6 +152,21 @@ run_loco adapters install "$W/okb.tar.gz"
 expect_rc 0
 nothing_left
 
+t "a package's text with escape sequences is refused, never listed"
+pkgwith esc 'tags: [ok, "\\e]0;pwned\\a"]\n'
+run_loco adapters install "$W/esc.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/esc.tar.gz': adapter 'esc': a tag holds a control character"
+sed -i 's/^description: test$/description: "x\\e[31mRED"/' "$W/src/esc/adapter.yaml"
+sed -i '/^tags:/d' "$W/src/esc/adapter.yaml"
+(cd "$W/src/esc" && sha256sum adapter.yaml esc.gguf bench/math.jsonl >SHA256SUMS && tar -czf "$W/esc.tar.gz" adapter.yaml esc.gguf bench SHA256SUMS)
+run_loco adapters install "$W/esc.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/esc.tar.gz': adapter 'esc': its description holds a control character"
+run_loco adapters list
+if grep -q "$(printf '\033')" "$W/out"; then fail "escape printed"; else pass; fi
+nothing_left
+
 t "errors name the package's files, not loco's scratch copy"
 pkgwith typo 'benchmrak: bench/math.jsonl\n'
 run_loco adapters install "$W/typo.tar.gz"
