@@ -169,8 +169,9 @@ score_rouge(const struct bench_case *c, const char *response,
  *     unittest.main()) is caught, like a script's end: the tests then
  *     judge what it defined.  Any other exception there is a failure.
  *   - The candidate runs as module "candidate", not "__main__", so an
- *     `if __name__ == "__main__":` block does not run; the tests run as
- *     "__main__", so such a block of theirs does.
+ *     `if __name__ == "__main__":` block does not run; the tests then
+ *     run in that module as "__main__", so such a block of theirs does
+ *     and unittest.main() finds their test cases.
  *   - Any exception from the tests, SystemExit too (the candidate's
  *     function may raise it), is a failure; the traceback's last line is
  *     the reason.
@@ -238,6 +239,7 @@ static const char code_harness[] =
     "    except BaseException as e:\n"
     "        fail(e)\n"
     "    ns['__name__'] = '__main__'\n"
+    "    sys.modules['__main__'] = mod\n"
     "    try:\n"
     "        run(tests, ns)\n"
     "    except BaseException as e:\n"

@@ -212,6 +212,23 @@ TEST(score_code_bypasses_fail)
 	c.tests = "if __name__ == '__main__':\n    assert double(2) == 4\n";
 	SCORE(c, "```python\ndef double(x):\n    return 0\n```", 0, 0, NULL,
 	    "exit status 1: AssertionError");
+	/* unittest.main() ends with SystemExit, even when all is well. */
+	c.tests = "import unittest\nclass T(unittest.TestCase):\n"
+	    "    def test_double(self):\n"
+	    "        self.assertEqual(double(2), 4)\n"
+	    "assert unittest.main(exit=False).result.wasSuccessful()\n";
+	SCORE(c, "```python\ndef double(x):\n    return 0\n```", 0, 0, NULL,
+	    "exit status 1: AssertionError");
+	SCORE(c, "```python\ndef double(x):\n    import sys\n"
+	    "    sys.exit(0)\n```", 0, 0, NULL, "exit status 1: AssertionError");
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 1, 1,
+	    NULL, NULL);
+	c.tests = "import unittest\nclass T(unittest.TestCase):\n"
+	    "    def test_double(self):\n"
+	    "        self.assertEqual(double(2), 4)\n"
+	    "unittest.main()\n";
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 0, 0, NULL,
+	    "exit status 1: SystemExit: False");
 	c.tests = "assert double(2) == 4\nraise SystemExit(0)\n";
 	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 0, 0, NULL,
 	    "exit status 1: SystemExit: 0");
