@@ -275,6 +275,30 @@ TEST(score_code_right_answers_pass)
 	    "exit status 1: SyntaxError");
 }
 
+/* The shipped code benchmark's reference answers pass the harness. */
+TEST(score_code_shipped_benchmark)
+{
+	struct bench *b = NULL;
+	char *resp;
+	size_t i, n = 0;
+
+	if (access("/usr/bin/python3", X_OK) != 0)
+		return;
+	CHECK_OK(bench_load("benchmarks/code.jsonl", 0, &b));
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (b->cases[i].type != EVAL_CODE)
+			continue;
+		n++;
+		resp = xasprintf("```python\n%s\n```", b->cases[i].expected);
+		expect_code(&b->cases[i], resp, 1);
+		free(resp);
+	}
+	CHECK(n >= 60);
+	bench_free(b);
+}
+
 static struct error *
 fake_judge(void *arg, const char *prompt, char **reply)
 {
