@@ -1,7 +1,8 @@
 /*
  * registry.h: the adapter registry (adapters/registry.yaml, loco-registry(5)).
  * A base_model block and a list of adapters; each adapter becomes an Ollama
- * model "loco-<name>:<version>" (or, for type tag, the tag itself), except
+ * model "loco-<name>:<version>-<base>" (adapter_model_name; for type tag,
+ * the tag itself), except
  * a composition of LoRA adapters, which only llama-server can serve.
  *
  * Search order when no path is given: $LOCO_HOME/adapters/registry.yaml,
@@ -178,8 +179,22 @@ const struct adapter	*registry_active(const struct registry *,
 /* Semantic version precedence: <0, 0, >0. */
 int			 semver_cmp(const char *, const char *);
 const char		*adapter_type_name(enum adapter_type);
-/* "loco-<name>:<version>" for a name and version; caller frees. */
+/*
+ * The Ollama model of an adapter: "loco-<name>:<version>-<base slug>", so
+ * that the same adapter registered on two bases (two registries on one
+ * server) makes two models.  '+' of semver build metadata becomes '_'.  A
+ * tag longer than Ollama's 80 characters is cut to 71 and ends in '-'
+ * and the first 8 hex digits of the SHA-256 of the whole tag.  Caller
+ * frees.
+ */
+#define MODEL_TAG_MAX 80
 char			*adapter_model_name(const char *name,
-			    const char *version);
+			    const char *version, const char *base_tag);
+/*
+ * The base's tag as part of a tag: ":latest" dropped, every character
+ * Ollama does not allow in a tag ([A-Za-z0-9_.-]) made '-'
+ * ("qwen3:4b-instruct-2507-q4_K_M" -> "qwen3-4b-instruct-2507-q4_K_M").
+ */
+char			*adapter_base_slug(const char *base_tag);
 
 #endif

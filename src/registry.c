@@ -17,6 +17,7 @@
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "registry.h"
 #include "strbuf.h"
 #include "util.h"
@@ -963,7 +964,7 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 	}
 
 	a->model = a->type == ADAPTER_TAG ? xstrdup(a->tag) :
-	    adapter_model_name(a->name, a->version);
+	    adapter_model_name(a->name, a->version, r->base.tag);
 done:
 	free(what);
 	return err;
@@ -1695,15 +1696,50 @@ adapter_type_name(enum adapter_type t)
 	return "unknown";
 }
 
-char *
-adapter_model_name(const char *name, const char *version)
+/* Replace what Ollama does not allow in a tag ([A-Za-z0-9_.-]) with c. */
+static void
+tag_chars(char *s, char c)
 {
-	char *s = xasprintf("loco-%s:%s", name, version), *p;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
+		    *s != '-')
+			*s = c;
+}
 
-	/* Ollama tags allow only [A-Za-z0-9_.-]; semver build metadata has +. */
-	for (p = s; *p != '\0'; p++)
-		if (*p == '+')
-			*p = '_';
+char *
+adapter_base_slug(const char *base_tag)
+{
+	char *s = xstrdup(base_tag);
+	size_t n = strlen(s);
+
+	if (n > 7 && strcasecmp(s + n - 7, ":latest") == 0)
+		s[n - 7] = '\0';
+	tag_chars(s, '-');
+	return s;
+}
+
+char *
+adapter_model_name(const char *name, const char *version,
+    const char *base_tag)
+{
+	char *v = xstrdup(version), *slug = adapter_base_slug(base_tag);
+	char *tag, *s, hex[SHA256_HEX_LEN + 1];
+
+	/* Semver build metadata has '+'; '_' keeps it apart from '-rc'. */
+	tag_chars(v, '_');
+	tag = xasprintf("%s-%s", v, slug);
+	if (strlen(tag) > MODEL_TAG_MAX) {
+		/* Cut, and keep what was cut apart by a hash of the whole. */
+		sha256_hex(tag, strlen(tag), hex);
+		tag[MODEL_TAG_MAX - 9] = '\0';
+		s = xasprintf("%s-%.8s", tag, hex);
+		free(tag);
+		tag = s;
+	}
+	s = xasprintf("loco-%s:%s", name, tag);
+	free(tag);
+	free(slug);
+	free(v);
 	return s;
 }
 

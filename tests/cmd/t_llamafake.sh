@@ -32,7 +32,7 @@ expect_rc 0
 expect_out "30"
 expect_eq "$(body 0 'JSON.stringify(b.lora)')" '[{"id":0,"scale":1},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0}]' "lora list"
 expect_eq "$(body 0 'b.stream + " " + b.temperature + " " + JSON.stringify(b.chat_template_kwargs)')" 'true 0 {"enable_thinking":false}' "stream, temperature, thinking off"
-expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0 via llama-server \| [0-9]+ prompt tokens'
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
 
 t "the base: every adapter at scale 0, never an empty list"
 run_loco query --temperature 0 --adapter none "$Q"

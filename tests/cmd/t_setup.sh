@@ -46,13 +46,13 @@ expect_rc 0
 expect_out "server: Ollama 0.33.0 at $BASE_URL
 config: wrote the defaults to $LOCO_HOME/config.yaml
 base: qwen3:4b pulled
-adapter solver: loco-solver:1.2.0 created
-adapter writer: loco-writer:1.0.0 created
+adapter solver: loco-solver:1.2.0-qwen3-4b created
+adapter writer: loco-writer:1.0.0-qwen3-4b created
 done: 1 uploaded, 2 created, 1 pulled"
 expect_eq "$(req 'reqs.map(r => r.method + " " + r.path).join(",")')" "GET /api/version,GET /api/tags,POST /api/pull,GET /api/tags,POST /api/show,HEAD /api/blobs/sha256:$HEX,POST /api/blobs/sha256:$HEX,POST /api/create,GET /api/tags,POST /api/create,GET /api/tags" "requests"
 expect_eq "$(req 'reqs.find(r => r.path.startsWith("/api/blobs") && r.method === "POST").raw_sha256')" "$HEX" "uploaded bytes"
-expect_eq "$(req 'JSON.stringify(reqs.filter(r => r.path === "/api/create")[0].body)')" "{\"model\":\"loco-solver:1.2.0\",\"from\":\"qwen3:4b\",\"adapters\":{\"solver.gguf\":\"sha256:$HEX\"},\"system\":\"Solve it.\",\"parameters\":{\"temperature\":0.1,\"stop\":[\"</s>\",\"User:\"]},\"stream\":true}" "create body"
-expect_eq "$(req 'JSON.stringify(reqs.filter(r => r.path === "/api/create")[1].body)')" '{"model":"loco-writer:1.0.0","from":"qwen3:4b","system":"Write well.","stream":true}' "prompt adapter body"
+expect_eq "$(req 'JSON.stringify(reqs.filter(r => r.path === "/api/create")[0].body)')" "{\"model\":\"loco-solver:1.2.0-qwen3-4b\",\"from\":\"qwen3:4b\",\"adapters\":{\"solver.gguf\":\"sha256:$HEX\"},\"system\":\"Solve it.\",\"parameters\":{\"temperature\":0.1,\"stop\":[\"</s>\",\"User:\"]},\"stream\":true}" "create body"
+expect_eq "$(req 'JSON.stringify(reqs.filter(r => r.path === "/api/create")[1].body)')" '{"model":"loco-writer:1.0.0-qwen3-4b","from":"qwen3:4b","system":"Write well.","stream":true}' "prompt adapter body"
 if grep -q '^  reread: true$' "$LOCO_HOME/config.yaml"; then pass; else fail "default config"; fi
 run_loco config inference.reread
 expect_out true
@@ -63,8 +63,8 @@ run_loco setup
 expect_rc 0
 expect_out "server: Ollama 0.33.0 at $BASE_URL
 base: qwen3:4b present
-adapter solver: loco-solver:1.2.0 current
-adapter writer: loco-writer:1.0.0 current
+adapter solver: loco-solver:1.2.0-qwen3-4b current
+adapter writer: loco-writer:1.0.0-qwen3-4b current
 everything is current: nothing to do"
 expect_eq "$(req 'reqs.map(r => r.method + " " + r.path).join(",")')" "GET /api/version,GET /api/tags" "requests"
 
@@ -73,8 +73,8 @@ sed -i 's/Write well\./Write very well./' "$A/registry.yaml"
 : >"$B/requests.jsonl"
 run_loco setup
 expect_rc 0
-expect_out_has "adapter writer: loco-writer:1.0.0 updated"
-expect_out_has "adapter solver: loco-solver:1.2.0 current"
+expect_out_has "adapter writer: loco-writer:1.0.0-qwen3-4b updated"
+expect_out_has "adapter solver: loco-solver:1.2.0-qwen3-4b current"
 expect_eq "$(req 'reqs.filter(r => r.path.startsWith("/api/blobs")).length + " " + reqs.filter(r => r.path === "/api/create").length')" "0 1" "blobs and creates"
 
 t "a fresh LOCO_HOME state: blob exists, so no upload"
@@ -89,7 +89,7 @@ expect_eq "$(req 'reqs.filter(r => r.method === "HEAD").length')" 1 "blob checke
 t "doctor: all well"
 run_loco doctor
 expect_rc 0
-expect_out_has "OK      adapter solver       loco-solver:1.2.0 registered and current"
+expect_out_has "OK      adapter solver       loco-solver:1.2.0-qwen3-4b registered and current"
 expect_out_has "OK      adapter solver file  LoRA for qwen3, as the base"
 run_loco doctor --json
 expect_eq "$(json 'out.every(c => c.ok)')" true "all ok"
@@ -99,7 +99,7 @@ t "doctor: problems and their fixes"
 script '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
 run_loco doctor
 expect_rc 1
-expect_out_has "PROBLEM adapter writer       loco-writer:1.0.0 not in Ollama"
+expect_out_has "PROBLEM adapter writer       loco-writer:1.0.0-qwen3-4b not in Ollama"
 expect_out_has "                             -> run 'loco setup'"
 expect_err "loco: 2 problems found"
 run_loco doctor --host 127.0.0.1:1
@@ -124,10 +124,10 @@ script "{\"models\":[{\"name\":\"qwen3:4b\",\"architecture\":\"qwen3\"}],\"refus
 rm "$LOCO_HOME/state.json"
 run_loco setup --quiet
 expect_rc 8
-expect_err "loco: Ollama 0.33.0 at $BASE_URL refused the LoRA adapter of 'loco-solver:1.2.0' (adapters are not supported in Modelfiles): adapter models made earlier still run, and prompt adapters are not affected; to serve LoRA adapters, use loco's llama-server backend (backend.type: llama-server, then 'loco serve'), or a merged GGUF (registry type merged)
+expect_err "loco: Ollama 0.33.0 at $BASE_URL refused the LoRA adapter of 'loco-solver:1.2.0-qwen3-4b' (adapters are not supported in Modelfiles): adapter models made earlier still run, and prompt adapters are not affected; to serve LoRA adapters, use loco's llama-server backend (backend.type: llama-server, then 'loco serve'), or a merged GGUF (registry type merged)
 loco: 1 of 2 adapters could not be registered"
-expect_out_has "adapter solver: loco-solver:1.2.0 failed"
-expect_out_has "adapter writer: loco-writer:1.0.0 created"
+expect_out_has "adapter solver: loco-solver:1.2.0-qwen3-4b failed"
+expect_out_has "adapter writer: loco-writer:1.0.0-qwen3-4b created"
 
 t "architecture mismatch: refused before anything is sent"
 mkgguf "$A/solver.gguf" general.architecture=s:llama
@@ -138,7 +138,7 @@ run_loco setup --quiet
 expect_rc 5
 expect_err "loco: adapter 'solver': '$A/solver.gguf' is a LoRA for architecture 'llama' but the base model 'qwen3:4b' is 'qwen3': train or download an adapter for qwen3
 loco: 1 of 2 adapters could not be registered"
-expect_eq "$(req 'reqs.filter(r => r.path.startsWith("/api/blobs") || (r.path === "/api/create" && r.body.model === "loco-solver:1.2.0")).length')" 0 "nothing sent"
+expect_eq "$(req 'reqs.filter(r => r.path.startsWith("/api/blobs") || (r.path === "/api/create" && r.body.model === "loco-solver:1.2.0-qwen3-4b")).length')" 0 "nothing sent"
 
 t "not a LoRA file"
 mkgguf "$A/solver.gguf" general.architecture=s:qwen3 general.type=s:model
@@ -194,10 +194,10 @@ run_loco setup --quiet
 expect_rc 0
 expect_out "server: Ollama 0.33.0 at $BASE_URL
 base: qwen3:4b present
-adapter solver: loco-solver:1.2.0 created
-adapter duo: loco-duo:1.0.0 skipped (served only by llama-server: Ollama applies one adapter per model)
+adapter solver: loco-solver:1.2.0-qwen3-4b created
+adapter duo: loco-duo:1.0.0-qwen3-4b skipped (served only by llama-server: Ollama applies one adapter per model)
 done: 0 uploaded, 1 created, 0 pulled"
-expect_eq "$(req 'reqs.filter(r => r.path === "/api/create").map(r => r.body.model).join(",")')" "loco-solver:1.2.0" "created models"
+expect_eq "$(req 'reqs.filter(r => r.path === "/api/create").map(r => r.body.model).join(",")')" "loco-solver:1.2.0-qwen3-4b" "created models"
 run_loco setup --json
 expect_rc 0
 if node "$TOP/tests/json/validate.js" "$TOP/tests/json/setup.json" "$W/out" 2>"$W/verr"; then pass; else
@@ -209,7 +209,7 @@ run_loco setup
 expect_out_has "everything is current: nothing to do"
 run_loco doctor
 expect_rc 0
-expect_out_has "OK      adapter duo          loco-duo:1.0.0 skipped (served only by llama-server: Ollama applies one adapter per model)"
+expect_out_has "OK      adapter duo          loco-duo:1.0.0-qwen3-4b skipped (served only by llama-server: Ollama applies one adapter per model)"
 run_loco adapters list
 expect_rc 0
 expect_out_has "$(printf '%-12s %-9s %-9s %-7s %-8s %s' duo 1.0.0 math compose - 'a composition')"
