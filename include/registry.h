@@ -92,10 +92,18 @@ struct adapter {
 };
 
 struct base_model {
-	char	*name;		/* display name, "Qwen3-4B" */
+	/*
+	 * Which weights: "Qwen3-4B-Instruct-2507".  Its words (split on '-',
+	 * '_', '.' and space) must all be among those of the model's
+	 * general.basename, finetune, size_label, version and name (see
+	 * register.h).
+	 */
+	char	*name;
 	char	*tag;		/* Ollama tag, "qwen3:4b" */
-	char	*quantization;
+	char	*quantization;	/* "Q4_K_M", or NULL */
 	char	*architecture;
+	int	 name_line;	/* where name and quantization are */
+	int	 quantization_line;
 	/*
 	 * The base as a GGUF file, for llama-server: a path (resolved), or
 	 * a URL to download with its SHA-256.  NULL: unset.

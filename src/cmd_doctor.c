@@ -105,7 +105,8 @@ check_server(struct report *rp, struct ollama *o,
 {
 	struct reg *r = NULL;
 	struct error *err, *cerr;
-	const char *why, *arch = NULL;
+	const char *why, *arch = NULL, *missing, *text, *quant;
+	enum base_identity id;
 	int current;
 	size_t i, nlora = 0;
 	long v;
@@ -135,12 +136,32 @@ check_server(struct report *rp, struct ollama *o,
 		add(rp, "base model", 0, xasprintf("%s is not in Ollama",
 		    registry->base.tag), xasprintf("run 'loco setup' (or "
 		    "'ollama pull %s')", registry->base.tag));
-	else if ((err = reg_base_arch(r, &arch)) != NULL) {
+	else if ((err = reg_base_arch(r, &arch)) != NULL ||
+	    (err = reg_base_whole(r, &missing)) != NULL ||
+	    (err = reg_base_identity(r, &id, &text, &quant)) != NULL) {
 		add(rp, "base model", 0, xstrdup(err->msg), NULL);
 		error_free(err);
-	} else
+		arch = NULL;
+	} else if (missing != NULL) {
+		add(rp, "base model", 0, xasprintf("%s is listed, but its "
+		    "weights blob sha256:%.12s is missing from Ollama",
+		    registry->base.tag, missing), xstrdup("run 'loco setup' "
+		    "(it pulls the base again)"));
+		arch = NULL;
+	} else {
 		add(rp, "base model", 1, xasprintf("%s (%s)",
 		    registry->base.tag, arch), NULL);
+		if (id == BASE_SAME)
+			add(rp, "base identity", 1, xasprintf("%s: %s%s%s",
+			    registry->base.name, text, quant ? "; " : "",
+			    quant ? quant : ""), NULL);
+		else
+			add(rp, "base identity", id != BASE_OTHER,
+			    xasprintf("%s%s%s", text, quant ? "; " : "",
+			    quant ? quant : ""), id != BASE_OTHER ? NULL :
+			    xstrdup("pull the base the registry names, or "
+			    "change base_model in the registry"));
+	}
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 		char *name = xasprintf("adapter %s", a->name);

@@ -1058,6 +1058,9 @@ reg_base(const struct rctx *top, const struct ynode *root,
 	    != NULL ||
 	    (err = reg_base_gguf(&c, n, b)) != NULL)
 		return err;
+	b->name_line = ydoc_get(n, "name")->line;
+	if (b->quantization != NULL)
+		b->quantization_line = ydoc_get(n, "quantization")->line;
 	return NULL;
 }
 
