@@ -204,5 +204,11 @@ char			*adapter_model_name(const char *name,
  * ("qwen3:4b-instruct-2507-q4_K_M" -> "qwen3-4b-instruct-2507-q4_K_M").
  */
 char			*adapter_base_slug(const char *base_tag);
+/*
+ * The name loco gave the model before names carried the base,
+ * "loco-<name>:<version>", so that doctor can point at what is left.
+ */
+char			*adapter_legacy_model_name(const char *name,
+			    const char *version);
 
 #endif

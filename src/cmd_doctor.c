@@ -15,6 +15,7 @@
 #include "jsonout.h"
 #include "register.h"
 #include "serve.h"
+#include "strbuf.h"
 #include "banned.h"
 
 #define MIN_DISK_GB 5.0
@@ -97,6 +98,38 @@ check_machine(struct report *rp)
 		    "with a 4B model: close other programs or use a smaller "
 		    "base model"));
 	}
+}
+
+/*
+ * Models an earlier loco named without the base: nothing uses them now.
+ * Not a problem, but worth removing.
+ */
+static void
+check_legacy(struct report *rp, const struct reg *r,
+    const struct registry *registry)
+{
+	struct strbuf names = STRBUF_INIT;
+	size_t i, n = 0;
+	char *old;
+
+	for (i = 0; i < registry->nadapters; i++) {
+		const struct adapter *a = &registry->adapters[i];
+
+		if (a->type == ADAPTER_TAG || reg_skip_reason(a) != NULL)
+			continue;
+		old = adapter_legacy_model_name(a->name, a->version);
+		if (reg_has_model(r, old) && !ollama_name_equal(old, a->model)) {
+			strbuf_addf(&names, " %s", old);
+			n++;
+		}
+		free(old);
+	}
+	if (n > 0)
+		add(rp, "old models", 1, xasprintf("%zu model%s named without "
+		    "the base by an earlier loco, no longer used:%s", n,
+		    n == 1 ? "" : "s", names.buf), xasprintf("remove %s with "
+		    "'ollama rm%s'", n == 1 ? "it" : "them", names.buf));
+	strbuf_release(&names);
 }
 
 static void
@@ -190,6 +223,7 @@ check_server(struct report *rp, struct ollama *o,
 		}
 		free(name);
 	}
+	check_legacy(rp, r, registry);
 	if ((cerr = reg_close(r)) != NULL)
 		error_free(cerr);
 }

@@ -1722,6 +1722,17 @@ adapter_base_slug(const char *base_tag)
 }
 
 char *
+adapter_legacy_model_name(const char *name, const char *version)
+{
+	char *v = xstrdup(version), *s;
+
+	tag_chars(v, '_');
+	s = xasprintf("loco-%s:%s", name, v);
+	free(v);
+	return s;
+}
+
+char *
 adapter_model_name(const char *name, const char *version,
     const char *base_tag)
 {

@@ -283,6 +283,12 @@ run_loco doctor
 expect_rc 1
 expect_out_has "PROBLEM adapter writer       loco-writer:1.0.0-qwen3-4b built from other weights than the base model 'qwen3:4b' (sha256:${OTHER%"${OTHER#????????????}"}, not sha256:${QW%"${QW#????????????}"})"
 
+t "doctor: models an earlier loco named without the base"
+script "{\"models\":[$INSTRUCT,\"loco-writer:1.0.0\",\"LOCO-SOLVER:1.2.0\",\"loco-other:1.0.0\"]}"
+run_loco doctor
+expect_out_has "OK      old models           2 models named without the base by an earlier loco, no longer used: loco-solver:1.2.0 loco-writer:1.0.0"
+expect_out_has "                             -> remove them with 'ollama rm loco-solver:1.2.0 loco-writer:1.0.0'"
+
 t "two registries on different bases share one server"
 script "{\"models\":[$INSTRUCT,{\"name\":\"tiny-base:latest\",\"architecture\":\"llama\",\"general_name\":\"tiny-base\"}],\"chat\":[{\"match\":{\"model\":\"loco-writer:1.0.0-qwen3-4b\"},\"reply\":\"qwen\"},{\"match\":{\"model\":\"loco-writer:1.0.0-tiny-base\"},\"reply\":\"tiny\"}]}"
 mkdir -p "$W/tiny"
