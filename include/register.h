@@ -46,11 +46,6 @@ enum base_outcome {
 	BASE_REPAIRED	/* listed, but its weights blob was missing: pulled */
 };
 
-enum base_identity {
-	BASE_SAME,	/* every word of base_model.name is in its metadata */
-	BASE_UNKNOWN,	/* its metadata does not say */
-	BASE_OTHER	/* other weights */
-};
 
 struct reg_counts {
 	unsigned	uploads;
@@ -79,10 +74,8 @@ struct error	*reg_ensure_base(struct reg *, enum base_outcome *);
  */
 struct error	*reg_base_whole(struct reg *, const char **missing);
 /*
- * Which weights the base is, from model_info: the words of the registry's
- * base_model.name (split on '-', '_', '.' and blanks, any case) must all
- * be among those of general.basename, general.finetune,
- * general.size_label, general.version and general.name.  *text: for
+ * Which weights the base is, from model_info (registry_base_identity).
+ * *text: for
  * BASE_SAME what was found, else a sentence saying what was found and
  * expected, naming the registry's line.  *quant: NULL, or a sentence when
  * details.quantization_level differs from base_model.quantization (a

@@ -205,6 +205,39 @@ char			*adapter_model_name(const char *name,
  */
 char			*adapter_base_slug(const char *base_tag);
 /*
+ * Which weights a model is, as its metadata says: the general.* keys of
+ * its GGUF, or of Ollama's /api/show model_info.  Any may be NULL.
+ */
+struct weights_id {
+	const char	*basename;	/* general.basename */
+	const char	*finetune;	/* general.finetune */
+	const char	*size_label;	/* general.size_label */
+	const char	*version;	/* general.version */
+	const char	*name;		/* general.name */
+};
+
+enum base_identity {
+	BASE_SAME,	/* every word of base_model.name is in the metadata */
+	BASE_UNKNOWN,	/* the metadata has none of the keys */
+	BASE_OTHER	/* other weights */
+};
+
+/*
+ * Is it the registry's base?  Real GGUFs name the same weights
+ * differently (an Unsloth quant: basename "Qwen3-4B-Instruct-2507";
+ * llama.cpp's converter: basename "Qwen3", finetune "Instruct", version
+ * "2507"), so words are compared: those of base_model.name, split on '-',
+ * '_', '.' and blanks, in any case, must all be among those of the keys.
+ * *found (may be NULL): the keys present, "general.basename 'Qwen3',
+ * general.finetune 'Instruct'", sanitized, or NULL when none is.
+ * *missing (may be NULL): the words not found, "'instruct', '2507'", or
+ * NULL.  Caller frees both.
+ */
+enum base_identity	 registry_base_identity(const struct base_model *,
+			    const struct weights_id *, char **found,
+			    char **missing);
+
+/*
  * The name loco gave the model before names carried the base,
  * "loco-<name>:<version>", so that doctor can point at what is left.
  */

@@ -150,114 +150,34 @@ blobs_forget(struct reg *r)
 	r->nblobs = 0;
 }
 
-/* Words of an identity: split on '-', '_', '.' and blanks, lower case. */
-struct words {
-	char	**v;
-	size_t	  n;
-};
-
-static int
-words_has(const struct words *w, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		if (strcmp(w->v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-words_add(struct words *w, const char *s)
-{
-	char *copy, *p, *start;
-
-	if (s == NULL)
-		return;
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++) {
-		*p = (char)tolower((unsigned char)*p);
-		if (strchr("-_. \t", *p) != NULL)
-			*p = ' ';
-	}
-	for (p = copy; *p != '\0';) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		start = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if (*p != '\0')
-			*p++ = '\0';
-		if (!words_has(w, start)) {
-			w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
-			w->v[w->n++] = xstrdup(start);
-		}
-	}
-	free(copy);
-}
-
-/*
- * Compare the base's metadata with the registry's base_model: every word
- * of its name must be among the words of general.basename, finetune,
- * size_label, version and name, which name the same weights differently
- * in different GGUFs (an Unsloth quant says basename
- * "Qwen3-4B-Instruct-2507", llama.cpp's converter "Qwen3" with finetune
- * "Instruct" and version "2507").
- */
+/* Compare the base's model_info with the registry's base_model. */
 static void
 base_identity(struct reg *r)
 {
 	const struct base_model *b = &r->registry->base;
-	const struct {
-		const char	*key;
-		const char	*value;
-	} keys[] = {
-		{ "general.basename", r->base.basename },
-		{ "general.finetune", r->base.finetune },
-		{ "general.size_label", r->base.size_label },
-		{ "general.version", r->base.version },
-		{ "general.name", r->base.name },
-	};
-	struct words want = { NULL, 0 }, found = { NULL, 0 };
-	struct strbuf desc = STRBUF_INIT, missing = STRBUF_INIT;
-	char *safe, *name = str_sanitize(b->name, 200);
-	size_t i;
+	struct weights_id wid = { r->base.basename, r->base.finetune,
+	    r->base.size_label, r->base.version, r->base.name };
+	char *found, *missing, *name = str_sanitize(b->name, 200);
 
-	words_add(&want, b->name);
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (keys[i].value == NULL)
-			continue;
-		words_add(&found, keys[i].value);
-		safe = str_sanitize(keys[i].value, 200);
-		strbuf_addf(&desc, "%s%s '%s'", desc.len ? ", " : "",
-		    keys[i].key, safe);
-		free(safe);
-	}
-	for (i = 0; i < want.n; i++)
-		if (!words_has(&found, want.v[i])) {
-			safe = str_sanitize(want.v[i], 80);
-			strbuf_addf(&missing, "%s'%s'", missing.len ? ", " :
-			    "", safe);
-			free(safe);
-		}
-	if (desc.len == 0) {
-		r->identity = BASE_UNKNOWN;
+	r->identity = registry_base_identity(b, &wid, &found, &missing);
+	switch (r->identity) {
+	case BASE_UNKNOWN:
 		r->identity_text = xasprintf("base model '%s' does not say "
 		    "which weights it is (its metadata has no general.basename,"
 		    " finetune, size_label, version or name): loco cannot "
 		    "confirm that it is %s, the registry's base (%s:%d)",
 		    b->tag, name, r->registry->path, b->name_line);
-	} else if (missing.len > 0) {
-		r->identity = BASE_OTHER;
+		break;
+	case BASE_OTHER:
 		r->identity_text = xasprintf("base model '%s' is not the "
 		    "registry's base: found %s, expected %s (%s:%d), which "
-		    "says %s", b->tag, desc.buf, name, r->registry->path,
-		    b->name_line, missing.buf);
-	} else {
-		r->identity = BASE_SAME;
-		r->identity_text = strbuf_detach(&desc, NULL);
+		    "says %s", b->tag, found, name, r->registry->path,
+		    b->name_line, missing);
+		break;
+	case BASE_SAME:
+		r->identity_text = found;
+		found = NULL;
+		break;
 	}
 	if (b->quantization != NULL && r->base.quantization != NULL &&
 	    strcasecmp(b->quantization, r->base.quantization) != 0) {
@@ -270,10 +190,8 @@ base_identity(struct reg *r)
 		    b->quantization);
 		free(q);
 	}
-	strv_free(want.v, want.n);
-	strv_free(found.v, found.n);
-	strbuf_release(&desc);
-	strbuf_release(&missing);
+	free(found);
+	free(missing);
 	free(name);
 }
 

@@ -1721,6 +1721,103 @@ adapter_base_slug(const char *base_tag)
 	return s;
 }
 
+/* Words of an identity: split on '-', '_', '.' and blanks, lower case. */
+struct words {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+words_has(const struct words *w, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+words_add(struct words *w, const char *s)
+{
+	char *copy, *p, *start;
+
+	if (s == NULL)
+		return;
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (strchr("-_. \t", *p) != NULL)
+			*p = ' ';
+	}
+	for (p = copy; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		if (!words_has(w, start)) {
+			w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+			w->v[w->n++] = xstrdup(start);
+		}
+	}
+	free(copy);
+}
+
+enum base_identity
+registry_base_identity(const struct base_model *b,
+    const struct weights_id *id, char **found, char **missing)
+{
+	const struct {
+		const char	*key;
+		const char	*value;
+	} keys[] = {
+		{ "general.basename", id->basename },
+		{ "general.finetune", id->finetune },
+		{ "general.size_label", id->size_label },
+		{ "general.version", id->version },
+		{ "general.name", id->name },
+	};
+	struct words want = { NULL, 0 }, have = { NULL, 0 };
+	struct strbuf desc = STRBUF_INIT, lack = STRBUF_INIT;
+	enum base_identity res;
+	char *safe;
+	size_t i;
+
+	words_add(&want, b->name);
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].value == NULL)
+			continue;
+		words_add(&have, keys[i].value);
+		safe = str_sanitize(keys[i].value, 200);
+		strbuf_addf(&desc, "%s%s '%s'", desc.len ? ", " : "",
+		    keys[i].key, safe);
+		free(safe);
+	}
+	for (i = 0; i < want.n; i++)
+		if (!words_has(&have, want.v[i])) {
+			safe = str_sanitize(want.v[i], 80);
+			strbuf_addf(&lack, "%s'%s'", lack.len ? ", " : "", safe);
+			free(safe);
+		}
+	res = desc.len == 0 ? BASE_UNKNOWN : lack.len > 0 ? BASE_OTHER :
+	    BASE_SAME;
+	if (found != NULL)
+		*found = desc.len ? strbuf_detach(&desc, NULL) : NULL;
+	if (missing != NULL)
+		*missing = lack.len ? strbuf_detach(&lack, NULL) : NULL;
+	strv_free(want.v, want.n);
+	strv_free(have.v, have.n);
+	strbuf_release(&desc);
+	strbuf_release(&lack);
+	return res;
+}
+
 char *
 adapter_legacy_model_name(const char *name, const char *version)
 {

@@ -150,6 +150,12 @@ expect_err_match "SHA-256 $sum, the index says $bad\$"
 if [ ! -e "$LOCO_HOME/models/$bad.gguf" ]; then pass; else fail "a bad base was kept"; fi
 kill "$spid" 2>/dev/null
 
+t "serve: a base GGUF of other weights is refused for a LoRA adapter"
+sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|; s|^  name: tiny-base\$|  name: tiny-base-v2|" "$W/registry.plain" >"$REG"
+run_loco serve --dry-run
+expect_rc 5
+expect_err "loco: adapter 'math': base model '$T/base.gguf' is not the registry's base: found general.name 'tiny-base', expected tiny-base-v2 ($REG:12), which says 'v2'; a LoRA trained on one does not fit the other: use the base GGUF the registry names, or change base_model in the registry"
+
 t "serve: a llama-server that exits before it is ready"
 sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" "$W/registry.plain" >"$REG"
 printf '#!/bin/sh\necho "loading the model"\necho "boom: cannot load the model" >&2\nexit 1\n' >"$W/dies"

@@ -422,6 +422,62 @@ TEST(registry_adapter_errors)
 	    ":7:17: adapter 'math': 'description' must not be empty");
 }
 
+TEST(registry_identity_words)
+{
+	struct base_model b;
+	struct weights_id llamacpp = { "Qwen3", "Instruct", "4B", "2507",
+	    NULL };
+	struct weights_id unsloth = { "Qwen3-4B-Instruct-2507", "Instruct",
+	    "4B", "2507", "Qwen3-4B-Instruct-2507" };
+	struct weights_id thinking = { "Qwen3", "Thinking", "4B", "2507",
+	    "Qwen3 4B Thinking 2507" };
+	struct weights_id tiny = { NULL, NULL, NULL, NULL, "tiny-base" };
+	struct weights_id none = { NULL, NULL, NULL, NULL, NULL };
+	struct weights_id evil = { "Qwen3\033[2J", NULL, "4B", NULL, NULL };
+	char *found, *missing;
+
+	memset(&b, 0, sizeof(b));
+	b.name = "Qwen3-4B-Instruct-2507";
+	CHECK_INT(registry_base_identity(&b, &llamacpp, &found, &missing),
+	    BASE_SAME);
+	CHECK_STR(found, "general.basename 'Qwen3', general.finetune "
+	    "'Instruct', general.size_label '4B', general.version '2507'");
+	CHECK(missing == NULL);
+	free(found);
+	CHECK_INT(registry_base_identity(&b, &unsloth, NULL, NULL), BASE_SAME);
+	CHECK_INT(registry_base_identity(&b, &thinking, &found, &missing),
+	    BASE_OTHER);
+	CHECK_STR(missing, "'instruct'");
+	CHECK_STR(found, "general.basename 'Qwen3', general.finetune "
+	    "'Thinking', general.size_label '4B', general.version '2507', "
+	    "general.name 'Qwen3 4B Thinking 2507'");
+	free(found);
+	free(missing);
+	CHECK_INT(registry_base_identity(&b, &none, &found, &missing),
+	    BASE_UNKNOWN);
+	CHECK(found == NULL);
+	free(missing);
+	/* Control characters from a server never reach a message. */
+	CHECK_INT(registry_base_identity(&b, &evil, &found, &missing),
+	    BASE_OTHER);
+	CHECK(strchr(found, '\033') == NULL);
+	CHECK_STR(missing, "'qwen3', 'instruct', '2507'");
+	free(found);
+	free(missing);
+	/* Any case, any of '-', '_', '.' and blanks; fewer words pass. */
+	b.name = "qwen3_4b";
+	CHECK_INT(registry_base_identity(&b, &thinking, NULL, NULL), BASE_SAME);
+	b.name = "Qwen3 4B.Thinking";
+	CHECK_INT(registry_base_identity(&b, &thinking, NULL, NULL), BASE_SAME);
+	b.name = "tiny-base";
+	CHECK_INT(registry_base_identity(&b, &tiny, NULL, NULL), BASE_SAME);
+	b.name = "tiny-base-v2";
+	CHECK_INT(registry_base_identity(&b, &tiny, NULL, &missing),
+	    BASE_OTHER);
+	CHECK_STR(missing, "'v2'");
+	free(missing);
+}
+
 TEST(registry_names_checked)
 {
 	check_err(BASE "adapters:\n  - name: Math\n",
