@@ -28,7 +28,7 @@ struct reg {
 	size_t			 nmodels;
 	struct state		*state;
 	struct reg_counts	 counts;
-	/* The base's /api/show, asked once (reg_base_show). */
+	/* The base's /api/show, asked once (base_show). */
 	struct ollama_show	 base;
 	int			 base_shown;
 	enum base_identity	 identity;
@@ -182,12 +182,13 @@ base_identity(struct reg *r)
 	if (b->quantization != NULL && r->base.quantization != NULL &&
 	    strcasecmp(b->quantization, r->base.quantization) != 0) {
 		char *q = str_sanitize(r->base.quantization, 80);
+		char *want = str_sanitize(b->quantization, 80);
 
 		r->quant_text = xasprintf("base model '%s' is quantized as %s, "
 		    "not %s as the registry says (%s:%d): adapters run on it, "
 		    "but the registry's scores were measured on %s", b->tag, q,
-		    b->quantization, r->registry->path, b->quantization_line,
-		    b->quantization);
+		    want, r->registry->path, b->quantization_line, want);
+		free(want);
 		free(q);
 	}
 	free(found);
@@ -259,11 +260,11 @@ reg_ensure_base(struct reg *r, enum base_outcome *out)
 		 * blob vanished, and then answers "try pulling it first".
 		 */
 		err = reg_base_whole(r, &missing);
+		if (err == NULL && missing == NULL)
+			return NULL;
 		if (err != NULL && err->code != EXIT_NOMODEL)
 			return err;
 		error_free(err);
-		if (err == NULL && missing == NULL)
-			return NULL;
 		*out = BASE_REPAIRED;
 	}
 	if ((err = ollama_pull(r->o, tag, r->progress, r->arg)) != NULL)
@@ -541,7 +542,9 @@ model_verify(struct reg *r, const struct adapter *a, const char **why,
 	if (err != NULL && err->code == EXIT_NOMODEL) {
 		/* Listed by /api/tags but not shown: a file of it is gone. */
 		error_free(err);
-		*why = "listed by Ollama, but a file of it is missing";
+		r->reason = xstrdup("listed by Ollama, but a file of it is "
+		    "missing");
+		*why = r->reason;
 		return NULL;
 	}
 	if (err != NULL)
@@ -690,7 +693,7 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 			blobs_forget(r);
 		}
 	}
-	/* Ollama would keep what the other base's model had: start over. */
+	/* Delete first: nothing of the model on the other base is kept. */
 	if (*out == REG_REPLACED && (err = ollama_delete(r->o, a->model))
 	    != NULL) {
 		err = error_prefix(err, "cannot delete '%s'", a->model);
