@@ -146,7 +146,7 @@ t "a server error or a reset is retried with backoff, and counted"
 good=$(script_for 10 "")
 bad=$(printf "%s" "$good" | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, fault: "reset" });
+	s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b", contains: "What is 3+3?" }, fault: "reset" });
 	console.log(JSON.stringify(s));')
 script "$bad"
 "$LOCO" eval --benchmark "$W/m10.jsonl" --output "$W/retry1" --no-cache --jobs 1 math >"$W/out" 2>"$W/err" &
@@ -157,15 +157,15 @@ backend_script "$B" "$good"
 wait $pid
 RC=$?
 expect_rc 0
-expect_out_has "loco-math:1.0.0                 100.0%"
+expect_out_has "loco-math:1.0.0-qwen3-4b        100.0%"
 expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.retries)' "$W/retry1/results.json")" "21 1" "one retry, counted"
 script "$(printf "%s" "$good" | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
+	s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
 	console.log(JSON.stringify(s));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/retry2" --no-cache --jobs 1 math
 expect_rc 1
-expect_err_match "^loco: adapter 'loco-math:1.0.0': .*runner crashed"
+expect_err_match "^loco: adapter 'loco-math:1.0.0-qwen3-4b': .*runner crashed"
 expect_eq "$(req 'chats.filter(c => c.body.messages.at(-1).content.includes("What is 3+3?")).length')" 4 "asked four times, then the run stops"
 
 t "a run directory is one run: --output refuses an old one, --resume a missing one, a second loco waits its turn"
@@ -239,7 +239,7 @@ expect_out_has "qwen3:4b                          0.0%"
 expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
-expect_eq "$(req 'chats.map(c => c.body.model).filter((m, i, a) => i === 0 || a[i - 1] !== m).join(" ")')" "loco-math:1.0.0 qwen3:4b judge:1" "each model asked in one run: adapter, base, then the judge"
+expect_eq "$(req 'chats.map(c => c.body.model).filter((m, i, a) => i === 0 || a[i - 1] !== m).join(" ")')" "loco-math:1.0.0-qwen3-4b qwen3:4b judge:1" "each model asked in one run: adapter, base, then the judge"
 expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.model_loads + " " + r.cost.load_seconds)' "$W/runj/results.json")" "24 3 0.75" "results.json counts the requests and the three model loads"
 expect_out_has "(24 requests sent, 3 model loads reported (0.75 s))"
 expect_eq "$(grep -c '"pending":true' "$W/runj/log.jsonl")" 8 "answers waiting for the judge are logged"
