@@ -208,6 +208,12 @@ base_show(struct reg *r)
 	err = ollama_show(r->o, tag, &r->base);
 	if (err != NULL && err->code == EXIT_NOMODEL) {
 		error_free(err);
+		/* Listed but not shown: Ollama could not read its weights. */
+		if (reg_has_model(r, tag))
+			return error_new(EXIT_NOMODEL, "base model '%s' is "
+			    "listed by Ollama at %s but a file of it is "
+			    "missing: run 'loco setup' to pull it again", tag,
+			    ollama_url(r->o));
 		return error_new(EXIT_NOMODEL, "base model '%s' is not in "
 		    "Ollama at %s: run 'loco setup' to pull it", tag,
 		    ollama_url(r->o));
@@ -642,7 +648,7 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	struct plan p;
 	struct error *err;
 	const struct backend_model *m;
-	const char *why, *arch;
+	const char *why, *arch = NULL;
 	char *legacy = NULL;
 	int exists, existed, used_legacy, other = 0;
 

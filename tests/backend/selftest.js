@@ -319,8 +319,7 @@ test('a vanished blob: 404 try pulling it first, HEAD 404, a pull restores it', 
   r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${crypto.createHash('sha256').update('other:latest').digest('hex')}`);
   assert.strictEqual(r.status, 200);
   r = await post(srv, '/api/show', { model: 'qwen3:4b' });
-  assert.strictEqual(r.status, 200);
-  assert.match(r.json.modelfile, new RegExp(`^FROM .*sha256-${w}$`, 'm'));
+  assert.deepStrictEqual([r.status, r.json], [404, { error: "model 'qwen3:4b' not found" }]);
   r = await request(srv.port, 'GET', '/api/tags');
   assert.ok(r.json.models.some((m) => m.name === 'qwen3:4b'));
   // A model created from it shares the weights, so it cannot run either.
@@ -333,6 +332,8 @@ test('a vanished blob: 404 try pulling it first, HEAD 404, a pull restores it', 
   assert.strictEqual(r.status, 200);
   r = await post(srv, '/api/chat', chatBody('hi', { model: 'kid', stream: false }));
   assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/show', { model: 'qwen3:4b' });
+  assert.match(r.json.modelfile, new RegExp(`^FROM .*sha256-${w}$`, 'm'));
 
   // An adapter blob deleted from DIR/blobs.
   const data = Buffer.from('GGUF vanishing adapter');
@@ -347,6 +348,8 @@ test('a vanished blob: 404 try pulling it first, HEAD 404, a pull restores it', 
   assert.deepStrictEqual([r.status, r.json], [404, { error: 'model "ad" not found, try pulling it first' }]);
   r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${hex}`);
   assert.strictEqual(r.status, 404);
+  r = await post(srv, '/api/show', { model: 'ad' });
+  assert.match(r.json.modelfile, new RegExp(`^ADAPTER .*sha256-${hex}$`, 'm'));
 });
 
 test('parallel queueing and idle timeout', async () => {

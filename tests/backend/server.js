@@ -62,9 +62,10 @@
  *  - the error for a missing blob in create and the 404 text of copy are
  *    inferred, not observed;
  *  - a model whose blob vanished (blob_missing, or its adapter's file
- *    deleted from DIR/blobs) still answers /api/show (Ollama's show may
- *    fail when the config or weights blob is gone); chat and generate give
- *    the 404 "try pulling it first", read from Ollama's source;
+ *    deleted from DIR/blobs): chat and generate give the 404 "try pulling
+ *    it first", and /api/show a 404 "not found" when the weights are gone
+ *    (it reads them for model_info), both read from Ollama's source, not
+ *    observed;
  *  - the weights of scripted and pulled models are never written to
  *    DIR/blobs: HEAD /api/blobs answers 200 for them unless they vanished;
  *  - extra endpoints under /__control/ (shutdown, reset), never logged.
@@ -1055,6 +1056,8 @@ function handleShow(ctx, script) {
   if (name === '') return sendError(ctx, 400, 'model is required');
   const m = findModel(script, name);
   if (!m) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
+  // Ollama reads the weights for model_info: gone, it says not found.
+  if (m.blob_missing || !blobPresent(script, weightsDigest(m))) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
   const info = Object.assign({
     'general.architecture': m.architecture,
     'general.parameter_count': Math.round(parseFloat(m.parameter_size) * 1e9) || 4000000000,

@@ -350,21 +350,35 @@ run_loco doctor
 expect_rc 0
 
 t "a vanished base blob: query says to run setup, setup pulls it again"
-script "{\"models\":[{\"name\":\"qwen3:4b\",$LLAMACPP,\"finetune\":\"Instruct\",\"blob_missing\":true}],\"pullable\":[$INSTRUCT],\"chat\":[{\"reply\":\"base\"}]}"
+script "{\"models\":[$INSTRUCT],\"pullable\":[$INSTRUCT],\"chat\":[{\"reply\":\"base\"}]}"
+rm -f "$LOCO_HOME/state.json"
+run_loco setup --quiet
+expect_rc 0
+# The base's weights vanish under the adapter models built on them (the
+# script changes, the server keeps what was created).
+backend_script "$B" "{\"models\":[{\"name\":\"qwen3:4b\",$LLAMACPP,\"finetune\":\"Instruct\",\"blob_missing\":true}],\"pullable\":[$INSTRUCT],\"chat\":[{\"reply\":\"base\"}]}"
 run_loco query --adapter none "hello"
 expect_rc 4
 expect_err "loco: model 'qwen3:4b' is listed by Ollama at $BASE_URL but a file of it is missing (model \"qwen3:4b\" not found, try pulling it first): run 'loco setup' to re-create it"
 run_loco doctor
 expect_rc 1
-expect_out_has "PROBLEM base model           qwen3:4b is listed, but its weights blob sha256:${QW%"${QW#????????????}"} is missing from Ollama"
-expect_out_has "                             -> run 'loco setup' (it pulls the base again)"
+expect_out_has "PROBLEM base model           base model 'qwen3:4b' is listed by Ollama at $BASE_URL but a file of it is missing: run 'loco setup' to pull it again"
+expect_out_has "PROBLEM adapter writer       loco-writer:1.0.0-qwen3-4b listed by Ollama, but a file of it is missing"
+: >"$B/requests.jsonl"
 run_loco setup
 expect_rc 0
-expect_out_has "base: qwen3:4b repaired (its weights blob was missing from Ollama: pulled again)"
-expect_out_has "done: 0 uploaded, 2 created, 1 pulled"
+expect_out "server: Ollama 0.33.0 at $BASE_URL
+base: qwen3:4b repaired (its weights blob was missing from Ollama: pulled again)
+adapter solver: loco-solver:1.2.0-qwen3-4b current
+adapter writer: loco-writer:1.0.0-qwen3-4b current
+done: 0 uploaded, 0 created, 1 pulled"
+expect_eq "$(req 'reqs.filter(r => r.method === "POST" && r.path !== "/api/show").map(r => r.path + " " + r.body.model).join(",")')" "/api/pull qwen3:4b" "only the base pulled: the models built on it work again"
 run_loco query --adapter none "hello"
 expect_rc 0
 expect_out base
+run_loco query --adapter writer "hello"
+expect_rc 0
+expect_err_match "model loco-writer:1.0.0-qwen3-4b [|]"
 run_loco setup --json
 expect_eq "$(json 'out.base.outcome')" present "base outcome"
 
