@@ -179,7 +179,10 @@ base_identity(struct reg *r)
 		found = NULL;
 		break;
 	}
+	/* Ollama says "unknown" for a file type it has no name for. */
 	if (b->quantization != NULL && r->base.quantization != NULL &&
+	    *r->base.quantization != '\0' &&
+	    strcasecmp(r->base.quantization, "unknown") != 0 &&
 	    strcasecmp(b->quantization, r->base.quantization) != 0) {
 		char *q = str_sanitize(r->base.quantization, 80);
 		char *want = str_sanitize(b->quantization, 80);

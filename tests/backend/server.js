@@ -255,15 +255,17 @@ function normModel(entry) {
 }
 
 // The model_info keys that say which weights a model is: the convenience
-// fields, then a "model_info" object merged over them.
+// fields, then a "model_info" object merged over them. general.name is
+// never shown: Ollama's GetModelInfo deletes it.
 function identityInfo(e) {
   const info = {};
-  for (const [f, k] of [['general_name', 'general.name'], ['basename', 'general.basename'],
+  for (const [f, k] of [['basename', 'general.basename'],
     ['finetune', 'general.finetune'], ['size_label', 'general.size_label'],
     ['general_version', 'general.version']]) {
     if (typeof e[f] === 'string') info[k] = e[f];
   }
   if (isObj(e.model_info)) Object.assign(info, e.model_info);
+  delete info['general.name'];
   return info;
 }
 

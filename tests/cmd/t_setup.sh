@@ -260,6 +260,11 @@ script "{\"models\":[{\"name\":\"qwen3:4b\",$LLAMACPP,\"finetune\":\"Instruct\",
 run_loco setup --quiet
 expect_rc 0
 expect_err_empty
+# Ollama's name for a file type it does not know says nothing.
+script "{\"models\":[{\"name\":\"qwen3:4b\",$LLAMACPP,\"finetune\":\"Instruct\",\"quantization\":\"unknown\"}]}"
+run_loco setup --quiet
+expect_rc 0
+expect_err_empty
 
 INSTRUCT="{\"name\":\"qwen3:4b\",$LLAMACPP,\"finetune\":\"Instruct\"}"
 t "a model of the same name built from another base is replaced"
@@ -290,7 +295,7 @@ expect_out_has "OK      old models           2 models named without the base by 
 expect_out_has "                             -> remove them with 'ollama rm loco-solver:1.2.0 loco-writer:1.0.0'"
 
 t "two registries on different bases share one server"
-script "{\"models\":[$INSTRUCT,{\"name\":\"tiny-base:latest\",\"architecture\":\"llama\",\"general_name\":\"tiny-base\"}],\"chat\":[{\"match\":{\"model\":\"loco-writer:1.0.0-qwen3-4b\"},\"reply\":\"qwen\"},{\"match\":{\"model\":\"loco-writer:1.0.0-tiny-base\"},\"reply\":\"tiny\"}]}"
+script "{\"models\":[$INSTRUCT,{\"name\":\"tiny-base:latest\",\"architecture\":\"llama\",\"basename\":\"tiny-base\"}],\"chat\":[{\"match\":{\"model\":\"loco-writer:1.0.0-qwen3-4b\"},\"reply\":\"qwen\"},{\"match\":{\"model\":\"loco-writer:1.0.0-tiny-base\"},\"reply\":\"tiny\"}]}"
 mkdir -p "$W/tiny"
 cat >"$W/tiny/registry.yaml" <<YAML
 base_model:
