@@ -386,15 +386,15 @@ printf '%s\n' '{"id":"w1","instruction":"Name a big number.","expected_output":"
     '{"id":"w3","instruction":"Name a third big number.","expected_output":"3","evaluation_config":{"answer_type":"number"}}' >"$W/whole.jsonl"
 script "$(node -e '
 	const chat = [
-		{ match: { model: "loco-math:1.0.0", contains: "Name a big number." }, reply: "The answer is $1,450,000.00" },
-		{ match: { model: "loco-math:1.0.0", contains: "Name another big number." }, reply: "The answer is 1,450,001" },
-		{ match: { model: "loco-math:1.0.0", contains: "Name a third big number." }, reply: "The answer is 3.0" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b", contains: "Name a big number." }, reply: "The answer is $1,450,000.00" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b", contains: "Name another big number." }, reply: "The answer is 1,450,001" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b", contains: "Name a third big number." }, reply: "The answer is 3.0" },
 		{ match: { model: "qwen3:4b" }, reply: "The answer is 1450001" },
 	];
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0-qwen3-4b"], chat }));')"
 run_loco eval --benchmark "$W/whole.jsonl" --output "$W/whole" --no-cache math
 expect_rc 0
-expect_out_has "loco-math:1.0.0                  66.7%"
+expect_out_has "loco-math:1.0.0-qwen3-4b         66.7%"
 expect_out_has "qwen3:4b                          0.0%"
 expect_eq "$(node -e '
 	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
