@@ -236,9 +236,13 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 		} else
 			backend_target_release(&bt);
 	}
-	/* Ollama: a model that is not there is pulled or registered. */
+	/*
+	 * Ollama: a model that is not there is pulled or registered (one
+	 * whose blob vanished already says that setup re-creates it).
+	 */
 	if (err != NULL && err->code == EXIT_NOMODEL &&
-	    backend_supports(be, BACKEND_MANAGE)) {
+	    backend_supports(be, BACKEND_MANAGE) &&
+	    strstr(err->msg, "'loco setup'") == NULL) {
 		const char *m = ar->target.model;
 
 		error_free(err);

@@ -490,7 +490,7 @@ bench_eval() {
 	section "loco eval throughput (scripted backend: 50 ms per answer, 8 at once) and memory"
 	${CC:-cc} -O2 -o "$W/maxrss" "$TOP/tests/bench/maxrss.c" || die "cannot build maxrss"
 	backend_start "$B" --idle-timeout 300 --parallel 8 || die "cannot start the test backend"
-	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4","delay_ms":50}]}'
+	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b"],"chat":[{"reply":"The answer is 4","delay_ms":50}]}'
 	node -e '
 		for (let i = 1; i <= 200; i++)
 			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' >"$W/b200.jsonl"
@@ -502,7 +502,7 @@ bench_eval() {
 		secs=$(calc "($end - $start) / 1e9" 3)
 		line "--jobs $j" "400 cases in $secs s: $(calc "400 / $secs" 1) cases/s"
 	done
-	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4"}]}'
+	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b"],"chat":[{"reply":"The answer is 4"}]}'
 	for n in 1000 10000; do
 		node -e '
 			for (let i = 1; i <= +process.argv[1]; i++)

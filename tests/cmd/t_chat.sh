@@ -5,8 +5,8 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin chat
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
-MATH='{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4"}'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b","loco-writing:1.0.0-qwen3-4b","loco-analysis:1.0.0-qwen3-4b"]'
+MATH='{"match":{"model":"loco-math:1.0.0-qwen3-4b"},"reply":"The answer is: 4"}'
 BASE='{"match":{"model":"qwen3:4b"},"reply":"Hello from the base."}'
 Q='What is the sum of 2 and 2?'
 
@@ -27,7 +27,7 @@ The answer is: 4"
 expect_err "[router -> math 1.00]
 [router -> math, follow-up]"
 expect_eq "$(req 'chats.length')" 2 "chat requests"
-expect_eq "$(req 'chats[1].body.model')" loco-math:1.0.0 "follow-up model"
+expect_eq "$(req 'chats[1].body.model')" loco-math:1.0.0-qwen3-4b "follow-up model"
 expect_eq "$(req 'chats[1].body.messages.map(m => m.role).join(",")')" \
 	system,user,assistant,user "follow-up carries the conversation"
 expect_eq "$(req 'chats[1].body.messages[1].content')" "$Q" \
@@ -54,7 +54,7 @@ run_loco history --json -n 0
 expect_eq "$(json 'out.length')" 3 "inference.history false records nothing"
 
 t "a new topic re-routes; a first question with no topic goes to the base"
-script "{$MODELS,\"chat\":[$MATH,$BASE,{\"match\":{\"model\":\"loco-code:1.0.0\"},\"reply\":\"fixed\"}]}"
+script "{$MODELS,\"chat\":[$MATH,$BASE,{\"match\":{\"model\":\"loco-code:1.0.0-qwen3-4b\"},\"reply\":\"fixed\"}]}"
 chat "hello there\n$Q\nplease debug this python function\n"
 expect_rc 0
 expect_out "Hello from the base.
@@ -64,7 +64,7 @@ expect_err_has "[router -> base: no keyword matched]"
 expect_err_has "[router -> math 1.00]"
 expect_err_match '^\[router -> code [0-9.]+\]$'
 expect_eq "$(req 'chats.map(c => c.body.model).join(",")')" \
-	qwen3:4b,loco-math:1.0.0,loco-code:1.0.0 "models in turn"
+	qwen3:4b,loco-math:1.0.0-qwen3-4b,loco-code:1.0.0-qwen3-4b "models in turn"
 
 t "--adapter fixes the adapter, --quiet hides the decisions"
 script "{$MODELS,\"chat\":[$MATH,$BASE]}"
@@ -72,7 +72,7 @@ chat "hello\n" --adapter math --quiet
 expect_rc 0
 expect_out "The answer is: 4"
 expect_err_empty
-expect_eq "$(req 'chats[0].body.model')" loco-math:1.0.0 "model"
+expect_eq "$(req 'chats[0].body.model')" loco-math:1.0.0-qwen3-4b "model"
 chat "$Q\n" --adapter none --no-reread --system "Be brief."
 expect_out "Hello from the base."
 expect_err "[adapter: base]"
@@ -88,15 +88,15 @@ expect_out_has "  /save file               save as Markdown, or JSON for *.json"
 expect_out_has "adapter: auto, now base"
 expect_out_has "reread: off"
 expect_out_has "votes: 1"
-expect_out_has "* math             math       loco-math:1.0.0"
-expect_err_has "[adapter: math (loco-math:1.0.0)]"
+expect_out_has "* math             math       loco-math:1.0.0-qwen3-4b"
+expect_err_has "[adapter: math (loco-math:1.0.0-qwen3-4b)]"
 expect_err_has "[adapter: none: the base model answers]"
 expect_err_has "[adapter: auto: the next question is routed]"
 expect_err_has "[reread: off]"
 expect_err_has "[system prompt set]"
 expect_err_has "[system prompt: the adapter's own]"
 expect_eq "$(req 'chats.map(c => c.body.model).join(",")')" \
-	loco-math:1.0.0,qwen3:4b,loco-math:1.0.0,loco-math:1.0.0 "models"
+	loco-math:1.0.0-qwen3-4b,qwen3:4b,loco-math:1.0.0-qwen3-4b,loco-math:1.0.0-qwen3-4b "models"
 expect_eq "$(req 'chats[2].body.messages.at(-1).content')" "$Q" "/reread off"
 expect_eq "$(req 'chats[3].body.messages[0].content')" "Answer in French." "/system"
 expect_eq "$(req 'chats.length')" 4 "nothing after /quit"
@@ -115,7 +115,7 @@ expect_eq "$(req 'chats[0].body.messages.at(-1).content.split("\n")[0]')" \
 	"/etc/hosts is a file" "// sends a leading slash"
 
 t "/votes runs a vote per turn"
-script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0\"},\"by_seed\":true,\"replies\":[\"The answer is: 4\",\"The answer is: 4\",\"The answer is: 5\"]}]}"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0-qwen3-4b\"},\"by_seed\":true,\"replies\":[\"The answer is: 4\",\"The answer is: 4\",\"The answer is: 5\"]}]}"
 chat "/votes 3\n$Q\n" --seed 10
 expect_rc 0
 expect_out "The answer is: 4"
@@ -210,7 +210,7 @@ script '{"models":["qwen3:4b"],"chat":[{"match":{"model":"qwen3:4b"},"reply":"ba
 chat "$Q\n"
 expect_rc 0
 expect_out "base says 4"
-expect_err_has "[model 'loco-math:1.0.0' is not in Ollama: answering with the base model and the adapter's prompt; run 'loco setup']"
+expect_err_has "[model 'loco-math:1.0.0-qwen3-4b' is not in Ollama: answering with the base model and the adapter's prompt; run 'loco setup']"
 
 # ------------------------------------------------------ a real terminal
 if command -v tmux >/dev/null 2>&1; then

@@ -269,7 +269,7 @@ usage: loco completion bash | zsh"
 # The terminal rule.  ESC is the escape byte; CR rewrites a line.
 ESC=$(printf '\033')
 CR=$(printf '\r')
-MODELS='"models":["qwen3:4b","loco-math:1.0.0"]'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b"]'
 VOTE="{$MODELS,\"chat\":[{\"reply\":\"The answer is 7\"}]}"
 
 t "stderr not a terminal: no escape sequences, no rewritten lines"

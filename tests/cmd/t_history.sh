@@ -6,8 +6,8 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin history
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
-REPLIES='"chat":[{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4","metrics":{"prompt_eval_count":30,"eval_count":10}},{"match":{"model":"loco-code:1.0.0"},"reply":"def rev(xs):\n    return xs[::-1]\n"},{"reply":"Bonjour !"}]'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b","loco-writing:1.0.0-qwen3-4b","loco-analysis:1.0.0-qwen3-4b"]'
+REPLIES='"chat":[{"match":{"model":"loco-math:1.0.0-qwen3-4b"},"reply":"The answer is: 4","metrics":{"prompt_eval_count":30,"eval_count":10}},{"match":{"model":"loco-code:1.0.0-qwen3-4b"},"reply":"def rev(xs):\n    return xs[::-1]\n"},{"reply":"Bonjour !"}]'
 H=$LOCO_HOME/history.jsonl
 Q='What is the sum of 2 and 2?'
 
@@ -60,7 +60,7 @@ expect_eq "$(hist 'Object.keys(recs[0]).join(",")')" \
 expect_eq "$(hist 'recs.map(r => r.kind).join(",")')" "query,query,query" "kind"
 expect_eq "$(hist 'recs[0].question')" "$Q" "question as typed"
 expect_eq "$(hist 'recs.map(r => String(r.adapter)).join(",")')" "math,null,code" "adapters"
-expect_eq "$(hist 'recs.map(r => r.model).join(",")')" "loco-math:1.0.0,qwen3:4b,loco-code:1.0.0" "models"
+expect_eq "$(hist 'recs.map(r => r.model).join(",")')" "loco-math:1.0.0-qwen3-4b,qwen3:4b,loco-code:1.0.0-qwen3-4b" "models"
 expect_eq "$(hist 'recs.map(r => r.route).join(",")')" "router,flag,flag" "routes"
 expect_eq "$(hist 'recs.map(r => String(r.confidence)).join(",")')" "1,null,null" "confidence"
 expect_eq "$(hist 'recs[2].answer')" "def rev(xs):

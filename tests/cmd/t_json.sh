@@ -12,7 +12,7 @@ area_begin json
 SCHEMAS=$TOP/tests/json
 VALIDATE=$SCHEMAS/validate.js
 PAGE=$TOP/man/loco-json.7
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b","loco-writing:1.0.0-qwen3-4b","loco-analysis:1.0.0-qwen3-4b"]'
 Q='What is the sum of 2 and 2?'
 : >"$W/used"
 
@@ -139,7 +139,7 @@ expect_eq "$(json 'out.routing.method + " " + out.adapter + " " + out.stats.toke
 cp "$W/out" "$W/query.json"
 
 t "query --json: thinking, forced adapter, no timings"
-MODELS_THINK='"models":[{"name":"qwen3:4b","capabilities":["completion","thinking"]},"loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS_THINK='"models":[{"name":"qwen3:4b","capabilities":["completion","thinking"]},"loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b","loco-writing:1.0.0-qwen3-4b","loco-analysis:1.0.0-qwen3-4b"]'
 script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm\",\"metrics\":{\"eval_duration\":0}}]}"
 run_loco query --json --think --adapter none "hello"
 expect_rc 0
@@ -151,7 +151,7 @@ script '{"models":["qwen3:4b"],"chat":[{"replies":["The answer is 4","The answer
 run_loco query --json --votes 3 --seed 7 "$Q"
 expect_rc 0
 shape query
-expect_eq "$(json '[out.fallback, out.wanted_model, out.vote.requested, out.vote.votes["4"]].join(" ")')" "true loco-math:1.0.0 3 2" "fields"
+expect_eq "$(json '[out.fallback, out.wanted_model, out.vote.requested, out.vote.votes["4"]].join(" ")')" "true loco-math:1.0.0-qwen3-4b 3 2" "fields"
 
 # ---------------------------------------------------------------------
 # query --json --stream
@@ -183,7 +183,7 @@ run_loco query --json --stream "$Q"
 expect_rc 0
 shape_lines query-stream
 expect_eq "$(ev 'ev.map((e) => e.type).join(" ")')" "route fallback token done" "events in order"
-expect_eq "$(ev 'ev[0].model + " " + ev[1].model + " " + ev[1].wanted_model + " " + ev.at(-1).model')" "loco-math:1.0.0 qwen3:4b loco-math:1.0.0 qwen3:4b" "models"
+expect_eq "$(ev 'ev[0].model + " " + ev[1].model + " " + ev[1].wanted_model + " " + ev.at(-1).model')" "loco-math:1.0.0-qwen3-4b qwen3:4b loco-math:1.0.0-qwen3-4b qwen3:4b" "models"
 
 t "stream: a sample event per vote"
 script "{$MODELS,\"chat\":[{\"replies\":[\"The answer is 4\",\"The answer is 5\",\"The answer is 4\",\"The answer is 4\",\"The answer is 4\"]}]}"
@@ -276,7 +276,7 @@ expect_eq "$(ev 'ev.some((e) => e.type === "done")')" false "no done"
 # history and chat: the entries that query and chat append, and the file
 # chat's /save writes
 
-MATH_REPLY='{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4","metrics":{"eval_count":10,"eval_duration":500000000,"prompt_eval_count":30}}'
+MATH_REPLY='{"match":{"model":"loco-math:1.0.0-qwen3-4b"},"reply":"The answer is: 4","metrics":{"eval_count":10,"eval_duration":500000000,"prompt_eval_count":30}}'
 
 t "history --json: a query, a vote, a verdict"
 script "{$MODELS,\"chat\":[$MATH_REPLY]}"
@@ -319,7 +319,7 @@ shape chat-save
 session=$(json 'out.session')
 expect_eq "$(json '[out.base_model, out.system, out.turns.length].join(" ")')" "qwen3:4b Be terse. 2" "the conversation"
 expect_eq "$(json 'out.turns.map((t) => [t.adapter, t.model, t.decision, t.prompt_tokens, t.answer_tokens, t.interrupted, t.in_context].join(" ")).join("|")')" \
-    "math loco-math:1.0.0 [router -> math 1.00] 30 10 false true|math loco-math:1.0.0 [router -> math, follow-up] 30 10 false true" "turns"
+    "math loco-math:1.0.0-qwen3-4b [router -> math 1.00] 30 10 false true|math loco-math:1.0.0-qwen3-4b [router -> math, follow-up] 30 10 false true" "turns"
 run_loco_stdin "/save $W/empty.json
 " chat --adapter none
 expect_rc 0
@@ -385,10 +385,10 @@ cat >"$W/oracle/none.jsonl" <<'EOB'
 {"id":"n1","instruction":"Please greet me.","expected_output":"hello","evaluation_type":"contains"}
 EOB
 ORACLE_SCRIPT='{'"$MODELS"',"chat":[
-{"match":{"model":"loco-math:1.0.0","contains":"Solve 2x"},"reply":"The answer is 5"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b","contains":"Solve 2x"},"reply":"The answer is 5"},
 {"match":{"model":"qwen3:4b","contains":"Solve 2x"},"reply":"The answer is 4"},
-{"match":{"model":"loco-math:1.0.0","contains":"6*7"},"reply":"The answer is 42"},
-{"match":{"model":"loco-code:1.0.0","contains":"6*7"},"reply":"The answer is 43"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"loco-code:1.0.0-qwen3-4b","contains":"6*7"},"reply":"The answer is 43"},
 {"match":{"model":"qwen3:4b","contains":"greet"},"reply":"Why, hello there."},
 {"reply":"I do not know"}]}'
 
@@ -495,11 +495,11 @@ shape adapters-update
 expect_eq "$(json 'out.updated.length')" 0 "up to date"
 
 t "adapters remove --json"
-script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0"}]}'
+script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0-qwen3-4b"}]}'
 run_loco adapters remove --json --keep-model solver@1.0.0
 expect_rc 0
 shape adapters-remove
-expect_eq "$(json 'out.model + " " + out.model_status')" "loco-solver:1.0.0 kept" "kept"
+expect_eq "$(json 'out.model + " " + out.model_status')" "loco-solver:1.0.0-qwen3-4b kept" "kept"
 run_loco adapters remove --json solver@1.1.0
 expect_rc 0
 shape adapters-remove
@@ -579,10 +579,10 @@ done
 EVAL_SCRIPT=$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 4; i++) {
-		chat.push({ match: { model: "loco-math:1.0.0", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${2 * i}` });
 		chat.push({ match: { model: "qwen3:4b", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')
+	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0-qwen3-4b"], chat }));')
 
 t "eval --json, and the gate's status with it"
 script "$EVAL_SCRIPT"

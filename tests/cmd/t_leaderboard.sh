@@ -292,10 +292,10 @@ script "$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 10; i++) {
 		const q = `What is ${i}+${i}?`;
-		chat.push({ match: { model: "loco-math:1.0.0", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
 		chat.push({ match: { model: "qwen3:4b", contains: q + "\n" }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0-qwen3-4b"], chat }));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run1" math
 expect_rc 0
 # What eval archives is the lead's business: take it away, so this part

@@ -63,7 +63,7 @@ if grep -qx '  - "solver/1.0.0"' "$A/installed.yaml" && grep -qx 'base_model: "q
 run_loco adapters list --json
 expect_eq "$(json 'out.map(a => a.name + "@" + a.version + ":" + a.active).join(" ")')" "writer@1.0.0:true solver@1.0.0:true" "listed"
 run_loco route "solve 2x = 4"
-expect_out_has "solver	domain math, model loco-solver:1.0.0"
+expect_out_has "solver	domain math, model loco-solver:1.0.0-qwen3-4b"
 if [ -z "$(ls "$LOCO_HOME/tmp" | grep -v downloads)" ]; then pass; else fail "scratch left behind"; fi
 
 t "installing the same version again"
@@ -79,7 +79,7 @@ expect_rc 0
 run_loco adapters list --json
 expect_eq "$(json 'out.filter(a => a.name === "solver").map(a => a.version + ":" + a.active).join(" ")')" "1.0.0:false 1.1.0:true" "versions"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.1.0" "routed to the newest"
+expect_eq "$(json 'out.model')" "loco-solver:1.1.0-qwen3-4b" "routed to the newest"
 run_loco adapters info solver@1.0.0
 expect_rc 0
 expect_out_has "solver 1.0.0"
@@ -90,7 +90,7 @@ run_loco adapters promote solver@1.0.0
 expect_rc 0
 expect_out "solver 1.0.0 is now the active math adapter"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.0.0" "routed to the promoted one"
+expect_eq "$(json 'out.model')" "loco-solver:1.0.0-qwen3-4b" "routed to the promoted one"
 run_loco adapters promote nope
 expect_rc 1
 expect_err "loco: no adapter 'nope' in the registry; see 'loco adapters list'"
@@ -179,7 +179,7 @@ expect_rc 0
 expect_out "updated solver 1.1.0 -> 1.2.0
 run 'loco setup' to register the new versions"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.2.0" "promotion moved"
+expect_eq "$(json 'out.model')" "loco-solver:1.2.0-qwen3-4b" "promotion moved"
 run_loco adapters update
 expect_out "everything is up to date"
 kill $spid 2>/dev/null
@@ -198,12 +198,12 @@ expect_err "loco: several versions of 'solver' are installed: say which, as solv
 run_loco adapters remove writer
 expect_rc 1
 expect_err "loco: adapter 'writer' 1.0.0 comes from the registry '$A/registry.yaml': edit that file to remove it"
-script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0"}]}'
+script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0-qwen3-4b"}]}'
 run_loco adapters remove solver@1.1.0
 expect_rc 0
 expect_out "removed solver 1.1.0
-deleted the Ollama model loco-solver:1.1.0"
-expect_eq "$(req 'reqs.filter(r => r.method === "DELETE").map(r => r.body.model).join(",")')" "loco-solver:1.1.0" "delete request"
+deleted the Ollama model loco-solver:1.1.0-qwen3-4b"
+expect_eq "$(req 'reqs.filter(r => r.method === "DELETE").map(r => r.body.model).join(",")')" "loco-solver:1.1.0-qwen3-4b" "delete request"
 if [ ! -d "$A/solver/1.1.0" ] && ! grep -q 'solver/1.1.0' "$A/installed.yaml"; then pass; else fail "still there"; fi
 
 t "add an adapter from a Modelfile"
@@ -242,8 +242,8 @@ t "setup registers installed packages"
 script '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
 run_loco setup --quiet
 expect_rc 0
-expect_out_has "adapter solver: loco-solver:1.0.0 created"
-expect_out_has "adapter mine: loco-mine:1.0.0 created"
+expect_out_has "adapter solver: loco-solver:1.0.0-qwen3-4b created"
+expect_out_has "adapter mine: loco-mine:1.0.0-qwen3-4b created"
 expect_eq "$(req 'reqs.filter(r => r.method === "POST" && r.path.startsWith("/api/blobs")).length')" 3 "uploads: solver 1.0.0 and 1.2.0, mine"
 
 area_end

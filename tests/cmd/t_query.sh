@@ -4,7 +4,7 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin query
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b","loco-writing:1.0.0-qwen3-4b","loco-analysis:1.0.0-qwen3-4b"]'
 Q='What is the sum of 2 and 2?'
 RE2_Q="$Q
 Read the question again: $Q"
@@ -13,13 +13,13 @@ step, check the arithmetic, and finish with a line of the form
 "The answer is: <answer>".'
 
 t "routed query streams the answer"
-script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0\"},\"reply\":\"The answer is: 4\",\"chunk_size\":3}]}"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0-qwen3-4b\"},\"reply\":\"The answer is: 4\",\"chunk_size\":3}]}"
 run_loco query "$Q"
 expect_rc 0
 expect_out "The answer is: 4"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0-qwen3-4b \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
 expect_eq "$(req 'chats.length')" 1 "chat requests"
-expect_eq "$(req 'chats.at(-1).body.model')" "loco-math:1.0.0" "model"
+expect_eq "$(req 'chats.at(-1).body.model')" "loco-math:1.0.0-qwen3-4b" "model"
 expect_eq "$(req 'chats.at(-1).body.messages[0].role')" system "first role"
 expect_eq "$(req 'chats.at(-1).body.messages[0].content')" "$MATH_SYSTEM" "system prompt"
 expect_eq "$(req 'chats.at(-1).body.messages[1].content')" "$RE2_Q" "RE2 user turn"
@@ -48,8 +48,8 @@ LOCO_INFERENCE_REREAD=true run_loco query --no-reread "$Q"
 expect_eq "$(req 'chats.at(-1).body.messages[1].content')" "$Q" "flag beats env"
 rm -f "$LOCO_HOME/config.yaml"
 
-THINKER='{"name":"loco-math:1.0.0","capabilities":["completion","thinking"]}'
-MODELS_THINK="\"models\":[\"qwen3:4b\",$THINKER,\"loco-code:1.0.0\",\"loco-writing:1.0.0\",\"loco-analysis:1.0.0\"]"
+THINKER='{"name":"loco-math:1.0.0-qwen3-4b","capabilities":["completion","thinking"]}'
+MODELS_THINK="\"models\":[\"qwen3:4b\",$THINKER,\"loco-code:1.0.0-qwen3-4b\",\"loco-writing:1.0.0-qwen3-4b\",\"loco-analysis:1.0.0-qwen3-4b\"]"
 t "sampling and runner options from flags"
 script "{$MODELS_THINK}"
 run_loco query --seed 42 --temperature 0.9 --num-predict 64 --num-ctx 8192 --think "$Q"
@@ -98,8 +98,8 @@ t "--adapter forces, none uses the base, unknown is an error"
 script "{$MODELS}"
 run_loco query --adapter code "$Q"
 expect_rc 0
-expect_eq "$(req 'chats.at(-1).body.model')" "loco-code:1.0.0" "forced model"
-expect_err_match '^\[adapter: code \(--adapter\)\] model loco-code:1\.0\.0 \|'
+expect_eq "$(req 'chats.at(-1).body.model')" "loco-code:1.0.0-qwen3-4b" "forced model"
+expect_err_match '^\[adapter: code \(--adapter\)\] model loco-code:1\.0\.0-qwen3-4b \|'
 : >"$B/requests.jsonl"
 run_loco query --adapter none "$Q"
 expect_rc 0
@@ -126,9 +126,9 @@ script '{"models":["qwen3:4b"],"chat":[{"reply":"four"}]}'
 run_loco query "$Q"
 expect_rc 0
 expect_out "four"
-expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model qwen3:4b \(fallback: loco-math:1\.0\.0 not in Ollama\) \|'
-expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "loco-math:1.0.0 qwen3:4b" "models tried"
+expect_err_has "loco: model 'loco-math:1.0.0-qwen3-4b' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model qwen3:4b \(fallback: loco-math:1\.0\.0-qwen3-4b not in Ollama\) \|'
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "loco-math:1.0.0-qwen3-4b qwen3:4b" "models tried"
 expect_eq "$(req 'chats[1].body.messages[0].content')" "$MATH_SYSTEM" "adapter prompt kept"
 
 t "missing base model"
@@ -243,7 +243,7 @@ expect_err_empty
 expect_eq "$(json 'out.answer')" "The answer is: 4" "answer"
 expect_eq "$(json 'out.adapter')" math "adapter"
 expect_eq "$(json 'out.domain')" math "domain"
-expect_eq "$(json 'out.model')" "loco-math:1.0.0" "model"
+expect_eq "$(json 'out.model')" "loco-math:1.0.0-qwen3-4b" "model"
 expect_eq "$(json 'out.fallback')" false "fallback"
 expect_eq "$(json 'out.routing.method')" router "method"
 expect_eq "$(json 'out.routing.score')" 1 "score"

@@ -32,7 +32,7 @@ route_is "Tell me a fun fact about otters" null
 t "text output"
 run_loco route "Write a Python function to sort a list"
 expect_rc 0
-expect_out "code	domain code, model loco-code:1.0.0, score 4, confidence 0.73
+expect_out "code	domain code, model loco-code:1.0.0-qwen3-4b, score 4, confidence 0.73
   code              4  function, python
   writing         1.5  write"
 run_loco route "hello"
@@ -42,7 +42,7 @@ t "JSON shape"
 run_loco route --json "Write a Python function to sort a list"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys"
 expect_eq "$(json 'out.domain')" code "domain"
-expect_eq "$(json 'out.model')" "loco-code:1.0.0" "model"
+expect_eq "$(json 'out.model')" "loco-code:1.0.0-qwen3-4b" "model"
 expect_eq "$(json 'out.router')" keyword "router"
 expect_eq "$(json 'out.score')" 4 "score"
 expect_eq "$(json 'out.confidence')" 0.7273 "confidence"

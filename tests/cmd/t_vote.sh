@@ -5,7 +5,7 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin vote
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0"]'
+MODELS='"models":["qwen3:4b","loco-math:1.0.0-qwen3-4b","loco-code:1.0.0-qwen3-4b"]'
 Q='What is the sum of 25 and 26?'
 # Replies chosen by seed: seed mod 5.
 BYSEED='"replies":["The answer is 51","The answer is 50","I think it is 51.","I have no idea","The answer is: 51"],"by_seed":true'
@@ -15,7 +15,7 @@ script "{$MODELS,\"chat\":[{$BYSEED}]}"
 run_loco query --votes 5 --parallel 1 --seed 10 "$Q"
 expect_rc 0
 expect_out "The answer is 51"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0-qwen3-4b \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
 expect_eq "$(req 'chats.map(c => c.body.options.seed).sort((a, b) => a - b).join(",")')" "10,11,12,13,14" "seeds"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.messages.at(-1).content))].length')" 1 "one prompt for all"
@@ -102,7 +102,7 @@ script '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 51"}]}'
 # All three in flight: one at a time, the first two agreeing would decide.
 run_loco query --votes 3 --parallel 3 --seed 0 "$Q"
 expect_rc 0
-expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
+expect_err_has "loco: model 'loco-math:1.0.0-qwen3-4b' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
 expect_eq "$(req 'chats.filter(c => c.body.model === "qwen3:4b").length')" 3 "base samples"
 
 t "a failing sample is asked again, then counted invalid; the vote goes on"
