@@ -18,7 +18,7 @@ const [dom, ad, ver, ts, acc, base, p, bench, votes] = process.argv.slice(2);
 const a = +acc, b = +base, n = 60;
 const sha = crypto.createHash("sha256").update(fs.readFileSync(bench)).digest("hex");
 const r = {
-	adapter: ad, version: ver, domain: dom, base_model: "qwen3:4b", quantization: "Q4_K_M",
+	adapter: ad, version: ver, domain: dom, base_model: "qwen3:4b-instruct-2507-q4_K_M", quantization: "Q4_K_M",
 	benchmark: { path: bench, sha256: "sha256:" + sha }, n,
 	scores: {
 		adapter: { accuracy: a, ci_low: a - 0.1, ci_high: Math.min(1, a + 0.05), passed: Math.round(a * n), mean_score: a },
@@ -187,7 +187,7 @@ node -e '
 	    r.adapter === "math" && r.version === "1.0.0" && r.active === true && r.stale === false &&
 	    r.accuracy === 0.8 && Math.abs(r.ci_low - 0.7) < 1e-9 && r.base_accuracy === 0.5 &&
 	    Math.abs(r.difference - 0.3) < 1e-9 && r.p === 0.001 && r.n === 60 && r.gate_passed === true &&
-	    r.timestamp === "2026-03-01T08:00:00Z" && r.base_model === "qwen3:4b" &&
+	    r.timestamp === "2026-03-01T08:00:00Z" && r.base_model === "qwen3:4b-instruct-2507-q4_K_M" &&
 	    /^sha256:[0-9a-f]{64}$/.test(r.benchmark.sha256) && r.benchmark.path === process.argv[2] &&
 	    r.file.endsWith("/results/math/math@1.0.0/20260301T080000Z.json") &&
 	    Object.keys(r).join() === "rank,adapter,version,active,stale,accuracy,ci_low,ci_high,base_model," +
@@ -246,7 +246,7 @@ run_loco report
 expect_rc 0
 expect_out "# loco evaluation report
 
-From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run, with 95% Wilson intervals; p is McNemar's exact test.  STALE: the benchmark has changed since the run.  Base model qwen3:4b.
+From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run, with 95% Wilson intervals; p is McNemar's exact test.  STALE: the benchmark has changed since the run.  Base model qwen3:4b-instruct-2507-q4_K_M.
 
 | domain | adapter | version | accuracy | 95% interval | base | base 95% interval | difference | p | n | date | note |
 |---|---|---|---:|---|---:|---|---:|---:|---:|---|---|
@@ -292,10 +292,10 @@ script "$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 10; i++) {
 		const q = `What is ${i}+${i}?`;
-		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
-		chat.push({ match: { model: "qwen3:4b", contains: q + "\n" }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0-qwen3-4b"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run1" math
 expect_rc 0
 # What eval archives is the lead's business: take it away, so this part
