@@ -479,7 +479,7 @@ function checkOptions(o) {
   for (const [k, v] of Object.entries(o)) {
     if (v === null) continue;
     if (INT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type integer`;
-    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float`;
+    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float32`;
     if (BOOL_OPTS.includes(k) && typeof v !== 'boolean') return `option "${k}" must be of type boolean`;
     if (k === 'stop') {
       if (!Array.isArray(v)) return 'option "stop" must be of type array';
