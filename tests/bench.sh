@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval benchload router switch"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval faults benchload router switch"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -567,6 +567,35 @@ bench_benchload() {
 	r=$(calc "$med160 / $med80")
 	line "  160k / 80k" "ratio $r   linear ~2, quadratic ~4   $(verdict "$r" 2.6)"
 	rm -f "$W/load80k.jsonl" "$W/load160k.jsonl"
+}
+
+# An eval through faults: 1,000 cases, both models, with a reset, a 500
+# and a stream cut short each on one request in 60 (5% in all).  It must
+# finish without --resume, every case once in the log.
+bench_faults() {
+	section "loco eval through injected faults (scripted backend, 5% of requests fail)"
+	backend_start "$B" --idle-timeout 300 --parallel 4 || die "cannot start the test backend"
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[
+	    {"match":{"every":60},"fault":"reset","reply":"The answer is 4"},
+	    {"match":{"every":59},"status":500,"error":"runner crashed"},
+	    {"match":{"every":58},"fault":"truncate","reply":"The answer is 4"},
+	    {"reply":"The answer is 4"}]}'
+	node -e '
+		for (let i = 1; i <= 1000; i++)
+			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' >"$W/f1000.jsonl"
+	start=$(date +%s%N)
+	"$LOCO" eval --benchmark "$W/f1000.jsonl" --output "$W/faults" --no-cache --jobs 4 math >"$W/faults.out" 2>&1 ||
+	    die "eval through faults failed: $(tail -n 3 "$W/faults.out")"
+	end=$(date +%s%N)
+	r=$(node -e '
+		const fs = require("fs"), dir = process.argv[1];
+		const log = fs.readFileSync(dir + "/log.jsonl", "utf8").trim().split("\n").map(JSON.parse);
+		const res = JSON.parse(fs.readFileSync(dir + "/results.json", "utf8"));
+		const keys = new Set(log.map((l) => l.subject + "/" + l.id));
+		console.log([2000 - keys.size, log.length - keys.size, res.cost.retries, res.cost.requests].join(" "));' "$W/faults")
+	set -- $r
+	line "1,000 cases x 2 models" "$(calc "($end - $start) / 1e9" 1) s, $4 requests, $3 retried: $1 lost, $2 duplicated   target 0, 0   $( [ "$1" -eq 0 ] && [ "$2" -eq 0 ] && echo PASS || echo MISS)"
+	backend_stop "$B"
 }
 
 bench_router() {

@@ -166,6 +166,15 @@ test('faults', async () => {
   assert.strictEqual(JSON.parse(ls[1]).done, true);
 });
 
+test('match.every: a fault on every Nth request', async () => {
+  script(srv, { models: ['qwen3:4b'], chat: [
+    { match: { every: 3 }, status: 500, error: 'every third' },
+    { reply: 'fine' }] });
+  const got = [];
+  for (let i = 0; i < 7; i++) got.push((await post(srv, '/api/chat', chatBody('q', { stream: false }))).status);
+  assert.deepStrictEqual(got, [200, 200, 500, 200, 200, 500, 200]);
+});
+
 test('split_bytes', async () => {
   script(srv, { models: ['qwen3:4b'], chat: [
     { match: { contains: 'ascii' }, fault: 'split_bytes', ascii_escape: true },

@@ -543,6 +543,12 @@ function pickRule(script, kind, body, lastText) {
     if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
     if (m.path !== undefined && m.path !== `/api/${kind}`) continue;
     if (m.seed !== undefined && opts.seed !== m.seed) continue;
+    if (Number.isInteger(m.every) && m.every > 0) {
+      // Every Nth request the rest of the match fits (the Nth, 2Nth, ...).
+      const k = `every:${i}`, c = (counters.get(k) || 0) + 1;
+      counters.set(k, c);
+      if (c % m.every !== 0) continue;
+    }
     return { rule: r, index: i };
   }
   return { rule: {}, index: -1 };

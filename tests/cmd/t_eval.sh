@@ -158,7 +158,7 @@ wait $pid
 RC=$?
 expect_rc 0
 expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%"
-expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.retries)' "$W/retry1/results.json")" "21 1" "one retry, counted"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.retries >= 1 && r.cost.requests === 20 + r.cost.retries)' "$W/retry1/results.json")" "true" "the retries, counted"
 script "$(printf "%s" "$good" | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
 	s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
