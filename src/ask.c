@@ -221,6 +221,8 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	if (err != NULL && err->code == EXIT_NOMODEL && o->fallback &&
 	    o->adapter != NULL) {
 		struct backend_target bt;
+		int vanished = strstr(err->msg, "a file of it is missing") !=
+		    NULL;
 
 		if (backend_resolve(be, o->reg, NULL, &bt) == NULL &&
 		    !backend_target_same(&bt, &ar->target)) {
@@ -230,7 +232,7 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 			ar->target = bt;
 			if (o->on_fallback != NULL)
 				o->on_fallback(ar->wanted, ar->target.label,
-				    o->arg);
+				    vanished, o->arg);
 			chat_result_release(&ar->res);
 			err = send(be, o, ar);
 		} else

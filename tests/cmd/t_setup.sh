@@ -334,7 +334,7 @@ rm "$B/blobs/sha256-$HEX"
 run_loco query --adapter solver "solve"
 expect_rc 0
 expect_out base
-expect_err_has "loco: model 'loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M' is not in Ollama; answering with the base model 'qwen3:4b-instruct-2507-q4_K_M' and the adapter's prompt (run 'loco setup' to register it)"
+expect_err_has "loco: model 'loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M' cannot run: a file of it is missing; answering with the base model 'qwen3:4b-instruct-2507-q4_K_M' and the adapter's prompt (run 'loco setup' to re-create it)"
 run_loco doctor
 expect_rc 1
 expect_out_has "PROBLEM adapter solver       loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M its adapter blob sha256:${HEX%"${HEX#????????????}"} is missing from Ollama"
