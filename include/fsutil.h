@@ -38,6 +38,12 @@ void		 fs_unlock(int fd);
  */
 struct error	*fs_create_unique(const char *dir, const char *stem,
 		    const char *suffix, char **path);
+/*
+ * Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE), so that
+ * no crash can leave either name missing.  -1 with errno ENOSYS or EINVAL
+ * where the system or the file system cannot: then rename twice.
+ */
+int		 fs_exchange(const char *a, const char *b);
 /* rm -rf, refusing "/" and "". */
 struct error	*fs_remove_tree(const char *path);
 

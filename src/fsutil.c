@@ -1,6 +1,9 @@
 /* fsutil.c: atomic replacement, locks, directory helpers. */
 #include <sys/file.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -265,3 +268,18 @@ fs_create_unique(const char *dir, const char *stem, const char *suffix,
 	return error_new(EXIT_FAIL, "cannot create a file named %s%s in '%s': "
 	    "too many", stem, suffix, dir);
 }
+
+int
+fs_exchange(const char *a, const char *b)
+{
+#if defined(__linux__) && defined(SYS_renameat2)
+	/* RENAME_EXCHANGE from <linux/fs.h>, without its other baggage. */
+	return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2);
+#else
+	(void)a;
+	(void)b;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+

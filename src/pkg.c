@@ -214,6 +214,17 @@ installed_find(const struct installed *in, const char *name,
 	return found;
 }
 
+int
+installed_present(const struct installed *in, size_t i)
+{
+	char *path = xasprintf("%s/%s/adapter.yaml", in->dir,
+	    in->packages[i]);
+	int ok = access(path, F_OK) == 0 || errno != ENOENT;
+
+	free(path);
+	return ok;
+}
+
 void
 installed_set_score(struct installed *in, const struct pkg_score *sc)
 {
@@ -379,7 +390,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 	struct package_manifest m;
 	char *tmp = NULL, *dest = NULL, *final = NULL, *parent = NULL;
 	char *aside = NULL, *entry = NULL;
-	int lock = -1, found;
+	int lock = -1, found, swapped = 0;
 	size_t i;
 
 	*name = *version = NULL;
@@ -421,7 +432,8 @@ pkg_install(const struct registry *r, const char *path, int force,
 	if ((err = installed_load(&in)) != NULL)
 		goto done;
 	found = installed_find(&in, a.name, a.version);
-	if (found >= 0 && !force) {
+	/* A dangling entry (its directory gone) is repaired, not refused. */
+	if (found >= 0 && !force && installed_present(&in, found)) {
 		err = error_new(EXIT_FAIL, "adapter '%s' %s is already "
 		    "installed; use --force to replace it", a.name, a.version);
 		goto done;
@@ -434,8 +446,23 @@ pkg_install(const struct registry *r, const char *path, int force,
 	final = xasprintf("%s/%s", parent, a.version);
 	if ((err = fs_mkdirs(parent, 0)) != NULL)
 		goto done;
-	/* An old copy (or one a crash left behind) goes aside first. */
+	/*
+	 * An old copy (or one a crash left behind) trades places with the
+	 * new one in one step, so that a kill at any point leaves 'final'
+	 * whole; two renames where the system cannot (a kill between them
+	 * leaves a dangling entry, which loco reports and the next install
+	 * or remove repairs).
+	 */
 	if (fs_exists(final)) {
+		if (fs_exchange(dest, final) == 0) {
+			swapped = 1;
+			goto swapped;
+		}
+		if (errno != ENOSYS && errno != EINVAL && errno != ENOTSUP) {
+			err = error_new(EXIT_FAIL, "cannot replace '%s' with "
+			    "'%s': %s", final, dest, strerror(errno));
+			goto done;
+		}
 		aside = xasprintf("%s/old", tmp);
 		if (rename(final, aside) == -1) {
 			err = error_new(EXIT_FAIL, "cannot move '%s' aside: %s",
@@ -448,6 +475,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 		    dest, final, strerror(errno));
 		goto restore;
 	}
+swapped:
 	if (found < 0) {
 		entry = xasprintf("%s/%s", a.name, a.version);
 		in.packages = xreallocarray(in.packages, in.npackages + 1,
@@ -458,7 +486,10 @@ pkg_install(const struct registry *r, const char *path, int force,
 	if (in.base == NULL)
 		in.base = xstrdup(r->base.tag);
 	if ((err = installed_save(&in)) != NULL) {
-		(void)rename(final, dest);
+		if (swapped)
+			(void)fs_exchange(dest, final);
+		else
+			(void)rename(final, dest);
 		goto restore;
 	}
 	(void)fs_sync_dir(parent);

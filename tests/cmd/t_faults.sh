@@ -1,0 +1,122 @@
+#!/bin/sh
+# t_faults.sh: faults and hostile input (issue #16): a dangling entry of
+# installed.yaml, kill -9 at random points of install --force, special
+# files given as adapter files, a server that trickles blank lines.
+. "$TOP/tests/cmd/lib.sh"
+area_begin faults
+
+A="$LOCO_HOME/adapters"
+cat >"$A/registry.yaml" <<'YAML'
+base_model:
+  name: Qwen3-4B
+  tag: qwen3:4b
+  architecture: qwen3
+adapters:
+  - name: writer
+    version: 1.0.0
+    domain: writing
+    type: prompt
+    description: from the registry file
+    router_keywords: [essay]
+YAML
+
+# mkpkg NAME VERSION: a package in $W/pkgs/NAME-VERSION.tar.gz
+mkpkg() {
+	d="$W/src/$1-$2"
+	rm -rf "$d" && mkdir -p "$d" "$W/pkgs"
+	node "$TOP/tests/cmd/mkgguf.js" "$d/$1.gguf" general.architecture=s:qwen3 general.name=s:$1-$2
+	cat >"$d/adapter.yaml" <<YAML
+name: $1
+version: $2
+domain: math
+type: lora
+description: solver $2
+file: $1.gguf
+answer_type: number
+router_keywords: [solve]
+YAML
+	(cd "$d" && sha256sum adapter.yaml "$1.gguf" >SHA256SUMS)
+	(cd "$d" && tar -czf "$W/pkgs/$1-$2.tar.gz" adapter.yaml "$1.gguf" SHA256SUMS)
+}
+scratch_empty() {
+	if [ -z "$(ls "$LOCO_HOME/tmp" 2>/dev/null | grep -v downloads)" ]; then pass; else fail "scratch left behind: $(ls "$LOCO_HOME/tmp")"; fi
+}
+
+mkpkg solver 1.0.0
+mkpkg solver 1.1.0
+
+t "a dangling entry: loco starts and says what it found"
+run_loco adapters install "$W/pkgs/solver-1.0.0.tar.gz"
+expect_rc 0
+run_loco adapters promote solver@1.0.0
+expect_rc 0
+# What a kill between the two renames of an old install --force left.
+rm -rf "$A/solver/1.0.0"
+MISSING="loco: installed package 'solver/1.0.0' is missing (no '$A/solver/1.0.0/adapter.yaml'); skipped: install it again or run 'loco adapters remove solver@1.0.0'"
+run_loco adapters list --json
+expect_rc 0
+expect_err "$MISSING"
+expect_eq "$(json 'out.map(a => a.name).join(" ")')" "writer" "listed"
+run_loco route --json "solve 2x = 4"
+expect_rc 0
+expect_err "$MISSING"
+run_loco doctor
+if [ "$RC" -eq 0 ] || [ "$RC" -eq 1 ]; then pass; else fail "doctor exit status $RC"; fi
+expect_err_has "$MISSING"
+
+t "install repairs a dangling entry without --force"
+run_loco adapters install "$W/pkgs/solver-1.0.0.tar.gz"
+expect_rc 0
+expect_err "$MISSING"
+expect_out "installed solver 1.0.0; run 'loco setup' to register it with Ollama"
+run_loco adapters list --json
+expect_err_empty
+expect_eq "$(json 'out.map(a => a.name + "@" + a.version).join(" ")')" "writer@1.0.0 solver@1.0.0" "listed"
+if [ "$(grep -c '"solver/1.0.0"' "$A/installed.yaml")" -eq 1 ]; then pass; else fail "listed once"; fi
+scratch_empty
+
+t "remove clears a dangling entry"
+rm -rf "$A/solver/1.0.0"
+run_loco adapters remove solver
+expect_rc 0
+expect_err "$MISSING"
+expect_out "removed solver 1.0.0"
+if grep -q solver "$A/installed.yaml"; then fail "still listed"; else pass; fi
+if [ -e "$A/solver" ]; then fail "directory left"; else pass; fi
+run_loco adapters list
+expect_rc 0
+expect_err_empty
+run_loco adapters remove solver
+expect_rc 1
+expect_err "loco: no adapter 'solver' is installed"
+
+t "kill -9 at random points of install --force leaves a working state"
+run_loco adapters install "$W/pkgs/solver-1.1.0.tar.gz"
+expect_rc 0
+i=0
+bad=0
+while [ $i -lt 30 ]; do
+	i=$((i + 1))
+	"$LOCO" adapters install --force "$W/pkgs/solver-1.1.0.tar.gz" >/dev/null 2>&1 &
+	pid=$!
+	# 0 to 20 ms: an install takes about 10 here.
+	sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.4f", rand() * 0.02 }')"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	run_loco adapters list --json
+	if [ "$RC" -ne 0 ] || [ -s "$W/err" ]; then bad=$((bad + 1)); fail "kill $i: list exits $RC"; fi
+	if [ "$(json 'out.map(a => a.name + "@" + a.version).join(" ")')" != "writer@1.0.0 solver@1.1.0" ]; then
+		bad=$((bad + 1)); fail "kill $i: listed"
+	fi
+	run_loco doctor
+	case $RC in 0|1) ;; *) bad=$((bad + 1)); fail "kill $i: doctor exits $RC" ;; esac
+	if grep -q missing "$W/err"; then bad=$((bad + 1)); fail "kill $i: dangling"; fi
+done
+expect_eq "$bad" 0 "failures after kills"
+run_loco adapters install --force "$W/pkgs/solver-1.1.0.tar.gz"
+expect_rc 0
+expect_out "installed solver 1.1.0; run 'loco setup' to register it with Ollama"
+# The next install clears what the kills left in the scratch directory.
+cmp -s "$A/solver/1.1.0/solver.gguf" "$W/src/solver-1.1.0/solver.gguf" && pass || fail "installed file"
+
+area_end
