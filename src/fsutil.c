@@ -283,3 +283,58 @@ fs_exchange(const char *a, const char *b)
 #endif
 }
 
+
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
+}
+
+struct error *
+fs_open_regular(const char *path, const char *what, unsigned long long max,
+    int *fdp, unsigned long long *size)
+{
+	struct stat st;
+	const char *sp = what != NULL ? " " : "";
+	int fd, saved;
+
+	*fdp = -1;
+	if (what == NULL)
+		what = "";
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return error_new(EXIT_FAIL, "cannot open %s%s'%s': %s", what,
+		    sp, path, strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': %s", what,
+		    sp, path, strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': %s, not a "
+		    "regular file", what, sp, path, file_kind(st.st_mode));
+	}
+	if ((unsigned long long)st.st_size > max) {
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': larger "
+		    "than %llu bytes", what, sp, path, max);
+	}
+	/* Reads of a regular file never block; this only tidies up. */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*fdp = fd;
+	if (size != NULL)
+		*size = (unsigned long long)st.st_size;
+	return NULL;
+}

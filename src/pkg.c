@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -379,6 +380,9 @@ done:
 	return err;
 }
 
+/* An adapter file: a merged 4B model in f16 is 8 GB; 64 GiB is absurd. */
+#define PKG_FILE_MAX	(64ULL << 30)
+
 struct error *
 pkg_install(const struct registry *r, const char *path, int force,
     const char *want_name, const char *want_version, char **name,
@@ -655,37 +659,80 @@ pkg_adapter_yaml(const struct adapter *a, const char *file)
 	return strbuf_detach(&sb, NULL);
 }
 
+static int	write_full(int, const char *, size_t);
+
+/*
+ * Copy an adapter file into a package being made: a regular file only
+ * (/dev/zero would copy forever, a FIFO hang), of at most PKG_FILE_MAX
+ * bytes, and Ctrl-C stops it.
+ */
 static struct error *
 copy_file(const char *from, const char *to)
 {
-	FILE *in, *out;
 	char buf[1 << 16];
-	size_t n;
-	struct error *err = NULL;
+	unsigned long long done = 0;
+	ssize_t n;
+	struct error *err;
+	int in, out;
 
-	if ((in = fopen(from, "rb")) == NULL)
-		return error_new(EXIT_FAIL, "cannot open '%s': %s", from,
-		    strerror(errno));
-	if ((out = fopen(to, "wb")) == NULL) {
+	if ((err = fs_open_regular(from, "adapter file", PKG_FILE_MAX, &in,
+	    NULL)) != NULL)
+		return err;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) == -1) {
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 		    strerror(errno));
-		fclose(in);
+		close(in);
 		return err;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n) {
+	for (;;) {
+		if (loco_interrupted) {
+			err = error_new(EXIT_INTERRUPT, "interrupted");
+			break;
+		}
+		if ((n = read(in, buf, sizeof(buf))) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err = error_new(EXIT_FAIL, "cannot read adapter file "
+			    "'%s': %s", from, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		/* It may grow after the check. */
+		if ((done += (unsigned long long)n) > PKG_FILE_MAX) {
+			err = error_new(EXIT_FAIL, "cannot read adapter file "
+			    "'%s': larger than %llu bytes", from, PKG_FILE_MAX);
+			break;
+		}
+		if (write_full(out, buf, (size_t)n) == -1) {
 			err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 			    strerror(errno));
 			break;
 		}
-	if (err == NULL && ferror(in))
-		err = error_new(EXIT_FAIL, "cannot read '%s': %s", from,
-		    strerror(errno));
-	fclose(in);
-	if (fclose(out) != 0 && err == NULL)
+	}
+	close(in);
+	if (close(out) != 0 && err == NULL)
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 		    strerror(errno));
 	return err;
+}
+
+static int
+write_full(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 struct error *

@@ -113,10 +113,59 @@ while [ $i -lt 30 ]; do
 	if grep -q missing "$W/err"; then bad=$((bad + 1)); fail "kill $i: dangling"; fi
 done
 expect_eq "$bad" 0 "failures after kills"
+# A killed install leaves its scratch directory under $LOCO_HOME/tmp,
+# never in adapters/; clearing those is another change's business.
+rm -rf "$LOCO_HOME"/tmp/install.*
 run_loco adapters install --force "$W/pkgs/solver-1.1.0.tar.gz"
 expect_rc 0
 expect_out "installed solver 1.1.0; run 'loco setup' to register it with Ollama"
-# The next install clears what the kills left in the scratch directory.
 cmp -s "$A/solver/1.1.0/solver.gguf" "$W/src/solver-1.1.0/solver.gguf" && pass || fail "installed file"
+
+t "adapters add reads regular files only, of a bounded size"
+mkfifo "$W/fifo"
+ln -s /dev/zero "$W/zero-link"
+truncate -s 65G "$W/huge.gguf"
+for f in /dev/zero "$W/zero-link" "$W/fifo" "$W/huge.gguf"; do
+	printf 'FROM qwen3:4b\nADAPTER %s\n' "$f" >"$W/special.Modelfile"
+	# timeout: before the fix /dev/zero copied for ever, the FIFO hung.
+	timeout 20 "$LOCO" adapters add --modelfile "$W/special.Modelfile" --domain math special >"$W/out" 2>"$W/err" </dev/null
+	RC=$?
+	expect_rc 1
+	case $f in
+	*fifo) expect_err "loco: cannot read adapter file '$f': a FIFO, not a regular file" ;;
+	*huge.gguf) expect_err "loco: cannot read adapter file '$f': larger than 68719476736 bytes" ;;
+	*) expect_err "loco: cannot read adapter file '$f': a character device, not a regular file" ;;
+	esac
+done
+timeout 20 "$LOCO" adapters add --modelfile "$W/fifo" --domain math special >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 1
+expect_err "loco: cannot read '$W/fifo': a FIFO, not a regular file"
+if [ -e "$A/special" ] || grep -q special "$A/installed.yaml"; then fail "installed"; else pass; fi
+scratch_empty
+
+t "setup and doctor refuse an adapter file that is a FIFO or a device"
+cp "$A/registry.yaml" "$W/registry.yaml.saved"
+cat >>"$A/registry.yaml" <<YAML
+  - name: piped
+    version: 1.0.0
+    domain: math
+    type: lora
+    description: a FIFO for a file
+    file: $W/fifo
+    router_keywords: [solve]
+YAML
+script '{"models":["qwen3:4b"]}'
+timeout 20 "$LOCO" setup >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+expect_rc 1
+expect_err_has "loco: cannot read '$W/fifo': a FIFO, not a regular file"
+expect_out_has "adapter piped: loco-piped:1.0.0-qwen3-4b failed"
+timeout 20 "$LOCO" doctor >"$W/out" 2>"$W/err" </dev/null
+RC=$?
+if [ "$RC" -eq 1 ]; then pass; else fail "doctor exit status $RC"; fi
+expect_out_has "PROBLEM adapter piped        cannot read '$W/fifo': a FIFO, not a regular file"
+cp "$W/registry.yaml.saved" "$A/registry.yaml"
+rm -f "$W/huge.gguf"
 
 area_end
