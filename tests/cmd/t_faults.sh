@@ -168,4 +168,22 @@ expect_out_has "PROBLEM adapter piped        cannot read '$W/fifo': a FIFO, not 
 cp "$W/registry.yaml.saved" "$A/registry.yaml"
 rm -f "$W/huge.gguf"
 
+t "a reply that trickles in hits backend.request_timeout"
+# 400 chunks 50 ms apart: never a gap of backend.timeout, 20 s in all.
+MODELS='"models":["qwen3:4b"]'
+script "{$MODELS,\"chat\":[{\"reply\":\"$(printf '%0400d' 0)\",\"chunk_size\":1,\"chunk_delay_ms\":50}]}"
+start=$(date +%s)
+LOCO_BACKEND_TIMEOUT=1 LOCO_BACKEND_REQUEST_TIMEOUT=2 run_loco query --quiet --adapter writer "hello"
+took=$(($(date +%s) - start))
+expect_rc 1
+expect_err "loco: request to $BASE_URL/api/chat failed: no complete reply after 2 s (raise backend.request_timeout)"
+if [ "$took" -le 6 ]; then pass; else fail "took $took s"; fi
+run_loco config --json
+expect_eq "$(json 'out.find(k => k.key === "backend.request_timeout").value')" 3600 "the default"
+# 0 never fires: 3 s of trickle, longer than the 2 s above.
+script "{$MODELS,\"chat\":[{\"reply\":\"$(printf '%060d' 0)\",\"chunk_size\":1,\"chunk_delay_ms\":50}]}"
+LOCO_BACKEND_REQUEST_TIMEOUT=0 LOCO_BACKEND_TIMEOUT=1 run_loco query --quiet --adapter writer "hello"
+expect_rc 0
+expect_out "$(printf '%060d' 0)"
+
 area_end
