@@ -121,6 +121,32 @@ expect_rc 0
 expect_out "installed solver 1.1.0; run 'loco setup' to register it with Ollama"
 cmp -s "$A/solver/1.1.0/solver.gguf" "$W/src/solver-1.1.0/solver.gguf" && pass || fail "installed file"
 
+t "kill -9 at random points of setup leaves a working state"
+i=0
+bad=0
+while [ $i -lt 30 ]; do
+	i=$((i + 1))
+	# A server that forgets what was created: each setup does it all.
+	curl -s -X POST "$BASE_URL/__control/reset" >/dev/null
+	"$LOCO" setup >/dev/null 2>&1 &
+	pid=$!
+	# 0 to 40 ms: a setup takes about 30 here.
+	sleep "$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%.4f", rand() * 0.04 }')"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for cmd in "adapters list" config; do
+		run_loco $cmd
+		if [ "$RC" -ne 0 ] || [ -s "$W/err" ]; then bad=$((bad + 1)); fail "kill $i: $cmd exits $RC"; fi
+	done
+	run_loco doctor
+	case $RC in 0|1) ;; *) bad=$((bad + 1)); fail "kill $i: doctor exits $RC" ;; esac
+done
+expect_eq "$bad" 0 "failures after kills"
+run_loco setup
+expect_rc 0
+run_loco doctor
+expect_rc 0
+
 t "adapters add reads regular files only, of a bounded size"
 mkfifo "$W/fifo"
 ln -s /dev/zero "$W/zero-link"
