@@ -696,7 +696,9 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 			    reg->base.tag);
 			status = "kept";
 			if (!json)
-				printf("removed %s %s\n", name, version);
+				printf("removed %s %s\nkept the Ollama model %s: "
+				    "its package was gone, so its type is "
+				    "unknown\n", name, version, model);
 			goto print;
 		}
 		if (err->code != EXIT_NOMODEL)

@@ -80,7 +80,8 @@ rm -rf "$A/solver/1.0.0"
 run_loco adapters remove solver
 expect_rc 0
 expect_err "$MISSING"
-expect_out "removed solver 1.0.0"
+expect_out "removed solver 1.0.0
+kept the Ollama model loco-solver:1.0.0-qwen3-4b: its package was gone, so its type is unknown"
 if grep -q solver "$A/installed.yaml"; then fail "still listed"; else pass; fi
 if [ -e "$A/solver" ]; then fail "directory left"; else pass; fi
 run_loco adapters list
