@@ -1618,18 +1618,21 @@ reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
 static int
 reg_dangling(const char *pkg, const char *entry)
 {
-	char *path = xasprintf("%s/adapter.yaml", pkg), *safe, *pick, *s;
+	char *path = xasprintf("%s/adapter.yaml", pkg), *safe, *spath, *pick;
+	char *s;
 	int gone = access(path, F_OK) == -1 && errno == ENOENT;
 
 	if (gone) {
 		safe = str_sanitize(entry, 80);
+		spath = str_sanitize(path, PATH_MAX);
 		pick = xstrdup(safe);
 		if ((s = strrchr(pick, '/')) != NULL)
 			*s = '@';
 		fprintf(stderr, "loco: installed package '%s' is missing "
 		    "(no '%s'); skipped: install it again or run 'loco "
-		    "adapters remove %s'\n", safe, path, pick);
+		    "adapters remove %s'\n", safe, spath, pick);
 		free(pick);
+		free(spath);
 		free(safe);
 	}
 	free(path);
