@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #ifdef __linux__
 #include <sys/syscall.h>
+#define FS_RENAME_EXCHANGE	2	/* <linux/fs.h>, without its baggage */
 #endif
 
 #include <dirent.h>
@@ -273,8 +274,9 @@ int
 fs_exchange(const char *a, const char *b)
 {
 #if defined(__linux__) && defined(SYS_renameat2)
-	/* RENAME_EXCHANGE from <linux/fs.h>, without its other baggage. */
-	return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2);
+	/* glibc has a wrapper only with _GNU_SOURCE, musl none: call it. */
+	return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b,
+	    FS_RENAME_EXCHANGE);
 #else
 	(void)a;
 	(void)b;
@@ -282,7 +284,6 @@ fs_exchange(const char *a, const char *b)
 	return -1;
 #endif
 }
-
 
 static const char *
 file_kind(mode_t m)
