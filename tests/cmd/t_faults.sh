@@ -19,6 +19,8 @@ adapters:
     description: from the registry file
     router_keywords: [essay]
 YAML
+# The server has the base this registry names.
+script '{"models":["qwen3:4b"]}'
 
 # mkpkg NAME VERSION: a package in $W/pkgs/NAME-VERSION.tar.gz
 mkpkg() {
