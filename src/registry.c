@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "error.h"
@@ -1610,6 +1611,51 @@ reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
 	return NULL;
 }
 
+/*
+ * Is the installed package at pkg (listed as entry) missing?  Then say
+ * so on stderr: a crash or a hand left installed.yaml naming it.
+ */
+static int
+reg_dangling(const char *pkg, const char *entry)
+{
+	char *path = xasprintf("%s/adapter.yaml", pkg), *safe, *spath, *pick;
+	char *s;
+	int gone = access(path, F_OK) == -1 && errno == ENOENT;
+
+	if (gone) {
+		safe = str_sanitize(entry, 80);
+		spath = str_sanitize(path, PATH_MAX);
+		pick = xstrdup(safe);
+		if ((s = strrchr(pick, '/')) != NULL)
+			*s = '@';
+		fprintf(stderr, "loco: installed package '%s' is missing "
+		    "(no '%s'); skipped: install it again or run 'loco "
+		    "adapters remove %s'\n", safe, spath, pick);
+		free(pick);
+		free(spath);
+		free(safe);
+	}
+	free(path);
+	return gone;
+}
+
+/* Does NAME@VERSION name a package whose directory is missing? */
+static int
+reg_pick_dangling(const char *dir, const char *pick)
+{
+	const char *at = strrchr(pick, '@');
+	char *path;
+	int gone;
+
+	if (at == NULL || at == pick || strchr(pick, '/') != NULL)
+		return 0;
+	path = xasprintf("%s/%.*s/%s/adapter.yaml", dir, (int)(at - pick),
+	    pick, at + 1);
+	gone = access(path, F_OK) == -1 && errno == ENOENT;
+	free(path);
+	return gone;
+}
+
 struct error *
 registry_load_installed(struct registry *r, const char *path)
 {
@@ -1647,6 +1693,11 @@ registry_load_installed(struct registry *r, const char *path)
 				goto done;
 			}
 			pkg = reg_resolve(dir, n->items[i]->value);
+			/* A dangling entry must not stop loco: say so, skip. */
+			if (reg_dangling(pkg, n->items[i]->value)) {
+				free(pkg);
+				continue;
+			}
 			err = registry_add_package(r, pkg);
 			free(pkg);
 			if (err != NULL)
@@ -1670,6 +1721,9 @@ registry_load_installed(struct registry *r, const char *path)
 	}
 	for (i = 0; i < n->nents; i++) {
 		v = n->ents[i].value;
+		if (v->type == YNODE_SCALAR && registry_find(r, v->value) ==
+		    NULL && reg_pick_dangling(dir, v->value))
+			continue;	/* its package was reported missing */
 		if (v->type != YNODE_SCALAR || strchr(v->value, '@') == NULL ||
 		    (pick = registry_find(r, v->value)) == NULL ||
 		    strcmp(pick->domain, n->ents[i].key->value) != 0) {
