@@ -99,9 +99,13 @@ struct ask_opts {
 				    void *arg);
 	/* When an adapter's model is missing, let the base answer. */
 	int			 fallback;
-	/* Told before the base is asked instead (may be NULL). */
+	/*
+	 * Told before the base is asked instead (may be NULL); vanished:
+	 * the model is there but a file of it is missing.
+	 */
 	void			(*on_fallback)(const char *wanted,
-				    const char *model, void *arg);
+				    const char *model, int vanished,
+				    void *arg);
 };
 
 struct ask_result {

@@ -83,6 +83,7 @@ struct backend {
 	long			 connect_timeout;
 	long			 idle_timeout;
 	long			 load_timeout;	/* to a chat's first byte */
+	long			 request_timeout; /* a whole chat, 0 none */
 	backend_wait_fn		 wait_fn;	/* may be NULL */
 	void			*wait_arg;
 	void			*priv;		/* the kind's own state */

@@ -44,6 +44,7 @@ struct config {
 	long	 connect_timeout;	/* backend.connect_timeout, seconds */
 	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
 	long	 load_timeout;		/* backend.load_timeout, to a first byte */
+	long	 request_timeout;	/* backend.request_timeout, a whole answer */
 	/* loco serve */
 	long	 serve_port;		/* serve.port */
 	long	 serve_threads;		/* serve.threads */

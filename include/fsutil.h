@@ -38,6 +38,22 @@ void		 fs_unlock(int fd);
  */
 struct error	*fs_create_unique(const char *dir, const char *stem,
 		    const char *suffix, char **path);
+/*
+ * Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE), so that
+ * no crash can leave either name missing.  -1 with errno ENOSYS or EINVAL
+ * where the system or the file system cannot: then rename twice.
+ */
+int		 fs_exchange(const char *a, const char *b);
+/*
+ * Open path for reading only if it is a regular file (links followed)
+ * of at most max bytes; what (may be NULL) names it in messages, as in
+ * "cannot read adapter file '/dev/zero': a character device, not a
+ * regular file".  The open does not block, so a FIFO cannot hang the
+ * reader, and a device cannot be read forever.  *size (may be NULL) is
+ * its size.
+ */
+struct error	*fs_open_regular(const char *path, const char *what,
+		    unsigned long long max, int *fd, unsigned long long *size);
 /* rm -rf, refusing "/" and "". */
 struct error	*fs_remove_tree(const char *path);
 

@@ -46,6 +46,12 @@ struct http_request {
 	 * idle_timeout.  The clock starts when the request is sent.
 	 */
 	long		 first_byte_timeout;
+	/*
+	 * Seconds for the whole request, from sending it to the last byte,
+	 * 0 = none: a server that trickles a byte now and then keeps
+	 * idle_timeout quiet, not this.
+	 */
+	long		 total_timeout;
 	/* About once a second while the transfer runs (may be NULL). */
 	void		(*on_tick)(void *arg);
 	size_t		 max_body;	/* cap for a buffered body, 0 = 64 MiB */
@@ -74,7 +80,9 @@ void		 http_response_release(struct http_response *);
  * N s (waiting in the server's queue or loading; raise
  * backend.load_timeout)" for first_byte_timeout; for idle_timeout "no data
  * for N s after the reply began (raise backend.timeout)", or without
- * first_byte_timeout "no data for N s (backend.timeout)".
+ * first_byte_timeout "no data for N s (backend.timeout)"; for
+ * total_timeout "no complete reply after N s (raise
+ * backend.request_timeout)".
  * Any HTTP status is success here: check resp->status.
  */
 struct error	*http_perform(const struct http_request *,

@@ -39,6 +39,27 @@ const char	*ollama_url(const struct ollama *);
 struct error	*ollama_version(struct ollama *, char **version);
 struct error	*ollama_tags(struct ollama *, struct backend_model **models,
 		    size_t *n);
+/*
+ * What /api/show says about a model: which weights it is (model_info's
+ * general.* keys), its quantization, and the blobs its modelfile names
+ * ("FROM /.../blobs/sha256-HEX", "ADAPTER ..."), as 64 hex digits.  Any
+ * of them may be NULL.  A model Ollama does not know is EXIT_NOMODEL.
+ */
+struct ollama_show {
+	char	*architecture;	/* general.architecture */
+	char	*basename;	/* general.basename */
+	char	*finetune;	/* general.finetune */
+	char	*size_label;	/* general.size_label */
+	char	*version;	/* general.version */
+	char	*name;		/* general.name */
+	char	*quantization;	/* details.quantization_level */
+	char	*from_blob;	/* the weights */
+	char	*adapter_blob;
+};
+
+struct error	*ollama_show(struct ollama *, const char *model,
+		    struct ollama_show *);
+void		 ollama_show_release(struct ollama_show *);
 /* model_info["general.architecture"] of a model (EXIT_NOMODEL if absent). */
 struct error	*ollama_show_architecture(struct ollama *, const char *model,
 		    char **arch);

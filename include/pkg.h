@@ -9,7 +9,10 @@
  * under $LOCO_HOME, renames into place, and only then replaces
  * installed.yaml atomically: a crash or Ctrl-C at any point leaves the
  * installed state as it was (at worst an unreferenced directory, which
- * the next install of that version clears).
+ * the next install of that version clears).  --force swaps the new copy
+ * with the old in one step (fs_exchange); where it cannot, a kill
+ * between its two renames leaves a dangling entry, which the registry
+ * skips with a warning and install or remove repairs.
  */
 #ifndef LOCO_PKG_H
 #define LOCO_PKG_H
@@ -54,6 +57,11 @@ struct error	*installed_save(const struct installed *);
 void		 installed_release(struct installed *);
 int		 installed_find(const struct installed *, const char *name,
 		    const char *version);
+/*
+ * Is package i of the list on disk?  0 when its adapter.yaml is missing:
+ * a dangling entry a crash or a hand left behind.
+ */
+int		 installed_present(const struct installed *, size_t i);
 void		 installed_promote(struct installed *, const char *domain,
 		    const char *pick);
 void		 installed_set_score(struct installed *,

@@ -1,7 +1,8 @@
 /*
  * registry.h: the adapter registry (adapters/registry.yaml, loco-registry(5)).
  * A base_model block and a list of adapters; each adapter becomes an Ollama
- * model "loco-<name>:<version>" (or, for type tag, the tag itself), except
+ * model "loco-<name>:<version>-<base>" (adapter_model_name; for type tag,
+ * the tag itself), except
  * a composition of LoRA adapters, which only llama-server can serve.
  *
  * Search order when no path is given: $LOCO_HOME/adapters/registry.yaml,
@@ -91,10 +92,18 @@ struct adapter {
 };
 
 struct base_model {
-	char	*name;		/* display name, "Qwen3-4B" */
+	/*
+	 * Which weights: "Qwen3-4B-Instruct-2507".  Its words (split on '-',
+	 * '_', '.' and space) must all be among those of the model's
+	 * general.basename, finetune, size_label, version and name (see
+	 * register.h).
+	 */
+	char	*name;
 	char	*tag;		/* Ollama tag, "qwen3:4b" */
-	char	*quantization;
+	char	*quantization;	/* "Q4_K_M", or NULL */
 	char	*architecture;
+	int	 name_line;	/* where name and quantization are */
+	int	 quantization_line;
 	/*
 	 * The base as a GGUF file, for llama-server: a path (resolved), or
 	 * a URL to download with its SHA-256.  NULL: unset.
@@ -184,8 +193,61 @@ int			 reg_name_ok(const char *);
 /* A domain: a lower-case word (a-z 0-9 _ -, a letter first). */
 int			 reg_domain_ok(const char *);
 const char		*adapter_type_name(enum adapter_type);
-/* "loco-<name>:<version>" for a name and version; caller frees. */
+/*
+ * The Ollama model of an adapter: "loco-<name>:<version>-<base slug>", so
+ * that the same adapter registered on two bases (two registries on one
+ * server) makes two models.  '+' of semver build metadata becomes '_'.  A
+ * tag longer than Ollama's 80 characters is cut to 71 and ends in '-'
+ * and the first 8 hex digits of the SHA-256 of the whole tag.  Caller
+ * frees.
+ */
+#define MODEL_TAG_MAX 80
 char			*adapter_model_name(const char *name,
+			    const char *version, const char *base_tag);
+/*
+ * The base's tag as part of a tag: ":latest" dropped, every character
+ * Ollama does not allow in a tag ([A-Za-z0-9_.-]) made '-'
+ * ("qwen3:4b-instruct-2507-q4_K_M" -> "qwen3-4b-instruct-2507-q4_K_M").
+ */
+char			*adapter_base_slug(const char *base_tag);
+/*
+ * Which weights a model is, as its metadata says: the general.* keys of
+ * its GGUF, or of Ollama's /api/show model_info.  Any may be NULL.
+ */
+struct weights_id {
+	const char	*basename;	/* general.basename */
+	const char	*finetune;	/* general.finetune */
+	const char	*size_label;	/* general.size_label */
+	const char	*version;	/* general.version */
+	const char	*name;		/* general.name */
+};
+
+enum base_identity {
+	BASE_SAME,	/* every word of base_model.name is in the metadata */
+	BASE_UNKNOWN,	/* the metadata has none of the keys */
+	BASE_OTHER	/* other weights */
+};
+
+/*
+ * Is it the registry's base?  Real GGUFs name the same weights
+ * differently (an Unsloth quant: basename "Qwen3-4B-Instruct-2507";
+ * llama.cpp's converter: basename "Qwen3", finetune "Instruct", version
+ * "2507"), so words are compared: those of base_model.name, split on '-',
+ * '_', '.' and blanks, in any case, must all be among those of the keys.
+ * *found (may be NULL): the keys present, "general.basename 'Qwen3',
+ * general.finetune 'Instruct'", sanitized, or NULL when none is.
+ * *missing (may be NULL): the words not found, "'instruct', '2507'", or
+ * NULL.  Caller frees both.
+ */
+enum base_identity	 registry_base_identity(const struct base_model *,
+			    const struct weights_id *, char **found,
+			    char **missing);
+
+/*
+ * The name loco gave the model before names carried the base,
+ * "loco-<name>:<version>", so that doctor can point at what is left.
+ */
+char			*adapter_legacy_model_name(const char *name,
 			    const char *version);
 
 #endif

@@ -44,6 +44,14 @@ struct result {
 	char			*timestamp;	/* "YYYY-MM-DDTHH:MM:SSZ" */
 	int			 gate_passed;
 	int			 stale;		/* set by results_check_stale */
+	/*
+	 * How the answers were asked for (results.json "inference"):
+	 * "RE2 on, greedy", "RE2 off, 5 votes at 0.7", or "unknown" for a
+	 * result from before loco recorded it.
+	 */
+	char			*settings;
+	/* Not measured as the ranked ones are (set by the leaderboard). */
+	int			 apart;
 };
 
 struct results {
@@ -94,6 +102,12 @@ size_t		 results_latest(const struct results *, int by_version,
 /* The academic term of a result: "YYYY S1" (Jan-Jun) or "YYYY S2". */
 #define RESULT_TERM_LEN 16
 void		 result_term(const struct result *, char buf[RESULT_TERM_LEN]);
+
+/*
+ * Whether two results can be ranked against each other: the same
+ * benchmark (by SHA-256) asked for in the same way.
+ */
+int		 result_comparable(const struct result *, const struct result *);
 
 /*
  * Ranking order: higher accuracy first, then lower p, then newer, then

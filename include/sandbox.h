@@ -43,7 +43,8 @@
  *		namespaces;
  *   - environment: only PATH, HOME, TMPDIR (the scratch directory),
  *		LANG, PYTHONDONTWRITEBYTECODE and PYTHONHASHSEED; stdin is
- *		/dev/null; fds other than 0-2 are closed.
+ *		/dev/null; fds other than 0-2 are closed, but for the report
+ *		channel of sandbox_run_python_files.
  * Not contained: reading world-readable files (the root file system is
  * visible, read-only), CPU time spread over many processes (each has its
  * own RLIMIT_CPU; the wall clock bounds the total), memory spread over
@@ -64,6 +65,16 @@
 #include "strbuf.h"
 
 #define SANDBOX_PYTHON		"/usr/bin/python3"
+
+/*
+ * The report channel: a pipe apart from the program's output, whose write
+ * end the program finds open as this descriptor.  loco keeps the first
+ * SANDBOX_REPORT_MAX bytes written to it.  It tells loco something only
+ * the program's own first code can say (a harness that runs other code
+ * after it): it is no secret from the code that runs later.
+ */
+#define SANDBOX_REPORT_FD	3
+#define SANDBOX_REPORT_MAX	256
 
 /* Zero fields take the defaults below. */
 struct sandbox_limits {
@@ -98,6 +109,8 @@ struct sandbox_result {
 	double	 cpu_seconds;		/* user + system, all processes */
 	struct strbuf out, err;		/* captured, at most output_bytes */
 	int	 out_truncated, err_truncated;
+	struct strbuf report;		/* the report channel's bytes */
+	int	 report_truncated;
 	unsigned protections;		/* SANDBOX_PROT_* */
 	char	 reason[96];		/* "" on success, else why it failed */
 };
@@ -135,6 +148,14 @@ struct error	*sandbox_run(char *const argv[], const struct sandbox_file *files,
  */
 struct error	*sandbox_run_python(const char *code,
 		    const struct sandbox_limits *, struct sandbox_result *);
+/*
+ * The same, for a program of several files (one of them main.py), which
+ * gets the report channel as SANDBOX_REPORT_FD: res->report holds what it
+ * wrote there.
+ */
+struct error	*sandbox_run_python_files(const struct sandbox_file *,
+		    size_t nfiles, const struct sandbox_limits *,
+		    struct sandbox_result *);
 
 /* Append the names of the protections in mask, space separated. */
 void	sandbox_protections_describe(unsigned mask, struct strbuf *);

@@ -13,8 +13,11 @@
  *   multiple_choice  the choice extractor's letter equals the expected one
  *   rouge_l          ROUGE-L F1 against the expected text; passes at
  *                    "threshold" (default 0.5); the score is the F1
- *   code_execution   the response's code and the case's tests run in the
- *                    sandbox; passes when they exit 0
+ *   code_execution   the response's code, then the case's tests, run in
+ *                    the sandbox under a harness; passes only when the
+ *                    tests ran to their end and the harness says so on
+ *                    the report channel with this run's random token
+ *                    (score.c has the harness and what it defends)
  *   llm_judge        a judge model scores against the rubric (see judge)
  *   custom           "command" gets the response on stdin and prints a
  *                    score; passes at "threshold" (default 0.5)

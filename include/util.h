@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,6 +55,8 @@ void	 strv_free(char **v, size_t n);
 /* The directory part of a path ("." when none); caller frees. */
 char	*path_dirname(const char *path);
 int	 str_startswith(const char *s, const char *prefix);
+/* FNV-1a, 64 bits: the hash of loco's string tables. */
+uint64_t str_hash(const char *s);
 int	 str_endswith(const char *s, const char *suffix);
 /* Case-insensitive ASCII comparison. */
 int	 str_casecmp(const char *, const char *);

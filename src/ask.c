@@ -221,6 +221,8 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	if (err != NULL && err->code == EXIT_NOMODEL && o->fallback &&
 	    o->adapter != NULL) {
 		struct backend_target bt;
+		int vanished = strstr(err->msg, "a file of it is missing") !=
+		    NULL;
 
 		if (backend_resolve(be, o->reg, NULL, &bt) == NULL &&
 		    !backend_target_same(&bt, &ar->target)) {
@@ -230,15 +232,19 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 			ar->target = bt;
 			if (o->on_fallback != NULL)
 				o->on_fallback(ar->wanted, ar->target.label,
-				    o->arg);
+				    vanished, o->arg);
 			chat_result_release(&ar->res);
 			err = send(be, o, ar);
 		} else
 			backend_target_release(&bt);
 	}
-	/* Ollama: a model that is not there is pulled or registered. */
+	/*
+	 * Ollama: a model that is not there is pulled or registered (one
+	 * whose blob vanished already says that setup re-creates it).
+	 */
 	if (err != NULL && err->code == EXIT_NOMODEL &&
-	    backend_supports(be, BACKEND_MANAGE)) {
+	    backend_supports(be, BACKEND_MANAGE) &&
+	    strstr(err->msg, "'loco setup'") == NULL) {
 		const char *m = ar->target.model;
 
 		error_free(err);

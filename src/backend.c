@@ -118,6 +118,7 @@ backend_open(const struct config *cfg, struct backend **out)
 		return err;
 	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout,
 	    cfg->load_timeout);
+	(*out)->request_timeout = cfg->request_timeout;
 	free(url);
 	return NULL;
 }
@@ -550,6 +551,7 @@ chat_http_request(struct http_request *req, struct backend *be,
 	/* Queue and load apart from the gaps in a reply that flows. */
 	req->first_byte_timeout = be->load_timeout > 0 ? be->load_timeout :
 	    HTTP_NO_TIMEOUT;
+	req->total_timeout = be->request_timeout;
 	req->max_body = CHAT_MAX_LINE;
 }
 

@@ -76,18 +76,6 @@ struct svec {
 	size_t	 n;
 };
 
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void
 smap_grow(struct smap *m)
 {
@@ -100,7 +88,7 @@ smap_grow(struct smap *m)
 	for (i = 0; i < old.cap; i++) {
 		if (old.keys[i] == NULL)
 			continue;
-		j = fnv1a(old.keys[i]) & (m->cap - 1);
+		j = str_hash(old.keys[i]) & (m->cap - 1);
 		while (m->keys[j] != NULL)
 			j = (j + 1) & (m->cap - 1);
 		m->keys[j] = old.keys[i];
@@ -114,7 +102,7 @@ smap_grow(struct smap *m)
 static size_t
 smap_slot(const struct smap *m, const char *key)
 {
-	size_t j = fnv1a(key) & (m->cap - 1);
+	size_t j = str_hash(key) & (m->cap - 1);
 
 	while (m->keys[j] != NULL && strcmp(m->keys[j], key) != 0)
 		j = (j + 1) & (m->cap - 1);

@@ -599,6 +599,48 @@ out:
 	return err;
 }
 
+/*
+ * Remove a dangling entry of installed.yaml (its directory gone, so the
+ * registry skipped it): NAME, or NAME@VERSION in *version.  EXIT_NOMODEL
+ * when there is none.
+ */
+static struct error *
+remove_dangling(const char *name, char **version)
+{
+	struct installed in;
+	struct error *err;
+	char *want = xasprintf("%s/", name), *v = NULL;
+	size_t i, n = 0, len = strlen(want);
+
+	if ((err = installed_load(&in)) != NULL) {
+		free(want);
+		return err;
+	}
+	for (i = 0; i < in.npackages; i++)
+		if (strncmp(in.packages[i], want, len) == 0 &&
+		    (*version == NULL ||
+		    strcmp(in.packages[i] + len, *version) == 0) &&
+		    !installed_present(&in, i)) {
+			n++;
+			free(v);
+			v = xstrdup(in.packages[i] + len);
+		}
+	installed_release(&in);
+	free(want);
+	if (n == 0)
+		err = error_new(EXIT_NOMODEL, "no dangling entry");
+	else if (n > 1)
+		err = error_new(EXIT_USAGE, "several versions of '%s' are "
+		    "installed: say which, as %s@VERSION", name, name);
+	else if ((err = pkg_remove(name, v)) == NULL) {
+		free(*version);
+		*version = v;
+		v = NULL;
+	}
+	free(v);
+	return err;
+}
+
 static struct error *
 adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
@@ -653,6 +695,20 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 		goto done;
 	}
 	if ((a = registry_find(reg, argv[optind])) == NULL) {
+		if ((err = remove_dangling(name, &version)) == NULL) {
+			/* Its type is unknown: the model may be a tag's. */
+			model = adapter_model_name(name, version,
+			    reg->base.tag);
+			status = "kept";
+			if (!json)
+				printf("removed %s %s\nkept the Ollama model %s: "
+				    "its package was gone, so its type is "
+				    "unknown\n", name, version, model);
+			goto print;
+		}
+		if (err->code != EXIT_NOMODEL)
+			goto done;
+		error_free(err);
 		err = error_new(EXIT_FAIL, "no adapter '%s' is installed",
 		    argv[optind]);
 		goto done;

@@ -328,10 +328,11 @@ vote_note(const struct chat *c, const struct vote_result *vr)
 }
 
 static void
-on_fallback(const char *wanted, const char *model, void *arg)
+on_fallback(const char *wanted, const char *model, int vanished, void *arg)
 {
-	note(arg, "[model '%s' is not in Ollama: answering with the base "
-	    "model and the adapter's prompt; run 'loco setup']", wanted);
+	note(arg, "[model '%s' %s: answering with the base model and the "
+	    "adapter's prompt; run 'loco setup']", wanted, vanished ?
+	    "cannot run, a file of it is missing" : "is not in Ollama");
 }
 
 /* Send one question with the conversation; the turn is kept either way. */

@@ -15,6 +15,7 @@
 #include "jsonout.h"
 #include "register.h"
 #include "serve.h"
+#include "strbuf.h"
 #include "banned.h"
 
 #define MIN_DISK_GB 5.0
@@ -99,13 +100,46 @@ check_machine(struct report *rp)
 	}
 }
 
+/*
+ * Models an earlier loco named without the base: nothing uses them now.
+ * Not a problem, but worth removing.
+ */
+static void
+check_legacy(struct report *rp, const struct reg *r,
+    const struct registry *registry)
+{
+	struct strbuf names = STRBUF_INIT;
+	size_t i, n = 0;
+	char *old;
+
+	for (i = 0; i < registry->nadapters; i++) {
+		const struct adapter *a = &registry->adapters[i];
+
+		if (a->type == ADAPTER_TAG || reg_skip_reason(a) != NULL)
+			continue;
+		old = adapter_legacy_model_name(a->name, a->version);
+		if (reg_has_model(r, old) && !ollama_name_equal(old, a->model)) {
+			strbuf_addf(&names, " %s", old);
+			n++;
+		}
+		free(old);
+	}
+	if (n > 0)
+		add(rp, "old models", 1, xasprintf("%zu model%s named without "
+		    "the base by an earlier loco, no longer used:%s", n,
+		    n == 1 ? "" : "s", names.buf), xasprintf("remove %s with "
+		    "'ollama rm%s'", n == 1 ? "it" : "them", names.buf));
+	strbuf_release(&names);
+}
+
 static void
 check_server(struct report *rp, struct ollama *o,
     const struct registry *registry)
 {
 	struct reg *r = NULL;
 	struct error *err, *cerr;
-	const char *why, *arch = NULL;
+	const char *why, *arch = NULL, *missing, *text, *quant;
+	enum base_identity id;
 	int current;
 	size_t i, nlora = 0;
 	long v;
@@ -135,12 +169,32 @@ check_server(struct report *rp, struct ollama *o,
 		add(rp, "base model", 0, xasprintf("%s is not in Ollama",
 		    registry->base.tag), xasprintf("run 'loco setup' (or "
 		    "'ollama pull %s')", registry->base.tag));
-	else if ((err = reg_base_arch(r, &arch)) != NULL) {
+	else if ((err = reg_base_arch(r, &arch)) != NULL ||
+	    (err = reg_base_whole(r, &missing)) != NULL ||
+	    (err = reg_base_identity(r, &id, &text, &quant)) != NULL) {
 		add(rp, "base model", 0, xstrdup(err->msg), NULL);
 		error_free(err);
-	} else
+		arch = NULL;
+	} else if (missing != NULL) {
+		add(rp, "base model", 0, xasprintf("%s is listed, but its "
+		    "weights blob sha256:%.12s is missing from Ollama",
+		    registry->base.tag, missing), xstrdup("run 'loco setup' "
+		    "(it pulls the base again)"));
+		arch = NULL;
+	} else {
 		add(rp, "base model", 1, xasprintf("%s (%s)",
 		    registry->base.tag, arch), NULL);
+		if (id == BASE_SAME)
+			add(rp, "base identity", 1, xasprintf("%s: %s%s%s",
+			    registry->base.name, text, quant ? "; " : "",
+			    quant ? quant : ""), NULL);
+		else
+			add(rp, "base identity", id != BASE_OTHER,
+			    xasprintf("%s%s%s", text, quant ? "; " : "",
+			    quant ? quant : ""), id != BASE_OTHER ? NULL :
+			    xstrdup("pull the base the registry names, or "
+			    "change base_model in the registry"));
+	}
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 		char *name = xasprintf("adapter %s", a->name);
@@ -169,6 +223,7 @@ check_server(struct report *rp, struct ollama *o,
 		}
 		free(name);
 	}
+	check_legacy(rp, r, registry);
 	if ((cerr = reg_close(r)) != NULL)
 		error_free(cerr);
 }

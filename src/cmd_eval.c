@@ -395,6 +395,20 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	return jout_finish(j, 1);
 }
 
+/* The model column: as wide as the longest name, at least 28. */
+static int
+model_width(const struct eval_cmd *e, const struct adapter *a,
+    const struct registry *reg)
+{
+	size_t w = 28;
+
+	if (!e->base_only && a != NULL && strlen(a->model) > w)
+		w = strlen(a->model);
+	if (strlen(reg->base.tag) > w)
+		w = strlen(reg->base.tag);
+	return w > 200 ? 200 : (int)w;
+}
+
 static void
 print_table(const struct eval_cmd *e, const struct adapter *a,
     const struct registry *reg, const struct comparison *m,
@@ -402,16 +416,17 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 {
 	size_t i;
 	int md = e->fmt == FMT_MARKDOWN;
+	int w = md ? 0 : model_width(e, a, reg);
 	const char *sep = md ? " | " : "  ";
 
 	if (md)
 		printf("| model | accuracy | 95%% interval | passed |\n"
 		    "|---|---|---|---|\n");
 	else
-		printf("%-28s%s%8s%s%-17s%s%s\n", "model", sep, "accuracy",
+		printf("%-*s%s%8s%s%-17s%s%s\n", w, "model", sep, "accuracy",
 		    sep, "95% interval", sep, "passed");
-#define ROW(name, s) printf("%s%-28s%s%7.1f%%%s[%5.1f%%, %5.1f%%]%s%zu/%zu%s\n", \
-	md ? "| " : "", name, sep, (s)->acc.p * 100, sep, (s)->acc.lo * 100, \
+#define ROW(name, s) printf("%s%-*s%s%7.1f%%%s[%5.1f%%, %5.1f%%]%s%zu/%zu%s\n", \
+	md ? "| " : "", w, name, sep, (s)->acc.p * 100, sep, (s)->acc.lo * 100, \
 	(s)->acc.hi * 100, sep, (s)->acc.k, (s)->acc.n, md ? " |" : "")
 	if (!e->base_only)
 		ROW(a->model, &m->adapter);
@@ -839,19 +854,21 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 		loco_write(json, strlen(json));
 		loco_write("\n", 1);
 	} else if (err == NULL) {
-		int md = e->fmt == FMT_MARKDOWN;
+		int md = e->fmt == FMT_MARKDOWN, w = model_width(e, a, reg);
 
 		snprintf(vh, sizeof(vh), "%ld votes", votes[1]);
 		if (md)
 			printf("| model | RE2 off, 1 | RE2 off, %s | RE2 on, 1 | "
 			    "RE2 on, %s |\n|---|---|---|---|---|\n", vh, vh);
 		else
-			printf("%-28s %-21s %s\n%-28s %-10s %-10s %-10s %s\n",
-			    "", "RE2 off", "RE2 on", "model", "1 sample", vh,
-			    "1 sample", vh);
+			printf("%-*s %-21s %s\n%-*s %-10s %-10s %-10s %s\n",
+			    w, "", "RE2 off", "RE2 on", w, "model", "1 sample",
+			    vh, "1 sample", vh);
 		for (s = 0; s < 2; s++) {
-			printf(md ? "| %s |" : "%-28s", s ? a->model :
-			    reg->base.tag);
+			if (md)
+				printf("| %s |", s ? a->model : reg->base.tag);
+			else
+				printf("%-*s", w, s ? a->model : reg->base.tag);
 			for (re2 = 0; re2 < 2; re2++)
 				for (v = 0; v < 2; v++)
 					printf(md ? " %.1f%% |" : " %6.1f%%   ",

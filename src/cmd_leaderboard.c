@@ -24,6 +24,7 @@ struct board {
 	const struct result	**v;
 	int			 *active;
 	size_t			  n;
+	size_t			  napart;	/* the last ones, unranked */
 };
 
 static int
@@ -95,6 +96,47 @@ unknown_domain(const struct registry *reg, const char *domain)
 	return err;
 }
 
+/*
+ * Rank only what can be compared: the results measured as most of the
+ * domain's were (the same benchmark, by SHA-256, and the same way of
+ * asking; on a tie, as the best one was).  The others are set apart, after
+ * the ranked ones, unranked.
+ */
+static void
+mark_apart(struct board *b)
+{
+	const struct result **v;
+	size_t i, k, best = 0, most = 0, count, n = 0;
+
+	for (i = 0; i < b->n; i++) {
+		for (k = count = 0; k < b->n; k++)
+			count += result_comparable(b->v[i], b->v[k]);
+		if (count > most) {
+			most = count;
+			best = i;
+		}
+	}
+	v = xcalloc(b->n + 1, sizeof(*v));
+	for (i = 0; i < b->n; i++)
+		if (result_comparable(b->v[best], b->v[i]))
+			v[n++] = b->v[i];
+	for (i = 0; i < b->n; i++)
+		if (!result_comparable(b->v[best], b->v[i])) {
+			((struct result *)b->v[i])->apart = 1;
+			v[n++] = b->v[i];
+			b->napart++;
+		}
+	memcpy(b->v, v, b->n * sizeof(*v));
+	free(v);
+}
+
+/* What sets a result apart: "RE2 off, 5 votes at 0.7, sha256:0123abcd4567". */
+static void
+apart_text(struct strbuf *sb, const struct result *r)
+{
+	strbuf_addf(sb, "%s, sha256:%.12s", r->settings, r->bench_sha256);
+}
+
 static void
 fmt_p(char buf[32], double p)
 {
@@ -109,6 +151,7 @@ print_table(struct strbuf *sb, const struct board *b, size_t nb)
 {
 	size_t i, k, w;
 	char p[32], *name;
+	int any_apart = 0;
 
 	for (i = 0; i < nb; i++) {
 		strbuf_addf(sb, "%s%s\n", i ? "\n" : "", b[i].domain);
@@ -126,21 +169,36 @@ print_table(struct strbuf *sb, const struct board *b, size_t nb)
 		    "base", "diff", "p", "n", "date");
 		for (k = 0; k < b[i].n; k++) {
 			const struct result *r = b[i].v[k];
+			char rank[32];
 
+			if (r->apart)
+				snprintf(rank, sizeof(rank), " -");
+			else
+				snprintf(rank, sizeof(rank), "%2zu", k + 1);
 			name = xasprintf("%s@%s", r->adapter, r->version);
 			fmt_p(p, r->p);
-			strbuf_addf(sb, "  %s %2zu  %-*s  %7.1f%%  [%5.1f%%, "
-			    "%5.1f%%]  %5.1f%%  %+6.1f  %9s  %5ld  %.10s%s\n",
-			    b[i].active[k] ? "*" : " ", k + 1, (int)w, name,
+			strbuf_addf(sb, "  %s %s  %-*s  %7.1f%%  [%5.1f%%, "
+			    "%5.1f%%]  %5.1f%%  %+6.1f  %9s  %5ld  %.10s%s",
+			    b[i].active[k] ? "*" : " ", rank, (int)w, name,
 			    r->score.accuracy * 100, r->score.ci_low * 100,
 			    r->score.ci_high * 100, r->base.accuracy * 100,
 			    (r->score.accuracy - r->base.accuracy) * 100, p,
 			    r->n, r->timestamp, r->stale ? "  STALE" : "");
+			if (r->apart) {
+				strbuf_addstr(sb, "  APART: ");
+				apart_text(sb, r);
+			}
+			strbuf_addch(sb, '\n');
 			free(name);
+			any_apart |= r->apart;
 		}
 	}
 	strbuf_addstr(sb, "\n* active adapter; STALE: the benchmark has "
 	    "changed since the run\n");
+	if (any_apart)
+		strbuf_addstr(sb, "APART: measured on another benchmark or "
+		    "asked for another way than the ranked results, so not "
+		    "ranked against them\n");
 }
 
 static void
@@ -166,17 +224,30 @@ print_markdown(struct strbuf *sb, const struct board *b, size_t nb)
 			const struct result *r = b[i].v[k];
 
 			fmt_p(p, r->p);
-			strbuf_addf(sb, "| %zu | ", k + 1);
+			if (r->apart)
+				strbuf_addstr(sb, "| - | ");
+			else
+				strbuf_addf(sb, "| %zu | ", k + 1);
 			md_escape(sb, r->adapter);
 			strbuf_addstr(sb, " | ");
 			md_escape(sb, r->version);
 			strbuf_addf(sb, " | %s | %.1f%% | [%.1f%%, %.1f%%] | "
-			    "%.1f%% | %+.1f | %s | %ld | %.10s | %s |\n",
+			    "%.1f%% | %+.1f | %s | %ld | %.10s | %s",
 			    b[i].active[k] ? "*" : "", r->score.accuracy * 100,
 			    r->score.ci_low * 100, r->score.ci_high * 100,
 			    r->base.accuracy * 100,
 			    (r->score.accuracy - r->base.accuracy) * 100, p, r->n,
 			    r->timestamp, r->stale ? "STALE" : "");
+			if (r->apart) {
+				struct strbuf t = STRBUF_INIT;
+
+				apart_text(&t, r);
+				strbuf_addstr(sb, r->stale ? " APART: " :
+				    "APART: ");
+				md_escape(sb, t.buf);
+				strbuf_release(&t);
+			}
+			strbuf_addstr(sb, " |\n");
 		}
 	}
 }
@@ -196,8 +267,12 @@ print_json(struct strbuf *sb, const struct board *b, size_t nb)
 			const struct result *r = b[i].v[k];
 
 			jout_obj(j, NULL);
-			jout_int(j, "rank", (long long)k + 1);
+			if (r->apart)
+				jout_null(j, "rank");
+			else
+				jout_int(j, "rank", (long long)k + 1);
 			result_json(j, r, b[i].active[k]);
+			jout_bool(j, "comparable", !r->apart);
 			jout_end(j);
 		}
 		jout_end(j);
@@ -253,8 +328,11 @@ print_html(struct strbuf *sb, const struct board *b, size_t nb)
 			const struct result *r = b[i].v[k];
 
 			fmt_p(p, r->p);
-			strbuf_addf(sb, "<tr><td>%zu</td><td class=\"l\">",
-			    k + 1);
+			if (r->apart)
+				strbuf_addstr(sb, "<tr><td>-</td><td class=\"l\">");
+			else
+				strbuf_addf(sb, "<tr><td>%zu</td><td "
+				    "class=\"l\">", k + 1);
 			html_escape(sb, r->adapter);
 			strbuf_addch(sb, '@');
 			html_escape(sb, r->version);
@@ -267,9 +345,19 @@ print_html(struct strbuf *sb, const struct board *b, size_t nb)
 			    (r->score.accuracy - r->base.accuracy) * 100, p,
 			    r->n, r->timestamp);
 			html_bar(sb, r);
-			strbuf_addf(sb, "</td><td class=\"l\">%s</td></tr>\n",
+			strbuf_addf(sb, "</td><td class=\"l\">%s",
 			    r->stale ? "<span class=\"stale\">STALE</span>" :
 			    "");
+			if (r->apart) {
+				struct strbuf t = STRBUF_INIT;
+
+				apart_text(&t, r);
+				strbuf_addstr(sb, " <span class=\"stale\">APART: ");
+				html_escape(sb, t.buf);
+				strbuf_addstr(sb, "</span>");
+				strbuf_release(&t);
+			}
+			strbuf_addstr(sb, "</td></tr>\n");
 		}
 		strbuf_addstr(sb, "</table>\n");
 	}
@@ -377,6 +465,7 @@ cmd_leaderboard(struct loco *lc, int argc, char *argv[])
 			if (strcmp(latest[k]->domain, b->domain) == 0)
 				b->v[b->n++] = latest[k];
 		qsort(b->v, b->n, sizeof(*b->v), rank_cmp);
+		mark_apart(b);
 		for (k = 0; k < b->n; k++)
 			b->active[k] = is_active(reg, b->v[k]);
 	}

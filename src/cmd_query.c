@@ -308,16 +308,17 @@ event_route(const struct ask_result *ar, void *arg)
 }
 
 static void
-on_fallback(const char *wanted, const char *model, void *arg)
+on_fallback(const char *wanted, const char *model, int vanished, void *arg)
 {
 	const struct query *q = arg;
 	struct jout *j;
 
 	if (!q->quiet && !q->stream)
-		fprintf(stderr, "loco: model '%s' is not in Ollama; "
-		    "answering with the base model '%s' and the "
-		    "adapter's prompt (run 'loco setup' to register "
-		    "it)\n", wanted, model);
+		fprintf(stderr, "loco: model '%s' %s; answering with the "
+		    "base model '%s' and the adapter's prompt (run 'loco "
+		    "setup' to %s it)\n", wanted, vanished ? "cannot run: a "
+		    "file of it is missing" : "is not in Ollama", model,
+		    vanished ? "re-create" : "register");
 	if (!q->stream)
 		return;
 	j = jout_new();

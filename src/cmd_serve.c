@@ -247,6 +247,38 @@ load_registry(struct serve *sv, struct registry **reg)
 	return loco_registry(lc, reg);
 }
 
+/*
+ * A LoRA fits only the weights it was trained on: the base GGUF's general.*
+ * keys must name the registry's base (as register.c checks Ollama's).
+ * Metadata that does not say passes.
+ */
+static struct error *
+base_fits(const struct registry *reg, const char *path,
+    const struct gguf_info *base, const struct adapter *a)
+{
+	struct weights_id wid = { gguf_get(base, "general.basename"),
+	    gguf_get(base, "general.finetune"),
+	    gguf_get(base, "general.size_label"),
+	    gguf_get(base, "general.version"), base->name };
+	struct error *err = NULL;
+	char *found, *missing, *name;
+
+	if (registry_base_identity(&reg->base, &wid, &found, &missing) ==
+	    BASE_OTHER) {
+		name = str_sanitize(reg->base.name, 200);
+		err = error_new(EXIT_INTEGRITY, "adapter '%s': base model '%s' "
+		    "is not the registry's base: found %s, expected %s (%s:%d), "
+		    "which says %s; a LoRA trained on one does not fit the "
+		    "other: use the base GGUF the registry names, or change "
+		    "base_model in the registry", a->name, path, found, name,
+		    reg->path, reg->base.name_line, missing);
+		free(name);
+	}
+	free(found);
+	free(missing);
+	return err;
+}
+
 /* The LoRA files to load: every active lora adapter's, checked. */
 static struct error *
 plan(struct serve *sv, struct serve_state *st)
@@ -274,6 +306,8 @@ plan(struct serve *sv, struct serve_state *st)
 
 		if (!a->active || a->type != ADAPTER_LORA)
 			continue;
+		if ((err = base_fits(reg, sv->base, &base, a)) != NULL)
+			break;
 		if ((err = gguf_read(a->file, &gi)) == NULL)
 			err = gguf_check(a->file, &gi, GGUF_LORA,
 			    base.architecture, reg->base.tag);

@@ -19,7 +19,40 @@
 static const char *const outcome_text[] = {
 	[REG_CURRENT] = "current", [REG_CREATED] = "created",
 	[REG_UPDATED] = "updated", [REG_SKIPPED] = "skipped",
+	[REG_REPAIRED] = "repaired", [REG_REPLACED] = "replaced",
 };
+
+static const char *const base_text[] = {
+	[BASE_PRESENT] = "present", [BASE_PULLED] = "pulled",
+	[BASE_REPAIRED] = "repaired",
+};
+
+/*
+ * Say once what is doubtful about the base: weights it does not name, or
+ * other weights under prompt adapters (a LoRA adapter on them fails on its
+ * own), or another quantization.
+ */
+static struct error *
+base_warnings(struct reg *r, const struct registry *registry)
+{
+	enum base_identity id;
+	const char *text, *quant;
+	struct error *err;
+	size_t i, nprompt = 0;
+
+	if ((err = reg_base_identity(r, &id, &text, &quant)) != NULL)
+		return err;
+	for (i = 0; i < registry->nadapters; i++)
+		nprompt += registry->adapters[i].type == ADAPTER_PROMPT;
+	if (id == BASE_UNKNOWN)
+		fprintf(stderr, "loco: %s\n", text);
+	else if (id == BASE_OTHER && nprompt > 0)
+		fprintf(stderr, "loco: %s; prompt adapters run on it, but the "
+		    "registry's scores were not measured on it\n", text);
+	if (quant != NULL)
+		fprintf(stderr, "loco: %s\n", quant);
+	return NULL;
+}
 
 /* Write $LOCO_HOME/config.yaml with the defaults if there is none. */
 static struct error *
@@ -63,7 +96,8 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	enum reg_outcome out;
 	unsigned failed = 0, changed = 0;
 	char *cfgpath = NULL;
-	int ch, quiet = 0, json = 0, pulled, wrote;
+	enum base_outcome bout;
+	int ch, quiet = 0, json = 0, wrote;
 	size_t i;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -119,20 +153,22 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	else if (wrote)
 		printf("config: wrote the defaults to %s\n", cfgpath);
 	changed += wrote;
-	err = reg_ensure_base(r, &pulled);
+	err = reg_ensure_base(r, &bout);
 	progress_done(&pg);
-	if (err != NULL)
+	if (err != NULL || (err = base_warnings(r, registry)) != NULL)
 		goto done;
 	if (json) {
 		jout_obj(j, "base");
 		jout_str(j, "model", registry->base.tag);
-		jout_str(j, "outcome", pulled ? "pulled" : "present");
+		jout_str(j, "outcome", base_text[bout]);
 		jout_end(j);
 		jout_arr(j, "adapters");
-	} else
-		printf("base: %s %s\n", registry->base.tag, pulled ? "pulled" :
-		    "present");
-	changed += pulled;
+	} else if (bout == BASE_REPAIRED)
+		printf("base: %s repaired (its weights blob was missing from "
+		    "Ollama: pulled again)\n", registry->base.tag);
+	else
+		printf("base: %s %s\n", registry->base.tag, base_text[bout]);
+	changed += bout != BASE_PRESENT;
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 
@@ -146,8 +182,8 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 			jout_str(j, "outcome", err ? "failed" :
 			    outcome_text[out]);
 			jout_str(j, "error", err ? err->msg : NULL);
-			jout_str(j, "reason", !err && out == REG_SKIPPED ?
-			    reg_skip_reason(a) : NULL);
+			jout_str(j, "reason", err ? NULL : out == REG_SKIPPED ?
+			    reg_skip_reason(a) : reg_reason(r));
 			jout_end(j);
 		}
 		if (err != NULL) {
@@ -168,6 +204,9 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 		if (!json && out == REG_SKIPPED)
 			printf("adapter %s: %s skipped (%s)\n", a->name,
 			    a->model, reg_skip_reason(a));
+		else if (!json && reg_reason(r) != NULL)
+			printf("adapter %s: %s %s (%s)\n", a->name, a->model,
+			    outcome_text[out], reg_reason(r));
 		else if (!json)
 			printf("adapter %s: %s %s\n", a->name, a->model,
 			    outcome_text[out]);

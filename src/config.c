@@ -41,6 +41,10 @@ static const struct config_key config_table[] = {
 	  "the model's load (0 = never); Ollama gives up a load that stalls "
 	  "for 5 minutes, and a queued request waits for those ahead too",
 	  OFF(load_timeout) },
+	{ "backend.request_timeout", CONFIG_INT, "3600", 0, 604800, NULL,
+	  "seconds for a whole answer, from the request sent to its last "
+	  "byte, so that a server trickling blank lines cannot keep loco "
+	  "waiting (0 = never)", OFF(request_timeout) },
 	{ "backend.llama_server", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "the llama-server binary loco serve runs (default: llama-server "
 	  "on PATH)", OFF(llama_server) },

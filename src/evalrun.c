@@ -241,18 +241,21 @@ cache_put(const char *key, const char *model, const struct chat_result *res)
 
 /*
  * After a failed attempt (the first is 1): whether to ask again, having
- * waited 0.5, 1, 2 s.  Server errors, resets and stalls are retried;
- * an unreachable server, a missing model or Ctrl-C are not.
+ * waited 0.1, 1 and 3 s (a reset or a passing 500 is usually over at
+ * once; a server that keeps failing gets time).  Server errors, resets
+ * and stalls are retried; an unreachable server, a missing model or
+ * Ctrl-C are not.
  */
 static int
 retry_wait(const struct error *err, unsigned attempt, struct eval_tally *t)
 {
+	static const long wait_ms[EVAL_RETRIES] = { 100, 1000, 3000 };
 	long ms;
 
 	if (err->code != EXIT_FAIL || attempt > EVAL_RETRIES)
 		return 0;
-	for (ms = 500L << (attempt - 1); ms > 0 && !loco_interrupted; ms -= 100)
-		usleep(100000);
+	for (ms = wait_ms[attempt - 1]; ms > 0 && !loco_interrupted; ms -= 50)
+		usleep(50000);
 	if (loco_interrupted)
 		return 0;
 	t->retries++;

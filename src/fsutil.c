@@ -1,6 +1,10 @@
 /* fsutil.c: atomic replacement, locks, directory helpers. */
 #include <sys/file.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#define FS_RENAME_EXCHANGE	2	/* <linux/fs.h>, without its baggage */
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -264,4 +268,74 @@ fs_create_unique(const char *dir, const char *stem, const char *suffix,
 	*path = NULL;
 	return error_new(EXIT_FAIL, "cannot create a file named %s%s in '%s': "
 	    "too many", stem, suffix, dir);
+}
+
+int
+fs_exchange(const char *a, const char *b)
+{
+#if defined(__linux__) && defined(SYS_renameat2)
+	/* glibc has a wrapper only with _GNU_SOURCE, musl none: call it. */
+	return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b,
+	    FS_RENAME_EXCHANGE);
+#else
+	(void)a;
+	(void)b;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "a special file";
+}
+
+struct error *
+fs_open_regular(const char *path, const char *what, unsigned long long max,
+    int *fdp, unsigned long long *size)
+{
+	struct stat st;
+	const char *sp = what != NULL ? " " : "";
+	int fd, saved;
+
+	*fdp = -1;
+	if (what == NULL)
+		what = "";
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return error_new(EXIT_FAIL, "cannot open %s%s'%s': %s", what,
+		    sp, path, strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': %s", what,
+		    sp, path, strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': %s, not a "
+		    "regular file", what, sp, path, file_kind(st.st_mode));
+	}
+	if ((unsigned long long)st.st_size > max) {
+		close(fd);
+		return error_new(EXIT_FAIL, "cannot read %s%s'%s': larger "
+		    "than %llu bytes", what, sp, path, max);
+	}
+	/* Reads of a regular file never block; this only tidies up. */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	*fdp = fd;
+	if (size != NULL)
+		*size = (unsigned long long)st.st_size;
+	return NULL;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "gguf.h"
 #include "banned.h"
 
@@ -689,16 +690,14 @@ gguf_read(const char *path, struct gguf_info *gi)
 	r->path = path;
 	r->off = 0;
 	r->pos = r->len = 0;
-	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err = error_new(EXIT_FAIL, "cannot open '%s': %s", path,
-		    strerror(errno));
+	/* A FIFO or a device is refused before anything waits on it. */
+	if ((err = fs_open_regular(path, NULL, UINT64_MAX, &r->fd,
+	    NULL)) != NULL) {
 		free(r);
 		return err;
 	}
 	if (fstat(r->fd, &st) == -1)
 		err = read_failed(r, errno);
-	else if (!S_ISREG(st.st_mode))
-		err = error_new(EXIT_FAIL, "'%s' is not a regular file", path);
 	else {
 		r->size = (uint64_t)st.st_size;
 		gi->file_size = r->size;

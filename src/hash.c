@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "fsutil.h"
 #include "hash.h"
 #include "banned.h"
 
@@ -90,26 +91,17 @@ sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1],
 {
 	struct error *err = NULL;
 	struct sha256 *h = NULL;
-	struct stat st;
+	unsigned long long size;
 	unsigned char *buf = NULL;
 	uint64_t done = 0, total, next_report = HASH_PROGRESS;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return error_new(EXIT_FAIL, "cannot open '%s': %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		err = error_new(EXIT_FAIL, "cannot read '%s': %s", path,
-		    strerror(errno));
-		goto done;
-	}
 	/* A FIFO or a device would hash whatever it yields, never a file. */
-	if (!S_ISREG(st.st_mode)) {
-		err = error_new(EXIT_FAIL, "'%s' is not a regular file", path);
-		goto done;
-	}
-	total = (uint64_t)st.st_size;
+	if ((err = fs_open_regular(path, NULL, UINT64_MAX, &fd,
+	    &size)) != NULL)
+		return err;
+	total = (uint64_t)size;
 	/* Only a hint: a kernel that ignores it still gives the right hash. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 

@@ -140,6 +140,7 @@ struct xfer {
 	int				 overflow;	/* body cap hit */
 	int				 stalled;	/* idle_timeout hit */
 	int				 no_reply;	/* first_byte_timeout hit */
+	int				 overdue;	/* total_timeout hit */
 	int				 replied;	/* a byte of the body came */
 	long long			 sent;		/* now_ns() at the start */
 	FILE				*upload;	/* upload_path, open */
@@ -222,6 +223,12 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	}
 	if (req->on_tick != NULL)
 		req->on_tick(req->arg);
+	/* Blank lines now and then keep the others quiet, not this. */
+	if (req->total_timeout > 0 && now - x->sent >
+	    req->total_timeout * 1000000000LL) {
+		x->overdue = 1;
+		return 1;
+	}
 	if (req->first_byte_timeout != 0 && !x->replied) {
 		if (req->first_byte_timeout > 0 && now - x->sent >
 		    req->first_byte_timeout * 1000000000LL) {
@@ -271,6 +278,9 @@ transport_error(CURLcode rc, const char *errbuf, const struct xfer *x)
 	else if (x->upload_errno != 0)
 		err = error_new(EXIT_FAIL, "cannot read '%s': %s",
 		    x->req->upload_path, strerror(x->upload_errno));
+	else if (x->overdue)
+		err = error_new(EXIT_FAIL, "no complete reply after %ld s "
+		    "(raise backend.request_timeout)", x->req->total_timeout);
 	else if (x->no_reply)
 		err = error_new(EXIT_FAIL, "no reply from the model for %ld s "
 		    "(waiting in the server's queue or loading; raise "

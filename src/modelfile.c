@@ -8,6 +8,7 @@
  * that what it writes reads back as the value it was given.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "modelfile.h"
 #include "registry.h"
 #include "strbuf.h"
@@ -525,9 +527,10 @@ modelfile_read(const char *path, struct modelfile *mf)
 	int fd;
 
 	memset(mf, 0, sizeof(*mf));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return error_new(EXIT_FAIL, "cannot read '%s': %s", path,
-		    strerror(errno));
+	/* A FIFO would hang the read; the buffer's cap bounds the size. */
+	if ((err = fs_open_regular(path, NULL, ULLONG_MAX, &fd, NULL)) !=
+	    NULL)
+		return err;
 	strbuf_init(&sb, MF_MAX_SIZE);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));

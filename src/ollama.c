@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "backend_int.h"
 #include "config.h"
+#include "hash.h"
 #include "http.h"
 #include "ndjson.h"
 #include "ollama.h"
@@ -214,6 +216,27 @@ transport(struct ollama *o, const char *path, struct error *err)
 	    OLLAMA_UNREACHABLE, err);
 }
 
+/*
+ * Ollama still lists a model whose blob vanished, and answers
+ * 'model "NAME" not found, try pulling it first' when asked to run it;
+ * pulling is wrong for an adapter model, and 'loco setup' re-creates it.
+ */
+static struct error *
+vanished_error(struct ollama *o, const char *text)
+{
+	const char *q = strchr(text, '"'), *end;
+	char *name = NULL;
+	struct error *err;
+
+	if (q != NULL && (end = strchr(q + 1, '"')) != NULL)
+		name = xasprintf("%.*s", (int)(end - q - 1), q + 1);
+	err = error_new(EXIT_NOMODEL, "model '%s' is listed by Ollama at %s "
+	    "but a file of it is missing (%s): run 'loco setup' to re-create "
+	    "it", name ? name : "?", o->url, text);
+	free(name);
+	return err;
+}
+
 /* An error for a non-2xx reply. */
 static struct error *
 http_status_error(struct ollama *o, const char *path,
@@ -222,7 +245,10 @@ http_status_error(struct ollama *o, const char *path,
 	char *text = backend_error_text(resp);
 	struct error *err;
 
-	if (resp->status == 404 && strstr(text, "not found") != NULL &&
+	if (resp->status == 404 && strstr(text, "try pulling it first") !=
+	    NULL)
+		err = vanished_error(o, text);
+	else if (resp->status == 404 && strstr(text, "not found") != NULL &&
 	    strstr(text, "model") != NULL)
 		err = error_new(EXIT_NOMODEL, "%s", text);
 	else if (resp->status == 404)
@@ -344,14 +370,48 @@ ollama_tags(struct ollama *o, struct backend_model **models, size_t *n)
 	return NULL;
 }
 
-struct error *
-ollama_show_architecture(struct ollama *o, const char *model, char **arch)
+/* The 64 hex digits after "sha256-" or "sha256:" at the end of a path. */
+static char *
+blob_hex(const char *path)
 {
-	cJSON *req, *root, *info;
+	const char *p;
+	size_t n = strlen(path);
+
+	if (n < 71)
+		return NULL;
+	p = path + n - 64;
+	if (strncmp(p - 7, "sha256", 6) != 0 || (p[-1] != '-' && p[-1] != ':'))
+		return NULL;
+	return sha256_valid_hex(p) ? xstrdup(p) : NULL;
+}
+
+/* The blobs named by FROM and ADAPTER lines of show's modelfile. */
+static void
+modelfile_blobs(const char *mf, struct ollama_show *sh)
+{
+	char *copy = xstrdup(mf), *line, *next, *t;
+
+	for (line = copy; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		t = str_trim(line);
+		if (strncasecmp(t, "FROM ", 5) == 0 && sh->from_blob == NULL)
+			sh->from_blob = blob_hex(str_trim(t + 5));
+		else if (strncasecmp(t, "ADAPTER ", 8) == 0 &&
+		    sh->adapter_blob == NULL)
+			sh->adapter_blob = blob_hex(str_trim(t + 8));
+	}
+	free(copy);
+}
+
+struct error *
+ollama_show(struct ollama *o, const char *model, struct ollama_show *sh)
+{
+	cJSON *req, *root, *info, *details, *mf;
 	char *body;
 	struct error *err;
 
-	*arch = NULL;
+	memset(sh, 0, sizeof(*sh));
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "model", model);
 	body = cJSON_PrintUnformatted(req);
@@ -361,10 +421,51 @@ ollama_show_architecture(struct ollama *o, const char *model, char **arch)
 	if (err != NULL)
 		return err;
 	info = cJSON_GetObjectItemCaseSensitive(root, "model_info");
-	if ((*arch = backend_json_string(info, "general.architecture")) == NULL)
+	sh->architecture = backend_json_string(info, "general.architecture");
+	sh->basename = backend_json_string(info, "general.basename");
+	sh->finetune = backend_json_string(info, "general.finetune");
+	sh->size_label = backend_json_string(info, "general.size_label");
+	sh->version = backend_json_string(info, "general.version");
+	sh->name = backend_json_string(info, "general.name");
+	details = cJSON_GetObjectItemCaseSensitive(root, "details");
+	sh->quantization = backend_json_string(details, "quantization_level");
+	mf = cJSON_GetObjectItemCaseSensitive(root, "modelfile");
+	if (cJSON_IsString(mf))
+		modelfile_blobs(mf->valuestring, sh);
+	cJSON_Delete(root);
+	return NULL;
+}
+
+void
+ollama_show_release(struct ollama_show *sh)
+{
+	free(sh->architecture);
+	free(sh->basename);
+	free(sh->finetune);
+	free(sh->size_label);
+	free(sh->version);
+	free(sh->name);
+	free(sh->quantization);
+	free(sh->from_blob);
+	free(sh->adapter_blob);
+	memset(sh, 0, sizeof(*sh));
+}
+
+struct error *
+ollama_show_architecture(struct ollama *o, const char *model, char **arch)
+{
+	struct ollama_show sh;
+	struct error *err;
+
+	*arch = NULL;
+	if ((err = ollama_show(o, model, &sh)) != NULL)
+		return err;
+	if (sh.architecture == NULL)
 		err = error_new(EXIT_FAIL, "Ollama's /api/show for '%s' names "
 		    "no general.architecture", model);
-	cJSON_Delete(root);
+	*arch = sh.architecture;
+	sh.architecture = NULL;
+	ollama_show_release(&sh);
 	return err;
 }
 

@@ -218,6 +218,17 @@ installed_find(const struct installed *in, const char *name,
 	return found;
 }
 
+int
+installed_present(const struct installed *in, size_t i)
+{
+	char *path = xasprintf("%s/%s/adapter.yaml", in->dir,
+	    in->packages[i]);
+	int ok = access(path, F_OK) == 0 || errno != ENOENT;
+
+	free(path);
+	return ok;
+}
+
 void
 installed_set_score(struct installed *in, const struct pkg_score *sc)
 {
@@ -521,6 +532,9 @@ done:
 	return err != NULL ? unscratch(err, dir) : NULL;
 }
 
+/* An adapter file: a merged 4B model in f16 is 8 GB; 64 GiB is absurd. */
+#define PKG_FILE_MAX	(64ULL << 30)
+
 struct error *
 pkg_install(const struct registry *r, const char *path, int force,
     const char *want_name, const char *want_version, char **name,
@@ -532,7 +546,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 	struct package_manifest m;
 	char *tmp = NULL, *dest = NULL, *final = NULL, *parent = NULL;
 	char *aside = NULL, *entry = NULL;
-	int lock = -1, scratch_lock = -1, found;
+	int lock = -1, scratch_lock = -1, found, swapped = 0;
 	size_t i;
 
 	*name = *version = NULL;
@@ -574,7 +588,8 @@ pkg_install(const struct registry *r, const char *path, int force,
 	if ((err = installed_load(&in)) != NULL)
 		goto done;
 	found = installed_find(&in, a.name, a.version);
-	if (found >= 0 && !force) {
+	/* A dangling entry (its directory gone) is repaired, not refused. */
+	if (found >= 0 && !force && installed_present(&in, found)) {
 		err = error_new(EXIT_FAIL, "adapter '%s' %s is already "
 		    "installed; use --force to replace it", a.name, a.version);
 		goto done;
@@ -587,8 +602,23 @@ pkg_install(const struct registry *r, const char *path, int force,
 	final = xasprintf("%s/%s", parent, a.version);
 	if ((err = fs_mkdirs(parent, 0)) != NULL)
 		goto done;
-	/* An old copy (or one a crash left behind) goes aside first. */
+	/*
+	 * An old copy (or one a crash left behind) trades places with the
+	 * new one in one step, so that a kill at any point leaves 'final'
+	 * whole; two renames where the system cannot (a kill between them
+	 * leaves a dangling entry, which loco reports and the next install
+	 * or remove repairs).
+	 */
 	if (fs_exists(final)) {
+		if (fs_exchange(dest, final) == 0) {
+			swapped = 1;
+			goto swapped;
+		}
+		if (errno != ENOSYS && errno != EINVAL && errno != ENOTSUP) {
+			err = error_new(EXIT_FAIL, "cannot replace '%s' with "
+			    "'%s': %s", final, dest, strerror(errno));
+			goto done;
+		}
 		aside = xasprintf("%s/old", tmp);
 		if (rename(final, aside) == -1) {
 			err = error_new(EXIT_FAIL, "cannot move '%s' aside: %s",
@@ -601,6 +631,7 @@ pkg_install(const struct registry *r, const char *path, int force,
 		    dest, final, strerror(errno));
 		goto restore;
 	}
+swapped:
 	if (found < 0) {
 		entry = xasprintf("%s/%s", a.name, a.version);
 		in.packages = xreallocarray(in.packages, in.npackages + 1,
@@ -611,7 +642,10 @@ pkg_install(const struct registry *r, const char *path, int force,
 	if (in.base == NULL)
 		in.base = xstrdup(r->base.tag);
 	if ((err = installed_save(&in)) != NULL) {
-		(void)rename(final, dest);
+		if (swapped)
+			(void)fs_exchange(dest, final);
+		else
+			(void)rename(final, dest);
 		goto restore;
 	}
 	(void)fs_sync_dir(parent);
@@ -779,37 +813,80 @@ pkg_adapter_yaml(const struct adapter *a, const char *file)
 	return strbuf_detach(&sb, NULL);
 }
 
+static int	write_full(int, const char *, size_t);
+
+/*
+ * Copy an adapter file into a package being made: a regular file only
+ * (/dev/zero would copy forever, a FIFO hang), of at most PKG_FILE_MAX
+ * bytes, and Ctrl-C stops it.
+ */
 static struct error *
 copy_file(const char *from, const char *to)
 {
-	FILE *in, *out;
 	char buf[1 << 16];
-	size_t n;
-	struct error *err = NULL;
+	unsigned long long done = 0;
+	ssize_t n;
+	struct error *err;
+	int in, out;
 
-	if ((in = fopen(from, "rb")) == NULL)
-		return error_new(EXIT_FAIL, "cannot open '%s': %s", from,
-		    strerror(errno));
-	if ((out = fopen(to, "wb")) == NULL) {
+	if ((err = fs_open_regular(from, "adapter file", PKG_FILE_MAX, &in,
+	    NULL)) != NULL)
+		return err;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) == -1) {
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 		    strerror(errno));
-		fclose(in);
+		close(in);
 		return err;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n) {
+	for (;;) {
+		if (loco_interrupted) {
+			err = error_new(EXIT_INTERRUPT, "interrupted");
+			break;
+		}
+		if ((n = read(in, buf, sizeof(buf))) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err = error_new(EXIT_FAIL, "cannot read adapter file "
+			    "'%s': %s", from, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		/* It may grow after the check. */
+		if ((done += (unsigned long long)n) > PKG_FILE_MAX) {
+			err = error_new(EXIT_FAIL, "cannot read adapter file "
+			    "'%s': larger than %llu bytes", from, PKG_FILE_MAX);
+			break;
+		}
+		if (write_full(out, buf, (size_t)n) == -1) {
 			err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 			    strerror(errno));
 			break;
 		}
-	if (err == NULL && ferror(in))
-		err = error_new(EXIT_FAIL, "cannot read '%s': %s", from,
-		    strerror(errno));
-	fclose(in);
-	if (fclose(out) != 0 && err == NULL)
+	}
+	close(in);
+	if (close(out) != 0 && err == NULL)
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 		    strerror(errno));
 	return err;
+}
+
+static int
+write_full(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 struct error *

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "fsutil.h"
@@ -26,8 +27,20 @@ struct reg {
 	struct backend_model	*models;
 	size_t			 nmodels;
 	struct state		*state;
-	char			*base_arch;
 	struct reg_counts	 counts;
+	/* The base's /api/show, asked once (base_show). */
+	struct ollama_show	 base;
+	int			 base_shown;
+	enum base_identity	 identity;
+	char			*identity_text;
+	char			*quant_text;	/* a quantization mismatch */
+	/* HEAD /api/blobs answers of this run. */
+	struct blob_seen {
+		char	 hex[SHA256_HEX_LEN + 1];
+		int	 exists;
+	}			*blobs;
+	size_t			 nblobs;
+	char			*reason;	/* of the last reg_adapter */
 };
 
 static struct error *
@@ -108,41 +121,196 @@ progress(struct reg *r, const char *status)
 		r->progress(status, 0, 0, r->arg);
 }
 
-struct error *
-reg_ensure_base(struct reg *r, int *pulled)
+/* HEAD /api/blobs/sha256:HEX, once per run. */
+static struct error *
+blob_exists(struct reg *r, const char *hex, int *exists)
+{
+	struct error *err;
+	size_t i;
+
+	for (i = 0; i < r->nblobs; i++)
+		if (strcmp(r->blobs[i].hex, hex) == 0) {
+			*exists = r->blobs[i].exists;
+			return NULL;
+		}
+	if ((err = ollama_blob_exists(r->o, hex, exists)) != NULL)
+		return err;
+	r->blobs = xreallocarray(r->blobs, r->nblobs + 1, sizeof(*r->blobs));
+	snprintf(r->blobs[r->nblobs].hex, sizeof(r->blobs[0].hex), "%s", hex);
+	r->blobs[r->nblobs++].exists = *exists;
+	return NULL;
+}
+
+/* After a pull or an upload, blobs may be there that were not. */
+static void
+blobs_forget(struct reg *r)
+{
+	free(r->blobs);
+	r->blobs = NULL;
+	r->nblobs = 0;
+}
+
+/* Compare the base's model_info with the registry's base_model. */
+static void
+base_identity(struct reg *r)
+{
+	const struct base_model *b = &r->registry->base;
+	struct weights_id wid = { r->base.basename, r->base.finetune,
+	    r->base.size_label, r->base.version, r->base.name };
+	char *found, *missing, *name = str_sanitize(b->name, 200);
+
+	r->identity = registry_base_identity(b, &wid, &found, &missing);
+	switch (r->identity) {
+	case BASE_UNKNOWN:
+		r->identity_text = xasprintf("base model '%s' does not say "
+		    "which weights it is (its metadata has no general.basename,"
+		    " finetune, size_label, version or name): loco cannot "
+		    "confirm that it is %s, the registry's base (%s:%d)",
+		    b->tag, name, r->registry->path, b->name_line);
+		break;
+	case BASE_OTHER:
+		r->identity_text = xasprintf("base model '%s' is not the "
+		    "registry's base: found %s, expected %s (%s:%d), which "
+		    "says %s", b->tag, found, name, r->registry->path,
+		    b->name_line, missing);
+		break;
+	case BASE_SAME:
+		r->identity_text = found;
+		found = NULL;
+		break;
+	}
+	/* Ollama says "unknown" for a file type it has no name for. */
+	if (b->quantization != NULL && r->base.quantization != NULL &&
+	    *r->base.quantization != '\0' &&
+	    strcasecmp(r->base.quantization, "unknown") != 0 &&
+	    strcasecmp(b->quantization, r->base.quantization) != 0) {
+		char *q = str_sanitize(r->base.quantization, 80);
+		char *want = str_sanitize(b->quantization, 80);
+
+		r->quant_text = xasprintf("base model '%s' is quantized as %s, "
+		    "not %s as the registry says (%s:%d): adapters run on it, "
+		    "but the registry's scores were measured on %s", b->tag, q,
+		    want, r->registry->path, b->quantization_line, want);
+		free(want);
+		free(q);
+	}
+	free(found);
+	free(missing);
+	free(name);
+}
+
+/* The base's /api/show, once per run. */
+static struct error *
+base_show(struct reg *r)
 {
 	struct error *err;
 	const char *tag = r->registry->base.tag;
 
-	*pulled = 0;
-	if (reg_has_model(r, tag))
+	if (r->base_shown)
 		return NULL;
+	err = ollama_show(r->o, tag, &r->base);
+	if (err != NULL && err->code == EXIT_NOMODEL) {
+		error_free(err);
+		/* Listed but not shown: Ollama could not read its weights. */
+		if (reg_has_model(r, tag))
+			return error_new(EXIT_NOMODEL, "base model '%s' is "
+			    "listed by Ollama at %s but a file of it is "
+			    "missing: run 'loco setup' to pull it again", tag,
+			    ollama_url(r->o));
+		return error_new(EXIT_NOMODEL, "base model '%s' is not in "
+		    "Ollama at %s: run 'loco setup' to pull it", tag,
+		    ollama_url(r->o));
+	}
+	if (err != NULL)
+		return err;
+	r->base_shown = 1;
+	base_identity(r);
+	return NULL;
+}
+
+static void
+base_forget(struct reg *r)
+{
+	ollama_show_release(&r->base);
+	r->base_shown = 0;
+	free(r->identity_text);
+	free(r->quant_text);
+	r->identity_text = r->quant_text = NULL;
+	blobs_forget(r);
+}
+
+struct error *
+reg_base_whole(struct reg *r, const char **missing)
+{
+	struct error *err;
+	int exists = 1;
+
+	*missing = NULL;
+	if ((err = base_show(r)) != NULL)
+		return err;
+	if (r->base.from_blob != NULL &&
+	    (err = blob_exists(r, r->base.from_blob, &exists)) != NULL)
+		return err;
+	if (!exists)
+		*missing = r->base.from_blob;
+	return NULL;
+}
+
+struct error *
+reg_ensure_base(struct reg *r, enum base_outcome *out)
+{
+	struct error *err;
+	const char *tag = r->registry->base.tag, *missing = NULL;
+
+	*out = BASE_PRESENT;
+	if (reg_has_model(r, tag)) {
+		/*
+		 * Listed, but is it whole?  Ollama keeps listing a model whose
+		 * blob vanished, and then answers "try pulling it first".
+		 */
+		err = reg_base_whole(r, &missing);
+		if (err == NULL && missing == NULL)
+			return NULL;
+		if (err != NULL && err->code != EXIT_NOMODEL)
+			return err;
+		error_free(err);
+		*out = BASE_REPAIRED;
+	}
 	if ((err = ollama_pull(r->o, tag, r->progress, r->arg)) != NULL)
 		return error_prefix(err, "cannot pull the base model '%s'",
 		    tag);
 	r->counts.pulls++;
-	*pulled = 1;
+	if (*out != BASE_REPAIRED)
+		*out = BASE_PULLED;
+	base_forget(r);
 	return refresh_tags(r);
+}
+
+struct error *
+reg_base_identity(struct reg *r, enum base_identity *id, const char **text,
+    const char **quant)
+{
+	struct error *err;
+
+	if ((err = base_show(r)) != NULL)
+		return err;
+	*id = r->identity;
+	*text = r->identity_text;
+	*quant = r->quant_text;
+	return NULL;
 }
 
 struct error *
 reg_base_arch(struct reg *r, const char **arch)
 {
 	struct error *err;
-	const char *tag = r->registry->base.tag;
 
-	if (r->base_arch == NULL) {
-		err = ollama_show_architecture(r->o, tag, &r->base_arch);
-		if (err != NULL && err->code == EXIT_NOMODEL) {
-			error_free(err);
-			return error_new(EXIT_NOMODEL, "base model '%s' is not "
-			    "in Ollama at %s: run 'loco setup' to pull it", tag,
-			    ollama_url(r->o));
-		}
-		if (err != NULL)
-			return err;
-	}
-	*arch = r->base_arch;
+	if ((err = base_show(r)) != NULL)
+		return err;
+	if (r->base.architecture == NULL)
+		return error_new(EXIT_FAIL, "Ollama's /api/show for '%s' names "
+		    "no general.architecture", r->registry->base.tag);
+	*arch = r->base.architecture;
 	return NULL;
 }
 
@@ -351,12 +519,100 @@ reg_skip_reason(const struct adapter *a)
 	return NULL;
 }
 
+/*
+ * A model Ollama lists may still be wrong: built FROM another base's
+ * weights (the tag now names other weights, or another registry made it),
+ * or missing a blob, which Ollama only reports when it is asked to answer
+ * ("try pulling it first").  /api/show names its blobs; HEAD says whether
+ * each is there.  *why is NULL when all is well, else a phrase (owned by
+ * r); *other says it was another base.
+ */
+static struct error *
+model_verify(struct reg *r, const struct adapter *a, const char **why,
+    int *other)
+{
+	struct ollama_show sh;
+	struct error *err;
+	const char *hexes[2];
+	int exists;
+	size_t i;
+
+	*why = NULL;
+	*other = 0;
+	free(r->reason);
+	r->reason = NULL;
+	/* Without the base (doctor says so), there is nothing to compare. */
+	if (a->type != ADAPTER_MERGED && (err = base_show(r)) != NULL) {
+		if (err->code != EXIT_NOMODEL)
+			return err;
+		error_free(err);
+	}
+	err = ollama_show(r->o, a->model, &sh);
+	if (err != NULL && err->code == EXIT_NOMODEL) {
+		/* Listed by /api/tags but not shown: a file of it is gone. */
+		error_free(err);
+		r->reason = xstrdup("listed by Ollama, but a file of it is "
+		    "missing");
+		*why = r->reason;
+		return NULL;
+	}
+	if (err != NULL)
+		return err;
+	if (a->type != ADAPTER_MERGED && r->base_shown &&
+	    sh.from_blob != NULL && r->base.from_blob != NULL &&
+	    strcmp(sh.from_blob, r->base.from_blob) != 0) {
+		r->reason = xasprintf("built from other weights than the base "
+		    "model '%s' (sha256:%.12s, not sha256:%.12s)",
+		    r->registry->base.tag, sh.from_blob, r->base.from_blob);
+		*why = r->reason;
+		*other = 1;
+		goto done;
+	}
+	hexes[0] = sh.from_blob;
+	hexes[1] = sh.adapter_blob;
+	for (i = 0; i < ARRAY_SIZE(hexes); i++) {
+		if (hexes[i] == NULL)
+			continue;
+		if ((err = blob_exists(r, hexes[i], &exists)) != NULL)
+			goto done;
+		if (!exists) {
+			r->reason = xasprintf("its %s blob sha256:%.12s is "
+			    "missing from Ollama", i == 0 ? "weights" :
+			    "adapter", hexes[i]);
+			*why = r->reason;
+			break;
+		}
+	}
+done:
+	ollama_show_release(&sh);
+	return err;
+}
+
+/* A LoRA adapter fits only the weights it was trained on. */
+static struct error *
+lora_fits_base(struct reg *r, const struct adapter *a)
+{
+	struct error *err;
+
+	if (a->type != ADAPTER_LORA)
+		return NULL;
+	if ((err = base_show(r)) != NULL)
+		return err;
+	if (r->identity == BASE_OTHER)
+		return error_new(EXIT_INTEGRITY, "adapter '%s': %s; a LoRA "
+		    "trained on one does not fit the other: pull the base the "
+		    "registry names, or change base_model in the registry",
+		    a->name, r->identity_text);
+	return NULL;
+}
+
 struct error *
 reg_check(struct reg *r, const struct adapter *a, int *current,
     const char **why)
 {
 	struct plan p;
 	struct error *err;
+	int other;
 
 	*current = 0;
 	*why = NULL;
@@ -371,9 +627,22 @@ reg_check(struct reg *r, const struct adapter *a, int *current,
 	}
 	if ((err = plan_make(r, a, &p)) != NULL)
 		return err;
-	*current = plan_current(r, a, &p, why);
+	/* As reg_adapter: what is wrong with a model comes first. */
+	if (reg_has_model(r, a->model) &&
+	    (err = model_verify(r, a, why, &other)) != NULL) {
+		free(p.base);
+		return err;
+	}
+	if (*why == NULL)
+		*current = plan_current(r, a, &p, why);
 	free(p.base);
 	return NULL;
+}
+
+const char *
+reg_reason(const struct reg *r)
+{
+	return r->reason;
 }
 
 struct error *
@@ -382,11 +651,13 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	struct plan p;
 	struct error *err;
 	const struct backend_model *m;
-	const char *why, *arch;
+	const char *why, *arch = NULL;
 	char *legacy = NULL;
-	int exists, existed, used_legacy;
+	int exists, existed, used_legacy, other = 0;
 
 	*out = REG_CURRENT;
+	free(r->reason);
+	r->reason = NULL;
 	if (reg_skip_reason(a) != NULL) {
 		*out = REG_SKIPPED;
 		return NULL;
@@ -401,11 +672,11 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 		*out = REG_CREATED;
 		return refresh_tags(r);
 	}
+	/* Nothing is sent for an adapter that cannot work. */
+	if ((err = lora_fits_base(r, a)) != NULL)
+		return err;
 	if ((err = plan_make(r, a, &p)) != NULL)
 		return err;
-	if (plan_current(r, a, &p, &why))
-		goto done;
-	existed = reg_has_model(r, a->model);
 	if (a->type == ADAPTER_LORA) {
 		if ((err = reg_base_arch(r, &arch)) != NULL ||
 		    (err = reg_check_file(r->registry, a, arch)) != NULL)
@@ -413,15 +684,29 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	} else if (a->type == ADAPTER_MERGED &&
 	    (err = reg_check_file(r->registry, a, NULL)) != NULL)
 		goto done;
+	existed = reg_has_model(r, a->model);
+	if (existed && (err = model_verify(r, a, &why, &other)) != NULL)
+		goto done;
+	if (existed && why != NULL)
+		*out = other ? REG_REPLACED : REG_REPAIRED;
+	else if (plan_current(r, a, &p, &why))
+		goto done;
 	if (a->type == ADAPTER_LORA || a->type == ADAPTER_MERGED) {
-		if ((err = ollama_blob_exists(r->o, p.hex, &exists)) != NULL)
+		if ((err = blob_exists(r, p.hex, &exists)) != NULL)
 			goto done;
 		if (!exists) {
 			if ((err = ollama_blob_upload(r->o, a->file, p.hex,
 			    r->progress, r->arg)) != NULL)
 				goto done;
 			r->counts.uploads++;
+			blobs_forget(r);
 		}
+	}
+	/* Delete first: nothing of the model on the other base is kept. */
+	if (*out == REG_REPLACED && (err = ollama_delete(r->o, a->model))
+	    != NULL) {
+		err = error_prefix(err, "cannot delete '%s'", a->model);
+		goto done;
 	}
 	legacy = legacy_modelfile(r->registry, a, p.hex);
 	p.c.legacy_modelfile = legacy;
@@ -449,7 +734,8 @@ reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 	m = find_model(r, a->model);
 	state_set_model(r->state, ollama_url(r->o), a->model, p.request,
 	    m ? m->digest : NULL);
-	*out = existed ? REG_UPDATED : REG_CREATED;
+	if (*out == REG_CURRENT)
+		*out = existed ? REG_UPDATED : REG_CREATED;
 done:
 	free(legacy);
 	free(p.base);
@@ -468,7 +754,8 @@ reg_close(struct reg *r)
 	state_free(r->state);
 	backend_models_free(r->models, r->nmodels);
 	free(r->version);
-	free(r->base_arch);
+	base_forget(r);
+	free(r->reason);
 	free(r);
 	return err;
 }

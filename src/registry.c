@@ -13,10 +13,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "hash.h"
 #include "registry.h"
 #include "strbuf.h"
 #include "util.h"
@@ -963,7 +965,7 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 	}
 
 	a->model = a->type == ADAPTER_TAG ? xstrdup(a->tag) :
-	    adapter_model_name(a->name, a->version);
+	    adapter_model_name(a->name, a->version, r->base.tag);
 done:
 	free(what);
 	return err;
@@ -1057,6 +1059,9 @@ reg_base(const struct rctx *top, const struct ynode *root,
 	    != NULL ||
 	    (err = reg_base_gguf(&c, n, b)) != NULL)
 		return err;
+	b->name_line = ydoc_get(n, "name")->line;
+	if (b->quantization != NULL)
+		b->quantization_line = ydoc_get(n, "quantization")->line;
 	return NULL;
 }
 
@@ -1606,6 +1611,51 @@ reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
 	return NULL;
 }
 
+/*
+ * Is the installed package at pkg (listed as entry) missing?  Then say
+ * so on stderr: a crash or a hand left installed.yaml naming it.
+ */
+static int
+reg_dangling(const char *pkg, const char *entry)
+{
+	char *path = xasprintf("%s/adapter.yaml", pkg), *safe, *spath, *pick;
+	char *s;
+	int gone = access(path, F_OK) == -1 && errno == ENOENT;
+
+	if (gone) {
+		safe = str_sanitize(entry, 80);
+		spath = str_sanitize(path, PATH_MAX);
+		pick = xstrdup(safe);
+		if ((s = strrchr(pick, '/')) != NULL)
+			*s = '@';
+		fprintf(stderr, "loco: installed package '%s' is missing "
+		    "(no '%s'); skipped: install it again or run 'loco "
+		    "adapters remove %s'\n", safe, spath, pick);
+		free(pick);
+		free(spath);
+		free(safe);
+	}
+	free(path);
+	return gone;
+}
+
+/* Does NAME@VERSION name a package whose directory is missing? */
+static int
+reg_pick_dangling(const char *dir, const char *pick)
+{
+	const char *at = strrchr(pick, '@');
+	char *path;
+	int gone;
+
+	if (at == NULL || at == pick || strchr(pick, '/') != NULL)
+		return 0;
+	path = xasprintf("%s/%.*s/%s/adapter.yaml", dir, (int)(at - pick),
+	    pick, at + 1);
+	gone = access(path, F_OK) == -1 && errno == ENOENT;
+	free(path);
+	return gone;
+}
+
 struct error *
 registry_load_installed(struct registry *r, const char *path)
 {
@@ -1643,6 +1693,11 @@ registry_load_installed(struct registry *r, const char *path)
 				goto done;
 			}
 			pkg = reg_resolve(dir, n->items[i]->value);
+			/* A dangling entry must not stop loco: say so, skip. */
+			if (reg_dangling(pkg, n->items[i]->value)) {
+				free(pkg);
+				continue;
+			}
 			err = registry_add_package(r, pkg);
 			free(pkg);
 			if (err != NULL)
@@ -1666,6 +1721,9 @@ registry_load_installed(struct registry *r, const char *path)
 	}
 	for (i = 0; i < n->nents; i++) {
 		v = n->ents[i].value;
+		if (v->type == YNODE_SCALAR && registry_find(r, v->value) ==
+		    NULL && reg_pick_dangling(dir, v->value))
+			continue;	/* its package was reported missing */
 		if (v->type != YNODE_SCALAR || strchr(v->value, '@') == NULL ||
 		    (pick = registry_find(r, v->value)) == NULL ||
 		    strcmp(pick->domain, n->ents[i].key->value) != 0) {
@@ -1695,15 +1753,158 @@ adapter_type_name(enum adapter_type t)
 	return "unknown";
 }
 
-char *
-adapter_model_name(const char *name, const char *version)
+/* Replace what Ollama does not allow in a tag ([A-Za-z0-9_.-]) with c. */
+static void
+tag_chars(char *s, char c)
 {
-	char *s = xasprintf("loco-%s:%s", name, version), *p;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
+		    *s != '-')
+			*s = c;
+}
 
-	/* Ollama tags allow only [A-Za-z0-9_.-]; semver build metadata has +. */
-	for (p = s; *p != '\0'; p++)
-		if (*p == '+')
-			*p = '_';
+char *
+adapter_base_slug(const char *base_tag)
+{
+	char *s = xstrdup(base_tag);
+	size_t n = strlen(s);
+
+	if (n > 7 && strcasecmp(s + n - 7, ":latest") == 0)
+		s[n - 7] = '\0';
+	tag_chars(s, '-');
+	return s;
+}
+
+/* Words of an identity: split on '-', '_', '.' and blanks, lower case. */
+struct words {
+	char	**v;
+	size_t	  n;
+};
+
+static int
+words_has(const struct words *w, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+words_add(struct words *w, const char *s)
+{
+	char *copy, *p, *start;
+
+	if (s == NULL)
+		return;
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (strchr("-_. \t", *p) != NULL)
+			*p = ' ';
+	}
+	for (p = copy; *p != '\0';) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		if (!words_has(w, start)) {
+			w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+			w->v[w->n++] = xstrdup(start);
+		}
+	}
+	free(copy);
+}
+
+enum base_identity
+registry_base_identity(const struct base_model *b,
+    const struct weights_id *id, char **found, char **missing)
+{
+	const struct {
+		const char	*key;
+		const char	*value;
+	} keys[] = {
+		{ "general.basename", id->basename },
+		{ "general.finetune", id->finetune },
+		{ "general.size_label", id->size_label },
+		{ "general.version", id->version },
+		{ "general.name", id->name },
+	};
+	struct words want = { NULL, 0 }, have = { NULL, 0 };
+	struct strbuf desc = STRBUF_INIT, lack = STRBUF_INIT;
+	enum base_identity res;
+	char *safe;
+	size_t i;
+
+	words_add(&want, b->name);
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].value == NULL)
+			continue;
+		words_add(&have, keys[i].value);
+		safe = str_sanitize(keys[i].value, 200);
+		strbuf_addf(&desc, "%s%s '%s'", desc.len ? ", " : "",
+		    keys[i].key, safe);
+		free(safe);
+	}
+	for (i = 0; i < want.n; i++)
+		if (!words_has(&have, want.v[i])) {
+			safe = str_sanitize(want.v[i], 80);
+			strbuf_addf(&lack, "%s'%s'", lack.len ? ", " : "", safe);
+			free(safe);
+		}
+	res = desc.len == 0 ? BASE_UNKNOWN : lack.len > 0 ? BASE_OTHER :
+	    BASE_SAME;
+	if (found != NULL)
+		*found = desc.len ? strbuf_detach(&desc, NULL) : NULL;
+	if (missing != NULL)
+		*missing = lack.len ? strbuf_detach(&lack, NULL) : NULL;
+	strv_free(want.v, want.n);
+	strv_free(have.v, have.n);
+	strbuf_release(&desc);
+	strbuf_release(&lack);
+	return res;
+}
+
+char *
+adapter_legacy_model_name(const char *name, const char *version)
+{
+	char *v = xstrdup(version), *s;
+
+	tag_chars(v, '_');
+	s = xasprintf("loco-%s:%s", name, v);
+	free(v);
+	return s;
+}
+
+char *
+adapter_model_name(const char *name, const char *version,
+    const char *base_tag)
+{
+	char *v = xstrdup(version), *slug = adapter_base_slug(base_tag);
+	char *tag, *s, hex[SHA256_HEX_LEN + 1];
+
+	/* Semver build metadata has '+'; '_' keeps it apart from '-rc'. */
+	tag_chars(v, '_');
+	tag = xasprintf("%s-%s", v, slug);
+	if (strlen(tag) > MODEL_TAG_MAX) {
+		/* Cut, and keep what was cut apart by a hash of the whole. */
+		sha256_hex(tag, strlen(tag), hex);
+		tag[MODEL_TAG_MAX - 9] = '\0';
+		s = xasprintf("%s-%.8s", tag, hex);
+		free(tag);
+		tag = s;
+	}
+	s = xasprintf("loco-%s:%s", name, tag);
+	free(tag);
+	free(slug);
+	free(v);
 	return s;
 }
 

@@ -108,6 +108,26 @@ valid_timestamp(const char *s)
 	return 1;
 }
 
+/* "RE2 on, greedy", "RE2 off, 5 votes at 0.7", "unknown". */
+static char *
+settings_text(cJSON *inf)
+{
+	cJSON *re2 = cJSON_GetObjectItemCaseSensitive(inf, "reread");
+	cJSON *votes = cJSON_GetObjectItemCaseSensitive(inf, "votes");
+	cJSON *t = cJSON_GetObjectItemCaseSensitive(inf, "temperature");
+
+	if (!cJSON_IsBool(re2) || !cJSON_IsNumber(votes) ||
+	    !cJSON_IsNumber(t))
+		return xstrdup("unknown");
+	if (votes->valuedouble > 1)
+		return xasprintf("RE2 %s, %.0f votes at %g", cJSON_IsTrue(re2) ?
+		    "on" : "off", votes->valuedouble, t->valuedouble);
+	if (t->valuedouble > 0)
+		return xasprintf("RE2 %s, one sample at %g", cJSON_IsTrue(re2) ?
+		    "on" : "off", t->valuedouble);
+	return xasprintf("RE2 %s, greedy", cJSON_IsTrue(re2) ? "on" : "off");
+}
+
 /* Fill r from a parsed results.json; the field that is wrong, or NULL. */
 static const char *
 read_fields(cJSON *root, struct result *r)
@@ -148,7 +168,15 @@ read_fields(cJSON *root, struct result *r)
 	if (get_str(root, "base_model", &r->base_model) != NULL)
 		r->base_model = xstrdup("?");
 	r->gate_passed = cJSON_IsTrue(member(root, "gate.passed"));
+	r->settings = settings_text(member(root, "inference"));
 	return why;
+}
+
+int
+result_comparable(const struct result *a, const struct result *b)
+{
+	return strcmp(a->bench_sha256, b->bench_sha256) == 0 &&
+	    strcmp(a->settings, b->settings) == 0;
 }
 
 struct error *
@@ -194,6 +222,7 @@ result_release(struct result *r)
 	free(r->base_model);
 	free(r->bench_path);
 	free(r->timestamp);
+	free(r->settings);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -541,6 +570,7 @@ result_json(struct jout *j, const struct result *r, int active)
 	jout_int(j, "n", r->n);
 	jout_bool(j, "gate_passed", r->gate_passed);
 	jout_str(j, "timestamp", r->timestamp);
+	jout_str(j, "settings", r->settings);
 	jout_obj(j, "benchmark");
 	jout_str(j, "path", r->bench_path);
 	jout_str(j, "sha256", sha);

@@ -6,7 +6,8 @@
  * only make system calls, so a fork from a threaded loco stays safe.  The
  * children talk back over one pipe in fixed-size records, each written
  * with a single write() of less than PIPE_BUF bytes, so they never
- * interleave.
+ * interleave.  A program run with a report channel gets a fourth pipe,
+ * as SANDBOX_REPORT_FD, for what it has to tell loco apart from its output.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -88,6 +89,7 @@ struct plan {
 	int			 root;		/* loco runs as root */
 	pid_t			 loco;
 	int			 out, err, info;	/* write ends */
+	int			 report;	/* write end, or -1 */
 };
 
 void
@@ -132,6 +134,7 @@ sandbox_result_release(struct sandbox_result *res)
 {
 	strbuf_release(&res->out);
 	strbuf_release(&res->err);
+	strbuf_release(&res->report);
 }
 
 void
@@ -325,6 +328,9 @@ program_main(const struct plan *pl)
 #endif
 		for (fd = 3; fd < 1024; fd++)
 			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	/* The pipes are above it (pipe_high), so nothing is clobbered. */
+	if (pl->report != -1 && dup2(pl->report, SANDBOX_REPORT_FD) == -1)
+		fail_child(pl, STAGE_STDIO);
 
 	if (chdir(pl->dir) == -1)
 		fail_child(pl, STAGE_CHDIR);
@@ -462,6 +468,8 @@ init_main(const struct plan *pl, unsigned prot)
 		send_record(pl->info, REC_CHILD, program, 0);
 	close(pl->out);
 	close(pl->err);
+	if (pl->report != -1)
+		close(pl->report);
 
 	/*
 	 * Wait without reaping the program, so its pid, which names its
@@ -528,6 +536,8 @@ monitor_main(const struct plan *pl)
 		init_main(pl, prot);
 	close(pl->out);
 	close(pl->err);
+	if (pl->report != -1)
+		close(pl->report);
 	send_record(pl->info, REC_PROT, (int)prot, init);
 	while (waitpid(init, &status, 0) == -1 && errno == EINTR)
 		;
@@ -580,7 +590,10 @@ remove_scratch(const char *dir)
 	return NULL;
 }
 
-/* Keep fds 0-2 free, so dup2 in the program cannot clobber a pipe. */
+/*
+ * Keep fds 0-2 and SANDBOX_REPORT_FD free, so dup2 in the program cannot
+ * clobber a pipe.
+ */
 static int
 pipe_high(int fds[2])
 {
@@ -589,8 +602,9 @@ pipe_high(int fds[2])
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
 	for (i = 0; i < 2; i++)
-		if (fds[i] < 3) {
-			if ((fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) == -1)
+		if (fds[i] <= SANDBOX_REPORT_FD) {
+			if ((fd = fcntl(fds[i], F_DUPFD_CLOEXEC,
+			    SANDBOX_REPORT_FD + 1)) == -1)
 				return -1;
 			close(fds[i]);
 			fds[i] = fd;
@@ -822,21 +836,24 @@ check_request(char *const argv[], const struct sandbox_file *files,
 	return NULL;
 }
 
-/* Read the pipes until every writer is gone, enforcing the wall clock. */
+/*
+ * Read the pipes (stdout, stderr, records, report; -1 for none) until
+ * every writer is gone, enforcing the wall clock.
+ */
 static struct error *
-supervise(struct run *run, int fds[3], const struct sandbox_limits *lim,
+supervise(struct run *run, int fds[4], const struct sandbox_limits *lim,
     struct sandbox_result *res, long long start)
 {
 	long long deadline = start + (long long)(lim->wall_seconds * 1e9);
 	long long grace = 0, hard = 0, now, wait_ns;
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	char buf[16384];
 	ssize_t n;
 	int i, np, interrupted = 0, rc;
 
 	for (;;) {
 		np = 0;
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 4; i++)
 			if (fds[i] != -1) {
 				pfd[np].fd = fds[i];
 				pfd[np].events = POLLIN;
@@ -874,7 +891,7 @@ supervise(struct run *run, int fds[3], const struct sandbox_limits *lim,
 		if (rc == -1 && errno != EINTR)
 			return error_new(EXIT_FAIL, "sandbox: poll: %s",
 			    strerror(errno));
-		for (np = 0, i = 0; i < 3 && rc > 0; i++) {
+		for (np = 0, i = 0; i < 4 && rc > 0; i++) {
 			if (fds[i] == -1)
 				continue;
 			if (pfd[np++].revents == 0)
@@ -891,8 +908,11 @@ supervise(struct run *run, int fds[3], const struct sandbox_limits *lim,
 			else if (i == 1)
 				capture(&res->err, &res->err_truncated, buf,
 				    (size_t)n);
-			else
+			else if (i == 2)
 				take_records(run, buf, (size_t)n);
+			else
+				capture(&res->report, &res->report_truncated,
+				    buf, (size_t)n);
 		}
 	}
 	if (interrupted)
@@ -900,9 +920,9 @@ supervise(struct run *run, int fds[3], const struct sandbox_limits *lim,
 	return NULL;
 }
 
-struct error *
-sandbox_run(char *const argv[], const struct sandbox_file *files,
-    size_t nfiles, const struct sandbox_limits *limits,
+static struct error *
+run_sandbox(char *const argv[], const struct sandbox_file *files,
+    size_t nfiles, int with_report, const struct sandbox_limits *limits,
     struct sandbox_result *res)
 {
 	struct sandbox_limits lim;
@@ -913,13 +933,14 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
 	const char *tmp = getenv("TMPDIR");
 	char *dir = NULL;
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, info[2] = { -1, -1 };
-	int fds[3], status, i;
+	int report[2] = { -1, -1 }, fds[4], status, i;
 	long long start;
 
 	limits_resolve(limits, &lim);
 	memset(res, 0, sizeof(*res));
 	strbuf_init(&res->out, lim.output_bytes);
 	strbuf_init(&res->err, lim.output_bytes);
+	strbuf_init(&res->report, SANDBOX_REPORT_MAX);
 	memset(&run, 0, sizeof(run));
 	run.fail_stage = -1;
 	memset(&pl, 0, sizeof(pl));
@@ -938,7 +959,7 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
 	pl.loco = getpid();
 	plan_init(&pl, argv, dir, files, nfiles, &lim);
 	if (pipe_high(out) == -1 || pipe_high(errp) == -1 ||
-	    pipe_high(info) == -1) {
+	    pipe_high(info) == -1 || (with_report && pipe_high(report) == -1)) {
 		err = error_new(EXIT_FAIL, "sandbox: pipe: %s",
 		    strerror(errno));
 		goto done;
@@ -946,6 +967,7 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
 	pl.out = out[1];
 	pl.err = errp[1];
 	pl.info = info[1];
+	pl.report = report[1];
 
 	start = now_ns();
 	if ((run.monitor = fork()) == -1) {
@@ -960,15 +982,19 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
 	close(out[1]);
 	close(errp[1]);
 	close(info[1]);
-	out[1] = errp[1] = info[1] = -1;
+	if (report[1] != -1)
+		close(report[1]);
+	out[1] = errp[1] = info[1] = report[1] = -1;
 
 	fds[0] = out[0];
 	fds[1] = errp[0];
 	fds[2] = info[0];
+	fds[3] = report[0];
 	err = supervise(&run, fds, &lim, res, start);
 	out[0] = fds[0];
 	errp[0] = fds[1];
 	info[0] = fds[2];
+	report[0] = fds[3];
 	res->wall_seconds = (double)(now_ns() - start) / 1e9;
 
 	while (wait4(run.monitor, &status, 0, &ru) == -1) {
@@ -1022,6 +1048,8 @@ done:
 			close(errp[i]);
 		if (info[i] != -1)
 			close(info[i]);
+		if (report[i] != -1)
+			close(report[i]);
 	}
 	if ((err2 = remove_scratch(dir)) != NULL) {
 		if (err == NULL)
@@ -1032,6 +1060,14 @@ done:
 	plan_release(&pl);
 	free(dir);
 	return err;
+}
+
+struct error *
+sandbox_run(char *const argv[], const struct sandbox_file *files,
+    size_t nfiles, const struct sandbox_limits *limits,
+    struct sandbox_result *res)
+{
+	return run_sandbox(argv, files, nfiles, 0, limits, res);
 }
 
 /* The last non-empty line of s starts with prefix. */
@@ -1050,18 +1086,10 @@ last_line_starts(const struct strbuf *sb, const char *prefix)
 	    strncmp(sb->buf + start, prefix, strlen(prefix)) == 0;
 }
 
-struct error *
-sandbox_run_python(const char *code, const struct sandbox_limits *limits,
-    struct sandbox_result *res)
+/* Python's own words for a limit it hit, when it could still say them. */
+static void
+python_reason(struct sandbox_result *res)
 {
-	static char *const argv[] = {
-		SANDBOX_PYTHON, "-I", "-S", "-B", "main.py", NULL
-	};
-	struct sandbox_file file = { "main.py", code, strlen(code) };
-	struct error *err;
-
-	if ((err = sandbox_run(argv, &file, 1, limits, res)) != NULL)
-		return err;
 	if (res->exited && res->exit_status != 0 && !res->err_truncated) {
 		if (last_line_starts(&res->err, "MemoryError"))
 			snprintf(res->reason, sizeof(res->reason),
@@ -1071,6 +1099,35 @@ sandbox_run_python(const char *code, const struct sandbox_limits *limits,
 			snprintf(res->reason, sizeof(res->reason),
 			    "file size limit");
 	}
+}
+
+static char *const python_argv[] = {
+	SANDBOX_PYTHON, "-I", "-S", "-B", "main.py", NULL
+};
+
+struct error *
+sandbox_run_python(const char *code, const struct sandbox_limits *limits,
+    struct sandbox_result *res)
+{
+	struct sandbox_file file = { "main.py", code, strlen(code) };
+	struct error *err;
+
+	if ((err = run_sandbox(python_argv, &file, 1, 0, limits, res)) != NULL)
+		return err;
+	python_reason(res);
+	return NULL;
+}
+
+struct error *
+sandbox_run_python_files(const struct sandbox_file *files, size_t nfiles,
+    const struct sandbox_limits *limits, struct sandbox_result *res)
+{
+	struct error *err;
+
+	if ((err = run_sandbox(python_argv, files, nfiles, 1, limits, res)) !=
+	    NULL)
+		return err;
+	python_reason(res);
 	return NULL;
 }
 

@@ -1,4 +1,5 @@
 /* score.c: the scorers of loco eval (see score.h). */
+#include <sys/random.h>
 #include <sys/wait.h>
 
 #include <ctype.h>
@@ -152,6 +153,177 @@ score_rouge(const struct bench_case *c, const char *response,
 	return NULL;
 }
 
+/*
+ * The harness of a code_execution case: the program run in the sandbox,
+ * as main.py, beside candidate.py (the response's code), tests.py (the
+ * case's tests) and token (a random token made for this run).
+ *
+ * A case used to pass when the program exited 0, so a wrong function
+ * followed by sys.exit(0), os._exit(0), an atexit hook, unittest.main()
+ * or sys.exit(main()) passed.  Now the harness runs the candidate, then
+ * the tests in the candidate's namespace, and only when the tests have
+ * returned writes the token to the report channel (SANDBOX_REPORT_FD),
+ * which is not the program's output; loco counts a pass only when the
+ * program exited 0 and the channel holds exactly the token.  So:
+ *   - SystemExit from the candidate's top level (sys.exit, exit(main()),
+ *     unittest.main()) is caught, like a script's end: the tests then
+ *     judge what it defined.  Any other exception there is a failure.
+ *   - The candidate runs as module "candidate", not "__main__", so an
+ *     `if __name__ == "__main__":` block does not run; the tests then
+ *     run in that module as "__main__", so such a block of theirs does
+ *     and unittest.main() finds their test cases.
+ *   - Any exception from the tests, SystemExit too (the candidate's
+ *     function may raise it), is a failure; the traceback's last line is
+ *     the reason.
+ *   - Whatever ends the process early (os._exit, a signal, a fork's
+ *     parent) writes no token; the harness leaves with os._exit after
+ *     writing it, so atexit hooks never run.
+ *   - The token is read from a file that is deleted, with tests.py,
+ *     before the candidate runs, and everything the harness calls after
+ *     the candidate is bound before it, so rebinding exec, os.write and
+ *     the like changes nothing; output, or bytes written to any file
+ *     descriptor, cannot stand in for a token the candidate never saw.
+ * Not defended: code written to attack the harness.  The token stays in
+ * the harness's frame while the candidate runs (sys._getframe, gc and
+ * /proc/self/mem reach it), and the candidate can rebind what the tests
+ * call (builtins, operators of the values it returns).  human-eval's
+ * check_correctness has the same limits; these checks are about code
+ * that ends early, not code that lies on purpose.
+ */
+static const char code_harness[] =
+    "# loco's harness for a code_execution case (see src/score.c).\n"
+    "import os, sys\n"
+    "\n"
+    "def main():\n"
+    "    # Bound before the candidate runs, which may rebind builtins\n"
+    "    # and module attributes.\n"
+    "    write, exit_, getpid, unlink = os.write, os._exit, os.getpid, "
+    "os.unlink\n"
+    "    run, comp = exec, compile\n"
+    "    import linecache, traceback, types\n"
+    "    show, err = traceback.print_exception, sys.stderr\n"
+    "\n"
+    "    def fail(e):\n"
+    "        try:\n"
+    "            show(type(e), e, e.__traceback__)\n"
+    "            err.flush()\n"
+    "        except BaseException:\n"
+    "            pass\n"
+    "        exit_(1)\n"
+    "\n"
+    "    def source(path, name):\n"
+    "        with open(path, encoding='utf-8') as f:\n"
+    "            text = f.read()\n"
+    "        linecache.cache[name] = (len(text), None, "
+    "text.splitlines(True), name)\n"
+    "        return comp(text, name, 'exec')\n"
+    "\n"
+    "    with open('token', encoding='ascii') as f:\n"
+    "        token = f.read().encode('ascii')\n"
+    "    unlink('token')\n"
+    "    try:\n"
+    "        tests = source('tests.py', '<tests>')\n"
+    "    except BaseException as e:\n"
+    "        fail(e)\n"
+    "    unlink('tests.py')\n"
+    "    os.set_inheritable(3, False)\n"
+    "    pid = getpid()\n"
+    "    mod = types.ModuleType('candidate')\n"
+    "    mod.__file__ = os.path.abspath('candidate.py')\n"
+    "    sys.modules['candidate'] = mod\n"
+    "    ns = mod.__dict__\n"
+    "    try:\n"
+    "        run(source('candidate.py', '<candidate>'), ns)\n"
+    "    except SystemExit:\n"
+    "        pass\n"
+    "    except BaseException as e:\n"
+    "        fail(e)\n"
+    "    ns['__name__'] = '__main__'\n"
+    "    sys.modules['__main__'] = mod\n"
+    "    try:\n"
+    "        run(tests, ns)\n"
+    "    except BaseException as e:\n"
+    "        fail(e)\n"
+    "    for f in (sys.stdout, sys.stderr):\n"
+    "        try:\n"
+    "            f.flush()\n"
+    "        except BaseException:\n"
+    "            pass\n"
+    "    if getpid() == pid:\n"
+    "        write(3, token)\n"
+    "    exit_(0)\n"
+    "\n"
+    "main()\n";
+
+#define TOKEN_BYTES 32
+
+/* A token nobody can guess: TOKEN_BYTES from the kernel, as hex. */
+static struct error *
+random_token(char hex[2 * TOKEN_BYTES + 2])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char b[TOKEN_BYTES];
+	size_t got = 0;
+	ssize_t n;
+	int i;
+
+	while (got < sizeof(b)) {
+		n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_new(EXIT_FAIL, "cannot make a random "
+			    "token: %s", n == 0 ? "no bytes" : strerror(errno));
+		got += (size_t)n;
+	}
+	for (i = 0; i < TOKEN_BYTES; i++) {
+		hex[2 * i] = digits[b[i] >> 4];
+		hex[2 * i + 1] = digits[b[i] & 15];
+	}
+	hex[2 * TOKEN_BYTES] = '\n';
+	hex[2 * TOKEN_BYTES + 1] = '\0';
+	return NULL;
+}
+
+/* The last line of stderr, which names the exception, at most 160 bytes. */
+static void
+last_err_line(const struct strbuf *err, const char **p, int *len)
+{
+	size_t end = err->len, start;
+
+	while (end > 0 && isspace((unsigned char)err->buf[end - 1]))
+		end--;
+	start = end;
+	while (start > 0 && err->buf[start - 1] != '\n' && end - start < 200)
+		start--;
+	*p = err->buf + start;
+	*len = end - start > 160 ? 160 : (int)(end - start);
+}
+
+static void
+code_verdict(const struct sandbox_result *sr, const char *token,
+    struct score_result *r)
+{
+	size_t tlen = strlen(token);
+	const char *line;
+	int len;
+
+	if (sandbox_passed(sr) && sr->report.len == tlen &&
+	    memcmp(sr->report.buf, token, tlen) == 0) {
+		verdict(r, 1, 1, NULL);
+		return;
+	}
+	if (!sandbox_passed(sr)) {
+		last_err_line(&sr->err, &line, &len);
+		r->reason = *sr->reason ? xasprintf("%s%s%.*s", sr->reason,
+		    len ? ": " : "", len, line) : xstrdup("the tests failed");
+	} else if (sr->report.len == 0)
+		r->reason = xstrdup("exit status 0 before the tests finished");
+	else
+		r->reason = xstrdup("a false report: not the harness's token");
+	verdict(r, 0, 0, NULL);
+}
+
 static struct error *
 score_code(const struct bench_case *c, const char *response,
     const struct judge *j, struct score_result *r)
@@ -159,8 +331,9 @@ score_code(const struct bench_case *c, const char *response,
 	struct extractor *x;
 	struct sandbox_limits lim;
 	struct sandbox_result sr;
+	struct sandbox_file files[4];
 	struct error *err;
-	char *program;
+	char token[2 * TOKEN_BYTES + 2];
 
 	(void)j;
 	if (c->language != NULL && strcmp(c->language, "python") != 0) {
@@ -175,34 +348,21 @@ score_code(const struct bench_case *c, const char *response,
 		verdict(r, 0, 0, "no code in the response");
 		return NULL;
 	}
-	program = xasprintf("%s\n\n%s\n", r->extracted, c->tests ? c->tests :
-	    "");
+	if ((err = random_token(token)) != NULL)
+		return err;
+	files[0] = (struct sandbox_file){ "main.py", code_harness,
+	    sizeof(code_harness) - 1 };
+	files[1] = (struct sandbox_file){ "candidate.py", r->extracted,
+	    strlen(r->extracted) };
+	files[2] = (struct sandbox_file){ "tests.py", c->tests ? c->tests :
+	    "", c->tests ? strlen(c->tests) : 0 };
+	files[3] = (struct sandbox_file){ "token", token, strlen(token) };
 	sandbox_limits_default(&lim);
 	if (c->timeout > 0)
 		lim.wall_seconds = c->timeout;
-	memset(&sr, 0, sizeof(sr));
-	err = sandbox_run_python(program, &lim, &sr);
-	free(program);
-	if (err == NULL) {
-		int ok = sandbox_passed(&sr);
-
-		if (!ok) {
-			/* The last line of stderr says which assert failed. */
-			const char *e = sr.err.buf;
-			size_t len = sr.err.len;
-			while (len > 0 && isspace((unsigned char)e[len - 1]))
-				len--;
-			while (len > 0 && e[len - 1] != '\n' &&
-			    (size_t)(sr.err.len - len) < 200)
-				len--;
-			r->reason = *sr.reason ? xasprintf("%s%s%.*s",
-			    sr.reason, sr.err.len ? ": " : "",
-			    (int)(sr.err.len - len) > 160 ? 160 :
-			    (int)(sr.err.len - len), sr.err.buf + len) :
-			    xstrdup("the tests failed");
-		}
-		verdict(r, ok, ok, NULL);
-	}
+	err = sandbox_run_python_files(files, ARRAY_SIZE(files), &lim, &sr);
+	if (err == NULL)
+		code_verdict(&sr, token, r);
 	sandbox_result_release(&sr);
 	return err;
 }

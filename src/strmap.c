@@ -19,18 +19,6 @@ struct strmap {
 	size_t		 count;
 };
 
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 struct strmap *
 strmap_new(size_t hint)
 {
@@ -95,7 +83,7 @@ grow(struct strmap *m)
 int
 strmap_add(struct strmap *m, const char *key, size_t value, size_t *old)
 {
-	uint64_t h = fnv1a(key);
+	uint64_t h = str_hash(key);
 	struct slot *s = find(m, key, h);
 
 	if (s->key != NULL) {
@@ -115,7 +103,7 @@ strmap_add(struct strmap *m, const char *key, size_t value, size_t *old)
 int
 strmap_get(const struct strmap *m, const char *key, size_t *value)
 {
-	const struct slot *s = find(m, key, fnv1a(key));
+	const struct slot *s = find(m, key, str_hash(key));
 
 	if (s->key == NULL)
 		return 0;

@@ -321,3 +321,15 @@ term_level(int fd)
 {
 	return term_level_of(isatty(fd), getenv("TERM"), getenv("NO_COLOR"));
 }
+
+uint64_t
+str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

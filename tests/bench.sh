@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval benchload router switch"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval faults benchload router switch"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -116,13 +116,13 @@ gen_registry() {
 			print "version: 1"
 			print "base_model:"
 			print "  name: Qwen3-4B"
-			print "  tag: qwen3:4b"
+			print "  tag: qwen3:4b-instruct-2507-q4_K_M"
 			print "  quantization: Q4_K_M"
 			print "  architecture: qwen3"
 			print "adapters:"
 		} else
 			printf "{\"version\": 1, \"base_model\": {\"name\": " \
-			    "\"Qwen3-4B\", \"tag\": \"qwen3:4b\", " \
+			    "\"Qwen3-4B\", \"tag\": \"qwen3:4b-instruct-2507-q4_K_M\", " \
 			    "\"quantization\": \"Q4_K_M\", \"architecture\": " \
 			    "\"qwen3\"}, \"adapters\": ["
 		for (a = 1; a <= na; a++) {
@@ -301,7 +301,7 @@ bench_query() {
 	section "loco query overhead against curl (scripted backend, instant reply)"
 	command -v curl >/dev/null 2>&1 || die "no curl for the query comparison"
 	backend_start "$B" --idle-timeout 120 || die "cannot start the test backend"
-	backend_script "$B" '{"models":["qwen3:4b"],"chat":[{"reply":"hi"}]}'
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"hi"}]}'
 	: >"$B/requests.jsonl"
 	out=$("$LOCO" query --quiet --adapter none --no-reread "hi" 2>&1) ||
 	    die "loco query failed: $out"
@@ -341,7 +341,7 @@ ${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -o "$W/timeit" \
 bench_vote() {
 	section "self-consistency voting (scripted backend: 300 ms per sample, 5 served at once)"
 	backend_start "$B" --idle-timeout 120 --parallel 5 || die "cannot start the test backend"
-	backend_script "$B" '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 7","delay_ms":300}]}'
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"The answer is 7","delay_ms":300}]}'
 	n=${BENCH_VOTE_N:-10}
 	timeit "$n" "$LOCO" query --quiet --adapter none --votes 1 "Add 3 and 4" --- \
 	    "$LOCO" query --quiet --adapter none --votes 5 --parallel 5 \
@@ -377,7 +377,7 @@ bench_queue() {
 	OLLAMA_HOST1=$OLLAMA_HOST
 	backend_start "$B2" --idle-timeout 120 --parallel 1 || die "cannot start a second test backend"
 	OLLAMA_HOST2=$OLLAMA_HOST
-	s='{"models":["qwen3:4b"],"chat":[{"replies":["The answer is 7","The answer is 8"],"by_seed":true,"first_byte_delay_ms":300,"chunk_size":3,"chunk_delay_ms":240}]}'
+	s='{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"replies":["The answer is 7","The answer is 8"],"by_seed":true,"first_byte_delay_ms":300,"chunk_size":3,"chunk_delay_ms":240}]}'
 	backend_script "$B" "$s"
 	backend_script "$B2" "$s"
 	start=$(date +%s%N)
@@ -456,10 +456,10 @@ bench_sha256() {
 bench_setup() {
 	section "loco setup again with 10 current adapters (5 LoRA, 5 prompt)"
 	backend_start "$B" --idle-timeout 120 || die "cannot start the test backend"
-	backend_script "$B" '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+	backend_script "$B" '{"models":[{"name":"qwen3:4b-instruct-2507-q4_K_M","architecture":"qwen3"}]}'
 	reg="$LOCO_HOME/adapters/registry.yaml"
 	cp "$reg" "$W/registry.saved"
-	printf 'base_model:\n  name: Qwen3-4B\n  tag: qwen3:4b\n  architecture: qwen3\nadapters:\n' >"$reg"
+	printf 'base_model:\n  name: Qwen3-4B\n  tag: qwen3:4b-instruct-2507-q4_K_M\n  architecture: qwen3\nadapters:\n' >"$reg"
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		if [ $i -le 5 ]; then
 			node "$TOP/tests/cmd/mkgguf.js" "$LOCO_HOME/adapters/a$i.gguf" \
@@ -490,7 +490,7 @@ bench_eval() {
 	section "loco eval throughput (scripted backend: 50 ms per answer, 8 at once) and memory"
 	${CC:-cc} -O2 -o "$W/maxrss" "$TOP/tests/bench/maxrss.c" || die "cannot build maxrss"
 	backend_start "$B" --idle-timeout 300 --parallel 8 || die "cannot start the test backend"
-	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4","delay_ms":50}]}'
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"reply":"The answer is 4","delay_ms":50}]}'
 	node -e '
 		for (let i = 1; i <= 200; i++)
 			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' >"$W/b200.jsonl"
@@ -502,7 +502,7 @@ bench_eval() {
 		secs=$(calc "($end - $start) / 1e9" 3)
 		line "--jobs $j" "400 cases in $secs s: $(calc "400 / $secs" 1) cases/s"
 	done
-	backend_script "$B" '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"reply":"The answer is 4"}]}'
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"reply":"The answer is 4"}]}'
 	for n in 1000 10000; do
 		node -e '
 			for (let i = 1; i <= +process.argv[1]; i++)
@@ -567,6 +567,35 @@ bench_benchload() {
 	r=$(calc "$med160 / $med80")
 	line "  160k / 80k" "ratio $r   linear ~2, quadratic ~4   $(verdict "$r" 2.6)"
 	rm -f "$W/load80k.jsonl" "$W/load160k.jsonl"
+}
+
+# An eval through faults: 1,000 cases, both models, with a reset, a 500
+# and a stream cut short each on one request in 60 (5% in all).  It must
+# finish without --resume, every case once in the log.
+bench_faults() {
+	section "loco eval through injected faults (scripted backend, 5% of requests fail)"
+	backend_start "$B" --idle-timeout 300 --parallel 4 || die "cannot start the test backend"
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[
+	    {"match":{"every":60},"fault":"reset","reply":"The answer is 4"},
+	    {"match":{"every":59},"status":500,"error":"runner crashed"},
+	    {"match":{"every":58},"fault":"truncate","reply":"The answer is 4"},
+	    {"reply":"The answer is 4"}]}'
+	node -e '
+		for (let i = 1; i <= 1000; i++)
+			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' >"$W/f1000.jsonl"
+	start=$(date +%s%N)
+	"$LOCO" eval --benchmark "$W/f1000.jsonl" --output "$W/faults" --no-cache --jobs 4 math >"$W/faults.out" 2>&1 ||
+	    die "eval through faults failed: $(tail -n 3 "$W/faults.out")"
+	end=$(date +%s%N)
+	r=$(node -e '
+		const fs = require("fs"), dir = process.argv[1];
+		const log = fs.readFileSync(dir + "/log.jsonl", "utf8").trim().split("\n").map(JSON.parse);
+		const res = JSON.parse(fs.readFileSync(dir + "/results.json", "utf8"));
+		const keys = new Set(log.map((l) => l.subject + "/" + l.id));
+		console.log([2000 - keys.size, log.length - keys.size, res.cost.retries, res.cost.requests].join(" "));' "$W/faults")
+	set -- $r
+	line "1,000 cases x 2 models" "$(calc "($end - $start) / 1e9" 1) s, $4 requests, $3 retried: $1 lost, $2 duplicated   target 0, 0   $( [ "$1" -eq 0 ] && [ "$2" -eq 0 ] && echo PASS || echo MISS)"
+	backend_stop "$B"
 }
 
 bench_router() {

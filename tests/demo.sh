@@ -63,13 +63,13 @@ cp "$TOP/adapters/registry.yaml" "$LOCO_HOME/adapters/"
 cp -R "$TOP/adapters/examples" "$LOCO_HOME/adapters/"
 backend_start "$W/backend" || exit 1
 backend_script "$W/backend" '{
-  "models": ["qwen3:4b", "loco-math:1.0.0", "loco-code:1.0.0", "loco-writing:1.0.0"],
+  "models": ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", "loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M", "loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],
   "chat": [
-    {"match": {"model": "loco-math:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
+    {"match": {"model": "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"}, "chunk_size": 3, "chunk_delay_ms": 15,
      "reply": "Subtract 5 from both sides: 3x = 15.\nDivide by 3: x = 5.\nThe answer is: 5"},
-    {"match": {"model": "loco-code:1.0.0"}, "chunk_size": 3, "chunk_delay_ms": 15,
+    {"match": {"model": "loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M"}, "chunk_size": 3, "chunk_delay_ms": 15,
      "reply": "```python\ndef reverse(s: str) -> str:\n    return s[::-1]\n```\nSlicing with a step of -1 walks the string backwards."},
-    {"match": {"model": "qwen3:4b"}, "chunk_size": 3, "chunk_delay_ms": 15,
+    {"match": {"model": "qwen3:4b-instruct-2507-q4_K_M"}, "chunk_size": 3, "chunk_delay_ms": 15,
      "reply": "Evidence weighs the claims; the passage supports the first argument more strongly."},
     {"reply": "OK"}
   ]}'

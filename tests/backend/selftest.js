@@ -166,6 +166,15 @@ test('faults', async () => {
   assert.strictEqual(JSON.parse(ls[1]).done, true);
 });
 
+test('match.every: a fault on every Nth request', async () => {
+  script(srv, { models: ['qwen3:4b'], chat: [
+    { match: { every: 3 }, status: 500, error: 'every third' },
+    { reply: 'fine' }] });
+  const got = [];
+  for (let i = 0; i < 7; i++) got.push((await post(srv, '/api/chat', chatBody('q', { stream: false }))).status);
+  assert.deepStrictEqual(got, [200, 200, 500, 200, 200, 500, 200]);
+});
+
 test('split_bytes', async () => {
   script(srv, { models: ['qwen3:4b'], chat: [
     { match: { contains: 'ascii' }, fault: 'split_bytes', ascii_escape: true },
@@ -237,8 +246,13 @@ test('blobs, create, pull, copy, delete', async () => {
   assert.deepStrictEqual([r.status, r.json], [400, { error: "neither 'from' or 'files' was specified" }]);
   r = await post(srv, '/api/create', { model: 'x', from: 'qwen3:4b', adapters: { 'a.gguf': `sha256:${hex}`, 'b.gguf': `sha256:${hex}` } });
   assert.deepStrictEqual([r.status, r.json], [400, { error: 'only one adapter is currently supported' }]);
+  // A blob never uploaded: HTTP 200, a status, then the error line.
   r = await post(srv, '/api/create', { model: 'x', from: 'qwen3:4b', adapters: { 'a.gguf': `sha256:${'1'.repeat(64)}` } });
-  assert.strictEqual(r.status, 400);
+  assert.strictEqual(r.status, 200);
+  assert.deepStrictEqual(lines(r.text).map((l) => JSON.parse(l)), [{ status: 'parsing GGUF' },
+    { error: `open ${path.join(srv.dir, 'blobs', `sha256-${'1'.repeat(64)}`)}: no such file or directory` }]);
+  r = await post(srv, '/api/create', { model: 'x', from: 'qwen3:4b', adapters: { 'a.gguf': 'sha256:XYZ' } });
+  assert.deepStrictEqual([r.status, r.json], [400, { error: 'invalid digest format' }]);
   r = await post(srv, '/api/create', { model: 'mine:v1', from: 'qwen3:4b', adapters: { 'a.gguf': `sha256:${hex}` }, system: 'be brief' });
   const st = lines(r.text).map((l) => JSON.parse(l).status);
   assert.deepStrictEqual(st, ['parsing GGUF', `using existing layer sha256:${crypto.createHash('sha256').update('qwen3:4b').digest('hex')}`,
@@ -278,6 +292,73 @@ test('blobs, create, pull, copy, delete', async () => {
   assert.deepStrictEqual(r.json.models.map((m) => m.name).sort(), ['copy1:latest', 'llama3.2:1b', 'mine:v1', 'old:latest']);
   const state = JSON.parse(fs.readFileSync(path.join(srv.dir, 'state.json'), 'utf8'));
   assert.ok(state.deleted.length === 1);
+});
+
+test('identity in model_info, inherited by a created model', async () => {
+  await post(srv, '/__control/reset', {});
+  script(srv, { models: [{ name: 'qwen3:4b-instruct-2507-q4_K_M', basename: 'Qwen3-4B-Instruct-2507', finetune: 'Instruct',
+    size_label: '4B', general_version: '2507', model_info: { 'general.license': 'apache-2.0', 'general.name': 'Qwen3 4B Instruct 2507' } },
+  'plain'] });
+  let r = await post(srv, '/api/show', { model: 'qwen3:4b-instruct-2507-q4_K_M' });
+  const info = r.json.model_info;
+  assert.deepStrictEqual([info['general.basename'], info['general.finetune'], info['general.size_label'], info['general.version'],
+    'general.name' in info, info['general.license'], info['general.architecture']],
+  ['Qwen3-4B-Instruct-2507', 'Instruct', '4B', '2507', false, 'apache-2.0', 'qwen3']);
+  r = await post(srv, '/api/show', { model: 'plain' });
+  assert.ok(!('general.basename' in r.json.model_info) && !('general.name' in r.json.model_info));
+  r = await post(srv, '/api/create', { model: 'kid', from: 'qwen3:4b-instruct-2507-q4_K_M', system: 'x', stream: false });
+  assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/show', { model: 'kid' });
+  assert.strictEqual(r.json.model_info['general.finetune'], 'Instruct');
+  const base = await post(srv, '/api/show', { model: 'qwen3:4b-instruct-2507-q4_K_M' });
+  const from = (t) => /^FROM (.*)$/m.exec(t)[1];
+  assert.strictEqual(from(r.json.modelfile), from(base.json.modelfile));
+});
+
+test('a vanished blob: 404 try pulling it first, HEAD 404, a pull restores it', async () => {
+  await post(srv, '/__control/reset', {});
+  script(srv, { models: [{ name: 'qwen3:4b', blob_missing: true }, 'other'], pullable: ['qwen3:4b'], pull_step_ms: 1 });
+  const w = crypto.createHash('sha256').update('qwen3:4b').digest('hex');
+  let r = await post(srv, '/api/chat', chatBody('hi', { model: 'QWEN3:4b' }));
+  assert.deepStrictEqual([r.status, r.json], [404, { error: 'model "QWEN3:4b" not found, try pulling it first' }]);
+  r = await post(srv, '/api/generate', { model: 'qwen3:4b', prompt: 'hi' });
+  assert.strictEqual(r.status, 404);
+  r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${w}`);
+  assert.strictEqual(r.status, 404);
+  r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${crypto.createHash('sha256').update('other:latest').digest('hex')}`);
+  assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/show', { model: 'qwen3:4b' });
+  assert.deepStrictEqual([r.status, r.json], [404, { error: "model 'qwen3:4b' not found" }]);
+  r = await request(srv.port, 'GET', '/api/tags');
+  assert.ok(r.json.models.some((m) => m.name === 'qwen3:4b'));
+  // A model created from it shares the weights, so it cannot run either.
+  r = await post(srv, '/api/create', { model: 'kid', from: 'qwen3:4b', system: 'x', stream: false });
+  r = await post(srv, '/api/chat', chatBody('hi', { model: 'kid' }));
+  assert.deepStrictEqual([r.status, r.json], [404, { error: 'model "kid" not found, try pulling it first' }]);
+  r = await post(srv, '/api/pull', { model: 'qwen3:4b' });
+  assert.strictEqual(r.status, 200);
+  r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${w}`);
+  assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/chat', chatBody('hi', { model: 'kid', stream: false }));
+  assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/show', { model: 'qwen3:4b' });
+  assert.match(r.json.modelfile, new RegExp(`^FROM .*sha256-${w}$`, 'm'));
+
+  // An adapter blob deleted from DIR/blobs.
+  const data = Buffer.from('GGUF vanishing adapter');
+  const hex = crypto.createHash('sha256').update(data).digest('hex');
+  r = await request(srv.port, 'POST', `/api/blobs/sha256:${hex}`, data);
+  r = await post(srv, '/api/create', { model: 'ad', from: 'other', adapters: { 'a.gguf': `sha256:${hex}` }, stream: false });
+  assert.strictEqual(r.status, 200);
+  r = await post(srv, '/api/chat', chatBody('hi', { model: 'ad', stream: false }));
+  assert.strictEqual(r.status, 200);
+  fs.unlinkSync(path.join(srv.dir, 'blobs', `sha256-${hex}`));
+  r = await post(srv, '/api/chat', chatBody('hi', { model: 'ad' }));
+  assert.deepStrictEqual([r.status, r.json], [404, { error: 'model "ad" not found, try pulling it first' }]);
+  r = await request(srv.port, 'HEAD', `/api/blobs/sha256:${hex}`);
+  assert.strictEqual(r.status, 404);
+  r = await post(srv, '/api/show', { model: 'ad' });
+  assert.match(r.json.modelfile, new RegExp(`^ADAPTER .*sha256-${hex}$`, 'm'));
 });
 
 test('parallel queueing and idle timeout', async () => {

@@ -61,6 +61,13 @@
  *    DIR/state.json for inspection only; it does not survive a restart;
  *  - the error for a missing blob in create and the 404 text of copy are
  *    inferred, not observed;
+ *  - a model whose blob vanished (blob_missing, or its adapter's file
+ *    deleted from DIR/blobs): chat and generate give the 404 "try pulling
+ *    it first", and /api/show a 404 "not found" when the weights are gone
+ *    (it reads them for model_info), both read from Ollama's source, not
+ *    observed;
+ *  - the weights of scripted and pulled models are never written to
+ *    DIR/blobs: HEAD /api/blobs answers 200 for them unless they vanished;
  *  - extra endpoints under /__control/ (shutdown, reset), never logged.
  */
 
@@ -241,7 +248,54 @@ function normModel(entry) {
     from: e.from || null,
     adapter: e.adapter || null,
     base_digest: e.base_digest || null, // the weights layer, when it differs from digest
+    info: identityInfo(e),
+    blob_missing: !!e.blob_missing,
+    created: !!e.created,
   };
+}
+
+// The model_info keys that say which weights a model is: the convenience
+// fields, then a "model_info" object merged over them. general.name is
+// never shown: Ollama's GetModelInfo deletes it.
+function identityInfo(e) {
+  const info = {};
+  for (const [f, k] of [['basename', 'general.basename'],
+    ['finetune', 'general.finetune'], ['size_label', 'general.size_label'],
+    ['general_version', 'general.version']]) {
+    if (typeof e[f] === 'string') info[k] = e[f];
+  }
+  if (isObj(e.model_info)) Object.assign(info, e.model_info);
+  delete info['general.name'];
+  return info;
+}
+
+// The digest of a model's weights layer (what FROM names in show's modelfile).
+function weightsDigest(m) {
+  return m.base_digest || m.digest;
+}
+
+// Weights blobs that vanished: those of models scripted with blob_missing,
+// unless another model that is not created brings the same blob.
+function vanishedBlobs(script) {
+  const list = modelList(script);
+  const gone = new Set(list.filter((m) => m.blob_missing).map(weightsDigest));
+  for (const m of list) if (!m.blob_missing && !m.created) gone.delete(weightsDigest(m));
+  return gone;
+}
+
+// Is blob sha256:HEX on the server? Uploaded files are; so are the weights
+// of the models it holds (pulled or scripted, never written to DIR/blobs),
+// unless they vanished.
+function blobPresent(script, hex) {
+  if (fs.existsSync(blobPath(hex))) return true;
+  if (vanishedBlobs(script).has(hex)) return false;
+  return modelList(script).some((m) => weightsDigest(m) === hex && (!m.created || m.from));
+}
+
+// A model one of whose blobs is gone: Ollama cannot schedule it.
+function missingBlob(script, m) {
+  if (m.blob_missing || !blobPresent(script, weightsDigest(m))) return true;
+  return !!m.adapter && !fs.existsSync(blobPath(m.adapter.replace(/^sha256:/, '')));
 }
 
 function modelList(script) {
@@ -425,7 +479,7 @@ function checkOptions(o) {
   for (const [k, v] of Object.entries(o)) {
     if (v === null) continue;
     if (INT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type integer`;
-    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float`;
+    if (FLOAT_OPTS.includes(k) && typeof v !== 'number') return `option "${k}" must be of type float32`;
     if (BOOL_OPTS.includes(k) && typeof v !== 'boolean') return `option "${k}" must be of type boolean`;
     if (k === 'stop') {
       if (!Array.isArray(v)) return 'option "stop" must be of type array';
@@ -489,6 +543,12 @@ function pickRule(script, kind, body, lastText) {
     if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
     if (m.path !== undefined && m.path !== `/api/${kind}`) continue;
     if (m.seed !== undefined && opts.seed !== m.seed) continue;
+    if (Number.isInteger(m.every) && m.every > 0) {
+      // Every Nth request the rest of the match fits (the Nth, 2Nth, ...).
+      const k = `every:${i}`, c = (counters.get(k) || 0) + 1;
+      counters.set(k, c);
+      if (c % m.every !== 0) continue;
+    }
     return { rule: r, index: i };
   }
   return { rule: {}, index: -1 };
@@ -569,6 +629,7 @@ async function handleGenerate(ctx, script, kind) {
   const sent = String(body.model);
   const m = findModel(script, sent);
   if (!m) return sendError(ctx, 404, `model '${sent}' not found`);
+  if (missingBlob(script, m)) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
   if (body.options !== undefined && body.options !== null) {
     if (!isObj(body.options)) return sendError(ctx, 400, 'json: cannot unmarshal options into a map');
     const err = checkOptions(body.options);
@@ -900,17 +961,23 @@ async function handleCreate(ctx, script) {
       layers.push(base.digest);
     } else {
       for (const d of Object.values(files)) {
+        if (!DIGEST_RE.test(String(d))) return p.fail('invalid digest format', 400);
+      }
+      // As Ollama: the GGUF is opened after the first status, so a
+      // missing blob is an error line after HTTP 200.
+      p.emit({ status: 'parsing GGUF' });
+      for (const d of Object.values(files)) {
         const err = checkBlob(d);
         if (err) return p.fail(err.msg, err.status);
       }
-      p.emit({ status: 'parsing GGUF' });
       for (const d of Object.values(files)) layers.push(String(d).slice(7));
     }
     let adapter = null;
     for (const d of Object.values(adapters)) {
+      if (!DIGEST_RE.test(String(d))) return p.fail('invalid digest format', 400);
+      p.emit({ status: 'parsing GGUF' });
       const err = checkBlob(d);
       if (err) return p.fail(err.msg, err.status);
-      p.emit({ status: 'parsing GGUF' });
       adapter = String(d);
       layers.push(adapter.slice(7));
     }
@@ -933,6 +1000,8 @@ async function handleCreate(ctx, script) {
       from: base ? base.name : null,
       base_digest: base ? (base.base_digest || base.digest) : layers[0],
       adapter,
+      model_info: base ? base.info : {},
+      created: true,
     });
     for (const [what, v] of [['template', req.template], ['system', req.system], ['params', isObj(req.parameters) && Object.keys(req.parameters).length ? JSON.stringify(req.parameters) : null]]) {
       if (typeof v === 'string' && v !== '') p.emit({ status: `creating new layer sha256:${digestLayer(`${what}\n${v}`)}` });
@@ -949,13 +1018,13 @@ async function handleCreate(ctx, script) {
   }
 }
 
-function handleBlob(ctx, digest) {
+function handleBlob(ctx, script, digest) {
   const method = ctx.req.method;
   if (method !== 'HEAD' && method !== 'POST') return sendText(ctx, 405, '405 method not allowed');
   if (!DIGEST_RE.test(digest)) return sendError(ctx, 400, 'invalid digest format');
   const bp = blobPath(digest.slice(7));
   const exists = fs.existsSync(bp);
-  if (method === 'HEAD') return sendEmpty(ctx, exists ? 200 : 404);
+  if (method === 'HEAD') return sendEmpty(ctx, exists || blobPresent(script, digest.slice(7)) ? 200 : 404);
   if (exists) return sendEmpty(ctx, 200);
   const got = sha256hex(ctx.rawBuf);
   if (`sha256:${got}` !== digest) {
@@ -995,11 +1064,13 @@ function handleShow(ctx, script) {
   if (name === '') return sendError(ctx, 400, 'model is required');
   const m = findModel(script, name);
   if (!m) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
-  const info = {
+  // Ollama reads the weights for model_info: gone, it says not found.
+  if (m.blob_missing || !blobPresent(script, weightsDigest(m))) return sendError(ctx, 404, `model '${displayName(name)}' not found`);
+  const info = Object.assign({
     'general.architecture': m.architecture,
     'general.parameter_count': Math.round(parseFloat(m.parameter_size) * 1e9) || 4000000000,
     [`${m.architecture}.context_length`]: m.context_length,
-  };
+  }, m.info);
   return sendJson(ctx, 200, {
     license: m.license,
     modelfile: modelfileText(m),
@@ -1608,7 +1679,7 @@ async function route(ctx) {
   if (LLAMA) return routeLlama(ctx, script);
   if (script.check_host && !hostAllowed(req.headers.host)) return sendEmpty(ctx, 403);
 
-  if (ctx.path.startsWith('/api/blobs/')) return handleBlob(ctx, decodeURIComponent(ctx.path.slice('/api/blobs/'.length)));
+  if (ctx.path.startsWith('/api/blobs/')) return handleBlob(ctx, script, decodeURIComponent(ctx.path.slice('/api/blobs/'.length)));
   const r = ROUTES[ctx.path];
   if (!r) return sendText(ctx, 404, '404 page not found');
   const what = r[req.method];

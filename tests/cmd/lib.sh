@@ -33,7 +33,7 @@ area_begin() {
 	B="$W/backend"
 	backend_start "$B" --idle-timeout 300 || { echo "$AREA: cannot start the backend"; exit 1; }
 	BASE_URL=$OLLAMA_HOST
-	script '{"models":["qwen3:4b"]}'
+	script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 }
 
 area_end() {

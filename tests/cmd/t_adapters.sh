@@ -4,7 +4,7 @@
 area_begin adapters
 
 t "presence from /api/tags"
-script '{"models":["qwen3:4b","loco-math:1.0.0","LOCO-CODE:1.0.0",{"name":"loco-writing:1.0.1"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","LOCO-CODE:1.0.0-QWEN3-4B-INSTRUCT-2507-Q4_K_M",{"name":"loco-writing:1.0.1-qwen3-4b-instruct-2507-q4_K_M"}]}'
 run_loco adapters list
 expect_rc 0
 expect_out "NAME         VERSION   DOMAIN    TYPE    OLLAMA   DESCRIPTION
@@ -19,7 +19,7 @@ t "JSON"
 run_loco adapters list --json
 expect_rc 0
 expect_eq "$(json 'out.length')" 4 "entries"
-expect_eq "$(json 'out[0]')" '{"name":"math","version":"1.0.0","domain":"math","type":"prompt","description":"arithmetic, algebra, calculus and word problems, worked step by step","model":"loco-math:1.0.0","active":true,"present":true}' "first entry"
+expect_eq "$(json 'out[0]')" '{"name":"math","version":"1.0.0","domain":"math","type":"prompt","description":"arithmetic, algebra, calculus and word problems, worked step by step","model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","active":true,"present":true}' "first entry"
 expect_eq "$(json 'out.map(a => a.present).join(",")')" "true,true,false,false" "presence"
 
 t "server down: listed, presence unknown"

@@ -5,9 +5,9 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin chat
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
-MATH='{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4"}'
-BASE='{"match":{"model":"qwen3:4b"},"reply":"Hello from the base."}'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
+MATH='{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"The answer is: 4"}'
+BASE='{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M"},"reply":"Hello from the base."}'
 Q='What is the sum of 2 and 2?'
 
 # chat LINES ARGS...: run loco chat with LINES (printf %b) on stdin.
@@ -27,7 +27,7 @@ The answer is: 4"
 expect_err "[router -> math 1.00]
 [router -> math, follow-up]"
 expect_eq "$(req 'chats.length')" 2 "chat requests"
-expect_eq "$(req 'chats[1].body.model')" loco-math:1.0.0 "follow-up model"
+expect_eq "$(req 'chats[1].body.model')" loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M "follow-up model"
 expect_eq "$(req 'chats[1].body.messages.map(m => m.role).join(",")')" \
 	system,user,assistant,user "follow-up carries the conversation"
 expect_eq "$(req 'chats[1].body.messages[1].content')" "$Q" \
@@ -54,7 +54,7 @@ run_loco history --json -n 0
 expect_eq "$(json 'out.length')" 3 "inference.history false records nothing"
 
 t "a new topic re-routes; a first question with no topic goes to the base"
-script "{$MODELS,\"chat\":[$MATH,$BASE,{\"match\":{\"model\":\"loco-code:1.0.0\"},\"reply\":\"fixed\"}]}"
+script "{$MODELS,\"chat\":[$MATH,$BASE,{\"match\":{\"model\":\"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M\"},\"reply\":\"fixed\"}]}"
 chat "hello there\n$Q\nplease debug this python function\n"
 expect_rc 0
 expect_out "Hello from the base.
@@ -64,7 +64,7 @@ expect_err_has "[router -> base: no keyword matched]"
 expect_err_has "[router -> math 1.00]"
 expect_err_match '^\[router -> code [0-9.]+\]$'
 expect_eq "$(req 'chats.map(c => c.body.model).join(",")')" \
-	qwen3:4b,loco-math:1.0.0,loco-code:1.0.0 "models in turn"
+	qwen3:4b-instruct-2507-q4_K_M,loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M "models in turn"
 
 t "--adapter fixes the adapter, --quiet hides the decisions"
 script "{$MODELS,\"chat\":[$MATH,$BASE]}"
@@ -72,7 +72,7 @@ chat "hello\n" --adapter math --quiet
 expect_rc 0
 expect_out "The answer is: 4"
 expect_err_empty
-expect_eq "$(req 'chats[0].body.model')" loco-math:1.0.0 "model"
+expect_eq "$(req 'chats[0].body.model')" loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M "model"
 chat "$Q\n" --adapter none --no-reread --system "Be brief."
 expect_out "Hello from the base."
 expect_err "[adapter: base]"
@@ -88,15 +88,15 @@ expect_out_has "  /save file               save as Markdown, or JSON for *.json"
 expect_out_has "adapter: auto, now base"
 expect_out_has "reread: off"
 expect_out_has "votes: 1"
-expect_out_has "* math             math       loco-math:1.0.0"
-expect_err_has "[adapter: math (loco-math:1.0.0)]"
+expect_out_has "* math             math       loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"
+expect_err_has "[adapter: math (loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M)]"
 expect_err_has "[adapter: none: the base model answers]"
 expect_err_has "[adapter: auto: the next question is routed]"
 expect_err_has "[reread: off]"
 expect_err_has "[system prompt set]"
 expect_err_has "[system prompt: the adapter's own]"
 expect_eq "$(req 'chats.map(c => c.body.model).join(",")')" \
-	loco-math:1.0.0,qwen3:4b,loco-math:1.0.0,loco-math:1.0.0 "models"
+	loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,qwen3:4b-instruct-2507-q4_K_M,loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M "models"
 expect_eq "$(req 'chats[2].body.messages.at(-1).content')" "$Q" "/reread off"
 expect_eq "$(req 'chats[3].body.messages[0].content')" "Answer in French." "/system"
 expect_eq "$(req 'chats.length')" 4 "nothing after /quit"
@@ -115,7 +115,7 @@ expect_eq "$(req 'chats[0].body.messages.at(-1).content.split("\n")[0]')" \
 	"/etc/hosts is a file" "// sends a leading slash"
 
 t "/votes runs a vote per turn"
-script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0\"},\"by_seed\":true,\"replies\":[\"The answer is: 4\",\"The answer is: 4\",\"The answer is: 5\"]}]}"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M\"},\"by_seed\":true,\"replies\":[\"The answer is: 4\",\"The answer is: 4\",\"The answer is: 5\"]}]}"
 chat "/votes 3\n$Q\n" --seed 10
 expect_rc 0
 expect_out "The answer is: 4"
@@ -145,7 +145,7 @@ expect_eq "$(grep -c "^$Q\$" "$W/conv.md")" 1 "markdown question"
 cp "$W/conv.json" "$W/out"
 expect_eq "$(json 'out.turns[0].adapter + " " + out.turns[0].answer + " " + out.turns[0].in_context')" \
 	"math The answer is: 4 true" "json turn"
-expect_eq "$(json 'typeof out.started + " " + out.base_model')" "string qwen3:4b" "json header"
+expect_eq "$(json 'typeof out.started + " " + out.base_model')" "string qwen3:4b-instruct-2507-q4_K_M" "json header"
 
 t "multi-line input between triple quotes"
 script "{$MODELS,\"chat\":[$MATH,$BASE]}"
@@ -206,11 +206,11 @@ expect_rc 2
 expect_err_has "loco: unexpected argument 'extra' (chat reads its questions from the terminal or standard input)"
 
 t "an adapter missing from Ollama: the base answers with its prompt"
-script '{"models":["qwen3:4b"],"chat":[{"match":{"model":"qwen3:4b"},"reply":"base says 4"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M"},"reply":"base says 4"}]}'
 chat "$Q\n"
 expect_rc 0
 expect_out "base says 4"
-expect_err_has "[model 'loco-math:1.0.0' is not in Ollama: answering with the base model and the adapter's prompt; run 'loco setup']"
+expect_err_has "[model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' is not in Ollama: answering with the base model and the adapter's prompt; run 'loco setup']"
 
 # ------------------------------------------------------ a real terminal
 if command -v tmux >/dev/null 2>&1; then
@@ -232,7 +232,7 @@ if command -v tmux >/dev/null 2>&1; then
 
 	t "terminal: prompt, routing, Ctrl-C stops an answer, Ctrl-D leaves"
 	script "{$MODELS,\"chat\":[{\"match\":{\"contains\":\"slowly\"},\"reply\":\"one two three four five six seven eight nine ten\",\"chunk_size\":4,\"chunk_delay_ms\":300},$MATH,$BASE]}"
-	$TM new-session -d -s chat -x 120 -y 40 \
+	$TM new-session -d -s chat -x 200 -y 40 \
 		"env OLLAMA_HOST=$OLLAMA_HOST HOME=$HOME LOCO_HOME=$LOCO_HOME TERM=xterm $LOCO chat; echo chat-exit=\$?; sleep 60"
 	seen "/help for commands, Ctrl-D to leave."
 	seen ">>>"
@@ -263,7 +263,7 @@ if command -v tmux >/dev/null 2>&1; then
 	t "terminal: input history is there in the next session"
 	# A server of its own: the last one may still be going away.
 	TM="tmux -L loco-test-$$-2 -f /dev/null"
-	$TM new-session -d -s chat -x 120 -y 40 \
+	$TM new-session -d -s chat -x 200 -y 40 \
 		"env OLLAMA_HOST=$OLLAMA_HOST HOME=$HOME LOCO_HOME=$LOCO_HOME TERM=xterm $LOCO chat; echo chat-exit=\$?; sleep 60"
 	seen ">>>"
 	$TM send-keys -t chat Up

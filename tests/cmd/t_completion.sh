@@ -142,7 +142,7 @@ t "the registry in use: --registry, registry.path, installed packages"
 cat >"$W/poems.yaml" <<'YAML'
 base_model:
   name: Qwen3-4B
-  tag: qwen3:4b
+  tag: qwen3:4b-instruct-2507-q4_K_M
 domains: [poetry]
 adapters:
   - name: sonnet
@@ -185,7 +185,7 @@ expect_err_empty
 mv "$W/registry.yaml" "$LOCO_HOME/adapters/registry.yaml"
 
 t "completing asks no server"
-script '{"models":["qwen3:4b"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 comp query --adapter ""
 comp adapters list --host ""
 expect_eq "$(wc -l <"$B/requests.jsonl")" 0 "requests to the backend"
@@ -269,7 +269,7 @@ usage: loco completion bash | zsh"
 # The terminal rule.  ESC is the escape byte; CR rewrites a line.
 ESC=$(printf '\033')
 CR=$(printf '\r')
-MODELS='"models":["qwen3:4b","loco-math:1.0.0"]'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 VOTE="{$MODELS,\"chat\":[{\"reply\":\"The answer is 7\"}]}"
 
 t "stderr not a terminal: no escape sequences, no rewritten lines"
@@ -279,7 +279,7 @@ for term in xterm dumb; do
 	expect_rc 0
 	if grep -q "[$ESC$CR]" "$W/err"; then fail "TERM=$term: escape or CR on stderr"; else pass; fi
 done
-script '{"models":[],"pullable":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+script '{"models":[],"pullable":[{"name":"qwen3:4b-instruct-2507-q4_K_M","architecture":"qwen3"}]}'
 TERM=xterm run_loco setup
 expect_rc 0
 if grep -q "[$ESC$CR]" "$W/err"; then fail "setup: escape or CR on stderr"; else pass; fi

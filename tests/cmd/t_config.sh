@@ -51,7 +51,7 @@ LOCO_INFERENCE_VOTES=7 run_loco config --json
 expect_eq "$(json 'out.find(k => k.key === "inference.votes").source')" environment "env source"
 
 t "the config file's host is used by query"
-script '{"models":["qwen3:4b"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 saved=$OLLAMA_HOST
 unset OLLAMA_HOST
 run_loco query --quiet hello

@@ -25,7 +25,7 @@ t "setup pulls the tiny base and registers four LoRA adapters"
 run_loco setup --quiet
 expect_rc 0
 expect_out_has "base: tiny-base:latest pulled"
-expect_out_has "adapter math: loco-math:1.0.0 created"
+expect_out_has "adapter math: loco-math:1.0.0-tiny-base created"
 expect_out_has "done: 4 uploaded, 4 created, 1 pulled"
 run_loco setup --quiet
 expect_out_has "everything is current: nothing to do"

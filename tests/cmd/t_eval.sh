@@ -17,20 +17,20 @@ mkbench() {
 }
 mkbench "$W/m60.jsonl" 60
 # The adapter answers every case right; the base only those with an odd i.
-ADAPTER_RULE='{"match":{"model":"loco-math:1.0.0"},"replies":["The answer is 0"],"by_seed":true}'
+ADAPTER_RULE='{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"replies":["The answer is 0"],"by_seed":true}'
 script_for() {
 	node -e '
 		const n = +process.argv[1], adapterWrong = process.argv[2].split(",").map(Number);
 		const chat = [];
 		for (let i = 1; i <= n; i++) {
 			const q = `What is ${i}+${i}?`;
-			chat.push({ match: { model: "loco-math:1.0.0", contains: q + "\n" },
+			chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: q + "\n" },
 			    reply: `The answer is ${adapterWrong.includes(i) ? 0 : 2 * i}` });
-			chat.push({ match: { model: "qwen3:4b", contains: q + "\n" },
+			chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: q + "\n" },
 			    reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 		}
 		const extra = process.argv[3] ? JSON.parse(process.argv[3]) : {};
-		console.log(JSON.stringify(Object.assign({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }, extra)));
+		console.log(JSON.stringify(Object.assign({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }, extra)));
 	' "$@"
 }
 
@@ -38,12 +38,12 @@ t "paired comparison, significant: the gate passes"
 script "$(script_for 60 "")"
 run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run1" --gate math
 expect_rc 0
-expect_out_has "loco-math:1.0.0                 100.0%  [ 94.0%, 100.0%]  60/60"
-expect_out_has "qwen3:4b                         50.0%  [ 37.7%,  62.3%]  30/60"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%  [ 94.0%, 100.0%]  60/60"
+expect_out_has "qwen3:4b-instruct-2507-q4_K_M                     50.0%  [ 37.7%,  62.3%]  30/60"
 expect_out_has "difference +50.0 points; McNemar exact p = 1.863e-09 (adapter only right 30, base only right 0)"
 expect_out_has "gate: passed"
 expect_eq "$(req 'chats.length')" 120 "requests"
-expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "A,").replace(/(qwen3:4b,?)+/, "B")')" "A,B" "one model after the other"
+expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,)+/, "A,").replace(/(qwen3:4b-instruct-2507-q4_K_M,?)+/, "B")')" "A,B" "one model after the other"
 expect_eq "$(req '[...new Set(chats.map(c => JSON.stringify(c.body.options)))].length')" 1 "same options for all (the adapter's temperature overridden)"
 expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed + " " + chats[0].body.options.num_predict')" "0 42 512" "greedy, seeded, fixed length"
 node -e '
@@ -83,8 +83,8 @@ node -e '
 script "$(script_for 60 "" '{"chat_extra":1}' | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
 	for (let i = 1; i <= 20; i++) {
-		s.chat.unshift({ match: { model: "qwen3:4b", contains: `Say the word w${i}.` }, reply: `w${i}` });
-		s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: `Say the word w${i}.` }, reply: i <= 15 ? `w${i}` : "no" });
+		s.chat.unshift({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: `Say the word w${i}.` }, reply: `w${i}` });
+		s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: `Say the word w${i}.` }, reply: i <= 15 ? `w${i}` : "no" });
 	}
 	console.log(JSON.stringify(s));')"
 run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run6" --ood code --gate --no-cache math
@@ -125,7 +125,7 @@ expect_rc 130
 expect_err_has "loco: interrupted: the finished cases are in $W/run7; to go on:"
 expect_err_has "  loco eval --benchmark $W/m60.jsonl --no-cache --jobs 2 math --resume $W/run7"
 # A kill can tear the last line: it is cut off, and its case runs again.
-printf '{"subject":"base","model":"qwen3:4b","id":"c60","pass":tr' >>"$W/run7/log.jsonl"
+printf '{"subject":"base","model":"qwen3:4b-instruct-2507-q4_K_M","id":"c60","pass":tr' >>"$W/run7/log.jsonl"
 before=$(wc -l <"$W/run7/log.jsonl" | tr -d ' ')
 : >"$B/requests.jsonl"
 run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/run7" --no-cache --jobs 2 --no-reread --seed 7 math
@@ -140,13 +140,13 @@ expect_eq "$(node -e '
 	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 	console.log(new Set(l.map(x => x.subject + "/" + x.id)).size);' "$W/run7/log.jsonl")" 120 "no duplicates"
 expect_eq "$(req 'chats.length')" $((120 - before)) "only the missing cases asked"
-expect_out_has "loco-math:1.0.0                 100.0%"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%"
 
 t "a server error or a reset is retried with backoff, and counted"
 good=$(script_for 10 "")
 bad=$(printf "%s" "$good" | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, fault: "reset" });
+	s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "What is 3+3?" }, fault: "reset" });
 	console.log(JSON.stringify(s));')
 script "$bad"
 "$LOCO" eval --benchmark "$W/m10.jsonl" --output "$W/retry1" --no-cache --jobs 1 math >"$W/out" 2>"$W/err" &
@@ -157,15 +157,15 @@ backend_script "$B" "$good"
 wait $pid
 RC=$?
 expect_rc 0
-expect_out_has "loco-math:1.0.0                 100.0%"
-expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.retries)' "$W/retry1/results.json")" "21 1" "one retry, counted"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.retries >= 1 && r.cost.requests === 20 + r.cost.retries)' "$W/retry1/results.json")" "true" "the retries, counted"
 script "$(printf "%s" "$good" | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-	s.chat.unshift({ match: { model: "loco-math:1.0.0", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
+	s.chat.unshift({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "What is 3+3?" }, status: 500, error: "runner crashed" });
 	console.log(JSON.stringify(s));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/retry2" --no-cache --jobs 1 math
 expect_rc 1
-expect_err_match "^loco: adapter 'loco-math:1.0.0': .*runner crashed"
+expect_err_match "^loco: adapter 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M': .*runner crashed"
 expect_eq "$(req 'chats.filter(c => c.body.messages.at(-1).content.includes("What is 3+3?")).length')" 4 "asked four times, then the run stops"
 
 t "a run directory is one run: --output refuses an old one, --resume a missing one, a second loco waits its turn"
@@ -191,7 +191,7 @@ t "formats"
 script "$(script_for 10 "3,4")"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run8" --format junit --gate --no-cache math
 expect_rc 6
-expect_out_has '<testsuite name="loco eval loco-math:1.0.0" tests="11" failures="3">'
+expect_out_has '<testsuite name="loco eval loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M" tests="11" failures="3">'
 expect_out_has '  <testcase classname="'"$W"'/m10.jsonl" name="m003"><failure message="wrong answer">question: What is 3+3?'
 expect_out_has 'expected: 6'
 expect_out_has 'extracted: 0</failure></testcase>'
@@ -231,15 +231,15 @@ node -e '
 	for (let i = 1; i <= 4; i++)
 		console.log(JSON.stringify({ id: "w" + i, instruction: `Write a line about topic ${i}.`, expected_output: "a line",
 		    evaluation_type: "llm_judge", evaluation_config: { rubric: "on topic", threshold: 0.7 } }));' >"$W/judge.jsonl"
-script '{"models":["qwen3:4b","loco-math:1.0.0","judge:1"],"chat":[{"match":{"model":"judge:1","contains":"GOOD"},"reply":"Fine work.\nScore: 5"},{"match":{"model":"judge:1"},"reply":"Score: 2"},{"match":{"model":"loco-math:1.0.0"},"reply":"A GOOD line."},{"reply":"a poor line"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","judge:1"],"chat":[{"match":{"model":"judge:1","contains":"GOOD"},"reply":"Fine work.\nScore: 5"},{"match":{"model":"judge:1"},"reply":"Score: 2"},{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"A GOOD line."},{"reply":"a poor line"}]}'
 LOCO_EVAL_JUDGE_MODEL=judge:1 LOCO_EVAL_JUDGE_RUNS=2 run_loco eval --benchmark "$W/judge.jsonl" --output "$W/runj" --no-cache --jobs 1 math
 expect_rc 0
-expect_out_has "loco-math:1.0.0                 100.0%"
-expect_out_has "qwen3:4b                          0.0%"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%"
+expect_out_has "qwen3:4b-instruct-2507-q4_K_M                      0.0%"
 expect_out_has "mean score difference +0.750, 95% bootstrap interval [0.750, 0.750], p = 0"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").length')" 16 "two judge runs per case and model"
 expect_eq "$(req 'chats.filter(c => c.body.model === "judge:1").slice(0, 2).map(c => c.body.options.temperature + "/" + c.body.options.seed).join(" ")')" "0/42 0.5/43" "greedy, then a seeded sample"
-expect_eq "$(req 'chats.map(c => c.body.model).filter((m, i, a) => i === 0 || a[i - 1] !== m).join(" ")')" "loco-math:1.0.0 qwen3:4b judge:1" "each model asked in one run: adapter, base, then the judge"
+expect_eq "$(req 'chats.map(c => c.body.model).filter((m, i, a) => i === 0 || a[i - 1] !== m).join(" ")')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M qwen3:4b-instruct-2507-q4_K_M judge:1" "each model asked in one run: adapter, base, then the judge"
 expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.cost.requests + " " + r.cost.model_loads + " " + r.cost.load_seconds)' "$W/runj/results.json")" "24 3 0.75" "results.json counts the requests and the three model loads"
 expect_out_has "(24 requests sent, 3 model loads reported (0.75 s))"
 expect_eq "$(grep -c '"pending":true' "$W/runj/log.jsonl")" 8 "answers waiting for the judge are logged"
@@ -299,15 +299,15 @@ script "$(script_for 10 "3,4" | node -e '
 	console.log(JSON.stringify(s));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/rung" --grid --no-cache --jobs 4 math
 expect_rc 0
-expect_out_has "model                        1 sample   5 votes    1 sample   5 votes"
+expect_out_has "model                                         1 sample   5 votes    1 sample   5 votes"
 # Both models' scripted answers only match the RE2 prompt.
-expect_out_has "qwen3:4b                        0.0%       0.0%      50.0%      50.0%   "
-expect_out_has "loco-math:1.0.0                 0.0%       0.0%      80.0%      80.0%   "
+expect_out_has "qwen3:4b-instruct-2507-q4_K_M                    0.0%       0.0%      50.0%      50.0%   "
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    0.0%       0.0%      80.0%      80.0%   "
 expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.length + " " + g.filter(x => x.votes === 5).length)' "$W/rung/grid.json")" "8 4" "grid.json"
 expect_eq "$(req 'chats.filter(c => c.body.options.temperature === 0.7).length > 0')" true "votes sampled"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/rung3" --grid --votes 3 --no-cache --jobs 4 math
 expect_rc 0
-expect_out_has "model                        1 sample   3 votes    1 sample   3 votes"
+expect_out_has "model                                         1 sample   3 votes    1 sample   3 votes"
 expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.filter(x => x.votes === 3).length)' "$W/rung3/grid.json")" "4" "--grid --votes 3 votes three times"
 
 t "code cases with votes: pass@1 and pass@k"
@@ -317,7 +317,7 @@ node -e '
 		    evaluation_type: "code_execution", evaluation_config: { language: "python",
 		    entry_point: `double${i}`, tests: `assert double${i}(2) == 4` } }));' >"$W/code.jsonl"
 # Seeds 42..45: for double1 two of four samples are right, for double2 none.
-script '{"models":["qwen3:4b","loco-math:1.0.0"],"chat":[{"match":{"contains":"double1"},"replies":["```python\ndef double1(x):\n    return 2 * x\n```","```python\ndef double1(x):\n    return x\n```"],"by_seed":true},{"match":{"contains":"double2"},"reply":"```python\ndef double2(x):\n    return 0\n```"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"match":{"contains":"double1"},"replies":["```python\ndef double1(x):\n    return 2 * x\n```","```python\ndef double1(x):\n    return x\n```"],"by_seed":true},{"match":{"contains":"double2"},"reply":"```python\ndef double2(x):\n    return 0\n```"}]}'
 run_loco eval --benchmark "$W/code.jsonl" --output "$W/runc" --votes 4 --jobs 4 --format json math
 expect_rc 0
 expect_eq "$(json 'out.code.cases + " " + out.code.pass_at_1 + " " + out.code.pass_at_4')" "2 0.25 0.5" "pass@k"
@@ -329,10 +329,10 @@ expect_err_match "^loco: cannot read '$W/nope.jsonl'"
 run_loco eval --benchmark "$W/m10.jsonl" nope
 expect_rc 2
 expect_err "loco: no adapter named 'nope' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
-script '{"models":["qwen3:4b"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 run_loco eval --benchmark "$W/m10.jsonl" math
 expect_rc 4
-expect_err "loco: model 'loco-math:1.0.0' not found at $BASE_URL: run 'loco setup'"
+expect_err "loco: model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' not found at $BASE_URL: run 'loco setup'"
 run_loco eval --format csv math
 expect_rc 2
 expect_err_has "loco: --format: must be table, json, markdown or junit, not 'csv'"
@@ -351,14 +351,14 @@ script "$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 4; i++) {
 		const q = `Add ${i} and ${i}.`;
-		chat.push(Object.assign({ match: { model: "loco-math:1.0.0", contains: q + "\n" },
+		chat.push(Object.assign({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: q + "\n" },
 		    reply: `The answer is ${2 * i}` }, i <= 2 ? { done_reason: "length" } : {}));
-		chat.push({ match: { model: "qwen3:4b", contains: q + "\n" }, reply: "The answer is 0" });
+		chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: "The answer is 0" });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));')"
 run_loco eval --benchmark "$W/m4.jsonl" --output "$W/cut1" math
 expect_rc 0
-expect_out_has "loco-math:1.0.0                  50.0%  [ 15.0%,  85.0%]  2/4"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M     50.0%  [ 15.0%,  85.0%]  2/4"
 expect_out_has "warning: answers cut at the token limit, scored wrong: 2 of the adapter's, 0 of the base's; raise --num-predict"
 expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.scores.adapter.truncated + " " + r.scores.base.truncated)' "$W/cut1/results.json")" "2 0" "results.json"
 expect_eq "$(grep -c '"truncated":true' "$W/cut1/log.jsonl")" 2 "log"
@@ -366,7 +366,7 @@ grep -q '"reason":"cut at the token limit (done_reason length): raise --num-pred
 : >"$B/requests.jsonl"
 run_loco eval --benchmark "$W/m4.jsonl" --output "$W/cut2" math
 expect_out_has "(0 requests sent)"
-expect_out_has "loco-math:1.0.0                  50.0%  [ 15.0%,  85.0%]  2/4"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M     50.0%  [ 15.0%,  85.0%]  2/4"
 expect_out_has "warning: answers cut at the token limit, scored wrong: 2 of the adapter's, 0 of the base's; raise --num-predict"
 
 
@@ -386,16 +386,16 @@ printf '%s\n' '{"id":"w1","instruction":"Name a big number.","expected_output":"
     '{"id":"w3","instruction":"Name a third big number.","expected_output":"3","evaluation_config":{"answer_type":"number"}}' >"$W/whole.jsonl"
 script "$(node -e '
 	const chat = [
-		{ match: { model: "loco-math:1.0.0", contains: "Name a big number." }, reply: "The answer is $1,450,000.00" },
-		{ match: { model: "loco-math:1.0.0", contains: "Name another big number." }, reply: "The answer is 1,450,001" },
-		{ match: { model: "loco-math:1.0.0", contains: "Name a third big number." }, reply: "The answer is 3.0" },
-		{ match: { model: "qwen3:4b" }, reply: "The answer is 1450001" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "Name a big number." }, reply: "The answer is $1,450,000.00" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "Name another big number." }, reply: "The answer is 1,450,001" },
+		{ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: "Name a third big number." }, reply: "The answer is 3.0" },
+		{ match: { model: "qwen3:4b-instruct-2507-q4_K_M" }, reply: "The answer is 1450001" },
 	];
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));')"
 run_loco eval --benchmark "$W/whole.jsonl" --output "$W/whole" --no-cache math
 expect_rc 0
-expect_out_has "loco-math:1.0.0                  66.7%"
-expect_out_has "qwen3:4b                          0.0%"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M     66.7%"
+expect_out_has "qwen3:4b-instruct-2507-q4_K_M                      0.0%"
 expect_eq "$(node -e '
 	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 	console.log(l.filter(x => x.subject === "adapter").sort((a, b) => a.id < b.id ? -1 : 1).map(x => x.id + ":" + x.extracted + ":" + x.pass).join(" "));' "$W/whole/log.jsonl")" \

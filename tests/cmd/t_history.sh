@@ -6,8 +6,8 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin history
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
-REPLIES='"chat":[{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4","metrics":{"prompt_eval_count":30,"eval_count":10}},{"match":{"model":"loco-code:1.0.0"},"reply":"def rev(xs):\n    return xs[::-1]\n"},{"reply":"Bonjour !"}]'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
+REPLIES='"chat":[{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"The answer is: 4","metrics":{"prompt_eval_count":30,"eval_count":10}},{"match":{"model":"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"def rev(xs):\n    return xs[::-1]\n"},{"reply":"Bonjour !"}]'
 H=$LOCO_HOME/history.jsonl
 Q='What is the sum of 2 and 2?'
 
@@ -60,7 +60,7 @@ expect_eq "$(hist 'Object.keys(recs[0]).join(",")')" \
 expect_eq "$(hist 'recs.map(r => r.kind).join(",")')" "query,query,query" "kind"
 expect_eq "$(hist 'recs[0].question')" "$Q" "question as typed"
 expect_eq "$(hist 'recs.map(r => String(r.adapter)).join(",")')" "math,null,code" "adapters"
-expect_eq "$(hist 'recs.map(r => r.model).join(",")')" "loco-math:1.0.0,qwen3:4b,loco-code:1.0.0" "models"
+expect_eq "$(hist 'recs.map(r => r.model).join(",")')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,qwen3:4b-instruct-2507-q4_K_M,loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "models"
 expect_eq "$(hist 'recs.map(r => r.route).join(",")')" "router,flag,flag" "routes"
 expect_eq "$(hist 'recs.map(r => String(r.confidence)).join(",")')" "1,null,null" "confidence"
 expect_eq "$(hist 'recs[2].answer')" "def rev(xs):
@@ -73,11 +73,11 @@ t "the listing, oldest first"
 list
 expect_rc 0
 expect_err_empty
-expect_out "1  TIME  math      What is the sum of 2 and 2?
+expect_out "1  TIME  math                  What is the sum of 2 and 2?
    The answer is: 4
-2  TIME  qwen3:4b  Say hello in French.
+2  TIME  qwen3:4b-instruct...  Say hello in French.
    Bonjour !
-3  TIME  code      Reverse a list in Python
+3  TIME  code                  Reverse a list in Python
    def rev(xs): return xs[::-1]"
 
 t "times are local"
@@ -90,9 +90,9 @@ expect_out_has "3  $(TZ=IST-5:30 date -d "$utc" '+%Y-%m-%d %H:%M')  code"
 t "-n"
 list -n 2
 expect_rc 0
-expect_out "2  TIME  qwen3:4b  Say hello in French.
+expect_out "2  TIME  qwen3:4b-instruct...  Say hello in French.
    Bonjour !
-3  TIME  code      Reverse a list in Python
+3  TIME  code                  Reverse a list in Python
    def rev(xs): return xs[::-1]"
 list -n 0
 expect_eq "$(grep -c TIME "$W/out")" 3 "-n 0 lists all"
@@ -112,7 +112,7 @@ expect_rc 0
 expect_out "1  TIME  math  What is the sum of 2 and 2?
    The answer is: 4"
 list --search bonjour
-expect_out "2  TIME  qwen3:4b  Say hello in French.
+expect_out "2  TIME  qwen3:4b-instruct...  Say hello in French.
    Bonjour !"
 list --search CODE
 expect_out "3  TIME  code  Reverse a list in Python
@@ -128,7 +128,7 @@ list --adapter math
 expect_out "1  TIME  math  What is the sum of 2 and 2?
    The answer is: 4"
 list --adapter none
-expect_out "2  TIME  qwen3:4b  Say hello in French.
+expect_out "2  TIME  qwen3:4b-instruct...  Say hello in French.
    Bonjour !"
 list --adapter writing
 expect_rc 0
@@ -160,11 +160,11 @@ run_loco history --feedback 2 good
 run_loco history --feedback 2 bad
 expect_rc 0
 list
-expect_out "1  TIME  math      What is the sum of 2 and 2?
+expect_out "1  TIME  math                  What is the sum of 2 and 2?
    The answer is: 4  [good]
-2  TIME  qwen3:4b  Say hello in French.
+2  TIME  qwen3:4b-instruct...  Say hello in French.
    Bonjour !  [bad]
-3  TIME  code      Reverse a list in Python
+3  TIME  code                  Reverse a list in Python
    def rev(xs): return xs[::-1]"
 run_loco history --json
 expect_eq "$(json 'out.map(e => String(e.feedback)).join(",")')" "good,bad,null" "feedback in JSON"

@@ -12,7 +12,7 @@ area_begin json
 SCHEMAS=$TOP/tests/json
 VALIDATE=$SCHEMAS/validate.js
 PAGE=$TOP/man/loco-json.7
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 Q='What is the sum of 2 and 2?'
 : >"$W/used"
 
@@ -139,7 +139,7 @@ expect_eq "$(json 'out.routing.method + " " + out.adapter + " " + out.stats.toke
 cp "$W/out" "$W/query.json"
 
 t "query --json: thinking, forced adapter, no timings"
-MODELS_THINK='"models":[{"name":"qwen3:4b","capabilities":["completion","thinking"]},"loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS_THINK='"models":[{"name":"qwen3:4b-instruct-2507-q4_K_M","capabilities":["completion","thinking"]},"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 script "{$MODELS_THINK,\"chat\":[{\"reply\":\"42\",\"thinking\":\"hmm\",\"metrics\":{\"eval_duration\":0}}]}"
 run_loco query --json --think --adapter none "hello"
 expect_rc 0
@@ -147,11 +147,11 @@ shape query
 expect_eq "$(json '[out.thinking, out.adapter, out.routing.method, Object.keys(out.routing).length].join(" ")')" "hmm  flag 1" "fields"
 
 t "query --json with votes and a fallback"
-script '{"models":["qwen3:4b"],"chat":[{"replies":["The answer is 4","The answer is 5"]}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"replies":["The answer is 4","The answer is 5"]}]}'
 run_loco query --json --votes 3 --seed 7 "$Q"
 expect_rc 0
 shape query
-expect_eq "$(json '[out.fallback, out.wanted_model, out.vote.requested, out.vote.votes["4"]].join(" ")')" "true loco-math:1.0.0 3 2" "fields"
+expect_eq "$(json '[out.fallback, out.wanted_model, out.vote.requested, out.vote.votes["4"]].join(" ")')" "true loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M 3 2" "fields"
 
 # ---------------------------------------------------------------------
 # query --json --stream
@@ -178,12 +178,12 @@ expect_eq "$(ev 'ev.map((e) => e.type).join(" ")')" "route thinking thinking tok
 expect_eq "$(ev 'ev.filter((e) => e.type === "thinking").map((e) => e.content).join("") === ev.at(-1).thinking')" true "thoughts"
 
 t "stream: fallback event"
-script '{"models":["qwen3:4b"],"chat":[{"reply":"four"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"four"}]}'
 run_loco query --json --stream "$Q"
 expect_rc 0
 shape_lines query-stream
 expect_eq "$(ev 'ev.map((e) => e.type).join(" ")')" "route fallback token done" "events in order"
-expect_eq "$(ev 'ev[0].model + " " + ev[1].model + " " + ev[1].wanted_model + " " + ev.at(-1).model')" "loco-math:1.0.0 qwen3:4b loco-math:1.0.0 qwen3:4b" "models"
+expect_eq "$(ev 'ev[0].model + " " + ev[1].model + " " + ev[1].wanted_model + " " + ev.at(-1).model')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M qwen3:4b-instruct-2507-q4_K_M loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M qwen3:4b-instruct-2507-q4_K_M" "models"
 
 t "stream: a sample event per vote"
 script "{$MODELS,\"chat\":[{\"replies\":[\"The answer is 4\",\"The answer is 5\",\"The answer is 4\",\"The answer is 4\",\"The answer is 4\"]}]}"
@@ -276,7 +276,7 @@ expect_eq "$(ev 'ev.some((e) => e.type === "done")')" false "no done"
 # history and chat: the entries that query and chat append, and the file
 # chat's /save writes
 
-MATH_REPLY='{"match":{"model":"loco-math:1.0.0"},"reply":"The answer is: 4","metrics":{"eval_count":10,"eval_duration":500000000,"prompt_eval_count":30}}'
+MATH_REPLY='{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"The answer is: 4","metrics":{"eval_count":10,"eval_duration":500000000,"prompt_eval_count":30}}'
 
 t "history --json: a query, a vote, a verdict"
 script "{$MODELS,\"chat\":[$MATH_REPLY]}"
@@ -317,9 +317,9 @@ expect_err_has "[saved 2 turns to $W/c.json]"
 cp "$W/c.json" "$W/out"
 shape chat-save
 session=$(json 'out.session')
-expect_eq "$(json '[out.base_model, out.system, out.turns.length].join(" ")')" "qwen3:4b Be terse. 2" "the conversation"
+expect_eq "$(json '[out.base_model, out.system, out.turns.length].join(" ")')" "qwen3:4b-instruct-2507-q4_K_M Be terse. 2" "the conversation"
 expect_eq "$(json 'out.turns.map((t) => [t.adapter, t.model, t.decision, t.prompt_tokens, t.answer_tokens, t.interrupted, t.in_context].join(" ")).join("|")')" \
-    "math loco-math:1.0.0 [router -> math 1.00] 30 10 false true|math loco-math:1.0.0 [router -> math, follow-up] 30 10 false true" "turns"
+    "math loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M [router -> math 1.00] 30 10 false true|math loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M [router -> math, follow-up] 30 10 false true" "turns"
 run_loco_stdin "/save $W/empty.json
 " chat --adapter none
 expect_rc 0
@@ -385,11 +385,11 @@ cat >"$W/oracle/none.jsonl" <<'EOB'
 {"id":"n1","instruction":"Please greet me.","expected_output":"hello","evaluation_type":"contains"}
 EOB
 ORACLE_SCRIPT='{'"$MODELS"',"chat":[
-{"match":{"model":"loco-math:1.0.0","contains":"Solve 2x"},"reply":"The answer is 5"},
-{"match":{"model":"qwen3:4b","contains":"Solve 2x"},"reply":"The answer is 4"},
-{"match":{"model":"loco-math:1.0.0","contains":"6*7"},"reply":"The answer is 42"},
-{"match":{"model":"loco-code:1.0.0","contains":"6*7"},"reply":"The answer is 43"},
-{"match":{"model":"qwen3:4b","contains":"greet"},"reply":"Why, hello there."},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"Solve 2x"},"reply":"The answer is 5"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"Solve 2x"},"reply":"The answer is 4"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"6*7"},"reply":"The answer is 43"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"greet"},"reply":"Why, hello there."},
 {"reply":"I do not know"}]}'
 
 t "router eval --oracle --json"
@@ -495,18 +495,18 @@ shape adapters-update
 expect_eq "$(json 'out.updated.length')" 0 "up to date"
 
 t "adapters remove --json"
-script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M",{"name":"loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M"}]}'
 run_loco adapters remove --json --keep-model solver@1.0.0
 expect_rc 0
 shape adapters-remove
-expect_eq "$(json 'out.model + " " + out.model_status')" "loco-solver:1.0.0 kept" "kept"
+expect_eq "$(json 'out.model + " " + out.model_status')" "loco-solver:1.0.0-qwen3-4b-instruct-2507-q4_K_M kept" "kept"
 run_loco adapters remove --json solver@1.1.0
 expect_rc 0
 shape adapters-remove
 expect_eq "$(json 'out.model_status')" deleted "deleted"
 
 t "adapters add --json, then remove it: not in Ollama"
-printf 'FROM qwen3:4b\nSYSTEM Be terse.\n' >"$W/terse.Modelfile"
+printf 'FROM qwen3:4b-instruct-2507-q4_K_M\nSYSTEM Be terse.\n' >"$W/terse.Modelfile"
 run_loco adapters add --json --domain writing --modelfile "$W/terse.Modelfile" terse
 expect_rc 0
 shape adapters-add
@@ -520,7 +520,7 @@ expect_eq "$(json 'out.model_status')" not_found "not found"
 # setup and doctor
 
 t "setup --json: first run, then nothing to do"
-script '{"models":[],"pullable":["qwen3:4b"]}'
+script '{"models":[],"pullable":["qwen3:4b-instruct-2507-q4_K_M"]}'
 run_loco setup --json
 expect_rc 0
 shape setup
@@ -543,7 +543,7 @@ node "$TOP/tests/cmd/mkgguf.js" "$W/bad.gguf" general.architecture=s:llama
 cat >"$W/bad-registry.yaml" <<YAML
 base_model:
   name: Qwen3-4B
-  tag: qwen3:4b
+  tag: qwen3:4b-instruct-2507-q4_K_M
   architecture: qwen3
 adapters:
   - name: bad
@@ -559,7 +559,7 @@ adapters:
     description: a prompt adapter
     system: Write well.
 YAML
-script '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+script '{"models":[{"name":"qwen3:4b-instruct-2507-q4_K_M","architecture":"qwen3"}]}'
 run_loco --registry "$W/bad-registry.yaml" setup --json --quiet
 expect_rc 5
 shape setup
@@ -579,10 +579,10 @@ done
 EVAL_SCRIPT=$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 4; i++) {
-		chat.push({ match: { model: "loco-math:1.0.0", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${2 * i}` });
-		chat.push({ match: { model: "qwen3:4b", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: `What is ${i}+${i}?\n` }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));')
 
 t "eval --json, and the gate's status with it"
 script "$EVAL_SCRIPT"

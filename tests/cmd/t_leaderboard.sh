@@ -14,11 +14,11 @@ ARCHIVE=$LOCO_HOME/results
 # now; intervals are the accuracy -0.1/+0.05 (adapter) and +-0.1 (base).
 cat >"$W/archive.js" <<'EOF'
 const fs = require("fs"), crypto = require("crypto"), path = require("path");
-const [dom, ad, ver, ts, acc, base, p, bench] = process.argv.slice(2);
+const [dom, ad, ver, ts, acc, base, p, bench, votes] = process.argv.slice(2);
 const a = +acc, b = +base, n = 60;
 const sha = crypto.createHash("sha256").update(fs.readFileSync(bench)).digest("hex");
 const r = {
-	adapter: ad, version: ver, domain: dom, base_model: "qwen3:4b", quantization: "Q4_K_M",
+	adapter: ad, version: ver, domain: dom, base_model: "qwen3:4b-instruct-2507-q4_K_M", quantization: "Q4_K_M",
 	benchmark: { path: bench, sha256: "sha256:" + sha }, n,
 	scores: {
 		adapter: { accuracy: a, ci_low: a - 0.1, ci_high: Math.min(1, a + 0.05), passed: Math.round(a * n), mean_score: a },
@@ -26,7 +26,7 @@ const r = {
 	},
 	improvement: { absolute: a - b, relative: (a - b) / b },
 	mcnemar: { adapter_only: 10, base_only: 2, p: +p },
-	out_of_domain: [], inference: { reread: true, votes: 1, temperature: 0, seed: 42, num_predict: 512, num_ctx: 4096 },
+	out_of_domain: [], inference: { reread: true, votes: +(votes || 1), temperature: +(votes || 1) > 1 ? 0.7 : 0, seed: 42, num_predict: 512, num_ctx: 4096 },
 	gate: { alpha: 0.05, passed: +p < 0.05 && a > b }, warnings: [], cases: [], timestamp: ts,
 	hardware: { os: "Linux", machine: "x86_64", cpus: 4, memory_gb: 8 }, loco_version: "0.1.0", run: "/runs/x",
 };
@@ -121,6 +121,21 @@ run_loco leaderboard --format json
 expect_eq "$(json 'out.map(d => d.domain).join(",")')" "math,code,analysis,writing,legacy" "domain order"
 rm -rf "$ARCHIVE/legacy"
 
+t "results measured another way or on another benchmark are set apart, unranked"
+archive math math 3.0.0 2026-06-01T08:00:00Z 0.95 0.5 0.001 "$W/math.jsonl" 5
+archive math math 2.1.0 2026-06-02T08:00:00Z 0.99 0.5 0.001 "$W/code.jsonl"
+run_loco leaderboard --domain math
+expect_rc 0
+expect_out "$MATH_TABLE
+     -  math@2.1.0     99.0%  [ 89.0%, 100.0%]   50.0%   +49.0      0.001     60  2026-06-02  APART: RE2 on, greedy, sha256:$(sha256sum "$W/code.jsonl" | cut -c1-12)
+     -  math@3.0.0     95.0%  [ 85.0%, 100.0%]   50.0%   +45.0      0.001     60  2026-06-01  APART: RE2 on, 5 votes at 0.7, sha256:$(sha256sum "$W/math.jsonl" | cut -c1-12)
+
+$LEGEND
+APART: measured on another benchmark or asked for another way than the ranked results, so not ranked against them"
+run_loco leaderboard --domain math --json
+expect_eq "$(json 'out[0].results.map(r => r.rank + "/" + r.comparable + "/" + r.settings).join(" ")')" "1/true/RE2 on, greedy 2/true/RE2 on, greedy 3/true/RE2 on, greedy 4/true/RE2 on, greedy null/false/RE2 on, greedy null/false/RE2 on, 5 votes at 0.7" "ranks and comparability"
+rm -rf "$ARCHIVE/math/math@3.0.0" "$ARCHIVE/math/math@2.1.0"
+
 t "staleness: a changed benchmark marks its results STALE"
 printf '{"question":"1+2?","answer":"3"}\n' >>"$W/math.jsonl"
 run_loco leaderboard --domain math
@@ -172,11 +187,11 @@ node -e '
 	    r.adapter === "math" && r.version === "1.0.0" && r.active === true && r.stale === false &&
 	    r.accuracy === 0.8 && Math.abs(r.ci_low - 0.7) < 1e-9 && r.base_accuracy === 0.5 &&
 	    Math.abs(r.difference - 0.3) < 1e-9 && r.p === 0.001 && r.n === 60 && r.gate_passed === true &&
-	    r.timestamp === "2026-03-01T08:00:00Z" && r.base_model === "qwen3:4b" &&
+	    r.timestamp === "2026-03-01T08:00:00Z" && r.base_model === "qwen3:4b-instruct-2507-q4_K_M" &&
 	    /^sha256:[0-9a-f]{64}$/.test(r.benchmark.sha256) && r.benchmark.path === process.argv[2] &&
 	    r.file.endsWith("/results/math/math@1.0.0/20260301T080000Z.json") &&
 	    Object.keys(r).join() === "rank,adapter,version,active,stale,accuracy,ci_low,ci_high,base_model," +
-	    "base_accuracy,base_ci_low,base_ci_high,difference,p,n,gate_passed,timestamp,benchmark,file";
+	    "base_accuracy,base_ci_low,base_ci_high,difference,p,n,gate_passed,timestamp,settings,benchmark,file,comparable";
 	process.exit(ok ? 0 : 1);' "$W/out" "$W/math.jsonl" && pass || fail "leaderboard json"
 
 t "markdown: a table per domain"
@@ -231,7 +246,7 @@ run_loco report
 expect_rc 0
 expect_out "# loco evaluation report
 
-From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run, with 95% Wilson intervals; p is McNemar's exact test.  STALE: the benchmark has changed since the run.  Base model qwen3:4b.
+From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run, with 95% Wilson intervals; p is McNemar's exact test.  STALE: the benchmark has changed since the run.  Base model qwen3:4b-instruct-2507-q4_K_M.
 
 | domain | adapter | version | accuracy | 95% interval | base | base 95% interval | difference | p | n | date | note |
 |---|---|---|---:|---|---:|---|---:|---:|---:|---|---|
@@ -277,10 +292,10 @@ script "$(node -e '
 	const chat = [];
 	for (let i = 1; i <= 10; i++) {
 		const q = `What is ${i}+${i}?`;
-		chat.push({ match: { model: "loco-math:1.0.0", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
-		chat.push({ match: { model: "qwen3:4b", contains: q + "\n" }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: `The answer is ${i % 2 ? 2 * i : 0}` });
 	}
-	console.log(JSON.stringify({ models: ["qwen3:4b", "loco-math:1.0.0"], chat }));')"
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));')"
 run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run1" math
 expect_rc 0
 # What eval archives is the lead's business: take it away, so this part

@@ -129,7 +129,7 @@ t "which backend answered: the stats line and --json"
 run_loco query --temperature 0 "Anna buys 6 bags of 5 toys. How many toys?"
 expect_rc 0
 expect_out "30"
-expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0 via llama-server \| '
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0-tiny-base via llama-server \| '
 run_loco query --json --temperature 0 --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
 expect_eq "$(json 'out.backend + " " + out.model')" "llama-server tiny-base:latest" "backend and model"
 
@@ -139,7 +139,7 @@ alone=$(cat "$W/out")
 run_loco query --temperature 0 --adapter mathcode "Anna buys 6 bags of 5 toys. How many toys?"
 expect_rc 0
 if [ "$(cat "$W/out")" != "$alone" ]; then pass; else fail "mathcode answered as math: $alone"; fi
-expect_err_match 'model loco-mathcode:1\.0\.0 \(math 0\.5 \+ code 1\) via llama-server'
+expect_err_match 'model loco-mathcode:1\.0\.0-tiny-base \(math 0\.5 \+ code 1\) via llama-server'
 
 t "a composition on Ollama is refused"
 LOCO_BACKEND=ollama run_loco query --adapter mathcode "x"

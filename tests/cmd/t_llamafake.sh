@@ -32,7 +32,7 @@ expect_rc 0
 expect_out "30"
 expect_eq "$(body 0 'JSON.stringify(b.lora)')" '[{"id":0,"scale":1},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0}]' "lora list"
 expect_eq "$(body 0 'b.stream + " " + b.temperature + " " + JSON.stringify(b.chat_template_kwargs)')" 'true 0 {"enable_thinking":false}' "stream, temperature, thinking off"
-expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0 via llama-server \| [0-9]+ prompt tokens'
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
 
 t "the base: every adapter at scale 0, never an empty list"
 run_loco query --temperature 0 --adapter none "$Q"
@@ -149,6 +149,12 @@ expect_rc 5
 expect_err_match "SHA-256 $sum, the index says $bad\$"
 if [ ! -e "$LOCO_HOME/models/$bad.gguf" ]; then pass; else fail "a bad base was kept"; fi
 kill "$spid" 2>/dev/null
+
+t "serve: a base GGUF of other weights is refused for a LoRA adapter"
+sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|; s|^  name: tiny-base\$|  name: tiny-base-v2|" "$W/registry.plain" >"$REG"
+run_loco serve --dry-run
+expect_rc 5
+expect_err "loco: adapter 'math': base model '$T/base.gguf' is not the registry's base: found general.name 'tiny-base', expected tiny-base-v2 ($REG:12), which says 'v2'; a LoRA trained on one does not fit the other: use the base GGUF the registry names, or change base_model in the registry"
 
 t "serve: a llama-server that exits before it is ready"
 sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" "$W/registry.plain" >"$REG"

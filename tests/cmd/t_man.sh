@@ -171,7 +171,7 @@ noio
 n=$(ls "$W/ex" | grep -c '\.cmd$')
 if [ "$n" -ge 5 ]; then pass; else fail "only $n examples found in EXAMPLES"; fi
 
-script '{"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-analysis:1.0.0","loco-writing:1.0.0"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]}'
 i=1
 while [ -f "$W/ex/$i.cmd" ]; do
 	cmd=$(cat "$W/ex/$i.cmd")

@@ -51,7 +51,7 @@ expect_rc 2
 if head -n 1 "$W/err" | grep -qxF "loco: unknown option '--frob'"; then pass; else fail "unknown option"; fi
 
 t "a closed pipe is not an error"
-script '{"models":["qwen3:4b"],"chat":[{"reply":"a long answer that goes on and on","chunk_size":1}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"a long answer that goes on and on","chunk_size":1}]}'
 "$LOCO" query --quiet hello 2>"$W/err" | head -c 1 >/dev/null
 expect_err_empty
 "$LOCO" config 2>"$W/err" | head -n 1 >/dev/null

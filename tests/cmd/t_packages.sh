@@ -10,7 +10,7 @@ A="$LOCO_HOME/adapters"
 cat >"$A/registry.yaml" <<'YAML'
 base_model:
   name: Qwen3-4B
-  tag: qwen3:4b
+  tag: qwen3:4b-instruct-2507-q4_K_M
   architecture: qwen3
 adapters:
   - name: writer
@@ -59,11 +59,11 @@ run_loco adapters install "$W/pkgs/solver-1.0.0.tar.gz"
 expect_rc 0
 expect_out "installed solver 1.0.0; run 'loco setup' to register it with Ollama"
 if [ -f "$A/solver/1.0.0/solver.gguf" ] && [ -f "$A/solver/1.0.0/adapter.yaml" ]; then pass; else fail "files in place"; fi
-if grep -qx '  - "solver/1.0.0"' "$A/installed.yaml" && grep -qx 'base_model: "qwen3:4b"' "$A/installed.yaml"; then pass; else fail "installed.yaml"; fi
+if grep -qx '  - "solver/1.0.0"' "$A/installed.yaml" && grep -qx 'base_model: "qwen3:4b-instruct-2507-q4_K_M"' "$A/installed.yaml"; then pass; else fail "installed.yaml"; fi
 run_loco adapters list --json
 expect_eq "$(json 'out.map(a => a.name + "@" + a.version + ":" + a.active).join(" ")')" "writer@1.0.0:true solver@1.0.0:true" "listed"
 run_loco route "solve 2x = 4"
-expect_out_has "solver	domain math, model loco-solver:1.0.0"
+expect_out_has "solver	domain math, model loco-solver:1.0.0-qwen3-4b-instruct-2507-q4_K_M"
 if [ -z "$(ls "$LOCO_HOME/tmp" | grep -v downloads)" ]; then pass; else fail "scratch left behind"; fi
 
 t "installing the same version again"
@@ -79,7 +79,7 @@ expect_rc 0
 run_loco adapters list --json
 expect_eq "$(json 'out.filter(a => a.name === "solver").map(a => a.version + ":" + a.active).join(" ")')" "1.0.0:false 1.1.0:true" "versions"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.1.0" "routed to the newest"
+expect_eq "$(json 'out.model')" "loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M" "routed to the newest"
 run_loco adapters info solver@1.0.0
 expect_rc 0
 expect_out_has "solver 1.0.0"
@@ -90,7 +90,7 @@ run_loco adapters promote solver@1.0.0
 expect_rc 0
 expect_out "solver 1.0.0 is now the active math adapter"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.0.0" "routed to the promoted one"
+expect_eq "$(json 'out.model')" "loco-solver:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "routed to the promoted one"
 run_loco adapters promote nope
 expect_rc 1
 expect_err "loco: no adapter 'nope' in the registry; see 'loco adapters list'"
@@ -135,7 +135,7 @@ unchanged
 mkpkg wrongarch 1.0.0 llama
 run_loco adapters install "$W/pkgs/wrongarch-1.0.0.tar.gz"
 expect_rc 5
-expect_err_match "is a LoRA for architecture 'llama' but the base model 'qwen3:4b' is 'qwen3'"
+expect_err_match "is a LoRA for architecture 'llama' but the base model 'qwen3:4b-instruct-2507-q4_K_M' is 'qwen3'"
 unchanged
 
 t "an index: search, install by name, resumed download"
@@ -179,7 +179,7 @@ expect_rc 0
 expect_out "updated solver 1.1.0 -> 1.2.0
 run 'loco setup' to register the new versions"
 run_loco route --json "solve it"
-expect_eq "$(json 'out.model')" "loco-solver:1.2.0" "promotion moved"
+expect_eq "$(json 'out.model')" "loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M" "promotion moved"
 run_loco adapters update
 expect_out "everything is up to date"
 kill $spid 2>/dev/null
@@ -198,19 +198,19 @@ expect_err "loco: several versions of 'solver' are installed: say which, as solv
 run_loco adapters remove writer
 expect_rc 1
 expect_err "loco: adapter 'writer' 1.0.0 comes from the registry '$A/registry.yaml': edit that file to remove it"
-script '{"models":["qwen3:4b",{"name":"loco-solver:1.1.0"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M",{"name":"loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M"}]}'
 run_loco adapters remove solver@1.1.0
 expect_rc 0
 expect_out "removed solver 1.1.0
-deleted the Ollama model loco-solver:1.1.0"
-expect_eq "$(req 'reqs.filter(r => r.method === "DELETE").map(r => r.body.model).join(",")')" "loco-solver:1.1.0" "delete request"
+deleted the Ollama model loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M"
+expect_eq "$(req 'reqs.filter(r => r.method === "DELETE").map(r => r.body.model).join(",")')" "loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M" "delete request"
 if [ ! -d "$A/solver/1.1.0" ] && ! grep -q 'solver/1.1.0' "$A/installed.yaml"; then pass; else fail "still there"; fi
 
 t "add an adapter from a Modelfile"
 node "$TOP/tests/cmd/mkgguf.js" "$W/mine.gguf" general.architecture=s:qwen3
 cat >"$W/Modelfile" <<'MF'
 # my adapter
-from qwen3:4b
+from qwen3:4b-instruct-2507-q4_K_M
 ADAPTER ./mine.gguf
 SYSTEM """Be exact.
 Show the steps."""
@@ -223,7 +223,7 @@ expect_out "added mine 1.0.0 (lora) from $W/Modelfile; run 'loco setup' to regis
 run_loco modelfile mine
 expect_rc 0
 expect_out "# loco adapter mine 1.0.0 (lora): generated from the registry; do not edit
-FROM qwen3:4b
+FROM qwen3:4b-instruct-2507-q4_K_M
 ADAPTER ./mine/1.0.0/mine.gguf
 SYSTEM \"\"\"Be exact.
 Show the steps.\"\"\"
@@ -232,18 +232,18 @@ PARAMETER stop User:"
 printf 'FROM llama3:8b\nADAPTER ./mine.gguf\n' >"$W/Modelfile2"
 run_loco adapters add --domain math --modelfile "$W/Modelfile2" other
 expect_rc 1
-expect_err "loco: '$W/Modelfile2': FROM llama3:8b is not the registry's base model 'qwen3:4b'; an ADAPTER only works on the model it was trained for"
-printf 'FROM qwen3:4b\nFORM x\n' >"$W/Modelfile3"
+expect_err "loco: '$W/Modelfile2': FROM llama3:8b is not the registry's base model 'qwen3:4b-instruct-2507-q4_K_M'; an ADAPTER only works on the model it was trained for"
+printf 'FROM qwen3:4b-instruct-2507-q4_K_M\nFORM x\n' >"$W/Modelfile3"
 run_loco adapters add --domain math --modelfile "$W/Modelfile3" other
 expect_rc 7
 expect_err "loco: '$W/Modelfile3': line 2: unknown instruction 'FORM'; did you mean 'FROM'?"
 
 t "setup registers installed packages"
-script '{"models":[{"name":"qwen3:4b","architecture":"qwen3"}]}'
+script '{"models":[{"name":"qwen3:4b-instruct-2507-q4_K_M","architecture":"qwen3"}]}'
 run_loco setup --quiet
 expect_rc 0
-expect_out_has "adapter solver: loco-solver:1.0.0 created"
-expect_out_has "adapter mine: loco-mine:1.0.0 created"
+expect_out_has "adapter solver: loco-solver:1.0.0-qwen3-4b-instruct-2507-q4_K_M created"
+expect_out_has "adapter mine: loco-mine:1.0.0-qwen3-4b-instruct-2507-q4_K_M created"
 expect_eq "$(req 'reqs.filter(r => r.method === "POST" && r.path.startsWith("/api/blobs")).length')" 3 "uploads: solver 1.0.0 and 1.2.0, mine"
 
 area_end

@@ -4,7 +4,7 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin query
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0","loco-analysis:1.0.0"]'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 Q='What is the sum of 2 and 2?'
 RE2_Q="$Q
 Read the question again: $Q"
@@ -13,13 +13,13 @@ step, check the arithmetic, and finish with a line of the form
 "The answer is: <answer>".'
 
 t "routed query streams the answer"
-script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0\"},\"reply\":\"The answer is: 4\",\"chunk_size\":3}]}"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M\"},\"reply\":\"The answer is: 4\",\"chunk_size\":3}]}"
 run_loco query "$Q"
 expect_rc 0
 expect_out "The answer is: 4"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0-qwen3-4b-instruct-2507-q4_K_M \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
 expect_eq "$(req 'chats.length')" 1 "chat requests"
-expect_eq "$(req 'chats.at(-1).body.model')" "loco-math:1.0.0" "model"
+expect_eq "$(req 'chats.at(-1).body.model')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "model"
 expect_eq "$(req 'chats.at(-1).body.messages[0].role')" system "first role"
 expect_eq "$(req 'chats.at(-1).body.messages[0].content')" "$MATH_SYSTEM" "system prompt"
 expect_eq "$(req 'chats.at(-1).body.messages[1].content')" "$RE2_Q" "RE2 user turn"
@@ -48,8 +48,8 @@ LOCO_INFERENCE_REREAD=true run_loco query --no-reread "$Q"
 expect_eq "$(req 'chats.at(-1).body.messages[1].content')" "$Q" "flag beats env"
 rm -f "$LOCO_HOME/config.yaml"
 
-THINKER='{"name":"loco-math:1.0.0","capabilities":["completion","thinking"]}'
-MODELS_THINK="\"models\":[\"qwen3:4b\",$THINKER,\"loco-code:1.0.0\",\"loco-writing:1.0.0\",\"loco-analysis:1.0.0\"]"
+THINKER='{"name":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","capabilities":["completion","thinking"]}'
+MODELS_THINK="\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\",$THINKER,\"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M\",\"loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M\",\"loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M\"]"
 t "sampling and runner options from flags"
 script "{$MODELS_THINK}"
 run_loco query --seed 42 --temperature 0.9 --num-predict 64 --num-ctx 8192 --think "$Q"
@@ -98,12 +98,12 @@ t "--adapter forces, none uses the base, unknown is an error"
 script "{$MODELS}"
 run_loco query --adapter code "$Q"
 expect_rc 0
-expect_eq "$(req 'chats.at(-1).body.model')" "loco-code:1.0.0" "forced model"
-expect_err_match '^\[adapter: code \(--adapter\)\] model loco-code:1\.0\.0 \|'
+expect_eq "$(req 'chats.at(-1).body.model')" "loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "forced model"
+expect_err_match '^\[adapter: code \(--adapter\)\] model loco-code:1\.0\.0-qwen3-4b-instruct-2507-q4_K_M \|'
 : >"$B/requests.jsonl"
 run_loco query --adapter none "$Q"
 expect_rc 0
-expect_eq "$(req 'chats.at(-1).body.model')" "qwen3:4b" "base model"
+expect_eq "$(req 'chats.at(-1).body.model')" "qwen3:4b-instruct-2507-q4_K_M" "base model"
 expect_eq "$(req 'chats.at(-1).body.messages.length')" 1 "no system message"
 expect_eq "$(req 'chats.at(-1).body.options')" '{}' "base options"
 run_loco query --adapter nope "$Q"
@@ -114,28 +114,28 @@ t "no keyword: the base model"
 script "{$MODELS}"
 run_loco query "Tell me about the weather"
 expect_rc 0
-expect_err_match '^\[router: base \(no keyword matched\)\] model qwen3:4b \|'
-expect_eq "$(req 'chats.at(-1).body.model')" "qwen3:4b" "base"
+expect_err_match '^\[router: base \(no keyword matched\)\] model qwen3:4b-instruct-2507-q4_K_M \|'
+expect_eq "$(req 'chats.at(-1).body.model')" "qwen3:4b-instruct-2507-q4_K_M" "base"
 
 t "--system replaces the adapter's system prompt"
 run_loco query --system "Be brief." "$Q"
 expect_eq "$(req 'chats[1].body.messages[0].content')" "Be brief." "system"
 
 t "unregistered adapter falls back to the base model"
-script '{"models":["qwen3:4b"],"chat":[{"reply":"four"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"four"}]}'
 run_loco query "$Q"
 expect_rc 0
 expect_out "four"
-expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model qwen3:4b \(fallback: loco-math:1\.0\.0 not in Ollama\) \|'
-expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "loco-math:1.0.0 qwen3:4b" "models tried"
+expect_err_has "loco: model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' is not in Ollama; answering with the base model 'qwen3:4b-instruct-2507-q4_K_M' and the adapter's prompt (run 'loco setup' to register it)"
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model qwen3:4b-instruct-2507-q4_K_M \(fallback: loco-math:1\.0\.0-qwen3-4b-instruct-2507-q4_K_M not in Ollama\) \|'
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M qwen3:4b-instruct-2507-q4_K_M" "models tried"
 expect_eq "$(req 'chats[1].body.messages[0].content')" "$MATH_SYSTEM" "adapter prompt kept"
 
 t "missing base model"
 script '{"models":[]}'
 run_loco query "hello there"
 expect_rc 4
-expect_err "loco: model 'qwen3:4b' not found at $BASE_URL: run 'loco setup' (or 'ollama pull qwen3:4b')"
+expect_err "loco: model 'qwen3:4b-instruct-2507-q4_K_M' not found at $BASE_URL: run 'loco setup' (or 'ollama pull qwen3:4b-instruct-2507-q4_K_M')"
 
 t "server not running"
 OLLAMA_HOST=127.0.0.1:1 run_loco query "hello"
@@ -220,14 +220,14 @@ expect_out "42"
 if grep -q "hmm" "$W/err"; then fail "thinking shown without --think"; else pass; fi
 
 t "a thinking-only model: its reasoning is never the answer"
-SPILLER='{"name":"qwen3:4b","capabilities":["completion","thinking"],"thinking_only":true}'
+SPILLER='{"name":"qwen3:4b-instruct-2507-q4_K_M","capabilities":["completion","thinking"],"thinking_only":true}'
 script "{\"models\":[$SPILLER],\"chat\":[{\"reply\":\"The answer is 4\",\"thinking\":\"Is it 5? No.\"}]}"
 run_loco query --adapter none --votes 3 --answer-type number --json "What is 2+2?"
 expect_rc 0
 expect_eq "$(json 'out.answer + " | " + out.vote.answer')" "The answer is 4 | 4" "answer"
 expect_eq "$(req 'chats.every(c => c.body.think === true)')" true "asked with think"
 # A server that does not say the model thinks: Ollama spills into content.
-SPILLER='{"name":"qwen3:4b","capabilities":["completion"],"thinking_only":true}'
+SPILLER='{"name":"qwen3:4b-instruct-2507-q4_K_M","capabilities":["completion"],"thinking_only":true}'
 script "{\"models\":[$SPILLER],\"chat\":[{\"reply\":\"The answer is 4\",\"thinking\":\"Is it 5? No, 4.\"}]}"
 run_loco query --adapter none --json "What is 2+2?"
 expect_rc 0
@@ -243,7 +243,7 @@ expect_err_empty
 expect_eq "$(json 'out.answer')" "The answer is: 4" "answer"
 expect_eq "$(json 'out.adapter')" math "adapter"
 expect_eq "$(json 'out.domain')" math "domain"
-expect_eq "$(json 'out.model')" "loco-math:1.0.0" "model"
+expect_eq "$(json 'out.model')" "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "model"
 expect_eq "$(json 'out.fallback')" false "fallback"
 expect_eq "$(json 'out.routing.method')" router "method"
 expect_eq "$(json 'out.routing.score')" 1 "score"
@@ -275,7 +275,7 @@ expect_out_has "one"
 if grep -q eight "$W/out"; then fail "the answer was not cut short"; else pass; fi
 
 t "an answer cut at the token limit is marked, naming the setting to raise"
-script '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 4","chunk_size":4,"done_reason":"length"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"The answer is 4","chunk_size":4,"done_reason":"length"}]}'
 run_loco query --adapter none "What is 2+2?"
 expect_rc 0
 expect_out "The answer is 4"
@@ -288,7 +288,7 @@ run_loco query --adapter none --quiet "What is 2+2?"
 expect_err_empty
 
 t "a vote counts cut samples invalid"
-script '{"models":["qwen3:4b"],"chat":[{"match":{"seed":1},"reply":"5","done_reason":"length"},{"reply":"4"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"match":{"seed":1},"reply":"5","done_reason":"length"},{"reply":"4"}]}'
 run_loco query --adapter none --votes 3 --seed 1 --answer-type number --json "What is 2+2?"
 expect_rc 0
 expect_eq "$(json 'out.vote.answer + " " + out.vote.invalid + " " + out.truncated')" "4 1 false" "vote"

@@ -29,14 +29,14 @@ all_at_least() {
 
 t "Ollama: one request at a time unless told"
 # 5 chunks 150 ms apart: each answer takes 600 ms.
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
 run_loco query --adapter none --votes 4 --seed 1 "$Q"
 expect_rc 0
 expect_eq "$(req 'chats.length')" 4 "requests"
 g=$(gaps)
 if all_at_least 500 $g; then pass; else fail "requests overlapped: arrivals $g ms apart"; fi
 t "--parallel raises it"
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{$TWO,\"chunk_size\":3,\"chunk_delay_ms\":150}]}"
 run_loco query --adapter none --votes 4 --seed 1 --parallel 4 "$Q"
 expect_rc 0
 g=$(gaps)
@@ -45,14 +45,14 @@ if ! all_at_least 300 $g; then pass; else fail "requests went one at a time: arr
 # The timeouts on a server that answers four at once, so that what a
 # timed-out request leaves behind holds up nothing.
 t "a first byte later than backend.load_timeout"
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"first_byte_delay_ms\":4000}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{\"first_byte_delay_ms\":4000}]}"
 LOCO_BACKEND_LOAD_TIMEOUT=1 run_loco query --adapter none "$Q"
 expect_rc 1
 expect_err "loco: request to $BASE_URL/api/chat failed: no reply from the model for 1 s (waiting in the server's queue or loading; raise backend.load_timeout)"
 expect_out_empty
 
 t "in a vote: asked again, then counted invalid; the rest answer"
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"match\":{\"seed\":2},\"first_byte_delay_ms\":4000},{\"reply\":\"The answer is 51\"}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{\"match\":{\"seed\":2},\"first_byte_delay_ms\":4000},{\"reply\":\"The answer is 51\"}]}"
 LOCO_BACKEND_LOAD_TIMEOUT=1 run_loco query --adapter none --votes 3 --seed 1 "$Q"
 expect_rc 0
 expect_out "The answer is 51"
@@ -61,7 +61,7 @@ expect_err_match 'vote majority: 51 x2, invalid 1; 3 of 3 samples, confidence 0\
 expect_eq "$(req 'chats.filter(c => c.body.options.seed === 2).length')" 2 "the late sample was asked twice"
 
 t "a reply that stops longer than backend.timeout"
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"reply\":\"The answer is 51\",\"chunk_size\":8,\"chunk_delay_ms\":3000}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{\"reply\":\"The answer is 51\",\"chunk_size\":8,\"chunk_delay_ms\":3000}]}"
 LOCO_BACKEND_TIMEOUT=1 run_loco query --adapter none "$Q"
 expect_rc 1
 expect_out "The answ"
@@ -77,7 +77,7 @@ backend_stop "$B"
 backend_start "$B" --parallel 1 --idle-timeout 300 ||
     { echo "queue: cannot start the fake"; exit 1; }
 BASE_URL=$OLLAMA_HOST
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{$TWO,$SLOW}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{$TWO,$SLOW}]}"
 LOCO_BACKEND_TIMEOUT=1 run_loco query --adapter none --votes 4 --parallel 4 --seed 1 --json "$Q"
 expect_rc 0
 expect_eq "$(json '[out.vote.samples, out.vote.invalid, out.vote.note].join(",")')" "4,0," "samples, invalid, note"
@@ -85,7 +85,7 @@ expect_eq "$(req 'chats.length')" 4 "requests"
 
 t "no waiting line where stderr is not a terminal"
 # 2.5 s to the first byte: a second or more, whenever the ticks fall.
-script "{\"models\":[\"qwen3:4b\"],\"chat\":[{\"reply\":\"The answer is 51\",\"first_byte_delay_ms\":2500}]}"
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{\"reply\":\"The answer is 51\",\"first_byte_delay_ms\":2500}]}"
 run_loco query --adapter none "$Q"
 expect_rc 0
 expect_out "The answer is 51"

@@ -32,29 +32,29 @@ route_is "Tell me a fun fact about otters" null
 t "text output"
 run_loco route "Write a Python function to sort a list"
 expect_rc 0
-expect_out "code	domain code, model loco-code:1.0.0, score 4, confidence 0.73
+expect_out "code	domain code, model loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M, score 4, confidence 0.73
   code              4  function, python
   writing         1.5  write"
 run_loco route "hello"
-expect_out "base	model qwen3:4b (no keyword matched)"
+expect_out "base	model qwen3:4b-instruct-2507-q4_K_M (no keyword matched)"
 
 t "JSON shape"
 run_loco route --json "Write a Python function to sort a list"
 expect_eq "$(json 'Object.keys(out).join(",")')" "adapter,domain,model,router,reason,score,confidence,candidates" "keys"
 expect_eq "$(json 'out.domain')" code "domain"
-expect_eq "$(json 'out.model')" "loco-code:1.0.0" "model"
+expect_eq "$(json 'out.model')" "loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "model"
 expect_eq "$(json 'out.router')" keyword "router"
 expect_eq "$(json 'out.score')" 4 "score"
 expect_eq "$(json 'out.confidence')" 0.7273 "confidence"
 expect_eq "$(json 'out.candidates')" '[{"adapter":"code","domain":"code","score":4,"keywords":["function","python"]},{"adapter":"writing","domain":"writing","score":1.5,"keywords":["write"]}]' "candidates"
 run_loco route --json "hello"
-expect_eq "$(json 'JSON.stringify([out.adapter, out.domain, out.model, out.score, out.candidates])')" '[null,null,"qwen3:4b",0,[]]' "base decision"
+expect_eq "$(json 'JSON.stringify([out.adapter, out.domain, out.model, out.score, out.candidates])')" '[null,null,"qwen3:4b-instruct-2507-q4_K_M",0,[]]' "base decision"
 
 t "router.min_score sends weak matches to the base model"
 LOCO_ROUTER_MIN_SCORE=3 run_loco route "Write a Python function"
 expect_out_has "code	"
 LOCO_ROUTER_MIN_SCORE=5 run_loco route "Write a Python function"
-expect_out_has "base	model qwen3:4b (keyword score below router.min_score)"
+expect_out_has "base	model qwen3:4b-instruct-2507-q4_K_M (keyword score below router.min_score)"
 
 t "question from standard input"
 run_loco_stdin "Solve for x" route -

@@ -80,7 +80,7 @@ expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
 expect_rc 0
-expect_out "math	domain math, model loco-math:1.0.0, score 0.953405, confidence 0.95
+expect_out "math	domain math, model loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M, score 0.953405, confidence 0.95
 decided by: classifier
 probabilities:
   math         0.953
@@ -98,7 +98,7 @@ top features:
 t "route --explain: the classifier sends a general question to base"
 run_loco route --explain "why do dogs bark"
 expect_rc 0
-expect_out "base	model qwen3:4b (classifier: none)
+expect_out "base	model qwen3:4b-instruct-2507-q4_K_M (classifier: none)
 decided by: classifier
 probabilities:
   math         0.011
@@ -116,7 +116,7 @@ top features:
 t "route --explain: below router.threshold, no keyword: base"
 LOCO_ROUTER_THRESHOLD=0.99 run_loco route --explain "why do dogs bark"
 expect_rc 0
-expect_out_has "base	model qwen3:4b (classifier below router.threshold, no keyword decision)"
+expect_out_has "base	model qwen3:4b-instruct-2507-q4_K_M (classifier below router.threshold, no keyword decision)"
 expect_out_has "decided by: base"
 expect_out_has "  none         0.917"
 
@@ -124,7 +124,7 @@ t "router.threshold 1: the keywords decide"
 LOCO_ROUTER_THRESHOLD=1 run_loco route --explain "write an essay about summer"
 expect_rc 0
 expect_out_has "decided by: keyword"
-expect_out_has "writing	domain writing, model loco-writing:1.0.0, score 3.5, confidence 1.00"
+expect_out_has "writing	domain writing, model loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M, score 3.5, confidence 1.00"
 
 t "route --explain --json"
 run_loco route --explain --json "solve 2x = 10"
@@ -194,21 +194,21 @@ cat >"$W/code-q.jsonl" <<'EOB'
 {"id":"c1","instruction":"Which Python keyword starts a function definition?","expected_output":"def","evaluation_type":"contains"}
 {"id":"c2","instruction":"Which SQL clause sorts the rows?","expected_output":"ORDER BY","evaluation_type":"contains"}
 EOB
-ORACLE_MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-analysis:1.0.0","loco-writing:1.0.0"]'
+ORACLE_MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 ORACLE_SCRIPT='{'"$ORACLE_MODELS"',"chat":[
-{"match":{"model":"loco-math:1.0.0","contains":"Solve 2x"},"reply":"The answer is 5"},
-{"match":{"model":"loco-math:1.0.0","contains":"3+4"},"reply":"The answer is 7"},
-{"match":{"model":"loco-math:1.0.0","contains":"6*7"},"reply":"The answer is 42"},
-{"match":{"model":"loco-math:1.0.0","contains":"9*9"},"reply":"The answer is 80"},
-{"match":{"model":"qwen3:4b","contains":"Solve 2x"},"reply":"The answer is 4"},
-{"match":{"model":"qwen3:4b","contains":"3+4"},"reply":"The answer is 7"},
-{"match":{"model":"qwen3:4b","contains":"6*7"},"reply":"The answer is 42"},
-{"match":{"model":"qwen3:4b","contains":"9*9"},"reply":"The answer is 81"},
-{"match":{"model":"loco-code:1.0.0","contains":"6*7"},"reply":"The answer is 43"},
-{"match":{"model":"loco-code:1.0.0","contains":"function definition"},"reply":"def"},
-{"match":{"model":"qwen3:4b","contains":"function definition"},"reply":"lambda"},
-{"match":{"model":"loco-code:1.0.0","contains":"sorts the rows"},"reply":"ORDER BY"},
-{"match":{"model":"qwen3:4b","contains":"sorts the rows"},"reply":"ORDER BY"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"Solve 2x"},"reply":"The answer is 5"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"3+4"},"reply":"The answer is 7"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"9*9"},"reply":"The answer is 80"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"Solve 2x"},"reply":"The answer is 4"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"3+4"},"reply":"The answer is 7"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"6*7"},"reply":"The answer is 42"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"9*9"},"reply":"The answer is 81"},
+{"match":{"model":"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"6*7"},"reply":"The answer is 43"},
+{"match":{"model":"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"function definition"},"reply":"def"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"function definition"},"reply":"lambda"},
+{"match":{"model":"loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","contains":"sorts the rows"},"reply":"ORDER BY"},
+{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M","contains":"sorts the rows"},"reply":"ORDER BY"},
 {"reply":"I do not know"}]}'
 
 t "eval --oracle: the routed choice against the best subject"
@@ -238,7 +238,7 @@ code           2  1.000  1.000  1.000  0.000  $W/code-q.jsonl
 
 30 requests sent, 5 model loads reported (1.25 s)"
 expect_eq "$(req 'chats.length')" 30 "requests"
-expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0,)+/, "M,").replace(/(loco-code:1.0.0,)+/, "C,").replace(/(loco-analysis:1.0.0,)+/, "A,").replace(/(loco-writing:1.0.0,)+/, "W,").replace(/(qwen3:4b,?)+/, "B")')" "M,C,A,W,B" "one model after the other"
+expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M,)+/, "M,").replace(/(loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M,)+/, "C,").replace(/(loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M,)+/, "A,").replace(/(loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M,)+/, "W,").replace(/(qwen3:4b-instruct-2507-q4_K_M,?)+/, "B")')" "M,C,A,W,B" "one model after the other"
 expect_eq "$(req 'chats[0].body.options.temperature + " " + chats[0].body.options.seed')" "0 42" "greedy and seeded"
 expect_eq "$(req 'chats[0].body.messages.slice(-1)[0].content')" "Solve 2x = 10. What is x?
 Read the question again: Solve 2x = 10. What is x?" "RE2"
@@ -252,7 +252,7 @@ expect_eq "$(json 'Object.keys(out).join(",")')" "router,cases,correct,label_acc
 expect_eq "$(json '[out.router, out.cases, out.correct, out.label_accuracy, out.routed_best, out.routed_best_rate, out.mean_regret, out.requests]')" '["keyword",6,4,0.6667,4,0.6667,0.3333,0]' "scores"
 expect_eq "$(json 'out.routed')" '{"mean_score":0.6667,"pass_rate":0.6667,"passed":4,"mean_regret":0.3333}' "routed"
 expect_eq "$(json 'out.oracle')" '{"mean_score":1,"pass_rate":1,"passed":6,"mean_regret":0}' "oracle"
-expect_eq "$(json 'out.fixed.map(f => f.subject + "=" + f.model + ":" + f.mean_score).join(" ")')" "math=loco-math:1.0.0:0.5 code=loco-code:1.0.0:0.3333 analysis=loco-analysis:1.0.0:0 writing=loco-writing:1.0.0:0 base=qwen3:4b:0.6667" "fixed"
+expect_eq "$(json 'out.fixed.map(f => f.subject + "=" + f.model + ":" + f.mean_score).join(" ")')" "math=loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M:0.5 code=loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M:0.3333 analysis=loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M:0 writing=loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M:0 base=qwen3:4b-instruct-2507-q4_K_M:0.6667" "fixed"
 expect_eq "$(json '[out.right_label, out.wrong_label]')" '[{"cases":4,"mean_regret":0.25,"costly":1,"worse_than_base":1},{"cases":2,"mean_regret":0.5,"costly":1,"worse_than_base":1}]' "by label"
 expect_eq "$(json 'out.benchmarks[1]')" '{"path":"'"$W"'/code-q.jsonl","domain":"code","cases":2,"label_accuracy":1,"routed_mean_score":1,"best_mean_score":1,"mean_regret":0}' "benchmarks"
 expect_eq "$(json 'out.per_case[2]')" '{"benchmark":"'"$W"'/math.jsonl","id":"m3","expected":"math","routed":"code","label_right":false,"scores":{"math":1,"code":0,"analysis":0,"writing":0,"base":1}}' "a case"
@@ -264,10 +264,10 @@ expect_eq "$(json '[out.cases, out.benchmarks[0].path, out.benchmarks[0].domain,
 expect_eq "$(req 'chats.length')" 5 "requests"
 
 t "eval --oracle: errors"
-script '{"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0","loco-writing:1.0.0"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]}'
 run_loco router eval --oracle --router keyword "$W/math.jsonl"
 expect_rc 4
-expect_err "loco: model 'loco-analysis:1.0.0' not found at $BASE_URL: run 'loco setup'"
+expect_err "loco: model 'loco-analysis:1.0.0-qwen3-4b-instruct-2507-q4_K_M' not found at $BASE_URL: run 'loco setup'"
 run_loco router eval --oracle --host http://127.0.0.1:9 "$W/math.jsonl"
 expect_rc 3
 expect_err_match "^loco: cannot reach Ollama at http://127.0.0.1:9"
@@ -289,7 +289,7 @@ expect_err_has "loco: --jobs needs --oracle"
 run_loco router eval --oracle --jobs 0 "$W/math.jsonl"
 expect_rc 2
 expect_err_has "loco: --jobs: must be an integer from 1 to 64, not '0'"
-script '{"models":["qwen3:4b"]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 
 t "a model trained on other data"
 echo "Where is the nearest beach?" >>"$BM/general.txt"

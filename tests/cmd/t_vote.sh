@@ -5,7 +5,7 @@
 . "$TOP/tests/cmd/lib.sh"
 area_begin vote
 
-MODELS='"models":["qwen3:4b","loco-math:1.0.0","loco-code:1.0.0"]'
+MODELS='"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]'
 Q='What is the sum of 25 and 26?'
 # Replies chosen by seed: seed mod 5.
 BYSEED='"replies":["The answer is 51","The answer is 50","I think it is 51.","I have no idea","The answer is: 51"],"by_seed":true'
@@ -15,7 +15,7 @@ script "{$MODELS,\"chat\":[{$BYSEED}]}"
 run_loco query --votes 5 --parallel 1 --seed 10 "$Q"
 expect_rc 0
 expect_out "The answer is 51"
-expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0 \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model loco-math:1\.0\.0-qwen3-4b-instruct-2507-q4_K_M \| vote majority: 51 x3, 50 x1, invalid 1; 5 of 5 samples, confidence 0\.60 \| [0-9]+ prompt tokens, [0-9]+ answer tokens, [0-9.]+ tokens/s, load [0-9.]+ s, total [0-9.]+ s$'
 expect_eq "$(req 'chats.map(c => c.body.options.seed).sort((a, b) => a - b).join(",")')" "10,11,12,13,14" "seeds"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.options.temperature))].join(",")')" "0.7" "vote temperature"
 expect_eq "$(req '[...new Set(chats.map(c => c.body.messages.at(-1).content))].length')" 1 "one prompt for all"
@@ -98,12 +98,12 @@ expect_out "the cat sat on the mat"
 expect_err_has "loco: vote: the judge named no answer; used the medoid"
 
 t "the adapter's model is missing: the vote falls back to the base"
-script '{"models":["qwen3:4b"],"chat":[{"reply":"The answer is 51"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"The answer is 51"}]}'
 # All three in flight: one at a time, the first two agreeing would decide.
 run_loco query --votes 3 --parallel 3 --seed 0 "$Q"
 expect_rc 0
-expect_err_has "loco: model 'loco-math:1.0.0' is not in Ollama; answering with the base model 'qwen3:4b' and the adapter's prompt (run 'loco setup' to register it)"
-expect_eq "$(req 'chats.filter(c => c.body.model === "qwen3:4b").length')" 3 "base samples"
+expect_err_has "loco: model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' is not in Ollama; answering with the base model 'qwen3:4b-instruct-2507-q4_K_M' and the adapter's prompt (run 'loco setup' to register it)"
+expect_eq "$(req 'chats.filter(c => c.body.model === "qwen3:4b-instruct-2507-q4_K_M").length')" 3 "base samples"
 
 t "a failing sample is asked again, then counted invalid; the vote goes on"
 script "{$MODELS,\"chat\":[{\"match\":{\"seed\":1},\"status\":500},{\"reply\":\"The answer is 1\"}]}"
@@ -141,7 +141,7 @@ expect_err "loco: interrupted"
 expect_out_empty
 
 t "a sample that fails twice is invalid, not the end of the vote"
-script '{"models":["qwen3:4b"],"chat":[{"match":{"seed":1},"status":500,"error":"runner crashed"},{"reply":"The answer is 4"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"match":{"seed":1},"status":500,"error":"runner crashed"},{"reply":"The answer is 4"}]}'
 run_loco query --adapter none --votes 3 --seed 1 --parallel 1 --answer-type number --json "What is 2+2?"
 expect_rc 0
 expect_eq "$(json 'out.vote.answer + " " + out.vote.invalid')" "4 1" "answer, invalid"
@@ -149,7 +149,7 @@ expect_eq "$(json 'out.vote.note')" "1 of 3 samples failed twice (counted invali
 expect_eq "$(req 'chats.filter(c => c.body.options.seed === 1).length')" 2 "the failed sample was asked twice"
 
 t "a vote whose every sample fails"
-script '{"models":["qwen3:4b"],"chat":[{"status":500,"error":"runner crashed"}]}'
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"status":500,"error":"runner crashed"}]}'
 run_loco query --adapter none --votes 2 --seed 1 "What is 2+2?"
 expect_rc 1
 expect_err_has "loco: every sample failed: Ollama answered HTTP 500: runner crashed"

@@ -27,6 +27,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A base's own name names its weights. */
+static void
+use_base(const struct registry *r)
+{
+	struct weights_id self = { NULL, NULL, NULL, NULL, r->base.name };
+	char *found, *missing;
+
+	FUZZ_CHECK(registry_base_identity(&r->base, &self, &found, &missing)
+	    == BASE_SAME);
+	FUZZ_CHECK(found != NULL && missing == NULL);
+	free(found);
+}
+
 static void
 use_adapter(const struct registry *r, const struct adapter *a)
 {
@@ -41,7 +54,12 @@ use_adapter(const struct registry *r, const struct adapter *a)
 	FUZZ_CHECK(a->model != NULL);
 	FUZZ_CHECK(registry_find(r, a->name) == a);
 	FUZZ_CHECK(adapter_type_name(a->type) != NULL);
-	s = adapter_model_name(a->name, a->version);
+	s = adapter_model_name(a->name, a->version, r->base.tag);
+	FUZZ_CHECK(a->type == ADAPTER_TAG || strcmp(s, a->model) == 0);
+	FUZZ_CHECK(strlen(strchr(s, ':') + 1) <= MODEL_TAG_MAX);
+	FUZZ_CHECK(strspn(strchr(s, ':') + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	    strlen(strchr(s, ':') + 1));
 	free(s);
 
 	err = prompt_build(r, a, questions[0], 1, NULL, &pr);
@@ -108,6 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(r != NULL);
 	FUZZ_CHECK(r->base.tag != NULL);
+	use_base(r);
 	for (i = 0; i < r->nadapters; i++)
 		use_adapter(r, &r->adapters[i]);
 	route(r);

@@ -65,6 +65,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.connect_timeout, 10);
 	CHECK_INT(cfg.timeout, 600);
 	CHECK_INT(cfg.load_timeout, 900);
+	CHECK_INT(cfg.request_timeout, 3600);
 	CHECK_INT(cfg.reread, 1);
 	CHECK_INT(cfg.votes, 1);
 	CHECK_DBL(cfg.vote_temperature, 0.7, 1e-12);
@@ -94,7 +95,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 30);
+	CHECK_INT(n, 31);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');

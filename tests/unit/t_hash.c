@@ -1,8 +1,11 @@
 /* t_hash.c: SHA-256 of buffers and files, against the NIST vectors. */
+#include <sys/stat.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "unit.h"
@@ -134,10 +137,26 @@ TEST(hash_file_errors)
 	CHECK(err != NULL && err->code == EXIT_FAIL);
 	CHECK_ERR(err, want);
 
-	snprintf(want, sizeof(want), "'%s' is not a regular file",
-	    unit_tmpdir());
+	snprintf(want, sizeof(want), "cannot read '%s': a directory, not a "
+	    "regular file", unit_tmpdir());
 	err = sha256_file(unit_tmpdir(), hex, NULL, NULL);
 	CHECK(err != NULL && err->code == EXIT_FAIL);
+	CHECK_ERR(err, want);
+
+	/* A FIFO without a writer is refused, not waited on. */
+	snprintf(path, sizeof(path), "%s/fifo", unit_tmpdir());
+	(void)unlink(path);
+	CHECK(mkfifo(path, 0600) == 0);
+	snprintf(want, sizeof(want), "cannot read '%s': a FIFO, not a "
+	    "regular file", path);
+	err = sha256_file(path, hex, NULL, NULL);
+	CHECK(err != NULL && err->code == EXIT_FAIL);
+	CHECK_ERR(err, want);
+	(void)unlink(path);
+
+	snprintf(want, sizeof(want), "cannot read '/dev/zero': a character "
+	    "device, not a regular file");
+	err = sha256_file("/dev/zero", hex, NULL, NULL);
 	CHECK_ERR(err, want);
 }
 

@@ -291,7 +291,7 @@ TEST(modelfile_read_file)
 
 	missing = xasprintf("%s/nope", unit_tmpdir());
 	{
-		char *want = xasprintf("cannot read '%s': No such file or "
+		char *want = xasprintf("cannot open '%s': No such file or "
 		    "directory", missing);
 
 		CHECK_ERR(modelfile_read(missing, &mf), want);

@@ -90,7 +90,7 @@ TEST(registry_full)
 	a = registry_find(r, "math");
 	CHECK(a == &r->adapters[0]);
 	CHECK_STR(a->version, "1.0.0-rc.1+build.5");
-	CHECK_STR(a->model, "loco-math:1.0.0-rc.1_build.5");
+	CHECK_STR(a->model, "loco-math:1.0.0-rc.1_build.5-qwen3-4b");
 	CHECK_STR(a->domain, "math");
 	CHECK_INT(a->type, ADAPTER_LORA);
 	CHECK_STR(a->description, "Grade-school arithmetic");
@@ -139,7 +139,7 @@ TEST(registry_full)
 
 	a = registry_find(r, "code.py-3");
 	CHECK(a != NULL);
-	CHECK_STR(a->model, "loco-code.py-3:2.1.0");
+	CHECK_STR(a->model, "loco-code.py-3:2.1.0-qwen3-4b");
 	CHECK_INT(a->type, ADAPTER_PROMPT);
 	CHECK(a->file == NULL && a->sha256 == NULL && a->system == NULL);
 	CHECK_INT(a->nkeywords, 2);
@@ -160,7 +160,7 @@ TEST(registry_full)
 	a = registry_find(r, "merged");
 	CHECK_INT(a->type, ADAPTER_MERGED);
 	CHECK_STR(a->file, "/abs/merged.gguf");
-	CHECK_STR(a->model, "loco-merged:3.0.0");
+	CHECK_STR(a->model, "loco-merged:3.0.0-qwen3-4b");
 
 	CHECK(registry_find(r, "Math") == NULL);
 	CHECK(registry_find(r, "nope") == NULL);
@@ -189,12 +189,66 @@ TEST(registry_names)
 {
 	char *s;
 
-	s = adapter_model_name("math", "1.2.3");
-	CHECK_STR(s, "loco-math:1.2.3");
+	char *want;
+
+	s = adapter_model_name("math", "1.2.3", "qwen3:4b");
+	CHECK_STR(s, "loco-math:1.2.3-qwen3-4b");
 	free(s);
-	s = adapter_model_name("m", "1.0.0+a+b");
-	CHECK_STR(s, "loco-m:1.0.0_a_b");
+	/* Build metadata: '_', so it stays apart from a pre-release. */
+	s = adapter_model_name("m", "1.0.0+a+b", "qwen3:4b");
+	CHECK_STR(s, "loco-m:1.0.0_a_b-qwen3-4b");
 	free(s);
+	s = adapter_model_name("m", "1.0.0-a.b", "qwen3:4b");
+	CHECK_STR(s, "loco-m:1.0.0-a.b-qwen3-4b");
+	free(s);
+	/* ":latest" is dropped, in any case; other tags are kept. */
+	s = adapter_model_name("math", "1.0.0", "tiny-base:latest");
+	CHECK_STR(s, "loco-math:1.0.0-tiny-base");
+	free(s);
+	s = adapter_model_name("math", "1.0.0", "Tiny-Base:LATEST");
+	CHECK_STR(s, "loco-math:1.0.0-Tiny-Base");
+	free(s);
+	s = adapter_model_name("math", "1.0.0", "tiny-base");
+	CHECK_STR(s, "loco-math:1.0.0-tiny-base");
+	free(s);
+	s = adapter_model_name("math", "1.0.0",
+	    "qwen3:4b-instruct-2507-q4_K_M");
+	CHECK_STR(s, "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M");
+	free(s);
+	s = adapter_base_slug("hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M");
+	CHECK_STR(s, "hf.co-unsloth-Qwen3-4B-GGUF-Q4_K_M");
+	free(s);
+	s = adapter_base_slug("latest");
+	CHECK_STR(s, "latest");
+	free(s);
+	/* 80 characters fit; 81 are cut to 71, '-' and a hash of all. */
+	s = adapter_model_name("m", "1.0.0", "b:"
+	    "1234567890123456789012345678901234567890"
+	    "12345678901234567890123456789012");
+	CHECK_STR(strchr(s, ':') + 1, "1.0.0-b-"
+	    "1234567890123456789012345678901234567890"
+	    "12345678901234567890123456789012");
+	CHECK_INT(strlen(strchr(s, ':') + 1), 80);
+	free(s);
+	s = adapter_model_name("m", "1.0.0", "b:"
+	    "1234567890123456789012345678901234567890"
+	    "123456789012345678901234567890123");
+	CHECK_INT(strlen(strchr(s, ':') + 1), 80);
+	CHECK_STR(strchr(s, ':') + 1, "1.0.0-b-"
+	    "1234567890123456789012345678901234567890"
+	    "12345678901234567890123-e508d720");
+	free(s);
+	/* Two long bases that differ only past the cut stay apart. */
+	want = adapter_model_name("m", "1.0.0", "b:"
+	    "1234567890123456789012345678901234567890"
+	    "1234567890123456789012345678901234567-x");
+	s = adapter_model_name("m", "1.0.0", "b:"
+	    "1234567890123456789012345678901234567890"
+	    "1234567890123456789012345678901234567-y");
+	CHECK(strcmp(s, want) != 0);
+	CHECK_INT(strlen(s), strlen(want));
+	free(s);
+	free(want);
 	CHECK_STR(adapter_type_name(ADAPTER_LORA), "lora");
 	CHECK_STR(adapter_type_name(ADAPTER_MERGED), "merged");
 	CHECK_STR(adapter_type_name(ADAPTER_PROMPT), "prompt");
@@ -366,6 +420,62 @@ TEST(registry_adapter_errors)
 	check_err(BASE "adapters:\n  - name: math\n    version: 1.0.0\n"
 	    "    domain: math\n    type: prompt\n    description:\n",
 	    ":7:17: adapter 'math': 'description' must not be empty");
+}
+
+TEST(registry_identity_words)
+{
+	struct base_model b;
+	struct weights_id llamacpp = { "Qwen3", "Instruct", "4B", "2507",
+	    NULL };
+	struct weights_id unsloth = { "Qwen3-4B-Instruct-2507", "Instruct",
+	    "4B", "2507", "Qwen3-4B-Instruct-2507" };
+	struct weights_id thinking = { "Qwen3", "Thinking", "4B", "2507",
+	    "Qwen3 4B Thinking 2507" };
+	struct weights_id tiny = { NULL, NULL, NULL, NULL, "tiny-base" };
+	struct weights_id none = { NULL, NULL, NULL, NULL, NULL };
+	struct weights_id evil = { "Qwen3\033[2J", NULL, "4B", NULL, NULL };
+	char *found, *missing;
+
+	memset(&b, 0, sizeof(b));
+	b.name = "Qwen3-4B-Instruct-2507";
+	CHECK_INT(registry_base_identity(&b, &llamacpp, &found, &missing),
+	    BASE_SAME);
+	CHECK_STR(found, "general.basename 'Qwen3', general.finetune "
+	    "'Instruct', general.size_label '4B', general.version '2507'");
+	CHECK(missing == NULL);
+	free(found);
+	CHECK_INT(registry_base_identity(&b, &unsloth, NULL, NULL), BASE_SAME);
+	CHECK_INT(registry_base_identity(&b, &thinking, &found, &missing),
+	    BASE_OTHER);
+	CHECK_STR(missing, "'instruct'");
+	CHECK_STR(found, "general.basename 'Qwen3', general.finetune "
+	    "'Thinking', general.size_label '4B', general.version '2507', "
+	    "general.name 'Qwen3 4B Thinking 2507'");
+	free(found);
+	free(missing);
+	CHECK_INT(registry_base_identity(&b, &none, &found, &missing),
+	    BASE_UNKNOWN);
+	CHECK(found == NULL);
+	free(missing);
+	/* Control characters from a server never reach a message. */
+	CHECK_INT(registry_base_identity(&b, &evil, &found, &missing),
+	    BASE_OTHER);
+	CHECK(strchr(found, '\033') == NULL);
+	CHECK_STR(missing, "'qwen3', 'instruct', '2507'");
+	free(found);
+	free(missing);
+	/* Any case, any of '-', '_', '.' and blanks; fewer words pass. */
+	b.name = "qwen3_4b";
+	CHECK_INT(registry_base_identity(&b, &thinking, NULL, NULL), BASE_SAME);
+	b.name = "Qwen3 4B.Thinking";
+	CHECK_INT(registry_base_identity(&b, &thinking, NULL, NULL), BASE_SAME);
+	b.name = "tiny-base";
+	CHECK_INT(registry_base_identity(&b, &tiny, NULL, NULL), BASE_SAME);
+	b.name = "tiny-base-v2";
+	CHECK_INT(registry_base_identity(&b, &tiny, NULL, &missing),
+	    BASE_OTHER);
+	CHECK_STR(missing, "'v2'");
+	free(missing);
 }
 
 TEST(registry_names_checked)
@@ -693,7 +803,7 @@ TEST(registry_compose)
 	a = registry_find(r, "mc");
 	CHECK(a != NULL);
 	CHECK_INT(a->type, ADAPTER_COMPOSE);
-	CHECK_STR(a->model, "loco-mc:1.0.0");
+	CHECK_STR(a->model, "loco-mc:1.0.0-qwen3-4b");
 	CHECK(a->file == NULL && a->sha256 == NULL && a->tag == NULL);
 	CHECK_INT(a->active, 1);
 	CHECK_INT(a->ncompose, 3);
@@ -708,7 +818,7 @@ TEST(registry_compose)
 	free(want);
 	a = registry_find(r, "one");
 	CHECK_INT(a->type, ADAPTER_COMPOSE);
-	CHECK_STR(a->model, "loco-one:2.0.0-rc.1");
+	CHECK_STR(a->model, "loco-one:2.0.0-rc.1-qwen3-4b");
 	CHECK_STR(a->system, "Be brief.");
 	CHECK_INT(a->ncompose, 1);
 	CHECK_DBL(a->compose[0].scale, 1.0, 1e-12);

@@ -199,6 +199,47 @@ TEST(sandbox_file_size_and_output_caps)
 	sandbox_result_release(&res);
 }
 
+/*
+ * The report channel is fd 3 for sandbox_run_python_files only, apart from
+ * stdout and capped, and reaches loco even when the program then dies.
+ */
+TEST(sandbox_report_channel)
+{
+	static const char prog[] =
+	    "import os, sys\n"
+	    "print(open('data').read(), flush=True)\n"
+	    "os.write(3, b'first ')\n"
+	    "os.write(3, b'x' * 1000)\n"
+	    "os.kill(os.getpid(), 9)\n";
+	static const char plain[] =
+	    "import os\n"
+	    "try:\n"
+	    "    os.write(3, b'x')\n"
+	    "except OSError as e:\n"
+	    "    print(e.errno)\n";
+	struct sandbox_file files[] = {
+		{ "main.py", prog, sizeof(prog) - 1 },
+		{ "data", "beside", 6 },
+	};
+	struct sandbox_result res;
+
+	if (!have_python())
+		return;
+	CHECK_OK(sandbox_run_python_files(files, ARRAY_SIZE(files), NULL,
+	    &res));
+	CHECK_STR(res.out.buf, "beside\n");
+	CHECK_INT(res.signal, 9);
+	CHECK_INT(res.report.len, SANDBOX_REPORT_MAX);
+	CHECK_INT(res.report_truncated, 1);
+	CHECK(strncmp(res.report.buf, "first xxx", 9) == 0);
+	sandbox_result_release(&res);
+
+	CHECK_OK(sandbox_run_python(plain, NULL, &res));
+	CHECK_STR(res.out.buf, "9\n");		/* EBADF: no channel */
+	CHECK_INT(res.report.len, 0);
+	sandbox_result_release(&res);
+}
+
 /* Processes whose command line contains marker, or -1 without /proc. */
 static int
 count_marked(const char *marker)

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "benchfile.h"
+#include "bypasses.h"
 #include "score.h"
 #include "unit.h"
 
@@ -122,6 +123,180 @@ TEST(score_code_in_sandbox)
 	SCORE(c, "```python\ndef double(x):\n    while True: pass\n```\n"
 	    "double(1)", 0, 0, NULL, "timed out");
 	SCORE(c, "no code here", 0, 0, "no code here", NULL);
+}
+
+/* Score a code response; on a surprise, show it and why. */
+static void
+expect_code(const struct bench_case *c, const char *response, int pass)
+{
+	struct score_result r;
+	struct error *err = score_case(c, response, NULL, &r);
+
+	if (err != NULL) {
+		unit_fail(__FILE__, __LINE__, "score_case: %s", err->msg);
+		error_free(err);
+		return;
+	}
+	if (r.pass != pass)
+		unit_fail(__FILE__, __LINE__, "%s (%s):\n%s",
+		    pass ? "failed" : "passed", r.reason ? r.reason : "",
+		    response);
+	score_result_release(&r);
+}
+
+/* See bypasses.h. */
+const char *const code_bypasses[] = {
+	"import sys\nsys.exit(0)\n",
+	"raise SystemExit\n",
+	"raise SystemExit(0)\n",
+	"raise KeyboardInterrupt\n",
+	"import os\nos._exit(0)\n",
+	"import atexit, os\natexit.register(os._exit, 0)\n",
+	"import atexit\natexit.register(print, 'All tests passed')\n",
+	"import atexit, os, sys\n"
+	"atexit.register(print, 'OK')\nsys.exit(0)\n",
+	"if __name__ == '__main__':\n    import unittest\n    unittest.main()\n",
+	"import unittest\nunittest.main()\n",
+	"import sys\ndef main():\n    print('ok')\n    return 0\n"
+	"sys.exit(main())\n",
+	"import os, sys\nprint('All tests passed')\n"
+	"print('OK', file=sys.stderr)\nsys.stdout.flush()\nos._exit(0)\n",
+	/* Anything written to any descriptor is not the harness's token. */
+	"import os\nfor fd in range(21):\n    try:\n"
+	"        os.write(fd, b'ok\\n')\n    except OSError:\n"
+	"        pass\nos._exit(0)\n",
+	"import os\nfor fd in range(21):\n    try:\n"
+	"        os.write(fd, b'%s\\n' % os.urandom(32).hex().encode())\n"
+	"    except OSError:\n        pass\nos._exit(0)\n",
+	/* The token is gone before the candidate runs. */
+	"import os\ntry:\n    os.write(3, open('token', 'rb').read())\n"
+	"except OSError:\n    pass\nos._exit(0)\n",
+	/* The tests were read first: emptying them on disk changes nothing. */
+	"open('tests.py', 'w').write('pass\\n')\n",
+	/* The harness bound what it calls before the candidate ran. */
+	"import builtins, os\nbuiltins.exec = lambda *a, **k: None\n"
+	"builtins.compile = lambda *a, **k: None\n"
+	"os.write = lambda *a: 0\n",
+	"import os\nif os.fork():\n    os._exit(0)\n",
+	"import os, threading\nthreading.Thread(target=os._exit, "
+	"args=(0,)).start()\n",
+};
+const size_t code_nbypasses = ARRAY_SIZE(code_bypasses);
+
+TEST(score_code_bypasses_fail)
+{
+	struct bench_case c = mkcase(EVAL_CODE, "");
+	char *resp;
+	size_t i;
+
+	if (access("/usr/bin/python3", X_OK) != 0)
+		return;
+	c.language = "python";
+	c.tests = "assert double(2) == 4\nassert double(-1) == -2";
+	for (i = 0; i < code_nbypasses; i++) {
+		resp = xasprintf("```python\ndef double(x):\n    return 0\n\n"
+		    "%s```", code_bypasses[i]);
+		expect_code(&c, resp, 0);
+		free(resp);
+	}
+	/* In the function the tests call: SystemExit is no pass either. */
+	SCORE(c, "```python\ndef double(x):\n    import sys\n"
+	    "    sys.exit(0)\n```", 0, 0, NULL, "exit status 1: SystemExit: 0");
+	SCORE(c, "```python\ndef double(x):\n    import os\n"
+	    "    os._exit(0)\n```", 0, 0, NULL,
+	    "exit status 0 before the tests finished");
+	SCORE(c, "```python\ndef double(x):\n    return 0\n"
+	    "import os\nos._exit(0)\n```", 0, 0, NULL,
+	    "exit status 0 before the tests finished");
+	/* The tests' own guard runs: they are __main__. */
+	c.tests = "if __name__ == '__main__':\n    assert double(2) == 4\n";
+	SCORE(c, "```python\ndef double(x):\n    return 0\n```", 0, 0, NULL,
+	    "exit status 1: AssertionError");
+	/* unittest.main() ends with SystemExit, even when all is well. */
+	c.tests = "import unittest\nclass T(unittest.TestCase):\n"
+	    "    def test_double(self):\n"
+	    "        self.assertEqual(double(2), 4)\n"
+	    "assert unittest.main(exit=False).result.wasSuccessful()\n";
+	SCORE(c, "```python\ndef double(x):\n    return 0\n```", 0, 0, NULL,
+	    "exit status 1: AssertionError");
+	SCORE(c, "```python\ndef double(x):\n    import sys\n"
+	    "    sys.exit(0)\n```", 0, 0, NULL, "exit status 1: AssertionError");
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 1, 1,
+	    NULL, NULL);
+	c.tests = "import unittest\nclass T(unittest.TestCase):\n"
+	    "    def test_double(self):\n"
+	    "        self.assertEqual(double(2), 4)\n"
+	    "unittest.main()\n";
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 0, 0, NULL,
+	    "exit status 1: SystemExit: False");
+	c.tests = "assert double(2) == 4\nraise SystemExit(0)\n";
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n```", 0, 0, NULL,
+	    "exit status 1: SystemExit: 0");
+}
+
+TEST(score_code_right_answers_pass)
+{
+	struct bench_case c = mkcase(EVAL_CODE, "");
+	static const char *const endings[] = {
+		"",
+		"import sys\nsys.exit(0)\n",
+		"import sys\nsys.exit(1)\n",
+		"import sys\ndef main():\n    return 0\nsys.exit(main())\n",
+		"if __name__ == '__main__':\n    import unittest\n"
+		"    unittest.main()\n",
+		"if __name__ == '__main__':\n    raise SystemExit(double(3))\n",
+		"import atexit, os\natexit.register(os._exit, 3)\n",
+		"print('x' * 100000)\n",
+		"import threading, time\n"
+		"threading.Thread(target=time.sleep, args=(60,)).start()\n",
+	};
+	char *resp;
+	size_t i;
+
+	if (access("/usr/bin/python3", X_OK) != 0)
+		return;
+	c.language = "python";
+	c.tests = "assert double(2) == 4\nassert double(-1) == -2";
+	for (i = 0; i < ARRAY_SIZE(endings); i++) {
+		resp = xasprintf("```python\ndef double(x):\n    return 2 * x\n"
+		    "\n%s```", endings[i]);
+		expect_code(&c, resp, 1);
+		free(resp);
+	}
+	/* A right function but a false report first: no pass. */
+	SCORE(c, "```python\nimport os\nos.write(3, b'ok')\n"
+	    "def double(x):\n    return 2 * x\n```", 0, 0, NULL,
+	    "a false report: not the harness's token");
+	/* The candidate's top level failing is the candidate failing. */
+	SCORE(c, "```python\ndef double(x):\n    return 2 * x\n"
+	    "print(undefined)\n```", 0, 0, NULL,
+	    "exit status 1: NameError: name 'undefined' is not defined");
+	SCORE(c, "```python\ndef double(x) return 2 * x\n```", 0, 0, NULL,
+	    "exit status 1: SyntaxError");
+}
+
+/* The shipped code benchmark's reference answers pass the harness. */
+TEST(score_code_shipped_benchmark)
+{
+	struct bench *b = NULL;
+	char *resp;
+	size_t i, n = 0;
+
+	if (access("/usr/bin/python3", X_OK) != 0)
+		return;
+	CHECK_OK(bench_load("benchmarks/code.jsonl", 0, &b));
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		if (b->cases[i].type != EVAL_CODE)
+			continue;
+		n++;
+		resp = xasprintf("```python\n%s\n```", b->cases[i].expected);
+		expect_code(&b->cases[i], resp, 1);
+		free(resp);
+	}
+	CHECK(n >= 60);
+	bench_free(b);
 }
 
 static struct error *
