@@ -23,6 +23,8 @@ struct error	*fs_write_atomic_mode(const char *path, const void *data,
 struct error	*fs_read_file(const char *path, size_t max, char **data,
 		    size_t *len);
 int		 fs_exists(const char *path);
+/* write(2) all of data, again after EINTR and short writes; -1 on error. */
+int		 fs_write_all(int fd, const void *data, size_t len);
 /* fsync a directory, after renames inside it. */
 struct error	*fs_sync_dir(const char *dir);
 /*

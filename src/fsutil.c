@@ -66,8 +66,8 @@ fs_sync_dir(const char *dir)
 	return NULL;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	ssize_t n;
@@ -106,7 +106,7 @@ fs_write_atomic_mode(const char *path, const void *data, size_t len,
 		    strerror(errno));
 		goto done;
 	}
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if (fs_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);

@@ -813,7 +813,6 @@ pkg_adapter_yaml(const struct adapter *a, const char *file)
 	return strbuf_detach(&sb, NULL);
 }
 
-static int	write_full(int, const char *, size_t);
 
 /*
  * Copy an adapter file into a package being made: a regular file only
@@ -859,7 +858,7 @@ copy_file(const char *from, const char *to)
 			    "'%s': larger than %llu bytes", from, PKG_FILE_MAX);
 			break;
 		}
-		if (write_full(out, buf, (size_t)n) == -1) {
+		if (fs_write_all(out, buf, (size_t)n) == -1) {
 			err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 			    strerror(errno));
 			break;
@@ -870,23 +869,6 @@ copy_file(const char *from, const char *to)
 		err = error_new(EXIT_FAIL, "cannot write '%s': %s", to,
 		    strerror(errno));
 	return err;
-}
-
-static int
-write_full(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 struct error *
