@@ -326,6 +326,12 @@ config_assign(struct config *cfg, const struct config_key *k,
 			    k->name);
 			break;
 		}
+		/* A URL or path with CR/LF would be echoed, or sent. */
+		if (str_has_control(value, "")) {
+			err = error_new(EXIT_CONFIG, "'%s' must not hold control "
+			    "characters (a line break?): '%s'", k->name, safe);
+			break;
+		}
 		if (strcmp(k->name, "options.keep_alive") == 0 &&
 		    !config_is_duration(value)) {
 			err = error_new(EXIT_CONFIG,
@@ -422,12 +428,18 @@ config_set(struct config *cfg, const char *key, const char *value,
 	return NULL;
 }
 
-/* Walk one mapping; prefix is the dotted name of the map ("" at the top). */
+/*
+ * Walk one mapping; prefix is the dotted name of the map ("" at the top).
+ * seen[i]: the line that gave key i in this file, so that a key given
+ * twice ("backend.host:" and "backend: {host:}") is an error, not a
+ * silent choice.
+ */
 static struct error *
 config_load_map(struct config *cfg, const char *path, const struct ynode *map,
-    const char *prefix)
+    const char *prefix, int *seen)
 {
 	struct error *err = NULL;
+	const struct config_key *k;
 	const struct ymapent *e;
 	char *name, *msg;
 	size_t i;
@@ -436,8 +448,16 @@ config_load_map(struct config *cfg, const char *path, const struct ynode *map,
 		e = &map->ents[i];
 		name = *prefix ? xasprintf("%s.%s", prefix, e->key->value) :
 		    xstrdup(e->key->value);
-		if (config_key_find(name) != NULL) {
-			if (ydoc_is_null(e->value))
+		if ((k = config_key_find(name)) != NULL) {
+			if (seen[config_index(k)] > 0)
+				err = ydoc_error(path, e->key, "'%s' is given "
+				    "twice (line %d and here): keep one",
+				    name, seen[config_index(k)]);
+			else
+				seen[config_index(k)] = e->key->line;
+			if (err != NULL)
+				;
+			else if (ydoc_is_null(e->value))
 				;	/* "key:" with nothing: keep the default */
 			else if (e->value->type != YNODE_SCALAR)
 				err = ydoc_error(path, e->value,
@@ -454,7 +474,7 @@ config_load_map(struct config *cfg, const char *path, const struct ynode *map,
 				    "'%s' must be a mapping", name);
 			else
 				err = config_load_map(cfg, path, e->value,
-				    name);
+				    name, seen);
 		} else {
 			msg = config_unknown_msg(name);
 			err = ydoc_error(path, e->key, "%s", msg);
@@ -480,8 +500,11 @@ config_load_file(struct config *cfg, const char *path)
 	else if (root->type != YNODE_MAP)
 		err = ydoc_error(path, root,
 		    "the top level must be a mapping of keys to values");
-	else
-		err = config_load_map(cfg, path, root, "");
+	else {
+		int seen[ARRAY_SIZE(config_table)] = { 0 };
+
+		err = config_load_map(cfg, path, root, "", seen);
+	}
 	ydoc_free(root);
 	return err;
 }

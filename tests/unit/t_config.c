@@ -253,6 +253,11 @@ TEST(config_file_errors)
 	check_file_err("options.keep_alive: soon\n",
 	    ":1:21: 'options.keep_alive' must be a duration like 5m or a "
 	    "number of seconds, not 'soon'");
+	check_file_err("backend.host: http://a\nbackend:\n  host: http://b\n",
+	    ":3:3: 'backend.host' is given twice (line 1 and here): keep one");
+	check_file_err("backend.host: \"http://a\\r\\nX-Evil: 1\"\n",
+	    ":1:15: 'backend.host' must not hold control characters (a line "
+	    "break?): 'http://a??X-Evil: 1'");
 	check_file_err("inference: 3\n",
 	    ":1:12: 'inference' must be a mapping");
 	check_file_err("inference:\n  - votes\n",
