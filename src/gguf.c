@@ -219,6 +219,12 @@ get_string(struct reader *r, uint64_t max, const char *kind, char **out)
 		return err;
 	}
 	s[len] = '\0';
+	/* "qwen3\0x" must not read as "qwen3". */
+	if (memchr(s, '\0', (size_t)len) != NULL) {
+		free(s);
+		return error_new(EXIT_INTEGRITY, "'%s': %s at byte %" PRIu64
+		    " holds a NUL byte (%s)", r->path, kind, at, r->what);
+	}
 	*out = s;
 	return NULL;
 }

@@ -524,6 +524,14 @@ TEST(gguf_hostile_lengths)
 	CHECK_BAD(path, ": string of 2097152 bytes at byte 48 is too long "
 	    "(key/value 1)");
 
+	/* "qwen3\0x" must not pass for "qwen3". */
+	gb_init(&gb);
+	sb = gb_key(&gb, "general.architecture", GT_STRING);
+	put_u64(sb, 7);
+	put(sb, "qwen3\0x", 7);
+	path = gb_write(&gb, "nul.gguf", 3);
+	CHECK_BAD(path, ": string at byte 56 holds a NUL byte (key/value 1)");
+
 	/* Within the limit but past the end of the file. */
 	gb_init(&gb);
 	sb = gb_key(&gb, "general.name", GT_STRING);
