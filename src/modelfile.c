@@ -207,6 +207,40 @@ mf_param_add(struct modelfile *mf, const char *name, const char *v,
 		    &d) == 0;
 }
 
+/*
+ * As Ollama's api.FormatParams: an option it does not know, or a value
+ * that does not parse as the option's type, makes it refuse the Modelfile.
+ */
+static struct error *
+mf_param_check(struct mfparse *p, const char *name, const char *value)
+{
+	enum param_type t = param_type(name);
+	struct error *err = NULL;
+	char *safe;
+	double d;
+	long l;
+	int b;
+
+	safe = str_sanitize(t == PARAM_UNKNOWN ? name : value, 80);
+	if (t == PARAM_UNKNOWN)
+		err = mf_error(p, p->open_line, "unknown parameter '%s': "
+		    "Ollama refuses it (see its Modelfile reference for the "
+		    "options)", safe);
+	else if (t == PARAM_INT && parse_long(value, LONG_MIN + 1, LONG_MAX,
+	    &l) == -1)
+		err = mf_error(p, p->open_line, "PARAMETER %s must be a whole "
+		    "number, not '%s'", name, safe);
+	else if (t == PARAM_FLOAT && parse_double(value, -HUGE_VAL, HUGE_VAL,
+	    &d) == -1)
+		err = mf_error(p, p->open_line, "PARAMETER %s must be a "
+		    "number, not '%s'", name, safe);
+	else if (t == PARAM_BOOL && parse_bool(value, &b) == -1)
+		err = mf_error(p, p->open_line, "PARAMETER %s must be true or "
+		    "false, not '%s'", name, safe);
+	free(safe);
+	return err;
+}
+
 /* A complete value: store it. */
 static struct error *
 mf_finish(struct mfparse *p, const char *v, size_t vlen, int quoted)
@@ -262,9 +296,11 @@ mf_finish(struct mfparse *p, const char *v, size_t vlen, int quoted)
 		free(s);
 		return err;
 	case MF_PARAMETER:
-		mf_param_add(mf, p->name, v, vlen);
+		err = mf_param_check(p, p->name, s);
+		if (err == NULL)
+			mf_param_add(mf, p->name, v, vlen);
 		free(s);
-		break;
+		return err;
 	case MF_TEMPLATE:
 		mf->template_ = s;
 		break;

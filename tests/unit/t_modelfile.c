@@ -64,9 +64,9 @@ TEST(modelfile_parse_full)
 	    "PARAMETER stop \"<|im_end|>\"\n"
 	    "PARAMETER stop User: \n"
 	    "PARAMETER num_ctx \"4096\"\n"
-	    "PARAMETER seed -1e3\n"
-	    "PARAMETER mirostat 0x10\n"
-	    "PARAMETER Top_K\tinf\n"
+	    "PARAMETER seed -1000\n"
+	    "PARAMETER use_mmap false\n"
+	    "PARAMETER top_k\t40\n"
 	    "SYSTEM \"\"\"You are terse.\n"
 	    "# not a comment\n"
 	    "  Use \"quotes\" and \"\"\"triples\"\"\" inside.\"\"\"   \n"
@@ -101,9 +101,9 @@ TEST(modelfile_parse_full)
 		CHECK_INT(mf.params[3].is_number, 1);
 		CHECK_INT(mf.params[4].is_number, 1);
 		CHECK_INT(mf.params[5].is_number, 0);
-		CHECK_STR(mf.params[6].name, "Top_K");
-		CHECK_STR(mf.params[6].value, "inf");
-		CHECK_INT(mf.params[6].is_number, 0);
+		CHECK_STR(mf.params[6].name, "top_k");
+		CHECK_STR(mf.params[6].value, "40");
+		CHECK_INT(mf.params[6].is_number, 1);
 	}
 	CHECK_INT(mf.nmessages, 2);
 	if (mf.nmessages == 2) {
@@ -174,6 +174,22 @@ TEST(modelfile_parse_errors)
 	    "'SYSTEM'?");
 	CHECK_PARSE_ERR("FROM x\nXYZZY hi\n",
 	    "'MF': line 2: unknown instruction 'XYZZY'");
+	/* Parameters as Ollama's api.FormatParams checks them. */
+	CHECK_PARSE_ERR("FROM x\nPARAMETER Top_K 40\n",
+	    "'MF': line 2: unknown parameter 'Top_K': Ollama refuses it (see "
+	    "its Modelfile reference for the options)");
+	CHECK_PARSE_ERR("FROM x\nPARAMETER num_ctx abc\n",
+	    "'MF': line 2: PARAMETER num_ctx must be a whole number, not "
+	    "'abc'");
+	CHECK_PARSE_ERR("FROM x\nPARAMETER seed -1e3\n",
+	    "'MF': line 2: PARAMETER seed must be a whole number, not "
+	    "'-1e3'");
+	CHECK_PARSE_ERR("FROM x\nPARAMETER temperature warm\n",
+	    "'MF': line 2: PARAMETER temperature must be a number, not "
+	    "'warm'");
+	CHECK_PARSE_ERR("FROM x\nPARAMETER use_mmap maybe\n",
+	    "'MF': line 2: PARAMETER use_mmap must be true or false, not "
+	    "'maybe'");
 	CHECK_PARSE_ERR("FROM x\nFROM: y\n",
 	    "'MF': line 2: unknown instruction 'FROM:'; did you mean 'FROM'?");
 	CHECK_PARSE_ERR("FROM x\nRENDERER qwen3\n",
