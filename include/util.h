@@ -49,6 +49,8 @@ char	*str_sanitize(const char *s, size_t max);
  * terminals obey as well) other than those in keep ("\n\t", or "")?
  */
 int	 str_has_control(const char *s, const char *keep);
+/* Does JSON text hold the escape \u0000 (a NUL inside a string)? */
+int	 json_has_nul(const char *s, size_t len);
 
 /* Free n strings and the array that holds them. */
 void	 strv_free(char **v, size_t n);

@@ -402,6 +402,13 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 			err = field_error(&w, NULL, "not valid JSON");
 			goto done;
 		}
+		/* cJSON would cut such a string short, silently. */
+		if (json_has_nul(p, (size_t)(nl - p))) {
+			cJSON_Delete(obj);
+			err = field_error(&w, NULL, "a string holds \\u0000 (a NUL "
+			    "character): remove it");
+			goto done;
+		}
 		if (b->n == alloc) {
 			alloc = alloc ? alloc * 2 : 64;
 			b->cases = xreallocarray(b->cases, alloc,

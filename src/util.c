@@ -333,3 +333,19 @@ str_hash(const char *s)
 	}
 	return h;
 }
+
+int
+json_has_nul(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && i + 6 <= len &&
+		    memcmp(s + i + 2, "0000", 4) == 0)
+			return 1;
+		i++;	/* the escaped character, "\\" included */
+	}
+	return 0;
+}

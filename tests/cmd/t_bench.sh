@@ -71,6 +71,8 @@ bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config"
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_config": {"extract_pattern": "\u001b(x"}}' 'line 1: "extract_pattern": invalid PCRE2 pattern '"'?(x'"': offset 3: missing closing parenthesis'
 bad '{"id": "a", "instruction": "x", "expected_output": "1", "evaluation_type": "contains", "evaluation_config": {"extract_pattern": ""}}' 'line 1: "extract_pattern": must not be empty'
 bad '{"id": "a",' 'line 1: not valid JSON'
+bad '{"id": "a", "instruction": "x\u0000y", "expected_output": "1"}' 'line 1: a string holds \u0000 (a NUL character): remove it'
+bad '{"id": "a", "instruction": "x\\u0000y", "expected_output": "1", "colour": 1}' "line 1: unknown field 'colour'"
 printf '\n\n' >"$W/empty.jsonl"
 run_loco bench check "$W/empty.jsonl"
 expect_rc 7
