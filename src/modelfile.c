@@ -300,6 +300,8 @@ mf_finish(struct mfparse *p, const char *v, size_t vlen, int quoted)
 		if (err == NULL)
 			mf_param_add(mf, p->name, v, vlen);
 		free(s);
+		free(p->name);
+		p->name = NULL;
 		return err;
 	case MF_TEMPLATE:
 		mf->template_ = s;
