@@ -27,6 +27,12 @@ struct config;
 /* The longest line of a streamed reply (Ollama's own client allows 8 MB). */
 #define CHAT_MAX_LINE (16u * 1024 * 1024)
 
+/*
+ * In an EXIT_NOMODEL error: the server lists the model but a file of it
+ * is gone (Ollama's "try pulling it first"); setup re-creates it.
+ */
+#define BACKEND_VANISHED	"a file of it is missing"
+
 struct chat_message {
 	const char	*role;		/* system, user, assistant */
 	const char	*content;

@@ -221,7 +221,7 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	if (err != NULL && err->code == EXIT_NOMODEL && o->fallback &&
 	    o->adapter != NULL) {
 		struct backend_target bt;
-		int vanished = strstr(err->msg, "a file of it is missing") !=
+		int vanished = strstr(err->msg, BACKEND_VANISHED) !=
 		    NULL;
 
 		if (backend_resolve(be, o->reg, NULL, &bt) == NULL &&

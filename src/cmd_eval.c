@@ -600,6 +600,14 @@ gate_reasons(const struct eval_cmd *e, const struct comparison *m,
 	return strbuf_detach(&sb, NULL);
 }
 
+/* A subject's label in the log: "adapter", or "adapter/code" for --ood. */
+static char *
+side_label(const struct eval_subject *s, const struct comparison *cmp)
+{
+	return cmp->domain ? xasprintf("%s/%s", s->label, cmp->domain) :
+	    xstrdup(s->label);
+}
+
 /*
  * Run both subjects (or the base only) over the benchmarks: every case of
  * one subject before the next, then the judge's calls, so that on Ollama
@@ -629,8 +637,7 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 			struct comparison *cmp = cmps[i];
 			struct eval_result *r = s == 0 ? cmp->adapter.r :
 			    cmp->base.r;
-			char *label = cmp->domain ? xasprintf("%s/%s",
-			    subj[s].label, cmp->domain) : xstrdup(subj[s].label);
+			char *label = side_label(&subj[s], cmp);
 			struct eval_subject sub = subj[s];
 
 			sub.label = label;
@@ -643,8 +650,7 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
 		for (i = 0; i < ncmp && err == NULL; i++) {
 			struct comparison *cmp = cmps[i];
-			char *label = cmp->domain ? xasprintf("%s/%s",
-			    subj[s].label, cmp->domain) : xstrdup(subj[s].label);
+			char *label = side_label(&subj[s], cmp);
 			struct eval_subject sub = subj[s];
 
 			sub.label = label;

@@ -231,7 +231,7 @@ vanished_error(struct ollama *o, const char *text)
 	if (q != NULL && (end = strchr(q + 1, '"')) != NULL)
 		name = xasprintf("%.*s", (int)(end - q - 1), q + 1);
 	err = error_new(EXIT_NOMODEL, "model '%s' is listed by Ollama at %s "
-	    "but a file of it is missing (%s): run 'loco setup' to re-create "
+	    "but " BACKEND_VANISHED " (%s): run 'loco setup' to re-create "
 	    "it", name ? name : "?", o->url, text);
 	free(name);
 	return err;

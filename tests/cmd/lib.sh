@@ -152,3 +152,23 @@ json() {
 		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
 	' "$W/out" "$1"
 }
+
+# mkpkg NAME VERSION [ARCH]: a LoRA package (general.architecture ARCH,
+# qwen3 by default) in $W/pkgs/NAME-VERSION.tar.gz
+mkpkg() {
+	d="$W/src/$1-$2"
+	rm -rf "$d" && mkdir -p "$d" "$W/pkgs"
+	node "$TOP/tests/cmd/mkgguf.js" "$d/$1.gguf" general.architecture=s:${3:-qwen3} general.name=s:$1-$2
+	cat >"$d/adapter.yaml" <<YAML
+name: $1
+version: $2
+domain: math
+type: lora
+description: solver $2
+file: $1.gguf
+answer_type: number
+router_keywords: [solve]
+YAML
+	(cd "$d" && sha256sum adapter.yaml "$1.gguf" >SHA256SUMS)
+	(cd "$d" && tar -czf "$W/pkgs/$1-$2.tar.gz" adapter.yaml "$1.gguf" SHA256SUMS)
+}

@@ -22,24 +22,6 @@ YAML
 # The server has the base this registry names.
 script '{"models":["qwen3:4b"]}'
 
-# mkpkg NAME VERSION: a package in $W/pkgs/NAME-VERSION.tar.gz
-mkpkg() {
-	d="$W/src/$1-$2"
-	rm -rf "$d" && mkdir -p "$d" "$W/pkgs"
-	node "$TOP/tests/cmd/mkgguf.js" "$d/$1.gguf" general.architecture=s:qwen3 general.name=s:$1-$2
-	cat >"$d/adapter.yaml" <<YAML
-name: $1
-version: $2
-domain: math
-type: lora
-description: solver $2
-file: $1.gguf
-answer_type: number
-router_keywords: [solve]
-YAML
-	(cd "$d" && sha256sum adapter.yaml "$1.gguf" >SHA256SUMS)
-	(cd "$d" && tar -czf "$W/pkgs/$1-$2.tar.gz" adapter.yaml "$1.gguf" SHA256SUMS)
-}
 scratch_empty() {
 	if [ -z "$(ls "$LOCO_HOME/tmp" 2>/dev/null | grep -v downloads)" ]; then pass; else fail "scratch left behind: $(ls "$LOCO_HOME/tmp")"; fi
 }

@@ -21,24 +21,6 @@ adapters:
     router_keywords: [essay]
 YAML
 
-# mkpkg NAME VERSION [ARCH]: a package in $W/pkgs/NAME-VERSION.tar.gz
-mkpkg() {
-	d="$W/src/$1-$2"
-	rm -rf "$d" && mkdir -p "$d" "$W/pkgs"
-	node "$TOP/tests/cmd/mkgguf.js" "$d/$1.gguf" general.architecture=s:${3:-qwen3} general.name=s:$1-$2
-	cat >"$d/adapter.yaml" <<YAML
-name: $1
-version: $2
-domain: math
-type: lora
-description: solver $2
-file: $1.gguf
-answer_type: number
-router_keywords: [solve]
-YAML
-	(cd "$d" && sha256sum adapter.yaml "$1.gguf" >SHA256SUMS)
-	(cd "$d" && tar -czf "$W/pkgs/$1-$2.tar.gz" adapter.yaml "$1.gguf" SHA256SUMS)
-}
 # snapshot: every installed file and its hash (the lock file aside).
 snapshot() {
 	(cd "$A" && find . -type f ! -name .lock | sort | xargs -r sha256sum) >"$W/snap.$1"
