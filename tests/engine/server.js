@@ -553,7 +553,7 @@ function pump() {
       queue.shift();
       r.active++;
       if (r.timer) { clearTimeout(r.timer); r.timer = null; }
-      w.resolve({ runner: r, seq: r.free.pop() });
+      w.resolve({ runner: r, seq: r.free.pop(), loaded: !!w.loaded });
       continue;
     }
     // Ollama keys loaded runners by the base GGUF: one with another adapter
@@ -572,6 +572,10 @@ function pump() {
     }
     const nr = new Runner(w.key, w.spec);
     runners.set(w.key, nr);
+    // Those waiting for this runner waited for a load: it is their
+    // load_duration.  Waiting for a busy runner's free slot is not, as in
+    // Ollama, where that wait comes after checkpointLoaded.
+    for (const x of queue) if (x.key === w.key) x.loaded = true;
     nr.load().then(() => pump(), (e) => {
       runners.delete(w.key);
       for (let i = queue.length - 1; i >= 0; i--) {
@@ -914,15 +918,16 @@ async function handleGenerate(ctx, kind) {
   const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
   if (optErr) return sendError(ctx, 500, optErr);
 
-  let lease;
+  let lease, tq;
   try {
+    tq = hrNow();
     lease = await acquire(spec);
   } catch (e) {
     if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
     if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
     return sendError(ctx, 500, e instanceof LoadError ? e.message : `llama-server process has terminated: ${e.message}`);
   }
-  const loadNs = nsSince(t0);
+  const loadNs = lease.loaded ? nsSince(t0) : Number(tq - t0);
   try {
     if (empty) return sendJson(ctx, 200, finalObj(kind, sent, '', '', 'load', {}));
     if (ctx.aborted) return;
@@ -995,15 +1000,16 @@ async function handleEmbed(ctx) {
   const o = Object.assign({}, m.parameters || {}, isObj(body.options) ? body.options : {});
   const optErr = checkOptions(m.parameters || {}) || checkOptions(isObj(body.options) ? body.options : {});
   if (optErr) return sendError(ctx, 500, optErr);
-  let lease;
+  let lease, tq;
   try {
+    tq = hrNow();
     lease = await acquire(specFor(m, body, o));
   } catch (e) {
     if (e instanceof MissingBlob) return sendError(ctx, 404, `model ${JSON.stringify(sent)} not found, try pulling it first`);
     if (e instanceof QueueFull) return sendError(ctx, 503, e.message);
     return sendError(ctx, 500, e.message);
   }
-  const loadNs = nsSince(t0);
+  const loadNs = lease.loaded ? nsSince(t0) : Number(tq - t0);
   try {
     const r = lease.runner;
     if (!r.embedCtx) r.embedCtx = await r.model.createEmbeddingContext({ contextSize: Math.min(r.spec.numCtx, 2048), threads: opt.threads });
