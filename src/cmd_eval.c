@@ -26,6 +26,7 @@
 
 #define MAX_OOD 8
 #define OOD_LIMIT 5.0		/* percentage points */
+#define MAX_SEEDS 32		/* --seed, repeated */
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT };
 
@@ -34,6 +35,14 @@ struct side {
 	struct stats_proportion	 acc;
 	double			 mean_score;
 	size_t			 truncated;	/* answers cut: scored wrong */
+};
+
+/* One seed's whole run, with several --seed values. */
+struct seed_run {
+	long		 seed;
+	double		 adapter, base;		/* accuracy */
+	size_t		 b_only, c_only;
+	double		 p;			/* McNemar, this seed alone */
 };
 
 struct comparison {
@@ -47,6 +56,14 @@ struct comparison {
 	double			 pass1, passk;	/* mean pass@1, pass@k */
 	size_t			 k;
 	struct stats_bootstrap	 boot;
+	/*
+	 * Several seeds: r[] of each side holds nseeds runs of n cases, seed
+	 * after seed; accuracies are their means, and p is that of a paired
+	 * bootstrap over the cases' pass rates (seedboot).
+	 */
+	size_t			 nseeds;
+	struct seed_run		*per_seed;
+	struct stats_bootstrap	 seedboot;
 };
 
 struct eval_cmd {
@@ -66,6 +83,8 @@ struct eval_cmd {
 	int			 grid;
 	double			 temperature;	/* --temperature */
 	int			 temperature_set;
+	long			 seeds[MAX_SEEDS];	/* --seed */
+	size_t			 nseeds;
 	struct eval_settings	 es;
 	struct eval_target	 judge;
 };
@@ -176,8 +195,13 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			e->lc->cfg.reread = 0;
 			break;
 		case 's':
-			err = cmd_flag_set(e->c, e->lc, "--seed",
-			    "options.seed", optarg);
+			/* Each one is checked as options.seed, and kept. */
+			if (e->nseeds == MAX_SEEDS)
+				err = cmd_usage_error(e->c, "--seed: at most %d "
+				    "seeds", MAX_SEEDS);
+			else if ((err = cmd_flag_set(e->c, e->lc, "--seed",
+			    "options.seed", optarg)) == NULL)
+				e->seeds[e->nseeds++] = e->lc->cfg.seed;
 			break;
 		case 't':
 			if (parse_double(optarg, 0, 2, &e->temperature) == -1)
@@ -268,6 +292,40 @@ json_side(struct jout *j, const char *key, const struct side *s)
 	jout_end(j);
 }
 
+/*
+ * Several seeds: each seed's accuracies and McNemar test, and the paired
+ * bootstrap over the cases' pass rates that compares the means.
+ */
+static void
+json_seeds(struct jout *j, const struct comparison *m)
+{
+	size_t k;
+
+	jout_obj(j, "seeds");
+	jout_int(j, "count", (long long)m->nseeds);
+	jout_str(j, "test", "paired bootstrap over the cases' pass rates");
+	jout_num(j, "mean_difference", m->seedboot.mean);
+	jout_num(j, "ci_low", m->seedboot.lo);
+	jout_num(j, "ci_high", m->seedboot.hi);
+	jout_num(j, "p", m->seedboot.p);
+	jout_int(j, "resamples", (long long)m->seedboot.resamples);
+	jout_arr(j, "runs");
+	for (k = 0; k < m->nseeds; k++) {
+		const struct seed_run *sr = &m->per_seed[k];
+
+		jout_obj(j, NULL);
+		jout_int(j, "seed", sr->seed);
+		jout_num(j, "adapter", sr->adapter);
+		jout_num(j, "base", sr->base);
+		jout_int(j, "adapter_only", (long long)sr->b_only);
+		jout_int(j, "base_only", (long long)sr->c_only);
+		jout_num(j, "mcnemar_p", sr->p);
+		jout_end(j);
+	}
+	jout_end(j);
+	jout_end(j);
+}
+
 static char *
 results_json(const struct eval_cmd *e, const struct adapter *a,
     const struct registry *reg, struct comparison *main_cmp,
@@ -308,11 +366,15 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 		    (main_cmp->adapter.acc.p - main_cmp->base.acc.p) /
 		    main_cmp->base.acc.p : NAN);
 		jout_end(j);
-		jout_obj(j, "mcnemar");
-		jout_int(j, "adapter_only", (long long)main_cmp->b_only);
-		jout_int(j, "base_only", (long long)main_cmp->c_only);
-		jout_num(j, "p", main_cmp->p);
-		jout_end(j);
+		if (main_cmp->nseeds > 1)
+			json_seeds(j, main_cmp);
+		else {
+			jout_obj(j, "mcnemar");
+			jout_int(j, "adapter_only", (long long)main_cmp->b_only);
+			jout_int(j, "base_only", (long long)main_cmp->c_only);
+			jout_num(j, "p", main_cmp->p);
+			jout_end(j);
+		}
 		if (main_cmp->continuous) {
 			jout_obj(j, "bootstrap");
 			jout_num(j, "mean_difference", main_cmp->boot.mean);
@@ -354,6 +416,10 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_num(j, "temperature", e->es.votes > 1 ? e->es.vote_temperature :
 	    e->es.temperature);
 	jout_int(j, "seed", e->es.seed);
+	jout_arr(j, "seeds");
+	for (i = 0; i < e->nseeds; i++)
+		jout_int(j, NULL, e->seeds[i]);
+	jout_end(j);
 	jout_int(j, "num_predict", e->es.num_predict);
 	if (e->es.num_ctx > 0)
 		jout_int(j, "num_ctx", e->es.num_ctx);
@@ -409,11 +475,27 @@ model_width(const struct eval_cmd *e, const struct adapter *a,
 	return w > 200 ? 200 : (int)w;
 }
 
+/* "seed 42", or "seeds 42, 43, 44 (each a whole run, averaged)". */
+static char *
+seeds_text(const struct eval_cmd *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addstr(&sb, e->nseeds > 1 ? "seeds " : "seed ");
+	for (i = 0; i < e->nseeds; i++)
+		strbuf_addf(&sb, "%s%ld", i ? ", " : "", e->seeds[i]);
+	if (e->nseeds > 1)
+		strbuf_addstr(&sb, " (each a whole run, averaged)");
+	return strbuf_detach(&sb, NULL);
+}
+
 static void
 print_table(const struct eval_cmd *e, const struct adapter *a,
     const struct registry *reg, const struct comparison *m,
     const struct comparison *ood, size_t nood, int gate_ok)
 {
+	char *seeds;
 	size_t i;
 	int md = e->fmt == FMT_MARKDOWN;
 	int w = md ? 0 : model_width(e, a, reg);
@@ -436,27 +518,45 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		printf("\n");
 	printf("%sbenchmark %s (%zu cases, sha256:%.12s)\n", md ? "\n" : "",
 	    m->b->path, m->b->n, m->b->sha256);
+	seeds = seeds_text(e);
 	if (e->es.votes > 1)
-		printf("%ssettings: RE2 %s, %ld votes at temperature %g, seed "
-		    "%ld (+1 a vote), at most %ld tokens\n", md ? "\n" : "",
+		printf("%ssettings: RE2 %s, %ld votes at temperature %g, %s "
+		    "(+1 a vote), at most %ld tokens\n", md ? "\n" : "",
 		    e->es.reread ? "on" : "off", e->es.votes,
-		    e->es.vote_temperature, e->es.seed, e->es.num_predict);
+		    e->es.vote_temperature, seeds, e->es.num_predict);
 	else
-		printf("%ssettings: RE2 %s, one %s at temperature %g, seed "
-		    "%ld, at most %ld tokens\n", md ? "\n" : "",
+		printf("%ssettings: RE2 %s, one %s at temperature %g, %s, at "
+		    "most %ld tokens\n", md ? "\n" : "",
 		    e->es.reread ? "on" : "off", e->es.temperature > 0 ?
-		    "sample" : "greedy answer", e->es.temperature, e->es.seed,
+		    "sample" : "greedy answer", e->es.temperature, seeds,
 		    e->es.num_predict);
-	if (!e->base_only) {
+	free(seeds);
+	for (i = 0; i < m->nseeds && m->nseeds > 1; i++) {
+		const struct seed_run *sr = &m->per_seed[i];
+
+		if (e->base_only)
+			printf("%sseed %ld: base %.1f%%\n", md ? "\n" : "",
+			    sr->seed, sr->base * 100);
+		else
+			printf("%sseed %ld: adapter %.1f%%, base %.1f%%, "
+			    "McNemar exact p = %.4g\n", md ? "\n" : "",
+			    sr->seed, sr->adapter * 100, sr->base * 100, sr->p);
+	}
+	if (!e->base_only && m->nseeds > 1)
+		printf("%sdifference %+.1f points, mean of %zu seeds; paired "
+		    "bootstrap over the cases' pass rates: 95%% interval "
+		    "[%+.1f, %+.1f], p = %.4g\n", md ? "\n" : "",
+		    m->seedboot.mean * 100, m->nseeds, m->seedboot.lo * 100,
+		    m->seedboot.hi * 100, m->seedboot.p);
+	else if (!e->base_only)
 		printf("%sdifference %+.1f points; McNemar exact p = %.4g "
 		    "(adapter only right %zu, base only right %zu)\n",
 		    md ? "\n" : "", (m->adapter.acc.p - m->base.acc.p) * 100,
 		    m->p, m->b_only, m->c_only);
-		if (m->continuous)
-			printf("%smean score difference %+.3f, 95%% bootstrap "
-			    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
-			    m->boot.mean, m->boot.lo, m->boot.hi, m->boot.p);
-	}
+	if (!e->base_only && m->continuous)
+		printf("%smean score difference %+.3f, 95%% bootstrap "
+		    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
+		    m->boot.mean, m->boot.lo, m->boot.hi, m->boot.p);
 	if (m->coded > 0)
 		printf("%scode, %zu samples per case: pass@1 %.1f%%, pass@%zu "
 		    "%.1f%% (unbiased estimator)\n", md ? "\n" : "", m->k,
@@ -507,34 +607,39 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 	struct strbuf sb = STRBUF_INIT;
 	const struct side *s = e->base_only ? &m->base : &m->adapter;
 	const char *model = e->base_only ? reg->base.tag : a->model;
-	size_t i, fails = m->b->n - s->acc.k;
+	size_t i, n = m->b->n * (m->nseeds ? m->nseeds : 1);
+	size_t fails = n - s->acc.k;
 
 	strbuf_addf(&sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<testsuites>\n<testsuite name=\"loco eval ");
 	xml_text(&sb, model);
 	strbuf_addf(&sb, "\" tests=\"%zu\" failures=\"%zu\">\n",
-	    m->b->n + (e->gate ? 1 : 0), fails + (e->gate && why != NULL));
-	for (i = 0; i < m->b->n; i++) {
+	    n + (e->gate ? 1 : 0), fails + (e->gate && why != NULL));
+	/* Several seeds: a test case a case and seed. */
+	for (i = 0; i < n; i++) {
+		const struct bench_case *c = &m->b->cases[i % m->b->n];
 		const struct eval_result *r = e->base_only ? &m->base.r[i] :
 		    &m->adapter.r[i];
 
 		strbuf_addstr(&sb, "  <testcase classname=\"");
 		xml_text(&sb, m->b->path);
 		strbuf_addstr(&sb, "\" name=\"");
-		xml_text(&sb, m->b->cases[i].id);
+		xml_text(&sb, c->id);
+		if (m->nseeds > 1)
+			strbuf_addf(&sb, " (seed %ld)",
+			    m->per_seed[i / m->b->n].seed);
 		strbuf_addstr(&sb, "\"");
 		if (r->pass)
 			strbuf_addstr(&sb, "/>\n");
 		else {
-			char *q = bench_question(&m->b->cases[i]);
+			char *q = bench_question(c);
 
 			strbuf_addstr(&sb, "><failure message=\"");
 			xml_text(&sb, r->reason ? r->reason : "failed");
 			strbuf_addstr(&sb, "\">question: ");
 			xml_text(&sb, q);
 			strbuf_addstr(&sb, "\nexpected: ");
-			xml_text(&sb, m->b->cases[i].expected ?
-			    m->b->cases[i].expected : "(none)");
+			xml_text(&sb, c->expected ? c->expected : "(none)");
 			strbuf_addstr(&sb, "\nextracted: ");
 			xml_text(&sb, r->extracted ? r->extracted : "(nothing)");
 			strbuf_addstr(&sb, "</failure></testcase>\n");
@@ -579,9 +684,10 @@ gate_reasons(const struct eval_cmd *e, const struct comparison *m,
 		/* All d discordant cases for the adapter give p = 2^(1-d). */
 		while (need < 64 && ldexp(1.0, 1 - (int)need) >= e->alpha)
 			need++;
-		strbuf_addf(&sb, "the difference is not significant (McNemar "
-		    "p = %.4g, not below %g)", m->p, e->alpha);
-		if (d < need)
+		strbuf_addf(&sb, "the difference is not significant (%s "
+		    "p = %.4g, not below %g)", m->nseeds > 1 ? "bootstrap" :
+		    "McNemar", m->p, e->alpha);
+		if (d < need && m->nseeds <= 1)
 			strbuf_addf(&sb, ": only %zu case%s told the models "
 			    "apart, and at least %zu are needed; use a larger "
 			    "benchmark", d, d == 1 ? "" : "s", need);
@@ -600,18 +706,121 @@ gate_reasons(const struct eval_cmd *e, const struct comparison *m,
 	return strbuf_detach(&sb, NULL);
 }
 
-/* A subject's label in the log: "adapter", or "adapter/code" for --ood. */
+/*
+ * A subject's label in the log: "adapter", "adapter/code" for --ood, and
+ * with several seeds "adapter/seed=43", "adapter/code/seed=43".
+ */
 static char *
-side_label(const struct eval_subject *s, const struct comparison *cmp)
+side_label(const struct eval_subject *s, const struct comparison *cmp,
+    long seed)
 {
-	return cmp->domain ? xasprintf("%s/%s", s->label, cmp->domain) :
-	    xstrdup(s->label);
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, s->label);
+	if (cmp->domain)
+		strbuf_addf(&sb, "/%s", cmp->domain);
+	if (cmp->nseeds > 1)
+		strbuf_addf(&sb, "/seed=%ld", seed);
+	return strbuf_detach(&sb, NULL);
 }
 
 /*
- * Run both subjects (or the base only) over the benchmarks: every case of
- * one subject before the next, then the judge's calls, so that on Ollama
- * each model loads once (a change of model is a reload).
+ * Several seeds: each seed's accuracies and McNemar test, and the means
+ * over the seeds, compared by a paired bootstrap over the cases' pass
+ * rates (a case's runs under the seeds are not independent trials, so
+ * neither a pooled Wilson interval nor a pooled McNemar test would do).
+ */
+static void
+summarize_seeds(struct comparison *cmp, const long *seeds, int base_only)
+{
+	size_t i, k, n = cmp->b->n, ns = cmp->nseeds, ka = 0, kb = 0;
+	double *x = xcalloc(n + 1, sizeof(*x)), *y = xcalloc(n + 1, sizeof(*y));
+	double *sx = xcalloc(n + 1, sizeof(*sx)), *sy = xcalloc(n + 1,
+	    sizeof(*sy)), *zero = xcalloc(n + 1, sizeof(*zero));
+	struct stats_bootstrap bs;
+
+	cmp->per_seed = xcalloc(ns, sizeof(*cmp->per_seed));
+	for (k = 0; k < ns; k++) {
+		struct seed_run *sr = &cmp->per_seed[k];
+		size_t pa = 0, pb = 0;
+
+		sr->seed = seeds[k];
+		for (i = 0; i < n; i++) {
+			const struct eval_result *a = &cmp->adapter.r[k * n + i];
+			const struct eval_result *b = &cmp->base.r[k * n + i];
+
+			pa += a->pass;
+			pb += b->pass;
+			x[i] += a->pass;
+			y[i] += b->pass;
+			sx[i] += a->score;
+			sy[i] += b->score;
+			sr->b_only += a->pass && !b->pass;
+			sr->c_only += !a->pass && b->pass;
+			cmp->adapter.truncated += a->truncated;
+			cmp->base.truncated += b->truncated;
+			if (a->samples > 0) {
+				cmp->coded++;
+				cmp->k = a->samples;
+				cmp->pass1 += (double)a->samples_passed /
+				    (double)a->samples;
+				cmp->passk += stats_pass_at_k(a->samples,
+				    a->samples_passed, a->samples);
+			}
+		}
+		sr->adapter = n ? (double)pa / (double)n : 0;
+		sr->base = n ? (double)pb / (double)n : 0;
+		sr->p = base_only ? 1 : stats_mcnemar_exact(sr->b_only,
+		    sr->c_only);
+		cmp->b_only += sr->b_only;
+		cmp->c_only += sr->c_only;
+		ka += pa;
+		kb += pb;
+	}
+	for (i = 0; i < n; i++) {
+		x[i] /= (double)ns;
+		y[i] /= (double)ns;
+		sx[i] /= (double)ns;
+		sy[i] /= (double)ns;
+		if (cmp->b->cases[i].type == EVAL_ROUGE ||
+		    cmp->b->cases[i].type == EVAL_JUDGE ||
+		    cmp->b->cases[i].type == EVAL_CUSTOM)
+			cmp->continuous = 1;
+	}
+	if (cmp->coded > 0) {
+		cmp->pass1 /= (double)cmp->coded;
+		cmp->passk /= (double)cmp->coded;
+	}
+	/* The interval of each mean: a bootstrap over the cases, too. */
+	stats_paired_bootstrap(x, zero, n, STATS_BOOTSTRAP_DEFAULT, 1, &bs);
+	cmp->adapter.acc = (struct stats_proportion){ .k = ka, .n = ns * n,
+	    .p = bs.mean, .lo = bs.lo, .hi = bs.hi };
+	stats_paired_bootstrap(y, zero, n, STATS_BOOTSTRAP_DEFAULT, 1, &bs);
+	cmp->base.acc = (struct stats_proportion){ .k = kb, .n = ns * n,
+	    .p = bs.mean, .lo = bs.lo, .hi = bs.hi };
+	cmp->adapter.mean_score = stats_mean(sx, n);
+	cmp->base.mean_score = stats_mean(sy, n);
+	if (!base_only) {
+		stats_paired_bootstrap(x, y, n, STATS_BOOTSTRAP_DEFAULT, 1,
+		    &cmp->seedboot);
+		cmp->p = cmp->seedboot.p;
+		if (cmp->continuous)
+			stats_paired_bootstrap(sx, sy, n,
+			    STATS_BOOTSTRAP_DEFAULT, 1, &cmp->boot);
+	} else
+		cmp->p = 1;
+	free(x);
+	free(y);
+	free(sx);
+	free(sy);
+	free(zero);
+}
+
+/*
+ * Run both subjects (or the base only) over the benchmarks, under each
+ * seed: every case of one subject before the next, then the judge's
+ * calls, so that on Ollama each model loads once (a change of model is a
+ * reload).
  */
 static struct error *
 compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
@@ -620,48 +829,49 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 {
 	struct eval_judge judge;
 	struct error *err;
-	size_t i, resumed;
-	int s;
+	size_t i, k, n, resumed;
+	long seed0 = e->es.seed;
+	int s, pending;
 
 	if ((err = eval_judge_init(&judge, be, &e->es, &e->judge.t,
 	    e->judge.identity, (int)e->lc->cfg.judge_runs, tally)) != NULL)
 		return err;
 	for (i = 0; i < ncmp; i++) {
-		cmps[i]->adapter.r = xcalloc(cmps[i]->b->n + 1,
+		n = cmps[i]->b->n * e->nseeds;
+		cmps[i]->nseeds = e->nseeds;
+		cmps[i]->adapter.r = xcalloc(n + 1,
 		    sizeof(*cmps[i]->adapter.r));
-		cmps[i]->base.r = xcalloc(cmps[i]->b->n + 1,
-		    sizeof(*cmps[i]->base.r));
+		cmps[i]->base.r = xcalloc(n + 1, sizeof(*cmps[i]->base.r));
 	}
+	for (pending = 0; pending < 2 && err == NULL; pending++)
 	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
-		for (i = 0; i < ncmp && err == NULL; i++) {
-			struct comparison *cmp = cmps[i];
-			struct eval_result *r = s == 0 ? cmp->adapter.r :
-			    cmp->base.r;
-			char *label = side_label(&subj[s], cmp);
-			struct eval_subject sub = subj[s];
+	for (k = 0; k < e->nseeds && err == NULL; k++)
+	for (i = 0; i < ncmp && err == NULL; i++) {
+		struct comparison *cmp = cmps[i];
+		struct eval_result *r = (s == 0 ? cmp->adapter.r :
+		    cmp->base.r) + k * cmp->b->n;
+		char *label = side_label(&subj[s], cmp, e->seeds[k]);
+		struct eval_subject sub = subj[s];
 
-			sub.label = label;
-			if (logpath == NULL || (err = eval_log_resume(logpath,
-			    cmp->b, label, r, &resumed)) == NULL)
-				err = eval_subject_run(be, &e->es, cmp->b, &sub,
-				    &judge.judge, log, r, tally);
-			free(label);
-		}
-	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
-		for (i = 0; i < ncmp && err == NULL; i++) {
-			struct comparison *cmp = cmps[i];
-			char *label = side_label(&subj[s], cmp);
-			struct eval_subject sub = subj[s];
-
-			sub.label = label;
+		sub.label = label;
+		e->es.seed = e->seeds[k];
+		if (pending)
 			err = eval_judge_pending(&e->es, cmp->b, &sub,
-			    &judge.judge, log, s == 0 ? cmp->adapter.r :
-			    cmp->base.r);
-			free(label);
-		}
+			    &judge.judge, log, r);
+		else if (logpath == NULL || (err = eval_log_resume(logpath,
+		    cmp->b, label, r, &resumed)) == NULL)
+			err = eval_subject_run(be, &e->es, cmp->b, &sub,
+			    &judge.judge, log, r, tally);
+		free(label);
+	}
+	e->es.seed = seed0;
 	eval_judge_release(&judge);
-	for (i = 0; i < ncmp && err == NULL; i++)
-		summarize(cmps[i], e->base_only);
+	for (i = 0; i < ncmp && err == NULL; i++) {
+		if (e->nseeds > 1)
+			summarize_seeds(cmps[i], e->seeds, e->base_only);
+		else
+			summarize(cmps[i], e->base_only);
+	}
 	return err;
 }
 
@@ -708,6 +918,12 @@ run_record(const struct eval_cmd *e, const struct adapter *a,
 	jout_num(j, "vote_temperature", e->es.vote_temperature);
 	jout_num(j, "temperature", e->es.temperature);
 	jout_int(j, "seed", e->es.seed);
+	if (e->nseeds > 1) {
+		jout_arr(j, "seeds");
+		for (i = 0; i < e->nseeds; i++)
+			jout_int(j, NULL, e->seeds[i]);
+		jout_end(j);
+	}
 	jout_int(j, "num_predict", e->es.num_predict);
 	if (e->es.num_ctx > 0)
 		jout_int(j, "num_ctx", e->es.num_ctx);
@@ -750,7 +966,7 @@ comparison_release(struct comparison *c)
 	size_t i;
 
 	if (c->b != NULL) {
-		for (i = 0; i < c->b->n; i++) {
+		for (i = 0; i < c->b->n * (c->nseeds ? c->nseeds : 1); i++) {
 			if (c->adapter.r)
 				eval_result_release(&c->adapter.r[i]);
 			if (c->base.r)
@@ -759,6 +975,7 @@ comparison_release(struct comparison *c)
 	}
 	free(c->adapter.r);
 	free(c->base.r);
+	free(c->per_seed);
 	bench_free(c->b);
 }
 
@@ -953,6 +1170,33 @@ record(const struct adapter *a, const struct registry *reg,
 	return err;
 }
 
+/*
+ * Several --seed values average samples: each seed runs the whole
+ * benchmark.  Greedy answers are the same under every seed, so several
+ * seeds then would only repeat the run.
+ */
+static struct error *
+check_seeds(const struct eval_cmd *e)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->nseeds; i++)
+		for (k = 0; k < i; k++)
+			if (e->seeds[k] == e->seeds[i])
+				return cmd_usage_error(e->c, "--seed %ld is "
+				    "given twice", e->seeds[i]);
+	if (e->nseeds < 2)
+		return NULL;
+	if (e->grid)
+		return cmd_usage_error(e->c, "--grid takes one --seed");
+	if (e->lc->cfg.votes <= 1 && (!e->temperature_set ||
+	    e->temperature == 0))
+		return cmd_usage_error(e->c, "several --seed values change "
+		    "nothing for greedy answers: sample with --temperature T "
+		    "or vote with --votes N");
+	return NULL;
+}
+
 struct error *
 cmd_eval(struct loco *lc, int argc, char *argv[])
 {
@@ -995,6 +1239,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		err = cmd_usage_error(e.c, "give one adapter");
 		goto done;
 	}
+	if ((err = check_seeds(&e)) != NULL)
+		goto done;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
 	if ((a = registry_find(reg, argv[used])) == NULL) {
@@ -1008,7 +1254,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	    lc->cfg.vote_temperature;
 	/* One sample per case is greedy unless --temperature says. */
 	e.es.temperature = e.temperature_set ? e.temperature : 0;
-	e.es.seed = lc->cfg.seed != CONFIG_UNSET_INT ? lc->cfg.seed : 42;
+	if (e.nseeds == 0)
+		e.seeds[e.nseeds++] = lc->cfg.seed != CONFIG_UNSET_INT ?
+		    lc->cfg.seed : 42;
+	e.es.seed = e.seeds[0];
 	e.es.num_predict = lc->cfg.num_predict != CONFIG_UNSET_INT ?
 	    lc->cfg.num_predict : 512;
 	e.es.num_ctx = lc->cfg.num_ctx;

@@ -108,24 +108,37 @@ valid_timestamp(const char *s)
 	return 1;
 }
 
-/* "RE2 on, greedy", "RE2 off, 5 votes at 0.7", "unknown". */
+/*
+ * "RE2 on, greedy", "RE2 off, 5 votes at 0.7", "RE2 on, one sample at
+ * 0.7, mean of 3 seeds", "unknown".
+ */
 static char *
 settings_text(cJSON *inf)
 {
 	cJSON *re2 = cJSON_GetObjectItemCaseSensitive(inf, "reread");
 	cJSON *votes = cJSON_GetObjectItemCaseSensitive(inf, "votes");
 	cJSON *t = cJSON_GetObjectItemCaseSensitive(inf, "temperature");
+	cJSON *seeds = cJSON_GetObjectItemCaseSensitive(inf, "seeds");
+	const char *on;
+	char *s, *all;
+	int ns;
 
 	if (!cJSON_IsBool(re2) || !cJSON_IsNumber(votes) ||
 	    !cJSON_IsNumber(t))
 		return xstrdup("unknown");
+	on = cJSON_IsTrue(re2) ? "on" : "off";
 	if (votes->valuedouble > 1)
-		return xasprintf("RE2 %s, %.0f votes at %g", cJSON_IsTrue(re2) ?
-		    "on" : "off", votes->valuedouble, t->valuedouble);
-	if (t->valuedouble > 0)
-		return xasprintf("RE2 %s, one sample at %g", cJSON_IsTrue(re2) ?
-		    "on" : "off", t->valuedouble);
-	return xasprintf("RE2 %s, greedy", cJSON_IsTrue(re2) ? "on" : "off");
+		s = xasprintf("RE2 %s, %.0f votes at %g", on,
+		    votes->valuedouble, t->valuedouble);
+	else if (t->valuedouble > 0)
+		s = xasprintf("RE2 %s, one sample at %g", on, t->valuedouble);
+	else
+		s = xasprintf("RE2 %s, greedy", on);
+	if (!cJSON_IsArray(seeds) || (ns = cJSON_GetArraySize(seeds)) < 2)
+		return s;
+	all = xasprintf("%s, mean of %d seeds", s, ns);
+	free(s);
+	return all;
 }
 
 /* Fill r from a parsed results.json; the field that is wrong, or NULL. */
@@ -145,8 +158,10 @@ read_fields(cJSON *root, struct result *r)
 	    (why = get_str(root, "domain", &r->domain)) != NULL ||
 	    (why = get_score(root, 1, &r->score)) != NULL)
 		return why;
+	/* Several seeds compare by a bootstrap instead of McNemar. */
 	if (r->adapter != NULL &&
-	    get_num(root, "mcnemar.p", 0, 1, &r->p) != NULL)
+	    get_num(root, "mcnemar.p", 0, 1, &r->p) != NULL &&
+	    get_num(root, "seeds.p", 0, 1, &r->p) != NULL)
 		r->p = NAN;
 	if ((why = get_str(root, "benchmark.path", &r->bench_path)) != NULL ||
 	    (why = get_str(root, "benchmark.sha256", &sha)) != NULL ||

@@ -226,6 +226,50 @@ run_loco eval --temperature 3 math
 expect_rc 2
 expect_err_has "loco: --temperature: must be a number from 0 to 2, not '3'"
 
+t "several seeds: each a whole run, averaged, compared by a paired bootstrap"
+# The adapter is always right; the base right when its sample's seed,
+# S + 1009 i for case i, is even: under seed 1 the odd cases, under 2
+# the even ones, so every case's pass rate is 1/2.
+node -e '
+	const chat = [];
+	for (let i = 1; i <= 60; i++) {
+		const q = `What is ${i}+${i}?`;
+		chat.push({ match: { model: "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", contains: q + "\n" }, reply: `The answer is ${2 * i}` });
+		chat.push({ match: { model: "qwen3:4b-instruct-2507-q4_K_M", contains: q + "\n" }, replies: [`The answer is ${2 * i}`, "The answer is 0"], by_seed: true });
+	}
+	console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"], chat }));' >"$W/seeds.json"
+script "$(cat "$W/seeds.json")"
+run_loco eval --benchmark "$W/m60.jsonl" --output "$W/runs2" --temperature 0.7 --seed 1 --seed 2 --gate math
+expect_rc 0
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M    100.0%  [100.0%, 100.0%]  120/120"
+expect_out_has "qwen3:4b-instruct-2507-q4_K_M                     50.0%  [ 50.0%,  50.0%]  60/120"
+expect_out_has "settings: RE2 on, one sample at temperature 0.7, seeds 1, 2 (each a whole run, averaged), at most 512 tokens"
+expect_out_has "seed 1: adapter 100.0%, base 50.0%, McNemar exact p = 1.863e-09"
+expect_out_has "seed 2: adapter 100.0%, base 50.0%, McNemar exact p = 1.863e-09"
+expect_out_has "difference +50.0 points, mean of 2 seeds; paired bootstrap over the cases' pass rates: 95% interval [+50.0, +50.0], p = 0.0002"
+expect_eq "$(req 'chats.length')" 240 "two whole runs"
+expect_eq "$(req 'chats.map(c => c.body.model + "/" + (c.body.options.seed - 1) % 1009).join(",").replace(/(loco-math[^,]*\/0,)+/, "A0,").replace(/(loco-math[^,]*\/1,)+/, "A1,").replace(/(qwen3[^,]*\/0,)+/, "B0,").replace(/(qwen3[^,]*\/1,?)+/, "B1")')" \
+	"A0,A1,B0,B1" "a model's seeds one after the other, then the other model's"
+expect_eq "$(grep -c '"adapter/seed=2"' "$W/runs2/log.jsonl")" 60 "log labels carry the seed"
+node -e '
+	const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	const ok = r.mcnemar === undefined && r.seeds.count === 2 && r.seeds.p > 0 && r.seeds.p < 0.001 &&
+	    r.seeds.runs.map(x => x.seed + ":" + x.base + ":" + x.base_only + ":" + x.adapter_only).join(",") === "1:0.5:0:30,2:0.5:0:30" &&
+	    r.inference.seeds.join(",") === "1,2" && r.scores.adapter.accuracy === 1 && r.scores.base.accuracy === 0.5;
+	process.exit(ok ? 0 : 1);' "$W/runs2/results.json" && pass || fail "results.json with seeds"
+run_loco eval --benchmark "$W/m60.jsonl" --resume "$W/runs2" --temperature 0.7 --seed 1 --seed 3 math
+expect_rc 2
+expect_err_has "loco: cannot resume '$W/runs2': it was run with other settings: seeds [1,2] (now [1,3]); give the same ones, or start a new run"
+run_loco eval --benchmark "$W/m60.jsonl" --seed 1 --seed 2 math
+expect_rc 2
+expect_err_has "loco: several --seed values change nothing for greedy answers: sample with --temperature T or vote with --votes N"
+run_loco eval --benchmark "$W/m60.jsonl" --temperature 0.7 --seed 3 --seed 3 math
+expect_rc 2
+expect_err_has "loco: --seed 3 is given twice"
+run_loco eval --benchmark "$W/m60.jsonl" --temperature 0.7 --seed 3 --seed 4 --grid math
+expect_rc 2
+expect_err_has "loco: --grid takes one --seed"
+
 t "llm_judge cases are scored by the judge model"
 node -e '
 	for (let i = 1; i <= 4; i++)
