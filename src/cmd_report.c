@@ -153,14 +153,15 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 	if (fmt == RP_MARKDOWN)
 		strbuf_addstr(sb, "| domain | adapter | version | accuracy | "
 		    "95% interval | base | base 95% interval | difference | p | "
-		    "n | date | note |\n"
-		    "|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|\n");
+		    "n | settings | date | note |\n"
+		    "|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|---|\n");
 	else
 		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
 		    "<th class=\"l\">adapter</th><th>accuracy</th>"
 		    "<th>95% interval</th><th>base</th><th>base 95% interval"
 		    "</th><th>difference</th><th>p</th><th>n</th>"
-		    "<th class=\"l\">date</th><th class=\"l\"></th></tr>\n");
+		    "<th class=\"l\">settings</th><th class=\"l\">date</th>"
+		    "<th class=\"l\"></th></tr>\n");
 	for (i = 0; i < n; i++) {
 		const struct result *r = v[i];
 
@@ -181,17 +182,20 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 			html_escape(sb, r->version);
 		}
 		strbuf_addf(sb, fmt == RP_MARKDOWN ? " | %.1f%% | [%.1f%%, "
-		    "%.1f%%] | %.1f%% | [%.1f%%, %.1f%%] | %+.1f | %s | %ld | "
-		    "%.10s | %s |\n" : "</td><td>%.1f%%</td><td>[%.1f%%, "
-		    "%.1f%%]</td><td>%.1f%%</td><td>[%.1f%%, %.1f%%]</td>"
-		    "<td>%+.1f</td><td>%s</td><td>%ld</td><td class=\"l\">"
-		    "%.10s</td><td class=\"l\">%s</td></tr>\n",
+		    "%.1f%%] | %.1f%% | [%.1f%%, %.1f%%] | %+.1f | %s | %ld | " :
+		    "</td><td>%.1f%%</td><td>[%.1f%%, %.1f%%]</td><td>%.1f%%"
+		    "</td><td>[%.1f%%, %.1f%%]</td><td>%+.1f</td><td>%s</td>"
+		    "<td>%ld</td><td class=\"l\">",
 		    r->score.accuracy * 100, r->score.ci_low * 100,
 		    r->score.ci_high * 100, r->base.accuracy * 100,
 		    r->base.ci_low * 100, r->base.ci_high * 100,
-		    (r->score.accuracy - r->base.accuracy) * 100, p, r->n,
-		    r->timestamp, !r->stale ? "" : fmt == RP_MARKDOWN ?
-		    "STALE" : "<span class=\"stale\">STALE</span>");
+		    (r->score.accuracy - r->base.accuracy) * 100, p, r->n);
+		(fmt == RP_MARKDOWN ? md_escape : html_escape)(sb, r->settings);
+		strbuf_addf(sb, fmt == RP_MARKDOWN ? " | %.10s | %s |\n" :
+		    "</td><td class=\"l\">%.10s</td><td class=\"l\">%s"
+		    "</td></tr>\n", r->timestamp, !r->stale ? "" :
+		    fmt == RP_MARKDOWN ? "STALE" :
+		    "<span class=\"stale\">STALE</span>");
 	}
 	if (fmt == RP_HTML)
 		strbuf_addstr(sb, "</table>\n");
@@ -240,9 +244,17 @@ report_compare(struct strbuf *sb, const struct result **v, size_t n,
 	else
 		html_escape(sb, source);
 	strbuf_addstr(sb, ".  Accuracy of each adapter and of the base model "
-	    "on the same benchmark in the same run, with 95% Wilson intervals; "
-	    "p is McNemar's exact test.  STALE: the benchmark has changed "
-	    "since the run.");
+	    "on the same benchmark in the same run with the same settings, "
+	    "with 95% Wilson intervals; p is McNemar's exact test (for a run "
+	    "over several seeds, a paired bootstrap's).  STALE: the "
+	    "benchmark has changed since the run.");
+	for (i = 1; i < n; i++)
+		if (strcmp(v[i]->settings, v[0]->settings) != 0) {
+			strbuf_addstr(sb, "  The rows were run with different "
+			    "settings: compare each adapter with its base, not "
+			    "the rows with each other.");
+			break;
+		}
 	for (i = 1; i < n; i++)
 		if (strcmp(v[i]->base_model, v[0]->base_model) != 0)
 			break;
@@ -384,12 +396,46 @@ svg_trend(struct strbuf *sb, const struct result **first, size_t na,
 	strbuf_addstr(sb, "</svg>\n");
 }
 
+/*
+ * A row's change: from the earliest run of the row that is comparable
+ * with its last (the same benchmark, by hash, and the same settings), to
+ * the last.  *last is the row's last run, or NULL when it has none;
+ * returns that earlier run, or NULL when there is none.
+ */
+static const struct result *
+change_from(const struct result **row, size_t nt, const struct result **last)
+{
+	size_t t;
+
+	*last = NULL;
+	for (t = nt; t > 0 && *last == NULL; t--)
+		*last = row[t - 1];
+	for (t = 0; *last != NULL && t < nt; t++)
+		if (row[t] != NULL && row[t] != *last &&
+		    result_comparable(row[t], *last))
+			return row[t];
+	return NULL;
+}
+
+/* The row's first run. */
+static const struct result *
+first_run(const struct result **row, size_t nt)
+{
+	size_t t;
+
+	for (t = 0; t < nt; t++)
+		if (row[t] != NULL)
+			return row[t];
+	return NULL;
+}
+
 static void
 terms_json(struct strbuf *sb, const struct result **first, size_t na,
     const struct result **cell, char **terms, size_t nt)
 {
 	struct jout *j = jout_new();
-	const struct result *r, *old, *last;
+	const struct result *r, *from, *last;
+	char term[RESULT_TERM_LEN];
 	size_t a, t;
 	char *s;
 
@@ -402,28 +448,32 @@ terms_json(struct strbuf *sb, const struct result **first, size_t na,
 		jout_obj(j, NULL);
 		jout_str(j, "domain", first[a]->domain);
 		jout_str(j, "adapter", first[a]->adapter);
+		from = change_from(&cell[a * nt], nt, &last);
 		jout_arr(j, "terms");
-		old = last = NULL;
 		for (t = 0; t < nt; t++) {
 			if ((r = cell[a * nt + t]) == NULL)
 				continue;
-			if (old == NULL)
-				old = r;
-			last = r;
 			jout_obj(j, NULL);
 			jout_str(j, "term", terms[t]);
 			jout_str(j, "version", r->version);
 			jout_num(j, "accuracy", r->score.accuracy);
+			jout_str(j, "settings", r->settings);
+			jout_str(j, "benchmark_sha256", r->bench_sha256);
+			jout_bool(j, "comparable", result_comparable(r, last));
 			jout_str(j, "timestamp", r->timestamp);
 			jout_str(j, "file", r->file);
 			jout_end(j);
 		}
 		jout_end(j);
-		if (old == last)
+		if (from == NULL) {
 			jout_null(j, "change");
-		else
+			jout_null(j, "change_from");
+		} else {
+			result_term(from, term);
 			jout_num(j, "change", last->score.accuracy -
-			    old->score.accuracy);
+			    from->score.accuracy);
+			jout_str(j, "change_from", term);
+		}
 		jout_end(j);
 	}
 	jout_end(j);
@@ -436,10 +486,10 @@ terms_json(struct strbuf *sb, const struct result **first, size_t na,
 static void
 report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 {
-	const struct result **first, **cell, *r, *old, *last;
+	const struct result **first, **cell, *r, *from, *last;
 	const char *title = "loco results by semester";
-	char **terms;
-	size_t nt, na, a, t;
+	char **terms, term[RESULT_TERM_LEN];
+	size_t nt, na, a, t, marked = 0;
 	int md = fmt == RP_MARKDOWN;
 
 	terms = terms_of(rs, &nt);
@@ -452,14 +502,16 @@ report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 		strbuf_addf(sb, "# %s\n\nEach adapter's accuracy in its latest "
 		    "archived run of each term (S1: January to June, S2: July "
 		    "to December), with the version run; change is the last "
-		    "term's against the first's, in points.\n\n| domain | "
+		    "term's against the first term's run on the same benchmark "
+		    "with the same settings, in points.\n\n| domain | "
 		    "adapter |", title);
 	else {
 		html_begin(sb, title);
 		strbuf_addstr(sb, "<p>Each adapter's accuracy in its latest "
 		    "archived run of each term (S1: January to June, S2: July "
 		    "to December), with the version run; change is the last "
-		    "term's against the first's, in points.</p>\n");
+		    "term's against the first term's run on the same benchmark "
+		    "with the same settings, in points.</p>\n");
 		svg_trend(sb, first, na, cell, terms, nt);
 		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
 		    "<th class=\"l\">adapter</th>");
@@ -479,31 +531,46 @@ report_terms(struct strbuf *sb, const struct results *rs, enum rp_format fmt)
 		strbuf_addstr(sb, md ? " | " : "</td><td class=\"l\">");
 		(md ? md_escape : html_escape)(sb, first[a]->adapter);
 		strbuf_addstr(sb, md ? " |" : "</td>");
-		old = last = NULL;
+		from = change_from(&cell[a * nt], nt, &last);
 		for (t = 0; t < nt; t++) {
+			int other;
+
 			if ((r = cell[a * nt + t]) == NULL) {
 				strbuf_addstr(sb, md ? " - |" : "<td>-</td>");
 				continue;
 			}
-			if (old == NULL)
-				old = r;
-			last = r;
+			/* A run the last one cannot be compared with. */
+			other = !result_comparable(r, last);
+			marked += other;
 			strbuf_addf(sb, md ? " %.1f%% (" : "<td>%.1f%% (",
 			    r->score.accuracy * 100);
 			(md ? md_escape : html_escape)(sb, r->version);
-			strbuf_addstr(sb, md ? ") |" : ")</td>");
+			strbuf_addstr(sb, !other ? ")" : md ? ")\xe2\x80\xa0" :
+			    ")&#8224;");
+			strbuf_addstr(sb, md ? " |" : "</td>");
 		}
-		if (old == last)
+		if (from == NULL)
 			strbuf_addstr(sb, md ? " - |\n" : "<td>-</td></tr>\n");
-		else
-			strbuf_addf(sb, md ? " %+.1f |\n" :
-			    "<td>%+.1f</td></tr>\n",
-			    (last->score.accuracy - old->score.accuracy) * 100);
+		else {
+			strbuf_addf(sb, md ? " %+.1f" : "<td>%+.1f",
+			    (last->score.accuracy - from->score.accuracy) * 100);
+			result_term(from, term);
+			if (from != first_run(&cell[a * nt], nt))
+				strbuf_addf(sb, " since %s", term);
+			strbuf_addstr(sb, md ? " |\n" : "</td></tr>\n");
+		}
 	}
-	if (!md) {
+	if (marked > 0)
+		strbuf_addstr(sb, md ? "\n\xe2\x80\xa0 run on another benchmark "
+		    "or with other settings than the adapter's last run, so "
+		    "not in its change (see loco report --json).\n" :
+		    "</table>\n<p>&#8224; run on another benchmark or "
+		    "with other settings than the adapter's last run, so not "
+		    "in its change (see loco report --json).</p>\n");
+	else if (!md)
 		strbuf_addstr(sb, "</table>\n");
+	if (!md)
 		html_end(sb);
-	}
 done:
 	strv_free(terms, nt);
 	free(first);

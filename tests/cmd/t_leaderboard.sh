@@ -246,12 +246,12 @@ run_loco report
 expect_rc 0
 expect_out "# loco evaluation report
 
-From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run, with 95% Wilson intervals; p is McNemar's exact test.  STALE: the benchmark has changed since the run.  Base model qwen3:4b-instruct-2507-q4_K_M.
+From the latest archived result of each adapter in $ARCHIVE.  Accuracy of each adapter and of the base model on the same benchmark in the same run with the same settings, with 95% Wilson intervals; p is McNemar's exact test (for a run over several seeds, a paired bootstrap's).  STALE: the benchmark has changed since the run.  Base model qwen3:4b-instruct-2507-q4_K_M.
 
-| domain | adapter | version | accuracy | 95% interval | base | base 95% interval | difference | p | n | date | note |
-|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|
-| code | code | 1.0.0 | 60.0% | [50.0%, 65.0%] | 55.0% | [45.0%, 65.0%] | +5.0 | 0.3 | 60 | 2026-09-15 |  |
-| math | math | 2.0.0 | 85.0% | [75.0%, 90.0%] | 50.0% | [40.0%, 60.0%] | +35.0 | 0.01 | 60 | 2026-05-01 |  |"
+| domain | adapter | version | accuracy | 95% interval | base | base 95% interval | difference | p | n | settings | date | note |
+|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|---|
+| code | code | 1.0.0 | 60.0% | [50.0%, 65.0%] | 55.0% | [45.0%, 65.0%] | +5.0 | 0.3 | 60 | RE2 on, greedy | 2026-09-15 |  |
+| math | math | 2.0.0 | 85.0% | [75.0%, 90.0%] | 50.0% | [40.0%, 60.0%] | +35.0 | 0.01 | 60 | RE2 on, greedy | 2026-05-01 |  |"
 run_loco report --format html
 expect_rc 0
 expect_out_has "<svg"
@@ -266,7 +266,7 @@ run_loco report --by-semester
 expect_rc 0
 expect_out "# loco results by semester
 
-Each adapter's accuracy in its latest archived run of each term (S1: January to June, S2: July to December), with the version run; change is the last term's against the first's, in points.
+Each adapter's accuracy in its latest archived run of each term (S1: January to June, S2: July to December), with the version run; change is the last term's against the first term's run on the same benchmark with the same settings, in points.
 
 | domain | adapter | 2025 S2 | 2026 S1 | 2026 S2 | change |
 |---|---|---:|---:|---:|---:|
@@ -278,6 +278,34 @@ expect_out_has "<svg"
 expect_out_has "<path fill=\"none\" stroke=\"#d07a2a\" stroke-width=\"2\" d=\"M88 38.0 L198 49.0\"/>"
 expect_out_has "<th>2025 S2</th><th>2026 S1</th><th>2026 S2</th>"
 if grep -qiE 'https?://|<script|<link|src=' "$W/out"; then fail "html loads something"; else pass; fi
+
+t "report by semester: change only between comparable runs"
+# writing: 2025 S2 with 5 votes, 2026 S1 and S2 greedy; analysis: 2025 S2
+# on another benchmark than its 2026 S2 run.
+printf '{"question":"a","answer":"b"}\n' >"$W/writing.jsonl"
+printf '{"question":"c","answer":"d"}\n' >"$W/analysis.jsonl"
+printf '{"question":"e","answer":"f"}\n' >"$W/analysis-old.jsonl"
+archive writing writing 1.0.0 2025-09-01T08:00:00Z 0.9 0.5 0.001 "$W/writing.jsonl" 5
+archive writing writing 1.0.0 2026-02-01T08:00:00Z 0.6 0.5 0.001 "$W/writing.jsonl"
+archive writing writing 1.1.0 2026-10-01T08:00:00Z 0.7 0.5 0.001 "$W/writing.jsonl"
+archive analysis analysis 1.0.0 2025-09-01T08:00:00Z 0.9 0.5 0.001 "$W/analysis-old.jsonl"
+archive analysis analysis 1.0.0 2026-10-01T08:00:00Z 0.5 0.4 0.001 "$W/analysis.jsonl"
+run_loco report --by-semester
+expect_rc 0
+expect_out_has "| writing | writing | 90.0% (1.0.0)† | 60.0% (1.0.0) | 70.0% (1.1.0) | +10.0 since 2026 S1 |"
+expect_out_has "| analysis | analysis | 90.0% (1.0.0)† | - | 50.0% (1.0.0) | - |"
+expect_out_has "† run on another benchmark or with other settings than the adapter's last run, so not in its change (see loco report --json)."
+run_loco report --by-semester --json
+expect_rc 0
+expect_eq "$(json 'out.adapters.filter((a) => a.domain !== "math" && a.domain !== "code").map((a) => a.adapter + ":" + a.change_from + ":" + (a.change === null ? "null" : a.change.toFixed(2)) + ":" + a.terms.map((t) => t.comparable).join("/")).join()')" \
+	"analysis:null:null:false/true,writing:2026 S1:0.10:false/true/true" "change_from and comparable"
+archive code code 1.0.1 2026-11-01T08:00:00Z 0.6 0.5 0.001 "$W/code.jsonl" 5
+run_loco report
+expect_rc 0
+expect_out_has "| code | code | 1.0.1 | 60.0% | [50.0%, 65.0%] | 50.0% | [40.0%, 60.0%] | +10.0 | 0.001 | 60 | RE2 on, 5 votes at 0.7 | 2026-11-01 |  |"
+expect_out_has "The rows were run with different settings: compare each adapter with its base, not the rows with each other."
+expect_out_has "| writing | writing | 1.1.0 | 70.0% |"
+rm -rf "$ARCHIVE/writing" "$ARCHIVE/analysis" "$ARCHIVE/code/code@1.0.1"
 
 t "report from a run of loco eval"
 rm -rf "$ARCHIVE"
@@ -302,7 +330,7 @@ expect_rc 0
 # reads the run directory only.
 rm -rf "$ARCHIVE"
 day=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).timestamp.slice(0, 10))' "$W/run1/results.json")
-ROW="| math | math | 1.0.0 | 100.0% | [72.2%, 100.0%] | 50.0% | [23.7%, 76.3%] | +50.0 | 0.0625 | 10 | $day |  |"
+ROW="| math | math | 1.0.0 | 100.0% | [72.2%, 100.0%] | 50.0% | [23.7%, 76.3%] | +50.0 | 0.0625 | 10 | RE2 on, greedy | $day |  |"
 run_loco report "$W/run1"
 expect_rc 0
 expect_out_has "From $W/run1/results.json.  Accuracy"
@@ -317,7 +345,7 @@ expect_out_has "<title>math@1.0.0: 100.0% [72.2%, 100.0%]</title>"
 if grep -qiE 'https?://' "$W/out"; then fail "html has a URL"; else pass; fi
 printf '\n' >>"$W/m10.jsonl"
 run_loco report "$W/run1"
-expect_out_has "| 10 | $day | STALE |"
+expect_out_has "| 10 | RE2 on, greedy | $day | STALE |"
 # The same file, archived, is what leaderboard ranks.
 d=$ARCHIVE/math/math@1.0.0
 mkdir -p "$d"
