@@ -34,8 +34,9 @@ CURL_DLOPEN ?= 1
 ARCHIVE_DLOPEN ?= 1
 DLOPEN_PKGS = $(if $(filter 1,$(CURL_DLOPEN)),libcurl) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive)
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS))) -ldl
+# Quiet when a library is missing: the deps check says which (below).
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -ldl
 DLOPEN_FLAGS = $(if $(filter 1,$(CURL_DLOPEN)),-DLOCO_CURL_DLOPEN) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN)
 
@@ -56,13 +57,21 @@ TOBJS	= $(TSRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 PROG	= loco
 
 .PHONY: all check check-all modelfiles train-tiny tiny-results llama-server test-engine unit test-cmd test-man test-backend bench demo install \
-	uninstall clean lint
+	uninstall clean lint deps-build deps-demo deps-check
 
 all: $(PROG)
+
+# What each goal needs, checked in well under a second (.ci/deps): when
+# something is missing, installed as root, else the one command to run is
+# printed and make stops before compiling anything.
+deps-build deps-demo deps-check:
+	@sh .ci/deps --ensure $(@:deps-%=%)
 
 # The binary is relinked whenever the flavour changes (build/flavour).
 $(PROG): $(OBJS) $(BUILD)/.flavour
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm
+
+$(OBJS): | deps-build
 
 $(BUILD)/.flavour:
 	@mkdir -p $(BUILD)
@@ -94,11 +103,13 @@ unit: $(BUILD)/unit-tests
 check: $(PROG) $(BUILD)/unit-tests
 	sh tests/run.sh $(BUILD)/unit-tests
 
-# What CI runs: warnings are errors, then again under ASan and UBSan.
-check-all:
+# What CI runs: the dependencies, then the tests with warnings as errors,
+# again under ASan and UBSan, and the fuzz targets' smoke runs.
+check-all: deps-check
 	$(MAKE) WERROR=1 check
 	$(MAKE) WERROR=1 SANITIZE=address,undefined check
 	$(MAKE) fuzz-smoke
+	@echo "check-all: passed (plain, ASan/UBSan, fuzz smoke)"
 
 # The tiny trained world (adapters/tiny): minutes to an hour of CPU, needs
 # Debian's python3-torch and libopenblas0-pthread.  Not run by CI.
@@ -122,7 +133,8 @@ test-engine:
 bench: $(PROG)
 	sh tests/bench.sh
 
-demo: $(PROG)
+demo: deps-demo
+	$(MAKE) $(PROG)
 	sh tests/demo.sh
 
 # The completion scripts are printed by the loco just built, away from the

@@ -1,0 +1,63 @@
+#!/bin/sh
+# t_deps.sh: .ci/deps, which `make demo` and `make check-all` run first:
+# on this machine (CI's, after it ran) nothing is missing; with libraries
+# or commands taken away it names the Debian packages, and as a user who
+# is not root it stops with the one command to run, installing nothing.
+. "$TOP/tests/cmd/lib.sh"
+area_begin deps
+
+t "nothing to install here"
+(cd "$TOP" && sh .ci/deps --check check) >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+expect_out "deps: nothing to install for check"
+expect_err_empty
+(cd "$TOP" && sh .ci/deps --ensure check) >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+expect_out_empty
+expect_err_empty
+
+t "missing libraries are named by their packages"
+(cd "$TOP" && PKG_CONFIG=false sh .ci/deps --check build) >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 1
+expect_out "deps: would install with apt-get: libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev libedit-dev"
+
+t "missing commands, as a user: the one command to run, nothing done"
+# A PATH with everything the check uses but tmux and mandoc.
+mkdir "$W/bin"
+for c in sh dirname id cc make pkg-config node npm python3 zsh curl cmake git \
+    clang sha256sum cut; do
+	p=$(command -v "$c") && ln -s "$p" "$W/bin/$c"
+done
+chmod 755 "$W"
+(cd "$TOP" && PATH=$W/bin sh .ci/deps --check check) >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 1
+expect_out_has "deps: would install with apt-get: mandoc tmux"
+setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$W/bin" HOME=/nonexistent \
+    sh "$TOP/.ci/deps" --ensure check >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 1
+expect_out_has "deps: would install with apt-get: mandoc tmux"
+expect_err "deps: missing what is above; as root, run: sh .ci/deps check"
+# make stops before compiling anything.
+setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$W/bin" HOME=/nonexistent \
+    make -s -C "$TOP" PKG_CONFIG=false loco >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 2
+expect_err_has "deps: missing what is above; as root, run: sh .ci/deps build"
+if grep -q -- "-c -o" "$W/out" "$W/err"; then fail "make compiled"; else pass; fi
+
+t "usage"
+sh "$TOP/.ci/deps" --bogus >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 2
+expect_err "usage: sh .ci/deps [--check | --ensure] [build | demo | check]"
+sh "$TOP/.ci/deps" --check everything >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 2
+expect_err "deps: 'everything': say build, demo or check"
+
+area_end
