@@ -443,8 +443,22 @@ router_open(const struct config *cfg, const struct registry *reg,
 	}
 	if ((err = clf_load(path, &m)) != NULL)
 		goto done;
-	if ((err = router_data_check(reg, &check)) != NULL)
-		goto done;
+	/*
+	 * A source of its data that cannot be read (a benchmark moved or
+	 * removed) leaves the model unchecked: keywords route, as for a
+	 * stale one, unless the classifier was asked for by name.
+	 */
+	if ((err = router_data_check(reg, &check)) != NULL) {
+		clf_free(m);
+		m = NULL;
+		if (strcmp(type, "classifier") == 0)
+			goto done;
+		*notice = xasprintf("cannot check the router model against "
+		    "its data: %s; using keywords", err->msg);
+		error_free(err);
+		err = NULL;
+		goto keyword;
+	}
 	if (check != clf_data_check(m)) {
 		clf_free(m);
 		m = NULL;

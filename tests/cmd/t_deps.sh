@@ -22,7 +22,7 @@ t "missing libraries are named by their packages"
 (cd "$TOP" && PKG_CONFIG=false sh .ci/deps --check build) >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 1
-expect_out "deps: would install with apt-get: libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev libedit-dev"
+expect_out "deps: to install with apt-get: libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev libedit-dev"
 
 t "missing commands, as a user: the one command to run, nothing done"
 # A PATH with everything the check uses but tmux and mandoc.
@@ -35,12 +35,12 @@ chmod 755 "$W"
 (cd "$TOP" && PATH=$W/bin sh .ci/deps --check check) >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 1
-expect_out_has "deps: would install with apt-get: mandoc tmux"
+expect_out_has "deps: to install with apt-get: mandoc tmux"
 setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$W/bin" HOME=/nonexistent \
     sh "$TOP/.ci/deps" --ensure check >"$W/out" 2>"$W/err"
 RC=$?
 expect_rc 1
-expect_out_has "deps: would install with apt-get: mandoc tmux"
+expect_out_has "deps: to install with apt-get: mandoc tmux"
 expect_err "deps: missing what is above; as root, run: sh .ci/deps check"
 # make stops before compiling anything.
 setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$W/bin" HOME=/nonexistent \

@@ -305,6 +305,19 @@ expect_rc 0
 run_loco route --json "solve 2x = 10"
 expect_eq "$(json 'out.router')" classifier "retrained"
 expect_err_empty
+# A source of the data that cannot be read: keywords, with a warning.
+cp "$BM/math.jsonl" "$W/math.saved"
+rm "$BM/math.jsonl"
+mkdir "$BM/math.jsonl"
+run_loco route --json "solve 2x = 10"
+expect_rc 0
+expect_eq "$(json 'out.router')" keyword "unchecked: keywords"
+expect_err_match "^loco: cannot check the router model against its data: .*math\.jsonl.*; using keywords$"
+LOCO_ROUTER_TYPE=classifier run_loco route "solve 2x = 10"
+expect_rc 1
+expect_err_match "math\.jsonl"
+rmdir "$BM/math.jsonl"
+cp "$W/math.saved" "$BM/math.jsonl"
 
 t "malformed model files name the line"
 printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"
