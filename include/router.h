@@ -29,6 +29,14 @@
 #include "error.h"
 #include "registry.h"
 
+/*
+ * A question of at most this many words that the classifier puts in its
+ * "none" class is not placed ("why?", "and then?"): keywords
+ * decide, or nothing does (chat keeps such a follow-up with the adapter
+ * of the turn before).
+ */
+#define ROUTE_SHORT_WORDS	3
+
 struct route_candidate {
 	const struct adapter	*adapter;
 	double			 score;

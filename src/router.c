@@ -266,6 +266,22 @@ router_new_keyword(const struct registry *reg, double min_score)
 
 #define EXPLAIN_FEATURES 5
 
+/* Words: runs of letters or digits. */
+static size_t
+word_count(const char *s)
+{
+	size_t n = 0;
+	int in = 0;
+
+	for (; *s != '\0'; s++) {
+		int w = isalnum((unsigned char)*s) || (*s & 0x80);
+
+		n += w && !in;
+		in = w;
+	}
+	return n;
+}
+
 static struct error *
 classifier_route(struct router *r, const char *question,
     struct route_result *res)
@@ -287,7 +303,23 @@ classifier_route(struct router *r, const char *question,
 	cls = clf_class(r->model, best);
 	if (probs[best] >= r->threshold && strcmp(cls, CLF_NONE) != 0)
 		a = registry_active(r->reg, cls);
-	if (probs[best] >= r->threshold &&
+	/*
+	 * "none" for "why?" or "and then?" is no decision: so few words
+	 * say nothing about a topic (chat keeps a follow-up with the
+	 * adapter of the turn before), so keywords have the last word.
+	 */
+	if (probs[best] >= r->threshold && strcmp(cls, CLF_NONE) == 0 &&
+	    word_count(question) <= ROUTE_SHORT_WORDS) {
+		if ((err = router_route(r->keyword, question, res)) != NULL) {
+			free(probs);
+			return err;
+		}
+		if (res->adapter == NULL)
+			res->reason = "too few words to place, no keyword "
+			    "decision";
+		else
+			res->reason = "too few words to place, keywords";
+	} else if (probs[best] >= r->threshold &&
 	    (a != NULL || strcmp(cls, CLF_NONE) == 0)) {
 		memset(res, 0, sizeof(*res));
 		res->adapter = a;

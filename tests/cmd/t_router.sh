@@ -318,6 +318,15 @@ expect_rc 1
 expect_err_match "math\.jsonl"
 rmdir "$BM/math.jsonl"
 cp "$W/math.saved" "$BM/math.jsonl"
+# Three words or fewer that the classifier calls none are not placed.
+run_loco route --explain "where is it?"
+expect_rc 0
+expect_out_has "base	model qwen3:4b-instruct-2507-q4_K_M (too few words to place, no keyword decision)"
+expect_out_has "decided by: base"
+expect_out_has "  none         0.795"
+run_loco route "why do dogs bark"
+expect_rc 0
+expect_out "base	model qwen3:4b-instruct-2507-q4_K_M (classifier: none)"
 
 t "malformed model files name the line"
 printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"
