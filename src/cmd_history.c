@@ -233,6 +233,7 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 	const char *feedback = NULL;
 	char *path, *clean;
 	int ch, json = 0, clear = 0, listing = 0;
+	size_t removed = 0;
 	long l;
 
 	memset(&f, 0, sizeof(f));
@@ -302,8 +303,12 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 	if (feedback == NULL && !clear)
 		return list(&f, json);
 	path = history_path();
-	err = clear ? history_clear(path, NULL) :
-	    history_feedback(path, feedback, argv[0]);
+	if (clear && (err = history_clear(path, &removed)) == NULL)
+		printf("cleared the history: %zu entr%s removed\n", removed,
+		    removed == 1 ? "y" : "ies");
+	else if (!clear && (err = history_feedback(path, feedback,
+	    argv[0])) == NULL)
+		printf("entry %s marked %s\n", feedback, argv[0]);
 	free(path);
 	return err;
 }

@@ -154,7 +154,7 @@ expect_eq "$(json 'out.map(e => e.id).join(",")')" 2 "filtered"
 t "--feedback good and bad; the last verdict wins"
 run_loco history --feedback 1 good
 expect_rc 0
-expect_out_empty
+expect_out "entry 1 marked good"
 expect_err_empty
 run_loco history --feedback 2 good
 run_loco history --feedback 2 bad
@@ -368,9 +368,10 @@ expect_eq "$(hist 'recs.slice(-6).map(r => r.question).sort().join(",")')" \
 
 t "--clear empties the history; ids go on"
 last=$(hist 'recs.at(-1).id')
+n=$(hist 'recs.length')
 run_loco history --clear
 expect_rc 0
-expect_out_empty
+expect_out "cleared the history: $n entries removed"
 expect_err_empty
 expect_eq "$(wc -l <"$H" | tr -d ' ')" 1 "one line left"
 expect_eq "$(hist 'lines[0].kind + " " + lines[0].last_id')" "clear $last" "the marker"
