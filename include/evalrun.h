@@ -103,7 +103,14 @@ struct eval_result {
 	/* code_execution with votes: every sample run, for pass@k. */
 	size_t		 samples;
 	size_t		 samples_passed;
+	unsigned	 sandbox;	/* code run: SANDBOX_PROT_* in force */
 };
+
+/*
+ * When bench has code_execution cases: whether the sandbox here meets
+ * sandbox.require (sandbox_check), so a run is refused before it starts.
+ */
+struct error	*eval_sandbox_check(const struct bench *);
 
 /*
  * Run bench for one subject; results[i] for case i.  log: an open

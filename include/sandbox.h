@@ -198,6 +198,7 @@ struct error	*sandbox_probe(unsigned *mask);
 struct error	*sandbox_policy_parse(const char *, struct sandbox_policy *);
 /* The policy every later run is held to; "essential" until set. */
 struct error	*sandbox_set_require(const char *text);
+const struct sandbox_policy *sandbox_required(void);
 /*
  * Append what mask lacks of the policy ("net-namespace, user-namespace
  * or uid-nobody"); returns 0 when nothing is missing.

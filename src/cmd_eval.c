@@ -1031,7 +1031,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		}
 	} else
 		path = xstrdup(e.benchmark);
-	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
+	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL ||
+	    (err = eval_sandbox_check(main_cmp.b)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
 		char *p = ood_benchmark(reg, e.ood[i]);
@@ -1045,7 +1046,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		err = bench_load(p, e.limit, &ood[i].b);
 		free(p);
 		nood++;
-		if (err != NULL)
+		if (err != NULL || (err = eval_sandbox_check(ood[i].b)) != NULL)
 			goto done;
 	}
 	if ((err = loco_backend(lc, &be)) != NULL)

@@ -1199,7 +1199,7 @@ refusal(const struct sandbox_policy *p, unsigned mask)
 		    "user.max_user_namespaces and "
 		    "kernel.unprivileged_userns_clone)";
 	err = error_new(EXIT_SANDBOX, "refusing to run model code: the "
-	    "sandbox lacks %s, which sandbox.require requires%s; to run it "
+	    "sandbox lacks %s, which sandbox.require asks for%s; to run it "
 	    "with only what is available, set sandbox.require to none "
 	    "(LOCO_SANDBOX_REQUIRE=none)", miss.buf, hint);
 	strbuf_release(&miss);
@@ -1499,12 +1499,17 @@ sandbox_policy_parse(const char *text, struct sandbox_policy *p)
 			    strncmp(w, prot_names[i], len) == 0)
 				break;
 		if (i == ARRAY_SIZE(prot_names)) {
+			struct strbuf names = STRBUF_INIT;
+
+			for (i = 0; i < ARRAY_SIZE(prot_names); i++)
+				(void)strbuf_addf(&names, "%s%s", i ? ", " : "",
+				    prot_names[i]);
 			word = xstrndup(w, len);
 			clean = str_sanitize(word, 40);
 			err = error_new(EXIT_CONFIG, "'%s' is not a protection: "
-			    "use essential, none or names from 'loco doctor' "
-			    "(pid-namespace, net-namespace, minimal-root, ...)",
-			    clean);
+			    "use essential, none or names from %s", clean,
+			    names.buf);
+			strbuf_release(&names);
 			free(clean);
 			free(word);
 			return err;
@@ -1529,6 +1534,12 @@ sandbox_set_require(const char *text)
 		return error_prefix(err, "sandbox.require");
 	require = p;
 	return NULL;
+}
+
+const struct sandbox_policy *
+sandbox_required(void)
+{
+	return &require;
 }
 
 int
