@@ -45,7 +45,8 @@
  *		user's count; otherwise a user namespace is used, whose
  *		count is per namespace;
  *   - network:	a network namespace with only a loopback that is down,
- *		so every connect fails;
+ *		so every connect fails; abstract Unix sockets belong to the
+ *		network namespace, so the host's are out of reach too;
  *   - privilege: no_new_privs (setuid binaries do not elevate), an
  *		empty capability bounding set (no capabilities after exec,
  *		even as uid 0 in a user namespace), new IPC and UTS
@@ -60,6 +61,11 @@
  * worst), kernel bugs.  No seccomp filter and no cgroup are used.
  * Without the minimal root, world-readable files are readable and host
  * sockets connectable.
+ * Before the program starts, init holds the protections in force to the
+ * policy (sandbox.require, sandbox_set_require): when one is missing the
+ * program never runs and the run fails with EXIT_SANDBOX, naming it.
+ * For tests, LOCO_SANDBOX_TEST_DISABLE names protections (as the policy
+ * does) that are not even tried, as if the kernel refused them.
  * Without a PID namespace, init is a child subreaper and kills every
  * descendant it can find when the program ends, but a descendant may
  * outlive the run if init itself is killed (by loco's last-resort SIGKILL,

@@ -27,6 +27,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 
 #include "fuzz.h"
@@ -163,8 +164,19 @@ static char	home[64];
 static void
 cleanup(void)
 {
+	struct dirent *de;
 	char *tmp;
+	DIR *d;
 
+	if (downloads != NULL && (d = opendir(downloads)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.') {
+				tmp = xasprintf("%s/%s", downloads, de->d_name);
+				unlink(tmp);
+				free(tmp);
+			}
+		closedir(d);
+	}
 	if (downloads != NULL)
 		rmdir(downloads);
 	tmp = xasprintf("%s/tmp", home);
