@@ -111,6 +111,12 @@ struct eval_result {
  * sandbox.require (sandbox_check), so a run is refused before it starts.
  */
 struct error	*eval_sandbox_check(const struct bench *);
+/*
+ * The protections every code case of a and b (n each) ran with, named as
+ * sandbox_protections_describe does; NULL when no code ran.  Free it.
+ */
+char		*eval_sandbox_text(const struct eval_result *a,
+		    const struct eval_result *b, size_t n);
 
 /*
  * Run bench for one subject; results[i] for case i.  log: an open

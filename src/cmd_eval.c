@@ -276,7 +276,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 {
 	struct jout *j = jout_new();
 	struct utsname u;
-	char when[32];
+	char when[32], *sbx;
 	time_t now = time(NULL);
 	size_t i;
 
@@ -334,6 +334,10 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 		jout_end(j);
 		free(key);
 	}
+	if ((sbx = eval_sandbox_text(main_cmp->adapter.r, main_cmp->base.r,
+	    main_cmp->b->n)) != NULL)
+		jout_str(j, "sandbox", sbx);
+	free(sbx);
 	jout_arr(j, "out_of_domain");
 	for (i = 0; i < nood; i++) {
 		double deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;

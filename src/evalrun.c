@@ -116,6 +116,29 @@ eval_sandbox_check(const struct bench *b)
 	return NULL;
 }
 
+char *
+eval_sandbox_text(const struct eval_result *a, const struct eval_result *b,
+    size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned all = ~0u;
+	size_t i;
+	int ran = 0;
+
+	for (i = 0; i < 2 * n; i++) {
+		const struct eval_result *r = i < n ? &a[i] : &b[i - n];
+
+		if (r->sandbox != 0) {
+			all &= r->sandbox;
+			ran = 1;
+		}
+	}
+	if (!ran)
+		return NULL;
+	sandbox_protections_describe(all, &sb);
+	return strbuf_detach(&sb, NULL);
+}
+
 /* The request for a case: system, RE2 prompt, fixed options. */
 struct request {
 	struct prompt		 pr;

@@ -140,6 +140,7 @@ check_run() {
 	expect_eq "$(reason "$1" sockets)" "exit status 1: Exception: REPORT $(for s in $SOCKS; do printf 'ENOENT '; done)ECONNREFUSED" "$2: sockets"
 	expect_eq "$(reason "$1" root)" "exit status 1: Exception: REPORT $ROOTLS | fd null random stderr stdin stdout urandom zero | $ETCLS" "$2: the root"
 	expect_eq "$(reason "$1" root sandbox)" "$3" "$2: protections in log.jsonl"
+	expect_eq "$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).sandbox)' "$1/results.json")" "$3" "$2: protections in results.json"
 	if grep -rqF "$MARK" "$1"; then fail "$2: the secret reached $1"; else pass; fi
 	expect_eq "$(cat "$W/accepted.log")" "" "$2: connections accepted"
 }
