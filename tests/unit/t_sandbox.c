@@ -622,14 +622,16 @@ TEST(sandbox_minimal_root)
 	    "        print(errno.errorcode.get(e.errno, e.errno))\n"
 	    "print(' '.join(d for d in ['tmp', 'run', 'home', 'root', 'var',"
 	    " 'srv', 'mnt', 'media', 'opt'] if os.path.lexists('/' + d)))\n"
-	    "print(sorted(os.listdir('/dev')))\n",
+	    "print(sorted(os.listdir('/dev')))\n"
+	    "print(len(open('/dev/urandom', 'rb').read(4)),"
+	    " open('/dev/null', 'w').write('x'))\n",
 	    path, (long)getpid());
 	CHECK_OK(sandbox_run_python(code, NULL, &res));
 	CHECK(sandbox_passed(&res));
 	if (need(&res, SANDBOX_PROT_MINROOT, "host sockets and files"))
 		CHECK_STR(res.out.buf, "ENOENT\nECONNREFUSED\n\n"
 		    "['fd', 'null', 'random', 'stderr', 'stdin', 'stdout', "
-		    "'urandom', 'zero']\n");
+		    "'urandom', 'zero']\n4 1\n");
 	/* Checked regardless: nothing got through. */
 	CHECK((c = accept(s, NULL, NULL)) == -1);
 	if (c != -1)
