@@ -201,9 +201,11 @@ clean:
 # libFuzzer targets for the parsers of outside input (tests/fuzz/README).
 # Built with clang into build/fuzz/, away from the other flavours.
 #   make fuzz [FUZZ_SECONDS=60]   build, then fuzz each target; 1 on a crash
+#   make fuzz-long [FUZZ_LONG_SECONDS=300]  the same, for longer (not CI)
 #   make fuzz-smoke               seed corpora plus 2000 runs each (for CI)
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
+FUZZ_LONG_SECONDS ?= 300
 FUZZ_BUILD	= build/fuzz
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS	= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -230,9 +232,12 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< \
 		$(FUZZ_BUILD)/libloco.a $(PKG_LIBS) -lm
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-long fuzz-smoke
 fuzz: $(FUZZ_PROGS)
 	sh tests/fuzz/run.sh -t $(FUZZ_SECONDS) $(FUZZ_PROGS)
+
+fuzz-long: $(FUZZ_PROGS)
+	sh tests/fuzz/run.sh -t $(FUZZ_LONG_SECONDS) $(FUZZ_PROGS)
 
 fuzz-smoke: $(FUZZ_PROGS)
 	sh tests/fuzz/run.sh -s $(FUZZ_PROGS)

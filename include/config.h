@@ -76,6 +76,8 @@ struct config {
 	long	 max_download;		/* adapters.max_download, MiB */
 	/* registry */
 	char	*registry_path;		/* registry.path, NULL = search */
+	/* sandbox */
+	char	*sandbox_require;	/* sandbox.require, a policy */
 
 	/* where each key's value came from, indexed like config_keys() */
 	enum config_source	*sources;

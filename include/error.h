@@ -19,6 +19,7 @@ enum {
 	EXIT_GATE = 6,		/* an evaluation gate failed */
 	EXIT_CONFIG = 7,	/* bad configuration or registry file */
 	EXIT_REFUSED = 8,	/* Ollama refuses to create adapter models */
+	EXIT_SANDBOX = 9,	/* the sandbox lacks a required protection */
 	EXIT_INTERRUPT = 130	/* interrupted by SIGINT */
 };
 

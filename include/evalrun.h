@@ -103,7 +103,20 @@ struct eval_result {
 	/* code_execution with votes: every sample run, for pass@k. */
 	size_t		 samples;
 	size_t		 samples_passed;
+	unsigned	 sandbox;	/* code run: SANDBOX_PROT_* in force */
 };
+
+/*
+ * When bench has code_execution cases: whether the sandbox here meets
+ * sandbox.require (sandbox_check), so a run is refused before it starts.
+ */
+struct error	*eval_sandbox_check(const struct bench *);
+/*
+ * The protections every code case of a and b (n each) ran with, named as
+ * sandbox_protections_describe does; NULL when no code ran.  Free it.
+ */
+char		*eval_sandbox_text(const struct eval_result *a,
+		    const struct eval_result *b, size_t n);
 
 /*
  * Run bench for one subject; results[i] for case i.  log: an open

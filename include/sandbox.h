@@ -26,9 +26,18 @@
  *   - memory:	RLIMIT_AS per process;
  *   - disk:	RLIMIT_FSIZE per file; with a mount namespace the scratch
  *		directory is a tmpfs of 4 x file_bytes in total;
- *   - files:	RLIMIT_NOFILE 64; with a mount namespace every mount is
- *		made read-only and nosuid (recursively), except the scratch
- *		directory, and /proc shows only the sandbox's processes;
+ *   - files:	RLIMIT_NOFILE 64; with a mount namespace the program gets
+ *		a minimal root of its own (a tmpfs; pivot_root, the old root
+ *		detached) holding only what an interpreter needs, read-only,
+ *		nosuid and nodev: /usr, the /bin, /sbin and /lib* links or
+ *		directories, /etc/ld.so.cache and /etc/localtime, a /dev
+ *		with null, zero, random and urandom, a private /proc, and the
+ *		scratch directory as /scratch.  Home directories, /root,
+ *		/tmp, /run, /var, /srv, /mnt, /media and every socket on the
+ *		host file system are not there at all (a read-only mount
+ *		would still let connect() reach a socket).  If that root
+ *		cannot be built, every mount is made read-only and nosuid
+ *		(recursively) instead, except the scratch directory;
  *   - processes: PID namespace (nothing survives the run, nothing outside
  *		is visible or signalable); RLIMIT_NPROC, which the kernel
  *		only enforces for a non-root user: as root the program runs
@@ -36,7 +45,8 @@
  *		user's count; otherwise a user namespace is used, whose
  *		count is per namespace;
  *   - network:	a network namespace with only a loopback that is down,
- *		so every connect fails;
+ *		so every connect fails; abstract Unix sockets belong to the
+ *		network namespace, so the host's are out of reach too;
  *   - privilege: no_new_privs (setuid binaries do not elevate), an
  *		empty capability bounding set (no capabilities after exec,
  *		even as uid 0 in a user namespace), new IPC and UTS
@@ -45,11 +55,17 @@
  *		LANG, PYTHONDONTWRITEBYTECODE and PYTHONHASHSEED; stdin is
  *		/dev/null; fds other than 0-2 are closed, but for the report
  *		channel of sandbox_run_python_files.
- * Not contained: reading world-readable files (the root file system is
- * visible, read-only), CPU time spread over many processes (each has its
+ * Not contained: CPU time spread over many processes (each has its
  * own RLIMIT_CPU; the wall clock bounds the total), memory spread over
  * many processes (RLIMIT_AS is per process: processes x memory_bytes at
  * worst), kernel bugs.  No seccomp filter and no cgroup are used.
+ * Without the minimal root, world-readable files are readable and host
+ * sockets connectable.
+ * Before the program starts, init holds the protections in force to the
+ * policy (sandbox.require, sandbox_set_require): when one is missing the
+ * program never runs and the run fails with EXIT_SANDBOX, naming it.
+ * For tests, LOCO_SANDBOX_TEST_DISABLE names protections (as the policy
+ * does) that are not even tried, as if the kernel refused them.
  * Without a PID namespace, init is a child subreaper and kills every
  * descendant it can find when the program ends, but a descendant may
  * outlive the run if init itself is killed (by loco's last-resort SIGKILL,
@@ -97,8 +113,25 @@ enum {
 	SANDBOX_PROT_USERNS	= 1 << 6,	/* user namespace */
 	SANDBOX_PROT_NOBODY	= 1 << 7,	/* root dropped to 65534 */
 	SANDBOX_PROT_NPROC	= 1 << 8,	/* RLIMIT_NPROC is enforced */
-	SANDBOX_PROT_IPCNS	= 1 << 9	/* IPC and UTS namespaces */
+	SANDBOX_PROT_IPCNS	= 1 << 9,	/* IPC and UTS namespaces */
+	SANDBOX_PROT_MINROOT	= 1 << 10	/* only the interpreter's files */
 };
+
+/*
+ * What loco requires before it runs model code (sandbox.require): every
+ * bit of all, and at least one bit of any when any is not 0.  The
+ * essential protections are no network, a PID namespace (nothing outside
+ * can be signalled or traced), the minimal root (the user's files are not
+ * there) and another uid (nobody) or a user namespace.
+ */
+struct sandbox_policy {
+	unsigned	 all;
+	unsigned	 any;
+};
+
+#define SANDBOX_ESSENTIAL_ALL	(SANDBOX_PROT_NETNS | SANDBOX_PROT_PIDNS | \
+				 SANDBOX_PROT_MINROOT)
+#define SANDBOX_ESSENTIAL_ANY	(SANDBOX_PROT_NOBODY | SANDBOX_PROT_USERNS)
 
 struct sandbox_result {
 	int	 exited;		/* exit_status is valid */
@@ -161,5 +194,27 @@ struct error	*sandbox_run_python_files(const struct sandbox_file *,
 void	sandbox_protections_describe(unsigned mask, struct strbuf *);
 /* The protections that a run would get here, by running /bin/true. */
 struct error	*sandbox_probe(unsigned *mask);
+
+/*
+ * Parse a policy: "essential", "none", or protection names (as
+ * sandbox_protections_describe writes them, "essential" among them)
+ * separated by spaces or commas.  NULL or "" is "essential".  Errors
+ * (EXIT_CONFIG) name the word that is not a protection.
+ */
+struct error	*sandbox_policy_parse(const char *, struct sandbox_policy *);
+/* The policy every later run is held to; "essential" until set. */
+struct error	*sandbox_set_require(const char *text);
+const struct sandbox_policy *sandbox_required(void);
+/*
+ * Append what mask lacks of the policy ("net-namespace, user-namespace
+ * or uid-nobody"); returns 0 when nothing is missing.
+ */
+int	sandbox_policy_missing(const struct sandbox_policy *, unsigned mask,
+	    struct strbuf *);
+/*
+ * Whether model code may run here: a probe, held to the policy.  The
+ * error (EXIT_SANDBOX) names what is missing and how to allow it anyway.
+ */
+struct error	*sandbox_check(void);
 
 #endif

@@ -34,6 +34,7 @@ struct score_result {
 	double	 score;		/* 0..1 */
 	char	*extracted;	/* what was compared, or NULL */
 	char	*reason;	/* why it failed, or NULL */
+	unsigned sandbox;	/* code run: the SANDBOX_PROT_* in force */
 };
 
 /*

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cmd.h"
 #include "gguf.h"
 #include "jsonout.h"
 #include "register.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -98,6 +100,45 @@ check_machine(struct report *rp)
 		    "with a 4B model: close other programs or use a smaller "
 		    "base model"));
 	}
+}
+
+/*
+ * The protections model code would run with here, and whether they meet
+ * sandbox.require; a policy of the user's weaker than essential is said.
+ */
+static void
+check_sandbox(struct report *rp)
+{
+	static const struct sandbox_policy essential = {
+		SANDBOX_ESSENTIAL_ALL, SANDBOX_ESSENTIAL_ANY
+	};
+	struct strbuf have = STRBUF_INIT, miss = STRBUF_INIT;
+	struct error *err;
+	unsigned mask;
+
+	if ((err = sandbox_probe(&mask)) != NULL) {
+		add(rp, "sandbox", 0, xstrdup(err->msg), xstrdup("model code "
+		    "(code_execution cases) cannot run"));
+		error_free(err);
+		return;
+	}
+	sandbox_protections_describe(mask, &have);
+	if (sandbox_policy_missing(sandbox_required(), mask, &miss))
+		add(rp, "sandbox", 0, xasprintf("lacks %s; has %s", miss.buf,
+		    have.buf), xstrdup(geteuid() != 0 &&
+		    !(mask & SANDBOX_PROT_USERNS) ? "allow unprivileged user "
+		    "namespaces (sysctl user.max_user_namespaces, "
+		    "kernel.unprivileged_userns_clone), or set sandbox.require "
+		    "to none to run model code with only what is available" :
+		    "set sandbox.require to none to run model code with only "
+		    "what is available"));
+	else if (sandbox_policy_missing(&essential, mask, &miss))
+		add(rp, "sandbox", 1, xasprintf("%s (without %s, as "
+		    "sandbox.require allows)", have.buf, miss.buf), NULL);
+	else
+		add(rp, "sandbox", 1, xstrdup(have.buf), NULL);
+	strbuf_release(&have);
+	strbuf_release(&miss);
 }
 
 /*
@@ -381,6 +422,7 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 		check_server(&rp, o, registry);
 	}
 	check_machine(&rp);
+	check_sandbox(&rp);
 	if (json) {
 		struct jout *j = jout_new_array();
 

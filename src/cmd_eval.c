@@ -334,7 +334,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 {
 	struct jout *j = jout_new();
 	struct utsname u;
-	char when[32];
+	char when[32], *sbx;
 	time_t now = time(NULL);
 	size_t i;
 
@@ -396,6 +396,10 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 		jout_end(j);
 		free(key);
 	}
+	if ((sbx = eval_sandbox_text(main_cmp->adapter.r, main_cmp->base.r,
+	    main_cmp->b->n)) != NULL)
+		jout_str(j, "sandbox", sbx);
+	free(sbx);
 	jout_arr(j, "out_of_domain");
 	for (i = 0; i < nood; i++) {
 		double deg = (ood[i].base.acc.p - ood[i].adapter.acc.p) * 100;
@@ -1280,7 +1284,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		}
 	} else
 		path = xstrdup(e.benchmark);
-	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL)
+	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL ||
+	    (err = eval_sandbox_check(main_cmp.b)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
 		char *p = ood_benchmark(reg, e.ood[i]);
@@ -1294,7 +1299,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		err = bench_load(p, e.limit, &ood[i].b);
 		free(p);
 		nood++;
-		if (err != NULL)
+		if (err != NULL || (err = eval_sandbox_check(ood[i].b)) != NULL)
 			goto done;
 	}
 	if ((err = loco_backend(lc, &be)) != NULL)

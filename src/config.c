@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "sandbox.h"
 #include "strbuf.h"
 #include "util.h"
 #include "ydoc.h"
@@ -115,6 +116,9 @@ static const struct config_key config_table[] = {
 	{ "registry.path", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "registry file to use instead of the search order",
 	  OFF(registry_path) },
+	{ "sandbox.require", CONFIG_STRING, "essential", 0, 0, NULL,
+	  "protections model code needs before it runs: essential, none "
+	  "or protection names", OFF(sandbox_require) },
 };
 
 const struct config_key *
@@ -338,6 +342,14 @@ config_assign(struct config *cfg, const struct config_key *k,
 			    "'%s' must be a duration like 5m or a number of "
 			    "seconds, not '%s'", k->name, safe);
 			break;
+		}
+		if (strcmp(k->name, "sandbox.require") == 0) {
+			struct sandbox_policy p;
+
+			if ((err = sandbox_policy_parse(value, &p)) != NULL) {
+				err = error_prefix(err, "'%s'", k->name);
+				break;
+			}
 		}
 		free(*FIELD(cfg, k, char *));
 		*FIELD(cfg, k, char *) = xstrdup(value);

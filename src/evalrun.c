@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "progress.h"
 #include "prompt.h"
+#include "sandbox.h"
 #include "strbuf.h"
 #include "vote.h"
 #include "banned.h"
@@ -102,6 +103,40 @@ eval_result_release(struct eval_result *r)
 	free(r->reason);
 	free(r->pending);
 	memset(r, 0, sizeof(*r));
+}
+
+struct error *
+eval_sandbox_check(const struct bench *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->cases[i].type == EVAL_CODE)
+			return sandbox_check();
+	return NULL;
+}
+
+char *
+eval_sandbox_text(const struct eval_result *a, const struct eval_result *b,
+    size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	unsigned all = ~0u;
+	size_t i;
+	int ran = 0;
+
+	for (i = 0; i < 2 * n; i++) {
+		const struct eval_result *r = i < n ? &a[i] : &b[i - n];
+
+		if (r->sandbox != 0) {
+			all &= r->sandbox;
+			ran = 1;
+		}
+	}
+	if (!ran)
+		return NULL;
+	sandbox_protections_describe(all, &sb);
+	return strbuf_detach(&sb, NULL);
 }
 
 /* The request for a case: system, RE2 prompt, fixed options. */
@@ -389,6 +424,13 @@ log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
 		cJSON_AddStringToObject(o, "reason", r->reason);
 	else
 		cJSON_AddNullToObject(o, "reason");
+	if (r->sandbox != 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		sandbox_protections_describe(r->sandbox, &sb);
+		cJSON_AddStringToObject(o, "sandbox", sb.buf);
+		strbuf_release(&sb);
+	}
 tail:
 	cJSON_AddBoolToObject(o, "cached", r->cached);
 	cJSON_AddBoolToObject(o, "truncated", r->truncated);
@@ -451,6 +493,7 @@ score_into(const struct bench_case *c, const char *response,
 		r->extracted = sr.extracted;
 		r->reason = sr.reason;
 		sr.extracted = sr.reason = NULL;
+		r->sandbox = sr.sandbox;
 	}
 	score_result_release(&sr);
 	r->done = 1;
@@ -619,6 +662,12 @@ eval_subject_run(struct backend *be, const struct eval_settings *es,
 	long long start = now_ns();
 	char *content;
 
+	/* Model code runs only in a sandbox that sandbox.require accepts. */
+	for (i = 0; i < b->n; i++)
+		if (b->cases[i].type == EVAL_CODE && !results[i].done)
+			break;
+	if (i < b->n && (err = sandbox_check()) != NULL)
+		return err;
 	if (es->progress)
 		backend_on_wait(be, show_wait, NULL);
 	if (es->votes > 1) {

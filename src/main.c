@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "http.h"
+#include "sandbox.h"
 #include "banned.h"
 
 /* Flush stdout and report a failed write, quietly for a closed pipe. */
@@ -96,6 +97,8 @@ main(int argc, char *argv[])
 	if ((err = config_load(&lc.cfg)) == NULL && registry != NULL)
 		err = config_set(&lc.cfg, "registry.path", registry,
 		    CONFIG_SRC_FLAG);
+	if (err == NULL)
+		err = sandbox_set_require(lc.cfg.sandbox_require);
 	if (err == NULL && backend != NULL &&
 	    (err = config_set(&lc.cfg, "backend.type", backend,
 	    CONFIG_SRC_FLAG)) != NULL) {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ndjson.h"
+#include "util.h"
 #include "banned.h"
 
 void
@@ -29,6 +30,14 @@ emit(struct ndjson *nd, const char *p, size_t len)
 	/* Blank lines carry nothing; Ollama never sends them. */
 	if (len == 0)
 		return NULL;
+	/*
+	 * cJSON would cut such a string short, silently: an answer would
+	 * lose its end without a word.
+	 */
+	if (json_has_nul(p, len))
+		return error_new(EXIT_FAIL, "line %ld of the reply: a string "
+		    "holds \\u0000 (a NUL character), which loco refuses "
+		    "rather than cut the text short", nd->lineno);
 	return nd->fn(p, len, nd->arg);
 }
 

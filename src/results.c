@@ -213,12 +213,20 @@ result_read(const char *path, struct result *r)
 	 * cJSON wants the terminating NUL inside the length for that.
 	 */
 	root = cJSON_ParseWithLengthOpts(data, len + 1, NULL, 1);
-	free(data);
 	if (!cJSON_IsObject(root)) {
+		free(data);
 		cJSON_Delete(root);
 		return error_new(EXIT_FAIL, "'%s' is not a results.json: not "
 		    "a JSON object", path);
 	}
+	/* cJSON would cut such a string short, silently. */
+	if (json_has_nul(data, len)) {
+		free(data);
+		cJSON_Delete(root);
+		return error_new(EXIT_FAIL, "'%s' is not a results.json: a "
+		    "string holds \\u0000 (a NUL character)", path);
+	}
+	free(data);
 	why = read_fields(root, r);
 	cJSON_Delete(root);
 	if (why != NULL)

@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -39,6 +40,8 @@
 #define STOP_NS		500000000LL	/* init's time to stop the program */
 #define GRACE_NS	2000000000LL	/* after a kill, wait this for EOF */
 #define MAX_DEPTH	256		/* directory levels removed */
+#define SCRATCH		"/scratch"	/* the scratch dir in the minimal root */
+#define TEST_DISABLE	"LOCO_SANDBOX_TEST_DISABLE"
 
 /* The records the children send to loco. */
 enum {
@@ -55,7 +58,8 @@ struct record {
 
 enum stage {
 	STAGE_WRITE, STAGE_CHOWN, STAGE_FORK, STAGE_STDIO, STAGE_CHDIR,
-	STAGE_SETUID, STAGE_RLIMIT, STAGE_EXEC, STAGE_COUNT
+	STAGE_SETUID, STAGE_RLIMIT, STAGE_EXEC, STAGE_PIVOT, STAGE_POLICY,
+	STAGE_COUNT
 };
 
 static const char *const stage_names[STAGE_COUNT] = {
@@ -67,26 +71,62 @@ static const char *const stage_names[STAGE_COUNT] = {
 	[STAGE_SETUID] = "drop privileges",
 	[STAGE_RLIMIT] = "set resource limits",
 	[STAGE_EXEC] = "execute",
+	[STAGE_PIVOT] = "enter the minimal root",
+	[STAGE_POLICY] = "meet sandbox.require",
 };
 
 static const char *const prot_names[] = {
 	"pid-namespace", "net-namespace", "mount-namespace", "read-only-fs",
 	"tmpfs-dir", "private-proc", "user-namespace", "uid-nobody", "nproc",
-	"ipc-namespace",
+	"ipc-namespace", "minimal-root",
 };
+
+/*
+ * What the minimal root holds, in the order it is built: directories
+ * before what goes in them.
+ */
+enum root_kind {
+	ROOT_DIR,	/* an empty directory */
+	ROOT_BIND,	/* a host directory, bound read-only */
+	ROOT_FILE,	/* a host file, bound read-only */
+	ROOT_DEV,	/* a host device node, bound nosuid and noexec */
+	ROOT_LINK	/* a symbolic link to src */
+};
+
+struct root_entry {
+	enum root_kind	 kind;
+	char		*src;		/* host path, or the link's target */
+	char		*dst;		/* below the new root, before pivot */
+};
+
+static struct sandbox_policy require = {
+	SANDBOX_ESSENTIAL_ALL, SANDBOX_ESSENTIAL_ANY
+};
+
+static int
+policy_met(const struct sandbox_policy *p, unsigned mask)
+{
+	return (mask & p->all) == p->all && (p->any == 0 || (mask & p->any));
+}
 
 /* Everything the children need, made before fork(). */
 struct plan {
 	char *const		*argv;
 	char			*envp[8];
 	char			*dir;
-	char			**paths;	/* of the files */
+	char			*envp_root[8];	/* HOME in the minimal root */
 	const struct sandbox_file *files;
 	size_t			 nfiles;
 	char			*tmpfs_opts;
 	char			*uid_map, *gid_map;
+	struct root_entry	*root;		/* the minimal root */
+	size_t			 nroot;
+	char			*root_scratch, *root_proc;
 	struct sandbox_limits	 lim;
-	int			 root;		/* loco runs as root */
+	unsigned		 disable;	/* TEST_DISABLE: not tried */
+	unsigned		 fixed;		/* bits known before fork */
+	struct sandbox_policy	 policy;
+	int			 as_root;	/* loco runs as root */
 	pid_t			 loco;
 	int			 out, err, info;	/* write ends */
 	int			 report;	/* write end, or -1 */
@@ -218,37 +258,148 @@ enter_user_namespace(const struct plan *pl)
 	return 0;
 }
 
+#define ATTR_RDONLY	0x1	/* MOUNT_ATTR_*, which old libcs lack */
+#define ATTR_NOSUID	0x2
+#define ATTR_NODEV	0x4
+#define ATTR_NOEXEC	0x8
+
 #ifdef SYS_mount_setattr
-/* Same layout as the kernel's struct mount_attr, which old libcs lack. */
+/* Same layout as the kernel's struct mount_attr. */
 struct sandbox_mount_attr {
 	unsigned long long	 attr_set, attr_clr, propagation, userns_fd;
 };
 
 static int
-mount_setattr_rdonly(const char *path, int recursive, int rdonly)
+mount_attr(const char *path, int recursive, unsigned set, unsigned clr)
 {
 	struct sandbox_mount_attr ma;
 
 	memset(&ma, 0, sizeof(ma));
-	if (rdonly)
-		ma.attr_set = 0x1 | 0x2;	/* MOUNT_ATTR_RDONLY, NOSUID */
-	else
-		ma.attr_clr = 0x1;
+	ma.attr_set = set;
+	ma.attr_clr = clr;
 	return (int)syscall(SYS_mount_setattr, AT_FDCWD, path,
 	    recursive ? 0x8000 /* AT_RECURSIVE */ : 0, &ma, sizeof(ma));
 }
 #else
 static int
-mount_setattr_rdonly(const char *path, int recursive, int rdonly)
+mount_attr(const char *path, int recursive, unsigned set, unsigned clr)
 {
 	errno = ENOSYS;
 	return -1;
 }
 #endif
 
+static int
+mount_setattr_rdonly(const char *path, int recursive, int rdonly)
+{
+	if (rdonly)
+		return mount_attr(path, recursive, ATTR_RDONLY | ATTR_NOSUID,
+		    0);
+	return mount_attr(path, recursive, 0, ATTR_RDONLY);
+}
+
 /*
- * In a fresh mount namespace: the scratch directory becomes a small tmpfs
- * (or at least its own mount), then every mount read-only but that one.
+ * Add flags to one mount.  Without mount_setattr (before Linux 5.12), a
+ * remount, which must repeat the flags a user namespace may not clear.
+ */
+static int
+mount_restrict(const char *path, unsigned attr)
+{
+	unsigned long flags = MS_REMOUNT | MS_BIND;
+	struct statvfs sv;
+
+	if (mount_attr(path, 0, attr, 0) == 0)
+		return 0;
+	if (errno != ENOSYS || statvfs(path, &sv) == -1)
+		return -1;
+	flags |= (sv.f_flag & ST_RDONLY ? MS_RDONLY : 0) |
+	    (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+	    (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+	    (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0) |
+	    (sv.f_flag & ST_NOATIME ? MS_NOATIME : 0) |
+	    (sv.f_flag & ST_NODIRATIME ? MS_NODIRATIME : 0) |
+	    (sv.f_flag & ST_RELATIME ? MS_RELATIME : 0);
+	flags |= (attr & ATTR_RDONLY ? MS_RDONLY : 0) |
+	    (attr & ATTR_NOSUID ? MS_NOSUID : 0) |
+	    (attr & ATTR_NODEV ? MS_NODEV : 0) |
+	    (attr & ATTR_NOEXEC ? MS_NOEXEC : 0);
+	return mount(NULL, path, NULL, flags, NULL);
+}
+
+static int
+make_empty_file(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0444)) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The minimal root, on a tmpfs over the scratch directory's host path
+ * (hidden from loco, which is in another mount namespace): the
+ * interpreter's files bound read-only, a few devices, mount points for
+ * /proc and the scratch tmpfs.  Then the root itself is made read-only.
+ * init enters it (pivot_root) after mounting /proc, which a user
+ * namespace may only do while a full /proc is still in view.
+ */
+static int
+build_root(const struct plan *pl)
+{
+	const struct root_entry *e;
+	size_t i;
+	int rc;
+
+	if (mount("tmpfs", pl->dir, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "size=64k,nr_inodes=64,mode=0755") == -1)
+		return -1;
+	for (i = 0; i < pl->nroot; i++) {
+		e = &pl->root[i];
+		switch (e->kind) {
+		case ROOT_DIR:
+			rc = mkdir(e->dst, 0755);
+			break;
+		case ROOT_BIND:
+			rc = mkdir(e->dst, 0755) == -1 ||
+			    mount(e->src, e->dst, NULL, MS_BIND | MS_REC,
+			    NULL) == -1 ||
+			    (mount_attr(e->dst, 1, ATTR_RDONLY | ATTR_NOSUID |
+			    ATTR_NODEV, 0) == -1 &&
+			    mount_restrict(e->dst, ATTR_RDONLY | ATTR_NOSUID |
+			    ATTR_NODEV) == -1) ? -1 : 0;
+			break;
+		case ROOT_FILE:
+		case ROOT_DEV:
+			rc = make_empty_file(e->dst) == -1 ||
+			    mount(e->src, e->dst, NULL, MS_BIND, NULL) == -1 ||
+			    mount_restrict(e->dst, e->kind == ROOT_FILE ?
+			    ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV :
+			    ATTR_NOSUID | ATTR_NOEXEC) == -1 ? -1 : 0;
+			break;
+		case ROOT_LINK:
+			rc = symlink(e->src, e->dst);
+			break;
+		default:
+			rc = -1;
+		}
+		if (rc == -1)
+			return -1;
+	}
+	if (mount("tmpfs", pl->root_scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+	    pl->tmpfs_opts) == -1 ||
+	    mount_restrict(pl->dir, ATTR_RDONLY | ATTR_NOSUID | ATTR_NODEV) ==
+	    -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * In a fresh mount namespace: the minimal root, else the scratch
+ * directory becomes a small tmpfs (or at least its own mount), then
+ * every mount read-only but that one.
  */
 static unsigned
 setup_mounts(const struct plan *pl)
@@ -258,12 +409,21 @@ setup_mounts(const struct plan *pl)
 	/* Nothing done here may leak back into loco's namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		return 0;
-	if (mount("tmpfs", pl->dir, "tmpfs", MS_NOSUID | MS_NODEV,
+	if (!(pl->disable & SANDBOX_PROT_MINROOT)) {
+		if (build_root(pl) == 0)
+			return SANDBOX_PROT_MINROOT | SANDBOX_PROT_TMPFS |
+			    SANDBOX_PROT_RDONLY;
+		/* Whatever was built goes, with its mounts. */
+		(void)umount2(pl->dir, MNT_DETACH);
+	}
+	if (!(pl->disable & SANDBOX_PROT_TMPFS) &&
+	    mount("tmpfs", pl->dir, "tmpfs", MS_NOSUID | MS_NODEV,
 	    pl->tmpfs_opts) == 0)
 		prot |= SANDBOX_PROT_TMPFS;
 	else if (mount(pl->dir, pl->dir, NULL, MS_BIND, NULL) == -1)
 		return prot;
-	if (mount_setattr_rdonly("/", 1, 1) == 0 &&
+	if (!(pl->disable & SANDBOX_PROT_RDONLY) &&
+	    mount_setattr_rdonly("/", 1, 1) == 0 &&
 	    mount_setattr_rdonly(pl->dir, 0, 0) == 0)
 		prot |= SANDBOX_PROT_RDONLY;
 	return prot;
@@ -274,16 +434,18 @@ setup_namespaces(const struct plan *pl)
 {
 	unsigned prot = 0;
 
-	if (!pl->root && enter_user_namespace(pl) == 0)
+	if (!pl->as_root && !(pl->disable & SANDBOX_PROT_USERNS) &&
+	    enter_user_namespace(pl) == 0)
 		prot |= SANDBOX_PROT_USERNS;
 	/* One at a time, so each protection the kernel allows is kept. */
-	if (unshare(CLONE_NEWPID) == 0)
+	if (!(pl->disable & SANDBOX_PROT_PIDNS) && unshare(CLONE_NEWPID) == 0)
 		prot |= SANDBOX_PROT_PIDNS;
-	if (unshare(CLONE_NEWNET) == 0)
+	if (!(pl->disable & SANDBOX_PROT_NETNS) && unshare(CLONE_NEWNET) == 0)
 		prot |= SANDBOX_PROT_NETNS;
-	if (unshare(CLONE_NEWIPC | CLONE_NEWUTS) == 0)
+	if (!(pl->disable & SANDBOX_PROT_IPCNS) &&
+	    unshare(CLONE_NEWIPC | CLONE_NEWUTS) == 0)
 		prot |= SANDBOX_PROT_IPCNS;
-	if (unshare(CLONE_NEWNS) == 0)
+	if (!(pl->disable & SANDBOX_PROT_MOUNTNS) && unshare(CLONE_NEWNS) == 0)
 		prot |= SANDBOX_PROT_MOUNTNS | setup_mounts(pl);
 	return prot;
 }
@@ -303,7 +465,7 @@ set_limit(int resource, rlim_t soft, rlim_t hard)
 }
 
 NORETURN static void
-program_main(const struct plan *pl)
+program_main(const struct plan *pl, int minroot)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -332,7 +494,7 @@ program_main(const struct plan *pl)
 	if (pl->report != -1 && dup2(pl->report, SANDBOX_REPORT_FD) == -1)
 		fail_child(pl, STAGE_STDIO);
 
-	if (chdir(pl->dir) == -1)
+	if (chdir(minroot ? SCRATCH : pl->dir) == -1)
 		fail_child(pl, STAGE_CHDIR);
 	/*
 	 * An empty bounding set means exec grants no capabilities, even to
@@ -341,7 +503,7 @@ program_main(const struct plan *pl)
 	 */
 	for (cap = 0; cap < 64; cap++)
 		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-	if (pl->root && (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
+	if (pl->as_root && (setgroups(0, NULL) == -1 || setgid(NOBODY) == -1 ||
 	    setuid(NOBODY) == -1))
 		fail_child(pl, STAGE_SETUID);
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -359,7 +521,7 @@ program_main(const struct plan *pl)
 	    set_limit(RLIMIT_AS, pl->lim.memory_bytes, pl->lim.memory_bytes) ==
 	    -1)
 		fail_child(pl, STAGE_RLIMIT);
-	execve(pl->argv[0], pl->argv, pl->envp);
+	execve(pl->argv[0], pl->argv, minroot ? pl->envp_root : pl->envp);
 	fail_child(pl, STAGE_EXEC);
 }
 
@@ -443,6 +605,7 @@ NORETURN static void
 init_main(const struct plan *pl, unsigned prot)
 {
 	int pidns = (prot & SANDBOX_PROT_PIDNS) != 0, status = 0;
+	int minroot = (prot & SANDBOX_PROT_MINROOT) != 0;
 	struct sigaction sa;
 	siginfo_t si;
 	pid_t program;
@@ -454,16 +617,31 @@ init_main(const struct plan *pl, unsigned prot)
 	sa.sa_handler = init_on_term;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	if (pidns && (prot & SANDBOX_PROT_MOUNTNS) &&
-	    mount("proc", "/proc", "proc",
-	    MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) == 0)
+	    !(pl->disable & SANDBOX_PROT_PROC) &&
+	    mount("proc", minroot ? pl->root_proc : "/proc", "proc",
+	    MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) == 0) {
+		prot |= SANDBOX_PROT_PROC;
 		send_record(pl->info, REC_PROT, SANDBOX_PROT_PROC, 0);
+	}
 	if (!pidns)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/*
+	 * Into the minimal root; the old one, stacked on it by pivot_root,
+	 * is detached, so nothing of the host's file system stays reachable.
+	 */
+	if (minroot && (chdir(pl->dir) == -1 ||
+	    syscall(SYS_pivot_root, ".", ".") == -1 ||
+	    umount2(".", MNT_DETACH) == -1 || chdir("/") == -1))
+		fail_child(pl, STAGE_PIVOT);
+	if (!policy_met(&pl->policy, prot | pl->fixed)) {
+		errno = 0;
+		fail_child(pl, STAGE_POLICY);
+	}
 
 	if ((program = fork()) == -1)
 		fail_child(pl, STAGE_FORK);
 	if (program == 0)
-		program_main(pl);
+		program_main(pl, minroot);
 	if (!pidns)
 		send_record(pl->info, REC_CHILD, program, 0);
 	close(pl->out);
@@ -491,23 +669,29 @@ init_main(const struct plan *pl, unsigned prot)
 	_exit(0);
 }
 
+/* Into the scratch directory, which stays the working directory. */
 static int
 write_files(const struct plan *pl, unsigned prot)
 {
 	size_t i;
 	int fd;
 
-	if (pl->root && !(prot & SANDBOX_PROT_TMPFS) &&
+	if (pl->as_root && !(prot & SANDBOX_PROT_TMPFS) &&
 	    chown(pl->dir, NOBODY, NOBODY) == -1) {
 		send_record(pl->info, REC_FAIL, STAGE_CHOWN, errno);
 		return -1;
 	}
+	if (chdir(prot & SANDBOX_PROT_MINROOT ? pl->root_scratch : pl->dir) ==
+	    -1) {
+		send_record(pl->info, REC_FAIL, STAGE_CHDIR, errno);
+		return -1;
+	}
 	for (i = 0; i < pl->nfiles; i++) {
-		fd = open(pl->paths[i], O_WRONLY | O_CREAT | O_EXCL |
+		fd = open(pl->files[i].name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd == -1 ||
 		    write_all(fd, pl->files[i].data, pl->files[i].len) == -1 ||
-		    (pl->root && fchown(fd, NOBODY, NOBODY) == -1)) {
+		    (pl->as_root && fchown(fd, NOBODY, NOBODY) == -1)) {
 			send_record(pl->info, REC_FAIL, STAGE_WRITE, errno);
 			return -1;
 		}
@@ -647,12 +831,89 @@ plan_release(struct plan *pl)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(pl->envp); i++)
+	for (i = 0; i < ARRAY_SIZE(pl->envp); i++) {
 		free(pl->envp[i]);
-	strv_free(pl->paths, pl->nfiles);
+		free(pl->envp_root[i]);
+	}
+	for (i = 0; i < pl->nroot; i++) {
+		free(pl->root[i].src);
+		free(pl->root[i].dst);
+	}
+	free(pl->root);
+	free(pl->root_scratch);
+	free(pl->root_proc);
 	free(pl->tmpfs_opts);
 	free(pl->uid_map);
 	free(pl->gid_map);
+}
+
+static void
+root_add(struct plan *pl, enum root_kind kind, const char *src,
+    const char *name)
+{
+	struct root_entry *e;
+
+	pl->root = xreallocarray(pl->root, pl->nroot + 1, sizeof(*pl->root));
+	e = &pl->root[pl->nroot++];
+	e->kind = kind;
+	e->src = src ? xstrdup(src) : NULL;
+	e->dst = xasprintf("%s%s", pl->dir, name);
+}
+
+/*
+ * What the minimal root holds, looked up now: after fork the children
+ * only make system calls.  The top-level program directories are bound
+ * or, where they are links (a merged /usr), linked the same way.
+ */
+static void
+plan_root(struct plan *pl)
+{
+	static const char *const dirs[] = {
+		"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"
+	};
+	static const char *const etc[] = {
+		"/etc/ld.so.cache", "/etc/localtime"
+	};
+	static const char *const devs[] = {
+		"/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"
+	};
+	static const char *const fds[][2] = {
+		{ "/dev/fd", "/proc/self/fd" },
+		{ "/dev/stdin", "/proc/self/fd/0" },
+		{ "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" },
+	};
+	char target[4096];
+	struct stat st;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (lstat(dirs[i], &st) == -1)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(dirs[i], target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			root_add(pl, ROOT_LINK, target, dirs[i]);
+		} else if (S_ISDIR(st.st_mode))
+			root_add(pl, ROOT_BIND, dirs[i], dirs[i]);
+	}
+	root_add(pl, ROOT_DIR, NULL, "/etc");
+	for (i = 0; i < ARRAY_SIZE(etc); i++)
+		if (stat(etc[i], &st) == 0 && S_ISREG(st.st_mode))
+			root_add(pl, ROOT_FILE, etc[i], etc[i]);
+	root_add(pl, ROOT_DIR, NULL, "/dev");
+	for (i = 0; i < ARRAY_SIZE(devs); i++)
+		if (stat(devs[i], &st) == 0 && S_ISCHR(st.st_mode))
+			root_add(pl, ROOT_DEV, devs[i], devs[i]);
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		root_add(pl, ROOT_LINK, fds[i][1], fds[i][0]);
+	root_add(pl, ROOT_DIR, NULL, "/proc");
+	root_add(pl, ROOT_DIR, NULL, SCRATCH);
+	pl->root_scratch = xasprintf("%s%s", pl->dir, SCRATCH);
+	pl->root_proc = xasprintf("%s/proc", pl->dir);
 }
 
 static void
@@ -660,8 +921,8 @@ plan_init(struct plan *pl, char *const argv[], char *dir,
     const struct sandbox_file *files, size_t nfiles,
     const struct sandbox_limits *lim)
 {
-	unsigned uid = pl->root ? NOBODY : (unsigned)getuid();
-	unsigned gid = pl->root ? NOBODY : (unsigned)getgid();
+	unsigned uid = pl->as_root ? NOBODY : (unsigned)getuid();
+	unsigned gid = pl->as_root ? NOBODY : (unsigned)getgid();
 	size_t i;
 
 	pl->argv = argv;
@@ -675,12 +936,13 @@ plan_init(struct plan *pl, char *const argv[], char *dir,
 	pl->envp[3] = xstrdup("LANG=C.UTF-8");
 	pl->envp[4] = xstrdup("PYTHONDONTWRITEBYTECODE=1");
 	pl->envp[5] = xstrdup("PYTHONHASHSEED=0");
-	pl->envp[6] = NULL;
-	pl->envp[7] = NULL;
-	pl->paths = xreallocarray(NULL, nfiles ? nfiles : 1,
-	    sizeof(*pl->paths));
-	for (i = 0; i < nfiles; i++)
-		pl->paths[i] = xasprintf("%s/%s", dir, files[i].name);
+	for (i = 0; i < 6; i++)
+		pl->envp_root[i] = xstrdup(pl->envp[i]);
+	free(pl->envp_root[1]);
+	free(pl->envp_root[2]);
+	pl->envp_root[1] = xstrdup("HOME=" SCRATCH);
+	pl->envp_root[2] = xstrdup("TMPDIR=" SCRATCH);
+	plan_root(pl);
 	pl->tmpfs_opts = xasprintf("size=%zu,nr_inodes=4096,mode=0700,"
 	    "uid=%u,gid=%u", lim->file_bytes * 4, uid, gid);
 	pl->uid_map = xasprintf("%u %u 1\n", uid, uid);
@@ -920,11 +1182,36 @@ supervise(struct run *run, int fds[4], const struct sandbox_limits *lim,
 	return NULL;
 }
 
+/*
+ * The refusal, naming what is missing and how to allow the run anyway.
+ * A user namespace is what an ordinary user needs for nearly all of it.
+ */
+static struct error *
+refusal(const struct sandbox_policy *p, unsigned mask)
+{
+	struct strbuf miss = STRBUF_INIT;
+	struct error *err;
+	const char *hint = "";
+
+	(void)sandbox_policy_missing(p, mask, &miss);
+	if (geteuid() != 0 && !(mask & SANDBOX_PROT_USERNS))
+		hint = "; the kernel refused a user namespace (see sysctl "
+		    "user.max_user_namespaces and "
+		    "kernel.unprivileged_userns_clone)";
+	err = error_new(EXIT_SANDBOX, "refusing to run model code: the "
+	    "sandbox lacks %s, which sandbox.require asks for%s; to run it "
+	    "with only what is available, set sandbox.require to none "
+	    "(LOCO_SANDBOX_REQUIRE=none)", miss.buf, hint);
+	strbuf_release(&miss);
+	return err;
+}
+
 static struct error *
 run_sandbox(char *const argv[], const struct sandbox_file *files,
-    size_t nfiles, int with_report, const struct sandbox_limits *limits,
-    struct sandbox_result *res)
+    size_t nfiles, int with_report, const struct sandbox_policy *policy,
+    const struct sandbox_limits *limits, struct sandbox_result *res)
 {
+	struct sandbox_policy off;
 	struct sandbox_limits lim;
 	struct plan pl;
 	struct run run;
@@ -947,6 +1234,11 @@ run_sandbox(char *const argv[], const struct sandbox_file *files,
 
 	if ((err = check_request(argv, files, nfiles)) != NULL)
 		return err;
+	/* For tests: a kernel that refuses these protections. */
+	if ((err = sandbox_policy_parse(getenv(TEST_DISABLE), &off)) != NULL)
+		return error_prefix(err, "%s", TEST_DISABLE);
+	if (getenv(TEST_DISABLE) == NULL)
+		off.all = off.any = 0;
 	dir = xasprintf("%s/loco-sandbox.XXXXXX", tmp && *tmp == '/' ? tmp :
 	    "/tmp");
 	if (mkdtemp(dir) == NULL) {
@@ -955,8 +1247,16 @@ run_sandbox(char *const argv[], const struct sandbox_file *files,
 		free(dir);
 		return err;
 	}
-	pl.root = geteuid() == 0 && nobody_mapped();
+	pl.disable = off.all | off.any;
+	pl.as_root = geteuid() == 0 && nobody_mapped() &&
+	    !(pl.disable & SANDBOX_PROT_NOBODY);
 	pl.loco = getpid();
+	pl.policy = *policy;
+	/* The kernel exempts uid 0 from RLIMIT_NPROC, even without caps. */
+	if (pl.as_root)
+		pl.fixed = SANDBOX_PROT_NOBODY | SANDBOX_PROT_NPROC;
+	else if (geteuid() != 0)
+		pl.fixed = SANDBOX_PROT_NPROC;
 	plan_init(&pl, argv, dir, files, nfiles, &lim);
 	if (pipe_high(out) == -1 || pipe_high(errp) == -1 ||
 	    pipe_high(info) == -1 || (with_report && pipe_high(report) == -1)) {
@@ -1006,17 +1306,14 @@ run_sandbox(char *const argv[], const struct sandbox_file *files,
 	res->cpu_seconds = (double)ru.ru_utime.tv_sec +
 	    (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	    (double)ru.ru_stime.tv_usec / 1e6;
-	/* The kernel exempts uid 0 from RLIMIT_NPROC, even without caps. */
-	res->protections = run.prot;
-	if (pl.root)
-		res->protections |= SANDBOX_PROT_NOBODY | SANDBOX_PROT_NPROC;
-	else if (geteuid() != 0)
-		res->protections |= SANDBOX_PROT_NPROC;
+	res->protections = run.prot | pl.fixed;
 	if (err != NULL)
 		goto done;
 
 	if (run.fail_stage >= 0 && run.fail_stage < STAGE_COUNT) {
-		if (run.fail_stage == STAGE_EXEC)
+		if (run.fail_stage == STAGE_POLICY)
+			err = refusal(policy, res->protections);
+		else if (run.fail_stage == STAGE_EXEC)
 			err = error_new(EXIT_FAIL, "cannot run '%s': %s",
 			    argv[0], strerror(run.fail_errno));
 		else
@@ -1067,7 +1364,7 @@ sandbox_run(char *const argv[], const struct sandbox_file *files,
     size_t nfiles, const struct sandbox_limits *limits,
     struct sandbox_result *res)
 {
-	return run_sandbox(argv, files, nfiles, 0, limits, res);
+	return run_sandbox(argv, files, nfiles, 0, &require, limits, res);
 }
 
 /* The last non-empty line of s starts with prefix. */
@@ -1112,7 +1409,8 @@ sandbox_run_python(const char *code, const struct sandbox_limits *limits,
 	struct sandbox_file file = { "main.py", code, strlen(code) };
 	struct error *err;
 
-	if ((err = run_sandbox(python_argv, &file, 1, 0, limits, res)) != NULL)
+	if ((err = run_sandbox(python_argv, &file, 1, 0, &require, limits,
+	    res)) != NULL)
 		return err;
 	python_reason(res);
 	return NULL;
@@ -1124,8 +1422,8 @@ sandbox_run_python_files(const struct sandbox_file *files, size_t nfiles,
 {
 	struct error *err;
 
-	if ((err = run_sandbox(python_argv, files, nfiles, 1, limits, res)) !=
-	    NULL)
+	if ((err = run_sandbox(python_argv, files, nfiles, 1, &require, limits,
+	    res)) != NULL)
 		return err;
 	python_reason(res);
 	return NULL;
@@ -1135,12 +1433,132 @@ struct error *
 sandbox_probe(unsigned *mask)
 {
 	static char *const argv[] = { "/bin/true", NULL };
+	static const struct sandbox_policy none = { 0, 0 };
 	struct sandbox_result res;
 	struct sandbox_limits lim = { 5, 5, 0, 0, 0, 0 };
 	struct error *err;
 
-	err = sandbox_run(argv, NULL, 0, &lim, &res);
+	err = run_sandbox(argv, NULL, 0, 0, &none, &lim, &res);
 	*mask = res.protections;
 	sandbox_result_release(&res);
 	return err;
+}
+
+struct error *
+sandbox_check(void)
+{
+	struct error *err;
+	unsigned mask;
+
+	if ((err = sandbox_probe(&mask)) != NULL)
+		return error_prefix(err, "cannot run model code");
+	if (!policy_met(&require, mask))
+		return refusal(&require, mask);
+	return NULL;
+}
+
+static int
+is_sep(char c)
+{
+	return c == ' ' || c == ',' || c == '\t';
+}
+
+struct error *
+sandbox_policy_parse(const char *text, struct sandbox_policy *p)
+{
+	struct sandbox_policy out = { 0, 0 };
+	const char *w, *end;
+	char *word, *clean;
+	size_t i, len, words = 0;
+	int none = 0;
+	struct error *err;
+
+	p->all = SANDBOX_ESSENTIAL_ALL;
+	p->any = SANDBOX_ESSENTIAL_ANY;
+	if (text == NULL)
+		return NULL;
+	for (w = text; *w != '\0'; w = end) {
+		while (is_sep(*w))
+			w++;
+		for (end = w; *end != '\0' && !is_sep(*end); end++)
+			;
+		if ((len = (size_t)(end - w)) == 0)
+			continue;
+		words++;
+		if (len == 4 && strncmp(w, "none", 4) == 0) {
+			none = 1;
+			continue;
+		}
+		if (len == 9 && strncmp(w, "essential", 9) == 0) {
+			out.all |= SANDBOX_ESSENTIAL_ALL;
+			out.any |= SANDBOX_ESSENTIAL_ANY;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(prot_names); i++)
+			if (strlen(prot_names[i]) == len &&
+			    strncmp(w, prot_names[i], len) == 0)
+				break;
+		if (i == ARRAY_SIZE(prot_names)) {
+			struct strbuf names = STRBUF_INIT;
+
+			for (i = 0; i < ARRAY_SIZE(prot_names); i++)
+				(void)strbuf_addf(&names, "%s%s", i ? ", " : "",
+				    prot_names[i]);
+			word = xstrndup(w, len);
+			clean = str_sanitize(word, 40);
+			err = error_new(EXIT_CONFIG, "'%s' is not a protection: "
+			    "use essential, none or names from %s", clean,
+			    names.buf);
+			strbuf_release(&names);
+			free(clean);
+			free(word);
+			return err;
+		}
+		out.all |= 1u << i;
+	}
+	if (none && words > 1)
+		return error_new(EXIT_CONFIG, "'none' cannot be combined with "
+		    "protections");
+	if (words > 0)
+		*p = out;
+	return NULL;
+}
+
+struct error *
+sandbox_set_require(const char *text)
+{
+	struct sandbox_policy p;
+	struct error *err;
+
+	if ((err = sandbox_policy_parse(text, &p)) != NULL)
+		return error_prefix(err, "sandbox.require");
+	require = p;
+	return NULL;
+}
+
+const struct sandbox_policy *
+sandbox_required(void)
+{
+	return &require;
+}
+
+int
+sandbox_policy_missing(const struct sandbox_policy *p, unsigned mask,
+    struct strbuf *sb)
+{
+	unsigned lack = p->all & ~mask;
+	size_t i, n = 0, any = 0;
+
+	for (i = 0; i < ARRAY_SIZE(prot_names); i++)
+		if (lack & (1u << i))
+			(void)strbuf_addf(sb, "%s%s", n++ ? ", " : "",
+			    prot_names[i]);
+	if (p->any != 0 && !(mask & p->any)) {
+		for (i = 0; i < ARRAY_SIZE(prot_names); i++)
+			if (p->any & (1u << i))
+				(void)strbuf_addf(sb, "%s%s", any++ ? " or " :
+				    n ? ", " : "", prot_names[i]);
+		n++;
+	}
+	return n > 0;
 }

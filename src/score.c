@@ -361,6 +361,7 @@ score_code(const struct bench_case *c, const char *response,
 	if (c->timeout > 0)
 		lim.wall_seconds = c->timeout;
 	err = sandbox_run_python_files(files, ARRAY_SIZE(files), &lim, &sr);
+	r->sandbox = sr.protections;
 	if (err == NULL)
 		code_verdict(&sr, token, r);
 	sandbox_result_release(&sr);

@@ -6,7 +6,7 @@
  * The lines handed over must be the same as splitting the whole stream at
  * once, whatever the chunks: each '\n'-ended line less one trailing '\r',
  * blank ones skipped, and an error exactly when a line (before the '\r' is
- * stripped) is longer than max_line.
+ * stripped) is longer than max_line, or holds \u0000 in a string.
  */
 #include "fuzz.h"
 #include "ndjson.h"
@@ -48,6 +48,8 @@ reference(const uint8_t *data, size_t len, size_t max_line,
 			return -1;
 		if (n > 0 && data[n - 1] == '\r')
 			n--;
+		if (json_has_nul((const char *)data, n))
+			return -2;
 		if (n > 0) {
 			strbuf_add(out, data, n);
 			strbuf_addch(out, '\n');
@@ -89,9 +91,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = ndjson_finish(&nd);
 
 	ref = reference(fb.p, fb.len, g.max_line, &want);
-	FUZZ_CHECK((ref == -1) == (err != NULL));
-	if (err != NULL)
+	FUZZ_CHECK((ref < 0) == (err != NULL));
+	if (ref == -1)
 		FUZZ_CHECK(strstr(err->msg, "is longer than") != NULL);
+	if (ref == -2)
+		FUZZ_CHECK(strstr(err->msg, "holds \\u0000") != NULL);
 	/* On error, what came before the long line arrived all the same. */
 	FUZZ_CHECK(g.out.len == want.len);
 	FUZZ_CHECK(memcmp(g.out.buf, want.buf, want.len) == 0);

@@ -34,7 +34,7 @@ nfail=0
 # Inputs longer than this teach little and slow the search.
 max_len() {
 	case $1 in
-	host)				echo 512 ;;
+	host|sandbox)			echo 512 ;;
 	template|router|ndjson)		echo 4096 ;;
 	ydoc|config|registry)		echo 8192 ;;
 	chat)				echo 16384 ;;

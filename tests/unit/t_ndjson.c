@@ -1,5 +1,6 @@
 /* t_ndjson.c: line splitting across arbitrary chunk boundaries. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "ndjson.h"
@@ -85,4 +86,34 @@ TEST(ndjson_callback_error)
 	CHECK_STR(c.out.buf, "a|");
 	ndjson_release(&nd);
 	strbuf_release(&c.out);
+}
+
+/*
+ * A string holding \u0000 would be cut short by cJSON without a word: the
+ * line is refused, wherever the chunks split it.  An escaped backslash
+ * before u0000 is no NUL.
+ */
+TEST(ndjson_refuses_nul)
+{
+	static const char text[] =
+	    "{\"a\":\"x\\\\u0000\"}\n{\"message\":{\"content\":\"ab\\u0000cd\"}}\n";
+	size_t len = strlen(text), step, off;
+	struct error *err;
+
+	for (step = 1; step <= len; step += 7) {
+		struct ndjson nd;
+		struct collect c = { STRBUF_INIT, 0, 0 };
+
+		err = NULL;
+		ndjson_init(&nd, 1024, collect_line, &c);
+		for (off = 0; off < len && err == NULL; off += step)
+			err = ndjson_feed(&nd, text + off,
+			    off + step > len ? len - off : step);
+		CHECK_ERR(err, "line 2 of the reply: a string holds \\u0000 "
+		    "(a NUL character), which loco refuses rather than cut "
+		    "the text short");
+		CHECK_INT(c.lines, 1);
+		ndjson_release(&nd);
+		strbuf_release(&c.out);
+	}
 }

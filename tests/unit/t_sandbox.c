@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -410,13 +411,35 @@ TEST(sandbox_no_network)
 	sandbox_result_release(&res);
 }
 
+/* Entries named loco-sandbox.* in dir. */
+static int
+count_scratch(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "loco-sandbox.", 13) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
 TEST(sandbox_removes_its_directory)
 {
 	struct sandbox_result res;
-	char *keep, *code, *dir;
+	char *keep, *code, *dir, *tmp, *old;
 
 	if (!have_python())
 		return;
+	/* Its own TMPDIR, so another run's scratch cannot be counted. */
+	old = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
+	tmp = xasprintf("%s/tmp", unit_tmpdir());
+	CHECK(mkdir(tmp, 0755) == 0);
+	setenv("TMPDIR", tmp, 1);
 	keep = xasprintf("%s/keep", unit_tmpdir());
 	CHECK(mkdir(keep, 0755) == 0);
 	unit_write("keep/file", "precious");
@@ -428,14 +451,22 @@ TEST(sandbox_removes_its_directory)
 	    "print(os.getcwd())\n", keep);
 	CHECK_OK(sandbox_run_python(code, NULL, &res));
 	CHECK(sandbox_passed(&res));
-	dir = xstrndup(res.out.buf, strcspn(res.out.buf, "\n"));
-	CHECK(strstr(dir, "/loco-sandbox.") != NULL);
-	CHECK(access(dir, F_OK) == -1 && errno == ENOENT);
+	/* In the minimal root the scratch directory is /scratch. */
+	if (res.protections & SANDBOX_PROT_MINROOT)
+		CHECK_STR(res.out.buf, "/scratch\n");
+	else
+		CHECK(strstr(res.out.buf, "/loco-sandbox.") != NULL);
+	CHECK_INT(count_scratch(tmp), 0);
 	/* The symlink was removed, not followed. */
-	free(dir);
 	dir = xasprintf("%s/file", keep);
 	CHECK_INT(access(dir, F_OK), 0);
 	free(dir);
+	if (old != NULL)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+	free(tmp);
 	free(code);
 	free(keep);
 	sandbox_result_release(&res);
@@ -462,4 +493,155 @@ TEST(sandbox_errors_are_loco_failures)
 	CHECK_OK(sandbox_probe(&mask));
 	if (geteuid() != 0)
 		CHECK(mask & SANDBOX_PROT_NPROC);
+}
+
+TEST(sandbox_policy_parsing)
+{
+	struct sandbox_policy p;
+
+	CHECK_OK(sandbox_policy_parse(NULL, &p));
+	CHECK_INT(p.all, SANDBOX_ESSENTIAL_ALL);
+	CHECK_INT(p.any, SANDBOX_ESSENTIAL_ANY);
+	CHECK_OK(sandbox_policy_parse(" ,\t", &p));
+	CHECK_INT(p.all, SANDBOX_ESSENTIAL_ALL);
+	CHECK_OK(sandbox_policy_parse("none", &p));
+	CHECK_INT(p.all, 0);
+	CHECK_INT(p.any, 0);
+	CHECK_OK(sandbox_policy_parse("net-namespace,tmpfs-dir  minimal-root",
+	    &p));
+	CHECK_INT(p.all, SANDBOX_PROT_NETNS | SANDBOX_PROT_TMPFS |
+	    SANDBOX_PROT_MINROOT);
+	CHECK_INT(p.any, 0);
+	CHECK_OK(sandbox_policy_parse("essential ipc-namespace", &p));
+	CHECK_INT(p.all, SANDBOX_ESSENTIAL_ALL | SANDBOX_PROT_IPCNS);
+	CHECK_INT(p.any, SANDBOX_ESSENTIAL_ANY);
+	CHECK_ERR(sandbox_policy_parse("none net-namespace", &p),
+	    "'none' cannot be combined with protections");
+	CHECK_ERR(sandbox_policy_parse("net-namespacex", &p),
+	    "'net-namespacex' is not a protection: use essential, none or "
+	    "names from pid-namespace, net-namespace, mount-namespace, "
+	    "read-only-fs, tmpfs-dir, private-proc, user-namespace, "
+	    "uid-nobody, nproc, ipc-namespace, minimal-root");
+	CHECK_ERR(sandbox_policy_parse("\x1b[2J", &p),
+	    "'?[2J' is not a protection: use essential, none or "
+	    "names from pid-namespace, net-namespace, mount-namespace, "
+	    "read-only-fs, tmpfs-dir, private-proc, user-namespace, "
+	    "uid-nobody, nproc, ipc-namespace, minimal-root");
+}
+
+/*
+ * A kernel that refuses a protection (simulated): the program never
+ * starts, the error names what is missing; with sandbox.require none it
+ * runs, and the result says what it lacked.
+ */
+TEST(sandbox_refuses_without_essentials)
+{
+	struct sandbox_result res;
+	struct strbuf sb = STRBUF_INIT;
+	char *marker = xasprintf("%s/ran", unit_tmpdir());
+	char *code = xasprintf("open('%s', 'w').close()\n", marker);
+
+	if (!have_python())
+		return;
+	setenv("LOCO_SANDBOX_TEST_DISABLE", "net-namespace", 1);
+	CHECK_ERR(sandbox_run_python(code, NULL, &res), "refusing to run "
+	    "model code: the sandbox lacks net-namespace, which "
+	    "sandbox.require asks for; to run it with only what is "
+	    "available, set sandbox.require to none "
+	    "(LOCO_SANDBOX_REQUIRE=none)");
+	sandbox_result_release(&res);
+	{
+		struct error *err = sandbox_check();
+
+		CHECK(err != NULL && err->code == EXIT_SANDBOX);
+		if (err != NULL)
+			error_free(err);
+	}
+	CHECK_OK(sandbox_set_require("none"));
+	CHECK_OK(sandbox_check());
+	CHECK_OK(sandbox_run_python("print('ran')\n", NULL, &res));
+	CHECK_STR(res.out.buf, "ran\n");
+	CHECK(!(res.protections & SANDBOX_PROT_NETNS));
+	sandbox_result_release(&res);
+	CHECK_OK(sandbox_set_require("essential"));
+	setenv("LOCO_SANDBOX_TEST_DISABLE", "bogus", 1);
+	CHECK_ERR(sandbox_run_python(code, NULL, &res),
+	    "LOCO_SANDBOX_TEST_DISABLE: 'bogus' is not a protection: use "
+	    "essential, none or names from pid-namespace, net-namespace, "
+	    "mount-namespace, read-only-fs, tmpfs-dir, private-proc, "
+	    "user-namespace, uid-nobody, nproc, ipc-namespace, minimal-root");
+	sandbox_result_release(&res);
+	unsetenv("LOCO_SANDBOX_TEST_DISABLE");
+	/* The program never ran. */
+	CHECK(access(marker, F_OK) == -1);
+	sandbox_protections_describe(SANDBOX_PROT_MINROOT, &sb);
+	CHECK_STR(sb.buf, "minimal-root");
+	strbuf_release(&sb);
+	free(code);
+	free(marker);
+}
+
+/*
+ * The minimal root: no /tmp, /run, /home or /root; host sockets, an
+ * abstract one included, out of reach; the listeners accept nothing.
+ */
+TEST(sandbox_minimal_root)
+{
+	struct sockaddr_un sun;
+	struct sandbox_result res;
+	char *code, *path;
+	int s, a, c;
+
+	if (!have_python())
+		return;
+	path = xasprintf("/tmp/loco-unit-%ld.sock", (long)getpid());
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	a = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CHECK(s != -1 && a != -1);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	(void)unlink(path);
+	CHECK(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CHECK(chmod(path, 0777) == 0);
+	CHECK(listen(s, 4) == 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "loco-unit-%ld", (long)getpid());
+	CHECK(bind(a, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CHECK(listen(a, 4) == 0);
+	code = xasprintf(
+	    "import errno, os, socket\n"
+	    "for p in ['%s', '\\0loco-unit-%ld']:\n"
+	    "    s = socket.socket(socket.AF_UNIX)\n"
+	    "    try:\n"
+	    "        s.connect(p)\n"
+	    "        print('connected')\n"
+	    "    except OSError as e:\n"
+	    "        print(errno.errorcode.get(e.errno, e.errno))\n"
+	    "print(' '.join(d for d in ['tmp', 'run', 'home', 'root', 'var',"
+	    " 'srv', 'mnt', 'media', 'opt'] if os.path.lexists('/' + d)))\n"
+	    "print(sorted(os.listdir('/dev')))\n"
+	    "print(len(open('/dev/urandom', 'rb').read(4)),"
+	    " open('/dev/null', 'w').write('x'))\n",
+	    path, (long)getpid());
+	CHECK_OK(sandbox_run_python(code, NULL, &res));
+	CHECK(sandbox_passed(&res));
+	if (need(&res, SANDBOX_PROT_MINROOT, "host sockets and files"))
+		CHECK_STR(res.out.buf, "ENOENT\nECONNREFUSED\n\n"
+		    "['fd', 'null', 'random', 'stderr', 'stdin', 'stdout', "
+		    "'urandom', 'zero']\n4 1\n");
+	/* Checked regardless: nothing got through. */
+	CHECK((c = accept(s, NULL, NULL)) == -1);
+	if (c != -1)
+		close(c);
+	if (need(&res, SANDBOX_PROT_NETNS, "abstract sockets"))
+		CHECK((c = accept(a, NULL, NULL)) == -1);
+	close(s);
+	close(a);
+	unlink(path);
+	free(path);
+	free(code);
+	sandbox_result_release(&res);
 }
