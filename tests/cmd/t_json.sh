@@ -291,7 +291,7 @@ run_loco query --quiet --votes 3 --seed 7 "$Q"
 expect_rc 0
 run_loco history --feedback "$id" good
 expect_rc 0
-expect_out_empty
+expect_out "entry $id marked good"
 run_loco history --json -n 2
 expect_rc 0
 expect_err_empty
