@@ -22,7 +22,8 @@
 
 static const struct cmd commands[] = {
 	{ "query", cmd_query,
-	  "loco query [--adapter name] [--answer-type type] [--host url] "
+	  "loco query [--adapter name] [--answer-type type] "
+	  "[--ensemble[=names]] [--host url] "
 	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
 	  "[--temperature t] [--think | --no-think] [--vote-method method] "
@@ -32,6 +33,8 @@ static const struct cmd commands[] = {
 	  "                     the base model\n"
 	  "  --answer-type type how votes find the answer: number, choice,\n"
 	  "                     regex, code or text (default: the adapter's)\n"
+	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
+	  "                     named ones) and vote, weighted by accuracy\n"
 	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --json             print one JSON object instead of streaming text\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"

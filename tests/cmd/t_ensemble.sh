@@ -1,0 +1,160 @@
+#!/bin/sh
+# t_ensemble.sh: cross-adapter ensembles (loco query --ensemble, loco eval
+# --ensemble) against the scripted backend: members, weights from the
+# results archive, the weighted vote, early stopping counted at the
+# backend, member-by-member order on Ollama, JSON and stream events.
+. "$TOP/tests/cmd/lib.sh"
+area_begin ensemble
+
+BASE=qwen3:4b-instruct-2507-q4_K_M
+MA=loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M
+MB=loco-math-b:1.0.0-qwen3-4b-instruct-2507-q4_K_M
+MC=loco-math-c:1.0.0-qwen3-4b-instruct-2507-q4_K_M
+MODELS="\"models\":[\"$BASE\",\"$MA\",\"$MB\",\"$MC\"]"
+Q='What is the sum of 25 and 26?'
+
+# Two more math adapters in the test's registry: three active members.
+cat >>"$LOCO_HOME/adapters/registry.yaml" <<'YAML'
+
+  - name: math-b
+    version: 1.0.0
+    domain: math
+    type: prompt
+    description: a second math specialist
+    system: You are math tutor B.
+    answer_type: number
+    router_keywords: [zzzb]
+
+  - name: math-c
+    version: 1.0.0
+    domain: math
+    type: prompt
+    description: a third math specialist
+    system: You are math tutor C.
+    answer_type: number
+    router_keywords: [zzzc]
+YAML
+
+# shape [--lines] SCHEMA: stdout fits tests/json/SCHEMA.json (see t_json.sh).
+shape() {
+	if [ "$1" = --lines ]; then _l=--lines; shift; else _l=; fi
+	if node "$TOP/tests/json/validate.js" $_l "$TOP/tests/json/$1.json" "$W/out" 2>"$W/verr"; then pass; else
+		fail "stdout does not fit $1.json: $(cat "$W/verr")"
+	fi
+}
+
+# archive DOMAIN NAME VERSION ACCURACY [BENCHMARK]: a result of loco eval
+# for the weights, as loco eval leaves it (the benchmark must exist).
+archive() {
+	d="$LOCO_HOME/results/$1/$2@$3"
+	mkdir -p "$d"
+	bp=${5:-$W/bench-$1.jsonl}
+	[ -f "$bp" ] || printf '{"id":"1","input":"x","expected":"1","type":"exact_match"}\n' >"$bp"
+	sha=$(sha256sum "$bp" | cut -d' ' -f1)
+	cat >"$d/20260101T000000Z.json" <<JSON
+{"adapter":"$2","version":"$3","domain":"$1","base_model":"$BASE",
+ "benchmark":{"path":"$bp","sha256":"sha256:$sha"},"n":100,
+ "scores":{"adapter":{"accuracy":$4,"ci_low":0,"ci_high":1,"passed":1},
+  "base":{"accuracy":0.1,"ci_low":0,"ci_high":1,"passed":1}},
+ "mcnemar":{"adapter_only":1,"base_only":0,"p":0.5},
+ "gate":{"passed":true},"timestamp":"2026-01-01T00:00:00Z"}
+JSON
+}
+
+t "unweighted: one greedy answer per member, the majority wins"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MA\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble "$Q"
+expect_rc 0
+expect_out "The answer is 51"
+expect_err_has "ensemble: math@1.0.0 weight 1 (no recorded accuracy: unweighted), math-b@1.0.0 weight 1 (no recorded accuracy: unweighted), math-c@1.0.0 weight 1 (no recorded accuracy: unweighted)"
+expect_err_match '^\[router: math, score 1, confidence 1\.00\] model ensemble:math@1\.0\.0,math-b@1\.0\.0,math-c@1\.0\.0 \| ensemble of 3, weighted majority: 51 x2 \(weight 2\), 50 x1 \(weight 1\), invalid 0; 3 of 3 samples, confidence 0\.67 \|'
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "$MA $MB $MC" "members in order, one request each"
+expect_eq "$(req 'chats.map(c => c.body.messages[0].content.slice(0, 20)).slice(1).join("|")')" "You are math tutor B|You are math tutor C" "each member's own prompt"
+expect_eq "$(req '[...new Set(chats.map(c => String(c.body.options.temperature)))].join(",")')" "0.2,undefined" "one answer each: the member's own temperature"
+
+t "recorded accuracy weighs: two weaker members outweigh a stronger one"
+archive math math 1.0.0 0.8
+archive math math-b 1.0.0 0.4
+archive math math-c 1.0.0 0.5
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MA\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json "$Q"
+expect_rc 0
+shape query
+expect_eq "$(json 'out.answer')" "The answer is 51" "0.5 + 0.4 beat 0.8"
+expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight + ":" + m.accuracy + ":" + m.weight_source + ":" + m.answers.join("/")).join(" ")')" "math:0.8:0.8:recorded:50 math-c:0.5:0.5:recorded:51 math-b:0.4:0.4:recorded:51" "members, heaviest first"
+expect_eq "$(json 'out.ensemble.winner + "@" + out.ensemble.winner_version + " " + out.ensemble.answer + " " + out.ensemble.domain')" "math-c@1.0.0 51 math" "winner"
+expect_eq "$(json 'JSON.stringify(out.vote.weights) + JSON.stringify(out.vote.votes)')" '{"50":0.8,"51":0.9}{"50":1,"51":2}' "weights and votes by answer"
+expect_eq "$(json 'out.vote.confidence')" 0.5294 "confidence: the winner's weight over all"
+expect_eq "$(json 'out.vote.responses.map(r => r.adapter + ":" + r.weight).join(" ")')" "math:0.8 math-c:0.5 math-b:0.4" "samples name their member"
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "$MA $MC $MB" "asked heaviest first"
+run_loco query --ensemble "$Q"
+expect_err_has "ensemble: math@1.0.0 weight 0.8 (recorded accuracy), math-c@1.0.0 weight 0.5 (recorded accuracy), math-b@1.0.0 weight 0.4 (recorded accuracy)"
+expect_err_match ' \| ensemble of 3, weighted majority: 51 x2 \(weight 0\.9\), 50 x1 \(weight 0\.8\), invalid 0; 3 of 3 samples, confidence 0\.53 \|'
+
+t "early stopping: the rest cannot outweigh the leader"
+archive math math 1.0.0 0.9
+archive math math-b 1.0.0 0.3
+archive math math-c 1.0.0 0.4
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MA\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json "$Q"
+expect_rc 0
+shape query
+expect_eq "$(json 'out.vote.samples + " " + out.vote.saved + " " + out.vote.answer')" "1 2 50" "0.9 > 0.4 + 0.3: one asked"
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "$MA" "the others never asked"
+expect_eq "$(json 'out.ensemble.members.map(m => m.answers.length).join(",")')" "1,0,0" "a skipped member has no answer"
+
+t "a stale result does not weigh"
+printf 'changed\n' >>"$W/bench-math.jsonl"
+script "{$MODELS,\"chat\":[{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json "$Q"
+expect_eq "$(json 'out.ensemble.members.map(m => m.weight + ":" + m.weight_source + ":" + m.accuracy).join(" ")')" "1:stale:null 1:stale:null 1:stale:null" "stale: weight 1"
+rm -rf "$LOCO_HOME/results"
+
+t "votes per member: n samples each, seeds seed + i, member after member"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MC\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\",\"delay_ms\":20}]}"
+run_loco query --ensemble --votes 2 --seed 7 --parallel 4 --json --no-reread "$Q"
+expect_rc 0
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "$MA $MA $MB $MB" "a member's samples all end before the next member's start"
+expect_eq "$(req 'chats.map(c => c.body.options.seed).sort().join(",") + " " + [...new Set(chats.map(c => c.body.options.temperature))]')" "7,7,8,8 0.7" "seeds and the votes' temperature"
+expect_eq "$(json 'out.vote.samples + "/" + out.vote.requested + " " + out.vote.saved + " " + out.answer')" "4/6 2 The answer is 51" "4 > 0 + 2: early stop"
+
+t "a named set"
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MB\"},\"reply\":\"The answer is 9\"},{\"reply\":\"The answer is 8\"}]}"
+run_loco query --ensemble=math-c,math-b@1.0.0 "$Q"
+expect_rc 0
+expect_err_match '^\[ensemble: named set \(--ensemble\)\] model ensemble:math-c@1\.0\.0,math-b@1\.0\.0 \| ensemble of 2, weighted majority: 8 x1 \(weight 1\), 9 x1 \(weight 1\)'
+expect_out "The answer is 8"
+expect_eq "$(req 'chats.map(c => c.body.model).join(" ")')" "$MC $MB" "only the named"
+
+t "stream events name each sample's member"
+script "{$MODELS,\"chat\":[{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json --stream "$Q"
+expect_rc 0
+shape --lines query-stream
+expect_eq "$(node -e 'const ev=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse);process.stdout.write(ev.filter(e=>e.type==="sample").map(e=>e.adapter+"@"+e.version+":"+e.weight).join(" ")+" "+ev.at(-1).type+" "+ev.at(-1).ensemble.members.length)' "$W/out")" "math@1.0.0:1 math-b@1.0.0:1 done 3" "sample events"
+expect_eq "$(node -e 'const ev=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse);process.stdout.write(ev[0].type+" "+ev[0].model)' "$W/out")" "route ensemble:math@1.0.0,math-b@1.0.0,math-c@1.0.0" "route event"
+
+t "errors"
+run_loco query --ensemble=math,nosuch "$Q"
+expect_rc 2
+expect_err "loco: --ensemble: no adapter named 'nosuch' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
+run_loco query --ensemble=math,math@1.0.0 "$Q"
+expect_rc 2
+expect_err "loco: --ensemble: 'math@1.0.0' is named twice"
+run_loco query --ensemble --vote-method medoid "$Q"
+expect_rc 2
+expect_err_has "loco: --ensemble votes by weighted majority: --vote-method must be majority, not 'medoid'"
+script "{\"models\":[\"$BASE\",\"$MA\"],\"chat\":[{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble "$Q"
+expect_rc 4
+expect_err_has "loco: model '$MB' not found at $BASE_URL: run 'loco setup' (or 'ollama pull $MB')"
+
+t "the base model answers: no ensemble"
+script "{$MODELS,\"chat\":[{\"reply\":\"Paris\"}]}"
+run_loco query --ensemble "What is the capital of France?"
+expect_rc 0
+expect_out "Paris"
+expect_err_has "loco: --ensemble: the base model answers this question, and it has no domain: no ensemble"
+expect_eq "$(req 'chats.length')" 1 "one request"
+
+area_end
