@@ -312,6 +312,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 		jout_int(j, "adapter_only", (long long)main_cmp->b_only);
 		jout_int(j, "base_only", (long long)main_cmp->c_only);
 		jout_num(j, "p", main_cmp->p);
+		jout_bool(j, "p_underflow", main_cmp->p < STATS_P_FLOOR);
 		jout_end(j);
 		if (main_cmp->continuous) {
 			jout_obj(j, "bootstrap");
@@ -448,10 +449,13 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		    "sample" : "greedy answer", e->es.temperature, e->es.seed,
 		    e->es.num_predict);
 	if (!e->base_only) {
-		printf("%sdifference %+.1f points; McNemar exact p = %.4g "
+		char pt[STATS_P_TEXT_LEN];
+
+		printf("%sdifference %+.1f points; McNemar exact p %s%s "
 		    "(adapter only right %zu, base only right %zu)\n",
 		    md ? "\n" : "", (m->adapter.acc.p - m->base.acc.p) * 100,
-		    m->p, m->b_only, m->c_only);
+		    m->p < STATS_P_FLOOR ? "" : "= ", stats_p_text(m->p, pt),
+		    m->b_only, m->c_only);
 		if (m->continuous)
 			printf("%smean score difference %+.3f, 95%% bootstrap "
 			    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",

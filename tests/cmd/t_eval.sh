@@ -401,4 +401,16 @@ expect_eq "$(node -e '
 	console.log(l.filter(x => x.subject === "adapter").sort((a, b) => a.id < b.id ? -1 : 1).map(x => x.id + ":" + x.extracted + ":" + x.pass).join(" "));' "$W/whole/log.jsonl")" \
     "w1:1450000:true w2:1450001:false w3:3:true" "the adapter's answers"
 
+t "a p-value below any double prints as < 1e-300, never 0"
+# 1100 cases the adapter gets right and the base wrong: p = 2^-1099.
+node -e 'for (let i = 1; i <= 1100; i++) console.log(JSON.stringify({id: "u" + i, instruction: `Case ${i}: what is 1+1?`, expected_output: "2", evaluation_type: "exact_match", evaluation_config: {answer_type: "number"}}))' >"$W/u1100.jsonl"
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"The answer is 2"},{"reply":"The answer is 3"}]}'
+run_loco eval --benchmark "$W/u1100.jsonl" --output "$W/under" --no-cache --jobs 8 math
+expect_rc 0
+expect_out_has "difference +100.0 points; McNemar exact p < 1e-300 (adapter only right 1100, base only right 0)"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.mcnemar.p_underflow + " " + (r.mcnemar.p < 1e-300))' "$W/under/results.json")" "true true" "results.json: the flag"
+run_loco eval --benchmark "$W/u1100.jsonl" --output "$W/under-md" --jobs 8 --format markdown math
+expect_out_has "difference +100.0 points; McNemar exact p < 1e-300 (adapter only right 1100, base only right 0)"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.mcnemar.p_underflow)' "$W/run1/results.json")" "false" "an ordinary p: no flag"
+
 area_end
