@@ -134,7 +134,8 @@ static const struct cmd commands[] = {
 	  "  name               an adapter, or name@version\n",
 	  NULL },
 	{ "eval", cmd_eval,
-	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
+	  "loco eval [--alpha p] [--base] [--benchmark file] "
+	  "[--ensemble[=names]] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
 	  "[--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
@@ -143,6 +144,8 @@ static const struct cmd commands[] = {
 	  "  --alpha p          significance level for --gate (default 0.05)\n"
 	  "  --base             evaluate the base model only\n"
 	  "  --benchmark file   a benchmark file (default: the domain's standard one)\n"
+	  "  --ensemble[=names] the domain's adapters voting, weighted, against\n"
+	  "                     the best of them\n"
 	  "  --format format    table, json, markdown or junit\n"
 	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
 	  "                     and degrades no --ood domain by over 5 points\n"

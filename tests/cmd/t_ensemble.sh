@@ -157,4 +157,97 @@ expect_out "Paris"
 expect_err_has "loco: --ensemble: the base model answers this question, and it has no domain: no ensemble"
 expect_eq "$(req 'chats.length')" 1 "one request"
 
+# ---------------------------------------------------------------------
+# loco eval --ensemble
+
+# 60 cases "What is i+i?"; who answers right is scripted per member.
+: >"$W/e60.jsonl"
+i=1
+while [ $i -le 60 ]; do
+	printf '{"id":"e%02d","instruction":"What is %d+%d?","expected_output":"%d","evaluation_type":"exact_match","evaluation_config":{"answer_type":"number"}}\n' $i $i $i $((2 * i)) >>"$W/e60.jsonl"
+	i=$((i + 1))
+done
+# escript A B C: each member right on the cases whose i mod 60 is in its
+# list (JS ranges "lo-hi", comma-separated), wrong (0) on the others.
+escript() {
+	node -e '
+		const [ma, mb, mc] = [process.argv[1], process.argv[2], process.argv[3]];
+		const sets = process.argv.slice(4).map((s) => {
+			const ok = new Set();
+			for (const r of s.split(",").filter(Boolean)) {
+				const [lo, hi] = r.split("-").map(Number);
+				for (let i = lo; i <= (hi || lo); i++) ok.add(i);
+			}
+			return ok;
+		});
+		const chat = [];
+		[ma, mb, mc].forEach((m, k) => {
+			for (let i = 1; i <= 60; i++)
+				chat.push({ match: { model: m, contains: `What is ${i}+${i}?\n` },
+				    reply: `The answer is ${sets[k].has(i) ? 2 * i : 1000 + k}` });
+		});
+		console.log(JSON.stringify({ models: ["qwen3:4b-instruct-2507-q4_K_M", ma, mb, mc], chat }));
+	' "$MA" "$MB" "$MC" "$@"
+}
+
+t "eval --ensemble: members after one another, the vote per case, against the best"
+# math right on 1-40, math-b on 21-60, math-c on 1-10 and 41-60 (all
+# unweighted): two right members outvote a wrong one, and where all three
+# differ (11-20) the first, math, wins the tie: the ensemble is right on
+# all 60, the best single member (math, first of the two with 40) on 40.
+script "$(escript 1-40 21-60 1-10,41-60)"
+run_loco eval --ensemble --benchmark "$W/e60.jsonl" --output "$W/ens1" --gate math
+expect_rc 0
+expect_out_has "ensemble of 3                                                     100.0%  [ 94.0%, 100.0%]  60/60"
+expect_out_has "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M (best)         1     66.7%  [ 54.1%,  77.3%]  40/60"
+expect_out_has "weights: math@1.0.0 1 (none recorded: 1), math-b@1.0.0 1 (none recorded: 1), math-c@1.0.0 1 (none recorded: 1)"
+expect_out_has "ensemble against the best single adapter math@1.0.0: difference +33.3 points; McNemar exact p = 1.907e-06 (ensemble only right 20, math@1.0.0 only right 0)"
+expect_out_has "gate: passed"
+expect_eq "$(req 'chats.map(c => c.body.model).join(",").replace(/(loco-math:[^,]*,)+/, "A,").replace(/(loco-math-b:[^,]*,)+/, "B,").replace(/(loco-math-c:[^,]*,?)+/, "C")')" "A,B,C" "member after member"
+expect_eq "$(req 'chats.length')" 180 "every member answers every case"
+cp "$W/ens1/results.json" "$W/out"
+shape eval-ensemble
+expect_eq "$(json '[out.ensemble.score.passed, out.ensemble.best.adapter, out.ensemble.mcnemar.ensemble_only, out.ensemble.mcnemar.best_only, out.ensemble.mcnemar.p_underflow, out.gate.passed].join(" ")')" "60 math 20 0 false true" "results.json"
+expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.score.passed + ":" + m.weight + ":" + m.weight_source).join(" ")')" "math:40:1:none math-b:40:1:none math-c:30:1:none" "members"
+# Early stopping: two agreeing members decide (2 > 0 + 1), which math and
+# math-b do on 21-40; the other 40 cases need all three: 20 * 2 + 40 * 3.
+expect_eq "$(json 'out.ensemble.answers_needed + "/" + out.ensemble.answers')" "160/180" "answers the votes needed"
+expect_eq "$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse); console.log([...new Set(l.map(x => x.subject))].join(","))' "$W/ens1/log.jsonl")" "member math@1.0.0,member math-b@1.0.0,member math-c@1.0.0" "the log's subjects"
+
+t "eval --ensemble: a re-run asks nothing (the members' answers are cached)"
+: >"$B/requests.jsonl"
+run_loco eval --ensemble --benchmark "$W/e60.jsonl" --output "$W/ens2" math
+expect_rc 0
+expect_eq "$(req 'chats.length')" 0 "requests"
+
+t "eval --ensemble: the weights decide, and the gate fails when the best is as good"
+# Recorded: math 0.9, math-b 0.3, math-c 0.4.  math alone outweighs the
+# other two, so the ensemble answers as math: no better than its best.
+archive math math 1.0.0 0.9 "$W/e60.jsonl"
+archive math math-b 1.0.0 0.3 "$W/e60.jsonl"
+archive math math-c 1.0.0 0.4 "$W/e60.jsonl"
+run_loco eval --ensemble --benchmark "$W/e60.jsonl" --output "$W/ens3" --gate math
+expect_rc 6
+expect_out_has "weights: math@1.0.0 0.9 (recorded accuracy), math-c@1.0.0 0.4 (recorded accuracy), math-b@1.0.0 0.3 (recorded accuracy)"
+expect_out_has "ensemble against the best single adapter math@1.0.0: difference +0.0 points; McNemar exact p = 1 (ensemble only right 0, math@1.0.0 only right 0)"
+expect_out_has "early stopping: the votes needed 60 of 180 member answers"
+expect_err "loco: gate failed: the ensemble is not more accurate than its best single adapter math@1.0.0 (66.7% against 66.7%)"
+run_loco eval --ensemble --benchmark "$W/e60.jsonl" --output "$W/ens4" --format junit --gate math
+expect_rc 6
+expect_out_has '<testsuite name="loco eval ensemble of 3 (math domain)" tests="61" failures="21">'
+expect_out_has '<testcase classname="loco" name="gate"><failure message="the ensemble is not more accurate than its best single adapter math@1.0.0 (66.7% against 66.7%)"/></testcase>'
+rm -rf "$LOCO_HOME/results"
+
+t "eval --ensemble=names, and what it cannot be combined with"
+run_loco eval --ensemble=math-b,math-c --benchmark "$W/e60.jsonl" --output "$W/ens5" --json math
+expect_rc 0
+shape eval-ensemble
+expect_eq "$(json 'out.ensemble.members.map(m => m.adapter).join(",") + " " + out.ensemble.best.adapter + " " + out.ensemble.score.passed')" "math-b,math-c math-b 40" "two members: a tie goes to the first"
+run_loco eval --ensemble --grid math
+expect_rc 2
+expect_err_has "loco: --ensemble: not with --grid"
+run_loco eval --ensemble --votes 3 math
+expect_rc 2
+expect_err_has "loco: --ensemble: each member gives one answer a case in loco eval; --votes 3 is for loco query --ensemble"
+
 area_end
