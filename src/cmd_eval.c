@@ -813,6 +813,100 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 }
 
 /*
+ * The grid's paired tests: each row of the chain base 1 sample, base +
+ * RE2, adapter 1 sample, adapter + RE2, adapter + RE2 + votes against the
+ * row before it, by exact McNemar on the cases only one of the two got
+ * right (pass[adapter][re2][votes] holds every case's pass/fail).
+ */
+#define GRID_TESTS 4
+struct grid_test {
+	int		 row[3], prev[3];	/* adapter, re2, votes */
+	size_t		 b, c;		/* only the row right, only the prev */
+	double		 p, diff;
+};
+
+static void
+grid_tests(unsigned char *pass[2][2][2], size_t n, struct grid_test *t)
+{
+	static const int chain[GRID_TESTS + 1][3] = {
+		{ 0, 0, 0 }, { 0, 1, 0 }, { 1, 0, 0 }, { 1, 1, 0 }, { 1, 1, 1 }
+	};
+	size_t k, i, ra, pa;
+
+	for (k = 0; k < GRID_TESTS; k++) {
+		const int *r = chain[k + 1], *q = chain[k];
+		const unsigned char *x = pass[r[0]][r[1]][r[2]];
+		const unsigned char *y = pass[q[0]][q[1]][q[2]];
+
+		memcpy(t[k].row, r, sizeof(t[k].row));
+		memcpy(t[k].prev, q, sizeof(t[k].prev));
+		t[k].b = t[k].c = ra = pa = 0;
+		for (i = 0; i < n; i++) {
+			t[k].b += x[i] && !y[i];
+			t[k].c += !x[i] && y[i];
+			ra += x[i];
+			pa += y[i];
+		}
+		t[k].p = stats_mcnemar_exact(t[k].b, t[k].c);
+		t[k].diff = n ? ((double)ra - (double)pa) * 100 / (double)n : 0;
+	}
+}
+
+/* "adapter + RE2 + 5 votes", "base, 1 sample". */
+static char *
+grid_row_name(const int *r, long votes)
+{
+	if (r[2])
+		return xasprintf("%s%s + %ld votes", r[0] ? "adapter" : "base",
+		    r[1] ? " + RE2" : "", votes);
+	return xasprintf("%s%s, 1 sample", r[0] ? "adapter" : "base",
+	    r[1] ? " + RE2" : "");
+}
+
+static void
+grid_tests_json(struct jout *j, const struct grid_test *t, long votes)
+{
+	size_t k;
+	char *s;
+
+	jout_arr(j, "tests");
+	for (k = 0; k < GRID_TESTS; k++) {
+		jout_obj(j, NULL);
+		jout_str(j, "row", s = grid_row_name(t[k].row, votes));
+		free(s);
+		jout_str(j, "against", s = grid_row_name(t[k].prev, votes));
+		free(s);
+		jout_num(j, "difference_points", t[k].diff);
+		jout_int(j, "row_only", (long long)t[k].b);
+		jout_int(j, "against_only", (long long)t[k].c);
+		jout_num(j, "p", t[k].p);
+		jout_bool(j, "p_underflow", t[k].p < STATS_P_FLOOR);
+		jout_end(j);
+	}
+	jout_end(j);
+}
+
+static void
+grid_tests_print(const struct grid_test *t, long votes, int md)
+{
+	char pt[STATS_P_TEXT_LEN], *r, *q;
+	size_t k;
+
+	printf("\npaired tests, each row against the one before (exact "
+	    "McNemar):\n%s", md ? "\n" : "");
+	for (k = 0; k < GRID_TESTS; k++) {
+		r = grid_row_name(t[k].row, votes);
+		q = grid_row_name(t[k].prev, votes);
+		printf("%s%s against %s: %+.1f points, p %s%s (only the first "
+		    "right %zu, only the second %zu)\n", md ? "- " : "  ", r, q,
+		    t[k].diff, t[k].p < STATS_P_FLOOR ? "" : "= ",
+		    stats_p_text(t[k].p, pt), t[k].b, t[k].c);
+		free(r);
+		free(q);
+	}
+}
+
+/*
  * The layered-enhancement grid: base and adapter, each without and with
  * RE2, each with one sample and with five votes, on the same cases.
  */
@@ -822,6 +916,8 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
     const struct bench *b, FILE *log, struct eval_tally *tally, const char *dir)
 {
 	struct stats_proportion acc[2][2][2];
+	unsigned char *pass[2][2][2];
+	struct grid_test tests[GRID_TESTS];
 	struct eval_settings saved = e->es;
 	struct eval_result *r;
 	struct error *err = NULL;
@@ -833,6 +929,10 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 	size_t i, k;
 
 	r = xcalloc(b->n + 1, sizeof(*r));
+	for (s = 0; s < 2; s++)
+		for (re2 = 0; re2 < 2; re2++)
+			for (v = 0; v < 2; v++)
+				pass[s][re2][v] = xcalloc(b->n + 1, 1);
 	for (s = 0; s < 2 && err == NULL; s++)
 		for (re2 = 0; re2 < 2 && err == NULL; re2++)
 			for (v = 0; v < 2 && err == NULL; v++) {
@@ -848,6 +948,8 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 				    log, r, tally);
 				for (i = k = 0; i < b->n; i++) {
 					k += r[i].pass;
+					pass[s][re2][v][i] = (unsigned char)
+					    r[i].pass;
 					eval_result_release(&r[i]);
 				}
 				stats_wilson(k, b->n, STATS_Z95, &acc[s][re2][v]);
@@ -855,6 +957,12 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 			}
 	free(r);
 	e->es = saved;
+	if (err == NULL)
+		grid_tests(pass, b->n, tests);
+	for (s = 0; s < 2; s++)
+		for (re2 = 0; re2 < 2; re2++)
+			for (v = 0; v < 2; v++)
+				free(pass[s][re2][v]);
 	if (err != NULL)
 		return err;
 	j = jout_new();
@@ -878,6 +986,7 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 				jout_end(j);
 			}
 	jout_end(j);
+	grid_tests_json(j, tests, votes[1]);
 	json = jout_finish(j, 1);
 	path = xasprintf("%s/grid.json", dir);
 	err = fs_write_atomic(path, json, strlen(json));
@@ -906,6 +1015,7 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 					    acc[s][re2][v].p * 100);
 			printf("\n");
 		}
+		grid_tests_print(tests, votes[1], md);
 		printf("\n%zu cases of %s; votes at temperature %g\n"
 		    "grid: %s (%s)\n", b->n, b->path,
 		    e->es.vote_temperature, path, cost = eval_tally_text(tally));
