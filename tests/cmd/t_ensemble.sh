@@ -250,4 +250,57 @@ run_loco eval --ensemble --votes 3 math
 expect_rc 2
 expect_err_has "loco: --ensemble: each member gives one answer a case in loco eval; --votes 3 is for loco query --ensemble"
 
+# ---------------------------------------------------------------------
+# The tiny world on the real engine (node-llama-cpp): two LoRA members of
+# math, the second a weak one (the code adapter's file registered as
+# math-b), first in registry order so that only the weights put math
+# first.  Skipped when the engine's packages are not installed.
+if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
+	backend_stop "$B"
+	B="$W/engine"
+	BACKEND_JS="$TOP/tests/engine/server.js"
+	backend_start "$B" --models "$TOP/adapters/tiny" --idle-timeout 300 ||
+	    { echo "ensemble: cannot start the engine"; exit 1; }
+	BASE_URL=$OLLAMA_HOST
+	TB=$TOP/adapters/tiny/benchmarks/math.jsonl
+	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
+	    -e 's|^adapters:$|adapters:\
+  - name: math-b\
+    version: 1.0.0\
+    domain: math\
+    type: lora\
+    description: a weak math member (the code LoRA)\
+    file: '"$TOP"'/adapters/tiny/code.gguf\
+    benchmark: '"$TB"'\
+    answer_type: number\
+    router_keywords: [zzzb]\
+|' "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
+	TQ="Anna buys 6 bags of 5 toys. How many toys?"
+
+	t "tiny world: setup registers both members"
+	run_loco setup --quiet
+	expect_rc 0
+	expect_out_has "adapter math-b: loco-math-b:1.0.0-tiny-base created"
+
+	t "tiny world: weights put the strong member first, and it decides alone"
+	run_loco query --ensemble --temperature 0 --json "$TQ"
+	expect_rc 0
+	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter).join(",")')" "math-b,math" "unweighted: registry order"
+	unweighted=$(json 'out.answer')
+	archive math math 1.0.0 0.9 "$TB"
+	archive math math-b 1.0.0 0.1 "$TB"
+	run_loco query --ensemble --temperature 0 --json "$TQ"
+	expect_rc 0
+	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight).join(",") + " " + out.vote.samples + " " + out.answer')" "math:0.9,math-b:0.1 1 30" "math first, decisive"
+	if [ "$unweighted" != 30 ]; then pass; else fail "the weak member knew it too: the test shows nothing"; fi
+
+	t "tiny world: eval --ensemble on real answers"
+	run_loco eval --ensemble --limit 30 --jobs 2 --json --output "$W/tiny-ens" math
+	expect_rc 0
+	shape eval-ensemble
+	expect_eq "$(json 'out.ensemble.score.passed === out.ensemble.members[0].score.passed && out.ensemble.members[0].score.passed > out.ensemble.members[1].score.passed')" true "the ensemble answers as its heavy member, which beats the weak one"
+	expect_eq "$(json 'out.ensemble.best.adapter + " " + out.ensemble.mcnemar.p + " " + out.ensemble.answers_needed + "/" + out.ensemble.answers')" "math 1 30/60" "no difference from the best; half the answers needed"
+fi
+
 area_end
