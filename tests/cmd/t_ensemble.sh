@@ -2,7 +2,10 @@
 # t_ensemble.sh: cross-adapter ensembles (loco query --ensemble, loco eval
 # --ensemble) against the scripted backend: members, weights from the
 # results archive, the weighted vote, early stopping counted at the
-# backend, member-by-member order on Ollama, JSON and stream events.
+# backend, member-by-member order on Ollama, JSON and stream events, the
+# eval against the best member with its paired test and gate; then on the
+# fake llama-server (members in flight together, one LoRA each) and on the
+# real engine with the tiny world (two LoRA members of math).
 . "$TOP/tests/cmd/lib.sh"
 area_begin ensemble
 
@@ -251,18 +254,12 @@ expect_rc 2
 expect_err_has "loco: --ensemble: each member gives one answer a case in loco eval; --votes 3 is for loco query --ensemble"
 
 # ---------------------------------------------------------------------
-# The tiny world on the real engine (node-llama-cpp): two LoRA members of
-# math, the second a weak one (the code adapter's file registered as
-# math-b), first in registry order so that only the weights put math
-# first.  Skipped when the engine's packages are not installed.
-if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
-	backend_stop "$B"
-	B="$W/engine"
-	BACKEND_JS="$TOP/tests/engine/server.js"
-	backend_start "$B" --models "$TOP/adapters/tiny" --idle-timeout 300 ||
-	    { echo "ensemble: cannot start the engine"; exit 1; }
-	BASE_URL=$OLLAMA_HOST
-	TB=$TOP/adapters/tiny/benchmarks/math.jsonl
+# The tiny world's registry with a second LoRA member of math: the code
+# adapter's file registered as a weak math-b, first in registry order so
+# that only weights put math first.
+TB=$TOP/adapters/tiny/benchmarks/math.jsonl
+TQ="Anna buys 6 bags of 5 toys. How many toys?"
+tiny_registry() {
 	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
 	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    -e 's|^adapters:$|adapters:\
@@ -276,7 +273,44 @@ if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
     answer_type: number\
     router_keywords: [zzzb]\
 |' "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
-	TQ="Anna buys 6 bags of 5 toys. How many toys?"
+}
+
+# llama-server (the scripted fake): each member's request carries the
+# LoRA list with its own adapter at scale 1, and the members share the
+# parallel slots instead of waiting for one another.
+rm -rf "$LOCO_HOME/results"
+backend_stop "$B"
+backend_start "$B" --flavor llama-server --parallel 2 --idle-timeout 300 || { echo "ensemble: cannot start llama-server"; exit 1; }
+BASE_URL=$LOCO_BACKEND_HOST
+export LOCO_BACKEND=llama-server
+tiny_registry
+T=$TOP/adapters/tiny
+
+t "llama-server: one request per member, its LoRA at scale 1, in flight together"
+script "{\"loras\": [\"$T/math.gguf\", \"$T/code.gguf\", \"$T/analysis.gguf\", \"$T/writing.gguf\"], \"chat\": [{\"lora\": [{\"id\": 0}], \"reply\": \"30\", \"delay_ms\": 1500}, {\"lora\": [{\"id\": 1}], \"reply\": \"31\", \"delay_ms\": 1500}]}"
+run_loco query --ensemble --parallel 2 --temperature 0 --json "$TQ"
+expect_rc 0
+expect_eq "$(json 'out.backend + " " + out.ensemble.members.map(m => m.adapter + ":" + m.answers.join("/")).join(",") + " " + out.answer')" "llama-server math-b:31,math:30 31" "a tie goes to the first member"
+expect_eq "$(node -e '
+	const r = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
+		.filter((x) => x.path === "/v1/chat/completions");
+	const on = r.map((x) => x.body.lora.filter((l) => l.scale === 1).map((l) => l.id).join("+")).sort().join(",");
+	console.log(r.length + " " + on + " " + (Math.abs(r[1].time - r[0].time) < 1000));' "$B/requests.jsonl")" "2 0,1 true" "two requests, one LoRA each, sent together"
+unset LOCO_BACKEND LOCO_BACKEND_HOST
+
+# ---------------------------------------------------------------------
+# The tiny world on the real engine (node-llama-cpp): two LoRA members of
+# math, the second a weak one (the code adapter's file registered as
+# math-b), first in registry order so that only the weights put math
+# first.  Skipped when the engine's packages are not installed.
+if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
+	backend_stop "$B"
+	B="$W/engine"
+	BACKEND_JS="$TOP/tests/engine/server.js"
+	backend_start "$B" --models "$TOP/adapters/tiny" --idle-timeout 300 ||
+	    { echo "ensemble: cannot start the engine"; exit 1; }
+	BASE_URL=$OLLAMA_HOST
+	tiny_registry
 
 	t "tiny world: setup registers both members"
 	run_loco setup --quiet
