@@ -53,6 +53,12 @@ void		 ask_request(struct chat_request *cr, struct chat_message *msgs,
 
 struct ask_result;
 
+/* A member of an ensemble and the weight of its samples. */
+struct ask_member {
+	const struct adapter	*adapter;
+	double			 weight;
+};
+
 struct ask_opts {
 	const struct registry	*reg;
 	const struct adapter	*adapter;	/* NULL: the base model */
@@ -82,6 +88,18 @@ struct ask_opts {
 	int			 no_early_stop;
 	void			(*vote_progress)(const struct vote_result *,
 				    size_t i, void *arg);
+
+	/*
+	 * An ensemble (nmembers > 0): every member is asked with its own
+	 * prompt and target, votes times when votes > 1 (at the votes'
+	 * temperature, seeds seed + i), else once with the settings'
+	 * temperature and seed; the samples go into one weighted majority
+	 * vote (vote.h), member after member on a backend that reloads to
+	 * change model.  adapter, target, prompt and fallback are not used;
+	 * the extractor is the first member's unless answer_type or x say.
+	 */
+	const struct ask_member	*members;
+	size_t			 nmembers;
 
 	/*
 	 * Pieces of the answer as they stream (a vote's winner at its end);
@@ -119,6 +137,9 @@ struct ask_result {
 	struct chat_result	 res;
 	int			 voted;
 	struct vote_result	 vote;
+	/* An ensemble's: each member's target (labels, models). */
+	struct backend_target	*members;
+	size_t			 nmembers;
 	long			 vote_seed;
 	double			 vote_temperature;
 	const char		*answer_type;	/* the votes' */

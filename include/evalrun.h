@@ -104,6 +104,11 @@ struct eval_result {
 	size_t		 samples;
 	size_t		 samples_passed;
 	unsigned	 sandbox;	/* code run: SANDBOX_PROT_* in force */
+	/*
+	 * The response's answer as a vote extracts it (by the case's type),
+	 * for an ensemble's vote; NULL when it has none or was cut.
+	 */
+	char		*answer;
 };
 
 /*
@@ -137,6 +142,21 @@ struct error	*eval_judge_pending(const struct eval_settings *,
 		    const struct bench *, const struct eval_subject *,
 		    const struct judge *, FILE *log, struct eval_result *results);
 void		 eval_result_release(struct eval_result *);
+
+/*
+ * An ensemble's results from its members' (loco eval --ensemble): case i
+ * goes to a majority vote of members[m][i].answer weighted by weights[m],
+ * the members taken in order as a query's ensemble asks them, stopping as
+ * soon as the leader cannot be overtaken (vote_decided_weight).  out[i]
+ * is then a copy of the result of the first member that gave the winning
+ * answer (of the first member when none had an answer); winner[i] (may
+ * be NULL) says which.  *needed counts the member answers the votes used,
+ * of n * nmembers.
+ */
+void		 eval_ensemble_combine(const struct bench *,
+		    struct eval_result *const *members, const double *weights,
+		    size_t nmembers, struct eval_result *out, size_t *winner,
+		    size_t *needed);
 
 /*
  * The judge of llm_judge cases (score.h): model asked judge.runs times a

@@ -43,9 +43,18 @@ void	stats_wilson(size_t k, size_t n, double z, struct stats_proportion *);
  * the ratio C(n, i-1)/C(n, i) = i/(n-i+1), so only the largest term goes
  * through lgamma; the relative error stays near 1e-13 for b + c in the
  * hundreds and near 1e-10 at 100000.  A p below about 1e-308 is returned
- * as 0.
+ * as 0 (a double cannot hold it): print it with stats_p_text.
  */
 double	stats_mcnemar_exact(size_t b, size_t c);
+
+/*
+ * A p-value for people: "%.4g", but "< 1e-300" below STATS_P_FLOOR, so
+ * that one that underflowed is never shown as 0 (it is not 0: two-sided
+ * exact tests give at least 2^(1-n)); "-" for NAN.  Returns buf.
+ */
+#define STATS_P_FLOOR		1e-300
+#define STATS_P_TEXT_LEN	32
+const char *stats_p_text(double p, char buf[STATS_P_TEXT_LEN]);
 
 /*
  * Paired percentile bootstrap for the mean of d_i = x_i - y_i.

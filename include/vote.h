@@ -9,6 +9,8 @@
  *              whose first sample has the lowest index (seed order), so a
  *              vote with a fixed seed is reproducible.  Confidence: the
  *              winner's votes over the samples used (invalid included).
+ *              An ensemble's samples are weighted (vote_opts): votes are
+ *              weights summed, and so are the samples used.
  *              Stops early, cancelling what is still running, once the
  *              leader cannot be overtaken by the samples left.
  *   medoid     the response with the highest mean ROUGE-L F1 against the
@@ -37,6 +39,7 @@ struct vote_group {
 	char	*answer;	/* canonical answer */
 	size_t	 count;
 	size_t	 first;		/* lowest sample index with it */
+	double	 weight;	/* its samples' weights summed (count: 1 each) */
 };
 
 struct vote_tally {
@@ -54,9 +57,22 @@ struct vote_tally {
 void		 vote_tally_build(enum answer_type, double tol,
 		    char *const *answers, const int *done, size_t n,
 		    struct vote_tally *);
+/*
+ * The same with a weight per sample (weights NULL: 1 each): groups are
+ * ranked by their summed weight, then by their first sample.
+ */
+void		 vote_tally_build_weighted(enum answer_type, double tol,
+		    char *const *answers, const int *done, const double *weights,
+		    size_t n, struct vote_tally *);
 void		 vote_tally_release(struct vote_tally *);
 /* The leader cannot be overtaken by remaining more samples. */
 int		 vote_decided(const struct vote_tally *, size_t remaining);
+/*
+ * The leader's weight is above the runner-up's plus the weight still to
+ * come (with weights of 1 this is vote_decided).
+ */
+int		 vote_decided_weight(const struct vote_tally *,
+		    double remaining);
 
 struct vote_result;
 
@@ -75,6 +91,20 @@ struct vote_opts {
 	void			(*progress)(const struct vote_result *vr,
 				    size_t i, void *arg);
 	void			*arg;
+	/*
+	 * An ensemble (majority only): nmembers requests, each asked n
+	 * times; sample i is member i / n's, with seed seed + i % n and the
+	 * weight weights[i / n] (NULL: 1 each).  The vote is weighted: an
+	 * answer's weight is its samples' summed, and early stopping counts
+	 * the weight still to come.  serial: every sample of a member ends
+	 * before the next member's start (Ollama: a change of model is a
+	 * reload); else they share the parallel slots (llama-server picks
+	 * the LoRA per request).  nmembers 0: req alone, unweighted.
+	 */
+	const struct chat_request *members;
+	size_t			 nmembers;
+	const double		*weights;
+	int			 serial;
 };
 
 struct vote_sample {
@@ -85,6 +115,8 @@ struct vote_sample {
 	int			 failed;	/* failed twice: invalid */
 	long			 seed;
 	struct chat_result	 res;		/* timings and counts */
+	size_t			 member;	/* an ensemble's: whose */
+	double			 weight;	/* 1 unless an ensemble's */
 };
 
 struct vote_result {
@@ -106,6 +138,11 @@ struct vote_result {
 	/* Samples that failed twice (counted invalid), the first's error. */
 	size_t			 failed;
 	char			*failure;
+	size_t			 nmembers;	/* an ensemble's, else 1 */
+	size_t			 per_member;	/* samples of each member */
+	int			 weighted;	/* an ensemble: weights apply */
+	/* The sample whose error stopped the vote, or -1. */
+	long			 broke;
 };
 
 /*

@@ -7,6 +7,7 @@
 #include "ask.h"
 #include "config.h"
 #include "extract.h"
+#include "strbuf.h"
 #include "banned.h"
 
 void
@@ -67,6 +68,9 @@ ask_fresh_seed(void)
 	return (long)(x % 1000000000ULL);
 }
 
+static struct error *take_winner(const struct ask_opts *,
+    struct ask_result *);
+
 /* A vote on cr; the winner's text (and sums) go to res. */
 static struct error *
 vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
@@ -75,11 +79,8 @@ vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
 	struct vote_opts vo;
 	struct extractor *own = NULL;
 	const struct extractor *x = o->x;
-	const struct vote_sample *w;
-	struct chat_result *res = &ar->res;
 	struct error *err;
 	enum answer_type t = ANSWER_TEXT;
-	size_t i;
 
 	if (x == NULL) {
 		const char *type = o->answer_type;
@@ -114,6 +115,17 @@ vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
 	ar->voted = 1;
 	if (err != NULL)
 		return err;
+	return take_winner(o, ar);
+}
+
+/* The vote's winner becomes the answer: its text, the sums. */
+static struct error *
+take_winner(const struct ask_opts *o, struct ask_result *ar)
+{
+	const struct vote_sample *w;
+	struct chat_result *res = &ar->res;
+	size_t i;
+
 	w = &ar->vote.samples[ar->vote.winner];
 	chat_result_release(res);
 	res->content = xstrdup(w->content);
@@ -178,6 +190,110 @@ send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	return err;
 }
 
+/*
+ * An ensemble: each member's request (its prompt, target and parameters),
+ * then one weighted vote over them all.  The result's prompt is the
+ * first member's; its target names the ensemble.
+ */
+static struct error *
+ensemble(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
+{
+	struct chat_request *crs;
+	struct chat_message *msgs;
+	struct prompt *prs;
+	struct vote_opts vo;
+	struct extractor *own = NULL;
+	struct strbuf label = STRBUF_INIT;
+	struct error *err = NULL;
+	const struct adapter *first = o->members[0].adapter;
+	const struct extractor *x = o->x;
+	enum answer_type t = ANSWER_TEXT;
+	double *weights;
+	size_t i, n = o->nmembers;
+
+	crs = xcalloc(n, sizeof(*crs));
+	msgs = xcalloc(2 * n, sizeof(*msgs));
+	prs = xcalloc(n, sizeof(*prs));
+	weights = xcalloc(n, sizeof(*weights));
+	ar->members = xcalloc(n, sizeof(*ar->members));
+	ar->nmembers = n;
+	strbuf_addstr(&label, "ensemble:");
+	for (i = 0; i < n && err == NULL; i++) {
+		const struct adapter *a = o->members[i].adapter;
+		struct ask_settings s = o->s;
+
+		weights[i] = o->members[i].weight;
+		strbuf_addf(&label, "%s%s@%s", i ? "," : "", a->name,
+		    a->version);
+		if ((err = prompt_build(o->reg, a, o->question, o->reread,
+		    o->system, &prs[i])) != NULL ||
+		    (err = backend_resolve(be, o->reg, a, &ar->members[i]))
+		    != NULL)
+			break;
+		s.think = backend_thinks(be, &ar->members[i]);
+		ask_request(&crs[i], &msgs[2 * i], &ar->members[i], a, &prs[i],
+		    NULL, 0, &s);
+		if (o->votes > 1)
+			crs[i].temperature = ar->vote_temperature;
+	}
+	if (err == NULL) {
+		ar->pr.system = prs[0].system ? xstrdup(prs[0].system) : NULL;
+		ar->pr.user = xstrdup(prs[0].user);
+		ar->target.model = xstrdup(ar->members[0].model);
+		ar->target.label = strbuf_detach(&label, NULL);
+		ar->target.lora = xcalloc(1, sizeof(*ar->target.lora));
+		ar->nmessages = crs[0].nmessages;
+		if (x == NULL) {
+			const char *type = o->answer_type ? o->answer_type :
+			    first->answer_type ? first->answer_type : "text";
+
+			ar->answer_type = type;
+			answer_type_parse(type, &t);
+			err = extractor_new(t, first->answer_pattern, &own);
+			x = own;
+		} else
+			ar->answer_type = answer_type_name(extractor_type(x));
+	}
+	if (err == NULL && o->on_send != NULL)
+		err = o->on_send(ar, o->arg);
+	if (err == NULL) {
+		memset(&vo, 0, sizeof(vo));
+		vo.n = o->votes > 1 ? (size_t)o->votes : 1;
+		vo.parallel = o->parallel;
+		vo.method = o->vote_method;
+		vo.x = x;
+		vo.seed = ar->vote_seed;
+		vo.early_stop = !o->no_early_stop;
+		vo.question = o->question;
+		vo.progress = o->vote_progress;
+		vo.arg = o->arg;
+		vo.members = crs;
+		vo.nmembers = n;
+		vo.weights = weights;
+		/* Ollama reloads to change model: one member at a time. */
+		vo.serial = !backend_supports(be, BACKEND_LORA);
+		err = vote_run(be, NULL, &vo, &ar->vote);
+		ar->voted = 1;
+		/* Which member's model is missing, for the message. */
+		if (err != NULL && ar->vote.broke >= 0) {
+			i = ar->vote.samples[ar->vote.broke].member;
+			free(ar->target.model);
+			ar->target.model = xstrdup(ar->members[i].model);
+		}
+		if (err == NULL)
+			err = take_winner(o, ar);
+	}
+	strbuf_release(&label);
+	extractor_free(own);
+	for (i = 0; i < n; i++)
+		prompt_release(&prs[i]);
+	free(prs);
+	free(msgs);
+	free(crs);
+	free(weights);
+	return err;
+}
+
 struct error *
 ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 {
@@ -188,6 +304,19 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	chat_result_init(&ar->res);
 	ar->backend = backend_name(be);
 	ar->vote.winner = -1;
+	if (o->nmembers > 0) {
+		/* One answer each: the settings' temperature and seed. */
+		ar->vote_seed = o->s.seed;
+		ar->vote_temperature = o->s.temperature;
+		if (o->votes > 1) {
+			ar->vote_seed = o->s.seed != CONFIG_UNSET_INT ?
+			    o->s.seed : ask_fresh_seed();
+			ar->vote_temperature = o->temperature_given ?
+			    o->s.temperature : o->vote_temperature;
+		}
+		err = ensemble(be, o, ar);
+		goto sent;
+	}
 	if (o->prompt != NULL) {
 		ar->pr.system = o->prompt->system ?
 		    xstrdup(o->prompt->system) : NULL;
@@ -238,6 +367,7 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 		} else
 			backend_target_release(&bt);
 	}
+sent:
 	/*
 	 * Ollama: a model that is not there is pulled or registered (one
 	 * whose blob vanished already says that setup re-creates it).
@@ -270,10 +400,15 @@ ask_run(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 void
 ask_result_release(struct ask_result *ar)
 {
+	size_t i;
+
 	prompt_release(&ar->pr);
 	backend_target_release(&ar->target);
 	free(ar->wanted);
 	chat_result_release(&ar->res);
 	vote_result_release(&ar->vote);
+	for (i = 0; i < ar->nmembers; i++)
+		backend_target_release(&ar->members[i]);
+	free(ar->members);
 	memset(ar, 0, sizeof(*ar));
 }

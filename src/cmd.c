@@ -22,7 +22,8 @@
 
 static const struct cmd commands[] = {
 	{ "query", cmd_query,
-	  "loco query [--adapter name] [--answer-type type] [--host url] "
+	  "loco query [--adapter name] [--answer-type type] "
+	  "[--ensemble[=names]] [--host url] "
 	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
 	  "[--temperature t] [--think | --no-think] [--vote-method method] "
@@ -32,6 +33,8 @@ static const struct cmd commands[] = {
 	  "                     the base model\n"
 	  "  --answer-type type how votes find the answer: number, choice,\n"
 	  "                     regex, code or text (default: the adapter's)\n"
+	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
+	  "                     named ones) and vote, weighted by accuracy\n"
 	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --json             print one JSON object instead of streaming text\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
@@ -131,7 +134,8 @@ static const struct cmd commands[] = {
 	  "  name               an adapter, or name@version\n",
 	  NULL },
 	{ "eval", cmd_eval,
-	  "loco eval [--alpha p] [--base] [--benchmark file] [--format format] "
+	  "loco eval [--alpha p] [--base] [--benchmark file] "
+	  "[--ensemble[=names]] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
 	  "[--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
@@ -140,6 +144,8 @@ static const struct cmd commands[] = {
 	  "  --alpha p          significance level for --gate (default 0.05)\n"
 	  "  --base             evaluate the base model only\n"
 	  "  --benchmark file   a benchmark file (default: the domain's standard one)\n"
+	  "  --ensemble[=names] the domain's adapters voting, weighted, against\n"
+	  "                     the best of them\n"
 	  "  --format format    table, json, markdown or junit\n"
 	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
 	  "                     and degrades no --ood domain by over 5 points\n"

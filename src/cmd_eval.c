@@ -16,6 +16,7 @@
 
 #include "benchfile.h"
 #include "cmd.h"
+#include "ensemble.h"
 #include "evalrun.h"
 #include "fsutil.h"
 #include "jsonout.h"
@@ -87,6 +88,9 @@ struct eval_cmd {
 	size_t			 nseeds;
 	struct eval_settings	 es;
 	struct eval_target	 judge;
+	int			 ensemble;	/* --ensemble */
+	const char		*ensemble_names; /* --ensemble=NAMES */
+	struct ensemble		 ens;
 };
 
 static struct error *
@@ -96,6 +100,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "base", no_argument, NULL, 'B' },
 		{ "benchmark", required_argument, NULL, 'b' },
+		{ "ensemble", optional_argument, NULL, 'E' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "gate", no_argument, NULL, 'g' },
 		{ "grid", no_argument, NULL, 'G' },
@@ -135,6 +140,10 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			break;
 		case 'C':
 			e->no_cache = 1;
+			break;
+		case 'E':
+			e->ensemble = 1;
+			e->ensemble_names = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "table") == 0)
@@ -373,6 +382,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 			jout_int(j, "adapter_only", (long long)main_cmp->b_only);
 			jout_int(j, "base_only", (long long)main_cmp->c_only);
 			jout_num(j, "p", main_cmp->p);
+			jout_bool(j, "p_underflow", main_cmp->p < STATS_P_FLOOR);
 			jout_end(j);
 		}
 		if (main_cmp->continuous) {
@@ -537,14 +547,17 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 	free(seeds);
 	for (i = 0; i < m->nseeds && m->nseeds > 1; i++) {
 		const struct seed_run *sr = &m->per_seed[i];
+		char pt[STATS_P_TEXT_LEN];
 
 		if (e->base_only)
 			printf("%sseed %ld: base %.1f%%\n", md ? "\n" : "",
 			    sr->seed, sr->base * 100);
 		else
 			printf("%sseed %ld: adapter %.1f%%, base %.1f%%, "
-			    "McNemar exact p = %.4g\n", md ? "\n" : "",
-			    sr->seed, sr->adapter * 100, sr->base * 100, sr->p);
+			    "McNemar exact p %s%s\n", md ? "\n" : "", sr->seed,
+			    sr->adapter * 100, sr->base * 100,
+			    sr->p < STATS_P_FLOOR ? "" : "= ",
+			    stats_p_text(sr->p, pt));
 	}
 	if (!e->base_only && m->nseeds > 1)
 		printf("%sdifference %+.1f points, mean of %zu seeds; paired "
@@ -552,11 +565,15 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		    "[%+.1f, %+.1f], p = %.4g\n", md ? "\n" : "",
 		    m->seedboot.mean * 100, m->nseeds, m->seedboot.lo * 100,
 		    m->seedboot.hi * 100, m->seedboot.p);
-	else if (!e->base_only)
-		printf("%sdifference %+.1f points; McNemar exact p = %.4g "
+	else if (!e->base_only) {
+		char pt[STATS_P_TEXT_LEN];
+
+		printf("%sdifference %+.1f points; McNemar exact p %s%s "
 		    "(adapter only right %zu, base only right %zu)\n",
 		    md ? "\n" : "", (m->adapter.acc.p - m->base.acc.p) * 100,
-		    m->p, m->b_only, m->c_only);
+		    m->p < STATS_P_FLOOR ? "" : "= ", stats_p_text(m->p, pt),
+		    m->b_only, m->c_only);
+	}
 	if (!e->base_only && m->continuous)
 		printf("%smean score difference %+.3f, 95%% bootstrap "
 		    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
@@ -934,6 +951,18 @@ run_record(const struct eval_cmd *e, const struct adapter *a,
 	else
 		jout_null(j, "num_ctx");
 	jout_bool(j, "think", tg[1].s.think);
+	if (e->ens.n > 0) {
+		/* The members and their weights decide the ensemble's answers. */
+		for (i = 0; i < e->ens.n; i++) {
+			char *name = ensemble_member_name(&e->ens.m[i]);
+
+			strbuf_addf(&sb, "%s%s %.17g", i ? ", " : "", name,
+			    e->ens.m[i].weight);
+			free(name);
+		}
+		jout_str(j, "ensemble", sb.buf);
+		strbuf_release(&sb);
+	}
 	return jout_finish(j, 1);
 }
 
@@ -1009,6 +1038,100 @@ run_dir(const struct eval_cmd *e, const char *name, char **dir)
 }
 
 /*
+ * The grid's paired tests: each row of the chain base 1 sample, base +
+ * RE2, adapter 1 sample, adapter + RE2, adapter + RE2 + votes against the
+ * row before it, by exact McNemar on the cases only one of the two got
+ * right (pass[adapter][re2][votes] holds every case's pass/fail).
+ */
+#define GRID_TESTS 4
+struct grid_test {
+	int		 row[3], prev[3];	/* adapter, re2, votes */
+	size_t		 b, c;		/* only the row right, only the prev */
+	double		 p, diff;
+};
+
+static void
+grid_tests(unsigned char *pass[2][2][2], size_t n, struct grid_test *t)
+{
+	static const int chain[GRID_TESTS + 1][3] = {
+		{ 0, 0, 0 }, { 0, 1, 0 }, { 1, 0, 0 }, { 1, 1, 0 }, { 1, 1, 1 }
+	};
+	size_t k, i, ra, pa;
+
+	for (k = 0; k < GRID_TESTS; k++) {
+		const int *r = chain[k + 1], *q = chain[k];
+		const unsigned char *x = pass[r[0]][r[1]][r[2]];
+		const unsigned char *y = pass[q[0]][q[1]][q[2]];
+
+		memcpy(t[k].row, r, sizeof(t[k].row));
+		memcpy(t[k].prev, q, sizeof(t[k].prev));
+		t[k].b = t[k].c = ra = pa = 0;
+		for (i = 0; i < n; i++) {
+			t[k].b += x[i] && !y[i];
+			t[k].c += !x[i] && y[i];
+			ra += x[i];
+			pa += y[i];
+		}
+		t[k].p = stats_mcnemar_exact(t[k].b, t[k].c);
+		t[k].diff = n ? ((double)ra - (double)pa) * 100 / (double)n : 0;
+	}
+}
+
+/* "adapter + RE2 + 5 votes", "base, 1 sample". */
+static char *
+grid_row_name(const int *r, long votes)
+{
+	if (r[2])
+		return xasprintf("%s%s + %ld votes", r[0] ? "adapter" : "base",
+		    r[1] ? " + RE2" : "", votes);
+	return xasprintf("%s%s, 1 sample", r[0] ? "adapter" : "base",
+	    r[1] ? " + RE2" : "");
+}
+
+static void
+grid_tests_json(struct jout *j, const struct grid_test *t, long votes)
+{
+	size_t k;
+	char *s;
+
+	jout_arr(j, "tests");
+	for (k = 0; k < GRID_TESTS; k++) {
+		jout_obj(j, NULL);
+		jout_str(j, "row", s = grid_row_name(t[k].row, votes));
+		free(s);
+		jout_str(j, "against", s = grid_row_name(t[k].prev, votes));
+		free(s);
+		jout_num(j, "difference_points", t[k].diff);
+		jout_int(j, "row_only", (long long)t[k].b);
+		jout_int(j, "against_only", (long long)t[k].c);
+		jout_num(j, "p", t[k].p);
+		jout_bool(j, "p_underflow", t[k].p < STATS_P_FLOOR);
+		jout_end(j);
+	}
+	jout_end(j);
+}
+
+static void
+grid_tests_print(const struct grid_test *t, long votes, int md)
+{
+	char pt[STATS_P_TEXT_LEN], *r, *q;
+	size_t k;
+
+	printf("\npaired tests, each row against the one before (exact "
+	    "McNemar):\n%s", md ? "\n" : "");
+	for (k = 0; k < GRID_TESTS; k++) {
+		r = grid_row_name(t[k].row, votes);
+		q = grid_row_name(t[k].prev, votes);
+		printf("%s%s against %s: %+.1f points, p %s%s (only the first "
+		    "right %zu, only the second %zu)\n", md ? "- " : "  ", r, q,
+		    t[k].diff, t[k].p < STATS_P_FLOOR ? "" : "= ",
+		    stats_p_text(t[k].p, pt), t[k].b, t[k].c);
+		free(r);
+		free(q);
+	}
+}
+
+/*
  * The layered-enhancement grid: base and adapter, each without and with
  * RE2, each with one sample and with five votes, on the same cases.
  */
@@ -1018,6 +1141,8 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
     const struct bench *b, FILE *log, struct eval_tally *tally, const char *dir)
 {
 	struct stats_proportion acc[2][2][2];
+	unsigned char *pass[2][2][2];
+	struct grid_test tests[GRID_TESTS];
 	struct eval_settings saved = e->es;
 	struct eval_result *r;
 	struct error *err = NULL;
@@ -1029,6 +1154,10 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 	size_t i, k;
 
 	r = xcalloc(b->n + 1, sizeof(*r));
+	for (s = 0; s < 2; s++)
+		for (re2 = 0; re2 < 2; re2++)
+			for (v = 0; v < 2; v++)
+				pass[s][re2][v] = xcalloc(b->n + 1, 1);
 	for (s = 0; s < 2 && err == NULL; s++)
 		for (re2 = 0; re2 < 2 && err == NULL; re2++)
 			for (v = 0; v < 2 && err == NULL; v++) {
@@ -1044,6 +1173,8 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 				    log, r, tally);
 				for (i = k = 0; i < b->n; i++) {
 					k += r[i].pass;
+					pass[s][re2][v][i] = (unsigned char)
+					    r[i].pass;
 					eval_result_release(&r[i]);
 				}
 				stats_wilson(k, b->n, STATS_Z95, &acc[s][re2][v]);
@@ -1051,6 +1182,12 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 			}
 	free(r);
 	e->es = saved;
+	if (err == NULL)
+		grid_tests(pass, b->n, tests);
+	for (s = 0; s < 2; s++)
+		for (re2 = 0; re2 < 2; re2++)
+			for (v = 0; v < 2; v++)
+				free(pass[s][re2][v]);
 	if (err != NULL)
 		return err;
 	j = jout_new();
@@ -1074,6 +1211,7 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 				jout_end(j);
 			}
 	jout_end(j);
+	grid_tests_json(j, tests, votes[1]);
 	json = jout_finish(j, 1);
 	path = xasprintf("%s/grid.json", dir);
 	err = fs_write_atomic(path, json, strlen(json));
@@ -1102,6 +1240,7 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 					    acc[s][re2][v].p * 100);
 			printf("\n");
 		}
+		grid_tests_print(tests, votes[1], md);
 		printf("\n%zu cases of %s; votes at temperature %g\n"
 		    "grid: %s (%s)\n", b->n, b->path,
 		    e->es.vote_temperature, path, cost = eval_tally_text(tally));
@@ -1109,6 +1248,362 @@ run_grid(struct eval_cmd *e, struct backend *be, const struct registry *reg,
 	}
 	free(path);
 	free(json);
+	return err;
+}
+
+/*
+ * loco eval --ensemble: every member of the ensemble answers every case
+ * (member after member, as subjects are), the ensemble's answer to each
+ * case is their weighted vote (eval_ensemble_combine), and the ensemble is
+ * compared, paired, with the best single member of this run.
+ */
+struct ens_run {
+	const struct bench	*b;
+	size_t			 n;		/* members */
+	struct eval_target	*tg;
+	char			**labels;	/* "member NAME@VERSION" */
+	struct eval_result	**r;		/* each member's results */
+	struct stats_proportion	*acc;		/* each member's accuracy */
+	double			*w;
+	size_t			 best;		/* the best single member */
+	size_t			 needed;	/* member answers the votes used */
+	struct comparison	 cmp;		/* adapter: the ensemble, base: best */
+	char			*why;		/* why the gate fails, or NULL */
+};
+
+static void
+ens_release(struct ens_run *er)
+{
+	size_t m, i;
+
+	for (m = 0; m < er->n; m++) {
+		for (i = 0; er->r && er->r[m] && i < er->b->n; i++)
+			eval_result_release(&er->r[m][i]);
+		if (er->r)
+			free(er->r[m]);
+		if (er->tg)
+			eval_target_release(&er->tg[m]);
+		if (er->labels)
+			free(er->labels[m]);
+	}
+	for (i = 0; er->cmp.adapter.r && i < er->b->n; i++)
+		eval_result_release(&er->cmp.adapter.r[i]);
+	free(er->cmp.adapter.r);
+	free(er->r);
+	free(er->tg);
+	free(er->labels);
+	free(er->acc);
+	free(er->w);
+	free(er->why);
+}
+
+/*
+ * The gate of an ensemble: more accurate than the best single member,
+ * significantly (McNemar p below alpha).
+ */
+static char *
+ens_gate(const struct eval_cmd *e, const struct ens_run *er)
+{
+	const struct comparison *m = &er->cmp;
+	char pt[STATS_P_TEXT_LEN];
+
+	if (m->adapter.acc.p <= m->base.acc.p)
+		return xasprintf("the ensemble is not more accurate than its "
+		    "best single adapter %s@%s (%.1f%% against %.1f%%)",
+		    e->ens.m[er->best].adapter->name,
+		    e->ens.m[er->best].adapter->version,
+		    m->adapter.acc.p * 100, m->base.acc.p * 100);
+	if (m->p >= e->alpha)
+		return xasprintf("the difference from the best single adapter "
+		    "is not significant (McNemar p = %s, not below %g)",
+		    stats_p_text(m->p, pt), e->alpha);
+	return NULL;
+}
+
+static void
+ens_json_side(struct jout *j, const char *key, const struct stats_proportion *p)
+{
+	jout_obj(j, key);
+	jout_num(j, "accuracy", p->p);
+	jout_num(j, "ci_low", p->lo);
+	jout_num(j, "ci_high", p->hi);
+	jout_int(j, "passed", (long long)p->k);
+	jout_end(j);
+}
+
+static char *
+ens_json(const struct eval_cmd *e, const struct adapter *a,
+    const struct registry *reg, const struct ens_run *er, const char *dir,
+    const struct eval_tally *tally)
+{
+	struct jout *j = jout_new();
+	char when[32], *h;
+	time_t now = time(NULL);
+	size_t m;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	jout_str(j, "adapter", a->name);
+	jout_str(j, "version", a->version);
+	jout_str(j, "domain", a->domain);
+	jout_str(j, "base_model", reg->base.tag);
+	jout_obj(j, "benchmark");
+	jout_str(j, "path", er->b->path);
+	h = xasprintf("sha256:%s", er->b->sha256);
+	jout_str(j, "sha256", h);
+	free(h);
+	jout_end(j);
+	jout_int(j, "n", (long long)er->b->n);
+	jout_obj(j, "ensemble");
+	jout_arr(j, "members");
+	for (m = 0; m < er->n; m++) {
+		const struct ensemble_member *em = &e->ens.m[m];
+
+		jout_obj(j, NULL);
+		jout_str(j, "adapter", em->adapter->name);
+		jout_str(j, "version", em->adapter->version);
+		jout_str(j, "model", er->tg[m].t.label);
+		jout_num(j, "weight", em->weight);
+		if (isnan(em->accuracy))
+			jout_null(j, "recorded_accuracy");
+		else
+			jout_num(j, "recorded_accuracy", em->accuracy);
+		jout_str(j, "weight_source", em->source);
+		ens_json_side(j, "score", &er->acc[m]);
+		jout_end(j);
+	}
+	jout_end(j);
+	ens_json_side(j, "score", &er->cmp.adapter.acc);
+	jout_obj(j, "best");
+	jout_str(j, "adapter", e->ens.m[er->best].adapter->name);
+	jout_str(j, "version", e->ens.m[er->best].adapter->version);
+	jout_end(j);
+	jout_obj(j, "mcnemar");
+	jout_int(j, "ensemble_only", (long long)er->cmp.b_only);
+	jout_int(j, "best_only", (long long)er->cmp.c_only);
+	jout_num(j, "p", er->cmp.p);
+	jout_bool(j, "p_underflow", er->cmp.p < STATS_P_FLOOR);
+	jout_end(j);
+	jout_int(j, "answers_needed", (long long)er->needed);
+	jout_int(j, "answers", (long long)(er->n * er->b->n));
+	jout_end(j);
+	jout_obj(j, "inference");
+	jout_bool(j, "reread", e->es.reread);
+	jout_int(j, "votes", 1);
+	jout_num(j, "temperature", e->es.temperature);
+	jout_int(j, "seed", e->es.seed);
+	jout_int(j, "num_predict", e->es.num_predict);
+	if (e->es.num_ctx > 0)
+		jout_int(j, "num_ctx", e->es.num_ctx);
+	else
+		jout_null(j, "num_ctx");
+	jout_end(j);
+	jout_obj(j, "cost");
+	jout_int(j, "requests", tally->requests);
+	jout_int(j, "retries", tally->retries);
+	jout_int(j, "model_loads", tally->loads);
+	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
+	jout_end(j);
+	jout_obj(j, "gate");
+	jout_num(j, "alpha", e->alpha);
+	jout_bool(j, "passed", er->why == NULL);
+	jout_str(j, "failed_because", er->why);
+	jout_end(j);
+	jout_arr(j, "warnings");
+	if (er->b->n < STATS_SMALL_N)
+		jout_str(j, NULL, "fewer than 50 cases: the test has little "
+		    "power");
+	jout_end(j);
+	jout_str(j, "timestamp", when);
+	jout_str(j, "loco_version", LOCO_VERSION);
+	jout_str(j, "run", dir);
+	return jout_finish(j, 1);
+}
+
+static void
+ens_table(const struct eval_cmd *e, const struct ens_run *er)
+{
+	int md = e->fmt == FMT_MARKDOWN;
+	const char *sep = md ? " | " : "  ";
+	const char *nl = md ? "\n" : "";
+	char pt[STATS_P_TEXT_LEN], *name, *label;
+	size_t m, w = 28;
+
+	for (m = 0; m < er->n; m++)
+		if (strlen(er->tg[m].t.label) + 7 > w)	/* " (best)" */
+			w = strlen(er->tg[m].t.label) + 7;
+	if (w > 200)
+		w = 200;
+	if (md)
+		printf("| model | weight | accuracy | 95%% interval | passed |\n"
+		    "|---|---|---|---|---|\n");
+	else
+		printf("%-*s%s%6s%s%8s%s%-17s%s%s\n", (int)w, "model", sep,
+		    "weight", sep, "accuracy", sep, "95% interval", sep,
+		    "passed");
+#define EROW(name_, wt_, p_) printf("%s%-*s%s%6s%s%7.1f%%%s[%5.1f%%, %5.1f%%]" \
+	"%s%zu/%zu%s\n", md ? "| " : "", md ? 0 : (int)w, name_, sep, wt_, sep, \
+	(p_)->p * 100, sep, (p_)->lo * 100, (p_)->hi * 100, sep, (p_)->k, \
+	(p_)->n, md ? " |" : "")
+	label = xasprintf("ensemble of %zu", er->n);
+	EROW(label, "", &er->cmp.adapter.acc);
+	free(label);
+	for (m = 0; m < er->n; m++) {
+		char wt[32];
+
+		snprintf(wt, sizeof(wt), "%.3g", e->ens.m[m].weight);
+		label = xasprintf("%s%s", er->tg[m].t.label, m == er->best ?
+		    " (best)" : "");
+		EROW(label, wt, &er->acc[m]);
+		free(label);
+	}
+#undef EROW
+	if (!md)
+		printf("\n");
+	printf("%sbenchmark %s (%zu cases, sha256:%.12s)\n", nl, er->b->path,
+	    er->b->n, er->b->sha256);
+	printf("%ssettings: RE2 %s, one %s per member at temperature %g, "
+	    "seed %ld, at most %ld tokens\n", nl, e->es.reread ? "on" : "off",
+	    e->es.temperature > 0 ? "sample" : "greedy answer",
+	    e->es.temperature, e->es.seed, e->es.num_predict);
+	printf("%sweights: ", nl);
+	for (m = 0; m < er->n; m++) {
+		const struct ensemble_member *em = &e->ens.m[m];
+
+		name = ensemble_member_name(em);
+		printf("%s%s %.4g (%s)", m ? ", " : "", name, em->weight,
+		    strcmp(em->source, "recorded") == 0 ? "recorded accuracy" :
+		    strcmp(em->source, "stale") == 0 ? "stale result: 1" :
+		    "none recorded: 1");
+		free(name);
+	}
+	printf("\n");
+	name = ensemble_member_name(&e->ens.m[er->best]);
+	printf("%sensemble against the best single adapter %s: difference "
+	    "%+.1f points; McNemar exact p %s%s (ensemble only right %zu, "
+	    "%s only right %zu)\n", nl, name,
+	    (er->cmp.adapter.acc.p - er->cmp.base.acc.p) * 100,
+	    er->cmp.p < STATS_P_FLOOR ? "" : "= ", stats_p_text(er->cmp.p, pt),
+	    er->cmp.b_only, name, er->cmp.c_only);
+	free(name);
+	printf("%searly stopping: the votes needed %zu of %zu member "
+	    "answers\n", nl, er->needed, er->n * er->b->n);
+	if (er->b->n < STATS_SMALL_N)
+		printf("%swarning: %zu cases: fewer than 50, so the test has "
+		    "little power\n", nl, er->b->n);
+	if (e->gate)
+		printf("%sgate: %s\n", nl, er->why == NULL ? "passed" :
+		    "FAILED");
+}
+
+/*
+ * --ensemble: what it cannot be combined with, then its members (the
+ * active adapters of the adapter's domain, or those named).
+ */
+static struct error *
+ensemble_check(struct eval_cmd *e, const struct registry *reg,
+    const struct adapter *a)
+{
+	if (e->grid || e->base_only || e->nood > 0)
+		return cmd_usage_error(e->c, "--ensemble: not with %s",
+		    e->grid ? "--grid" : e->base_only ? "--base" : "--ood");
+	if (e->lc->cfg.votes > 1)
+		return cmd_usage_error(e->c, "--ensemble: each member gives one "
+		    "answer a case in loco eval; --votes %ld is for loco "
+		    "query --ensemble", e->lc->cfg.votes);
+	if (e->nseeds > 1)
+		return cmd_usage_error(e->c, "--ensemble takes one --seed");
+	return ensemble_select(reg, e->ensemble_names, a->domain, &e->ens);
+}
+
+static struct error *
+run_ensemble(struct eval_cmd *e, struct backend *be,
+    const struct registry *reg, const struct adapter *a, struct bench *b,
+    FILE *log, const char *logpath, struct eval_tally *tally,
+    const char *dir)
+{
+	struct ens_run er;
+	struct eval_judge judge;
+	struct adapter shown;
+	struct error *err = NULL;
+	char *json = NULL, *resfile = NULL, *cost = NULL;
+	size_t m, i, k, resumed;
+
+	memset(&er, 0, sizeof(er));
+	er.b = b;
+	er.n = e->ens.n;
+	er.tg = xcalloc(er.n, sizeof(*er.tg));
+	er.labels = xcalloc(er.n, sizeof(*er.labels));
+	er.r = xcalloc(er.n, sizeof(*er.r));
+	er.acc = xcalloc(er.n, sizeof(*er.acc));
+	er.w = xcalloc(er.n, sizeof(*er.w));
+	for (m = 0; m < er.n && err == NULL; m++) {
+		char *name = ensemble_member_name(&e->ens.m[m]);
+
+		er.labels[m] = xasprintf("member %s", name);
+		free(name);
+		er.w[m] = e->ens.m[m].weight;
+		er.r[m] = xcalloc(b->n + 1, sizeof(**er.r));
+		if ((err = eval_target_open(be, reg, e->ens.m[m].adapter,
+		    er.labels[m], &er.tg[m])) == NULL && logpath != NULL)
+			err = eval_log_resume(logpath, b, er.labels[m], er.r[m],
+			    &resumed);
+	}
+	if (err == NULL && (err = eval_judge_init(&judge, be, &e->es,
+	    &e->judge.t, e->judge.identity, (int)e->lc->cfg.judge_runs,
+	    tally)) == NULL) {
+		/* Member after member: on Ollama each is a model to load. */
+		for (m = 0; m < er.n && err == NULL; m++)
+			err = eval_subject_run(be, &e->es, b, &er.tg[m].s,
+			    &judge.judge, log, er.r[m], tally);
+		for (m = 0; m < er.n && err == NULL; m++)
+			err = eval_judge_pending(&e->es, b, &er.tg[m].s,
+			    &judge.judge, log, er.r[m]);
+		eval_judge_release(&judge);
+	}
+	if (err != NULL)
+		goto done;
+	for (m = 0; m < er.n; m++) {
+		for (i = k = 0; i < b->n; i++)
+			k += er.r[m][i].pass;
+		stats_wilson(k, b->n, STATS_Z95, &er.acc[m]);
+		/* The best: most cases right, the heavier on a tie. */
+		if (er.acc[m].k > er.acc[er.best].k)
+			er.best = m;
+	}
+	er.cmp.b = b;
+	er.cmp.adapter.r = xcalloc(b->n + 1, sizeof(*er.cmp.adapter.r));
+	er.cmp.base.r = er.r[er.best];
+	eval_ensemble_combine(b, er.r, er.w, er.n, er.cmp.adapter.r, NULL,
+	    &er.needed);
+	summarize(&er.cmp, 0);
+	er.why = ens_gate(e, &er);
+	json = ens_json(e, a, reg, &er, dir, tally);
+	resfile = xasprintf("%s/results.json", dir);
+	if ((err = fs_write_atomic(resfile, json, strlen(json))) != NULL)
+		goto done;
+	if (e->fmt == FMT_JSON) {
+		loco_write(json, strlen(json));
+		loco_write("\n", 1);
+	} else if (e->fmt == FMT_JUNIT) {
+		/* The ensemble's cases, and the gate against the best. */
+		shown = *a;
+		shown.model = xasprintf("ensemble of %zu (%s domain)", er.n,
+		    a->domain);
+		print_junit(e, &shown, reg, &er.cmp, er.why);
+		free(shown.model);
+	} else {
+		ens_table(e, &er);
+		printf("%sresults: %s (%s)\n", e->fmt == FMT_MARKDOWN ? "\n" :
+		    "", resfile, cost = eval_tally_text(tally));
+	}
+	if (e->gate && er.why != NULL)
+		err = error_new(EXIT_GATE, "gate failed: %s", er.why);
+done:
+	er.cmp.base.r = NULL;
+	ens_release(&er);
+	free(json);
+	free(resfile);
+	free(cost);
 	return err;
 }
 
@@ -1252,6 +1747,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		    "see 'loco adapters list'", argv[used], reg->path);
 		goto done;
 	}
+	if (e.ensemble && (err = ensemble_check(&e, reg, a)) != NULL)
+		goto done;
 	e.es.reread = lc->cfg.reread;
 	e.es.votes = lc->cfg.votes;
 	e.es.vote_temperature = e.temperature_set ? e.temperature :
@@ -1335,6 +1832,11 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		    dir);
 		goto done;
 	}
+	if (e.ensemble) {
+		err = run_ensemble(&e, be, reg, a, main_cmp.b, log, e.resume ?
+		    logpath : NULL, &tally, dir);
+		goto done;
+	}
 	cmps[0] = &main_cmp;
 	for (i = 0; i < nood; i++)
 		cmps[i + 1] = &ood[i];
@@ -1387,6 +1889,7 @@ done:
 	eval_target_release(&tg[0]);
 	eval_target_release(&tg[1]);
 	eval_target_release(&e.judge);
+	ensemble_release(&e.ens);
 	backend_free(be);
 	free(path);
 	free(dir);

@@ -14,6 +14,7 @@
 
 #include "ask.h"
 #include "cmd.h"
+#include "ensemble.h"
 #include "history.h"
 #include "jsonout.h"
 #include "prompt.h"
@@ -26,12 +27,13 @@ enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
 	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
-	OPT_STREAM
+	OPT_STREAM, OPT_ENSEMBLE
 };
 
 static const struct option query_opts[] = {
 	{ "adapter", required_argument, NULL, OPT_ADAPTER },
 	{ "answer-type", required_argument, NULL, OPT_ANSWER_TYPE },
+	{ "ensemble", optional_argument, NULL, OPT_ENSEMBLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -62,6 +64,9 @@ struct query {
 	const char		*answer_type;	/* --answer-type, or NULL */
 	const char		*question;
 	const struct choice	*choice;
+	int			 ensemble;	/* --ensemble */
+	const char		*ensemble_names; /* --ensemble=NAMES */
+	struct ensemble		 ens;		/* its members, or none */
 	struct ask_result	 ar;		/* the answer */
 	struct answer_out	 out;		/* the streamed answer */
 };
@@ -163,7 +168,9 @@ choose_adapter(struct query *q, struct registry *reg, const char *question,
 static void
 decision_text(const struct choice *ch, struct strbuf *sb)
 {
-	if (ch->routed && ch->adapter != NULL)
+	if (strcmp(ch->method, "ensemble") == 0)
+		strbuf_addstr(sb, "[ensemble: named set (--ensemble)]");
+	else if (ch->routed && ch->adapter != NULL)
 		strbuf_addf(sb, "[router: %s, score %g, confidence %.2f]",
 		    ch->adapter->name, ch->route.score, ch->route.confidence);
 	else if (ch->routed)
@@ -243,6 +250,78 @@ route_describe_json(struct jout *j, const struct route_result *rr)
 	jout_end(j);
 }
 
+/*
+ * "ensemble: math@1.0.0 weight 0.8 (recorded accuracy), math-b@1.0.0
+ * weight 1 (no recorded accuracy)".
+ */
+static void
+print_weights(const struct ensemble *ens)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_addstr(&sb, "ensemble:");
+	for (i = 0; i < ens->n; i++) {
+		const struct ensemble_member *m = &ens->m[i];
+		char *name = ensemble_member_name(m);
+
+		strbuf_addf(&sb, "%s %s weight %.4g (%s)", i ? "," : "", name,
+		    m->weight, strcmp(m->source, "recorded") == 0 ?
+		    "recorded accuracy" : strcmp(m->source, "stale") == 0 ?
+		    "its result is stale: unweighted" :
+		    "no recorded accuracy: unweighted");
+		free(name);
+	}
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* The members, their weights and answers, and who won. */
+static void
+ensemble_json(struct jout *j, const struct query *q)
+{
+	const struct vote_result *vr = &q->ar.vote;
+	const struct ensemble *ens = &q->ens;
+	size_t i, k;
+
+	jout_obj(j, "ensemble");
+	jout_str(j, "domain", ens->m[0].adapter->domain);
+	jout_arr(j, "members");
+	for (i = 0; i < ens->n; i++) {
+		const struct ensemble_member *m = &ens->m[i];
+
+		jout_obj(j, NULL);
+		jout_str(j, "adapter", m->adapter->name);
+		jout_str(j, "version", m->adapter->version);
+		jout_str(j, "model", q->ar.members[i].label);
+		jout_num(j, "weight", m->weight);
+		if (isnan(m->accuracy))
+			jout_null(j, "accuracy");
+		else
+			jout_num(j, "accuracy", m->accuracy);
+		jout_str(j, "weight_source", m->source);
+		jout_arr(j, "answers");
+		for (k = 0; k < vr->n; k++)
+			if (vr->samples[k].member == i && vr->samples[k].done)
+				jout_str(j, NULL, vr->samples[k].answer);
+		jout_end(j);
+		jout_end(j);
+	}
+	jout_end(j);
+	if (vr->winner >= 0) {
+		const struct ensemble_member *w =
+		    &ens->m[vr->samples[vr->winner].member];
+
+		jout_str(j, "winner", w->adapter->name);
+		jout_str(j, "winner_version", w->adapter->version);
+	} else {
+		jout_null(j, "winner");
+		jout_null(j, "winner_version");
+	}
+	jout_str(j, "answer", vr->answer);
+	jout_end(j);
+}
+
 static void
 vote_json(struct jout *j, const struct query *q)
 {
@@ -256,15 +335,29 @@ vote_json(struct jout *j, const struct query *q)
 	jout_num(j, "confidence", round(vr->confidence * 1e4) / 1e4);
 	jout_int(j, "winner", vr->winner);
 	jout_str(j, "answer_type", q->ar.answer_type);
-	jout_int(j, "seed", q->ar.vote_seed);
-	jout_num(j, "temperature", q->ar.vote_temperature);
+	if (q->ar.vote_seed == CONFIG_UNSET_INT)
+		jout_null(j, "seed");
+	else
+		jout_int(j, "seed", q->ar.vote_seed);
+	if (isnan(q->ar.vote_temperature))
+		jout_null(j, "temperature");
+	else
+		jout_num(j, "temperature", q->ar.vote_temperature);
 	jout_str(j, "note", vr->note);
 	jout_arr(j, "responses");
 	for (i = 0; i < vr->n; i++) {
 		const struct vote_sample *sm = &vr->samples[i];
 
 		jout_obj(j, NULL);
-		jout_int(j, "seed", sm->seed);
+		if (sm->seed == CONFIG_UNSET_INT)
+			jout_null(j, "seed");
+		else
+			jout_int(j, "seed", sm->seed);
+		if (q->ens.n > 0) {
+			jout_str(j, "adapter",
+			    q->ens.m[sm->member].adapter->name);
+			jout_num(j, "weight", sm->weight);
+		}
 		jout_bool(j, "done", sm->done);
 		jout_str(j, "answer", sm->answer);
 		jout_str(j, "response", sm->content);
@@ -371,6 +464,10 @@ print_json(const struct query *q, const struct choice *ch)
 	jout_bool(j, "truncated", ar->truncated);
 	if (ar->voted)
 		vote_json(j, q);
+	if (q->ens.n > 0)
+		ensemble_json(j, q);
+	else
+		jout_null(j, "ensemble");
 	jout_obj(j, "stats");
 	jout_int(j, "prompt_tokens", res->prompt_eval_count);
 	jout_int(j, "answer_tokens", res->eval_count);
@@ -410,6 +507,10 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			break;
 		case OPT_ADAPTER:
 			q->adapter_opt = optarg;
+			break;
+		case OPT_ENSEMBLE:
+			q->ensemble = 1;
+			q->ensemble_names = optarg;
 			break;
 		case OPT_HOST:
 			err = cmd_flag_set(c, lc, "--host", "backend.host",
@@ -497,13 +598,21 @@ vote_progress(const struct vote_result *vr, size_t i, void *arg)
 static void
 vote_event(const struct vote_result *vr, size_t i, void *arg)
 {
+	const struct query *q = arg;
 	const struct vote_sample *sm = &vr->samples[i];
 	struct jout *j = jout_new();
 
-	(void)arg;
 	jout_str(j, "type", "sample");
 	jout_int(j, "index", (long long)i);
-	jout_int(j, "seed", sm->seed);
+	if (sm->seed == CONFIG_UNSET_INT)
+		jout_null(j, "seed");
+	else
+		jout_int(j, "seed", sm->seed);
+	if (q->ens.n > 0) {
+		jout_str(j, "adapter", q->ens.m[sm->member].adapter->name);
+		jout_str(j, "version", q->ens.m[sm->member].adapter->version);
+		jout_num(j, "weight", sm->weight);
+	}
 	jout_str(j, "answer", sm->answer);
 	jout_int(j, "completed", (long long)vr->completed);
 	jout_int(j, "requested", (long long)vr->n);
@@ -536,6 +645,38 @@ add_history(const struct query *q, const struct choice *ch, int interrupted)
 	history_append_warn(&q->lc->cfg, &r, NULL);
 }
 
+/*
+ * --ensemble: the named set, or the active adapters of the chosen
+ * adapter's domain.  A question the base model answers has no domain:
+ * it is answered alone, and said so.
+ */
+static struct error *
+choose_members(struct query *q, const struct registry *reg,
+    struct choice *ch)
+{
+	struct error *err;
+	enum vote_method m;
+
+	vote_method_parse(q->lc->cfg.vote_method, &m);
+	if (m != VOTE_MAJORITY)
+		return cmd_usage_error(q->cmd, "--ensemble votes by weighted "
+		    "majority: --vote-method must be majority, not '%s'",
+		    q->lc->cfg.vote_method);
+	if (q->ensemble_names == NULL && ch->adapter == NULL) {
+		if (!q->quiet && !q->json)
+			fprintf(stderr, "loco: --ensemble: the base model "
+			    "answers this question, and it has no domain: no "
+			    "ensemble\n");
+		return NULL;
+	}
+	err = ensemble_select(reg, q->ensemble_names, q->ensemble_names ?
+	    NULL : ch->adapter->domain, &q->ens);
+	if (err == NULL && q->ensemble_names != NULL &&
+	    q->adapter_opt == NULL)
+		ch->adapter = q->ens.m[0].adapter;
+	return err;
+}
+
 struct error *
 cmd_query(struct loco *lc, int argc, char *argv[])
 {
@@ -544,8 +685,10 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	struct registry *reg;
 	struct backend *be = NULL;
 	struct ask_opts ao;
+	struct ask_member *members = NULL;
 	struct error *err;
 	char *question = NULL;
+	size_t i;
 	int used = 0;
 
 	memset(&q, 0, sizeof(q));
@@ -565,7 +708,12 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	q.question = question;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
-	if ((err = choose_adapter(&q, reg, question, &ch)) != NULL)
+	if (q.ensemble && q.ensemble_names != NULL && q.adapter_opt == NULL) {
+		/* A named set needs no routing. */
+		ch.method = "ensemble";
+	} else if ((err = choose_adapter(&q, reg, question, &ch)) != NULL)
+		goto done;
+	if (q.ensemble && (err = choose_members(&q, reg, &ch)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
@@ -586,12 +734,23 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
 	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.answer_type = q.answer_type;
+	if (q.ens.n > 0) {
+		members = xcalloc(q.ens.n, sizeof(*members));
+		for (i = 0; i < q.ens.n; i++) {
+			members[i].adapter = q.ens.m[i].adapter;
+			members[i].weight = q.ens.m[i].weight;
+		}
+		ao.members = members;
+		ao.nmembers = q.ens.n;
+		if (!q.quiet && !q.stream)
+			print_weights(&q.ens);
+	}
 	if (q.stream)
 		ao.vote_progress = vote_event;
 	else if (lc->stderr_progress && !q.quiet && !q.json)
 		ao.vote_progress = vote_progress;
 	/* A vote's winner is printed whole; with --json it is in the JSON. */
-	ao.fn = ao.votes > 1 && q.json ? NULL : on_piece;
+	ao.fn = (ao.votes > 1 || ao.nmembers > 0) && q.json ? NULL : on_piece;
 	ao.arg = &q;
 	ao.show_thinking = lc->cfg.think;
 	ao.on_send = event_route;
@@ -620,6 +779,8 @@ done:
 	if (q.stream && err != NULL && err->msg[0] != '\0')
 		event_error(err);
 	ask_result_release(&q.ar);
+	ensemble_release(&q.ens);
+	free(members);
 	route_result_release(&ch.route);
 	backend_free(be);
 	free(question);

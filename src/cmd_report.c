@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "jsonout.h"
 #include "results.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -43,13 +44,11 @@ chart_y(double accuracy)
 	return CH_TOP + CH_HEIGHT * (1 - accuracy);
 }
 
+/* Never "0": an underflowed p is "< 1e-300" (stats_p_text). */
 static void
 fmt_p(char buf[32], double p)
 {
-	if (isnan(p))
-		snprintf(buf, 32, "-");
-	else
-		snprintf(buf, 32, "%.4g", p);
+	stats_p_text(p, buf);
 }
 
 /* The y axis and its grid, 0 to 100% by 25, for a chart width wide. */

@@ -99,6 +99,7 @@ eval_tally_text(const struct eval_tally *t)
 void
 eval_result_release(struct eval_result *r)
 {
+	free(r->answer);
 	free(r->extracted);
 	free(r->reason);
 	free(r->pending);
@@ -463,11 +464,94 @@ defer_judge(const struct bench_case *c, const char *response,
 	return 1;
 }
 
+/* The answer type a vote extracts case c's answers by. */
+static enum answer_type
+case_vote_type(const struct bench_case *c)
+{
+	enum answer_type t = ANSWER_TEXT;
+
+	if (c->extract_pattern != NULL)
+		return ANSWER_REGEX;
+	if (c->type == EVAL_EXACT && c->answer_type != NULL)
+		answer_type_parse(c->answer_type, &t);
+	else if (c->type == EVAL_CHOICE)
+		t = ANSWER_CHOICE;
+	else if (c->type == EVAL_CODE)
+		t = ANSWER_CODE;
+	return t;
+}
+
+/* What an ensemble's vote counts for a response: NULL when it was cut. */
+static char *
+vote_answer(const struct bench_case *c, const char *response, int truncated)
+{
+	struct extractor *x;
+	char *ans;
+
+	if (truncated || response == NULL ||
+	    extractor_new(case_vote_type(c), c->extract_pattern, &x) != NULL)
+		return NULL;
+	ans = extractor_run(x, response);
+	extractor_free(x);
+	return ans;
+}
+
+void
+eval_ensemble_combine(const struct bench *b,
+    struct eval_result *const *members, const double *weights,
+    size_t nmembers, struct eval_result *out, size_t *winner, size_t *needed)
+{
+	struct vote_tally vt;
+	char **answers = xcalloc(nmembers + 1, sizeof(*answers));
+	int *done = xcalloc(nmembers + 1, sizeof(*done));
+	double rest;
+	size_t i, k, m, w;
+
+	*needed = 0;
+	for (i = 0; i < b->n; i++) {
+		const struct eval_result *src;
+
+		memset(&vt, 0, sizeof(vt));
+		for (k = 0; k < nmembers; k++) {
+			answers[k] = members[k][i].answer;
+			done[k] = 1;
+			vote_tally_release(&vt);
+			vote_tally_build_weighted(case_vote_type(&b->cases[i]),
+			    NUMBER_TOLERANCE, answers, done, weights, k + 1,
+			    &vt);
+			for (m = k + 1, rest = 0; m < nmembers; m++)
+				rest += weights[m];
+			if (vote_decided_weight(&vt, rest))
+				break;
+		}
+		*needed += k < nmembers ? k + 1 : nmembers;
+		w = vt.ngroups > 0 ? vt.groups[0].first : 0;
+		vote_tally_release(&vt);
+		if (winner != NULL)
+			winner[i] = w;
+		src = &members[w][i];
+		eval_result_release(&out[i]);
+		out[i].done = 1;
+		out[i].pass = src->pass;
+		out[i].score = src->score;
+		out[i].truncated = src->truncated;
+		out[i].extracted = src->extracted ? xstrdup(src->extracted) :
+		    NULL;
+		out[i].reason = src->reason ? xstrdup(src->reason) : NULL;
+		out[i].answer = src->answer ? xstrdup(src->answer) : NULL;
+	}
+	free(answers);
+	free(done);
+}
+
 static void
 score_into(const struct bench_case *c, const char *response,
     const struct judge *j, struct eval_result *r, struct error **err)
 {
 	struct score_result sr;
+
+	free(r->answer);
+	r->answer = vote_answer(c, response, r->truncated);
 
 	if (r->truncated) {
 		/* A cut answer is not scored: it is wrong, and reported. */
@@ -577,18 +661,11 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		struct ask_opts ao;
 		struct ask_result ar;
 		struct extractor *x = NULL;
-		enum answer_type t = ANSWER_TEXT;
 		char *question;
 
 		if (results[i].done || results[i].pending)
 			continue;
-		if (c->type == EVAL_EXACT && c->answer_type != NULL)
-			answer_type_parse(c->answer_type, &t);
-		else if (c->type == EVAL_CHOICE)
-			t = ANSWER_CHOICE;
-		else if (c->type == EVAL_CODE)
-			t = ANSWER_CODE;
-		if ((err = extractor_new(c->extract_pattern ? ANSWER_REGEX : t,
+		if ((err = extractor_new(case_vote_type(c),
 		    c->extract_pattern, &x)) != NULL)
 			break;
 		question = bench_question(c);
@@ -986,6 +1063,10 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 				if (cJSON_IsString(why))
 					results[i].reason =
 					    xstrdup(why->valuestring);
+				if (cJSON_IsString(resp))
+					results[i].answer = vote_answer(
+					    &b->cases[i], resp->valuestring,
+					    results[i].truncated);
 				(*count)++;
 				break;
 			}

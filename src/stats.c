@@ -1,6 +1,7 @@
 /* stats.c: Wilson intervals, exact McNemar, paired bootstrap, pass@k. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "stats.h"
@@ -83,6 +84,18 @@ stats_mcnemar_exact(size_t b, size_t c)
 			break;
 	}
 	return fmin(1, 2 * top * sum);
+}
+
+const char *
+stats_p_text(double p, char buf[STATS_P_TEXT_LEN])
+{
+	if (isnan(p))
+		snprintf(buf, STATS_P_TEXT_LEN, "-");
+	else if (p < STATS_P_FLOOR)
+		snprintf(buf, STATS_P_TEXT_LEN, "< 1e-300");
+	else
+		snprintf(buf, STATS_P_TEXT_LEN, "%.4g", p);
+	return buf;
 }
 
 static int

@@ -1,4 +1,5 @@
 /* vote.c: self-consistency voting over concurrent samples (see vote.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,14 @@ void
 vote_tally_build(enum answer_type t, double tol, char *const *answers,
     const int *done, size_t n, struct vote_tally *tally)
 {
+	vote_tally_build_weighted(t, tol, answers, done, NULL, n, tally);
+}
+
+void
+vote_tally_build_weighted(enum answer_type t, double tol,
+    char *const *answers, const int *done, const double *weights, size_t n,
+    struct vote_tally *tally)
+{
 	struct vote_group *g, tmp;
 	size_t i, j;
 
@@ -61,14 +70,15 @@ vote_tally_build(enum answer_type t, double tol, char *const *answers,
 			tally->ngroups++;
 		}
 		g->count++;
+		g->weight += weights ? weights[i] : 1;
 	}
-	/* Rank: more votes first, then the earlier first sample. */
+	/* Rank: more weight (votes) first, then the earlier first sample. */
 	for (i = 1; i < tally->ngroups; i++)
 		for (j = i; j > 0; j--) {
 			struct vote_group *a = &tally->groups[j - 1];
 			struct vote_group *b = &tally->groups[j];
 
-			if (a->count > b->count || (a->count == b->count &&
+			if (a->weight > b->weight || (a->weight == b->weight &&
 			    a->first < b->first))
 				break;
 			tmp = *a;
@@ -105,22 +115,36 @@ vote_decided(const struct vote_tally *tally, size_t remaining)
 	return top > second + remaining;
 }
 
+int
+vote_decided_weight(const struct vote_tally *tally, double remaining)
+{
+	double second;
+
+	if (tally->ngroups == 0)
+		return 0;
+	second = tally->ngroups > 1 ? tally->groups[1].weight : 0;
+	return tally->groups[0].weight > second + remaining;
+}
+
 static void
 retally(struct vote_result *vr, enum answer_type t)
 {
 	char **answers = xcalloc(vr->n + 1, sizeof(*answers));
 	int *done = xcalloc(vr->n + 1, sizeof(*done));
+	double *w = xcalloc(vr->n + 1, sizeof(*w));
 	size_t i;
 
 	for (i = 0; i < vr->n; i++) {
 		answers[i] = vr->samples[i].answer;
 		done[i] = vr->samples[i].done;
+		w[i] = vr->samples[i].weight;
 	}
 	vote_tally_release(&vr->tally);
-	vote_tally_build(t, NUMBER_TOLERANCE, answers, done, vr->n,
-	    &vr->tally);
+	vote_tally_build_weighted(t, NUMBER_TOLERANCE, answers, done, w,
+	    vr->n, &vr->tally);
 	free(answers);
 	free(done);
+	free(w);
 }
 
 /* The response with the highest mean ROUGE-L F1 against the others. */
@@ -247,9 +271,14 @@ pick_winner(struct vote_result *vr)
 
 	if (vr->method == VOTE_MAJORITY) {
 		if (vr->tally.ngroups > 0) {
+			double used = 0;
+
+			for (i = 0; i < vr->n; i++)
+				if (vr->samples[i].done)
+					used += vr->samples[i].weight;
 			vr->winner = (long)vr->tally.groups[0].first;
-			vr->confidence = (double)vr->tally.groups[0].count /
-			    (double)vr->completed;
+			vr->confidence = used > 0 ?
+			    vr->tally.groups[0].weight / used : 0;
 		} else {
 			for (i = 0; i < vr->n && !vr->samples[i].done; i++)
 				;
@@ -272,40 +301,92 @@ pick_winner(struct vote_result *vr)
 	}
 }
 
+/* The weight of the samples not done yet (for early stopping). */
+static double
+weight_to_come(const struct vote_result *vr)
+{
+	double w = 0;
+	size_t i;
+
+	for (i = 0; i < vr->n; i++)
+		if (!vr->samples[i].done)
+			w += vr->samples[i].weight;
+	return w;
+}
+
+/*
+ * Whether sample next may start now: a serial ensemble starts a member
+ * only once every sample of the one before has ended.
+ */
+static int
+may_start(const struct vote_opts *opts, const struct vote_result *vr,
+    size_t next, size_t running)
+{
+	if (next >= vr->n)
+		return 0;
+	if (!opts->serial || next == 0 || running == 0)
+		return 1;
+	return vr->samples[next].member == vr->samples[next - 1].member;
+}
+
 struct error *
 vote_run(struct backend *be, const struct chat_request *req,
     const struct vote_opts *opts, struct vote_result *vr)
 {
 	struct chat_batch *batch;
-	struct chat_request sreq = *req;
+	struct chat_request sreq;
+	const struct chat_request *reqs = opts->nmembers ? opts->members : req;
 	struct chat_result res;
 	struct error *err = NULL;
-	size_t nslots, next = 0, slot, i;
-	size_t *slot_sample;
+	size_t nslots, next = 0, slot, i, nfree, running = 0;
+	size_t *slot_sample, *free_slots;
 	enum answer_type t = extractor_type(opts->x);
 	struct vote_sample *s;
 
 	memset(vr, 0, sizeof(*vr));
 	vr->method = opts->method;
 	vr->winner = -1;
+	vr->broke = -1;
 	if (opts->method == VOTE_TESTS)
 		return error_new(EXIT_USAGE, "vote method 'tests' needs test "
 		    "cases: it is used by loco eval");
-	vr->n = opts->n;
+	if (opts->nmembers > 0 && opts->method != VOTE_MAJORITY)
+		return error_new(EXIT_USAGE, "an ensemble votes by weighted "
+		    "majority only, not '%s'", vote_method_name(opts->method));
+	vr->nmembers = opts->nmembers ? opts->nmembers : 1;
+	vr->per_member = opts->n;
+	vr->weighted = opts->nmembers > 0;
+	vr->n = opts->n * vr->nmembers;
 	vr->samples = xcalloc(vr->n + 1, sizeof(*vr->samples));
-	nslots = opts->parallel < opts->n ? opts->parallel : opts->n;
+	for (i = 0; i < vr->n; i++) {
+		vr->samples[i].member = i / opts->n;
+		vr->samples[i].seed = opts->seed + (long)(i % opts->n);
+		vr->samples[i].weight = opts->weights ?
+		    opts->weights[i / opts->n] : 1;
+	}
+	nslots = opts->parallel < vr->n ? opts->parallel : vr->n;
 	if (nslots == 0)
 		nslots = 1;
 	slot_sample = xcalloc(nslots, sizeof(*slot_sample));
+	free_slots = xcalloc(nslots, sizeof(*free_slots));
+	for (nfree = 0; nfree < nslots; nfree++)
+		free_slots[nfree] = nslots - 1 - nfree;
 	batch = chat_batch_new(be, nslots);
 	chat_result_init(&res);
 
-	/* Fill every slot, then start one sample for each that ends. */
-	for (slot = 0; slot < nslots && next < vr->n; slot++, next++) {
-		vr->samples[next].seed = sreq.seed = opts->seed + (long)next;
-		slot_sample[slot] = next;
-		chat_batch_start(batch, slot, &sreq);
-	}
+/* Start samples while a slot is free and the order allows. */
+#define FILL() do {							\
+	while (nfree > 0 && may_start(opts, vr, next, running)) {	\
+		slot = free_slots[--nfree];				\
+		sreq = reqs[vr->samples[next].member];			\
+		sreq.seed = vr->samples[next].seed;			\
+		slot_sample[slot] = next++;				\
+		chat_batch_start(batch, slot, &sreq);			\
+		running++;						\
+	}								\
+} while (0)
+
+	FILL();
 	while (chat_batch_next(batch, &slot, &res, &err)) {
 		i = slot_sample[slot];
 		s = &vr->samples[i];
@@ -317,12 +398,15 @@ vote_run(struct backend *be, const struct chat_request *req,
 			 */
 			if (err->code == EXIT_INTERRUPT ||
 			    err->code == EXIT_UNREACHABLE ||
-			    err->code == EXIT_NOMODEL)
+			    err->code == EXIT_NOMODEL) {
+				vr->broke = (long)i;
 				break;
+			}
 			if (!s->retried) {
 				s->retried = 1;
 				error_free(err);
 				err = NULL;
+				sreq = reqs[s->member];
 				sreq.seed = s->seed;
 				chat_batch_start(batch, slot, &sreq);
 				continue;
@@ -333,6 +417,8 @@ vote_run(struct backend *be, const struct chat_request *req,
 			err = NULL;
 			s->failed = 1;
 		}
+		running--;
+		free_slots[nfree++] = slot;
 		s->done = 1;
 		s->res = res;
 		chat_result_init(&res);
@@ -353,15 +439,12 @@ vote_run(struct backend *be, const struct chat_request *req,
 		if (opts->progress != NULL)
 			opts->progress(vr, i, opts->arg);
 		if (opts->method == VOTE_MAJORITY && opts->early_stop &&
-		    vote_decided(&vr->tally, vr->n - vr->completed))
+		    vote_decided_weight(&vr->tally, weight_to_come(vr)))
 			break;
-		if (next < vr->n) {
-			vr->samples[next].seed = sreq.seed =
-			    opts->seed + (long)next;
-			slot_sample[slot] = next++;
-			chat_batch_start(batch, slot, &sreq);
-		}
+		FILL();
 	}
+#undef FILL
+	free(free_slots);
 	chat_result_release(&res);
 	vr->cancelled = vr->n - vr->completed;
 	chat_batch_free(batch);	/* cancels whatever still runs */
@@ -406,9 +489,6 @@ vote_run(struct backend *be, const struct chat_request *req,
 		}
 		vr->note = cut;
 	}
-	for (i = 0; i < vr->n; i++)
-		if (!vr->samples[i].done)
-			vr->samples[i].seed = opts->seed + (long)i;
 	return NULL;
 }
 
@@ -436,12 +516,19 @@ vote_describe(const struct vote_result *vr, struct strbuf *sb)
 {
 	size_t i;
 
-	strbuf_addf(sb, "vote %s: ", vote_method_name(vr->method));
+	if (vr->weighted)
+		strbuf_addf(sb, "ensemble of %zu, weighted %s: ", vr->nmembers,
+		    vote_method_name(vr->method));
+	else
+		strbuf_addf(sb, "vote %s: ", vote_method_name(vr->method));
 	for (i = 0; i < vr->tally.ngroups && i < 5; i++) {
 		char *a = str_sanitize(vr->tally.groups[i].answer, 24);
 
 		strbuf_addf(sb, "%s%s x%zu", i ? ", " : "", a,
 		    vr->tally.groups[i].count);
+		if (vr->weighted)
+			strbuf_addf(sb, " (weight %.3g)",
+			    vr->tally.groups[i].weight);
 		free(a);
 	}
 	if (vr->tally.ngroups > 5)
@@ -466,6 +553,13 @@ vote_jout(struct jout *j, const struct vote_result *vr)
 		jout_int(j, vr->tally.groups[i].answer,
 		    (long long)vr->tally.groups[i].count);
 	jout_end(j);
+	if (vr->weighted) {
+		jout_obj(j, "weights");
+		for (i = 0; i < vr->tally.ngroups; i++)
+			jout_num(j, vr->tally.groups[i].answer,
+			    round(vr->tally.groups[i].weight * 1e4) / 1e4);
+		jout_end(j);
+	}
 	jout_int(j, "invalid", (long long)vr->tally.invalid);
 	jout_int(j, "samples", (long long)vr->completed);
 }

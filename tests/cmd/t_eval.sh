@@ -354,6 +354,64 @@ expect_rc 0
 expect_out_has "model                                         1 sample   3 votes    1 sample   3 votes"
 expect_eq "$(node -e 'const g=JSON.parse(require("fs").readFileSync(process.argv[1])).grid;console.log(g.filter(x => x.votes === 3).length)' "$W/rung3/grid.json")" "4" "--grid --votes 3 votes three times"
 
+t "the grid's paired tests: each row of the chain against the one before"
+# 30 cases; who is right where, so that the four pairs have known
+# discordant counts (row only right b, the row before only right c):
+#   base, 1 sample        1-10
+#   base + RE2            1-8, 11-20      b=10 c=2 (p = 0.0386)
+#   adapter, 1 sample     1-25            b=7  c=0
+#   adapter + RE2         1-24, 26-30     b=5  c=1
+#   adapter + RE2 + votes 4-30            b=1  c=3
+# The votes' requests are told from greedy ones by their seed (not 42).
+mkbench "$W/m30.jsonl" 30
+node -e '
+	const A = "loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M", B = "qwen3:4b-instruct-2507-q4_K_M";
+	const r = (lo, hi) => Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
+	const sets = {
+		base: r(1, 10), baseRe2: [...r(1, 8), ...r(11, 20)], ad: r(1, 25),
+		adRe2: [...r(1, 24), ...r(26, 30)], adVotes: r(4, 30)
+	};
+	const say = (set, i) => `The answer is ${set.includes(i) ? 2 * i : 0}`;
+	const chat = [];
+	for (let i = 1; i <= 30; i++) {
+		const q = `What is ${i}+${i}?`, again = `again: ${q}`;
+		chat.push({ match: { model: A, contains: again, seed: 42 }, reply: say(sets.adRe2, i) });
+		chat.push({ match: { model: A, contains: again }, reply: say(sets.adVotes, i) });
+		chat.push({ match: { model: A, contains: q }, reply: say(sets.ad, i) });
+		chat.push({ match: { model: B, contains: again }, reply: say(sets.baseRe2, i) });
+		chat.push({ match: { model: B, contains: q }, reply: say(sets.base, i) });
+	}
+	console.log(JSON.stringify({ models: [A, B], chat }));' >"$W/grid-script.json"
+script "$(cat "$W/grid-script.json")"
+run_loco eval --benchmark "$W/m30.jsonl" --output "$W/rungp" --grid --no-cache --jobs 4 math
+expect_rc 0
+# The exact two-sided McNemar p, computed here independently of loco:
+# 2 * P(X <= min(b, c)) for X ~ Binomial(b + c, 1/2), capped at 1.
+mcnemar() {
+	node -e '
+		const [b, c] = process.argv.slice(1).map(Number), n = b + c;
+		let tail = 0, binom = 1;
+		for (let i = 0; i <= Math.min(b, c); i++) {
+			tail += binom;
+			binom = binom * (n - i) / (i + 1);
+		}
+		const p = n === 0 ? 1 : Math.min(1, 2 * tail / 2 ** n);
+		process.stdout.write(Number(p.toPrecision(4)).toString());' "$@"
+}
+expect_eq "$(mcnemar 10 2)" 0.03857 "the independent computation (b=10, c=2)"
+expect_out_has "paired tests, each row against the one before (exact McNemar):"
+expect_out_has "  base + RE2, 1 sample against base, 1 sample: +26.7 points, p = $(mcnemar 10 2) (only the first right 10, only the second 2)"
+expect_out_has "  adapter, 1 sample against base + RE2, 1 sample: +23.3 points, p = $(mcnemar 7 0) (only the first right 7, only the second 0)"
+expect_out_has "  adapter + RE2, 1 sample against adapter, 1 sample: +13.3 points, p = $(mcnemar 5 1) (only the first right 5, only the second 1)"
+expect_out_has "  adapter + RE2 + 5 votes against adapter + RE2, 1 sample: -6.7 points, p = $(mcnemar 1 3) (only the first right 1, only the second 3)"
+cp "$W/rungp/grid.json" "$W/out"
+expect_eq "$(node -e '
+	const g = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+	console.log(g.tests.map((t) => [t.row, t.against, t.row_only, t.against_only, Number(t.p.toPrecision(4)), t.p_underflow].join("|")).join("\n"))' "$W/out")" "base + RE2, 1 sample|base, 1 sample|10|2|$(mcnemar 10 2)|false
+adapter, 1 sample|base + RE2, 1 sample|7|0|$(mcnemar 7 0)|false
+adapter + RE2, 1 sample|adapter, 1 sample|5|1|$(mcnemar 5 1)|false
+adapter + RE2 + 5 votes|adapter + RE2, 1 sample|1|3|$(mcnemar 1 3)|false" "grid.json tests"
+
 t "code cases with votes: pass@1 and pass@k"
 node -e '
 	for (let i = 1; i <= 2; i++)
@@ -444,5 +502,17 @@ expect_eq "$(node -e '
 	const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
 	console.log(l.filter(x => x.subject === "adapter").sort((a, b) => a.id < b.id ? -1 : 1).map(x => x.id + ":" + x.extracted + ":" + x.pass).join(" "));' "$W/whole/log.jsonl")" \
     "w1:1450000:true w2:1450001:false w3:3:true" "the adapter's answers"
+
+t "a p-value below any double prints as < 1e-300, never 0"
+# 1100 cases the adapter gets right and the base wrong: p = 2^-1099.
+node -e 'for (let i = 1; i <= 1100; i++) console.log(JSON.stringify({id: "u" + i, instruction: `Case ${i}: what is 1+1?`, expected_output: "2", evaluation_type: "exact_match", evaluation_config: {answer_type: "number"}}))' >"$W/u1100.jsonl"
+script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"match":{"model":"loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M"},"reply":"The answer is 2"},{"reply":"The answer is 3"}]}'
+run_loco eval --benchmark "$W/u1100.jsonl" --output "$W/under" --no-cache --jobs 8 math
+expect_rc 0
+expect_out_has "difference +100.0 points; McNemar exact p < 1e-300 (adapter only right 1100, base only right 0)"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.mcnemar.p_underflow + " " + (r.mcnemar.p < 1e-300))' "$W/under/results.json")" "true true" "results.json: the flag"
+run_loco eval --benchmark "$W/u1100.jsonl" --output "$W/under-md" --jobs 8 --format markdown math
+expect_out_has "difference +100.0 points; McNemar exact p < 1e-300 (adapter only right 1100, base only right 0)"
+expect_eq "$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(r.mcnemar.p_underflow)' "$W/run1/results.json")" "false" "an ordinary p: no flag"
 
 area_end

@@ -608,6 +608,12 @@ expect_rc 0
 shape eval-grid
 expect_eq "$(json 'out.grid.length')" 8 "cells"
 
+t "eval --json --ensemble"
+run_loco eval --json --ensemble --limit 2 --output "$W/run5" math
+expect_rc 0
+shape eval-ensemble
+expect_eq "$(json 'out.ensemble.members.length + " " + out.ensemble.best.adapter + " " + out.ensemble.answers')" "1 math 2" "an ensemble of one"
+
 t "leaderboard --json"
 run_loco leaderboard --json
 expect_rc 0

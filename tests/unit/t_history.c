@@ -66,7 +66,7 @@ TEST(history_append_keeps_everything)
 {
 	struct history_record r;
 	struct vote_result vr;
-	struct vote_group groups[2] = { { "51", 3, 0 }, { "50", 1, 1 } };
+	struct vote_group groups[2] = { { "51", 3, 0, 3 }, { "50", 1, 1, 1 } };
 	struct history h;
 	struct stat st;
 	char *path = hpath();

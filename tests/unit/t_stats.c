@@ -81,6 +81,21 @@ wilson_reference(double k, double n, double *lo, double *hi)
 	*hi = (double)(c + h);
 }
 
+TEST(stats_p_text_never_zero)
+{
+	char buf[STATS_P_TEXT_LEN];
+
+	/* 1100 discordant cases all one way: 2^-1099 is below any double. */
+	CHECK(stats_mcnemar_exact(1100, 0) < STATS_P_FLOOR);
+	CHECK_STR(stats_p_text(stats_mcnemar_exact(1100, 0), buf), "< 1e-300");
+	CHECK_STR(stats_p_text(0, buf), "< 1e-300");
+	CHECK_STR(stats_p_text(1e-301, buf), "< 1e-300");
+	CHECK_STR(stats_p_text(1e-300, buf), "1e-300");
+	CHECK_STR(stats_p_text(stats_mcnemar_exact(10, 2), buf), "0.03857");
+	CHECK_STR(stats_p_text(1, buf), "1");
+	CHECK_STR(stats_p_text(NAN, buf), "-");
+}
+
 TEST(stats_wilson_interval)
 {
 	struct stats_proportion pr;

@@ -127,6 +127,45 @@ TEST(vote_early_stop_arithmetic)
 	vote_tally_release(&vt);
 }
 
+TEST(vote_weighted_tally)
+{
+	/* An ensemble: 0.8 says 50, 0.5 and 0.4 say 51. */
+	char *a[] = { "50", "51", "51" };
+	int done[] = { 1, 1, 0 };
+	double w[] = { 0.8, 0.5, 0.4 };
+	struct vote_tally vt;
+
+	vote_tally_build_weighted(ANSWER_NUMBER, NUMBER_TOLERANCE, a, done, w,
+	    3, &vt);
+	CHECK_STR(vt.groups[0].answer, "50");
+	CHECK(vt.groups[0].weight == 0.8);
+	/* 0.8 > 0.5 + 0.4 is false: the last member could still turn it. */
+	CHECK(!vote_decided_weight(&vt, 0.4));
+	vote_tally_release(&vt);
+	done[2] = 1;
+	vote_tally_build_weighted(ANSWER_NUMBER, NUMBER_TOLERANCE, a, done, w,
+	    3, &vt);
+	/* Two weaker members outweigh the stronger: 0.9 over 0.8. */
+	CHECK_STR(vt.groups[0].answer, "51");
+	CHECK_INT(vt.groups[0].count, 2);
+	CHECK_INT(vt.groups[0].first, 1);
+	CHECK(vote_decided_weight(&vt, 0));
+	vote_tally_release(&vt);
+	/* 0.9 against 0.4 + 0.3 still to come: decided after one. */
+	w[0] = 0.9;
+	done[1] = done[2] = 0;
+	vote_tally_build_weighted(ANSWER_NUMBER, NUMBER_TOLERANCE, a, done, w,
+	    3, &vt);
+	CHECK(vote_decided_weight(&vt, 0.5 + 0.4 - 0.2));
+	CHECK(!vote_decided_weight(&vt, 0.9));
+	vote_tally_release(&vt);
+	/* Equal weights: the earlier answer ranks first. */
+	vote_tally_build_weighted(ANSWER_NUMBER, NUMBER_TOLERANCE, a, done,
+	    NULL, 1, &vt);
+	CHECK(vt.groups[0].weight == 1);
+	vote_tally_release(&vt);
+}
+
 TEST(vote_method_names)
 {
 	enum vote_method m;
