@@ -301,6 +301,30 @@ json_side(struct jout *j, const char *key, const struct side *s)
 	jout_end(j);
 }
 
+/* results.json's settings that change answers. */
+static void
+json_inference(struct jout *j, const struct eval_cmd *e, long votes,
+    double temperature)
+{
+	size_t i;
+
+	jout_obj(j, "inference");
+	jout_bool(j, "reread", e->es.reread);
+	jout_int(j, "votes", votes);
+	jout_num(j, "temperature", temperature);
+	jout_int(j, "seed", e->es.seed);
+	jout_arr(j, "seeds");
+	for (i = 0; i < e->nseeds; i++)
+		jout_int(j, NULL, e->seeds[i]);
+	jout_end(j);
+	jout_int(j, "num_predict", e->es.num_predict);
+	if (e->es.num_ctx > 0)
+		jout_int(j, "num_ctx", e->es.num_ctx);
+	else
+		jout_null(j, "num_ctx");	/* the server's choice */
+	jout_end(j);
+}
+
 /*
  * Several seeds: each seed's accuracies and McNemar test, and the paired
  * bootstrap over the cases' pass rates that compares the means.
@@ -424,22 +448,8 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 		jout_end(j);
 	}
 	jout_end(j);
-	jout_obj(j, "inference");
-	jout_bool(j, "reread", e->es.reread);
-	jout_int(j, "votes", e->es.votes);
-	jout_num(j, "temperature", e->es.votes > 1 ? e->es.vote_temperature :
-	    e->es.temperature);
-	jout_int(j, "seed", e->es.seed);
-	jout_arr(j, "seeds");
-	for (i = 0; i < e->nseeds; i++)
-		jout_int(j, NULL, e->seeds[i]);
-	jout_end(j);
-	jout_int(j, "num_predict", e->es.num_predict);
-	if (e->es.num_ctx > 0)
-		jout_int(j, "num_ctx", e->es.num_ctx);
-	else
-		jout_null(j, "num_ctx");	/* the server's choice */
-	jout_end(j);
+	json_inference(j, e, e->es.votes, e->es.votes > 1 ?
+	    e->es.vote_temperature : e->es.temperature);
 	/* Requests answered from the cache are not counted. */
 	jout_obj(j, "cost");
 	jout_int(j, "requests", tally->requests);
@@ -1386,17 +1396,7 @@ ens_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_int(j, "answers_needed", (long long)er->needed);
 	jout_int(j, "answers", (long long)(er->n * er->b->n));
 	jout_end(j);
-	jout_obj(j, "inference");
-	jout_bool(j, "reread", e->es.reread);
-	jout_int(j, "votes", 1);
-	jout_num(j, "temperature", e->es.temperature);
-	jout_int(j, "seed", e->es.seed);
-	jout_int(j, "num_predict", e->es.num_predict);
-	if (e->es.num_ctx > 0)
-		jout_int(j, "num_ctx", e->es.num_ctx);
-	else
-		jout_null(j, "num_ctx");
-	jout_end(j);
+	json_inference(j, e, 1, e->es.temperature);
 	jout_obj(j, "cost");
 	jout_int(j, "requests", tally->requests);
 	jout_int(j, "retries", tally->retries);
