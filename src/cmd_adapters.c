@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "benchfile.h"
+#include "fsutil.h"
 #include "cmd.h"
 #include "hash.h"
 #include "jsonout.h"
 #include "modelfile.h"
+#include "peft.h"
 #include "pindex.h"
 #include "pkg.h"
 #include "progress.h"
@@ -767,6 +769,161 @@ done:
 	return err;
 }
 
+/*
+ * The base model's GGUF to check a converted adapter against: --base,
+ * else (without --arch) the registry's base_model.file, else the file
+ * Ollama keeps for its tag.  *base NULL: convert unchecked (--arch).
+ */
+static struct error *
+find_base(struct loco *lc, const char *given, const char *arch, char **base)
+{
+	struct registry *reg;
+	struct error *err;
+
+	*base = NULL;
+	if (given != NULL) {
+		*base = xstrdup(given);
+		return NULL;
+	}
+	if (arch != NULL)
+		return NULL;
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return error_prefix(err, "no --base given, and the registry "
+		    "cannot say which base model to check against");
+	if (reg->base.file != NULL && fs_exists(reg->base.file)) {
+		*base = xstrdup(reg->base.file);
+		return NULL;
+	}
+	if ((*base = ollama_blob(reg->base.tag)) != NULL)
+		return NULL;
+	return error_new(EXIT_USAGE, "no GGUF file of the base model '%s' "
+	    "to check the adapter against: give --base FILE.gguf, set "
+	    "base_model.file in '%s' or 'ollama pull %s'; or give --arch "
+	    "ARCH to convert without checking shapes", reg->base.tag,
+	    reg->path, reg->base.tag);
+}
+
+/* What a conversion did, on stderr (stdout is for --json). */
+static void
+convert_report(const struct peft_convert *pc, const struct peft_result *res)
+{
+	printf("wrote %s: %zu LoRA pairs, rank %ld, alpha %g, %s, %s%s\n",
+	    pc->out, res->npairs, res->rank, res->alpha, res->architecture,
+	    pc->outtype == PEFT_F16 ? "f16" : "f32",
+	    res->permuted ? ", q/k rows reordered for llama.cpp" : "");
+	if (res->shapes_checked)
+		fprintf(stderr, "loco: shapes checked against '%s'\n",
+		    pc->base);
+	else
+		fprintf(stderr, "loco: warning: shapes not checked (no base "
+		    "model GGUF): llama.cpp refuses a mismatch at load\n");
+}
+
+static struct error *
+adapters_convert(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "outtype", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct peft_convert pc;
+	struct peft_result res;
+	struct error *err;
+	const char *given = NULL;
+	char *base = NULL, *out = NULL, *name;
+	int ch, json = 0;
+
+	memset(&pc, 0, sizeof(pc));
+	memset(&res, 0, sizeof(res));
+	pc.outtype = PEFT_F16;
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			return NULL;
+		case 'a':
+			pc.arch = optarg;
+			break;
+		case 'b':
+			given = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			pc.name = optarg;
+			break;
+		case 'o':
+			pc.out = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "f16") == 0)
+				pc.outtype = PEFT_F16;
+			else if (strcmp(optarg, "f32") == 0)
+				pc.outtype = PEFT_F32;
+			else
+				return sub_usage_error(sc, "--outtype is f16 "
+				    "or f32, not '%s'", optarg);
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give one PEFT adapter folder");
+	pc.dir = argv[optind];
+	if (pc.out == NULL) {
+		char *d = xstrdup(pc.dir), *slash;
+		size_t n = strlen(d);
+
+		while (n > 1 && d[n - 1] == '/')
+			d[--n] = '\0';
+		slash = strrchr(d, '/');
+		name = slash && slash[1] ? slash + 1 : d;
+		out = xasprintf("%s.gguf", strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0 || strcmp(name, "/") == 0 ?
+		    "adapter" : name);
+		free(d);
+		pc.out = out;
+	}
+	if ((err = find_base(lc, given, pc.arch, &base)) != NULL)
+		goto done;
+	pc.base = base;
+	if ((err = peft_convert(&pc, &res)) != NULL)
+		goto done;
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "output", pc.out);
+		jout_str(j, "architecture", res.architecture);
+		jout_int(j, "pairs", (long long)res.npairs);
+		jout_int(j, "rank", res.rank);
+		jout_num(j, "alpha", res.alpha);
+		jout_str(j, "outtype", pc.outtype == PEFT_F16 ? "f16" : "f32");
+		jout_int(j, "bytes", (long long)res.bytes);
+		jout_bool(j, "permuted", res.permuted);
+		if (base != NULL)
+			jout_str(j, "base", base);
+		else
+			jout_null(j, "base");
+		jout_int(j, "nonfinite", (long long)res.nonfinite);
+		loco_print_json(j);
+	} else
+		convert_report(&pc, &res);
+done:
+	peft_result_release(&res);
+	free(base);
+	free(out);
+	return err;
+}
+
 static struct error *
 adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
@@ -939,6 +1096,8 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 	return NULL;
 }
 
+#define U_CONVERT "loco adapters convert [--arch arch] [--base file] " \
+	"[--json] [--name name] [-o file] [--outtype f16|f32] dir"
 #define U_LIST "loco adapters list [--host url] [--json]"
 #define U_SEARCH "loco adapters search [--index url] [--json] [term]"
 #define U_INFO "loco adapters info [--json] name"
@@ -978,6 +1137,17 @@ static const struct subcmd subcmds[] = {
 	  "  --host url     Ollama server\n"
 	  "  --json         print what was removed as JSON\n"
 	  "  --keep-model   leave the Ollama model alone\n" },
+	{ "convert", adapters_convert, U_CONVERT,
+	  "Convert a Hugging Face PEFT LoRA folder (adapter_config.json and\n"
+	  "adapter_model.safetensors) to a GGUF LoRA for llama.cpp and Ollama.\n"
+	  "  --arch arch     without a base: llama, mistral, qwen2, qwen3,\n"
+	  "                  gemma2 or gemma3 (shapes are then not checked)\n"
+	  "  --base file     the base model's GGUF to check shapes against\n"
+	  "                  (default: the registry's base model)\n"
+	  "  --json          print what was written as JSON\n"
+	  "  --name name     general.name (default: the folder's name)\n"
+	  "  -o, --output file  the GGUF to write (default: DIR's name.gguf)\n"
+	  "  --outtype type  f16 (default) or f32\n" },
 	{ "add", adapters_add, U_ADD,
 	  "Import an existing Ollama Modelfile as an installed adapter.\n"
 	  "  --description text  one line about it\n"
