@@ -986,12 +986,27 @@ write_header(struct convert *cv, const char *name)
 	return out_pad(cv);
 }
 
+static void
+warn_values(struct convert *cv, const char *tensor, unsigned long long n,
+    const char *what)
+{
+	char *t;
+
+	cv->res->nonfinite += n;
+	if (n == 0 || cv->c->quiet)
+		return;
+	t = safe(tensor);
+	fprintf(stderr, "loco: warning: '%s': tensor '%s' holds %llu %s\n",
+	    cv->st_path, t, n, what);
+	free(t);
+}
+
 static struct error *
 write_tensor(struct convert *cv, const struct pair *p, int ab, float *buf)
 {
 	const struct st_tensor *t = ab ? p->b : p->a;
 	struct error *err;
-	unsigned long long bad = 0;
+	unsigned long long nonfinite = 0, overflow = 0;
 	uint64_t i;
 	unsigned char b[4];
 
@@ -1003,40 +1018,33 @@ write_tensor(struct convert *cv, const struct pair *p, int ab, float *buf)
 	for (i = 0; i < t->nelem; i++) {
 		float f = buf[i];
 
+		if (!isfinite(f))
+			nonfinite++;
 		if (ab && p->bscale != 1)
 			f = (float)(f * p->bscale);
-		if (!isfinite(f))
-			bad++;
 		if (cv->c->outtype == PEFT_F16) {
 			uint16_t h = st_f32_to_f16(f);
 
-			/* Finite in F32 but too large for F16. */
-			if (isfinite(f) && (h & 0x7c00) == 0x7c00)
-				bad++;
+			if (isfinite(buf[i]) && (h & 0x7c00) == 0x7c00)
+				overflow++;
 			b[0] = h & 0xff;
 			b[1] = h >> 8;
 			err = out_add(cv, b, 2);
 		} else {
 			uint32_t u;
 
+			if (isfinite(buf[i]) && !isfinite(f))
+				overflow++;
 			memcpy(&u, &f, sizeof(u));
 			err = out_u32(cv, u);
 		}
 		if (err != NULL)
 			return err;
 	}
-	if (bad > 0) {
-		cv->res->nonfinite += bad;
-		if (!cv->c->quiet) {
-			char *n = safe(t->name);
-
-			fprintf(stderr, "loco: warning: '%s': tensor '%s' "
-			    "holds %llu NaN or infinite values%s\n",
-			    cv->st_path, n, bad, cv->c->outtype == PEFT_F16 ?
-			    " (or values too large for F16)" : "");
-			free(n);
-		}
-	}
+	warn_values(cv, t->name, nonfinite, "NaN or infinite values");
+	warn_values(cv, t->name, overflow, cv->c->outtype == PEFT_F16 ?
+	    "values too large for F16 (written as infinity; try --outtype "
+	    "f32)" : "values that overflow once scaled");
 	return out_pad(cv);
 }
 

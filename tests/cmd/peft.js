@@ -8,6 +8,7 @@
 //   node peft.js adapter DIR [same shape options] [--rank R]
 //       [--targets q,k,v,o,gate,up,down] [--dtype F32|F16|BF16]
 //       [--alpha A] [--seed S] [--config JSON] [--nan N] [--prefix P]
+//       [--infix .default]
 //     a PEFT folder with random values; --config merges keys into
 //     adapter_config.json; --nan puts N NaNs into the first lora_B
 //   node peft.js raw OUT HEADER [DATABYTES]
@@ -205,8 +206,9 @@ function writeAdapter(dir, o) {
       const a = new Float32Array(rank * i).map(() => (rnd() - 0.5) / 4);
       const b = new Float32Array(ou * rank).map(() => (rnd() - 0.5) / 4);
       for (; nan > 0; nan--) b[nan - 1] = NaN;
-      tensors.push([`${base}.lora_A.weight`, dtype, [rank, i], a]);
-      tensors.push([`${base}.lora_B.weight`, dtype, [ou, rank], b]);
+      const infix = o.infix || '';
+      tensors.push([`${base}.lora_A${infix}.weight`, dtype, [rank, i], a]);
+      tensors.push([`${base}.lora_B${infix}.weight`, dtype, [ou, rank], b]);
     }
   fs.mkdirSync(dir, { recursive: true });
   const cfg = Object.assign(defaultConfig(o, s, targets, rank, alpha), o.config ? JSON.parse(o.config) : {});
@@ -286,6 +288,13 @@ function check(dir, gguf, o) {
     expect(gt.ne[0] === t.shape[1] && gt.ne[1] === t.shape[0], `${gname} ne ${gt.ne}, shape ${t.shape}`);
     expect(gt.type === (f16 ? 1 : 0), `${gname} type ${gt.type}`);
     let data = t.data;
+    // alpha_pattern (literal module names): the ratio is in lora_B.
+    const modpath = name.replace(/\.lora_[AB].*$/, '');
+    for (const [k, v] of Object.entries(cfg.alpha_pattern || {}))
+      if (m[4] === 'B' && (modpath === k || modpath.endsWith('.' + k))) {
+        data = data.map((x) => x * (v / cfg.lora_alpha));
+        break;
+      }
     if (arch === 'llama' && m[4] === 'B' && (mod === 'q' || mod === 'k'))
       data = permuteRows(data, t.shape[0], t.shape[1], +(mod === 'q' ? o.heads : o.kv || o.heads));
     same(gname, gt.data, data, f16);
