@@ -3,6 +3,7 @@
  * the package manager (search, info, install, update, remove, add,
  * promote).  A small table of its own, one usage line per subcommand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -924,6 +925,101 @@ done:
 	return err;
 }
 
+/*
+ * adapters add --peft: convert the folder into a scratch directory,
+ * checked against the registry's base GGUF when there is one (else for
+ * its architecture, with a warning), then install it as a lora adapter.
+ */
+static struct error *
+add_peft(const struct registry *reg, const struct subcmd *sc,
+    const char *name, const char *dir, const char *domain, const char *descr,
+    const char *version, int force, int json)
+{
+	struct peft_convert pc;
+	struct peft_result res;
+	struct adapter a;
+	const struct adapter *prev;
+	struct error *err, *e2;
+	const char *tmp = getenv("TMPDIR");
+	char *tdir, *base = NULL, *out, *auto_descr = NULL;
+
+	memset(&res, 0, sizeof(res));
+	tdir = xasprintf("%s/loco-peft.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(tdir) == NULL) {
+		err = error_new(EXIT_FAIL, "cannot create '%s': %s", tdir,
+		    strerror(errno));
+		free(tdir);
+		return err;
+	}
+	if (reg->base.file != NULL && fs_exists(reg->base.file))
+		base = xstrdup(reg->base.file);
+	else
+		base = ollama_blob(reg->base.tag);
+	memset(&pc, 0, sizeof(pc));
+	pc.dir = dir;
+	pc.out = out = xasprintf("%s/%s.gguf", tdir, name);
+	pc.base = base;
+	pc.arch = base == NULL ? reg->base.architecture : NULL;
+	pc.name = name;
+	pc.outtype = PEFT_F16;
+	if (base == NULL && pc.arch == NULL) {
+		err = error_new(EXIT_FAIL, "no GGUF of the base model '%s' to "
+		    "convert '%s' for, and no base_model.architecture in '%s'",
+		    reg->base.tag, dir, reg->path);
+		goto done;
+	}
+	if ((err = peft_convert(&pc, &res)) != NULL)
+		goto done;
+	if (base == NULL)
+		fprintf(stderr, "loco: warning: '%s' was converted without "
+		    "checking its shapes: no GGUF of the base model '%s' (set "
+		    "base_model.file or 'ollama pull %s')\n", dir,
+		    reg->base.tag, reg->base.tag);
+	memset(&a, 0, sizeof(a));
+	a.name = (char *)name;
+	if ((prev = registry_find(reg, a.name)) != NULL) {
+		a.keywords = prev->keywords;
+		a.nkeywords = prev->nkeywords;
+	}
+	a.version = (char *)version;
+	a.domain = (char *)domain;
+	a.type = ADAPTER_LORA;
+	a.file = out;
+	a.description = (char *)(descr ? descr : (auto_descr =
+	    xasprintf("converted from the PEFT adapter %s", dir)));
+	if ((err = pkg_add(reg, &a, force)) != NULL)
+		goto done;
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", a.name);
+		jout_str(j, "version", a.version);
+		jout_str(j, "domain", a.domain);
+		jout_str(j, "type", adapter_type_name(a.type));
+		jout_str(j, "peft", dir);
+		jout_int(j, "pairs", (long long)res.npairs);
+		jout_int(j, "rank", res.rank);
+		jout_bool(j, "shapes_checked", res.shapes_checked);
+		loco_print_json(j);
+	} else
+		printf("added %s %s (lora, %zu LoRA pairs of rank %ld) from %s; "
+		    "run 'loco setup' to register it with Ollama\n", a.name,
+		    a.version, res.npairs, res.rank, dir);
+	if (a.nkeywords == 0)
+		fprintf(stderr, "loco: '%s' has no router keywords: ask for it "
+		    "with --adapter %s, or give it router_keywords\n", a.name,
+		    a.name);
+done:
+	if ((e2 = fs_remove_tree(tdir)) != NULL)
+		error_free(e2);
+	free(auto_descr);
+	free(out);
+	peft_result_release(&res);
+	free(base);
+	free(tdir);
+	return err;
+}
+
 static struct error *
 adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
@@ -935,6 +1031,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "modelfile", required_argument, NULL, 'm' },
+		{ "peft", required_argument, NULL, 'p' },
 		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -943,7 +1040,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	struct adapter a;
 	const struct adapter *prev;
 	struct error *err;
-	const char *file = NULL, *domain = NULL, *descr = NULL;
+	const char *file = NULL, *domain = NULL, *descr = NULL, *peft = NULL;
 	const char *version = "1.0.0";
 	char *auto_descr = NULL;
 	int ch, force = 0, json = 0;
@@ -968,6 +1065,9 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		case 'm':
 			file = optarg;
 			break;
+		case 'p':
+			peft = optarg;
+			break;
 		case 'v':
 			version = optarg;
 			break;
@@ -977,11 +1077,14 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	}
 	if (argc - optind != 1)
 		return sub_usage_error(sc, "give the new adapter's name");
-	if (file == NULL || domain == NULL)
-		return sub_usage_error(sc, "--modelfile and --domain are "
-		    "required");
+	if ((file == NULL) == (peft == NULL) || domain == NULL)
+		return sub_usage_error(sc, "--domain and one of --modelfile or "
+		    "--peft are required");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
+	if (peft != NULL)
+		return add_peft(reg, sc, argv[optind], peft, domain, descr,
+		    version, force, json);
 	if ((err = modelfile_read(file, &mf)) != NULL)
 		return err;
 	memset(&a, 0, sizeof(a));
@@ -1107,7 +1210,8 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 #define U_REMOVE "loco adapters remove [--host url] [--json] [--keep-model] " \
 	"name"
 #define U_ADD "loco adapters add [--description text] [--force] [--json] " \
-	"[--version version] --domain domain --modelfile file name"
+	"[--version version] --domain domain --modelfile file | --peft dir " \
+	"name"
 #define U_PROMOTE "loco adapters promote [--json] name"
 
 static const struct subcmd subcmds[] = {
@@ -1149,12 +1253,15 @@ static const struct subcmd subcmds[] = {
 	  "  -o, --output file  the GGUF to write (default: DIR's name.gguf)\n"
 	  "  --outtype type  f16 (default) or f32\n" },
 	{ "add", adapters_add, U_ADD,
-	  "Import an existing Ollama Modelfile as an installed adapter.\n"
+	  "Import an existing Ollama Modelfile, or a PEFT LoRA folder (converted\n"
+	  "as 'adapters convert' does), as an installed adapter.\n"
 	  "  --description text  one line about it\n"
 	  "  --domain domain     its domain (required)\n"
 	  "  --force             replace an installed copy\n"
 	  "  --json              print what was added as JSON\n"
-	  "  --modelfile file    the Modelfile (required)\n"
+	  "  --modelfile file    the Modelfile\n"
+	  "  --peft dir          the PEFT folder (adapter_config.json and\n"
+	  "                      adapter_model.safetensors)\n"
 	  "  --version version   its semantic version (default 1.0.0)\n" },
 	{ "promote", adapters_promote, U_PROMOTE,
 	  "Make name (or name@version) the active adapter of its domain:\n"

@@ -267,6 +267,72 @@ const k = g.kv;
 if (k["general.name"] !== "my adapter" || k["general.architecture"] !== "qwen3" || g.order[0] !== "blk.0.attn_q.weight.lora_a" || g.order[1] !== "blk.0.attn_q.weight.lora_b") process.exit(1);
 ' "$TOP/tests/cmd/peft.js" named.gguf && pass || fail "general.name or tensor order"
 
+A=$LOCO_HOME/adapters
+t "adapters add --peft: converted and installed in one step"
+run_loco adapters add --domain math qa
+expect_rc 2
+expect_err "loco: --domain and one of --modelfile or --peft are required
+usage: loco adapters add [--description text] [--force] [--json] [--version version] --domain domain --modelfile file | --peft dir name"
+# Without a GGUF of the base: converted for the registry's architecture.
+run_loco adapters add --peft qa --domain math qsolver
+expect_rc 0
+expect_out "added qsolver 1.0.0 (lora, 16 LoRA pairs of rank 16) from qa; run 'loco setup' to register it with Ollama"
+expect_err_has "loco: warning: 'qa' was converted without checking its shapes: no GGUF of the base model 'qwen3:4b-instruct-2507-q4_K_M' (set base_model.file or 'ollama pull qwen3:4b-instruct-2507-q4_K_M')"
+if [ -f "$A/qsolver/1.0.0/qsolver.gguf" ] && grep -q '^file: "qsolver.gguf"' "$A/qsolver/1.0.0/adapter.yaml"; then pass; else fail "installed files"; fi
+if $P check qa "$A/qsolver/1.0.0/qsolver.gguf" --f16 --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+ls "${TMPDIR:-/tmp}" | grep '^loco-peft\.' >"$W/left" && fail "scratch left: $(cat "$W/left")" || pass
+# With Ollama's copy of the base, shapes are checked: a wrong base refused.
+mkdir -p "$m/manifests/registry.ollama.ai/library/qwen3" "$m/blobs"
+cp q3.gguf "$m/blobs/sha256-$h"
+printf '{"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:%s"}]}' "$h" \
+    >"$m/manifests/registry.ollama.ai/library/qwen3/4b-instruct-2507-q4_K_M"
+run_loco adapters add --peft small --domain math --json smallsolver
+expect_rc 5
+expect_err_match "^loco: 'small/adapter_model.safetensors': tensor '[^']*q_proj.lora_A.weight' does not fit the base: "
+if [ ! -e "$A/smallsolver" ]; then pass; else fail "a refused adapter was installed"; fi
+run_loco adapters add --peft all --domain code --json --version 2.0.0 allsolver
+expect_rc 0
+expect_eq "$(json 'out.name + " " + out.version + " " + out.type + " " + out.pairs + " " + out.shapes_checked')" \
+    "allsolver 2.0.0 lora 28 true" "--json"
+expect_err "loco: 'allsolver' has no router keywords: ask for it with --adapter allsolver, or give it router_keywords"
+
+t "a package carrying a PEFT folder: converted at install"
+pk=$W/src/peftpkg-1.0.0
+mkdir -p "$pk/peft" "$W/pkgs"
+cp qa/adapter_config.json qa/adapter_model.safetensors "$pk/peft/"
+cat >"$pk/adapter.yaml" <<'YAML'
+name: peftpkg
+version: 1.0.0
+domain: math
+type: lora
+description: a PEFT adapter in a package
+file: adapter.gguf
+answer_type: number
+YAML
+(cd "$pk" && sha256sum adapter.yaml peft/adapter_config.json peft/adapter_model.safetensors >SHA256SUMS &&
+    tar -czf "$W/pkgs/peftpkg-1.0.0.tar.gz" adapter.yaml peft SHA256SUMS)
+run_loco adapters install "$W/pkgs/peftpkg-1.0.0.tar.gz"
+expect_rc 0
+expect_out "installed peftpkg 1.0.0; run 'loco setup' to register it with Ollama"
+if $P check qa "$A/peftpkg/1.0.0/adapter.gguf" --f16 --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+# The same package for another base: refused, nothing installed.
+rm "$pk/peft/adapter_model.safetensors" && cp small/adapter_model.safetensors "$pk/peft/"
+sed -i 's/1.0.0/1.1.0/' "$pk/adapter.yaml"
+(cd "$pk" && sha256sum adapter.yaml peft/adapter_config.json peft/adapter_model.safetensors >SHA256SUMS &&
+    tar -czf "$W/pkgs/peftpkg-1.1.0.tar.gz" adapter.yaml peft SHA256SUMS)
+run_loco adapters install "$W/pkgs/peftpkg-1.1.0.tar.gz"
+expect_rc 5
+expect_err_match "^loco: package '$W/pkgs/peftpkg-1.1.0.tar.gz': 'peft/adapter_model.safetensors': tensor '[^']*' does not fit the base: .*/sha256-$h' is \[128, 64\] \(out, in\): the adapter was trained for another base model"
+if [ ! -e "$A/peftpkg/1.1.0" ]; then pass; else fail "a refused package was installed"; fi
+# Both a GGUF and a PEFT folder: ambiguous.
+cp qa/adapter_model.safetensors "$pk/peft/" && cp qa.gguf "$pk/adapter.gguf"
+(cd "$pk" && sha256sum adapter.yaml adapter.gguf peft/adapter_config.json peft/adapter_model.safetensors >SHA256SUMS &&
+    tar -czf "$W/pkgs/peftpkg-1.1.0.tar.gz" adapter.yaml adapter.gguf peft SHA256SUMS)
+run_loco adapters install "$W/pkgs/peftpkg-1.1.0.tar.gz"
+expect_rc 5
+expect_err "loco: package '$W/pkgs/peftpkg-1.1.0.tar.gz': holds both peft/ and adapter.gguf: which one is the adapter?"
+rm -rf "$HOME/.ollama"
+
 T=$TOP/adapters/tiny
 DOMAINS="math code analysis writing"
 
