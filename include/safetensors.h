@@ -88,9 +88,14 @@ struct error	*safetensors_read_f32(struct safetensors *,
 const char	*st_dtype_name(enum st_dtype);
 size_t		 st_dtype_size(enum st_dtype);
 
-/* Half-precision conversions (round to nearest even), for the writers. */
+/*
+ * Half-precision conversions (round to nearest even), for the writers.
+ * st_f32_to_f16_n converts n floats (with the CPU's F16C instructions
+ * where there are) and returns how many came out Inf or NaN.
+ */
 float		 st_f16_to_f32(uint16_t);
 float		 st_bf16_to_f32(uint16_t);
 uint16_t	 st_f32_to_f16(float);
+size_t		 st_f32_to_f16_n(const float *, uint16_t *, size_t n);
 
 #endif

@@ -593,6 +593,7 @@ struct convert {
 	char			*tmp;
 	unsigned char		*obuf;
 	size_t			 olen;
+	uint16_t		*half;		/* OUT_CHUNK / 4 of them */
 	unsigned long long	 written;
 };
 
@@ -881,6 +882,20 @@ out_add(struct convert *cv, const void *p, size_t n)
 	return NULL;
 }
 
+/* Room for n <= OUT_CHUNK bytes at *p, counted as written. */
+static struct error *
+out_reserve(struct convert *cv, size_t n, unsigned char **p)
+{
+	struct error *err;
+
+	if (OUT_CHUNK - cv->olen < n && (err = out_flush(cv)) != NULL)
+		return err;
+	*p = cv->obuf + cv->olen;
+	cv->olen += n;
+	cv->written += n;
+	return NULL;
+}
+
 static struct error *
 out_u32(struct convert *cv, uint32_t v)
 {
@@ -986,6 +1001,30 @@ write_header(struct convert *cv, const char *name)
 	return out_pad(cv);
 }
 
+static int
+little_endian(void)
+{
+	const uint16_t one = 1;
+
+	return *(const unsigned char *)&one == 1;
+}
+
+/* NaN and Inf: an all-ones exponent (integer ops, so it vectorizes). */
+static unsigned long long
+count_nonfinite(const float *f, size_t n)
+{
+	unsigned long long c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t u;
+
+		memcpy(&u, &f[i], sizeof(u));
+		c += (u & 0x7f800000u) == 0x7f800000u;
+	}
+	return c;
+}
+
 static void
 warn_values(struct convert *cv, const char *tensor, unsigned long long n,
     const char *what)
@@ -1006,41 +1045,63 @@ write_tensor(struct convert *cv, const struct pair *p, int ab, float *buf)
 {
 	const struct st_tensor *t = ab ? p->b : p->a;
 	struct error *err;
-	unsigned long long nonfinite = 0, overflow = 0;
+	unsigned long long nonfinite = 0, overflow, special = 0;
+	int scaled = ab && p->bscale != 1;
 	uint64_t i;
-	unsigned char b[4];
+	size_t j, n, esize;
+	unsigned char *o;
+	uint16_t *half = cv->half;
 
 	if ((err = safetensors_read_f32(cv->st, t, buf)) != NULL)
 		return err;
 	if (ab && p->n_head > 0)
 		peft_permute_rows(buf, (size_t)t->shape[0],
 		    (size_t)t->shape[1], p->n_head);
-	for (i = 0; i < t->nelem; i++) {
-		float f = buf[i];
-
-		if (!isfinite(f))
-			nonfinite++;
-		if (ab && p->bscale != 1)
-			f = (float)(f * p->bscale);
-		if (cv->c->outtype == PEFT_F16) {
-			uint16_t h = st_f32_to_f16(f);
-
-			if (isfinite(buf[i]) && (h & 0x7c00) == 0x7c00)
-				overflow++;
-			b[0] = h & 0xff;
-			b[1] = h >> 8;
-			err = out_add(cv, b, 2);
-		} else {
-			uint32_t u;
-
-			if (isfinite(buf[i]) && !isfinite(f))
-				overflow++;
-			memcpy(&u, &f, sizeof(u));
-			err = out_u32(cv, u);
-		}
-		if (err != NULL)
-			return err;
+	/* Counted up front only when scaling may add to them. */
+	if (scaled) {
+		nonfinite = count_nonfinite(buf, (size_t)t->nelem);
+		for (i = 0; i < t->nelem; i++)
+			buf[i] = (float)(buf[i] * p->bscale);
 	}
+	esize = cv->c->outtype == PEFT_F16 ? 2 : 4;
+	for (i = 0; i < t->nelem; i += n) {
+		n = t->nelem - i < OUT_CHUNK / 4 ? (size_t)(t->nelem - i) :
+		    OUT_CHUNK / 4;
+		if ((err = out_reserve(cv, n * esize, &o)) != NULL)
+			return err;
+		if (esize == 2) {
+			/* Little-endian: straight into the output (2-aligned:
+			 * every tensor starts 32-aligned in the buffer). */
+			if (little_endian())
+				special += st_f32_to_f16_n(buf + i,
+				    (uint16_t *)(void *)o, n);
+			else {
+				special += st_f32_to_f16_n(buf + i, half, n);
+				for (j = 0; j < n; j++) {
+					o[2 * j] = half[j] & 0xff;
+					o[2 * j + 1] = half[j] >> 8;
+				}
+			}
+		} else {
+			special += count_nonfinite(buf + i, n);
+			if (little_endian())
+				memcpy(o, buf + i, 4 * n);
+			else
+				for (j = 0; j < n; j++) {
+					uint32_t u;
+
+					memcpy(&u, &buf[i + j], sizeof(u));
+					o[4 * j] = u & 0xff;
+					o[4 * j + 1] = u >> 8 & 0xff;
+					o[4 * j + 2] = u >> 16 & 0xff;
+					o[4 * j + 3] = u >> 24;
+				}
+		}
+	}
+	/* Rare: only then is the input looked at again. */
+	if (special > 0 && !scaled)
+		nonfinite = count_nonfinite(buf, (size_t)t->nelem);
+	overflow = special - nonfinite;
 	warn_values(cv, t->name, nonfinite, "NaN or infinite values");
 	warn_values(cv, t->name, overflow, cv->c->outtype == PEFT_F16 ?
 	    "values too large for F16 (written as infinity; try --outtype "
@@ -1094,6 +1155,7 @@ write_file(struct convert *cv, const char *name)
 		goto done;
 	}
 	cv->obuf = xmalloc(OUT_CHUNK);
+	cv->half = xreallocarray(NULL, OUT_CHUNK / 4, sizeof(*cv->half));
 	if ((err = write_all(cv, name)) != NULL)
 		goto done;
 	if (fchmod(cv->fd, 0644) == -1 || fsync(cv->fd) == -1) {
@@ -1198,6 +1260,7 @@ done:
 	}
 	free(name);
 	free(cv.obuf);
+	free(cv.half);
 	if (cv.pairs != NULL) {
 		size_t i;
 

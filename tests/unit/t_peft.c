@@ -166,3 +166,34 @@ TEST(config_keys)
 	    "'c.json': no \"r\" (the LoRA rank)");
 	peft_config_release(&pc);
 }
+
+/* The bulk conversion (F16C where the CPU has it) agrees with the
+ * scalar one on every half, the halfway points, and counts specials. */
+TEST(f16_bulk_matches_scalar)
+{
+	enum { N = 0x10000 + 64 };
+	float *in = malloc(N * sizeof(*in));
+	uint16_t *out = malloc(N * sizeof(*out));
+	size_t i, special = 0, got;
+	int bad = 0;
+
+	for (i = 0; i < 0x10000; i++)
+		in[i] = st_f16_to_f32((uint16_t)i);
+	for (; i < N; i++)	/* halfway and just past, around 1 and 65504 */
+		in[i] = (i & 1) ? 1.0f + ldexpf((float)(i - 0x10000), -11) :
+		    65504.0f + (float)(i - 0x10000);
+	for (i = 0; i < N; i++)
+		special += (st_f32_to_f16(in[i]) & 0x7c00) == 0x7c00;
+	got = st_f32_to_f16_n(in, out, N);
+	CHECK_INT(got, special);
+	for (i = 0; i < N; i++) {
+		uint16_t want = st_f32_to_f16(in[i]);
+
+		if (isnan(in[i]) ? (out[i] & 0x7c00) != 0x7c00 ||
+		    (out[i] & 0x3ff) == 0 : out[i] != want)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	free(in);
+	free(out);
+}
