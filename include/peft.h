@@ -25,6 +25,11 @@
  * a module whose alpha_pattern or rank_pattern gives it another scale
  * than that gets the ratio multiplied into its lora_B.
  *
+ * fan_in_fan_out changes nothing here: PEFT's forward is always
+ * lora_B(lora_A(x)), with lora_A [r, in] and lora_B [out, r]; the flag
+ * only transposes the merged update for GPT-2's Conv1D weights, and PEFT
+ * turns it off for the nn.Linear layers these families have.
+ *
  * Refused, each with why: DoRA (use_dora), modules_to_save, LoRA on the
  * embeddings or lm_head, fused projections (qkv_proj, gate_up_proj,
  * W_pack, ...), bias tensors, layer_replication, other PEFT types, and
