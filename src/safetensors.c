@@ -116,8 +116,24 @@ st_f32_to_f16(float in)
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_F16C 1
+
+/* F16C and AVX, with the OS saving the YMM registers (XGETBV). */
+static int
+cpu_has_f16c(void)
+{
+	unsigned a, b, c, d, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	if (!(c & bit_F16C) || !(c & bit_AVX) || !(c & bit_OSXSAVE) ||
+	    !(c & bit_POPCNT))
+		return 0;
+	__asm__ volatile ("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
 
 /* The CPU's own conversion (F16C, round to nearest even): 8 at a time. */
 __attribute__((target("avx,f16c,popcnt")))
@@ -156,11 +172,8 @@ st_f32_to_f16_n(const float *in, uint16_t *out, size_t n)
 #ifdef HAVE_F16C
 	static int f16c = -1;
 
-	if (f16c == -1) {
-		__builtin_cpu_init();
-		f16c = __builtin_cpu_supports("f16c") &&
-		    __builtin_cpu_supports("avx");
-	}
+	if (f16c == -1)
+		f16c = cpu_has_f16c();
 	if (f16c)
 		return f16c_n(in, out, n);
 #endif
