@@ -100,6 +100,11 @@ char		*installed_path(void);
  * the adapters installed from packages.
  */
 struct error	*loco_registry(struct loco *, struct registry **);
+/*
+ * The GGUF file Ollama keeps for tag, from its manifest on disk
+ * ($OLLAMA_MODELS, else ~/.ollama/models), or NULL; free it.
+ */
+char		*ollama_blob(const char *tag);
 /* An Ollama client for backend.host (model management). */
 struct error	*loco_client(struct loco *, struct ollama **);
 /* The backend that answers: backend.type at backend.host (backend.h). */

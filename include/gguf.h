@@ -58,11 +58,27 @@ struct gguf_info {
 	uint64_t	 n_head;
 	uint64_t	 n_head_kv;
 
+	/* ARCH.feed_forward_length, .attention.key_length, .value_length */
+	uint64_t	 n_ff;
+	uint64_t	 key_length;
+	uint64_t	 value_length;
+
 	double		 lora_alpha;	/* adapter.lora.alpha, any numeric type */
 	int		 has_alpha;
 
 	struct gguf_kv	*kvs;		/* in file order */
 	size_t		 nkvs;
+
+	/* Only from gguf_read_tensors(): every tensor info, in file order. */
+	struct gguf_tensor *tensors;
+	size_t		 ntensors;
+};
+
+struct gguf_tensor {
+	char		*name;
+	uint32_t	 ndims;
+	uint64_t	 ne[4];		/* fastest first; 1 past ndims */
+	uint32_t	 type;		/* ggml type */
 };
 
 /*
@@ -72,7 +88,16 @@ struct gguf_info {
  * u32) if present, adapter.lora.alpha a numeric one, or the read fails.
  */
 struct error	*gguf_read(const char *path, struct gguf_info *info);
+/*
+ * The same, also keeping every tensor's name and dimensions (at most 64
+ * MiB of names), for checking an adapter's shapes against its base.
+ */
+struct error	*gguf_read_tensors(const char *path, struct gguf_info *info);
 void		 gguf_info_release(struct gguf_info *info);
+
+/* The tensor info called name (gguf_read_tensors), or NULL. */
+const struct gguf_tensor *gguf_find_tensor(const struct gguf_info *,
+		    const char *name);
 
 /* The value of a kept key (see struct gguf_kv), or NULL. */
 const char	*gguf_get(const struct gguf_info *, const char *key);

@@ -79,6 +79,20 @@ void		 package_manifest_release(struct package_manifest *);
 struct error	*package_create(const char *dir, const char *out_path);
 
 /*
+ * A package may carry a Hugging Face PEFT LoRA folder instead of its
+ * GGUF: peft/adapter_config.json and peft/adapter_model.safetensors, with
+ * adapter.yaml's file naming adapter.gguf.  package_convert_peft() turns
+ * DIR/peft into DIR/adapter.gguf (peft.h) after unpacking and before the
+ * package is checked; *converted says whether there was a folder.  base
+ * is the base model's GGUF to check shapes against, or NULL to convert
+ * unchecked for arch.  A package holding both peft/ and adapter.gguf is
+ * refused (EXIT_INTEGRITY): which one would run?
+ */
+#define PACKAGE_PEFT		"peft"
+#define PACKAGE_PEFT_GGUF	"adapter.gguf"
+struct error	*package_convert_peft(const char *dir, const char *base,
+		    const char *arch, int *converted);
+/*
  * Read a whole file that may be gzip-compressed (by content, not name),
  * at most max bytes once uncompressed.  *data is NUL-terminated.
  */

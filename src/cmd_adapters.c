@@ -3,6 +3,7 @@
  * the package manager (search, info, install, update, remove, add,
  * promote).  A small table of its own, one usage line per subcommand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,10 +11,12 @@
 #include <string.h>
 
 #include "benchfile.h"
+#include "fsutil.h"
 #include "cmd.h"
 #include "hash.h"
 #include "jsonout.h"
 #include "modelfile.h"
+#include "peft.h"
 #include "pindex.h"
 #include "pkg.h"
 #include "progress.h"
@@ -767,6 +770,256 @@ done:
 	return err;
 }
 
+/*
+ * The base model's GGUF to check a converted adapter against: --base,
+ * else (without --arch) the registry's base_model.file, else the file
+ * Ollama keeps for its tag.  *base NULL: convert unchecked (--arch).
+ */
+static struct error *
+find_base(struct loco *lc, const char *given, const char *arch, char **base)
+{
+	struct registry *reg;
+	struct error *err;
+
+	*base = NULL;
+	if (given != NULL) {
+		*base = xstrdup(given);
+		return NULL;
+	}
+	if (arch != NULL)
+		return NULL;
+	if ((err = loco_registry(lc, &reg)) != NULL)
+		return error_prefix(err, "no --base given, and the registry "
+		    "cannot say which base model to check against");
+	if (reg->base.file != NULL && fs_exists(reg->base.file)) {
+		*base = xstrdup(reg->base.file);
+		return NULL;
+	}
+	if ((*base = ollama_blob(reg->base.tag)) != NULL)
+		return NULL;
+	return error_new(EXIT_USAGE, "no GGUF file of the base model '%s' "
+	    "to check the adapter against: give --base FILE.gguf, set "
+	    "base_model.file in '%s' or 'ollama pull %s'; or give --arch "
+	    "ARCH to convert without checking shapes", reg->base.tag,
+	    reg->path, reg->base.tag);
+}
+
+/* What a conversion did, on stderr (stdout is for --json). */
+static void
+convert_report(const struct peft_convert *pc, const struct peft_result *res)
+{
+	printf("wrote %s: %zu LoRA pairs, rank %ld, alpha %g, %s, %s%s\n",
+	    pc->out, res->npairs, res->rank, res->alpha, res->architecture,
+	    pc->outtype == PEFT_F16 ? "f16" : "f32",
+	    res->permuted ? ", q/k rows reordered for llama.cpp" : "");
+	if (res->shapes_checked)
+		fprintf(stderr, "loco: shapes checked against '%s'\n",
+		    pc->base);
+	else
+		fprintf(stderr, "loco: warning: shapes not checked (no base "
+		    "model GGUF): llama.cpp refuses a mismatch at load\n");
+}
+
+static struct error *
+adapters_convert(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
+{
+	static const struct option opts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "outtype", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct peft_convert pc;
+	struct peft_result res;
+	struct error *err;
+	const char *given = NULL;
+	char *base = NULL, *out = NULL, *name;
+	int ch, json = 0;
+
+	memset(&pc, 0, sizeof(pc));
+	memset(&res, 0, sizeof(res));
+	pc.outtype = PEFT_F16;
+	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			sub_help(sc);
+			return NULL;
+		case 'a':
+			pc.arch = optarg;
+			break;
+		case 'b':
+			given = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			pc.name = optarg;
+			break;
+		case 'o':
+			pc.out = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "f16") == 0)
+				pc.outtype = PEFT_F16;
+			else if (strcmp(optarg, "f32") == 0)
+				pc.outtype = PEFT_F32;
+			else
+				return sub_usage_error(sc, "--outtype is f16 "
+				    "or f32, not '%s'", optarg);
+			break;
+		default:
+			return sub_option_error(sc, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return sub_usage_error(sc, "give one PEFT adapter folder");
+	pc.dir = argv[optind];
+	if (pc.out == NULL) {
+		char *d = xstrdup(pc.dir), *slash;
+		size_t n = strlen(d);
+
+		while (n > 1 && d[n - 1] == '/')
+			d[--n] = '\0';
+		slash = strrchr(d, '/');
+		name = slash && slash[1] ? slash + 1 : d;
+		out = xasprintf("%s.gguf", strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0 || strcmp(name, "/") == 0 ?
+		    "adapter" : name);
+		free(d);
+		pc.out = out;
+	}
+	if ((err = find_base(lc, given, pc.arch, &base)) != NULL)
+		goto done;
+	pc.base = base;
+	if ((err = peft_convert(&pc, &res)) != NULL)
+		goto done;
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "output", pc.out);
+		jout_str(j, "architecture", res.architecture);
+		jout_int(j, "pairs", (long long)res.npairs);
+		jout_int(j, "rank", res.rank);
+		jout_num(j, "alpha", res.alpha);
+		jout_str(j, "outtype", pc.outtype == PEFT_F16 ? "f16" : "f32");
+		jout_int(j, "bytes", (long long)res.bytes);
+		jout_bool(j, "permuted", res.permuted);
+		if (base != NULL)
+			jout_str(j, "base", base);
+		else
+			jout_null(j, "base");
+		jout_int(j, "nonfinite", (long long)res.nonfinite);
+		loco_print_json(j);
+	} else
+		convert_report(&pc, &res);
+done:
+	peft_result_release(&res);
+	free(base);
+	free(out);
+	return err;
+}
+
+/*
+ * adapters add --peft: convert the folder into a scratch directory,
+ * checked against the registry's base GGUF when there is one (else for
+ * its architecture, with a warning), then install it as a lora adapter.
+ */
+static struct error *
+add_peft(const struct registry *reg, const struct subcmd *sc,
+    const char *name, const char *dir, const char *domain, const char *descr,
+    const char *version, int force, int json)
+{
+	struct peft_convert pc;
+	struct peft_result res;
+	struct adapter a;
+	const struct adapter *prev;
+	struct error *err, *e2;
+	const char *tmp = getenv("TMPDIR");
+	char *tdir, *base = NULL, *out, *auto_descr = NULL;
+
+	memset(&res, 0, sizeof(res));
+	tdir = xasprintf("%s/loco-peft.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(tdir) == NULL) {
+		err = error_new(EXIT_FAIL, "cannot create '%s': %s", tdir,
+		    strerror(errno));
+		free(tdir);
+		return err;
+	}
+	if (reg->base.file != NULL && fs_exists(reg->base.file))
+		base = xstrdup(reg->base.file);
+	else
+		base = ollama_blob(reg->base.tag);
+	memset(&pc, 0, sizeof(pc));
+	pc.dir = dir;
+	pc.out = out = xasprintf("%s/%s.gguf", tdir, name);
+	pc.base = base;
+	pc.arch = base == NULL ? reg->base.architecture : NULL;
+	pc.name = name;
+	pc.outtype = PEFT_F16;
+	if (base == NULL && pc.arch == NULL) {
+		err = error_new(EXIT_FAIL, "no GGUF of the base model '%s' to "
+		    "convert '%s' for, and no base_model.architecture in '%s'",
+		    reg->base.tag, dir, reg->path);
+		goto done;
+	}
+	if ((err = peft_convert(&pc, &res)) != NULL)
+		goto done;
+	if (base == NULL)
+		fprintf(stderr, "loco: warning: '%s' was converted without "
+		    "checking its shapes: no GGUF of the base model '%s' (set "
+		    "base_model.file or 'ollama pull %s')\n", dir,
+		    reg->base.tag, reg->base.tag);
+	memset(&a, 0, sizeof(a));
+	a.name = (char *)name;
+	if ((prev = registry_find(reg, a.name)) != NULL) {
+		a.keywords = prev->keywords;
+		a.nkeywords = prev->nkeywords;
+	}
+	a.version = (char *)version;
+	a.domain = (char *)domain;
+	a.type = ADAPTER_LORA;
+	a.file = out;
+	a.description = (char *)(descr ? descr : (auto_descr =
+	    xasprintf("converted from the PEFT adapter %s", dir)));
+	if ((err = pkg_add(reg, &a, force)) != NULL)
+		goto done;
+	if (json) {
+		struct jout *j = jout_new();
+
+		jout_str(j, "name", a.name);
+		jout_str(j, "version", a.version);
+		jout_str(j, "domain", a.domain);
+		jout_str(j, "type", adapter_type_name(a.type));
+		jout_str(j, "peft", dir);
+		jout_int(j, "pairs", (long long)res.npairs);
+		jout_int(j, "rank", res.rank);
+		jout_bool(j, "shapes_checked", res.shapes_checked);
+		loco_print_json(j);
+	} else
+		printf("added %s %s (lora, %zu LoRA pairs of rank %ld) from %s; "
+		    "run 'loco setup' to register it with Ollama\n", a.name,
+		    a.version, res.npairs, res.rank, dir);
+	if (a.nkeywords == 0)
+		fprintf(stderr, "loco: '%s' has no router keywords: ask for it "
+		    "with --adapter %s, or give it router_keywords\n", a.name,
+		    a.name);
+done:
+	if ((e2 = fs_remove_tree(tdir)) != NULL)
+		error_free(e2);
+	free(auto_descr);
+	free(out);
+	peft_result_release(&res);
+	free(base);
+	free(tdir);
+	return err;
+}
+
 static struct error *
 adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
@@ -778,6 +1031,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "modelfile", required_argument, NULL, 'm' },
+		{ "peft", required_argument, NULL, 'p' },
 		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -786,7 +1040,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	struct adapter a;
 	const struct adapter *prev;
 	struct error *err;
-	const char *file = NULL, *domain = NULL, *descr = NULL;
+	const char *file = NULL, *domain = NULL, *descr = NULL, *peft = NULL;
 	const char *version = "1.0.0";
 	char *auto_descr = NULL;
 	int ch, force = 0, json = 0;
@@ -811,6 +1065,9 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		case 'm':
 			file = optarg;
 			break;
+		case 'p':
+			peft = optarg;
+			break;
 		case 'v':
 			version = optarg;
 			break;
@@ -820,11 +1077,14 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	}
 	if (argc - optind != 1)
 		return sub_usage_error(sc, "give the new adapter's name");
-	if (file == NULL || domain == NULL)
-		return sub_usage_error(sc, "--modelfile and --domain are "
-		    "required");
+	if ((file == NULL) == (peft == NULL) || domain == NULL)
+		return sub_usage_error(sc, "--domain and one of --modelfile or "
+		    "--peft are required");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
+	if (peft != NULL)
+		return add_peft(reg, sc, argv[optind], peft, domain, descr,
+		    version, force, json);
 	if ((err = modelfile_read(file, &mf)) != NULL)
 		return err;
 	memset(&a, 0, sizeof(a));
@@ -939,6 +1199,8 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 	return NULL;
 }
 
+#define U_CONVERT "loco adapters convert [--arch arch] [--base file] " \
+	"[--json] [--name name] [-o file] [--outtype f16|f32] dir"
 #define U_LIST "loco adapters list [--host url] [--json]"
 #define U_SEARCH "loco adapters search [--index url] [--json] [term]"
 #define U_INFO "loco adapters info [--json] name"
@@ -948,7 +1210,8 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 #define U_REMOVE "loco adapters remove [--host url] [--json] [--keep-model] " \
 	"name"
 #define U_ADD "loco adapters add [--description text] [--force] [--json] " \
-	"[--version version] --domain domain --modelfile file name"
+	"[--version version] --domain domain --modelfile file | --peft dir " \
+	"name"
 #define U_PROMOTE "loco adapters promote [--json] name"
 
 static const struct subcmd subcmds[] = {
@@ -978,13 +1241,27 @@ static const struct subcmd subcmds[] = {
 	  "  --host url     Ollama server\n"
 	  "  --json         print what was removed as JSON\n"
 	  "  --keep-model   leave the Ollama model alone\n" },
+	{ "convert", adapters_convert, U_CONVERT,
+	  "Convert a Hugging Face PEFT LoRA folder (adapter_config.json and\n"
+	  "adapter_model.safetensors) to a GGUF LoRA for llama.cpp and Ollama.\n"
+	  "  --arch arch     without a base: llama, mistral, qwen2, qwen3,\n"
+	  "                  gemma2 or gemma3 (shapes are then not checked)\n"
+	  "  --base file     the base model's GGUF to check shapes against\n"
+	  "                  (default: the registry's base model)\n"
+	  "  --json          print what was written as JSON\n"
+	  "  --name name     general.name (default: the folder's name)\n"
+	  "  -o, --output file  the GGUF to write (default: DIR's name.gguf)\n"
+	  "  --outtype type  f16 (default) or f32\n" },
 	{ "add", adapters_add, U_ADD,
-	  "Import an existing Ollama Modelfile as an installed adapter.\n"
+	  "Import an existing Ollama Modelfile, or a PEFT LoRA folder (converted\n"
+	  "as 'adapters convert' does), as an installed adapter.\n"
 	  "  --description text  one line about it\n"
 	  "  --domain domain     its domain (required)\n"
 	  "  --force             replace an installed copy\n"
 	  "  --json              print what was added as JSON\n"
-	  "  --modelfile file    the Modelfile (required)\n"
+	  "  --modelfile file    the Modelfile\n"
+	  "  --peft dir          the PEFT folder (adapter_config.json and\n"
+	  "                      adapter_model.safetensors)\n"
 	  "  --version version   its semantic version (default 1.0.0)\n" },
 	{ "promote", adapters_promote, U_PROMOTE,
 	  "Make name (or name@version) the active adapter of its domain:\n"

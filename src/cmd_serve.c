@@ -118,7 +118,7 @@ find_binary(struct serve *sv)
  * The model file Ollama keeps for a tag, from its manifest on disk
  * ($OLLAMA_MODELS, else ~/.ollama/models): what a student already pulled.
  */
-static char *
+char *
 ollama_blob(const char *tag)
 {
 	char *dir, *name, *ver, *mpath, *data = NULL, *p, *blob = NULL;

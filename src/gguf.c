@@ -30,6 +30,8 @@
  * longest.  Past these the file is not one we want to keep in memory. */
 #define GGUF_MAX_KEPT		1024
 #define GGUF_MAX_KEPT_BYTES	(16 * 1024 * 1024)
+/* Tensor names kept by gguf_read_tensors: a few thousand in real files. */
+#define GGUF_MAX_NAME_BYTES	(64 * 1024 * 1024)
 /* How much of a name from the file goes into a message. */
 #define GGUF_MSG_MAX		80
 
@@ -83,6 +85,8 @@ struct reader {
 	uint64_t	 size;		/* of the file */
 	uint64_t	 off;		/* offset of the next byte to consume */
 	char		 what[48];	/* what is being read, for messages */
+	int		 keep_tensors;
+	size_t		 name_bytes;	/* tensor names kept */
 	size_t		 pos, len;	/* buf[pos..len) are the next bytes */
 	unsigned char	 buf[64 * 1024];
 };
@@ -350,19 +354,23 @@ shape_field(struct gguf_info *gi, const char *key)
 {
 	static const char *const names[] = { ".block_count",
 	    ".embedding_length", ".attention.head_count",
-	    ".attention.head_count_kv" };
+	    ".attention.head_count_kv", ".feed_forward_length",
+	    ".attention.key_length", ".attention.value_length" };
 	const char *dot = strchr(key, '.');
-	uint64_t *fields[4];
+	uint64_t *fields[ARRAY_SIZE(names)];
 	size_t i;
 
 	fields[0] = &gi->n_layer;
 	fields[1] = &gi->n_embd;
 	fields[2] = &gi->n_head;
 	fields[3] = &gi->n_head_kv;
+	fields[4] = &gi->n_ff;
+	fields[5] = &gi->key_length;
+	fields[6] = &gi->value_length;
 	if (dot == NULL || dot == key || str_startswith(key, "general.") ||
 	    str_startswith(key, "adapter."))
 		return NULL;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(dot, names[i]) == 0)
 			return fields[i];
 	return NULL;
@@ -576,6 +584,25 @@ read_tensor(struct reader *r, struct gguf_info *gi, uint64_t *expected)
 	padded = (nbytes + a - 1) / a * a;
 	gi->data_size = offset + nbytes;
 	*expected = offset + padded;
+	if (r->keep_tensors) {
+		struct gguf_tensor *t;
+
+		r->name_bytes += strlen(name) + 1;
+		if (r->name_bytes > GGUF_MAX_NAME_BYTES) {
+			err = error_new(EXIT_INTEGRITY, "'%s': tensor names "
+			    "add up to more than %d bytes (%s)", r->path,
+			    GGUF_MAX_NAME_BYTES, r->what);
+			goto done;
+		}
+		gi->tensors = xreallocarray(gi->tensors, gi->ntensors + 1,
+		    sizeof(*gi->tensors));
+		t = &gi->tensors[gi->ntensors++];
+		t->name = name;
+		name = NULL;
+		t->ndims = ndims;
+		memcpy(t->ne, ne, sizeof(t->ne));
+		t->type = type;
+	}
 done:
 	free(name);
 	return err;
@@ -591,6 +618,9 @@ gguf_info_release(struct gguf_info *gi)
 		free(gi->kvs[i].value);
 	}
 	free(gi->kvs);
+	for (i = 0; i < gi->ntensors; i++)
+		free(gi->tensors[i].name);
+	free(gi->tensors);
 	memset(gi, 0, sizeof(*gi));
 }
 
@@ -684,8 +714,19 @@ read_header(struct reader *r, struct gguf_info *gi)
 	return NULL;
 }
 
-struct error *
-gguf_read(const char *path, struct gguf_info *gi)
+const struct gguf_tensor *
+gguf_find_tensor(const struct gguf_info *gi, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < gi->ntensors; i++)
+		if (strcmp(gi->tensors[i].name, name) == 0)
+			return &gi->tensors[i];
+	return NULL;
+}
+
+static struct error *
+read_file(const char *path, struct gguf_info *gi, int keep_tensors)
 {
 	struct reader *r;
 	struct error *err;
@@ -696,6 +737,8 @@ gguf_read(const char *path, struct gguf_info *gi)
 	r->path = path;
 	r->off = 0;
 	r->pos = r->len = 0;
+	r->keep_tensors = keep_tensors;
+	r->name_bytes = 0;
 	/* A FIFO or a device is refused before anything waits on it. */
 	if ((err = fs_open_regular(path, NULL, UINT64_MAX, &r->fd,
 	    NULL)) != NULL) {
@@ -714,6 +757,18 @@ gguf_read(const char *path, struct gguf_info *gi)
 	if (err != NULL)
 		gguf_info_release(gi);
 	return err;
+}
+
+struct error *
+gguf_read(const char *path, struct gguf_info *gi)
+{
+	return read_file(path, gi, 0);
+}
+
+struct error *
+gguf_read_tensors(const char *path, struct gguf_info *gi)
+{
+	return read_file(path, gi, 1);
 }
 
 /* A string from the file (or the server) fit for a message. */

@@ -26,7 +26,9 @@
 
 #include "error.h"
 #include "hash.h"
+#include "fsutil.h"
 #include "package.h"
+#include "peft.h"
 #include "strbuf.h"
 #include "util.h"
 #include "banned.h"
@@ -1146,4 +1148,42 @@ package_read_file(const char *path, size_t max, char **data, size_t *len)
 	}
 	*data = strbuf_detach(&sb, len);
 	return NULL;
+}
+
+struct error *
+package_convert_peft(const char *dir, const char *base, const char *arch,
+    int *converted)
+{
+	struct peft_convert c;
+	struct peft_result res;
+	struct error *err;
+	char *peft = xasprintf("%s/%s", dir, PACKAGE_PEFT);
+	char *cfg = xasprintf("%s/adapter_config.json", peft);
+	char *out = xasprintf("%s/%s", dir, PACKAGE_PEFT_GGUF);
+
+	*converted = 0;
+	if (!fs_exists(cfg)) {
+		err = NULL;
+		goto done;
+	}
+	if (fs_exists(out)) {
+		err = error_new(EXIT_INTEGRITY, "holds both %s/ and %s: which "
+		    "one is the adapter?", PACKAGE_PEFT, PACKAGE_PEFT_GGUF);
+		goto done;
+	}
+	memset(&c, 0, sizeof(c));
+	c.dir = peft;
+	c.out = out;
+	c.base = base;
+	c.arch = base == NULL ? arch : NULL;
+	c.outtype = PEFT_F16;
+	if ((err = peft_convert(&c, &res)) == NULL) {
+		*converted = 1;
+		peft_result_release(&res);
+	}
+done:
+	free(peft);
+	free(cfg);
+	free(out);
+	return err;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "config.h"
 #include "fsutil.h"
 #include "package.h"
@@ -532,6 +533,37 @@ done:
 	return err != NULL ? unscratch(err, dir) : NULL;
 }
 
+/*
+ * A PEFT folder in the package becomes its GGUF (package.h), checked
+ * against the base's GGUF when loco has one (base_model.file, or Ollama's
+ * copy of the tag), else converted for the base's architecture.
+ */
+static struct error *
+convert_peft(const struct registry *r, const char *dir)
+{
+	char *base = NULL;
+	struct error *err;
+	int converted;
+
+	if (r->base.file != NULL && fs_exists(r->base.file))
+		base = xstrdup(r->base.file);
+	else
+		base = ollama_blob(r->base.tag);
+	if (base == NULL && r->base.architecture == NULL)
+		return error_new(EXIT_FAIL, "cannot convert its PEFT folder: no "
+		    "GGUF of the base model '%s' and no base_model.architecture "
+		    "in '%s'", r->base.tag, r->path);
+	err = package_convert_peft(dir, base, r->base.architecture,
+	    &converted);
+	if (err == NULL && converted && base == NULL)
+		fprintf(stderr, "loco: warning: the package's PEFT adapter was "
+		    "converted without checking its shapes: no GGUF of the base "
+		    "model '%s' (set base_model.file or 'ollama pull %s')\n",
+		    r->base.tag, r->base.tag);
+	free(base);
+	return err;
+}
+
 /* An adapter file: a merged 4B model in f16 is 8 GB; 64 GiB is absurd. */
 #define PKG_FILE_MAX	(64ULL << 30)
 
@@ -565,6 +597,10 @@ pkg_install(const struct registry *r, const char *path, int force,
 	if ((err = package_unpack(path, dest, NULL, &m)) != NULL)
 		goto done;
 	package_manifest_release(&m);
+	if ((err = convert_peft(r, dest)) != NULL) {
+		err = error_prefix(unscratch(err, dest), "package '%s'", path);
+		goto done;
+	}
 	if ((err = read_package(r, dest, &a)) != NULL) {
 		err = error_prefix(err, "package '%s'", path);
 		goto done;

@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval faults benchload router switch"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval faults benchload router switch convert"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -732,6 +732,46 @@ bench_switch() {
 	wait "$spid"
 	unset LOCO_BACKEND LOCO_BACKEND_LLAMA_SERVER
 	cp "$W/registry.saved" "$reg"
+}
+
+# Converting a PEFT LoRA of Qwen3-4B's size (synthetic: rank 16 on q, k,
+# v and o of 36 layers, F32, written by tests/cmd/peft.js) against reading
+# the file once with cat, interleaved; the output goes to /dev/shm when
+# there is one, so the fsync every conversion does costs what a page-cache
+# write costs and the ratio measures the conversion, not the disk (the
+# conversion to the disk beside it is reported too).  Peak memory is the
+# child's maxrss (GNU time's %M, from wait4's rusage).
+bench_convert() {
+	section "adapters convert: a Qwen3-4B-sized rank-16 PEFT adapter against cat"
+	S="--arch qwen3 --layers 36 --hidden 2560 --heads 32 --kv 8 --head-dim 128 --ff 9728"
+	node "$TOP/tests/cmd/peft.js" base "$W/q3-4b.gguf" $S --sparse || die "cannot write the synthetic base"
+	node "$TOP/tests/cmd/peft.js" adapter "$W/q3-4b-lora" $S --rank 16 --alpha 32 --targets q,k,v,o ||
+	    die "cannot write the synthetic adapter"
+	f=$W/q3-4b-lora/adapter_model.safetensors
+	out=$W/converted.gguf
+	[ -d /dev/shm ] && [ -w /dev/shm ] && out=/dev/shm/loco-bench-convert.$$.gguf
+	"$LOCO" adapters convert --base "$W/q3-4b.gguf" -o "$out" "$W/q3-4b-lora" >/dev/null 2>"$W/convert.err" ||
+	    die "convert failed: $(cat "$W/convert.err")"
+	node "$TOP/tests/cmd/peft.js" check "$W/q3-4b-lora" "$out" --f16 >/dev/null 2>"$W/convert.err" ||
+	    die "the converted adapter is wrong: $(cat "$W/convert.err")"
+	n=${BENCH_CONVERT_N:-20}
+	timeit "$n" "$LOCO" adapters convert --base "$W/q3-4b.gguf" -o "$out" "$W/q3-4b-lora" --- cat "$f"
+	conv=$MED1 cat=$MED2
+	timeit "$((n / 4 + 1))" "$LOCO" adapters convert --base "$W/q3-4b.gguf" -o "$W/disk.gguf" "$W/q3-4b-lora"
+	disk=$MED1
+	rm -f "$out"
+	mb=$(calc "$(wc -c <"$f") / 1e6" 1)
+	r=$(calc "$conv / $cat")
+	rss=n/a
+	if /usr/bin/time -f %M true >/dev/null 2>&1; then
+		rss=$(/usr/bin/time -f %M "$LOCO" adapters convert --base "$W/q3-4b.gguf" -o "$W/disk.gguf" \
+		    "$W/q3-4b-lora" 2>&1 >/dev/null | tail -n 1)
+		rss="$(calc "$rss / 1024" 1) MB"
+	fi
+	line "cat ($mb MB of F32 safetensors)" "median $(calc "$cat" 1) ms"
+	line "convert to F16 ($(dirname "$out"))" "median $(calc "$conv" 1) ms   ratio ${r}x   target <= 3   $(verdict "$r" 3.0001)"
+	line "convert to the disk" "median $(calc "$disk" 1) ms (fsync of $(calc "$(wc -c <"$W/disk.gguf") / 1e6" 1) MB included)"
+	line "peak memory (maxrss)" "$rss   (largest tensor $(calc "4096 * 16 * 4 / 1024" 0) KB as F32)"
 }
 
 [ $# -gt 0 ] && SECTIONS=$*

@@ -97,7 +97,7 @@ expect_words $SHIPPED auto none
 
 t "subcommands and their arguments"
 comp adapters ""
-expect_words list search info install update remove add promote
+expect_words list search info install update remove add convert promote
 comp router ""
 expect_words train eval
 comp adapters info ""
