@@ -95,7 +95,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 31);
+	CHECK_INT(n, 33);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
