@@ -1366,7 +1366,9 @@ async function routeLlama(ctx, script) {
 
 // ------------------------------------------------ chat completions
 
-function pickRuleLlama(script, ctx, body, lastText, eff) {
+// The chat rule for a /v1 request (llama-server and openai flavors); eff:
+// the adapters it runs with (llama-server), or null.
+function pickRuleV1(script, ctx, body, lastText, eff) {
   const rules = script.chat || [];
   for (let i = 0; i < rules.length; i++) {
     const r = isObj(rules[i]) ? rules[i] : {};
@@ -1376,7 +1378,13 @@ function pickRuleLlama(script, ctx, body, lastText, eff) {
     if (m.path !== undefined && m.path !== ctx.path) continue;
     if (m.seed !== undefined && body.seed !== m.seed) continue;
     const lc = m.lora !== undefined ? m.lora : r.lora;
-    if (lc !== undefined && !loraMatches(lc, eff)) continue;
+    if (lc !== undefined && !(eff && loraMatches(lc, eff))) continue;
+    if (Number.isInteger(m.first)) {
+      // Only the first N requests the rest of the match fits.
+      const k = `first:${i}`, c = (counters.get(k) || 0) + 1;
+      counters.set(k, c);
+      if (c > m.first) continue;
+    }
     return { rule: r, index: i };
   }
   return { rule: {}, index: -1 };
@@ -1447,7 +1455,7 @@ async function handleLlamaChat(ctx, script) {
   const lastText = last && typeof last.content === 'string' ? last.content : '';
 
   const eff = effectiveLora(script, body);
-  const { rule, index } = pickRuleLlama(script, ctx, body, lastText, eff);
+  const { rule, index } = pickRuleV1(script, ctx, body, lastText, eff);
   const text = pickTextSeed(rule, index, body.seed);
   const promptTotal = promptLen > 0 ? Math.max(1, Math.round(promptLen / 4)) : 1;
 
@@ -1690,25 +1698,6 @@ async function routeOpenai(ctx, script) {
   return oaiSend(ctx, 404, { detail: 'Not Found' });
 }
 
-function oaiPickRule(script, body, lastText) {
-  const rules = script.chat || [];
-  for (let i = 0; i < rules.length; i++) {
-    const r = isObj(rules[i]) ? rules[i] : {};
-    const m = isObj(r.match) ? r.match : {};
-    if (m.model !== undefined && String(m.model) !== String(body.model ?? '')) continue;
-    if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
-    if (m.seed !== undefined && body.seed !== m.seed) continue;
-    if (Number.isInteger(m.first)) {
-      // Only the first N requests the rest of the match fits.
-      const k = `first:${i}`, c = (counters.get(k) || 0) + 1;
-      counters.set(k, c);
-      if (c > m.first) continue;
-    }
-    return { rule: r, index: i };
-  }
-  return { rule: {}, index: -1 };
-}
-
 async function handleOpenaiChat(ctx, script) {
   const body = ctx.body;
   if (!isObj(body)) return oaiError(ctx, script, 400, 'request body is not a JSON object');
@@ -1724,7 +1713,7 @@ async function handleOpenaiChat(ctx, script) {
   const last = users.length ? users[users.length - 1] : msgs[msgs.length - 1];
   const lastText = last && typeof last.content === 'string' ? last.content : '';
   const promptChars = msgs.reduce((n, x) => n + (typeof x.content === 'string' ? x.content.length : 0), 0);
-  const { rule, index } = oaiPickRule(script, body, lastText);
+  const { rule, index } = pickRuleV1(script, ctx, body, lastText, null);
   const text = pickTextSeed(rule, index, body.seed);
 
   await acquireSlot();

@@ -118,17 +118,7 @@ expect_out "[1, 2, 3]"
 expect_eq "$(req 'JSON.stringify(reqs.filter(r => r.path === "/v1/load_lora_adapter").map(r => r.body))')" "[{\"lora_name\":\"code\",\"lora_path\":\"$P\"}]" "load request"
 
 t "a composition: refused"
-cat >>"$REG" <<'EOF'
-
-  - name: mathcode
-    version: 1.0.0
-    domain: math
-    description: math and code at once
-    compose:
-      - {adapter: math, scale: 0.5}
-      - {adapter: code, scale: 1.0}
-    active: false
-EOF
+printf '\n  - {name: mathcode, version: 1.0.0, domain: math, description: two at once, active: false,\n     compose: [{adapter: math, scale: 0.5}, {adapter: code}]}\n' >>"$REG"
 run query --adapter mathcode "$Q"
 expect_rc 2
 expect_err "loco: adapter 'mathcode' is a composition of 2 adapters with scales, which an OpenAI-style server cannot apply (one adapter per model name); use the llama-server backend (backend.type: llama-server, see 'loco serve')"
