@@ -77,7 +77,8 @@ static const struct config_key config_table[] = {
 	{ "inference.parallel", CONFIG_INT, NULL, 1, 64, NULL,
 	  "requests in flight at once: vote samples, eval --jobs (unset: 1 "
 	  "on Ollama, which answers one at a time unless OLLAMA_NUM_PARALLEL "
-	  "says more; serve.slots on llama-server)", OFF(parallel) },
+	  "says more; serve.slots on llama-server; 1 on openai, where a vLLM "
+	  "server wants many)", OFF(parallel) },
 	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "append every question and answer to $LOCO_HOME/history.jsonl",
 	  OFF(history) },
