@@ -129,6 +129,12 @@ run query --adapter math "$Q"
 expect_rc 7
 expect_err "loco: the server at $BASE_URL refused the API key in LAB_KEY (HTTP 401: Unauthorized: [redacted]): is it the key for this server?"
 
+t "403: the key lacks access to the model"
+script "{\"openai\": \"cloud\", $LAB, \"chat\": [{\"status\": 403, \"error\": \"You are not allowed to use this model.\"}]}"
+run query --adapter math "$Q"
+expect_rc 7
+expect_err "loco: the server at $BASE_URL refused the API key in LAB_KEY (HTTP 403: You are not allowed to use this model.): is it the key for this server?"
+
 t "401 from a cloud, with no key configured"
 script "{\"openai\": \"cloud\", \"api_key\": \"sk-the-right-one\", $SERVED}"
 LOCO_BACKEND_API_KEY_ENV= run query --adapter math "$Q"
