@@ -649,6 +649,7 @@ x_resolve(struct backend *be, const struct registry *reg,
 {
 	struct openai *o = priv(be);
 	const char *base = base_name(be, reg);
+	const struct served *m;
 	struct error *err;
 
 	if (a != NULL && a->ncompose > 0)
@@ -682,17 +683,25 @@ x_resolve(struct backend *be, const struct registry *reg,
 	}
 	if (!o->unlisted && find_served(o, a->name) == NULL &&
 	    find_served(o, a->model) == NULL) {
-		if ((err = load_lora(be, a)) != NULL)
-			return err;
-		if ((err = list_models(be)) != NULL)
+		if ((err = load_lora(be, a)) != NULL ||
+		    (err = list_models(be)) != NULL)
 			return err;
 		if (find_served(o, a->name) == NULL)
-			return lora_missing(be, a, a->file, " (it loaded it "
-			    "but does not list it)");
+			return error_new(EXIT_NOMODEL, "the server at %s loaded "
+			    "adapter '%s' but does not list it in /v1/models",
+			    be->url, a->name);
 	}
 	t->model = xstrdup(o->unlisted || find_served(o, a->name) ?
 	    a->name : a->model);
 	t->label = xstrdup(t->model);
+	/* A LoRA on another base answers as neither. */
+	if ((m = find_served(o, t->model)) != NULL && m->parent != NULL &&
+	    strcmp(m->parent, base) != 0)
+		return error_new(EXIT_CONFIG, "adapter '%s' is served by the "
+		    "server at %s on base '%s', not on '%s'%s", a->name, be->url,
+		    m->parent, base, o->base_model != NULL ? " (backend."
+		    "base_model)" : ": if that is the registry's base under "
+		    "another name, set backend.base_model to it");
 	return NULL;
 }
 

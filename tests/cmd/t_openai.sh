@@ -91,6 +91,15 @@ run query --adapter none "$Q"
 expect_rc 4
 expect_err "loco: the server at $BASE_URL does not serve the base model '$BASE': set backend.base_model to the name it serves the base as (GET /v1/models lists them)"
 
+t "a LoRA served on another base"
+script "{$LAB, \"models\": [\"Qwen/Qwen3-4B-Instruct-2507\", {\"id\": \"math\", \"parent\": \"Qwen/Qwen3-4B-Instruct-2507\"}], \"chat\": [{\"reply\": \"30\"}]}"
+run query --adapter math "$Q"
+expect_rc 7
+expect_err "loco: adapter 'math' is served by the server at $BASE_URL on base 'Qwen/Qwen3-4B-Instruct-2507', not on '$BASE': if that is the registry's base under another name, set backend.base_model to it"
+LOCO_BACKEND_BASE_MODEL=Qwen/Qwen3-4B-Instruct-2507 run query --quiet --adapter math "$Q"
+expect_rc 0
+expect_out "30"
+
 t "an adapter not served, with only a GGUF: which --lora-modules entry"
 script "{$LAB, \"chat\": [{\"reply\": \"x\"}]}"
 run query --adapter code "[3, 1, 2] sorted"
