@@ -2,9 +2,10 @@
  * backend.h: the servers loco asks, behind one interface.
  *
  * A backend is an inference server reached over HTTP: Ollama (the
- * default; every adapter an Ollama model, chosen by name) or llama-server
+ * default; every adapter an Ollama model, chosen by name), llama-server
  * (llama.cpp: the base loaded once with every LoRA resident, chosen per
- * request by id and scale).  Like curl's vtls or git's ref backends, each
+ * request by id and scale), or any server of the OpenAI chat API (vLLM,
+ * where each LoRA is a served model name; a cloud model).  Like curl's vtls or git's ref backends, each
  * kind is a table of operations (struct backend_ops, backend_int.h); the
  * rest of loco sees only this header: the request and result types, a
  * handle, and what a backend supports.
@@ -110,9 +111,9 @@ enum backend_feature {
 	BACKEND_NUM_CTX	   = 1 << 6	/* the context size chosen per request */
 };
 
-enum backend_type { BACKEND_OLLAMA, BACKEND_LLAMA_SERVER };
+enum backend_type { BACKEND_OLLAMA, BACKEND_LLAMA_SERVER, BACKEND_OPENAI };
 
-/* "ollama", "llama-server"; -1 for anything else. */
+/* "ollama", "llama-server", "openai"; -1 for anything else. */
 int		 backend_type_parse(const char *, enum backend_type *);
 const char	*backend_type_name(enum backend_type);
 
@@ -121,7 +122,10 @@ struct backend;
 /*
  * A backend of the configured kind (backend.type) for backend.host, or
  * for llama-server with no host, the server `loco serve` runs (its
- * address is read from $LOCO_HOME/serve.json).  Nothing is sent yet.
+ * address is read from $LOCO_HOME/serve.json).  openai needs a host (a
+ * trailing /v1 is dropped: paths are appended to it) and reads its key
+ * from the variable backend.api_key_env names (EXIT_CONFIG when unset).
+ * Nothing is sent yet.
  */
 struct error	*backend_open(const struct config *, struct backend **);
 /*
@@ -137,6 +141,16 @@ enum backend_type backend_type(const struct backend *);
 const char	*backend_url(const struct backend *);
 int		 backend_supports(const struct backend *, unsigned features);
 
+/*
+ * A chat answered 429 or 503 with a Retry-After of at most
+ * BACKEND_RETRY_MAX seconds is sent again after that wait, up to
+ * BACKEND_RETRIES times (backend_chat and batches alike); then, or with
+ * a longer wait asked, its error says so.  backend_retries counts them.
+ */
+#define BACKEND_RETRIES		3
+#define BACKEND_RETRY_MAX	60
+unsigned long	 backend_retries(const struct backend *);
+
 /* What a request is sent to. */
 struct backend_target {
 	char		*model;		/* the request's model name */
@@ -150,7 +164,9 @@ struct backend_target {
  * The target for a registry entry: an adapter, a composition, or NULL for
  * the base model.  Errors: EXIT_NOMODEL when the server does not have it
  * (llama-server: the adapter's file is not among its LoRAs, and the
- * message names the --lora flag that would load it); EXIT_USAGE for a
+ * message names the --lora flag that would load it; openai: the model is
+ * not among /v1/models and cannot be loaded with /v1/load_lora_adapter,
+ * and the message names the --lora-modules entry); EXIT_USAGE for a
  * composition on a backend that cannot apply several LoRAs.  Ollama
  * resolves without asking the server: a missing model shows when asked.
  */
@@ -236,7 +252,8 @@ struct backend_model {
 
 /*
  * The models the server has: Ollama's tags; llama-server's base model and
- * its LoRAs (name: the file's path, with the id in family "lora N").
+ * its LoRAs (name: the file's path, with the id in family "lora N");
+ * openai's /v1/models (family "lora of PARENT" for a LoRA, else "").
  */
 struct error	*backend_models(struct backend *, struct backend_model **,
 		    size_t *n);

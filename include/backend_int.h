@@ -32,6 +32,13 @@ struct chat_stream {
 	long long		 sent;	/* now_ns() when the request went */
 	int			 replied; /* the answer's first byte came */
 	struct chat_batch	*batch;	/* the batch it runs in, or NULL */
+	/*
+	 * OpenAI: how the reply comes, told by its first line (events, or
+	 * one JSON document, perhaps over several lines, kept in whole).
+	 */
+	enum { STREAM_UNKNOWN, STREAM_EVENTS, STREAM_WHOLE } mode;
+	struct strbuf		 whole;
+	const char		*headers[2];	/* be->auth, for the request */
 };
 
 /*
@@ -56,6 +63,10 @@ struct backend_ops {
 	/* One line of a streamed reply. */
 	struct error	*(*chat_line)(struct chat_stream *, const char *line,
 			    size_t len);
+	/* After the last line of a 2xx reply (may be NULL). */
+	struct error	*(*chat_end)(struct chat_stream *);
+	/* Settings from the configuration, at backend_open (may be NULL). */
+	struct error	*(*open)(struct backend *, const struct config *);
 	/* What to do when the server cannot be reached. */
 	const char	*unreachable_hint;	/* "is 'ollama serve' running?" */
 	/* A non-2xx reply. */
@@ -87,10 +98,18 @@ struct backend {
 	backend_wait_fn		 wait_fn;	/* may be NULL */
 	void			*wait_arg;
 	void			*priv;		/* the kind's own state */
+	/*
+	 * A header every request carries ("Authorization: Bearer KEY"), or
+	 * NULL, and the secret in it, cut out of every error message.
+	 */
+	char			*auth;
+	char			*secret;
+	unsigned long		 retries;	/* after Retry-After, so far */
 };
 
 extern const struct backend_ops backend_ollama_ops;
 extern const struct backend_ops backend_llama_ops;
+extern const struct backend_ops backend_openai_ops;
 
 /* Shared helpers for the kinds. */
 
@@ -120,5 +139,30 @@ struct error	*backend_request_json(struct backend *, const char *method,
 char		*backend_json_string(const cJSON *, const char *key);
 /* A count or duration member: 0 unless a number in 0 .. 2^63. */
 long long	 backend_json_ll(const cJSON *, const char *key);
+/* The error with the backend's secret, if any, cut out of its message. */
+struct error	*backend_redact(const struct backend *, struct error *);
+
+/*
+ * The OpenAI chat protocol (openai.c), which llama-server speaks too.
+ *
+ * The options of a chat body: the adapter's PARAMETERs under their
+ * OpenAI names ("stop" a list, num_predict as max_tokens; with
+ * llama_extras also llama.cpp's own samplers: top_k, min_p, ...), then
+ * the request's temperature, seed and num_predict, which win.
+ */
+void		 oai_add_options(cJSON *root, const struct chat_request *,
+		    int llama_extras);
+/*
+ * One line of a Server-Sent Events reply: "data: {chunk}", "data:
+ * [DONE]", "error: {...}", blank lines and comments.
+ */
+struct error	*oai_event_line(struct chat_stream *, const char *line,
+		    size_t len);
+/*
+ * One chat.completion (not streamed) or chat.completion.chunk object:
+ * the answer's text, reasoning_content as thinking, finish_reason,
+ * usage and llama.cpp's timings; an {"error"} object is an error.
+ */
+struct error	*oai_chunk(struct chat_stream *, const cJSON *root);
 
 #endif

@@ -41,6 +41,8 @@ struct config {
 	char	*backend_type;		/* backend.type */
 	char	*host;			/* backend.host */
 	char	*llama_server;		/* backend.llama_server */
+	char	*api_key_env;		/* backend.api_key_env */
+	char	*base_model;		/* backend.base_model */
 	long	 connect_timeout;	/* backend.connect_timeout, seconds */
 	long	 timeout;		/* backend.timeout, seconds idle, 0 none */
 	long	 load_timeout;		/* backend.load_timeout, to a first byte */

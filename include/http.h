@@ -28,6 +28,11 @@ struct http_request {
 	size_t		 bodylen;
 	const char	*content_type;	/* of body; default application/json */
 	/*
+	 * Extra request headers ("Name: value"), NULL-terminated, or NULL.
+	 * They are never logged or put in an error message (a key).
+	 */
+	const char *const *headers;
+	/*
 	 * Or the body streamed from this file (POST), never read whole;
 	 * upload_progress (may be NULL) sees the bytes sent.
 	 */
@@ -65,6 +70,8 @@ struct http_response {
 	long		 status;	/* 0 if no HTTP reply */
 	struct strbuf	 body;		/* buffered body */
 	char		*content_type;	/* or NULL */
+	/* Retry-After in seconds (delta-seconds only), -1 when not sent. */
+	long		 retry_after;
 };
 
 void		 http_response_init(struct http_response *);
@@ -107,6 +114,9 @@ void			 http_multi_add(struct http_multi *, size_t id,
  */
 int			 http_multi_wait(struct http_multi *, size_t *id,
 			    struct error **err);
+/* The same, but also 0 once now_ns() passes deadline (0: no deadline). */
+int			 http_multi_wait_until(struct http_multi *,
+			    long long deadline, size_t *id, struct error **err);
 /* Abort a running transfer; nothing more is reported for it. */
 void			 http_multi_cancel(struct http_multi *, size_t id);
 size_t			 http_multi_running(const struct http_multi *);

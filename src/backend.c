@@ -6,6 +6,7 @@
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ static const struct {
 } kinds[] = {
 	{ "ollama", BACKEND_OLLAMA, &backend_ollama_ops },
 	{ "llama-server", BACKEND_LLAMA_SERVER, &backend_llama_ops },
+	{ "openai", BACKEND_OPENAI, &backend_openai_ops },
 };
 
 int
@@ -85,6 +87,10 @@ host_given(const struct config *cfg, enum backend_type t)
 		return NULL;
 	if (t == BACKEND_OLLAMA)
 		return cfg->host;
+	/* OLLAMA_HOST names an Ollama; the config file is the user's. */
+	if (t == BACKEND_OPENAI)
+		return src == CONFIG_SRC_ENV &&
+		    getenv("LOCO_BACKEND_HOST") == NULL ? NULL : cfg->host;
 	if (src == CONFIG_SRC_ENV && getenv("LOCO_BACKEND_HOST") == NULL)
 		return NULL;
 	/* Ollama's address, as loco setup writes it to config.yaml. */
@@ -106,20 +112,33 @@ backend_open(const struct config *cfg, struct backend **out)
 	if (cfg->backend_type != NULL &&
 	    backend_type_parse(cfg->backend_type, &t) == -1)
 		return error_new(EXIT_CONFIG, "backend.type: unknown backend "
-		    "'%s' (ollama or llama-server)", cfg->backend_type);
+		    "'%s' (ollama, llama-server or openai)", cfg->backend_type);
 	host = host_given(cfg, t);
 	if (t == BACKEND_OLLAMA) {
 		if ((err = ollama_host_parse(host ? host : cfg->host, &url)))
 			return err;
-	} else if (host != NULL) {
+	} else if (t == BACKEND_OPENAI && host == NULL)
+		return error_new(EXIT_CONFIG, "backend.type openai needs "
+		    "backend.host: the server's URL (vLLM: http://HOST:8000, "
+		    "OpenAI: https://api.openai.com)");
+	else if (host != NULL) {
 		if ((err = serve_url_parse(host, &url)) != NULL)
 			return err;
 	} else if ((err = serve_running_url(&url)) != NULL)
 		return err;
+	/* The address before /v1, as SDKs take it: paths begin with /v1. */
+	if (t == BACKEND_OPENAI && str_endswith(url, "/v1"))
+		url[strlen(url) - 3] = '\0';
 	*out = backend_new(t, url, cfg->connect_timeout, cfg->timeout,
 	    cfg->load_timeout);
 	(*out)->request_timeout = cfg->request_timeout;
 	free(url);
+	if ((*out)->ops->open != NULL &&
+	    (err = (*out)->ops->open(*out, cfg)) != NULL) {
+		backend_free(*out);
+		*out = NULL;
+		return err;
+	}
 	return NULL;
 }
 
@@ -131,7 +150,41 @@ backend_free(struct backend *be)
 	if (be->ops->free != NULL)
 		be->ops->free(be);
 	free(be->url);
+	if (be->secret != NULL)
+		explicit_bzero(be->secret, strlen(be->secret));
+	if (be->auth != NULL)
+		explicit_bzero(be->auth, strlen(be->auth));
+	free(be->secret);
+	free(be->auth);
 	free(be);
+}
+
+unsigned long
+backend_retries(const struct backend *be)
+{
+	return be->retries;
+}
+
+struct error *
+backend_redact(const struct backend *be, struct error *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p, *hit;
+	size_t n;
+
+	if (err == NULL || be->secret == NULL || *be->secret == '\0' ||
+	    strstr(err->msg, be->secret) == NULL)
+		return err;
+	n = strlen(be->secret);
+	for (p = err->msg; (hit = strstr(p, be->secret)) != NULL; p = hit + n) {
+		strbuf_add(&sb, p, (size_t)(hit - p));
+		strbuf_addstr(&sb, "[redacted]");
+	}
+	strbuf_addstr(&sb, p);
+	explicit_bzero(err->msg, strlen(err->msg));
+	free(err->msg);
+	err->msg = strbuf_detach(&sb, NULL);
+	return err;
 }
 
 const char *
@@ -183,7 +236,7 @@ backend_resolve(struct backend *be, const struct registry *reg,
     const struct adapter *a, struct backend_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	return be->ops->resolve(be, reg, a, t);
+	return backend_redact(be, be->ops->resolve(be, reg, a, t));
 }
 
 void
@@ -215,7 +268,7 @@ backend_identity(struct backend *be, const struct backend_target *t,
     char **id)
 {
 	*id = NULL;
-	return be->ops->identity(be, t, id);
+	return backend_redact(be, be->ops->identity(be, t, id));
 }
 
 char *
@@ -245,7 +298,7 @@ backend_models(struct backend *be, struct backend_model **m, size_t *n)
 {
 	*m = NULL;
 	*n = 0;
-	return be->ops->models(be, m, n);
+	return backend_redact(be, be->ops->models(be, m, n));
 }
 
 void
@@ -285,7 +338,7 @@ struct error *
 backend_version(struct backend *be, char **version)
 {
 	*version = NULL;
-	return be->ops->version(be, version);
+	return backend_redact(be, be->ops->version(be, version));
 }
 
 /* Shared helpers */
@@ -362,8 +415,10 @@ backend_error_text(const struct http_response *resp)
 
 	root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
 	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	/* OpenAI style: {"error": {"message": ...}} */
+	/* OpenAI style: {"error": {"message": ...}}; vLLM: {"message"} */
 	m = cJSON_GetObjectItemCaseSensitive(e, "message");
+	if (e == NULL)
+		m = cJSON_GetObjectItemCaseSensitive(root, "message");
 	if (cJSON_IsString(e))
 		text = str_sanitize(e->valuestring, 500);
 	else if (cJSON_IsString(m))
@@ -386,11 +441,13 @@ backend_request_json(struct backend *be, const char *method,
 	struct http_response resp;
 	struct error *err;
 	char *url = xasprintf("%s%s", be->url, path);
+	const char *headers[] = { be->auth, NULL };
 
 	*out = NULL;
 	memset(&req, 0, sizeof(req));
 	req.method = method;
 	req.url = url;
+	req.headers = headers;
 	req.body = body;
 	req.bodylen = body ? strlen(body) : 0;
 	req.connect_timeout = be->connect_timeout;
@@ -420,7 +477,7 @@ backend_request_json(struct backend *be, const char *method,
 done:
 	http_response_release(&resp);
 	free(url);
-	return err;
+	return backend_redact(be, err);
 }
 
 /* Chat */
@@ -523,9 +580,23 @@ stream_init(struct chat_stream *cs, struct backend *be, chat_piece_fn fn,
 	cs->arg = arg;
 	cs->res = res;
 	cs->sent = now_ns();
+	cs->headers[0] = be->auth;
 	strbuf_init(&cs->content, 256u * 1024 * 1024);
 	strbuf_init(&cs->thinking, 256u * 1024 * 1024);
+	strbuf_init(&cs->whole, CHAT_MAX_LINE);
 	ndjson_init(&cs->nd, CHAT_MAX_LINE, on_line, cs);
+}
+
+/* Drop what a stream holds (a chat cancelled, or about to be resent). */
+static void
+stream_release(struct chat_stream *cs)
+{
+	error_free(cs->err);
+	cs->err = NULL;
+	strbuf_release(&cs->content);
+	strbuf_release(&cs->thinking);
+	strbuf_release(&cs->whole);
+	ndjson_release(&cs->nd);
 }
 
 static void
@@ -543,6 +614,7 @@ chat_http_request(struct http_request *req, struct backend *be,
 	req->url = url;
 	req->body = body;
 	req->bodylen = strlen(body);
+	req->headers = cs->headers;
 	req->on_data = on_chat_data;
 	req->on_tick = on_chat_tick;
 	req->arg = cs;
@@ -556,13 +628,54 @@ chat_http_request(struct http_request *req, struct backend *be,
 }
 
 /*
+ * Seconds to wait before sending a chat again (its reply was 429 or 503
+ * with a Retry-After loco is willing to wait, and tries are left), or -1.
+ */
+static long
+retry_after(const struct http_response *resp, const struct error *terr,
+    unsigned tries)
+{
+	if (terr != NULL || (resp->status != 429 && resp->status != 503) ||
+	    resp->retry_after < 0 || resp->retry_after > BACKEND_RETRY_MAX ||
+	    tries >= BACKEND_RETRIES)
+		return -1;
+	return resp->retry_after;
+}
+
+/* A non-2xx reply's error, saying how its Retry-After was taken. */
+static struct error *
+status_error(struct backend *be, const struct http_response *resp,
+    unsigned tries)
+{
+	struct error *err = be->ops->status_error(be, be->ops->chat_path,
+	    resp);
+	char *msg = NULL;
+
+	if ((resp->status != 429 && resp->status != 503) ||
+	    resp->retry_after < 0)
+		return err;
+	if (resp->retry_after > BACKEND_RETRY_MAX)
+		msg = xasprintf("%s; it asks to wait %ld s, longer than loco "
+		    "waits (%d s): try again later", err->msg,
+		    resp->retry_after, BACKEND_RETRY_MAX);
+	else if (tries > 0)
+		msg = xasprintf("%s; still so after %u retries as its "
+		    "Retry-After asked", err->msg, tries);
+	if (msg != NULL) {
+		free(err->msg);
+		err->msg = msg;
+	}
+	return err;
+}
+
+/*
  * The end of one chat transfer: turn the transport error (terr), the HTTP
  * status and the stream's state into the request's error, and hand the
  * text over to the result.
  */
 static struct error *
 stream_end(struct chat_stream *cs, struct error *terr,
-    const struct http_response *resp)
+    const struct http_response *resp, unsigned tries)
 {
 	struct backend *be = cs->be;
 	struct error *err = NULL;
@@ -575,8 +688,11 @@ stream_end(struct chat_stream *cs, struct error *terr,
 		} else
 			err = transport(be, be->ops->chat_path, terr);
 	} else if (resp->status < 200 || resp->status >= 300)
-		err = be->ops->status_error(be, be->ops->chat_path, resp);
+		err = status_error(be, resp, tries);
 	else if ((err = ndjson_finish(&cs->nd)) != NULL)
+		;
+	else if (be->ops->chat_end != NULL &&
+	    (err = be->ops->chat_end(cs)) != NULL)
 		;
 	else if (!cs->done)
 		err = error_new(EXIT_FAIL, "the answer from %s ended early: "
@@ -586,8 +702,17 @@ stream_end(struct chat_stream *cs, struct error *terr,
 	cs->err = NULL;
 	cs->res->content = strbuf_detach(&cs->content, NULL);
 	cs->res->thinking = strbuf_detach(&cs->thinking, NULL);
+	strbuf_release(&cs->whole);
 	ndjson_release(&cs->nd);
-	return err;
+	return backend_redact(be, err);
+}
+
+/* Sleep until now_ns() passes until, or SIGINT. */
+static void
+sleep_until(long long until)
+{
+	while (!loco_interrupted && now_ns() < until)
+		usleep(20000);
 }
 
 struct error *
@@ -597,15 +722,26 @@ backend_chat(struct backend *be, const struct chat_request *cr,
 	struct http_request req;
 	struct http_response resp;
 	struct chat_stream cs;
-	struct error *err;
+	struct error *err, *terr;
 	char *body, *url;
+	unsigned tries;
+	long wait;
 
-	stream_init(&cs, be, fn, arg, res);
 	body = be->ops->chat_body(be, cr);
 	url = xasprintf("%s%s", be->url, be->ops->chat_path);
-	chat_http_request(&req, be, url, body, &cs);
 	http_response_init(&resp);
-	err = stream_end(&cs, http_perform(&req, &resp), &resp);
+	for (tries = 0;; tries++) {
+		stream_init(&cs, be, fn, arg, res);
+		chat_http_request(&req, be, url, body, &cs);
+		terr = http_perform(&req, &resp);
+		if ((wait = retry_after(&resp, terr, tries)) < 0)
+			break;
+		/* Nothing was passed on: a 429 or 503 has no answer. */
+		stream_release(&cs);
+		be->retries++;
+		sleep_until(now_ns() + wait * 1000000000LL);
+	}
+	err = stream_end(&cs, terr, &resp, tries);
 	if (be->wait_fn != NULL)
 		be->wait_fn(0, 0, 0, be->wait_arg);
 	http_response_release(&resp);
@@ -624,6 +760,8 @@ struct chat_slot {
 	char			*body;
 	char			*url;
 	int			 busy;
+	unsigned		 tries;		/* sent again, so far */
+	long long		 resend_at;	/* now_ns(); 0: in flight */
 };
 
 struct chat_batch {
@@ -658,6 +796,20 @@ slot_clear(struct chat_slot *sl)
 	sl->body = sl->url = NULL;
 	http_response_release(&sl->resp);
 	sl->busy = 0;
+	sl->tries = 0;
+	sl->resend_at = 0;
+}
+
+static void
+slot_send(struct chat_batch *b, size_t id)
+{
+	struct chat_slot *sl = &b->slots[id];
+
+	stream_init(&sl->cs, b->be, NULL, NULL, &sl->res);
+	sl->cs.batch = b;
+	sl->resend_at = 0;
+	chat_http_request(&sl->req, b->be, sl->url, sl->body, &sl->cs);
+	http_multi_add(b->hm, id, &sl->req, &sl->resp);
 }
 
 void
@@ -668,13 +820,11 @@ chat_batch_start(struct chat_batch *b, size_t id, const struct chat_request *cr)
 	if (id >= b->n || b->slots[id].busy)
 		fatal("chat_batch_start: slot %zu is busy or out of range", id);
 	sl = &b->slots[id];
-	stream_init(&sl->cs, b->be, NULL, NULL, &sl->res);
-	sl->cs.batch = b;
 	sl->body = b->be->ops->chat_body(b->be, cr);
 	sl->url = xasprintf("%s%s", b->be->url, b->be->ops->chat_path);
-	chat_http_request(&sl->req, b->be, sl->url, sl->body, &sl->cs);
 	sl->busy = 1;
-	http_multi_add(b->hm, id, &sl->req, &sl->resp);
+	sl->tries = 0;
+	slot_send(b, id);
 }
 
 /* What waits for a first byte, over the busy slots. */
@@ -715,24 +865,81 @@ wait_report(struct chat_stream *cs)
 		    now_ns() - cs->sent, be->wait_arg);
 }
 
+/*
+ * Send again the chats whose Retry-After has passed; the time the next
+ * of those still waiting is due, or 0 when none waits.  On SIGINT one
+ * that waits is in *id (returns -1).
+ */
+static long long
+batch_resend(struct chat_batch *b, size_t *id)
+{
+	long long now = now_ns(), next = 0;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct chat_slot *sl = &b->slots[i];
+
+		if (!sl->busy || sl->resend_at == 0)
+			continue;
+		if (loco_interrupted) {
+			*id = i;
+			return -1;
+		}
+		if (sl->resend_at <= now)
+			slot_send(b, i);
+		else if (next == 0 || sl->resend_at < next)
+			next = sl->resend_at;
+	}
+	return next;
+}
+
+/* Hand a slot's end over to the caller. */
+static void
+slot_done(struct chat_batch *b, struct chat_slot *sl, struct chat_result *res)
+{
+	chat_result_release(res);
+	*res = sl->res;
+	chat_result_init(&sl->res);
+	slot_clear(sl);
+	batch_report(b);
+}
+
 int
 chat_batch_next(struct chat_batch *b, size_t *id, struct chat_result *res,
     struct error **err)
 {
 	struct error *terr;
 	struct chat_slot *sl;
+	long long due;
+	long wait;
 
 	*err = NULL;
-	if (!http_multi_wait(b->hm, id, &terr))
-		return 0;
-	sl = &b->slots[*id];
-	*err = stream_end(&sl->cs, terr, &sl->resp);
-	chat_result_release(res);
-	*res = sl->res;
-	chat_result_init(&sl->res);
-	slot_clear(sl);
-	batch_report(b);
-	return 1;
+	for (;;) {
+		if ((due = batch_resend(b, id)) == -1) {
+			*err = error_new(EXIT_INTERRUPT, "interrupted");
+			slot_done(b, &b->slots[*id], res);
+			return 1;
+		}
+		if (http_multi_running(b->hm) == 0) {
+			if (due == 0)
+				return 0;
+			sleep_until(due);
+			continue;
+		}
+		if (!http_multi_wait_until(b->hm, due, id, &terr))
+			continue;
+		sl = &b->slots[*id];
+		if ((wait = retry_after(&sl->resp, terr, sl->tries)) >= 0) {
+			stream_release(&sl->cs);
+			sl->tries++;
+			b->be->retries++;
+			sl->resend_at = now_ns() + wait * 1000000000LL + 1;
+			continue;
+		}
+		*err = stream_end(&sl->cs, terr, &sl->resp, sl->tries);
+		slot_done(b, sl, res);
+		return 1;
+	}
 }
 
 void
@@ -744,11 +951,7 @@ chat_batch_cancel(struct chat_batch *b, size_t id)
 		return;
 	sl = &b->slots[id];
 	http_multi_cancel(b->hm, id);
-	error_free(sl->cs.err);
-	sl->cs.err = NULL;
-	strbuf_release(&sl->cs.content);
-	strbuf_release(&sl->cs.thinking);
-	ndjson_release(&sl->cs.nd);
+	stream_release(&sl->cs);
 	chat_result_release(&sl->res);
 	slot_clear(sl);
 	batch_report(b);
@@ -757,7 +960,12 @@ chat_batch_cancel(struct chat_batch *b, size_t id)
 size_t
 chat_batch_running(const struct chat_batch *b)
 {
-	return http_multi_running(b->hm);
+	size_t i, waiting = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (b->slots[i].busy && b->slots[i].resend_at != 0)
+			waiting++;
+	return http_multi_running(b->hm) + waiting;
 }
 
 void

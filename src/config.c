@@ -25,9 +25,11 @@
 #define OFF(field) offsetof(struct config, field)
 
 static const struct config_key config_table[] = {
-	{ "backend.type", CONFIG_ENUM, "ollama", 0, 0, "ollama|llama-server",
-	  "the inference server: ollama, or llama-server (llama.cpp, every "
-	  "adapter resident; see loco serve)", OFF(backend_type) },
+	{ "backend.type", CONFIG_ENUM, "ollama", 0, 0,
+	  "ollama|llama-server|openai",
+	  "the inference server: ollama, llama-server (llama.cpp, every "
+	  "adapter resident; see loco serve), or openai (any server of the "
+	  "OpenAI chat API: vLLM, a cloud model)", OFF(backend_type) },
 	{ "backend.host", CONFIG_STRING, "http://127.0.0.1:11434", 0, 0, NULL,
 	  "server URL (OLLAMA_HOST syntax); for llama-server, unset means "
 	  "the one loco serve runs", OFF(host) },
@@ -46,6 +48,14 @@ static const struct config_key config_table[] = {
 	  "seconds for a whole answer, from the request sent to its last "
 	  "byte, so that a server trickling blank lines cannot keep loco "
 	  "waiting (0 = never)", OFF(request_timeout) },
+	{ "backend.api_key_env", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "openai: the environment variable that holds the API key, sent as "
+	  "a bearer token (the key itself is never in a file)",
+	  OFF(api_key_env) },
+	{ "backend.base_model", CONFIG_STRING, NULL, 0, 0, NULL,
+	  "openai: the served name of the base model, when it is not the "
+	  "registry's base_model.tag (Qwen/Qwen3-4B-Instruct-2507)",
+	  OFF(base_model) },
 	{ "backend.llama_server", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "the llama-server binary loco serve runs (default: llama-server "
 	  "on PATH)", OFF(llama_server) },
@@ -68,7 +78,8 @@ static const struct config_key config_table[] = {
 	{ "inference.parallel", CONFIG_INT, NULL, 1, 64, NULL,
 	  "requests in flight at once: vote samples, eval --jobs (unset: 1 "
 	  "on Ollama, which answers one at a time unless OLLAMA_NUM_PARALLEL "
-	  "says more; serve.slots on llama-server)", OFF(parallel) },
+	  "says more; serve.slots on llama-server; 1 on openai, where a vLLM "
+	  "server wants many)", OFF(parallel) },
 	{ "inference.history", CONFIG_BOOL, "true", 0, 0, NULL,
 	  "append every question and answer to $LOCO_HOME/history.jsonl",
 	  OFF(history) },

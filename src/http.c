@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http.h"
 #include "banned.h"
@@ -155,6 +156,7 @@ http_response_init(struct http_response *resp)
 	resp->status = 0;
 	strbuf_init(&resp->body, 0);
 	resp->content_type = NULL;
+	resp->retry_after = -1;
 }
 
 void
@@ -164,6 +166,7 @@ http_response_release(struct http_response *resp)
 	free(resp->content_type);
 	resp->content_type = NULL;
 	resp->status = 0;
+	resp->retry_after = -1;
 }
 
 static size_t
@@ -191,6 +194,35 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 		x->overflow = 1;
 		return 0;
 	}
+	return n;
+}
+
+/*
+ * Response headers: only Retry-After is kept, as delta-seconds (an
+ * HTTP-date is rare from API servers and is taken as not sent).  Each
+ * response of a transfer (a 100 Continue, a redirect) starts afresh.
+ */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	size_t n = size * nmemb, k = sizeof("retry-after:") - 1;
+	char buf[32], *end;
+	long v;
+
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		x->resp->retry_after = -1;
+	if (n <= k || strncasecmp(data, "retry-after:", k) != 0 ||
+	    n - k >= sizeof(buf))
+		return n;
+	memcpy(buf, data + k, n - k);
+	buf[n - k] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+		end++;
+	if (errno == 0 && end != buf && *end == '\0' && v >= 0)
+		x->resp->retry_after = v;
 	return n;
 }
 
@@ -341,6 +373,7 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
     struct http_response *resp)
 {
 	char *hdr;
+	size_t i;
 
 	memset(x, 0, sizeof(*x));
 	x->h = h;
@@ -357,6 +390,8 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
@@ -375,6 +410,8 @@ xfer_setup(struct xfer *x, CURL *h, const struct http_request *req,
 		curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
 	}
 	x->headers = curl_slist_append(x->headers, "Expect:");
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		x->headers = curl_slist_append(x->headers, req->headers[i]);
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	else if (strcmp(req->method, "GET") != 0)
@@ -523,9 +560,16 @@ http_multi_running(const struct http_multi *hm)
 int
 http_multi_wait(struct http_multi *hm, size_t *id, struct error **err)
 {
+	return http_multi_wait_until(hm, 0, id, err);
+}
+
+int
+http_multi_wait_until(struct http_multi *hm, long long deadline, size_t *id,
+    struct error **err)
+{
 	CURLMsg *msg;
 	struct xfer *x;
-	int still, left;
+	int still, left, ms;
 	size_t i;
 
 	*err = NULL;
@@ -546,7 +590,16 @@ http_multi_wait(struct http_multi *hm, size_t *id, struct error **err)
 			slot_free(hm, i);
 			return 1;
 		}
-		curl_multi_poll(hm->m, NULL, 0, 200, NULL);
+		ms = 200;
+		if (deadline > 0) {
+			long long left_ns = deadline - now_ns();
+
+			if (left_ns <= 0)
+				return 0;
+			if (left_ns < 200000000LL)
+				ms = (int)(left_ns / 1000000) + 1;
+		}
+		curl_multi_poll(hm->m, NULL, 0, ms, NULL);
 	}
 	return 0;
 }

@@ -3,7 +3,7 @@
  * is loaded once with every LoRA adapter resident; a request chooses its
  * adapters by id and scale ("lora": [{"id": 0, "scale": 1.0}]; none is
  * the base model).  Chat goes over the OpenAI-style /v1/chat/completions,
- * streamed as Server-Sent Events; adapters are matched to ids through
+ * streamed as Server-Sent Events (the protocol is openai.c's); adapters are matched to ids through
  * GET /lora-adapters by file (the same path, or the same SHA-256).
  */
 #include <cjson/cJSON.h>
@@ -91,69 +91,6 @@ l_status_error(struct backend *be, const char *path,
 	return err;
 }
 
-/*
- * Ollama's PARAMETER names that the server takes under another name or
- * the same; the rest (num_ctx, num_gpu, ...) are the server's own
- * start-up settings and are not sent.
- */
-static const struct {
-	const char	*ollama;
-	const char	*llama;
-} param_map[] = {
-	{ "temperature", "temperature" },
-	{ "top_k", "top_k" },
-	{ "top_p", "top_p" },
-	{ "min_p", "min_p" },
-	{ "typical_p", "typical_p" },
-	{ "repeat_penalty", "repeat_penalty" },
-	{ "repeat_last_n", "repeat_last_n" },
-	{ "presence_penalty", "presence_penalty" },
-	{ "frequency_penalty", "frequency_penalty" },
-	{ "seed", "seed" },
-	{ "num_predict", "max_tokens" },
-	{ "mirostat", "mirostat" },
-	{ "mirostat_tau", "mirostat_tau" },
-	{ "mirostat_eta", "mirostat_eta" },
-};
-
-static void
-add_params(cJSON *root, const struct param *params, size_t n)
-{
-	cJSON *stop = NULL;
-	size_t i, k;
-
-	for (i = 0; i < n; i++) {
-		const struct param *p = &params[i];
-		double d;
-
-		if (strcmp(p->name, "stop") == 0) {
-			if (stop == NULL)
-				stop = cJSON_AddArrayToObject(root, "stop");
-			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
-			continue;
-		}
-		for (k = 0; k < ARRAY_SIZE(param_map); k++)
-			if (strcmp(param_map[k].ollama, p->name) == 0)
-				break;
-		if (k == ARRAY_SIZE(param_map) || !p->is_number ||
-		    parse_double(p->value, -1e300, 1e300, &d) == -1)
-			continue;
-		cJSON_DeleteItemFromObjectCaseSensitive(root,
-		    param_map[k].llama);
-		cJSON_AddNumberToObject(root, param_map[k].llama, d);
-	}
-}
-
-static void
-set_num(cJSON *root, const char *key, double v)
-{
-	if (cJSON_GetObjectItemCaseSensitive(root, key) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(root, key,
-		    cJSON_CreateNumber(v));
-	else
-		cJSON_AddNumberToObject(root, key, v);
-}
-
 static char *
 body(const struct chat_request *cr, int with_lora)
 {
@@ -182,13 +119,7 @@ body(const struct chat_request *cr, int with_lora)
 		kw = cJSON_AddObjectToObject(root, "chat_template_kwargs");
 		cJSON_AddBoolToObject(kw, "enable_thinking", cr->think);
 	}
-	add_params(root, cr->params, cr->nparams);
-	if (!isnan(cr->temperature))
-		set_num(root, "temperature", cr->temperature);
-	if (cr->seed != CONFIG_UNSET_INT)
-		set_num(root, "seed", (double)cr->seed);
-	if (cr->num_predict != CONFIG_UNSET_INT && cr->num_predict >= 0)
-		set_num(root, "max_tokens", (double)cr->num_predict);
+	oai_add_options(root, cr, 1);
 	text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
 	if (text == NULL)
@@ -207,105 +138,6 @@ static char *
 l_cache_body(const struct backend *be, const struct chat_request *cr)
 {
 	return body(cr, 0);
-}
-
-static void
-take_timings(struct chat_result *r, const cJSON *root)
-{
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
-	const cJSON *v;
-
-	if (cJSON_IsObject(u)) {
-		r->prompt_eval_count = backend_json_ll(u, "prompt_tokens");
-		r->eval_count = backend_json_ll(u, "completion_tokens");
-	}
-	if (!cJSON_IsObject(t))
-		return;
-	r->prompt_eval_count = backend_json_ll(t, "prompt_n");
-	r->eval_count = backend_json_ll(t, "predicted_n");
-	v = cJSON_GetObjectItemCaseSensitive(t, "prompt_ms");
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12)
-		r->prompt_eval_duration = (long long)(v->valuedouble * 1e6);
-	v = cJSON_GetObjectItemCaseSensitive(t, "predicted_ms");
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12)
-		r->eval_duration = (long long)(v->valuedouble * 1e6);
-	r->total_duration = r->prompt_eval_duration + r->eval_duration;
-}
-
-/*
- * One line of the event stream: "data: {chunk}", "data: [DONE]", blank
- * lines between events, and comments or other fields, which are skipped.
- */
-static struct error *
-l_chat_line(struct chat_stream *cs, const char *line, size_t len)
-{
-	cJSON *root, *e, *ch, *c0, *delta, *c, *t, *fr;
-	struct error *err = NULL;
-	const char *cstr = "", *tstr = "";
-	int is_error = 0;
-
-	if (len == 0 || line[0] == ':')
-		return NULL;
-	if (len >= 5 && memcmp(line, "data:", 5) == 0) {
-		line += 5;
-		len -= 5;
-	} else if (len >= 6 && memcmp(line, "error:", 6) == 0) {
-		line += 6;
-		len -= 6;
-		is_error = 1;
-	} else
-		return NULL;	/* event:, id:, retry: */
-	while (len > 0 && *line == ' ') {
-		line++;
-		len--;
-	}
-	if (len == 6 && memcmp(line, "[DONE]", 6) == 0) {
-		cs->done = 1;
-		return NULL;
-	}
-	if ((err = chat_stream_json(cs, line, len, &root)) != NULL)
-		return err;
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	if (e != NULL || is_error) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-		const char *msg = cJSON_IsString(m) ? m->valuestring :
-		    cJSON_IsString(e) ? e->valuestring : "unknown error";
-		char *clean = str_sanitize(msg, 500);
-
-		err = error_new(EXIT_FAIL, "llama-server failed during the "
-		    "answer: %s", clean);
-		free(clean);
-		cJSON_Delete(root);
-		return err;
-	}
-	ch = cJSON_GetObjectItemCaseSensitive(root, "choices");
-	c0 = cJSON_GetArrayItem(ch, 0);
-	delta = cJSON_GetObjectItemCaseSensitive(c0, "delta");
-	if (delta == NULL)	/* a reply that is not streamed */
-		delta = cJSON_GetObjectItemCaseSensitive(c0, "message");
-	c = cJSON_GetObjectItemCaseSensitive(delta, "content");
-	t = cJSON_GetObjectItemCaseSensitive(delta, "reasoning_content");
-	if (cJSON_IsString(c))
-		cstr = c->valuestring;
-	if (cJSON_IsString(t))
-		tstr = t->valuestring;
-	/* Nothing is added once the answer finished (timings may follow). */
-	if (!cs->done)
-		err = chat_stream_piece(cs, cstr, tstr);
-	if (cs->res->model == NULL)
-		cs->res->model = backend_json_string(root, "model");
-	fr = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
-	if (cJSON_IsString(fr) && cs->res->done_reason == NULL)
-		cs->res->done_reason = xstrdup(fr->valuestring);
-	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "timings"))
-	    || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "usage")))
-		take_timings(cs->res, root);
-	/* The answer is whole; [DONE] may or may not follow. */
-	if (cJSON_IsString(fr))
-		cs->done = 1;
-	cJSON_Delete(root);
-	return err;
 }
 
 /*
@@ -641,7 +473,7 @@ const struct backend_ops backend_llama_ops = {
 	.final_message = "event (\"finish_reason\" or [DONE])",
 	.chat_body = l_chat_body,
 	.cache_body = l_cache_body,
-	.chat_line = l_chat_line,
+	.chat_line = oai_event_line,
 	.unreachable_hint = "is 'loco serve' running?",
 	.status_error = l_status_error,
 	.resolve = l_resolve,

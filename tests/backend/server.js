@@ -8,7 +8,8 @@
  * See README.md in this directory for the script format.
  *
  *   node tests/backend/server.js --dir DIR [--port N] [--host 127.0.0.1]
- *        [--idle-timeout SECONDS] [--parallel P] [--flavor ollama|llama-server]
+ *        [--idle-timeout SECONDS] [--parallel P]
+ *        [--flavor ollama|llama-server|openai]
  *
  * --flavor llama-server (the default is ollama) speaks llama.cpp's
  * llama-server instead: GET /health, /props, /v1/models, /lora-adapters,
@@ -34,6 +35,9 @@
  *  - the mid-stream error event and the loading 503 are taken from the
  *    source (tools/server), not observed;
  *  - --parallel is the number of slots (total_slots unless scripted).
+ *
+ * --flavor openai speaks the OpenAI chat API as vLLM or a cloud does (see
+ * "openai flavor" below and README.md).
  *
  * Ollama flavor:
  * Node 20, node: built-ins only. Follows /work/shared/OLLAMA-API.md; where it
@@ -83,7 +87,7 @@ const { encode } = require('./gojson');
 function usage(msg) {
   if (msg) process.stderr.write(`test backend: ${msg}\n`);
   process.stderr.write('usage: node server.js --dir DIR [--port N] [--host 127.0.0.1] ' +
-    '[--idle-timeout SECONDS] [--parallel P] [--flavor ollama|llama-server]\n');
+    '[--idle-timeout SECONDS] [--parallel P] [--flavor ollama|llama-server|openai]\n');
   process.exit(2);
 }
 
@@ -116,7 +120,7 @@ function parseArgs(argv) {
     }
   }
   if (!o.dir) usage('--dir is required');
-  if (o.flavor !== 'ollama' && o.flavor !== 'llama-server') usage(`unknown flavor '${o.flavor}' (ollama or llama-server)`);
+  if (!['ollama', 'llama-server', 'openai'].includes(o.flavor)) usage(`unknown flavor '${o.flavor}' (ollama, llama-server or openai)`);
   if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(o.host)) usage(`refusing to listen on non-loopback host '${o.host}'`);
   return o;
 }
@@ -170,7 +174,8 @@ function loadScript() {
     throw new ScriptError(e.message);
   }
   if (!isObj(s)) throw new ScriptError('top level is not an object');
-  for (const k of opt.flavor === 'llama-server' ? ['chat', 'loras'] : ['models', 'pullable', 'chat']) {
+  const arrays = { 'llama-server': ['chat', 'loras'], openai: ['chat', 'models'] }[opt.flavor] || ['models', 'pullable', 'chat'];
+  for (const k of arrays) {
     if (s[k] !== undefined && !Array.isArray(s[k])) throw new ScriptError(`"${k}" is not an array`);
   }
   return s;
@@ -1361,7 +1366,9 @@ async function routeLlama(ctx, script) {
 
 // ------------------------------------------------ chat completions
 
-function pickRuleLlama(script, ctx, body, lastText, eff) {
+// The chat rule for a /v1 request (llama-server and openai flavors); eff:
+// the adapters it runs with (llama-server), or null.
+function pickRuleV1(script, ctx, body, lastText, eff) {
   const rules = script.chat || [];
   for (let i = 0; i < rules.length; i++) {
     const r = isObj(rules[i]) ? rules[i] : {};
@@ -1371,7 +1378,13 @@ function pickRuleLlama(script, ctx, body, lastText, eff) {
     if (m.path !== undefined && m.path !== ctx.path) continue;
     if (m.seed !== undefined && body.seed !== m.seed) continue;
     const lc = m.lora !== undefined ? m.lora : r.lora;
-    if (lc !== undefined && !loraMatches(lc, eff)) continue;
+    if (lc !== undefined && !(eff && loraMatches(lc, eff))) continue;
+    if (Number.isInteger(m.first)) {
+      // Only the first N requests the rest of the match fits.
+      const k = `first:${i}`, c = (counters.get(k) || 0) + 1;
+      counters.set(k, c);
+      if (c > m.first) continue;
+    }
     return { rule: r, index: i };
   }
   return { rule: {}, index: -1 };
@@ -1442,7 +1455,7 @@ async function handleLlamaChat(ctx, script) {
   const lastText = last && typeof last.content === 'string' ? last.content : '';
 
   const eff = effectiveLora(script, body);
-  const { rule, index } = pickRuleLlama(script, ctx, body, lastText, eff);
+  const { rule, index } = pickRuleV1(script, ctx, body, lastText, eff);
   const text = pickTextSeed(rule, index, body.seed);
   const promptTotal = promptLen > 0 ? Math.max(1, Math.round(promptLen / 4)) : 1;
 
@@ -1600,6 +1613,175 @@ async function llamaReply(ctx, script, rule, body, text, promptTotal) {
   res.end();
 }
 
+// ---------------------------------------------------------------- openai flavor
+//
+// With --flavor openai the same machinery (script, requests.jsonl, chat
+// rules, --parallel) answers as a server of the OpenAI chat API: GET
+// /v1/models, POST /v1/chat/completions (Server-Sent Events ending with
+// "data: [DONE]", or one JSON document) and, for vLLM, POST
+// /v1/load_lora_adapter. The script's "openai" says which server: "vllm"
+// (the default: FastAPI's errors, LoRA modules listed with their parent)
+// or "cloud" (OpenAI's error objects, reasoning_content). Shapes follow
+// vLLM's and OpenAI's documentation, not a recording: ids, times and
+// token counts are synthetic (a chunk is a token; prompt tokens are
+// characters / 4).
+
+const OPENAI = opt.flavor === 'openai';
+
+function oaiCloud(script) { return script.openai === 'cloud'; }
+
+// An error body as each kind of server writes it.
+function oaiError(ctx, script, status, message, type, extraHeaders) {
+  const body = oaiCloud(script)
+    ? { error: { message, type: type || 'invalid_request_error', param: null, code: null } }
+    : { object: 'error', message, type: type || 'BadRequestError', param: null, code: status };
+  const text = JSON.stringify(body);
+  if (ctx.aborted) return;
+  ctx.res.writeHead(status, Object.assign({ 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }, extraHeaders || {}));
+  ctx.res.end(text);
+}
+
+function oaiSend(ctx, status, obj, contentType = 'application/json') {
+  if (ctx.aborted) return;
+  const text = typeof obj === 'string' ? obj : JSON.stringify(obj);
+  ctx.res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  ctx.res.end(text);
+}
+
+// The served models: script "models" (a name, or {id, parent, root}) plus
+// the LoRAs loaded at run time; a vLLM base is its own root.
+const oaiLoaded = [];
+function oaiModels(script) {
+  const list = (Array.isArray(script.models) ? script.models : []).map((e) => (typeof e === 'string' ? { id: e } : isObj(e) ? e : {}));
+  return list.concat(oaiLoaded).filter((m) => typeof m.id === 'string').map((m) => (oaiCloud(script)
+    ? { id: m.id, object: 'model', created: 1700000000, owned_by: 'system' }
+    : { id: m.id, object: 'model', created: 1700000000, owned_by: 'vllm', root: m.root || m.id, parent: m.parent || null, max_model_len: 4096 }));
+}
+
+// "ok", "wrong" or "none": the Authorization header against script.api_key.
+function oaiAuth(ctx, script) {
+  const h = String(ctx.req.headers.authorization || '');
+  if (h === '') return 'none';
+  return typeof script.api_key === 'string' && h === `Bearer ${script.api_key}` ? 'ok' : 'wrong';
+}
+
+function oaiRefuse(ctx, script, auth) {
+  const sent = String(ctx.req.headers.authorization || '').replace(/^Bearer /, '');
+  // A cloud echoes a masked key; script.echo_key echoes it whole.
+  const shown = script.echo_key ? sent : sent.length > 8 ? `${sent.slice(0, 3)}***${sent.slice(-4)}` : '***';
+  if (oaiCloud(script)) {
+    return oaiError(ctx, script, 401, auth === 'none' ? "You didn't provide an API key."
+      : `Incorrect API key provided: ${shown}.`, 'invalid_request_error');
+  }
+  return oaiSend(ctx, 401, { error: script.echo_key ? `Unauthorized: ${shown}` : 'Unauthorized' });
+}
+
+async function routeOpenai(ctx, script) {
+  const { req } = ctx;
+  const auth = oaiAuth(ctx, script);
+  if (typeof script.api_key === 'string' && auth !== 'ok') return oaiRefuse(ctx, script, auth);
+  const key = `${req.method} ${ctx.path}`;
+  if (key === 'GET /v1/models') return oaiSend(ctx, 200, { object: 'list', data: oaiModels(script) });
+  if (key === 'GET /version' && !oaiCloud(script)) return oaiSend(ctx, 200, { version: '0.0.0-fake' });
+  if (key === 'POST /v1/chat/completions') return handleOpenaiChat(ctx, script);
+  if (key === 'POST /v1/load_lora_adapter' && script.runtime_lora === true && !oaiCloud(script)) {
+    const b = isObj(ctx.body) ? ctx.body : {};
+    if (typeof b.lora_name !== 'string' || typeof b.lora_path !== 'string') return oaiError(ctx, script, 400, 'lora_name and lora_path are required');
+    if (oaiModels(script).some((m) => m.id === b.lora_name)) {
+      return oaiError(ctx, script, 400, `The lora adapter '${b.lora_name}' has already been loaded.`);
+    }
+    const base = oaiModels(script).find((m) => !m.parent);
+    oaiLoaded.push({ id: b.lora_name, root: b.lora_path, parent: base ? base.id : null });
+    return oaiSend(ctx, 200, `Success: LoRA adapter '${b.lora_name}' added successfully.`, 'text/plain; charset=utf-8');
+  }
+  if (oaiCloud(script)) return oaiError(ctx, script, 404, `Invalid URL (${req.method} ${ctx.path})`);
+  return oaiSend(ctx, 404, { detail: 'Not Found' });
+}
+
+async function handleOpenaiChat(ctx, script) {
+  const body = ctx.body;
+  if (!isObj(body)) return oaiError(ctx, script, 400, 'request body is not a JSON object');
+  if (!Array.isArray(body.messages)) return oaiError(ctx, script, 400, "'messages' is a required property");
+  const model = String(body.model ?? '');
+  if (!oaiModels(script).some((m) => m.id === model)) {
+    return oaiCloud(script)
+      ? oaiError(ctx, script, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error')
+      : oaiError(ctx, script, 404, `The model \`${model}\` does not exist.`, 'NotFoundError');
+  }
+  const msgs = body.messages.filter(isObj);
+  const users = msgs.filter((x) => x.role === 'user');
+  const last = users.length ? users[users.length - 1] : msgs[msgs.length - 1];
+  const lastText = last && typeof last.content === 'string' ? last.content : '';
+  const promptChars = msgs.reduce((n, x) => n + (typeof x.content === 'string' ? x.content.length : 0), 0);
+  const { rule, index } = pickRuleV1(script, ctx, body, lastText, null);
+  const text = pickTextSeed(rule, index, body.seed);
+
+  await acquireSlot();
+  try {
+    if (Number(rule.delay_ms) > 0) await sleep(Number(rule.delay_ms));
+    if (ctx.aborted) return;
+    if (rule.status !== undefined && rule.status !== 200) {
+      const st = Number(rule.status);
+      const h = rule.retry_after !== undefined ? { 'Retry-After': String(rule.retry_after) } : {};
+      return oaiError(ctx, script, st, rule.error !== undefined ? String(rule.error) : `HTTP ${st}`, rule.error_type, h);
+    }
+    await openaiReply(ctx, script, rule, body, text, Math.max(1, Math.round(promptChars / 4)));
+  } finally {
+    releaseSlot();
+  }
+}
+
+const OPENAI_FAULTS = [null, 'truncate', 'reset', 'error_event', 'html', 'other_json', 'pretty'];
+
+async function openaiReply(ctx, script, rule, body, text, promptTokens) {
+  const fault = rule.fault || null;
+  if (!OPENAI_FAULTS.includes(fault)) return oaiError(ctx, script, 500, `test backend: unknown fault '${fault}'`);
+  if (fault === 'html') return oaiSend(ctx, 200, '<!DOCTYPE html>\n<html><body>Welcome to nginx!</body></html>\n', 'text/html');
+  if (fault === 'other_json') return oaiSend(ctx, 200, { status: 'ok', result: text });
+  const size = Number.isInteger(rule.chunk_size) && rule.chunk_size > 0 ? rule.chunk_size : 4;
+  let pieces = splitText(text, size);
+  let thinkPieces = typeof rule.thinking === 'string' && rule.thinking !== '' ? splitText(rule.thinking, size) : [];
+  let finish = 'stop';
+  const cap = [body.max_completion_tokens, body.max_tokens].find((v) => Number.isInteger(v));
+  if (cap !== undefined && thinkPieces.length + pieces.length > cap) {
+    thinkPieces = thinkPieces.slice(0, cap);
+    pieces = pieces.slice(0, Math.max(0, cap - thinkPieces.length));
+    finish = 'length';
+  }
+  const usage = { prompt_tokens: promptTokens, completion_tokens: thinkPieces.length + pieces.length,
+    total_tokens: promptTokens + thinkPieces.length + pieces.length };
+  const head = { id: 'chatcmpl-fake', created: Math.floor(Date.now() / 1000), model: String(body.model) };
+  // no_stream: a server that answers whole whatever it was asked.
+  if (body.stream !== true || rule.no_stream) {
+    const message = { role: 'assistant', content: pieces.join('') };
+    if (thinkPieces.length) message.reasoning_content = thinkPieces.join('');
+    const obj = Object.assign({ object: 'chat.completion' }, head, { choices: [{ index: 0, message, finish_reason: finish }], usage });
+    return oaiSend(ctx, 200, fault === 'pretty' ? JSON.stringify(obj, null, 2) + '\n' : obj);
+  }
+  const ev = (choices, extra) => `data: ${JSON.stringify(Object.assign({ object: 'chat.completion.chunk' }, head, { choices }, extra || {}))}\n\n`;
+  const events = [ev([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
+  for (const p of thinkPieces) events.push(ev([{ index: 0, delta: { reasoning_content: p }, finish_reason: null }]));
+  for (const p of pieces) events.push(ev([{ index: 0, delta: { content: p }, finish_reason: null }]));
+  const some = Math.max(1, events.length >> 1);
+  let out = events.concat([ev([{ index: 0, delta: {}, finish_reason: finish }])]);
+  if (isObj(body.stream_options) && body.stream_options.include_usage === true) out.push(ev([], { usage }));
+  out.push('data: [DONE]\n\n');
+  if (fault === 'truncate' || fault === 'reset') out = events.slice(0, some);
+  if (fault === 'error_event') {
+    out = events.slice(0, some).concat([`data: ${JSON.stringify({ error: { message: rule.error || 'upstream error', type: 'server_error', code: 500 } })}\n\n`]);
+  }
+  ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
+  ctx.res.flushHeaders();
+  const delay = Number(rule.chunk_delay_ms) > 0 ? Number(rule.chunk_delay_ms) : 0;
+  for (let i = 0; i < out.length; i++) {
+    if (ctx.aborted) return;
+    if (i > 0 && delay) await sleep(delay);
+    ctx.res.write(out[i]);
+  }
+  if (fault === 'reset') { await sleep(50); return hardClose(ctx, rule); }
+  if (!ctx.aborted) ctx.res.end();
+}
+
 // ---------------------------------------------------------------- host check
 
 // Ollama's allowedHostsMiddleware, for a loopback listener.
@@ -1659,6 +1841,8 @@ function logRequest(ctx, script) {
   } else if (ctx.body === undefined && ctx.rawText !== '') {
     entry.raw = ctx.rawText;
   }
+  // The openai flavor says how the key compared, never what it was.
+  if (OPENAI && script) entry.auth = oaiAuth(ctx, script);
   entry.time = Date.now();
   fs.appendFileSync(FILES.log, JSON.stringify(entry) + '\n');
 }
@@ -1677,6 +1861,7 @@ async function route(ctx) {
     return sendError(ctx, 500, `test backend: bad script.json: ${scriptErr.message}`);
   }
   if (LLAMA) return routeLlama(ctx, script);
+  if (OPENAI) return routeOpenai(ctx, script);
   if (script.check_host && !hostAllowed(req.headers.host)) return sendEmpty(ctx, 403);
 
   if (ctx.path.startsWith('/api/blobs/')) return handleBlob(ctx, script, decodeURIComponent(ctx.path.slice('/api/blobs/'.length)));
@@ -1709,6 +1894,7 @@ function control(ctx) {
     case '/__control/reset':
       dyn.added = []; dyn.deleted = []; loaded.clear(); counters.clear();
       globalLora = null;
+      oaiLoaded.length = 0;
       saveState(null);
       return sendText(ctx, 200, 'reset\n');
     case '/__control/ping':

@@ -4,6 +4,7 @@
 #   . tests/backend/start.sh
 #   backend_start "$dir"            # starts the server, exports LOCO_TEST_PORT, OLLAMA_HOST
 #   backend_start "$dir" --flavor llama-server   # also exports LOCO_BACKEND_HOST
+#   backend_start "$dir" --flavor openai         # the same
 #   backend_script "$dir" '{"models":["qwen3:4b"],"chat":[{"reply":"hi"}]}'
 #   ... run loco ...
 #   backend_stop "$dir"
@@ -62,7 +63,7 @@ backend_start() {
 	LOCO_TEST_PORT=$(cat "$_bd/port")
 	OLLAMA_HOST=http://127.0.0.1:$LOCO_TEST_PORT
 	export LOCO_TEST_PORT OLLAMA_HOST
-	if [ "$_bf" = llama-server ]; then
+	if [ "$_bf" = llama-server ] || [ "$_bf" = openai ]; then
 		LOCO_BACKEND_HOST=http://127.0.0.1:$LOCO_TEST_PORT
 		export LOCO_BACKEND_HOST
 	fi

@@ -1,7 +1,7 @@
 /*
  * fuzz_chat.c: the backends' reading of replies (backend_chat and
- * chat_batch with Ollama's NDJSON line handler or llama-server's event
- * stream, error bodies, /api/tags, /api/show, /api/version, /props,
+ * chat_batch with Ollama's NDJSON line handler, llama-server's or an OpenAI
+ * server's event stream or whole reply, error bodies, /api/tags, /api/show, /api/version, /props,
  * /lora-adapters) with the network taken out.
  *
  * This target defines http_perform(), the http_multi_* calls and the
@@ -16,7 +16,8 @@
  * '!', bit 1 runs two chats at once with chat_batch instead of
  * backend_chat, bit 2 then cancels the second one, bit 3 makes it a plain
  * JSON request instead (the models, Ollama's /api/show or the version, by
- * bits 4-5), bit 6 asks llama-server instead of Ollama; bytes 2..5 are
+ * bits 4-5), bit 6 asks llama-server instead of Ollama, bit 7 an OpenAI
+ * server (both: the OpenAI one); bytes 2..5 are
  * chunk sizes (0: the rest); the rest is the body.
  */
 #include "fuzz.h"
@@ -39,6 +40,7 @@ http_response_init(struct http_response *resp)
 	resp->status = 0;
 	strbuf_init(&resp->body, 0);
 	resp->content_type = NULL;
+	resp->retry_after = -1;
 }
 
 void
@@ -113,6 +115,13 @@ http_multi_add(struct http_multi *m, size_t id, const struct http_request *req,
 
 int
 http_multi_wait(struct http_multi *m, size_t *id, struct error **err)
+{
+	return http_multi_wait_until(m, 0, id, err);
+}
+
+int
+http_multi_wait_until(struct http_multi *m, long long deadline, size_t *id,
+    struct error **err)
 {
 	size_t i;
 
@@ -273,8 +282,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cr.seed = CONFIG_UNSET_INT;
 	cr.num_predict = CONFIG_UNSET_INT;
 
-	be = backend_new(mode & 0x40 ? BACKEND_LLAMA_SERVER : BACKEND_OLLAMA,
-	    "http://127.0.0.1:1", 1, 1, 1);
+	be = backend_new(mode & 0x80 ? BACKEND_OPENAI : mode & 0x40 ?
+	    BACKEND_LLAMA_SERVER : BACKEND_OLLAMA, "http://127.0.0.1:1", 1, 1,
+	    1);
 	if (mode & 8) {
 		plain(be, mode >> 4);
 		backend_free(be);

@@ -78,10 +78,10 @@ TEST(complete_commands_and_global_options)
 	EXPECT("FILES", "--registry", "");
 	EXPECT("FILES", "--registry=a");
 	/* --backend: the choices of backend.type, which it sets. */
-	EXPECT("ollama llama-server", "--backend", "");
+	EXPECT("ollama llama-server openai", "--backend", "");
 	EXPECT("llama-server", "--backend", "l");
 	EXPECT("llama-server", "--backend=l");
-	EXPECT("ollama llama-server", "--backend", "=");
+	EXPECT("ollama llama-server openai", "--backend", "=");
 	EXPECT("query", "--backend", "llama-server", "qu");
 	EXPECT("--registry", "--backend", "ollama", "--r");
 	EXPECT("", "nosuch", "");

@@ -95,7 +95,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 32);
+	CHECK_INT(n, 34);
 	CHECK_STR(cfg.sandbox_require, "essential");
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
