@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "jsonout.h"
 #include "results.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -138,19 +139,10 @@ apart_text(struct strbuf *sb, const struct result *r)
 }
 
 static void
-fmt_p(char buf[32], double p)
-{
-	if (isnan(p))
-		snprintf(buf, 32, "-");
-	else
-		snprintf(buf, 32, "%.4g", p);
-}
-
-static void
 print_table(struct strbuf *sb, const struct board *b, size_t nb)
 {
 	size_t i, k, w;
-	char p[32], *name;
+	char p[STATS_P_TEXT_LEN], *name;
 	int any_apart = 0;
 
 	for (i = 0; i < nb; i++) {
@@ -176,7 +168,7 @@ print_table(struct strbuf *sb, const struct board *b, size_t nb)
 			else
 				snprintf(rank, sizeof(rank), "%2zu", k + 1);
 			name = xasprintf("%s@%s", r->adapter, r->version);
-			fmt_p(p, r->p);
+			stats_p_text(r->p, p);
 			strbuf_addf(sb, "  %s %s  %-*s  %7.1f%%  [%5.1f%%, "
 			    "%5.1f%%]  %5.1f%%  %+6.1f  %9s  %5ld  %.10s%s",
 			    b[i].active[k] ? "*" : " ", rank, (int)w, name,
@@ -205,7 +197,7 @@ static void
 print_markdown(struct strbuf *sb, const struct board *b, size_t nb)
 {
 	size_t i, k;
-	char p[32];
+	char p[STATS_P_TEXT_LEN];
 
 	strbuf_addstr(sb, "# loco leaderboard\n");
 	for (i = 0; i < nb; i++) {
@@ -223,7 +215,7 @@ print_markdown(struct strbuf *sb, const struct board *b, size_t nb)
 		for (k = 0; k < b[i].n; k++) {
 			const struct result *r = b[i].v[k];
 
-			fmt_p(p, r->p);
+			stats_p_text(r->p, p);
 			if (r->apart)
 				strbuf_addstr(sb, "| - | ");
 			else
@@ -303,7 +295,7 @@ static void
 print_html(struct strbuf *sb, const struct board *b, size_t nb)
 {
 	size_t i, k;
-	char p[32];
+	char p[STATS_P_TEXT_LEN];
 
 	html_begin(sb, "loco leaderboard");
 	strbuf_addstr(sb, "<p>Each adapter version's latest result; the bar "
@@ -327,7 +319,7 @@ print_html(struct strbuf *sb, const struct board *b, size_t nb)
 		for (k = 0; k < b[i].n; k++) {
 			const struct result *r = b[i].v[k];
 
-			fmt_p(p, r->p);
+			stats_p_text(r->p, p);
 			if (r->apart)
 				strbuf_addstr(sb, "<tr><td>-</td><td class=\"l\">");
 			else

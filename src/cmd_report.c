@@ -45,12 +45,6 @@ chart_y(double accuracy)
 }
 
 /* Never "0": an underflowed p is "< 1e-300" (stats_p_text). */
-static void
-fmt_p(char buf[32], double p)
-{
-	stats_p_text(p, buf);
-}
-
 /* The y axis and its grid, 0 to 100% by 25, for a chart width wide. */
 static void
 svg_axis(struct strbuf *sb, int width)
@@ -147,7 +141,7 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
     enum rp_format fmt)
 {
 	size_t i;
-	char p[32];
+	char p[STATS_P_TEXT_LEN];
 
 	if (fmt == RP_MARKDOWN)
 		strbuf_addstr(sb, "| domain | adapter | version | accuracy | "
@@ -164,7 +158,7 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 	for (i = 0; i < n; i++) {
 		const struct result *r = v[i];
 
-		fmt_p(p, r->p);
+		stats_p_text(r->p, p);
 		if (fmt == RP_MARKDOWN) {
 			strbuf_addstr(sb, "| ");
 			md_escape(sb, r->domain);

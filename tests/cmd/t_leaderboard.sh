@@ -305,6 +305,13 @@ expect_rc 0
 expect_out_has "| code | code | 1.0.1 | 60.0% | [50.0%, 65.0%] | 50.0% | [40.0%, 60.0%] | +10.0 | 0.001 | 60 | RE2 on, 5 votes at 0.7 | 2026-11-01 |  |"
 expect_out_has "The rows were run with different settings: compare each adapter with its base, not the rows with each other."
 expect_out_has "| writing | writing | 1.1.0 | 70.0% |"
+# A p-value that underflowed to 0 in results.json is never printed as 0.
+archive writing writing 2.0.0 2026-11-02T08:00:00Z 0.99 0.1 0 "$W/writing.jsonl"
+run_loco leaderboard --domain writing
+expect_rc 0
+expect_out_has "  writing@2.0.0     99.0%  [ 89.0%, 100.0%]   10.0%   +89.0   < 1e-300     60  2026-11-02"
+run_loco report
+expect_out_has "| writing | writing | 2.0.0 | 99.0% | [89.0%, 100.0%] | 10.0% | [0.0%, 20.0%] | +89.0 | < 1e-300 | 60 |"
 rm -rf "$ARCHIVE/writing" "$ARCHIVE/analysis" "$ARCHIVE/code/code@1.0.1"
 
 t "report from a run of loco eval"
