@@ -35,7 +35,7 @@ static const struct cmd commands[] = {
 	  "                     regex, code or text (default: the adapter's)\n"
 	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
 	  "                     named ones) and vote, weighted by accuracy\n"
-	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
+	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --json             print one JSON object instead of streaming text\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
 	  "  --num-ctx n        context window sent to the model\n"
@@ -61,7 +61,7 @@ static const struct cmd commands[] = {
 	  "talk with the model and the adapters, turn after turn",
 	  "  --adapter name     use this adapter throughout; auto (default)\n"
 	  "                     routes each new topic, none uses the base model\n"
-	  "  --host url         Ollama server (default: backend.host, OLLAMA_HOST)\n"
+	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
 	  "  --num-ctx n        context window; older turns are dropped to fit\n"
 	  "  --num-predict n    most tokens per answer (-1: no limit)\n"
@@ -118,14 +118,14 @@ static const struct cmd commands[] = {
 	{ "setup", cmd_setup,
 	  "loco setup [--host url] [--json] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
-	  "  --host url         Ollama server (default: backend.host)\n"
+	  "  --host url         the server (default: backend.host)\n"
 	  "  --json             print what was done as one JSON object\n"
 	  "  --quiet            no progress on stderr\n",
 	  NULL },
 	{ "doctor", cmd_doctor,
 	  "loco doctor [--host url] [--json]",
 	  "check the server, the models, the adapters and this machine",
-	  "  --host url         Ollama server (default: backend.host)\n"
+	  "  --host url         the server (default: backend.host)\n"
 	  "  --json             print the checks as JSON\n",
 	  NULL },
 	{ "modelfile", cmd_modelfile,
@@ -150,7 +150,7 @@ static const struct cmd commands[] = {
 	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
 	  "                     and degrades no --ood domain by over 5 points\n"
 	  "  --grid             base and adapter x RE2 off/on x 1 sample/5 votes\n"
-	  "  --host url         Ollama server\n"
+	  "  --host url         the server (default: backend.host)\n"
 	  "  --jobs n           requests in flight (default: inference.parallel)\n"
 	  "  --json             the same as --format json\n"
 	  "  --limit n          only the first n cases\n"
