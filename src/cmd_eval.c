@@ -1607,6 +1607,42 @@ done:
 	return err;
 }
 
+/* Each --ood is another of the registry's domains, named once. */
+static struct error *
+ood_check(const struct eval_cmd *e, const struct registry *reg,
+    const struct adapter *a)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err = NULL;
+	size_t i, k;
+	char *clean;
+
+	for (i = 0; i < e->nood && err == NULL; i++) {
+		for (k = 0; k < reg->ndomains; k++)
+			if (strcmp(reg->domains[k], e->ood[i]) == 0)
+				break;
+		clean = str_sanitize(e->ood[i], 60);
+		if (k == reg->ndomains) {
+			for (k = 0; k < reg->ndomains; k++)
+				strbuf_addf(&sb, "%s%s", k == 0 ? "" :
+				    k + 1 == reg->ndomains ? " and " : ", ",
+				    reg->domains[k]);
+			err = cmd_usage_error(e->c, "--ood %s: not a domain of "
+			    "the registry (%s)", clean, sb.buf);
+		} else if (strcmp(e->ood[i], a->domain) == 0)
+			err = cmd_usage_error(e->c, "--ood %s: that is the "
+			    "adapter's own domain; --ood takes the others",
+			    clean);
+		for (k = 0; k < i && err == NULL; k++)
+			if (strcmp(e->ood[k], e->ood[i]) == 0)
+				err = cmd_usage_error(e->c, "--ood %s is given "
+				    "twice", clean);
+		free(clean);
+	}
+	strbuf_release(&sb);
+	return err;
+}
+
 /*
  * The benchmark of another domain for --ood: that of the domain's active
  * adapter in the registry when it names one (a registry such as the tiny
@@ -1783,6 +1819,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		path = xstrdup(e.benchmark);
 	if ((err = bench_load(path, e.limit, &main_cmp.b)) != NULL ||
 	    (err = eval_sandbox_check(main_cmp.b)) != NULL)
+		goto done;
+	if ((err = ood_check(&e, reg, a)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
 		char *p = ood_benchmark(reg, e.ood[i]);

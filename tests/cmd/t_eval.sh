@@ -108,6 +108,17 @@ expect_rc 0
 expect_eq "$(json 'out.out_of_domain[0].n + " " + out.out_of_domain[0].adapter')" "10 1" "the registry's benchmark"
 cp "$W/registry.saved" "$LOCO_HOME/adapters/registry.yaml"
 
+t "--ood takes another domain of the registry, once"
+run_loco eval --benchmark "$W/m60.jsonl" --ood physics math
+expect_rc 2
+expect_err_has "loco: --ood physics: not a domain of the registry (math, code, analysis and writing)"
+run_loco eval --benchmark "$W/m60.jsonl" --ood math math
+expect_rc 2
+expect_err_has "loco: --ood math: that is the adapter's own domain; --ood takes the others"
+run_loco eval --benchmark "$W/m60.jsonl" --ood code --ood code math
+expect_rc 2
+expect_err_has "loco: --ood code is given twice"
+
 t "a killed run resumes: no case lost or repeated"
 script "$(script_for 60 "" '{}' | node -e '
 	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
