@@ -178,6 +178,14 @@ struct error	*registry_load_installed(struct registry *, const char *path);
 const struct adapter	*registry_find(const struct registry *,
 			    const char *name);
 /*
+ * The usage error (EXIT_USAGE) for a name registry_find does not know:
+ *	no adapter named 'mth' in 'PATH'; did you mean 'math'?
+ * with a suggestion when an adapter's name is within two edits and
+ * starts with the same letter, else "; see 'loco adapters list'".
+ */
+struct error		*registry_unknown(const struct registry *,
+			    const char *name);
+/*
  * The active adapter of a domain: the first active one in registry order
  * (the file's adapters, then installed packages'), or NULL when the domain
  * has none.  After registry_load_installed a promotion leaves only one.

@@ -1182,8 +1182,7 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
 	if ((a = registry_find(reg, argv[optind])) == NULL)
-		return error_new(EXIT_FAIL, "no adapter '%s' in the registry; "
-		    "see 'loco adapters list'", argv[optind]);
+		return registry_unknown(reg, argv[optind]);
 	if ((err = pkg_promote(a, reg->base.tag)) != NULL)
 		return err;
 	if (json) {

@@ -1006,13 +1006,8 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 	}
 	if (strcmp(adapter, "none") == 0)
 		return NULL;
-	if ((c->current = registry_find(c->reg, adapter)) == NULL) {
-		char *clean = str_sanitize(adapter, 64);
-
-		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; see "
-		    "'loco adapters list'", clean, c->reg->path);
-		free(clean);
-	}
+	if ((c->current = registry_find(c->reg, adapter)) == NULL)
+		err = registry_unknown(c->reg, adapter);
 	return err;
 }
 

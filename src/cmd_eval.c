@@ -1779,8 +1779,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
 	if ((a = registry_find(reg, argv[used])) == NULL) {
-		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
-		    "see 'loco adapters list'", argv[used], reg->path);
+		err = registry_unknown(reg, argv[used]);
 		goto done;
 	}
 	if (e.ensemble && (err = ensemble_check(&e, reg, a)) != NULL)

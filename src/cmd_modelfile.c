@@ -30,11 +30,7 @@ cmd_modelfile(struct loco *lc, int argc, char *argv[])
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
 	if ((a = registry_find(reg, argv[1])) == NULL) {
-		char *clean = str_sanitize(argv[1], 64);
-		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
-		    "see 'loco adapters list'", clean, reg->path);
-		free(clean);
-		return err;
+		return registry_unknown(reg, argv[1]);
 	}
 	if ((err = modelfile_check(reg, a)) != NULL)
 		return err;

@@ -156,11 +156,7 @@ choose_adapter(struct query *q, struct registry *reg, const char *question,
 	if (strcmp(name, "none") == 0)
 		return NULL;
 	if ((ch->adapter = registry_find(reg, name)) == NULL) {
-		char *clean = str_sanitize(name, 64);
-		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
-		    "see 'loco adapters list'", clean, reg->path);
-		free(clean);
-		return err;
+		return registry_unknown(reg, name);
 	}
 	return NULL;
 }

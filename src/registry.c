@@ -1351,6 +1351,36 @@ semver_cmp(const char *a, const char *b)
  * NAME: the active version of NAME, else its highest version.
  * NAME@VERSION: exactly that one.
  */
+struct error *
+registry_unknown(const struct registry *r, const char *name)
+{
+	const char **names = xcalloc(r->nadapters + 1, sizeof(*names));
+	const char *hint;
+	struct error *err;
+	char *clean = str_sanitize(name, 64), *at;
+	size_t i;
+
+	for (i = 0; i < r->nadapters; i++)
+		names[i] = r->adapters[i].name;
+	/* Suggest for the name, without any @VERSION. */
+	if ((at = strchr(clean, '@')) != NULL)
+		*at = '\0';
+	hint = ydoc_suggest(clean, names, r->nadapters);
+	if (hint != NULL && hint[0] != clean[0])
+		hint = NULL;
+	if (at != NULL)
+		*at = '@';
+	if (hint != NULL)
+		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
+		    "did you mean '%s'?", clean, r->path, hint);
+	else
+		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
+		    "see 'loco adapters list'", clean, r->path);
+	free(clean);
+	free(names);
+	return err;
+}
+
 const struct adapter *
 registry_find(const struct registry *r, const char *name)
 {

@@ -74,8 +74,11 @@ expect_out "solver 1.0.0 is now the active math adapter"
 run_loco route --json "solve it"
 expect_eq "$(json 'out.model')" "loco-solver:1.0.0-qwen3-4b-instruct-2507-q4_K_M" "routed to the promoted one"
 run_loco adapters promote nope
-expect_rc 1
-expect_err "loco: no adapter 'nope' in the registry; see 'loco adapters list'"
+expect_rc 2
+expect_err "loco: no adapter named 'nope' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
+run_loco adapters promote slver
+expect_rc 2
+expect_err "loco: no adapter named 'slver' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'solver'?"
 
 t "bad packages change nothing"
 snapshot before

@@ -109,6 +109,9 @@ expect_eq "$(req 'chats.at(-1).body.options')" '{}' "base options"
 run_loco query --adapter nope "$Q"
 expect_rc 2
 expect_err "loco: no adapter named 'nope' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
+run_loco query --adapter mth@1.0.0 "$Q"
+expect_rc 2
+expect_err "loco: no adapter named 'mth@1.0.0' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'math'?"
 
 t "no keyword: the base model"
 script "{$MODELS}"
