@@ -412,9 +412,16 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 	if (optind < argc)
 		return cmd_usage_error(c, "unexpected argument '%s'",
 		    argv[optind]);
-	if ((err = loco_registry(lc, &registry)) != NULL)
-		return err;
-	if (strcmp(lc->cfg.backend_type, "llama-server") == 0)
+	/*
+	 * A registry that does not load is a problem to report with the
+	 * others, not a reason to stop: the checks that need it are left out.
+	 */
+	if ((err = loco_registry(lc, &registry)) != NULL) {
+		add(&rp, "registry", 0, xstrdup(err->msg), xstrdup("correct "
+		    "it where the message says; the server's checks need it"));
+		error_free(err);
+		registry = NULL;
+	} else if (strcmp(lc->cfg.backend_type, "llama-server") == 0)
 		check_llama(&rp, lc);
 	else {
 		if ((err = loco_client(lc, &o)) != NULL)

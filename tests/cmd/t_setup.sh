@@ -111,6 +111,20 @@ run_loco doctor --host 127.0.0.1:1
 expect_rc 1
 expect_out_has "PROBLEM server               cannot reach Ollama at http://127.0.0.1:1: is 'ollama serve' running?"
 
+t "doctor: a registry that does not load is one problem among the checks"
+cp "$LOCO_HOME/adapters/registry.yaml" "$W/registry.saved"
+printf 'bogus_key: 1\n' >>"$LOCO_HOME/adapters/registry.yaml"
+run_loco doctor
+expect_rc 1
+expect_out_has "PROBLEM registry             $LOCO_HOME/adapters/registry.yaml:"
+expect_out_has "unknown top-level key 'bogus_key'"
+expect_out_has "OK      disk"
+expect_out_has "sandbox"
+expect_err "loco: 1 problem found"
+run_loco doctor --json
+expect_eq "$(json 'out.map(c => c.check).join(",")')" "registry,disk,memory,sandbox" "the checks that do not need it"
+cp "$W/registry.saved" "$LOCO_HOME/adapters/registry.yaml"
+
 t "old server: the Modelfile body"
 script "{\"models\":[$QWEN],\"legacy_create\":true}"
 rm "$LOCO_HOME/state.json"
