@@ -697,7 +697,16 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 		    "installed: say which, as %s@VERSION", name, name);
 		goto done;
 	}
-	if ((a = registry_find(reg, argv[optind])) == NULL) {
+	/*
+	 * One installed version: that is the one to remove, even when the
+	 * active NAME is the registry file's (promoted, or higher).
+	 */
+	a = NULL;
+	for (i = reg->nbase; version == NULL && n == 1 && i < reg->nadapters;
+	    i++)
+		if (strcmp(reg->adapters[i].name, name) == 0)
+			a = &reg->adapters[i];
+	if (a == NULL && (a = registry_find(reg, argv[optind])) == NULL) {
 		if ((err = remove_dangling(name, &version)) == NULL) {
 			/* Its type is unknown: the model may be a tag's. */
 			model = adapter_model_name(name, version,

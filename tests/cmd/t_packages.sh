@@ -190,6 +190,17 @@ expect_out "removed solver 1.1.0
 deleted the Ollama model loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M"
 expect_eq "$(req 'reqs.filter(r => r.method === "DELETE").map(r => r.body.model).join(",")')" "loco-solver:1.1.0-qwen3-4b-instruct-2507-q4_K_M" "delete request"
 if [ ! -d "$A/solver/1.1.0" ] && ! grep -q 'solver/1.1.0' "$A/installed.yaml"; then pass; else fail "still there"; fi
+# One installed version is the one removed, even when the registry
+# file's version of the name is the active one (promoted).
+mkpkg writer 2.0.0
+run_loco adapters install "$W/pkgs/writer-2.0.0.tar.gz"
+expect_rc 0
+run_loco adapters promote writer@1.0.0
+expect_rc 0
+run_loco adapters remove --keep-model writer
+expect_rc 0
+expect_out "removed writer 2.0.0"
+if [ ! -d "$A/writer/2.0.0" ]; then pass; else fail "writer 2.0.0 still there"; fi
 
 t "add an adapter from a Modelfile"
 node "$TOP/tests/cmd/mkgguf.js" "$W/mine.gguf" general.architecture=s:qwen3
