@@ -255,11 +255,18 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 			const struct index_entry *e = &idx->entries[i];
 			char *pick = xasprintf("%s@%s", e->name, e->version);
 
+			/* A package for another base cannot be installed here. */
+			int other = e->base_model != NULL &&
+			    strcmp(e->base_model, reg->base.tag) != 0;
+
 			if (index_match(e, term))
-				printf("%-12s %-9s %-9s %s%s\n", e->name,
+				printf("%-12s %-9s %-9s %s%s%s%s%s\n", e->name,
 				    e->version, e->domain ? e->domain : "-",
 				    registry_find(reg, pick) ? "(installed) " :
-				    "", e->description ? e->description : "");
+				    "", other ? "(for " : "", other ?
+				    e->base_model : "", other ? ", not this "
+				    "base) " : "", e->description ?
+				    e->description : "");
 			free(pick);
 		}
 	}

@@ -145,6 +145,7 @@ run_loco adapters search --index "$W/www/index.yaml" algebra
 expect_rc 0
 expect_out_has "solver       1.2.0     math      solver 1.2.0"
 expect_out_has "solver       1.0.0     math      (installed) solver 1.0.0"
+expect_out_has "solver       9.0.0     math      (for llama3:8b, not this base) solver 9.0.0"
 node "$TOP/tests/cmd/static.js" --dir "$W/www" --portfile "$W/static.port" --cut 100 &
 spid=$!
 i=0; while [ ! -s "$W/static.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
