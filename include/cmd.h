@@ -43,6 +43,8 @@ void			 loco_usage(FILE *fp);
 const char		*loco_main_usage(void);
 /* A command, or one of the unlisted ones for scripts (__complete). */
 const struct cmd	*cmd_find(const char *name);
+/* The command nearest to a mistyped name (str_suggest), or NULL. */
+const char		*cmd_suggest(const char *name);
 /* The commands loco lists. */
 const struct cmd	*cmd_table(size_t *n);
 /* "usage: <usage>" on fp. */

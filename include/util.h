@@ -45,6 +45,13 @@ char	*xvasprintf(const char *, va_list) PRINTFLIKE(1, 0);
  */
 char	*str_sanitize(const char *s, size_t max);
 /*
+ * For "did you mean" hints: the candidate nearest to word (edit distance,
+ * transpositions counted once, at most 2 and less than word's length;
+ * ties to the first; NULL entries skipped), or NULL.
+ */
+const char	*str_suggest(const char *word, const char *const *candidates,
+		    size_t n);
+/*
  * Does s hold a control character (C0, DEL, or C1 in UTF-8, which some
  * terminals obey as well) other than those in keep ("\n\t", or "")?
  */

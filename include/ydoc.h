@@ -62,13 +62,6 @@ struct ynode	*ydoc_get(const struct ynode *map, const char *key);
 int		 ydoc_is_null(const struct ynode *);
 const char	*ydoc_type_name(const struct ynode *);
 
-/*
- * For "unknown key" messages: the candidate nearest to word (edit distance
- * at most 2, ties to the first), or NULL.
- */
-const char	*ydoc_suggest(const char *word, const char *const *candidates,
-		    size_t n);
-
 /* An EXIT_CONFIG error "PATH:LINE:COL: message" positioned at node n. */
 struct error	*ydoc_error(const char *path, const struct ynode *n,
 		    const char *fmt, ...) PRINTFLIKE(3, 4);

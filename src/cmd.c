@@ -3,6 +3,7 @@
  * option errors, the registry and client set-up, reading the question,
  * and writes to stdout that remember a failure for main's final check.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -313,12 +314,55 @@ cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	return error_new(EXIT_USAGE, "%s", "");
 }
 
+const char *
+cmd_suggest(const char *name)
+{
+	const struct cmd *t;
+	const char **names;
+	const char *hint;
+	size_t i, n;
+
+	t = cmd_table(&n);
+	names = xcalloc(n + 1, sizeof(*names));
+	for (i = 0; i < n; i++)
+		names[i] = t[i].name;
+	hint = str_suggest(name, names, n);
+	free(names);
+	return hint;
+}
+
+/*
+ * The long option of c's usage lines nearest to a mistyped one, copied
+ * into buf, or NULL: the usage text is where every option is written.
+ */
+static const char *
+option_suggest(const struct cmd *c, const char *opt, char *buf, size_t size)
+{
+	const char *names[128], *hint;
+	char *copy = xstrdup(c->usage), *s, *start;
+	size_t n = 0;
+
+	for (s = copy; (s = strstr(s, "--")) != NULL && n < 128; ) {
+		start = s;
+		for (s += 2; *s == '-' || isalnum((unsigned char)*s); s++)
+			;
+		if (*s != '\0')
+			*s++ = '\0';
+		names[n++] = start;
+	}
+	hint = str_suggest(opt, names, n);
+	if (hint != NULL)
+		snprintf(buf, size, "%s", hint);
+	free(copy);
+	return hint != NULL ? buf : NULL;
+}
+
 struct error *
 cmd_option_error(const struct cmd *c, int ch, char *argv[])
 {
 	char opt[3] = { '-', (char)optopt, '\0' };
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	char *what, *eq, *clean;
+	char *what, *eq, *clean, hint[64];
 	struct error *err;
 
 	/*
@@ -335,6 +379,10 @@ cmd_option_error(const struct cmd *c, int ch, char *argv[])
 	clean = str_sanitize(what, 60);
 	if (ch == ':')
 		err = cmd_usage_error(c, "option '%s' needs a value", clean);
+	else if (str_startswith(what, "--") &&
+	    option_suggest(c, what, hint, sizeof(hint)) != NULL)
+		err = cmd_usage_error(c, "unknown option '%s'; did you mean "
+		    "'%s'?", clean, hint);
 	else
 		err = cmd_usage_error(c, "unknown option '%s'", clean);
 	free(clean);
@@ -371,7 +419,24 @@ cmd_subcommand(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	for (i = 0; i < n; i++)
 		if (strcmp(argv[1], t[i].name) == 0)
 			return t[i].fn(lc, &t[i], argc - 1, argv + 1);
-	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
+	{
+		const char **names = xcalloc(n + 1, sizeof(*names));
+		const char *hint;
+		char *clean = str_sanitize(argv[1], 40);
+		struct error *err;
+
+		for (i = 0; i < n; i++)
+			names[i] = t[i].name;
+		if ((hint = str_suggest(argv[1], names, n)) != NULL)
+			err = cmd_usage_error(c, "unknown subcommand '%s'; did "
+			    "you mean '%s'?", clean, hint);
+		else
+			err = cmd_usage_error(c, "unknown subcommand '%s'",
+			    clean);
+		free(names);
+		free(clean);
+		return err;
+	}
 }
 
 void

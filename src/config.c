@@ -188,7 +188,7 @@ config_unknown_msg(const char *name)
 		cands[n++] = config_table[i].name;
 		cands[n++] = sections[i];
 	}
-	hint = ydoc_suggest(name, cands, n);
+	hint = str_suggest(name, cands, n);
 	safe = str_sanitize(name, 80);
 	if (hint != NULL)
 		msg = xasprintf("unknown key '%s'; did you mean '%s'?", safe,

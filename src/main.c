@@ -88,8 +88,14 @@ main(int argc, char *argv[])
 	}
 	if ((c = cmd_find(argv[0])) == NULL) {
 		char *clean = str_sanitize(argv[0], 40);
-		fprintf(stderr, "loco: '%s' is not a loco command; see "
-		    "'loco help'\n", clean);
+		const char *hint = cmd_suggest(argv[0]);
+
+		if (hint != NULL)
+			fprintf(stderr, "loco: '%s' is not a loco command; did "
+			    "you mean '%s'?\n", clean, hint);
+		else
+			fprintf(stderr, "loco: '%s' is not a loco command; see "
+			    "'loco help'\n", clean);
 		free(clean);
 		return EXIT_USAGE;
 	}

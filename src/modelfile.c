@@ -395,7 +395,7 @@ mf_unknown(const struct mfparse *p, const char *word, size_t n)
 	if (i < ARRAY_SIZE(mf_unsupported))
 		err = mf_error(p, p->line, "instruction '%s' is not supported "
 		    "by loco", safe);
-	else if ((hint = ydoc_suggest(lower, mf_names,
+	else if ((hint = str_suggest(lower, mf_names,
 	    ARRAY_SIZE(mf_names))) != NULL) {
 		for (i = 0; i < MF_NKINDS; i++)
 			if (strcmp(hint, mf_names[i]) == 0)

@@ -126,7 +126,7 @@ reg_check_keys(const char *path, const struct ynode *map,
 		k = map->ents[i].key;
 		if (reg_lookup(known, nknown, k->value) != -1)
 			continue;
-		hint = ydoc_suggest(k->value, known, nknown);
+		hint = str_suggest(k->value, known, nknown);
 		h = hint ? xasprintf("; did you mean '%s'?", hint) :
 		    xstrdup("");
 		safe = str_sanitize(k->value, 80);
@@ -1365,7 +1365,7 @@ registry_unknown(const struct registry *r, const char *name)
 	/* Suggest for the name, without any @VERSION. */
 	if ((at = strchr(clean, '@')) != NULL)
 		*at = '\0';
-	hint = ydoc_suggest(clean, names, r->nadapters);
+	hint = str_suggest(clean, names, r->nadapters);
 	if (hint != NULL && hint[0] != clean[0])
 		hint = NULL;
 	if (at != NULL)

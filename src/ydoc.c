@@ -803,64 +803,6 @@ ydoc_type_name(const struct ynode *n)
 	return "node";
 }
 
-/* Optimal string alignment distance (Levenshtein plus transpositions). */
-static size_t
-ydoc_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, d;
-	size_t *prev2, *prev, *cur, *tmp;
-
-	prev2 = xcalloc(lb + 1, sizeof(*prev2));
-	prev = xcalloc(lb + 1, sizeof(*prev));
-	cur = xcalloc(lb + 1, sizeof(*cur));
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-
-			d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			if (prev[j - 1] + cost < d)
-				d = prev[j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < d)
-				d = prev2[j - 2] + 1;
-			cur[j] = d;
-		}
-		tmp = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = tmp;
-	}
-	d = prev[lb];
-	free(prev2);
-	free(prev);
-	free(cur);
-	return d;
-}
-
-const char *
-ydoc_suggest(const char *word, const char *const *candidates, size_t n)
-{
-	const char *best = NULL;
-	size_t i, d, bestd = 3;
-
-	for (i = 0; i < n; i++) {
-		if (candidates[i] == NULL)
-			continue;
-		d = ydoc_distance(word, candidates[i]);
-		/* "ab" is 2 edits from "tag" but is no typo of it. */
-		if (d > 0 && d < bestd && d < strlen(word)) {
-			best = candidates[i];
-			bestd = d;
-		}
-	}
-	return best;
-}
-
 const char *
 ydoc_library_version(void)
 {

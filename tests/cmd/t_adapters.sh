@@ -46,6 +46,9 @@ $("$LOCO" adapters -h | sed -n '/^$/q;p')"
 run_loco adapters frob
 expect_rc 2
 expect_err_has "loco: unknown subcommand 'frob'"
+run_loco adapters instal x
+expect_rc 2
+expect_err_has "loco: unknown subcommand 'instal'; did you mean 'install'?"
 expect_err_has "       loco adapters promote [--json] name"
 run_loco adapters list extra
 expect_rc 2

@@ -31,6 +31,9 @@ expect_out_has "  --no-reread "
 run_loco help frob
 expect_rc 2
 expect_err "loco: 'frob' is not a loco command; see 'loco help'"
+run_loco qeury "what is 2+2"
+expect_rc 2
+expect_err "loco: 'qeury' is not a loco command; did you mean 'query'?"
 
 t "-h on every command"
 for c in query route adapters config version help; do

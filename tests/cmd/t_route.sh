@@ -71,7 +71,11 @@ expect_err "loco: no question given
 usage: loco route [--explain] [--json] question"
 run_loco route --jsn x
 expect_rc 2
-expect_err "loco: unknown option '--jsn'
+expect_err "loco: unknown option '--jsn'; did you mean '--json'?
+usage: loco route [--explain] [--json] question"
+run_loco route --zzzzzz x
+expect_rc 2
+expect_err "loco: unknown option '--zzzzzz'
 usage: loco route [--explain] [--json] question"
 
 t "registry errors name file, line and column"

@@ -24,7 +24,7 @@ walk(const struct ynode *n, int depth)
 	case YNODE_SCALAR:
 		FUZZ_CHECK(n->value != NULL);
 		FUZZ_CHECK(n->nitems == 0 && n->nents == 0);
-		(void)ydoc_suggest(n->value, keys, ARRAY_SIZE(keys));
+		(void)str_suggest(n->value, keys, ARRAY_SIZE(keys));
 		break;
 	case YNODE_SEQ:
 		FUZZ_CHECK(n->value == NULL && n->nents == 0);

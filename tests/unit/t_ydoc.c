@@ -228,12 +228,12 @@ TEST(ydoc_suggest_nearest)
 {
 	static const char *const c[] = { "reread", "votes", "tag", "tags" };
 
-	CHECK_STR(ydoc_suggest("rereed", c, 4), "reread");
-	CHECK_STR(ydoc_suggest("vtoes", c, 4), "votes");
-	CHECK_STR(ydoc_suggest("tagz", c, 4), "tag");
-	CHECK(ydoc_suggest("completely", c, 4) == NULL);
-	CHECK(ydoc_suggest("ab", c, 4) == NULL);
-	CHECK(ydoc_suggest("votes", c, 4) == NULL);
+	CHECK_STR(str_suggest("rereed", c, 4), "reread");
+	CHECK_STR(str_suggest("vtoes", c, 4), "votes");
+	CHECK_STR(str_suggest("tagz", c, 4), "tag");
+	CHECK(str_suggest("completely", c, 4) == NULL);
+	CHECK(str_suggest("ab", c, 4) == NULL);
+	CHECK(str_suggest("votes", c, 4) == NULL);
 }
 
 /* ydoc_check_nesting at depth max on text, the error or NULL. */
