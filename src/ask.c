@@ -71,6 +71,23 @@ ask_fresh_seed(void)
 static struct error *take_winner(const struct ask_opts *,
     struct ask_result *);
 
+/* A vote's options from the question's (at least one sample). */
+static void
+vote_opts_of(const struct ask_opts *o, const struct ask_result *ar,
+    const struct extractor *x, struct vote_opts *vo)
+{
+	memset(vo, 0, sizeof(*vo));
+	vo->n = o->votes > 1 ? (size_t)o->votes : 1;
+	vo->parallel = o->parallel;
+	vo->method = o->vote_method;
+	vo->x = x;
+	vo->seed = ar->vote_seed;
+	vo->early_stop = !o->no_early_stop;
+	vo->question = o->question;
+	vo->progress = o->vote_progress;
+	vo->arg = o->arg;
+}
+
 /* A vote on cr; the winner's text (and sums) go to res. */
 static struct error *
 vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
@@ -97,16 +114,7 @@ vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
 		x = own;
 	} else
 		ar->answer_type = answer_type_name(extractor_type(x));
-	memset(&vo, 0, sizeof(vo));
-	vo.n = (size_t)o->votes;
-	vo.parallel = o->parallel;
-	vo.method = o->vote_method;
-	vo.x = x;
-	vo.seed = ar->vote_seed;
-	vo.early_stop = !o->no_early_stop;
-	vo.question = o->question;
-	vo.progress = o->vote_progress;
-	vo.arg = o->arg;
+	vote_opts_of(o, ar, x, &vo);
 	cr->temperature = ar->vote_temperature;
 
 	vote_result_release(&ar->vote);
@@ -257,16 +265,7 @@ ensemble(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	if (err == NULL && o->on_send != NULL)
 		err = o->on_send(ar, o->arg);
 	if (err == NULL) {
-		memset(&vo, 0, sizeof(vo));
-		vo.n = o->votes > 1 ? (size_t)o->votes : 1;
-		vo.parallel = o->parallel;
-		vo.method = o->vote_method;
-		vo.x = x;
-		vo.seed = ar->vote_seed;
-		vo.early_stop = !o->no_early_stop;
-		vo.question = o->question;
-		vo.progress = o->vote_progress;
-		vo.arg = o->arg;
+		vote_opts_of(o, ar, x, &vo);
 		vo.members = crs;
 		vo.nmembers = n;
 		vo.weights = weights;

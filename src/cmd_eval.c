@@ -301,27 +301,39 @@ json_side(struct jout *j, const char *key, const struct side *s)
 	jout_end(j);
 }
 
-/* results.json's settings that change answers. */
+/*
+ * The seed (and every seed: always, or only when there are several),
+ * the token limit and the context size.
+ */
 static void
-json_inference(struct jout *j, const struct eval_cmd *e, long votes,
-    double temperature)
+json_limits(struct jout *j, const struct eval_cmd *e, int all_seeds)
 {
 	size_t i;
 
-	jout_obj(j, "inference");
-	jout_bool(j, "reread", e->es.reread);
-	jout_int(j, "votes", votes);
-	jout_num(j, "temperature", temperature);
 	jout_int(j, "seed", e->es.seed);
-	jout_arr(j, "seeds");
-	for (i = 0; i < e->nseeds; i++)
-		jout_int(j, NULL, e->seeds[i]);
-	jout_end(j);
+	if (all_seeds || e->nseeds > 1) {
+		jout_arr(j, "seeds");
+		for (i = 0; i < e->nseeds; i++)
+			jout_int(j, NULL, e->seeds[i]);
+		jout_end(j);
+	}
 	jout_int(j, "num_predict", e->es.num_predict);
 	if (e->es.num_ctx > 0)
 		jout_int(j, "num_ctx", e->es.num_ctx);
 	else
 		jout_null(j, "num_ctx");	/* the server's choice */
+}
+
+/* results.json's settings that change answers. */
+static void
+json_inference(struct jout *j, const struct eval_cmd *e, long votes,
+    double temperature)
+{
+	jout_obj(j, "inference");
+	jout_bool(j, "reread", e->es.reread);
+	jout_int(j, "votes", votes);
+	jout_num(j, "temperature", temperature);
+	json_limits(j, e, 1);
 	jout_end(j);
 }
 
@@ -948,18 +960,8 @@ run_record(const struct eval_cmd *e, const struct adapter *a,
 	jout_int(j, "votes", e->es.votes);
 	jout_num(j, "vote_temperature", e->es.vote_temperature);
 	jout_num(j, "temperature", e->es.temperature);
-	jout_int(j, "seed", e->es.seed);
-	if (e->nseeds > 1) {
-		jout_arr(j, "seeds");
-		for (i = 0; i < e->nseeds; i++)
-			jout_int(j, NULL, e->seeds[i]);
-		jout_end(j);
-	}
-	jout_int(j, "num_predict", e->es.num_predict);
-	if (e->es.num_ctx > 0)
-		jout_int(j, "num_ctx", e->es.num_ctx);
-	else
-		jout_null(j, "num_ctx");
+	/* One seed is recorded as runs before several seeds existed. */
+	json_limits(j, e, 0);
 	jout_bool(j, "think", tg[1].s.think);
 	if (e->ens.n > 0) {
 		/* The members and their weights decide the ensemble's answers. */
