@@ -142,6 +142,13 @@ http_multi_wait(struct http_multi *m, size_t *id, struct error **err)
 	abort();
 }
 
+int
+http_multi_wait_until(struct http_multi *m, long long deadline, size_t *id,
+    struct error **err)
+{
+	abort();
+}
+
 void
 http_multi_cancel(struct http_multi *m, size_t id)
 {
