@@ -324,6 +324,32 @@ json_limits(struct jout *j, const struct eval_cmd *e, int all_seeds)
 		jout_null(j, "num_ctx");	/* the server's choice */
 }
 
+/*
+ * results.json's cost (requests answered from the cache are not counted),
+ * gate and warnings, for n cases.
+ */
+static void
+json_cost_gate(struct jout *j, const struct eval_cmd *e,
+    const struct eval_tally *tally, const char *why, size_t n)
+{
+	jout_obj(j, "cost");
+	jout_int(j, "requests", tally->requests);
+	jout_int(j, "retries", tally->retries);
+	jout_int(j, "model_loads", tally->loads);
+	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
+	jout_end(j);
+	jout_obj(j, "gate");
+	jout_num(j, "alpha", e->alpha);
+	jout_bool(j, "passed", why == NULL);
+	jout_str(j, "failed_because", why);
+	jout_end(j);
+	jout_arr(j, "warnings");
+	if (n < STATS_SMALL_N)
+		jout_str(j, NULL, "fewer than 50 cases: the test has little "
+		    "power");
+	jout_end(j);
+}
+
 /* results.json's settings that change answers. */
 static void
 json_inference(struct jout *j, const struct eval_cmd *e, long votes,
@@ -462,23 +488,7 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_end(j);
 	json_inference(j, e, e->es.votes, e->es.votes > 1 ?
 	    e->es.vote_temperature : e->es.temperature);
-	/* Requests answered from the cache are not counted. */
-	jout_obj(j, "cost");
-	jout_int(j, "requests", tally->requests);
-	jout_int(j, "retries", tally->retries);
-	jout_int(j, "model_loads", tally->loads);
-	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
-	jout_end(j);
-	jout_obj(j, "gate");
-	jout_num(j, "alpha", e->alpha);
-	jout_bool(j, "passed", why == NULL);
-	jout_str(j, "failed_because", why);
-	jout_end(j);
-	jout_arr(j, "warnings");
-	if (main_cmp->b->n < STATS_SMALL_N)
-		jout_str(j, NULL, "fewer than 50 cases: the test has little "
-		    "power");
-	jout_end(j);
+	json_cost_gate(j, e, tally, why, main_cmp->b->n);
 	jout_str(j, "timestamp", when);
 	jout_obj(j, "hardware");
 	if (uname(&u) == 0) {
@@ -1399,22 +1409,7 @@ ens_json(const struct eval_cmd *e, const struct adapter *a,
 	jout_int(j, "answers", (long long)(er->n * er->b->n));
 	jout_end(j);
 	json_inference(j, e, 1, e->es.temperature);
-	jout_obj(j, "cost");
-	jout_int(j, "requests", tally->requests);
-	jout_int(j, "retries", tally->retries);
-	jout_int(j, "model_loads", tally->loads);
-	jout_num(j, "load_seconds", (double)tally->load_ns / 1e9);
-	jout_end(j);
-	jout_obj(j, "gate");
-	jout_num(j, "alpha", e->alpha);
-	jout_bool(j, "passed", er->why == NULL);
-	jout_str(j, "failed_because", er->why);
-	jout_end(j);
-	jout_arr(j, "warnings");
-	if (er->b->n < STATS_SMALL_N)
-		jout_str(j, NULL, "fewer than 50 cases: the test has little "
-		    "power");
-	jout_end(j);
+	json_cost_gate(j, e, tally, er->why, er->b->n);
 	jout_str(j, "timestamp", when);
 	jout_str(j, "loco_version", LOCO_VERSION);
 	jout_str(j, "run", dir);
