@@ -140,7 +140,7 @@ req() {
 		const reqs = lines.map((l) => JSON.parse(l));
 		const chats = reqs.filter((r) => r.path === "/api/chat");
 		const v = eval(process.argv[2]);
-		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		process.stdout.write(typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 	' "$B/requests.jsonl" "$1"
 }
 
@@ -149,7 +149,7 @@ json() {
 	node -e '
 		const out = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 		const v = eval(process.argv[2]);
-		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		process.stdout.write(typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 	' "$W/out" "$1"
 }
 

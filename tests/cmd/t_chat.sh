@@ -229,6 +229,25 @@ if command -v tmux >/dev/null 2>&1; then
 	seen() {
 		if wait_for "$1"; then pass; else fail "the terminal never showed '$1'"; fi
 	}
+	# ready N: wait until the pane shows the answer N times and its last
+	# line is a bare prompt.  libedit prints the prompt after it has put
+	# the terminal in raw mode, so keys sent from here on are read as keys;
+	# a Ctrl-D sent while an answer still streams meets the terminal in
+	# canonical mode and is lost when libedit switches modes.
+	ready() {
+		_i=0
+		while [ $_i -lt 200 ]; do
+			$TM capture-pane -p -t chat >"$W/out" 2>/dev/null
+			if [ "$(grep -cF -- "The answer is: 4" "$W/out")" -ge "$1" ] &&
+			    [ "$(sed -e 's/[[:space:]]*$//' -e '/^$/d' "$W/out" | tail -n 1)" = ">>>" ]; then
+				pass
+				return 0
+			fi
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		fail "the terminal never came back to a bare prompt after answer $1"
+	}
 
 	t "terminal: prompt, routing, Ctrl-C stops an answer, Ctrl-D leaves"
 	script "{$MODELS,\"chat\":[{\"match\":{\"contains\":\"slowly\"},\"reply\":\"one two three four five six seven eight nine ten\",\"chunk_size\":4,\"chunk_delay_ms\":300},$MATH,$BASE]}"
@@ -243,11 +262,13 @@ if command -v tmux >/dev/null 2>&1; then
 	seen "one two"
 	$TM send-keys -t chat C-c
 	seen "[interrupted: the partial answer stays in the conversation; /clear forgets it]"
+	ready 1
 	$TM send-keys -t chat "half a line" C-c
 	$TM send-keys -t chat "/stats" Enter
 	seen "(interrupted)"
 	$TM send-keys -t chat "and after that?" Enter
 	seen "[router -> math, follow-up]"
+	ready 2
 	$TM send-keys -t chat C-d
 	seen "chat-exit=0"
 	expect_eq "$(req 'chats.length')" 3 "chat requests (the Ctrl-C'd line was not sent)"

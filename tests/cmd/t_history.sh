@@ -27,7 +27,7 @@ hist() {
 		    .filter(Boolean).map((l) => JSON.parse(l));
 		const recs = lines.filter((l) => l.kind === "query" || l.kind === "chat");
 		const v = eval(process.argv[2]);
-		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		process.stdout.write(typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 	' "$H" "$1"
 }
 

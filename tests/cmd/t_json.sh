@@ -51,7 +51,7 @@ ev() {
 		const ev = require("fs").readFileSync(process.argv[1], "utf8")
 		    .split("\n").filter(Boolean).map((l) => JSON.parse(l));
 		const v = eval(process.argv[2]);
-		process.stdout.write(typeof v === "string" ? v : JSON.stringify(v));
+		process.stdout.write(typeof v === "string" ? v : (JSON.stringify(v) ?? ""));
 	' "$W/out" "$1"
 }
 
