@@ -66,6 +66,16 @@ void		 bench_free(struct bench *);
  */
 char		*bench_find_standard(const char *registry_dir,
 		    const char *domain);
+struct registry;
+struct adapter;
+/* An adapter's benchmark: its own (benchmark:), else its domain's standard one. */
+char		*bench_for_adapter(const struct registry *,
+		    const struct adapter *);
+/*
+ * A domain's benchmark: that of its first active adapter naming one (the
+ * benchmark eval measures the domain on), else the standard one.
+ */
+char		*bench_for_domain(const struct registry *, const char *domain);
 /* The question as the model sees it: instruction, then input. */
 char		*bench_question(const struct bench_case *);
 

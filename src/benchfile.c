@@ -11,6 +11,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "package.h"
+#include "registry.h"
 #include "strbuf.h"
 #include "strmap.h"
 #include "banned.h"
@@ -463,6 +464,28 @@ bench_find_standard(const char *registry_dir, const char *domain)
 			free(cands[i]);
 	}
 	return found;
+}
+
+char *
+bench_for_adapter(const struct registry *reg, const struct adapter *a)
+{
+	return a->benchmark != NULL ? xstrdup(a->benchmark) :
+	    bench_find_standard(reg->dir, a->domain);
+}
+
+char *
+bench_for_domain(const struct registry *reg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < reg->nadapters; i++) {
+		const struct adapter *a = &reg->adapters[i];
+
+		if (a->active && a->benchmark != NULL &&
+		    strcmp(a->domain, domain) == 0)
+			return xstrdup(a->benchmark);
+	}
+	return bench_find_standard(reg->dir, domain);
 }
 
 char *

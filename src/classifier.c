@@ -1438,8 +1438,7 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 		if (active == NULL)
 			continue;
 		hash_str(h, reg->domains[i]);
-		path = active->benchmark ? xstrdup(active->benchmark) :
-		    bench_find_standard(reg->dir, reg->domains[i]);
+		path = bench_for_domain(reg, reg->domains[i]);
 		err = hash_file(h, path);
 		free(path);
 		for (j = 0; j < reg->nadapters; j++) {
@@ -1515,8 +1514,7 @@ router_data_collect(const struct registry *reg, struct clf_data *d)
 			continue;
 		c = clf_data_class(d, reg->domains[i]);
 		before = d->n;
-		path = active->benchmark ? xstrdup(active->benchmark) :
-		    bench_find_standard(reg->dir, reg->domains[i]);
+		path = bench_for_domain(reg, reg->domains[i]);
 		if (path != NULL) {
 			err = bench_load(path, 0, &b);
 			free(path);

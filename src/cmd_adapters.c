@@ -278,8 +278,7 @@ adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
 static int
 score_stale(const struct registry *reg, const struct adapter *a)
 {
-	char *path = a->benchmark ? xstrdup(a->benchmark) :
-	    bench_find_standard(reg->dir, a->domain), hex[SHA256_HEX_LEN + 1];
+	char *path = bench_for_adapter(reg, a), hex[SHA256_HEX_LEN + 1];
 	struct error *err;
 	int stale = 1;
 

@@ -1641,26 +1641,6 @@ ood_check(const struct eval_cmd *e, const struct registry *reg,
 }
 
 /*
- * The benchmark of another domain for --ood: that of the domain's active
- * adapter in the registry when it names one (a registry such as the tiny
- * world's brings its own), else the standard one.
- */
-static char *
-ood_benchmark(const struct registry *reg, const char *domain)
-{
-	size_t i;
-
-	for (i = 0; i < reg->nadapters; i++) {
-		const struct adapter *a = &reg->adapters[i];
-
-		if (a->active && a->benchmark != NULL &&
-		    strcmp(a->domain, domain) == 0)
-			return xstrdup(a->benchmark);
-	}
-	return bench_find_standard(reg->dir, domain);
-}
-
-/*
  * A run on the adapter's standard benchmark, whole, is its score: kept in
  * $LOCO_HOME/results/DOMAIN/NAME@VERSION/ for the leaderboard, and
  * recorded with the adapter (installed.yaml) for loco adapters info.
@@ -1800,8 +1780,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.es.progress = lc->stderr_progress && e.fmt == FMT_TABLE;
 
 	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
-		path = a->benchmark ? xstrdup(a->benchmark) :
-		    bench_find_standard(reg->dir, a->domain);
+		path = bench_for_adapter(reg, a);
 		if (path == NULL) {
 			err = error_new(EXIT_CONFIG, "no standard benchmark "
 			    "for domain '%s' (looked for %s.jsonl in "
@@ -1819,7 +1798,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	if ((err = ood_check(&e, reg, a)) != NULL)
 		goto done;
 	for (i = 0; i < e.nood; i++) {
-		char *p = ood_benchmark(reg, e.ood[i]);
+		char *p = bench_for_domain(reg, e.ood[i]);
 
 		ood[i].domain = e.ood[i];
 		if (p == NULL) {

@@ -428,14 +428,14 @@ oracle_load(struct oracle *or, int argc, char *argv[])
 		f->arg = xstrdup(argv[k]);
 		if (strchr(argv[k], '/') == NULL && !fs_exists(argv[k]) &&
 		    has_domain(or->reg, argv[k])) {
-			path = bench_find_standard(or->reg->dir, argv[k]);
+			path = bench_for_domain(or->reg, argv[k]);
 			if (path == NULL)
-				return error_new(EXIT_CONFIG, "no standard "
-				    "benchmark for domain '%s' (looked for "
-				    "%s.jsonl in $LOCO_HOME/benchmarks, the "
-				    "registry's ../benchmarks and %s/"
-				    "benchmarks)", argv[k],
-				    argv[k], LOCO_DATADIR);
+				return error_new(EXIT_CONFIG, "no benchmark "
+				    "for domain '%s' (no active adapter of it "
+				    "names one, and no %s.jsonl in "
+				    "$LOCO_HOME/benchmarks, the registry's "
+				    "../benchmarks or %s/benchmarks); give a "
+				    "file", argv[k], argv[k], LOCO_DATADIR);
 			dom = argv[k];
 		} else {
 			dom = file_domain(or->reg, argv[k]);

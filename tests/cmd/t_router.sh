@@ -263,6 +263,15 @@ expect_rc 0
 expect_eq "$(json '[out.cases, out.benchmarks[0].path, out.benchmarks[0].domain, out.per_case[0].routed]')" '[1,"'"$BM"'/math.jsonl","math","math"]' "one case"
 expect_eq "$(req 'chats.length')" 5 "requests"
 
+t "eval --oracle: a domain's benchmark named by its active adapter, as eval takes it"
+cp "$LOCO_HOME/adapters/registry.yaml" "$W/registry.orig"
+sed 's|^\(    domain: math\)$|\1\n    benchmark: '"$W"'/math.jsonl|' "$W/registry.orig" \
+	>"$LOCO_HOME/adapters/registry.yaml"
+run_loco router eval --oracle --json --limit 1 --router keyword math
+expect_rc 0
+expect_eq "$(json '[out.cases, out.benchmarks[0].path, out.per_case[0].id]')" '[1,"'"$W"'/math.jsonl","m1"]' "the adapter's benchmark"
+cp "$W/registry.orig" "$LOCO_HOME/adapters/registry.yaml"
+
 t "eval --oracle: errors"
 script '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-code:1.0.0-qwen3-4b-instruct-2507-q4_K_M","loco-writing:1.0.0-qwen3-4b-instruct-2507-q4_K_M"]}'
 run_loco router eval --oracle --router keyword "$W/math.jsonl"
