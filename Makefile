@@ -68,7 +68,7 @@ deps-build deps-demo deps-check:
 	@sh .ci/deps --ensure $(@:deps-%=%)
 
 # The binary is relinked whenever the flavour changes (build/flavour).
-$(PROG): $(OBJS) $(BUILD)/.flavour
+$(PROG): $(OBJS) $(BUILD)/.flavour $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm
 
 $(OBJS): | deps-build
@@ -78,17 +78,21 @@ $(BUILD)/.flavour:
 	@rm -f build/plain/.flavour build/san/.flavour
 	@touch $@
 
-# The data directory is compiled in: rebuild what uses it when it changes.
-DATADIR_STAMP = $(BUILD)/datadir.stamp
-$(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || \
-	echo '$(DATADIR)' >$(DATADIR_STAMP); })
-$(BUILD)/registry.o $(BUILD)/benchfile.o: $(DATADIR_STAMP)
+# Rebuild when the compiler or a flag changes (make CC=clang,
+# CURL_DLOPEN=0, WERROR=1, another DATADIR...), as git's GIT-CFLAGS: the
+# command lines are written to $(BUILD)/flags when they differ from the
+# last build's, and everything built depends on that file.
+FLAGS_STAMP = $(BUILD)/flags
+BUILD_FLAGS = $(CC) $(ALL_CFLAGS) | $(CC) $(LDFLAGS) $(PKG_LIBS)
+$(shell mkdir -p $(BUILD) && { printf '%s\n' '$(subst ','\'',$(BUILD_FLAGS))' | \
+	cmp -s - $(FLAGS_STAMP) || \
+	printf '%s\n' '$(subst ','\'',$(BUILD_FLAGS))' >$(FLAGS_STAMP); })
 
-$(BUILD)/%.o: src/%.c $(wildcard include/*.h) Makefile
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) Makefile $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard include/*.h) tests/unit/unit.h Makefile
+$(BUILD)/unit/%.o: tests/unit/%.c $(wildcard include/*.h) tests/unit/unit.h Makefile $(FLAGS_STAMP)
 	@mkdir -p $(BUILD)/unit
 	$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
 
@@ -104,12 +108,15 @@ check: $(PROG) $(BUILD)/unit-tests
 	sh tests/run.sh $(BUILD)/unit-tests
 
 # What CI runs: the dependencies, then the tests with warnings as errors,
-# again under ASan and UBSan, and the fuzz targets' smoke runs.
+# again under ASan and UBSan, the fuzz targets' smoke runs, and a build
+# with clang (warnings as errors; its own directory and binary).
 check-all: deps-check
 	$(MAKE) WERROR=1 check
 	$(MAKE) WERROR=1 SANITIZE=address,undefined check
 	$(MAKE) fuzz-smoke
-	@echo "check-all: passed (plain, ASan/UBSan, fuzz smoke)"
+	$(MAKE) WERROR=1 CC=clang BUILD=build/clang PROG=build/clang/loco \
+		build/clang/loco
+	@echo "check-all: passed (plain, ASan/UBSan, fuzz smoke, clang build)"
 
 # The tiny trained world (adapters/tiny): minutes to an hour of CPU, needs
 # Debian's python3-torch and libopenblas0-pthread.  Not run by CI.

@@ -35,6 +35,9 @@ struct conv {
 	size_t		 nodes;
 };
 
+static struct error *ydoc_errorv(const char *, int, int, const char *,
+    va_list) PRINTFLIKE(4, 0);
+
 static struct error *
 ydoc_errorv(const char *path, int line, int col, const char *fmt, va_list ap)
 {

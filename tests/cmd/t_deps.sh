@@ -60,4 +60,20 @@ RC=$?
 expect_rc 2
 expect_err "deps: 'everything': say build, demo or check"
 
+t "the Makefile rebuilds when the compiler or a flag changes"
+# In a copy, with the objects made up to date by hand (make -n compiles
+# nothing): the same flags need nothing, another flag every object.
+mkdir "$W/tree"
+cp -R "$TOP/Makefile" "$TOP/src" "$TOP/include" "$TOP/.ci" "$W/tree/"
+nsrc=$(ls "$W/tree/src"/*.c | wc -l)
+(cd "$W/tree" && make -n loco >/dev/null 2>&1 && mkdir -p build/plain &&
+    for f in src/*.c; do b=${f#src/}; : >"build/plain/${b%.c}.o"; done &&
+    touch build/plain/.flavour loco)
+compiles() { (cd "$W/tree" && make -n "$@" loco 2>/dev/null) | grep -c -- ' -c -o build/plain/'; }
+expect_eq "$(compiles)" 0 "the same flags: nothing to compile"
+expect_eq "$(compiles CURL_DLOPEN=0)" "$nsrc" "CURL_DLOPEN=0: every object"
+expect_eq "$(compiles CC=clang)" "$nsrc" "another compiler: every object"
+expect_eq "$(compiles WERROR=1)" "$nsrc" "WERROR=1: every object"
+expect_eq "$(compiles DATADIR=/opt/loco)" "$nsrc" "another data directory: every object"
+
 area_end
