@@ -421,6 +421,7 @@ bench_sha256() {
 	${CC:-cc} -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 \
 	    -I"$TOP/include" $(pkg-config --cflags libcrypto) -o "$W/sha256" \
 	    "$TOP/tests/bench/sha256.c" "$TOP/src/hash.c" "$TOP/src/util.c" \
+	    "$TOP/src/fsutil.c" "$TOP/src/strbuf.c" \
 	    "$TOP/src/error.c" $(pkg-config --libs libcrypto) ||
 	    die "cannot build tests/bench/sha256.c"
 	f=$W/sha256.bin

@@ -15,6 +15,7 @@ PyYAML's C binding instead (the fastest a Python tool can get), and
 --registry-json FILE reads a JSON copy of the registry, for machines
 without PyYAML.
 """
+import hashlib
 import argparse
 import json
 import os
@@ -97,10 +98,21 @@ def adapter_phrases(ad):
     return [Phrase(p, w) for p, w in kw.items() if words(p, PATTERN)]
 
 
-def model_name(ad):
+def tag_chars(s, c):
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "_.-" else c for ch in s)
+
+
+def model_name(ad, base_tag):
+    """registry.c's adapter_model_name: loco-NAME:VERSION-BASE, cut at 80
+    characters with a hash of the whole."""
     if ad.get("type") == "tag":
         return ad["tag"]
-    return ("loco-%s:%s" % (ad["name"], ad["version"])).replace("+", "_")
+    if base_tag.lower().endswith(":latest") and len(base_tag) > 7:
+        base_tag = base_tag[:-7]
+    tag = "%s-%s" % (tag_chars(str(ad["version"]), "_"), tag_chars(base_tag, "-"))
+    if len(tag) > 80:
+        tag = "%s-%.8s" % (tag[:71], hashlib.sha256(tag.encode()).hexdigest())
+    return "loco-%s:%s" % (ad["name"], tag)
 
 
 def route(reg, question, min_score):
@@ -159,7 +171,7 @@ def main():
     if args.json:
         out = {"adapter": ad["name"] if ad else None,
                "domain": ad["domain"] if ad else None,
-               "model": model_name(ad) if ad else reg["base_model"]["tag"],
+               "model": model_name(ad, reg["base_model"]["tag"]) if ad else reg["base_model"]["tag"],
                "router": "keyword", "reason": reason, "score": score,
                "confidence": conf,
                "candidates": [{"adapter": c["adapter"]["name"],
@@ -170,7 +182,7 @@ def main():
         return
     if ad is not None:
         print("%s\tdomain %s, model %s, score %g, confidence %.2f"
-              % (ad["name"], ad["domain"], model_name(ad), score, conf))
+              % (ad["name"], ad["domain"], model_name(ad, reg["base_model"]["tag"]), score, conf))
     else:
         print("base\tmodel %s (%s)" % (reg["base_model"]["tag"], reason))
     for c in cands:
