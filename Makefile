@@ -27,18 +27,25 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
-# libcurl and libarchive are loaded when first needed (src/http.c,
-# src/package.c), which keeps them out of every process's start-up, unless
-# CURL_DLOPEN=0 or ARCHIVE_DLOPEN=0.
+# libcurl, libarchive, libcrypto and libedit are loaded when first needed
+# (src/http.c, src/package.c, src/hash.c, src/lineedit.c), which keeps
+# them out of every process's start-up, unless CURL_DLOPEN=0,
+# ARCHIVE_DLOPEN=0, CRYPTO_DLOPEN=0 or EDIT_DLOPEN=0.
 CURL_DLOPEN ?= 1
 ARCHIVE_DLOPEN ?= 1
+CRYPTO_DLOPEN ?= 1
+EDIT_DLOPEN ?= 1
 DLOPEN_PKGS = $(if $(filter 1,$(CURL_DLOPEN)),libcurl) \
-	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive)
+	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive) \
+	$(if $(filter 1,$(CRYPTO_DLOPEN)),libcrypto) \
+	$(if $(filter 1,$(EDIT_DLOPEN)),libedit)
 # Quiet when a library is missing: the deps check says which (below).
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -ldl
 DLOPEN_FLAGS = $(if $(filter 1,$(CURL_DLOPEN)),-DLOCO_CURL_DLOPEN) \
-	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN)
+	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN) \
+	$(if $(filter 1,$(CRYPTO_DLOPEN)),-DLOCO_CRYPTO_DLOPEN) \
+	$(if $(filter 1,$(EDIT_DLOPEN)),-DLOCO_EDIT_DLOPEN)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) \

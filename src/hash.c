@@ -2,9 +2,18 @@
  * hash.c: SHA-256 over OpenSSL's EVP interface, the only file that sees
  * OpenSSL.  EVP picks the fastest code the CPU allows (SHA-NI, AVX2), which
  * is what makes hashing a multi-gigabyte GGUF bounded by the disk.
+ *
+ * With LOCO_CRYPTO_DLOPEN (the default build), libcrypto is loaded on the
+ * first hash instead of at start-up: loading it costs about 1.3 ms per
+ * process, more than loco route's own work, and most commands never hash.
+ * `make CRYPTO_DLOPEN=0` links it the ordinary way.
  */
+#ifdef LOCO_CRYPTO_DLOPEN
+#include <dlfcn.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +23,7 @@
 
 #include "fsutil.h"
 #include "hash.h"
+#include "util.h"
 #include "banned.h"
 
 /*
@@ -27,11 +37,80 @@ struct sha256 {
 	EVP_MD_CTX	*ctx;
 };
 
+#ifdef LOCO_CRYPTO_DLOPEN
+/* OpenSSL 3, as Debian 12 ships it (libssl3). */
+#define LIBCRYPTO_SONAME "libcrypto.so.3"
+
+static struct {
+	void		*dl;
+	EVP_MD_CTX	*(*md_ctx_new)(void);
+	void		 (*md_ctx_free)(EVP_MD_CTX *);
+	int		 (*digest_init_ex)(EVP_MD_CTX *, const EVP_MD *,
+			    ENGINE *);
+	int		 (*digest_update)(EVP_MD_CTX *, const void *, size_t);
+	int		 (*digest_final_ex)(EVP_MD_CTX *, unsigned char *,
+			    unsigned int *);
+	const EVP_MD	*(*sha256)(void);
+} ossl;
+
+#define EVP_MD_CTX_new		ossl.md_ctx_new
+#define EVP_MD_CTX_free		ossl.md_ctx_free
+#define EVP_DigestInit_ex	ossl.digest_init_ex
+#define EVP_DigestUpdate	ossl.digest_update
+#define EVP_DigestFinal_ex	ossl.digest_final_ex
+#define EVP_sha256		ossl.sha256
+
+/* Load libcrypto once.  Without it loco cannot check anything: fatal. */
+static void
+crypto_load(void)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} syms[] = {
+#define SYM(name, field) { name, offsetof(__typeof__(ossl), field) }
+		SYM("EVP_MD_CTX_new", md_ctx_new),
+		SYM("EVP_MD_CTX_free", md_ctx_free),
+		SYM("EVP_DigestInit_ex", digest_init_ex),
+		SYM("EVP_DigestUpdate", digest_update),
+		SYM("EVP_DigestFinal_ex", digest_final_ex),
+		SYM("EVP_sha256", sha256),
+#undef SYM
+	};
+	size_t i;
+	void *fn;
+	const char *why;
+
+	if (ossl.dl != NULL)
+		return;
+	if ((ossl.dl = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		why = dlerror();
+		fatal("cannot load libcrypto: %s; install the libssl3 package",
+		    why ? why : LIBCRYPTO_SONAME);
+	}
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		if ((fn = dlsym(ossl.dl, syms[i].name)) == NULL)
+			fatal("cannot load libcrypto: %s lacks %s (OpenSSL 3 "
+			    "is needed)", LIBCRYPTO_SONAME, syms[i].name);
+		/* POSIX guarantees data and function pointers convert. */
+		memcpy((char *)&ossl + syms[i].offset, &fn, sizeof(fn));
+	}
+}
+#else
+static void
+crypto_load(void)
+{
+}
+#endif
+
 struct sha256 *
 sha256_new(void)
 {
-	struct sha256 *h = xmalloc(sizeof(*h));
+	struct sha256 *h;
 
+	crypto_load();
+	h = xmalloc(sizeof(*h));
 	/* EVP only fails for want of memory or a broken library. */
 	if ((h->ctx = EVP_MD_CTX_new()) == NULL)
 		fatal("out of memory creating a SHA-256 context");

@@ -215,11 +215,13 @@ expect_err_has "[model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' is not in
 # ------------------------------------------------------ a real terminal
 if command -v tmux >/dev/null 2>&1; then
 	TM="tmux -L loco-test-$$-1 -f /dev/null"
+	pane() { $TM capture-pane -p -S -200 -t chat >"$W/out" 2>/dev/null; }
+	shown() { sed -e 's/[[:space:]]*$//' -e '/^$/d' "$W/out" | tail -n 15 | sed 's/^/  | /'; }
 	# wait_for TEXT: poll the pane until it shows TEXT (20 s at most).
 	wait_for() {
 		_i=0
 		while [ $_i -lt 200 ]; do
-			$TM capture-pane -p -t chat >"$W/out" 2>/dev/null
+			pane
 			grep -qF -- "$1" "$W/out" && return 0
 			sleep 0.1
 			_i=$((_i + 1))
@@ -227,18 +229,19 @@ if command -v tmux >/dev/null 2>&1; then
 		return 1
 	}
 	seen() {
-		if wait_for "$1"; then pass; else fail "the terminal never showed '$1'"; fi
+		if wait_for "$1"; then pass; else fail "the terminal never showed '$1'; it showed:
+$(shown)"; fi
 	}
-	# ready N: wait until the pane shows the answer N times and its last
-	# line is a bare prompt.  libedit prints the prompt after it has put
-	# the terminal in raw mode, so keys sent from here on are read as keys;
-	# a Ctrl-D sent while an answer still streams meets the terminal in
-	# canonical mode and is lost when libedit switches modes.
-	ready() {
+	# at_prompt N: wait until the pane has shown N prompts and its last
+	# line is a bare one: loco reads keys again.  Keys are sent only then:
+	# libedit prints its prompt once it has put the terminal in raw mode,
+	# and a key sent earlier meets the terminal in canonical mode (a Ctrl-D
+	# sent while an answer still streams is lost when libedit switches).
+	at_prompt() {
 		_i=0
 		while [ $_i -lt 200 ]; do
-			$TM capture-pane -p -t chat >"$W/out" 2>/dev/null
-			if [ "$(grep -cF -- "The answer is: 4" "$W/out")" -ge "$1" ] &&
+			pane
+			if [ "$(grep -c '^>>>' "$W/out")" -ge "$1" ] &&
 			    [ "$(sed -e 's/[[:space:]]*$//' -e '/^$/d' "$W/out" | tail -n 1)" = ">>>" ]; then
 				pass
 				return 0
@@ -246,7 +249,8 @@ if command -v tmux >/dev/null 2>&1; then
 			sleep 0.1
 			_i=$((_i + 1))
 		done
-		fail "the terminal never came back to a bare prompt after answer $1"
+		fail "the terminal never showed prompt $1 bare; it showed:
+$(shown)"
 	}
 
 	t "terminal: prompt, routing, Ctrl-C stops an answer, Ctrl-D leaves"
@@ -254,21 +258,24 @@ if command -v tmux >/dev/null 2>&1; then
 	$TM new-session -d -s chat -x 200 -y 40 \
 		"env OLLAMA_HOST=$OLLAMA_HOST HOME=$HOME LOCO_HOME=$LOCO_HOME TERM=xterm $LOCO chat; echo chat-exit=\$?; sleep 60"
 	seen "/help for commands, Ctrl-D to leave."
-	seen ">>>"
+	at_prompt 1
 	$TM send-keys -t chat "$Q" Enter
+	at_prompt 2
 	seen "The answer is: 4"
 	seen "[router -> math 1.00]"
 	$TM send-keys -t chat "count slowly please" Enter
 	seen "one two"
 	$TM send-keys -t chat C-c
 	seen "[interrupted: the partial answer stays in the conversation; /clear forgets it]"
-	ready 1
+	at_prompt 3
 	$TM send-keys -t chat "half a line" C-c
+	at_prompt 4
 	$TM send-keys -t chat "/stats" Enter
+	at_prompt 5
 	seen "(interrupted)"
 	$TM send-keys -t chat "and after that?" Enter
+	at_prompt 6
 	seen "[router -> math, follow-up]"
-	ready 2
 	$TM send-keys -t chat C-d
 	seen "chat-exit=0"
 	expect_eq "$(req 'chats.length')" 3 "chat requests (the Ctrl-C'd line was not sent)"
@@ -286,7 +293,7 @@ if command -v tmux >/dev/null 2>&1; then
 	TM="tmux -L loco-test-$$-2 -f /dev/null"
 	$TM new-session -d -s chat -x 200 -y 40 \
 		"env OLLAMA_HOST=$OLLAMA_HOST HOME=$HOME LOCO_HOME=$LOCO_HOME TERM=xterm $LOCO chat; echo chat-exit=\$?; sleep 60"
-	seen ">>>"
+	at_prompt 1
 	$TM send-keys -t chat Up
 	seen ">>> and after that?"
 	$TM send-keys -t chat C-u "/quit" Enter
