@@ -160,7 +160,7 @@ resume_command(struct registry *reg, const struct run *r)
 	struct strbuf sb = STRBUF_INIT;
 	const struct adapter *a;
 	struct bench *b = NULL;
-	struct error *err;
+	struct error *err = NULL;
 	char *std = NULL, *dom;
 	const char *p, *end;
 	size_t i;
@@ -195,12 +195,14 @@ resume_command(struct registry *reg, const struct run *r)
 		if (end == NULL)
 			break;
 	}
-	if (r->bench_path != NULL && (err = bench_load(r->bench_path, 0,
-	    &b)) == NULL && (long)b->n > r->cases)
-		strbuf_addf(&sb, " --limit %ld", r->cases);
-	else if (r->bench_path != NULL && b == NULL)
+	/* --limit: fewer cases than the file has. */
+	if (r->bench_path != NULL) {
+		if ((err = bench_load(r->bench_path, 0, &b)) == NULL &&
+		    (long)b->n > r->cases)
+			strbuf_addf(&sb, " --limit %ld", r->cases);
 		error_free(err);
-	bench_free(b);
+		bench_free(b);
+	}
 	if (!r->reread)
 		strbuf_addstr(&sb, " --no-reread");
 	if (r->votes > 1)
