@@ -70,6 +70,7 @@ struct run {
 	size_t	 nseeds;
 	long	 time;		/* the first case logged, else run.json's mtime */
 	int	 complete;	/* results.json is there */
+	int	 running;	/* not complete, and a loco eval holds its lock */
 	/* From results.json when it reads as one; else from the log. */
 	double	 acc_adapter;	/* NAN: no adapter side */
 	double	 acc_base;	/* NAN: no base side */

@@ -188,7 +188,7 @@ static const struct cmd commands[] = {
 	  "list the eval runs, show one case by case, compare two",
 	  "  list               the runs, newest first (also plain 'loco runs'):\n"
 	  "                     date, adapter, benchmark, settings, accuracy and\n"
-	  "                     status: complete, interrupted or stale\n"
+	  "                     status: complete, running, interrupted, stale\n"
 	  "  --adapter name     only this adapter's runs\n"
 	  "  --json             print JSON (see loco-json(7))\n"
 	  "  -n count           only the newest count runs\n"

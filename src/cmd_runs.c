@@ -124,6 +124,8 @@ status_text(const struct run *r)
 {
 	if (r->stale)
 		return "stale";
+	if (r->running)
+		return "running";
 	return r->complete ? "complete" : "interrupted";
 }
 
@@ -165,7 +167,7 @@ resume_command(struct registry *reg, const struct run *r)
 	const char *p, *end;
 	size_t i;
 
-	if (r->complete || r->stale)
+	if (r->complete || r->stale || r->running)
 		return NULL;
 	strbuf_addstr(&sb, "loco eval");
 	a = reg != NULL ? registry_find(reg, r->adapter) : NULL;

@@ -1,15 +1,18 @@
 /* runs.c: the eval runs on disk (see runs.h). */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fsutil.h"
@@ -382,6 +385,26 @@ base_name(const char *path)
 	return s != NULL && s[1] != '\0' ? s + 1 : path;
 }
 
+/*
+ * Whether a loco eval works in dir now: it holds dir/lock (fs_lock) for
+ * as long as it runs.  A shared lock on a read-only descriptor asks
+ * without creating anything.
+ */
+static int
+is_running(const char *dir)
+{
+	char *path = xasprintf("%s/lock", dir);
+	int fd, busy = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		busy = flock(fd, LOCK_SH | LOCK_NB) == -1 &&
+		    errno == EWOULDBLOCK;
+		close(fd);
+	}
+	free(path);
+	return busy;
+}
+
 struct error *
 run_read(const char *dir, const char *id, struct run *r)
 {
@@ -419,6 +442,7 @@ run_read(const char *dir, const char *id, struct run *r)
 		r->time = (long)st.st_mtime;
 	free(path);
 	read_summary(dir, r);
+	r->running = !r->complete && is_running(dir);
 	/* The log's first case is when the run started. */
 	{
 		long mtime = r->time;

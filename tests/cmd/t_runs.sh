@@ -206,12 +206,17 @@ before=$(ls "$RUNS" | wc -l)
 pid=$!
 i=0
 while [ "$(cat "$RUNS"/*/log.jsonl 2>/dev/null | wc -l)" -lt 36 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+# While it runs, it holds its lock: running, and nothing to resume.
+"$LOCO" runs --json >"$W/running.json" 2>&1
 kill -INT $pid
 wait $pid
 RC=$?
 expect_rc 130
 I=$(ls -t "$RUNS" | head -n 1)
 expect_eq "$(ls "$RUNS" | wc -l)" $((before + 1)) "a new run directory"
+expect_eq "$(node -e '
+	const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))[0];
+	console.log([r.id, r.status, r.complete, r.resume].join(" "));' "$W/running.json")" "$I running false " "a run at work"
 run_loco runs
 expect_rc 0
 expect_out_has "$I  $(started "$RUNS/$I")  math@1.0.0  math.jsonl  RE2 on, 3 votes at 0.5, seeds 1 2"
