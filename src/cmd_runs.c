@@ -464,18 +464,48 @@ runs_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 }
 
 /*
- * The run arg names: an id of the runs listed (rs; not loaded when arg
- * has a '/'), else a directory holding a run; *one holds a run read from
- * a directory.
+ * The run arg names: an id that 'loco runs' prints, else a directory
+ * holding a run; *one holds a run read alone.  A finished run of
+ * $LOCO_HOME/runs is read alone; other ids need the whole list, loaded
+ * once into rs (*loaded), which also tells an interrupted run's
+ * benchmark as the list does.
  */
 static struct error *
-find_run(struct loco *lc, const char *arg, struct runs *rs,
+find_run(struct loco *lc, const char *arg, struct runs *rs, int *loaded,
     struct registry **reg, struct run *one, const struct run **out)
 {
 	struct error *err;
-	char *json, *clean;
+	char *root, *dir, *json, *clean;
+	int alone = 0;
 
+	if (strchr(arg, '/') == NULL && !*loaded) {
+		root = runs_dir();
+		dir = xasprintf("%s/%s", root, arg);
+		json = xasprintf("%s/run.json", dir);
+		if (fs_exists(json)) {
+			if ((err = run_read(dir, NULL, one)) == NULL &&
+			    one->complete)
+				alone = 1;
+			else
+				run_release(one);
+			error_free(err);
+		}
+		free(json);
+		free(dir);
+		free(root);
+		if (alone) {
+			*out = one;
+			if (*reg == NULL)
+				*reg = registry_or_null(lc);
+			return check_stale(*reg, one, 1);
+		}
+	}
 	if (strchr(arg, '/') == NULL) {
+		if (!*loaded) {
+			*loaded = 1;
+			if ((err = load_runs(lc, rs, reg)) != NULL)
+				return err;
+		}
 		if ((err = runs_find(rs, arg, out)) == NULL)
 			return NULL;
 		json = xasprintf("%s/run.json", arg);
@@ -684,7 +714,7 @@ runs_show(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	struct error *err;
 	struct row *rows;
 	size_t n;
-	int ch, json = 0, failures = 0;
+	int ch, json = 0, failures = 0, loaded = 0;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -705,10 +735,8 @@ runs_show(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 		return cmd_usage_error(c, "runs show takes one run");
 	memset(&rs, 0, sizeof(rs));
 	memset(&one, 0, sizeof(one));
-	if (strchr(argv[optind], '/') == NULL &&
-	    (err = load_runs(lc, &rs, &reg)) != NULL)
-		goto done;
-	if ((err = find_run(lc, argv[optind], &rs, &reg, &one, &r)) != NULL)
+	if ((err = find_run(lc, argv[optind], &rs, &loaded, &reg, &one,
+	    &r)) != NULL)
 		goto done;
 	rows = merge_rows(r, &n);
 	if (json)
@@ -777,7 +805,7 @@ runs_diff_cmd(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	struct error *err = NULL;
 	struct strbuf sb = STRBUF_INIT;
 	char pt[STATS_P_TEXT_LEN], *ba, *bb, *name;
-	int ch, json = 0, k;
+	int ch, json = 0, k, loaded = 0;
 
 	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -795,13 +823,9 @@ runs_diff_cmd(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 		return cmd_usage_error(c, "runs diff takes two runs");
 	memset(&rs, 0, sizeof(rs));
 	memset(one, 0, sizeof(one));
-	if ((strchr(argv[optind], '/') == NULL ||
-	    strchr(argv[optind + 1], '/') == NULL) &&
-	    (err = load_runs(lc, &rs, &reg)) != NULL)
-		goto done;
 	for (k = 0; k < 2; k++)
-		if ((err = find_run(lc, argv[optind + k], &rs, &reg, &one[k],
-		    &r[k])) != NULL)
+		if ((err = find_run(lc, argv[optind + k], &rs, &loaded, &reg,
+		    &one[k], &r[k])) != NULL)
 			goto done;
 	if (strcmp(r[0]->bench_sha256, r[1]->bench_sha256) != 0) {
 		ba = r[0]->bench_path ? str_sanitize(r[0]->bench_path, 200) :

@@ -234,6 +234,10 @@ if grep -qE "^runB +$dB  math@1.0.0  math.jsonl +RE2 on, greedy, seed 42 +83.3% 
 if grep -q "to finish it" "$W/out"; then fail "a stale run is not resumable"; else pass; fi
 run_loco runs show runB
 expect_out_has "run runB: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, seed 42: stale"
+run_loco runs show "$A"
+expect_out_has "run $A: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, seed 42: stale"
+run_loco runs show --json "$I"
+expect_eq "$(json '[out.status, out.benchmark.path, out.resume].join(" ")')" "stale  " "an interrupted run of a changed file"
 sed -i '$d' "$STD"
 run_loco runs show runB
 expect_out_has "run runB: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, seed 42: complete"
