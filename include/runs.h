@@ -51,7 +51,7 @@ struct run {
 	char	*version;
 	int	 base_only;
 	int	 grid;
-	int	 ensemble;
+	char	*ensemble;	/* run.json: "NAME@VERSION WEIGHT, ...", or NULL */
 	long	 cases;
 	char	 bench_sha256[SHA256_HEX_LEN + 1];	/* recorded */
 	/*

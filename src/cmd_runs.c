@@ -151,6 +151,28 @@ same_file(const char *a, const char *b)
 }
 
 /*
+ * The first word of each item of a run.json list, "code sha256:...,
+ * math sha256:..." or "math@1.0.0 0.9, math-b@1.1.0 0.8"; free with
+ * strv_free.  NULL (n 0) for NULL or "".
+ */
+static char **
+list_heads(const char *s, size_t *n)
+{
+	char **v = NULL;
+	const char *end;
+
+	*n = 0;
+	while (s != NULL && *s != '\0') {
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = xstrndup(s, strcspn(s, " ,"));
+		if ((end = strstr(s, ", ")) == NULL)
+			break;
+		s = end + 2;
+	}
+	return v;
+}
+
+/*
  * The command that finishes an interrupted run, from what run.json
  * recorded: eval checks that the settings given match the record, so
  * these are the flags that make the same record.  NULL for a finished or
@@ -159,13 +181,12 @@ same_file(const char *a, const char *b)
 static char *
 resume_command(struct registry *reg, const struct run *r)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, names = STRBUF_INIT;
 	const struct adapter *a;
 	struct bench *b = NULL;
 	struct error *err = NULL;
-	char *std = NULL, *dom;
-	const char *p, *end;
-	size_t i;
+	char *std = NULL, **v;
+	size_t i, n;
 
 	if (r->complete || r->stale || r->running)
 		return NULL;
@@ -183,20 +204,22 @@ resume_command(struct registry *reg, const struct run *r)
 		strbuf_addstr(&sb, " --base");
 	if (r->grid)
 		strbuf_addstr(&sb, " --grid");
-	if (r->ensemble)
-		strbuf_addstr(&sb, " --ensemble");
-	/* "code sha256:..., math sha256:..." */
-	for (p = r->ood; p != NULL && *p != '\0'; p = end) {
-		end = p + strcspn(p, " ");
-		dom = xstrndup(p, (size_t)(end - p));
-		strbuf_addstr(&sb, " --ood ");
-		strbuf_addquoted(&sb, dom);
-		free(dom);
-		end = strstr(end, ", ");
-		end = end != NULL ? end + 2 : NULL;
-		if (end == NULL)
-			break;
+	/* The members by name: eval orders them by weight itself. */
+	if (r->ensemble != NULL) {
+		v = list_heads(r->ensemble, &n);
+		strbuf_reset(&names);
+		for (i = 0; i < n; i++)
+			strbuf_addf(&names, "%s%s", i ? "," : "", v[i]);
+		strbuf_addstr(&sb, " --ensemble=");
+		strbuf_addquoted(&sb, names.buf);
+		strv_free(v, n);
 	}
+	v = list_heads(r->ood, &n);
+	for (i = 0; i < n; i++) {
+		strbuf_addstr(&sb, " --ood ");
+		strbuf_addquoted(&sb, v[i]);
+	}
+	strv_free(v, n);
 	/* --limit: fewer cases than the file has. */
 	if (r->bench_path != NULL) {
 		if ((err = bench_load(r->bench_path, 0, &b)) == NULL &&
@@ -218,6 +241,7 @@ resume_command(struct registry *reg, const struct run *r)
 	strbuf_addquoted(&sb, r->adapter);
 	strbuf_addstr(&sb, " --resume ");
 	strbuf_addquoted(&sb, r->dir);
+	strbuf_release(&names);
 	return strbuf_detach(&sb, NULL);
 }
 

@@ -110,7 +110,7 @@ record_fields(const cJSON *o, struct run *r)
 	r->base_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
 	    "base_only"));
 	r->grid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "grid"));
-	r->ensemble = cJSON_GetObjectItemCaseSensitive(o, "ensemble") != NULL;
+	r->ensemble = get_string(o, "ensemble");
 	r->ood = get_string(o, "ood");
 	v = cJSON_GetObjectItemCaseSensitive(o, "cases");
 	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
@@ -475,6 +475,7 @@ run_release(struct run *r)
 	free(r->version);
 	free(r->bench_path);
 	free(r->ood);
+	free(r->ensemble);
 	free(r->settings);
 	free(r->seeds);
 	side_release(&r->adapter_side);

@@ -199,6 +199,32 @@ expect_eq "$(wc -l <"$W/runI/log.jsonl" | tr -d ' ')" 24 "the resumed run has ev
 run_loco runs show runI
 expect_out_has "run runI: math@1.0.0 on math.jsonl (12 cases), RE2 off, greedy, seed 7: complete"
 
+t "the resume command names the --ood domains and the ensemble's members"
+mkbench "$LOCO_HOME/benchmarks/code.jsonl" 4
+script "$(script_for 12 "" 40)"
+interrupt "$W/runO" 4 --output "$W/runO" --ood code --jobs 1 --no-cache math
+expect_rc 130
+run_loco runs show --json "$W/runO"
+expect_eq "$(json 'out.resume')" "loco eval --ood code math --resume $W/runO" "--ood"
+cmd=$(json 'out.resume')
+script "$(script_for 12 "")"
+sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+rm "$LOCO_HOME/benchmarks/code.jsonl"
+script "$(script_for 12 "" 40)"
+interrupt "$W/runE" 3 --output "$W/runE" --ensemble --limit 6 --jobs 1 --no-cache math
+expect_rc 130
+run_loco runs show --json "$W/runE"
+expect_eq "$(json 'out.kind + " " + out.resume')" "ensemble loco eval --ensemble=math@1.0.0 --limit 6 math --resume $W/runE" "--ensemble"
+cmd=$(json 'out.resume')
+script "$(script_for 12 "")"
+sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+run_loco runs show "$W/runE"
+expect_out_has ": complete"
+
 t "an interrupted run in \$LOCO_HOME/runs: listed with its command"
 script "$(script_for 12 "" 40)"
 before=$(ls "$RUNS" | wc -l)
@@ -228,7 +254,7 @@ t "stale: the benchmark changed since the run"
 echo '{"id":"extra","instruction":"What is 0+0?","expected_output":"0"}' >>"$STD"
 run_loco runs --json
 expect_eq "$(json 'out.filter(r => r.benchmark.path === process.env.STD || r.stale).map(r => r.id + " " + r.status + " " + r.stale + " " + r.resume).join("; ")')" \
-    "$I stale true null; runI stale true null; runB stale true null; $A stale true null" "every run of the old file is stale"
+    "$I stale true null; runO stale true null; runI stale true null; runB stale true null; $A stale true null" "every run of the old file is stale"
 run_loco runs
 if grep -qE "^runB +$dB  math@1.0.0  math.jsonl +RE2 on, greedy, seed 42 +83.3%   50.0%  stale$" "$W/out"; then pass; else fail "runB is stale"; fi
 if grep -q "to finish it" "$W/out"; then fail "a stale run is not resumable"; else pass; fi
