@@ -169,6 +169,7 @@ struct error	*cmd_report(struct loco *, int, char *[]);
 struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
+struct error	*cmd_runs(struct loco *, int, char *[]);
 struct error	*cmd_serve(struct loco *, int, char *[]);
 /*
  * What loco serve would load (cmd_serve.c): the binary, the base and every

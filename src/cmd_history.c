@@ -146,57 +146,188 @@ print_list(const struct history *h)
 	strbuf_release(&sb);
 }
 
+/* One entry's object (see loco-json(7)), into an open builder. */
+static void
+entry_json(struct jout *j, const struct history_entry *e)
+{
+	size_t k;
+
+	jout_int(j, "id", e->id);
+	jout_str(j, "kind", e->kind);
+	jout_str(j, "time", e->time);
+	jout_str(j, "session", e->session);
+	jout_str(j, "question", e->question);
+	jout_str(j, "adapter", e->adapter);
+	jout_str(j, "model", e->model);
+	jout_str(j, "route", e->route);
+	jout_num(j, "confidence", e->confidence);
+	jout_str(j, "answer", e->answer);
+	jout_bool(j, "interrupted", e->interrupted);
+	jout_str(j, "feedback", e->feedback);
+	jout_obj(j, "stats");
+	jout_int(j, "prompt_tokens", e->prompt_tokens);
+	jout_int(j, "answer_tokens", e->answer_tokens);
+	jout_num(j, "wall_seconds", (double)e->wall_ns / 1e9);
+	jout_num(j, "load_seconds", (double)e->load_ns / 1e9);
+	jout_num(j, "eval_seconds", (double)e->eval_ns / 1e9);
+	jout_end(j);
+	if (e->vote != NULL) {
+		jout_obj(j, "vote");
+		jout_str(j, "method", e->vote->method);
+		jout_str(j, "answer", e->vote->answer);
+		jout_obj(j, "votes");
+		for (k = 0; k < e->vote->ngroups; k++)
+			jout_int(j, e->vote->groups[k].answer,
+			    e->vote->groups[k].count);
+		jout_end(j);
+		jout_int(j, "invalid", e->vote->invalid);
+		jout_int(j, "samples", e->vote->samples);
+		jout_num(j, "confidence", e->vote->confidence);
+		jout_end(j);
+	} else
+		jout_null(j, "vote");
+}
+
 static void
 print_json(const struct history *h)
 {
-	const struct history_entry *e;
 	struct jout *j = jout_new_array();
-	size_t i, k;
+	size_t i;
 	char *s;
 
 	for (i = 0; i < h->n; i++) {
-		e = &h->v[i];
 		jout_obj(j, NULL);
-		jout_int(j, "id", e->id);
-		jout_str(j, "kind", e->kind);
-		jout_str(j, "time", e->time);
-		jout_str(j, "session", e->session);
-		jout_str(j, "question", e->question);
-		jout_str(j, "adapter", e->adapter);
-		jout_str(j, "model", e->model);
-		jout_str(j, "route", e->route);
-		jout_num(j, "confidence", e->confidence);
-		jout_str(j, "answer", e->answer);
-		jout_bool(j, "interrupted", e->interrupted);
-		jout_str(j, "feedback", e->feedback);
-		jout_obj(j, "stats");
-		jout_int(j, "prompt_tokens", e->prompt_tokens);
-		jout_int(j, "answer_tokens", e->answer_tokens);
-		jout_num(j, "wall_seconds", (double)e->wall_ns / 1e9);
-		jout_num(j, "load_seconds", (double)e->load_ns / 1e9);
-		jout_num(j, "eval_seconds", (double)e->eval_ns / 1e9);
-		jout_end(j);
-		if (e->vote != NULL) {
-			jout_obj(j, "vote");
-			jout_str(j, "method", e->vote->method);
-			jout_str(j, "answer", e->vote->answer);
-			jout_obj(j, "votes");
-			for (k = 0; k < e->vote->ngroups; k++)
-				jout_int(j, e->vote->groups[k].answer,
-				    e->vote->groups[k].count);
-			jout_end(j);
-			jout_int(j, "invalid", e->vote->invalid);
-			jout_int(j, "samples", e->vote->samples);
-			jout_num(j, "confidence", e->vote->confidence);
-			jout_end(j);
-		} else
-			jout_null(j, "vote");
+		entry_json(j, &h->v[i]);
 		jout_end(j);
 	}
 	s = jout_finish(j, 1);
 	loco_write(s, strlen(s));
 	loco_write("\n", 1);
 	free(s);
+}
+
+/*
+ * Text from the file, whole, each line indented by two spaces; control
+ * characters other than tab shown as '?', so a stored answer cannot
+ * drive the terminal.
+ */
+static void
+add_block(struct strbuf *sb, const char *label, const char *s)
+{
+	const unsigned char *p;
+
+	strbuf_addf(sb, "%s:\n  ", label);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n')
+			strbuf_addstr(sb, p[1] != '\0' ? "\n  " : "");
+		else
+			strbuf_addch(sb, (*p < 0x20 && *p != '\t') ||
+			    *p == 0x7f ? '?' : *p);
+	}
+	strbuf_addch(sb, '\n');
+}
+
+/* A field's line, its value cleaned of control characters. */
+static void
+add_field(struct strbuf *sb, const char *name, const char *value)
+{
+	char *clean = str_sanitize(value, 0);
+
+	strbuf_addf(sb, "%-12s%s\n", name, clean);
+	free(clean);
+}
+
+static void
+print_entry(const struct history_entry *e)
+{
+	struct strbuf sb = STRBUF_INIT, v = STRBUF_INIT;
+	char when[32];
+	size_t k;
+
+	strbuf_addf(&sb, "%-12s%lld\n", "id", e->id);
+	local_time(e->time, when);
+	add_field(&sb, "time", when);
+	add_field(&sb, "kind", e->kind);
+	if (e->session != NULL)
+		add_field(&sb, "session", e->session);
+	add_field(&sb, "adapter", e->adapter != NULL ? e->adapter :
+	    "none (the base model)");
+	if (e->model != NULL)
+		add_field(&sb, "model", e->model);
+	if (e->route != NULL) {
+		strbuf_addstr(&v, e->route);
+		if (!isnan(e->confidence))
+			strbuf_addf(&v, ", confidence %.2f", e->confidence);
+		add_field(&sb, "routing", v.buf);
+		strbuf_reset(&v);
+	}
+	strbuf_addf(&sb, "%-12s%lld prompt, %lld answer\n", "tokens",
+	    e->prompt_tokens, e->answer_tokens);
+	strbuf_addf(&sb, "%-12s%.2f s in all, %.2f s loading, %.2f s "
+	    "generating\n", "timings", (double)e->wall_ns / 1e9,
+	    (double)e->load_ns / 1e9, (double)e->eval_ns / 1e9);
+	if (e->vote != NULL) {
+		strbuf_addf(&v, "%s of %lld samples", e->vote->method,
+		    e->vote->samples);
+		if (e->vote->answer != NULL)
+			strbuf_addf(&v, ", answer %s", e->vote->answer);
+		if (!isnan(e->vote->confidence))
+			strbuf_addf(&v, ", confidence %.2f",
+			    e->vote->confidence);
+		for (k = 0; k < e->vote->ngroups; k++)
+			strbuf_addf(&v, "%s%s: %lld", k ? ", " : "; ",
+			    e->vote->groups[k].answer, e->vote->groups[k].count);
+		if (e->vote->invalid > 0)
+			strbuf_addf(&v, "; %lld without an answer",
+			    e->vote->invalid);
+		add_field(&sb, "votes", v.buf);
+		strbuf_reset(&v);
+	}
+	if (e->feedback != NULL)
+		add_field(&sb, "feedback", e->feedback);
+	if (e->interrupted)
+		add_field(&sb, "interrupted", "yes: the answer was cut short");
+	add_block(&sb, "question", e->question);
+	add_block(&sb, "answer", *e->answer ? e->answer : "(no answer)");
+	loco_write(sb.buf, sb.len);
+	strbuf_release(&v);
+	strbuf_release(&sb);
+}
+
+/* loco history show ID: one entry, whole. */
+static struct error *
+show(const struct cmd *c, const char *id, int json)
+{
+	struct history_filter f;
+	struct history h;
+	struct error *err;
+	char *path, *clean;
+	long l;
+
+	if (parse_long(id, 1, LONG_MAX, &l) == -1) {
+		clean = str_sanitize(id, 40);
+		err = cmd_usage_error(c, "history show: '%s' is not an entry "
+		    "id (a number that 'loco history' prints)", clean);
+		free(clean);
+		return err;
+	}
+	memset(&f, 0, sizeof(f));
+	f.id = l;
+	path = history_path();
+	err = history_read(path, &f, &h);
+	free(path);
+	if (err == NULL && h.n == 0)
+		err = error_new(EXIT_FAIL, "no entry '%ld' in the history; see "
+		    "'loco history'", l);
+	if (err == NULL && json) {
+		struct jout *j = jout_new();
+
+		entry_json(j, &h.v[h.n - 1]);
+		loco_print_json(j);
+	} else if (err == NULL)
+		print_entry(&h.v[h.n - 1]);
+	history_release(&h);
+	return err;
 }
 
 static struct error *
@@ -232,7 +363,7 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 	struct error *err;
 	const char *feedback = NULL;
 	char *path, *clean;
-	int ch, json = 0, clear = 0, listing = 0;
+	int ch, json = 0, clear = 0, listing = 0, filtering = 0;
 	size_t removed = 0;
 	long l;
 
@@ -253,11 +384,11 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 				return err;
 			}
 			f.limit = (size_t)l;
-			listing = 1;
+			listing = filtering = 1;
 			break;
 		case OPT_ADAPTER:
 			f.adapter = optarg;
-			listing = 1;
+			listing = filtering = 1;
 			break;
 		case OPT_CLEAR:
 			clear = 1;
@@ -271,7 +402,7 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 			break;
 		case OPT_SEARCH:
 			f.search = optarg;
-			listing = 1;
+			listing = filtering = 1;
 			break;
 		default:
 			return cmd_option_error(c, ch, argv);
@@ -279,6 +410,15 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "show") == 0 && feedback == NULL &&
+	    !clear) {
+		if (filtering)
+			return cmd_usage_error(c, "history show takes only "
+			    "--json");
+		if (argc != 2)
+			return cmd_usage_error(c, "history show takes one id");
+		return show(c, argv[1], json);
+	}
 	if ((feedback != NULL || clear) && (listing ||
 	    (feedback != NULL && clear)))
 		return cmd_usage_error(c, "%s goes alone", clear ? "--clear" :

@@ -101,7 +101,7 @@ expect_eq "$(grep -c TIME "$W/out")" 3 "more than there are"
 run_loco history -n x
 expect_rc 2
 expect_err "loco: -n: must be a number of entries, not 'x'
-$("$LOCO" history -h | sed -n '1,3p')"
+$("$LOCO" history -h | sed -n '1,4p')"
 run_loco history -n -1
 expect_rc 2
 expect_err_has "loco: -n: must be a number of entries, not '-1'"
@@ -184,7 +184,7 @@ expect_err "loco: no entry 'abc' in the history; see 'loco history'"
 run_loco history --feedback 1 meh
 expect_rc 2
 expect_err "loco: the verdict must be good or bad, not 'meh'
-$("$LOCO" history -h | sed -n '1,3p')"
+$("$LOCO" history -h | sed -n '1,4p')"
 run_loco history --feedback 1
 expect_rc 2
 expect_err_has "loco: --feedback needs a verdict: good or bad"
@@ -393,5 +393,57 @@ rm "$H"
 run_loco history --clear
 expect_rc 0
 if [ -e "$H" ]; then fail "--clear created a file"; else pass; fi
+
+t "history show: one entry whole; --json; unknown and bad ids"
+export TZ=UTC
+script "{$MODELS,$REPLIES}"
+run_loco query --quiet "$Q"
+run_loco query --quiet --adapter none "Say hello
+in French"
+run_loco history --feedback 2 bad
+run_loco history show 1
+expect_rc 0
+expect_err_empty
+when=$(date -u -d "$(hist 'recs[0].time')" '+%Y-%m-%d %H:%M')
+wall=$(hist 'const s = recs[0].stats; s.wall_seconds.toFixed(2) + " s in all, " + s.load_seconds.toFixed(2) + " s loading, " + s.eval_seconds.toFixed(2) + " s generating"')
+expect_out "id          1
+time        $when
+kind        query
+adapter     math
+model       loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M
+routing     $(hist 'recs[0].route'), confidence $(hist 'recs[0].confidence.toFixed(2)')
+tokens      30 prompt, 10 answer
+timings     $wall
+question:
+  $Q
+answer:
+  The answer is: 4"
+run_loco history show 2
+expect_rc 0
+expect_out_has "adapter     none (the base model)"
+expect_out_has "feedback    bad"
+expect_eq "$(sed -n '/^question:/,$p' "$W/out")" "question:
+  Say hello
+  in French
+answer:
+  Bonjour !" "question and answer whole, line by line"
+run_loco history show --json 1
+expect_rc 0
+expect_eq "$(json '[out.id, out.question, out.adapter, out.answer, out.stats.prompt_tokens, out.vote].join("|")')" "1|$Q|math|The answer is: 4|30|" "--json: the entry's object"
+run_loco history show 3
+expect_rc 1
+expect_err "loco: no entry '3' in the history; see 'loco history'"
+run_loco history show 0
+expect_rc 2
+expect_err_has "loco: history show: '0' is not an entry id (a number that 'loco history' prints)"
+run_loco history show two
+expect_rc 2
+expect_err_has "loco: history show: 'two' is not an entry id (a number that 'loco history' prints)"
+run_loco history show
+expect_rc 2
+expect_err_has "loco: history show takes one id"
+run_loco history show --search x 1
+expect_rc 2
+expect_err_has "loco: history show takes only --json"
 
 area_end

@@ -303,6 +303,11 @@ expect_eq "$(json '[out[0].session, out[0].stats.prompt_tokens, out[0].stats.ans
 expect_eq "$(json '[out[1].id === '"$id"' + 1, out[1].feedback, out[1].vote.method, out[1].vote.answer, out[1].vote.votes["4"]].join(" ")')" \
     "true  majority 4 2" "the vote"
 
+run_loco history show --json "$id"
+expect_rc 0
+shape history-show
+expect_eq "$(json '[out.id, out.feedback].join(" ")')" "$id good" "history show --json: the entry"
+
 t "chat /save FILE.json"
 script "{$MODELS,\"chat\":[$MATH_REPLY,{\"reply\":\"Hello from the base.\"}]}"
 run_loco_stdin "$Q
@@ -636,6 +641,24 @@ run_loco report --json --by-semester
 expect_rc 0
 shape report-terms
 expect_eq "$(json 'out.adapters.map((a) => a.adapter + ":" + a.terms.length + ":" + a.change).join()')" "math:1:null" "terms"
+
+t "runs --json, runs show --json, runs diff --json"
+run_loco runs --json
+expect_rc 0
+shape runs-list
+expect_eq "$(json 'out.filter((r) => r.dir === "'"$W/run1"'").map((r) => r.status + " " + r.accuracy.adapter + " " + r.accuracy.base).join()')" "complete 1 0.5" "run1, found through the archive"
+run_loco runs show --json "$W/run1"
+expect_rc 0
+shape runs-show
+expect_eq "$(json 'out.cases.map((c) => c.id + ":" + c.adapter.pass + ":" + c.base.pass).join(" ")')" "m1:true:true m2:true:false m3:true:true m4:true:false" "cases"
+run_loco runs show --json --failures "$W/run3"
+expect_rc 0
+shape runs-show
+expect_eq "$(json 'out.kind + " " + out.cases.map((c) => c.id + ":" + c.adapter + ":" + c.base.pass).join(" ")')" "base m2:null:false m4:null:false" "a base run's failures"
+run_loco runs diff --json "$W/run1" "$W/run3"
+expect_rc 0
+shape runs-diff
+expect_eq "$(json '[out.cases, out.a.only_right.join(), out.b.only_right.join(), out.mcnemar.p].join(" ")')" "4 m2,m4  0.5" "the adapter against the base run"
 
 # ---------------------------------------------------------------------
 # bench, config, version
