@@ -250,6 +250,8 @@ run eval --no-cache --benchmark "$W/math.jsonl" --limit 6 --jobs 3 --output "$W/
 expect_rc 0
 expect_out_has "(12 requests sent)"
 expect_eq "$(chats)" 14 "chat requests (two of them again)"
+cp "$W/run4/results.json" "$W/out"
+expect_eq "$(json 'out.cost.requests + " " + out.cost.retries')" "12 2" "results.json counts the two sent again"
 
 t "config: the variable's name, never the key"
 run config
@@ -257,6 +259,24 @@ expect_rc 0
 expect_out_has "LAB_KEY"
 run config --json
 expect_rc 0
+
+t "history and doctor: no key either"
+script "{$LAB, \"chat\": [{\"reply\": \"1\"}]}"
+run history
+expect_rc 0
+run history --json
+expect_rc 0
+run doctor
+expect_rc 1
+expect_out_has "OK      server               OpenAI-compatible server at $BASE_URL (version 0.0.0-fake): 2 models (tiny-base:latest, math)"
+expect_out_has "OK      base model           tiny-base:latest is served"
+expect_out_has "PROBLEM adapters             not served: code, analysis, writing"
+expect_out_has "                             -> start vLLM with --enable-lora --lora-modules code=PEFT_FOLDER analysis=PEFT_FOLDER writing=PEFT_FOLDER, or allow loading at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING=True)"
+run doctor --json
+expect_eq "$(json 'out.filter(c => c.check === "server" && c.ok).length')" 1 "doctor --json: the server"
+LAB_KEY= run doctor
+expect_rc 1
+expect_out_has "PROBLEM server               backend.api_key_env: the environment variable LAB_KEY, which should hold the API key for $BASE_URL, is empty"
 
 t "the key is in no file loco wrote, nor in what it printed"
 # Where loco wrote: LOCO_HOME (history, cache, logs), the runs, and every
