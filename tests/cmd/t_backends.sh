@@ -219,6 +219,10 @@ run_loco leaderboard --json
 expect_rc 0
 expect_eq "$(json 'JSON.stringify(out.map(d => d.results.map(e => [e.adapter, e.accuracy, e.base_accuracy])))')" '[[["math",1,0]],[],[],[]]' "leaderboard"
 grep -q "gpt-big" "$W/out" && fail "the leaderboard names the --vs model" || pass
+run_loco report --json "$W/vs1"
+expect_rc 0
+expect_eq "$(json 'out.results.map(r => [r.adapter, r.accuracy, r.base_model, r.base_accuracy, r.n].join(" ")).join()')" "math 1 $BASE 0 6" "report: the adapter against the base"
+node "$TOP/tests/json/validate.js" "$TOP/tests/json/report.json" "$W/out" >"$W/valid" 2>&1 && pass || fail "report --json against report.json: $(head -3 "$W/valid")"
 
 t "eval --vs: what it refuses"
 run_loco eval --backend lab --vs cloud math
