@@ -64,8 +64,14 @@ run_loco config --json
 expect_rc 0
 expect_eq "$(json 'out.filter(k => k.key.startsWith("backends.cloud.")).map(k => k.key + "=" + JSON.stringify(k.value)).join(" ")')" \
     "backends.cloud.type=\"openai\" backends.cloud.host=\"$CLOUD_URL/v1\" backends.cloud.api_key_env=\"CLOUD_KEY\" backends.cloud.base_model=\"gpt-mini\" backends.cloud.timeout=30" "JSON"
+node "$TOP/tests/json/validate.js" "$TOP/tests/json/config.json" "$W/out" >"$W/valid" 2>&1 && pass || fail "config --json against config.json: $(head -3 "$W/valid")"
+run_loco config --json backends.lab.api_key_env
+expect_eq "$(json 'out.key + " " + out.value + " " + out.source')" "backends.lab.api_key_env LAB_KEY file" "one named key"
 run_loco config backends.cloud.timeout
 expect_out "30"
+run_loco config backends.cloud.nothing
+expect_rc 2
+expect_err "loco: unknown configuration key 'backends.cloud.nothing'; see 'loco config'"
 run_loco --backend cloud config backend.host
 expect_out "$CLOUD_URL/v1"
 # The cloud's own timeout; the lab keeps backend.timeout.
