@@ -84,8 +84,7 @@ struct config {
 	/* backends: servers by name (config_backend_choose) */
 	struct config_backend	*backends;
 	size_t			 nbackends;
-	char			*backend_name;	/* the one chosen, or NULL */
-	unsigned char		*chosen;	/* key i set by that choice */
+	unsigned char		*chosen;	/* key i set by the last choice */
 
 	/* where each key's value came from, indexed like config_keys() */
 	enum config_source	*sources;

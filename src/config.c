@@ -440,8 +440,6 @@ config_free(struct config *cfg)
 	free(cfg->backends);
 	cfg->backends = NULL;
 	cfg->nbackends = 0;
-	free(cfg->backend_name);
-	cfg->backend_name = NULL;
 	free(cfg->sources);
 	cfg->sources = NULL;
 	free(cfg->chosen);
@@ -809,8 +807,6 @@ config_backend_choose(struct config *cfg, const char *which)
 		cfg->chosen[config_index(k)] = 1;
 	}
 #undef KEPT
-	free(cfg->backend_name);
-	cfg->backend_name = xstrdup(cb->name);
 	return NULL;
 }
 
