@@ -551,10 +551,19 @@ config_load_backends(struct config *cfg, const char *path,
 						cands[nc++] =
 						    config_table[c].name + 8;
 				hint = str_suggest(kv->key->value, cands, nc);
-				err = ydoc_error(path, kv->key, "backends.%s: "
-				    "unknown key '%s'%s%s%s", nm, key + 8,
-				    hint ? "; did you mean '" : "",
-				    hint ? hint : "", hint ? "'?" : "");
+				/* The key itself has no place in the file. */
+				if (strcmp(key + 8, "api_key") == 0 ||
+				    strcmp(key + 8, "key") == 0)
+					err = ydoc_error(path, kv->key,
+					    "backends.%s: unknown key '%s': put "
+					    "the key in an environment variable "
+					    "and name that in api_key_env", nm,
+					    key + 8);
+				else
+					err = ydoc_error(path, kv->key,
+					    "backends.%s: unknown key '%s'%s%s%s",
+					    nm, key + 8, hint ? "; did you mean '" :
+					    "", hint ? hint : "", hint ? "'?" : "");
 			} else if (kv->value->type != YNODE_SCALAR ||
 			    ydoc_is_null(kv->value))
 				err = ydoc_error(path, kv->value, "backends.%s.%s "
