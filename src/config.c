@@ -682,11 +682,42 @@ config_env_one(struct config *cfg, const struct config_key *k,
 	return NULL;
 }
 
+/*
+ * LOCO_BACKEND naming a server of the backends mapping, as --backend
+ * does; then the LOCO_BACKEND_* variables (not OLLAMA_HOST, which names
+ * an Ollama) win over it, as --host does and LOCO_BACKEND_TYPE does
+ * over a type in LOCO_BACKEND.
+ */
+static struct error *
+config_env_backend(struct config *cfg)
+{
+	const char *v = getenv("LOCO_BACKEND");
+	struct error *err;
+	char *var;
+	size_t i;
+
+	if (v == NULL || *v == '\0' || config_is_type(v))
+		return NULL;
+	if ((err = config_backend_choose(cfg, v)) != NULL) {
+		err->code = EXIT_CONFIG;
+		return error_prefix(err, "environment variable LOCO_BACKEND");
+	}
+	for (i = 0; i < ARRAY_SIZE(config_table) && err == NULL; i++) {
+		if (!str_startswith(config_table[i].name, "backend."))
+			continue;
+		var = config_env_name(&config_table[i]);
+		err = config_env_one(cfg, &config_table[i], var);
+		free(var);
+	}
+	return err;
+}
+
 struct error *
 config_load_env(struct config *cfg)
 {
 	const struct config_key *k;
 	struct error *err;
+	const char *v;
 	char *var;
 	size_t i;
 
@@ -698,6 +729,7 @@ config_load_env(struct config *cfg)
 			return err;
 		/* LOCO_BACKEND=llama-server, as short as OLLAMA_HOST. */
 		if (strcmp(k->name, "backend.type") == 0 &&
+		    (v = getenv("LOCO_BACKEND")) != NULL && config_is_type(v) &&
 		    (err = config_env_one(cfg, k, "LOCO_BACKEND")) != NULL)
 			return err;
 		var = config_env_name(k);
@@ -706,7 +738,7 @@ config_load_env(struct config *cfg)
 		if (err != NULL)
 			return err;
 	}
-	return NULL;
+	return config_env_backend(cfg);
 }
 
 struct error *

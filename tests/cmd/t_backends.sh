@@ -126,6 +126,21 @@ run_loco_stdin "hi there
 expect_rc 0
 expect_out_has "hello from the cloud"
 
+t "LOCO_BACKEND=NAME, as --backend"
+LOCO_BACKEND=cloud run_loco query --quiet --adapter none "$Q"
+expect_rc 0
+expect_out "hello from the cloud"
+LOCO_BACKEND=cloud run_loco config backend.base_model
+expect_out "gpt-mini"
+# The flag wins over the variable; LOCO_BACKEND_HOST over its host.
+LOCO_BACKEND=cloud run_loco --backend lab config backend.host
+expect_out "$LAB_URL"
+LOCO_BACKEND=cloud LOCO_BACKEND_HOST=http://elsewhere:1 run_loco config backend.host
+expect_out "http://elsewhere:1"
+LOCO_BACKEND=clod run_loco query "$Q"
+expect_rc 7
+expect_err "loco: environment variable LOCO_BACKEND: no backend 'clod' in $LOCO_HOME/config.yaml; did you mean 'cloud'?"
+
 t "a mistyped backend: did you mean, and the config file"
 run_loco query --backend clod "$Q"
 expect_rc 2
