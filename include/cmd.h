@@ -65,6 +65,12 @@ struct error		*cmd_flag_set(const struct cmd *, struct loco *,
 			    const char *option, const char *key,
 			    const char *value);
 /*
+ * --backend NAME: a server of config.yaml's backends, or a backend type
+ * (config_backend_choose); a bad one is a usage error.
+ */
+struct error		*cmd_backend_flag(const struct cmd *, struct loco *,
+			    const char *value);
+/*
  * Second-level commands (loco adapters install, loco router train): a
  * table per command, one usage line each.
  */

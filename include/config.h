@@ -81,6 +81,11 @@ struct config {
 	/* sandbox */
 	char	*sandbox_require;	/* sandbox.require, a policy */
 
+	/* backends: servers by name (config_backend_choose) */
+	struct config_backend	*backends;
+	size_t			 nbackends;
+	unsigned char		*chosen;	/* key i set by the last choice */
+
 	/* where each key's value came from, indexed like config_keys() */
 	enum config_source	*sources;
 	char			*file;	/* config file read, or NULL */
@@ -95,6 +100,19 @@ struct config_key {
 	const char		*choices; /* CONFIG_ENUM: "a|b|c" */
 	const char		*help;	/* one line, for loco config and docs */
 	size_t			 offset; /* into struct config */
+};
+
+/*
+ * A named backend of config.yaml's backends mapping: a server with its
+ * own backend.* keys (type, host, api_key_env, base_model, timeouts),
+ * so that one run can ask models on several servers.
+ */
+struct config_backend {
+	char	*name;
+	char	**keys;		/* "backend.host" */
+	char	**values;
+	size_t	 n;
+	int	 line;		/* in cfg->file */
 };
 
 const struct config_key	*config_keys(size_t *n);
@@ -121,6 +139,19 @@ struct error	*config_load_env(struct config *);
 /* Set one key from text (a flag or env); errors name the key and value. */
 struct error	*config_set(struct config *, const char *key,
 		    const char *value, enum config_source);
+
+/*
+ * Use backend which: a backend type (ollama, llama-server, openai: sets
+ * backend.type) or the name of one of the backends mapping, whose keys
+ * then replace backend.type, host, api_key_env and base_model (those it
+ * does not give return to their defaults; the timeouts it does not give
+ * stay as configured).  Set as flags; a key another flag set (--host)
+ * keeps that value.  Errors (EXIT_USAGE) name the config file and the
+ * nearest name.
+ */
+struct error	*config_backend_choose(struct config *, const char *which);
+const struct config_backend *config_backend_find(const struct config *,
+		    const char *name);
 
 /* The value as text ("true", "0.7", "" for unset); caller frees. */
 char		*config_value_text(const struct config *,

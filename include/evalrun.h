@@ -47,6 +47,13 @@ struct eval_target {
 struct error	*eval_target_open(struct backend *, const struct registry *,
 		    const struct adapter *, const char *label,
 		    struct eval_target *);
+/*
+ * A model by its server's name (eval --vs): name is how people see it
+ * ("lab:gpt-4o"); EXIT_NOMODEL when the server does not have it.  It is
+ * asked as the base model is, with no adapter's prompt.
+ */
+struct error	*eval_model_target(struct backend *, const char *model,
+		    const char *name, const char *label, struct eval_target *);
 struct error	*eval_judge_target(struct backend *, const struct registry *,
 		    const char *judge_model, struct eval_target *);
 void		 eval_target_release(struct eval_target *);
@@ -78,7 +85,8 @@ struct eval_settings {
 #define EVAL_RETRIES	3
 struct eval_tally {
 	unsigned	 requests;
-	unsigned	 retries;	/* requests sent again after an error */
+	/* requests sent again after an error or as a Retry-After asked */
+	unsigned	 retries;
 	unsigned	 loads;
 	long long	 load_ns;
 };

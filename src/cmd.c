@@ -24,7 +24,7 @@
 static const struct cmd commands[] = {
 	{ "query", cmd_query,
 	  "loco query [--adapter name] [--answer-type type] "
-	  "[--ensemble[=names]] [--host url] "
+	  "[--backend server] [--ensemble[=names]] [--host url] "
 	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
 	  "[--temperature t] [--think | --no-think] [--vote-method method] "
@@ -34,6 +34,7 @@ static const struct cmd commands[] = {
 	  "                     the base model\n"
 	  "  --answer-type type how votes find the answer: number, choice,\n"
 	  "                     regex, code or text (default: the adapter's)\n"
+	  "  --backend server   a server of config.yaml's backends, or a type\n"
 	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
 	  "                     named ones) and vote, weighted by accuracy\n"
 	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
@@ -55,13 +56,15 @@ static const struct cmd commands[] = {
 	  "  question           the question; - reads it from standard input\n",
 	  NULL },
 	{ "chat", cmd_chat,
-	  "loco chat [--adapter name] [--host url] [--no-reread] "
+	  "loco chat [--adapter name] [--backend server] [--host url] "
+	  "[--no-reread] "
 	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
 	  "[--system text] [--temperature t] [--think | --no-think] "
 	  "[--votes n]",
 	  "talk with the model and the adapters, turn after turn",
 	  "  --adapter name     use this adapter throughout; auto (default)\n"
 	  "                     routes each new topic, none uses the base model\n"
+	  "  --backend server   a server of config.yaml's backends, or a type\n"
 	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
 	  "  --num-ctx n        context window; older turns are dropped to fit\n"
@@ -135,14 +138,16 @@ static const struct cmd commands[] = {
 	  "  name               an adapter, or name@version\n",
 	  NULL },
 	{ "eval", cmd_eval,
-	  "loco eval [--alpha p] [--base] [--benchmark file] "
+	  "loco eval [--alpha p] [--backend server] [--base] [--benchmark file] "
 	  "[--ensemble[=names]] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
 	  "[--no-cache] "
 	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
-	  "[--seed n] [--temperature t] [--votes n] adapter",
+	  "[--seed n] [--temperature t] [--votes n] [--vs backend:model] "
+	  "adapter",
 	  "evaluate an adapter against the base model, with statistics",
 	  "  --alpha p          significance level for --gate (default 0.05)\n"
+	  "  --backend server   a server of config.yaml's backends, or a type\n"
 	  "  --base             evaluate the base model only\n"
 	  "  --benchmark file   a benchmark file (default: the domain's standard one)\n"
 	  "  --ensemble[=names] the domain's adapters voting, weighted, against\n"
@@ -163,7 +168,9 @@ static const struct cmd commands[] = {
 	  "  --seed n           seed (default 42)\n"
 	  "  --temperature t    sample at t (default: one sample is greedy,\n"
 	  "                     votes use inference.vote_temperature)\n"
-	  "  --votes n          self-consistency votes per case\n",
+	  "  --votes n          self-consistency votes per case\n"
+	  "  --vs backend:model also a model of another server (a name of\n"
+	  "                     config.yaml's backends), paired with both\n",
 	  NULL },
 	{ "leaderboard", cmd_leaderboard,
 	  "loco leaderboard [--domain domain] [--format format] [--json]",
@@ -420,6 +427,18 @@ cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
 	if ((err = config_set(&lc->cfg, key, value, CONFIG_SRC_FLAG)) == NULL)
 		return NULL;
 	usage = cmd_usage_error(c, "%s: %s", option, err->msg);
+	error_free(err);
+	return usage;
+}
+
+struct error *
+cmd_backend_flag(const struct cmd *c, struct loco *lc, const char *value)
+{
+	struct error *err, *usage;
+
+	if ((err = config_backend_choose(&lc->cfg, value)) == NULL)
+		return NULL;
+	usage = cmd_usage_error(c, "--backend: %s", err->msg);
 	error_free(err);
 	return usage;
 }

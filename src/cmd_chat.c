@@ -58,6 +58,7 @@ enum {
 
 static const struct option chat_opts[] = {
 	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "backend", required_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
@@ -948,6 +949,9 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 			return error_new(EXIT_OK, "%s", "");
 		case 'q':
 			c->quiet = c->out.quiet = 1;
+			break;
+		case 'k':
+			err = cmd_backend_flag(cmd, c->lc, optarg);
 			break;
 		case OPT_ADAPTER:
 			adapter = optarg;

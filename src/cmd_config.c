@@ -9,11 +9,10 @@
 #include "jsonout.h"
 #include "banned.h"
 
+/* text as JSON of k's type. */
 static void
-json_value(struct jout *j, const struct config *cfg,
-    const struct config_key *k)
+json_text(struct jout *j, const struct config_key *k, const char *text)
 {
-	char *text = config_effective_text(cfg, k);
 	long l;
 	double d;
 	int b;
@@ -30,7 +29,60 @@ json_value(struct jout *j, const struct config *cfg,
 		jout_num(j, "value", d);
 	else
 		jout_str(j, "value", text);
+}
+
+static void
+json_value(struct jout *j, const struct config *cfg,
+    const struct config_key *k)
+{
+	char *text = config_effective_text(cfg, k);
+
+	json_text(j, k, text);
 	free(text);
+}
+
+/*
+ * The servers of the backends mapping, as keys "backends.NAME.KEY" (from
+ * the file): each the variable that holds a key, never a key.  With
+ * only, just that one; returns whether it was found.
+ */
+static int
+print_backends(const struct config *cfg, struct jout *j, const char *only)
+{
+	const struct config_backend *cb;
+	const struct config_key *k;
+	size_t i, m;
+	char *name;
+	int found = 0;
+
+	for (i = 0; i < cfg->nbackends; i++) {
+		cb = &cfg->backends[i];
+		for (m = 0; m < cb->n; m++) {
+			k = config_key_find(cb->keys[m]);
+			name = xasprintf("backends.%s.%s", cb->name,
+			    cb->keys[m] + strlen("backend."));
+			if (only != NULL && strcmp(only, name) != 0) {
+				free(name);
+				continue;
+			}
+			found = 1;
+			if (j != NULL) {
+				if (only == NULL)
+					jout_obj(j, NULL);
+				jout_str(j, "key", name);
+				json_text(j, k, cb->values[m]);
+				jout_str(j, "source", "file");
+				if (only == NULL)
+					jout_end(j);
+			} else if (only != NULL)
+				printf("%s\n", cb->values[m]);
+			else
+				printf("%-26s %-24s %s\n", name, cb->values[m],
+				    "file");
+			free(name);
+		}
+	}
+	return found;
 }
 
 /* {"key", "value", "source"}: one key, in the array or alone. */
@@ -72,6 +124,18 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 	argv += optind;
 	if (argc > 1)
 		return cmd_usage_error(c, "too many arguments");
+	if (argc == 1 && str_startswith(argv[0], "backends.") &&
+	    config_key_find(argv[0]) == NULL) {
+		struct jout *j = json ? jout_new() : NULL;
+
+		if (print_backends(&lc->cfg, j, argv[0])) {
+			if (j != NULL)
+				loco_print_json(j);
+			return NULL;
+		}
+		if (j != NULL)
+			jout_free(j);
+	}
 	if (argc == 1) {
 		if ((k = config_key_find(argv[0])) == NULL) {
 			char *clean = str_sanitize(argv[0], 60);
@@ -101,6 +165,7 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 			json_key(j, &lc->cfg, &keys[i]);
 			jout_end(j);
 		}
+		print_backends(&lc->cfg, j, NULL);
 		loco_print_json(j);
 		return NULL;
 	}
@@ -110,5 +175,6 @@ cmd_config(struct loco *lc, int argc, char *argv[])
 		    config_source_name(config_source_of(&lc->cfg, &keys[i])));
 		free(text);
 	}
+	print_backends(&lc->cfg, NULL, NULL);
 	return NULL;
 }

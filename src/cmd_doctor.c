@@ -375,6 +375,91 @@ check_llama(struct report *rp, struct loco *lc)
 	serve_state_release(&st);
 }
 
+/* Is name among the n models listed? */
+static int
+listed(const struct backend_model *m, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The openai backend: the key's variable, the server, and that it lists
+ * the base and each active LoRA adapter (a missing one is loaded at run
+ * time where vLLM allows it, which doctor does not try).
+ */
+static void
+check_openai(struct report *rp, struct loco *lc,
+    const struct registry *registry)
+{
+	struct backend *be = NULL;
+	struct backend_model *m = NULL;
+	struct strbuf miss = STRBUF_INIT, fix = STRBUF_INIT;
+	const char *base = lc->cfg.base_model ? lc->cfg.base_model :
+	    registry->base.tag;
+	struct error *err;
+	char *v = NULL;
+	size_t i, n = 0, nlora = 0;
+
+	if ((err = backend_open(&lc->cfg, &be)) != NULL ||
+	    (err = backend_version(be, &v)) != NULL ||
+	    (err = backend_models(be, &m, &n)) != NULL) {
+		add(rp, "server", 0, xstrdup(err->msg), xstrdup(
+		    err->code == EXIT_CONFIG ? "see backend.api_key_env and "
+		    "backend.host in loco.yaml(5)" : "check backend.host and "
+		    "the server's log"));
+		error_free(err);
+		goto done;
+	}
+	/* Names from the server, shown: no control characters. */
+	for (i = 0; i < n && i < 8; i++) {
+		char *clean = str_sanitize(m[i].name, 80);
+
+		strbuf_addf(&miss, "%s%s", i ? ", " : "", clean);
+		free(clean);
+	}
+	add(rp, "server", 1, xasprintf("OpenAI-compatible server at %s "
+	    "(version %s): %zu model%s (%s%s)", backend_url(be), v, n,
+	    n == 1 ? "" : "s", miss.buf, n > 8 ? ", ..." : ""), NULL);
+	strbuf_reset(&miss);
+	if (listed(m, n, base))
+		add(rp, "base model", 1, xasprintf("%s is served", base), NULL);
+	else
+		add(rp, "base model", 0, xasprintf("%s is not served", base),
+		    xstrdup(lc->cfg.base_model ? "serve it, or correct "
+		    "backend.base_model" : "set backend.base_model to the "
+		    "name the server gives the base"));
+	for (i = 0; i < registry->nadapters; i++) {
+		const struct adapter *a = &registry->adapters[i];
+
+		if (!a->active || a->type != ADAPTER_LORA)
+			continue;
+		nlora++;
+		if (listed(m, n, a->name) || listed(m, n, a->model))
+			continue;
+		strbuf_addf(&miss, "%s%s", miss.len ? ", " : "", a->name);
+		strbuf_addf(&fix, " %s=PEFT_FOLDER", a->name);
+	}
+	if (miss.len == 0)
+		add(rp, "adapters", 1, xasprintf("%zu active LoRA adapter%s "
+		    "served", nlora, nlora == 1 ? "" : "s"), NULL);
+	else
+		add(rp, "adapters", 0, xasprintf("not served: %s", miss.buf),
+		    xasprintf("start vLLM with --enable-lora --lora-modules%s, "
+		    "or allow loading at run time "
+		    "(VLLM_ALLOW_RUNTIME_LORA_UPDATING=True)", fix.buf));
+done:
+	strbuf_release(&miss);
+	strbuf_release(&fix);
+	free(v);
+	backend_models_free(m, n);
+	backend_free(be);
+}
+
 struct error *
 cmd_doctor(struct loco *lc, int argc, char *argv[])
 {
@@ -423,6 +508,8 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 		registry = NULL;
 	} else if (strcmp(lc->cfg.backend_type, "llama-server") == 0)
 		check_llama(&rp, lc);
+	else if (strcmp(lc->cfg.backend_type, "openai") == 0)
+		check_openai(&rp, lc, registry);
 	else {
 		if ((err = loco_client(lc, &o)) != NULL)
 			return err;

@@ -65,6 +65,25 @@ struct comparison {
 	size_t			 nseeds;
 	struct seed_run		*per_seed;
 	struct stats_bootstrap	 seedboot;
+	/*
+	 * --vs: the third model's side (main benchmark only), and McNemar
+	 * of the adapter against it and of the base against it: the
+	 * cases only the first got right, only it, and p.
+	 */
+	struct side		 vs;
+	size_t			 av_a, av_v, bv_b, bv_v;
+	double			 p_av, p_bv;
+};
+
+/* --vs BACKEND:MODEL: a model on another server, a third column. */
+struct vs_model {
+	const char		*spec;		/* as given */
+	char			*backend;	/* a name of backends, or a type */
+	char			*model;
+	struct config		 cfg;		/* the configuration, backend chosen */
+	int			 cfg_loaded;
+	struct backend		*be;
+	struct eval_target	 tg;
 };
 
 struct eval_cmd {
@@ -91,6 +110,7 @@ struct eval_cmd {
 	int			 ensemble;	/* --ensemble */
 	const char		*ensemble_names; /* --ensemble=NAMES */
 	struct ensemble		 ens;
+	struct vs_model		 vs;		/* vs.spec NULL: none */
 };
 
 static struct error *
@@ -98,6 +118,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 {
 	static const struct option opts[] = {
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "backend", required_argument, NULL, 'k' },
 		{ "base", no_argument, NULL, 'B' },
 		{ "benchmark", required_argument, NULL, 'b' },
 		{ "ensemble", optional_argument, NULL, 'E' },
@@ -117,6 +138,7 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "seed", required_argument, NULL, 's' },
 		{ "temperature", required_argument, NULL, 't' },
 		{ "votes", required_argument, NULL, 'v' },
+		{ "vs", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct error *err = NULL;
@@ -222,6 +244,12 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			err = cmd_flag_set(e->c, e->lc, "--votes",
 			    "inference.votes", optarg);
 			break;
+		case 'k':
+			err = cmd_backend_flag(e->c, e->lc, optarg);
+			break;
+		case 'V':
+			e->vs.spec = optarg;
+			break;
 		default:
 			return cmd_option_error(e->c, ch, argv);
 		}
@@ -288,6 +316,32 @@ summarize(struct comparison *cmp, int base_only)
 	free(y);
 }
 
+/* --vs: the third model's accuracy, and both models paired against it. */
+static void
+summarize_vs(struct comparison *cmp)
+{
+	size_t i, k = 0, n = cmp->b->n;
+	double sv = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct eval_result *a = &cmp->adapter.r[i];
+		const struct eval_result *b = &cmp->base.r[i];
+		const struct eval_result *v = &cmp->vs.r[i];
+
+		k += v->pass;
+		sv += v->score;
+		cmp->vs.truncated += v->truncated;
+		cmp->av_a += a->pass && !v->pass;
+		cmp->av_v += !a->pass && v->pass;
+		cmp->bv_b += b->pass && !v->pass;
+		cmp->bv_v += !b->pass && v->pass;
+	}
+	stats_wilson(k, n, STATS_Z95, &cmp->vs.acc);
+	cmp->vs.mean_score = n ? sv / (double)n : 0;
+	cmp->p_av = stats_mcnemar_exact(cmp->av_a, cmp->av_v);
+	cmp->p_bv = stats_mcnemar_exact(cmp->bv_b, cmp->bv_v);
+}
+
 static void
 json_side(struct jout *j, const char *key, const struct side *s)
 {
@@ -298,6 +352,49 @@ json_side(struct jout *j, const char *key, const struct side *s)
 	jout_int(j, "passed", (long long)s->acc.k);
 	jout_num(j, "mean_score", s->mean_score);
 	jout_int(j, "truncated", (long long)s->truncated);
+	jout_end(j);
+}
+
+/* One McNemar test against the --vs model: "adapter" or "base". */
+static void
+json_vs_test(struct jout *j, const char *key, const struct side *s,
+    const struct side *vs, size_t first_only, size_t vs_only, double p)
+{
+	char *name = xasprintf("%s_only", key);
+
+	jout_obj(j, key);
+	jout_num(j, "difference", s->acc.p - vs->acc.p);
+	jout_int(j, name, (long long)first_only);
+	jout_int(j, "vs_only", (long long)vs_only);
+	jout_num(j, "p", p);
+	jout_bool(j, "p_underflow", p < STATS_P_FLOOR);
+	jout_end(j);
+	free(name);
+}
+
+/*
+ * results.json's vs: which model on which server (never its key: the
+ * variable's name at most), asked with the same settings as the others
+ * (inference), and the paired tests of the adapter and the base against
+ * it.
+ */
+static void
+json_vs(struct jout *j, const struct eval_cmd *e, const struct comparison *m)
+{
+	const struct vs_model *v = &e->vs;
+
+	jout_obj(j, "vs");
+	jout_str(j, "name", v->tg.t.label);
+	jout_str(j, "backend", v->backend);
+	jout_str(j, "type", backend_name(v->be));
+	jout_str(j, "host", backend_url(v->be));
+	jout_str(j, "api_key_env", v->cfg.api_key_env);
+	jout_str(j, "model", v->model);
+	jout_str(j, "identity", v->tg.identity);
+	jout_bool(j, "think", v->tg.s.think);
+	json_vs_test(j, "adapter", &m->adapter, &m->vs, m->av_a, m->av_v,
+	    m->p_av);
+	json_vs_test(j, "base", &m->base, &m->vs, m->bv_b, m->bv_v, m->p_bv);
 	jout_end(j);
 }
 
@@ -428,7 +525,11 @@ results_json(const struct eval_cmd *e, const struct adapter *a,
 	if (!e->base_only)
 		json_side(j, "adapter", &main_cmp->adapter);
 	json_side(j, "base", &main_cmp->base);
+	if (main_cmp->vs.r != NULL)
+		json_side(j, "vs", &main_cmp->vs);
 	jout_end(j);
+	if (main_cmp->vs.r != NULL)
+		json_vs(j, e, main_cmp);
 	if (!e->base_only) {
 		jout_obj(j, "improvement");
 		jout_num(j, "absolute", main_cmp->adapter.acc.p -
@@ -516,6 +617,8 @@ model_width(const struct eval_cmd *e, const struct adapter *a,
 
 	if (!e->base_only && a != NULL && strlen(a->model) > w)
 		w = strlen(a->model);
+	if (e->vs.spec != NULL && strlen(e->vs.tg.t.label) > w)
+		w = strlen(e->vs.tg.t.label);
 	if (strlen(reg->base.tag) > w)
 		w = strlen(reg->base.tag);
 	return w > 200 ? 200 : (int)w;
@@ -559,6 +662,8 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 	if (!e->base_only)
 		ROW(a->model, &m->adapter);
 	ROW(reg->base.tag, &m->base);
+	if (m->vs.r != NULL)
+		ROW(e->vs.tg.t.label, &m->vs);
 #undef ROW
 	if (!md)
 		printf("\n");
@@ -606,6 +711,21 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		    m->p < STATS_P_FLOOR ? "" : "= ", stats_p_text(m->p, pt),
 		    m->b_only, m->c_only);
 	}
+	if (m->vs.r != NULL) {
+		char pa[STATS_P_TEXT_LEN], pb[STATS_P_TEXT_LEN];
+		const char *vn = e->vs.tg.t.label;
+
+		printf("%sadapter against %s: %+.1f points; McNemar exact p "
+		    "%s%s (adapter only right %zu, %s only right %zu)\n",
+		    md ? "\n" : "", vn, (m->adapter.acc.p - m->vs.acc.p) * 100,
+		    m->p_av < STATS_P_FLOOR ? "" : "= ",
+		    stats_p_text(m->p_av, pa), m->av_a, vn, m->av_v);
+		printf("%sbase against %s: %+.1f points; McNemar exact p %s%s "
+		    "(base only right %zu, %s only right %zu)\n",
+		    md ? "\n" : "", vn, (m->base.acc.p - m->vs.acc.p) * 100,
+		    m->p_bv < STATS_P_FLOOR ? "" : "= ",
+		    stats_p_text(m->p_bv, pb), m->bv_b, vn, m->bv_v);
+	}
 	if (!e->base_only && m->continuous)
 		printf("%smean score difference %+.3f, 95%% bootstrap "
 		    "interval [%.3f, %.3f], p = %.4g\n", md ? "\n" : "",
@@ -626,6 +746,10 @@ print_table(const struct eval_cmd *e, const struct adapter *a,
 		    "wrong: %zu of the adapter's, %zu of the base's; raise "
 		    "--num-predict\n", md ? "\n" : "", m->adapter.truncated,
 		    m->base.truncated);
+	if (m->vs.truncated > 0)
+		printf("%swarning: answers cut at the token limit, scored "
+		    "wrong: %zu of %s's; raise --num-predict\n", md ? "\n" :
+		    "", m->vs.truncated, e->vs.tg.t.label);
 	if (m->b->n < STATS_SMALL_N)
 		printf("%swarning: %zu cases: fewer than 50, so the test has "
 		    "little power\n", md ? "\n" : "", m->b->n);
@@ -668,6 +792,17 @@ print_junit(const struct eval_cmd *e, const struct adapter *a,
 	xml_text(&sb, model);
 	strbuf_addf(&sb, "\" tests=\"%zu\" failures=\"%zu\">\n",
 	    n + (e->gate ? 1 : 0), fails + (e->gate && why != NULL));
+	/* --vs: the third model's figures, which are no test of loco's. */
+	if (m->vs.r != NULL) {
+		strbuf_addstr(&sb, "  <properties>\n"
+		    "    <property name=\"vs.model\" value=\"");
+		xml_text(&sb, e->vs.tg.t.label);
+		strbuf_addf(&sb, "\"/>\n"
+		    "    <property name=\"vs.accuracy\" value=\"%.4f\"/>\n"
+		    "    <property name=\"vs.adapter_p\" value=\"%.4g\"/>\n"
+		    "    <property name=\"vs.base_p\" value=\"%.4g\"/>\n"
+		    "  </properties>\n", m->vs.acc.p, m->p_av, m->p_bv);
+	}
 	/* Several seeds: a test case a case and seed. */
 	for (i = 0; i < n; i++) {
 		const struct bench_case *c = &m->b->cases[i % m->b->n];
@@ -896,15 +1031,20 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 		    sizeof(*cmps[i]->adapter.r));
 		cmps[i]->base.r = xcalloc(n + 1, sizeof(*cmps[i]->base.r));
 	}
+	/* --vs: the third model, on the main benchmark, its server last. */
+	if (e->vs.be != NULL)
+		cmps[0]->vs.r = xcalloc(cmps[0]->b->n + 1,
+		    sizeof(*cmps[0]->vs.r));
 	for (pending = 0; pending < 2 && err == NULL; pending++)
-	for (s = e->base_only ? 1 : 0; s < 2 && err == NULL; s++)
+	for (s = e->base_only ? 1 : 0; s < (e->vs.be ? 3 : 2) && err == NULL;
+	    s++)
 	for (k = 0; k < e->nseeds && err == NULL; k++)
-	for (i = 0; i < ncmp && err == NULL; i++) {
+	for (i = 0; i < (s == 2 ? 1 : ncmp) && err == NULL; i++) {
 		struct comparison *cmp = cmps[i];
-		struct eval_result *r = (s == 0 ? cmp->adapter.r :
-		    cmp->base.r) + k * cmp->b->n;
-		char *label = side_label(&subj[s], cmp, e->seeds[k]);
-		struct eval_subject sub = subj[s];
+		struct eval_result *r = (s == 0 ? cmp->adapter.r : s == 1 ?
+		    cmp->base.r : cmp->vs.r) + k * cmp->b->n;
+		struct eval_subject sub = s == 2 ? e->vs.tg.s : subj[s];
+		char *label = side_label(&sub, cmp, e->seeds[k]);
 
 		sub.label = label;
 		e->es.seed = e->seeds[k];
@@ -913,8 +1053,8 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 			    &judge.judge, log, r);
 		else if (logpath == NULL || (err = eval_log_resume(logpath,
 		    cmp->b, label, r, &resumed)) == NULL)
-			err = eval_subject_run(be, &e->es, cmp->b, &sub,
-			    &judge.judge, log, r, tally);
+			err = eval_subject_run(s == 2 ? e->vs.be : be, &e->es,
+			    cmp->b, &sub, &judge.judge, log, r, tally);
 		free(label);
 	}
 	e->es.seed = seed0;
@@ -925,6 +1065,8 @@ compare(struct eval_cmd *e, struct backend *be, const struct eval_subject *subj,
 		else
 			summarize(cmps[i], e->base_only);
 	}
+	if (err == NULL && e->vs.be != NULL)
+		summarize_vs(cmps[0]);
 	return err;
 }
 
@@ -954,6 +1096,11 @@ run_record(const struct eval_cmd *e, const struct adapter *a,
 	}
 	jout_str(j, "base_model", tg[1].t.label);
 	jout_str(j, "base_identity", tg[1].identity);
+	if (e->vs.spec != NULL) {
+		jout_str(j, "vs_model", e->vs.tg.t.label);
+		jout_str(j, "vs_identity", e->vs.tg.identity);
+		jout_bool(j, "vs_think", e->vs.tg.s.think);
+	}
 	jout_str(j, "judge_model", e->judge.t.label);
 	jout_str(j, "judge_identity", e->judge.identity);
 	jout_int(j, "judge_runs", e->lc->cfg.judge_runs);
@@ -1027,9 +1174,12 @@ comparison_release(struct comparison *c)
 			if (c->base.r)
 				eval_result_release(&c->base.r[i]);
 		}
+		for (i = 0; c->vs.r != NULL && i < c->b->n; i++)
+			eval_result_release(&c->vs.r[i]);
 	}
 	free(c->adapter.r);
 	free(c->base.r);
+	free(c->vs.r);
 	free(c->per_seed);
 	bench_free(c->b);
 }
@@ -1709,6 +1859,58 @@ check_seeds(const struct eval_cmd *e)
 	return NULL;
 }
 
+/*
+ * --vs BACKEND:MODEL: BACKEND is a server of config.yaml's backends (or
+ * a backend type, with the configuration's host), MODEL the name it
+ * serves the model as; it answers every case of the main benchmark as
+ * the base does (same prompt, RE2, temperature, seed, token limit).
+ */
+static struct error *
+vs_open(struct eval_cmd *e)
+{
+	struct vs_model *v = &e->vs;
+	const char *colon = strchr(v->spec, ':');
+	struct error *err;
+
+	if (colon == NULL || colon == v->spec || colon[1] == '\0')
+		return cmd_usage_error(e->c, "--vs: give BACKEND:MODEL, a "
+		    "server of config.yaml's backends and the name it serves "
+		    "the model as (lab:Qwen/Qwen3-8B, ollama:llama3.1:8b)");
+	if (e->base_only || e->grid || e->ensemble || e->nseeds > 1)
+		return cmd_usage_error(e->c, "--vs compares the adapter and "
+		    "the base with another model: not with %s", e->base_only ?
+		    "--base" : e->grid ? "--grid" : e->ensemble ? "--ensemble" :
+		    "several --seed values");
+	v->backend = xstrndup(v->spec, (size_t)(colon - v->spec));
+	v->model = xstrdup(colon + 1);
+	if ((err = config_load(&v->cfg)) != NULL)
+		return err;
+	v->cfg_loaded = 1;
+	if ((err = config_backend_choose(&v->cfg, v->backend)) != NULL) {
+		struct error *usage = cmd_usage_error(e->c, "--vs: %s",
+		    err->msg);
+
+		error_free(err);
+		return usage;
+	}
+	if ((err = backend_open(&v->cfg, &v->be)) != NULL ||
+	    (err = eval_model_target(v->be, v->model, v->spec, "vs",
+	    &v->tg)) != NULL)
+		return error_prefix(err, "--vs %s", v->spec);
+	return NULL;
+}
+
+static void
+vs_release(struct vs_model *v)
+{
+	eval_target_release(&v->tg);
+	backend_free(v->be);
+	if (v->cfg_loaded)
+		config_free(&v->cfg);
+	free(v->backend);
+	free(v->model);
+}
+
 struct error *
 cmd_eval(struct loco *lc, int argc, char *argv[])
 {
@@ -1814,6 +2016,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	}
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
+	if (e.vs.spec != NULL && (err = vs_open(&e)) != NULL)
+		goto done;
 	for (i = e.base_only ? 1 : 0; i < 2; i++) {
 		if ((err = eval_target_open(be, reg, i == 0 ? a : NULL,
 		    i == 0 ? "adapter" : "base", &tg[i])) != NULL)
@@ -1903,6 +2107,7 @@ done:
 	eval_target_release(&tg[1]);
 	eval_target_release(&e.judge);
 	ensemble_release(&e.ens);
+	vs_release(&e.vs);
 	backend_free(be);
 	free(path);
 	free(dir);

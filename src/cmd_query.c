@@ -32,6 +32,7 @@ enum {
 
 static const struct option query_opts[] = {
 	{ "adapter", required_argument, NULL, OPT_ADAPTER },
+	{ "backend", required_argument, NULL, 'k' },
 	{ "answer-type", required_argument, NULL, OPT_ANSWER_TYPE },
 	{ "ensemble", optional_argument, NULL, OPT_ENSEMBLE },
 	{ "help", no_argument, NULL, 'h' },
@@ -500,6 +501,9 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			return error_new(EXIT_OK, "%s", "");
 		case 'q':
 			q->quiet = q->out.quiet = 1;
+			break;
+		case 'k':
+			err = cmd_backend_flag(c, q->lc, optarg);
 			break;
 		case OPT_ADAPTER:
 			q->adapter_opt = optarg;

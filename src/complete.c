@@ -556,6 +556,18 @@ add_value(struct complete *c, const struct form *f, const char *opt,
 	if (opt == NULL)
 		return;
 	add_key_choices(c, opt);
+	/* --backend also takes the servers config.yaml names. */
+	if (strcmp(opt, "--backend") == 0) {
+		struct config cfg;
+		struct error *err;
+
+		if ((err = config_load(&cfg)) == NULL)
+			for (i = 0; i < cfg.nbackends; i++)
+				complete_add(c, cfg.backends[i].name,
+				    "a server of config.yaml");
+		error_free(err);
+		config_free(&cfg);
+	}
 	for (i = 0; i < ARRAY_SIZE(extra_values); i++)
 		if (strcmp(extra_values[i].opt, opt) == 0)
 			complete_add(c, extra_values[i].word,

@@ -376,40 +376,47 @@ config_context(const struct config *cfg)
 	return cfg->num_ctx > 0 ? cfg->num_ctx : CONFIG_DEFAULT_CTX;
 }
 
+/* Key k at its built-in default. */
+static void
+config_default(struct config *cfg, const struct config_key *k)
+{
+	struct error *err;
+
+	cfg->sources[config_index(k)] = CONFIG_SRC_DEFAULT;
+	if (k->def != NULL) {
+		if ((err = config_assign(cfg, k, k->def)) != NULL)
+			fatal("bad default for %s: %s", k->name, err->msg);
+		return;
+	}
+	switch (k->type) {
+	case CONFIG_INT:
+		*FIELD(cfg, k, long) = CONFIG_UNSET_INT;
+		break;
+	case CONFIG_FLOAT:
+		*FIELD(cfg, k, double) = NAN;
+		break;
+	case CONFIG_BOOL:
+		*FIELD(cfg, k, int) = 0;
+		break;
+	case CONFIG_STRING:
+	case CONFIG_ENUM:
+		free(*FIELD(cfg, k, char *));
+		*FIELD(cfg, k, char *) = NULL;
+		break;
+	}
+}
+
 void
 config_init(struct config *cfg)
 {
-	const struct config_key *k;
-	struct error *err;
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sources = xcalloc(ARRAY_SIZE(config_table),
 	    sizeof(*cfg->sources));
-	for (i = 0; i < ARRAY_SIZE(config_table); i++) {
-		k = &config_table[i];
-		cfg->sources[i] = CONFIG_SRC_DEFAULT;
-		if (k->def == NULL) {
-			switch (k->type) {
-			case CONFIG_INT:
-				*FIELD(cfg, k, long) = CONFIG_UNSET_INT;
-				break;
-			case CONFIG_FLOAT:
-				*FIELD(cfg, k, double) = NAN;
-				break;
-			case CONFIG_BOOL:
-				*FIELD(cfg, k, int) = 0;
-				break;
-			case CONFIG_STRING:
-			case CONFIG_ENUM:
-				*FIELD(cfg, k, char *) = NULL;
-				break;
-			}
-			continue;
-		}
-		if ((err = config_assign(cfg, k, k->def)) != NULL)
-			fatal("bad default for %s: %s", k->name, err->msg);
-	}
+	cfg->chosen = xcalloc(ARRAY_SIZE(config_table), 1);
+	for (i = 0; i < ARRAY_SIZE(config_table); i++)
+		config_default(cfg, &config_table[i]);
 }
 
 void
@@ -425,8 +432,18 @@ config_free(struct config *cfg)
 			*FIELD(cfg, k, char *) = NULL;
 		}
 	}
+	for (i = 0; i < cfg->nbackends; i++) {
+		free(cfg->backends[i].name);
+		strv_free(cfg->backends[i].keys, cfg->backends[i].n);
+		strv_free(cfg->backends[i].values, cfg->backends[i].n);
+	}
+	free(cfg->backends);
+	cfg->backends = NULL;
+	cfg->nbackends = 0;
 	free(cfg->sources);
 	cfg->sources = NULL;
+	free(cfg->chosen);
+	cfg->chosen = NULL;
 	free(cfg->file);
 	cfg->file = NULL;
 }
@@ -448,7 +465,122 @@ config_set(struct config *cfg, const char *key, const char *value,
 	if ((err = config_assign(cfg, k, value)) != NULL)
 		return err;
 	cfg->sources[config_index(k)] = src;
+	cfg->chosen[config_index(k)] = 0;
 	return NULL;
+}
+
+/* A backend type's name: not a name for a server of backends. */
+static int
+config_is_type(const char *s)
+{
+	const struct config_key *k = config_key_find("backend.type");
+
+	return config_is_choice(k->choices, s);
+}
+
+/*
+ * backends: {NAME: {KEY: VALUE, ...}, ...}, each KEY one of backend.*,
+ * each value checked as that key would be.
+ */
+static struct error *
+config_load_backends(struct config *cfg, const char *path,
+    const struct ynode *map)
+{
+	const struct config_key *k;
+	struct config_backend *cb;
+	struct config scratch;
+	struct error *err = NULL;
+	const struct ynode *ent;
+	const char *nm, *p;
+	char *key;
+	size_t i, m;
+
+	if (map->type != YNODE_MAP)
+		return ydoc_error(path, map, "'backends' must be a mapping of "
+		    "names to servers: backends: {lab: {type: openai, host: "
+		    "...}}");
+	config_init(&scratch);
+	for (i = 0; i < map->nents && err == NULL; i++) {
+		nm = map->ents[i].key->value;
+		ent = map->ents[i].value;
+		for (p = nm; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' &&
+			    *p != '_' && *p != '.')
+				break;
+		if (*nm == '\0' || *p != '\0' || strlen(nm) > 64) {
+			char *safe = str_sanitize(nm, 80);
+
+			err = ydoc_error(path, map->ents[i].key, "backend name "
+			    "'%s': use letters, digits, '-', '_' and '.' (it is "
+			    "written before the model: NAME:MODEL)", safe);
+			free(safe);
+			break;
+		}
+		if (config_is_type(nm)) {
+			err = ydoc_error(path, map->ents[i].key, "backend name "
+			    "'%s' is a backend type; name the server another "
+			    "way (lab, cloud)", nm);
+			break;
+		}
+		if (ent->type != YNODE_MAP) {
+			err = ydoc_error(path, ent, "backends.%s must be a "
+			    "mapping of backend keys (type, host, api_key_env, "
+			    "base_model, ...)", nm);
+			break;
+		}
+		cfg->backends = xreallocarray(cfg->backends,
+		    cfg->nbackends + 1, sizeof(*cfg->backends));
+		cb = &cfg->backends[cfg->nbackends++];
+		memset(cb, 0, sizeof(*cb));
+		cb->name = xstrdup(nm);
+		cb->line = map->ents[i].key->line;
+		cb->keys = xcalloc(ent->nents + 1, sizeof(*cb->keys));
+		cb->values = xcalloc(ent->nents + 1, sizeof(*cb->values));
+		for (m = 0; m < ent->nents && err == NULL; m++) {
+			const struct ymapent *kv = &ent->ents[m];
+
+			key = xasprintf("backend.%s", kv->key->value);
+			if ((k = config_key_find(key)) == NULL) {
+				const char *cands[ARRAY_SIZE(config_table)];
+				const char *hint;
+				size_t c, nc = 0;
+
+				for (c = 0; c < ARRAY_SIZE(config_table); c++)
+					if (str_startswith(config_table[c].name,
+					    "backend."))
+						cands[nc++] =
+						    config_table[c].name + 8;
+				hint = str_suggest(kv->key->value, cands, nc);
+				/* The key itself has no place in the file. */
+				if (strcmp(key + 8, "api_key") == 0 ||
+				    strcmp(key + 8, "key") == 0)
+					err = ydoc_error(path, kv->key,
+					    "backends.%s: unknown key '%s': put "
+					    "the key in an environment variable "
+					    "and name that in api_key_env", nm,
+					    key + 8);
+				else
+					err = ydoc_error(path, kv->key,
+					    "backends.%s: unknown key '%s'%s%s%s",
+					    nm, key + 8, hint ? "; did you mean '" :
+					    "", hint ? hint : "", hint ? "'?" : "");
+			} else if (kv->value->type != YNODE_SCALAR ||
+			    ydoc_is_null(kv->value))
+				err = ydoc_error(path, kv->value, "backends.%s.%s "
+				    "must be a scalar value", nm, key + 8);
+			else if ((err = config_set(&scratch, key,
+			    kv->value->value, CONFIG_SRC_FILE)) != NULL)
+				err = error_prefix(err, "%s:%d:%d: backends.%s",
+				    path, kv->value->line, kv->value->col, nm);
+			else {
+				cb->keys[cb->n] = xstrdup(key);
+				cb->values[cb->n++] = xstrdup(kv->value->value);
+			}
+			free(key);
+		}
+	}
+	config_free(&scratch);
+	return err;
 }
 
 /*
@@ -471,7 +603,10 @@ config_load_map(struct config *cfg, const char *path, const struct ynode *map,
 		e = &map->ents[i];
 		name = *prefix ? xasprintf("%s.%s", prefix, e->key->value) :
 		    xstrdup(e->key->value);
-		if ((k = config_key_find(name)) != NULL) {
+		if (strcmp(name, "backends") == 0) {
+			if (!ydoc_is_null(e->value))
+				err = config_load_backends(cfg, path, e->value);
+		} else if ((k = config_key_find(name)) != NULL) {
 			if (seen[config_index(k)] > 0)
 				err = ydoc_error(path, e->key, "'%s' is given "
 				    "twice (line %d and here): keep one",
@@ -547,11 +682,42 @@ config_env_one(struct config *cfg, const struct config_key *k,
 	return NULL;
 }
 
+/*
+ * LOCO_BACKEND naming a server of the backends mapping, as --backend
+ * does; then the LOCO_BACKEND_* variables (not OLLAMA_HOST, which names
+ * an Ollama) win over it, as --host does and LOCO_BACKEND_TYPE does
+ * over a type in LOCO_BACKEND.
+ */
+static struct error *
+config_env_backend(struct config *cfg)
+{
+	const char *v = getenv("LOCO_BACKEND");
+	struct error *err;
+	char *var;
+	size_t i;
+
+	if (v == NULL || *v == '\0' || config_is_type(v))
+		return NULL;
+	if ((err = config_backend_choose(cfg, v)) != NULL) {
+		err->code = EXIT_CONFIG;
+		return error_prefix(err, "environment variable LOCO_BACKEND");
+	}
+	for (i = 0; i < ARRAY_SIZE(config_table) && err == NULL; i++) {
+		if (!str_startswith(config_table[i].name, "backend."))
+			continue;
+		var = config_env_name(&config_table[i]);
+		err = config_env_one(cfg, &config_table[i], var);
+		free(var);
+	}
+	return err;
+}
+
 struct error *
 config_load_env(struct config *cfg)
 {
 	const struct config_key *k;
 	struct error *err;
+	const char *v;
 	char *var;
 	size_t i;
 
@@ -563,6 +729,7 @@ config_load_env(struct config *cfg)
 			return err;
 		/* LOCO_BACKEND=llama-server, as short as OLLAMA_HOST. */
 		if (strcmp(k->name, "backend.type") == 0 &&
+		    (v = getenv("LOCO_BACKEND")) != NULL && config_is_type(v) &&
 		    (err = config_env_one(cfg, k, "LOCO_BACKEND")) != NULL)
 			return err;
 		var = config_env_name(k);
@@ -571,7 +738,7 @@ config_load_env(struct config *cfg)
 		if (err != NULL)
 			return err;
 	}
-	return NULL;
+	return config_env_backend(cfg);
 }
 
 struct error *
@@ -594,6 +761,94 @@ config_load(struct config *cfg)
 	if (err != NULL)
 		return err;
 	return config_load_env(cfg);
+}
+
+const struct config_backend *
+config_backend_find(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nbackends; i++)
+		if (strcmp(cfg->backends[i].name, name) == 0)
+			return &cfg->backends[i];
+	return NULL;
+}
+
+/* "unknown backend 'x'", saying where names come from, and the nearest. */
+static struct error *
+config_backend_unknown(const struct config *cfg, const char *name)
+{
+	const char **cands = xcalloc(cfg->nbackends + 1, sizeof(*cands));
+	char *safe = str_sanitize(name, 80), *home, *path;
+	const char *hint;
+	struct error *err;
+	size_t i;
+
+	for (i = 0; i < cfg->nbackends; i++)
+		cands[i] = cfg->backends[i].name;
+	hint = str_suggest(name, cands, cfg->nbackends);
+	home = loco_home();
+	path = cfg->file ? xstrdup(cfg->file) :
+	    xasprintf("%s/config.yaml", home);
+	if (hint != NULL)
+		err = error_new(EXIT_USAGE, "no backend '%s' in %s; did you "
+		    "mean '%s'?", safe, path, hint);
+	else if (cfg->nbackends > 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (i = 0; i < cfg->nbackends; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", cands[i]);
+		err = error_new(EXIT_USAGE, "no backend '%s' in %s, which "
+		    "names %s (and the types are ollama, llama-server and "
+		    "openai)", safe, path, sb.buf);
+		strbuf_release(&sb);
+	} else
+		err = error_new(EXIT_USAGE, "no backend '%s': not a type "
+		    "(ollama, llama-server, openai), and %s names no servers "
+		    "under 'backends:' (see loco.yaml(5))", safe, path);
+	free(home);
+	free(path);
+	free(safe);
+	free(cands);
+	return err;
+}
+
+struct error *
+config_backend_choose(struct config *cfg, const char *which)
+{
+	/* What a server is; a named one that does not say takes defaults. */
+	static const char *const own[] = { "backend.type", "backend.host",
+	    "backend.api_key_env", "backend.base_model" };
+	const struct config_backend *cb;
+	const struct config_key *k;
+	struct error *err;
+	size_t i;
+
+	if (config_is_type(which))
+		return config_set(cfg, "backend.type", which, CONFIG_SRC_FLAG);
+	if ((cb = config_backend_find(cfg, which)) == NULL)
+		return config_backend_unknown(cfg, which);
+	/* The type is the server's; a --host given with it wins. */
+#define KEPT(k) (cfg->sources[config_index(k)] == CONFIG_SRC_FLAG && \
+	!cfg->chosen[config_index(k)] && strcmp((k)->name, "backend.type") != 0)
+	for (i = 0; i < ARRAY_SIZE(own); i++) {
+		k = config_key_find(own[i]);
+		if (!KEPT(k)) {
+			config_default(cfg, k);
+			cfg->chosen[config_index(k)] = 1;
+		}
+	}
+	for (i = 0; i < cb->n; i++) {
+		k = config_key_find(cb->keys[i]);
+		if (KEPT(k))
+			continue;
+		if ((err = config_set(cfg, k->name, cb->values[i],
+		    CONFIG_SRC_FLAG)) != NULL)
+			return error_prefix(err, "backends.%s", cb->name);
+		cfg->chosen[config_index(k)] = 1;
+	}
+#undef KEPT
+	return NULL;
 }
 
 char *

@@ -44,6 +44,25 @@ eval_target_open(struct backend *be, const struct registry *reg,
 }
 
 struct error *
+eval_model_target(struct backend *be, const char *model, const char *name,
+    const char *label, struct eval_target *et)
+{
+	struct error *err;
+
+	memset(et, 0, sizeof(*et));
+	et->t.model = xstrdup(model);
+	et->t.label = xstrdup(name);
+	if ((err = backend_identity(be, &et->t, &et->identity)) != NULL)
+		return err;
+	et->s.label = label;
+	et->s.model = et->t.label;
+	et->s.target = &et->t;
+	et->s.digest = et->identity;
+	et->s.think = backend_thinks(be, &et->t);
+	return NULL;
+}
+
+struct error *
 eval_judge_target(struct backend *be, const struct registry *reg,
     const char *judge_model, struct eval_target *et)
 {
@@ -724,8 +743,8 @@ run_votes(struct backend *be, const struct eval_settings *es,
 	return err;
 }
 
-struct error *
-eval_subject_run(struct backend *be, const struct eval_settings *es,
+static struct error *
+subject_run(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
     const struct judge *j, FILE *log, struct eval_result *results,
     struct eval_tally *tally)
@@ -1074,4 +1093,19 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 	}
 	free(data);
 	return NULL;
+}
+
+/* A subject's run, with the chats a Retry-After sent again counted. */
+struct error *
+eval_subject_run(struct backend *be, const struct eval_settings *es,
+    const struct bench *b, const struct eval_subject *s,
+    const struct judge *j, FILE *log, struct eval_result *results,
+    struct eval_tally *tally)
+{
+	unsigned long before = backend_retries(be);
+	struct error *err;
+
+	err = subject_run(be, es, b, s, j, log, results, tally);
+	tally->retries += (unsigned)(backend_retries(be) - before);
+	return err;
 }

@@ -106,8 +106,7 @@ main(int argc, char *argv[])
 	if (err == NULL)
 		err = sandbox_set_require(lc.cfg.sandbox_require);
 	if (err == NULL && backend != NULL &&
-	    (err = config_set(&lc.cfg, "backend.type", backend,
-	    CONFIG_SRC_FLAG)) != NULL) {
+	    (err = config_backend_choose(&lc.cfg, backend)) != NULL) {
 		err = error_prefix(err, "--backend");
 		err->code = EXIT_USAGE;
 	}

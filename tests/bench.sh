@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval faults benchload router switch convert"
+SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval openai faults benchload router switch convert"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -516,6 +516,44 @@ bench_eval() {
 	r=$(calc "$RSS10000 / $RSS1000" 2)
 	per=$(calc "($RSS10000 - $RSS1000) * 1024 / 9000" 0)
 	line "  10,000 / 1,000 cases" "ratio $r: $per bytes per case (the cases are held; responses are logged, not kept)"
+	backend_stop "$B"
+}
+
+# child_cpu VAR: the CPU seconds (user + system) of the children this
+# shell has waited for, into VAR; read before and after a run, the
+# difference is that run's.  times runs in this shell, not in $(...),
+# whose children are its own.
+child_cpu() {
+	times >"$W/times"
+	eval "$1=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m")
+		printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$W/times")"
+}
+
+bench_openai() {
+	n=${BENCH_OPENAI_N:-100}
+	section "loco eval on an OpenAI-compatible server (scripted, as vLLM: 50 ms per answer, $n cases x adapter and base)"
+	backend_start "$B" --flavor openai --idle-timeout 300 --parallel 64 || die "cannot start the openai backend"
+	base=qwen3:4b-instruct-2507-q4_K_M
+	backend_script "$B" "{\"models\": [\"$base\", {\"id\": \"math\", \"parent\": \"$base\"}], \"chat\": [{\"reply\": \"The answer is 4\", \"delay_ms\": 50}]}"
+	node -e '
+		for (let i = 1; i <= +process.argv[1]; i++)
+			console.log(JSON.stringify({ id: "c" + i, instruction: `What is ${i}+${i}?`, expected_output: "4" }));' "$n" >"$W/oai.jsonl"
+	for j in 1 4 16; do
+		child_cpu c0
+		start=$(date +%s%N)
+		out=$(LOCO_BACKEND=openai "$LOCO" eval --benchmark "$W/oai.jsonl" --output "$W/oai$j" --no-cache --jobs $j math 2>&1) ||
+		    die "eval on openai failed: $out"
+		end=$(date +%s%N)
+		child_cpu c1
+		secs=$(calc "($end - $start) / 1e9" 3)
+		rate=$(calc "2 * $n / $secs" 1)
+		eval "OAI_RATE$j=\$rate"
+		line "--jobs $j" "$((2 * n)) cases in $secs s: $rate cases/s, loco's CPU $(calc "($c1 - $c0) * 1e3 / (2 * $n)" 2) ms a case"
+	done
+	r4=$(calc "$OAI_RATE4 / $OAI_RATE1" 1)
+	r16=$(calc "$OAI_RATE16 / $OAI_RATE1" 1)
+	line "  4 jobs / 1 job" "${r4}x   (4x at most)"
+	line "  16 jobs / 1 job" "${r16}x   target >= 12x   $(awk -v r="$r16" 'BEGIN { print (r >= 12) ? "PASS" : "MISS" }')"
 	backend_stop "$B"
 }
 

@@ -7,7 +7,8 @@
 # each failure's message and exit status; Retry-After honoured; eval and
 # its cache; and the key in no file loco wrote nor in its output.  Then
 # the real llama-server, which speaks the same protocol, answers a query
-# and a short eval of the tiny base.
+# and a short eval of the tiny base, and is a named backend's --vs model
+# beside the scripted lab.
 . "$TOP/tests/cmd/lib.sh"
 area_begin openai
 backend_stop "$B"
@@ -250,6 +251,8 @@ run eval --no-cache --benchmark "$W/math.jsonl" --limit 6 --jobs 3 --output "$W/
 expect_rc 0
 expect_out_has "(12 requests sent)"
 expect_eq "$(chats)" 14 "chat requests (two of them again)"
+cp "$W/run4/results.json" "$W/out"
+expect_eq "$(json 'out.cost.requests + " " + out.cost.retries')" "12 2" "results.json counts the two sent again"
 
 t "config: the variable's name, never the key"
 run config
@@ -257,6 +260,24 @@ expect_rc 0
 expect_out_has "LAB_KEY"
 run config --json
 expect_rc 0
+
+t "history and doctor: no key either"
+script "{$LAB, \"chat\": [{\"reply\": \"1\"}]}"
+run history
+expect_rc 0
+run history --json
+expect_rc 0
+run doctor
+expect_rc 1
+expect_out_has "OK      server               OpenAI-compatible server at $BASE_URL (version 0.0.0-fake): 2 models (tiny-base:latest, math)"
+expect_out_has "OK      base model           tiny-base:latest is served"
+expect_out_has "PROBLEM adapters             not served: code, analysis, writing"
+expect_out_has "                             -> start vLLM with --enable-lora --lora-modules code=PEFT_FOLDER analysis=PEFT_FOLDER writing=PEFT_FOLDER, or allow loading at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING=True)"
+run doctor --json
+expect_eq "$(json 'out.filter(c => c.check === "server" && c.ok).length')" 1 "doctor --json: the server"
+LAB_KEY= run doctor
+expect_rc 1
+expect_out_has "PROBLEM server               backend.api_key_env: the environment variable LAB_KEY, which should hold the API key for $BASE_URL, is empty"
 
 t "the key is in no file loco wrote, nor in what it printed"
 # Where loco wrote: LOCO_HOME (history, cache, logs), the runs, and every
@@ -313,6 +334,32 @@ if base_server; then
 	run eval --base --benchmark "$W/math.jsonl" --limit 4 --jobs 2 --output "$W/run5" math
 	expect_rc 0
 	expect_out_has "(4 requests sent)"
+
+	t "real llama-server: the tiny base as eval --vs beside the scripted lab"
+	printf 'backends:\n  tiny: {type: openai, host: "%s", base_model: base.gguf}\n  lab: {type: openai, host: "%s"}\n' \
+	    "$LOCO_BACKEND_HOST" "$BASE_URL" >"$LOCO_HOME/config.yaml"
+	unset LOCO_BACKEND_BASE_MODEL
+	script "{$SERVED, \"chat\": [{\"match\": {\"model\": \"math\"}, \"reply\": \"30\"}, {\"reply\": \"1\"}]}"
+	run eval --backend lab --benchmark "$W/math.jsonl" --limit 5 --jobs 2 --output "$W/run6" --vs tiny:base.gguf math
+	expect_rc 0
+	# Cached: the lab's answers from the evals of six cases above, the
+	# real server's first four from the short eval of its base; only its
+	# fifth is asked.
+	expect_out_has "(1 request sent)"
+	expect_eq "$(chats)" 0 "chats at the scripted lab"
+	cp "$W/run5/results.json" "$W/out"
+	cp "$W/run6/results.json" "$W/out"
+	expect_eq "$(json '[out.vs.name, out.vs.host, out.vs.model, out.scores.vs.passed].join(" ")')" \
+	    "tiny:base.gguf $LOCO_BACKEND_HOST base.gguf $(grep '"subject":"vs"' "$W/run6/log.jsonl" | grep -c '"pass":true')" "the real server's column, as its log scored it"
+	answers() {
+		node -e '
+			const fs = require("fs");
+			const rows = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+			process.stdout.write(rows.filter((r) => r.subject === process.argv[2] && r.id !== "case-5").sort((a, b) => a.id < b.id ? -1 : 1).map((r) => r.id + "=" + r.response).join(" "));
+		' "$1" "$2"
+	}
+	expect_eq "$(answers "$W/run6/log.jsonl" vs)" "$(answers "$W/run5/log.jsonl" base)" "the vs answers are the real base's"
+	expect_eq "$(grep '"subject":"vs"' "$W/run6/log.jsonl" | grep -c '"cached":true')" 4 "the vs answers from the cache"
 	kill "$LPID"
 	wait "$LPID" 2>/dev/null
 else

@@ -481,3 +481,87 @@ TEST(config_parallel_by_backend)
 	free(t);
 	config_free(&cfg);
 }
+
+TEST(config_named_backends)
+{
+	struct config cfg;
+	const char *path = unit_write("c.yaml",
+	    "backend:\n  timeout: 120\n  base_model: top-base\n"
+	    "backends:\n"
+	    "  lab: {type: openai, host: 'http://lab:8000', "
+	    "api_key_env: LAB_KEY}\n"
+	    "  cloud:\n    type: openai\n    host: https://api.example\n"
+	    "    base_model: small\n    timeout: 30\n");
+
+	config_init(&cfg);
+	CHECK_OK(config_load_file(&cfg, path));
+	CHECK_INT(cfg.nbackends, 2);
+	CHECK_STR(cfg.backends[0].name, "lab");
+	CHECK_INT(cfg.backends[0].line, 5);
+	CHECK_INT(cfg.backends[1].n, 4);
+	CHECK(config_backend_find(&cfg, "cloud") == &cfg.backends[1]);
+	CHECK(config_backend_find(&cfg, "clou") == NULL);
+	/* A type sets backend.type alone. */
+	CHECK_OK(config_backend_choose(&cfg, "llama-server"));
+	CHECK_STR(cfg.backend_type, "llama-server");
+	CHECK_STR(cfg.base_model, "top-base");
+	/* The lab's keys; those it does not give go back to the defaults. */
+	CHECK_OK(config_backend_choose(&cfg, "lab"));
+	CHECK_STR(cfg.backend_type, "openai");
+	CHECK_STR(cfg.host, "http://lab:8000");
+	CHECK_STR(cfg.api_key_env, "LAB_KEY");
+	CHECK(cfg.base_model == NULL);
+	CHECK_INT(cfg.timeout, 120);
+	CHECK_INT(config_source_of(&cfg, config_key_find("backend.host")),
+	    CONFIG_SRC_FLAG);
+	/* Another choice replaces the first one's keys, timeouts too. */
+	CHECK_OK(config_backend_choose(&cfg, "cloud"));
+	CHECK_STR(cfg.host, "https://api.example");
+	CHECK(cfg.api_key_env == NULL);
+	CHECK_STR(cfg.base_model, "small");
+	CHECK_INT(cfg.timeout, 30);
+	/* A key set by a flag of its own is kept. */
+	CHECK_OK(config_set(&cfg, "backend.host", "http://other:1",
+	    CONFIG_SRC_FLAG));
+	CHECK_OK(config_backend_choose(&cfg, "lab"));
+	CHECK_STR(cfg.host, "http://other:1");
+	CHECK_STR(cfg.api_key_env, "LAB_KEY");
+	{
+		char *want = xasprintf("no backend 'lba' in %s; did you mean "
+		    "'lab'?", path);
+		struct error *err = config_backend_choose(&cfg, "lba");
+
+		if (err != NULL)
+			CHECK_INT(err->code, EXIT_USAGE);
+		CHECK_ERR(err, want);
+		free(want);
+	}
+	config_free(&cfg);
+}
+
+TEST(config_named_backend_errors)
+{
+	check_file_err("backends: [lab]\n", ":1:11: 'backends' must be a "
+	    "mapping of names to servers: backends: {lab: {type: openai, "
+	    "host: ...}}");
+	check_file_err("backends:\n  lab: openai\n", ":2:8: backends.lab "
+	    "must be a mapping of backend keys (type, host, api_key_env, "
+	    "base_model, ...)");
+	check_file_err("backends:\n  'a:b': {type: openai}\n", ":2:3: backend "
+	    "name 'a:b': use letters, digits, '-', '_' and '.' (it is written "
+	    "before the model: NAME:MODEL)");
+	check_file_err("backends:\n  llama-server: {}\n", ":2:3: backend name "
+	    "'llama-server' is a backend type; name the server another way "
+	    "(lab, cloud)");
+	check_file_err("backends:\n  lab: {api_key: sk-123}\n", ":2:9: "
+	    "backends.lab: unknown key 'api_key': put the key in an "
+	    "environment variable and name that in api_key_env");
+	check_file_err("backends:\n  lab: {api_key_nev: K}\n", ":2:9: "
+	    "backends.lab: unknown key 'api_key_nev'; did you mean "
+	    "'api_key_env'?");
+	check_file_err("backends:\n  lab: {host: [a]}\n", ":2:15: "
+	    "backends.lab.host must be a scalar value");
+	check_file_err("backends:\n  lab: {type: vllm}\n", ":2:15: "
+	    "backends.lab: 'backend.type' must be one of ollama, "
+	    "llama-server, openai, not 'vllm'");
+}
