@@ -61,6 +61,12 @@ struct run {
 	char	*bench_path;
 	char	*ood;		/* run.json "ood": "code sha256:..., ..." */
 	char	*settings;	/* "RE2 on, greedy, seed 42" */
+	/*
+	 * start.json (loco eval writes it from this version on): the
+	 * command that resumes the run, as it was typed; NULL without one.
+	 */
+	char	*command;
+	char	*start_bench;	/* start.json's benchmark */
 	/* run.json fields the resume command needs */
 	int	 reread;
 	long	 votes;

@@ -1162,6 +1162,39 @@ resume_args(int argc, char **argv)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * start.json: how the run was started, for loco runs (runs.c): the
+ * command that resumes it, as typed, and the benchmark's absolute path,
+ * which run.json (compared whole on --resume) does not hold.  Written
+ * once; a resumed run keeps its first.
+ */
+static struct error *
+start_record(const char *dir, const char *args, const char *bench)
+{
+	struct jout *j;
+	struct strbuf cmd = STRBUF_INIT;
+	struct error *err;
+	char *path = xasprintf("%s/start.json", dir), *real, *json;
+
+	if (fs_exists(path)) {
+		free(path);
+		return NULL;
+	}
+	strbuf_addf(&cmd, "loco eval%s --resume ", args);
+	strbuf_addquoted(&cmd, dir);
+	real = realpath(bench, NULL);
+	j = jout_new();
+	jout_str(j, "command", cmd.buf);
+	jout_str(j, "benchmark", real != NULL ? real : bench);
+	json = jout_finish(j, 1);
+	err = fs_write_atomic(path, json, strlen(json));
+	free(json);
+	free(real);
+	free(path);
+	strbuf_release(&cmd);
+	return err;
+}
+
 static void
 comparison_release(struct comparison *c)
 {
@@ -2040,6 +2073,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		goto done;
 	runrec = run_record(&e, a, be, tg, &main_cmp, ood, nood);
 	if ((err = eval_record_check(dir, runrec, e.resume != NULL)) != NULL)
+		goto done;
+	if ((err = start_record(dir, args, main_cmp.b->path)) != NULL)
 		goto done;
 	logpath = xasprintf("%s/log.jsonl", dir);
 	if ((err = eval_log_open(logpath, &log)) != NULL)

@@ -190,6 +190,8 @@ resume_command(struct registry *reg, const struct run *r)
 
 	if (r->complete || r->stale || r->running)
 		return NULL;
+	if (r->command != NULL)
+		return xstrdup(r->command);
 	strbuf_addstr(&sb, "loco eval");
 	a = reg != NULL ? registry_find(reg, r->adapter) : NULL;
 	if (a != NULL)

@@ -377,6 +377,32 @@ read_summary(const char *dir, struct run *r)
 	free(path);
 }
 
+/*
+ * start.json, when the run has one: the command as typed, and the
+ * benchmark's path for a run that has not finished (a finished one's
+ * results.json names it).  A start.json that does not read is ignored:
+ * the command is then rebuilt from run.json.
+ */
+static void
+read_start(const char *dir, struct run *r)
+{
+	struct error *err;
+	cJSON *o = NULL;
+	char *path = xasprintf("%s/start.json", dir);
+
+	if (!fs_exists(path)) {
+		free(path);
+		return;
+	}
+	if ((err = read_object(path, RECORD_MAX, "start record", &o)) == NULL) {
+		r->command = get_string(o, "command");
+		r->start_bench = get_string(o, "benchmark");
+		cJSON_Delete(o);
+	}
+	error_free(err);
+	free(path);
+}
+
 static const char *
 base_name(const char *path)
 {
@@ -438,10 +464,13 @@ run_read(const char *dir, const char *id, struct run *r)
 		return err;
 	}
 	r->settings = settings_text(r);
+	read_start(dir, r);
 	if (stat(path, &st) == 0)
 		r->time = (long)st.st_mtime;
 	free(path);
 	read_summary(dir, r);
+	if (r->bench_path == NULL && r->start_bench != NULL)
+		r->bench_path = xstrdup(r->start_bench);
 	r->running = !r->complete && is_running(dir);
 	/* The log's first case is when the run started. */
 	{
@@ -474,6 +503,8 @@ run_release(struct run *r)
 	free(r->adapter);
 	free(r->version);
 	free(r->bench_path);
+	free(r->start_bench);
+	free(r->command);
 	free(r->ood);
 	free(r->ensemble);
 	free(r->settings);

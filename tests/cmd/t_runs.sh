@@ -189,7 +189,8 @@ expect_eq "$(json 'out.filter(r => r.id === "runI").map(r => [r.status, r.comple
     "" "an interrupted --output run is not in the archive"
 run_loco runs show --json "$W/runI"
 expect_eq "$(json '[out.status, out.complete, out.stale, out.resume].join(" ")')" \
-    "interrupted false false loco eval --no-reread --seed 7 math --resume $W/runI" "--json: the resume command"
+    "interrupted false false loco eval --no-reread --seed 7 --no-cache --jobs 1 math --resume $W/runI" \
+    "--json: the resume command, as typed (start.json)"
 cmd=$(json 'out.resume')
 script "$(script_for 12 "")"
 sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
@@ -199,13 +200,35 @@ expect_eq "$(wc -l <"$W/runI/log.jsonl" | tr -d ' ')" 24 "the resumed run has ev
 run_loco runs show runI
 expect_out_has "run runI: math@1.0.0 on math.jsonl (12 cases), RE2 off, greedy, seed 7: complete"
 
+t "an interrupted run of a file of its own: its path and command from start.json"
+mkbench "$W/mine-math.jsonl" 12
+script "$(script_for 12 "" 40)"
+interrupt "$W/runM" 6 --output "$W/runM" --benchmark "$W/mine-math.jsonl" --jobs 1 --no-cache math
+expect_rc 130
+run_loco runs show --json "$W/runM"
+expect_eq "$(json '[out.status, out.stale, out.benchmark.path, out.resume].join(" ")')" \
+    "interrupted false $W/mine-math.jsonl loco eval --benchmark $W/mine-math.jsonl --jobs 1 --no-cache math --resume $W/runM" \
+    "not stale, resumable"
+cmd=$(json 'out.resume')
+script "$(script_for 12 "")"
+sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0
+run_loco runs show "$W/runM"
+expect_out_has "run $W/runM: math@1.0.0 on mine-math.jsonl (12 cases), RE2 on, greedy, seed 42: complete"
+rm -r "$W/runM"
+
 t "the resume command names the --ood domains and the ensemble's members"
 mkbench "$LOCO_HOME/benchmarks/code.jsonl" 4
 script "$(script_for 12 "" 40)"
 interrupt "$W/runO" 4 --output "$W/runO" --ood code --jobs 1 --no-cache math
 expect_rc 130
 run_loco runs show --json "$W/runO"
-expect_eq "$(json 'out.resume')" "loco eval --ood code math --resume $W/runO" "--ood"
+expect_eq "$(json 'out.resume')" "loco eval --ood code --jobs 1 --no-cache math --resume $W/runO" "--ood, as typed"
+# A run from before start.json: the command is rebuilt from run.json.
+rm "$W/runO/start.json"
+run_loco runs show --json "$W/runO"
+expect_eq "$(json 'out.resume')" "loco eval --ood code math --resume $W/runO" "--ood, rebuilt"
 cmd=$(json 'out.resume')
 script "$(script_for 12 "")"
 sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
@@ -216,7 +239,7 @@ script "$(script_for 12 "" 40)"
 interrupt "$W/runE" 3 --output "$W/runE" --ensemble --limit 6 --jobs 1 --no-cache math
 expect_rc 130
 run_loco runs show --json "$W/runE"
-expect_eq "$(json 'out.kind + " " + out.resume')" "ensemble loco eval --ensemble=math@1.0.0 --limit 6 math --resume $W/runE" "--ensemble"
+expect_eq "$(json 'out.kind + " " + out.resume')" "ensemble loco eval --ensemble --limit 6 --jobs 1 --no-cache math --resume $W/runE" "--ensemble"
 cmd=$(json 'out.resume')
 script "$(script_for 12 "")"
 sh -c "LOCO=$LOCO; $(printf '%s' "$cmd" | sed 's/^loco /"$LOCO" /')" >"$W/out" 2>"$W/err"
@@ -263,7 +286,7 @@ expect_out_has "run runB: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, s
 run_loco runs show "$A"
 expect_out_has "run $A: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, seed 42: stale"
 run_loco runs show --json "$I"
-expect_eq "$(json '[out.status, out.benchmark.path, out.resume].join(" ")')" "stale  " "an interrupted run of a changed file"
+expect_eq "$(json '[out.status, out.benchmark.path, out.resume].join(" ")')" "stale $STD " "an interrupted run of a changed file"
 sed -i '$d' "$STD"
 run_loco runs show runB
 expect_out_has "run runB: math@1.0.0 on math.jsonl (12 cases), RE2 on, greedy, seed 42: complete"
