@@ -111,6 +111,17 @@ char		*ollama_blob(const char *tag);
 struct error	*loco_client(struct loco *, struct ollama **);
 /* The backend that answers: backend.type at backend.host (backend.h). */
 struct error	*loco_backend(struct loco *, struct backend **);
+struct tool_settings;
+/*
+ * The tools of adapter a (NULL: the base, which has none) into ts, none
+ * with no_tools (--no-tools).  When it has some, the sandbox must meet
+ * sandbox.require (EXIT_SANDBOX naming --unsafe-tools), or with unsafe
+ * (--unsafe-tools) the calls run in the sandbox there is, said on
+ * stderr unless quiet.
+ */
+struct error	*loco_tools(struct loco *, const struct adapter *a,
+		    int no_tools, int unsafe, int quiet,
+		    struct tool_settings *ts);
 /*
  * While answers wait for their first byte, "waiting for the model (12s)"
  * on stderr, when it takes progress lines and quiet is 0 (--quiet, --json

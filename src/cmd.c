@@ -17,6 +17,7 @@
 #include "jsonout.h"
 #include "progress.h"
 #include "strbuf.h"
+#include "tools.h"
 #include "banned.h"
 
 #define QUESTION_MAX (1024u * 1024)
@@ -695,3 +696,26 @@ loco_usage(FILE *fp)
 	fprintf(fp, "\nSee 'loco help command' or man loco.\n");
 }
 
+/*
+ * The tools of the model that answers (its registry entry), unless
+ * --no-tools; they run only in a sandbox that meets sandbox.require,
+ * or with --unsafe-tools in whatever sandbox there is.
+ */
+struct error *
+loco_tools(struct loco *lc, const struct adapter *a, int no_tools,
+    int unsafe, int quiet, struct tool_settings *ts)
+{
+	struct error *err;
+	char *missing;
+
+	tool_settings_for(no_tools ? NULL : a, &lc->cfg, ts);
+	if (ts->tools == 0)
+		return NULL;
+	if ((err = tools_check(unsafe, &missing)) != NULL)
+		return err;
+	if (missing != NULL && *missing != '\0' && !quiet)
+		fprintf(stderr, "loco: --unsafe-tools: tool calls run in a "
+		    "sandbox that lacks %s\n", missing);
+	free(missing);
+	return NULL;
+}

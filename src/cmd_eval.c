@@ -91,6 +91,9 @@ struct eval_cmd {
 	int			 ensemble;	/* --ensemble */
 	const char		*ensemble_names; /* --ensemble=NAMES */
 	struct ensemble		 ens;
+	int			 no_tools;	/* --no-tools */
+	int			 unsafe_tools;	/* --unsafe-tools */
+	struct tool_settings	 tools;		/* the adapter's */
 };
 
 static struct error *
@@ -111,11 +114,13 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "no-cache", no_argument, NULL, 'C' },
 		{ "no-reread", no_argument, NULL, 'R' },
+		{ "no-tools", no_argument, NULL, 'T' },
 		{ "ood", required_argument, NULL, 'o' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "resume", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "temperature", required_argument, NULL, 't' },
+		{ "unsafe-tools", no_argument, NULL, 'U' },
 		{ "votes", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -140,6 +145,12 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			break;
 		case 'C':
 			e->no_cache = 1;
+			break;
+		case 'T':
+			e->no_tools = 1;
+			break;
+		case 'U':
+			e->unsafe_tools = 1;
 			break;
 		case 'E':
 			e->ensemble = 1;
@@ -1833,6 +1844,9 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		if (err != NULL || (err = eval_sandbox_check(ood[i].b)) != NULL)
 			goto done;
 	}
+	if ((err = loco_tools(lc, a, e.no_tools, e.unsafe_tools,
+	    e.fmt != FMT_TABLE, &e.tools)) != NULL)
+		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
 	for (i = e.base_only ? 1 : 0; i < 2; i++) {
@@ -1841,6 +1855,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 			goto done;
 		subj[i] = tg[i].s;
 	}
+	if (e.tools.tools != 0)
+		subj[0].tools = &e.tools;
 	if (e.base_only) {
 		subj[0].label = "adapter";
 		subj[0].model = a->model;

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "history.h"
 #include "jsonout.h"
+#include "tools.h"
 #include "vote.h"
 #include "banned.h"
 
@@ -698,6 +699,8 @@ record_line(const struct history_record *r, long long id, const char *when)
 		jout_end(j);
 	} else
 		jout_null(j, "vote");
+	if (r->tools != NULL)
+		tool_log_jout(j, "tools", r->tools);
 	return jout_finish(j, 0);
 }
 
