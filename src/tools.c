@@ -477,8 +477,15 @@ add_short(struct strbuf *sb, const char *s, size_t max)
 			continue;
 		}
 		if (n >= max) {
-			while (i > 0 && (ch & 0xc0) == 0x80)
-				ch = (unsigned char)s[--i];
+			/* Not in the middle of a character. */
+			if ((ch & 0xc0) == 0x80) {
+				while (sb->len > 0 && ((unsigned char)
+				    sb->buf[sb->len - 1] & 0xc0) == 0x80)
+					strbuf_setlen(sb, sb->len - 1);
+				if (sb->len > 0 &&
+				    (unsigned char)sb->buf[sb->len - 1] >= 0xc0)
+					strbuf_setlen(sb, sb->len - 1);
+			}
 			strbuf_addstr(sb, "...");
 			return;
 		}
