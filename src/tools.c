@@ -210,9 +210,10 @@ tools_parse_call(const char *json, size_t len, struct tool_call *c)
 		c->arguments = xstrdup("{}");
 	root = cJSON_ParseWithLength(json, len);
 	if (!cJSON_IsObject(root)) {
-		clean = str_sanitize(len > 0 ? json : "(nothing)", 80);
-		if (len > 0 && len < strlen(clean))
-			clean[len] = '\0';
+		char *text = xstrndup(json, len);
+
+		clean = str_sanitize(len > 0 ? text : "(nothing)", 80);
+		free(text);
 		call_problem(c, native ? "the call's arguments are not a JSON "
 		    "object" : "the call is not a JSON object", clean);
 		free(clean);
@@ -246,6 +247,8 @@ tools_parse_call(const char *json, size_t len, struct tool_call *c)
 		call_problem(c, "the call names no tool: write "
 		    "{\"tool\": NAME, \"code\": ...} or {\"name\": NAME, "
 		    "\"arguments\": {...}}", NULL);
+	if (c->problem == NULL && *c->name == '\0')
+		call_problem(c, "the call's tool name is empty", NULL);
 	if (cJSON_IsObject(args)) {
 		free(c->arguments);
 		if ((c->arguments = cJSON_PrintUnformatted(args)) == NULL)

@@ -154,6 +154,9 @@ expect_eq "$(last 'JSON.stringify(m.find(x => x.role === "assistant"))')" '{"rol
 expect_eq "$(last 'm.filter(x => x.role === "tool").map(x => x.role + ":" + x.tool_name + ":" + x.content).join("|")')" "tool:python:9716|tool:calc:error: unknown tool 'calc': the tools are python" "tool messages"
 expect_eq "$(json 'out.tools.map(t => t.name + "=" + t.result).join("|")')" "python=9716|calc=error: unknown tool 'calc': the tools are python" "JSON tools"
 
+t "the JSON fits loco-json(7): query, events, history"
+node "$TOP/tests/json/validate.js" "$TOP/tests/json/query.json" "$W/out" 2>"$W/verr" && pass || fail "query.json: $(cat "$W/verr")"
+
 t "--json --stream: a tool event for each call"
 script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"reply\":\"$CALL\"}]}"
 run_loco query --adapter calc --json --stream "$Q"
@@ -162,10 +165,27 @@ expect_eq "$(node -e 'const ev = require("fs").readFileSync(process.argv[1], "ut
 expect_eq "$(node -e 'const ev = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse); const t = ev.find(e => e.type === "tool"); process.stdout.write([t.name, t.code, t.result, t.error, t.round, typeof t.seconds].join(","))' "$W/out")" "python,347*28,9716,,1,number" "tool event"
 expect_eq "$(node -e 'const ev = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse); process.stdout.write(ev.filter(e => e.type === "token").map(e => e.content).join(""))' "$W/out")" "Let me compute. It is 9716." "tokens shown: the call held back"
 
+node "$TOP/tests/json/validate.js" --lines "$TOP/tests/json/query-stream.json" "$W/out" 2>"$W/verr" && pass || fail "query-stream.json: $(cat "$W/verr")"
+
 t "history keeps the calls"
 expect_eq "$(tail -n 1 "$LOCO_HOME/history.jsonl" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(r.tools.map(t => t.name + ":" + t.code + ":" + t.result).join())')" "python:347*28:9716" "history"
 run_loco query --adapter none "$Q"
 expect_eq "$(tail -n 1 "$LOCO_HOME/history.jsonl" | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(String(r.tools))')" "undefined" "no tools key without tools"
+run_loco history --json
+expect_rc 0
+node "$TOP/tests/json/validate.js" "$TOP/tests/json/history.json" "$W/out" 2>"$W/verr" && pass || fail "history.json: $(cat "$W/verr")"
+
+t "chat: each turn runs its calls; the conversation keeps the answers"
+script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"match\":{\"contains\":\"thanks\"},\"reply\":\"You are welcome.\"},{\"reply\":\"$CALL\"}]}"
+run_loco_stdin "$Q
+thanks
+" chat --adapter calc
+expect_rc 0
+expect_out "Let me compute. It is 9716.
+You are welcome."
+expect_err_has "[tool python: 347*28 -> 9716]"
+expect_eq "$(last 'm.filter(x => x.role !== "system").map(x => x.role + ":" + x.content).join("|").replace(/\n.*?(\||$)/g, "$1")')" "user:$Q|assistant:Let me compute. It is 9716.|user:thanks" "history sent: the answer, not the calls"
+expect_eq "$(tail -n 2 "$LOCO_HOME/history.jsonl" | head -n 1 | node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(r.kind + ":" + r.tools.length)')" "chat:1" "chat history"
 
 t "votes: each sample runs its own calls; the vote counts the answers"
 script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"The answer is 9716\"},{\"match\":{\"seed\":2},\"reply\":\"The answer is 9000\"},{\"reply\":\"$CALL\"}]}"
@@ -211,5 +231,26 @@ if [ -f /usr/lib/python3/dist-packages/sympy/__init__.py ]; then
 else
 	expect_out_has "sympy not installed (apt install python3-sympy for the sympy tool)"
 fi
+
+# OpenAI-style servers: calls streamed in pieces (joined) or whole, and
+# results answered with tool_call_id; then llama-server, which speaks the
+# same protocol.
+for flavor in openai llama-server; do
+backend_stop "$B"
+backend_start "$B" --flavor $flavor --idle-timeout 300 || { fail "cannot start the $flavor fake"; break; }
+BASE_URL=$LOCO_BACKEND_HOST
+export LOCO_BACKEND=$flavor
+for mode in streamed whole; do
+t "native ($flavor, $mode): calls joined, results with tool_call_id"
+if [ $mode = whole ]; then NS=',"no_stream":true'; else NS=; fi
+script "{\"models\":[\"qwen3:4b-instruct-2507-q4_K_M\"],\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"reply\":\"Computing. \",\"chunk_size\":3$NS,\"tool_calls\":[{\"name\":\"python\",\"arguments\":{\"code\":\"347*28\"}},{\"name\":\"python\",\"arguments\":\"{\\\"code\\\": \\\"1/0\\\"}\"}]}]}"
+run_loco query --adapter calcn --json "$Q"
+expect_rc 0
+expect_eq "$(json 'out.answer')" "Computing. It is 9716." "answer"
+expect_eq "$(json 'out.tools.map(t => t.code + "=" + t.result).join("|")')" "347*28=9716|1/0=error: ZeroDivisionError: division by zero" "calls"
+expect_eq "$(req "(m => JSON.stringify(m.slice(-3)))(reqs.at(-1).body.messages)")" '[{"role":"assistant","content":"Computing. ","tool_calls":[{"id":"call_0","type":"function","function":{"name":"python","arguments":"{\"code\":\"347*28\"}"}},{"id":"call_1","type":"function","function":{"name":"python","arguments":"{\"code\": \"1/0\"}"}}]},{"role":"tool","content":"9716","tool_call_id":"call_0"},{"role":"tool","content":"error: ZeroDivisionError: division by zero","tool_call_id":"call_1"}]' "messages sent back"
+expect_eq "$(req 'reqs.at(-1).body.tools[0].function.name')" "python" "tools list"
+done
+done
 
 area_end
