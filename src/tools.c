@@ -294,9 +294,13 @@ tools_find_text(const char *content, struct tool_call *c, size_t *start,
 	return 1;
 }
 
-/* The program that runs a call's code.py: the REPL's rule for a value. */
+/*
+ * The program that runs a call's code.py: the REPL's rule for a value.
+ * It uses _ast, built in, not ast, whose import costs more than the rest
+ * of the run.
+ */
 static const char runner[] =
-    "import ast, sys\n"
+    "import sys, _ast\n"
     "def _run(sympy):\n"
     "    with open('code.py', encoding='utf-8') as f:\n"
     "        src = f.read()\n"
@@ -305,10 +309,10 @@ static const char runner[] =
     "        sys.path.append('" SYMPY_DIR "')\n"
     "        exec(\"from sympy import *\\nx, y, z, t, n = "
     "symbols('x y z t n')\", g)\n"
-    "    tree = ast.parse(src, '<tool>', 'exec')\n"
+    "    tree = compile(src, '<tool>', 'exec', _ast.PyCF_ONLY_AST)\n"
     "    last = None\n"
-    "    if tree.body and isinstance(tree.body[-1], ast.Expr):\n"
-    "        last = ast.Expression(tree.body.pop().value)\n"
+    "    if tree.body and isinstance(tree.body[-1], _ast.Expr):\n"
+    "        last = _ast.Expression(tree.body.pop().value)\n"
     "    exec(compile(tree, '<tool>', 'exec'), g)\n"
     "    if last is not None:\n"
     "        v = eval(compile(last, '<tool>', 'eval'), g)\n"

@@ -83,6 +83,18 @@ expect_rc 0
 expect_eq "$(last 'm.at(-1).content')" "error: unknown tool 'shell': the tools are python" "unknown tool"
 expect_err_has "[tool shell: {\"code\":\"ls\"} -> error: unknown tool 'shell': the tools are python]"
 
+t "sympy, where python3-sympy is installed; else an error naming the tools"
+script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"\"},\"reply\":\"ok\"},{\"reply\":\"<tool_call>{\\\"tool\\\": \\\"sympy\\\", \\\"code\\\": \\\"factor(x**2 - 1)\\\"}</tool_call>\"}]}"
+sed 's/tools: \[python\]/tools: [python, sympy]/' "$REG" >"$W/reg.sympy" && cp "$REG" "$W/reg.plain" && cp "$W/reg.sympy" "$REG"
+run_loco query --adapter calc --json "$Q"
+expect_rc 0
+if [ -f /usr/lib/python3/dist-packages/sympy/__init__.py ]; then
+	expect_eq "$(json 'out.tools[0].result')" "(x - 1)*(x + 1)" "sympy"
+else
+	expect_eq "$(json 'out.tools[0].result')" "error: sympy is not installed here (python3-sympy); the tools are python" "no sympy"
+fi
+cp "$W/reg.plain" "$REG"
+
 t "a call inside thinking text is no call"
 script "{$MODELS,\"chat\":[{\"reply\":\"<think>maybe <tool_call>{\\\"tool\\\": \\\"python\\\", \\\"code\\\": \\\"1\\\"}</tool_call></think>The answer is 3\"}]}"
 run_loco query --adapter calc "$Q"
