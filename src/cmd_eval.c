@@ -333,6 +333,15 @@ json_limits(struct jout *j, const struct eval_cmd *e, int all_seeds)
 		jout_int(j, "num_ctx", e->es.num_ctx);
 	else
 		jout_null(j, "num_ctx");	/* the server's choice */
+	/* The adapter's tools change its answers: a run with them says so. */
+	if (e->tools.tools != 0) {
+		jout_arr(j, "tools");
+		for (i = 0; i < 8 * sizeof(e->tools.tools); i++)
+			if (e->tools.tools & (1u << i))
+				jout_str(j, NULL, tool_name(1u << i));
+		jout_end(j);
+		jout_str(j, "tool_format", tool_format_name(e->tools.format));
+	}
 }
 
 /*
@@ -1844,8 +1853,9 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		if (err != NULL || (err = eval_sandbox_check(ood[i].b)) != NULL)
 			goto done;
 	}
-	if ((err = loco_tools(lc, a, e.no_tools, e.unsafe_tools,
-	    e.fmt != FMT_TABLE, &e.tools)) != NULL)
+	/* The adapter's tool calls (a --base run asks the base alone). */
+	if (!e.base_only && (err = loco_tools(lc, a, e.no_tools,
+	    e.unsafe_tools, e.fmt != FMT_TABLE, &e.tools)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
