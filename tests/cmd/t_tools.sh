@@ -239,6 +239,17 @@ expect_rc 7
 expect_err_match "'tool_format' must be text or native, not 'json'"
 cp "$W/reg.bak" "$REG"
 
+t "adapters info shows the tools"
+run_loco adapters info calcn
+expect_rc 0
+expect_out_has "  tools        python (native form)"
+run_loco adapters info --json calc
+expect_rc 0
+expect_eq "$(json 'out[0].tools.join() + " " + out[0].tool_format')" "python text" "JSON"
+node "$TOP/tests/json/validate.js" "$TOP/tests/json/adapters-info.json" "$W/out" 2>"$W/verr" && pass || fail "adapters-info.json: $(cat "$W/verr")"
+run_loco adapters info --json math
+expect_eq "$(json 'out[0].tools.length + " " + out[0].tool_format')" "0 null" "no tools"
+
 t "doctor says whether sympy is there"
 run_loco doctor
 if [ -f /usr/lib/python3/dist-packages/sympy/__init__.py ]; then
