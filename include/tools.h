@@ -51,6 +51,11 @@ enum tool_format { TOOL_FORMAT_TEXT, TOOL_FORMAT_NATIVE };
 /* "python" -> TOOL_PYTHON; 0 for a name that is no tool. */
 unsigned	 tool_parse(const char *name);
 const char	*tool_name(unsigned bit);
+/*
+ * A list of tool names separated by commas or spaces ("python,sympy")
+ * into *mask; EXIT_USAGE names a word that is no tool.
+ */
+struct error	*tool_list_parse(const char *, unsigned *mask);
 /* "python, sympy": the names of mask's tools, or "none". */
 void		 tools_describe(unsigned mask, struct strbuf *);
 /* "text", "native"; -1 for anything else. */

@@ -28,8 +28,8 @@ static const struct cmd commands[] = {
 	  "[--ensemble[=names]] [--host url] "
 	  "[--json] [--no-reread] [--no-tools] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
-	  "[--temperature t] [--think | --no-think] [--unsafe-tools] "
-	  "[--vote-method method] [--votes n] question",
+	  "[--temperature t] [--think | --no-think] [--tools names] "
+	  "[--unsafe-tools] [--vote-method method] [--votes n] question",
 	  "route a question, build the prompt and stream the answer",
 	  "  --adapter name     use this adapter; auto (default) routes, none uses\n"
 	  "                     the base model\n"
@@ -52,6 +52,8 @@ static const struct cmd commands[] = {
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
+	  "  --tools names      tools the model may call (python, sympy), in\n"
+	  "                     place of the adapter's\n"
 	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
 	  "                     what sandbox.require asks for\n"
 	  "  --vote-method m    majority, best_of_n or medoid\n"
@@ -62,7 +64,7 @@ static const struct cmd commands[] = {
 	  "loco chat [--adapter name] [--host url] [--no-reread] [--no-tools] "
 	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
 	  "[--system text] [--temperature t] [--think | --no-think] "
-	  "[--unsafe-tools] [--votes n]",
+	  "[--tools names] [--unsafe-tools] [--votes n]",
 	  "talk with the model and the adapters, turn after turn",
 	  "  --adapter name     use this adapter throughout; auto (default)\n"
 	  "                     routes each new topic, none uses the base model\n"
@@ -76,6 +78,8 @@ static const struct cmd commands[] = {
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
+	  "  --tools names      tools the model may call (python, sympy), in\n"
+	  "                     place of the adapter's\n"
 	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
 	  "                     what sandbox.require asks for\n"
 	  "  --votes n          sample n answers per turn and vote\n"
@@ -707,25 +711,34 @@ loco_usage(FILE *fp)
 }
 
 /*
- * The tools of the model that answers (its registry entry), unless
- * --no-tools; they run only in a sandbox that meets sandbox.require,
- * or with --unsafe-tools in whatever sandbox there is.
+ * The tools of the model that answers (its registry entry, or --tools),
+ * unless --no-tools; they run only in a sandbox that meets
+ * sandbox.require, or with --unsafe-tools in whatever sandbox there is.
  */
 struct error *
-loco_tools(struct loco *lc, const struct adapter *a, int no_tools,
-    int unsafe, int quiet, struct tool_settings *ts)
+loco_tools(struct loco *lc, const struct adapter *a, struct tool_flags *tf,
+    int quiet, struct tool_settings *ts)
 {
 	struct error *err;
 	char *missing;
 
-	tool_settings_for(no_tools ? NULL : a, &lc->cfg, ts);
-	if (ts->tools == 0)
+	tool_settings_for(tf->no_tools ? NULL : a, &lc->cfg, ts);
+	if (tf->given != 0 && !tf->no_tools) {
+		ts->tools = tf->given;
+		if (!tools_sympy_available())
+			ts->tools &= ~TOOL_SYMPY;
+		/* A model not trained on the text form: the server's. */
+		if (a == NULL || a->ntools == 0)
+			ts->format = TOOL_FORMAT_NATIVE;
+	}
+	if (ts->tools == 0 || tf->checked)
 		return NULL;
-	if ((err = tools_check(unsafe, &missing)) != NULL)
+	if ((err = tools_check(tf->unsafe, &missing)) != NULL)
 		return err;
 	if (missing != NULL && *missing != '\0' && !quiet)
 		fprintf(stderr, "loco: --unsafe-tools: tool calls run in a "
 		    "sandbox that lacks %s\n", missing);
 	free(missing);
+	tf->checked = 1;
 	return NULL;
 }

@@ -54,7 +54,7 @@
 enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK, OPT_VOTES, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS
+	OPT_NO_THINK, OPT_VOTES, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
 };
 
 static const struct option chat_opts[] = {
@@ -71,6 +71,7 @@ static const struct option chat_opts[] = {
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
+	{ "tools", required_argument, NULL, OPT_TOOLS },
 	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
 	{ "votes", required_argument, NULL, OPT_VOTES },
 	{ NULL, 0, NULL, 0 }
@@ -117,9 +118,7 @@ struct chat {
 	const char		*route;
 	double			 confidence;
 	struct answer_out	 out;		/* the streamed answer */
-	int			 no_tools;	/* --no-tools */
-	int			 unsafe_tools;	/* --unsafe-tools */
-	int			 tools_checked;	/* the sandbox was found fit */
+	struct tool_flags	 tf;		/* --tools, --no-tools, ... */
 };
 
 /* ------------------------------------------------------------ streaming */
@@ -358,23 +357,14 @@ on_tool(const struct tool_record *r, void *arg)
 	strbuf_release(&sb);
 }
 
-/*
- * The tools of the adapter in use; the sandbox is checked the first
- * time a turn has some.
- */
+/* The tools of the adapter in use (the sandbox checked once). */
 static struct error *
 turn_tools(struct chat *c, struct tool_settings *ts)
 {
 	struct error *err;
 
-	tool_settings_for(c->no_tools ? NULL : c->current, &c->lc->cfg, ts);
-	if (ts->tools == 0 || c->tools_checked)
-		goto set;
-	if ((err = loco_tools(c->lc, c->current, c->no_tools, c->unsafe_tools,
-	    c->quiet, ts)) != NULL)
+	if ((err = loco_tools(c->lc, c->current, &c->tf, c->quiet, ts)))
 		return err;
-	c->tools_checked = 1;
-set:
 	ts->on_call = on_tool;
 	ts->arg = c;
 	return NULL;
@@ -1035,10 +1025,20 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 			lc->cfg.think = 0;
 			break;
 		case OPT_NO_TOOLS:
-			c->no_tools = 1;
+			c->tf.no_tools = 1;
+			break;
+		case OPT_TOOLS:
+			if ((err = tool_list_parse(optarg,
+			    &c->tf.given)) != NULL) {
+				struct error *why = err;
+
+				err = cmd_usage_error(c->cmd, "--tools: %s",
+				    why->msg);
+				error_free(why);
+			}
 			break;
 		case OPT_UNSAFE_TOOLS:
-			c->unsafe_tools = 1;
+			c->tf.unsafe = 1;
 			break;
 		case OPT_VOTES:
 			err = cmd_flag_set(cmd, lc, "--votes", "inference.votes",

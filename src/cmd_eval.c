@@ -91,8 +91,7 @@ struct eval_cmd {
 	int			 ensemble;	/* --ensemble */
 	const char		*ensemble_names; /* --ensemble=NAMES */
 	struct ensemble		 ens;
-	int			 no_tools;	/* --no-tools */
-	int			 unsafe_tools;	/* --unsafe-tools */
+	struct tool_flags	 tf;		/* --no-tools, --unsafe-tools */
 	struct tool_settings	 tools;		/* the adapter's */
 };
 
@@ -147,10 +146,10 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			e->no_cache = 1;
 			break;
 		case 'T':
-			e->no_tools = 1;
+			e->tf.no_tools = 1;
 			break;
 		case 'U':
-			e->unsafe_tools = 1;
+			e->tf.unsafe = 1;
 			break;
 		case 'E':
 			e->ensemble = 1;
@@ -1854,8 +1853,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 			goto done;
 	}
 	/* The adapter's tool calls (a --base run asks the base alone). */
-	if (!e.base_only && (err = loco_tools(lc, a, e.no_tools,
-	    e.unsafe_tools, e.fmt != FMT_TABLE, &e.tools)) != NULL)
+	if (!e.base_only && (err = loco_tools(lc, a, &e.tf,
+	    e.fmt != FMT_TABLE, &e.tools)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;

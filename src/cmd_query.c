@@ -28,7 +28,7 @@ enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
 	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
-	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS
+	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
 };
 
 static const struct option query_opts[] = {
@@ -50,6 +50,7 @@ static const struct option query_opts[] = {
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
+	{ "tools", required_argument, NULL, OPT_TOOLS },
 	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
 	{ "vote-method", required_argument, NULL, OPT_VOTE_METHOD },
 	{ "votes", required_argument, NULL, OPT_VOTES },
@@ -72,8 +73,7 @@ struct query {
 	struct ensemble		 ens;		/* its members, or none */
 	struct ask_result	 ar;		/* the answer */
 	struct answer_out	 out;		/* the streamed answer */
-	int			 no_tools;	/* --no-tools */
-	int			 unsafe_tools;	/* --unsafe-tools */
+	struct tool_flags	 tf;		/* --tools, --no-tools, ... */
 	struct tool_settings	 tools;		/* the model's, if any */
 };
 
@@ -552,10 +552,20 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			lc->cfg.think = 1;
 			break;
 		case OPT_NO_TOOLS:
-			q->no_tools = 1;
+			q->tf.no_tools = 1;
+			break;
+		case OPT_TOOLS:
+			if ((err = tool_list_parse(optarg,
+			    &q->tf.given)) != NULL) {
+				struct error *why = err;
+
+				err = cmd_usage_error(c, "--tools: %s",
+				    why->msg);
+				error_free(why);
+			}
 			break;
 		case OPT_UNSAFE_TOOLS:
-			q->unsafe_tools = 1;
+			q->tf.unsafe = 1;
 			break;
 		case OPT_NO_THINK:
 			lc->cfg.think = 0;
@@ -752,8 +762,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if (q.ensemble && (err = choose_members(&q, reg, &ch)) != NULL)
 		goto done;
-	if (q.ens.n == 0 && (err = loco_tools(lc, ch.adapter, q.no_tools,
-	    q.unsafe_tools, q.quiet || q.json, &q.tools)) != NULL)
+	if (q.ens.n == 0 && (err = loco_tools(lc, ch.adapter, &q.tf,
+	    q.quiet || q.json, &q.tools)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;

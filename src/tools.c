@@ -57,6 +57,45 @@ tool_name(unsigned bit)
 	return "?";
 }
 
+struct error *
+tool_list_parse(const char *text, unsigned *mask)
+{
+	const char *w = text, *end;
+	struct strbuf known = STRBUF_INIT;
+	struct error *err;
+	unsigned bit;
+	char *word, *clean;
+
+	*mask = 0;
+	while (*w != '\0') {
+		while (*w == ',' || *w == ' ')
+			w++;
+		for (end = w; *end != '\0' && *end != ',' && *end != ' ';
+		    end++)
+			;
+		if (end == w)
+			break;
+		word = xstrndup(w, (size_t)(end - w));
+		if ((bit = tool_parse(word)) == 0) {
+			tools_describe(TOOL_ALL, &known);
+			clean = str_sanitize(word, 40);
+			err = error_new(EXIT_USAGE, "unknown tool '%s' (known: "
+			    "%s)", clean, known.buf);
+			free(clean);
+			free(word);
+			strbuf_release(&known);
+			return err;
+		}
+		*mask |= bit;
+		free(word);
+		w = end;
+	}
+	if (*mask == 0)
+		return error_new(EXIT_USAGE, "no tool named (known: python, "
+		    "sympy)");
+	return NULL;
+}
+
 void
 tools_describe(unsigned mask, struct strbuf *sb)
 {

@@ -156,6 +156,19 @@ run_loco query --adapter none "$Q"
 expect_rc 0
 expect_eq "$(req 'chats.length')" 1 "one request"
 
+t "--tools: the base model gets tools, natively; bad names are usage errors"
+script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"reply\":\"\",\"tool_calls\":[{\"name\":\"python\",\"arguments\":{\"code\":\"347*28\"}}]}]}"
+run_loco query --adapter none --tools python "$Q"
+expect_rc 0
+expect_out "It is 9716."
+expect_eq "$(req 'chats[0].body.tools.map(t => t.function.name).join()')" "python" "tools offered"
+run_loco query --adapter none --tools python,shell "$Q"
+expect_rc 2
+expect_err_has "loco: --tools: unknown tool 'shell' (known: python, sympy)"
+run_loco query --adapter none --tools python --no-tools "$Q"
+expect_rc 0
+expect_eq "$(req 'chats.at(-1).body.tools === undefined')" "true" "--no-tools wins"
+
 t "native (Ollama): tools listed, tool_calls run, results as tool messages"
 script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"reply\":\"\",\"tool_calls\":[{\"name\":\"python\",\"arguments\":{\"code\":\"347*28\"}},{\"name\":\"calc\",\"arguments\":{\"x\":1}}]}]}"
 run_loco query --adapter calcn --json "$Q"
