@@ -90,11 +90,14 @@ vote_opts_of(const struct ask_opts *o, const struct ask_result *ar,
 	vo->arg = o->arg;
 }
 
-/* A vote on cr; the winner's text (and sums) go to res. */
 struct vote_tools;
 static const struct chat_request *vote_next(void *, size_t,
     const struct chat_request *, struct chat_result *);
 
+/*
+ * A vote on cr; the winner's text (and sums) go to res.  With vt, each
+ * sample runs its own tool calls.
+ */
 static struct error *
 vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
     struct ask_result *ar, struct vote_tools *vt)
