@@ -163,6 +163,7 @@ struct ask_result {
 	/* The tool calls that ran (every sample's), and the rounds cut. */
 	struct tool_log		 tools;
 	int			 used_tools;	/* tools were offered */
+	size_t			 tool_requests;	/* sent after calls ran */
 };
 
 /*

@@ -219,6 +219,7 @@ chat_tools(struct backend *be, const struct ask_opts *o,
 		    NULL)
 			break;
 	}
+	ar->tool_requests += tool_session_requests(sess) - 1;
 	tool_session_free(sess);
 	return err;
 }
@@ -260,7 +261,11 @@ send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 		err = backend_chat(be, &cr, o->fn ? piece : NULL, (void *)o,
 		    &ar->res);
 	for (i = 0; i < vt.n; i++)
-		tool_session_free(vt.sessions[i]);
+		if (vt.sessions[i] != NULL) {
+			ar->tool_requests +=
+			    tool_session_requests(vt.sessions[i]) - 1;
+			tool_session_free(vt.sessions[i]);
+		}
 	free(vt.sessions);
 	free(schema);
 	free(msgs);

@@ -737,7 +737,7 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		vr = &ar.vote;
 		if (err == NULL && !ar.voted) {
 			/* One answer (a subject with tools). */
-			tally->requests += 1 + (unsigned)ar.tools.n;
+			tally->requests += 1 + (unsigned)ar.tool_requests;
 			eval_tally_load(tally, ar.res.load_duration);
 			results[i].truncated = ar.truncated;
 			if (!defer_judge(c, ar.res.content, j, &results[i]))
@@ -766,7 +766,8 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		if (err == NULL) {
 			size_t k;
 
-			tally->requests += (unsigned)vr->completed;
+			tally->requests += (unsigned)vr->completed +
+			    (unsigned)ar.tool_requests;
 			for (k = 0; k < vr->n; k++)
 				eval_tally_load(tally,
 				    vr->samples[k].res.load_duration);

@@ -230,6 +230,7 @@ run_loco eval --benchmark "$W/arith.jsonl" --output "$W/run" --no-cache --json c
 expect_rc 0
 expect_eq "$(json 'out.scores.adapter.accuracy')" 1 "both right with the tool"
 expect_eq "$(json 'out.inference.tools.join() + " " + out.inference.tool_format')" "python text" "results.json says tools"
+expect_eq "$(json 'out.cost.requests')" "6" "requests: the adapter 2 cases x 2 (a call each), the base 2"
 node "$TOP/tests/json/validate.js" "$TOP/tests/json/eval.json" "$W/out" 2>"$W/verr" && pass || fail "eval.json: $(cat "$W/verr")"
 expect_eq "$(node -e 'const fs = require("fs"); const d = process.argv[1]; const f = fs.readdirSync(d).find(n => n.endsWith(".jsonl")); const lines = fs.readFileSync(d + "/" + f, "utf8").trim().split("\n").map(JSON.parse).filter(l => l.subject === "adapter"); process.stdout.write(lines.map(l => l.id + ":" + (l.tools || []).map(t => t.code + "=" + t.result).join()).sort().join("|"))' "$W/run")" "a1:347*28=9716|a2:12*12=144" "eval log"
 run_loco eval --benchmark "$W/arith.jsonl" --output "$W/run2" --no-cache --votes 3 --seed 0 --json calc
