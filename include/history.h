@@ -124,6 +124,8 @@ struct history_entry {
 	long long		 wall_ns, load_ns, eval_ns;
 	int			 interrupted;
 	struct history_vote	*vote;		/* NULL when not voting */
+	/* The tool calls that ran; NULL when the model had no tools. */
+	struct tool_log		*tools;
 	const char		*feedback;	/* "good", "bad" or NULL */
 };
 

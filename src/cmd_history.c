@@ -14,6 +14,7 @@
 #include "history.h"
 #include "jsonout.h"
 #include "strbuf.h"
+#include "tools.h"
 #include "banned.h"
 
 #define DEFAULT_COUNT	20
@@ -191,6 +192,8 @@ print_json(const struct history *h)
 			jout_end(j);
 		} else
 			jout_null(j, "vote");
+		if (e->tools != NULL)
+			tool_log_jout(j, "tools", e->tools);
 		jout_end(j);
 	}
 	s = jout_finish(j, 1);

@@ -199,6 +199,8 @@ expect_eq "$(tail -n 1 "$LOCO_HOME/history.jsonl" | node -e 'const r = JSON.pars
 run_loco history --json
 expect_rc 0
 node "$TOP/tests/json/validate.js" "$TOP/tests/json/history.json" "$W/out" 2>"$W/verr" && pass || fail "history.json: $(cat "$W/verr")"
+expect_eq "$(json 'out.at(-2).tools.map(t => t.code + "=" + t.result + ":" + t.round).join()')" "347*28=9716:1" "history --json has the calls"
+expect_eq "$(json 'String(out.at(-1).tools)')" "undefined" "and none without tools"
 
 t "chat: each turn runs its calls; the conversation keeps the answers"
 script "{$MODELS,\"chat\":[{\"match\":{\"tool\":\"9716\"},\"reply\":\"It is 9716.\"},{\"match\":{\"contains\":\"thanks\"},\"reply\":\"You are welcome.\"},{\"reply\":\"$CALL\"}]}"
