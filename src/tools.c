@@ -178,7 +178,10 @@ tools_check(int unsafe, char **missing)
 	}
 	if ((err = sandbox_probe(&mask)) != NULL)
 		return error_prefix(err, "tools");
-	(void)sandbox_policy_missing(sandbox_required(), mask, &sb);
+	if (!sandbox_policy_missing(sandbox_required(), mask, &sb)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
 	*missing = strbuf_detach(&sb, NULL);
 	/* Held to nothing: the protections there are, no refusal. */
 	return sandbox_set_require("none");
