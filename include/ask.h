@@ -19,6 +19,7 @@
 #include "error.h"
 #include "prompt.h"
 #include "registry.h"
+#include "tools.h"
 #include "vote.h"
 
 /*
@@ -115,6 +116,13 @@ struct ask_opts {
 	 */
 	struct error		*(*on_send)(const struct ask_result *,
 				    void *arg);
+	/*
+	 * Tool use (tools.h): NULL, or settings with no tools, for none.
+	 * The caller has checked that tools may run here (tools_check).
+	 * The answer, and each sample of a vote, runs its own calls; the
+	 * vote counts the final answers.  An ensemble calls no tools.
+	 */
+	const struct tool_settings *tools;
 	/* When an adapter's model is missing, let the base answer. */
 	int			 fallback;
 	/*
@@ -152,6 +160,10 @@ struct ask_result {
 	const char		*raise;
 	const char		*backend;	/* "ollama", "llama-server" */
 	long long		 wall_ns;
+	/* The tool calls that ran (every sample's), and the rounds cut. */
+	struct tool_log		 tools;
+	int			 used_tools;	/* tools were offered */
+	size_t			 tool_requests;	/* sent after calls ran */
 };
 
 /*

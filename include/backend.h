@@ -34,9 +34,26 @@ struct config;
  */
 #define BACKEND_VANISHED	"a file of it is missing"
 
+/*
+ * A tool call as the server sent it (native tool calling): OpenAI's id
+ * ("" when the server gives none, as Ollama), the function's name and its
+ * arguments as JSON text (OpenAI streams them in pieces: joined).
+ */
+struct chat_tool_call {
+	char	*id;
+	char	*name;
+	char	*arguments;
+};
+
 struct chat_message {
-	const char	*role;		/* system, user, assistant */
+	const char	*role;		/* system, user, assistant, tool */
 	const char	*content;
+	/* assistant: the native tool calls it made, sent back as they came */
+	const struct chat_tool_call *tool_calls;
+	size_t		 ntool_calls;
+	/* tool: the call it answers (OpenAI's tool_call_id) and its name */
+	const char	*tool_call_id;
+	const char	*tool_name;
 };
 
 #define CHAT_THINK_OMIT (-1)
@@ -73,6 +90,12 @@ struct chat_request {
 	 * server (chat trims the conversation itself, and says so).
 	 */
 	int				 no_truncate;
+	/*
+	 * Native tool calling: the tools the model may call, a JSON array
+	 * of {"type":"function","function":{name, description,
+	 * parameters}} (Ollama and the OpenAI API take the same), or NULL.
+	 */
+	const char			*tools;
 };
 
 struct chat_result {
@@ -86,6 +109,9 @@ struct chat_result {
 	long long	 prompt_eval_duration;
 	long long	 eval_count;
 	long long	 eval_duration;
+	/* Native tool calls in the answer (tools.h runs them). */
+	struct chat_tool_call *tool_calls;
+	size_t		 ntool_calls;
 };
 
 void		 chat_result_init(struct chat_result *);
@@ -95,6 +121,11 @@ void		 chat_result_init(struct chat_result *);
  */
 int		 chat_truncated(const struct chat_result *);
 void		 chat_result_release(struct chat_result *);
+/*
+ * Tool call index of res (OpenAI's "index"; Ollama's come whole, one
+ * after another): made when new.  Fields absent so far are "".
+ */
+struct chat_tool_call *chat_tool_call_at(struct chat_result *, size_t index);
 
 /* Called for each streamed piece of answer or thinking text. */
 typedef struct error *(*chat_piece_fn)(const char *content, size_t clen,

@@ -117,6 +117,24 @@ char		*ollama_blob(const char *tag);
 struct error	*loco_client(struct loco *, struct ollama **);
 /* The backend that answers: backend.type at backend.host (backend.h). */
 struct error	*loco_backend(struct loco *, struct backend **);
+struct tool_settings;
+/* Tool options of query, chat and eval. */
+struct tool_flags {
+	int		 no_tools;	/* --no-tools */
+	int		 unsafe;	/* --unsafe-tools */
+	unsigned	 given;		/* --tools: TOOL_* bits; 0: the adapter's */
+	int		 checked;	/* the sandbox was found fit */
+};
+/*
+ * The tools of adapter a (NULL: the base, which has none) into ts, or
+ * those --tools gives (in the adapter's form when it has tools, else the
+ * server's native calling); none with --no-tools.  When there are some,
+ * the sandbox must meet sandbox.require (EXIT_SANDBOX naming
+ * --unsafe-tools), or with --unsafe-tools the calls run in the sandbox
+ * there is, said on stderr unless quiet.  The sandbox is checked once.
+ */
+struct error	*loco_tools(struct loco *, const struct adapter *a,
+		    struct tool_flags *, int quiet, struct tool_settings *ts);
 /*
  * While answers wait for their first byte, "waiting for the model (12s)"
  * on stderr, when it takes progress lines and quiet is 0 (--quiet, --json

@@ -80,6 +80,11 @@ struct config {
 	char	*registry_path;		/* registry.path, NULL = search */
 	/* sandbox */
 	char	*sandbox_require;	/* sandbox.require, a policy */
+	/* tools */
+	long	 tools_max_rounds;	/* tools.max_rounds */
+	double	 tools_timeout;		/* tools.timeout, seconds a call */
+	long	 tools_memory;		/* tools.memory, MiB a call */
+	long	 tools_output_max;	/* tools.output_max, bytes sent back */
 
 	/* backends: servers by name (config_backend_choose) */
 	struct config_backend	*backends;

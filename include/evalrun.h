@@ -23,6 +23,7 @@
 #include "backend.h"
 #include "registry.h"
 #include "score.h"
+#include "tools.h"
 
 struct eval_subject {
 	const char		*label;		/* "adapter", "base" */
@@ -31,6 +32,12 @@ struct eval_subject {
 	const char		*digest;	/* its identity, for the cache */
 	const struct adapter	*adapter;	/* system prompt, params */
 	int			 think;		/* the model thinks: ask so */
+	/*
+	 * Tool use (tools.h), or NULL: a subject with tools asks its cases
+	 * one at a time, each through the tool loop (and votes), without
+	 * the response cache; each case's log line has its calls.
+	 */
+	const struct tool_settings *tools;
 };
 
 /*

@@ -36,6 +36,7 @@
 #include "error.h"
 
 struct vote_result;
+struct tool_log;
 
 /* What to record of one answer; the strings are only read. */
 struct history_record {
@@ -51,6 +52,8 @@ struct history_record {
 	long long	 wall_ns, load_ns, eval_ns;
 	/* NULL when not voting: the tally, invalid and samples are kept. */
 	const struct vote_result *vote;
+	/* NULL when the model had no tools: the calls that ran. */
+	const struct tool_log *tools;
 	int		 interrupted;	/* answer cut short by Ctrl-C */
 };
 
@@ -121,6 +124,8 @@ struct history_entry {
 	long long		 wall_ns, load_ns, eval_ns;
 	int			 interrupted;
 	struct history_vote	*vote;		/* NULL when not voting */
+	/* The tool calls that ran; NULL when the model had no tools. */
+	struct tool_log		*tools;
 	const char		*feedback;	/* "good", "bad" or NULL */
 };
 

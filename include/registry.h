@@ -87,6 +87,10 @@ struct adapter {
 	char			**tags;
 	size_t			 ntags;
 	int			 active;	/* default true */
+	/* Tool use (tools.h): the tools it may call, and how it calls them. */
+	char			**tools;	/* python, sympy */
+	size_t			 ntools;
+	char			*tool_format;	/* native|text, NULL: text */
 	char			*model;		/* Ollama model name */
 	int			 line;		/* where the entry starts */
 };

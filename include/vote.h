@@ -105,6 +105,16 @@ struct vote_opts {
 	size_t			 nmembers;
 	const double		*weights;
 	int			 serial;
+	/*
+	 * Tool use (may be NULL): sample i's reply res ended well; req is
+	 * the sample's first request.  Returns the request to send next for
+	 * the sample (its calls ran; a failure sends that one again), or
+	 * NULL when res is the sample's answer.
+	 */
+	const struct chat_request *(*next)(void *arg, size_t i,
+				    const struct chat_request *req,
+				    struct chat_result *res);
+	void			*next_arg;
 };
 
 struct vote_sample {

@@ -32,11 +32,13 @@ ask_request(struct chat_request *cr, struct chat_message *msgs,
 
 	memset(cr, 0, sizeof(*cr));
 	if (pr->system != NULL) {
+		memset(&msgs[n], 0, sizeof(*msgs));
 		msgs[n].role = "system";
 		msgs[n++].content = pr->system;
 	}
 	for (i = 0; i < nhistory; i++)
 		msgs[n++] = history[i];
+	memset(&msgs[n], 0, sizeof(*msgs));
 	msgs[n].role = "user";
 	msgs[n++].content = pr->user;
 	cr->messages = msgs;
@@ -88,10 +90,17 @@ vote_opts_of(const struct ask_opts *o, const struct ask_result *ar,
 	vo->arg = o->arg;
 }
 
-/* A vote on cr; the winner's text (and sums) go to res. */
+struct vote_tools;
+static const struct chat_request *vote_next(void *, size_t,
+    const struct chat_request *, struct chat_result *);
+
+/*
+ * A vote on cr; the winner's text (and sums) go to res.  With vt, each
+ * sample runs its own tool calls.
+ */
 static struct error *
 vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
-    struct ask_result *ar)
+    struct ask_result *ar, struct vote_tools *vt)
 {
 	struct vote_opts vo;
 	struct extractor *own = NULL;
@@ -116,6 +125,10 @@ vote(struct backend *be, const struct ask_opts *o, struct chat_request *cr,
 		ar->answer_type = answer_type_name(extractor_type(x));
 	vote_opts_of(o, ar, x, &vo);
 	cr->temperature = ar->vote_temperature;
+	if (vt != NULL) {
+		vo.next = vote_next;
+		vo.next_arg = vt;
+	}
 
 	vote_result_release(&ar->vote);
 	err = vote_run(be, cr, &vo, &ar->vote);
@@ -168,14 +181,60 @@ piece(const char *content, size_t clen, const char *thinking, size_t tlen,
 	return o->fn(content, clen, thinking, tlen, o->arg);
 }
 
+/* Each sample of a vote with tools: a session of its own. */
+struct vote_tools {
+	struct tool_settings	 ts;
+	struct tool_session	**sessions;
+	size_t			 n;
+};
+
+static const struct chat_request *
+vote_next(void *arg, size_t i, const struct chat_request *req,
+    struct chat_result *res)
+{
+	struct vote_tools *vt = arg;
+
+	if (i >= vt->n)
+		return NULL;
+	if (vt->sessions[i] == NULL)
+		vt->sessions[i] = tool_session_new(&vt->ts, req, i);
+	return tool_session_step(vt->sessions[i], res);
+}
+
+/* One answer, its tool calls run as they come. */
+static struct error *
+chat_tools(struct backend *be, const struct ask_opts *o,
+    const struct tool_settings *ts, const struct chat_request *cr,
+    struct ask_result *ar)
+{
+	struct tool_session *sess = tool_session_new(ts, cr, 0);
+	const struct chat_request *r = cr;
+	struct error *err;
+
+	tool_session_output(sess, o->fn ? piece : NULL, (void *)o);
+	for (;;) {
+		err = backend_chat(be, r, o->fn ? tool_session_piece : NULL,
+		    sess, &ar->res);
+		if (err != NULL || (r = tool_session_step(sess, &ar->res)) ==
+		    NULL)
+			break;
+	}
+	ar->tool_requests += tool_session_requests(sess) - 1;
+	tool_session_free(sess);
+	return err;
+}
+
 static struct error *
 send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 {
 	struct ask_settings s = o->s;
 	struct chat_message *msgs;
 	struct chat_request cr;
+	struct tool_settings ts;
+	struct vote_tools vt;
 	struct error *err;
-	char *clean;
+	char *clean, *schema = NULL;
+	size_t i;
 
 	/* A model that thinks is asked to, so the reasoning comes apart. */
 	s.think = backend_thinks(be, &ar->target);
@@ -183,11 +242,32 @@ send(struct backend *be, const struct ask_opts *o, struct ask_result *ar)
 	ask_request(&cr, msgs, &ar->target, o->adapter, &ar->pr, o->history,
 	    o->nhistory, &s);
 	ar->nmessages = cr.nmessages;
+	memset(&vt, 0, sizeof(vt));
+	if (o->tools != NULL && o->tools->tools != 0) {
+		ts = *o->tools;
+		ts.log = &ar->tools;
+		ar->used_tools = 1;
+		if (ts.format == TOOL_FORMAT_NATIVE)
+			cr.tools = schema = tools_schema(ts.tools);
+		vt.ts = ts;
+		vt.n = o->votes > 1 ? (size_t)o->votes : 1;
+		vt.sessions = xcalloc(vt.n, sizeof(*vt.sessions));
+	}
 	if (o->votes > 1)
-		err = vote(be, o, &cr, ar);
+		err = vote(be, o, &cr, ar, vt.sessions ? &vt : NULL);
+	else if (vt.sessions != NULL)
+		err = chat_tools(be, o, &vt.ts, &cr, ar);
 	else
 		err = backend_chat(be, &cr, o->fn ? piece : NULL, (void *)o,
 		    &ar->res);
+	for (i = 0; i < vt.n; i++)
+		if (vt.sessions[i] != NULL) {
+			ar->tool_requests +=
+			    tool_session_requests(vt.sessions[i]) - 1;
+			tool_session_free(vt.sessions[i]);
+		}
+	free(vt.sessions);
+	free(schema);
 	free(msgs);
 	/* Reasoning that spilled into the answer is not the answer. */
 	if (ar->res.content != NULL) {
@@ -406,6 +486,7 @@ ask_result_release(struct ask_result *ar)
 	free(ar->wanted);
 	chat_result_release(&ar->res);
 	vote_result_release(&ar->vote);
+	tool_log_release(&ar->tools);
 	for (i = 0; i < ar->nmembers; i++)
 		backend_target_release(&ar->members[i]);
 	free(ar->members);

@@ -366,10 +366,41 @@ backend_json_ll(const cJSON *obj, const char *key)
 	return (long long)d;
 }
 
+/*
+ * A message's tool fields in the OpenAI shape: an assistant's
+ * tool_calls [{id, type, function: {name, arguments (text)}}], a tool
+ * result's tool_call_id.  Ollama's body rewrites them (ollama.c).
+ */
+static void
+add_tool_fields(cJSON *msg, const struct chat_message *m)
+{
+	cJSON *calls, *call, *fn;
+	size_t i;
+
+	if (m->ntool_calls > 0) {
+		calls = cJSON_AddArrayToObject(msg, "tool_calls");
+		for (i = 0; i < m->ntool_calls; i++) {
+			const struct chat_tool_call *c = &m->tool_calls[i];
+
+			call = cJSON_CreateObject();
+			if (c->id != NULL && *c->id != '\0')
+				cJSON_AddStringToObject(call, "id", c->id);
+			cJSON_AddStringToObject(call, "type", "function");
+			fn = cJSON_AddObjectToObject(call, "function");
+			cJSON_AddStringToObject(fn, "name", c->name);
+			cJSON_AddStringToObject(fn, "arguments",
+			    c->arguments ? c->arguments : "{}");
+			cJSON_AddItemToArray(calls, call);
+		}
+	}
+	if (m->tool_call_id != NULL && *m->tool_call_id != '\0')
+		cJSON_AddStringToObject(msg, "tool_call_id", m->tool_call_id);
+}
+
 cJSON *
 backend_chat_json(const struct chat_request *cr)
 {
-	cJSON *root, *msgs, *msg;
+	cJSON *root, *msgs, *msg, *tools;
 	size_t i;
 
 	root = cJSON_CreateObject();
@@ -380,9 +411,17 @@ backend_chat_json(const struct chat_request *cr)
 		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
 		cJSON_AddStringToObject(msg, "content",
 		    cr->messages[i].content);
+		add_tool_fields(msg, &cr->messages[i]);
 		cJSON_AddItemToArray(msgs, msg);
 	}
 	cJSON_AddBoolToObject(root, "stream", cr->stream);
+	if (cr->tools != NULL &&
+	    (tools = cJSON_Parse(cr->tools)) != NULL) {
+		if (cJSON_IsArray(tools))
+			cJSON_AddItemToObject(root, "tools", tools);
+		else
+			cJSON_Delete(tools);
+	}
 	return root;
 }
 
@@ -498,11 +537,42 @@ chat_truncated(const struct chat_result *res)
 void
 chat_result_release(struct chat_result *res)
 {
+	size_t i;
+
 	free(res->content);
 	free(res->thinking);
 	free(res->model);
 	free(res->done_reason);
+	for (i = 0; i < res->ntool_calls; i++) {
+		free(res->tool_calls[i].id);
+		free(res->tool_calls[i].name);
+		free(res->tool_calls[i].arguments);
+	}
+	free(res->tool_calls);
 	chat_result_init(res);
+}
+
+/* Calls beyond this many in one answer are not kept. */
+#define CHAT_TOOL_CALLS_MAX 64
+
+struct chat_tool_call *
+chat_tool_call_at(struct chat_result *res, size_t index)
+{
+	size_t i;
+
+	if (index >= CHAT_TOOL_CALLS_MAX)
+		return NULL;
+	if (index >= res->ntool_calls) {
+		res->tool_calls = xreallocarray(res->tool_calls, index + 1,
+		    sizeof(*res->tool_calls));
+		for (i = res->ntool_calls; i <= index; i++) {
+			res->tool_calls[i].id = xstrdup("");
+			res->tool_calls[i].name = xstrdup("");
+			res->tool_calls[i].arguments = xstrdup("");
+		}
+		res->ntool_calls = index + 1;
+	}
+	return &res->tool_calls[index];
 }
 
 struct error *

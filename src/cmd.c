@@ -17,6 +17,7 @@
 #include "jsonout.h"
 #include "progress.h"
 #include "strbuf.h"
+#include "tools.h"
 #include "banned.h"
 
 #define QUESTION_MAX (1024u * 1024)
@@ -25,10 +26,10 @@ static const struct cmd commands[] = {
 	{ "query", cmd_query,
 	  "loco query [--adapter name] [--answer-type type] "
 	  "[--backend server] [--ensemble[=names]] [--host url] "
-	  "[--json] [--no-reread] [--num-ctx n] [--num-predict n] "
+	  "[--json] [--no-reread] [--no-tools] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
-	  "[--temperature t] [--think | --no-think] [--vote-method method] "
-	  "[--votes n] question",
+	  "[--temperature t] [--think | --no-think] [--tools names] "
+	  "[--unsafe-tools] [--vote-method method] [--votes n] question",
 	  "route a question, build the prompt and stream the answer",
 	  "  --adapter name     use this adapter; auto (default) routes, none uses\n"
 	  "                     the base model\n"
@@ -40,6 +41,7 @@ static const struct cmd commands[] = {
 	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --json             print one JSON object instead of streaming text\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
+	  "  --no-tools         run no tool calls, even the adapter's\n"
 	  "  --num-ctx n        context window sent to the model\n"
 	  "  --num-predict n    most tokens to generate (-1: no limit)\n"
 	  "  --parallel n       vote samples in flight at once (default: 1 on\n"
@@ -51,22 +53,27 @@ static const struct cmd commands[] = {
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
+	  "  --tools names      tools the model may call (python, sympy), in\n"
+	  "                     place of the adapter's\n"
+	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
+	  "                     what sandbox.require asks for\n"
 	  "  --vote-method m    majority, best_of_n or medoid\n"
 	  "  --votes n          sample n answers and vote (self-consistency)\n"
 	  "  question           the question; - reads it from standard input\n",
 	  NULL },
 	{ "chat", cmd_chat,
 	  "loco chat [--adapter name] [--backend server] [--host url] "
-	  "[--no-reread] "
+	  "[--no-reread] [--no-tools] "
 	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
 	  "[--system text] [--temperature t] [--think | --no-think] "
-	  "[--votes n]",
+	  "[--tools names] [--unsafe-tools] [--votes n]",
 	  "talk with the model and the adapters, turn after turn",
 	  "  --adapter name     use this adapter throughout; auto (default)\n"
 	  "                     routes each new topic, none uses the base model\n"
 	  "  --backend server   a server of config.yaml's backends, or a type\n"
 	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
 	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
+	  "  --no-tools         run no tool calls, even the adapter's\n"
 	  "  --num-ctx n        context window; older turns are dropped to fit\n"
 	  "  --num-predict n    most tokens per answer (-1: no limit)\n"
 	  "  --quiet            no routing decisions or notices on stderr\n"
@@ -74,6 +81,10 @@ static const struct cmd commands[] = {
 	  "  --system text      system prompt instead of the adapter's\n"
 	  "  --temperature t    sampling temperature, 0 to 2\n"
 	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
+	  "  --tools names      tools the model may call (python, sympy), in\n"
+	  "                     place of the adapter's\n"
+	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
+	  "                     what sandbox.require asks for\n"
 	  "  --votes n          sample n answers per turn and vote\n"
 	  "Type /help in the chat for its commands.\n",
 	  NULL },
@@ -142,9 +153,9 @@ static const struct cmd commands[] = {
 	  "[--ensemble[=names]] [--format format] "
 	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
 	  "[--no-cache] "
-	  "[--no-reread] [--ood domain] [--output dir] [--resume dir] "
-	  "[--seed n] [--temperature t] [--votes n] [--vs backend:model] "
-	  "adapter",
+	  "[--no-reread] [--no-tools] [--ood domain] [--output dir] "
+	  "[--resume dir] [--seed n] [--temperature t] [--unsafe-tools] "
+	  "[--votes n] [--vs backend:model] adapter",
 	  "evaluate an adapter against the base model, with statistics",
 	  "  --alpha p          significance level for --gate (default 0.05)\n"
 	  "  --backend server   a server of config.yaml's backends, or a type\n"
@@ -162,12 +173,15 @@ static const struct cmd commands[] = {
 	  "  --limit n          only the first n cases\n"
 	  "  --no-cache         ask again even when the answer is cached\n"
 	  "  --no-reread        without RE2\n"
+	  "  --no-tools         run none of the adapter's tool calls\n"
 	  "  --ood domain       also check another domain's benchmark (repeatable)\n"
 	  "  --output dir       where the log and results.json go\n"
 	  "  --resume dir       finish an interrupted run in dir\n"
 	  "  --seed n           seed (default 42)\n"
 	  "  --temperature t    sample at t (default: one sample is greedy,\n"
 	  "                     votes use inference.vote_temperature)\n"
+	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
+	  "                     what sandbox.require asks for\n"
 	  "  --votes n          self-consistency votes per case\n"
 	  "  --vs backend:model also a model of another server (a name of\n"
 	  "                     config.yaml's backends), paired with both\n",
@@ -735,3 +749,35 @@ loco_usage(FILE *fp)
 	fprintf(fp, "\nSee 'loco help command' or man loco.\n");
 }
 
+/*
+ * The tools of the model that answers (its registry entry, or --tools),
+ * unless --no-tools; they run only in a sandbox that meets
+ * sandbox.require, or with --unsafe-tools in whatever sandbox there is.
+ */
+struct error *
+loco_tools(struct loco *lc, const struct adapter *a, struct tool_flags *tf,
+    int quiet, struct tool_settings *ts)
+{
+	struct error *err;
+	char *missing;
+
+	tool_settings_for(tf->no_tools ? NULL : a, &lc->cfg, ts);
+	if (tf->given != 0 && !tf->no_tools) {
+		ts->tools = tf->given;
+		if (!tools_sympy_available())
+			ts->tools &= ~TOOL_SYMPY;
+		/* A model not trained on the text form: the server's. */
+		if (a == NULL || a->ntools == 0)
+			ts->format = TOOL_FORMAT_NATIVE;
+	}
+	if (ts->tools == 0 || tf->checked)
+		return NULL;
+	if ((err = tools_check(tf->unsafe, &missing)) != NULL)
+		return err;
+	if (missing != NULL && *missing != '\0' && !quiet)
+		fprintf(stderr, "loco: --unsafe-tools: tool calls run in a "
+		    "sandbox that lacks %s\n", missing);
+	free(missing);
+	tf->checked = 1;
+	return NULL;
+}

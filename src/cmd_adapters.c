@@ -308,6 +308,13 @@ info_text(const struct adapter *a, const struct registry *reg)
 	    reg->path : "installed package");
 	if (a->answer_type != NULL)
 		printf("  answers      %s\n", a->answer_type);
+	if (a->ntools > 0) {
+		printf("  tools       ");
+		for (i = 0; i < a->ntools; i++)
+			printf(" %s", a->tools[i]);
+		printf(" (%s form)\n", a->tool_format ? a->tool_format :
+		    "text");
+	}
 	if (a->nkeywords > 0) {
 		printf("  keywords    ");
 		for (i = 0; i < a->nkeywords; i++)
@@ -370,6 +377,15 @@ adapters_info(struct loco *lc, const struct subcmd *sc, int argc,
 		jout_bool(j, "active", a->active);
 		jout_bool(j, "installed_package", a >= reg->adapters +
 		    reg->nbase);
+		jout_arr(j, "tools");
+		{
+			size_t k;
+			for (k = 0; k < a->ntools; k++)
+				jout_str(j, NULL, a->tools[k]);
+		}
+		jout_end(j);
+		jout_str(j, "tool_format", a->ntools == 0 ? NULL :
+		    a->tool_format ? a->tool_format : "text");
 		jout_obj(j, "scores");
 		{
 			size_t k;

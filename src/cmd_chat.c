@@ -43,6 +43,7 @@
 #include "router.h"
 #include "strbuf.h"
 #include "vote.h"
+#include "tools.h"
 #include "banned.h"
 
 /* Tokens a chat template adds around each message, estimated. */
@@ -53,7 +54,7 @@
 enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK, OPT_VOTES
+	OPT_NO_THINK, OPT_VOTES, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
 };
 
 static const struct option chat_opts[] = {
@@ -63,6 +64,7 @@ static const struct option chat_opts[] = {
 	{ "host", required_argument, NULL, OPT_HOST },
 	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
 	{ "no-think", no_argument, NULL, OPT_NO_THINK },
+	{ "no-tools", no_argument, NULL, OPT_NO_TOOLS },
 	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
 	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -70,6 +72,8 @@ static const struct option chat_opts[] = {
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
+	{ "tools", required_argument, NULL, OPT_TOOLS },
+	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
 	{ "votes", required_argument, NULL, OPT_VOTES },
 	{ NULL, 0, NULL, 0 }
 };
@@ -115,6 +119,7 @@ struct chat {
 	const char		*route;
 	double			 confidence;
 	struct answer_out	 out;		/* the streamed answer */
+	struct tool_flags	 tf;		/* --tools, --no-tools, ... */
 };
 
 /* ------------------------------------------------------------ streaming */
@@ -295,7 +300,7 @@ turn_release(struct turn *t)
 
 static void
 record_history(struct chat *c, const struct turn *t,
-    const struct vote_result *vr)
+    const struct vote_result *vr, const struct tool_log *tools)
 {
 	struct history_record h;
 
@@ -314,6 +319,7 @@ record_history(struct chat *c, const struct turn *t,
 	h.load_ns = t->load_ns;
 	h.eval_ns = t->eval_ns;
 	h.vote = vr;
+	h.tools = tools;
 	h.interrupted = t->interrupted;
 	history_append_warn(&c->lc->cfg, &h, NULL);
 }
@@ -336,6 +342,35 @@ on_fallback(const char *wanted, const char *model, int vanished, void *arg)
 	    "cannot run, a file of it is missing" : "is not in Ollama");
 }
 
+/* A tool call ran: its line on stderr. */
+static void
+on_tool(const struct tool_record *r, void *arg)
+{
+	const struct chat *c = arg;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (c->out.printed && c->out.last != '\n' && !c->quiet) {
+		fflush(stdout);
+		fputc('\n', stderr);
+	}
+	tool_record_brief(r, &sb);
+	note(c, "%s", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* The tools of the adapter in use (the sandbox checked once). */
+static struct error *
+turn_tools(struct chat *c, struct tool_settings *ts)
+{
+	struct error *err;
+
+	if ((err = loco_tools(c->lc, c->current, &c->tf, c->quiet, ts)))
+		return err;
+	ts->on_call = on_tool;
+	ts->arg = c;
+	return NULL;
+}
+
 /* Send one question with the conversation; the turn is kept either way. */
 static struct error *
 ask(struct chat *c, const char *question)
@@ -346,6 +381,7 @@ ask(struct chat *c, const char *question)
 	struct ask_opts ao;
 	struct ask_result ar;
 	struct chat_message *hist = NULL;
+	struct tool_settings ts;
 	struct turn t;
 	struct error *err;
 	size_t i, n, chars;
@@ -356,6 +392,8 @@ ask(struct chat *c, const char *question)
 	memset(&t, 0, sizeof(t));
 	memset(&ar, 0, sizeof(ar));
 	if ((err = route_turn(c, question, &decision)) != NULL)
+		goto done;
+	if ((err = turn_tools(c, &ts)) != NULL)
 		goto done;
 	if ((err = prompt_build(c->reg, c->current, question, lc->cfg.reread,
 	    c->system, &pr)) != NULL)
@@ -394,6 +432,7 @@ again:
 	ao.show_thinking = lc->cfg.think;
 	ao.fallback = 1;
 	ao.on_fallback = on_fallback;
+	ao.tools = &ts;
 
 	if (!retried)
 		note(c, "%s", decision.buf);
@@ -447,7 +486,7 @@ again:
 		    sizeof(*c->turns));
 		c->turns[c->nturns++] = t;
 		record_history(c, &t, ar.voted && !t.interrupted ? &ar.vote :
-		    NULL);
+		    NULL, ar.used_tools ? &ar.tools : NULL);
 		memset(&t, 0, sizeof(t));
 	}
 done:
@@ -988,6 +1027,22 @@ parse_options(struct chat *c, int argc, char *argv[], int *used)
 			break;
 		case OPT_NO_THINK:
 			lc->cfg.think = 0;
+			break;
+		case OPT_NO_TOOLS:
+			c->tf.no_tools = 1;
+			break;
+		case OPT_TOOLS:
+			if ((err = tool_list_parse(optarg,
+			    &c->tf.given)) != NULL) {
+				struct error *why = err;
+
+				err = cmd_usage_error(c->cmd, "--tools: %s",
+				    why->msg);
+				error_free(why);
+			}
+			break;
+		case OPT_UNSAFE_TOOLS:
+			c->tf.unsafe = 1;
 			break;
 		case OPT_VOTES:
 			err = cmd_flag_set(cmd, lc, "--votes", "inference.votes",

@@ -16,6 +16,7 @@
 #include "jsonout.h"
 #include "register.h"
 #include "sandbox.h"
+#include "tools.h"
 #include "serve.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -61,6 +62,19 @@ version_number(const char *v)
 	if (*end == '.')
 		patch = strtol(end + 1, &end, 10);
 	return major * 1000000 + minor * 1000 + patch;
+}
+
+/* What tool calls can use here (tools.h): Python, and sympy. */
+static void
+check_tools(struct report *rp)
+{
+	int py = access(SANDBOX_PYTHON, X_OK) == 0;
+
+	add(rp, "tools", 1, xasprintf("python %s; sympy %s", py ?
+	    SANDBOX_PYTHON : "missing (the python tool cannot run)",
+	    tools_sympy_available() ? "installed (the sympy tool can run)" :
+	    "not installed (apt install python3-sympy for the sympy tool)"),
+	    NULL);
 }
 
 static void
@@ -517,6 +531,7 @@ cmd_doctor(struct loco *lc, int argc, char *argv[])
 	}
 	check_machine(&rp);
 	check_sandbox(&rp);
+	check_tools(&rp);
 	if (json) {
 		struct jout *j = jout_new_array();
 

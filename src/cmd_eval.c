@@ -111,6 +111,8 @@ struct eval_cmd {
 	const char		*ensemble_names; /* --ensemble=NAMES */
 	struct ensemble		 ens;
 	struct vs_model		 vs;		/* vs.spec NULL: none */
+	struct tool_flags	 tf;		/* --no-tools, --unsafe-tools */
+	struct tool_settings	 tools;		/* the adapter's */
 };
 
 static struct error *
@@ -132,11 +134,13 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "no-cache", no_argument, NULL, 'C' },
 		{ "no-reread", no_argument, NULL, 'R' },
+		{ "no-tools", no_argument, NULL, 'T' },
 		{ "ood", required_argument, NULL, 'o' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "resume", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "temperature", required_argument, NULL, 't' },
+		{ "unsafe-tools", no_argument, NULL, 'U' },
 		{ "votes", required_argument, NULL, 'v' },
 		{ "vs", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -162,6 +166,12 @@ parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 			break;
 		case 'C':
 			e->no_cache = 1;
+			break;
+		case 'T':
+			e->tf.no_tools = 1;
+			break;
+		case 'U':
+			e->tf.unsafe = 1;
 			break;
 		case 'E':
 			e->ensemble = 1;
@@ -419,6 +429,15 @@ json_limits(struct jout *j, const struct eval_cmd *e, int all_seeds)
 		jout_int(j, "num_ctx", e->es.num_ctx);
 	else
 		jout_null(j, "num_ctx");	/* the server's choice */
+	/* The adapter's tools change its answers: a run with them says so. */
+	if (e->tools.tools != 0) {
+		jout_arr(j, "tools");
+		for (i = 0; i < 8 * sizeof(e->tools.tools); i++)
+			if (e->tools.tools & (1u << i))
+				jout_str(j, NULL, tool_name(1u << i));
+		jout_end(j);
+		jout_str(j, "tool_format", tool_format_name(e->tools.format));
+	}
 }
 
 /*
@@ -2047,6 +2066,10 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 		if (err != NULL || (err = eval_sandbox_check(ood[i].b)) != NULL)
 			goto done;
 	}
+	/* The adapter's tool calls (a --base run asks the base alone). */
+	if (!e.base_only && (err = loco_tools(lc, a, &e.tf,
+	    e.fmt != FMT_TABLE, &e.tools)) != NULL)
+		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
 	if (e.vs.spec != NULL && (err = vs_open(&e)) != NULL)
@@ -2057,6 +2080,8 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 			goto done;
 		subj[i] = tg[i].s;
 	}
+	if (e.tools.tools != 0)
+		subj[0].tools = &e.tools;
 	if (e.base_only) {
 		subj[0].label = "adapter";
 		subj[0].model = a->model;

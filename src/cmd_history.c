@@ -14,6 +14,7 @@
 #include "history.h"
 #include "jsonout.h"
 #include "strbuf.h"
+#include "tools.h"
 #include "banned.h"
 
 #define DEFAULT_COUNT	20
@@ -186,6 +187,8 @@ entry_json(struct jout *j, const struct history_entry *e)
 		jout_end(j);
 	} else
 		jout_null(j, "vote");
+	if (e->tools != NULL)
+		tool_log_jout(j, "tools", e->tools);
 }
 
 static void

@@ -20,6 +20,7 @@
 #include "prompt.h"
 #include "router.h"
 #include "strbuf.h"
+#include "tools.h"
 #include "vote.h"
 #include "banned.h"
 
@@ -27,7 +28,7 @@ enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
 	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
-	OPT_STREAM, OPT_ENSEMBLE
+	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
 };
 
 static const struct option query_opts[] = {
@@ -40,6 +41,7 @@ static const struct option query_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
 	{ "no-think", no_argument, NULL, OPT_NO_THINK },
+	{ "no-tools", no_argument, NULL, OPT_NO_TOOLS },
 	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
 	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
 	{ "parallel", required_argument, NULL, OPT_PARALLEL },
@@ -49,6 +51,8 @@ static const struct option query_opts[] = {
 	{ "system", required_argument, NULL, OPT_SYSTEM },
 	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
 	{ "think", no_argument, NULL, OPT_THINK },
+	{ "tools", required_argument, NULL, OPT_TOOLS },
+	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
 	{ "vote-method", required_argument, NULL, OPT_VOTE_METHOD },
 	{ "votes", required_argument, NULL, OPT_VOTES },
 	{ NULL, 0, NULL, 0 }
@@ -70,6 +74,8 @@ struct query {
 	struct ensemble		 ens;		/* its members, or none */
 	struct ask_result	 ar;		/* the answer */
 	struct answer_out	 out;		/* the streamed answer */
+	struct tool_flags	 tf;		/* --tools, --no-tools, ... */
+	struct tool_settings	 tools;		/* the model's, if any */
 };
 
 /* How the adapter was chosen, for the stats line and JSON. */
@@ -459,6 +465,8 @@ print_json(const struct query *q, const struct choice *ch)
 	jout_str(j, "prompt", ar->pr.user);
 	jout_str(j, "done_reason", res->done_reason);
 	jout_bool(j, "truncated", ar->truncated);
+	tool_log_jout(j, "tools", &ar->tools);
+	jout_bool(j, "tool_limit", ar->tools.limited > 0);
 	if (ar->voted)
 		vote_json(j, q);
 	if (q->ens.n > 0)
@@ -547,6 +555,22 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 		case OPT_THINK:
 			lc->cfg.think = 1;
 			break;
+		case OPT_NO_TOOLS:
+			q->tf.no_tools = 1;
+			break;
+		case OPT_TOOLS:
+			if ((err = tool_list_parse(optarg,
+			    &q->tf.given)) != NULL) {
+				struct error *why = err;
+
+				err = cmd_usage_error(c, "--tools: %s",
+				    why->msg);
+				error_free(why);
+			}
+			break;
+		case OPT_UNSAFE_TOOLS:
+			q->tf.unsafe = 1;
+			break;
 		case OPT_NO_THINK:
 			lc->cfg.think = 0;
 			break;
@@ -619,6 +643,32 @@ vote_event(const struct vote_result *vr, size_t i, void *arg)
 	event_write(j);
 }
 
+/* A tool call ran: a line on stderr, or with --stream an event. */
+static void
+on_tool(const struct tool_record *r, void *arg)
+{
+	const struct query *q = arg;
+	struct strbuf sb = STRBUF_INIT;
+	struct jout *j;
+
+	if (q->stream) {
+		j = jout_new();
+		jout_str(j, "type", "tool");
+		tool_record_jout(j, r);
+		event_write(j);
+		return;
+	}
+	if (q->quiet || q->json)
+		return;
+	/* The answer so far ends its line before the call's. */
+	fflush(stdout);
+	if (q->out.printed && q->out.last != '\n')
+		fputc('\n', stderr);
+	tool_record_brief(r, &sb);
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
 /* Keep the question and its answer (a failure is only a warning). */
 static void
 add_history(const struct query *q, const struct choice *ch, int interrupted)
@@ -641,6 +691,7 @@ add_history(const struct query *q, const struct choice *ch, int interrupted)
 	r.load_ns = res->load_duration;
 	r.eval_ns = res->eval_duration;
 	r.vote = interrupted || !ar->voted ? NULL : &ar->vote;
+	r.tools = ar->used_tools ? &ar->tools : NULL;
 	r.interrupted = interrupted;
 	history_append_warn(&q->lc->cfg, &r, NULL);
 }
@@ -715,9 +766,14 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		goto done;
 	if (q.ensemble && (err = choose_members(&q, reg, &ch)) != NULL)
 		goto done;
+	if (q.ens.n == 0 && (err = loco_tools(lc, ch.adapter, &q.tf,
+	    q.quiet || q.json, &q.tools)) != NULL)
+		goto done;
 	if ((err = loco_backend(lc, &be)) != NULL)
 		goto done;
 	loco_show_waits(lc, be, q.quiet || q.json);
+	q.tools.on_call = on_tool;
+	q.tools.arg = &q;
 
 	memset(&ao, 0, sizeof(ao));
 	ao.reg = reg;
@@ -756,6 +812,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	ao.on_send = event_route;
 	ao.fallback = 1;
 	ao.on_fallback = on_fallback;
+	ao.tools = &q.tools;
 	err = ask_run(be, &ao, &q.ar);
 	if (ao.vote_progress == vote_progress && q.ar.voted &&
 	    q.ar.vote.completed < q.ar.vote.n)
@@ -773,6 +830,11 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	if (q.ar.truncated && !q.quiet && !q.stream)
 		fprintf(stderr, "loco: the answer was cut at the token limit "
 		    "(done_reason \"length\"): raise %s\n", q.ar.raise);
+	if (q.ar.tools.limited > 0 && !q.quiet && !q.stream)
+		fprintf(stderr, "loco: tools: the model called a tool after "
+		    "%ld rounds of calls; that call was not run, and the "
+		    "answer is the text before it (raise tools.max_rounds)\n",
+		    q.tools.max_rounds);
 	add_history(&q, &ch, 0);
 done:
 	/* With --stream every failure after the question ends the events. */

@@ -130,6 +130,18 @@ static const struct config_key config_table[] = {
 	{ "sandbox.require", CONFIG_STRING, "essential", 0, 0, NULL,
 	  "protections model code needs before it runs: essential, none "
 	  "or protection names", OFF(sandbox_require) },
+	{ "tools.max_rounds", CONFIG_INT, "4", 1, 32, NULL,
+	  "rounds of tool calls in one answer; a call after the last is not "
+	  "run (the answer is the text before it, with a note)",
+	  OFF(tools_max_rounds) },
+	{ "tools.timeout", CONFIG_FLOAT, "10", 0.1, 600, NULL,
+	  "seconds of wall clock a tool call may run in the sandbox",
+	  OFF(tools_timeout) },
+	{ "tools.memory", CONFIG_INT, "512", 16, 65536, NULL,
+	  "MiB of address space a tool call may use", OFF(tools_memory) },
+	{ "tools.output_max", CONFIG_INT, "4096", 64, 1048576, NULL,
+	  "bytes of a tool's result sent back to the model; the rest is cut, "
+	  "and the model told how much", OFF(tools_output_max) },
 };
 
 const struct config_key *

@@ -408,9 +408,52 @@ eval_judge_release(struct eval_judge *ej)
 	memset(ej, 0, sizeof(*ej));
 }
 
+/* The calls of a case that ran with tools. */
+static void
+log_tools(cJSON *o, const struct tool_log *tl)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "tools"), *t;
+	size_t i;
+
+	for (i = 0; i < tl->n; i++) {
+		const struct tool_record *r = &tl->calls[i];
+
+		t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "name", r->name);
+		if (r->code != NULL)
+			cJSON_AddStringToObject(t, "code", r->code);
+		else
+			cJSON_AddNullToObject(t, "code");
+		cJSON_AddStringToObject(t, "arguments", r->arguments);
+		cJSON_AddStringToObject(t, "result", r->result);
+		if (r->error != NULL)
+			cJSON_AddStringToObject(t, "error", r->error);
+		else
+			cJSON_AddNullToObject(t, "error");
+		cJSON_AddNumberToObject(t, "seconds", r->seconds);
+		cJSON_AddNumberToObject(t, "round", r->round);
+		cJSON_AddNumberToObject(t, "sample", (double)r->sample);
+		cJSON_AddItemToArray(arr, t);
+	}
+	cJSON_AddBoolToObject(o, "tool_limit", tl->limited > 0);
+}
+
+static void
+log_case_tools(FILE *log, const struct eval_subject *s,
+    const struct bench_case *c, const struct eval_result *r,
+    const char *response, const char *key, const struct tool_log *tl);
+
 static void
 log_case(FILE *log, const struct eval_subject *s, const struct bench_case *c,
     const struct eval_result *r, const char *response, const char *key)
+{
+	log_case_tools(log, s, c, r, response, key, NULL);
+}
+
+static void
+log_case_tools(FILE *log, const struct eval_subject *s,
+    const struct bench_case *c, const struct eval_result *r,
+    const char *response, const char *key, const struct tool_log *tl)
 {
 	cJSON *o;
 	char *text;
@@ -457,6 +500,8 @@ tail:
 	if (key != NULL)
 		cJSON_AddStringToObject(o, "request_sha256", key);
 	cJSON_AddStringToObject(o, "response", response ? response : "");
+	if (tl != NULL)
+		log_tools(o, tl);
 	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -659,7 +704,10 @@ show_wait(size_t waiting, size_t running, long long waited_ns, void *arg)
 		draw_line();
 }
 
-/* One vote per case, the cases one after another. */
+/*
+ * One ask per case (a vote, or one answer through the tool loop), the
+ * cases one after another.
+ */
 static struct error *
 run_votes(struct backend *be, const struct eval_settings *es,
     const struct bench *b, const struct eval_subject *s,
@@ -703,8 +751,22 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		ao.x = x;
 		/* pass@k needs every sample of a code case. */
 		ao.no_early_stop = c->type == EVAL_CODE;
+		ao.tools = s->tools;
 		err = ask_run(be, &ao, &ar);
 		vr = &ar.vote;
+		if (err == NULL && !ar.voted) {
+			/* One answer (a subject with tools). */
+			tally->requests += 1 + (unsigned)ar.tool_requests;
+			eval_tally_load(tally, ar.res.load_duration);
+			results[i].truncated = ar.truncated;
+			if (!defer_judge(c, ar.res.content, j, &results[i]))
+				score_into(c, ar.res.content, j, &results[i],
+				    &err);
+			log_case_tools(log, s, c, &results[i], ar.res.content,
+			    NULL, ar.used_tools ? &ar.tools : NULL);
+			show_progress(es, s->label, ++done, b->n, start);
+			goto next;
+		}
 		if (err == NULL && c->type == EVAL_CODE) {
 			size_t k;
 
@@ -723,7 +785,8 @@ run_votes(struct backend *be, const struct eval_settings *es,
 		if (err == NULL) {
 			size_t k;
 
-			tally->requests += (unsigned)vr->completed;
+			tally->requests += (unsigned)vr->completed +
+			    (unsigned)ar.tool_requests;
 			for (k = 0; k < vr->n; k++)
 				eval_tally_load(tally,
 				    vr->samples[k].res.load_duration);
@@ -732,10 +795,12 @@ run_votes(struct backend *be, const struct eval_settings *es,
 			    &results[i]))
 				score_into(c, vr->samples[vr->winner].content,
 				    j, &results[i], &err);
-			log_case(log, s, c, &results[i],
-			    vr->samples[vr->winner].content, NULL);
+			log_case_tools(log, s, c, &results[i],
+			    vr->samples[vr->winner].content, NULL,
+			    ar.used_tools ? &ar.tools : NULL);
 			show_progress(es, s->label, ++done, b->n, start);
 		}
+next:
 		ask_result_release(&ar);
 		extractor_free(x);
 		free(question);
@@ -766,7 +831,7 @@ subject_run(struct backend *be, const struct eval_settings *es,
 		return err;
 	if (es->progress)
 		backend_on_wait(be, show_wait, NULL);
-	if (es->votes > 1) {
+	if (es->votes > 1 || (s->tools != NULL && s->tools->tools != 0)) {
 		err = run_votes(be, es, b, s, j, log, results, tally);
 		backend_on_wait(be, NULL, NULL);
 		if (es->progress && err != NULL)

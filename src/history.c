@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "history.h"
 #include "jsonout.h"
+#include "tools.h"
 #include "vote.h"
 #include "banned.h"
 
@@ -150,6 +151,10 @@ entry_release(struct history_entry *e)
 	free(e->route);
 	free(e->answer);
 	vote_free(e->vote);
+	if (e->tools != NULL) {
+		tool_log_release(e->tools);
+		free(e->tools);
+	}
 	memset(e, 0, sizeof(*e));
 }
 
@@ -185,6 +190,42 @@ parse_vote(const cJSON *obj)
 	return v;
 }
 
+/* The "tools" array: every call an object; others are skipped. */
+static struct tool_log *
+parse_tools(const cJSON *arr)
+{
+	struct tool_log *tl;
+	struct tool_record *r;
+	const cJSON *c;
+	double round;
+
+	if (!cJSON_IsArray(arr))
+		return NULL;
+	tl = xcalloc(1, sizeof(*tl));
+	tl->calls = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	    sizeof(*tl->calls));
+	cJSON_ArrayForEach(c, arr) {
+		if (!cJSON_IsObject(c))
+			continue;
+		r = &tl->calls[tl->n++];
+		if ((r->name = get_str(c, "name")) == NULL)
+			r->name = xstrdup("");
+		r->code = get_str(c, "code");
+		if ((r->arguments = get_str(c, "arguments")) == NULL)
+			r->arguments = xstrdup("{}");
+		if ((r->result = get_str(c, "result")) == NULL)
+			r->result = xstrdup("");
+		r->error = get_str(c, "error");
+		r->seconds = get_num(c, "seconds");
+		if (!(r->seconds >= 0))
+			r->seconds = 0;
+		round = get_num(c, "round");
+		r->round = round >= 1 && round <= 1e6 ? (int)round : 1;
+		r->sample = (size_t)get_count(c, "sample");
+	}
+	return tl;
+}
+
 static void
 parse_record(const cJSON *root, const char *kind, struct line *l)
 {
@@ -217,6 +258,7 @@ parse_record(const cJSON *root, const char *kind, struct line *l)
 	e->load_ns = get_ns(stats, "load_seconds");
 	e->eval_ns = get_ns(stats, "eval_seconds");
 	e->vote = parse_vote(cJSON_GetObjectItemCaseSensitive(root, "vote"));
+	e->tools = parse_tools(cJSON_GetObjectItemCaseSensitive(root, "tools"));
 }
 
 /* One line without its newline; l->type says what it was. */
@@ -698,6 +740,8 @@ record_line(const struct history_record *r, long long id, const char *when)
 		jout_end(j);
 	} else
 		jout_null(j, "vote");
+	if (r->tools != NULL)
+		tool_log_jout(j, "tools", r->tools);
 	return jout_finish(j, 0);
 }
 

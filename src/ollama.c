@@ -507,6 +507,40 @@ add_params(cJSON *opts, const struct param *params, size_t n)
 	}
 }
 
+/*
+ * Ollama's shape of the tool fields: a call's arguments are an object,
+ * not text, and a tool result names its tool (tool_name).
+ */
+static void
+ollama_tool_fields(cJSON *root, const struct chat_request *cr)
+{
+	cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	cJSON *msg, *calls, *call, *fn, *args, *obj;
+	size_t i = 0;
+
+	cJSON_ArrayForEach(msg, msgs) {
+		const struct chat_message *m = &cr->messages[i++];
+
+		if (m->tool_name != NULL && strcmp(m->role, "tool") == 0)
+			cJSON_AddStringToObject(msg, "tool_name", m->tool_name);
+		calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
+		cJSON_ArrayForEach(call, calls) {
+			cJSON_DeleteItemFromObjectCaseSensitive(call, "type");
+			fn = cJSON_GetObjectItemCaseSensitive(call, "function");
+			args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+			if (!cJSON_IsString(args))
+				continue;
+			obj = cJSON_Parse(args->valuestring);
+			if (!cJSON_IsObject(obj)) {
+				cJSON_Delete(obj);
+				obj = cJSON_CreateObject();
+			}
+			cJSON_ReplaceItemInObjectCaseSensitive(fn, "arguments",
+			    obj);
+		}
+	}
+}
+
 char *
 ollama_chat_body(const struct chat_request *cr)
 {
@@ -514,6 +548,7 @@ ollama_chat_body(const struct chat_request *cr)
 	char *body;
 
 	root = backend_chat_json(cr);
+	ollama_tool_fields(root, cr);
 	if (cr->think != CHAT_THINK_OMIT)
 		cJSON_AddBoolToObject(root, "think", cr->think);
 	if (cr->no_truncate)
@@ -862,6 +897,42 @@ ollama_delete(struct ollama *o, const char *model)
 
 /* The Ollama backend (backend_int.h) */
 
+/*
+ * A chunk's message.tool_calls: [{function: {name, arguments: {...}}}],
+ * each whole, appended to the answer's.
+ */
+static void
+o_tool_calls(struct chat_result *res, const cJSON *calls)
+{
+	const cJSON *call, *fn, *name, *args, *id;
+	struct chat_tool_call *tc;
+
+	cJSON_ArrayForEach(call, calls) {
+		fn = cJSON_GetObjectItemCaseSensitive(call, "function");
+		name = cJSON_GetObjectItemCaseSensitive(fn, "name");
+		args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+		id = cJSON_GetObjectItemCaseSensitive(call, "id");
+		if ((tc = chat_tool_call_at(res, res->ntool_calls)) == NULL)
+			return;
+		if (cJSON_IsString(name)) {
+			free(tc->name);
+			tc->name = xstrdup(name->valuestring);
+		}
+		if (cJSON_IsString(id)) {
+			free(tc->id);
+			tc->id = xstrdup(id->valuestring);
+		}
+		free(tc->arguments);
+		if (cJSON_IsString(args))
+			tc->arguments = xstrdup(args->valuestring);
+		else if (args != NULL &&
+		    (tc->arguments = cJSON_PrintUnformatted(args)) != NULL)
+			;
+		else
+			tc->arguments = xstrdup("{}");
+	}
+}
+
 static struct error *
 o_chat_line(struct chat_stream *cs, const char *line, size_t len)
 {
@@ -891,6 +962,9 @@ o_chat_line(struct chat_stream *cs, const char *line, size_t len)
 	if (cJSON_IsString(t))
 		tstr = t->valuestring;
 	err = chat_stream_piece(cs, cstr, tstr);
+	if (err == NULL)
+		o_tool_calls(cs->res, cJSON_GetObjectItemCaseSensitive(msg,
+		    "tool_calls"));
 	if (cs->res->model == NULL)
 		cs->res->model = backend_json_string(root, "model");
 	d = cJSON_GetObjectItemCaseSensitive(root, "done");

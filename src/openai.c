@@ -134,6 +134,53 @@ text_member(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/*
+ * delta.tool_calls (streamed: pieces by "index", the arguments' text in
+ * fragments, joined) or message.tool_calls (whole).
+ */
+static void
+oai_tool_calls(struct chat_result *res, const cJSON *calls)
+{
+	const cJSON *call, *fn, *v, *ix;
+	struct chat_tool_call *tc;
+	size_t n = 0;
+	char *joined;
+
+	cJSON_ArrayForEach(call, calls) {
+		ix = cJSON_GetObjectItemCaseSensitive(call, "index");
+		if (cJSON_IsNumber(ix) && ix->valuedouble >= 0 &&
+		    ix->valuedouble < 1024)
+			tc = chat_tool_call_at(res, (size_t)ix->valuedouble);
+		else	/* whole calls: one after another */
+			tc = chat_tool_call_at(res, n);
+		n++;
+		if (tc == NULL)
+			return;
+		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(call,
+		    "id")) && *v->valuestring != '\0') {
+			free(tc->id);
+			tc->id = xstrdup(v->valuestring);
+		}
+		fn = cJSON_GetObjectItemCaseSensitive(call, "function");
+		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(fn,
+		    "name")) && *v->valuestring != '\0') {
+			free(tc->name);
+			tc->name = xstrdup(v->valuestring);
+		}
+		v = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+		if (cJSON_IsString(v)) {
+			joined = xasprintf("%s%s", tc->arguments,
+			    v->valuestring);
+			free(tc->arguments);
+			tc->arguments = joined;
+		} else if (cJSON_IsObject(v)) {
+			free(tc->arguments);
+			if ((tc->arguments = cJSON_PrintUnformatted(v)) == NULL)
+				tc->arguments = xstrdup("{}");
+		}
+	}
+}
+
 struct error *
 oai_chunk(struct chat_stream *cs, const cJSON *root)
 {
@@ -166,6 +213,9 @@ oai_chunk(struct chat_stream *cs, const cJSON *root)
 	if (!cs->done)
 		err = chat_stream_piece(cs, text_member(delta, "content"),
 		    tstr);
+	if (!cs->done && err == NULL)
+		oai_tool_calls(cs->res, cJSON_GetObjectItemCaseSensitive(delta,
+		    "tool_calls"));
 	if (cs->res->model == NULL)
 		cs->res->model = backend_json_string(root, "model");
 	fr = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");

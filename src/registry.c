@@ -41,7 +41,7 @@ static const char *const adapter_keys[] = {
 	"name", "version", "domain", "type", "description", "system",
 	"router_keywords", "keyword_weights", "parameters", "file", "sha256",
 	"tag", "benchmark", "answer_type", "answer_pattern", "router_examples",
-	"tags", "scores", "active", "compose"
+	"tags", "scores", "active", "compose", "tools", "tool_format"
 };
 static const char *const part_keys[] = { "adapter", "scale" };
 static const char *const default_domains[] = {
@@ -54,6 +54,9 @@ static const char *const type_names[] = {
 static const char *const answer_types[] = {
 	"number", "choice", "regex", "code", "text"
 };
+/* The tools of tools.h, and how a model calls them. */
+static const char *const tool_names[] = { "python", "sympy" };
+static const char *const tool_formats[] = { "text", "native" };
 
 /* What is being loaded, for messages: path, and "adapter 'x'" etc. */
 struct rctx {
@@ -726,6 +729,48 @@ reg_type_keys(const struct rctx *c, const struct ynode *map,
 	return NULL;
 }
 
+/* tools: a list of known tools; tool_format: text or native. */
+static struct error *
+reg_tools(const struct rctx *c, const struct ynode *map, struct adapter *a)
+{
+	const struct ynode *n;
+	struct error *err;
+	char *list, *safe;
+	size_t i;
+
+	if ((err = reg_string_list(c, map, "tools", &a->tools, &a->ntools))
+	    != NULL)
+		return err;
+	n = reg_get(map, "tools");
+	for (i = 0; i < a->ntools; i++) {
+		if (reg_lookup(tool_names, ARRAY_SIZE(tool_names),
+		    a->tools[i]) != -1)
+			continue;
+		list = reg_join(tool_names, ARRAY_SIZE(tool_names));
+		safe = str_sanitize(a->tools[i], 80);
+		err = reg_error(c, n->items[i], "'tools': unknown tool '%s' "
+		    "(known: %s)", safe, list);
+		free(list);
+		free(safe);
+		return err;
+	}
+	if ((err = reg_string(c, map, "tool_format", 0, &a->tool_format))
+	    != NULL || a->tool_format == NULL)
+		return err;
+	n = reg_get(map, "tool_format");
+	if (reg_lookup(tool_formats, ARRAY_SIZE(tool_formats),
+	    a->tool_format) == -1) {
+		safe = str_sanitize(a->tool_format, 80);
+		err = reg_error(c, n, "'tool_format' must be text or native, "
+		    "not '%s'", safe);
+		free(safe);
+		return err;
+	}
+	if (a->ntools == 0)
+		return reg_error(c, n, "'tool_format' needs 'tools'");
+	return NULL;
+}
+
 /* sha256: 64 hex digits, "sha256:" allowed before them; kept lower case. */
 static struct error *
 reg_sha256(const struct rctx *c, const struct ynode *map, char **out)
@@ -946,6 +991,7 @@ reg_adapter(const struct rctx *top, const struct registry *r,
 	    (err = reg_examples(&c, map, a)) != NULL ||
 	    (err = reg_string_list(&c, map, "tags", &a->tags, &a->ntags))
 	    != NULL ||
+	    (err = reg_tools(&c, map, a)) != NULL ||
 	    (err = reg_scores(&c, map, a)) != NULL)
 		goto done;
 
@@ -1274,6 +1320,8 @@ adapter_release(struct adapter *a)
 	strv_free(a->examples, a->nexamples);
 	free(a->examples_file);
 	strv_free(a->tags, a->ntags);
+	strv_free(a->tools, a->ntools);
+	free(a->tool_format);
 	free(a->model);
 }
 

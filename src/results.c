@@ -134,6 +134,11 @@ settings_text(cJSON *inf)
 		s = xasprintf("RE2 %s, one sample at %g", on, t->valuedouble);
 	else
 		s = xasprintf("RE2 %s, greedy", on);
+	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(inf, "tools"))) {
+		all = xasprintf("%s, with tools", s);
+		free(s);
+		s = all;
+	}
 	if (!cJSON_IsArray(seeds) || (ns = cJSON_GetArraySize(seeds)) < 2)
 		return s;
 	all = xasprintf("%s, mean of %d seeds", s, ns);

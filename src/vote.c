@@ -237,10 +237,12 @@ best_of_n(struct backend *be, const struct chat_request *req,
 		free(text);
 	}
 	strbuf_addf(&sb, "\n\n%s", judge_outro);
+	memset(&msg, 0, sizeof(msg));
 	msg.role = "user";
 	msg.content = sb.buf;
 	jr.messages = &msg;
 	jr.nmessages = 1;
+	jr.tools = NULL;
 	jr.temperature = 0;
 	jr.seed = opts->seed;
 	jr.stream = 1;
@@ -334,7 +336,8 @@ vote_run(struct backend *be, const struct chat_request *req,
     const struct vote_opts *opts, struct vote_result *vr)
 {
 	struct chat_batch *batch;
-	struct chat_request sreq;
+	struct chat_request *first;
+	const struct chat_request **cur;
 	const struct chat_request *reqs = opts->nmembers ? opts->members : req;
 	struct chat_result res;
 	struct error *err = NULL;
@@ -369,6 +372,8 @@ vote_run(struct backend *be, const struct chat_request *req,
 		nslots = 1;
 	slot_sample = xcalloc(nslots, sizeof(*slot_sample));
 	free_slots = xcalloc(nslots, sizeof(*free_slots));
+	first = xcalloc(vr->n, sizeof(*first));
+	cur = xcalloc(vr->n, sizeof(*cur));
 	for (nfree = 0; nfree < nslots; nfree++)
 		free_slots[nfree] = nslots - 1 - nfree;
 	batch = chat_batch_new(be, nslots);
@@ -378,10 +383,11 @@ vote_run(struct backend *be, const struct chat_request *req,
 #define FILL() do {							\
 	while (nfree > 0 && may_start(opts, vr, next, running)) {	\
 		slot = free_slots[--nfree];				\
-		sreq = reqs[vr->samples[next].member];			\
-		sreq.seed = vr->samples[next].seed;			\
-		slot_sample[slot] = next++;				\
-		chat_batch_start(batch, slot, &sreq);			\
+		first[next] = reqs[vr->samples[next].member];		\
+		first[next].seed = vr->samples[next].seed;		\
+		cur[next] = &first[next];				\
+		slot_sample[slot] = next;				\
+		chat_batch_start(batch, slot, cur[next++]);		\
 		running++;						\
 	}								\
 } while (0)
@@ -406,9 +412,7 @@ vote_run(struct backend *be, const struct chat_request *req,
 				s->retried = 1;
 				error_free(err);
 				err = NULL;
-				sreq = reqs[s->member];
-				sreq.seed = s->seed;
-				chat_batch_start(batch, slot, &sreq);
+				chat_batch_start(batch, slot, cur[i]);
 				continue;
 			}
 			if (vr->failed++ == 0)
@@ -416,6 +420,11 @@ vote_run(struct backend *be, const struct chat_request *req,
 			error_free(err);
 			err = NULL;
 			s->failed = 1;
+		} else if (opts->next != NULL && (cur[i] = opts->next(
+		    opts->next_arg, i, &first[i], &res)) != NULL) {
+			/* Its tool calls ran: the sample goes on. */
+			chat_batch_start(batch, slot, cur[i]);
+			continue;
 		}
 		running--;
 		free_slots[nfree++] = slot;
@@ -449,6 +458,8 @@ vote_run(struct backend *be, const struct chat_request *req,
 	vr->cancelled = vr->n - vr->completed;
 	chat_batch_free(batch);	/* cancels whatever still runs */
 	free(slot_sample);
+	free(first);
+	free(cur);
 	if (err != NULL)
 		return err;
 	if (vr->completed == 0)

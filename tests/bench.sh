@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote queue sha256 setup eval openai faults benchload router switch convert"
+SECTIONS="baseline route route_python route_large query vote tools queue sha256 setup eval openai faults benchload router switch convert"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -360,6 +360,54 @@ bench_vote() {
 		    .filter((l) => JSON.parse(l).path === "/api/chat").length);' "$B/requests.jsonl")
 	saved=$((5 - sent))
 	line "early stop, all samples agree" "$sent of 5 samples sent, $saved saved   target 2 saved   $( [ "$saved" -ge 2 ] && echo PASS || echo MISS)"
+	backend_stop "$B"
+}
+
+# Tool use: a python call's time in the sandbox (as loco records it,
+# tools[].seconds) against python3 -c of the same code run directly, and
+# the tool loop's own time per round against the scripted backend: a
+# query whose model calls a tool at every turn until tools.max_rounds (4
+# rounds, 5 requests) against the same answer with --no-tools (1 request).
+bench_tools() {
+	section "tool calls (python in the sandbox; scripted backend, instant reply)"
+	backend_start "$B" --idle-timeout 120 || die "cannot start the test backend"
+	cat >>"$LOCO_HOME/adapters/registry.yaml" <<'EOF2'
+  - name: calc
+    version: 1.0.0
+    domain: math
+    type: prompt
+    description: arithmetic with a python tool
+    tools: [python]
+    tool_format: text
+    active: false
+EOF2
+	backend_script "$B" '{"models":["qwen3:4b-instruct-2507-q4_K_M","loco-calc:1.0.0-qwen3-4b-instruct-2507-q4_K_M"],"chat":[{"reply":"<tool_call>{\"tool\": \"python\", \"code\": \"347*28\"}</tool_call>"}]}'
+	n=${BENCH_TOOLS_N:-20}
+	i=0
+	: >"$W/tool_secs"
+	while [ $i -lt "$n" ]; do
+		out=$("$LOCO" query --json --quiet --adapter calc --no-reread \
+		    "347 times 28" 2>&1) || die "loco query with a tool failed: $out"
+		printf '%s' "$out" | node -e '
+			const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+			if (o.tools.length !== 4 || o.tools[0].result !== "9716")
+				throw new Error("unexpected tools: " + JSON.stringify(o.tools));
+			for (const t of o.tools) console.log(t.seconds * 1000);' \
+		    >>"$W/tool_secs" || die "loco query gave no tool calls"
+		i=$((i + 1))
+	done
+	sb=$(sort -n "$W/tool_secs" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+	timeit 40 "$PY" -c "print(347*28)" --- "$PY" -I -S -B -c "print(347*28)"
+	r=$(calc "$sb / $MED1")
+	line "python call in the sandbox" "median $(calc "$sb") ms of $(wc -l <"$W/tool_secs") calls"
+	line "  python3 -c, directly" "median $(calc "$MED1") ms   ratio ${r}x   target <= 2   $(verdict "$r" 2.0001)"
+	line "  python3 -I -S -B -c" "median $(calc "$MED2") ms (the sandbox's flags, no sandbox)"
+	timeit "$n" "$LOCO" query --quiet --adapter calc --no-reread "347 times 28" --- \
+	    "$LOCO" query --quiet --adapter calc --no-reread --no-tools "347 times 28"
+	per=$(calc "($MED1 - $MED2) / 4")
+	own=$(calc "($MED1 - $MED2) / 4 - $sb")
+	line "query, 4 rounds of calls" "median $(calc "$MED1") ms (5 requests); --no-tools $(calc "$MED2") ms (1)"
+	line "  per round" "$per ms: the sandbox $(calc "$sb") ms, the request and the loop $own ms"
 	backend_stop "$B"
 }
 

@@ -538,6 +538,41 @@ function splitText(text, size) {
   return out;
 }
 
+// match.tool: the request ends with tool results (role "tool"), one of
+// which includes the string.
+function toolMatches(want, body) {
+  const msgs = Array.isArray(body.messages) ? body.messages.filter(isObj) : [];
+  let found = false;
+  for (let i = msgs.length - 1; i >= 0 && msgs[i].role === 'tool'; i--) {
+    if (String(msgs[i].content ?? '').includes(String(want))) found = true;
+  }
+  return found;
+}
+
+// A rule's native tool calls: [{name, arguments}] (arguments an object,
+// or a string sent as it is, for malformed calls).
+function ruleToolCalls(rule) {
+  return Array.isArray(rule.tool_calls) ? rule.tool_calls.filter(isObj) : [];
+}
+
+function argsText(c) {
+  return typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments ?? {});
+}
+
+// OpenAI's tool_calls deltas: the name first, then the arguments in pieces.
+function oaiToolDeltas(rule, size) {
+  const out = [];
+  ruleToolCalls(rule).forEach((c, i) => {
+    out.push({ tool_calls: [{ index: i, id: `call_${i}`, type: 'function', function: { name: String(c.name), arguments: '' } }] });
+    for (const p of splitText(argsText(c), size)) out.push({ tool_calls: [{ index: i, function: { arguments: p } }] });
+  });
+  return out;
+}
+
+function oaiToolMessage(rule) {
+  return ruleToolCalls(rule).map((c, i) => ({ id: `call_${i}`, type: 'function', function: { name: String(c.name), arguments: argsText(c) } }));
+}
+
 function pickRule(script, kind, body, lastText) {
   const rules = script.chat || [];
   const opts = isObj(body.options) ? body.options : {};
@@ -546,6 +581,7 @@ function pickRule(script, kind, body, lastText) {
     const m = isObj(r.match) ? r.match : {};
     if (m.model !== undefined && nameKey(m.model) !== nameKey(body.model)) continue;
     if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
+    if (m.tool !== undefined && !toolMatches(m.tool, body)) continue;
     if (m.path !== undefined && m.path !== `/api/${kind}`) continue;
     if (m.seed !== undefined && opts.seed !== m.seed) continue;
     if (Number.isInteger(m.every) && m.every > 0) {
@@ -726,7 +762,11 @@ async function reply(ctx, kind, rule, model, text, promptLen, wasLoaded, body) {
     if (fault === 'error_midstream') {
       return sendError(ctx, 500, rule.error !== undefined ? String(rule.error) : 'an error was encountered while running the model: unexpected EOF');
     }
-    let bodyText = encode(finalObj(kind, model, text, wantThinking ? rule.thinking : '', doneReason, metrics), ascii);
+    const whole = finalObj(kind, model, text, wantThinking ? rule.thinking : '', doneReason, metrics);
+    if (kind === 'chat' && ruleToolCalls(rule).length) {
+      whole.message.tool_calls = ruleToolCalls(rule).map((c) => ({ function: { name: String(c.name), arguments: c.arguments ?? {} } }));
+    }
+    let bodyText = encode(whole, ascii);
     if (fault === 'malformed') bodyText = bodyText.slice(0, Math.max(1, bodyText.length - 3));
     const full = Buffer.from(bodyText);
     // truncate and reset promise the full length and then send less.
@@ -750,6 +790,12 @@ async function reply(ctx, kind, rule, model, text, promptLen, wasLoaded, body) {
   let finalText = '';
   if (rule.text_in_final && contentPieces.length > 0) finalText = contentPieces.pop();
   for (const p of contentPieces) lines.push(encode(chunkObj(kind, model, p, ''), ascii) + '\n');
+  if (kind === 'chat' && ruleToolCalls(rule).length) {
+    // Ollama sends the calls whole, in a chunk of their own.
+    const o = chunkObj(kind, model, '', '');
+    o.message.tool_calls = ruleToolCalls(rule).map((c) => ({ function: { name: String(c.name), arguments: c.arguments ?? {} } }));
+    lines.push(encode(o, ascii) + '\n');
+  }
   let finalLine = encode(finalObj(kind, model, finalText, '', doneReason, metrics), ascii) + '\n';
   const some = lines.length === 0 ? 0 : Math.max(1, lines.length >> 1);
   let tail = null; // what happens after the lines
@@ -1375,6 +1421,7 @@ function pickRuleV1(script, ctx, body, lastText, eff) {
     const m = isObj(r.match) ? r.match : {};
     if (m.model !== undefined && String(m.model) !== String(body.model ?? '')) continue;
     if (m.contains !== undefined && !lastText.includes(String(m.contains))) continue;
+    if (m.tool !== undefined && !toolMatches(m.tool, body)) continue;
     if (m.path !== undefined && m.path !== ctx.path) continue;
     if (m.seed !== undefined && body.seed !== m.seed) continue;
     const lc = m.lora !== undefined ? m.lora : r.lora;
@@ -1529,6 +1576,7 @@ async function llamaReply(ctx, script, rule, body, text, promptTotal) {
     if (fault === 'error_event') return sendLlamaJson(ctx, errObj.error.code, errObj);
     const message = { role: 'assistant', content: pieces.join('') };
     if (thinkPieces.length) message.reasoning_content = thinkPieces.join('');
+    if (ruleToolCalls(rule).length) { message.tool_calls = oaiToolMessage(rule); finish = 'tool_calls'; }
     const obj = {
       choices: [{ finish_reason: finish, index: 0, message }],
       created, model, system_fingerprint: fp, object: 'chat.completion', usage, id, timings,
@@ -1566,7 +1614,8 @@ async function llamaReply(ctx, script, rule, body, text, promptTotal) {
     return o;
   };
   const events = []; // strings; events[0] holds the role delta and the first piece
-  const deltas = thinkPieces.map((p) => ({ reasoning_content: p })).concat(pieces.map((p) => ({ content: p })));
+  const deltas = thinkPieces.map((p) => ({ reasoning_content: p })).concat(pieces.map((p) => ({ content: p })), oaiToolDeltas(rule, size));
+  if (ruleToolCalls(rule).length && finish === 'stop') finish = 'tool_calls';
   for (let i = 0; i < deltas.length; i++) {
     let e = ev(partial(deltas[i]));
     if (i === 0) e = ev(chunk({ role: 'assistant', content: null }, null)) + e;
@@ -1755,6 +1804,7 @@ async function openaiReply(ctx, script, rule, body, text, promptTokens) {
   if (body.stream !== true || rule.no_stream) {
     const message = { role: 'assistant', content: pieces.join('') };
     if (thinkPieces.length) message.reasoning_content = thinkPieces.join('');
+    if (ruleToolCalls(rule).length) { message.tool_calls = oaiToolMessage(rule); finish = 'tool_calls'; }
     const obj = Object.assign({ object: 'chat.completion' }, head, { choices: [{ index: 0, message, finish_reason: finish }], usage });
     return oaiSend(ctx, 200, fault === 'pretty' ? JSON.stringify(obj, null, 2) + '\n' : obj);
   }
@@ -1762,6 +1812,8 @@ async function openaiReply(ctx, script, rule, body, text, promptTokens) {
   const events = [ev([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])];
   for (const p of thinkPieces) events.push(ev([{ index: 0, delta: { reasoning_content: p }, finish_reason: null }]));
   for (const p of pieces) events.push(ev([{ index: 0, delta: { content: p }, finish_reason: null }]));
+  for (const d of oaiToolDeltas(rule, size)) events.push(ev([{ index: 0, delta: d, finish_reason: null }]));
+  if (ruleToolCalls(rule).length && finish === 'stop') finish = 'tool_calls';
   const some = Math.max(1, events.length >> 1);
   let out = events.concat([ev([{ index: 0, delta: {}, finish_reason: finish }])]);
   if (isObj(body.stream_options) && body.stream_options.include_usage === true) out.push(ev([], { usage }));

@@ -75,7 +75,7 @@ t "options and their values"
 comp query --ad
 expect_words --adapter
 comp query --no
-expect_words --no-reread --no-think
+expect_words --no-reread --no-think --no-tools
 comp query --adapter ""
 expect_words $SHIPPED auto none
 comp eval --format ""

@@ -98,7 +98,7 @@ expect_out_has "OK      adapter solver       loco-solver:1.2.0-qwen3-4b-instruct
 expect_out_has "OK      adapter solver file  LoRA for qwen3, as the base"
 run_loco doctor --json
 expect_eq "$(json 'out.every(c => c.ok)')" true "all ok"
-expect_eq "$(json 'out.map(c => c.check).join(",")')" "server,version,base model,base identity,adapter solver,adapter solver file,adapter writer,disk,memory,sandbox" "checks"
+expect_eq "$(json 'out.map(c => c.check).join(",")')" "server,version,base model,base identity,adapter solver,adapter solver file,adapter writer,disk,memory,sandbox,tools" "checks"
 
 t "doctor: problems and their fixes"
 script "{\"models\":[$QWEN]}"
@@ -122,7 +122,7 @@ expect_out_has "OK      disk"
 expect_out_has "sandbox"
 expect_err "loco: 1 problem found"
 run_loco doctor --json
-expect_eq "$(json 'out.map(c => c.check).join(",")')" "registry,disk,memory,sandbox" "the checks that do not need it"
+expect_eq "$(json 'out.map(c => c.check).join(",")')" "registry,disk,memory,sandbox,tools" "the checks that do not need it"
 cp "$W/registry.saved" "$LOCO_HOME/adapters/registry.yaml"
 
 t "old server: the Modelfile body"

@@ -254,7 +254,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long statuses[] = { 400, 404, 500 };
 	struct fuzz_bytes fb = { data, size };
-	struct chat_message msg = { "user", "What is 2+2?" };
+	struct chat_message msg = { .role = "user", .content = "What is 2+2?" };
 	struct chat_request cr;
 	struct chat_result res;
 	struct pieces p = { 0, 0, 0 };

@@ -60,8 +60,8 @@ static void
 check_body(const char *keep_alive, char **f, size_t nf)
 {
 	struct chat_message msgs[2] = {
-		{ "system", "You are terse." },
-		{ "user", "What is 2+2?" }
+		{ .role = "system", .content = "You are terse." },
+		{ .role = "user", .content = "What is 2+2?" }
 	};
 	struct param params[MAXFIELDS / 2];
 	struct chat_request cr;

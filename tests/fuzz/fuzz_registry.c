@@ -43,7 +43,7 @@ use_base(const struct registry *r)
 static void
 use_adapter(const struct registry *r, const struct adapter *a)
 {
-	struct chat_message msg = { "user", "hello" };
+	struct chat_message msg = { .role = "user", .content = "hello" };
 	struct chat_request cr;
 	struct prompt pr;
 	struct error *err;

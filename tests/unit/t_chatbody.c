@@ -8,7 +8,8 @@
 
 TEST(chat_body_options)
 {
-	struct chat_message m[2] = { { "system", "S<&>" }, { "user", "Q\n\"x\"" } };
+	struct chat_message m[2] = { { .role = "system", .content = "S<&>" },
+	    { .role = "user", .content = "Q\n\"x\"" } };
 	struct param p[4] = {
 		{ "temperature", "0.2", 1 }, { "stop", "a", 0 },
 		{ "stop", "b", 0 }, { "mirostat_tau", "true", 0 } };

@@ -120,7 +120,7 @@ TEST(complete_registry_before_the_command)
 TEST(complete_options_and_values)
 {
 	EXPECT("--adapter --answer-type", "query", "--a");
-	EXPECT("--no-reread --no-think", "query", "--no");
+	EXPECT("--no-reread --no-tools --no-think", "query", "--no");
 	EXPECT("--think", "query", "--think");
 	EXPECT("math code auto none", "query", "--adapter", "");
 	EXPECT("none", "query", "--adapter", "n");

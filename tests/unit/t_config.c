@@ -95,8 +95,12 @@ TEST(config_defaults)
 	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 34);
+	CHECK_INT(n, 38);
 	CHECK_STR(cfg.sandbox_require, "essential");
+	CHECK_INT(cfg.tools_max_rounds, 4);
+	CHECK_DBL(cfg.tools_timeout, 10, 1e-12);
+	CHECK_INT(cfg.tools_memory, 512);
+	CHECK_INT(cfg.tools_output_max, 4096);
 	for (i = 0; i < n; i++) {
 		CHECK_INT(config_source_of(&cfg, &keys[i]), CONFIG_SRC_DEFAULT);
 		CHECK(keys[i].help != NULL && *keys[i].help != '\0');
