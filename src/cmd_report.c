@@ -156,8 +156,9 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 		    "n | settings | date | note |\n"
 		    "|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|---|\n");
 	else
-		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
-		    "<th class=\"l\">adapter</th><th>accuracy</th>"
+		strbuf_addstr(sb, "<div class=\"scroll\"><table>\n<tr><th "
+		    "class=\"l\">domain</th><th class=\"l\">adapter</th><th>"
+		    "accuracy</th>"
 		    "<th>95% interval</th><th>base</th><th>base 95% interval"
 		    "</th><th>difference</th><th>p</th><th>n</th>"
 		    "<th class=\"l\">settings</th><th class=\"l\">date</th>"
@@ -198,7 +199,7 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 		    "<span class=\"stale\">STALE</span>");
 	}
 	if (fmt == RP_HTML)
-		strbuf_addstr(sb, "</table>\n");
+		strbuf_addstr(sb, "</table></div>\n");
 }
 
 /* Longer questions and answers are shortened in the case tables. */
@@ -262,7 +263,7 @@ case_answer(struct strbuf *sb, const struct run_case *c)
 		    "run</span></td>");
 		return;
 	}
-	strbuf_addf(sb, "<td class=\"l %s\">%s ", c->pending ? "pending" :
+	strbuf_addf(sb, "<td class=\"l %s\">%s&#160;", c->pending ? "pending" :
 	    c->pass ? "pass" : "fail", c->pending ? "&#8943;" :
 	    c->pass ? "&#10003;" : "&#10007;");
 	if (c->got != NULL && *c->got != '\0')

@@ -565,6 +565,7 @@ html_begin(struct strbuf *sb, const char *title)
 	    "font-style: italic; }\n"
 	    "details.cases { margin: 0.6em 0; }\n"
 	    "summary { cursor: pointer; }\n"
+	    ".scroll { overflow-x: auto; }\n"
 	    ".stale { color: #b00; font-weight: bold; }\n"
 	    ".none { color: #777; font-style: italic; }\n"
 	    "svg { display: block; margin: 1em 0; font-size: 12px; }\n"

@@ -38,7 +38,7 @@ measure() {
 	node -e '
 		const dom = require("fs").readFileSync(process.argv[1], "utf8");
 		const m = /<pre id="measured">([^<]*)<\/pre>/.exec(dom);
-		const t = m ? m[1].replace(/&quot;/g, "\"").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&") : "";
+		const t = m ? m[1].replace(/&quot;/g, "\"").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&nbsp;/g, "\u00a0").replace(/&amp;/g, "&") : "";
 		process.stdout.write(t);
 	' "$W/dom" >"$W/m"
 	[ -s "$W/m" ] || { echo "the page measured nothing"; tail -5 "$W/chromium.err"; }
@@ -101,12 +101,12 @@ for (const el of [...main.querySelectorAll("td"), ...document.querySelectorAll("
 		pct.push(x[0]);
 out.percentages = pct;
 out.cases = Array.from(document.querySelectorAll("details.cases tr")).filter((tr) => tr.classList.contains("case") || tr.querySelector("th.group")).map((tr) => tr.classList.contains("case") ?
-	Array.from(tr.cells).map((c) => (c.className.includes("pass") ? "+" : c.className.includes("fail") ? "-" : "") + c.textContent) :
+	Array.from(tr.cells).map((c) => (c.className.includes("pass") ? "+" : c.className.includes("fail") ? "-" : "") + c.textContent.replace(/\u00a0/g, " ")) :
 	tr.cells[0].textContent);
 const long = Array.from(document.querySelectorAll("details.cases tr.case td span[title]"));
 out.long = long.map((s) => [s.textContent.length, s.title]);
 out.bold = document.querySelectorAll("details.cases b").length;
-out.summary = document.querySelector("details.cases summary").textContent;
+out.summary = document.querySelector("details.cases summary")?.textContent;
 document.getElementById("measured").textContent = JSON.stringify(out);
 EOF
 measure "$W/report.html" "$W/report.js"
@@ -183,7 +183,7 @@ cp "$W/out" "$W/semester.html"
 cat >"$W/semester.js" <<'EOF'
 const out = {};
 const svg = document.querySelector("svg");
-const paths = Array.from(svg.querySelectorAll("path.series"));
+const paths = Array.from(svg.querySelectorAll("path[fill=none]"));
 out.styles = paths.map((p) => [p.getAttribute("stroke"), p.getAttribute("stroke-dasharray") || "", p.getAttribute("stroke-width")].join(" "));
 out.pct = Array.from(document.querySelectorAll("td")).map((c) => c.textContent).filter((t) => t.includes("%"));
 out.emptyHeaders = Array.from(document.querySelectorAll("th")).filter((c) => c.textContent.trim() === "").length;
