@@ -108,6 +108,12 @@ struct error	*runs_load(struct runs *);
 void		 runs_release(struct runs *);
 
 /*
+ * The run directory a results.json names (its "run"), or NULL when it
+ * names none or cannot be read; free it.  The directory may be gone.
+ */
+char		*runs_dir_of_result(const char *results_file);
+
+/*
  * Read one run directory: run.json (errors name the file), results.json
  * when there is one, and the cases of the two sides shown (log.jsonl),
  * sorted by id.  id: what to call it (NULL: the directory's name).

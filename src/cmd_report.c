@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "jsonout.h"
 #include "results.h"
+#include "report_cases.h"
 #include "stats.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -35,6 +36,13 @@ static const char *const palette[] = {
 	"#4a7bd0", "#d07a2a", "#3a9a5b", "#b54a8f", "#7a6bd0", "#9a8a2a",
 	"#2a9ab0", "#c04a4a"
 };
+/*
+ * The semester chart's series: a colour, a dash pattern and a marker
+ * each, drawn wider first so that a series whose values coincide with a
+ * later one's still shows around it.
+ */
+static const char *const dashes[] = { "", "8 4", "2 3", "10 3 2 3" };
+enum marker { MK_CIRCLE, MK_SQUARE, MK_TRIANGLE, MK_DIAMOND, MK_N };
 #define ADAPTER_COLOR	"#4a7bd0"
 #define BASE_COLOR	"#b8b8b8"
 
@@ -44,7 +52,6 @@ chart_y(double accuracy)
 	return CH_TOP + CH_HEIGHT * (1 - accuracy);
 }
 
-/* Never "0": an underflowed p is "< 1e-300" (stats_p_text). */
 /* The y axis and its grid, 0 to 100% by 25, for a chart width wide. */
 static void
 svg_axis(struct strbuf *sb, int width)
@@ -55,8 +62,8 @@ svg_axis(struct strbuf *sb, int width)
 		double y = chart_y(pct / 100.0);
 
 		strbuf_addf(sb, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
-		    "y2=\"%.1f\" stroke=\"%s\"/>\n<text x=\"%d\" y=\"%.1f\" "
-		    "text-anchor=\"end\">%d%%</text>\n", CH_LEFT, width - 8,
+		    "y2=\"%.1f\" stroke=\"%s\"/>\n<text class=\"tick\" x=\"%d\" "
+		    "y=\"%.1f\" text-anchor=\"end\">%d%%</text>\n", CH_LEFT, width - 8,
 		    y, y, pct ? "#e4e4e4" : "#888", CH_LEFT - 6, y + 4, pct);
 	}
 }
@@ -79,7 +86,7 @@ svg_bar(struct strbuf *sb, double x, const struct result_score *s,
 	    "%.1fH%.1f\" stroke=\"#222\" fill=\"none\"/>\n", mid, hi, lo,
 	    mid - 6, hi, mid + 6, mid - 6, lo, mid + 6);
 	strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
-	    "%.0f%%</text>\n", mid, (hi < y ? hi : y) - 4, s->accuracy * 100);
+	    "%.1f%%</text>\n", mid, (hi < y ? hi : y) - 4, s->accuracy * 100);
 }
 
 static void
@@ -149,12 +156,13 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 		    "n | settings | date | note |\n"
 		    "|---|---|---|---:|---|---:|---|---:|---:|---:|---|---|---|\n");
 	else
-		strbuf_addstr(sb, "<table>\n<tr><th class=\"l\">domain</th>"
-		    "<th class=\"l\">adapter</th><th>accuracy</th>"
+		strbuf_addstr(sb, "<div class=\"scroll\"><table>\n<tr><th "
+		    "class=\"l\">domain</th><th class=\"l\">adapter</th><th>"
+		    "accuracy</th>"
 		    "<th>95% interval</th><th>base</th><th>base 95% interval"
 		    "</th><th>difference</th><th>p</th><th>n</th>"
 		    "<th class=\"l\">settings</th><th class=\"l\">date</th>"
-		    "<th class=\"l\"></th></tr>\n");
+		    "<th class=\"l\">note</th></tr>\n");
 	for (i = 0; i < n; i++) {
 		const struct result *r = v[i];
 
@@ -185,13 +193,13 @@ compare_table(struct strbuf *sb, const struct result **v, size_t n,
 		    (r->score.accuracy - r->base.accuracy) * 100, p, r->n);
 		(fmt == RP_MARKDOWN ? md_escape : html_escape)(sb, r->settings);
 		strbuf_addf(sb, fmt == RP_MARKDOWN ? " | %.10s | %s |\n" :
-		    "</td><td class=\"l\">%.10s</td><td class=\"l\">%s"
+		    "</td><td class=\"l nw\">%.10s</td><td class=\"l\">%s"
 		    "</td></tr>\n", r->timestamp, !r->stale ? "" :
 		    fmt == RP_MARKDOWN ? "STALE" :
 		    "<span class=\"stale\">STALE</span>");
 	}
 	if (fmt == RP_HTML)
-		strbuf_addstr(sb, "</table>\n");
+		strbuf_addstr(sb, "</table></div>\n");
 }
 
 /* run: the results.json reported on, NULL for the archive's latest. */
@@ -267,6 +275,13 @@ report_compare(struct strbuf *sb, const struct result **v, size_t n,
 	strbuf_addstr(sb, "</p>\n");
 	svg_bars(sb, v, n);
 	compare_table(sb, v, n, fmt);
+	strbuf_addstr(sb, "<h2>Cases</h2>\n<p>Each run's cases from its log "
+	    "(open a row): the question, the expected answer and each "
+	    "model's, &#10003; right or &#10007; wrong; first the cases the "
+	    "adapter got wrong, then those only the base got wrong.  A long "
+	    "question shows whole when pointed at.</p>\n");
+	for (i = 0; i < n; i++)
+		report_cases_html(sb, v[i]);
 	html_end(sb);
 }
 
@@ -326,6 +341,69 @@ trend_cells(const struct results *rs, char **terms, size_t nterms,
 	return first;
 }
 
+static const char *
+series_color(size_t a)
+{
+	return palette[a % ARRAY_SIZE(palette)];
+}
+
+static const char *
+series_dash(size_t a)
+{
+	return dashes[a % ARRAY_SIZE(dashes)];
+}
+
+/* Wider for the first series, drawn first, so that later ones leave it seen. */
+static double
+series_width(size_t a, size_t na)
+{
+	size_t under = na - 1 - a;
+
+	return 2 + 1.5 * (double)(under < 5 ? under : 5);
+}
+
+/*
+ * Open series a's marker at (x, y), radius r, with a white outline; returns
+ * the element's name, for the caller to close after its <title>.
+ */
+static const char *
+svg_marker(struct strbuf *sb, size_t a, double x, double y, double r)
+{
+	const char *color = series_color(a);
+
+	switch ((enum marker)(a % MK_N)) {
+	case MK_SQUARE:
+		strbuf_addf(sb, "<rect class=\"marker\" x=\"%.1f\" "
+		    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"", x - r * 0.9,
+		    y - r * 0.9, r * 1.8, r * 1.8);
+		break;
+	case MK_TRIANGLE:
+		strbuf_addf(sb, "<path class=\"marker\" d=\"M%.1f %.1fL%.1f "
+		    "%.1fL%.1f %.1fZ\"", x, y - r * 1.2, x + r * 1.1,
+		    y + r * 0.8, x - r * 1.1, y + r * 0.8);
+		break;
+	case MK_DIAMOND:
+		strbuf_addf(sb, "<path class=\"marker\" d=\"M%.1f %.1fL%.1f "
+		    "%.1fL%.1f %.1fL%.1f %.1fZ\"", x, y - r * 1.3, x + r * 1.3,
+		    y, x, y + r * 1.3, x - r * 1.3, y);
+		break;
+	default:
+		strbuf_addf(sb, "<circle class=\"marker\" cx=\"%.1f\" "
+		    "cy=\"%.1f\" r=\"%.1f\"", x, y, r);
+		break;
+	}
+	strbuf_addf(sb, " fill=\"%s\" stroke=\"#fff\">", color);
+	switch ((enum marker)(a % MK_N)) {
+	case MK_SQUARE:
+		return "rect";
+	case MK_TRIANGLE:
+	case MK_DIAMOND:
+		return "path";
+	default:
+		return "circle";
+	}
+}
+
 static void
 svg_trend(struct strbuf *sb, const struct result **first, size_t na,
     const struct result **cell, char **terms, size_t nt)
@@ -333,7 +411,6 @@ svg_trend(struct strbuf *sb, const struct result **first, size_t na,
 	int width = CH_LEFT + 40 + (int)(nt > 1 ? nt - 1 : 1) * CH_STEP + 40;
 	int height = CH_TOP + CH_HEIGHT + 40 + 20 * (int)na;
 	size_t a, t;
-	char *label;
 
 	if (width < 360)
 		width = 360;
@@ -348,12 +425,17 @@ svg_trend(struct strbuf *sb, const struct result **first, size_t na,
 		html_escape(sb, terms[t]);
 		strbuf_addstr(sb, "</text>\n");
 	}
+	/* Lines first, the widest (first) at the bottom, then the markers. */
 	for (a = 0; a < na; a++) {
-		const char *color = palette[a % ARRAY_SIZE(palette)];
 		int started = 0;
 
-		strbuf_addf(sb, "<path fill=\"none\" stroke=\"%s\" "
-		    "stroke-width=\"2\" d=\"", color);
+		strbuf_addf(sb, "<path class=\"series\" fill=\"none\" "
+		    "stroke=\"%s\" stroke-width=\"%.1f\"", series_color(a),
+		    series_width(a, na));
+		if (*series_dash(a) != '\0')
+			strbuf_addf(sb, " stroke-dasharray=\"%s\"",
+			    series_dash(a));
+		strbuf_addstr(sb, " d=\"");
 		for (t = 0; t < nt; t++) {
 			const struct result *r = cell[a * nt + t];
 
@@ -365,26 +447,44 @@ svg_trend(struct strbuf *sb, const struct result **first, size_t na,
 			started = 1;
 		}
 		strbuf_addstr(sb, "\"/>\n");
+	}
+	for (a = 0; a < na; a++) {
+		double rad = 4 + (double)(na - 1 - a < 3 ? na - 1 - a : 3);
+
 		for (t = 0; t < nt; t++) {
 			const struct result *r = cell[a * nt + t];
+			const char *el;
 
 			if (r == NULL)
 				continue;
-			strbuf_addf(sb, "<circle cx=\"%d\" cy=\"%.1f\" r=\"4\" "
-			    "fill=\"%s\"><title>", CH_LEFT + 40 +
-			    (int)t * CH_STEP, chart_y(r->score.accuracy),
-			    color);
+			el = svg_marker(sb, a, CH_LEFT + 40 + (double)t *
+			    CH_STEP, chart_y(r->score.accuracy), rad);
+			strbuf_addstr(sb, "<title>");
 			html_escape(sb, r->adapter);
 			strbuf_addch(sb, '@');
 			html_escape(sb, r->version);
-			strbuf_addf(sb, " %s: %.1f%%</title></circle>\n",
-			    terms[t], r->score.accuracy * 100);
+			strbuf_addf(sb, " %s: %.1f%%</title></%s>\n",
+			    terms[t], r->score.accuracy * 100, el);
 		}
-		label = xasprintf("%s (%s)", first[a]->adapter,
-		    first[a]->domain);
-		svg_legend(sb, CH_LEFT, CH_TOP + CH_HEIGHT + 44 + 20 * (int)a,
-		    color, label);
-		free(label);
+	}
+	for (a = 0; a < na; a++) {
+		double y = CH_TOP + CH_HEIGHT + 44 + 20 * (double)a;
+
+		strbuf_addf(sb, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
+		    "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"",
+		    CH_LEFT, CH_LEFT + 36, y - 4, y - 4, series_color(a));
+		if (*series_dash(a) != '\0')
+			strbuf_addf(sb, " stroke-dasharray=\"%s\"",
+			    series_dash(a));
+		strbuf_addstr(sb, "/>\n");
+		strbuf_addf(sb, "</%s>\n", svg_marker(sb, a, CH_LEFT + 18,
+		    y - 4, 4));
+		strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\">", CH_LEFT + 44,
+		    y);
+		html_escape(sb, first[a]->adapter);
+		strbuf_addstr(sb, " (");
+		html_escape(sb, first[a]->domain);
+		strbuf_addstr(sb, ")</text>\n");
 	}
 	strbuf_addstr(sb, "</svg>\n");
 }

@@ -583,9 +583,8 @@ newest_first(const void *pa, const void *pb)
 	return strcmp(b->id, a->id);
 }
 
-/* The run directory an archived results.json names ("run"), or NULL. */
-static char *
-archived_run(const char *file)
+char *
+runs_dir_of_result(const char *file)
 {
 	struct error *err;
 	cJSON *o;
@@ -643,7 +642,7 @@ runs_load(struct runs *rs)
 	if (err != NULL)
 		return err;
 	for (i = 0; i < arch.n; i++) {
-		if ((run = archived_run(arch.v[i].file)) == NULL)
+		if ((run = runs_dir_of_result(arch.v[i].file)) == NULL)
 			continue;
 		json = xasprintf("%s/run.json", run);
 		if (fs_exists(json))

@@ -25,10 +25,11 @@ expect_rc 1
 expect_out "deps: to install with apt-get: libcurl4-openssl-dev libcjson-dev libyaml-dev libarchive-dev libssl-dev libpcre2-dev libedit-dev"
 
 t "missing commands, as a user: the one command to run, nothing done"
-# A PATH with everything the check uses but tmux and mandoc.
+# A PATH with everything the check uses but tmux and mandoc (and then,
+# for one check, chromium).
 mkdir "$W/bin"
 for c in sh dirname id cc make pkg-config node npm python3 zsh curl cmake git \
-    clang sha256sum cut; do
+    clang sha256sum cut chromium; do
 	p=$(command -v "$c") && ln -s "$p" "$W/bin/$c"
 done
 chmod 755 "$W"
@@ -36,6 +37,13 @@ chmod 755 "$W"
 RC=$?
 expect_rc 1
 expect_out_has "deps: to install with apt-get: mandoc tmux"
+if grep -q chromium "$W/out"; then fail "chromium named though present"; else pass; fi
+# Without chromium too: it is named.
+rm -f "$W/bin/chromium"
+(cd "$TOP" && PATH=$W/bin sh .ci/deps --check check) >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 1
+expect_out_has "deps: to install with apt-get: mandoc tmux chromium"
 setpriv --reuid=65534 --regid=65534 --clear-groups env PATH="$W/bin" HOME=/nonexistent \
     sh "$TOP/.ci/deps" --ensure check >"$W/out" 2>"$W/err"
 RC=$?

@@ -275,7 +275,7 @@ Each adapter's accuracy in its latest archived run of each term (S1: January to 
 run_loco report --by-semester --format html
 expect_rc 0
 expect_out_has "<svg"
-expect_out_has "<path fill=\"none\" stroke=\"#d07a2a\" stroke-width=\"2\" d=\"M88 38.0 L198 49.0\"/>"
+expect_out_has "<path class=\"series\" fill=\"none\" stroke=\"#d07a2a\" stroke-width=\"2.0\" stroke-dasharray=\"8 4\" d=\"M88 38.0 L198 49.0\"/>"
 expect_out_has "<th>2025 S2</th><th>2026 S1</th><th>2026 S2</th>"
 if grep -qiE 'https?://|<script|<link|src=' "$W/out"; then fail "html loads something"; else pass; fi
 
