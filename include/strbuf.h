@@ -42,4 +42,10 @@ int	 strbuf_vaddf(struct strbuf *, const char *, va_list)
 void	 strbuf_remove_front(struct strbuf *, size_t n);
 void	 strbuf_setlen(struct strbuf *, size_t);
 
+/*
+ * s on one line in at most max characters (UTF-8 sequences count as one):
+ * white space squeezed, control characters as '?', "..." where cut.
+ */
+char		*str_one_line(const char *s, size_t max);
+
 #endif

@@ -36,42 +36,6 @@ static const struct option history_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/*
- * s on one line in at most max characters (UTF-8 sequences count as one):
- * white space squeezed to single spaces, control characters as '?', and
- * "..." where it was cut.
- */
-static char *
-one_line(const char *s, size_t max)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p;
-	size_t chars = 0, i, keep = 0;
-	int space = 0;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
-			space = sb.len > 0;
-			continue;
-		}
-		if (space)
-			strbuf_addch(&sb, ' ');
-		space = 0;
-		strbuf_addch(&sb, *p < 0x20 || *p == 0x7f ? '?' : *p);
-	}
-	for (i = 0; i < sb.len; i++)
-		if (((unsigned char)sb.buf[i] & 0xc0) != 0x80 &&
-		    ++chars == max - 2)
-			keep = i;	/* room for "..." before this one */
-	if (chars > max) {
-		while (keep > 0 && sb.buf[keep - 1] == ' ')
-			keep--;
-		strbuf_setlen(&sb, keep);
-		strbuf_addstr(&sb, "...");
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* "2025-06-01T12:00:00Z" in local time, "2025-06-01 14:00". */
 static void
 local_time(const char *iso, char buf[32])
@@ -121,9 +85,9 @@ print_list(const struct history *h)
 	for (i = 0; i < h->n; i++) {
 		e = &h->v[i];
 		local_time(e->time, when);
-		name = one_line(who(e), WHO_MAX);
+		name = str_one_line(who(e), WHO_MAX);
 		room = WIDTH - (size_t)idw - (size_t)whow - 22;
-		q = one_line(e->question, room < 20 ? 20 : room);
+		q = str_one_line(e->question, room < 20 ? 20 : room);
 		strbuf_reset(&marks);
 		if (e->vote != NULL && e->vote->ngroups > 0)
 			strbuf_addf(&marks, "  [vote %lld/%lld]",
@@ -133,7 +97,7 @@ print_list(const struct history *h)
 		if (e->feedback != NULL)
 			strbuf_addf(&marks, "  [%s]", e->feedback);
 		room = WIDTH - (size_t)idw - 2 - marks.len;
-		a = one_line(*e->answer ? e->answer : "(no answer)",
+		a = str_one_line(*e->answer ? e->answer : "(no answer)",
 		    room < 20 ? 20 : room);
 		strbuf_reset(&sb);
 		strbuf_addf(&sb, "%*lld  %s  %-*s  %s\n%*s  %s%s\n", idw, e->id,

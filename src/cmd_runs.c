@@ -27,39 +27,6 @@
 
 enum { OPT_ADAPTER = 256, OPT_FAILURES, OPT_JSON };
 
-/*
- * s on one line in at most max characters (a UTF-8 sequence counts as
- * one): white space squeezed, control characters as '?', "..." where cut.
- */
-static char *
-shorten(const char *s, size_t max)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p;
-	size_t chars = 0, i, keep = 0;
-	int space = 0;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
-			space = sb.len > 0;
-			continue;
-		}
-		if (space)
-			strbuf_addch(&sb, ' ');
-		space = 0;
-		strbuf_addch(&sb, *p < 0x20 || *p == 0x7f ? '?' : *p);
-	}
-	for (i = 0; i < sb.len; i++)
-		if (((unsigned char)sb.buf[i] & 0xc0) != 0x80 &&
-		    ++chars == max - 2)
-			keep = i;
-	if (chars > max) {
-		strbuf_setlen(&sb, keep);
-		strbuf_addstr(&sb, "...");
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
 /* Characters on screen: UTF-8 continuation bytes do not count. */
 static int
 width(const char *s)
@@ -565,7 +532,7 @@ cell(const struct run_case *c)
 		return xstrdup("-");
 	if (c->pending)
 		return xstrdup("waiting");
-	got = shorten(c->got != NULL ? c->got : "(none)", GOT_WIDTH);
+	got = str_one_line(c->got != NULL ? c->got : "(none)", GOT_WIDTH);
 	s = xasprintf("%s %s", c->pass ? "pass" : "FAIL", got);
 	free(got);
 	return s;
@@ -677,7 +644,7 @@ show_text(const struct run *r, const struct row *rows, size_t n, int failures)
 
 		if ((l = width(any->id)) > wid)
 			wid = l;
-		e = shorten(any->expected ? any->expected : "-",
+		e = str_one_line(any->expected ? any->expected : "-",
 		    EXPECTED_WIDTH);
 		if ((l = width(e)) > wexp)
 			wexp = l;
@@ -698,8 +665,8 @@ show_text(const struct run *r, const struct row *rows, size_t n, int failures)
 		if (failures && !failed(&rows[i]))
 			continue;
 		shown++;
-		q = shorten(any->question, QUESTION_WIDTH);
-		e = shorten(any->expected ? any->expected : "-",
+		q = str_one_line(any->question, QUESTION_WIDTH);
+		e = str_one_line(any->expected ? any->expected : "-",
 		    EXPECTED_WIDTH);
 		ca = cell(rows[i].a);
 		cb = cell(rows[i].b);

@@ -167,3 +167,39 @@ strbuf_addquoted(struct strbuf *sb, const char *s)
 	r |= strbuf_addch(sb, '\'');
 	return r;
 }
+
+/*
+ * s on one line in at most max characters (UTF-8 sequences count as one):
+ * white space squeezed to single spaces, control characters as '?', and
+ * "..." where it was cut.
+ */
+char *
+str_one_line(const char *s, size_t max)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p;
+	size_t chars = 0, i, keep = 0;
+	int space = 0;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == ' ' || (*p >= '\t' && *p <= '\r')) {
+			space = sb.len > 0;
+			continue;
+		}
+		if (space)
+			strbuf_addch(&sb, ' ');
+		space = 0;
+		strbuf_addch(&sb, *p < 0x20 || *p == 0x7f ? '?' : *p);
+	}
+	for (i = 0; i < sb.len; i++)
+		if (((unsigned char)sb.buf[i] & 0xc0) != 0x80 &&
+		    ++chars == max - 2)
+			keep = i;	/* room for "..." before this one */
+	if (chars > max) {
+		while (keep > 0 && sb.buf[keep - 1] == ' ')
+			keep--;
+		strbuf_setlen(&sb, keep);
+		strbuf_addstr(&sb, "...");
+	}
+	return strbuf_detach(&sb, NULL);
+}
