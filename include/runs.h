@@ -158,4 +158,13 @@ void		 runs_diff(const struct run *a, const struct run *b,
 		    struct runs_diff *);
 void		 runs_diff_release(struct runs_diff *);
 
+/* A case of both sides of a run, paired by id; either may be NULL. */
+struct run_pair {
+	const struct run_case	*a;	/* the adapter's */
+	const struct run_case	*b;	/* the base's */
+};
+
+/* The cases of both sides merged by id (both are sorted): n pairs. */
+struct run_pair	*run_pairs(const struct run *, size_t *n);
+
 #endif

@@ -538,40 +538,9 @@ cell(const struct run_case *c)
 	return s;
 }
 
-/* The cases of both sides merged by id, as pairs (either may be NULL). */
-struct row {
-	const struct run_case	*a, *b;
-};
-
-/* Both sides are sorted by run_case_cmp: merge them. */
-static struct row *
-merge_rows(const struct run *r, size_t *n)
-{
-	const struct run_side *a = &r->adapter_side, *b = &r->base_side;
-	struct row *rows = xcalloc(a->n + b->n + 1, sizeof(*rows));
-	size_t i = 0, k = 0;
-	int c;
-
-	*n = 0;
-	while (i < a->n || k < b->n) {
-		if (i == a->n)
-			c = 1;
-		else if (k == b->n)
-			c = -1;
-		else
-			c = run_case_cmp(&a->v[i], &b->v[k]);
-		if (c <= 0)
-			rows[*n].a = &a->v[i++];
-		if (c >= 0)
-			rows[*n].b = &b->v[k++];
-		(*n)++;
-	}
-	return rows;
-}
-
 /* The side --failures judges by: the adapter's, the base's for a base run. */
 static int
-failed(const struct row *w)
+failed(const struct run_pair *w)
 {
 	const struct run_case *c = w->a != NULL ? w->a : w->b;
 
@@ -579,7 +548,7 @@ failed(const struct row *w)
 }
 
 static void
-show_json(struct registry *reg, const struct run *r, const struct row *rows,
+show_json(struct registry *reg, const struct run *r, const struct run_pair *rows,
     size_t n, int failures)
 {
 	struct jout *j = jout_new();
@@ -627,7 +596,7 @@ side_summary(struct strbuf *sb, const char *name, const struct run_side *s)
 }
 
 static void
-show_text(const struct run *r, const struct row *rows, size_t n, int failures)
+show_text(const struct run *r, const struct run_pair *rows, size_t n, int failures)
 {
 	struct strbuf sb = STRBUF_INIT, sum = STRBUF_INIT;
 	char *bench, *q, *e, *ca, *cb;
@@ -705,7 +674,7 @@ runs_show(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	struct run one;
 	const struct run *r;
 	struct error *err;
-	struct row *rows;
+	struct run_pair *rows;
 	size_t n;
 	int ch, json = 0, failures = 0, loaded = 0;
 
@@ -731,7 +700,7 @@ runs_show(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	if ((err = find_run(lc, argv[optind], &rs, &loaded, &reg, &one,
 	    &r)) != NULL)
 		goto done;
-	rows = merge_rows(r, &n);
+	rows = run_pairs(r, &n);
 	if (json)
 		show_json(reg, r, rows, n, failures);
 	else

@@ -92,34 +92,6 @@ case_group(const struct run_case *ad, const struct run_case *base)
 	return base == NULL || !base->pass ? 1 : 2;
 }
 
-/*
- * The cases of a run, paired by id (both sides are sorted by id):
- * ad[i] and base[i], either NULL where that side has no such case.
- */
-static size_t
-case_pairs(const struct run *run, const struct run_case ***ad,
-    const struct run_case ***base)
-{
-	const struct run_side *a = &run->adapter_side, *b = &run->base_side;
-	size_t i = 0, k = 0, n = 0;
-	int c;
-
-	*ad = xcalloc(a->n + b->n + 1, sizeof(**ad));
-	*base = xcalloc(a->n + b->n + 1, sizeof(**base));
-	while (i < a->n || k < b->n) {
-		if (i == a->n)
-			c = 1;
-		else if (k == b->n)
-			c = -1;
-		else
-			c = run_case_cmp(&a->v[i], &b->v[k]);
-		(*ad)[n] = c <= 0 ? &a->v[i++] : NULL;
-		(*base)[n] = c >= 0 ? &b->v[k++] : NULL;
-		n++;
-	}
-	return n;
-}
-
 static const char *const group_names[] = {
 	"the adapter got wrong", "only the base got wrong", "both got right"
 };
@@ -148,7 +120,8 @@ run_dir_of(const struct result *r)
 void
 report_cases_html(struct strbuf *sb, const struct result *r)
 {
-	const struct run_case **ad = NULL, **base = NULL, *q;
+	const struct run_case *q;
+	struct run_pair *pairs = NULL;
 	struct error *err = NULL;
 	struct run run;
 	size_t n = 0, i, count[3] = { 0, 0, 0 };
@@ -183,9 +156,9 @@ report_cases_html(struct strbuf *sb, const struct result *r)
 		strbuf_addstr(sb, "</p>\n</details>\n");
 		goto done;
 	}
-	n = case_pairs(&run, &ad, &base);
+	pairs = run_pairs(&run, &n);
 	for (i = 0; i < n; i++)
-		count[case_group(ad[i], base[i])]++;
+		count[case_group(pairs[i].a, pairs[i].b)]++;
 	strbuf_addf(sb, " &#8212; %zu case%s; the adapter got %zu wrong, "
 	    "the base %zu</summary>\n<table>\n<tr><th class=\"l\">case</th>"
 	    "<th class=\"l\">question</th><th class=\"l\">expected</th>"
@@ -198,9 +171,9 @@ report_cases_html(struct strbuf *sb, const struct result *r)
 		strbuf_addf(sb, "<tr><th class=\"l group\" colspan=\"5\">%zu "
 		    "%s</th></tr>\n", count[g], group_names[g]);
 		for (i = 0; i < n; i++) {
-			if (case_group(ad[i], base[i]) != g)
+			if (case_group(pairs[i].a, pairs[i].b) != g)
 				continue;
-			q = ad[i] != NULL ? ad[i] : base[i];
+			q = pairs[i].a != NULL ? pairs[i].a : pairs[i].b;
 			strbuf_addstr(sb, "<tr class=\"case\"><td class=\"l "
 			    "nw\">");
 			html_escape(sb, q->id);
@@ -214,16 +187,15 @@ report_cases_html(struct strbuf *sb, const struct result *r)
 				strbuf_addstr(sb, "<span class=\"none\">none"
 				    "</span>");
 			strbuf_addstr(sb, "</td>");
-			case_answer(sb, ad[i]);
-			case_answer(sb, base[i]);
+			case_answer(sb, pairs[i].a);
+			case_answer(sb, pairs[i].b);
 			strbuf_addstr(sb, "</tr>\n");
 		}
 	}
 	strbuf_addstr(sb, "</table>\n</details>\n");
 done:
 	error_free(err);
-	free(ad);
-	free(base);
+	free(pairs);
 	free(dir);
 	run_release(&run);
 }

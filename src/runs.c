@@ -820,3 +820,28 @@ runs_diff_release(struct runs_diff *d)
 	free(d->only_b);
 	memset(d, 0, sizeof(*d));
 }
+
+struct run_pair *
+run_pairs(const struct run *r, size_t *n)
+{
+	const struct run_side *a = &r->adapter_side, *b = &r->base_side;
+	struct run_pair *v = xcalloc(a->n + b->n + 1, sizeof(*v));
+	size_t i = 0, k = 0;
+	int c;
+
+	*n = 0;
+	while (i < a->n || k < b->n) {
+		if (i == a->n)
+			c = 1;
+		else if (k == b->n)
+			c = -1;
+		else
+			c = run_case_cmp(&a->v[i], &b->v[k]);
+		if (c <= 0)
+			v[*n].a = &a->v[i++];
+		if (c >= 0)
+			v[*n].b = &b->v[k++];
+		(*n)++;
+	}
+	return v;
+}
