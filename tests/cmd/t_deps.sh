@@ -74,10 +74,15 @@ t "the Makefile rebuilds when the compiler or a flag changes"
 mkdir "$W/tree"
 cp -R "$TOP/Makefile" "$TOP/src" "$TOP/include" "$TOP/.ci" "$W/tree/"
 nsrc=$(ls "$W/tree/src"/*.c | wc -l)
-(cd "$W/tree" && make -n loco >/dev/null 2>&1 && mkdir -p build/plain &&
-    for f in src/*.c; do b=${f#src/}; : >"build/plain/${b%.c}.o"; done &&
-    touch build/plain/.flavour loco)
-compiles() { (cd "$W/tree" && make -n "$@" loco 2>/dev/null) | grep -c -- ' -c -o build/plain/'; }
+# The make that runs the tests (make WERROR=1 SANITIZE=... check) puts its
+# command-line variables in the environment and MAKEFLAGS: the copy's make
+# sees none of them.
+tmake() { (cd "$W/tree" && env -i PATH="$PATH" make "$@"); }
+tmake -n loco >/dev/null 2>&1
+mkdir -p "$W/tree/build/plain"
+for f in "$W"/tree/src/*.c; do b=${f##*/}; : >"$W/tree/build/plain/${b%.c}.o"; done
+touch "$W/tree/build/plain/.flavour" "$W/tree/loco"
+compiles() { tmake -n "$@" loco 2>/dev/null | grep -c -- ' -c -o build/plain/'; }
 expect_eq "$(compiles)" 0 "the same flags: nothing to compile"
 expect_eq "$(compiles CURL_DLOPEN=0)" "$nsrc" "CURL_DLOPEN=0: every object"
 expect_eq "$(compiles CC=clang)" "$nsrc" "another compiler: every object"
