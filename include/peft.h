@@ -12,6 +12,14 @@
  * row-major; GGUF lists dimensions fastest first, so the bytes are the
  * same and the dimensions are reversed (lora_a [in, r], lora_b [r, out]).
  *
+ * A LoRA on lm_head (base_model.model.lm_head.lora_A.weight [r, hidden],
+ * lora_B [vocab, r]) becomes output.weight.lora_a and .lora_b, laid out
+ * the same way, as llama.cpp's convert_lora_to_gguf.py writes it.
+ * llama.cpp applies it only to a base with its own output.weight; a base
+ * that ties its output to token_embd.weight has none (Qwen3-4B, every
+ * gemma2), so with a base GGUF that has no output.weight, or for gemma2,
+ * it is refused, and without a base it is converted with a warning.
+ *
  * llama's GGUF keeps q and k rows in RoPE's adjacent-pair order, where
  * Hugging Face keeps each head's two halves apart; llama.cpp's
  * convert_hf_to_gguf.py permutes q_proj and k_proj rows for llama
@@ -31,7 +39,8 @@
  * turns it off for the nn.Linear layers these families have.
  *
  * Refused, each with why: DoRA (use_dora), modules_to_save, LoRA on the
- * embeddings or lm_head, fused projections (qkv_proj, gate_up_proj,
+ * token embeddings (embed_tokens, lora_embedding_A/B), LoRA on lm_head
+ * for a tied base, fused projections (qkv_proj, gate_up_proj,
  * W_pack, ...), bias tensors, layer_replication, other PEFT types, and
  * any tensor of another module.
  */
@@ -85,8 +94,10 @@ void		 peft_config_release(struct peft_config *);
  *   base_model.model.model.layers.3.self_attn.q_proj.lora_A.weight
  *     -> blk.3.attn_q.weight.lora_a
  * (an adapter name, "lora_A.default.weight", and the missing ".weight"
- * are accepted).  *layer, *module ("q_proj") and *is_b describe it.
- * EXIT_FAIL with the reason for what cannot be converted.
+ * are accepted), and base_model.model.lm_head.lora_B.weight ->
+ * output.weight.lora_b.  *layer (-1 for lm_head), *module ("q_proj",
+ * "lm_head") and *is_b describe it.  EXIT_FAIL with the reason for what
+ * cannot be converted.
  */
 struct error	*peft_map_name(const char *name, char **gguf_name,
 		    long *layer, const char **module, int *is_b);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,13 +158,16 @@ check_targets(struct peft_config *pc)
 				free(subj);
 				return err;
 			}
-		if (strcmp(t, "embed_tokens") == 0 ||
-		    strcmp(t, "lm_head") == 0) {
+		/* lm_head is converted (output.weight); the embeddings
+		 * are not: llama.cpp wants their lora_a transposed and
+		 * PEFT names them lora_embedding_A/B. */
+		if (strcmp(t, "embed_tokens") == 0) {
 			m = safe(t);
 			err = error_new(EXIT_FAIL, "'%s': target_modules "
-			    "holds '%s': a LoRA on the embeddings or lm_head "
-			    "is not converted (llama.cpp ties them differently "
-			    "per model); train without it", pc->path, m);
+			    "holds '%s': a LoRA on the token embeddings is not "
+			    "converted (loco converts the attention and MLP "
+			    "projections and lm_head); train without it",
+			    pc->path, m);
 			free(m);
 			return err;
 		}
@@ -372,10 +376,9 @@ peft_map_name(const char *name, char **gguf_name, long *layer,
 		return name_error(name, "is a DoRA magnitude vector: DoRA "
 		    "adapters are not converted (llama.cpp's LoRA has none)");
 	if (strstr(name, "lora_embedding_") != NULL ||
-	    strstr(name, "embed_tokens") != NULL ||
-	    strstr(name, "lm_head") != NULL)
-		return name_error(name, "is on the embeddings or lm_head: "
-		    "such LoRAs are not converted; train without them");
+	    strstr(name, "embed_tokens") != NULL)
+		return name_error(name, "is on the token embeddings: such "
+		    "LoRAs are not converted; train without them");
 	for (m = 0; m < ARRAY_SIZE(fused); m++) {
 		char *dotted = xasprintf(".%s.", fused[m].name);
 		int hit = strstr(name, dotted) != NULL;
@@ -406,18 +409,25 @@ peft_map_name(const char *name, char **gguf_name, long *layer,
 	    strcmp(tok[i], "model") == 0 ||
 	    strcmp(tok[i], "language_model") == 0))
 		i++;
-	if (n - i < 5 || strcmp(tok[i], "layers") != 0)
-		goto unknown;
-	if (parse_long(tok[i + 1], 0, 99999, &l) == -1 ||
-	    (tok[i + 1][0] == '0' && tok[i + 1][1] != '\0'))
-		goto unknown;
-	for (m = 0; m < ARRAY_SIZE(modules); m++)
-		if (strcmp(tok[i + 2], modules[m].block) == 0 &&
-		    strcmp(tok[i + 3], modules[m].hf) == 0)
-			break;
-	if (m == ARRAY_SIZE(modules))
-		goto unknown;
-	i += 4;
+	if (n - i >= 2 && strcmp(tok[i], "lm_head") == 0) {
+		/* base_model.model.lm_head: output.weight, no layer. */
+		l = -1;
+		m = ARRAY_SIZE(modules);
+		i++;
+	} else {
+		if (n - i < 5 || strcmp(tok[i], "layers") != 0)
+			goto unknown;
+		if (parse_long(tok[i + 1], 0, 99999, &l) == -1 ||
+		    (tok[i + 1][0] == '0' && tok[i + 1][1] != '\0'))
+			goto unknown;
+		for (m = 0; m < ARRAY_SIZE(modules); m++)
+			if (strcmp(tok[i + 2], modules[m].block) == 0 &&
+			    strcmp(tok[i + 3], modules[m].hf) == 0)
+				break;
+		if (m == ARRAY_SIZE(modules))
+			goto unknown;
+		i += 4;
+	}
 	if (strcmp(tok[i], "lora_A") == 0)
 		*is_b = 0;
 	else if (strcmp(tok[i], "lora_B") == 0)
@@ -439,14 +449,20 @@ peft_map_name(const char *name, char **gguf_name, long *layer,
 	if (i != n)
 		goto unknown;
 	*layer = l;
-	*module = modules[m].hf;
-	*gguf_name = xasprintf("blk.%ld.%s.weight.lora_%c", l, modules[m].gguf,
-	    *is_b ? 'b' : 'a');
+	if (l < 0) {
+		*module = "lm_head";
+		*gguf_name = xasprintf("output.weight.lora_%c", *is_b ? 'b' :
+		    'a');
+	} else {
+		*module = modules[m].hf;
+		*gguf_name = xasprintf("blk.%ld.%s.weight.lora_%c", l,
+		    modules[m].gguf, *is_b ? 'b' : 'a');
+	}
 	goto done;
 unknown:
 	err = name_error(name, "is not a LoRA on a projection loco converts "
-	    "(layers.N.self_attn.{q,k,v,o}_proj or "
-	    "layers.N.mlp.{gate,up,down}_proj, lora_A or lora_B)");
+	    "(layers.N.self_attn.{q,k,v,o}_proj, "
+	    "layers.N.mlp.{gate,up,down}_proj or lm_head, lora_A or lora_B)");
 done:
 	free(copy);
 	return err;
@@ -521,9 +537,12 @@ static int
 pair_cmp(const void *x, const void *y)
 {
 	const struct pair *a = x, *b = y;
+	/* lm_head (layer -1) last, where output.weight is in a model. */
+	long la = a->layer < 0 ? LONG_MAX : a->layer;
+	long lb = b->layer < 0 ? LONG_MAX : b->layer;
 
-	if (a->layer != b->layer)
-		return a->layer < b->layer ? -1 : 1;
+	if (la != lb)
+		return la < lb ? -1 : 1;
 	return module_order(a->module) - module_order(b->module);
 }
 
@@ -595,6 +614,7 @@ struct convert {
 	size_t			 olen;
 	uint16_t		*half;		/* OUT_CHUNK / 4 of them */
 	unsigned long long	 written;
+	int			 head_unchecked;	/* lm_head, no base */
 };
 
 static struct error *
@@ -746,6 +766,34 @@ find_arch(struct convert *cv)
 	}
 }
 
+static struct error *
+refuse_tied(struct convert *cv, const char *tensor, const char *fmt, ...)
+    PRINTFLIKE(3, 4);
+
+/*
+ * A LoRA on lm_head is one on output.weight, which llama.cpp applies
+ * only when the base has that tensor: a base that ties its output to
+ * token_embd.weight has none (llama.cpp's convert_lora_to_gguf.py:
+ * "lm_head is present in adapter, but is ignored in base model").
+ */
+static struct error *
+refuse_tied(struct convert *cv, const char *tensor, const char *fmt, ...)
+{
+	struct error *err;
+	va_list ap;
+	char *why, *t = safe(tensor);
+
+	va_start(ap, fmt);
+	why = xvasprintf(fmt, ap);
+	va_end(ap);
+	err = error_new(EXIT_FAIL, "'%s': tensor '%s' is a LoRA on lm_head, "
+	    "but %s, so llama.cpp cannot apply it: train again without "
+	    "lm_head in target_modules", cv->st_path, t, why);
+	free(why);
+	free(t);
+	return err;
+}
+
 /* Each pair against the base's tensor: A's in, B's out, the layer. */
 static struct error *
 check_shapes(struct convert *cv)
@@ -760,13 +808,18 @@ check_shapes(struct convert *cv)
 		const struct gguf_tensor *t;
 		char *sa, *sb, *why;
 
-		if (b->n_layer > 0 && (uint64_t)p->layer >= b->n_layer)
+		if (p->layer >= 0 && b->n_layer > 0 &&
+		    (uint64_t)p->layer >= b->n_layer)
 			return st_error(cv, p->a->name, "is for layer %ld but "
 			    "the base '%s' has %" PRIu64 " layers: the adapter "
 			    "was trained for another base model%s%s%s",
 			    p->layer, cv->c->base, b->n_layer,
 			    hint ? " ('" : "", hint ? hint : "",
 			    hint ? "')" : "");
+		if (p->layer < 0 && gguf_find_tensor(b, p->gguf) == NULL)
+			return refuse_tied(cv, p->a->name, "the base '%s' "
+			    "ties its output to the token embeddings (it has "
+			    "no output.weight)", cv->c->base);
 		if ((t = gguf_find_tensor(b, p->gguf)) == NULL)
 			return st_error(cv, p->a->name, "has no base tensor: "
 			    "the base '%s' has no '%s'", cv->c->base, p->gguf);
@@ -842,6 +895,12 @@ plan(struct convert *cv)
 			p->n_head = (size_t)nh;
 			cv->res->permuted = 1;
 		}
+		if (p->layer < 0 && strcmp(cv->arch, "gemma2") == 0)
+			return refuse_tied(cv, p->a->name, "gemma2 always "
+			    "ties its output to the token embeddings "
+			    "(llama.cpp loads no output.weight for it)");
+		if (p->layer < 0 && !cv->have_base)
+			cv->head_unchecked = 1;
 		if ((long)r > cv->res->rank)
 			cv->res->rank = (long)r;
 	}
@@ -1245,6 +1304,12 @@ peft_convert(const struct peft_convert *c, struct peft_result *res)
 	name = c->name ? xstrdup(c->name) : folder_name(c->dir);
 	if ((err = write_file(&cv, name)) != NULL)
 		goto done;
+	if (cv.head_unchecked && !c->quiet)
+		fprintf(stderr, "loco: warning: '%s' holds a LoRA on lm_head "
+		    "and no base was given to check it: llama.cpp rejects the "
+		    "adapter if the base ties its output to the token "
+		    "embeddings (no output.weight, as in Qwen3-4B); give "
+		    "--base FILE.gguf to check\n", cv.st_path);
 	res->architecture = xstrdup(cv.arch);
 	res->alpha = cv.alpha;
 	res->npairs = cv.npairs;

@@ -3,10 +3,12 @@
 //
 //   node peft.js base OUT.gguf [--arch A] [--layers N] [--hidden H]
 //       [--heads N] [--kv N] [--head-dim D] [--ff F] [--sparse]
+//       [--vocab V [--tied]]
 //     a model GGUF with the blk.N.{attn_q,k,v,output,ffn_gate,up,down}
-//     tensors (F16, zero data; --sparse leaves the data a hole)
+//     tensors (F16, zero data; --sparse leaves the data a hole); --vocab
+//     adds token_embd.weight and, unless --tied, output.weight
 //   node peft.js adapter DIR [same shape options] [--rank R]
-//       [--targets q,k,v,o,gate,up,down] [--dtype F32|F16|BF16]
+//       [--targets q,k,v,o,gate,up,down,lm_head] [--dtype F32|F16|BF16]
 //       [--alpha A] [--seed S] [--config JSON] [--nan N] [--prefix P]
 //       [--infix .default]
 //     a PEFT folder with random values; --config merges keys into
@@ -19,6 +21,9 @@
 //     first difference
 //   node peft.js cmp A.gguf B.gguf [--f16]
 //     the same LoRA tensors with the same values (B within F16 rounding)
+//   node peft.js merge BASE.gguf DIR OUT.gguf
+//     BASE with DIR's lm_head LoRA merged into its F32 output.weight
+//     (W + alpha / r * B A), what llama.cpp must compute with the LoRA
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -81,19 +86,19 @@ function fromBF16(h) { u32[0] = h << 16; return f32[0]; }
 function shapeOf(o) {
   const arch = o.arch || 'qwen3', L = +(o.layers || 2), H = +(o.hidden || 64);
   const nh = +(o.heads || 4), kv = +(o.kv || nh), hd = +(o['head-dim'] || H / nh);
-  const ff = +(o.ff || 2 * H);
+  const ff = +(o.ff || 2 * H), V = +(o.vocab || 0);
   return {
-    arch, L, H, nh, kv, hd, ff,
+    arch, L, H, nh, kv, hd, ff, V,
     // [in, out] of each projection
     dims: {
       q: [H, nh * hd], k: [H, kv * hd], v: [H, kv * hd], o: [nh * hd, H],
-      gate: [H, ff], up: [H, ff], down: [ff, H],
+      gate: [H, ff], up: [H, ff], down: [ff, H], lm_head: [H, V],
     },
   };
 }
 const HF = {
   q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-  gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
+  gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj', lm_head: 'lm_head',
 };
 const GG = { q: 'attn_q', k: 'attn_k', v: 'attn_v', o: 'attn_output', gate: 'ffn_gate', up: 'ffn_up', down: 'ffn_down' };
 
@@ -118,6 +123,10 @@ function writeBase(out, o) {
   const s = shapeOf(o), w = ggufWriter(), tensors = [];
   for (let l = 0; l < s.L; l++)
     for (const m of Object.keys(GG)) tensors.push([`blk.${l}.${GG[m]}.weight`, s.dims[m]]);
+  if (s.V) {
+    tensors.unshift(['token_embd.weight', [s.H, s.V]]);
+    if (!o.tied) tensors.push(['output.weight', [s.H, s.V]]);
+  }
   w.parts.push(Buffer.from('GGUF')); w.u32(3); w.u64(tensors.length); w.u64(9);
   w.kvs('general.architecture', s.arch); w.kvs('general.type', 'model');
   w.kvs('general.name', 'synthetic ' + s.arch);
@@ -189,7 +198,7 @@ function defaultConfig(o, s, targets, rank, alpha) {
     loftq_config: {}, lora_alpha: alpha, lora_dropout: 0.05, megatron_config: null,
     megatron_core: 'megatron.core', modules_to_save: null, peft_type: 'LORA',
     r: rank, rank_pattern: {}, revision: null,
-    target_modules: targets.map((t) => HF[t].split('.')[1]), task_type: 'CAUSAL_LM',
+    target_modules: targets.map((t) => HF[t].split('.').pop()), task_type: 'CAUSAL_LM',
     use_dora: false, use_rslora: false,
   };
 }
@@ -200,16 +209,24 @@ function writeAdapter(dir, o) {
   const alpha = +(o.alpha || 2 * rank), prefix = o.prefix || 'base_model.model.model.';
   const tensors = [];
   let nan = +(o.nan || 0);
+  // lm_head once, after the layers, as PEFT saves it:
+  // base_model.model.lm_head.lora_A.weight [r, hidden], lora_B [vocab, r].
+  const blocks = [];
   for (let l = 0; l < s.L; l++)
-    for (const t of targets) {
-      const [i, ou] = s.dims[t], base = `${prefix}layers.${l}.${HF[t]}`;
-      const a = new Float32Array(rank * i).map(() => (rnd() - 0.5) / 4);
-      const b = new Float32Array(ou * rank).map(() => (rnd() - 0.5) / 4);
-      for (; nan > 0; nan--) b[nan - 1] = NaN;
-      const infix = o.infix || '';
-      tensors.push([`${base}.lora_A${infix}.weight`, dtype, [rank, i], a]);
-      tensors.push([`${base}.lora_B${infix}.weight`, dtype, [ou, rank], b]);
-    }
+    for (const t of targets) if (t !== 'lm_head') blocks.push([t, `${prefix}layers.${l}.${HF[t]}`]);
+  if (targets.includes('lm_head')) {
+    if (!s.V) throw new Error('an lm_head LoRA needs --vocab');
+    blocks.push(['lm_head', `${o['head-prefix'] || 'base_model.model.'}lm_head`]);
+  }
+  for (const [t, base] of blocks) {
+    const [i, ou] = s.dims[t];
+    const a = new Float32Array(rank * i).map(() => (rnd() - 0.5) / 4);
+    const b = new Float32Array(ou * rank).map(() => (rnd() - 0.5) / 4);
+    for (; nan > 0; nan--) b[nan - 1] = NaN;
+    const infix = o.infix || '';
+    tensors.push([`${base}.lora_A${infix}.weight`, dtype, [rank, i], a]);
+    tensors.push([`${base}.lora_B${infix}.weight`, dtype, [ou, rank], b]);
+  }
   fs.mkdirSync(dir, { recursive: true });
   const cfg = Object.assign(defaultConfig(o, s, targets, rank, alpha), o.config ? JSON.parse(o.config) : {});
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify(cfg, null, 2) + '\n');
@@ -245,7 +262,7 @@ function readGGUF(file) {
   for (const x of infos) {
     const n = x.ne.reduce((a, b) => a * b, 1), v = new Float32Array(n), at = start + x.off;
     for (let i = 0; i < n; i++) v[i] = x.type === 0 ? buf.readFloatLE(at + 4 * i) : fromHalf(buf.readUInt16LE(at + 2 * i));
-    t[x.name] = { ne: x.ne, type: x.type, data: v };
+    t[x.name] = { ne: x.ne, type: x.type, data: v, at };
   }
   return { kv, tensors: t, order: infos.map((x) => x.name) };
 }
@@ -281,9 +298,18 @@ function check(dir, gguf, o) {
   expect(Math.abs(g.kv['adapter.lora.alpha'] - want) < 1e-4, `alpha ${g.kv['adapter.lora.alpha']}, expected ${want}`);
   let n = 0;
   for (const [name, t] of Object.entries(st)) {
-    const m = name.match(/layers\.(\d+)\.(self_attn|mlp)\.(\w+)_proj\.lora_([AB])/);
-    const mod = Object.keys(HF).find((k) => HF[k] === `${m[2]}.${m[3]}_proj`);
-    const gname = `blk.${m[1]}.${GG[mod]}.weight.lora_${m[4].toLowerCase()}`, gt = g.tensors[gname];
+    let m = name.match(/layers\.(\d+)\.(self_attn|mlp)\.(\w+)_proj\.lora_([AB])/), mod, gname;
+    if (m) {
+      mod = Object.keys(HF).find((k) => HF[k] === `${m[2]}.${m[3]}_proj`);
+      gname = `blk.${m[1]}.${GG[mod]}.weight.lora_${m[4].toLowerCase()}`;
+    } else {
+      m = name.match(/(^|\.)lm_head\.lora_([AB])/);
+      expect(m, `${name}: not a LoRA name`);
+      m = [m[0], null, null, null, m[2]];
+      mod = 'lm_head';
+      gname = `output.weight.lora_${m[4].toLowerCase()}`;
+    }
+    const gt = g.tensors[gname];
     expect(gt, `no ${gname}`);
     expect(gt.ne[0] === t.shape[1] && gt.ne[1] === t.shape[0], `${gname} ne ${gt.ne}, shape ${t.shape}`);
     expect(gt.type === (f16 ? 1 : 0), `${gname} type ${gt.type}`);
@@ -317,6 +343,23 @@ function cmp(a, b, o) {
   console.log(`${b}: ${names.length} tensors equal to ${a}${o.f16 ? ' (F16-rounded)' : ''}`);
 }
 
+function merge(base, dir, out) {
+  const buf = fs.readFileSync(base), g = readGGUF(base), W = g.tensors['output.weight'];
+  const st = readSafetensors(path.join(dir, 'adapter_model.safetensors'));
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json')));
+  const A = Object.entries(st).find(([n]) => /lm_head\.lora_A/.test(n))[1];
+  const B = Object.entries(st).find(([n]) => /lm_head\.lora_B/.test(n))[1];
+  const r = A.shape[0], H = A.shape[1], V = B.shape[0], s = cfg.lora_alpha / r;
+  if (!W || W.type !== 0 || W.ne[0] !== H || W.ne[1] !== V) throw new Error(`${base}: no F32 output.weight [${H}, ${V}]`);
+  for (let o = 0; o < V; o++)
+    for (let i = 0; i < H; i++) {
+      let d = 0;
+      for (let k = 0; k < r; k++) d += B.data[o * r + k] * A.data[k * H + i];
+      buf.writeFloatLE(W.data[o * H + i] + s * d, W.at + 4 * (o * H + i));
+    }
+  fs.writeFileSync(out, buf);
+}
+
 module.exports = { readGGUF, writeSafetensors, readSafetensors, permuteRows, toHalf, fromHalf };
 
 if (require.main === module) {
@@ -330,6 +373,7 @@ if (require.main === module) {
       fs.writeFileSync(a, Buffer.concat([len, h, Buffer.alloc(+(c || 0))]));
     } else if (cmd === 'check') check(a, b, o);
     else if (cmd === 'cmp') cmp(a, b, o);
+    else if (cmd === 'merge') merge(a, b, c);
     else throw new Error(`unknown command ${cmd}`);
   } catch (e) {
     console.error(`peft.js: ${e.message}`);

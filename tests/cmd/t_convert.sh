@@ -2,7 +2,9 @@
 # t_convert.sh: loco adapters convert, a PEFT LoRA folder to a GGUF LoRA:
 # a synthetic Qwen3-shaped adapter against a synthetic Qwen3 base checked
 # value by value (F16 and F32, F32/F16/BF16 in), llama's q/k row
-# permutation, rsLoRA and alpha_pattern scales, every refused config and
+# permutation, rsLoRA and alpha_pattern scales, a LoRA on lm_head (against
+# a base with its own output.weight, a tied one, none, and in llama-server
+# against the LoRA merged), every refused config and
 # every damaged safetensors file (exit status, message naming the file
 # and the tensor, nothing written), NaN warnings, the base found through
 # the registry, and adapters add --peft.
@@ -94,6 +96,69 @@ run_loco adapters convert --base q3.gguf rx
 expect_rc 1
 expect_err "loco: 'rx/adapter_config.json': alpha_pattern key 'layers\\.1\\..*' is a regular expression; loco matches module names literally (give each module's name)"
 
+t "a LoRA on lm_head: output.weight.lora_a and lora_b, checked against the base's output.weight"
+# q3v has its own output.weight [64, 160] (GGUF order); q3t ties its
+# output to token_embd.weight, as Qwen3-4B does, and has none.
+$P base q3v.gguf --arch qwen3 $Q3 --vocab 160
+$P base q3t.gguf --arch qwen3 $Q3 --vocab 160 --tied
+$P adapter qh $Q3 --vocab 160 --targets q,v,lm_head --rank 8 --seed 9
+if grep -q '"lm_head"' qh/adapter_config.json && grep -q 'base_model.model.lm_head.lora_B.weight' qh/adapter_model.safetensors; then pass; else fail "the fixture has no lm_head LoRA"; fi
+run_loco adapters convert --base q3v.gguf --outtype f32 qh
+expect_rc 0
+expect_out "wrote qh.gguf: 9 LoRA pairs, rank 8, alpha 16, qwen3, f32"
+expect_err "loco: shapes checked against 'q3v.gguf'"
+if $P check qh qh.gguf --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+# Last, as in a model; GGUF dims reversed from torch's [r, hidden] and
+# [vocab, r], as for every projection.
+node -e '
+const g = require(process.argv[1]).readGGUF(process.argv[2]), o = g.order, t = g.tensors;
+if (o.length !== 18 || o[16] !== "output.weight.lora_a" || o[17] !== "output.weight.lora_b" ||
+    t[o[16]].ne.join() !== "64,8" || t[o[17]].ne.join() !== "8,160") {
+	console.error(o.slice(-2).join(" ") + ": " + (t[o[16]] || {}).ne + " " + (t[o[17]] || {}).ne);
+	process.exit(1);
+}' "$TOP/tests/cmd/peft.js" qh.gguf 2>"$W/check" && pass || fail "order or dims: $(cat "$W/check")"
+run_loco adapters convert --base q3v.gguf -o qh16.gguf qh
+expect_rc 0
+if $P check qh qh16.gguf --f16 --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+# alpha_pattern reaches lm_head by its module name, as PEFT's does.
+$P adapter qha $Q3 --vocab 160 --targets v,lm_head --config '{"alpha_pattern": {"lm_head": 32}}'
+run_loco adapters convert --base q3v.gguf --outtype f32 qha
+expect_rc 0
+if $P check qha qha.gguf --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+
+t "lm_head against a base that ties its output to the embeddings: refused, nothing written"
+snap .
+run_loco adapters convert --base q3t.gguf qh
+expect_rc 1
+expect_err "loco: 'qh/adapter_model.safetensors': tensor 'base_model.model.lm_head.lora_A.weight' is a LoRA on lm_head, but the base 'q3t.gguf' ties its output to the token embeddings (it has no output.weight), so llama.cpp cannot apply it: train again without lm_head in target_modules"
+nothing_written .
+# A base with no embeddings tensors at all: the same (and no complaint
+# about lm_head's layer, which it has none of).
+run_loco adapters convert --base q3.gguf -o qh.out.gguf qh
+expect_rc 1
+expect_err "loco: 'qh/adapter_model.safetensors': tensor 'base_model.model.lm_head.lora_A.weight' is a LoRA on lm_head, but the base 'q3.gguf' ties its output to the token embeddings (it has no output.weight), so llama.cpp cannot apply it: train again without lm_head in target_modules"
+nothing_written .
+# Another vocabulary: the shape check names output.weight.
+$P adapter qhv $Q3 --vocab 200 --targets lm_head
+snap .
+run_loco adapters convert --base q3v.gguf qhv
+expect_rc 5
+expect_err "loco: 'qhv/adapter_model.safetensors': tensor 'base_model.model.lm_head.lora_B.weight' does not fit the base: lora_A [4, 64] and lora_B [200, 4] make a [200, 64] update, but 'output.weight' in 'q3v.gguf' is [160, 64] (out, in): the adapter was trained for another base model ('Qwen/Qwen3-4B-Instruct-2507' in adapter_config.json)"
+nothing_written .
+
+t "lm_head without a base: converted with a warning; gemma2 refused"
+run_loco adapters convert --arch qwen3 -o qhn.gguf qh
+expect_rc 0
+expect_out "wrote qhn.gguf: 9 LoRA pairs, rank 8, alpha 16, qwen3, f16"
+expect_err "loco: warning: 'qh/adapter_model.safetensors' holds a LoRA on lm_head and no base was given to check it: llama.cpp rejects the adapter if the base ties its output to the token embeddings (no output.weight, as in Qwen3-4B); give --base FILE.gguf to check
+loco: warning: shapes not checked (no base model GGUF): llama.cpp refuses a mismatch at load"
+if $P check qh qhn.gguf --f16 --arch qwen3 >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+snap .
+run_loco adapters convert --arch gemma2 -o qhg.gguf qh
+expect_rc 1
+expect_err "loco: 'qh/adapter_model.safetensors': tensor 'base_model.model.lm_head.lora_A.weight' is a LoRA on lm_head, but gemma2 always ties its output to the token embeddings (llama.cpp loads no output.weight for it), so llama.cpp cannot apply it: train again without lm_head in target_modules"
+nothing_written .
+
 t "no base: the registry's base model, or a clear refusal"
 snap .
 run_loco adapters convert qa
@@ -153,7 +218,7 @@ refuse() {
 refuse dora '{"use_dora": true}' 1 ": a DoRA adapter (use_dora: true) is not converted: llama.cpp's LoRA has no magnitude vector; train with use_dora=False, or merge the adapter into the model and convert that"
 refuse mts '{"modules_to_save": ["lm_head", "embed_tokens"]}' 1 ": modules_to_save ('lm_head', ...) keeps whole trained copies of modules, which a GGUF LoRA cannot carry; train without modules_to_save, or merge the adapter into the model"
 refuse fused '{"target_modules": ["qkv_proj", "o_proj"]}' 1 ": target_modules is on the fused projection 'qkv_proj' (phi3): loco converts LoRAs on separate q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj and down_proj (llama, mistral, qwen2, qwen3, gemma2, gemma3)"
-refuse emb '{"target_modules": ["q_proj", "embed_tokens"]}' 1 ": target_modules holds 'embed_tokens': a LoRA on the embeddings or lm_head is not converted (llama.cpp ties them differently per model); train without it"
+refuse emb '{"target_modules": ["q_proj", "lm_head", "embed_tokens"]}' 1 ": target_modules holds 'embed_tokens': a LoRA on the token embeddings is not converted (loco converts the attention and MLP projections and lm_head); train without it"
 refuse loha '{"peft_type": "LOHA"}' 1 ": peft_type 'LOHA' is not a LoRA; loco converts LoRA adapters (peft_type LORA)"
 refuse bias '{"bias": "all"}' 1 ": trained biases (bias not \"none\") are not converted: a GGUF LoRA has none; train with bias=\"none\""
 refuse rep '{"layer_replication": [[0, 2]]}' 1 ": layer_replication is not converted: the GGUF base has its layers once"
@@ -225,7 +290,9 @@ bad s_alone "{\"$A\":{\"dtype\":\"F32\",\"shape\":[4,64],\"data_offsets\":[0,102
 bad s_3d "{\"$A\":{\"dtype\":\"F32\",\"shape\":[4,8,8],\"data_offsets\":[0,1024]}}" 1024 \
     ": tensor '$A' has 3 dimensions, not the 2 of a LoRA matrix" 5
 bad s_mod "{\"base_model.model.model.layers.0.mlp.experts.0.w1.lora_A.weight\":{\"dtype\":\"F32\",\"shape\":[4,64],\"data_offsets\":[0,1024]}}" 1024 \
-    ": tensor 'base_model.model.model.layers.0.mlp.experts.0.w1.lora_A.weight' is not a LoRA on a projection loco converts (layers.N.self_attn.{q,k,v,o}_proj or layers.N.mlp.{gate,up,down}_proj, lora_A or lora_B)" 1
+    ": tensor 'base_model.model.model.layers.0.mlp.experts.0.w1.lora_A.weight' is not a LoRA on a projection loco converts (layers.N.self_attn.{q,k,v,o}_proj, layers.N.mlp.{gate,up,down}_proj or lm_head, lora_A or lora_B)" 1
+bad s_emb "{\"base_model.model.model.embed_tokens.lora_embedding_A\":{\"dtype\":\"F32\",\"shape\":[4,64],\"data_offsets\":[0,1024]}}" 1024 \
+    ": tensor 'base_model.model.model.embed_tokens.lora_embedding_A' is on the token embeddings: such LoRAs are not converted; train without them" 1
 bad s_phi "{\"base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight\":{\"dtype\":\"F32\",\"shape\":[4,64],\"data_offsets\":[0,1024]}}" 1024 \
     ": tensor 'base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight' is on the fused projection 'qkv_proj' (phi3): loco converts LoRAs on separate q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj and down_proj (llama, mistral, qwen2, qwen3, gemma2, gemma3)" 1
 bad s_dora "{\"base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector\":{\"dtype\":\"F32\",\"shape\":[128],\"data_offsets\":[0,512]}}" 512 \
@@ -375,19 +442,55 @@ cp "$T/math.gguf" tiny/twice.gguf
 mkdir -p bench && head -n 40 "$T/benchmarks/math.jsonl" >bench/twice.jsonl
 for d in $DOMAINS; do cp "$T/benchmarks/$d.jsonl" bench/; done
 
+t "lm_head on the tiny world's untied llama base (output.weight [128, 354])"
+mkdir -p head
+$P adapter th --arch llama --layers 4 --hidden 128 --heads 4 --kv 4 --ff 256 --vocab 354 --targets lm_head --rank 8 --alpha 48 --seed 11
+run_loco adapters convert --base "$T/base.gguf" --outtype f32 -o head/th.gguf th
+expect_rc 0
+expect_out "wrote head/th.gguf: 1 LoRA pairs, rank 8, alpha 48, llama, f32"
+if $P check th head/th.gguf --arch llama >/dev/null 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+# What llama.cpp must compute: the LoRA merged into output.weight.
+if $P merge "$T/base.gguf" th head/merged.gguf 2>"$W/check"; then pass; else fail "$(cat "$W/check")"; fi
+# A control that must fail below: lora_B's rows (the vocabulary) reversed.
+mkdir -p threv && cp th/adapter_config.json threv/
+node -e '
+const p = require(process.argv[1]), st = p.readSafetensors(process.argv[2] + "/adapter_model.safetensors"), out = [];
+for (const [n, t] of Object.entries(st)) {
+	let d = t.data;
+	if (/lora_B/.test(n)) {
+		const r = t.shape[1], v = t.shape[0];
+		d = new Float32Array(d.length);
+		for (let o = 0; o < v; o++) d.set(t.data.subarray((v - 1 - o) * r, (v - o) * r), o * r);
+	}
+	out.push([n, "F32", t.shape, d]);
+}
+p.writeSafetensors(process.argv[3] + "/adapter_model.safetensors", out);
+' "$TOP/tests/cmd/peft.js" th threv
+"$LOCO" adapters convert --base "$T/base.gguf" --outtype f32 -o head/threv.gguf threv 2>/dev/null >&2
+
 LLAMA=$(sh "$TOP/tests/llama/build.sh" --path)
 t "llama-server: the same greedy answers with converted and reference adapters"
 if [ -x "$LLAMA" ]; then
 	port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 	loras=
 	for d in $DOMAINS twice; do loras="$loras --lora $d.gguf --lora conv-$d.gguf"; done
+	# Unapplied unless a request names them: the lm_head LoRA and its
+	# control change nothing for the other comparisons.
+	loras="$loras --lora ../head/th.gguf --lora ../head/threv.gguf"
 	(cd tiny && exec "$LLAMA" -m base.gguf $loras --lora-init-without-apply \
 	    --host 127.0.0.1 --port "$port" -t 1 -c 2048 -np 2 >"$W/llama.log" 2>&1) &
 	lpid=$!
+	# The base with the lm_head LoRA merged, beside it.
+	port2=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+	(cd head && exec "$LLAMA" -m merged.gguf --host 127.0.0.1 --port "$port2" \
+	    -t 1 -c 2048 -np 1 >"$W/llama2.log" 2>&1) &
+	lpid2=$!
 	i=0
-	until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
+	until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 &&
+	    curl -sf "http://127.0.0.1:$port2/health" >/dev/null 2>&1; do
 		i=$((i + 1))
-		if [ "$i" -gt 300 ] || ! kill -0 "$lpid" 2>/dev/null; then break; fi
+		if [ "$i" -gt 300 ] || ! kill -0 "$lpid" 2>/dev/null ||
+		    ! kill -0 "$lpid2" 2>/dev/null; then break; fi
 		sleep 0.1
 	done
 	if node "$TOP/tests/cmd/samegreedy.js" "http://127.0.0.1:$port" bench $DOMAINS >"$W/same" 2>&1; then pass; else fail "$(cat "$W/same")"; fi
@@ -400,8 +503,20 @@ if [ -x "$LLAMA" ]; then
 		fail "rows permuted twice: exit $rc, $n of 40 the same: $(cat "$W/same")"
 	fi
 	echo "convert: llama-server: q/k rows permuted twice: ${n:-?} of 40 math answers the same"
-	kill "$lpid" 2>/dev/null
-	wait "$lpid" 2>/dev/null
+	# lm_head: llama.cpp loads output.weight.lora_a/b and applies them
+	# as the merged output.weight, to the log-probability.
+	if node "$TOP/tests/cmd/headmerge.js" "http://127.0.0.1:$port" th.gguf \
+	    "http://127.0.0.1:$port2" bench $DOMAINS >"$W/same" 2>&1; then pass; else fail "$(cat "$W/same" "$W/llama.log" | tail -5)"; fi
+	sed 's/^/convert: llama-server: /' "$W/same"
+	if node "$TOP/tests/cmd/headmerge.js" "http://127.0.0.1:$port" threv.gguf \
+	    "http://127.0.0.1:$port2" bench math >"$W/same" 2>&1; then
+		fail "lm_head rows reversed matched the merged base"
+	else
+		grep -q '^headmerge.js: math [^ ]*: with the LoRA\|^headmerge.js: math [^ ]*: token' "$W/same" && pass ||
+		    fail "the control failed for another reason: $(cat "$W/same")"
+	fi
+	kill "$lpid" "$lpid2" 2>/dev/null
+	wait "$lpid" "$lpid2" 2>/dev/null
 elif [ "${CI:-}" = true ]; then
 	fail "no llama-server at $LLAMA (run sh tests/llama/build.sh)"
 else

@@ -2,7 +2,7 @@
  * fuzz_peftconfig.c: peft_config_parse on the input as adapter_config.json,
  * and peft_map_name on it as a tensor name.  An accepted config has a
  * rank and an alpha in range and nothing that is refused; a mapped name
- * is a GGUF LoRA name.
+ * is a GGUF LoRA name (blk.N.*, or output.weight for lm_head).
  */
 #include "fuzz.h"
 #include "peft.h"
@@ -28,8 +28,14 @@ check_name(const char *s)
 		fuzz_error_free(err);
 		return;
 	}
-	FUZZ_CHECK(strncmp(g, "blk.", 4) == 0);
-	FUZZ_CHECK(layer >= 0 && layer <= 99999);
+	/* lm_head is output.weight, with no layer. */
+	if (layer == -1)
+		FUZZ_CHECK(strcmp(module, "lm_head") == 0 &&
+		    strcmp(g, is_b ? "output.weight.lora_b" :
+		    "output.weight.lora_a") == 0);
+	else
+		FUZZ_CHECK(strncmp(g, "blk.", 4) == 0 && layer >= 0 &&
+		    layer <= 99999);
 	FUZZ_CHECK(strstr(g, is_b ? ".weight.lora_b" : ".weight.lora_a") !=
 	    NULL);
 	FUZZ_CHECK(strstr(s, module) != NULL);

@@ -95,7 +95,7 @@ map_ok(const char *name, const char *want, long want_layer, int want_b)
 {
 	char *g;
 	const char *module;
-	long layer = -1;
+	long layer = -2;
 	int is_b = -1;
 
 	CHECK_OK(peft_map_name(name, &g, &layer, &module, &is_b));
@@ -126,15 +126,36 @@ TEST(map_names)
 	    "q_proj.lora_A.weight", &g, &l, &m, &b), "tensor 'base_model."
 	    "model.model.layers.01.self_attn.q_proj.lora_A.weight' is not a "
 	    "LoRA on a projection loco converts (layers.N.self_attn.{q,k,v,o}"
-	    "_proj or layers.N.mlp.{gate,up,down}_proj, lora_A or lora_B)");
+	    "_proj, layers.N.mlp.{gate,up,down}_proj or lm_head, lora_A or "
+	    "lora_B)");
 	CHECK_ERR(peft_map_name("base_model.model.model.layers.0.self_attn."
 	    "q_proj.lora_B.bias", &g, &l, &m, &b), "tensor 'base_model.model."
 	    "model.layers.0.self_attn.q_proj.lora_B.bias' is a LoRA bias "
 	    "(lora_bias): not converted, a GGUF LoRA has none");
-	CHECK_ERR(peft_map_name("base_model.model.lm_head.lora_A.weight", &g,
-	    &l, &m, &b), "tensor 'base_model.model.lm_head.lora_A.weight' is "
-	    "on the embeddings or lm_head: such LoRAs are not converted; train "
-	    "without them");
+	/* lm_head is output.weight, with no layer. */
+	map_ok("base_model.model.lm_head.lora_A.weight",
+	    "output.weight.lora_a", -1, 0);
+	map_ok("base_model.model.lm_head.lora_B.default.weight",
+	    "output.weight.lora_b", -1, 1);
+	CHECK_OK(peft_map_name("lm_head.lora_B", &g, &l, &m, &b));
+	CHECK_STR(g, "output.weight.lora_b");
+	CHECK_STR(m, "lm_head");
+	free(g);
+	CHECK_ERR(peft_map_name("base_model.model.lm_head.base_layer.weight",
+	    &g, &l, &m, &b), "tensor 'base_model.model.lm_head.base_layer."
+	    "weight' is not a LoRA on a projection loco converts (layers.N."
+	    "self_attn.{q,k,v,o}_proj, layers.N.mlp.{gate,up,down}_proj or "
+	    "lm_head, lora_A or lora_B)");
+	CHECK_ERR(peft_map_name("base_model.model.lm_head", &g, &l, &m, &b),
+	    "tensor 'base_model.model.lm_head' is not a LoRA on a projection "
+	    "loco converts (layers.N.self_attn.{q,k,v,o}_proj, layers.N.mlp."
+	    "{gate,up,down}_proj or lm_head, lora_A or lora_B)");
+	/* The embeddings are not converted. */
+	CHECK_ERR(peft_map_name("base_model.model.model.embed_tokens."
+	    "lora_embedding_A.default", &g, &l, &m, &b), "tensor 'base_model."
+	    "model.model.embed_tokens.lora_embedding_A.default' is on the "
+	    "token embeddings: such LoRAs are not converted; train without "
+	    "them");
 	CHECK(g == NULL);
 }
 
@@ -160,6 +181,18 @@ TEST(config_keys)
 	    "\"all-linear\"}";
 	CHECK_OK(peft_config_parse("c.json", text, strlen(text), &pc));
 	CHECK_STR(pc.target_regex, "all-linear");
+	peft_config_release(&pc);
+	text = "{\"r\": 8, \"lora_alpha\": 16, \"target_modules\": "
+	    "[\"q_proj\", \"lm_head\"]}";
+	CHECK_OK(peft_config_parse("c.json", text, strlen(text), &pc));
+	CHECK_STR(pc.targets[1], "lm_head");
+	peft_config_release(&pc);
+	text = "{\"r\": 8, \"lora_alpha\": 16, \"target_modules\": "
+	    "[\"lm_head\", \"embed_tokens\"]}";
+	CHECK_ERR(peft_config_parse("c.json", text, strlen(text), &pc),
+	    "'c.json': target_modules holds 'embed_tokens': a LoRA on the "
+	    "token embeddings is not converted (loco converts the attention "
+	    "and MLP projections and lm_head); train without it");
 	peft_config_release(&pc);
 	text = "{\"lora_alpha\": 32}";
 	CHECK_ERR(peft_config_parse("c.json", text, strlen(text), &pc),
