@@ -15,6 +15,7 @@ import random
 import torch
 
 import data
+import runs
 from common import OUT_DIR, TINY, answers, load_heldout, prompt_ids
 from model import Config, TinyLlama
 
@@ -41,8 +42,8 @@ def main():
     r = random.Random(7)
     pool = [x["question"] for d in data.DOMAINS for x in load_heldout(d)]
     cases = []
-    targets = [(None, "base.gguf")] + [(d, f"{d}.gguf") for d in data.DOMAINS
-                                       if os.path.exists(os.path.join(args.ckpt_dir, f"{d}.pt"))]
+    targets = [(None, "base.gguf")] + [(n, f"{n}.gguf") for n in runs.ADAPTERS
+                                       if os.path.exists(os.path.join(args.ckpt_dir, f"{n}.pt"))]
     for domain, _ in targets:
         m = load(args.ckpt_dir, domain)
         qs = r.sample(pool, min(args.n, len(pool)))

@@ -69,6 +69,7 @@ def packed_batch(stream, rows, row_len, lm_weight=0.0):
         while True:
             if stream.pending is None:
                 stream.pending = next(stream.it)
+                stream.taken += 1
             ids, m = stream.pending
             n = len(ids)
             if n > row_len:
@@ -94,6 +95,7 @@ class Stream:
     def __init__(self, it):
         self.it = it
         self.pending = None
+        self.taken = 0  # examples drawn from it
 
 
 def answers(model, questions, re2=False, temperature=0.0, gen=None, bs=64, max_new=40):

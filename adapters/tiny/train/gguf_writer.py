@@ -110,6 +110,14 @@ def _ftype(f16):
     return GGML_F16 if f16 else GGML_F32
 
 
+def size_label(n):
+    """llama.cpp's size label: 747136 parameters -> "747K"."""
+    for div, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.0f}{unit}" if n / div >= 100 else f"{n / div:.1f}{unit}"
+    return str(n)
+
+
 def write_base(path, model, tokens, token_types, name="tiny-base", f16=False):
     from model import BOS, EOS, UNK
     cfg = model.cfg
@@ -118,6 +126,11 @@ def write_base(path, model, tokens, token_types, name="tiny-base", f16=False):
     w.add_string("general.architecture", "llama")
     w.add_string("general.type", "model")
     w.add_string("general.name", name)
+    # Which weights these are, as llama.cpp's converters say it: loco
+    # compares them with the registry's base_model.name (Ollama's
+    # /api/show drops general.name).
+    w.add_string("general.basename", name)
+    w.add_string("general.size_label", size_label(sum(p.numel() for p in model.parameters())))
     w.add_u32("general.file_type", 1 if f16 else 0)
     w.add_u32("general.quantization_version", 2)
     w.add_u32("llama.context_length", cfg.ctx)

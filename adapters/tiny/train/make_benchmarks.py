@@ -4,7 +4,8 @@ the generators:
   benchmarks/DOMAIN.jsonl  the held-out sets as loco benchmarks (see
                            loco-benchmark(5)): math by number, the others
                            by the exact text of the answer
-  benchmarks/router.tsv    the router set: 50 fresh questions per domain and
+  benchmarks/router.tsv    the router set: 50 fresh questions per domain
+                           (the benchmark distribution) and
                            50 of the base's own bare skills ("none"), none
                            of them in data/ or general.txt
   benchmarks/general.txt   100 other bare-skill prompts: the classifier's
@@ -16,7 +17,7 @@ import os
 import random
 
 import data
-from common import DATA_DIR, TINY, load_heldout
+from common import TINY, load_heldout
 
 OUT = os.path.join(TINY, "benchmarks")
 EXACT_TEXT = r"(?s)^\s*(.*?)\s*$"
@@ -55,7 +56,8 @@ def main():
     general = skills(3005, 100, held)
     rows = []
     for d in data.DOMAINS:
-        for q, _ in data.make_split(d, 50, ROUTER_SEEDS[d], exclude=held):
+        for q, _ in data.make_split(d, 50, ROUTER_SEEDS[d], exclude=held,
+                                    generators=data.BENCH_GENERATORS):
             rows.append((d, q))
     rows += [("none", q) for q in skills(2005, 50, held | set(general))]
     with open(os.path.join(OUT, "router.tsv"), "w") as f:

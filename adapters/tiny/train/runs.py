@@ -1,0 +1,101 @@
+"""The tiny world's training runs: one table that train.py, train_all.sh
+and overlap_check.py share (no torch here), and the question streams each
+run trains on, regenerated exactly from the seeds.
+
+Two adapters for math and for code (issue #18: the leaderboard ranks
+them, promote chooses, ensembles have members): the "-b" runs draw their
+own stream (another seed) and train for fewer steps.
+"""
+
+import random
+
+import data
+
+# rows of 320: the pool holds analysis questions with RE2 (see ADAPTERS)
+BASE = dict(steps=1800, bs=7, lr=3e-3, pool=100, skill_frac=0.75, seed=1234, lm_weight=0.3, row=320)
+LORA = dict(steps=700, bs=8, lr=5e-3, rank=8, alpha=16.0, seed=4321, lm_weight=0.0,
+            targets="q,v,up,down", row=256)
+
+# name: (domain, settings that differ from LORA)
+ADAPTERS = {
+    "math": ("math", {}),
+    "math-b": ("math", {"seed": 5321, "steps": 450}),
+    "code": ("code", {}),
+    "code-b": ("code", {"seed": 5322, "steps": 450}),
+    # three numbered sentences and the question twice (RE2) take more
+    # than 256 tokens
+    "analysis": ("analysis", {"row": 320}),
+    "writing": ("writing", {}),
+}
+
+
+def settings(name):
+    """The settings of a run: 'base' or an adapter's name."""
+    if name == "base":
+        return dict(BASE, mode="base", domain=None)
+    domain, over = ADAPTERS[name]
+    return dict(LORA, mode="lora", domain=domain, **over)
+
+
+def question_stream(mode, seed, domain=None, pool=None, skill_frac=None, held=()):
+    """Yields the (question, answer) pairs a run trains on, in order.
+    base: generic skills, and a small fixed pool per domain drawn from the
+    domain's training distribution; lora: fresh questions of its domain.
+    Questions in held (the held-out sets) are never yielded."""
+    r = random.Random(seed)
+    if mode == "base":
+        pools = {}
+        for k, d in enumerate(data.DOMAINS):
+            pools[d] = data.make_split(d, pool, seed + 17 * (k + 1), exclude=held)
+        while True:
+            if r.random() < skill_frac:
+                yield data.gen_skill(r)
+            else:
+                yield r.choice(pools[r.choice(data.DOMAINS)])
+    else:
+        gen = data.GENERATORS[domain]
+        while True:
+            q, a = gen(r)
+            if q not in held:
+                yield q, a
+
+
+def examples(name, held=(), **over):
+    """Yields (question, answer, re2, system) as the run trains on them:
+    half with loco's RE2 prompt, a tenth with one of the system prompts."""
+    s = dict(settings(name), **over)
+    rr = random.Random(s["seed"] + 1)
+    for q, a in question_stream(s["mode"], s["seed"], s["domain"], s.get("pool"),
+                                s.get("skill_frac"), held):
+        system = rr.choice(data.SYSTEMS) if rr.random() < 0.1 else None
+        yield q, a, rr.random() < 0.5, system
+
+
+def example_tokens(q, a, re2, system):
+    """Tokens of one training example: BOS, the prompt, the answer, EOS
+    (the tokenizer has one token per printable ASCII character)."""
+    return 1 + len(data.prompt_text(data.user_text(q, re2), system)) + len(a) + 1
+
+
+def trained_questions(name, held=(), **over):
+    """The questions the run trains on, exactly: the packing of
+    common.packed_batch (whole examples per row of `row` tokens, an example
+    that does not fit waits for the next row) replayed without torch."""
+    s = dict(settings(name), **over)
+    it = examples(name, held, **over)
+    out = []
+    pending = None
+    for _ in range(s["steps"] * s["bs"]):
+        off = 0
+        while True:
+            if pending is None:
+                pending = next(it)
+            n = example_tokens(*pending)
+            if n > s["row"]:
+                raise ValueError(f"{name}: example longer than a row: {pending[0]!r}")
+            if off + n > s["row"]:
+                break
+            out.append(pending[0])
+            pending = None
+            off += n
+    return out
