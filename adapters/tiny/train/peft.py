@@ -28,6 +28,7 @@ Hugging Face layout gives the same logits as the model itself.
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 
@@ -130,7 +131,7 @@ def adapter_config(rank, alpha, targets, base=BASE_NAME):
         "layers_pattern": None,
         "layers_to_transform": None,
         "loftq_config": {},
-        "lora_alpha": alpha,
+        "lora_alpha": int(alpha) if float(alpha).is_integer() else alpha,
         "lora_dropout": 0.0,
         "megatron_config": None,
         "megatron_core": "megatron.core",
@@ -250,3 +251,22 @@ def save_hf_base(folder, model):
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(hf_config(model.cfg), f, indent=2, sort_keys=True)
         f.write("\n")
+
+
+def main(argv):
+    """python3 peft.py out/NAME.pt ../peft/NAME: a PEFT folder again from a
+    training checkpoint (needs torch for the checkpoint)."""
+    import torch
+    from model import Config
+
+    if len(argv) != 3:
+        print("usage: python3 peft.py CHECKPOINT.pt FOLDER", file=sys.stderr)
+        return 2
+    ck = torch.load(argv[1])
+    base = torch.load(os.path.join(os.path.dirname(argv[1]), "base.pt"))
+    save_adapter(argv[2], ck["lora"], Config(**base["config"]), ck["rank"], ck["alpha"], ck["targets"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
