@@ -116,13 +116,16 @@ def main():
     total = 0
     for run in args.runs.split(","):
         for k, q in enumerate(runs.trained_questions(run, held)):
+            total += 1
+            key = norm(q)
+            if key in exact:  # seen (the base's pool is seen many times)
+                continue
             where = (run, k, q)
-            exact.setdefault(norm(q), where)
+            exact[key] = where
             near.setdefault(near_key(q), where)
             t = template_key(q)
             if t is not None:
                 tmpl.setdefault(t, where)
-            total += 1
     bad = []
     for where, d, q in cases:
         for what, table, key in (("exact duplicate", exact, norm(q)),
