@@ -16,6 +16,7 @@ import argparse
 import collections
 import math
 import os
+import re
 import time
 
 import torch
@@ -34,6 +35,21 @@ def mcnemar_exact(b, c):
     k = min(b, c)
     p = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
     return min(1.0, 2 * p)
+
+
+FORMATS = {
+    "math": lambda got, want: re.fullmatch(r"-?\d+", got) is not None,
+    "code": lambda got, want: re.fullmatch(r"\[(\d(, \d)*)?\]" if want.startswith("[") else r"\d+", got) is not None,
+    "analysis": lambda got, want: re.fullmatch(r"[A-Za-z]+", got) is not None,
+    "writing": lambda got, want: len(got.split()) == len(want.split()),
+}
+
+
+def in_format(domain, got, want):
+    """The answer is the kind of thing asked, right or wrong: a number
+    (math); a list or a digit, as the expression gives (code); one word
+    (analysis); as many words as the text (writing)."""
+    return FORMATS[domain](got.strip(), want)
 
 
 def paired(a, b):
@@ -61,7 +77,7 @@ def main():
     adapters = [n for n in runs.ADAPTERS if os.path.exists(os.path.join(OUT_DIR, f"{n}.pt"))]
     models = ["base"] + adapters
     domain_of = {n: runs.ADAPTERS[n][0] for n in adapters}
-    res = {"exact": {}, "exact_re2": {}, "rouge_l": {}, "domains": {}, "voting": {},
+    res = {"exact": {}, "exact_re2": {}, "format": {}, "rouge_l": {}, "domains": {}, "voting": {},
            "n": {d: len(s) for d, s in sets.items()}, "adapters": domain_of}
     correct = {}
     for mname in models:
@@ -69,6 +85,7 @@ def main():
         res["exact"][mname] = {}
         res["exact_re2"][mname] = {}
         res["rouge_l"][mname] = {}
+        res["format"][mname] = {}
         for d in data.DOMAINS:
             items = sets[d]
             qs = [x["question"] for x in items]
@@ -76,6 +93,7 @@ def main():
             ok = [g.strip() == x["answer"] for g, x in zip(got, items)]
             correct[(mname, d, False)] = ok
             res["exact"][mname][d] = pct(ok)
+            res["format"][mname][d] = pct([in_format(d, g, x["answer"]) for g, x in zip(got, items)])
             res["rouge_l"][mname][d] = round(sum(rouge_l(g.strip(), x["answer"]) for g, x in zip(got, items)) / len(items), 3)
             if mname == "base" or domain_of.get(mname) == d:
                 got2 = answers(m, qs, re2=True)
@@ -121,6 +139,11 @@ def main():
     print("|---|" + "---|" * len(data.DOMAINS))
     for mname in models:
         print(f"| {mname} | " + " | ".join(f"{res['exact'][mname][d]:.3f}" for d in data.DOMAINS) + " |")
+    print("\nIn the domain's answer format, right or wrong (evaluate.in_format)\n")
+    print("| model | " + " | ".join(data.DOMAINS) + " |")
+    print("|---|" + "---|" * len(data.DOMAINS))
+    for mname in models:
+        print(f"| {mname} | " + " | ".join(f"{res['format'][mname][d]:.3f}" for d in data.DOMAINS) + " |")
     print("\nPer domain, exact McNemar p between neighbouring rows (first only / second only)\n")
     print("| domain | row | accuracy | against | discordant | p |")
     print("|---|---|---|---|---|---|")
