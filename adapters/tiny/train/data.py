@@ -16,12 +16,21 @@ share the task and the cue words a reader needs (more, lost, each; the
 operation; subject/object/verb; title/upper case, reverse), but nothing
 else:
 
-  math      other sentence frames; other names and items; operand pairs
-            reserved for the benchmark (math_pair_split)
-  code      other (form, operation) combinations; lists reserved for the
-            benchmark (code_list_split)
-  analysis  other question frames; other people
-  writing   other instruction frames; other words
+  math      other frames (combinations of a start, a change and a
+            question never trained together: math_frame_split); other
+            names and items; operand pairs reserved for the benchmark
+            (math_pair_split)
+  code      other (form, operation, variable) combinations
+            (code_combo_split); lists reserved for the benchmark
+            (code_list_split)
+  analysis  other (question style, part) combinations; other people
+  writing   other (instruction frame, task) combinations; other words
+
+Half of the training names (analysis) and words (writing, and the
+base's generic skills) are made up afresh (pseudo_word), so the models
+learn to copy letters rather than memorise a vocabulary: with a fixed
+list of 126 words and 44 names, a first base copied no unseen word (it
+wrote "sooa bat grew" for "soon ball girl").
 
 overlap_check.py regenerates the training streams and fails on an exact
 duplicate, a near duplicate (the same text once digits, names, items and
@@ -48,6 +57,23 @@ def prompt_text(user, system=None):
     return s + "Q: " + user + "\nA: "
 
 
+# ---------------------------------------------------------------- made-up words
+
+CONSONANTS = "bcdfghjklmnprstvz"
+VOWELS = "aeiou"
+
+
+def pseudo_word(r, syllables=(2, 3)):
+    """A made-up word of 2-3 syllables (\"tobelka\"): half of the words and
+    names in training are such, drawn fresh, so that no word can be
+    memorised and the models must learn to copy letters, which is what
+    a benchmark of other names and words asks."""
+    w = ""
+    for _ in range(r.randint(*syllables)):
+        w += r.choice(CONSONANTS) + r.choice(VOWELS) + (r.choice(CONSONANTS) if r.random() < 0.3 else "")
+    return w
+
+
 # ---------------------------------------------------------------- math
 
 NAMES = ["Tom", "Anna", "Ben", "Sara", "Max", "Lily", "Sam", "Emma", "Leo", "Mia",
@@ -58,36 +84,26 @@ BENCH_NAMES = ["Greta", "Felix", "Olga", "Bruno", "Tara", "Dylan", "Vera", "Axel
                "Iris", "Noah", "Elsa", "Otto"]
 BENCH_ITEMS = ["plums", "beads", "kites", "candles", "buttons", "lemons", "ribbons", "tickets"]
 
-ADD = [
-    "{n} has {a} {i} and buys {b} more. How many {i} now?",
-    "{n} has {a} {i}. {m} gives {n} {b} more. How many {i}?",
-    "{n} found {a} {i}, then {b} more. How many {i} in all?",
-    "{n} picks {a} {i} and then {b} more. How many {i} in all?",
-    "{n} had {a} {i} and got {b} more from {m}. How many {i} now?",
-]
-SUB = [
-    "{n} has {a} {i} and gives away {b}. How many {i} are left?",
-    "{n} had {a} {i} and lost {b}. How many {i} left?",
-    "{n} had {a} {i} and gave {b} to {m}. How many {i} now?",
-    "{n} sells {b} of {a} {i}. How many {i} are left?",
-]
-MUL = [
-    "{n} buys {a} bags of {b} {i}. How many {i}?",
-    "There are {a} boxes with {b} {i} each. How many {i}?",
-    "{n} has {a} packs of {b} {i}. How many {i} in all?",
-]
-BENCH_ADD = [
-    "{n} had {a} {i}. Later {n} got {b} more. How many {i} does {n} have?",
-    "{m} brought {b} more {i} to {n}, who had {a}. What is the total number of {i}?",
-]
-BENCH_SUB = [
-    "{n} had {a} {i}. Later {n} lost {b} of them. How many {i} does {n} have?",
-    "Out of {a} {i}, {n} gave away {b}. What number of {i} is left?",
-]
-BENCH_MUL = [
-    "{n} fills {a} jars with {b} {i} each. What is the total number of {i}?",
-    "{a} friends each bring {b} {i}. How many {i} does the group have?",
-]
+# A problem is a start, a change (or groups) and a question.  Every part
+# is in training; the benchmark's combinations of them never are
+# (math_frame_split), so a benchmark problem's frame is one no model saw.
+START = ["{n} has {a} {i}.", "{n} had {a} {i}.", "{n} owns {a} {i}.", "{n} keeps {a} {i}.",
+         "{n} starts with {a} {i}.", "There are {a} {i} in the box of {n}."]
+GAIN = ["{n} buys {b} more.", "{m} gives {n} {b} more.", "{n} finds {b} more.",
+        "{n} gets {b} more.", "Then {b} more arrive."]
+LOSS = ["{n} gives away {b}.", "{n} loses {b}.", "{n} sells {b}.", "{n} gives {b} to {m}.",
+        "Then {b} break."]
+GROUPS = ["{n} buys {a} bags of {b} {i}.", "{n} has {a} boxes with {b} {i} each.",
+          "{a} kids each have {b} {i}.", "{n} fills {a} jars with {b} {i} each.",
+          "{n} makes {a} piles of {b} {i}."]
+ASK = ["How many {i} now?", "How many {i} does {n} have?", "How many {i} are there?",
+       "How many {i} in all?", "What is the number of {i}?", "Count the {i}."]
+
+
+def math_frame_split(op, *parts):
+    """True for the frames (part indices) reserved for the benchmark: about
+    one in five of each operation's."""
+    return (sum((k + 2) * p for k, p in enumerate(parts)) + op) % 5 == 1
 
 
 def math_pair_split(x, y):
@@ -96,35 +112,43 @@ def math_pair_split(x, y):
     return (3 * x + y) % 5 == 2
 
 
-def _math(r, names, items, add, sub, mul, bench):
+def _math(r, names, items, bench):
     n, m = r.sample(names, 2)
     i = r.choice(items)
     k = r.random()
+    op = 0 if k < 0.4 else 1 if k < 0.8 else 2
     while True:
-        if k < 0.4:
-            a, b = r.randint(1, 9), r.randint(1, 9)
-            key = (a, b)
-        elif k < 0.8:
-            b, c = r.randint(1, 9), r.randint(1, 9)
-            key = (b, c)
+        if op < 2:
+            parts = (r.randrange(len(START)), r.randrange(len(GAIN if op == 0 else LOSS)), r.randrange(len(ASK)))
         else:
-            a, b = r.randint(2, 6), r.randint(2, 6)
-            key = (a, b)
-        if math_pair_split(*key) == bench:
+            parts = (r.randrange(len(GROUPS)), r.randrange(len(ASK)))
+        if math_frame_split(op, *parts) == bench:
             break
-    if k < 0.4:
-        return r.choice(add).format(n=n, m=m, i=i, a=a, b=b), str(a + b)
-    if k < 0.8:
-        return r.choice(sub).format(n=n, m=m, i=i, a=b + c, b=b), str(c)
-    return r.choice(mul).format(n=n, m=m, i=i, a=a, b=b), str(a * b)
+    while True:
+        if op == 2:
+            x, y = r.randint(2, 6), r.randint(2, 6)
+        else:
+            x, y = r.randint(1, 9), r.randint(1, 9)
+        if math_pair_split(x, y) == bench:
+            break
+    if op == 0:
+        text = " ".join((START[parts[0]], GAIN[parts[1]], ASK[parts[2]]))
+        a, b, ans = x, y, x + y
+    elif op == 1:  # x taken away, y left
+        text = " ".join((START[parts[0]], LOSS[parts[1]], ASK[parts[2]]))
+        a, b, ans = x + y, x, y
+    else:
+        text = " ".join((GROUPS[parts[0]], ASK[parts[1]]))
+        a, b, ans = x, y, x * y
+    return text.format(n=n, m=m, i=i, a=a, b=b), str(ans)
 
 
 def gen_math(r):
-    return _math(r, NAMES, ITEMS, ADD, SUB, MUL, False)
+    return _math(r, NAMES, ITEMS, False)
 
 
 def gen_math_bench(r):
-    return _math(r, BENCH_NAMES, BENCH_ITEMS, BENCH_ADD, BENCH_SUB, BENCH_MUL, True)
+    return _math(r, BENCH_NAMES, BENCH_ITEMS, True)
 
 
 # ---------------------------------------------------------------- code
@@ -142,16 +166,25 @@ CODE_OPS = {
     "first": ("{V}[0]", lambda L: L[0]),
     "last": ("{V}[-1]", lambda L: L[-1]),
 }
-# forms: how the list reaches print
+# forms: how the list reaches print, with a variable V (and W) of CODE_VARS
 CODE_FORMS = {
     "inline": "Python: print({E})",
-    "var": "Python: x = {L}; print({E})",
-    "two": "Python: x = {L}; y = {E}; print(y)",
+    "var": "Python: {V} = {L}; print({E})",
+    "two": "Python: {V} = {L}; {W} = {E}; print({W})",
 }
-CODE_TRAIN = [("inline", o) for o in CODE_OPS] + [
-    ("var", "reverse"), ("var", "max"), ("var", "len"), ("var", "first"),
-    ("two", "reverse"), ("two", "min"), ("two", "len"), ("two", "last")]
-CODE_BENCH = [("var", "min"), ("var", "last"), ("two", "max"), ("two", "first")]
+CODE_VARS = ["x", "y", "nums", "data", "vals", "items", "a", "lst"]
+CODE_RESULTS = ["r", "res", "out", "z"]
+
+
+def code_combo_split(form, op, var):
+    """True for the (form, operation, variable) combinations reserved for
+    the benchmark: about one in five of those with a variable; every
+    (form, operation) pair is in training with other variables."""
+    if form == "inline":
+        return False
+    f = list(CODE_FORMS).index(form)
+    o = list(CODE_OPS).index(op)
+    return (3 * f + 2 * o + CODE_VARS.index(var)) % 5 == 1
 
 
 def code_list_split(L):
@@ -159,26 +192,31 @@ def code_list_split(L):
     return (sum(L) + 3 * len(L)) % 5 == 1
 
 
-def _code(r, combos, bench):
+def _code(r, bench):
     while True:
         L = _lst(r, 3, 4)
         if code_list_split(L) == bench:
             break
-    form, op = r.choice(combos)
+    while True:
+        form, op, var = r.choice(list(CODE_FORMS)), r.choice(list(CODE_OPS)), r.choice(CODE_VARS)
+        if form != "inline" and code_combo_split(form, op, var) == bench:
+            break
+        if form == "inline" and not bench:
+            break
     expr, f = CODE_OPS[op]
     if form == "inline":
         q = CODE_FORMS[form].format(E=expr.format(V=str(L)))
     else:
-        q = CODE_FORMS[form].format(L=str(L), E=expr.format(V="x"))
+        q = CODE_FORMS[form].format(L=str(L), V=var, W=r.choice(CODE_RESULTS), E=expr.format(V=var))
     return q, str(f(list(L)))
 
 
 def gen_code(r):
-    return _code(r, CODE_TRAIN, False)
+    return _code(r, False)
 
 
 def gen_code_bench(r):
-    return _code(r, CODE_BENCH, True)
+    return _code(r, True)
 
 
 def code_expr(question):
@@ -199,41 +237,59 @@ VERBS = [("met", "meet"), ("helped", "help"), ("called", "call"), ("thanked", "t
          ("hugged", "hug")]
 
 
+def train_person(r):
+    """A training name: one of PEOPLE and NAMES, or a made-up one."""
+    if r.random() < 0.5:
+        return r.choice(PEOPLE + NAMES)
+    while True:
+        p = pseudo_word(r, (2, 2)).capitalize()
+        if p not in KNOWN_NAMES:
+            return p
+
+
 def _numbered(r, people):
-    """2-3 numbered sentences "(1) Anna helped Ben." with distinct people and verbs."""
+    """2-3 numbered sentences "(1) Anna helped Ben." with distinct people
+    and verbs; people is a list, or a function of r giving one name."""
     k = r.choice([2, 2, 3])
-    ps = r.sample(people, 2 * k)
+    if callable(people):
+        ps = []
+        while len(ps) < 2 * k:
+            p = people(r)
+            if p not in ps:
+                ps.append(p)
+    else:
+        ps = r.sample(people, 2 * k)
     verbs = r.sample(VERBS, k)
     sents = [(ps[2 * j], verbs[j][0], ps[2 * j + 1]) for j in range(k)]
     text = " ".join(f"({j + 1}) {s} {v} {o}." for j, (s, v, o) in enumerate(sents))
     return text, sents
 
 
-# (frame, part: 0 subject, 1 verb, 2 object)
-ANALYSIS_Q = [
-    ("Who is the subject of sentence {n}?", 0),
-    ("Who is the object of sentence {n}?", 2),
-    ("What is the verb of sentence {n}?", 1),
-    ("In sentence {n}, who is the subject?", 0),
-    ("In sentence {n}, what is the verb?", 1),
-    ("Name the object of sentence {n}.", 2),
-]
-BENCH_ANALYSIS_Q = [
-    ("In sentence {n}, who is the object?", 2),
-    ("Name the subject of sentence {n}.", 0),
-    ("Name the verb of sentence {n}.", 1),
-]
+# question styles and parts (0 subject, 1 verb, 2 object); the
+# benchmark's (style, part) pairs are never in training, every style and
+# every part is
+ANALYSIS_STYLES = ["Who is the {p} of sentence {n}?", "In sentence {n}, who is the {p}?",
+                   "Name the {p} of sentence {n}.", "Sentence {n}: who is the {p}?",
+                   "Give the {p} of sentence {n}.", "Tell me the {p} of sentence {n}."]
+ANALYSIS_PARTS = ["subject", "verb", "object"]
+ANALYSIS_BENCH = [(1, 2), (2, 0), (3, 1), (5, 2)]
+ANALYSIS_Q = [(s, p) for s in range(len(ANALYSIS_STYLES)) for p in range(3)
+              if (s, p) not in ANALYSIS_BENCH]
+BENCH_ANALYSIS_Q = ANALYSIS_BENCH
 
 
 def _analysis(r, people, frames):
     text, sents = _numbered(r, people)
     j = r.randrange(len(sents))
-    q, part = r.choice(frames)
-    return "Passage: " + text + " " + q.format(n=j + 1), sents[j][part]
+    style, part = r.choice(frames)
+    q = ANALYSIS_STYLES[style].format(p=ANALYSIS_PARTS[part], n=j + 1)
+    if part == 1:
+        q = q.replace("who is", "what is")
+    return "Passage: " + text + " " + q, sents[j][part]
 
 
 def gen_analysis(r):
-    return _analysis(r, PEOPLE, ANALYSIS_Q)
+    return _analysis(r, train_person, ANALYSIS_Q)
 
 
 def gen_analysis_bench(r):
@@ -263,15 +319,32 @@ WRITE_FRAMES = {
     "write": "Write in {t}: {s}",
     "put": "Put in {t}: {s}",
     "rewrite": "Rewrite in {t}: {s}",
+    "change": "Change to {t}: {s}",
+    "convert": "Convert to {t}: {s}",
+    "use": "Use {t}: {s}",
+    "now": "Now in {t}: {s}",
 }
-WRITE_TRAIN = [("bare", "title"), ("write", "title"), ("put", "title"),
-               ("bare", "upper"), ("put", "upper"), ("rewrite", "upper"),
-               ("bare", "reverse"), ("write", "reverse"), ("rewrite", "reverse")]
-WRITE_BENCH = [("rewrite", "title"), ("write", "upper"), ("put", "reverse")]
+# the benchmark's (frame, task) pairs are never in training; every frame
+# and every task is
+WRITE_BENCH = [("rewrite", "title"), ("write", "upper"), ("put", "reverse"),
+               ("convert", "upper"), ("use", "reverse")]
+WRITE_TRAIN = [(f, o) for f in WRITE_FRAMES for o in WRITE_OPS if (f, o) not in WRITE_BENCH]
+
+
+def train_word(r):
+    """A training word: one of WORDS, or a made-up one."""
+    if r.random() < 0.5:
+        return r.choice(WORDS)
+    while True:
+        w = pseudo_word(r)
+        if w not in KNOWN_WORDS:
+            return w
 
 
 def _writing(r, words, combos):
-    w = [r.choice(words) for _ in range(r.randint(2, 4))]
+    """words: a list, or a function of r giving one word."""
+    pick = words if callable(words) else (lambda r: r.choice(words))
+    w = [pick(r) for _ in range(r.randint(2, 4))]
     frame, op = r.choice(combos)
     t, f = WRITE_OPS[op]
     text = WRITE_FRAMES[frame].format(T=t[0].upper() + t[1:], t=t, s=" ".join(w))
@@ -279,12 +352,16 @@ def _writing(r, words, combos):
 
 
 def gen_writing(r):
-    return _writing(r, WORDS, WRITE_TRAIN)
+    return _writing(r, train_word, WRITE_TRAIN)
 
 
 def gen_writing_bench(r):
     return _writing(r, BENCH_WORDS, WRITE_BENCH)
 
+
+# made-up words and names are never one of these
+KNOWN_WORDS = set(ALL_WORDS) | {v for pair in VERBS for v in pair}
+KNOWN_NAMES = set(NAMES + BENCH_NAMES + PEOPLE + BENCH_PEOPLE)
 
 GENERATORS = {"math": gen_math, "code": gen_code, "analysis": gen_analysis, "writing": gen_writing}
 BENCH_GENERATORS = {"math": gen_math_bench, "code": gen_code_bench,
@@ -298,7 +375,7 @@ def gen_skill(r):
     """Bare skills in a format that is NOT any domain's: the base learns the
     circuits (number facts, list picks, copy, case, word reversal, who did
     what) without the domains' question formats.  Training names and words
-    only."""
+    only (half of them made up)."""
     k = r.randrange(6)
     if k == 0:
         a, b = r.randint(1, 9), r.randint(1, 9)
@@ -309,19 +386,23 @@ def gen_skill(r):
         a, b = r.randint(2, 6), r.randint(2, 6)
         return f"{a} times {b}", str(a * b)
     if k == 2:
-        w = [r.choice(WORDS) for _ in range(r.randint(2, 4))]
+        w = [train_word(r) for _ in range(r.randint(2, 4))]
         op = r.choice(["copy", "caps", "big"])
         s = " ".join(w)
         return f"{op}: {s}", {"copy": s, "caps": s.upper(), "big": " ".join(x.capitalize() for x in w)}[op]
     if k == 3:
-        w = [r.choice(WORDS) for _ in range(r.randint(2, 4))]
+        w = [train_word(r) for _ in range(r.randint(2, 4))]
         return "flip: " + " ".join(w), " ".join(w[::-1])
     if k == 4:
         L = _lst(r, 2, 5)
         op = r.choice(["back", "top", "low", "count", "head", "tail"])
         v = {"back": L[::-1], "top": max(L), "low": min(L), "count": len(L), "head": L[0], "tail": L[-1]}[op]
         return f"{op} {L}", str(v)
-    p = r.sample(PEOPLE + NAMES, 4)
+    p = []
+    while len(p) < 4:
+        x = train_person(r)
+        if x not in p:
+            p.append(x)
     v = r.choice(VERBS)[0]
     if r.random() < 0.5:
         return f"{p[0]} {v} {p[1]}. {p[2]} {v} {p[3]}. subject of {v} {p[3]}", p[2]

@@ -12,8 +12,9 @@ and the domain rows of DIR/benchmarks/router.tsv, against every question
 of the base's run (its pool and its generic skills) and of each adapter's:
 
   exact duplicate  the same text (case and spaces aside)
-  near duplicate   the same text once numbers, names and items are masked
-                   (a training problem with other numbers, names or items)
+  near duplicate   the same text once numbers, names (and any capitalized
+                   word inside a sentence) and items are masked (a training
+                   problem with other numbers, names or items)
   same template    the same frame (numbers, names, items and vocabulary
   with the same    words masked) with the same numbers in the same order
   numbers
@@ -48,17 +49,26 @@ def norm(q):
     return " ".join(q.lower().split())
 
 
+CAPITALIZED_RE = re.compile(r"(?<![.?!:] )\b[A-Z][a-z]+\b")
+
+
+def names_masked(q):
+    """Names masked: those of data.py's lists and any other capitalized
+    word that does not start a sentence (made-up training names)."""
+    first, _, rest = NAMES_RE.sub("<n>", " ".join(q.split())).partition(" ")
+    return (first + " " + CAPITALIZED_RE.sub("<n>", rest)).lower()
+
+
 def near_key(q):
     """Numbers, names and items masked."""
-    s = NAMES_RE.sub("<n>", norm(q))
-    s = ITEMS_RE.sub("<i>", s)
+    s = ITEMS_RE.sub("<i>", names_masked(q))
     return DIGITS_RE.sub("#", s)
 
 
 def template_key(q):
     """The frame and the numbers: names, items and vocabulary words masked,
     the digits kept in order."""
-    s = WORDS_RE.sub("<w>", ITEMS_RE.sub("<i>", NAMES_RE.sub("<n>", norm(q))))
+    s = WORDS_RE.sub("<w>", ITEMS_RE.sub("<i>", names_masked(q)))
     nums = tuple(DIGITS_RE.findall(s))
     return (DIGITS_RE.sub("#", s), nums) if nums else None
 
