@@ -6,6 +6,10 @@ tests/engine/server.js and by the tokenizer.chat_template in the GGUF):
 
     <s>[S: {system}\\n]Q: {user}\\nA: {answer}</s>
 
+and for the tool adapter (issue #19), the tool's result and the answer:
+
+    <s>Q: {user}\\nA: {call}</s>\\nT: {result}\\nA: {answer}</s>
+
 where {user} is either the question or loco's RE2 form
 "{question}\\nRead the question again: {question}".
 
@@ -364,6 +368,87 @@ BENCH_GENERATORS = {"math": gen_math_bench, "code": gen_code_bench,
 DOMAINS = list(GENERATORS)
 
 
+# ---------------------------------------------------------------- math with a tool (issue #19)
+# The tool experiment.  The benchmark math-hard asks what the direct math
+# adapter cannot do at this size: the same word problems (the benchmark's
+# frames, names and items) with three-digit sums and differences and
+# three-digit by two-digit products.  The tool adapter (run math-tool)
+# learns to write the computation as a call in loco's text form, and,
+# once loco sends the tool's result back (the template's tool role,
+# "T: "), to copy it into its answer:
+#
+#   Q: Greta buys 347 bags of 28 plums. How many plums in all?
+#   A: <tool_call>{"tool": "python", "code": "347*28"}</tool_call></s>
+#   T: 9716
+#   A: 9716</s>
+#
+# A third of its training problems keep math's small numbers (the call
+# is the same skill), the rest are large.  Not in GENERATORS: the four
+# domains (base pool, held-out sets) stay as they are.
+
+TOOL_CALL = '<tool_call>{{"tool": "python", "code": "{code}"}}</tool_call>'
+TOOL_RESULT = "\nT: {result}\nA: "  # between the call's EOS and the final answer
+
+
+def _math_tool(r, names, items, bench, hard_frac):
+    """(question, code, answer) of a math word problem, large numbers with
+    probability hard_frac."""
+    n, m = r.sample(names, 2)
+    i = r.choice(items)
+    k = r.random()
+    op = 0 if k < 0.35 else 1 if k < 0.7 else 2
+    while True:
+        if op < 2:
+            parts = (r.randrange(len(START)), r.randrange(len(GAIN if op == 0 else LOSS)), r.randrange(len(ASK)))
+        else:
+            parts = (r.randrange(len(GROUPS)), r.randrange(len(ASK)))
+        if math_frame_split(op, *parts) == bench:
+            break
+    hard = r.random() < hard_frac
+    if op == 2:
+        x, y = (r.randint(100, 999), r.randint(11, 99)) if hard else (r.randint(2, 6), r.randint(2, 6))
+    else:
+        x, y = (r.randint(100, 999), r.randint(100, 999)) if hard else (r.randint(1, 9), r.randint(1, 9))
+    if op == 0:
+        text = " ".join((START[parts[0]], GAIN[parts[1]], ASK[parts[2]]))
+        a, b, ans, code = x, y, x + y, f"{x}+{y}"
+    elif op == 1:  # x taken away, y left
+        text = " ".join((START[parts[0]], LOSS[parts[1]], ASK[parts[2]]))
+        a, b, ans, code = x + y, x, y, f"{x + y}-{x}"
+    else:
+        text = " ".join((GROUPS[parts[0]], ASK[parts[1]]))
+        a, b, ans, code = x, y, x * y, f"{x}*{y}"
+    return text.format(n=n, m=m, i=i, a=a, b=b), code, str(ans)
+
+
+def gen_math_tool(r):
+    """A training example of the tool adapter: (question, (call, result,
+    answer)); the result is what loco's python tool prints."""
+    q, code, ans = _math_tool(r, NAMES, ITEMS, False, 2 / 3)
+    return q, (TOOL_CALL.format(code=code), ans, ans)
+
+
+def gen_math_hard_bench(r):
+    q, _, ans = _math_tool(r, BENCH_NAMES, BENCH_ITEMS, True, 1.0)
+    return q, ans
+
+
+# run domain -> training generator; benchmark -> held-out generator
+TOOL_GENERATORS = {"math-tool": gen_math_tool}
+TOOL_BENCH_GENERATORS = {"math-hard": gen_math_hard_bench}
+# every held-out set: the four domains and the tool experiment's
+HELDOUT = DOMAINS + list(TOOL_BENCH_GENERATORS)
+
+
+def answer_text(a):
+    """The text after the prompt an example trains on (a plain answer, or a
+    tool example's call, its result and the answer)."""
+    if isinstance(a, tuple):
+        call, result, final = a
+        return call + "</s>" + TOOL_RESULT.format(result=result) + final
+    return a
+
+
 # ---------------------------------------------------------------- generic skills (base only)
 
 def gen_skill(r):
@@ -407,7 +492,7 @@ def gen_skill(r):
 def make_split(domain, n, seed, exclude=(), generators=GENERATORS):
     """n distinct (question, answer) pairs, none of whose question is in exclude."""
     r = random.Random(seed)
-    gen = generators[domain]
+    gen = generators[domain] if domain in generators else TOOL_BENCH_GENERATORS[domain]
     seen = set(exclude)
     out = []
     tries = 0

@@ -101,6 +101,7 @@ CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}"
     "{% if m['role'] == 'system' %}S: {{ m['content'] }}\n"
     "{% elif m['role'] == 'user' %}Q: {{ m['content'] }}\n"
+    "{% elif m['role'] == 'tool' %}T: {{ m['content'] }}\n"
     "{% else %}A: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}A: {% endif %}"
 )

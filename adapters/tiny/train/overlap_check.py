@@ -76,7 +76,7 @@ def template_key(q):
 def benchmark_cases(tiny):
     """(where, domain, question) of every case loco is measured on."""
     out = []
-    for d in data.DOMAINS:
+    for d in data.HELDOUT:
         for sub, field in (("benchmarks", "instruction"), ("data", "question")):
             path = os.path.join(tiny, sub, f"{d}.jsonl")
             if not os.path.exists(path):
@@ -100,7 +100,7 @@ def benchmark_cases(tiny):
 def held_questions(tiny):
     """What the training streams skip (common.heldout_questions, no torch)."""
     held = set()
-    for d in data.DOMAINS:
+    for d in data.HELDOUT:
         path = os.path.join(tiny, "data", f"{d}.jsonl")
         if os.path.exists(path):
             with open(path) as f:
@@ -111,7 +111,7 @@ def held_questions(tiny):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiny", default=os.path.dirname(HERE), help="the tiny world (default adapters/tiny)")
-    ap.add_argument("--runs", default=",".join(["base"] + list(runs.ADAPTERS)))
+    ap.add_argument("--runs", default=",".join(["base"] + list(runs.ADAPTERS) + list(runs.TOOL_ADAPTERS)))
     ap.add_argument("--show", nargs=2, metavar=("RUN", "N"))
     args = ap.parse_args()
     held = held_questions(args.tiny)

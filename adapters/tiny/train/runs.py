@@ -28,12 +28,21 @@ ADAPTERS = {
     "writing": ("writing", {}),
 }
 
+# The tool experiment (issue #19): trained on the same base after the
+# others, not by the loops over ADAPTERS (evaluate.py, check_gguf.py);
+# measured by loco itself, whose tool loop runs the calls (measure.sh).
+# Rows of 384: the call, the result and the answer follow the question
+# (twice with RE2).
+TOOL_ADAPTERS = {
+    "math-tool": ("math-tool", {"row": 384, "bench": "math-hard"}),
+}
+
 
 def settings(name):
     """The settings of a run: 'base' or an adapter's name."""
     if name == "base":
         return dict(BASE, mode="base", domain=None)
-    domain, over = ADAPTERS[name]
+    domain, over = ADAPTERS[name] if name in ADAPTERS else TOOL_ADAPTERS[name]
     return dict(LORA, mode="lora", domain=domain, **over)
 
 
@@ -53,7 +62,7 @@ def question_stream(mode, seed, domain=None, pool=None, skill_frac=None, held=()
             else:
                 yield r.choice(pools[r.choice(data.DOMAINS)])
     else:
-        gen = data.GENERATORS[domain]
+        gen = data.GENERATORS[domain] if domain in data.GENERATORS else data.TOOL_GENERATORS[domain]
         while True:
             q, a = gen(r)
             if q not in held:
@@ -74,7 +83,8 @@ def examples(name, held=(), **over):
 def example_tokens(q, a, re2, system):
     """Tokens of one training example: BOS, the prompt, the answer, EOS
     (the tokenizer has one token per printable ASCII character)."""
-    return 1 + len(data.prompt_text(data.user_text(q, re2), system)) + len(a) + 1
+    return 1 + len(data.prompt_text(data.user_text(q, re2), system)) + len(data.answer_text(a)) - \
+        (len("</s>") - 1 if isinstance(a, tuple) else 0) + 1
 
 
 def trained_questions(name, held=(), **over):

@@ -27,7 +27,7 @@ import data
 import gguf_writer
 import peft
 import runs
-from common import (LOG_DIR, OUT_DIR, TINY, Stream, accuracy, encode_example, packed_batch,
+from common import (LOG_DIR, OUT_DIR, TINY, Stream, accuracy, encode_example, packed_batch, tool_accuracy,
                     heldout_questions, load_heldout, seed_all, write_json)
 from model import TOKENS, TOKEN_TYPES, Config, TinyLlama
 
@@ -36,7 +36,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["base", "lora"])
     ap.add_argument("--domain", choices=data.DOMAINS, help="lora: the adapter named after the domain")
-    ap.add_argument("--name", choices=list(runs.ADAPTERS), help="lora: the run (runs.ADAPTERS)")
+    ap.add_argument("--name", choices=list(runs.ADAPTERS) + list(runs.TOOL_ADAPTERS),
+                    help="lora: the run (runs.ADAPTERS, runs.TOOL_ADAPTERS)")
     ap.add_argument("--steps", type=int)
     ap.add_argument("--bs", type=int)
     ap.add_argument("--lr", type=float)
@@ -73,6 +74,10 @@ def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     held = heldout_questions()
     evalsets = {d: load_heldout(d)[:args.eval_n] for d in data.DOMAINS}
+    # a tool adapter: the tool experiment's benchmark, through the loop
+    tool_bench = run.get("bench")
+    if tool_bench:
+        evalsets[args.domain] = load_heldout(tool_bench)[:args.eval_n]
 
     if args.mode == "base":
         cfg = Config()
@@ -132,7 +137,8 @@ def main():
             doms = data.DOMAINS if args.mode == "base" else [args.domain]
             ev = {"step": step + 1}
             for d in doms:
-                ev[d] = round(accuracy(model, evalsets[d])[0], 3)
+                score = tool_accuracy if tool_bench else accuracy
+                ev[d] = round(score(model, evalsets[d])[0], 3)
             ev["time"] = round(time.time() - t0, 1)
             log["evals"].append(ev)
             print("eval", ev, flush=True)
