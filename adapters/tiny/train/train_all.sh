@@ -8,13 +8,14 @@
 #   PYTHON    python with torch 1.13 (default /usr/bin/python3; Debian python3-torch)
 #   JOBS      adapters trained at once (default 2; each uses one thread)
 #   LOCO      loco, for `loco adapters convert` (default the repository's ./loco)
-#   ADAPTERS  the adapters to train (default all of runs.py, in pairs)
+#   ADAPTERS  the adapters to train (default all of runs.py, in pairs;
+#             math-tool, the tool experiment's (issue #19), last)
 set -eu
 cd "$(dirname "$0")"
 PY=${PYTHON:-/usr/bin/python3}
 JOBS=${JOBS:-2}
 LOCO=${LOCO:-$(cd ../../.. && pwd)/loco}
-ADAPTERS=${ADAPTERS:-math code analysis writing math-b code-b}
+ADAPTERS=${ADAPTERS:-math code analysis writing math-b code-b math-tool}
 LOGS=../logs
 mkdir -p "$LOGS" out
 step() { echo "train_all: $(date -u +%Y-%m-%dT%H:%M:%SZ) $*" | tee -a "$LOGS/train_all.txt"; }
