@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reproduce the tiny world: held-out data and benchmarks (from the
-# benchmark distribution), the overlap check, the base model, six LoRA
-# adapters (two for math and for code), each saved in PEFT's layout and
+# benchmark distribution), the overlap check, the base model, seven LoRA
+# adapters (two for math and for code, and the tool-calling math-tool), each saved in PEFT's layout and
 # made into a GGUF by `loco adapters convert`, evaluation, the PEFT and
 # llama.cpp agreement checks and the registry's sha256 lines.  CPU only;
 # about 1-2 hours on 2 cores, more when they are shared.  `make train-tiny`.
