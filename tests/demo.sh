@@ -43,7 +43,7 @@ trap 'backend_stop "$W/backend"; rm -rf "$W"' EXIT INT TERM
 
 if [ $engine -eq 1 ]; then
 	backend_start "$W/backend" --models "$TOP/adapters/tiny" || exit 1
-	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	sed -e "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
 	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 	echo "loco demo: the tiny world on a real engine at $OLLAMA_HOST"

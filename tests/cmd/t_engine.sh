@@ -17,7 +17,7 @@ BACKEND_JS="$TOP/tests/engine/server.js"
 backend_start "$B" --models "$TOP/adapters/tiny" --idle-timeout 300 ||
     { echo "engine: cannot start"; exit 1; }
 BASE_URL=$OLLAMA_HOST
-sed "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+sed "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
     "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 Q="Anna buys 6 bags of 5 toys. How many toys?"
 

@@ -260,7 +260,7 @@ expect_err_has "loco: --ensemble: each member gives one answer a case in loco ev
 TB=$TOP/adapters/tiny/benchmarks/math.jsonl
 TQ="Anna buys 6 bags of 5 toys. How many toys?"
 tiny_registry() {
-	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	sed -e "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
 	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    -e 's|^adapters:$|adapters:\
   - name: math-b\

@@ -30,7 +30,7 @@ T=$TOP/adapters/tiny
 REG=$LOCO_HOME/adapters/registry.yaml
 # The tiny registry with absolute paths, the base's GGUF, and a
 # composition of two adapters.
-sed -e "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" \
+sed -e "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" \
     -e "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" \
     "$T/registry.yaml" >"$REG"
 cat >>"$REG" <<'EOF'

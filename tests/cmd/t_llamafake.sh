@@ -11,7 +11,7 @@ backend_start "$B" --flavor llama-server --idle-timeout 300 || { echo "llamafake
 BASE_URL=$LOCO_BACKEND_HOST
 export LOCO_BACKEND=llama-server
 T=$TOP/adapters/tiny
-sed "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" \
+sed "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" \
     >"$LOCO_HOME/adapters/registry.yaml"
 LORAS="\"loras\": [\"$T/math.gguf\", \"$T/code.gguf\", \"$T/analysis.gguf\", \"$T/writing.gguf\"]"
 Q="Anna buys 6 bags of 5 toys. How many toys?"

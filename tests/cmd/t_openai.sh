@@ -17,7 +17,7 @@ BASE_URL=$LOCO_BACKEND_HOST
 export LOCO_BACKEND=openai
 T=$TOP/adapters/tiny
 REG=$LOCO_HOME/adapters/registry.yaml
-sed "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" >"$REG"
+sed "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" >"$REG"
 KEY="sk-loco-$$-Zq7xW2vN9pLr4TyB"
 export LAB_KEY="$KEY" LOCO_BACKEND_API_KEY_ENV=LAB_KEY
 BASE=tiny-base:latest
