@@ -1,6 +1,7 @@
 # Start the real llama-server (built by tests/llama/build.sh) on the tiny
 # world: adapters/tiny/base.gguf with its seven LoRA adapters loaded, in the
-# order math (id 0), code (1), analysis (2), writing (3).
+# order math (id 0), math-b (1), code (2), code-b (3), analysis (4), writing
+# (5), math-tool (6).
 # POSIX sh; source it, do not run it:
 #
 #   . tests/llama/serve.sh
