@@ -32,11 +32,15 @@ ADAPTERS = {
 # others, not by the loops over ADAPTERS (evaluate.py, check_gguf.py);
 # measured by loco itself, whose tool loop runs the calls (measure.sh).
 # Rows of 384: the call, the result and the answer follow the question
-# (twice with RE2).  Rank 16 on every attention and FFN projection but
-# the gate, 1200 steps: with math's rank 8 on q, v, up and down for 700
-# steps the adapter wrote the call's form but copied the numbers wrong
-# ("199+444" for "197 kids each have 44 ribbons"), 0 of 60 right; the
-# copying of a number from the question is the skill the base lacks.
+# (twice with RE2).  With math's rank 8 on q, v, up and down for 700
+# steps the adapter wrote the call's form but not the right computation
+# ("199+444" for "197 kids each have 44 ribbons"), 0 of 60 right.  The
+# per-token loss says why: each character the base never saw in its own
+# training (< _ > { " } / and *) costs about 3.3 nats in any context, so
+# greedy decoding still writes the call's fixed characters but never
+# picks * (4.7 nats): products come out as sums or differences.  Rank 16
+# on every projection but the gate, 1200 steps, plateaued at the same
+# loss.  The base must see those characters (open: issue #19).
 TOOL_ADAPTERS = {
     "math-tool": ("math-tool", {"row": 384, "bench": "math-hard", "rank": 16,
                                 "targets": "q,k,v,o,up,down", "steps": 1200}),
