@@ -184,7 +184,12 @@ def cmd_forward(name, n):
             h = rms(x, T[f"model.layers.{i}.post_attention_layernorm.weight"])
             x = x + lin(torch.nn.functional.silu(lin(h, i, "mlp.gate_proj")) * lin(h, i, "mlp.up_proj"),
                         i, "mlp.down_proj")
-        return rms(x, T["model.norm.weight"]) @ T["lm_head.weight"].t()
+        h = rms(x, T["model.norm.weight"])
+        y = h @ T["lm_head.weight"].t()
+        a = LT.get("base_model.model.lm_head.lora_A.weight")
+        if a is not None:
+            y = y + scale * (h @ a.t() @ LT["base_model.model.lm_head.lora_B.weight"].t())
+        return y
 
     errs = []
     worst = 0.0

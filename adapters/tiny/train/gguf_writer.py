@@ -180,7 +180,8 @@ GGUF_NAMES = {"q": "attn_q", "k": "attn_k", "v": "attn_v", "o": "attn_output",
 
 
 def write_lora(path, lora_state, alpha, name, architecture="llama", f16=False):
-    """lora_state: {'blocks.N.<t>.A': (r, in), 'blocks.N.<t>.B': (out, r)}.
+    """lora_state: {'blocks.N.<t>.A': (r, in), 'blocks.N.<t>.B': (out, r)},
+    and 'out.A', 'out.B' for a LoRA on the output head.
     GGUF wants lora_a dims [in, r] (= torch A row-major) and lora_b dims
     [r, out] (= torch B row-major)."""
     w = Writer()
@@ -191,10 +192,13 @@ def write_lora(path, lora_state, alpha, name, architecture="llama", f16=False):
     w.add_f32("adapter.lora.alpha", alpha)
     ft = _ftype(f16)
     keys = sorted({k.rsplit(".", 1)[0] for k in lora_state},
-                  key=lambda s: (int(s.split(".")[1]), s))
+                  key=lambda s: (s == "out", int(s.split(".")[1]) if s != "out" else 0, s))
     for k in keys:
-        _, i, t = k.split(".")
-        g = f"blk.{i}.{GGUF_NAMES[t]}.weight"
+        if k == "out":  # the output head
+            g = "output.weight"
+        else:
+            _, i, t = k.split(".")
+            g = f"blk.{i}.{GGUF_NAMES[t]}.weight"
         w.add_tensor(g + ".lora_a", lora_state[k + ".A"].detach().cpu().numpy(), ft)
         w.add_tensor(g + ".lora_b", lora_state[k + ".B"].detach().cpu().numpy(), ft)
     return w.write(path)

@@ -42,6 +42,9 @@ MODULES = {
     "up": ("mlp.up_proj", "ffn_up"),
     "down": ("mlp.down_proj", "ffn_down"),
 }
+# the output head: PEFT's lm_head (no layer), GGUF's output; the base has
+# its own (tie_word_embeddings false), so llama.cpp applies a LoRA on it
+HEAD = ("lm_head", "output")
 BASE_NAME = "tiny-base"
 DTYPES = {"F32": np.float32, "F16": np.float16}
 
@@ -140,7 +143,8 @@ def adapter_config(rank, alpha, targets, base=BASE_NAME):
         "r": rank,
         "rank_pattern": {},
         "revision": None,
-        "target_modules": sorted(MODULES[t][0].split(".")[1] for t in targets),
+        "target_modules": sorted(HEAD[0] if t == "out" else MODULES[t][0].split(".")[1]
+                                 for t in targets),
         "task_type": "CAUSAL_LM",
         "use_dora": False,
         "use_rslora": False,
@@ -152,9 +156,12 @@ def peft_tensors(lora_state, n_head):
     or arrays, GGUF row layout) -> PEFT names and Hugging Face rows."""
     out = {}
     for k, v in lora_state.items():
-        _, i, t, ab = k.split(".")
         a = v.detach().cpu().numpy() if hasattr(v, "detach") else np.asarray(v)
         a = a.astype(np.float32)
+        if k.startswith("out."):
+            out[f"base_model.model.{HEAD[0]}.lora_{k[-1]}.weight"] = a
+            continue
+        _, i, t, ab = k.split(".")
         if ab == "B" and t in ("q", "k"):
             a = gguf_to_hf_rows(a, n_head)
         out[f"base_model.model.model.layers.{i}.{MODULES[t][0]}.lora_{ab}.weight"] = a
@@ -181,6 +188,9 @@ def load_adapter_as_gguf(folder, n_head):
     out = {}
     for name, a in tensors.items():
         p = name.split(".")
+        if p[2] == HEAD[0]:  # base_model.model.lm_head.lora_X.weight
+            out[f"{HEAD[1]}.weight.lora_{p[3][-1].lower()}"] = a
+            continue
         # base_model.model.model.layers.N.<group>.<proj>.lora_X.weight
         i, mod, ab = p[4], p[5] + "." + p[6], p[7]
         t, g = by_hf[mod]

@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--skill-frac", type=float)
     ap.add_argument("--rank", type=int)
     ap.add_argument("--alpha", type=float)
-    ap.add_argument("--targets", help="lora: comma-separated projections among q,k,v,o,gate,up,down "
+    ap.add_argument("--targets", help="lora: comma-separated projections among q,k,v,o,gate,up,down, and out (the output head) "
                     "(default q,v,up,down)")
     ap.add_argument("--eval-every", type=int, default=300)
     ap.add_argument("--eval-n", type=int, default=60)
