@@ -50,7 +50,7 @@ overlap --tiny "$W/tiny" --runs code
 expect_rc 1
 expect_err_match "^overlap_check: benchmarks/code\.jsonl:1: exact duplicate of training question [0-9]+ of run code:$"
 expect_err_has "  training:  '$q'"
-expect_err_has "overlap_check: 1 of 1800 benchmark cases overlap the training data: change the benchmark distribution in data.py (BENCH_GENERATORS) or the training streams"
+expect_err_has "overlap_check: 1 of 2200 benchmark cases overlap the training data: change the benchmark distribution in data.py (BENCH_GENERATORS) or the training streams"
 
 t "other numbers in a training question: near duplicate"
 fresh
