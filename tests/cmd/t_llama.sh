@@ -130,8 +130,8 @@ run_loco query --temperature 0 "Anna buys 6 bags of 5 toys. How many toys?"
 expect_rc 0
 expect_out "30"
 # math, math-b and math-tool have the same router_keywords: a tie that
-# the registry's order breaks for math, each with a third of the score.
-expect_err_match '^\[router: math, score [0-9]+, confidence 0\.33\] model loco-math:2\.0\.0-tiny-base via llama-server \| '
+# the registry's order breaks for math; one domain, so confidence 1.
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:2\.0\.0-tiny-base via llama-server \| '
 run_loco query --json --temperature 0 --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
 expect_eq "$(json 'out.backend + " " + out.model')" "llama-server tiny-base:latest" "backend and model"
 
@@ -192,7 +192,7 @@ run_loco_stdin "Anna buys 6 bags of 5 toys. How many toys?
 " chat --temperature 0
 expect_rc 0
 expect_out "30"
-expect_err_has "[router -> math 0.33]"
+expect_err_has "[router -> math 1.00]"
 
 t "doctor: the binary, what it loads, a memory estimate, the server"
 run_loco doctor

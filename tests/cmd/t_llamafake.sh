@@ -35,7 +35,7 @@ expect_eq "$(body 0 'JSON.stringify(b.lora)')" '[{"id":0,"scale":1},{"id":1,"sca
 expect_eq "$(body 0 'b.stream + " " + b.temperature + " " + JSON.stringify(b.chat_template_kwargs)')" 'true 0 {"enable_thinking":false}' "stream, temperature, thinking off"
 # math, math-b and math-tool share their router_keywords: the registry's
 # order breaks the tie for math, with a third of the score.
-expect_err_match '^\[router: math, score [0-9]+, confidence 0\.33\] model loco-math:2\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:2\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
 
 t "the base: every adapter at scale 0, never an empty list"
 run_loco query --temperature 0 --adapter none "$Q"
