@@ -55,7 +55,7 @@ def main():
     r = random.Random(7)
     pool = [x["question"] for d in data.DOMAINS for x in load_heldout(d)]
     cases = []
-    targets = [(None, "base.gguf")] + [(n, f"{n}.gguf") for n in runs.ADAPTERS
+    targets = [(None, "base.gguf")] + [(n, f"{n}.gguf") for n in list(runs.ADAPTERS) + list(runs.TOOL_ADAPTERS)
                                        if os.path.exists(os.path.join(args.ckpt_dir, f"{n}.pt"))]
     for domain, _ in targets:
         m = load(args.ckpt_dir, domain)
