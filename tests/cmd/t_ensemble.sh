@@ -114,6 +114,20 @@ run_loco query --ensemble --json "$Q"
 expect_eq "$(json 'out.ensemble.members.map(m => m.weight + ":" + m.weight_source + ":" + m.accuracy).join(" ")')" "1:stale:null 1:stale:null 1:stale:null" "stale: weight 1"
 rm -rf "$LOCO_HOME/results"
 
+t "one member without a record: nobody's weight counts"
+# An unmeasured member at 1 would outweigh every measured accuracy.
+archive math math 1.0.0 0.9
+archive math math-c 1.0.0 0.4
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MA\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json "$Q"
+expect_rc 0
+shape query
+expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight + ":" + m.accuracy + ":" + m.weight_source).join(" ")')" "math:1:0.9:unweighted math-b:1:null:none math-c:1:0.4:unweighted" "members, registry order"
+expect_eq "$(json 'out.answer')" "The answer is 51" "two against one, unweighted"
+run_loco query --ensemble "$Q"
+expect_err_has "ensemble: math@1.0.0 weight 1 (another member has no recorded accuracy: unweighted), math-b@1.0.0 weight 1 (no recorded accuracy: unweighted), math-c@1.0.0 weight 1 (another member has no recorded accuracy: unweighted)"
+rm -rf "$LOCO_HOME/results"
+
 t "votes per member: n samples each, seeds seed + i, member after member"
 script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MC\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\",\"delay_ms\":20}]}"
 run_loco query --ensemble --votes 2 --seed 7 --parallel 4 --json --no-reread "$Q"
