@@ -72,7 +72,12 @@ for d in $DOMAINS; do
 	ev "$d" $ood "$d"
 	benchmarks="$benchmarks $TINY/benchmarks/$d.jsonl"
 done
+# Every member measured on its own first: the ensembles weigh each by
+# its recorded accuracy, and the leaderboard ranks both of a domain.
 for e in $ENSEMBLES; do
+	for m in $(echo "${e#*:}" | tr , ' '); do
+		[ -f "$W/runs/$m.json" ] || ev "$m" "$m"
+	done
 	ev "${e%%:*}-ensemble" --ensemble="${e#*:}" "${e%%:*}"
 done
 ev tool-math-hard math-tool
