@@ -125,10 +125,11 @@ check-all: deps-check
 		build/clang/loco
 	@echo "check-all: passed (plain, ASan/UBSan, fuzz smoke, clang build)"
 
-# The tiny trained world (adapters/tiny): minutes to an hour of CPU, needs
-# Debian's python3-torch and libopenblas0-pthread.  Not run by CI.
-train-tiny:
-	sh adapters/tiny/train/train_all.sh
+# The tiny trained world (adapters/tiny): one to a few hours of CPU, needs
+# Debian's python3-torch and libopenblas0-pthread; loco converts the
+# adapters' PEFT folders to GGUF.  Not run by CI.
+train-tiny: $(PROG)
+	LOCO=$(CURDIR)/$(PROG) sh adapters/tiny/train/train_all.sh
 
 # The tiny world's numbers measured by loco eval and loco router eval on
 # the real engine (adapters/tiny/logs/loco_results.md).  Minutes; not CI.

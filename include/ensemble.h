@@ -23,7 +23,11 @@ struct ensemble_member {
 	const struct adapter	*adapter;
 	double			 weight;
 	double			 accuracy;	/* recorded; NAN: none */
-	/* Where the weight came from: "recorded", "none", "stale". */
+	/*
+	 * Where the weight came from: "recorded", "none", "stale", or
+	 * "unweighted" (recorded, but another member has no record, so
+	 * every member weighs 1).
+	 */
 	const char		*source;
 	char			*result;	/* the results file, or NULL */
 };

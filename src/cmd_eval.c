@@ -1672,7 +1672,8 @@ ens_table(const struct eval_cmd *e, const struct ens_run *er)
 		printf("%s%s %.4g (%s)", m ? ", " : "", name, em->weight,
 		    strcmp(em->source, "recorded") == 0 ? "recorded accuracy" :
 		    strcmp(em->source, "stale") == 0 ? "stale result: 1" :
-		    "none recorded: 1");
+		    strcmp(em->source, "unweighted") == 0 ?
+		    "another member has none: 1" : "none recorded: 1");
 		free(name);
 	}
 	printf("\n");

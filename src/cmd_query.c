@@ -272,6 +272,8 @@ print_weights(const struct ensemble *ens)
 		    m->weight, strcmp(m->source, "recorded") == 0 ?
 		    "recorded accuracy" : strcmp(m->source, "stale") == 0 ?
 		    "its result is stale: unweighted" :
+		    strcmp(m->source, "unweighted") == 0 ?
+		    "another member has no recorded accuracy: unweighted" :
 		    "no recorded accuracy: unweighted");
 		free(name);
 	}

@@ -103,7 +103,23 @@ weigh(struct ensemble *e)
 		e->m[i].weight = r->score.accuracy;
 	}
 	results_release(&rs);
-	return err;
+	if (err != NULL)
+		return err;
+	/*
+	 * Weights are comparable only when every member has one: a member
+	 * without a record weighs 1, which would outweigh every measured
+	 * accuracy (an unmeasured math-b at 1 against math's 0.895 decided
+	 * the tiny world's math ensemble).  So all weigh 1 then.
+	 */
+	for (i = 0, k = 0; i < e->n; i++)
+		k += strcmp(e->m[i].source, "recorded") == 0;
+	if (k > 0 && k < e->n)
+		for (i = 0; i < e->n; i++)
+			if (strcmp(e->m[i].source, "recorded") == 0) {
+				e->m[i].source = "unweighted";
+				e->m[i].weight = 1;
+			}
+	return NULL;
 }
 
 struct error *

@@ -171,7 +171,6 @@ keyword_route(struct router *r, const char *question,
 		if (c->nhits > 0 && c->score > 0) {
 			c->adapter = ka->adapter;
 			order[n] = i;
-			total += c->score;
 			n++;
 		} else {
 			strv_free(c->hits, c->nhits);
@@ -191,6 +190,19 @@ keyword_route(struct router *r, const char *question,
 		}
 	free(order);
 	words_free(words, nwords);
+	/*
+	 * The confidence is about the domain: adapters of one domain (math
+	 * and math-b, with the same keywords) are not rivals, so each domain
+	 * counts once, with its best score (the first of it in this order).
+	 */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(cands[j].adapter->domain,
+			    cands[i].adapter->domain) == 0)
+				break;
+		if (j == i)
+			total += cands[i].score;
+	}
 
 	res->candidates = cands;
 	res->ncandidates = n;

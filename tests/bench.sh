@@ -739,7 +739,7 @@ bench_switch() {
 	    die "no engine (cd tests/engine && npm ci --omit=optional)"
 	reg=$LOCO_HOME/adapters/registry.yaml
 	cp "$reg" "$W/registry.saved"
-	sed -e "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" \
+	sed -e "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" \
 	    -e "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" \
 	    "$T/registry.yaml" >"$reg"
 	mk() {	# mk NAME Q1 Q2 Q3 Q4: a round of four queries

@@ -1,9 +1,11 @@
 #!/bin/sh
 # demo.sh (make demo): loco end to end without Ollama, on the tiny trained
 # world of adapters/tiny served by the real engine (node-llama-cpp on CPU,
-# installed on first use): setup registers the LoRA adapters, a routed
-# query, the same question to the base model, a vote, and a short
-# evaluation grid.  If the engine cannot be installed, the scripted test
+# installed on first use): setup registers the LoRA adapters, routed
+# greedy queries of the four domains (each one the specialist gets right
+# and the base wrong), the same math question to the base model, a
+# question whose greedy answer is wrong and whose vote is right, the math
+# adapter that calls the python tool, and a short evaluation grid.  If the engine cannot be installed, the scripted test
 # backend stands in (canned answers).  Point OLLAMA_HOST at a real Ollama
 # with the default registry to do the same with Qwen3.
 set -u
@@ -24,7 +26,14 @@ say() {
 	fi
 }
 run() {
-	say "loco $*"
+	_line=loco
+	for _a in "$@"; do
+		case $_a in
+		*[!A-Za-z0-9_.,:/=+-]*) _line="$_line \"$_a\"" ;;
+		*) _line="$_line $_a" ;;
+		esac
+	done
+	say "$_line"
 	"$LOCO" "$@"
 }
 
@@ -43,17 +52,20 @@ trap 'backend_stop "$W/backend"; rm -rf "$W"' EXIT INT TERM
 
 if [ $engine -eq 1 ]; then
 	backend_start "$W/backend" --models "$TOP/adapters/tiny" || exit 1
-	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	sed -e "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
 	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 	echo "loco demo: the tiny world on a real engine at $OLLAMA_HOST"
 	run setup
 	run route "Anna buys 6 bags of 5 toys. How many toys?"
-	run query "Anna buys 6 bags of 5 toys. How many toys?"
-	run query --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
-	run query "Title case: quietly went from house"
-	run query "Python: print(len([3, 2, 2, 4]))"
-	run query --votes 5 --seed 7 "Ruth had 11 stickers and gave 7 to Nora. How many stickers now?"
+	run query --temperature 0 "Anna buys 6 bags of 5 toys. How many toys?"
+	run query --temperature 0 --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
+	run query --temperature 0 "Python: vals = [9, 2, 6]; print(min(vals))"
+	run query --temperature 0 "Passage: (1) Abe hugged Pat. (2) Gil followed Dee. Sentence 2: what is the verb?"
+	run query --temperature 0 "Rewrite in title case: hill swam gave"
+	run query --temperature 0 "Put in reverse word order: car fell saw fell"
+	run query --votes 5 --seed 7 "Put in reverse word order: car fell saw fell"
+	run query --temperature 0 --adapter math-tool "197 kids each have 44 ribbons. How many ribbons now?"
 	run eval --limit 30 --jobs 2 math
 	run eval --limit 20 --jobs 2 --grid math
 	exit 0

@@ -5,7 +5,10 @@
 // from GET /lora-adapters), and compare the answers.  Prints one line per
 // domain and exits 1 if any answer differs (the first few are shown).
 // JOBS (default 2) cases are asked at once, each of them twice; LIMIT
-// asks only the first LIMIT cases of each domain.
+// asks only the first LIMIT cases of each domain.  ALLOW (default 0) is
+// how many answers of a domain may differ before it counts as a
+// failure: an F16 conversion rounds every LoRA weight, which may decide
+// a near tie the other way (the differing answers are printed always).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -55,7 +58,7 @@ async function main() {
         }
       }
     }
-    bad += differ;
+    if (differ > +(process.env.ALLOW || 0)) bad += differ;
     console.log(`${d}: ${same} of ${cases.length} answers the same (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   }
   process.exit(bad ? 1 : 0);

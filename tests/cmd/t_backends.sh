@@ -18,7 +18,7 @@ CLOUD_URL=$LOCO_BACKEND_HOST
 unset LOCO_BACKEND_HOST
 T=$TOP/adapters/tiny
 REG=$LOCO_HOME/adapters/registry.yaml
-sed "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" >"$REG"
+sed "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" >"$REG"
 export LAB_KEY="sk-lab-$$-Hq3" CLOUD_KEY="sk-cloud-$$-Vb8"
 BASE=tiny-base:latest
 cat >"$LOCO_HOME/config.yaml" <<EOF
@@ -188,7 +188,7 @@ cscript "$CLOUDRUN"
 run_loco eval --backend lab --jobs 3 --output "$W/vs1" --vs cloud:gpt-big math
 expect_rc 0
 expect_eq "$(sed -n '1,4p' "$W/out" | tr -s ' ')" "model accuracy 95% interval passed
-loco-math:1.0.0-tiny-base 100.0% [ 61.0%, 100.0%] 6/6
+loco-math:2.0.0-tiny-base 100.0% [ 61.0%, 100.0%] 6/6
 $BASE 0.0% [ 0.0%, 39.0%] 0/6
 cloud:gpt-big 66.7% [ 30.0%, 90.3%] 4/6" "table"
 expect_out_has "adapter against cloud:gpt-big: +33.3 points; McNemar exact p = 0.5 (adapter only right 2, cloud:gpt-big only right 0)"
@@ -231,7 +231,7 @@ expect_out_has '    <property name="vs.model" value="cloud:gpt-big"/>'
 expect_out_has '    <property name="vs.accuracy" value="0.6667"/>'
 expect_out_has '    <property name="vs.adapter_p" value="0.5"/>'
 expect_out_has '    <property name="vs.base_p" value="0.125"/>'
-expect_out_has '<testsuite name="loco eval loco-math:1.0.0-tiny-base" tests="6" failures="0">'
+expect_out_has '<testsuite name="loco eval loco-math:2.0.0-tiny-base" tests="6" failures="0">'
 run_loco eval --backend lab --output "$W/vs5" --format markdown --vs cloud:gpt-big math
 expect_out_has "| cloud:gpt-big |    66.7% | [ 30.0%,  90.3%] | 4/6 |"
 

@@ -5,7 +5,8 @@
 # backend, member-by-member order on Ollama, JSON and stream events, the
 # eval against the best member with its paired test and gate; then on the
 # fake llama-server (members in flight together, one LoRA each) and on the
-# real engine with the tiny world (two LoRA members of math).
+# real engine with the tiny world (a named set of two LoRA members of math,
+# and the domain's four).
 . "$TOP/tests/cmd/lib.sh"
 area_begin ensemble
 
@@ -111,6 +112,20 @@ printf 'changed\n' >>"$W/bench-math.jsonl"
 script "{$MODELS,\"chat\":[{\"reply\":\"The answer is 51\"}]}"
 run_loco query --ensemble --json "$Q"
 expect_eq "$(json 'out.ensemble.members.map(m => m.weight + ":" + m.weight_source + ":" + m.accuracy).join(" ")')" "1:stale:null 1:stale:null 1:stale:null" "stale: weight 1"
+rm -rf "$LOCO_HOME/results"
+
+t "one member without a record: nobody's weight counts"
+# An unmeasured member at 1 would outweigh every measured accuracy.
+archive math math 1.0.0 0.9
+archive math math-c 1.0.0 0.4
+script "{$MODELS,\"chat\":[{\"match\":{\"model\":\"$MA\"},\"reply\":\"The answer is 50\"},{\"reply\":\"The answer is 51\"}]}"
+run_loco query --ensemble --json "$Q"
+expect_rc 0
+shape query
+expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight + ":" + m.accuracy + ":" + m.weight_source).join(" ")')" "math:1:0.9:unweighted math-b:1:null:none math-c:1:0.4:unweighted" "members, registry order"
+expect_eq "$(json 'out.answer')" "The answer is 51" "two against one, unweighted"
+run_loco query --ensemble "$Q"
+expect_err_has "ensemble: math@1.0.0 weight 1 (another member has no recorded accuracy: unweighted), math-b@1.0.0 weight 1 (no recorded accuracy: unweighted), math-c@1.0.0 weight 1 (another member has no recorded accuracy: unweighted)"
 rm -rf "$LOCO_HOME/results"
 
 t "votes per member: n samples each, seeds seed + i, member after member"
@@ -254,16 +269,19 @@ expect_rc 2
 expect_err_has "loco: --ensemble: each member gives one answer a case in loco eval; --votes 3 is for loco query --ensemble"
 
 # ---------------------------------------------------------------------
-# The tiny world's registry with a second LoRA member of math: the code
-# adapter's file registered as a weak math-b, first in registry order so
-# that only weights put math first.
+# The tiny world's registry (math, math-b and math-tool in math) with one
+# more LoRA member of math: the code adapter's file registered as a weak
+# math-code, first in registry order.  It answers the toys question 6
+# where math answers 30.  The tests that want two members name the set,
+# weak one first, so that only the weights put math first.
 TB=$TOP/adapters/tiny/benchmarks/math.jsonl
 TQ="Anna buys 6 bags of 5 toys. How many toys?"
+PAIR=math-code,math
 tiny_registry() {
-	sed -e "s|file: \([a-z]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	sed -e "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
 	    -e "s|benchmark: benchmarks/|benchmark: $TOP/adapters/tiny/benchmarks/|" \
 	    -e 's|^adapters:$|adapters:\
-  - name: math-b\
+  - name: math-code\
     version: 1.0.0\
     domain: math\
     type: lora\
@@ -271,13 +289,14 @@ tiny_registry() {
     file: '"$TOP"'/adapters/tiny/code.gguf\
     benchmark: '"$TB"'\
     answer_type: number\
-    router_keywords: [zzzb]\
+    router_keywords: [zzzcode]\
 |' "$TOP/adapters/tiny/registry.yaml" >"$LOCO_HOME/adapters/registry.yaml"
 }
 
 # llama-server (the scripted fake): each member's request carries the
 # LoRA list with its own adapter at scale 1, and the members share the
-# parallel slots instead of waiting for one another.
+# parallel slots instead of waiting for one another.  The fake lists the
+# LoRAs as tests/llama/serve.sh loads them: math is id 0, code id 2.
 rm -rf "$LOCO_HOME/results"
 backend_stop "$B"
 backend_start "$B" --flavor llama-server --parallel 2 --idle-timeout 300 || { echo "ensemble: cannot start llama-server"; exit 1; }
@@ -287,22 +306,23 @@ tiny_registry
 T=$TOP/adapters/tiny
 
 t "llama-server: one request per member, its LoRA at scale 1, in flight together"
-script "{\"loras\": [\"$T/math.gguf\", \"$T/code.gguf\", \"$T/analysis.gguf\", \"$T/writing.gguf\"], \"chat\": [{\"lora\": [{\"id\": 0}], \"reply\": \"30\", \"delay_ms\": 1500}, {\"lora\": [{\"id\": 1}], \"reply\": \"31\", \"delay_ms\": 1500}]}"
-run_loco query --ensemble --parallel 2 --temperature 0 --json "$TQ"
+script "{\"loras\": [$(for f in math math-b code code-b analysis writing math-tool; do printf '"%s/%s.gguf",' "$T" $f; done | sed 's/,$//')], \"chat\": [{\"lora\": [{\"id\": 0}], \"reply\": \"30\", \"delay_ms\": 1500}, {\"lora\": [{\"id\": 2}], \"reply\": \"31\", \"delay_ms\": 1500}]}"
+run_loco query --ensemble=$PAIR --parallel 2 --temperature 0 --json "$TQ"
 expect_rc 0
-expect_eq "$(json 'out.backend + " " + out.ensemble.members.map(m => m.adapter + ":" + m.answers.join("/")).join(",") + " " + out.answer')" "llama-server math-b:31,math:30 31" "a tie goes to the first member"
+expect_eq "$(json 'out.backend + " " + out.ensemble.members.map(m => m.adapter + ":" + m.answers.join("/")).join(",") + " " + out.answer')" "llama-server math-code:31,math:30 31" "a tie goes to the first member"
 expect_eq "$(node -e '
 	const r = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse)
 		.filter((x) => x.path === "/v1/chat/completions");
 	const on = r.map((x) => x.body.lora.filter((l) => l.scale === 1).map((l) => l.id).join("+")).sort().join(",");
-	console.log(r.length + " " + on + " " + (Math.abs(r[1].time - r[0].time) < 1000));' "$B/requests.jsonl")" "2 0,1 true" "two requests, one LoRA each, sent together"
+	console.log(r.length + " " + on + " " + (Math.abs(r[1].time - r[0].time) < 1000));' "$B/requests.jsonl")" "2 0,2 true" "two requests, one LoRA each, sent together"
 unset LOCO_BACKEND LOCO_BACKEND_HOST
 
 # ---------------------------------------------------------------------
-# The tiny world on the real engine (node-llama-cpp): two LoRA members of
-# math, the second a weak one (the code adapter's file registered as
-# math-b), first in registry order so that only the weights put math
-# first.  Skipped when the engine's packages are not installed.
+# The tiny world on the real engine (node-llama-cpp): the set of two LoRA
+# members of math, math-code (weak, named first) and math, where only the
+# weights put math first; and the domain's ensemble, whose members are its
+# four active adapters.  Skipped when the engine's packages are not
+# installed.
 if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
 	backend_stop "$B"
 	B="$W/engine"
@@ -311,28 +331,37 @@ if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
 	    { echo "ensemble: cannot start the engine"; exit 1; }
 	BASE_URL=$OLLAMA_HOST
 	tiny_registry
+	MV=$(sed -n '/^  - name: math$/,/version:/s/^ *version: //p' "$TOP/adapters/tiny/registry.yaml")
 
-	t "tiny world: setup registers both members"
+	t "tiny world: setup registers every adapter, the fixture member too"
 	run_loco setup --quiet
 	expect_rc 0
-	expect_out_has "adapter math-b: loco-math-b:1.0.0-tiny-base created"
+	expect_out_has "adapter math-code: loco-math-code:1.0.0-tiny-base created"
+	expect_out_has "adapter math: loco-math:$MV-tiny-base created"
+
+	t "tiny world: the domain's ensemble is its four active adapters"
+	# Members only: math-tool's answers change with its training.
+	run_loco query --ensemble --temperature 0 --json "$TQ"
+	expect_rc 0
+	expect_eq "$(json 'out.ensemble.domain + " " + out.ensemble.members.map(m => m.adapter + "@" + m.version + ":" + m.weight_source).join(",")')" \
+	    "math math-code@1.0.0:none,math@$MV:none,math-b@1.0.0:none,math-tool@1.0.0:none" "registry order, unweighted"
 
 	t "tiny world: weights put the strong member first, and it decides alone"
-	run_loco query --ensemble --temperature 0 --json "$TQ"
+	run_loco query --ensemble=$PAIR --temperature 0 --json "$TQ"
 	expect_rc 0
-	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter).join(",")')" "math-b,math" "unweighted: registry order"
-	unweighted=$(json 'out.answer')
-	archive math math 1.0.0 0.9 "$TB"
-	archive math math-b 1.0.0 0.1 "$TB"
-	run_loco query --ensemble --temperature 0 --json "$TQ"
+	# Unweighted, a tie: the first named, the weak one, wins.
+	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.answers.join("/")).join(",") + " " + out.answer')" "math-code:6,math:30 6" "unweighted: named order, the weak member's answer"
+	archive math math "$MV" 0.9 "$TB"
+	archive math math-code 1.0.0 0.1 "$TB"
+	run_loco query --ensemble=$PAIR --temperature 0 --json "$TQ"
 	expect_rc 0
-	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight).join(",") + " " + out.vote.samples + " " + out.answer')" "math:0.9,math-b:0.1 1 30" "math first, decisive"
-	if [ "$unweighted" != 30 ]; then pass; else fail "the weak member knew it too: the test shows nothing"; fi
+	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter + ":" + m.weight + ":" + m.weight_source).join(",") + " " + out.vote.samples + " " + out.answer')" "math:0.9:recorded,math-code:0.1:recorded 1 30" "math first, decisive"
 
 	t "tiny world: eval --ensemble on real answers"
-	run_loco eval --ensemble --limit 30 --jobs 2 --json --output "$W/tiny-ens" math
+	run_loco eval --ensemble=$PAIR --limit 30 --jobs 2 --json --output "$W/tiny-ens" math
 	expect_rc 0
 	shape eval-ensemble
+	expect_eq "$(json 'out.ensemble.members.map(m => m.adapter).join(",")')" "math,math-code" "heaviest first"
 	expect_eq "$(json 'out.ensemble.score.passed === out.ensemble.members[0].score.passed && out.ensemble.members[0].score.passed > out.ensemble.members[1].score.passed')" true "the ensemble answers as its heavy member, which beats the weak one"
 	expect_eq "$(json 'out.ensemble.best.adapter + " " + out.ensemble.mcnemar.p + " " + out.ensemble.answers_needed + "/" + out.ensemble.answers')" "math 1 30/60" "no difference from the best; half the answers needed"
 fi

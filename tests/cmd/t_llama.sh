@@ -30,7 +30,7 @@ T=$TOP/adapters/tiny
 REG=$LOCO_HOME/adapters/registry.yaml
 # The tiny registry with absolute paths, the base's GGUF, and a
 # composition of two adapters.
-sed -e "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" \
+sed -e "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" \
     -e "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" \
     "$T/registry.yaml" >"$REG"
 cat >>"$REG" <<'EOF'
@@ -69,7 +69,7 @@ state() {
 t "serve --dry-run: the base, every active adapter, the flags"
 run_loco serve --dry-run --port 4321 --slots 3 --threads 1
 expect_rc 0
-expect_out "$LLAMA -m $T/base.gguf --lora $T/math.gguf,$T/code.gguf,$T/analysis.gguf,$T/writing.gguf --lora-init-without-apply --host 127.0.0.1 --port 4321 -np 3 -c 12288 -t 1"
+expect_out "$LLAMA -m $T/base.gguf --lora $T/math.gguf,$T/math-b.gguf,$T/code.gguf,$T/code-b.gguf,$T/analysis.gguf,$T/writing.gguf,$T/math-tool.gguf --lora-init-without-apply --host 127.0.0.1 --port 4321 -np 3 -c 12288 -t 1"
 
 t "serve: no binary"
 LOCO_BACKEND_LLAMA_SERVER=$W/nowhere run_loco serve
@@ -106,12 +106,12 @@ export LOCO_BACKEND=llama-server
 serve_start || exit 1
 
 t "serve: ready, every adapter resident, its state recorded"
-expect_eq "$(state 's.loras.map(l => l.adapter).join(" ")')" "math@1.0.0 code@1.0.0 analysis@1.1.0 writing@1.0.0" "loaded adapters"
+expect_eq "$(state 's.loras.map(l => l.adapter).join(" ")')" "math@2.0.0 math-b@1.0.0 code@2.0.0 code-b@1.0.0 analysis@2.0.0 writing@2.0.0 math-tool@1.0.0" "loaded adapters"
 expect_eq "$(state 's.restarts')" 0 "restarts"
 url=$(state 's.url')
 case $url in http://127.0.0.1:*) pass ;; *) fail "url $url" ;; esac
-expect_eq "$(curl -s "$url/lora-adapters" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')" 4 "the server's LoRAs"
-grep -q "serving with llama-server at $url: base $T/base.gguf, 4 adapters (math, code, analysis, writing), 4 slots" "$W/serve.err" && pass || fail "announcement: $(cat "$W/serve.err")"
+expect_eq "$(curl -s "$url/lora-adapters" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).length))')" 7 "the server's LoRAs"
+grep -q "serving with llama-server at $url: base $T/base.gguf, 7 adapters (math, math-b, code, code-b, analysis, writing, math-tool), 4 slots" "$W/serve.err" && pass || fail "announcement: $(cat "$W/serve.err")"
 
 t "routed queries of all four domains: the engine's greedy answers"
 : >"$W/llama.answers"
@@ -129,7 +129,9 @@ t "which backend answered: the stats line and --json"
 run_loco query --temperature 0 "Anna buys 6 bags of 5 toys. How many toys?"
 expect_rc 0
 expect_out "30"
-expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0-tiny-base via llama-server \| '
+# math, math-b and math-tool have the same router_keywords: a tie that
+# the registry's order breaks for math; one domain, so confidence 1.
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:2\.0\.0-tiny-base via llama-server \| '
 run_loco query --json --temperature 0 --adapter none "Anna buys 6 bags of 5 toys. How many toys?"
 expect_eq "$(json 'out.backend + " " + out.model')" "llama-server tiny-base:latest" "backend and model"
 
@@ -151,7 +153,10 @@ t "eval: adapter and base on one server, no restart"
 loads=$(grep -c "load_model: loading model" "$LOCO_HOME/logs/llama-server.log")
 run_loco eval --benchmark "$W/math.jsonl" --limit 40 --jobs 4 --format json math
 expect_rc 0
-expect_eq "$(json 'out.scores.adapter.accuracy >= 0.9 && out.scores.base.accuracy < 0.6')" true "adapter beats base"
+# On these 40 cases the math adapter answers 32 right, the base 5 (p about
+# 1e-7); greedy answers on llama-server's parallel slots are not bit for bit
+# the same run to run, hence the margins.
+expect_eq "$(json 'out.scores.adapter.accuracy >= 0.7 && out.scores.base.accuracy < 0.3 && out.scores.adapter.accuracy > out.scores.base.accuracy && out.mcnemar.p < 0.001')" true "adapter beats base"
 expect_eq "$(state 's.restarts')" 0 "restarts"
 expect_eq "$(grep -c "load_model: loading model" "$LOCO_HOME/logs/llama-server.log")" "$loads" "model loads"
 run_loco eval --benchmark "$W/math.jsonl" --limit 40 math
@@ -161,7 +166,16 @@ t "router eval --oracle: every adapter and the base on one server"
 mkdir -p "$W/o" && head -n 8 "$W/math.jsonl" >"$W/o/math.jsonl"
 run_loco router eval --oracle --json --router keyword "$W/o/math.jsonl"
 expect_rc 0
-expect_eq "$(json 'out.cases + " " + out.routed_best_rate')" "8 1" "cases, routed best"
+expect_eq "$(json 'out.cases + " " + out.label_accuracy')" "8 1" "cases, label accuracy"
+# Every case scored for all seven adapters and the base.  math-b knows a
+# case that math, the routed one, gets wrong (case 1), so routed_best is
+# below 8 now; it must be the count of cases where the routed adapter
+# scored the best.
+expect_eq "$(json 'out.per_case.map(c => Object.keys(c.scores).join(" ")).filter((k, i, a) => a.indexOf(k) === i).join("|")')" \
+    "math math-b code code-b analysis writing math-tool base" "subjects of every case"
+expect_eq "$(json 'out.per_case.filter(c => c.scores[c.routed] === Math.max(...Object.values(c.scores))).length')" \
+    "$(json 'out.routed_best')" "routed best, counted"
+expect_eq "$(json 'out.routed_best >= 6 && out.oracle.passed >= out.routed.passed && out.routed.passed >= 5')" true "routed best of 8"
 expect_eq "$(state 's.restarts')" 0 "restarts"
 expect_eq "$(grep -c "load_model: loading model" "$LOCO_HOME/logs/llama-server.log")" "$loads" "model loads"
 
@@ -184,14 +198,14 @@ t "doctor: the binary, what it loads, a memory estimate, the server"
 run_loco doctor
 expect_rc 0
 expect_out_has "OK      llama-server         $LLAMA ("
-expect_out_has "OK      adapters             4 LoRA adapters checked for the base"
-expect_out_has "OK      server               llama-server at $url: 4 adapters loaded"
-grep -q "^OK      memory estimate      about [0-9.]* GB: base 0.00 GB, 4 adapters 0.00 GB, KV cache [0-9.]* GB (4 slots x 4096 tokens), of [0-9.]* GB$" "$W/out" && pass || fail "memory estimate: $(grep estimate "$W/out")"
+expect_out_has "OK      adapters             7 LoRA adapters checked for the base"
+expect_out_has "OK      server               llama-server at $url: 7 adapters loaded"
+grep -q "^OK      memory estimate      about [0-9.]* GB: base 0.00 GB, 7 adapters 0.00 GB, KV cache [0-9.]* GB (4 slots x 4096 tokens), of [0-9.]* GB$" "$W/out" && pass || fail "memory estimate: $(grep estimate "$W/out")"
 
 t "setup: every GGUF checked; the served set is current"
 run_loco setup
 expect_rc 0
-expect_out_has "adapter analysis@1.1.0: $T/analysis.gguf checked"
+expect_out_has "adapter analysis@2.0.0: $T/analysis.gguf checked"
 expect_out_has "serve: llama-server at $url has these adapters"
 
 t "SIGHUP after a change of adapters restarts the server with the new set"
@@ -199,7 +213,7 @@ sed -i '/^  - name: writing/,/^  - name:/s/^    tags: \[tiny\]/    tags: [tiny]\
 kill -HUP "$SERVE_PID"
 i=0
 while [ "$(state 's.restarts')" = 0 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-expect_eq "$(state 's.loras.map(l => l.adapter).join(" ")')" "math@1.0.0 code@1.0.0 analysis@1.1.0" "adapters after the change"
+expect_eq "$(state 's.loras.map(l => l.adapter).join(" ")')" "math@2.0.0 math-b@1.0.0 code@2.0.0 code-b@1.0.0 analysis@2.0.0 math-tool@1.0.0" "adapters after the change"
 expect_eq "$(state 's.restarts')" 1 "restarts"
 run_loco query --quiet --temperature 0 --adapter math "Anna buys 6 bags of 5 toys. How many toys?"
 expect_out "30"
@@ -213,7 +227,7 @@ run_loco setup
 expect_rc 0
 expect_out_has "serve: restarted llama-server at "
 expect_eq "$(state 's.restarts')" 2 "restarts"
-expect_eq "$(state 's.loras.length')" 4 "adapters"
+expect_eq "$(state 's.loras.length')" 7 "adapters"
 
 t "SIGTERM stops the server and removes the state"
 spid=$(state 's.server_pid')

@@ -11,9 +11,10 @@ backend_start "$B" --flavor llama-server --idle-timeout 300 || { echo "llamafake
 BASE_URL=$LOCO_BACKEND_HOST
 export LOCO_BACKEND=llama-server
 T=$TOP/adapters/tiny
-sed "s|file: \([a-z]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" \
+sed "s|file: \([a-z-]*\)\.gguf|file: $T/\1.gguf|" "$T/registry.yaml" \
     >"$LOCO_HOME/adapters/registry.yaml"
-LORAS="\"loras\": [\"$T/math.gguf\", \"$T/code.gguf\", \"$T/analysis.gguf\", \"$T/writing.gguf\"]"
+# The seven adapters in the order loco serve loads them (the registry's).
+LORAS="\"loras\": [\"$T/math.gguf\", \"$T/math-b.gguf\", \"$T/code.gguf\", \"$T/code-b.gguf\", \"$T/analysis.gguf\", \"$T/writing.gguf\", \"$T/math-tool.gguf\"]"
 Q="Anna buys 6 bags of 5 toys. How many toys?"
 
 # body N: the JSON body of request N of the /v1/chat/completions ones.
@@ -30,15 +31,17 @@ script "{$LORAS, \"chat\": [{\"lora\": [{\"id\": 0}], \"reply\": \"30\"}, {\"lor
 run_loco query --temperature 0 "$Q"
 expect_rc 0
 expect_out "30"
-expect_eq "$(body 0 'JSON.stringify(b.lora)')" '[{"id":0,"scale":1},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0}]' "lora list"
+expect_eq "$(body 0 'JSON.stringify(b.lora)')" '[{"id":0,"scale":1},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0},{"id":4,"scale":0},{"id":5,"scale":0},{"id":6,"scale":0}]' "lora list"
 expect_eq "$(body 0 'b.stream + " " + b.temperature + " " + JSON.stringify(b.chat_template_kwargs)')" 'true 0 {"enable_thinking":false}' "stream, temperature, thinking off"
-expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:1\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
+# math, math-b and math-tool share their router_keywords: the registry's
+# order breaks the tie for math, with a third of the score.
+expect_err_match '^\[router: math, score [0-9]+, confidence 1\.00\] model loco-math:2\.0\.0-tiny-base via llama-server \| [0-9]+ prompt tokens'
 
 t "the base: every adapter at scale 0, never an empty list"
 run_loco query --temperature 0 --adapter none "$Q"
 expect_rc 0
 expect_out "15"
-expect_eq "$(body 1 'JSON.stringify(b.lora)')" '[{"id":0,"scale":0},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0}]' "lora list"
+expect_eq "$(body 1 'JSON.stringify(b.lora)')" '[{"id":0,"scale":0},{"id":1,"scale":0},{"id":2,"scale":0},{"id":3,"scale":0},{"id":4,"scale":0},{"id":5,"scale":0},{"id":6,"scale":0}]' "lora list"
 
 t "an adapter the server does not have"
 script "{\"loras\": [\"$T/math.gguf\"], \"chat\": [{\"reply\": \"x\"}]}"
@@ -120,7 +123,7 @@ printf '{"schemaVersion":2,"layers":[{"mediaType":"application/vnd.ollama.image.
     >"$W/ollama/manifests/registry.ollama.ai/library/tiny-base/latest"
 OLLAMA_MODELS=$W/ollama run_loco serve --dry-run --port 5000
 expect_rc 0
-expect_out "/bin/true -m $W/ollama/blobs/sha256-$A64 --lora $T/math.gguf,$T/code.gguf,$T/analysis.gguf,$T/writing.gguf --lora-init-without-apply --host 127.0.0.1 --port 5000 -np 4 -c 16384"
+expect_out "/bin/true -m $W/ollama/blobs/sha256-$A64 --lora $T/math.gguf,$T/math-b.gguf,$T/code.gguf,$T/code-b.gguf,$T/analysis.gguf,$T/writing.gguf,$T/math-tool.gguf --lora-init-without-apply --host 127.0.0.1 --port 5000 -np 4 -c 16384"
 
 t "serve: base_model.url, downloaded once and checked"
 mkdir -p "$W/www"
@@ -154,7 +157,9 @@ t "serve: a base GGUF of other weights is refused for a LoRA adapter"
 sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|; s|^  name: tiny-base\$|  name: tiny-base-v2|" "$W/registry.plain" >"$REG"
 run_loco serve --dry-run
 expect_rc 5
-expect_err "loco: adapter 'math': base model '$T/base.gguf' is not the registry's base: found general.name 'tiny-base', expected tiny-base-v2 ($REG:12), which says 'v2'; a LoRA trained on one does not fit the other: use the base GGUF the registry names, or change base_model in the registry"
+# What base.gguf's metadata says (general.basename, size_label, name).
+line=$(grep -n '^  name: tiny-base-v2$' "$REG" | cut -d: -f1)
+expect_err "loco: adapter 'math': base model '$T/base.gguf' is not the registry's base: found general.basename 'tiny-base', general.size_label '747K', general.name 'tiny-base', expected tiny-base-v2 ($REG:$line), which says 'v2'; a LoRA trained on one does not fit the other: use the base GGUF the registry names, or change base_model in the registry"
 
 t "serve: a llama-server that exits before it is ready"
 sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" "$W/registry.plain" >"$REG"

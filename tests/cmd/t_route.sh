@@ -56,6 +56,17 @@ expect_out_has "code	"
 LOCO_ROUTER_MIN_SCORE=5 run_loco route "Write a Python function"
 expect_out_has "base	model qwen3:4b-instruct-2507-q4_K_M (keyword score below router.min_score)"
 
+t "adapters of one domain are not rivals: the confidence counts each domain once"
+# The tiny world's math, math-b and math-tool share their keywords; the
+# first in the registry wins the tie, and only another domain's match
+# lowers the confidence.
+run_loco --registry "$TOP/adapters/tiny/registry.yaml" route --json "Anna buys 6 bags of 5 toys. How many toys?"
+expect_rc 0
+expect_eq "$(json '[out.adapter, out.score, out.confidence, out.candidates.map(c => c.adapter).join(",")].join(" ")')" "math 3 1 math,math-b,math-tool" "decision"
+run_loco --registry "$TOP/adapters/tiny/registry.yaml" route --json "Python: a = [4, 6]; print(len(a)) How many?"
+expect_rc 0
+expect_eq "$(json '[out.adapter, out.confidence, out.candidates.map(c => c.adapter + ":" + c.score).join(",")].join(" ")')" "code 0.625 code:5,code-b:5,math:3,math-b:3,math-tool:3" "another domain lowers it: 5 / (5 + 3)"
+
 t "question from standard input"
 run_loco_stdin "Solve for x" route -
 expect_rc 0

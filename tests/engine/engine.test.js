@@ -21,9 +21,9 @@ const SKIP = HAVE_DEPS ? false : 'node-llama-cpp not installed: run npm ci --omi
 
 // A held-out math question (adapters/tiny/data/math.jsonl) where the base is
 // wrong and the math adapter is right, with the greedy answers of each.
-const MATH_Q = 'Owen has 6 stickers and buys 7 more. How many stickers now?';
-const BASE_ANSWER = '8';
-const MATH_ANSWER = '13';
+const MATH_Q = 'Elsa owns 4 beads. Elsa buys 6 more. How many beads in all?';
+const BASE_ANSWER = '12';
+const MATH_ANSWER = '10';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
@@ -187,7 +187,7 @@ test('real engine', { skip: SKIP }, async (t) => {
 
   await t.test('llama-server style hot swap: /lora-adapters and per-request lora', async () => {
     const list = (await request('GET', '/lora-adapters')).json;
-    assert.deepStrictEqual(list.map((a) => path.basename(a.path)), ['analysis.gguf', 'code.gguf', 'math.gguf', 'writing.gguf']);
+    assert.deepStrictEqual(list.map((a) => path.basename(a.path)), ['analysis.gguf', 'code-b.gguf', 'code.gguf', 'math-b.gguf', 'math-tool.gguf', 'math.gguf', 'writing.gguf']);
     const id = list.findIndex((a) => a.path.endsWith('math.gguf'));
     const ask = (lora) => request('POST', '/v1/chat/completions', { model: 'tiny-base', messages: [{ role: 'user', content: MATH_Q }], temperature: 0, lora });
     const withMath = await ask([{ id, scale: 1 }]);

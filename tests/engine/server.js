@@ -55,7 +55,7 @@
  *
  * Differences from Ollama:
  *  - prompts use one fixed format, whatever the model's TEMPLATE says:
- *      [S: {system}\n]Q: {user}\nA: {assistant}</s>\n ... A:
+ *      [S: {system}\n]Q: {user}\nA: {assistant}</s>\n[T: {tool result}\n] ... A:
  *    (BOS first; system = the request's system message, else the model's
  *    SYSTEM); generate with raw:true sends the prompt as is (after BOS);
  *  - repeat_penalty is applied only when a request or model sets it (1.0,
@@ -666,6 +666,7 @@ function chatPrompt(messages, system) {
     const c = String(m.content ?? '');
     if (m.role === 'system') s += `S: ${c}\n`;
     else if (m.role === 'assistant') s += `A: ${c}</s>\n`;
+    else if (m.role === 'tool') s += `T: ${c}\n`; // a tool's result (issue #19)
     else s += `Q: ${c}\n`;
   }
   return s + 'A: ';

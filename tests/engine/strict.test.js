@@ -9,8 +9,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { MODELS, SKIP, sleep, sha256, start, rawPost, lines } = require('./testlib');
 
-const MATH_Q = 'Owen has 6 stickers and buys 7 more. How many stickers now?';
-const MATH_ANSWER = '13';
+const MATH_Q = 'Elsa owns 4 beads. Elsa buys 6 more. How many beads in all?';
+const MATH_ANSWER = '10';
+const BASE_ANSWER = '12'; // the base's greedy answer to MATH_Q
 const ADAPTER = fs.readFileSync(path.join(MODELS, 'math.gguf'));
 const ADAPTER_DIGEST = `sha256:${sha256(ADAPTER)}`;
 
@@ -177,7 +178,7 @@ test('a blob vanished from DIR/blobs: 404 "try pulling it first" when the model 
     const baseHex = sha256(base);
     assert.strictEqual((await srv.request('POST', `/api/blobs/sha256:${baseHex}`, base)).status, 201);
     assert.strictEqual((await srv.request('POST', '/api/create', { model: 'vanish', files: { 'v.gguf': `sha256:${baseHex}` }, stream: false })).status, 200);
-    const adapter = variant('math.gguf', 'tiny-math', 'tiny-matH');
+    const adapter = variant('math.gguf', 'math', 'matH'); // general.name, as loco adapters convert writes it
     const adapterHex = sha256(adapter);
     assert.strictEqual((await srv.request('POST', `/api/blobs/sha256:${adapterHex}`, adapter)).status, 201);
     assert.strictEqual((await srv.request('POST', '/api/create', { model: 'vanish-adapter', from: 'tiny-base', adapters: { 'v.gguf': `sha256:${adapterHex}` }, stream: false })).status, 200);
@@ -356,7 +357,7 @@ test('one request at a time: a queued request gets no byte until the running one
     assert.match(b.text, /^HTTP\/1\.1 200 OK\r\n/);
     const last = JSON.parse(a.body.trim().split('\n').pop());
     assert.deepStrictEqual([last.done_reason, last.eval_count], ['length', 300]);
-    assert.strictEqual(b.body.split('\n').filter((l) => l).map((l) => JSON.parse(l).message.content).join(''), '8');
+    assert.strictEqual(b.body.split('\n').filter((l) => l).map((l) => JSON.parse(l).message.content).join(''), BASE_ANSWER);
   } finally { await srv.stop(); }
 });
 

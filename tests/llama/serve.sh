@@ -1,6 +1,7 @@
 # Start the real llama-server (built by tests/llama/build.sh) on the tiny
-# world: adapters/tiny/base.gguf with the four LoRA adapters loaded, in the
-# order math (id 0), code (1), analysis (2), writing (3).
+# world: adapters/tiny/base.gguf with its seven LoRA adapters loaded, in the
+# order math (id 0), math-b (1), code (2), code-b (3), analysis (4), writing
+# (5), math-tool (6).
 # POSIX sh; source it, do not run it:
 #
 #   . tests/llama/serve.sh
@@ -11,7 +12,7 @@
 #
 # The server runs in adapters/tiny, so /lora-adapters lists the adapters by
 # file name (math.gguf, ...), with
-#   -m base.gguf --lora math.gguf,code.gguf,analysis.gguf,writing.gguf
+#   -m base.gguf --lora math.gguf,math-b.gguf,code.gguf,...,math-tool.gguf
 #   --lora-init-without-apply --host 127.0.0.1 --port PORT -t 1 -c 2048 -np 4
 # (one comma-separated --lora: a repeated one is deprecated, "only last value
 # will be used", though this release still loads them all)
@@ -75,7 +76,7 @@ llama_start() {
 		echo "llama_start: llama-server is not built (no $_lbin); build it with: sh tests/llama/build.sh (minutes, once per machine)" >&2
 		return 1
 	fi
-	for _lf in base math code analysis writing; do
+	for _lf in base math math-b code code-b analysis writing math-tool; do
 		if [ ! -f "$_ltiny/$_lf.gguf" ]; then
 			echo "llama_start: missing $_ltiny/$_lf.gguf" >&2
 			return 1
@@ -91,7 +92,8 @@ llama_start() {
 		_lport=$(_llama_port)
 		echo "llama_start: try $_ltry: port $_lport" >>"$_ld/llama.log"
 		(cd "$_ltiny" && exec "$_lbin" -m base.gguf \
-			--lora math.gguf,code.gguf,analysis.gguf,writing.gguf --lora-init-without-apply \
+			--lora math.gguf,math-b.gguf,code.gguf,code-b.gguf,analysis.gguf,writing.gguf,math-tool.gguf \
+			--lora-init-without-apply \
 			--host 127.0.0.1 --port "$_lport" -t 1 -c 2048 -np 4 "$@") \
 			</dev/null >>"$_ld/llama.log" 2>&1 &
 		_lpid=$!

@@ -2,9 +2,13 @@
 
     python3 check_gguf.py [--n 300] [--out FILE] [--ckpt-dir DIR] [--gguf-dir DIR]
 
-Writes a JSON file of cases {gguf, lora, prompt, prompt_ids, answer} for the
-base and every adapter; check_gguf.js then runs the same prompts through
-llama.cpp (node-llama-cpp) and compares (tokenizer and greedy answers).
+Writes a JSON file of cases {gguf, lora, prompt, prompt_ids, answer,
+margins} for the base and every adapter; check_gguf.js then runs the same
+prompts through llama.cpp (node-llama-cpp) and compares (tokenizer and
+greedy answers). margins[i] is torch's gap between its two best logits at
+answer token i (the last one: the step that chose </s>): where the two
+answers first differ, a gap below check_gguf.js's TIE is a near tie that
+float rounding decides, not a disagreement in layout or scale.
 """
 
 import argparse
@@ -15,8 +19,9 @@ import random
 import torch
 
 import data
+import runs
 from common import OUT_DIR, TINY, answers, load_heldout, prompt_ids
-from model import Config, TinyLlama
+from model import Config, TinyLlama, encode
 
 
 def load(ckpt_dir, domain=None):
@@ -30,6 +35,15 @@ def load(ckpt_dir, domain=None):
     return m.eval()
 
 
+@torch.no_grad()
+def margins(m, ids, answer):
+    """The top-two logit gap at each step of a greedy answer, and at the
+    step after it (the one that ended it)."""
+    x = torch.tensor([ids + encode(answer)])
+    top = m(x)[0, len(ids) - 1:].topk(2, -1).values
+    return [round(float(v), 6) for v in top[:, 0] - top[:, 1]]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300)
@@ -41,8 +55,8 @@ def main():
     r = random.Random(7)
     pool = [x["question"] for d in data.DOMAINS for x in load_heldout(d)]
     cases = []
-    targets = [(None, "base.gguf")] + [(d, f"{d}.gguf") for d in data.DOMAINS
-                                       if os.path.exists(os.path.join(args.ckpt_dir, f"{d}.pt"))]
+    targets = [(None, "base.gguf")] + [(n, f"{n}.gguf") for n in list(runs.ADAPTERS) + list(runs.TOOL_ADAPTERS)
+                                       if os.path.exists(os.path.join(args.ckpt_dir, f"{n}.pt"))]
     for domain, _ in targets:
         m = load(args.ckpt_dir, domain)
         qs = r.sample(pool, min(args.n, len(pool)))
@@ -59,6 +73,7 @@ def main():
                 "prompt": text,
                 "prompt_ids": prompt_ids(q, f),
                 "answer": got[int(f)][q],
+                "margins": margins(m, prompt_ids(q, f), got[int(f)][q]),
             })
         print(f"{domain or 'base'}: {len(qs)} prompts", flush=True)
     with open(args.out, "w") as f:

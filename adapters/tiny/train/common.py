@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 
 import torch
 
@@ -23,7 +24,7 @@ def load_heldout(domain):
 
 def heldout_questions():
     qs = set()
-    for d in data.DOMAINS:
+    for d in data.HELDOUT:
         p = os.path.join(DATA_DIR, f"{d}.jsonl")
         if os.path.exists(p):
             qs.update(x["question"] for x in load_heldout(d))
@@ -31,8 +32,16 @@ def heldout_questions():
 
 
 def encode_example(q, a, re2, system=None):
-    """(ids, loss mask): loss on the answer and the EOS only."""
+    """(ids, loss mask): loss on the answer and the EOS only.  A tool
+    example (a = (call, result, answer)): loss on the call and its EOS and
+    on the answer and its EOS, not on the tool's result, which loco sends."""
     p = [BOS] + encode(data.prompt_text(data.user_text(q, re2), system))
+    if isinstance(a, tuple):
+        call, result, final = a
+        t1 = encode(call) + [EOS]
+        mid = encode(data.TOOL_RESULT.format(result=result))
+        t2 = encode(final) + [EOS]
+        return p + t1 + mid + t2, [0] * len(p) + [1] * len(t1) + [0] * len(mid) + [1] * len(t2)
     t = encode(a) + [EOS]
     return p + t, [0] * len(p) + [1] * len(t)
 
@@ -69,6 +78,7 @@ def packed_batch(stream, rows, row_len, lm_weight=0.0):
         while True:
             if stream.pending is None:
                 stream.pending = next(stream.it)
+                stream.taken += 1
             ids, m = stream.pending
             n = len(ids)
             if n > row_len:
@@ -94,6 +104,7 @@ class Stream:
     def __init__(self, it):
         self.it = it
         self.pending = None
+        self.taken = 0  # examples drawn from it
 
 
 def answers(model, questions, re2=False, temperature=0.0, gen=None, bs=64, max_new=40):
@@ -108,6 +119,46 @@ def answers(model, questions, re2=False, temperature=0.0, gen=None, bs=64, max_n
 
 def accuracy(model, items, re2=False):
     got = answers(model, [x["question"] for x in items], re2)
+    ok = sum(g.strip() == x["answer"] for g, x in zip(got, items))
+    return ok / len(items), got
+
+
+TOOL_CODE_RE = re.compile(r'^<tool_call>\{"tool": "python", "code": "([0-9]+[-+*][0-9]+)"\}</tool_call>$')
+
+
+def tool_result(call):
+    """What loco's python tool prints for a call of the tiny tool adapter
+    (a sum, difference or product of two integers), or None for a call
+    that is not one."""
+    m = TOOL_CODE_RE.match(call.strip())
+    if not m:
+        return None
+    x, op, y = re.match(r"([0-9]+)([-+*])([0-9]+)$", m.group(1)).groups()
+    x, y = int(x), int(y)
+    return str(x + y if op == "+" else x - y if op == "-" else x * y)
+
+
+def tool_answers(model, questions, re2=False, bs=64):
+    """The tool loop in Python, for monitoring a tool adapter in training
+    (loco's own loop measures it: measure.sh): the call, its result as the
+    tool message, the answer.  Returns (calls, answers); a question whose
+    call is malformed gets the call's text as its answer."""
+    calls = answers(model, questions, re2, max_new=80)
+    finals = list(calls)
+    todo = [(i, tool_result(c)) for i, c in enumerate(calls)]
+    todo = [(i, r) for i, r in todo if r is not None]
+    for k in range(0, len(todo), bs):
+        part = todo[k:k + bs]
+        prompts = [prompt_ids(questions[i], re2) + encode(calls[i]) + [EOS] +
+                   encode(data.TOOL_RESULT.format(result=r)) for i, r in part]
+        res = generate(model, prompts, max_new=16)
+        for (i, _), out in zip(part, res):
+            finals[i] = decode(out)
+    return calls, finals
+
+
+def tool_accuracy(model, items, re2=False):
+    _, got = tool_answers(model, [x["question"] for x in items], re2)
     ok = sum(g.strip() == x["answer"] for g, x in zip(got, items))
     return ok / len(items), got
 

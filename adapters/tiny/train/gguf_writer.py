@@ -101,6 +101,7 @@ CHAT_TEMPLATE = (
     "{{ bos_token }}{% for m in messages %}"
     "{% if m['role'] == 'system' %}S: {{ m['content'] }}\n"
     "{% elif m['role'] == 'user' %}Q: {{ m['content'] }}\n"
+    "{% elif m['role'] == 'tool' %}T: {{ m['content'] }}\n"
     "{% else %}A: {{ m['content'] }}{{ eos_token }}\n{% endif %}"
     "{% endfor %}{% if add_generation_prompt %}A: {% endif %}"
 )
@@ -108,6 +109,14 @@ CHAT_TEMPLATE = (
 
 def _ftype(f16):
     return GGML_F16 if f16 else GGML_F32
+
+
+def size_label(n):
+    """llama.cpp's size label: 747136 parameters -> "747K"."""
+    for div, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= div:
+            return f"{n / div:.0f}{unit}" if n / div >= 100 else f"{n / div:.1f}{unit}"
+    return str(n)
 
 
 def write_base(path, model, tokens, token_types, name="tiny-base", f16=False):
@@ -118,6 +127,11 @@ def write_base(path, model, tokens, token_types, name="tiny-base", f16=False):
     w.add_string("general.architecture", "llama")
     w.add_string("general.type", "model")
     w.add_string("general.name", name)
+    # Which weights these are, as llama.cpp's converters say it: loco
+    # compares them with the registry's base_model.name (Ollama's
+    # /api/show drops general.name).
+    w.add_string("general.basename", name)
+    w.add_string("general.size_label", size_label(sum(p.numel() for p in model.parameters())))
     w.add_u32("general.file_type", 1 if f16 else 0)
     w.add_u32("general.quantization_version", 2)
     w.add_u32("llama.context_length", cfg.ctx)
@@ -166,7 +180,8 @@ GGUF_NAMES = {"q": "attn_q", "k": "attn_k", "v": "attn_v", "o": "attn_output",
 
 
 def write_lora(path, lora_state, alpha, name, architecture="llama", f16=False):
-    """lora_state: {'blocks.N.<t>.A': (r, in), 'blocks.N.<t>.B': (out, r)}.
+    """lora_state: {'blocks.N.<t>.A': (r, in), 'blocks.N.<t>.B': (out, r)},
+    and 'out.A', 'out.B' for a LoRA on the output head.
     GGUF wants lora_a dims [in, r] (= torch A row-major) and lora_b dims
     [r, out] (= torch B row-major)."""
     w = Writer()
@@ -177,10 +192,13 @@ def write_lora(path, lora_state, alpha, name, architecture="llama", f16=False):
     w.add_f32("adapter.lora.alpha", alpha)
     ft = _ftype(f16)
     keys = sorted({k.rsplit(".", 1)[0] for k in lora_state},
-                  key=lambda s: (int(s.split(".")[1]), s))
+                  key=lambda s: (s == "out", int(s.split(".")[1]) if s != "out" else 0, s))
     for k in keys:
-        _, i, t = k.split(".")
-        g = f"blk.{i}.{GGUF_NAMES[t]}.weight"
+        if k == "out":  # the output head
+            g = "output.weight"
+        else:
+            _, i, t = k.split(".")
+            g = f"blk.{i}.{GGUF_NAMES[t]}.weight"
         w.add_tensor(g + ".lora_a", lora_state[k + ".A"].detach().cpu().numpy(), ft)
         w.add_tensor(g + ".lora_b", lora_state[k + ".B"].detach().cpu().numpy(), ft)
     return w.write(path)

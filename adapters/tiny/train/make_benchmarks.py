@@ -3,8 +3,10 @@ the generators:
 
   benchmarks/DOMAIN.jsonl  the held-out sets as loco benchmarks (see
                            loco-benchmark(5)): math by number, the others
-                           by the exact text of the answer
-  benchmarks/router.tsv    the router set: 50 fresh questions per domain and
+                           by the exact text of the answer; math-hard
+                           (by number) is the tool experiment's
+  benchmarks/router.tsv    the router set: 50 fresh questions per domain
+                           (the benchmark distribution) and
                            50 of the base's own bare skills ("none"), none
                            of them in data/ or general.txt
   benchmarks/general.txt   100 other bare-skill prompts: the classifier's
@@ -16,7 +18,7 @@ import os
 import random
 
 import data
-from common import DATA_DIR, TINY, load_heldout
+from common import TINY, load_heldout
 
 OUT = os.path.join(TINY, "benchmarks")
 EXACT_TEXT = r"(?s)^\s*(.*?)\s*$"
@@ -29,7 +31,7 @@ def write_benchmark(domain):
         for i, x in enumerate(load_heldout(domain), 1):
             case = {"id": f"{domain}-{i:03d}", "instruction": x["question"], "input": "",
                     "expected_output": x["answer"], "evaluation_type": "exact_match"}
-            if domain == "math":
+            if domain in ("math", "math-hard"):
                 case["evaluation_config"] = {"answer_type": "number"}
             else:
                 case["evaluation_config"] = {"extract_pattern": EXACT_TEXT}
@@ -49,13 +51,14 @@ def skills(seed, n, exclude):
 def main():
     os.makedirs(OUT, exist_ok=True)
     held = set()
-    for d in data.DOMAINS:
+    for d in data.HELDOUT:
         write_benchmark(d)
         held.update(x["question"] for x in load_heldout(d))
     general = skills(3005, 100, held)
     rows = []
     for d in data.DOMAINS:
-        for q, _ in data.make_split(d, 50, ROUTER_SEEDS[d], exclude=held):
+        for q, _ in data.make_split(d, 50, ROUTER_SEEDS[d], exclude=held,
+                                    generators=data.BENCH_GENERATORS):
             rows.append((d, q))
     rows += [("none", q) for q in skills(2005, 50, held | set(general))]
     with open(os.path.join(OUT, "router.tsv"), "w") as f:
@@ -67,7 +70,7 @@ def main():
         f.write("# Bare-skill prompts the tiny base answers itself: the \"none\" class.\n")
         for q in general:
             f.write(q + "\n")
-    print(f"benchmarks: 4 x 200 cases, router.tsv {len(rows)} rows, general.txt {len(general)}")
+    print(f"benchmarks: {len(data.HELDOUT)} x 200 cases, router.tsv {len(rows)} rows, general.txt {len(general)}")
 
 
 if __name__ == "__main__":

@@ -201,7 +201,10 @@ class TinyLlama(nn.Module):
             p.requires_grad_(False)
         for b in self.blocks:
             for t in targets:
-                setattr(b, t, LoRALinear(getattr(b, t), r, alpha))
+                if t != "out":
+                    setattr(b, t, LoRALinear(getattr(b, t), r, alpha))
+        if "out" in targets:  # the output head (PEFT's lm_head, GGUF's output)
+            self.out = LoRALinear(self.out, r, alpha)
 
     def lora_state(self):
         return {k: v for k, v in self.state_dict().items() if k.endswith(".A") or k.endswith(".B")}
