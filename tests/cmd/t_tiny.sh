@@ -15,17 +15,18 @@ overlap() {
 	RC=$?
 }
 
-# inject FILE QUESTION: the first case of a benchmark file asks QUESTION
+# inject FILE QUESTION [FIELD [LINE]]: case LINE (default 0) of a
+# benchmark or held-out file asks QUESTION in FIELD (default instruction)
 inject() {
 	python3 -c '
 import json, sys
-path, q = sys.argv[1], sys.argv[2]
+path, q, field, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 lines = open(path).read().splitlines()
-case = json.loads(lines[0])
-case["instruction"] = q
-lines[0] = json.dumps(case)
+case = json.loads(lines[n])
+case[field] = q
+lines[n] = json.dumps(case)
 open(path, "w").write("\n".join(lines) + "\n")
-' "$1" "$2"
+' "$1" "$2" "${3:-instruction}" "${4:-0}"
 }
 
 # a copy of the tiny world's benchmarks and held-out sets to spoil
@@ -99,15 +100,7 @@ expect_err_has "  benchmark: '$other'"
 t "the held-out sets are checked too"
 fresh
 s=$(first_with base " plus ")
-python3 -c '
-import json, sys
-path, q = sys.argv[1], sys.argv[2]
-lines = open(path).read().splitlines()
-case = json.loads(lines[5])
-case["question"] = q
-lines[5] = json.dumps(case)
-open(path, "w").write("\n".join(lines) + "\n")
-' "$W/tiny/data/writing.jsonl" "$s"
+inject "$W/tiny/data/writing.jsonl" "$s" question 5
 overlap --tiny "$W/tiny" --runs base
 expect_rc 1
 expect_err_match "^overlap_check: data/writing\.jsonl:6: exact duplicate of training question [0-9]+ of run base:$"

@@ -109,18 +109,25 @@ def math_frame_split(op, *parts):
     return (sum((k + 2) * p for k, p in enumerate(parts)) + op) % 5 == 1
 
 
-def _math(r, names, items, bench):
+def _math_frame(r, names, items, bench, p_add, p_sub):
+    """Two names, an item, the operation (add with probability p_add,
+    subtract up to p_sub, else multiply) and the frame's part indices,
+    drawn until the frame is on the asked side of math_frame_split."""
     n, m = r.sample(names, 2)
     i = r.choice(items)
     k = r.random()
-    op = 0 if k < 0.4 else 1 if k < 0.8 else 2
+    op = 0 if k < p_add else 1 if k < p_sub else 2
     while True:
         if op < 2:
             parts = (r.randrange(len(START)), r.randrange(len(GAIN if op == 0 else LOSS)), r.randrange(len(ASK)))
         else:
             parts = (r.randrange(len(GROUPS)), r.randrange(len(ASK)))
         if math_frame_split(op, *parts) == bench:
-            break
+            return n, m, i, op, parts
+
+
+def _math(r, names, items, bench):
+    n, m, i, op, parts = _math_frame(r, names, items, bench, 0.4, 0.8)
     # Every operand pair, on both sides: with pairs reserved for the
     # benchmark (a fifth), a probe adapter scored 45% on training pairs
     # and 20% on the others: at this size a sum is a memorised fact of
@@ -393,17 +400,7 @@ TOOL_RESULT = "\nT: {result}\nA: "  # between the call's EOS and the final answe
 def _math_tool(r, names, items, bench, hard_frac):
     """(question, code, answer) of a math word problem, large numbers with
     probability hard_frac."""
-    n, m = r.sample(names, 2)
-    i = r.choice(items)
-    k = r.random()
-    op = 0 if k < 0.35 else 1 if k < 0.7 else 2
-    while True:
-        if op < 2:
-            parts = (r.randrange(len(START)), r.randrange(len(GAIN if op == 0 else LOSS)), r.randrange(len(ASK)))
-        else:
-            parts = (r.randrange(len(GROUPS)), r.randrange(len(ASK)))
-        if math_frame_split(op, *parts) == bench:
-            break
+    n, m, i, op, parts = _math_frame(r, names, items, bench, 0.35, 0.7)
     hard = r.random() < hard_frac
     if op == 2:
         x, y = (r.randint(100, 999), r.randint(11, 99)) if hard else (r.randint(2, 6), r.randint(2, 6))
