@@ -140,6 +140,15 @@ candidate_cmp(const struct route_candidate *a, size_t ia,
 	return ia < ib ? -1 : (ia > ib);
 }
 
+/* One domain (an adapter without one is a domain of its own). */
+static int
+same_domain(const struct adapter *a, const struct adapter *b)
+{
+	if (a->domain == NULL || b->domain == NULL)
+		return a == b;
+	return strcmp(a->domain, b->domain) == 0;
+}
+
 static struct error *
 keyword_route(struct router *r, const char *question,
     struct route_result *res)
@@ -197,8 +206,7 @@ keyword_route(struct router *r, const char *question,
 	 */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < i; j++)
-			if (strcmp(cands[j].adapter->domain,
-			    cands[i].adapter->domain) == 0)
+			if (same_domain(cands[j].adapter, cands[i].adapter))
 				break;
 		if (j == i)
 			total += cands[i].score;

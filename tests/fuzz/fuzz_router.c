@@ -79,18 +79,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&reg, 0, sizeof(reg));
 	memset(ads, 0, sizeof(ads));
 	ads[0].name = "math";
+	ads[0].domain = "math";
 	ads[0].keywords = math_kw;
 	ads[0].nkeywords = ARRAY_SIZE(math_kw);
 	ads[0].active = 1;
 	ads[1].name = "code";
+	ads[1].domain = "code";
 	ads[1].keywords = code_kw;
 	ads[1].nkeywords = ARRAY_SIZE(code_kw);
 	ads[1].active = 1;
 	ads[2].name = "off";
+	ads[2].domain = "off";
 	ads[2].keywords = off_kw;
 	ads[2].nkeywords = ARRAY_SIZE(off_kw);
 	ads[2].active = 0;
 	ads[3].name = "fuzz";
+	ads[3].domain = (size & 1) ? "math" : NULL;	/* math's domain, or its own */
 	ads[3].keywords = kw;
 	ads[3].nkeywords = nkw;
 	ads[3].active = 1;
