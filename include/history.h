@@ -164,4 +164,23 @@ struct error	*history_read(const char *path, const struct history_filter *f,
 		    struct history *h);
 void		 history_release(struct history *);
 
+/*
+ * The session of a chain of `loco query --continue` that began with a
+ * lone query: this prefix and that query's id ("query-12").
+ */
+#define HISTORY_QUERY_SESSION "query-"
+
+/*
+ * The last conversation of path, for `loco query --continue`: the most
+ * recent record and, when it has a session, every record of that session
+ * (a chat's turns, or a chain of --continue), oldest first; a session
+ * "query-N" begins with record N, the query first continued.  *session
+ * gets the session the next turn belongs to, to free: the record's own,
+ * or "query-ID" for a lone query.  An empty history leaves h->n 0 (and
+ * *session may be NULL).  h has the warnings of a full read; free it with
+ * history_release, also after an error.
+ */
+struct error	*history_conversation(const char *path, struct history *h,
+		    char **session);
+
 #endif
