@@ -904,6 +904,8 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 		ao.nhistory = 2 * q.conv.n;
 	}
 	ask_settings_from_config(&ao.s, &lc->cfg);
+	/* A conversation is never trimmed silently by the server. */
+	ao.s.no_truncate = q.cont;
 	ao.votes = lc->cfg.votes;
 	ao.vote_temperature = lc->cfg.vote_temperature;
 	/* --temperature wins; otherwise the votes' own temperature. */
@@ -940,6 +942,15 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	    q.ar.vote.completed < q.ar.vote.n)
 		fputs("\r\033[K", stderr);
 	answer_end(&q.out);
+	if (err != NULL && q.cont &&
+	    strstr(err->msg, "exceeds the context length") != NULL) {
+		struct error *why = err;
+
+		err = error_new(why->code, "%s: conversation %s (%zu earlier "
+		    "turn%s) does not fit the context; raise --num-ctx",
+		    why->msg, q.session, q.conv.n, q.conv.n == 1 ? "" : "s");
+		error_free(why);
+	}
 	if (err != NULL) {
 		if (err->code == EXIT_INTERRUPT)
 			add_history(&q, &ch, 1);

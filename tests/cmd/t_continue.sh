@@ -80,6 +80,7 @@ expect_eq "$(req 'chats[0].body.messages[1].content')" "$Q" "the earlier questio
 expect_eq "$(req 'chats[0].body.messages[2].content')" "The answer is: 4" "the earlier answer"
 expect_eq "$(req 'chats[0].body.messages[3].content')" "Why?
 Read the question again: Why?" "the new question, re-read"
+expect_eq "$(req 'chats[0].body.truncate')" false "the server may not trim the conversation"
 
 t "the continued turn is recorded in the conversation's session"
 expect_eq "$(records)" 2 "records"
@@ -191,6 +192,14 @@ run_loco --registry "$REG" query --continue --adapter math --quiet "And times 3?
 expect_rc 0
 expect_eq "$(req 'chats[0].body.model')" "$MATH_MODEL" "--adapter gets past it"
 expect_eq "$(hist 'recs.at(-1).session')" "query-$N" "in the conversation"
+
+t "a conversation longer than the context: an error that says what to do"
+script "{$MODELS,\"chat\":[{\"match\":{\"contains\":\"long\"},\"status\":400,\"error\":\"the input length exceeds the context length\"}]}"
+N=$(records)
+run_loco query --continue --adapter math "A long one"
+expect_rc 1
+expect_err "loco: Ollama answered HTTP 400: the input length exceeds the context length: conversation query-13 (2 earlier turns) does not fit the context; raise --num-ctx"
+expect_eq "$(records)" "$N" "nothing recorded"
 
 t "a cleared history: nothing to continue"
 run_loco history --clear
