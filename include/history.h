@@ -41,7 +41,8 @@ struct tool_log;
 /* What to record of one answer; the strings are only read. */
 struct history_record {
 	const char	*kind;		/* "query" or "chat" */
-	const char	*session;	/* chat session id, or NULL */
+	/* A chat's session id, a --continue conversation's, or NULL. */
+	const char	*session;
 	const char	*question;	/* the user's question as typed */
 	const char	*adapter;	/* adapter name, NULL = base model */
 	const char	*model;		/* Ollama model name used */
@@ -135,7 +136,7 @@ struct history_filter {
 	/* A substring, in any ASCII case, of question, answer or adapter. */
 	const char	*search;
 	const char	*adapter;	/* only this adapter; "none": the base */
-	const char	*session;	/* only this chat session */
+	const char	*session;	/* only this session */
 	long long	 id;		/* only this id; 0 any */
 };
 

@@ -2,7 +2,9 @@
  * cmd_query.c: loco query: route a question, build the RE2 prompt, stream
  * the answer from Ollama, and report the decision and the timings: as
  * text, as one JSON object, or as JSON events one a line (--json --stream,
- * described in loco-json(7)).
+ * described in loco-json(7)).  With --continue the question is the next
+ * turn of the history's last conversation (history_conversation), sent
+ * with its turns to its adapter and recorded in its session.
  */
 #include <errno.h>
 #include <getopt.h>
