@@ -41,7 +41,8 @@ struct tool_log;
 /* What to record of one answer; the strings are only read. */
 struct history_record {
 	const char	*kind;		/* "query" or "chat" */
-	const char	*session;	/* chat session id, or NULL */
+	/* A chat's session id, a --continue conversation's, or NULL. */
+	const char	*session;
 	const char	*question;	/* the user's question as typed */
 	const char	*adapter;	/* adapter name, NULL = base model */
 	const char	*model;		/* Ollama model name used */
@@ -135,7 +136,7 @@ struct history_filter {
 	/* A substring, in any ASCII case, of question, answer or adapter. */
 	const char	*search;
 	const char	*adapter;	/* only this adapter; "none": the base */
-	const char	*session;	/* only this chat session */
+	const char	*session;	/* only this session */
 	long long	 id;		/* only this id; 0 any */
 };
 
@@ -163,5 +164,24 @@ struct history {
 struct error	*history_read(const char *path, const struct history_filter *f,
 		    struct history *h);
 void		 history_release(struct history *);
+
+/*
+ * The session of a chain of `loco query --continue` that began with a
+ * lone query: this prefix and that query's id ("query-12").
+ */
+#define HISTORY_QUERY_SESSION "query-"
+
+/*
+ * The last conversation of path, for `loco query --continue`: the most
+ * recent record and, when it has a session, every record of that session
+ * (a chat's turns, or a chain of --continue), oldest first; a session
+ * "query-N" begins with record N, the query first continued.  *session
+ * gets the session the next turn belongs to, to free: the record's own,
+ * or "query-ID" for a lone query.  An empty history leaves h->n 0 (and
+ * *session may be NULL).  h has the warnings of a full read; free it with
+ * history_release, also after an error.
+ */
+struct error	*history_conversation(const char *path, struct history *h,
+		    char **session);
 
 #endif

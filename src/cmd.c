@@ -25,7 +25,7 @@
 static const struct cmd commands[] = {
 	{ "query", cmd_query,
 	  "loco query [--adapter name] [--answer-type type] "
-	  "[--backend server] [--ensemble[=names]] [--host url] "
+	  "[--backend server] [--continue] [--ensemble[=names]] [--host url] "
 	  "[--json] [--no-reread] [--no-tools] [--num-ctx n] [--num-predict n] "
 	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
 	  "[--temperature t] [--think | --no-think] [--tools names] "
@@ -36,6 +36,8 @@ static const struct cmd commands[] = {
 	  "  --answer-type type how votes find the answer: number, choice,\n"
 	  "                     regex, code or text (default: the adapter's)\n"
 	  "  --backend server   a server of config.yaml's backends, or a type\n"
+	  "  --continue         ask as the next turn of the last conversation in\n"
+	  "                     the history, with its adapter\n"
 	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
 	  "                     named ones) and vote, weighted by accuracy\n"
 	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"

@@ -2,7 +2,9 @@
  * cmd_query.c: loco query: route a question, build the RE2 prompt, stream
  * the answer from Ollama, and report the decision and the timings: as
  * text, as one JSON object, or as JSON events one a line (--json --stream,
- * described in loco-json(7)).
+ * described in loco-json(7)).  With --continue the question is the next
+ * turn of the history's last conversation (history_conversation), sent
+ * with its turns to its adapter and recorded in its session.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,12 +30,14 @@ enum {
 	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
 	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
 	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
-	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
+	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS,
+	OPT_CONTINUE
 };
 
 static const struct option query_opts[] = {
 	{ "adapter", required_argument, NULL, OPT_ADAPTER },
 	{ "backend", required_argument, NULL, 'k' },
+	{ "continue", no_argument, NULL, OPT_CONTINUE },
 	{ "answer-type", required_argument, NULL, OPT_ANSWER_TYPE },
 	{ "ensemble", optional_argument, NULL, OPT_ENSEMBLE },
 	{ "help", no_argument, NULL, 'h' },
@@ -76,6 +80,10 @@ struct query {
 	struct answer_out	 out;		/* the streamed answer */
 	struct tool_flags	 tf;		/* --tools, --no-tools, ... */
 	struct tool_settings	 tools;		/* the model's, if any */
+	/* --continue: the conversation, and the session it goes on in. */
+	int			 cont;
+	struct history		 conv;		/* its turns, oldest first */
+	char			*session;
 };
 
 /* How the adapter was chosen, for the stats line and JSON. */
@@ -169,9 +177,13 @@ choose_adapter(struct query *q, struct registry *reg, const char *question,
 }
 
 static void
-decision_text(const struct choice *ch, struct strbuf *sb)
+decision_text(const struct query *q, const struct choice *ch,
+    struct strbuf *sb)
 {
-	if (strcmp(ch->method, "ensemble") == 0)
+	if (strcmp(ch->method, "continue") == 0)
+		strbuf_addf(sb, "[continue: %s (kept)]", ch->adapter ?
+		    ch->adapter->name : "none");
+	else if (strcmp(ch->method, "ensemble") == 0)
 		strbuf_addstr(sb, "[ensemble: named set (--ensemble)]");
 	else if (ch->routed && ch->adapter != NULL)
 		strbuf_addf(sb, "[router: %s, score %g, confidence %.2f]",
@@ -182,6 +194,12 @@ decision_text(const struct choice *ch, struct strbuf *sb)
 		strbuf_addf(sb, "[adapter: %s (--adapter)]", ch->adapter->name);
 	else
 		strbuf_addstr(sb, "[adapter: none (--adapter none)]");
+	if (q->cont) {
+		/* "[adapter: code (--adapter), conversation query-12 turn 3]" */
+		strbuf_setlen(sb, sb->len - 1);
+		strbuf_addf(sb, ", conversation %s turn %zu]", q->session,
+		    q->conv.n + 1);
+	}
 }
 
 static double
@@ -193,7 +211,8 @@ tokens_per_second(const struct chat_result *res)
 }
 
 static void
-print_stats(const struct choice *ch, const struct ask_result *ar)
+print_stats(const struct query *q, const struct choice *ch,
+    const struct ask_result *ar)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const struct chat_result *res = &ar->res;
@@ -202,7 +221,7 @@ print_stats(const struct choice *ch, const struct ask_result *ar)
 	double tps = tokens_per_second(res);
 	long long wall = ar->wall_ns;
 
-	decision_text(ch, &sb);
+	decision_text(q, ch, &sb);
 	strbuf_addf(&sb, " model %s", ar->target.label);
 	if (strcmp(ar->backend, "ollama") != 0)
 		strbuf_addf(&sb, " via %s", ar->backend);
@@ -372,6 +391,26 @@ vote_json(struct jout *j, const struct query *q)
 	jout_end(j);
 }
 
+/* --continue: the session and the earlier turns' history ids. */
+static void
+conversation_json(struct jout *j, const struct query *q)
+{
+	size_t i;
+
+	if (!q->cont) {
+		jout_null(j, "conversation");
+		return;
+	}
+	jout_obj(j, "conversation");
+	jout_str(j, "session", q->session);
+	jout_int(j, "turn", (long long)q->conv.n + 1);
+	jout_arr(j, "ids");
+	for (i = 0; i < q->conv.n; i++)
+		jout_int(j, NULL, q->conv.v[i].id);
+	jout_end(j);
+	jout_end(j);
+}
+
 static void
 routing_json(struct jout *j, const struct choice *ch)
 {
@@ -475,6 +514,7 @@ print_json(const struct query *q, const struct choice *ch)
 		ensemble_json(j, q);
 	else
 		jout_null(j, "ensemble");
+	conversation_json(j, q);
 	jout_obj(j, "stats");
 	jout_int(j, "prompt_tokens", res->prompt_eval_count);
 	jout_int(j, "answer_tokens", res->eval_count);
@@ -517,6 +557,9 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 			break;
 		case OPT_ADAPTER:
 			q->adapter_opt = optarg;
+			break;
+		case OPT_CONTINUE:
+			q->cont = 1;
 			break;
 		case OPT_ENSEMBLE:
 			q->ensemble = 1;
@@ -606,6 +649,9 @@ parse_options(struct query *q, int argc, char *argv[], int *used)
 	if (err == NULL && q->stream && !q->json)
 		err = cmd_usage_error(c, "--stream needs --json: without it "
 		    "the answer streams as text already");
+	if (err == NULL && q->cont && q->ensemble)
+		err = cmd_usage_error(c, "--continue cannot be used with "
+		    "--ensemble: a conversation goes on with one adapter");
 	return err;
 }
 
@@ -681,6 +727,7 @@ add_history(const struct query *q, const struct choice *ch, int interrupted)
 
 	memset(&r, 0, sizeof(r));
 	r.kind = "query";
+	r.session = q->cont ? q->session : NULL;
 	r.question = q->question;
 	r.adapter = ch->adapter ? ch->adapter->name : NULL;
 	r.model = ar->target.label;
@@ -696,6 +743,62 @@ add_history(const struct query *q, const struct choice *ch, int interrupted)
 	r.tools = ar->used_tools ? &ar->tools : NULL;
 	r.interrupted = interrupted;
 	history_append_warn(&q->lc->cfg, &r, NULL);
+}
+
+/*
+ * --continue: read the last conversation of the history.  Errors: the
+ * history is off or empty (usage), or cannot be read.
+ */
+static struct error *
+load_conversation(struct query *q)
+{
+	struct error *err;
+	char *path;
+	size_t i;
+
+	if (!q->lc->cfg.history)
+		return error_new(EXIT_USAGE, "nothing to continue: the history "
+		    "is off; set inference.history to true (see 'loco config "
+		    "inference.history')");
+	path = history_path();
+	err = history_conversation(path, &q->conv, &q->session);
+	for (i = 0; i < q->conv.nwarnings; i++)
+		fprintf(stderr, "loco: %s\n", q->conv.warnings[i]);
+	if (q->conv.nbad > q->conv.nwarnings)
+		fprintf(stderr, "loco: %s: %zu more unusable lines skipped\n",
+		    path, q->conv.nbad - q->conv.nwarnings);
+	free(path);
+	if (err == NULL && q->conv.n == 0)
+		err = error_new(EXIT_USAGE, "nothing to continue: the history "
+		    "is empty; ask a question first");
+	return err;
+}
+
+/*
+ * --continue without --adapter: the adapter of the conversation's last
+ * turn, not routed again.  One gone from the registry is an error that
+ * says what to do.
+ */
+static struct error *
+keep_adapter(struct query *q, const struct registry *reg, struct choice *ch)
+{
+	const struct history_entry *last = &q->conv.v[q->conv.n - 1];
+	char *name;
+	struct error *err;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->method = "continue";
+	if (last->adapter == NULL)
+		return NULL;
+	if ((ch->adapter = registry_find(reg, last->adapter)) != NULL)
+		return NULL;
+	name = str_sanitize(last->adapter, 64);
+	err = error_new(EXIT_FAIL, "cannot continue conversation %s: its "
+	    "adapter '%s' is not in '%s' any more; install it again, or "
+	    "choose one with --adapter (auto routes, none is the base model)",
+	    q->session, name, reg->path);
+	free(name);
+	return err;
 }
 
 /*
@@ -739,6 +842,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	struct backend *be = NULL;
 	struct ask_opts ao;
 	struct ask_member *members = NULL;
+	struct chat_message *hist = NULL;
 	struct error *err;
 	char *question = NULL;
 	size_t i;
@@ -761,7 +865,13 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	q.question = question;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;
-	if (q.ensemble && q.ensemble_names != NULL && q.adapter_opt == NULL) {
+	if (q.cont && (err = load_conversation(&q)) != NULL)
+		goto done;
+	if (q.cont && q.adapter_opt == NULL) {
+		if ((err = keep_adapter(&q, reg, &ch)) != NULL)
+			goto done;
+	} else if (q.ensemble && q.ensemble_names != NULL &&
+	    q.adapter_opt == NULL) {
 		/* A named set needs no routing. */
 		ch.method = "ensemble";
 	} else if ((err = choose_adapter(&q, reg, question, &ch)) != NULL)
@@ -783,7 +893,21 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	ao.question = question;
 	ao.system = q.system;
 	ao.reread = lc->cfg.reread;
+	if (q.cont) {
+		/* The earlier turns, as the user typed and the model said. */
+		hist = xcalloc(2 * q.conv.n, sizeof(*hist));
+		for (i = 0; i < q.conv.n; i++) {
+			hist[2 * i].role = "user";
+			hist[2 * i].content = q.conv.v[i].question;
+			hist[2 * i + 1].role = "assistant";
+			hist[2 * i + 1].content = q.conv.v[i].answer;
+		}
+		ao.history = hist;
+		ao.nhistory = 2 * q.conv.n;
+	}
 	ask_settings_from_config(&ao.s, &lc->cfg);
+	/* A conversation is never trimmed silently by the server. */
+	ao.s.no_truncate = q.cont;
 	ao.votes = lc->cfg.votes;
 	ao.vote_temperature = lc->cfg.vote_temperature;
 	/* --temperature wins; otherwise the votes' own temperature. */
@@ -820,6 +944,15 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	    q.ar.vote.completed < q.ar.vote.n)
 		fputs("\r\033[K", stderr);
 	answer_end(&q.out);
+	if (err != NULL && q.cont &&
+	    strstr(err->msg, "exceeds the context length") != NULL) {
+		struct error *why = err;
+
+		err = error_new(why->code, "%s: conversation %s (%zu earlier "
+		    "turn%s) does not fit the context; raise --num-ctx",
+		    why->msg, q.session, q.conv.n, q.conv.n == 1 ? "" : "s");
+		error_free(why);
+	}
 	if (err != NULL) {
 		if (err->code == EXIT_INTERRUPT)
 			add_history(&q, &ch, 1);
@@ -828,7 +961,7 @@ cmd_query(struct loco *lc, int argc, char *argv[])
 	if (q.json)
 		print_json(&q, &ch);
 	if (!q.quiet && !q.json)
-		print_stats(&ch, &q.ar);
+		print_stats(&q, &ch, &q.ar);
 	if (q.ar.truncated && !q.quiet && !q.stream)
 		fprintf(stderr, "loco: the answer was cut at the token limit "
 		    "(done_reason \"length\"): raise %s\n", q.ar.raise);
@@ -845,6 +978,9 @@ done:
 	ask_result_release(&q.ar);
 	ensemble_release(&q.ens);
 	free(members);
+	free(hist);
+	history_release(&q.conv);
+	free(q.session);
 	route_result_release(&ch.route);
 	backend_free(be);
 	free(question);

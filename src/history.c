@@ -546,6 +546,81 @@ history_release(struct history *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* Move the entries of b after those of a; b is left empty. */
+static void
+history_take(struct history *a, struct history *b)
+{
+	if (b->n > 0) {
+		a->v = xreallocarray(a->v, a->n + b->n, sizeof(*a->v));
+		memcpy(a->v + a->n, b->v, b->n * sizeof(*b->v));
+		a->n += b->n;
+		b->n = 0;
+	}
+	history_release(b);
+}
+
+struct error *
+history_conversation(const char *path, struct history *h, char **session)
+{
+	struct history_filter f;
+	struct history more, root;
+	struct history_entry last;
+	struct error *err;
+	const char *s;
+	char *end;
+	long long rootid = 0;
+
+	*session = NULL;
+	memset(&f, 0, sizeof(f));
+	f.limit = 1;
+	if ((err = history_read(path, &f, h)) != NULL || h->n == 0)
+		return err;
+	last = h->v[0];
+	if (last.session == NULL) {
+		/* A lone query: its --continue chain is named after it. */
+		*session = xasprintf("%s%lld", HISTORY_QUERY_SESSION, last.id);
+		return NULL;
+	}
+	*session = xstrdup(last.session);
+	/* The whole session: read again, this time only its records. */
+	memset(&f, 0, sizeof(f));
+	f.session = *session;
+	if ((err = history_read(path, &f, &more)) != NULL) {
+		history_release(&more);
+		return err;
+	}
+	s = *session;
+	if (strncmp(s, HISTORY_QUERY_SESSION,
+	    strlen(HISTORY_QUERY_SESSION)) == 0) {
+		s += strlen(HISTORY_QUERY_SESSION);
+		errno = 0;
+		rootid = strtoll(s, &end, 10);
+		if (errno != 0 || end == s || *end != '\0' || rootid <= 0)
+			rootid = 0;
+	}
+	memset(&root, 0, sizeof(root));
+	if (rootid > 0) {
+		/* The query the chain began with (it has no session). */
+		memset(&f, 0, sizeof(f));
+		f.id = rootid;
+		if ((err = history_read(path, &f, &root)) != NULL) {
+			history_release(&root);
+			history_release(&more);
+			return err;
+		}
+		if (root.n > 0 && root.v[root.n - 1].session != NULL)
+			keep_last(&root, 0);
+		if (root.n > 1)
+			keep_last(&root, 1);
+	}
+	/* h keeps the first read's warnings; its one entry is in more. */
+	entry_release(&h->v[0]);
+	h->n = 0;
+	history_take(h, &root);
+	history_take(h, &more);
+	return NULL;
+}
+
 /* Appending. */
 
 struct appender {
