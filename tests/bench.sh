@@ -752,8 +752,10 @@ bench_switch() {
 		chmod +x "$W/$1"
 	}
 	# Ends on math: the same-adapter round after it changes nothing.
-	mk alternate "[3, 1, 2] sorted" "Who is the object of sentence 2? 1: Rex saw Ann. 2: Tom met Sue." \
-	    "Write a title for a story about a cat" "Anna buys 6 bags of 5 toys. How many toys?"
+	# Each routes to its domain's adapter in the tiny registry.
+	mk alternate "Python: vals = [9, 2, 6]; print(min(vals))" \
+	    "Passage: (1) Abe hugged Pat. (2) Gil followed Dee. Sentence 2: what is the verb?" \
+	    "Rewrite in title case: hill swam gave" "Anna buys 6 bags of 5 toys. How many toys?"
 	mk same "Anna buys 6 bags of 5 toys. How many toys?" "Ruth had 11 stickers and gave 7 to Nora. How many stickers now?" \
 	    "Anna buys 5 bags of 6 flowers. How many flowers?" "Tom buys 4 boxes of 3 pens. How many pens?"
 	n=${BENCH_SWITCH_N:-15}
