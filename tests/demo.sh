@@ -65,7 +65,7 @@ if [ $engine -eq 1 ]; then
 	run query --temperature 0 "Rewrite in title case: hill swam gave"
 	run query --temperature 0 "Put in reverse word order: car fell saw fell"
 	run query --votes 5 --seed 7 "Put in reverse word order: car fell saw fell"
-	run query --temperature 0 --adapter math-tool "197 kids each have 44 ribbons. How many ribbons now?"
+	run query --temperature 0 --adapter math-tool "Bruno keeps 1428 buttons. Bruno loses 464. What is the number of buttons?"
 	run eval --limit 30 --jobs 2 math
 	run eval --limit 20 --jobs 2 --grid math
 	exit 0
