@@ -73,6 +73,7 @@ struct config {
 	/* eval */
 	char	*judge_model;		/* eval.judge_model, NULL = base */
 	long	 judge_runs;		/* eval.judge_runs */
+	double	 progress_every;	/* eval.progress_every, seconds */
 	/* adapters */
 	char	*index;			/* adapters.index, NULL = none */
 	long	 max_download;		/* adapters.max_download, MiB */

@@ -78,6 +78,12 @@ struct eval_settings {
 	int		 cache;		/* use the response cache */
 	const struct registry *registry;	/* prompt templates */
 	int		 progress;	/* draw progress on stderr */
+	/*
+	 * Without progress (stderr no terminal): a plain line on stderr at
+	 * most every this many seconds while cases finish, and one at the
+	 * end if any was printed; 0 for none.
+	 */
+	double		 progress_every;
 };
 
 /*

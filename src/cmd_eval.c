@@ -2033,6 +2033,7 @@ cmd_eval(struct loco *lc, int argc, char *argv[])
 	e.es.cache = !e.no_cache && e.es.votes == 1;
 	e.es.registry = reg;
 	e.es.progress = lc->stderr_progress && e.fmt == FMT_TABLE;
+	e.es.progress_every = lc->stderr_progress ? 0 : lc->cfg.progress_every;
 
 	if (e.benchmark == NULL || strcmp(e.benchmark, "standard") == 0) {
 		path = bench_for_adapter(reg, a);

@@ -534,6 +534,8 @@ oracle_run(struct oracle *or)
 	es.cache = 1;
 	es.registry = or->reg;
 	es.progress = or->lc->stderr_progress && !or->json;
+	es.progress_every = or->lc->stderr_progress ? 0 :
+	    or->lc->cfg.progress_every;
 	/* Every subject answers, then the judge: each model loads once. */
 	if ((err = eval_judge_init(&judge, be, &es, &jt.t, jt.identity,
 	    (int)cfg->judge_runs, &or->tally)))

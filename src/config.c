@@ -119,6 +119,9 @@ static const struct config_key config_table[] = {
 	  OFF(judge_model) },
 	{ "eval.judge_runs", CONFIG_INT, "3", 1, 10, NULL,
 	  "judge runs per llm_judge case, averaged", OFF(judge_runs) },
+	{ "eval.progress_every", CONFIG_FLOAT, "10", 0, 3600, NULL,
+	  "seconds between eval's progress lines when stderr is not a "
+	  "terminal (0: none)", OFF(progress_every) },
 	{ "adapters.index", CONFIG_STRING, NULL, 0, 0, NULL,
 	  "package index for 'loco adapters' (a path or URL)", OFF(index) },
 	{ "adapters.max_download", CONFIG_INT, "16384", 1, 1073741824, NULL,

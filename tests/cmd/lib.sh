@@ -29,6 +29,10 @@ area_begin() {
 		[ "$v" = LOCO_HOME ] || unset "$v"
 	done
 	unset OLLAMA_HOST NO_COLOR
+	# eval's progress lines off a terminal come only after seconds: a
+	# slow machine must not add lines to the stderr the tests compare
+	# (t_eval tests them with this set).
+	export LOCO_EVAL_PROGRESS_EVERY=0
 	cd "$W" || exit 1
 	B="$W/backend"
 	backend_start "$B" --idle-timeout 300 || { echo "$AREA: cannot start the backend"; exit 1; }

@@ -55,6 +55,25 @@ node -e '
 	process.exit(ok ? 0 : 1);' "$W/run1/results.json" && pass || fail "results.json"
 expect_eq "$(wc -l <"$W/run1/log.jsonl" | tr -d ' ')" 120 "log lines"
 
+t "progress lines off a terminal: every eval.progress_every seconds, and the end"
+script "$(script_for 12 "" '{}' | node -e '
+	const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+	for (const r of s.chat) r.delay_ms = 100;
+	console.log(JSON.stringify(s));')"
+LOCO_EVAL_PROGRESS_EVERY=0.3 run_loco eval --benchmark "$W/m60.jsonl" --limit 12 --no-cache --jobs 1 --format json math
+expect_rc 0
+n=$(grep -c '^eval adapter: [0-9]* of 12 cases, [0-9.]* cases/s, ETA [0-9]* s$' "$W/err")
+if [ "$n" -ge 2 ] && [ "$n" -le 11 ]; then pass; else fail "$n progress lines for the adapter (at least 1.2 s, a line at most every 0.3 s)"; fi
+expect_err_match '^eval adapter: 12 of 12 cases in [0-9]+ s$'
+expect_err_match '^eval base: [0-9]+ of 12 cases, [0-9.]+ cases/s, ETA [0-9]+ s$'
+expect_err_match '^eval base: 12 of 12 cases in [0-9]+ s$'
+run_loco eval --benchmark "$W/m60.jsonl" --limit 12 --no-cache --jobs 1 --format json math
+expect_rc 0
+expect_err_empty
+LOCO_EVAL_PROGRESS_EVERY= run_loco eval --benchmark "$W/m60.jsonl" --limit 3 --no-cache --jobs 1 --format json math
+expect_rc 0
+expect_err_empty
+
 t "a re-run is answered from the cache"
 : >"$B/requests.jsonl"
 run_loco eval --benchmark "$W/m60.jsonl" --output "$W/run2" math

@@ -95,7 +95,7 @@ TEST(config_defaults)
 	CHECK_INT(cfg.max_download, 16384);
 
 	keys = config_keys(&n);
-	CHECK_INT(n, 38);
+	CHECK_INT(n, 39);
 	CHECK_STR(cfg.sandbox_require, "essential");
 	CHECK_INT(cfg.tools_max_rounds, 4);
 	CHECK_DBL(cfg.tools_timeout, 10, 1e-12);
