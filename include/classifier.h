@@ -54,7 +54,7 @@ struct clf_data {
 	size_t	 *labels;
 	size_t	  n;
 	char	  sha256[SHA256_HEX_LEN + 1];	/* of classes, labels, texts */
-	uint64_t  check;		/* router data: router_data_check */
+	uint64_t  check;		/* router data: clf_sources_check */
 };
 
 void		 clf_data_init(struct clf_data *);
@@ -72,23 +72,23 @@ void		 clf_data_release(struct clf_data *);
  * adapter's router_examples, and the class "none" with the lines of
  * general.txt, found like the standard benchmarks (benchfile.h).
  * A domain without a benchmark or examples is left out.  Its sha256 is
- * router_data_sha256's.
+ * clf_sources_sha256's.
  */
-struct error	*router_data_collect(const struct registry *,
+struct error	*clf_data_collect(const struct registry *,
 		    struct clf_data *);
 /*
  * The SHA-256 of the sources of that set: the files, byte for byte, and
  * the registry's examples and keywords; a model trained on other data
  * has another.
  */
-struct error	*router_data_sha256(const struct registry *,
+struct error	*clf_sources_sha256(const struct registry *,
 		    char hex[SHA256_HEX_LEN + 1]);
 /*
  * A 64-bit FNV-1a of the same sources: what routing compares with the
  * model's, to tell a stale model without starting OpenSSL.  It detects
  * change, not tampering.
  */
-struct error	*router_data_check(const struct registry *, uint64_t *);
+struct error	*clf_sources_check(const struct registry *, uint64_t *);
 
 /*
  * A labelled file: lines "domain<TAB>query" ('#' comments and blank lines

@@ -179,6 +179,9 @@ struct error	*cmd_query(struct loco *, int, char *[]);
 struct error	*cmd_chat(struct loco *, int, char *[]);
 struct error	*cmd_route(struct loco *, int, char *[]);
 struct error	*cmd_router(struct loco *, int, char *[]);
+/* loco router eval (cmd_router_eval.c), in router's table. */
+struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,
+		    char *[]);
 struct error	*cmd_adapters(struct loco *, int, char *[]);
 struct error	*cmd_config(struct loco *, int, char *[]);
 struct error	*cmd_version(struct loco *, int, char *[]);

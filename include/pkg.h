@@ -84,7 +84,7 @@ struct error	*pkg_install(const struct registry *r, const char *path,
  * Install an adapter made from its parts (loco adapters add): writes
  * adapter.yaml from the given entry (file, if any, is copied in).
  */
-struct error	*pkg_add(const struct registry *r, const struct adapter *a,
+struct error	*pkg_install_parts(const struct registry *r, const struct adapter *a,
 		    int force);
 /* Remove NAME@VERSION from installed.yaml, then its directory. */
 struct error	*pkg_remove(const char *name, const char *version);
@@ -94,7 +94,7 @@ struct error	*pkg_record_score(const struct adapter *a, const char *base_tag,
 /* Make NAME@VERSION the active adapter of its domain. */
 struct error	*pkg_promote(const struct adapter *a, const char *base_tag);
 
-/* An adapter entry as adapter.yaml text (for pkg_add); free it. */
+/* An adapter entry as adapter.yaml text (for pkg_install_parts); free it. */
 char		*pkg_adapter_yaml(const struct adapter *a, const char *file);
 
 #endif

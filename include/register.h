@@ -94,9 +94,9 @@ const char	*reg_skip_reason(const struct adapter *);
  * LoRA adapter on a base of BASE_OTHER identity is an EXIT_INTEGRITY
  * error.  For REG_REPAIRED and REG_REPLACED, reg_reason says why.
  */
-struct error	*reg_adapter(struct reg *, const struct adapter *,
+struct error	*reg_ensure_adapter(struct reg *, const struct adapter *,
 		    enum reg_outcome *);
-/* Why the last reg_adapter repaired or replaced its model, or NULL. */
+/* Why the last reg_ensure_adapter repaired or replaced its model, or NULL. */
 const char	*reg_reason(const struct reg *);
 /*
  * Without changing anything: is the adapter registered, whole, built on

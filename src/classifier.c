@@ -51,7 +51,7 @@ struct smap {
  */
 struct classifier {
 	char		sha256[SHA256_HEX_LEN + 1];
-	uint64_t	check;		/* router_data_check's */
+	uint64_t	check;		/* clf_sources_check's */
 	char		**classes;
 	size_t		  nclasses;
 	double		  temperature;
@@ -1473,7 +1473,7 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 }
 
 struct error *
-router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
+clf_sources_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
 {
 	struct data_hash h;
 	struct error *err;
@@ -1485,7 +1485,7 @@ router_data_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
 }
 
 struct error *
-router_data_check(const struct registry *reg, uint64_t *check)
+clf_sources_check(const struct registry *reg, uint64_t *check)
 {
 	struct data_hash h;
 	struct error *err;
@@ -1498,7 +1498,7 @@ router_data_check(const struct registry *reg, uint64_t *check)
 }
 
 struct error *
-router_data_collect(const struct registry *reg, struct clf_data *d)
+clf_data_collect(const struct registry *reg, struct clf_data *d)
 {
 	struct error *err = NULL;
 	size_t i, j, c, before;
@@ -1563,9 +1563,9 @@ router_data_collect(const struct registry *reg, struct clf_data *d)
 	}
 done:
 	if (err == NULL)
-		err = router_data_sha256(reg, d->sha256);
+		err = clf_sources_sha256(reg, d->sha256);
 	if (err == NULL)
-		err = router_data_check(reg, &d->check);
+		err = clf_sources_check(reg, &d->check);
 	if (err != NULL)
 		clf_data_release(d);
 	return err;

@@ -1018,7 +1018,7 @@ add_peft(const struct registry *reg, const struct subcmd *sc,
 	a.file = out;
 	a.description = (char *)(descr ? descr : (auto_descr =
 	    xasprintf("converted from the PEFT adapter %s", dir)));
-	if ((err = pkg_add(reg, &a, force)) != NULL)
+	if ((err = pkg_install_parts(reg, &a, force)) != NULL)
 		goto done;
 	if (json) {
 		struct jout *j = jout_new();
@@ -1152,7 +1152,7 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 		a.type = ADAPTER_TAG;
 		a.tag = mf.from;
 	}
-	if ((err = pkg_add(reg, &a, force)) != NULL)
+	if ((err = pkg_install_parts(reg, &a, force)) != NULL)
 		goto done;
 	if (json) {
 		struct jout *j = jout_new();

@@ -172,7 +172,7 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	for (i = 0; i < registry->nadapters; i++) {
 		const struct adapter *a = &registry->adapters[i];
 
-		err = reg_adapter(r, a, &out);
+		err = reg_ensure_adapter(r, a, &out);
 		progress_done(&pg);
 		if (json) {
 			jout_obj(j, NULL);

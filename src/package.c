@@ -926,7 +926,7 @@ pkg_archive_error(struct archive *a, const char *path)
 
 /* Add one file to the archive, hashing it on the way. */
 static struct error *
-pkg_add(struct archive *a, const char *dir, const char *rel,
+archive_add_file(struct archive *a, const char *dir, const char *rel,
     const char *tmp, char hex[SHA256_HEX_LEN + 1], char *buf)
 {
 	char *full = xasprintf("%s/%s", dir, rel);
@@ -1061,7 +1061,7 @@ package_create(const char *dir, const char *out_path)
 	}
 	buf = xmalloc(BLOCK);
 	for (i = 0; i < n; i++) {
-		if ((err = pkg_add(a, dir, list[i], tmp, hex, buf)) != NULL)
+		if ((err = archive_add_file(a, dir, list[i], tmp, hex, buf)) != NULL)
 			goto done;
 		strbuf_addf(&sums, "%s  %s\n", hex, list[i]);
 	}

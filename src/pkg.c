@@ -908,7 +908,7 @@ copy_file(const char *from, const char *to)
 }
 
 struct error *
-pkg_add(const struct registry *r, const struct adapter *a, int force)
+pkg_install_parts(const struct registry *r, const struct adapter *a, int force)
 {
 	struct error *err, *e2;
 	char *tmp = NULL, *dir, *archive, *yaml, *path, *copy, *base = NULL;

@@ -40,7 +40,7 @@ struct reg {
 		int	 exists;
 	}			*blobs;
 	size_t			 nblobs;
-	char			*reason;	/* of the last reg_adapter */
+	char			*reason;	/* of the last reg_ensure_adapter */
 };
 
 static struct error *
@@ -451,7 +451,7 @@ mentions_adapter(const char *msg)
 	return yes;
 }
 
-/* Everything reg_adapter and reg_check share: the request and its hash. */
+/* Everything reg_ensure_adapter and reg_check share: the request and its hash. */
 struct plan {
 	char			 hex[SHA256_HEX_LEN + 1];
 	char			 request[SHA256_HEX_LEN + 1];
@@ -627,7 +627,7 @@ reg_check(struct reg *r, const struct adapter *a, int *current,
 	}
 	if ((err = plan_make(r, a, &p)) != NULL)
 		return err;
-	/* As reg_adapter: what is wrong with a model comes first. */
+	/* As reg_ensure_adapter: what is wrong with a model comes first. */
 	if (reg_has_model(r, a->model) &&
 	    (err = model_verify(r, a, why, &other)) != NULL) {
 		free(p.base);
@@ -646,7 +646,7 @@ reg_reason(const struct reg *r)
 }
 
 struct error *
-reg_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
+reg_ensure_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out)
 {
 	struct plan p;
 	struct error *err;

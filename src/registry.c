@@ -917,7 +917,7 @@ reg_compose(const struct rctx *top, const struct ynode *map,
 }
 
 static struct error *
-reg_adapter(const struct rctx *top, const struct registry *r,
+parse_adapter(const struct rctx *top, const struct registry *r,
     const struct ynode *map, struct adapter *a)
 {
 	struct rctx c = *top;
@@ -1669,7 +1669,7 @@ reg_append(struct rctx *c, struct registry *r, const struct ynode *it,
 	    sizeof(*r->adapters));
 	a = &r->adapters[r->nadapters++];
 	memset(a, 0, sizeof(*a));
-	if ((err = reg_adapter(c, r, it, a)) != NULL)
+	if ((err = parse_adapter(c, r, it, a)) != NULL)
 		return err;
 	for (j = 0; j + 1 < r->nadapters; j++) {
 		const struct adapter *b = &r->adapters[j];

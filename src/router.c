@@ -500,7 +500,7 @@ router_open(const struct config *cfg, const struct registry *reg,
 	 * removed) leaves the model unchecked: keywords route, as for a
 	 * stale one, unless the classifier was asked for by name.
 	 */
-	if ((err = router_data_check(reg, &check)) != NULL) {
+	if ((err = clf_sources_check(reg, &check)) != NULL) {
 		clf_free(m);
 		m = NULL;
 		if (strcmp(type, "classifier") == 0)
