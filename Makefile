@@ -18,7 +18,8 @@ VERSION	= 0.1.0
 
 CFLAGS	?= -O2 -g
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	  -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+	  -Wpointer-arith -Wformat=2 -Wno-unused-parameter \
+	  -Wno-missing-field-initializers
 ifeq ($(WERROR),1)
 WARN	+= -Werror
 endif

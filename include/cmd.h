@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "ollama.h"
 #include "registry.h"
+#include "opt.h"
 
 /* Everything a command may need, set up by main() once. */
 struct loco {
@@ -35,6 +36,12 @@ struct cmd {
 	const char	*help;
 	/* The table of second-level commands that fn dispatches, or NULL. */
 	const struct subcmd *(*subcmds)(size_t *n);
+	/*
+	 * The command's options (opt.h): its usage, help and completion come
+	 * from it.  A command with subcommands has one without forms, for
+	 * its summary; each subcommand has its own.
+	 */
+	const struct optspec *spec;
 };
 
 /* loco's own usage and the command list. */
@@ -47,6 +54,8 @@ const struct cmd	*cmd_find(const char *name);
 const char		*cmd_suggest(const char *name);
 /* The commands loco lists. */
 const struct cmd	*cmd_table(size_t *n);
+/* The one-line summary. */
+const char		*cmd_summary(const struct cmd *);
 /* "usage: <usage>" on fp. */
 void			 cmd_usage(const struct cmd *, FILE *fp);
 /* Print usage and help on stdout (for -h). */
@@ -80,6 +89,7 @@ struct subcmd {
 			    char *[]);
 	const char	*usage;
 	const char	*help;
+	const struct optspec *spec;
 };
 
 /* The tables of adapters and router, for struct cmd. */
@@ -176,8 +186,10 @@ struct jout;
 void		 loco_print_json(struct jout *);
 
 struct error	*cmd_query(struct loco *, int, char *[]);
+extern const struct optspec query_spec;
 struct error	*cmd_chat(struct loco *, int, char *[]);
 struct error	*cmd_route(struct loco *, int, char *[]);
+extern const struct optspec route_spec;
 struct error	*cmd_router(struct loco *, int, char *[]);
 /* loco router eval (cmd_router_eval.c), in router's table. */
 struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,

@@ -23,46 +23,7 @@
 #define QUESTION_MAX (1024u * 1024)
 
 static const struct cmd commands[] = {
-	{ "query", cmd_query,
-	  "loco query [--adapter name] [--answer-type type] "
-	  "[--backend server] [--continue] [--ensemble[=names]] [--host url] "
-	  "[--json] [--no-reread] [--no-tools] [--num-ctx n] [--num-predict n] "
-	  "[--parallel n] [--quiet] [--seed n] [--stream] [--system text] "
-	  "[--temperature t] [--think | --no-think] [--tools names] "
-	  "[--unsafe-tools] [--vote-method method] [--votes n] question",
-	  "route a question, build the prompt and stream the answer",
-	  "  --adapter name     use this adapter; auto (default) routes, none uses\n"
-	  "                     the base model\n"
-	  "  --answer-type type how votes find the answer: number, choice,\n"
-	  "                     regex, code or text (default: the adapter's)\n"
-	  "  --backend server   a server of config.yaml's backends, or a type\n"
-	  "  --continue         ask as the next turn of the last conversation in\n"
-	  "                     the history, with its adapter\n"
-	  "  --ensemble[=names] ask every active adapter of the domain (or the\n"
-	  "                     named ones) and vote, weighted by accuracy\n"
-	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
-	  "  --json             print one JSON object instead of streaming text\n"
-	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
-	  "  --no-tools         run no tool calls, even the adapter's\n"
-	  "  --num-ctx n        context window sent to the model\n"
-	  "  --num-predict n    most tokens to generate (-1: no limit)\n"
-	  "  --parallel n       vote samples in flight at once (default: 1 on\n"
-	  "                     Ollama, serve.slots on llama-server)\n"
-	  "  --quiet            no routing/stats line or notices on stderr\n"
-	  "  --seed n           sampling seed\n"
-	  "  --stream           with --json: one JSON event a line as the answer\n"
-	  "                     arrives (see loco-json(7))\n"
-	  "  --system text      system prompt instead of the adapter's\n"
-	  "  --temperature t    sampling temperature, 0 to 2\n"
-	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
-	  "  --tools names      tools the model may call (python, sympy), in\n"
-	  "                     place of the adapter's\n"
-	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
-	  "                     what sandbox.require asks for\n"
-	  "  --vote-method m    majority, best_of_n or medoid\n"
-	  "  --votes n          sample n answers and vote (self-consistency)\n"
-	  "  question           the question; - reads it from standard input\n",
-	  NULL },
+	{ .name = "query", .fn = cmd_query, .spec = &query_spec },
 	{ "chat", cmd_chat,
 	  "loco chat [--adapter name] [--backend server] [--host url] "
 	  "[--no-reread] [--no-tools] "
@@ -90,14 +51,7 @@ static const struct cmd commands[] = {
 	  "  --votes n          sample n answers per turn and vote\n"
 	  "Type /help in the chat for its commands.\n",
 	  NULL },
-	{ "route", cmd_route,
-	  "loco route [--explain] [--json] question",
-	  "show which adapter a question would go to, without inference",
-	  "  --explain          show the probabilities, the features behind the\n"
-	  "                     decision and which link of the chain decided\n"
-	  "  --json             print the decision as JSON\n"
-	  "  question           the question; - reads it from standard input\n",
-	  NULL },
+	{ .name = "route", .fn = cmd_route, .spec = &route_spec },
 	{ "router", cmd_router,
 	  "loco router train [--json] [--out file]\n"
 	  "       loco router eval [--json] [--router type] file\n"
@@ -326,19 +280,69 @@ loco_main_usage(void)
 	return main_usage;
 }
 
+const char *
+cmd_summary(const struct cmd *c)
+{
+	return c->spec != NULL ? c->spec->summary : c->summary;
+}
+
 void
 cmd_usage(const struct cmd *c, FILE *fp)
 {
-	fprintf(fp, "usage: %s\n", c->usage);
+	const struct subcmd *t;
+	size_t i, j, n, line = 0;
+	char *u;
+
+	if (c->spec == NULL) {
+		fprintf(fp, "usage: %s\n", c->usage);
+		return;
+	}
+	if (c->subcmds == NULL) {
+		opt_usage(c->spec, fp);
+		return;
+	}
+	t = c->subcmds(&n);
+	for (i = 0; i < n; i++) {
+		if (t[i].spec == NULL) {
+			fprintf(fp, "%s%s\n", line++ ? "       " : "usage: ",
+			    t[i].usage);
+			continue;
+		}
+		for (j = 0; j < t[i].spec->nforms; j++) {
+			u = opt_usage_line(t[i].spec, j);
+			fprintf(fp, "%s%s\n", line++ ? "       " : "usage: ", u);
+			free(u);
+		}
+	}
 }
 
 void
 cmd_help_print(const struct cmd *c)
 {
+	const struct subcmd *t;
+	size_t i, n;
+
 	cmd_usage(c, stdout);
-	printf("\n%s.\n", c->summary);
-	if (c->help[0] != '\0')
-		printf("\n%s", c->help);
+	printf("\n%s.\n", cmd_summary(c));
+	if (c->spec == NULL) {
+		if (c->help[0] != '\0')
+			printf("\n%s", c->help);
+		return;
+	}
+	if (c->subcmds == NULL) {
+		if (c->spec->nopts > 0 || c->spec->noperands > 0 ||
+		    c->spec->epilog != NULL) {
+			fputc('\n', stdout);
+			opt_help_list(c->spec, stdout);
+		}
+		return;
+	}
+	fputc('\n', stdout);
+	t = c->subcmds(&n);
+	for (i = 0; i < n; i++)
+		printf("  %-8s %s\n", t[i].name, t[i].spec != NULL ?
+		    t[i].spec->summary : "");
+	printf("See 'loco %s SUBCOMMAND -h' for options.\n", c->name);
 }
 
 struct error *
@@ -498,7 +502,10 @@ cmd_subcommand(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 void
 sub_help(const struct subcmd *sc)
 {
-	printf("usage: %s\n\n%s", sc->usage, sc->help);
+	if (sc->spec != NULL)
+		opt_help(sc->spec);
+	else
+		printf("usage: %s\n\n%s", sc->usage, sc->help);
 }
 
 struct error *
@@ -510,7 +517,11 @@ sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", sc->usage);
+	fputc('\n', stderr);
+	if (sc->spec != NULL)
+		opt_usage(sc->spec, stderr);
+	else
+		fprintf(stderr, "usage: %s\n", sc->usage);
 	return error_new(EXIT_USAGE, "%s", "");
 }
 
@@ -747,7 +758,7 @@ loco_usage(FILE *fp)
 	    "\n\ncommands:\n", main_usage);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(fp, "  %-11s %s\n", commands[i].name,
-		    commands[i].summary);
+		    cmd_summary(&commands[i]));
 	fprintf(fp, "\nSee 'loco help command' or man loco.\n");
 }
 

@@ -27,40 +27,70 @@
 #include "banned.h"
 
 enum {
-	OPT_ADAPTER = 256, OPT_HOST, OPT_JSON, OPT_NO_REREAD, OPT_NUM_CTX,
-	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK, OPT_VOTES, OPT_PARALLEL, OPT_VOTE_METHOD, OPT_ANSWER_TYPE,
-	OPT_STREAM, OPT_ENSEMBLE, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS,
-	OPT_CONTINUE
+	O_ADAPTER = 1, O_ANSWER_TYPE, O_CONTINUE, O_ENSEMBLE, O_JSON, O_QUIET,
+	O_STREAM, O_SYSTEM
 };
 
-static const struct option query_opts[] = {
-	{ "adapter", required_argument, NULL, OPT_ADAPTER },
-	{ "backend", required_argument, NULL, 'k' },
-	{ "continue", no_argument, NULL, OPT_CONTINUE },
-	{ "answer-type", required_argument, NULL, OPT_ANSWER_TYPE },
-	{ "ensemble", optional_argument, NULL, OPT_ENSEMBLE },
-	{ "help", no_argument, NULL, 'h' },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
-	{ "no-think", no_argument, NULL, OPT_NO_THINK },
-	{ "no-tools", no_argument, NULL, OPT_NO_TOOLS },
-	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
-	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "stream", no_argument, NULL, OPT_STREAM },
-	{ "system", required_argument, NULL, OPT_SYSTEM },
-	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
-	{ "think", no_argument, NULL, OPT_THINK },
-	{ "tools", required_argument, NULL, OPT_TOOLS },
-	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
-	{ "vote-method", required_argument, NULL, OPT_VOTE_METHOD },
-	{ "votes", required_argument, NULL, OPT_VOTES },
-	{ NULL, 0, NULL, 0 }
+static const struct opt query_opts[] = {
+	{ "adapter", 0, O_ADAPTER, OPT_VALUE, "name", "use this adapter; auto "
+	  "(default) routes, none uses the base model", OC_ADAPTER },
+	{ "answer-type", 0, O_ANSWER_TYPE, OPT_VALUE, "type", "how votes find "
+	  "the answer (default: the adapter's)", OC_WORDS,
+	  "number choice regex code text" },
+	{ "backend", 0, 0, OPT_VALUE, "server", "a server of config.yaml's "
+	  "backends, or a type", OC_BACKEND, NULL, "backend" },
+	{ "continue", 0, O_CONTINUE, OPT_FLAG, NULL, "ask as the next turn of "
+	  "the last conversation in the history, with its adapter" },
+	{ "ensemble", 0, O_ENSEMBLE, OPT_MAYBE, "names", "ask every active "
+	  "adapter of the domain (or the named ones) and vote, weighted by "
+	  "accuracy" },
+	{ "host", 0, 0, OPT_VALUE, "url", "the server (default: backend.host, "
+	  "OLLAMA_HOST)", OC_NONE, NULL, "backend.host" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print one JSON object instead of "
+	  "streaming text" },
+	{ "no-reread", 0, 0, OPT_FLAG, NULL, "ask once instead of re-reading "
+	  "(RE2 off)", OC_NONE, NULL, "inference.reread", 0, "false" },
+	{ "no-tools", 0, O_NO_TOOLS, OPT_FLAG, NULL, "run no tool calls, even "
+	  "the adapter's" },
+	{ "num-ctx", 0, 0, OPT_VALUE, "n", "context window sent to the model",
+	  OC_NONE, NULL, "options.num_ctx" },
+	{ "num-predict", 0, 0, OPT_VALUE, "n", "most tokens to generate (-1: "
+	  "no limit)", OC_NONE, NULL, "options.num_predict" },
+	{ "parallel", 0, 0, OPT_VALUE, "n", "vote samples in flight at once "
+	  "(default: 1 on Ollama, serve.slots on llama-server)", OC_NONE, NULL,
+	  "inference.parallel" },
+	{ "quiet", 0, O_QUIET, OPT_FLAG, NULL, "no routing/stats line or "
+	  "notices on stderr" },
+	{ "seed", 0, 0, OPT_VALUE, "n", "sampling seed", OC_NONE, NULL,
+	  "options.seed" },
+	{ "stream", 0, O_STREAM, OPT_FLAG, NULL, "with --json: one JSON event "
+	  "a line as the answer arrives (see loco-json(7))" },
+	{ "system", 0, O_SYSTEM, OPT_VALUE, "text", "system prompt instead of "
+	  "the adapter's" },
+	{ "temperature", 0, 0, OPT_VALUE, "t", "sampling temperature, 0 to 2",
+	  OC_NONE, NULL, "options.temperature" },
+	{ "think", 0, 0, OPT_FLAG, NULL, NULL, OC_NONE, NULL,
+	  "options.think", OPT_PAIR, "true" },
+	{ "no-think", 0, 0, OPT_FLAG, NULL, "show a thinking model's reasoning "
+	  "on stderr, or not", OC_NONE, NULL, "options.think", 0, "false" },
+	{ "tools", 0, O_TOOLS, OPT_VALUE, "names", "tools the model may call "
+	  "(python, sympy), in place of the adapter's" },
+	{ "unsafe-tools", 0, O_UNSAFE_TOOLS, OPT_FLAG, NULL, "run tool calls "
+	  "even in a sandbox that lacks what sandbox.require asks for" },
+	{ "vote-method", 0, 0, OPT_VALUE, "method", "how the votes pick an "
+	  "answer", OC_NONE, NULL, "inference.vote_method" },
+	{ "votes", 0, 0, OPT_VALUE, "n", "sample n answers and vote "
+	  "(self-consistency)", OC_NONE, NULL, "inference.votes" },
 };
+static const struct opt_form query_forms[] = {
+	{ NULL, NULL, "question" },
+};
+static const struct opt_operand query_operands[] = {
+	{ "question", "the question; - reads it from standard input" },
+};
+const struct optspec query_spec = OPTSPEC("query", "route a question, "
+    "build the prompt and stream the answer", query_opts, query_forms,
+    query_operands);
 
 struct query {
 	const struct cmd	*cmd;
@@ -538,121 +568,58 @@ print_json(const struct query *q, const struct choice *ch)
 static struct error *
 parse_options(struct query *q, int argc, char *argv[], int *used)
 {
-	struct loco *lc = q->lc;
-	const struct cmd *c = q->cmd;
-	struct error *err = NULL;
-	int ch;
+	struct optparse p;
+	int id;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":h", query_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return error_new(EXIT_OK, "%s", "");
-		case 'q':
+	opt_init(&p, q->lc, &query_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0) {
+		if (opt_tool_flag(&p, id, &q->tf)) {
+			if (p.err != NULL)
+				return opt_end(&p);
+			continue;
+		}
+		switch (id) {
+		case O_QUIET:
 			q->quiet = q->out.quiet = 1;
 			break;
-		case 'k':
-			err = cmd_backend_flag(c, q->lc, optarg);
+		case O_ADAPTER:
+			q->adapter_opt = p.arg;
 			break;
-		case OPT_ADAPTER:
-			q->adapter_opt = optarg;
-			break;
-		case OPT_CONTINUE:
+		case O_CONTINUE:
 			q->cont = 1;
 			break;
-		case OPT_ENSEMBLE:
+		case O_ENSEMBLE:
 			q->ensemble = 1;
-			q->ensemble_names = optarg;
+			q->ensemble_names = p.arg;
 			break;
-		case OPT_HOST:
-			err = cmd_flag_set(c, lc, "--host", "backend.host",
-			    optarg);
-			break;
-		case OPT_JSON:
+		case O_JSON:
 			q->json = 1;
 			break;
-		case OPT_NO_REREAD:
-			lc->cfg.reread = 0;
-			break;
-		case OPT_NUM_CTX:
-			err = cmd_flag_set(c, lc, "--num-ctx", "options.num_ctx",
-			    optarg);
-			break;
-		case OPT_NUM_PREDICT:
-			err = cmd_flag_set(c, lc, "--num-predict",
-			    "options.num_predict", optarg);
-			break;
-		case OPT_SEED:
-			err = cmd_flag_set(c, lc, "--seed", "options.seed",
-			    optarg);
-			break;
-		case OPT_STREAM:
+		case O_STREAM:
 			q->stream = 1;
 			break;
-		case OPT_SYSTEM:
-			q->system = optarg;
+		case O_SYSTEM:
+			q->system = p.arg;
 			break;
-		case OPT_TEMPERATURE:
-			err = cmd_flag_set(c, lc, "--temperature",
-			    "options.temperature", optarg);
+		case O_ANSWER_TYPE:
+			q->answer_type = p.arg;
 			break;
-		case OPT_THINK:
-			lc->cfg.think = 1;
-			break;
-		case OPT_NO_TOOLS:
-			q->tf.no_tools = 1;
-			break;
-		case OPT_TOOLS:
-			if ((err = tool_list_parse(optarg,
-			    &q->tf.given)) != NULL) {
-				struct error *why = err;
-
-				err = cmd_usage_error(c, "--tools: %s",
-				    why->msg);
-				error_free(why);
-			}
-			break;
-		case OPT_UNSAFE_TOOLS:
-			q->tf.unsafe = 1;
-			break;
-		case OPT_NO_THINK:
-			lc->cfg.think = 0;
-			break;
-		case OPT_VOTES:
-			err = cmd_flag_set(c, lc, "--votes", "inference.votes",
-			    optarg);
-			break;
-		case OPT_PARALLEL:
-			err = cmd_flag_set(c, lc, "--parallel",
-			    "inference.parallel", optarg);
-			break;
-		case OPT_VOTE_METHOD:
-			err = cmd_flag_set(c, lc, "--vote-method",
-			    "inference.vote_method", optarg);
-			break;
-		case OPT_ANSWER_TYPE: {
-			enum answer_type t;
-
-			if (answer_type_parse(optarg, &t) == -1)
-				err = cmd_usage_error(c, "--answer-type: must be "
-				    "one of number, choice, regex, code, text, "
-				    "not '%s'", optarg);
-			q->answer_type = optarg;
-			break;
-		}
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
 	}
-	*used = optind;
-	if (err == NULL && q->stream && !q->json)
-		err = cmd_usage_error(c, "--stream needs --json: without it "
-		    "the answer streams as text already");
-	if (err == NULL && q->cont && q->ensemble)
-		err = cmd_usage_error(c, "--continue cannot be used with "
+	if (id < 0) {
+		struct error *err = opt_end(&p);
+
+		/* -h: done, nothing more to do. */
+		return err != NULL ? err : error_new(EXIT_OK, "%s", "");
+	}
+	*used = argc - p.argc;
+	if (q->stream && !q->json)
+		return cmd_usage_error(q->cmd, "--stream needs --json: without "
+		    "it the answer streams as text already");
+	if (q->cont && q->ensemble)
+		return cmd_usage_error(q->cmd, "--continue cannot be used with "
 		    "--ensemble: a conversation goes on with one adapter");
-	return err;
+	return NULL;
 }
 
 static void

@@ -1,5 +1,4 @@
 /* cmd_route.c: loco route: the routing decision, without inference. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,40 +71,53 @@ explain_json(struct jout *j, const struct route_result *rr)
 	jout_end(j);
 }
 
+enum { O_EXPLAIN = 1, O_JSON };
+
+static const struct opt route_opts[] = {
+	{ "explain", 0, O_EXPLAIN, OPT_FLAG, NULL, "show the probabilities, "
+	  "the features behind the decision and which link of the chain "
+	  "decided" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print the decision as JSON" },
+};
+static const struct opt_form route_forms[] = {
+	{ NULL, NULL, "question" },
+};
+static const struct opt_operand route_operands[] = {
+	{ "question", "the question; - reads it from standard input",
+	  OC_NONE, NULL },
+};
+const struct optspec route_spec = OPTSPEC("route", "show which adapter a "
+    "question would go to, without inference", route_opts, route_forms,
+    route_operands);
+
 struct error *
 cmd_route(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "explain", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct cmd *c = cmd_find("route");
 	struct route_result rr;
 	struct registry *reg;
 	struct router *r = NULL;
 	struct error *err;
+	struct optparse p;
 	char *question = NULL;
-	int ch, json = 0, explain = 0;
+	int id, json = 0, explain = 0;
 
 	memset(&rr, 0, sizeof(rr));
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'e':
+	opt_init(&p, lc, &route_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_EXPLAIN:
 			explain = 1;
 			break;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	if ((err = loco_question(c, argc - optind, argv + optind, &question)))
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if ((err = loco_question(c, argc, argv, &question)))
 		return err;
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		goto done;

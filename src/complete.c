@@ -20,7 +20,7 @@
 #include "util.h"
 #include "banned.h"
 
-struct opt {
+struct copt {
 	char	*name;		/* "--adapter" */
 	char	*meta;		/* "name", or NULL for a flag */
 };
@@ -36,7 +36,7 @@ struct arg {
 struct form {
 	char		*name;		/* the subcommand, or NULL */
 	const char	*help;		/* describes its options */
-	struct opt	*opts;
+	struct copt	*opts;
 	size_t		 nopts;
 	struct arg	*args;
 	size_t		 nargs;
@@ -112,6 +112,21 @@ complete_release(struct complete *c)
 	free(c->prefix);
 	free(c->registry);
 	memset(c, 0, sizeof(*c));
+}
+
+/* A spec's -h list as text (leaked: completion runs once). */
+static const char *
+spec_help(const struct optspec *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	if (fp == NULL)
+		return "";
+	opt_help_list(s, fp);
+	fclose(fp);
+	return buf;
 }
 
 /* The blank-separated words of s. */
@@ -257,6 +272,14 @@ command_forms(const struct cmd *c, size_t *n)
 		forms = xcalloc(ns, sizeof(*forms));
 		for (i = 0; i < ns; i++) {
 			forms[i].name = xstrdup(sc[i].name);
+			if (sc[i].spec != NULL) {
+				char *line = opt_usage_line(sc[i].spec, 0);
+
+				forms[i].help = spec_help(sc[i].spec);
+				form_parse(&forms[i], line, 3, 1);
+				free(line);
+				continue;
+			}
 			forms[i].help = sc[i].help;
 			form_parse(&forms[i], sc[i].usage, 3, 1);
 		}
@@ -265,6 +288,20 @@ command_forms(const struct cmd *c, size_t *n)
 	}
 	lines = NULL;
 	nlines = 0;
+	if (c->spec != NULL) {
+		for (i = 0; i < c->spec->nforms; i++) {
+			lines = xreallocarray(lines, nlines + 1,
+			    sizeof(*lines));
+			lines[nlines++] = opt_usage_line(c->spec, i);
+		}
+		forms = xcalloc(1, sizeof(*forms));
+		forms[0].help = spec_help(c->spec);
+		for (i = 0; i < nlines; i++)
+			form_parse(&forms[0], lines[i], 2, i == 0);
+		*n = 1;
+		strv_free(lines, nlines);
+		return forms;
+	}
 	for (u = c->usage; *u != '\0'; ) {
 		size_t len = strcspn(u, "\n");
 
@@ -298,8 +335,8 @@ command_forms(const struct cmd *c, size_t *n)
 }
 
 /* The option named by a word ("--adapter" or "--adapter=math"). */
-static const struct opt *
-opt_find(const struct form *f, const char *word)
+static const struct copt *
+form_opt_find(const struct form *f, const char *word)
 {
 	size_t i, len = strcspn(word, "=");
 
@@ -313,7 +350,7 @@ opt_find(const struct form *f, const char *word)
 static int
 takes_value(const struct form *f, const char *name)
 {
-	const struct opt *o = opt_find(f, name);
+	const struct copt *o = form_opt_find(f, name);
 
 	return o != NULL && o->meta != NULL;
 }
@@ -535,7 +572,7 @@ add_value(struct complete *c, const struct form *f, const char *opt,
 	case V_COMMAND:
 		t = cmd_table(&n);
 		for (i = 0; i < n; i++)
-			complete_add(c, t[i].name, t[i].summary);
+			complete_add(c, t[i].name, cmd_summary(&t[i]));
 		break;
 	case V_KEY:
 		k = config_keys(&n);
@@ -602,12 +639,12 @@ static void
 complete_option(struct complete *c, const struct form *f, const char *cur,
     complete_fn fn, void *arg)
 {
-	const struct opt *o;
+	const struct copt *o;
 	const char *eq;
 
 	if (str_startswith(cur, "--") && (eq = strchr(cur, '=')) != NULL) {
 		set_prefix(c, eq + 1);
-		if ((o = opt_find(f, cur)) != NULL && o->meta != NULL)
+		if ((o = form_opt_find(f, cur)) != NULL && o->meta != NULL)
 			add_value(c, f, o->name, o->meta, fn, arg);
 		return;
 	}
@@ -646,7 +683,7 @@ complete_args(struct complete *c, const struct form *f, char **w, size_t i,
     size_t nw, complete_fn fn, void *arg)
 {
 	const char *cur = w[nw - 1];
-	const struct opt *o;
+	const struct copt *o;
 	const struct arg *a = NULL;
 	size_t nargs = 0, k;
 	int opts_end = 0;
@@ -655,7 +692,7 @@ complete_args(struct complete *c, const struct form *f, char **w, size_t i,
 		if (!opts_end && strcmp(w[i], "--") == 0)
 			opts_end = 1;
 		else if (!opts_end && w[i][0] == '-' && w[i][1] != '\0') {
-			o = opt_find(f, w[i]);
+			o = form_opt_find(f, w[i]);
 			if (o == NULL || o->meta == NULL ||
 			    strchr(w[i], '=') != NULL)
 				continue;
@@ -691,7 +728,7 @@ complete_line(struct complete *c, char *const words[], size_t n,
 {
 	struct form global, *forms = NULL, *f = NULL;
 	const struct cmd *cmd, *t;
-	const struct opt *o;
+	const struct copt *o;
 	const char *value;
 	char **w, *desc;
 	size_t nw, i = 0, k, ncmds, nforms = 0;
@@ -710,7 +747,7 @@ complete_line(struct complete *c, char *const words[], size_t n,
 		}
 		if (w[i][0] != '-')
 			break;
-		if ((o = opt_find(&global, w[i])) == NULL || o->meta == NULL)
+		if ((o = form_opt_find(&global, w[i])) == NULL || o->meta == NULL)
 			continue;
 		if ((value = strchr(w[i], '=')) != NULL)
 			value++;
@@ -730,7 +767,7 @@ complete_line(struct complete *c, char *const words[], size_t n,
 		else {
 			t = cmd_table(&ncmds);
 			for (k = 0; k < ncmds; k++)
-				complete_add(c, t[k].name, t[k].summary);
+				complete_add(c, t[k].name, cmd_summary(&t[k]));
 		}
 		goto done;
 	}
