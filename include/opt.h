@@ -124,16 +124,22 @@ enum {
 	O_TOOLS = 1000, O_NO_TOOLS, O_UNSAFE_TOOLS
 };
 
-/* Entries for the table of a command that runs tools: --no-tools ... */
-#define OPT_TOOL_ENTRIES \
+/*
+ * Entries for the table of a command that runs tools: --no-tools, --tools
+ * and --unsafe-tools together, or each where the table's order puts it.
+ */
+#define OPT_TOOL_NO \
 	{ "no-tools", 0, O_NO_TOOLS, OPT_FLAG, NULL, \
-	  "run no tool calls, even the adapter's" }, \
+	  "run no tool calls, even the adapter's" }
+#define OPT_TOOL_GIVEN \
 	{ "tools", 0, O_TOOLS, OPT_VALUE, "names", \
 	  "tools the model may call (python, sympy), in place of the " \
-	  "adapter's", OC_NONE, NULL, NULL, 0 }, \
+	  "adapter's", OC_NONE, NULL, NULL, 0 }
+#define OPT_TOOL_UNSAFE \
 	{ "unsafe-tools", 0, O_UNSAFE_TOOLS, OPT_FLAG, NULL, \
 	  "run tool calls even in a sandbox that lacks what " \
 	  "sandbox.require asks for", OC_NONE, NULL, NULL, 0 }
+#define OPT_TOOL_ENTRIES	OPT_TOOL_NO, OPT_TOOL_GIVEN, OPT_TOOL_UNSAFE
 
 struct optparse {
 	const struct optspec	*spec;
