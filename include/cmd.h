@@ -188,6 +188,7 @@ void		 loco_print_json(struct jout *);
 struct error	*cmd_query(struct loco *, int, char *[]);
 extern const struct optspec query_spec;
 struct error	*cmd_chat(struct loco *, int, char *[]);
+extern const struct optspec chat_spec;
 struct error	*cmd_route(struct loco *, int, char *[]);
 extern const struct optspec route_spec;
 struct error	*cmd_router(struct loco *, int, char *[]);
@@ -199,10 +200,14 @@ struct error	*cmd_config(struct loco *, int, char *[]);
 struct error	*cmd_version(struct loco *, int, char *[]);
 struct error	*cmd_help(struct loco *, int, char *[]);
 struct error	*cmd_setup(struct loco *, int, char *[]);
+extern const struct optspec setup_spec;
 struct error	*cmd_doctor(struct loco *, int, char *[]);
+extern const struct optspec doctor_spec;
 struct error	*cmd_modelfile(struct loco *, int, char *[]);
+extern const struct optspec modelfile_spec;
 struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
+extern const struct optspec eval_spec;
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
 struct error	*cmd_report(struct loco *, int, char *[]);
 struct error	*cmd_completion(struct loco *, int, char *[]);
@@ -210,6 +215,7 @@ struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
 struct error	*cmd_runs(struct loco *, int, char *[]);
 struct error	*cmd_serve(struct loco *, int, char *[]);
+extern const struct optspec serve_spec;
 /*
  * What loco serve would load (cmd_serve.c): the binary, the base and every
  * active LoRA adapter, each GGUF checked.

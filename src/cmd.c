@@ -24,33 +24,7 @@
 
 static const struct cmd commands[] = {
 	{ .name = "query", .fn = cmd_query, .spec = &query_spec },
-	{ "chat", cmd_chat,
-	  "loco chat [--adapter name] [--backend server] [--host url] "
-	  "[--no-reread] [--no-tools] "
-	  "[--num-ctx n] [--num-predict n] [--quiet] [--seed n] "
-	  "[--system text] [--temperature t] [--think | --no-think] "
-	  "[--tools names] [--unsafe-tools] [--votes n]",
-	  "talk with the model and the adapters, turn after turn",
-	  "  --adapter name     use this adapter throughout; auto (default)\n"
-	  "                     routes each new topic, none uses the base model\n"
-	  "  --backend server   a server of config.yaml's backends, or a type\n"
-	  "  --host url         the server (default: backend.host, OLLAMA_HOST)\n"
-	  "  --no-reread        ask once instead of re-reading (RE2 off)\n"
-	  "  --no-tools         run no tool calls, even the adapter's\n"
-	  "  --num-ctx n        context window; older turns are dropped to fit\n"
-	  "  --num-predict n    most tokens per answer (-1: no limit)\n"
-	  "  --quiet            no routing decisions or notices on stderr\n"
-	  "  --seed n           sampling seed\n"
-	  "  --system text      system prompt instead of the adapter's\n"
-	  "  --temperature t    sampling temperature, 0 to 2\n"
-	  "  --think, --no-think  show a thinking model's reasoning on stderr\n"
-	  "  --tools names      tools the model may call (python, sympy), in\n"
-	  "                     place of the adapter's\n"
-	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
-	  "                     what sandbox.require asks for\n"
-	  "  --votes n          sample n answers per turn and vote\n"
-	  "Type /help in the chat for its commands.\n",
-	  NULL },
+	{ .name = "chat", .fn = cmd_chat, .spec = &chat_spec },
 	{ .name = "route", .fn = cmd_route, .spec = &route_spec },
 	{ "router", cmd_router,
 	  "loco router train [--json] [--out file]\n"
@@ -86,62 +60,10 @@ static const struct cmd commands[] = {
 	  "  promote  make an adapter the active one of its domain\n"
 	  "See 'loco adapters SUBCOMMAND -h' for options.\n",
 	  adapters_subcmds },
-	{ "setup", cmd_setup,
-	  "loco setup [--host url] [--json] [--quiet]",
-	  "pull the base model and register every adapter with Ollama",
-	  "  --host url         the server (default: backend.host)\n"
-	  "  --json             print what was done as one JSON object\n"
-	  "  --quiet            no progress on stderr\n",
-	  NULL },
-	{ "doctor", cmd_doctor,
-	  "loco doctor [--host url] [--json]",
-	  "check the server, the models, the adapters and this machine",
-	  "  --host url         the server (default: backend.host)\n"
-	  "  --json             print the checks as JSON\n",
-	  NULL },
-	{ "modelfile", cmd_modelfile,
-	  "loco modelfile name",
-	  "print the Ollama Modelfile of an adapter",
-	  "  name               an adapter, or name@version\n",
-	  NULL },
-	{ "eval", cmd_eval,
-	  "loco eval [--alpha p] [--backend server] [--base] [--benchmark file] "
-	  "[--ensemble[=names]] [--format format] "
-	  "[--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] "
-	  "[--no-cache] "
-	  "[--no-reread] [--no-tools] [--ood domain] [--output dir] "
-	  "[--resume dir] [--seed n] [--temperature t] [--unsafe-tools] "
-	  "[--votes n] [--vs backend:model] adapter",
-	  "evaluate an adapter against the base model, with statistics",
-	  "  --alpha p          significance level for --gate (default 0.05)\n"
-	  "  --backend server   a server of config.yaml's backends, or a type\n"
-	  "  --base             evaluate the base model only\n"
-	  "  --benchmark file   a benchmark file (default: the domain's standard one)\n"
-	  "  --ensemble[=names] the domain's adapters voting, weighted, against\n"
-	  "                     the best of them\n"
-	  "  --format format    table, json, markdown or junit\n"
-	  "  --gate             exit 6 unless the adapter beats the base (p < alpha)\n"
-	  "                     and degrades no --ood domain by over 5 points\n"
-	  "  --grid             base and adapter x RE2 off/on x 1 sample/5 votes\n"
-	  "  --host url         the server (default: backend.host)\n"
-	  "  --jobs n           requests in flight (default: inference.parallel)\n"
-	  "  --json             the same as --format json\n"
-	  "  --limit n          only the first n cases\n"
-	  "  --no-cache         ask again even when the answer is cached\n"
-	  "  --no-reread        without RE2\n"
-	  "  --no-tools         run none of the adapter's tool calls\n"
-	  "  --ood domain       also check another domain's benchmark (repeatable)\n"
-	  "  --output dir       where the log and results.json go\n"
-	  "  --resume dir       finish an interrupted run in dir\n"
-	  "  --seed n           seed (default 42)\n"
-	  "  --temperature t    sample at t (default: one sample is greedy,\n"
-	  "                     votes use inference.vote_temperature)\n"
-	  "  --unsafe-tools     run tool calls even in a sandbox that lacks\n"
-	  "                     what sandbox.require asks for\n"
-	  "  --votes n          self-consistency votes per case\n"
-	  "  --vs backend:model also a model of another server (a name of\n"
-	  "                     config.yaml's backends), paired with both\n",
-	  NULL },
+	{ .name = "setup", .fn = cmd_setup, .spec = &setup_spec },
+	{ .name = "doctor", .fn = cmd_doctor, .spec = &doctor_spec },
+	{ .name = "modelfile", .fn = cmd_modelfile, .spec = &modelfile_spec },
+	{ .name = "eval", .fn = cmd_eval, .spec = &eval_spec },
 	{ "leaderboard", cmd_leaderboard,
 	  "loco leaderboard [--domain domain] [--format format] [--json]",
 	  "rank each domain's adapters by their latest archived results",
@@ -203,17 +125,7 @@ static const struct cmd commands[] = {
 	  "  --output file      write there (atomically) instead of stdout\n"
 	  "  check file         validate a benchmark file and count its cases\n",
 	  NULL },
-	{ "serve", cmd_serve,
-	  "loco serve [--dry-run] [--llama-server path] [--port n] [--slots n] "
-	  "[--threads n]",
-	  "run llama-server with the base model and every adapter resident",
-	  "  --dry-run          print the llama-server command line and stop\n"
-	  "  --llama-server path  the binary (default: backend.llama_server,\n"
-	  "                     else llama-server on PATH)\n"
-	  "  --port n           loopback port (default serve.port; 0: a free one)\n"
-	  "  --slots n          requests answered at once (default serve.slots)\n"
-	  "  --threads n        CPU threads (default serve.threads; 0: its own)\n",
-	  NULL },
+	{ .name = "serve", .fn = cmd_serve, .spec = &serve_spec },
 	{ "config", cmd_config,
 	  "loco config [--json] [key]",
 	  "show the configuration and where each value came from",

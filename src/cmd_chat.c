@@ -24,7 +24,6 @@
  * asked again.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,31 +50,47 @@
 /* The smallest tokens-per-character ratio assumed (BPE: ~1/4). */
 #define MIN_TOKENS_PER_CHAR	(1.0 / 3.0)
 
-enum {
-	OPT_ADAPTER = 256, OPT_HOST, OPT_NO_REREAD, OPT_NUM_CTX,
-	OPT_NUM_PREDICT, OPT_SEED, OPT_SYSTEM, OPT_TEMPERATURE, OPT_THINK,
-	OPT_NO_THINK, OPT_VOTES, OPT_NO_TOOLS, OPT_UNSAFE_TOOLS, OPT_TOOLS
-};
+enum { O_ADAPTER = 1, O_QUIET, O_SYSTEM };
 
-static const struct option chat_opts[] = {
-	{ "adapter", required_argument, NULL, OPT_ADAPTER },
-	{ "backend", required_argument, NULL, 'k' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "host", required_argument, NULL, OPT_HOST },
-	{ "no-reread", no_argument, NULL, OPT_NO_REREAD },
-	{ "no-think", no_argument, NULL, OPT_NO_THINK },
-	{ "no-tools", no_argument, NULL, OPT_NO_TOOLS },
-	{ "num-ctx", required_argument, NULL, OPT_NUM_CTX },
-	{ "num-predict", required_argument, NULL, OPT_NUM_PREDICT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "system", required_argument, NULL, OPT_SYSTEM },
-	{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
-	{ "think", no_argument, NULL, OPT_THINK },
-	{ "tools", required_argument, NULL, OPT_TOOLS },
-	{ "unsafe-tools", no_argument, NULL, OPT_UNSAFE_TOOLS },
-	{ "votes", required_argument, NULL, OPT_VOTES },
-	{ NULL, 0, NULL, 0 }
+static const struct opt chat_opts[] = {
+	{ "adapter", 0, O_ADAPTER, OPT_VALUE, "name", "use this adapter "
+	  "throughout; auto (default) routes each new topic, none uses the "
+	  "base model", OC_ADAPTER },
+	{ "backend", 0, 0, OPT_VALUE, "server", "a server of config.yaml's "
+	  "backends, or a type", OC_BACKEND, NULL, "backend" },
+	{ "host", 0, 0, OPT_VALUE, "url", "the server (default: backend.host, "
+	  "OLLAMA_HOST)", OC_NONE, NULL, "backend.host" },
+	{ "no-reread", 0, 0, OPT_FLAG, NULL, "ask once instead of re-reading "
+	  "(RE2 off)", OC_NONE, NULL, "inference.reread", 0, "false" },
+	OPT_TOOL_NO,
+	{ "num-ctx", 0, 0, OPT_VALUE, "n", "context window; older turns are "
+	  "dropped to fit", OC_NONE, NULL, "options.num_ctx" },
+	{ "num-predict", 0, 0, OPT_VALUE, "n", "most tokens per answer (-1: no "
+	  "limit)", OC_NONE, NULL, "options.num_predict" },
+	{ "quiet", 0, O_QUIET, OPT_FLAG, NULL, "no routing decisions or "
+	  "notices on stderr" },
+	{ "seed", 0, 0, OPT_VALUE, "n", "sampling seed", OC_NONE, NULL,
+	  "options.seed" },
+	{ "system", 0, O_SYSTEM, OPT_VALUE, "text", "system prompt instead of "
+	  "the adapter's" },
+	{ "temperature", 0, 0, OPT_VALUE, "t", "sampling temperature, 0 to 2",
+	  OC_NONE, NULL, "options.temperature" },
+	{ "think", 0, 0, OPT_FLAG, NULL, NULL, OC_NONE, NULL,
+	  "options.think", OPT_PAIR, "true" },
+	{ "no-think", 0, 0, OPT_FLAG, NULL, "show a thinking model's reasoning "
+	  "on stderr, or not", OC_NONE, NULL, "options.think", 0, "false" },
+	OPT_TOOL_GIVEN,
+	OPT_TOOL_UNSAFE,
+	{ "votes", 0, 0, OPT_VALUE, "n", "sample n answers per turn and vote",
+	  OC_NONE, NULL, "inference.votes" },
+};
+static const struct opt_form chat_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec chat_spec = {
+	"chat", "talk with the model and the adapters, turn after turn",
+	chat_opts, OPT_NELEM(chat_opts), chat_forms, OPT_NELEM(chat_forms),
+	NULL, 0, "Type /help in the chat for its commands.\n"
 };
 
 struct turn {
@@ -110,7 +125,6 @@ struct chat {
 	long			 ctx_sent;	/* num_ctx chat asked for, or 0 */
 	double			 tokens_per_char;
 	int			 quiet;
-	int			 temperature_flag;
 	char			*session;
 	time_t			 started;
 	size_t			 failed;	/* turns that ended in error */
@@ -424,7 +438,9 @@ again:
 	ao.s.no_truncate = 1;
 	ao.votes = lc->cfg.votes;
 	ao.vote_temperature = lc->cfg.vote_temperature;
-	ao.temperature_given = c->temperature_flag;
+	/* --temperature wins; otherwise the votes' own temperature. */
+	ao.temperature_given = config_source_of(&lc->cfg,
+	    config_key_find("options.temperature")) == CONFIG_SRC_FLAG;
 	vote_method_parse(lc->cfg.vote_method, &ao.vote_method);
 	ao.parallel = (size_t)config_parallel(&lc->cfg);
 	ao.fn = on_piece;
@@ -972,93 +988,42 @@ fail:
 /* ------------------------------------------------------------- options */
 
 static struct error *
-parse_options(struct chat *c, int argc, char *argv[], int *used)
+parse_options(struct chat *c, int argc, char *argv[])
 {
-	struct loco *lc = c->lc;
-	const struct cmd *cmd = c->cmd;
 	struct error *err = NULL;
 	const char *adapter = NULL;
-	int ch;
+	struct optparse p;
+	int id;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":h", chat_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(cmd);
-			return error_new(EXIT_OK, "%s", "");
-		case 'q':
+	opt_init(&p, c->lc, &chat_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0) {
+		if (opt_tool_flag(&p, id, &c->tf)) {
+			if (p.err != NULL)
+				return opt_end(&p);
+			continue;
+		}
+		switch (id) {
+		case O_QUIET:
 			c->quiet = c->out.quiet = 1;
 			break;
-		case 'k':
-			err = cmd_backend_flag(cmd, c->lc, optarg);
+		case O_ADAPTER:
+			adapter = p.arg;
 			break;
-		case OPT_ADAPTER:
-			adapter = optarg;
+		case O_SYSTEM:
+			free(c->system);
+			c->system = xstrdup(p.arg);
 			break;
-		case OPT_HOST:
-			err = cmd_flag_set(cmd, lc, "--host", "backend.host",
-			    optarg);
-			break;
-		case OPT_NO_REREAD:
-			lc->cfg.reread = 0;
-			break;
-		case OPT_NUM_CTX:
-			err = cmd_flag_set(cmd, lc, "--num-ctx",
-			    "options.num_ctx", optarg);
-			break;
-		case OPT_NUM_PREDICT:
-			err = cmd_flag_set(cmd, lc, "--num-predict",
-			    "options.num_predict", optarg);
-			break;
-		case OPT_SEED:
-			err = cmd_flag_set(cmd, lc, "--seed", "options.seed",
-			    optarg);
-			break;
-		case OPT_SYSTEM:
-			c->system = xstrdup(optarg);
-			break;
-		case OPT_TEMPERATURE:
-			err = cmd_flag_set(cmd, lc, "--temperature",
-			    "options.temperature", optarg);
-			c->temperature_flag = 1;
-			break;
-		case OPT_THINK:
-			lc->cfg.think = 1;
-			break;
-		case OPT_NO_THINK:
-			lc->cfg.think = 0;
-			break;
-		case OPT_NO_TOOLS:
-			c->tf.no_tools = 1;
-			break;
-		case OPT_TOOLS:
-			if ((err = tool_list_parse(optarg,
-			    &c->tf.given)) != NULL) {
-				struct error *why = err;
-
-				err = cmd_usage_error(c->cmd, "--tools: %s",
-				    why->msg);
-				error_free(why);
-			}
-			break;
-		case OPT_UNSAFE_TOOLS:
-			c->tf.unsafe = 1;
-			break;
-		case OPT_VOTES:
-			err = cmd_flag_set(cmd, lc, "--votes", "inference.votes",
-			    optarg);
-			break;
-		default:
-			return cmd_option_error(cmd, ch, argv);
 		}
 	}
-	if (err != NULL)
-		return err;
-	*used = optind;
-	if (optind < argc)
-		return cmd_usage_error(cmd, "unexpected argument '%s' (chat "
+	if (id < 0) {
+		err = opt_end(&p);
+		/* -h: done, nothing more to do. */
+		return err != NULL ? err : error_new(EXIT_OK, "%s", "");
+	}
+	if (p.argc > 0)
+		return cmd_usage_error(c->cmd, "unexpected argument '%s' (chat "
 		    "reads its questions from the terminal or standard input)",
-		    argv[optind]);
+		    p.argv[0]);
 	if (adapter == NULL || strcmp(adapter, "auto") == 0) {
 		c->autoroute = 1;
 		return NULL;
@@ -1091,7 +1056,6 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 	struct chat c;
 	struct error *err;
 	char *text = NULL, *home, *histfile;
-	int used = 0;
 	size_t turns = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -1102,7 +1066,7 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 	/* The registry first: --adapter is checked against it. */
 	if ((err = loco_registry(lc, &c.reg)) != NULL)
 		return err;
-	if ((err = parse_options(&c, argc, argv, &used)) != NULL)
+	if ((err = parse_options(&c, argc, argv)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &c.be)) != NULL)
 		goto done;

@@ -4,7 +4,6 @@
  */
 #include <sys/statvfs.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -474,43 +473,43 @@ done:
 	backend_free(be);
 }
 
+enum { O_JSON = 1 };
+
+static const struct opt doctor_opts[] = {
+	{ "host", 0, 0, OPT_VALUE, "url", "the server (default: backend.host)",
+	  OC_NONE, NULL, "backend.host" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print the checks as JSON" },
+};
+static const struct opt_form doctor_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec doctor_spec = {
+	"doctor", "check the server, the models, the adapters and this "
+	"machine", doctor_opts, OPT_NELEM(doctor_opts), doctor_forms,
+	OPT_NELEM(doctor_forms), NULL, 0, NULL
+};
+
 struct error *
 cmd_doctor(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct cmd *c = cmd_find("doctor");
 	struct registry *registry;
 	struct ollama *o = NULL;
 	struct report rp = { NULL, 0 };
 	struct error *err;
+	struct optparse p;
 	size_t i, problems = 0;
-	int ch, json = 0;
+	int id, json = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'H':
-			if ((err = cmd_flag_set(c, lc, "--host", "backend.host",
-			    optarg)) != NULL)
-				return err;
-			break;
-		case 'j':
+	opt_init(&p, lc, &doctor_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_JSON)
 			json = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
-	}
-	if (optind < argc)
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc > 0)
 		return cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
+		    p.argv[0]);
 	/*
 	 * A registry that does not load is a problem to report with the
 	 * others, not a reason to stop: the checks that need it are left out.

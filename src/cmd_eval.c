@@ -6,7 +6,6 @@
  */
 #include <sys/utsname.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,157 +114,173 @@ struct eval_cmd {
 	struct tool_settings	 tools;		/* the adapter's */
 };
 
+enum {
+	O_ALPHA = 1, O_BASE, O_BENCHMARK, O_ENSEMBLE, O_FORMAT, O_GATE,
+	O_GRID, O_JOBS, O_JSON, O_LIMIT, O_NO_CACHE, O_OOD, O_OUTPUT,
+	O_RESUME, O_SEED, O_TEMPERATURE, O_VS
+};
+
+static const struct opt eval_opts[] = {
+	{ "alpha", 0, O_ALPHA, OPT_VALUE, "p", "significance level for --gate "
+	  "(default 0.05)" },
+	{ "backend", 0, 0, OPT_VALUE, "server", "a server of config.yaml's "
+	  "backends, or a type", OC_BACKEND, NULL, "backend" },
+	{ "base", 0, O_BASE, OPT_FLAG, NULL, "evaluate the base model only" },
+	{ "benchmark", 0, O_BENCHMARK, OPT_VALUE, "file", "a benchmark file "
+	  "(default: the domain's standard one)", OC_FILE },
+	{ "ensemble", 0, O_ENSEMBLE, OPT_MAYBE, "names", "the domain's adapters "
+	  "(or the named ones) voting, weighted, against the best of them" },
+	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "table, json, markdown "
+	  "or junit", OC_WORDS, "table json markdown junit" },
+	{ "gate", 0, O_GATE, OPT_FLAG, NULL, "exit 6 unless the adapter beats "
+	  "the base (p < alpha) and degrades no --ood domain by over 5 "
+	  "points" },
+	{ "grid", 0, O_GRID, OPT_FLAG, NULL, "base and adapter x RE2 off/on x "
+	  "1 sample/5 votes" },
+	{ "host", 0, 0, OPT_VALUE, "url", "the server (default: backend.host)",
+	  OC_NONE, NULL, "backend.host" },
+	{ "jobs", 0, O_JOBS, OPT_VALUE, "n", "requests in flight (default: "
+	  "inference.parallel)" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "the same as --format json" },
+	{ "limit", 0, O_LIMIT, OPT_VALUE, "n", "only the first n cases" },
+	{ "no-cache", 0, O_NO_CACHE, OPT_FLAG, NULL, "ask again even when the "
+	  "answer is cached" },
+	{ "no-reread", 0, 0, OPT_FLAG, NULL, "without RE2", OC_NONE, NULL,
+	  "inference.reread", 0, "false" },
+	OPT_TOOL_NO,
+	{ "ood", 0, O_OOD, OPT_VALUE, "domain", "also check another domain's "
+	  "benchmark", OC_DOMAIN, NULL, NULL, OPT_REPEAT },
+	{ "output", 0, O_OUTPUT, OPT_VALUE, "dir", "where the log and "
+	  "results.json go", OC_DIR },
+	{ "resume", 0, O_RESUME, OPT_VALUE, "dir", "finish an interrupted run "
+	  "in dir", OC_DIR },
+	{ "seed", 0, O_SEED, OPT_VALUE, "n", "seed (default 42), one run per "
+	  "seed", OC_NONE, NULL, "options.seed", OPT_REPEAT },
+	{ "temperature", 0, O_TEMPERATURE, OPT_VALUE, "t", "sample at t "
+	  "(default: one sample is greedy, votes use "
+	  "inference.vote_temperature)", OC_NONE, NULL,
+	  "options.temperature" },
+	OPT_TOOL_UNSAFE,
+	{ "votes", 0, 0, OPT_VALUE, "n", "self-consistency votes per case",
+	  OC_NONE, NULL, "inference.votes" },
+	{ "vs", 0, O_VS, OPT_VALUE, "backend:model", "also a model of another "
+	  "server (a name of config.yaml's backends), paired with both" },
+};
+static const struct opt_form eval_forms[] = {
+	{ NULL, NULL, "adapter" },
+};
+static const struct opt_operand eval_operands[] = {
+	{ "adapter", NULL, OC_ADAPTER, NULL },
+};
+const struct optspec eval_spec = OPTSPEC("eval", "evaluate an adapter "
+    "against the base model, with statistics", eval_opts, eval_forms,
+    eval_operands);
+
+static const char *const format_words[] = {
+	[FMT_TABLE] = "table", [FMT_JSON] = "json",
+	[FMT_MARKDOWN] = "markdown", [FMT_JUNIT] = "junit",
+};
+
+/* The options; an EXIT_OK error after -h. */
 static struct error *
 parse_options(struct eval_cmd *e, int argc, char *argv[], int *used)
 {
-	static const struct option opts[] = {
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "backend", required_argument, NULL, 'k' },
-		{ "base", no_argument, NULL, 'B' },
-		{ "benchmark", required_argument, NULL, 'b' },
-		{ "ensemble", optional_argument, NULL, 'E' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "gate", no_argument, NULL, 'g' },
-		{ "grid", no_argument, NULL, 'G' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "no-cache", no_argument, NULL, 'C' },
-		{ "no-reread", no_argument, NULL, 'R' },
-		{ "no-tools", no_argument, NULL, 'T' },
-		{ "ood", required_argument, NULL, 'o' },
-		{ "output", required_argument, NULL, 'O' },
-		{ "resume", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "temperature", required_argument, NULL, 't' },
-		{ "unsafe-tools", no_argument, NULL, 'U' },
-		{ "votes", required_argument, NULL, 'v' },
-		{ "vs", required_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct error *err = NULL;
+	struct optparse p;
+	struct error *err;
+	size_t i;
 	long l;
-	int ch;
+	int id = 0;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":h", opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			if (parse_double(optarg, 1e-12, 0.5, &e->alpha) == -1)
-				err = cmd_usage_error(e->c, "--alpha: must be a "
-				    "number above 0 and at most 0.5, not '%s'",
-				    optarg);
+	opt_init(&p, e->lc, &eval_spec, argc, argv);
+	while (p.err == NULL && (id = opt_next(&p)) > 0) {
+		if (opt_tool_flag(&p, id, &e->tf))
+			continue;
+		switch (id) {
+		case O_ALPHA:
+			if (parse_double(p.arg, 1e-12, 0.5, &e->alpha) == -1)
+				p.err = opt_usage_error(&eval_spec, "--alpha: "
+				    "must be a number above 0 and at most 0.5, "
+				    "not '%s'", p.arg);
 			break;
-		case 'B':
+		case O_BASE:
 			e->base_only = 1;
 			break;
-		case 'b':
-			e->benchmark = optarg;
+		case O_BENCHMARK:
+			e->benchmark = p.arg;
 			break;
-		case 'C':
+		case O_NO_CACHE:
 			e->no_cache = 1;
 			break;
-		case 'T':
-			e->tf.no_tools = 1;
-			break;
-		case 'U':
-			e->tf.unsafe = 1;
-			break;
-		case 'E':
+		case O_ENSEMBLE:
 			e->ensemble = 1;
-			e->ensemble_names = optarg;
+			e->ensemble_names = p.arg;
 			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				e->fmt = FMT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				e->fmt = FMT_JSON;
-			else if (strcmp(optarg, "markdown") == 0)
-				e->fmt = FMT_MARKDOWN;
-			else if (strcmp(optarg, "junit") == 0)
-				e->fmt = FMT_JUNIT;
-			else
-				err = cmd_usage_error(e->c, "--format: must be "
-				    "table, json, markdown or junit, not '%s'",
-				    optarg);
+		case O_FORMAT:
+			/* One of format_words: opt_next checked it. */
+			for (i = 0; i < OPT_NELEM(format_words); i++)
+				if (strcmp(p.arg, format_words[i]) == 0)
+					e->fmt = (enum fmt)i;
 			break;
-		case 'g':
+		case O_GATE:
 			e->gate = 1;
 			break;
-		case 'J':
+		case O_JSON:
 			e->fmt = FMT_JSON;
 			break;
-		case 'G':
+		case O_GRID:
 			e->grid = 1;
 			break;
-		case 'h':
-			cmd_help_print(e->c);
-			return error_new(EXIT_OK, "%s", "");
-		case 'H':
-			err = cmd_flag_set(e->c, e->lc, "--host",
-			    "backend.host", optarg);
-			break;
-		case 'j':
-			if (parse_long(optarg, 1, 64, &l) == -1)
-				err = cmd_usage_error(e->c, "--jobs: must be an "
-				    "integer from 1 to 64, not '%s'", optarg);
+		case O_JOBS:
+			if (parse_long(p.arg, 1, 64, &l) == -1)
+				p.err = opt_usage_error(&eval_spec, "--jobs: "
+				    "must be an integer from 1 to 64, not '%s'",
+				    p.arg);
 			e->es.jobs = (size_t)l;
 			break;
-		case 'l':
-			if (parse_long(optarg, 1, 10000000, &l) == -1)
-				err = cmd_usage_error(e->c, "--limit: must be a "
-				    "positive integer, not '%s'", optarg);
+		case O_LIMIT:
+			if (parse_long(p.arg, 1, 10000000, &l) == -1)
+				p.err = opt_usage_error(&eval_spec, "--limit: "
+				    "must be a positive integer, not '%s'",
+				    p.arg);
 			e->limit = (size_t)l;
 			break;
-		case 'o':
+		case O_OOD:
 			if (e->nood == MAX_OOD)
-				err = cmd_usage_error(e->c, "--ood: at most %d "
-				    "domains", MAX_OOD);
+				p.err = opt_usage_error(&eval_spec, "--ood: at "
+				    "most %d domains", MAX_OOD);
 			else
-				e->ood[e->nood++] = optarg;
+				e->ood[e->nood++] = p.arg;
 			break;
-		case 'O':
-			e->output = optarg;
+		case O_OUTPUT:
+			e->output = p.arg;
 			break;
-		case 'r':
-			e->resume = optarg;
+		case O_RESUME:
+			e->resume = p.arg;
 			break;
-		case 'R':
-			e->lc->cfg.reread = 0;
-			break;
-		case 's':
+		case O_SEED:
 			/* Each one is checked as options.seed, and kept. */
 			if (e->nseeds == MAX_SEEDS)
-				err = cmd_usage_error(e->c, "--seed: at most %d "
-				    "seeds", MAX_SEEDS);
-			else if ((err = cmd_flag_set(e->c, e->lc, "--seed",
-			    "options.seed", optarg)) == NULL)
+				p.err = opt_usage_error(&eval_spec, "--seed: at "
+				    "most %d seeds", MAX_SEEDS);
+			else
 				e->seeds[e->nseeds++] = e->lc->cfg.seed;
 			break;
-		case 't':
-			if (parse_double(optarg, 0, 2, &e->temperature) == -1)
-				err = cmd_usage_error(e->c, "--temperature: must "
-				    "be a number from 0 to 2, not '%s'", optarg);
+		case O_TEMPERATURE:
+			/* Checked as options.temperature; eval keeps its own. */
+			e->temperature = e->lc->cfg.temperature;
 			e->temperature_set = 1;
 			break;
-		case 'v':
-			err = cmd_flag_set(e->c, e->lc, "--votes",
-			    "inference.votes", optarg);
+		case O_VS:
+			e->vs.spec = p.arg;
 			break;
-		case 'k':
-			err = cmd_backend_flag(e->c, e->lc, optarg);
-			break;
-		case 'V':
-			e->vs.spec = optarg;
-			break;
-		default:
-			return cmd_option_error(e->c, ch, argv);
 		}
 	}
-	*used = optind;
-	return err;
+	if (p.err != NULL || id < 0) {
+		err = opt_end(&p);
+		return err != NULL ? err : error_new(EXIT_OK, "%s", "");
+	}
+	*used = argc - p.argc;
+	return NULL;
 }
 
 static void

@@ -10,6 +10,19 @@
 #include "modelfile.h"
 #include "banned.h"
 
+static const struct opt_form modelfile_forms[] = {
+	{ NULL, NULL, "name" },
+};
+static const struct opt_operand modelfile_operands[] = {
+	{ "name", "an adapter, or name@version", OC_ADAPTER, NULL },
+};
+/* No options: OPTSPEC would take the size of an empty table. */
+const struct optspec modelfile_spec = {
+	"modelfile", "print the Ollama Modelfile of an adapter", NULL, 0,
+	modelfile_forms, OPT_NELEM(modelfile_forms), modelfile_operands,
+	OPT_NELEM(modelfile_operands), NULL
+};
+
 struct error *
 cmd_modelfile(struct loco *lc, int argc, char *argv[])
 {
@@ -17,21 +30,19 @@ cmd_modelfile(struct loco *lc, int argc, char *argv[])
 	struct registry *reg;
 	const struct adapter *a;
 	struct error *err;
+	struct optparse p;
 	char *text;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		cmd_help_print(c);
-		return NULL;
-	}
-	if (argc != 2 || argv[1][0] == '-')
-		return cmd_usage_error(c, argc < 2 ? "no adapter given" :
+	opt_init(&p, lc, &modelfile_spec, argc, argv);
+	if (opt_next(&p) < 0)
+		return opt_end(&p);
+	if (p.argc != 1)
+		return cmd_usage_error(c, p.argc == 0 ? "no adapter given" :
 		    "give one adapter name");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
-	if ((a = registry_find(reg, argv[1])) == NULL) {
-		return registry_unknown(reg, argv[1]);
-	}
+	if ((a = registry_find(reg, p.argv[0])) == NULL)
+		return registry_unknown(reg, p.argv[0]);
 	if ((err = modelfile_check(reg, a)) != NULL)
 		return err;
 	text = modelfile_render(reg, a);

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,18 +35,28 @@
 #define EARLY_DEATH 10
 #define MAX_EARLY_DEATHS 3
 
-enum {
-	OPT_LLAMA_SERVER = 256, OPT_PORT, OPT_SLOTS, OPT_THREADS, OPT_DRY_RUN
-};
+enum { O_DRY_RUN = 1 };
 
-static const struct option serve_opts[] = {
-	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-	{ "help", no_argument, NULL, 'h' },
-	{ "llama-server", required_argument, NULL, OPT_LLAMA_SERVER },
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "slots", required_argument, NULL, OPT_SLOTS },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ NULL, 0, NULL, 0 }
+static const struct opt serve_opts[] = {
+	{ "dry-run", 0, O_DRY_RUN, OPT_FLAG, NULL, "print the llama-server "
+	  "command line and stop" },
+	{ "llama-server", 0, 0, OPT_VALUE, "path", "the binary (default: "
+	  "backend.llama_server, else llama-server on PATH)", OC_FILE, NULL,
+	  "backend.llama_server" },
+	{ "port", 0, 0, OPT_VALUE, "n", "loopback port (default serve.port; 0: "
+	  "a free one)", OC_NONE, NULL, "serve.port" },
+	{ "slots", 0, 0, OPT_VALUE, "n", "requests answered at once (default "
+	  "serve.slots)", OC_NONE, NULL, "serve.slots" },
+	{ "threads", 0, 0, OPT_VALUE, "n", "CPU threads (default "
+	  "serve.threads; 0: its own)", OC_NONE, NULL, "serve.threads" },
+};
+static const struct opt_form serve_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec serve_spec = {
+	"serve", "run llama-server with the base model and every adapter "
+	"resident", serve_opts, OPT_NELEM(serve_opts), serve_forms,
+	OPT_NELEM(serve_forms), NULL, 0, NULL
 };
 
 static volatile sig_atomic_t got_stop, got_hup;
@@ -704,45 +713,26 @@ supervise(struct serve *sv)
 	}
 }
 
+/* The options; an EXIT_OK error after -h. */
 static struct error *
 parse_options(struct serve *sv, const struct cmd *c, int argc, char *argv[])
 {
-	struct loco *lc = sv->lc;
-	struct error *err = NULL;
-	int ch;
+	struct optparse p;
+	struct error *err;
+	int id;
 
-	while (err == NULL && (ch = getopt_long(argc, argv, ":h", serve_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return error_new(EXIT_OK, "%s", "");
-		case OPT_LLAMA_SERVER:
-			err = cmd_flag_set(c, lc, "--llama-server",
-			    "backend.llama_server", optarg);
-			break;
-		case OPT_PORT:
-			err = cmd_flag_set(c, lc, "--port", "serve.port", optarg);
-			break;
-		case OPT_SLOTS:
-			err = cmd_flag_set(c, lc, "--slots", "serve.slots",
-			    optarg);
-			break;
-		case OPT_THREADS:
-			err = cmd_flag_set(c, lc, "--threads", "serve.threads",
-			    optarg);
-			break;
-		case OPT_DRY_RUN:
+	opt_init(&p, sv->lc, &serve_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_DRY_RUN)
 			sv->dry_run = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
+	if (id < 0) {
+		err = opt_end(&p);
+		return err != NULL ? err : error_new(EXIT_OK, "%s", "");
 	}
-	if (err == NULL && optind < argc)
-		err = cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
-	return err;
+	if (p.argc > 0)
+		return cmd_usage_error(c, "unexpected argument '%s'",
+		    p.argv[0]);
+	return NULL;
 }
 
 struct error *

@@ -75,16 +75,27 @@ default_config(int *wrote, char **path)
 	return err;
 }
 
+enum { O_JSON = 1, O_QUIET };
+
+static const struct opt setup_opts[] = {
+	{ "host", 0, 0, OPT_VALUE, "url", "the server (default: backend.host)",
+	  OC_NONE, NULL, "backend.host" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print what was done as one JSON "
+	  "object" },
+	{ "quiet", 0, O_QUIET, OPT_FLAG, NULL, "no progress on stderr" },
+};
+static const struct opt_form setup_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec setup_spec = {
+	"setup", "pull the base model and register every adapter with Ollama",
+	setup_opts, OPT_NELEM(setup_opts), setup_forms,
+	OPT_NELEM(setup_forms), NULL, 0, NULL
+};
+
 struct error *
 cmd_setup(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const struct cmd *c = cmd_find("setup");
 	struct registry *registry;
 	struct ollama *o = NULL;
@@ -97,32 +108,25 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	unsigned failed = 0, changed = 0;
 	char *cfgpath = NULL;
 	enum base_outcome bout;
-	int ch, quiet = 0, json = 0, wrote;
+	struct optparse p;
+	int id, quiet = 0, json = 0, wrote;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'H':
-			if ((err = cmd_flag_set(c, lc, "--host", "backend.host",
-			    optarg)) != NULL)
-				return err;
-			break;
-		case 'j':
+	opt_init(&p, lc, &setup_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_JSON:
 			json = 1;
 			break;
-		case 'q':
+		case O_QUIET:
 			quiet = 1;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	if (optind < argc)
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc > 0)
 		return cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
+		    p.argv[0]);
 	if (lc->cfg.backend_type != NULL &&
 	    strcmp(lc->cfg.backend_type, "llama-server") == 0) {
 		if (json)
