@@ -340,6 +340,11 @@ getopt_error(struct optparse *p, int ch)
 	struct error *err;
 	size_t i, n = 0;
 
+	/* glibc: a flag given "=value" leaves its own value in optopt. */
+	if (ch == '?' && optopt >= OPT_BASE &&
+	    (size_t)(optopt - OPT_BASE) < s->nopts)
+		return opt_usage_error(s, "option '%s' takes no value",
+		    opt_label(&s->opts[optopt - OPT_BASE], buf, sizeof(buf)));
 	/*
 	 * glibc: an unknown long option leaves optopt 0 and has been stepped
 	 * over; a short one may sit inside a cluster, so name it by optopt.
