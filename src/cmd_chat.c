@@ -987,11 +987,11 @@ fail:
 
 /* ------------------------------------------------------------- options */
 
+/* The options; --adapter's value in *adapter.  EXIT_OK after -h. */
 static struct error *
-parse_options(struct chat *c, int argc, char *argv[])
+parse_options(struct chat *c, int argc, char *argv[], const char **adapter)
 {
-	struct error *err = NULL;
-	const char *adapter = NULL;
+	struct error *err;
 	struct optparse p;
 	int id;
 
@@ -1007,7 +1007,7 @@ parse_options(struct chat *c, int argc, char *argv[])
 			c->quiet = c->out.quiet = 1;
 			break;
 		case O_ADAPTER:
-			adapter = p.arg;
+			*adapter = p.arg;
 			break;
 		case O_SYSTEM:
 			free(c->system);
@@ -1024,6 +1024,13 @@ parse_options(struct chat *c, int argc, char *argv[])
 		return cmd_usage_error(c->cmd, "unexpected argument '%s' (chat "
 		    "reads its questions from the terminal or standard input)",
 		    p.argv[0]);
+	return NULL;
+}
+
+/* --adapter: auto (or none given), none, or an adapter of the registry. */
+static struct error *
+choose_adapter(struct chat *c, const char *adapter)
+{
 	if (adapter == NULL || strcmp(adapter, "auto") == 0) {
 		c->autoroute = 1;
 		return NULL;
@@ -1031,8 +1038,8 @@ parse_options(struct chat *c, int argc, char *argv[])
 	if (strcmp(adapter, "none") == 0)
 		return NULL;
 	if ((c->current = registry_find(c->reg, adapter)) == NULL)
-		err = registry_unknown(c->reg, adapter);
-	return err;
+		return registry_unknown(c->reg, adapter);
+	return NULL;
 }
 
 static void
@@ -1056,6 +1063,7 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 	struct chat c;
 	struct error *err;
 	char *text = NULL, *home, *histfile;
+	const char *adapter = NULL;
 	size_t turns = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -1063,10 +1071,10 @@ cmd_chat(struct loco *lc, int argc, char *argv[])
 	c.lc = lc;
 	c.tokens_per_char = MIN_TOKENS_PER_CHAR;
 	c.started = time(NULL);
-	/* The registry first: --adapter is checked against it. */
-	if ((err = loco_registry(lc, &c.reg)) != NULL)
-		return err;
-	if ((err = parse_options(&c, argc, argv)) != NULL)
+	/* -h and usage errors need no registry. */
+	if ((err = parse_options(&c, argc, argv, &adapter)) != NULL ||
+	    (err = loco_registry(lc, &c.reg)) != NULL ||
+	    (err = choose_adapter(&c, adapter)) != NULL)
 		goto done;
 	if ((err = loco_backend(lc, &c.be)) != NULL)
 		goto done;
