@@ -205,6 +205,49 @@ chat "" extra words
 expect_rc 2
 expect_err_has "loco: unexpected argument 'extra' (chat reads its questions from the terminal or standard input)"
 
+t "options: the table's keys, a repeated --system, the votes' temperature"
+script "{$MODELS,\"chat\":[$BASE]}"
+chat "$Q\n" --adapter none --no-reread --system A --system B --votes 2 --temperature 0.3 --seed 9 --num-predict 20
+expect_rc 0
+expect_eq "$(req 'chats.map(c => c.body.messages[0].content).join(",")')" "B,B" "the last --system"
+expect_eq "$(req 'chats.map(c => c.body.options.temperature).join(",")')" "0.3,0.3" "--temperature wins for the votes"
+expect_eq "$(req 'chats.map(c => c.body.options.num_predict).join(",")')" "20,20" "--num-predict"
+: >"$B/requests.jsonl"
+chat "$Q\n" --adapter none --no-reread --votes 2
+expect_rc 0
+expect_eq "$(req 'chats.map(c => c.body.options.temperature).join(",")')" "0.7,0.7" "without it, inference.vote_temperature"
+
+t "option errors, and -h without a registry"
+CHAT_USAGE="usage: loco chat [--adapter name] [--backend server] [--host url] [--no-reread] [--no-tools] [--num-ctx n] [--num-predict n] [--quiet] [--seed n] [--system text] [--temperature t] [--think | --no-think] [--tools names] [--unsafe-tools] [--votes n]"
+: >"$B/requests.jsonl"
+chat "$Q\n" --temprature 1
+expect_rc 2
+expect_out_empty
+expect_err "loco: unknown option '--temprature'; did you mean '--temperature'?
+$CHAT_USAGE"
+chat "$Q\n" --think=yes
+expect_rc 2
+expect_err "loco: option '--think' takes no value
+$CHAT_USAGE"
+chat "$Q\n" --votes 0
+expect_rc 2
+expect_err "loco: --votes: 'inference.votes' must be an integer from 1 to 64, not '0'
+$CHAT_USAGE"
+chat "$Q\n" --tools pyhton
+expect_rc 2
+expect_err "loco: --tools: unknown tool 'pyhton' (known: python, sympy)
+$CHAT_USAGE"
+chat "$Q\n" --adapter
+expect_rc 2
+expect_err "loco: option '--adapter' needs a value
+$CHAT_USAGE"
+expect_eq "$(req 'reqs.length')" 0 "requests"
+run_loco --registry "$W/nowhere.yaml" chat -h
+expect_rc 0
+expect_err_empty
+expect_eq "$(head -n 1 "$W/out")" "$CHAT_USAGE" "usage"
+expect_out_has "Type /help in the chat for its commands."
+
 t "an adapter missing from Ollama: the base answers with its prompt"
 script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"match":{"model":"qwen3:4b-instruct-2507-q4_K_M"},"reply":"base says 4"}]}'
 chat "$Q\n"

@@ -254,7 +254,7 @@ run_loco eval --benchmark "$W/m10.jsonl" --output "$W/run11d" --temperature 0.7 
 expect_eq "$(req 'chats.length')" 20 "the same seed is answered from the cache"
 run_loco eval --temperature 3 math
 expect_rc 2
-expect_err_has "loco: --temperature: must be a number from 0 to 2, not '3'"
+expect_err_has "loco: --temperature: 'options.temperature' must be a number from 0 to 2, not '3'"
 
 t "several seeds: each a whole run, averaged, compared by a paired bootstrap"
 # The adapter is always right; the base right when its sample's seed,
@@ -465,9 +465,42 @@ script '{"models":["qwen3:4b-instruct-2507-q4_K_M"]}'
 run_loco eval --benchmark "$W/m10.jsonl" math
 expect_rc 4
 expect_err "loco: model 'loco-math:1.0.0-qwen3-4b-instruct-2507-q4_K_M' not found at $BASE_URL: run 'loco setup'"
+EVAL_USAGE="usage: loco eval [--alpha p] [--backend server] [--base] [--benchmark file] [--ensemble[=names]] [--format format] [--gate] [--grid] [--host url] [--jobs n] [--json] [--limit n] [--no-cache] [--no-reread] [--no-tools] [--ood domain] [--output dir] [--resume dir] [--seed n] [--temperature t] [--unsafe-tools] [--votes n] [--vs backend:model] adapter"
+: >"$B/requests.jsonl"
 run_loco eval --format csv math
 expect_rc 2
-expect_err_has "loco: --format: must be table, json, markdown or junit, not 'csv'"
+expect_err "loco: --format: 'csv' is not one of table, json, markdown or junit
+$EVAL_USAGE"
+run_loco eval --format jsn math
+expect_rc 2
+expect_err "loco: --format: 'jsn' is not one of table, json, markdown or junit; did you mean 'json'?
+$EVAL_USAGE"
+run_loco eval --formt json math
+expect_rc 2
+expect_err "loco: unknown option '--formt'; did you mean '--format'?
+$EVAL_USAGE"
+run_loco eval --json=yes math
+expect_rc 2
+expect_err "loco: option '--json' takes no value
+$EVAL_USAGE"
+run_loco eval --seed 1 --seed x math
+expect_rc 2
+expect_err "loco: --seed: 'options.seed' must be an integer from -2147483648 to 2147483647, not 'x'
+$EVAL_USAGE"
+run_loco eval --jobs 0 math
+expect_rc 2
+expect_err "loco: --jobs: must be an integer from 1 to 64, not '0'
+$EVAL_USAGE"
+run_loco eval --no-tools --unsafe-tools
+expect_rc 2
+expect_err "loco: give one adapter
+$EVAL_USAGE"
+expect_eq "$(req 'reqs.length')" 0 "requests"
+run_loco --registry "$W/nowhere.yaml" eval -h
+expect_rc 0
+expect_err_empty
+expect_eq "$(head -n 1 "$W/out")" "$EVAL_USAGE" "-h needs no registry"
+expect_out_has "  --ood domain       also check another domain's benchmark (repeatable)"
 run_loco eval math
 expect_rc 7
 expect_err_match "^loco: no standard benchmark for domain 'math'"

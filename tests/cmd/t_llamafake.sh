@@ -161,6 +161,27 @@ expect_rc 5
 line=$(grep -n '^  name: tiny-base-v2$' "$REG" | cut -d: -f1)
 expect_err "loco: adapter 'math': base model '$T/base.gguf' is not the registry's base: found general.basename 'tiny-base', general.size_label '747K', general.name 'tiny-base', expected tiny-base-v2 ($REG:$line), which says 'v2'; a LoRA trained on one does not fit the other: use the base GGUF the registry names, or change base_model in the registry"
 
+t "serve: option errors"
+SERVE_USAGE="usage: loco serve [--dry-run] [--llama-server path] [--port n] [--slots n] [--threads n]"
+run_loco serve --dry-run --port 70000
+expect_rc 2
+expect_out_empty
+expect_err "loco: --port: 'serve.port' must be an integer from 0 to 65535, not '70000'
+$SERVE_USAGE"
+run_loco serve --dry-rn
+expect_rc 2
+expect_err "loco: unknown option '--dry-rn'; did you mean '--dry-run'?
+$SERVE_USAGE"
+run_loco serve --dry-run now
+expect_rc 2
+expect_err "loco: unexpected argument 'now'
+$SERVE_USAGE"
+run_loco serve -h
+expect_rc 0
+expect_err_empty
+expect_out_has "  --threads n        CPU threads (default serve.threads; 0: its own)"
+[ ! -e "$LOCO_HOME/serve.json" ] && pass || fail "serve.json was written"
+
 t "serve: a llama-server that exits before it is ready"
 sed "s|^  architecture: llama|  architecture: llama\n  file: $T/base.gguf|" "$W/registry.plain" >"$REG"
 printf '#!/bin/sh\necho "loading the model"\necho "boom: cannot load the model" >&2\nexit 1\n' >"$W/dies"

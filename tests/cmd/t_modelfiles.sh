@@ -23,6 +23,26 @@ run_loco modelfile
 expect_rc 2
 expect_err "loco: no adapter given
 usage: loco modelfile name"
+run_loco modelfile math code
+expect_rc 2
+expect_err "loco: give one adapter name
+usage: loco modelfile name"
+run_loco modelfile -x math
+expect_rc 2
+expect_err "loco: unknown option '-x'
+usage: loco modelfile name"
+run_loco modelfile --helpp
+expect_rc 2
+expect_err "loco: unknown option '--helpp'; did you mean '--help'?
+usage: loco modelfile name"
+run_loco --registry "$W/nowhere.yaml" modelfile -h
+expect_rc 0
+expect_err_empty
+expect_out "usage: loco modelfile name
+
+print the Ollama Modelfile of an adapter.
+
+  name               an adapter, or name@version"
 run_loco modelfile nope
 expect_rc 2
 expect_err "loco: no adapter named 'nope' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"

@@ -125,6 +125,36 @@ run_loco doctor --json
 expect_eq "$(json 'out.map(c => c.check).join(",")')" "registry,disk,memory,sandbox,tools" "the checks that do not need it"
 cp "$W/registry.saved" "$LOCO_HOME/adapters/registry.yaml"
 
+t "setup and doctor: option errors send nothing"
+: >"$B/requests.jsonl"
+run_loco setup --jsn
+expect_rc 2
+expect_out_empty
+expect_err "loco: unknown option '--jsn'; did you mean '--json'?
+usage: loco setup [--host url] [--json] [--quiet]"
+run_loco setup --quiet=yes
+expect_rc 2
+expect_err "loco: option '--quiet' takes no value
+usage: loco setup [--host url] [--json] [--quiet]"
+run_loco setup extra
+expect_rc 2
+expect_err "loco: unexpected argument 'extra'
+usage: loco setup [--host url] [--json] [--quiet]"
+run_loco doctor --hots 127.0.0.1:1
+expect_rc 2
+expect_out_empty
+expect_err "loco: unknown option '--hots'; did you mean '--host'?
+usage: loco doctor [--host url] [--json]"
+run_loco doctor --host
+expect_rc 2
+expect_err "loco: option '--host' needs a value
+usage: loco doctor [--host url] [--json]"
+run_loco doctor now
+expect_rc 2
+expect_err "loco: unexpected argument 'now'
+usage: loco doctor [--host url] [--json]"
+expect_eq "$(req 'reqs.length')" 0 "requests"
+
 t "old server: the Modelfile body"
 script "{\"models\":[$QWEN],\"legacy_create\":true}"
 rm "$LOCO_HOME/state.json"

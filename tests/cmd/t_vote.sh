@@ -121,7 +121,7 @@ expect_rc 2
 expect_err_has "loco: --vote-method: 'inference.vote_method' must be one of majority, best_of_n, medoid, tests, not 'mode'"
 run_loco query --answer-type float "$Q"
 expect_rc 2
-expect_err_has "loco: --answer-type: must be one of number, choice, regex, code, text, not 'float'"
+expect_err_has "loco: --answer-type: 'float' is not one of number, choice, regex, code or text"
 run_loco query --votes 3 --vote-method tests "$Q"
 expect_rc 2
 expect_err "loco: vote method 'tests' needs test cases: it is used by loco eval"
