@@ -1,6 +1,7 @@
 /* progress.c: progress bars and lines on stderr (see progress.h). */
 #include <sys/ioctl.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,16 +165,40 @@ cut(char *s, size_t max)
 	s[max] = '\0';
 }
 
+/* The items after the bar, in this order; which of them show (fit()). */
+enum { IT_PCT, IT_SIZES, IT_RATE, IT_ETA, IT_PHASE, IT_N };
+#define B(i)	(1u << (i))
+
+/*
+ * On a narrow terminal the items go in this order: the estimate, then the
+ * sizes, while an estimate or a status is there to show instead (a long
+ * pull's rate and estimate say more than its bytes), then the rest.
+ */
+static const struct {
+	unsigned	show;
+	unsigned	needs;		/* taken only with these items */
+} fits[] = {
+	{ B(IT_PCT) | B(IT_SIZES) | B(IT_RATE) | B(IT_ETA) | B(IT_PHASE), 0 },
+	{ B(IT_PCT) | B(IT_SIZES) | B(IT_RATE) | B(IT_PHASE), 0 },
+	{ B(IT_PCT) | B(IT_RATE) | B(IT_ETA), B(IT_ETA) },
+	{ B(IT_PCT) | B(IT_PHASE), B(IT_PHASE) },
+	{ B(IT_PCT) | B(IT_SIZES), 0 },
+	{ B(IT_PCT) | B(IT_RATE), 0 },
+	{ B(IT_PCT), 0 },
+	{ 0, 0 }
+};
+
 void
 progress_text(const struct progress *p, long long now, int bar, int width,
     char *buf, size_t len)
 {
 	struct sums s;
-	char head[300], item[4][80], a[32], b[32];
-	size_t n = 0, k, i, need, avail, off;
+	char head[300], item[IT_N][80], a[32], b[32];
+	size_t i, f, need, avail, off;
 	int pct, barw, filled;
-	double r;
+	double r, eta;
 
+	memset(item, 0, sizeof(item));
 	sums(p, &s);
 	snprintf(head, sizeof(head), "%s %s", kinds[p->kind].doing,
 	    p->name != NULL ? p->name : "");
@@ -181,36 +206,43 @@ progress_text(const struct progress *p, long long now, int bar, int width,
 	if (pct >= 0) {
 		progress_size(a, sizeof(a), s.done);
 		progress_size(b, sizeof(b), s.total);
-		snprintf(item[n++], sizeof(item[0]), bar ? "%3d%%" : "%d%%",
+		snprintf(item[IT_PCT], sizeof(item[0]), bar ? "%3d%%" : "%d%%",
 		    pct);
-		snprintf(item[n++], sizeof(item[0]), bar ? "%s / %s" :
+		snprintf(item[IT_SIZES], sizeof(item[0]), bar ? "%s / %s" :
 		    "%s of %s", a, b);
 	}
 	if (p->phase != NULL)
-		snprintf(item[n++], sizeof(item[0]), "%s", p->phase);
+		snprintf(item[IT_PHASE], sizeof(item[0]), "%s", p->phase);
 	else if (pct >= 0 && (r = rate(p, now, s.moved)) >= 0) {
 		progress_size(a, sizeof(a), (unsigned long long)r);
-		snprintf(item[n++], sizeof(item[0]), "%s/s", a);
-		if (r >= 1 && s.done < s.total) {
-			progress_duration(a, sizeof(a),
-			    (double)(s.total - s.done) / r);
-			snprintf(item[n++], sizeof(item[0]), "ETA %s", a);
+		snprintf(item[IT_RATE], sizeof(item[0]), "%s/s", a);
+		/* Not "ETA 0.0s" for the last small layers. */
+		if (r >= 1 && s.done < s.total &&
+		    (eta = (double)(s.total - s.done) / r) >= 0.5) {
+			progress_duration(a, sizeof(a), eta);
+			snprintf(item[IT_ETA], sizeof(item[0]), "ETA %s", a);
 		}
 	}
 	if (!bar) {
 		off = (size_t)snprintf(buf, len, "%s", head);
-		for (i = 0; i < n && off < len; i++)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-			    i == 0 ? ": " : ", ", item[i]);
+		for (i = 0, f = 0; i < IT_N && off < len; i++)
+			if (*item[i] != '\0')
+				off += (size_t)snprintf(buf + off, len - off,
+				    "%s%s", f++ == 0 ? ": " : ", ", item[i]);
 		return;
 	}
 	/* What fits in width - 1 columns: the head, a bar, then items. */
 	avail = width > 1 ? (size_t)width - 1 : 1;
-	for (k = n;; k--) {
+	for (f = 0;; f++) {
 		need = strlen(head) + (pct >= 0 ? 4 + BAR_MIN : 0);
-		for (i = 0; i < k; i++)
-			need += 2 + strlen(item[i]);
-		if (need <= avail || k == 0)
+		for (i = 0; i < IT_N; i++) {
+			if ((fits[f].needs & B(i)) && *item[i] == '\0')
+				need = SIZE_MAX;
+			else if ((fits[f].show & B(i)) && *item[i] != '\0' &&
+			    need != SIZE_MAX)
+				need += 2 + strlen(item[i]);
+		}
+		if (need <= avail || fits[f].show == 0)
 			break;
 	}
 	if (need > avail) {
@@ -235,8 +267,10 @@ progress_text(const struct progress *p, long long now, int bar, int width,
 		if (off < len)
 			off += (size_t)snprintf(buf + off, len - off, "]");
 	}
-	for (i = 0; i < k && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "  %s", item[i]);
+	for (i = 0; i < IT_N && off < len; i++)
+		if ((fits[f].show & B(i)) && *item[i] != '\0')
+			off += (size_t)snprintf(buf + off, len - off, "  %s",
+			    item[i]);
 }
 
 static int

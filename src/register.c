@@ -359,13 +359,13 @@ file_hex(struct reg *r, const struct adapter *a, char hex[SHA256_HEX_LEN + 1])
 	if (cached != NULL && sha256_valid_hex(cached))
 		memcpy(hex, cached, SHA256_HEX_LEN + 1);
 	else {
+		struct progress *pg = r != NULL ? r->pg : NULL;
 		char *label = file_label(a);
 
-		progress_begin(r ? r->pg : NULL, PROGRESS_HASH, label);
+		progress_begin(pg, PROGRESS_HASH, label);
 		free(label);
-		err = sha256_file(a->file, hex, r ? on_hash : NULL, r ? r->pg :
-		    NULL);
-		progress_end(r ? r->pg : NULL, err);
+		err = sha256_file(a->file, hex, pg ? on_hash : NULL, pg);
+		progress_end(pg, err);
 		if (err != NULL)
 			return err;
 		if (r != NULL) {

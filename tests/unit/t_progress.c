@@ -199,9 +199,16 @@ TEST(progress_texts)
 	    "500 MB/s  ETA 3.0s");
 	CHECK_STR(text(&p, 0, 0),
 	    "pulling qwen3:4b: 25%, 500 MB of 2.0 GB, 500 MB/s, ETA 3.0s");
-	/* Narrower: the bar shrinks, then the last items go, then the bar. */
+	/*
+	 * Narrower: the bar shrinks, the sizes go before the rate and the
+	 * estimate, then the rest, then the bar.
+	 */
 	CHECK_STR(text(&p, 1, 60),
+	    "pulling qwen3:4b  [##........]   25%  500 MB/s  ETA 3.0s");
+	CHECK_STR(text(&p, 1, 55),
 	    "pulling qwen3:4b  [##........]   25%  500 MB / 2.0 GB");
+	CHECK_STR(text(&p, 1, 50), "pulling qwen3:4b  [##........]   25%  "
+	    "500 MB/s");
 	CHECK_STR(text(&p, 1, 40), "pulling qwen3:4b  [##........]   25%");
 	CHECK_STR(text(&p, 1, 20), "pulling qwen3:4b");
 	CHECK_STR(text(&p, 1, 10), "pulling q");
@@ -220,6 +227,14 @@ TEST(progress_texts)
 	CHECK(p.phase == NULL);
 	progress_done(&p);
 	CHECK(!p.active);
+
+	/* No "ETA 0.0s" at the very end. */
+	quiet_step(&p, PROGRESS_PULL, "e");
+	progress_update("pulling aaaaaaaaaaaa", 0, 1000000, &p);
+	fake_now = 1000000000;
+	progress_update("pulling aaaaaaaaaaaa", 999900, 1000000, &p);
+	CHECK_STR(text(&p, 0, 0), "pulling e: 99%, 1.0 MB of 1.0 MB, 1.0 MB/s");
+	progress_done(&p);
 
 	/* A create names its layers by 12 hex digits. */
 	quiet_step(&p, PROGRESS_CREATE, "loco-math:1.0.0");
@@ -340,8 +355,8 @@ TEST(progress_pull_bar)
 	    "80 B/s"
 	    "\r\033[Kpulling m  [#########.]   99%  1.0 kB / 1.0 kB  "
 	    "80 B/s"
-	    /* The phase does not fit in 60 columns. */
-	    "\r\033[Kpulling m  [#########.]   99%  1.0 kB / 1.0 kB"
+	    /* In 60 columns, what happens now rather than the sizes. */
+	    "\r\033[Kpulling m  [#########.]   99%  verifying sha256 digest"
 	    "\r\033[Kpulled m: 1.0 kB in 13s\n"
 	    "\r\033[Kpulling n"
 	    "\r\033[Kpulling n  [##........]   25%  50 B / 200 B"
