@@ -2,7 +2,9 @@
  * cmd_setup.c: loco setup: check the server, pull the base model, register
  * every adapter, write a default configuration.  Re-running it when all is
  * current sends no upload and no create, and says so.  The steps are lines
- * of text, or with --json one object at the end.
+ * of text, or with --json one object at the end; the done line counts the
+ * lines above it (register.h).  Pulls and uploads show their progress on
+ * stderr as they go (progress.h), unless --quiet.
  */
 #include <getopt.h>
 #include <stdio.h>
