@@ -23,6 +23,10 @@
 #define PLAIN_EVERY	(10 * SECOND)	/* plain lines at least this often */
 #define REDRAW_EVERY	SECOND		/* a bar whose percentage stays */
 #define SAMPLE_EVERY	(SECOND / 2)	/* rate samples: 10 span 5 s */
+/* What a server's lines can make us keep: layers, their names, bytes. */
+#define MAX_LAYERS	256
+#define KEY_MAX		100
+#define BYTES_MAX	1000000000000000ULL	/* 1 PB a layer */
 
 static const struct {
 	const char	*doing;
@@ -116,7 +120,8 @@ sums(const struct progress *p, struct sums *s)
 static int
 percent(const struct sums *s)
 {
-	return s->total > 0 ? (int)(s->done * 100 / s->total) : -1;
+	return s->total > 0 ? (int)((double)s->done * 100 /
+	    (double)s->total) : -1;
 }
 
 /* Bytes a second over the samples (about 5 s); -1 before a second. */
@@ -389,12 +394,14 @@ layer(struct progress *p, const char *key, unsigned long long completed)
 	size_t i;
 
 	for (i = 0; i < p->nlayers; i++)
-		if (strcmp(p->layers[i].key, key) == 0)
+		if (strncmp(p->layers[i].key, key, KEY_MAX) == 0)
 			return &p->layers[i];
+	if (p->nlayers == MAX_LAYERS)
+		return NULL;
 	p->layers = xreallocarray(p->layers, p->nlayers + 1,
 	    sizeof(*p->layers));
 	l = &p->layers[p->nlayers++];
-	l->key = xstrdup(key);
+	l->key = xasprintf("%.*s", KEY_MAX, key);
 	/* Complete, or partly there, at first sight: not moved now. */
 	l->first = completed;
 	p->dirty = 1;
@@ -475,7 +482,12 @@ progress_update(const char *status, unsigned long long completed,
 	}
 	now = clock_now(p);
 	if (total > 0) {
-		l = layer(p, status, completed);
+		if (total > BYTES_MAX)
+			total = BYTES_MAX;
+		if (completed > total)
+			completed = total;
+		if ((l = layer(p, status, completed)) == NULL)
+			return;
 		l->completed = completed;
 		l->total = total;
 		if (p->phase != NULL) {
@@ -514,7 +526,8 @@ progress_update(const char *status, unsigned long long completed,
 		 * Each further tenth, rounded: the last layers of a pull are
 		 * small and would print "99%" just before the end.
 		 */
-		int tenth = (int)((s.done * 100 + s.total / 2) / s.total) / 10;
+		int tenth = (int)((double)s.done * 100 / (double)s.total +
+		    0.5) / 10;
 
 		if (tenth < 10 && (tenth > p->last_tenth ||
 		    now - p->last_line >= PLAIN_EVERY)) {

@@ -236,6 +236,24 @@ TEST(progress_texts)
 	CHECK_STR(text(&p, 0, 0), "pulling e: 99%, 1.0 MB of 1.0 MB, 1.0 MB/s");
 	progress_done(&p);
 
+	/* A hostile server: absurd totals, endless layers, long names. */
+	quiet_step(&p, PROGRESS_PULL, "h");
+	progress_update("pulling aaaaaaaaaaaa", 18446744073709551615ULL,
+	    18446744073709551615ULL, &p);
+	{
+		char key[300];
+		int i;
+
+		for (i = 0; i < 1000; i++) {
+			snprintf(key, sizeof(key), "pulling %d %0200d", i, 0);
+			progress_update(key, 0, 18446744073709551615ULL, &p);
+		}
+	}
+	CHECK_INT(p.nlayers, 256);
+	CHECK_INT(strlen(p.layers[1].key), 100);
+	CHECK_STR(text(&p, 0, 0), "pulling h: 0%, 1.0 PB of 256 PB");
+	progress_done(&p);
+
 	/* A create names its layers by 12 hex digits. */
 	quiet_step(&p, PROGRESS_CREATE, "loco-math:1.0.0");
 	progress_update("using existing layer sha256:"
