@@ -8,14 +8,16 @@
  * total is a layer, named by its status: "pulling 6a0746a1ec1a"), so a
  * pull is one bar for the model, not one layer after another; a total may
  * grow or change, a layer may be complete when first seen (its bytes then
- * count as done but not in the rate).
+ * count as done but not in the rate).  At most 256 layers are kept.
  *
  * Where stderr takes rewritten lines (term_level() in util.h: a terminal,
- * TERM not dumb), one line rewritten as bytes come, fitted to the width:
+ * TERM not dumb), one line rewritten as bytes come,
  *
- *   pulling qwen3:4b  [#############.................]  45%  1.2 GB / 2.5 GB  12 MB/s  ETA 1m40s
+ *   pulling qwen3:4b  [#############.................]   45%  1.2 GB / 2.5 GB  12 MB/s  ETA 1m40s
  *
- * and ended with what happened: "pulled qwen3:4b: 2.5 GB in 3m12s", or
+ * fitted to the width less one column (the bar shrinks to 10; then the
+ * estimate goes, then the sizes rather than the rate and estimate, then
+ * the rest, then the bar), and ended with what happened: "pulled qwen3:4b: 2.5 GB in 3m12s", or
  * "pulling qwen3:4b: failed at 45%, 1.2 GB of 2.5 GB" ("interrupted" after
  * Ctrl-C).  Elsewhere (a CI log) plain lines: the start, each further
  * tenth or every 10 seconds, "pulling qwen3:4b: 45%, 1.2 GB of 2.5 GB,
