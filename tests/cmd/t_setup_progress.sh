@@ -4,8 +4,9 @@
 # upload; on one (script(1)), one bar per pull and upload, rewritten and
 # ended with what happened; nothing with --quiet; stdout alone with
 # --json.  Ollama's unkind streams: statuses without a total, totals that
-# change, layers complete at first sight, an error mid-stream, Ctrl-C.
-# The done line counts exactly the lines above it.
+# change, layers complete at first sight, an error mid-stream, Ctrl-C;
+# and the engine's own pull (tests/engine) when it is installed.  The done
+# line counts exactly the lines above it.
 . "$TOP/tests/cmd/lib.sh"
 area_begin setup-progress
 
@@ -304,6 +305,37 @@ loco: 1 of 2 adapters could not be registered"
 	if grep -q "$ESC\|pulling\|uploading" "$W/tty"; then fail "progress with --quiet"; else pass; fi
 else
 	echo "setup-progress: script(1) cannot make a terminal: skipped the terminal checks"
+fi
+
+# The Ollama-compatible engine pulls by copying a file, in three steps:
+# a first line with a total and no completed, half, all.
+if [ -d "$TOP/tests/engine/node_modules/node-llama-cpp" ]; then
+	t "the engine's pull and seven uploads, in a CI log"
+	backend_stop "$B"
+	B="$W/engine"
+	BACKEND_JS="$TOP/tests/engine/server.js"
+	backend_start "$B" --models "$TOP/adapters/tiny" --idle-timeout 300 ||
+	    { echo "setup-progress: cannot start the engine"; exit 1; }
+	sed "s|file: \([a-z-]*\)\.gguf|file: $TOP/adapters/tiny/\1.gguf|" \
+	    "$TOP/adapters/tiny/registry.yaml" >"$A/registry.yaml"
+	rm -f "$LOCO_HOME/state.json"
+	run_loco setup
+	expect_rc 0
+	TB=$(wc -c <"$TOP/adapters/tiny/base.gguf" | tr -d ' ')
+	TBS=$(node -e '
+		const n = Number(process.argv[1]), u = ["kB", "MB", "GB"];
+		let v = n / 1000, i = 0;
+		while (i < 2 && v >= 999.5) { v /= 1000; i++; }
+		console.log(n < 1000 ? n + " B" : (v < 9.95 ? v.toFixed(1) : v.toFixed(0)) + " " + u[i]);' "$TB")
+	expect_err_has "pulling tiny-base:latest"
+	if grep -Eq "^pulling tiny-base:latest: 50%, [0-9.]+ [kMG]?B of $TBS" "$W/err"; then
+		pass; else fail "no line at 50% of $TBS"; fi
+	if grep -Eq "^pulled tiny-base:latest: $TBS in [0-9hms.]+$" "$W/err"; then
+		pass; else fail "no pulled line"; fi
+	expect_eq "$(grep -c '^uploading [a-z-]*\.gguf for [a-z-]*$' "$W/err")" 7 "upload lines"
+	expect_eq "$(grep -c '^uploaded [a-z-]*\.gguf for [a-z-]*: ' "$W/err")" 7 "uploaded lines"
+	expect_out_has "done: 7 uploaded, 7 created, 1 pulled"
+	counts_match
 fi
 
 area_end
