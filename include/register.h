@@ -29,15 +29,17 @@
 #include "ollama.h"
 #include "registry.h"
 
+struct progress;
 struct reg;
 
 enum reg_outcome {
 	REG_CURRENT,	/* nothing to do */
-	REG_CREATED,	/* created (or pulled) now */
+	REG_CREATED,	/* created now */
 	REG_UPDATED,	/* existed but differed: created again */
 	REG_SKIPPED,	/* not for Ollama: see reg_skip_reason */
 	REG_REPAIRED,	/* a blob of it was missing: created again */
-	REG_REPLACED	/* built from another base: deleted, created again */
+	REG_REPLACED,	/* built from another base: deleted, created again */
+	REG_PULLED	/* a tag adapter's model was missing: pulled */
 };
 
 enum base_outcome {
@@ -47,19 +49,27 @@ enum base_outcome {
 };
 
 
+/*
+ * What was done, as the outcomes say it: a create or a pull is counted
+ * only when its adapter's (or the base's) outcome says so, never for one
+ * that failed, so the counts are those of the lines setup prints.  An
+ * upload is counted when it succeeded, even if its create then failed.
+ */
 struct reg_counts {
-	unsigned	uploads;
-	unsigned	creates;
-	unsigned	pulls;
+	unsigned	uploads;	/* blobs uploaded */
+	unsigned	creates;	/* created, updated, repaired, replaced */
+	unsigned	pulls;		/* the base pulled or repaired, tags pulled */
 	unsigned	hashed;		/* files hashed (not from the cache) */
 };
 
 /*
  * Start a session against a server: reads /api/version, /api/tags and the
- * state file.  progress (may be NULL) sees every status line.
+ * state file.  progress (may be NULL) shows each pull, upload, hashing and
+ * create as a step (progress.h): begun, fed the server's status lines,
+ * ended with its outcome.
  */
 struct error	*reg_open(struct ollama *, const struct registry *,
-		    ollama_progress_fn progress, void *arg, struct reg **);
+		    struct progress *, struct reg **);
 const char	*reg_server_version(const struct reg *);
 /* Is the model in the server's list? */
 int		 reg_has_model(const struct reg *, const char *model);

@@ -198,7 +198,7 @@ check_server(struct report *rp, struct ollama *o,
 	size_t i, nlora = 0;
 	long v;
 
-	if ((err = reg_open(o, registry, NULL, NULL, &r)) != NULL) {
+	if ((err = reg_open(o, registry, NULL, &r)) != NULL) {
 		add(rp, "server", 0, xstrdup(err->msg), xstrdup(
 		    err->code == EXIT_UNREACHABLE ? "start it with 'ollama "
 		    "serve', or set OLLAMA_HOST" : "check the server's log"));

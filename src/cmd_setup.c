@@ -2,7 +2,9 @@
  * cmd_setup.c: loco setup: check the server, pull the base model, register
  * every adapter, write a default configuration.  Re-running it when all is
  * current sends no upload and no create, and says so.  The steps are lines
- * of text, or with --json one object at the end.
+ * of text, or with --json one object at the end; the done line counts the
+ * lines above it (register.h).  Pulls and uploads show their progress on
+ * stderr as they go (progress.h), unless --quiet.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@ static const char *const outcome_text[] = {
 	[REG_CURRENT] = "current", [REG_CREATED] = "created",
 	[REG_UPDATED] = "updated", [REG_SKIPPED] = "skipped",
 	[REG_REPAIRED] = "repaired", [REG_REPLACED] = "replaced",
+	[REG_PULLED] = "pulled",
 };
 
 static const char *const base_text[] = {
@@ -139,7 +142,7 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 	    (err = loco_client(lc, &o)) != NULL)
 		return err;
 	progress_init(&pg, lc->stderr_progress, quiet);
-	if ((err = reg_open(o, registry, progress_update, &pg, &r)) != NULL)
+	if ((err = reg_open(o, registry, &pg, &r)) != NULL)
 		goto done;
 	if (json) {
 		j = jout_new();
@@ -227,15 +230,20 @@ cmd_setup(struct loco *lc, int argc, char *argv[])
 		loco_print_json(j);
 		j = NULL;
 	}
+	/* The counts are those of the lines above (register.h). */
+	if (!json && failed == 0 && changed == 0)
+		printf("everything is current: nothing to do\n");
+	else if (!json && failed == 0)
+		printf("done: %u uploaded, %u created, %u pulled\n",
+		    n->uploads, n->creates, n->pulls);
+	else if (!json)
+		printf("done: %u uploaded, %u created, %u pulled, %u failed\n",
+		    n->uploads, n->creates, n->pulls, failed);
 	if (failed > 0) {
 		err = error_new(first->code, "%u of %zu adapters could not be "
 		    "registered", failed, registry->nadapters);
 		error_free(first);
-	} else if (!json && changed == 0)
-		printf("everything is current: nothing to do\n");
-	else if (!json)
-		printf("done: %u uploaded, %u created, %u pulled\n",
-		    n->uploads, n->creates, n->pulls);
+	}
 done:
 	jout_free(j);
 	progress_done(&pg);

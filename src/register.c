@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "gguf.h"
 #include "hash.h"
+#include "progress.h"
 #include "register.h"
 #include "state.h"
 #include "strbuf.h"
@@ -21,8 +22,7 @@
 struct reg {
 	struct ollama		*o;
 	const struct registry	*registry;
-	ollama_progress_fn	 progress;
-	void			*arg;
+	struct progress		*pg;		/* may be NULL */
 	char			*version;
 	struct backend_model	*models;
 	size_t			 nmodels;
@@ -54,7 +54,7 @@ refresh_tags(struct reg *r)
 
 struct error *
 reg_open(struct ollama *o, const struct registry *registry,
-    ollama_progress_fn progress, void *arg, struct reg **out)
+    struct progress *pg, struct reg **out)
 {
 	struct reg *r = xcalloc(1, sizeof(*r));
 	struct error *err;
@@ -63,8 +63,7 @@ reg_open(struct ollama *o, const struct registry *registry,
 	*out = NULL;
 	r->o = o;
 	r->registry = registry;
-	r->progress = progress;
-	r->arg = arg;
+	r->pg = pg;
 	if ((err = ollama_version(o, &r->version)) != NULL ||
 	    (err = refresh_tags(r)) != NULL) {
 		reg_close(r);
@@ -114,11 +113,35 @@ reg_has_model(const struct reg *r, const char *model)
 	return find_model(r, model) != NULL;
 }
 
-static void
-progress(struct reg *r, const char *status)
+/* "solver.gguf for solver": an adapter's file, in progress lines. */
+static char *
+file_label(const struct adapter *a)
 {
-	if (r->progress != NULL)
-		r->progress(status, 0, 0, r->arg);
+	char *copy = xstrdup(a->file), *label;
+
+	label = xasprintf("%s for %s", basename(copy), a->name);
+	free(copy);
+	return label;
+}
+
+/* A hash_progress_fn feeding the progress of a PROGRESS_HASH step. */
+static int
+on_hash(uint64_t done, uint64_t total, void *arg)
+{
+	progress_update("hashing", done, total, arg);
+	return 0;
+}
+
+/* Pull a model, one progress bar for it; counted by the caller. */
+static struct error *
+pull(struct reg *r, const char *model)
+{
+	struct error *err;
+
+	progress_begin(r->pg, PROGRESS_PULL, model);
+	err = ollama_pull(r->o, model, progress_update, r->pg);
+	progress_end(r->pg, err);
+	return err;
 }
 
 /* HEAD /api/blobs/sha256:HEX, once per run. */
@@ -276,14 +299,16 @@ reg_ensure_base(struct reg *r, enum base_outcome *out)
 		error_free(err);
 		*out = BASE_REPAIRED;
 	}
-	if ((err = ollama_pull(r->o, tag, r->progress, r->arg)) != NULL)
+	if ((err = pull(r, tag)) != NULL)
 		return error_prefix(err, "cannot pull the base model '%s'",
 		    tag);
-	r->counts.pulls++;
 	if (*out != BASE_REPAIRED)
 		*out = BASE_PULLED;
 	base_forget(r);
-	return refresh_tags(r);
+	if ((err = refresh_tags(r)) != NULL)
+		return err;
+	r->counts.pulls++;
+	return NULL;
 }
 
 struct error *
@@ -334,12 +359,14 @@ file_hex(struct reg *r, const struct adapter *a, char hex[SHA256_HEX_LEN + 1])
 	if (cached != NULL && sha256_valid_hex(cached))
 		memcpy(hex, cached, SHA256_HEX_LEN + 1);
 	else {
-		if (r != NULL) {
-			char *status = xasprintf("hashing %s", a->file);
-			progress(r, status);
-			free(status);
-		}
-		if ((err = sha256_file(a->file, hex, NULL, NULL)) != NULL)
+		struct progress *pg = r != NULL ? r->pg : NULL;
+		char *label = file_label(a);
+
+		progress_begin(pg, PROGRESS_HASH, label);
+		free(label);
+		err = sha256_file(a->file, hex, pg ? on_hash : NULL, pg);
+		progress_end(pg, err);
+		if (err != NULL)
 			return err;
 		if (r != NULL) {
 			r->counts.hashed++;
@@ -665,12 +692,14 @@ reg_ensure_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out
 	if (a->type == ADAPTER_TAG) {
 		if (reg_has_model(r, a->model))
 			return NULL;
-		if ((err = ollama_pull(r->o, a->model, r->progress, r->arg)))
+		if ((err = pull(r, a->model)) != NULL)
 			return error_prefix(err, "adapter '%s': cannot pull "
 			    "'%s'", a->name, a->model);
+		if ((err = refresh_tags(r)) != NULL)
+			return err;
 		r->counts.pulls++;
-		*out = REG_CREATED;
-		return refresh_tags(r);
+		*out = REG_PULLED;
+		return NULL;
 	}
 	/* Nothing is sent for an adapter that cannot work. */
 	if ((err = lora_fits_base(r, a)) != NULL)
@@ -695,8 +724,14 @@ reg_ensure_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out
 		if ((err = blob_exists(r, p.hex, &exists)) != NULL)
 			goto done;
 		if (!exists) {
-			if ((err = ollama_blob_upload(r->o, a->file, p.hex,
-			    r->progress, r->arg)) != NULL)
+			char *label = file_label(a);
+
+			progress_begin(r->pg, PROGRESS_UPLOAD, label);
+			free(label);
+			err = ollama_blob_upload(r->o, a->file, p.hex,
+			    progress_update, r->pg);
+			progress_end(r->pg, err);
+			if (err != NULL)
 				goto done;
 			r->counts.uploads++;
 			blobs_forget(r);
@@ -710,8 +745,9 @@ reg_ensure_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out
 	}
 	legacy = legacy_modelfile(r->registry, a, p.hex);
 	p.c.legacy_modelfile = legacy;
-	err = ollama_create(r->o, &p.c, r->progress, r->arg, &used_legacy);
-	r->counts.creates++;
+	progress_begin(r->pg, PROGRESS_CREATE, a->model);
+	err = ollama_create(r->o, &p.c, progress_update, r->pg, &used_legacy);
+	progress_end(r->pg, err);
 	if (err != NULL && a->type == ADAPTER_LORA && err->code == EXIT_FAIL &&
 	    mentions_adapter(err->msg)) {
 		struct error *refusal = error_new(EXIT_REFUSED, "Ollama %s at "
@@ -731,6 +767,8 @@ reg_ensure_adapter(struct reg *r, const struct adapter *a, enum reg_outcome *out
 	}
 	if ((err = refresh_tags(r)) != NULL)
 		goto done;
+	/* Counted as the line setup prints: created, not failed. */
+	r->counts.creates++;
 	m = find_model(r, a->model);
 	state_set_model(r->state, ollama_url(r->o), a->model, p.request,
 	    m ? m->digest : NULL);

@@ -294,6 +294,21 @@ test('blobs, create, pull, copy, delete', async () => {
   assert.ok(state.deleted.length === 1);
 });
 
+test('a scripted pull stream: its lines, then success, or its error', async () => {
+  await post(srv, '/__control/reset', {});
+  const stream = [{ status: 'pulling aaa', total: 100, completed: 100 }, { status: 'verifying sha256 digest' }];
+  script(srv, { models: [], pull_step_ms: 1, pullable: [{ name: 'm:1', pull_stream: stream },
+    { name: 'bad:1', pull_stream: [{ status: 'pulling bbb', total: 10 }, { error: 'max retries exceeded' }, { status: 'never' }] }] });
+  let r = await post(srv, '/api/pull', { model: 'm:1' });
+  assert.deepStrictEqual(lines(r.text).map((l) => JSON.parse(l)), [{ status: 'pulling manifest' }, ...stream, { status: 'success' }]);
+  r = await post(srv, '/api/pull', { model: 'bad:1' });
+  assert.strictEqual(r.status, 200);
+  assert.deepStrictEqual(lines(r.text).map((l) => JSON.parse(l)), [{ status: 'pulling manifest' },
+    { status: 'pulling bbb', total: 10 }, { error: 'max retries exceeded' }]);
+  r = await request(srv.port, 'GET', '/api/tags');
+  assert.deepStrictEqual(r.json.models.map((m) => m.name), ['m:1']);
+});
+
 test('identity in model_info, inherited by a created model', async () => {
   await post(srv, '/__control/reset', {});
   script(srv, { models: [{ name: 'qwen3:4b-instruct-2507-q4_K_M', basename: 'Qwen3-4B-Instruct-2507', finetune: 'Instruct',

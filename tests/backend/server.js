@@ -882,6 +882,18 @@ async function pullSteps(p, script, name, stepMs) {
   const m = normModel(entry);
   m.name = displayName(name);
   m.modified_at = nowStamp();
+  if (Array.isArray(entry.pull_stream)) {
+    // Scripted lines in place of the layers: no total, totals that change,
+    // layers complete at first sight, an {"error"} that ends the stream.
+    for (const o of entry.pull_stream) {
+      if (isObj(o) && o.error !== undefined) return { error: String(o.error) };
+      p.emit(o);
+      await sleep(stepMs);
+    }
+    addModel(m);
+    p.emit({ status: 'success' });
+    return { model: m };
+  }
   const layers = [
     { digest: m.digest, total: m.size },
     { digest: digestLayer(`${m.name} template`), total: 1024 },

@@ -271,7 +271,8 @@ loco: 1 of 2 adapters could not be registered"
 expect_out "server: Ollama 0.33.0 at $BASE_URL
 base: qwen3:4b-instruct-2507-q4_K_M present
 adapter solver: loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M failed
-adapter writer: loco-writer:1.0.0-qwen3-4b-instruct-2507-q4_K_M created"
+adapter writer: loco-writer:1.0.0-qwen3-4b-instruct-2507-q4_K_M created
+done: 0 uploaded, 1 created, 0 pulled, 1 failed"
 expect_eq "$(req 'reqs.filter(r => r.method === "POST" && r.path.startsWith("/api/blobs") || (r.path === "/api/create" && r.body.model.startsWith("loco-solver"))).length')" 0 "nothing sent for the LoRA"
 run_loco doctor
 expect_rc 1
