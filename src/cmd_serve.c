@@ -25,6 +25,7 @@
 #include "fsutil.h"
 #include "gguf.h"
 #include "pindex.h"
+#include "progress.h"
 #include "serve.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -83,6 +84,7 @@ struct serve {
 	pid_t		 child;
 	long long	 log_from;	/* the log's size when it started */
 	int		 dry_run;
+	int		 quiet;		/* setup --quiet: no progress */
 };
 
 /* A program on PATH, or NULL. */
@@ -163,22 +165,6 @@ ollama_blob(const char *tag)
 	return blob;
 }
 
-static void
-download_progress(const char *status, unsigned long long done,
-    unsigned long long total, void *arg)
-{
-	const struct loco *lc = arg;
-
-	if (!lc->stderr_progress)
-		return;
-	if (total > 0)
-		fprintf(stderr, "\r\033[K%s: %.0f%% of %.2f GB", status,
-		    100.0 * (double)done / (double)total, (double)total / 1e9);
-	else
-		fprintf(stderr, "\r\033[K%s: %.2f GB", status,
-		    (double)done / 1e9);
-}
-
 /*
  * base_model.url: downloaded once (resumable, its SHA-256 checked) to
  * $LOCO_HOME/models/SHA256.gguf, which later starts use as it is.
@@ -187,6 +173,7 @@ static struct error *
 download_base(struct serve *sv, const struct registry *reg)
 {
 	struct index_entry e;
+	struct progress pg;
 	struct error *err;
 	char *home = loco_home(), *dir, *dest, *got = NULL;
 
@@ -204,11 +191,15 @@ download_base(struct serve *sv, const struct registry *reg)
 	e.url = reg->base.url;
 	e.sha256 = reg->base.sha256;
 	e.size = -1;
-	fprintf(stderr, "loco serve: downloading the base model from %s\n",
-	    reg->base.url);
-	err = index_fetch(&e, download_progress, sv->lc, &got);
-	if (sv->lc->stderr_progress)
-		fputs("\r\033[K", stderr);
+	if (!sv->quiet)
+		fprintf(stderr, "loco serve: downloading the base model from "
+		    "%s\n", reg->base.url);
+	progress_init(&pg, sv->lc->stderr_progress, sv->quiet);
+	progress_begin(&pg, PROGRESS_PULL, reg->base.tag != NULL ?
+	    reg->base.tag : "the base model");
+	err = index_fetch(&e, progress_update, &pg, &got);
+	progress_end(&pg, err);
+	progress_done(&pg);
 	if (err == NULL && (err = fs_mkdirs(dir, 1)) == NULL &&
 	    rename(got, dest) == -1)
 		err = error_new(EXIT_FAIL, "cannot move '%s' to '%s': %s", got,
@@ -815,6 +806,7 @@ serve_setup(struct loco *lc, int quiet)
 
 	memset(&sv, 0, sizeof(sv));
 	sv.lc = lc;
+	sv.quiet = quiet;
 	strbuf_init(&sv.names, 0);
 	if ((err = find_binary(&sv)) != NULL || (err = plan(&sv, &sv.st)))
 		goto done;

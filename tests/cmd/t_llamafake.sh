@@ -139,6 +139,9 @@ run_loco serve --dry-run --port 5000
 expect_rc 0
 expect_out_has "/bin/true -m $LOCO_HOME/models/$sum.gguf --lora "
 expect_err_has "loco serve: downloading the base model from $url"
+# Off a terminal, setup's plain progress lines: the start and the end.
+expect_err_match "^pulling tiny-base:latest\$"
+expect_err_match "^pulled tiny-base:latest.* in [0-9.]+s\$"
 run_loco serve --dry-run --port 5000
 expect_rc 0
 expect_err_empty
