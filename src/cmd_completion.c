@@ -10,12 +10,15 @@
  * words one candidate a line, with a tab and a description after it
  * when there is one.  For files and dirs the shell lists the names.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "complete.h"
+#include "fsutil.h"
+#include "runs.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -254,7 +257,49 @@ dequote(const char *s)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* The adapters or domains of the registry that the command would use. */
+static int
+str_cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* The runs under runs_dir() by id (their directory's name), newest first. */
+static void
+run_ids(struct complete *c)
+{
+	struct dirent *de;
+	char *dir = runs_dir(), *json, **ids = NULL;
+	size_t i, n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !str_startswith(de->d_name,
+		    c->prefix))
+			continue;
+		json = xasprintf("%s/%s/run.json", dir, de->d_name);
+		if (fs_exists(json)) {
+			ids = xreallocarray(ids, n + 1, sizeof(*ids));
+			ids[n++] = xstrdup(de->d_name);
+		}
+		free(json);
+	}
+	closedir(d);
+	free(dir);
+	/* The ids begin with the date: the newest last in byte order. */
+	qsort(ids, n, sizeof(*ids), str_cmp_desc);
+	for (i = 0; i < n; i++)
+		complete_add(c, ids[i], NULL);
+	strv_free(ids, n);
+}
+
+/*
+ * The adapters or domains of the registry that the command would use,
+ * config.yaml's servers, or the runs.
+ */
 static void
 registry_values(struct complete *c, enum complete_want want, void *arg)
 {
@@ -266,6 +311,16 @@ registry_values(struct complete *c, enum complete_want want, void *arg)
 	char *path, *s;
 	size_t i;
 
+	if (want == COMPLETE_BACKENDS) {
+		for (i = 0; i < lc->cfg.nbackends; i++)
+			complete_add(c, lc->cfg.backends[i].name,
+			    "a server of config.yaml");
+		return;
+	}
+	if (want == COMPLETE_RUNS) {
+		run_ids(c);
+		return;
+	}
 	if (c->registry != NULL) {
 		home = getenv("HOME");
 		if (str_startswith(c->registry, "~/") && home != NULL)
