@@ -752,7 +752,7 @@ parse_options(struct loco *lc, int argc, char *argv[], int *terms,
 		return opt_end(&p);
 	}
 	if (p.argc > 1) {
-		clean = str_sanitize(p.argv[1], 40);
+		clean = str_sanitize(p.argv[1], 0);
 		err = opt_usage_error(&report_spec, "unexpected argument '%s'",
 		    clean);
 		free(clean);
