@@ -115,7 +115,9 @@ cat >"$W/manopts.awk" <<'AWK'
 # The options loco.1 documents: "KEY<TAB>-opt<TAB>meta<TAB>where" for the
 # global options ("" key, from the list after "The global options") and for
 # each item of COMMANDS: where is "head" in its heading, "it" in an .It of
-# its option list; and "KEY<TAB><TAB><TAB>item" for each item.
+# its option list, "lead" bare in its heading (a required option, or the
+# lead of a form: "router eval --oracle"); and "KEY<TAB><TAB><TAB>item"
+# for each item.
 function opts(line, key, where,    n, tok, i, j, meta) {
 	sub(/^\./, "", line)
 	n = split(line, tok, /[ \t]+/)
@@ -129,6 +131,10 @@ function opts(line, key, where,    n, tok, i, j, meta) {
 				continue
 			if (tok[j] == "Ar" && j < n)
 				meta = tok[j + 1]
+			# "Ar backend : Ns Ar model"
+			if (meta != "" && tok[j + 2] == ":" &&
+			    tok[j + 3] == "Ns" && tok[j + 4] == "Ar")
+				meta = meta ":" tok[j + 5]
 			break
 		}
 		print key "\t-" tok[i + 1] "\t" meta "\t" where
@@ -162,7 +168,9 @@ inhead {
 		key = cmkey($0)
 		print key "\t\t\titem"
 	} else
-		opts($0, key, "head")
+		# Bare, not in Op: a required option or the form's lead,
+		# which the item itself describes.
+		opts($0, key, $1 == ".Fl" ? "lead" : "head")
 	next
 }
 depth == 1 && /^\.It / {
@@ -200,7 +208,7 @@ FNR == NR {
 		print "fail loco.1 documents " $2 " for 'loco " $1 "', which its table lacks"
 		next
 	}
-	if ($4 == "it") {
+	if ($4 == "it" || $4 == "lead") {
 		described[t "\t" $2] = 1
 		if ($3 != topt[t "\t" $2])
 			print "fail loco.1 gives " $2 " of " label(t) " the value '" $3 "', its table '" topt[t "\t" $2] "'"
