@@ -52,18 +52,18 @@ registry_misplaced(const char *value)
 }
 
 /*
- * loco's own options, from its table (loco_spec): 0 to go on with the
- * command in argv, 1 when --help or --version printed, -1 on a usage
- * error (said on stderr).
+ * loco's own options, from its table (loco_spec), leaving the command in
+ * argv; *done when --help or --version printed.  A usage error has been
+ * said with the usage: its message is empty.
  */
-static int
+static struct error *
 global_options(struct loco *lc, int *argc, char ***argv,
-    const char **registry, const char **backend)
+    const char **registry, const char **backend, int *done)
 {
 	struct optparse p;
-	struct error *err;
 	int id;
 
+	*done = 0;
 	opt_init(&p, lc, &loco_spec, *argc, *argv);
 	while ((id = opt_next(&p)) > 0)
 		switch (id) {
@@ -74,25 +74,19 @@ global_options(struct loco *lc, int *argc, char ***argv,
 			*registry = p.arg;
 			break;
 		case O_LOCO_HELP:
-			opt_end(&p);
 			loco_usage(stdout);
-			return 1;
+			*done = 1;
+			return opt_end(&p);
 		case O_LOCO_VERSION:
-			opt_end(&p);
 			printf("loco %s\n", LOCO_VERSION);
-			return 1;
+			*done = 1;
+			return opt_end(&p);
 		}
-	if (id < 0) {
-		error_free(opt_end(&p));
-		return -1;
-	}
+	if (id < 0)
+		return opt_end(&p);
 	*argc = p.argc;
 	*argv = p.argv;
-	if (*registry != NULL && (err = registry_misplaced(*registry))) {
-		error_free(err);
-		return -1;
-	}
-	return 0;
+	return *registry != NULL ? registry_misplaced(*registry) : NULL;
 }
 
 int
@@ -102,7 +96,7 @@ main(int argc, char *argv[])
 	const struct cmd *c;
 	struct error *err;
 	const char *registry = NULL, *backend = NULL;
-	int status;
+	int status, done;
 
 	signal(SIGPIPE, SIG_IGN);
 	interrupt_install();
@@ -110,13 +104,11 @@ main(int argc, char *argv[])
 	lc.stdout_tty = isatty(STDOUT_FILENO);
 	lc.stderr_progress = term_level(STDERR_FILENO) >= TERM_REWRITE;
 
-	switch (global_options(&lc, &argc, &argv, &registry, &backend)) {
-	case 0:
-		break;
-	case 1:
-		return finish_output(0);
-	default:
-		return EXIT_USAGE;
+	err = global_options(&lc, &argc, &argv, &registry, &backend, &done);
+	if (err != NULL || done) {
+		status = err != NULL ? err->code : EXIT_OK;
+		error_free(err);
+		return finish_output(status);
 	}
 	if (argc == 0) {
 		loco_usage(stderr);
