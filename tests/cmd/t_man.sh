@@ -118,7 +118,7 @@ cat >"$W/manopts.awk" <<'AWK'
 # its option list, "lead" bare in its heading (a required option, or the
 # lead of a form: "router eval --oracle"); and "KEY<TAB><TAB><TAB>item"
 # for each item.
-function opts(line, key, where,    n, tok, i, j, meta) {
+function opts(line, key, where,    n, tok, i, j, meta, w) {
 	sub(/^\./, "", line)
 	n = split(line, tok, /[ \t]+/)
 	for (i = 1; i < n; i++) {
@@ -137,7 +137,13 @@ function opts(line, key, where,    n, tok, i, j, meta) {
 				meta = meta ":" tok[j + 5]
 			break
 		}
-		print key "\t-" tok[i + 1] "\t" meta "\t" where
+		# Bare in a heading, not in Op: a required option or the
+		# lead of a form, which the item itself describes.
+		w = where
+		if (w == "head" && (i == 1 || (tok[i - 1] != "Op" &&
+		    tok[i - 1] != "Oo" && tok[i - 1] != "|")))
+			w = "lead"
+		print key "\t-" tok[i + 1] "\t" meta "\t" w
 	}
 }
 function cmkey(line,    n, tok, i, k) {
@@ -168,9 +174,7 @@ inhead {
 		key = cmkey($0)
 		print key "\t\t\titem"
 	} else
-		# Bare, not in Op: a required option or the form's lead,
-		# which the item itself describes.
-		opts($0, key, $1 == ".Fl" ? "lead" : "head")
+		opts($0, key, "head")
 	next
 }
 depth == 1 && /^\.It / {
