@@ -296,11 +296,14 @@ operand_find(const struct optspec *s, const char *meta)
 	return NULL;
 }
 
-/* Was option lead ("--oracle") given among the words? */
+/*
+ * Was the option a lead begins with ("--oracle", "--feedback id") given
+ * among the words?
+ */
 static int
 lead_given(const char *lead, char *const w[], size_t from, size_t to)
 {
-	size_t len = strlen(lead);
+	size_t len = strcspn(lead, " ");
 
 	for (; from < to; from++)
 		if (strncmp(w[from], lead, len) == 0 &&
@@ -310,23 +313,26 @@ lead_given(const char *lead, char *const w[], size_t from, size_t to)
 }
 
 /*
- * The form the words so far are in: one whose option lead was given,
- * else one whose word lead ("show") is the first operand (*skip 1), else
- * the first without a lead.
+ * The form the words so far are in: one whose option lead was given
+ * (*by_option 1), else one whose word lead ("show") is the first operand
+ * (*skip 1), else the first without a lead.
  */
 static const struct opt_form *
 pick_form(const struct optspec *s, char *const w[], size_t from, size_t to,
-    char *const ops[], size_t nops, size_t *skip)
+    char *const ops[], size_t nops, size_t *skip, int *by_option)
 {
 	const struct opt_form *f;
 	size_t i;
 
 	*skip = 0;
+	*by_option = 0;
 	for (i = 0; i < s->nforms; i++) {
 		f = &s->forms[i];
 		if (f->lead != NULL && f->lead[0] == '-' &&
-		    lead_given(f->lead, w, from, to))
+		    lead_given(f->lead, w, from, to)) {
+			*by_option = 1;
 			return f;
+		}
 	}
 	for (i = 0; i < s->nforms && nops > 0; i++) {
 		f = &s->forms[i];
@@ -357,7 +363,7 @@ complete_args(struct complete *c, const struct optspec *s, char *const w[],
 	struct place *places = NULL;
 	char **ops;
 	size_t from = i, nops = 0, nplaces = 0, skip, k, at;
-	int opts_end = 0;
+	int opts_end = 0, by_option;
 
 	ops = xcalloc(nw, sizeof(*ops));
 	for (; i < nw - 1; i++) {
@@ -379,9 +385,9 @@ complete_args(struct complete *c, const struct optspec *s, char *const w[],
 		complete_option(c, s, cur, fn, arg);
 		goto done;
 	}
-	f = pick_form(s, w, from, nw - 1, ops, nops, &skip);
+	f = pick_form(s, w, from, nw - 1, ops, nops, &skip, &by_option);
 	/* The first operand may be a form's word lead: "show". */
-	if (nops == 0)
+	if (nops == 0 && !by_option)
 		for (k = 0; k < s->nforms; k++)
 			if (s->forms[k].lead != NULL &&
 			    s->forms[k].lead[0] != '-')

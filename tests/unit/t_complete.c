@@ -359,3 +359,59 @@ TEST(complete_subcommands)
 	EXPECT("", "router", "frob", "");
 	EXPECT("", "router", "frob", "-");
 }
+
+/*
+ * Forms with a lead: a word lead ("history show") is offered where the
+ * first operand goes; after an option lead with its value ("history
+ * --feedback 3"), the form's first operand, when it is one of words.
+ */
+TEST(complete_form_leads)
+{
+	const struct opt_operand *op;
+	const struct opt_form *f;
+	const struct opt *o;
+	const struct cmd *t;
+	struct complete c;
+	char *words[4], *got, *lead, *args;
+	size_t i, k, n, j;
+
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++) {
+		if (t[i].subcmds != NULL || t[i].spec == NULL)
+			continue;
+		words[0] = (char *)t[i].name;
+		for (k = 0; k < t[i].spec->nforms; k++) {
+			f = &t[i].spec->forms[k];
+			if (f->lead == NULL)
+				continue;
+			if (f->lead[0] != '-') {
+				words[1] = "";
+				got = run_v(&c, words, 2);
+				CHECK(opt_word_in(got, f->lead));
+				free(got);
+				complete_release(&c);
+				continue;
+			}
+			lead = xstrndup(f->lead, strcspn(f->lead, " "));
+			o = opt_find(t[i].spec, lead);
+			args = xstrndup(f->args ? f->args : "",
+			    strcspn(f->args ? f->args : "", " ["));
+			for (op = NULL, j = 0; j < t[i].spec->noperands; j++)
+				if (strcmp(t[i].spec->operands[j].meta,
+				    args) == 0)
+					op = &t[i].spec->operands[j];
+			if (o != NULL && o->value == OPT_VALUE && op != NULL &&
+			    op->complete == OC_WORDS) {
+				words[1] = lead;
+				words[2] = "1";
+				words[3] = "";
+				got = run_v(&c, words, 4);
+				CHECK_STR(got, op->words);
+				free(got);
+				complete_release(&c);
+			}
+			free(args);
+			free(lead);
+		}
+	}
+}
