@@ -300,11 +300,9 @@ opt_init(struct optparse *p, struct loco *lc, const struct optspec *s,
 	p->in_argv = argv;
 	longs = xcalloc(s->nopts + 2, sizeof(*longs));
 	sh = xcalloc(2 * s->nopts + 5, 1);
-	if (s->flags & OPTSPEC_IN_ORDER)
-		sh[n++] = '+';
-	sh[n++] = ':';
-	sh[n++] = 'h';
-	n = 0;
+	/* "+:h", or ":h": ours are the errors, and -h. */
+	memcpy(sh, (s->flags & OPTSPEC_IN_ORDER) ? "+:h" : ":h",
+	    (s->flags & OPTSPEC_IN_ORDER) ? 3 : 2);
 	for (i = 0; i < s->nopts; i++) {
 		const struct opt *o = &s->opts[i];
 
