@@ -46,6 +46,11 @@ struct cmd {
 
 /* loco's own usage and the command list. */
 void			 loco_usage(FILE *fp);
+/* loco's own options, before the command: --backend, --registry, ... */
+extern const struct optspec loco_spec;
+enum {
+	O_LOCO_BACKEND = 1, O_LOCO_REGISTRY, O_LOCO_HELP, O_LOCO_VERSION
+};
 /* "loco [--registry file] command [argument ...]": the global options. */
 const char		*loco_main_usage(void);
 /* A command, or one of the unlisted ones for scripts (__complete). */
@@ -197,8 +202,11 @@ struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,
 		    char *[]);
 struct error	*cmd_adapters(struct loco *, int, char *[]);
 struct error	*cmd_config(struct loco *, int, char *[]);
+extern const struct optspec config_spec;
 struct error	*cmd_version(struct loco *, int, char *[]);
+extern const struct optspec version_spec;
 struct error	*cmd_help(struct loco *, int, char *[]);
+extern const struct optspec help_spec;
 struct error	*cmd_setup(struct loco *, int, char *[]);
 extern const struct optspec setup_spec;
 struct error	*cmd_doctor(struct loco *, int, char *[]);
@@ -209,9 +217,13 @@ struct error	*cmd_bench(struct loco *, int, char *[]);
 struct error	*cmd_eval(struct loco *, int, char *[]);
 extern const struct optspec eval_spec;
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
+extern const struct optspec leaderboard_spec;
 struct error	*cmd_report(struct loco *, int, char *[]);
+extern const struct optspec report_spec;
 struct error	*cmd_completion(struct loco *, int, char *[]);
+extern const struct optspec completion_spec;
 struct error	*cmd_complete(struct loco *, int, char *[]);
+extern const struct optspec complete_spec;
 struct error	*cmd_history(struct loco *, int, char *[]);
 struct error	*cmd_runs(struct loco *, int, char *[]);
 struct error	*cmd_serve(struct loco *, int, char *[]);

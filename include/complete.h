@@ -1,13 +1,14 @@
 /*
  * complete.h: what may come next on a loco command line, for the shell
  * completion that 'loco completion' installs.  Nothing is listed by hand:
- * the command table gives the commands, the subcommands (from their own
- * tables), the options, which options take a value and the arguments, all
- * read from the usage lines that are word for word the SYNOPSIS of
- * loco(1); the help text gives descriptions and, where an option's help
- * is a list of words ("table, json, markdown or junit"), its values.  What
- * the table cannot know, the adapters and domains, comes from a callback
- * that is asked only when they are wanted.
+ * the command table gives the commands, each command's table of options
+ * (opt.h) its options with their help, its subcommands (from their own
+ * tables) and its operands, and each option's or operand's completion
+ * kind what its values are: files, directories, one of its words, the
+ * configuration keys, the commands, or the choices of the configuration
+ * key an option sets.  What the tables cannot know, the adapters, domains,
+ * backends and runs, comes from a callback that is asked only when they
+ * are wanted.
  */
 #ifndef LOCO_COMPLETE_H
 #define LOCO_COMPLETE_H
@@ -23,7 +24,9 @@ enum complete_kind {
 /* What the callback is asked for. */
 enum complete_want {
 	COMPLETE_ADAPTERS,	/* adapter names (name@version after an @) */
-	COMPLETE_DOMAINS
+	COMPLETE_DOMAINS,
+	COMPLETE_BACKENDS,	/* the servers of config.yaml's backends */
+	COMPLETE_RUNS		/* the ids of the eval runs */
 };
 
 struct complete {
@@ -46,7 +49,8 @@ typedef void (*complete_fn)(struct complete *, enum complete_want,
  * last word is the one being completed ("" for a new one).  An option's
  * value may be joined to it by "=", in one word or, as bash splits it, as
  * "--opt" "=" "value"; the candidates are then for the value alone.
- * fn adds the adapters or domains with complete_add().
+ * fn adds the adapters, domains, backends or runs with complete_add().
+ * A command without a table of options completes nothing after its name.
  */
 void	complete_line(struct complete *, char *const words[], size_t n,
 	    complete_fn fn, void *arg);

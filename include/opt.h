@@ -112,12 +112,24 @@ struct optspec {
 	const struct opt_operand	*operands;
 	size_t				 noperands;
 	const char			*epilog;	/* -h's last lines, or NULL */
+	unsigned			 flags;		/* OPTSPEC_* */
 };
+
+/*
+ * Options end at the first operand (getopt's '+'): loco's own options,
+ * before the command.  The spec's name is then "" (usage "loco ...").
+ */
+#define OPTSPEC_IN_ORDER	0x01u
 
 #define OPT_NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define OPTSPEC(name, summary, opts, forms, operands) \
 	{ (name), (summary), (opts), OPT_NELEM(opts), (forms), \
 	  OPT_NELEM(forms), (operands), OPT_NELEM(operands), NULL }
+
+/*
+ * A table with its own "help" entry (letter 'h') gets -h and --help back
+ * as that entry's id instead of opt_help's text.
+ */
 
 /* The ids of the options several commands share (opt_shared_*). */
 enum {

@@ -64,22 +64,9 @@ static const struct cmd commands[] = {
 	{ .name = "doctor", .fn = cmd_doctor, .spec = &doctor_spec },
 	{ .name = "modelfile", .fn = cmd_modelfile, .spec = &modelfile_spec },
 	{ .name = "eval", .fn = cmd_eval, .spec = &eval_spec },
-	{ "leaderboard", cmd_leaderboard,
-	  "loco leaderboard [--domain domain] [--format format] [--json]",
-	  "rank each domain's adapters by their latest archived results",
-	  "  --domain domain    only this domain\n"
-	  "  --format format    table, markdown, json or html\n"
-	  "  --json             the same as --format json\n",
-	  NULL },
-	{ "report", cmd_report,
-	  "loco report [--by-semester] [--format format] [--json] [run]",
-	  "report adapter against base model, with charts, or term by term",
-	  "  --by-semester      every archived run, by academic term\n"
-	  "  --format format    markdown, html or json\n"
-	  "  --json             the same as --format json\n"
-	  "  run                a run directory or results.json (default: the\n"
-	  "                     latest archived result of each adapter)\n",
-	  NULL },
+	{ .name = "leaderboard", .fn = cmd_leaderboard,
+	  .spec = &leaderboard_spec },
+	{ .name = "report", .fn = cmd_report, .spec = &report_spec },
 	{ "runs", cmd_runs,
 	  "loco runs list [--adapter name] [--json] [-n count]\n"
 	  "       loco runs show [--failures] [--json] run\n"
@@ -126,41 +113,43 @@ static const struct cmd commands[] = {
 	  "  check file         validate a benchmark file and count its cases\n",
 	  NULL },
 	{ .name = "serve", .fn = cmd_serve, .spec = &serve_spec },
-	{ "config", cmd_config,
-	  "loco config [--json] [key]",
-	  "show the configuration and where each value came from",
-	  "  --json             print JSON\n"
-	  "  key                print only this key's value\n",
-	  NULL },
-	{ "version", cmd_version,
-	  "loco version [--json]",
-	  "print loco's version and its libraries'",
-	  "  --json             print JSON\n",
-	  NULL },
-	{ "help", cmd_help,
-	  "loco help [command]",
-	  "show help for loco or for a command",
-	  "",
-	  NULL },
-	{ "completion", cmd_completion,
-	  "loco completion bash | zsh",
-	  "print the shell completion script for bash or zsh",
-	  "  bash     for bash: source <(loco completion bash)\n"
-	  "  zsh      for zsh, after compinit: source <(loco completion zsh)\n",
-	  NULL },
+	{ .name = "config", .fn = cmd_config, .spec = &config_spec },
+	{ .name = "version", .fn = cmd_version, .spec = &version_spec },
+	{ .name = "help", .fn = cmd_help, .spec = &help_spec },
+	{ .name = "completion", .fn = cmd_completion,
+	  .spec = &completion_spec },
 };
 
 /* Not listed: the plumbing that loco's own scripts call. */
 static const struct cmd plumbing[] = {
-	{ "__complete", cmd_complete,
-	  "loco __complete -- word ...",
-	  "the candidates for the last word, for the completion scripts",
-	  "",
-	  NULL },
+	{ .name = "__complete", .fn = cmd_complete,
+	  .spec = &complete_spec },
 };
 
-static const char main_usage[] =
-    "loco [--backend type] [--registry file] command [argument ...]";
+/* loco's own options, before the command (main.c parses them). */
+static const struct opt loco_opts[] = {
+	{ "backend", 0, O_LOCO_BACKEND, OPT_VALUE, "type", "the inference "
+	  "server: a type (sets backend.type) or a server of config.yaml's "
+	  "backends", OC_BACKEND, NULL, NULL },
+	{ "registry", 0, O_LOCO_REGISTRY, OPT_VALUE, "file", "the adapter "
+	  "registry to use (sets registry.path)", OC_FILE },
+	{ "help", 'h', O_LOCO_HELP, OPT_FLAG, NULL, "print the usage and the "
+	  "commands", OC_NONE, NULL, NULL, OPT_NOUSAGE },
+	{ "version", 0, O_LOCO_VERSION, OPT_FLAG, NULL, "print loco's version",
+	  OC_NONE, NULL, NULL, OPT_NOUSAGE },
+};
+static const struct opt_form loco_forms[] = {
+	{ NULL, NULL, "command [argument ...]" },
+};
+static const struct opt_operand loco_operands[] = {
+	{ "command", "a command", OC_COMMAND, NULL },
+};
+const struct optspec loco_spec = {
+	"", "loco runs one small base model and a library of LoRA adapters in "
+	"Ollama as a team of specialists", loco_opts, OPT_NELEM(loco_opts),
+	loco_forms, OPT_NELEM(loco_forms), loco_operands,
+	OPT_NELEM(loco_operands), NULL, OPTSPEC_IN_ORDER
+};
 
 int	 loco_write_failed;
 int	 loco_write_errno;
@@ -189,7 +178,11 @@ cmd_find(const char *name)
 const char *
 loco_main_usage(void)
 {
-	return main_usage;
+	static char *line;
+
+	if (line == NULL)
+		line = opt_usage_line(&loco_spec, 0);
+	return line;
 }
 
 const char *
@@ -667,7 +660,7 @@ loco_usage(FILE *fp)
 
 	fprintf(fp, "usage: %s\n\nloco runs one small base model and a "
 	    "library of LoRA adapters\nin Ollama as a team of specialists."
-	    "\n\ncommands:\n", main_usage);
+	    "\n\ncommands:\n", loco_main_usage());
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(fp, "  %-11s %s\n", commands[i].name,
 		    cmd_summary(&commands[i]));

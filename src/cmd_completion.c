@@ -10,13 +10,15 @@
  * words one candidate a line, with a tab and a description after it
  * when there is one.  For files and dirs the shell lists the names.
  */
-#include <getopt.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "complete.h"
+#include "fsutil.h"
+#include "runs.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -152,45 +154,71 @@ shell_list(void)
 	return strbuf_detach(&sb, NULL);
 }
 
+static const struct opt_form completion_forms[] = {
+	{ NULL, NULL, "bash | zsh" },
+};
+static const struct opt_operand completion_operands[] = {
+	{ "bash | zsh", NULL, OC_WORDS, "bash zsh" },
+};
+const struct optspec completion_spec = {
+	"completion", "print the shell completion script for bash or zsh",
+	NULL, 0, completion_forms, OPT_NELEM(completion_forms),
+	completion_operands, OPT_NELEM(completion_operands),
+	"  bash     for bash: source <(loco completion bash)\n"
+	"  zsh      for zsh, after compinit: source <(loco completion zsh)\n",
+	0
+};
+
+enum { O_OPTIONS = 1 };
+
+static const struct opt complete_opts[] = {
+	{ "options", 0, O_OPTIONS, OPT_FLAG, NULL, "every option of every "
+	  "command's table, a line each: the command, the option and its "
+	  "value's name, separated by tabs (for the manual's test)" },
+};
+static const struct opt_form complete_forms[] = {
+	{ NULL, "", "-- word ..." },
+	{ "--options", "", NULL },
+};
+static const struct opt_operand complete_operands[] = {
+	{ "word ...", "the command line after loco; the last word is the one "
+	  "to complete" },
+};
+const struct optspec complete_spec = OPTSPEC("__complete", "the "
+    "candidates for the last word, for the completion scripts",
+    complete_opts, complete_forms, complete_operands);
+
 struct error *
 cmd_completion(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct cmd *c = cmd_find("completion");
+	struct optparse p;
 	struct error *err;
 	char *list, *clean;
 	size_t i;
-	int ch;
+	int id;
 
-	(void)lc;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
-	}
+	opt_init(&p, lc, &completion_spec, argc, argv);
+	if ((id = opt_next(&p)) < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
 	list = shell_list();
-	if (argc - optind != 1) {
-		err = cmd_usage_error(c, argc == optind ? "no shell given: "
-		    "choose %s" : "give one shell: %s", list);
+	if (argc != 1) {
+		err = opt_usage_error(&completion_spec, argc == 0 ? "no shell "
+		    "given: choose %s" : "give one shell: %s", list);
 		free(list);
 		return err;
 	}
 	for (i = 0; i < ARRAY_SIZE(scripts); i++)
-		if (strcmp(argv[optind], scripts[i].shell) == 0) {
+		if (strcmp(argv[0], scripts[i].shell) == 0) {
 			free(list);
 			loco_write(scripts[i].script,
 			    strlen(scripts[i].script));
 			return NULL;
 		}
-	clean = str_sanitize(argv[optind], 40);
-	err = cmd_usage_error(c, "unknown shell '%s': choose %s", clean, list);
+	clean = str_sanitize(argv[0], 40);
+	err = opt_usage_error(&completion_spec, "unknown shell '%s': choose %s",
+	    clean, list);
 	free(clean);
 	free(list);
 	return err;
@@ -229,7 +257,49 @@ dequote(const char *s)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* The adapters or domains of the registry that the command would use. */
+static int
+str_cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* The runs under runs_dir() by id (their directory's name), newest first. */
+static void
+run_ids(struct complete *c)
+{
+	struct dirent *de;
+	char *dir = runs_dir(), *json, **ids = NULL;
+	size_t i, n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !str_startswith(de->d_name,
+		    c->prefix))
+			continue;
+		json = xasprintf("%s/%s/run.json", dir, de->d_name);
+		if (fs_exists(json)) {
+			ids = xreallocarray(ids, n + 1, sizeof(*ids));
+			ids[n++] = xstrdup(de->d_name);
+		}
+		free(json);
+	}
+	closedir(d);
+	free(dir);
+	/* The ids begin with the date: the newest last in byte order. */
+	qsort(ids, n, sizeof(*ids), str_cmp_desc);
+	for (i = 0; i < n; i++)
+		complete_add(c, ids[i], NULL);
+	strv_free(ids, n);
+}
+
+/*
+ * The adapters or domains of the registry that the command would use,
+ * config.yaml's servers, or the runs.
+ */
 static void
 registry_values(struct complete *c, enum complete_want want, void *arg)
 {
@@ -241,6 +311,16 @@ registry_values(struct complete *c, enum complete_want want, void *arg)
 	char *path, *s;
 	size_t i;
 
+	if (want == COMPLETE_BACKENDS) {
+		for (i = 0; i < lc->cfg.nbackends; i++)
+			complete_add(c, lc->cfg.backends[i].name,
+			    "a server of config.yaml");
+		return;
+	}
+	if (want == COMPLETE_RUNS) {
+		run_ids(c);
+		return;
+	}
 	if (c->registry != NULL) {
 		home = getenv("HOME");
 		if (str_startswith(c->registry, "~/") && home != NULL)
@@ -286,19 +366,80 @@ has_control(const char *s)
 	return 0;
 }
 
+/* "KEY\t--name\tmeta" for each option of s (KEY alone first). */
+static void
+print_options(const char *key, const struct optspec *s)
+{
+	const struct opt *o;
+	size_t i;
+
+	printf("%s\n", key);
+	for (i = 0; i < s->nopts; i++) {
+		o = &s->opts[i];
+		if (o->name != NULL)
+			printf("%s\t--%s\t%s\n", key, o->name,
+			    o->value == OPT_FLAG ? "" : o->meta);
+		if (o->letter != 0)
+			printf("%s\t-%c\t%s\n", key, o->letter,
+			    o->value == OPT_FLAG ? "" : o->meta);
+	}
+}
+
+/* --options: loco's own, then each command's and subcommand's. */
+static void
+print_all_options(void)
+{
+	const struct subcmd *sc;
+	const struct cmd *t;
+	size_t i, k, n, ns;
+	char *key;
+
+	print_options("", &loco_spec);
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++) {
+		if (t[i].subcmds == NULL) {
+			if (t[i].spec != NULL)
+				print_options(t[i].name, t[i].spec);
+			continue;
+		}
+		sc = t[i].subcmds(&ns);
+		for (k = 0; k < ns; k++) {
+			if (sc[k].spec == NULL)
+				continue;
+			key = xasprintf("%s %s", t[i].name, sc[k].name);
+			print_options(key, sc[k].spec);
+			free(key);
+		}
+	}
+}
+
 struct error *
 cmd_complete(struct loco *lc, int argc, char *argv[])
 {
 	struct complete c;
+	struct optparse p;
 	char **words, *desc;
 	size_t i, n;
+	int id, dashes, options = 0;
 
-	if (argc < 2 || strcmp(argv[1], "--") != 0)
-		return cmd_usage_error(cmd_find("__complete"), NULL);
-	n = (size_t)argc - 2;
+	/* The words come after "--", which getopt would move. */
+	dashes = argc >= 2 && strcmp(argv[1], "--") == 0;
+	opt_init(&p, lc, &complete_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_OPTIONS)
+			options = 1;
+	if (id < 0)
+		return opt_end(&p);
+	if (options && p.argc == 0) {
+		print_all_options();
+		return NULL;
+	}
+	if (options || !dashes)
+		return opt_usage_error(&complete_spec, NULL);
+	n = (size_t)p.argc;
 	words = xcalloc(n + 1, sizeof(*words));
 	for (i = 0; i < n; i++)
-		words[i] = dequote(argv[i + 2]);
+		words[i] = dequote(p.argv[i]);
 	complete_line(&c, words, n, registry_values, lc);
 	strv_free(words, n);
 	printf("%s\n", kinds[c.kind]);

@@ -1,5 +1,4 @@
 /* cmd_config.c: loco config: the effective configuration and its sources. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,36 +93,40 @@ json_key(struct jout *j, const struct config *cfg, const struct config_key *k)
 	jout_str(j, "source", config_source_name(config_source_of(cfg, k)));
 }
 
+enum { O_JSON = 1 };
+
+static const struct opt config_opts[] = {
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON" },
+};
+static const struct opt_form config_forms[] = {
+	{ NULL, NULL, "[key]" },
+};
+static const struct opt_operand config_operands[] = {
+	{ "key", "print only this key's value", OC_KEY, NULL },
+};
+const struct optspec config_spec = OPTSPEC("config", "show the "
+    "configuration and where each value came from", config_opts,
+    config_forms, config_operands);
+
 struct error *
 cmd_config(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct cmd *c = cmd_find("config");
 	const struct config_key *keys, *k;
+	struct optparse p;
 	size_t n, i;
-	int ch, json = 0;
+	int id, json = 0;
 	char *text;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'j':
+	opt_init(&p, lc, &config_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_JSON)
 			json = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
 	if (argc > 1)
-		return cmd_usage_error(c, "too many arguments");
+		return opt_usage_error(&config_spec, "too many arguments");
 	if (argc == 1 && str_startswith(argv[0], "backends.") &&
 	    config_key_find(argv[0]) == NULL) {
 		struct jout *j = json ? jout_new() : NULL;

@@ -6,22 +6,36 @@
 #include "cmd.h"
 #include "banned.h"
 
+static const struct opt_form help_forms[] = {
+	{ NULL, NULL, "[command]" },
+};
+static const struct opt_operand help_operands[] = {
+	{ "command", "the command whose usage, summary and options to show",
+	  OC_COMMAND, NULL },
+};
+const struct optspec help_spec = {
+	"help", "show help for loco or for a command", NULL, 0, help_forms,
+	OPT_NELEM(help_forms), help_operands, OPT_NELEM(help_operands), NULL,
+	0
+};
+
 struct error *
 cmd_help(struct loco *lc, int argc, char *argv[])
 {
 	const struct cmd *c;
+	struct optparse p;
+	int id;
 
-	(void)lc;
-	if (argc > 2)
-		return cmd_usage_error(cmd_find("help"), "too many arguments");
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		cmd_help_print(cmd_find("help"));
-		return NULL;
-	}
-	if (argc == 2) {
-		if ((c = cmd_find(argv[1])) == NULL) {
-			char *clean = str_sanitize(argv[1], 40);
+	opt_init(&p, lc, &help_spec, argc, argv);
+	if ((id = opt_next(&p)) < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if (argc > 1)
+		return opt_usage_error(&help_spec, "too many arguments");
+	if (argc == 1) {
+		if ((c = cmd_find(argv[0])) == NULL) {
+			char *clean = str_sanitize(argv[0], 40);
 			struct error *err = error_new(EXIT_USAGE, "'%s' is not "
 			    "a loco command; see 'loco help'", clean);
 			free(clean);

@@ -4,7 +4,6 @@
  * with the base model's score from the same run, and marks for the
  * active adapter and for results whose benchmark has changed since.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,60 +355,71 @@ print_html(struct strbuf *sb, const struct board *b, size_t nb)
 	html_end(sb);
 }
 
+enum { O_DOMAIN = 1, O_FORMAT, O_JSON };
+
+static const struct opt lb_opts[] = {
+	{ "domain", 0, O_DOMAIN, OPT_VALUE, "domain", "only this domain",
+	  OC_DOMAIN },
+	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "table, markdown, json "
+	  "or html", OC_WORDS, "table markdown json html" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "the same as --format json" },
+};
+static const struct opt_form lb_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec leaderboard_spec = {
+	"leaderboard", "rank each domain's adapters by their latest archived "
+	"results", lb_opts, OPT_NELEM(lb_opts), lb_forms, OPT_NELEM(lb_forms),
+	NULL, 0, NULL, 0
+};
+
+/* The options into domain and fmt; *done after -h. */
 static struct error *
-parse_options(const struct cmd *c, int argc, char *argv[],
-    const char **domain, enum lb_format *fmt, int *done)
+parse_options(struct loco *lc, int argc, char *argv[], const char **domain,
+    enum lb_format *fmt, int *done)
 {
-	static const struct option opts[] = {
-		{ "domain", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
+	static const char *const names[] = {
+		[LB_TABLE] = "table", [LB_MARKDOWN] = "markdown",
+		[LB_JSON] = "json", [LB_HTML] = "html"
 	};
-	int ch;
+	struct optparse p;
+	size_t i;
+	int id;
 
 	*done = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			*domain = optarg;
+	opt_init(&p, lc, &leaderboard_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_DOMAIN:
+			*domain = p.arg;
 			break;
-		case 'j':
+		case O_FORMAT:
+			for (i = 0; i < ARRAY_SIZE(names); i++)
+				if (strcmp(p.arg, names[i]) == 0)
+					*fmt = (enum lb_format)i;
+			break;
+		case O_JSON:
 			*fmt = LB_JSON;
 			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				*fmt = LB_TABLE;
-			else if (strcmp(optarg, "markdown") == 0)
-				*fmt = LB_MARKDOWN;
-			else if (strcmp(optarg, "json") == 0)
-				*fmt = LB_JSON;
-			else if (strcmp(optarg, "html") == 0)
-				*fmt = LB_HTML;
-			else
-				return cmd_usage_error(c, "--format: must be "
-				    "table, markdown, json or html, not '%s'",
-				    optarg);
-			break;
-		case 'h':
-			cmd_help_print(c);
-			*done = 1;
-			return NULL;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
+	if (id < 0) {
+		*done = 1;
+		return opt_end(&p);
 	}
-	if (optind < argc)
-		return cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
+	if (p.argc > 0) {
+		char *clean = str_sanitize(p.argv[0], 40);
+		struct error *err = opt_usage_error(&leaderboard_spec,
+		    "unexpected argument '%s'", clean);
+
+		free(clean);
+		return err;
+	}
 	return NULL;
 }
 
 struct error *
 cmd_leaderboard(struct loco *lc, int argc, char *argv[])
 {
-	const struct cmd *c = cmd_find("leaderboard");
 	const struct result **latest = NULL;
 	const char *only = NULL;
 	struct registry *reg;
@@ -423,7 +433,7 @@ cmd_leaderboard(struct loco *lc, int argc, char *argv[])
 	int done;
 
 	memset(&rs, 0, sizeof(rs));
-	if ((err = parse_options(c, argc, argv, &only, &fmt, &done)) != NULL ||
+	if ((err = parse_options(lc, argc, argv, &only, &fmt, &done)) != NULL ||
 	    done)
 		return err;
 	if ((err = loco_registry(lc, &reg)) != NULL)

@@ -6,7 +6,6 @@
  */
 #include <sys/stat.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -696,60 +695,80 @@ read_run(const char *arg, struct result *r)
 	return err;
 }
 
+enum { O_BY_SEMESTER = 1, O_FORMAT, O_JSON };
+
+static const struct opt rp_opts[] = {
+	{ "by-semester", 0, O_BY_SEMESTER, OPT_FLAG, NULL, "every archived "
+	  "run, by academic term" },
+	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "markdown, html or json",
+	  OC_WORDS, "markdown html json" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "the same as --format json" },
+};
+static const struct opt_form rp_forms[] = {
+	{ NULL, NULL, "[run]" },
+};
+static const struct opt_operand rp_operands[] = {
+	{ "run", "a run directory or results.json (default: the latest "
+	  "archived result of each adapter)", OC_FILE, NULL },
+};
+const struct optspec report_spec = OPTSPEC("report", "report adapter "
+    "against base model, with charts, or term by term", rp_opts, rp_forms,
+    rp_operands);
+
+/* The options into terms and fmt, the run (or NULL); *done after -h. */
 static struct error *
-parse_options(const struct cmd *c, int argc, char *argv[], int *terms,
-    enum rp_format *fmt, int *done)
+parse_options(struct loco *lc, int argc, char *argv[], int *terms,
+    enum rp_format *fmt, const char **run, int *done)
 {
-	static const struct option opts[] = {
-		{ "by-semester", no_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
+	static const char *const names[] = {
+		[RP_MARKDOWN] = "markdown", [RP_HTML] = "html",
+		[RP_JSON] = "json"
 	};
-	int ch;
+	struct optparse p;
+	struct error *err;
+	size_t i;
+	char *clean;
+	int id;
 
 	*done = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
+	*run = NULL;
+	opt_init(&p, lc, &report_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_BY_SEMESTER:
 			*terms = 1;
 			break;
-		case 'f':
-			if (strcmp(optarg, "markdown") == 0)
-				*fmt = RP_MARKDOWN;
-			else if (strcmp(optarg, "html") == 0)
-				*fmt = RP_HTML;
-			else if (strcmp(optarg, "json") == 0)
-				*fmt = RP_JSON;
-			else
-				return cmd_usage_error(c, "--format: must be "
-				    "markdown, html or json, not '%s'", optarg);
+		case O_FORMAT:
+			for (i = 0; i < ARRAY_SIZE(names); i++)
+				if (strcmp(p.arg, names[i]) == 0)
+					*fmt = (enum rp_format)i;
 			break;
-		case 'j':
+		case O_JSON:
 			*fmt = RP_JSON;
 			break;
-		case 'h':
-			cmd_help_print(c);
-			*done = 1;
-			return NULL;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
+	if (id < 0) {
+		*done = 1;
+		return opt_end(&p);
 	}
-	if (argc - optind > 1)
-		return cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind + 1]);
-	if (*terms && optind < argc)
-		return cmd_usage_error(c, "--by-semester reads the archive: "
-		    "give no run");
+	if (p.argc > 1) {
+		clean = str_sanitize(p.argv[1], 0);
+		err = opt_usage_error(&report_spec, "unexpected argument '%s'",
+		    clean);
+		free(clean);
+		return err;
+	}
+	if (*terms && p.argc == 1)
+		return opt_usage_error(&report_spec, "--by-semester reads the "
+		    "archive: give no run");
+	if (p.argc == 1)
+		*run = p.argv[0];
 	return NULL;
 }
 
 struct error *
 cmd_report(struct loco *lc, int argc, char *argv[])
 {
-	const struct cmd *c = cmd_find("report");
 	const struct result **latest = NULL, *one[1];
 	struct results rs;
 	struct result run;
@@ -757,16 +776,17 @@ cmd_report(struct loco *lc, int argc, char *argv[])
 	struct error *err;
 	enum rp_format fmt = RP_MARKDOWN;
 	char *dir = NULL, *source = NULL;
+	const char *arg;
 	size_t n;
 	int terms = 0, done;
 
 	memset(&rs, 0, sizeof(rs));
 	memset(&run, 0, sizeof(run));
-	if ((err = parse_options(c, argc, argv, &terms, &fmt, &done)) != NULL ||
-	    done)
+	err = parse_options(lc, argc, argv, &terms, &fmt, &arg, &done);
+	if (err != NULL || done)
 		return err;
-	if (optind < argc) {
-		if ((err = read_run(argv[optind], &run)) != NULL ||
+	if (arg != NULL) {
+		if ((err = read_run(arg, &run)) != NULL ||
 		    (err = results_check_stale(&run, 1)) != NULL)
 			goto done;
 		one[0] = &run;

@@ -1,5 +1,4 @@
 /* cmd_version.c: loco version. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,33 +9,41 @@
 #include "ydoc.h"
 #include "banned.h"
 
+enum { O_JSON = 1 };
+
+static const struct opt version_opts[] = {
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON" },
+};
+static const struct opt_form version_forms[] = {
+	{ NULL, NULL, NULL },
+};
+const struct optspec version_spec = {
+	"version", "print loco's version and its libraries'", version_opts,
+	OPT_NELEM(version_opts), version_forms, OPT_NELEM(version_forms),
+	NULL, 0, NULL, 0
+};
+
 struct error *
 cmd_version(struct loco *lc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct cmd *c = cmd_find("version");
-	int ch, json = 0;
+	struct optparse p;
+	struct error *err;
+	char *clean;
+	int id, json = 0;
 
-	(void)lc;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'j':
+	opt_init(&p, lc, &version_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_JSON)
 			json = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc > 0) {
+		clean = str_sanitize(p.argv[0], 40);
+		err = opt_usage_error(&version_spec, "unexpected argument '%s'",
+		    clean);
+		free(clean);
+		return err;
 	}
-	if (optind < argc)
-		return cmd_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
 	if (json) {
 		struct jout *j = jout_new();
 

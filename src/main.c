@@ -31,21 +31,72 @@ finish_output(int status)
 	return status;
 }
 
+/*
+ * The value of --registry when it is a command's name and no file: the
+ * file was left out ("loco --registry route x"), so say so.
+ */
+static struct error *
+registry_misplaced(const char *value)
+{
+	char *clean;
+	struct error *err;
+
+	if (cmd_find(value) == NULL || access(value, F_OK) == 0)
+		return NULL;
+	clean = str_sanitize(value, 40);
+	err = opt_usage_error(&loco_spec, "--registry: '%s' was taken as "
+	    "its value, but no such file exists; the file comes first: "
+	    "loco --registry file %s ...", clean, clean);
+	free(clean);
+	return err;
+}
+
+/*
+ * loco's own options, from its table (loco_spec), leaving the command in
+ * argv; *done when --help or --version printed.  A usage error has been
+ * said with the usage: its message is empty.
+ */
+static struct error *
+global_options(struct loco *lc, int *argc, char ***argv,
+    const char **registry, const char **backend, int *done)
+{
+	struct optparse p;
+	int id;
+
+	*done = 0;
+	opt_init(&p, lc, &loco_spec, *argc, *argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_LOCO_BACKEND:
+			*backend = p.arg;
+			break;
+		case O_LOCO_REGISTRY:
+			*registry = p.arg;
+			break;
+		case O_LOCO_HELP:
+			loco_usage(stdout);
+			*done = 1;
+			return opt_end(&p);
+		case O_LOCO_VERSION:
+			printf("loco %s\n", LOCO_VERSION);
+			*done = 1;
+			return opt_end(&p);
+		}
+	if (id < 0)
+		return opt_end(&p);
+	*argc = p.argc;
+	*argv = p.argv;
+	return *registry != NULL ? registry_misplaced(*registry) : NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "registry", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct loco lc;
 	const struct cmd *c;
 	struct error *err;
 	const char *registry = NULL, *backend = NULL;
-	int ch, status;
+	int status, done;
 
 	signal(SIGPIPE, SIG_IGN);
 	interrupt_install();
@@ -53,35 +104,12 @@ main(int argc, char *argv[])
 	lc.stdout_tty = isatty(STDOUT_FILENO);
 	lc.stderr_progress = term_level(STDERR_FILENO) >= TERM_REWRITE;
 
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'b':
-			backend = optarg;
-			break;
-		case 'r':
-			registry = optarg;
-			break;
-		case 'h':
-			loco_usage(stdout);
-			return finish_output(0);
-		case 'V':
-			printf("loco %s\n", LOCO_VERSION);
-			return finish_output(0);
-		case ':':
-			fprintf(stderr, "loco: option '%s' needs a value\n",
-			    argv[optind - 1]);
-			loco_usage(stderr);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "loco: unknown option '%s'\n",
-			    argv[optind - 1]);
-			loco_usage(stderr);
-			return EXIT_USAGE;
-		}
+	err = global_options(&lc, &argc, &argv, &registry, &backend, &done);
+	if (err != NULL || done) {
+		status = err != NULL ? err->code : EXIT_OK;
+		error_free(err);
+		return finish_output(status);
 	}
-	argc -= optind;
-	argv += optind;
 	if (argc == 0) {
 		loco_usage(stderr);
 		return EXIT_USAGE;

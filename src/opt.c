@@ -118,7 +118,9 @@ opt_usage_line(const struct optspec *s, size_t form)
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
-	strbuf_addf(&sb, "loco %s", s->name);
+	strbuf_addstr(&sb, "loco");
+	if (*s->name != '\0')
+		strbuf_addf(&sb, " %s", s->name);
 	if (f->lead != NULL)
 		strbuf_addf(&sb, " %s", f->lead);
 	for (i = 0; i < s->nopts; i++) {
@@ -289,6 +291,7 @@ opt_init(struct optparse *p, struct loco *lc, const struct optspec *s,
 	struct option *longs;
 	size_t i, n = 0;
 	char *sh;
+	int own_help = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->spec = s;
@@ -296,13 +299,16 @@ opt_init(struct optparse *p, struct loco *lc, const struct optspec *s,
 	p->in_argc = argc;
 	p->in_argv = argv;
 	longs = xcalloc(s->nopts + 2, sizeof(*longs));
-	sh = xcalloc(2 * s->nopts + 4, 1);
-	sh[0] = ':';
-	sh[1] = 'h';
+	sh = xcalloc(2 * s->nopts + 5, 1);
+	/* "+:h", or ":h": ours are the errors, and -h. */
+	memcpy(sh, (s->flags & OPTSPEC_IN_ORDER) ? "+:h" : ":h",
+	    (s->flags & OPTSPEC_IN_ORDER) ? 3 : 2);
 	for (i = 0; i < s->nopts; i++) {
 		const struct opt *o = &s->opts[i];
 
-		if (o->letter != 0) {
+		if (o->name != NULL && strcmp(o->name, "help") == 0)
+			own_help = 1;
+		if (o->letter != 0 && o->letter != 'h') {
 			size_t len = strlen(sh);
 
 			sh[len] = (char)o->letter;
@@ -318,8 +324,10 @@ opt_init(struct optparse *p, struct loco *lc, const struct optspec *s,
 		longs[n].val = OPT_BASE + (int)i;
 		n++;
 	}
-	longs[n].name = "help";
-	longs[n].val = 'h';
+	if (!own_help) {
+		longs[n].name = "help";
+		longs[n].val = 'h';
+	}
 	p->longs = longs;
 	p->shorts = sh;
 	p->seen = xcalloc(s->nopts + 1, 1);
@@ -440,6 +448,18 @@ release(struct optparse *p)
 	p->seen = NULL;
 }
 
+/* The table's entry for -letter, or NULL. */
+static const struct opt *
+own_entry(const struct optspec *s, int letter)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopts; i++)
+		if (s->opts[i].letter == letter)
+			return &s->opts[i];
+	return NULL;
+}
+
 int
 opt_next(struct optparse *p)
 {
@@ -455,6 +475,8 @@ opt_next(struct optparse *p)
 		    p->longs, NULL);
 		if (ch == -1)
 			break;
+		if (ch == 'h' && own_entry(s, 'h') != NULL)
+			ch = OPT_BASE + (int)(own_entry(s, 'h') - s->opts);
 		if (ch == 'h') {
 			opt_help(s);
 			p->done = -1;

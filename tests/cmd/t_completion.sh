@@ -88,6 +88,18 @@ comp config inference.re
 expect_words inference.reread
 comp completion ""
 expect_words bash zsh
+comp leaderboard --format ""
+expect_words table markdown json html
+comp report --format=m
+expect_words markdown
+comp report --f
+expect_words --format
+comp help con
+expect_words config
+comp -
+expect_words --backend --registry --help --version
+comp --backend ""
+expect_words ollama llama-server openai
 
 t "bash splits --adapter=m at the ="
 comp query --adapter = m
@@ -120,6 +132,10 @@ comp router train --out ""
 expect_words labels.tsv runs
 comp eval --output ""
 expect_words runs
+comp report l
+expect_words labels.tsv
+comp --registry ""
+expect_words labels.tsv runs
 cd "$W" || exit 1
 
 if [ -f "$BASH_COMPLETION" ]; then
@@ -202,7 +218,25 @@ expect_out "words
 math	arithmetic, algebra, calculus and word problems, worked step by step"
 run_loco __complete query
 expect_rc 2
-expect_err "usage: loco __complete -- word ..."
+expect_err "usage: loco __complete -- word ...
+       loco __complete --options"
+run_loco __complete --options query
+expect_rc 2
+run_loco __complete --bogus
+expect_rc 2
+expect_err_has "loco: unknown option '--bogus'"
+
+t "__complete --options: every table's options, tab-separated"
+run_loco __complete --options
+expect_rc 0
+TAB=$(printf '\t')
+grep "^leaderboard\($TAB\|$\)" "$W/out" >"$W/lb"
+expect_eq "$(cat "$W/lb")" "leaderboard
+leaderboard$TAB--domain${TAB}domain
+leaderboard$TAB--format${TAB}format
+leaderboard$TAB--json$TAB" "leaderboard's lines"
+expect_eq "$(grep -c "^$TAB--" "$W/out")" 4 "loco's own options"
+if grep -q "^$TAB--registry${TAB}file\$" "$W/out"; then pass; else fail "no --registry file line"; fi
 run_loco help
 if grep -q __complete "$W/out"; then fail "loco help lists __complete"; else pass; fi
 

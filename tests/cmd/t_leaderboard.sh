@@ -372,14 +372,29 @@ expect_rc 2
 expect_err "loco: unknown domain 'nope': the registry's domains are math, code, analysis and writing, and the archive has no results for it"
 run_loco leaderboard --format csv
 expect_rc 2
-expect_err "loco: --format: must be table, markdown, json or html, not 'csv'
+expect_err "loco: --format: 'csv' is not one of table, markdown, json or html
 usage: loco leaderboard [--domain domain] [--format format] [--json]"
+run_loco leaderboard --format htm
+expect_rc 2
+expect_err_has "loco: --format: 'htm' is not one of table, markdown, json or html; did you mean 'html'?"
+run_loco leaderboard --domian math
+expect_rc 2
+expect_err "loco: unknown option '--domian'; did you mean '--domain'?
+usage: loco leaderboard [--domain domain] [--format format] [--json]"
+run_loco leaderboard --domain
+expect_rc 2
+expect_err_has "loco: option '--domain' needs a value"
 run_loco leaderboard extra
 expect_rc 2
-expect_err_has "loco: unexpected argument 'extra'"
+expect_err "loco: unexpected argument 'extra'
+usage: loco leaderboard [--domain domain] [--format format] [--json]"
 run_loco report --format table
 expect_rc 2
-expect_err_has "loco: --format: must be markdown, html or json, not 'table'"
+expect_err "loco: --format: 'table' is not one of markdown, html or json
+usage: loco report [--by-semester] [--format format] [--json] [run]"
+run_loco report --by-semster
+expect_rc 2
+expect_err_has "loco: unknown option '--by-semster'; did you mean '--by-semester'?"
 run_loco report --by-semester "$W/run1"
 expect_rc 2
 expect_err_has "loco: --by-semester reads the archive: give no run"

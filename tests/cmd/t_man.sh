@@ -1,7 +1,8 @@
 #!/bin/sh
 # t_man.sh: the manual against the program.  The pages lint clean; every
 # usage line loco prints is its SYNOPSIS line in loco.1 and the other way
-# round; each command's options are described under COMMANDS; every
+# round; each command's options are described under COMMANDS, every option
+# of the tables with its value's name, and none that they lack; every
 # configuration key is in loco.yaml(5) and every exit status in loco.1; and
 # the EXAMPLES of loco.1 run.
 #
@@ -103,6 +104,151 @@ for cmd in $(cat "$W/cmds"); do
 			fail "option '$opt' of '$cmd' is not described under COMMANDS"
 		fi
 	done
+done
+
+# The tables of options against loco.1: every option of a table
+# (__complete --options lists them) has an ".It Fl -name Ar meta" in its
+# command's item of COMMANDS (loco's own in the list of global options),
+# and loco.1 documents no option, in a heading or an .It, that the table
+# lacks.
+cat >"$W/manopts.awk" <<'AWK'
+# The options loco.1 documents: "KEY<TAB>-opt<TAB>meta<TAB>where" for the
+# global options ("" key, from the list after "The global options") and for
+# each item of COMMANDS: where is "head" in its heading, "it" in an .It of
+# its option list, "lead" bare in its heading (a required option, or the
+# lead of a form: "router eval --oracle"); and "KEY<TAB><TAB><TAB>item"
+# for each item.
+function opts(line, key, where,    n, tok, i, j, meta, w) {
+	sub(/^\./, "", line)
+	n = split(line, tok, /[ \t]+/)
+	for (i = 1; i < n; i++) {
+		if (tok[i] != "Fl")
+			continue
+		meta = ""
+		for (j = i + 2; j <= n; j++) {
+			if (tok[j] == "Ns" || tok[j] == "Op" || tok[j] == "Oo" ||
+			    tok[j] == "=")
+				continue
+			if (tok[j] == "Ar" && j < n)
+				meta = tok[j + 1]
+			# "Ar backend : Ns Ar model"
+			if (meta != "" && tok[j + 2] == ":" &&
+			    tok[j + 3] == "Ns" && tok[j + 4] == "Ar")
+				meta = meta ":" tok[j + 5]
+			break
+		}
+		# Bare in a heading, not in Op: a required option or the
+		# lead of a form, which the item itself describes.
+		w = where
+		if (w == "head" && (i == 1 || (tok[i - 1] != "Op" &&
+		    tok[i - 1] != "Oo" && tok[i - 1] != "|")))
+			w = "lead"
+		print key "\t-" tok[i + 1] "\t" meta "\t" w
+	}
+}
+function cmkey(line,    n, tok, i, k) {
+	sub(/^\./, "", line)
+	n = split(line, tok, /[ \t]+/)
+	for (i = 1; i <= n && tok[i] != "Cm"; i++)
+		;
+	k = ""
+	for (i++; i <= n; i++) {
+		if (tok[i] ~ /^[A-Z][a-z]$/ || tok[i] == "|")
+			break
+		k = k (k == "" ? "" : " ") tok[i]
+	}
+	return k
+}
+/^\.Sh / { sec = $2; next }
+sec == "DESCRIPTION" && /^The global options/ { glob = 1; next }
+glob && /^\.Bl/ { gdepth++; next }
+glob && /^\.El/ { if (--gdepth == 0) glob = 0; next }
+glob && gdepth == 1 && /^\.It / { opts($0, "", "it"); next }
+sec != "COMMANDS" { next }
+/^\.Bl/ { depth++; next }
+/^\.El/ { depth--; next }
+depth == 1 && /^\.It Xo/ { inhead = 1; key = ""; next }
+inhead && /^\.Xc/ { inhead = 0; next }
+inhead {
+	if (key == "" && $1 == ".Cm") {
+		key = cmkey($0)
+		print key "\t\t\titem"
+	} else
+		opts($0, key, "head")
+	next
+}
+depth == 1 && /^\.It / {
+	key = cmkey($0)
+	print key "\t\t\titem"
+	opts($0, key, "head")
+	next
+}
+depth == 2 && /^\.It / && key != "" { opts($0, key, "it") }
+AWK
+cat >"$W/cmpopts.awk" <<'AWK'
+# Compare the tables (file 1: __complete --options) with loco.1 (file 2:
+# manopts): "pass" or "fail MESSAGE" a line.
+function label(k) { return k == "" ? "loco's own options" : "'loco " k "'" }
+FNR == NR {
+	if (NF == 0 || index($0, "\t") == 0) { keys[$0] = 1; next }
+	keys[$1] = 1
+	topt[$1 "\t" $2] = $3
+	order[++ntab] = $1 "\t" $2
+	next
+}
+{
+	# The table key of this item: the longest that is it or a prefix.
+	t = $1
+	while (!(t in keys) && t ~ / /)
+		sub(/ [^ ]*$/, "", t)
+	if (!(t in keys)) {
+		untabled[$1] = 1
+		next
+	}
+	seen[t] = 1
+	if ($4 == "item")
+		next
+	if (!((t "\t" $2) in topt)) {
+		print "fail loco.1 documents " $2 " for 'loco " $1 "', which its table lacks"
+		next
+	}
+	if ($4 == "it" || $4 == "lead") {
+		described[t "\t" $2] = 1
+		if ($3 != topt[t "\t" $2])
+			print "fail loco.1 gives " $2 " of " label(t) " the value '" $3 "', its table '" topt[t "\t" $2] "'"
+		else
+			print "pass"
+	} else if ($3 != topt[t "\t" $2])
+		print "fail the heading of 'loco " $1 "' gives " $2 " the value '" $3 "', its table '" topt[t "\t" $2] "'"
+}
+END {
+	for (i = 1; i <= ntab; i++) {
+		split(order[i], f, "\t")
+		if (order[i] in described)
+			print "pass"
+		else
+			print "fail " f[2] " of " label(f[1]) " has no '.It Fl " substr(f[2], 2) (topt[order[i]] == "" ? "" : " Ar " topt[order[i]]) "' in loco.1"
+	}
+	for (k in keys)
+		if (k != "" && !(k in seen))
+			print "fail 'loco " k "' has a table but no entry under COMMANDS"
+}
+AWK
+
+t "every option of the tables is described in loco.1, and no other"
+run_loco __complete --options
+expect_rc 0
+cp "$W/out" "$W/table"
+noio
+awk -f "$W/manopts.awk" "$MAN1" >"$W/manopts"
+awk -F '\t' -f "$W/cmpopts.awk" "$W/table" "$W/manopts" >"$W/results"
+[ -s "$W/results" ] || fail "no options compared"
+while read -r verdict msg; do
+	if [ "$verdict" = pass ]; then pass; else fail "$msg"; fi
+done <"$W/results"
+for cmd in $(cat "$W/cmds"); do
+	grep -q "^$cmd\( \|\$\)" "$W/table" ||
+		echo "man: '$cmd' has no table of options: not compared with loco.1"
 done
 
 t "every SYNOPSIS line is a command"

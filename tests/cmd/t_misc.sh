@@ -53,6 +53,46 @@ run_loco --frob
 expect_rc 2
 if head -n 1 "$W/err" | grep -qxF "loco: unknown option '--frob'"; then pass; else fail "unknown option"; fi
 
+t "global options from loco's table: a missing value, did you mean"
+USAGE="usage: loco [--backend type] [--registry file] command [argument ...]"
+run_loco --registry
+expect_rc 2
+expect_err "loco: option '--registry' needs a value
+$USAGE"
+run_loco --backend
+expect_rc 2
+expect_err "loco: option '--backend' needs a value
+$USAGE"
+# The file left out: the command was taken as the value.
+run_loco --registry route x
+expect_rc 2
+expect_err "loco: --registry: 'route' was taken as its value, but no such file exists; the file comes first: loco --registry file route ...
+$USAGE"
+expect_out_empty
+run_loco --registry route
+expect_rc 2
+expect_err "loco: --registry: 'route' was taken as its value, but no such file exists; the file comes first: loco --registry file route ...
+$USAGE"
+# A file of that name is a registry file, and x the command.
+: >route
+run_loco --registry route x
+expect_rc 2
+expect_err "loco: 'x' is not a loco command; see 'loco help'"
+rm route
+run_loco --regsitry r.yaml query hello
+expect_rc 2
+expect_err "loco: unknown option '--regsitry'; did you mean '--registry'?
+$USAGE"
+run_loco --backnd ollama query hello
+expect_rc 2
+expect_err_has "loco: unknown option '--backnd'; did you mean '--backend'?"
+run_loco -h
+expect_rc 0
+expect_eq "$(head -n 1 "$W/out")" "$USAGE" "loco -h"
+run_loco --backend ollama --version
+expect_rc 0
+if grep -qE '^loco [0-9]+\.[0-9]+\.[0-9]+$' "$W/out"; then pass; else fail "--version after --backend"; fi
+
 t "a closed pipe is not an error"
 script '{"models":["qwen3:4b-instruct-2507-q4_K_M"],"chat":[{"reply":"a long answer that goes on and on","chunk_size":1}]}'
 "$LOCO" query --quiet hello 2>"$W/err" | head -c 1 >/dev/null
