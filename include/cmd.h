@@ -195,6 +195,7 @@ struct error	*cmd_router(struct loco *, int, char *[]);
 struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,
 		    char *[]);
 struct error	*cmd_adapters(struct loco *, int, char *[]);
+extern const struct optspec adapters_spec;
 struct error	*cmd_config(struct loco *, int, char *[]);
 struct error	*cmd_version(struct loco *, int, char *[]);
 struct error	*cmd_help(struct loco *, int, char *[]);

@@ -63,29 +63,8 @@ static const struct cmd commands[] = {
 	  "           answers on benchmarks (--oracle)\n"
 	  "See 'loco router SUBCOMMAND -h' for options.\n",
 	  router_subcmds },
-	{ "adapters", cmd_adapters,
-	  "loco adapters list [--host url] [--json]\n"
-	  "       loco adapters search [--index url] [--json] [term]\n"
-	  "       loco adapters info [--json] name\n"
-	  "       loco adapters install [--force] [--index url] [--json] "
-	  "package\n"
-	  "       loco adapters update [--index url] [--json] [name ...]\n"
-	  "       loco adapters remove [--host url] [--json] [--keep-model] "
-	  "name\n"
-	  "       loco adapters add [--description text] [--force] [--json] "
-	  "[--version version] --domain domain --modelfile file name\n"
-	  "       loco adapters promote [--json] name",
-	  "list, find, install, update, remove, import and promote adapters",
-	  "  list     the registry's adapters and whether Ollama has them\n"
-	  "  search   the package index\n"
-	  "  info     one adapter's entry\n"
-	  "  install  a package file, or name[@version] from the index\n"
-	  "  update   newer versions of installed packages\n"
-	  "  remove   an installed package and its Ollama model\n"
-	  "  add      an adapter made from an Ollama Modelfile\n"
-	  "  promote  make an adapter the active one of its domain\n"
-	  "See 'loco adapters SUBCOMMAND -h' for options.\n",
-	  adapters_subcmds },
+	{ .name = "adapters", .fn = cmd_adapters, .subcmds = adapters_subcmds,
+	  .spec = &adapters_spec },
 	{ "setup", cmd_setup,
 	  "loco setup [--host url] [--json] [--quiet]",
 	  "pull the base model and register every adapter with Ollama",
