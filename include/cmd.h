@@ -191,9 +191,11 @@ struct error	*cmd_chat(struct loco *, int, char *[]);
 struct error	*cmd_route(struct loco *, int, char *[]);
 extern const struct optspec route_spec;
 struct error	*cmd_router(struct loco *, int, char *[]);
+extern const struct optspec router_spec;
 /* loco router eval (cmd_router_eval.c), in router's table. */
 struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,
 		    char *[]);
+extern const struct optspec router_eval_spec;
 struct error	*cmd_adapters(struct loco *, int, char *[]);
 extern const struct optspec adapters_spec;
 struct error	*cmd_config(struct loco *, int, char *[]);

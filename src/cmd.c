@@ -52,17 +52,8 @@ static const struct cmd commands[] = {
 	  "Type /help in the chat for its commands.\n",
 	  NULL },
 	{ .name = "route", .fn = cmd_route, .spec = &route_spec },
-	{ "router", cmd_router,
-	  "loco router train [--json] [--out file]\n"
-	  "       loco router eval [--json] [--router type] file\n"
-	  "       loco router eval --oracle [--host url] [--jobs n] [--json] "
-	  "[--limit n] [--router type] benchmark ...",
-	  "train the classifier router and evaluate routers",
-	  "  train    train the classifier on the benchmarks and general.txt\n"
-	  "  eval     score a router on a labelled file, or against the best\n"
-	  "           answers on benchmarks (--oracle)\n"
-	  "See 'loco router SUBCOMMAND -h' for options.\n",
-	  router_subcmds },
+	{ .name = "router", .fn = cmd_router, .subcmds = router_subcmds,
+	  .spec = &router_spec },
 	{ .name = "adapters", .fn = cmd_adapters, .subcmds = adapters_subcmds,
 	  .spec = &adapters_spec },
 	{ "setup", cmd_setup,
