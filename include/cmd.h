@@ -92,9 +92,10 @@ struct subcmd {
 	const struct optspec *spec;
 };
 
-/* The tables of adapters and router, for struct cmd. */
+/* The tables of adapters, router and bench, for struct cmd. */
 const struct subcmd	*adapters_subcmds(size_t *n);
 const struct subcmd	*router_subcmds(size_t *n);
+const struct subcmd	*bench_subcmds(size_t *n);
 
 /* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
@@ -205,6 +206,7 @@ struct error	*cmd_setup(struct loco *, int, char *[]);
 struct error	*cmd_doctor(struct loco *, int, char *[]);
 struct error	*cmd_modelfile(struct loco *, int, char *[]);
 struct error	*cmd_bench(struct loco *, int, char *[]);
+extern const struct optspec bench_spec;
 struct error	*cmd_eval(struct loco *, int, char *[]);
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
 struct error	*cmd_report(struct loco *, int, char *[]);

@@ -163,16 +163,8 @@ static const struct cmd commands[] = {
 	  "  --feedback id verdict  grade the answer of entry id good or bad\n"
 	  "  --clear            remove every entry (ids are not reused)\n",
 	  NULL },
-	{ "bench", cmd_bench,
-	  "loco bench import --format format [--json] [--output file] file\n"
-	  "       loco bench check [--json] file",
-	  "import public benchmarks into loco's format, check a benchmark",
-	  "  --format format    gsm8k, humaneval or jsonl\n"
-	  "  --json             import: with --output, print the count as JSON;\n"
-	  "                     check: print the counts as JSON\n"
-	  "  --output file      write there (atomically) instead of stdout\n"
-	  "  check file         validate a benchmark file and count its cases\n",
-	  NULL },
+	{ .name = "bench", .fn = cmd_bench, .subcmds = bench_subcmds,
+	  .spec = &bench_spec },
 	{ "serve", cmd_serve,
 	  "loco serve [--dry-run] [--llama-server path] [--port n] [--slots n] "
 	  "[--threads n]",
