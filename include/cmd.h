@@ -92,10 +92,11 @@ struct subcmd {
 	const struct optspec *spec;
 };
 
-/* The tables of adapters, router and bench, for struct cmd. */
+/* The subcommand tables, for struct cmd. */
 const struct subcmd	*adapters_subcmds(size_t *n);
 const struct subcmd	*router_subcmds(size_t *n);
 const struct subcmd	*bench_subcmds(size_t *n);
+const struct subcmd	*runs_subcmds(size_t *n);
 
 /* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
@@ -214,6 +215,7 @@ struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
 struct error	*cmd_runs(struct loco *, int, char *[]);
+extern const struct optspec runs_spec;
 struct error	*cmd_serve(struct loco *, int, char *[]);
 /*
  * What loco serve would load (cmd_serve.c): the binary, the base and every

@@ -128,24 +128,8 @@ static const struct cmd commands[] = {
 	  "  run                a run directory or results.json (default: the\n"
 	  "                     latest archived result of each adapter)\n",
 	  NULL },
-	{ "runs", cmd_runs,
-	  "loco runs list [--adapter name] [--json] [-n count]\n"
-	  "       loco runs show [--failures] [--json] run\n"
-	  "       loco runs diff [--json] run run",
-	  "list the eval runs, show one case by case, compare two",
-	  "  list               the runs, newest first (also plain 'loco runs'):\n"
-	  "                     date, adapter, benchmark, settings, accuracy and\n"
-	  "                     status: complete, running, interrupted, stale\n"
-	  "  --adapter name     only this adapter's runs\n"
-	  "  --json             print JSON (see loco-json(7))\n"
-	  "  -n count           only the newest count runs\n"
-	  "  show run           every case: question, expected, and each model's\n"
-	  "                     answer and verdict\n"
-	  "  --failures         only the cases the adapter got wrong\n"
-	  "  diff run run       the cases only one of two runs of a benchmark got\n"
-	  "                     right, and the exact McNemar test\n"
-	  "  run                an id 'loco runs' prints, or a run directory\n",
-	  NULL },
+	{ .name = "runs", .fn = cmd_runs, .subcmds = runs_subcmds,
+	  .spec = &runs_spec },
 	{ "history", cmd_history,
 	  "loco history [--adapter name] [--json] [-n count] [--search text]\n"
 	  "       loco history show [--json] id\n"
