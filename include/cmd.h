@@ -214,6 +214,7 @@ struct error	*cmd_report(struct loco *, int, char *[]);
 struct error	*cmd_completion(struct loco *, int, char *[]);
 struct error	*cmd_complete(struct loco *, int, char *[]);
 struct error	*cmd_history(struct loco *, int, char *[]);
+extern const struct optspec history_spec;
 struct error	*cmd_runs(struct loco *, int, char *[]);
 extern const struct optspec runs_spec;
 struct error	*cmd_serve(struct loco *, int, char *[]);

@@ -130,23 +130,7 @@ static const struct cmd commands[] = {
 	  NULL },
 	{ .name = "runs", .fn = cmd_runs, .subcmds = runs_subcmds,
 	  .spec = &runs_spec },
-	{ "history", cmd_history,
-	  "loco history [--adapter name] [--json] [-n count] [--search text]\n"
-	  "       loco history show [--json] id\n"
-	  "       loco history --feedback id verdict\n"
-	  "       loco history --clear",
-	  "list and search past questions and answers, grade the answers",
-	  "  --adapter name     only this adapter's entries; none: the base\n"
-	  "                     model's\n"
-	  "  --json             print the entries as a JSON array\n"
-	  "  -n count           the last count entries (default 20; 0: all)\n"
-	  "  --search text      only entries whose question, answer or adapter\n"
-	  "                     holds text, in any case\n"
-	  "  show id            print entry id whole: question, routing, answer,\n"
-	  "                     tokens, timings and votes\n"
-	  "  --feedback id verdict  grade the answer of entry id good or bad\n"
-	  "  --clear            remove every entry (ids are not reused)\n",
-	  NULL },
+	{ .name = "history", .fn = cmd_history, .spec = &history_spec },
 	{ .name = "bench", .fn = cmd_bench, .subcmds = bench_subcmds,
 	  .spec = &bench_spec },
 	{ "serve", cmd_serve,
