@@ -15,8 +15,8 @@
 enum { O_FORMAT = 1, O_JSON, O_OUTPUT };
 
 static const struct opt import_opts[] = {
-	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "the file's format: "
-	  "gsm8k, humaneval (.jsonl or .jsonl.gz) or jsonl (loco's own)",
+	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "gsm8k, humaneval or "
+	  "jsonl",
 	  OC_WORDS, "gsm8k humaneval jsonl", NULL, OPT_MUST },
 	{ "json", 0, O_JSON, OPT_FLAG, NULL, "with --output, print the count "
 	  "as JSON" },

@@ -273,11 +273,17 @@ command_forms(const struct cmd *c, size_t *n)
 		for (i = 0; i < ns; i++) {
 			forms[i].name = xstrdup(sc[i].name);
 			if (sc[i].spec != NULL) {
-				char *line = opt_usage_line(sc[i].spec, 0);
+				size_t j;
 
 				forms[i].help = spec_help(sc[i].spec);
-				form_parse(&forms[i], line, 3, 1);
-				free(line);
+				/* Every form: router eval's --oracle line too. */
+				for (j = 0; j < sc[i].spec->nforms; j++) {
+					char *line = opt_usage_line(sc[i].spec,
+					    j);
+
+					form_parse(&forms[i], line, 3, j == 0);
+					free(line);
+				}
 				continue;
 			}
 			forms[i].help = sc[i].help;
@@ -779,8 +785,18 @@ complete_line(struct complete *c, char *const words[], size_t n,
 	if (forms[0].name == NULL)
 		f = &forms[0];
 	else if (i == nw - 1) {
+		const struct subcmd *sc = NULL;
+		size_t ns = 0;
+
+		if (cmd->subcmds != NULL)
+			sc = cmd->subcmds(&ns);
 		for (k = 0; k < nforms && w[i][0] != '-'; k++) {
-			desc = help_desc(cmd->help, forms[k].name, &forms[k]);
+			/* A subcommand's spec has its summary. */
+			if (k < ns && sc[k].spec != NULL)
+				desc = xstrdup(sc[k].spec->summary);
+			else
+				desc = help_desc(cmd->help, forms[k].name,
+				    &forms[k]);
 			complete_add(c, forms[k].name, desc);
 			free(desc);
 		}
