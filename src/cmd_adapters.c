@@ -39,18 +39,18 @@ enum {
 	O_OUTTYPE, O_DESCRIPTION, O_DOMAIN, O_MODELFILE, O_PEFT, O_VERSION
 };
 
-#define OPT_HOST(what) \
+#define HOST_ENTRY(what) \
 	{ "host", 0, 0, OPT_VALUE, "url", what " (default: backend.host)", \
 	  OC_NONE, NULL, "backend.host" }
-#define OPT_INDEX \
+#define INDEX_ENTRY \
 	{ "index", 0, 0, OPT_VALUE, "url", "the package index (default: " \
 	  "adapters.index)", OC_NONE, NULL, "adapters.index" }
-#define OPT_JSON(help) \
+#define JSON_ENTRY(help) \
 	{ "json", 0, O_JSON, OPT_FLAG, NULL, help }
 
 static const struct opt list_opts[] = {
-	OPT_HOST("the Ollama server to ask"),
-	OPT_JSON("print JSON"),
+	HOST_ENTRY("the Ollama server to ask"),
+	JSON_ENTRY("print JSON"),
 };
 static const struct opt_form list_forms[] = { { NULL, NULL, NULL } };
 static const struct opt_operand no_operands[1];
@@ -59,8 +59,8 @@ static const struct optspec list_spec = { "adapters list",
     list_opts, OPT_NELEM(list_opts), list_forms, 1, no_operands, 0, NULL };
 
 static const struct opt search_opts[] = {
-	OPT_INDEX,
-	OPT_JSON("print JSON"),
+	INDEX_ENTRY,
+	JSON_ENTRY("print JSON"),
 };
 static const struct opt_form search_forms[] = {
 	{ NULL, NULL, "[term]" }
@@ -74,7 +74,7 @@ static const struct optspec search_spec = OPTSPEC("adapters search",
     search_opts, search_forms, search_operands);
 
 static const struct opt info_opts[] = {
-	OPT_JSON("print JSON"),
+	JSON_ENTRY("print JSON"),
 };
 static const struct opt_form info_forms[] = { { NULL, NULL, "name" } };
 static const struct opt_operand info_operands[] = {
@@ -87,8 +87,8 @@ static const struct optspec info_spec = OPTSPEC("adapters info",
 static const struct opt install_opts[] = {
 	{ "force", 0, O_FORCE, OPT_FLAG, NULL, "replace an installed copy of "
 	  "the same version" },
-	OPT_INDEX,
-	OPT_JSON("print what was installed as JSON"),
+	INDEX_ENTRY,
+	JSON_ENTRY("print what was installed as JSON"),
 };
 static const struct opt_form install_forms[] = {
 	{ NULL, NULL, "package" }
@@ -102,8 +102,8 @@ static const struct optspec install_spec = OPTSPEC("adapters install",
     install_opts, install_forms, install_operands);
 
 static const struct opt update_opts[] = {
-	OPT_INDEX,
-	OPT_JSON("print what was updated as JSON"),
+	INDEX_ENTRY,
+	JSON_ENTRY("print what was updated as JSON"),
 };
 static const struct opt_form update_forms[] = {
 	{ NULL, NULL, "[name ...]" }
@@ -116,8 +116,8 @@ static const struct optspec update_spec = OPTSPEC("adapters update",
     update_opts, update_forms, update_operands);
 
 static const struct opt remove_opts[] = {
-	OPT_HOST("the Ollama server"),
-	OPT_JSON("print what was removed as JSON"),
+	HOST_ENTRY("the Ollama server"),
+	JSON_ENTRY("print what was removed as JSON"),
 	{ "keep-model", 0, O_KEEP_MODEL, OPT_FLAG, NULL, "leave the Ollama "
 	  "model alone" },
 };
@@ -134,7 +134,7 @@ static const struct opt add_opts[] = {
 	{ "description", 0, O_DESCRIPTION, OPT_VALUE, "text", "one line about "
 	  "it" },
 	{ "force", 0, O_FORCE, OPT_FLAG, NULL, "replace an installed copy" },
-	OPT_JSON("print what was added as JSON"),
+	JSON_ENTRY("print what was added as JSON"),
 	{ "version", 0, O_VERSION, OPT_VALUE, "version", "its semantic version "
 	  "(default 1.0.0)" },
 	{ "domain", 0, O_DOMAIN, OPT_VALUE, "domain", "its domain",
@@ -159,7 +159,7 @@ static const struct opt convert_opts[] = {
 	{ "base", 0, O_BASE, OPT_VALUE, "file", "the base model's GGUF to "
 	  "check shapes against (default: the registry's base model)",
 	  OC_FILE },
-	OPT_JSON("print what was written as JSON"),
+	JSON_ENTRY("print what was written as JSON"),
 	{ "name", 0, O_NAME, OPT_VALUE, "name", "general.name (default: the "
 	  "folder's name)" },
 	{ NULL, 'o', O_OUTPUT, OPT_VALUE, "file", "the GGUF to write (default: "
@@ -179,7 +179,7 @@ static const struct optspec convert_spec = OPTSPEC("adapters convert",
     convert_opts, convert_forms, convert_operands);
 
 static const struct opt promote_opts[] = {
-	OPT_JSON("print the promoted adapter as JSON"),
+	JSON_ENTRY("print the promoted adapter as JSON"),
 };
 static const struct opt_form promote_forms[] = { { NULL, NULL, "name" } };
 static const struct opt_operand promote_operands[] = {
