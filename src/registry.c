@@ -1395,10 +1395,6 @@ semver_cmp(const char *a, const char *b)
 	return na == nb ? 0 : na ? 1 : -1;
 }
 
-/*
- * NAME: the active version of NAME, else its highest version.
- * NAME@VERSION: exactly that one.
- */
 const char *
 registry_suggest(const struct registry *r, const char *name, size_t from)
 {
@@ -1436,6 +1432,10 @@ registry_unknown(const struct registry *r, const char *name)
 	return err;
 }
 
+/*
+ * NAME: the active version of NAME, else its highest version.
+ * NAME@VERSION: exactly that one.
+ */
 const struct adapter *
 registry_find(const struct registry *r, const char *name)
 {

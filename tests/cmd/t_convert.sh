@@ -244,9 +244,9 @@ run_loco adapters convert --base q3.gguf --outtype q8 qa
 expect_rc 2
 expect_err "loco: --outtype: 'q8' is not one of f16 or f32
 usage: loco adapters convert [--arch arch] [--base file] [--json] [--name name] [-o file] [--outtype f16|f32] dir"
-run_loco adapters convert --base q3.gguf --outtype f23 qa
+run_loco adapters convert --base q3.gguf --outtype f61 qa
 expect_rc 2
-expect_err "loco: --outtype: 'f23' is not one of f16 or f32; did you mean 'f16'?
+expect_err "loco: --outtype: 'f61' is not one of f16 or f32; did you mean 'f16'?
 usage: loco adapters convert [--arch arch] [--base file] [--json] [--name name] [-o file] [--outtype f16|f32] dir"
 
 # bad NAME HEADER [DATA] [EXPECTED] RC: a folder whose safetensors file
