@@ -97,9 +97,11 @@ struct subcmd {
 	const struct optspec *spec;
 };
 
-/* The tables of adapters and router, for struct cmd. */
+/* The subcommand tables, for struct cmd. */
 const struct subcmd	*adapters_subcmds(size_t *n);
 const struct subcmd	*router_subcmds(size_t *n);
+const struct subcmd	*bench_subcmds(size_t *n);
+const struct subcmd	*runs_subcmds(size_t *n);
 
 /* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
@@ -197,10 +199,13 @@ extern const struct optspec chat_spec;
 struct error	*cmd_route(struct loco *, int, char *[]);
 extern const struct optspec route_spec;
 struct error	*cmd_router(struct loco *, int, char *[]);
+extern const struct optspec router_spec;
 /* loco router eval (cmd_router_eval.c), in router's table. */
 struct error	*cmd_router_eval(struct loco *, const struct subcmd *, int,
 		    char *[]);
+extern const struct optspec router_eval_spec;
 struct error	*cmd_adapters(struct loco *, int, char *[]);
+extern const struct optspec adapters_spec;
 struct error	*cmd_config(struct loco *, int, char *[]);
 extern const struct optspec config_spec;
 struct error	*cmd_version(struct loco *, int, char *[]);
@@ -214,6 +219,7 @@ extern const struct optspec doctor_spec;
 struct error	*cmd_modelfile(struct loco *, int, char *[]);
 extern const struct optspec modelfile_spec;
 struct error	*cmd_bench(struct loco *, int, char *[]);
+extern const struct optspec bench_spec;
 struct error	*cmd_eval(struct loco *, int, char *[]);
 extern const struct optspec eval_spec;
 struct error	*cmd_leaderboard(struct loco *, int, char *[]);
@@ -225,7 +231,9 @@ extern const struct optspec completion_spec;
 struct error	*cmd_complete(struct loco *, int, char *[]);
 extern const struct optspec complete_spec;
 struct error	*cmd_history(struct loco *, int, char *[]);
+extern const struct optspec history_spec;
 struct error	*cmd_runs(struct loco *, int, char *[]);
+extern const struct optspec runs_spec;
 struct error	*cmd_serve(struct loco *, int, char *[]);
 extern const struct optspec serve_spec;
 /*

@@ -61,7 +61,10 @@ enum opt_complete {
 
 /* Usage: "[--think | --no-think]" with the next entry. */
 #define OPT_PAIR	0x01u
-/* Required: written without brackets; its absence is a usage error. */
+/*
+ * Required: written without brackets; its absence is a usage error.  On
+ * the first of a pair, one of the pair is required: "--a x | --b y".
+ */
 #define OPT_MUST	0x02u
 /* Repeatable (noted in -h). */
 #define OPT_REPEAT	0x04u

@@ -190,6 +190,13 @@ const struct adapter	*registry_find(const struct registry *,
 struct error		*registry_unknown(const struct registry *,
 			    const char *name);
 /*
+ * The name registry_unknown suggests for name (any @VERSION ignored):
+ * the nearest of the adapters from index from on (0: all of them,
+ * r->nbase: the installed packages'), or NULL.
+ */
+const char		*registry_suggest(const struct registry *,
+			    const char *name, size_t from);
+/*
  * The active adapter of a domain: the first active one in registry order
  * (the file's adapters, then installed packages'), or NULL when the domain
  * has none.  After registry_load_installed a promotion leaves only one.

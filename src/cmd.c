@@ -26,40 +26,10 @@ static const struct cmd commands[] = {
 	{ .name = "query", .fn = cmd_query, .spec = &query_spec },
 	{ .name = "chat", .fn = cmd_chat, .spec = &chat_spec },
 	{ .name = "route", .fn = cmd_route, .spec = &route_spec },
-	{ "router", cmd_router,
-	  "loco router train [--json] [--out file]\n"
-	  "       loco router eval [--json] [--router type] file\n"
-	  "       loco router eval --oracle [--host url] [--jobs n] [--json] "
-	  "[--limit n] [--router type] benchmark ...",
-	  "train the classifier router and evaluate routers",
-	  "  train    train the classifier on the benchmarks and general.txt\n"
-	  "  eval     score a router on a labelled file, or against the best\n"
-	  "           answers on benchmarks (--oracle)\n"
-	  "See 'loco router SUBCOMMAND -h' for options.\n",
-	  router_subcmds },
-	{ "adapters", cmd_adapters,
-	  "loco adapters list [--host url] [--json]\n"
-	  "       loco adapters search [--index url] [--json] [term]\n"
-	  "       loco adapters info [--json] name\n"
-	  "       loco adapters install [--force] [--index url] [--json] "
-	  "package\n"
-	  "       loco adapters update [--index url] [--json] [name ...]\n"
-	  "       loco adapters remove [--host url] [--json] [--keep-model] "
-	  "name\n"
-	  "       loco adapters add [--description text] [--force] [--json] "
-	  "[--version version] --domain domain --modelfile file name\n"
-	  "       loco adapters promote [--json] name",
-	  "list, find, install, update, remove, import and promote adapters",
-	  "  list     the registry's adapters and whether Ollama has them\n"
-	  "  search   the package index\n"
-	  "  info     one adapter's entry\n"
-	  "  install  a package file, or name[@version] from the index\n"
-	  "  update   newer versions of installed packages\n"
-	  "  remove   an installed package and its Ollama model\n"
-	  "  add      an adapter made from an Ollama Modelfile\n"
-	  "  promote  make an adapter the active one of its domain\n"
-	  "See 'loco adapters SUBCOMMAND -h' for options.\n",
-	  adapters_subcmds },
+	{ .name = "router", .fn = cmd_router, .subcmds = router_subcmds,
+	  .spec = &router_spec },
+	{ .name = "adapters", .fn = cmd_adapters, .subcmds = adapters_subcmds,
+	  .spec = &adapters_spec },
 	{ .name = "setup", .fn = cmd_setup, .spec = &setup_spec },
 	{ .name = "doctor", .fn = cmd_doctor, .spec = &doctor_spec },
 	{ .name = "modelfile", .fn = cmd_modelfile, .spec = &modelfile_spec },
@@ -67,51 +37,11 @@ static const struct cmd commands[] = {
 	{ .name = "leaderboard", .fn = cmd_leaderboard,
 	  .spec = &leaderboard_spec },
 	{ .name = "report", .fn = cmd_report, .spec = &report_spec },
-	{ "runs", cmd_runs,
-	  "loco runs list [--adapter name] [--json] [-n count]\n"
-	  "       loco runs show [--failures] [--json] run\n"
-	  "       loco runs diff [--json] run run",
-	  "list the eval runs, show one case by case, compare two",
-	  "  list               the runs, newest first (also plain 'loco runs'):\n"
-	  "                     date, adapter, benchmark, settings, accuracy and\n"
-	  "                     status: complete, running, interrupted, stale\n"
-	  "  --adapter name     only this adapter's runs\n"
-	  "  --json             print JSON (see loco-json(7))\n"
-	  "  -n count           only the newest count runs\n"
-	  "  show run           every case: question, expected, and each model's\n"
-	  "                     answer and verdict\n"
-	  "  --failures         only the cases the adapter got wrong\n"
-	  "  diff run run       the cases only one of two runs of a benchmark got\n"
-	  "                     right, and the exact McNemar test\n"
-	  "  run                an id 'loco runs' prints, or a run directory\n",
-	  NULL },
-	{ "history", cmd_history,
-	  "loco history [--adapter name] [--json] [-n count] [--search text]\n"
-	  "       loco history show [--json] id\n"
-	  "       loco history --feedback id verdict\n"
-	  "       loco history --clear",
-	  "list and search past questions and answers, grade the answers",
-	  "  --adapter name     only this adapter's entries; none: the base\n"
-	  "                     model's\n"
-	  "  --json             print the entries as a JSON array\n"
-	  "  -n count           the last count entries (default 20; 0: all)\n"
-	  "  --search text      only entries whose question, answer or adapter\n"
-	  "                     holds text, in any case\n"
-	  "  show id            print entry id whole: question, routing, answer,\n"
-	  "                     tokens, timings and votes\n"
-	  "  --feedback id verdict  grade the answer of entry id good or bad\n"
-	  "  --clear            remove every entry (ids are not reused)\n",
-	  NULL },
-	{ "bench", cmd_bench,
-	  "loco bench import --format format [--json] [--output file] file\n"
-	  "       loco bench check [--json] file",
-	  "import public benchmarks into loco's format, check a benchmark",
-	  "  --format format    gsm8k, humaneval or jsonl\n"
-	  "  --json             import: with --output, print the count as JSON;\n"
-	  "                     check: print the counts as JSON\n"
-	  "  --output file      write there (atomically) instead of stdout\n"
-	  "  check file         validate a benchmark file and count its cases\n",
-	  NULL },
+	{ .name = "runs", .fn = cmd_runs, .subcmds = runs_subcmds,
+	  .spec = &runs_spec },
+	{ .name = "history", .fn = cmd_history, .spec = &history_spec },
+	{ .name = "bench", .fn = cmd_bench, .subcmds = bench_subcmds,
+	  .spec = &bench_spec },
 	{ .name = "serve", .fn = cmd_serve, .spec = &serve_spec },
 	{ .name = "config", .fn = cmd_config, .spec = &config_spec },
 	{ .name = "version", .fn = cmd_version, .spec = &version_spec },

@@ -1,10 +1,10 @@
 /*
  * cmd_adapters.c: loco adapters SUBCOMMAND: the registry's adapters and
  * the package manager (search, info, install, update, remove, add,
- * promote).  A small table of its own, one usage line per subcommand.
+ * promote, convert).  A small table of its own; each subcommand has its
+ * table of options (opt.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,42 +34,218 @@ has_model(const struct backend_model *m, size_t n, const char *model)
 	return 0;
 }
 
+enum {
+	O_JSON = 1, O_FORCE, O_KEEP_MODEL, O_ARCH, O_BASE, O_NAME, O_OUTPUT,
+	O_OUTTYPE, O_DESCRIPTION, O_DOMAIN, O_MODELFILE, O_PEFT, O_VERSION
+};
+
+#define HOST_ENTRY(what) \
+	{ "host", 0, 0, OPT_VALUE, "url", what " (default: backend.host)", \
+	  OC_NONE, NULL, "backend.host" }
+#define INDEX_ENTRY \
+	{ "index", 0, 0, OPT_VALUE, "url", "the package index (default: " \
+	  "adapters.index)", OC_NONE, NULL, "adapters.index" }
+#define JSON_ENTRY(help) \
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, help }
+
+static const struct opt list_opts[] = {
+	HOST_ENTRY("the Ollama server to ask"),
+	JSON_ENTRY("print JSON"),
+};
+static const struct opt_form list_forms[] = { { NULL, NULL, NULL } };
+static const struct opt_operand no_operands[1];
+static const struct optspec list_spec = { "adapters list",
+    "the registry's adapters and whether Ollama has them",
+    list_opts, OPT_NELEM(list_opts), list_forms, 1, no_operands, 0, NULL };
+
+static const struct opt search_opts[] = {
+	INDEX_ENTRY,
+	JSON_ENTRY("print JSON"),
+};
+static const struct opt_form search_forms[] = {
+	{ NULL, NULL, "[term]" }
+};
+static const struct opt_operand search_operands[] = {
+	{ "term", "a word of the name, domain, tags or description "
+	  "(default: every package)" },
+};
+static const struct optspec search_spec = OPTSPEC("adapters search",
+    "the package index, by name, domain, tag and description",
+    search_opts, search_forms, search_operands);
+
+static const struct opt info_opts[] = {
+	JSON_ENTRY("print JSON"),
+};
+static const struct opt_form info_forms[] = { { NULL, NULL, "name" } };
+static const struct opt_operand info_operands[] = {
+	{ "name", "an adapter: every version, or name@version for one",
+	  OC_ADAPTER },
+};
+static const struct optspec info_spec = OPTSPEC("adapters info",
+    "one adapter's entry", info_opts, info_forms, info_operands);
+
+static const struct opt install_opts[] = {
+	{ "force", 0, O_FORCE, OPT_FLAG, NULL, "replace an installed copy of "
+	  "the same version" },
+	INDEX_ENTRY,
+	JSON_ENTRY("print what was installed as JSON"),
+};
+static const struct opt_form install_forms[] = {
+	{ NULL, NULL, "package" }
+};
+static const struct opt_operand install_operands[] = {
+	{ "package", "a .tar.gz or .zip file, or name[@version] from the index "
+	  "(the newest for the base model by default)", OC_FILE },
+};
+static const struct optspec install_spec = OPTSPEC("adapters install",
+    "a package file, or name[@version] from the index",
+    install_opts, install_forms, install_operands);
+
+static const struct opt update_opts[] = {
+	INDEX_ENTRY,
+	JSON_ENTRY("print what was updated as JSON"),
+};
+static const struct opt_form update_forms[] = {
+	{ NULL, NULL, "[name ...]" }
+};
+static const struct opt_operand update_operands[] = {
+	{ "name", "an installed package (default: every one)", OC_ADAPTER },
+};
+static const struct optspec update_spec = OPTSPEC("adapters update",
+    "newer versions of installed packages",
+    update_opts, update_forms, update_operands);
+
+static const struct opt remove_opts[] = {
+	HOST_ENTRY("the Ollama server"),
+	JSON_ENTRY("print what was removed as JSON"),
+	{ "keep-model", 0, O_KEEP_MODEL, OPT_FLAG, NULL, "leave the Ollama "
+	  "model alone" },
+};
+static const struct opt_form remove_forms[] = { { NULL, NULL, "name" } };
+static const struct opt_operand remove_operands[] = {
+	{ "name", "an installed package; name@version when several versions "
+	  "are installed", OC_ADAPTER },
+};
+static const struct optspec remove_spec = OPTSPEC("adapters remove",
+    "an installed package and its Ollama model",
+    remove_opts, remove_forms, remove_operands);
+
+static const struct opt add_opts[] = {
+	{ "description", 0, O_DESCRIPTION, OPT_VALUE, "text", "one line about "
+	  "it" },
+	{ "force", 0, O_FORCE, OPT_FLAG, NULL, "replace an installed copy" },
+	JSON_ENTRY("print what was added as JSON"),
+	{ "version", 0, O_VERSION, OPT_VALUE, "version", "its semantic version "
+	  "(default 1.0.0)" },
+	{ "domain", 0, O_DOMAIN, OPT_VALUE, "domain", "its domain",
+	  OC_DOMAIN, NULL, NULL, OPT_MUST },
+	{ "modelfile", 0, O_MODELFILE, OPT_VALUE, "file", "the Modelfile",
+	  OC_FILE, NULL, NULL, OPT_MUST | OPT_PAIR },
+	{ "peft", 0, O_PEFT, OPT_VALUE, "dir", "the PEFT folder "
+	  "(adapter_config.json and adapter_model.safetensors)", OC_DIR },
+};
+static const struct opt_form add_forms[] = { { NULL, NULL, "name" } };
+static const struct opt_operand add_operands[] = {
+	{ "name", "the new adapter's name", OC_NONE },
+};
+static const struct optspec add_spec = OPTSPEC("adapters add",
+    "an adapter made from an Ollama Modelfile or a PEFT folder",
+    add_opts, add_forms, add_operands);
+
+static const struct opt convert_opts[] = {
+	{ "arch", 0, O_ARCH, OPT_VALUE, "arch", "without a base: llama, "
+	  "mistral, qwen2, qwen3, gemma2 or gemma3 (shapes are then not "
+	  "checked)" },
+	{ "base", 0, O_BASE, OPT_VALUE, "file", "the base model's GGUF to "
+	  "check shapes against (default: the registry's base model)",
+	  OC_FILE },
+	JSON_ENTRY("print what was written as JSON"),
+	{ "name", 0, O_NAME, OPT_VALUE, "name", "general.name (default: the "
+	  "folder's name)" },
+	{ NULL, 'o', O_OUTPUT, OPT_VALUE, "file", "the GGUF to write (default: "
+	  "DIR's name.gguf)", OC_FILE },
+	{ "output", 0, O_OUTPUT, OPT_VALUE, "file", "the same as -o", OC_FILE,
+	  NULL, NULL, OPT_NOUSAGE },
+	{ "outtype", 0, O_OUTTYPE, OPT_VALUE, "f16|f32", "the tensors' type: "
+	  "f16 (default) or f32", OC_WORDS, "f16 f32" },
+};
+static const struct opt_form convert_forms[] = { { NULL, NULL, "dir" } };
+static const struct opt_operand convert_operands[] = {
+	{ "dir", "a Hugging Face PEFT LoRA folder (adapter_config.json and "
+	  "adapter_model.safetensors)", OC_DIR },
+};
+static const struct optspec convert_spec = OPTSPEC("adapters convert",
+    "a PEFT LoRA folder to a GGUF LoRA for llama.cpp and Ollama",
+    convert_opts, convert_forms, convert_operands);
+
+static const struct opt promote_opts[] = {
+	JSON_ENTRY("print the promoted adapter as JSON"),
+};
+static const struct opt_form promote_forms[] = { { NULL, NULL, "name" } };
+static const struct opt_operand promote_operands[] = {
+	{ "name", "an adapter, or name@version", OC_ADAPTER },
+};
+static const struct optspec promote_spec = OPTSPEC("adapters promote",
+    "make an adapter the active one of its domain",
+    promote_opts, promote_forms, promote_operands);
+
+/* What the subcommands other than add and convert take: flags. */
+struct flags {
+	int	json;
+	int	force;
+	int	keep_model;
+};
+
+/*
+ * Parse sc's options into f; 0 with the operands in *argc and *argv, or
+ * -1 to stop with *err (NULL after -h).
+ */
+static int
+parse_flags(struct loco *lc, const struct subcmd *sc, int *argc,
+    char ***argv, struct flags *f, struct error **err)
+{
+	struct optparse p;
+	int id;
+
+	memset(f, 0, sizeof(*f));
+	opt_init(&p, lc, sc->spec, *argc, *argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_JSON:
+			f->json = 1;
+			break;
+		case O_FORCE:
+			f->force = 1;
+			break;
+		case O_KEEP_MODEL:
+			f->keep_model = 1;
+			break;
+		}
+	if (id < 0) {
+		*err = opt_end(&p);
+		return -1;
+	}
+	*argc = p.argc;
+	*argv = p.argv;
+	return 0;
+}
+
 static struct error *
 adapters_list(struct loco *lc, const struct subcmd *c, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	struct ollama *o = NULL;
 	struct backend_model *models = NULL;
 	size_t nmodels = 0, i;
-	struct error *err, *probe;
-	int ch, json = 0, known;
+	struct error *err = NULL, *probe;
+	struct flags f;
+	int json, known;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(c);
-			return NULL;
-		case 'H':
-			if ((err = sub_flag_set(c, lc, "--host", "backend.host",
-			    optarg)) != NULL)
-				return err;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return sub_option_error(c, ch, argv);
-		}
-	}
-	if (optind < argc)
-		return sub_usage_error(c, "unexpected argument '%s'",
-		    argv[optind]);
+	if (parse_flags(lc, c, &argc, &argv, &f, &err) == -1)
+		return err;
+	json = f.json;
+	if (argc > 0)
+		return sub_usage_error(c, "unexpected argument '%s'", argv[0]);
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
 	if ((err = loco_client(lc, &o)) != NULL)
@@ -154,69 +330,24 @@ load_index(struct loco *lc, struct pkg_index **idx)
 	return err;
 }
 
-/* Parse only --index (and -h); returns the first operand's index. */
-static struct error *
-index_options(struct loco *lc, const struct subcmd *sc, int argc,
-    char *argv[], int *json, int *force, int *done)
-{
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct error *err;
-	int ch;
-
-	*done = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			*done = 1;
-			return NULL;
-		case 'i':
-			if ((err = sub_flag_set(sc, lc, "--index",
-			    "adapters.index", optarg)) != NULL)
-				return err;
-			break;
-		case 'j':
-			if (json == NULL)
-				return sub_usage_error(sc, "unknown option "
-				    "'--json'");
-			*json = 1;
-			break;
-		case 'f':
-			if (force == NULL)
-				return sub_usage_error(sc, "unknown option "
-				    "'--force'");
-			*force = 1;
-			break;
-		default:
-			return sub_option_error(sc, ch, argv);
-		}
-	}
-	return NULL;
-}
-
 static struct error *
 adapters_search(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
 	struct pkg_index *idx = NULL;
 	struct registry *reg;
-	struct error *err;
-	int json = 0, done;
+	struct error *err = NULL;
+	struct flags f;
+	int json;
 	size_t i;
 	const char *term;
 
-	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
-	    done)
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
 		return err;
-	if (argc - optind > 1)
+	json = f.json;
+	if (argc > 1)
 		return sub_usage_error(sc, "give one search term");
-	term = optind < argc ? argv[optind] : "";
+	term = argc > 0 ? argv[0] : "";
 	if ((err = loco_registry(lc, &reg)) != NULL ||
 	    (err = load_index(lc, &idx)) != NULL)
 		return err;
@@ -336,20 +467,27 @@ adapters_info(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
 	struct registry *reg;
-	struct error *err;
+	struct error *err = NULL;
+	struct flags f;
 	char *name, *version, *s;
-	int json = 0, done, shown = 0;
+	int json, shown = 0;
 	size_t i;
 	struct jout *j = NULL;
 
-	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
-	    done)
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
 		return err;
-	if (argc - optind != 1)
+	json = f.json;
+	if (argc != 1)
 		return sub_usage_error(sc, "give one adapter name");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
-	name = split_name(argv[optind], &version);
+	name = split_name(argv[0], &version);
+	/* A name the registry does not know: perhaps a typo. */
+	if (registry_find(reg, name) == NULL) {
+		free(name);
+		free(version);
+		return registry_unknown(reg, argv[0]);
+	}
 	if (json)
 		j = jout_new_array();
 	for (i = 0; i < reg->nadapters; i++) {
@@ -411,7 +549,7 @@ adapters_info(struct loco *lc, const struct subcmd *sc, int argc,
 		free(s);
 	}
 	err = shown ? NULL : error_new(EXIT_FAIL, "no adapter '%s' in the "
-	    "registry; see 'loco adapters list'", argv[optind]);
+	    "registry; see 'loco adapters info %s'", argv[0], name);
 	free(name);
 	free(version);
 	return err;
@@ -446,14 +584,17 @@ adapters_install(struct loco *lc, const struct subcmd *sc, int argc,
 	struct error *err;
 	char *name = NULL, *version = NULL, *want, *wantv;
 	const char *arg;
-	int force = 0, json = 0, done;
+	struct flags f;
+	int force, json;
 
-	if ((err = index_options(lc, sc, argc, argv, &json, &force, &done)) ||
-	    done)
+	err = NULL;
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
 		return err;
-	if (argc - optind != 1)
+	force = f.force;
+	json = f.json;
+	if (argc != 1)
 		return sub_usage_error(sc, "give one package file or name");
-	arg = argv[optind];
+	arg = argv[0];
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
 	if (strchr(arg, '/') != NULL || str_endswith(arg, ".tar.gz") ||
@@ -550,12 +691,14 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 	struct error *err = NULL;
 	struct jout *j = NULL;
 	char *name, *version;
-	int done, json = 0, updated = 0;
+	const char *hint;
+	struct flags f;
+	int json, updated = 0;
 	size_t i, k;
 
-	if ((err = index_options(lc, sc, argc, argv, &json, NULL, &done)) ||
-	    done)
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
 		return err;
+	json = f.json;
 	if (json) {
 		j = jout_new();
 		jout_arr(j, "updated");
@@ -564,10 +707,16 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 	    (err = load_index(lc, &idx)) != NULL ||
 	    (err = installed_load(&in)) != NULL)
 		goto out;
-	for (k = (size_t)optind; k < (size_t)argc && err == NULL; k++)
-		if (newest_installed(reg, argv[k]) == NULL)
-			err = error_new(EXIT_FAIL, "no package '%s' is installed; "
-			    "see 'loco adapters list'", argv[k]);
+	for (k = 0; k < (size_t)argc && err == NULL; k++) {
+		if (newest_installed(reg, argv[k]) != NULL)
+			continue;
+		if ((hint = registry_suggest(reg, argv[k], reg->nbase)))
+			err = error_new(EXIT_FAIL, "no package '%s' is "
+			    "installed; did you mean '%s'?", argv[k], hint);
+		else
+			err = error_new(EXIT_FAIL, "no package '%s' is "
+			    "installed; see 'loco adapters list'", argv[k]);
+	}
 	for (i = 0; i < in.npackages && err == NULL; i++) {
 		char *pname = xstrndup(in.packages[i],
 		    strcspn(in.packages[i], "/"));
@@ -577,8 +726,7 @@ adapters_update(struct loco *lc, const struct subcmd *sc, int argc,
 			if (strncmp(in.packages[k], pname, strlen(pname)) == 0 &&
 			    in.packages[k][strlen(pname)] == '/')
 				break;
-		if (k < i || (optind < argc && !contains_arg(argc - optind,
-		    argv + optind, pname))) {
+		if (k < i || (argc > 0 && !contains_arg(argc, argv, pname))) {
 			free(pname);
 			continue;
 		}
@@ -670,47 +818,26 @@ static struct error *
 adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "keep-model", no_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	struct ollama *o = NULL;
 	const struct adapter *a;
-	struct error *err;
+	struct error *err = NULL;
+	struct flags f;
 	char *name, *version, *model = NULL;
 	const char *status = NULL;	/* of the Ollama model */
-	int ch, keep = 0, json = 0, n = 0;
+	const char *hint;
+	int keep, json, n = 0;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'H':
-			if ((err = sub_flag_set(sc, lc, "--host", "backend.host",
-			    optarg)) != NULL)
-				return err;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'k':
-			keep = 1;
-			break;
-		default:
-			return sub_option_error(sc, ch, argv);
-		}
-	}
-	if (argc - optind != 1)
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
+		return err;
+	keep = f.keep_model;
+	json = f.json;
+	if (argc != 1)
 		return sub_usage_error(sc, "give one adapter name");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
-	name = split_name(argv[optind], &version);
+	name = split_name(argv[0], &version);
 	for (i = reg->nbase; i < reg->nadapters; i++)
 		if (strcmp(reg->adapters[i].name, name) == 0)
 			n++;
@@ -728,7 +855,7 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 	    i++)
 		if (strcmp(reg->adapters[i].name, name) == 0)
 			a = &reg->adapters[i];
-	if (a == NULL && (a = registry_find(reg, argv[optind])) == NULL) {
+	if (a == NULL && (a = registry_find(reg, argv[0])) == NULL) {
 		if ((err = remove_dangling(name, &version)) == NULL) {
 			/* Its type is unknown: the model may be a tag's. */
 			model = adapter_model_name(name, version,
@@ -743,8 +870,12 @@ adapters_remove(struct loco *lc, const struct subcmd *sc, int argc,
 		if (err->code != EXIT_NOMODEL)
 			goto done;
 		error_free(err);
-		err = error_new(EXIT_FAIL, "no adapter '%s' is installed",
-		    argv[optind]);
+		if ((hint = registry_suggest(reg, name, reg->nbase)) != NULL)
+			err = error_new(EXIT_FAIL, "no adapter '%s' is "
+			    "installed; did you mean '%s'?", argv[0], hint);
+		else
+			err = error_new(EXIT_FAIL, "no adapter '%s' is "
+			    "installed", argv[0]);
 		goto done;
 	}
 	if (a < reg->adapters + reg->nbase) {
@@ -855,62 +986,48 @@ static struct error *
 adapters_convert(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "arch", required_argument, NULL, 'a' },
-		{ "base", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "outtype", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct peft_convert pc;
 	struct peft_result res;
+	struct optparse p;
 	struct error *err;
 	const char *given = NULL;
 	char *base = NULL, *out = NULL, *name;
-	int ch, json = 0;
+	int id, json = 0;
 
 	memset(&pc, 0, sizeof(pc));
 	memset(&res, 0, sizeof(res));
 	pc.outtype = PEFT_F16;
-	while ((ch = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'a':
-			pc.arch = optarg;
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_ARCH:
+			pc.arch = p.arg;
 			break;
-		case 'b':
-			given = optarg;
+		case O_BASE:
+			given = p.arg;
 			break;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
-		case 'n':
-			pc.name = optarg;
+		case O_NAME:
+			pc.name = p.arg;
 			break;
-		case 'o':
-			pc.out = optarg;
+		case O_OUTPUT:
+			pc.out = p.arg;
 			break;
-		case 't':
-			if (strcmp(optarg, "f16") == 0)
-				pc.outtype = PEFT_F16;
-			else if (strcmp(optarg, "f32") == 0)
-				pc.outtype = PEFT_F32;
-			else
-				return sub_usage_error(sc, "--outtype is f16 "
-				    "or f32, not '%s'", optarg);
+		case O_OUTTYPE:
+			/* One of the table's words. */
+			pc.outtype = strcmp(p.arg, "f32") == 0 ? PEFT_F32 :
+			    PEFT_F16;
 			break;
-		default:
-			return sub_option_error(sc, ch, argv);
 		}
-	}
-	if (argc - optind != 1)
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if (argc != 1)
 		return sub_usage_error(sc, "give one PEFT adapter folder");
-	pc.dir = argv[optind];
+	pc.dir = argv[0];
 	if (pc.out == NULL) {
 		char *d = xstrdup(pc.dir), *slash;
 		size_t n = strlen(d);
@@ -1055,17 +1172,6 @@ static struct error *
 adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "description", required_argument, NULL, 'd' },
-		{ "domain", required_argument, NULL, 'D' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "modelfile", required_argument, NULL, 'm' },
-		{ "peft", required_argument, NULL, 'p' },
-		{ "version", required_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	struct modelfile mf;
 	struct adapter a;
@@ -1074,52 +1180,52 @@ adapters_add(struct loco *lc, const struct subcmd *sc, int argc,
 	const char *file = NULL, *domain = NULL, *descr = NULL, *peft = NULL;
 	const char *version = "1.0.0";
 	char *auto_descr = NULL;
-	int ch, force = 0, json = 0;
+	struct optparse p;
+	int id, force = 0, json = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'd':
-			descr = optarg;
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_DESCRIPTION:
+			descr = p.arg;
 			break;
-		case 'D':
-			domain = optarg;
+		case O_DOMAIN:
+			domain = p.arg;
 			break;
-		case 'f':
+		case O_FORCE:
 			force = 1;
 			break;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
-		case 'm':
-			file = optarg;
+		case O_MODELFILE:
+			file = p.arg;
 			break;
-		case 'p':
-			peft = optarg;
+		case O_PEFT:
+			peft = p.arg;
 			break;
-		case 'v':
-			version = optarg;
+		case O_VERSION:
+			version = p.arg;
 			break;
-		default:
-			return sub_option_error(sc, ch, argv);
 		}
-	}
-	if (argc - optind != 1)
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if (argc != 1)
 		return sub_usage_error(sc, "give the new adapter's name");
-	if ((file == NULL) == (peft == NULL) || domain == NULL)
-		return sub_usage_error(sc, "--domain and one of --modelfile or "
-		    "--peft are required");
+	if (file != NULL && peft != NULL)
+		return sub_usage_error(sc, "give one of --modelfile or --peft, "
+		    "not both");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
 	if (peft != NULL)
-		return add_peft(reg, sc, argv[optind], peft, domain, descr,
+		return add_peft(reg, sc, argv[0], peft, domain, descr,
 		    version, force, json);
 	if ((err = modelfile_read(file, &mf)) != NULL)
 		return err;
 	memset(&a, 0, sizeof(a));
-	a.name = argv[optind];
+	a.name = argv[0];
 	/* A new version of a known adapter keeps its router keywords. */
 	if ((prev = registry_find(reg, a.name)) != NULL) {
 		a.keywords = prev->keywords;
@@ -1186,34 +1292,21 @@ static struct error *
 adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	const struct adapter *a;
-	struct error *err;
-	int ch, json = 0;
+	struct error *err = NULL;
+	struct flags f;
+	int json;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'j':
-			json = 1;
-			break;
-		default:
-			return sub_option_error(sc, ch, argv);
-		}
-	}
-	if (argc - optind != 1)
+	if (parse_flags(lc, sc, &argc, &argv, &f, &err) == -1)
+		return err;
+	json = f.json;
+	if (argc != 1)
 		return sub_usage_error(sc, "give one adapter name");
 	if ((err = loco_registry(lc, &reg)) != NULL)
 		return err;
-	if ((a = registry_find(reg, argv[optind])) == NULL)
-		return registry_unknown(reg, argv[optind]);
+	if ((a = registry_find(reg, argv[0])) == NULL)
+		return registry_unknown(reg, argv[0]);
 	if ((err = pkg_promote(a, reg->base.tag)) != NULL)
 		return err;
 	if (json) {
@@ -1229,75 +1322,21 @@ adapters_promote(struct loco *lc, const struct subcmd *sc, int argc,
 	return NULL;
 }
 
-#define U_CONVERT "loco adapters convert [--arch arch] [--base file] " \
-	"[--json] [--name name] [-o file] [--outtype f16|f32] dir"
-#define U_LIST "loco adapters list [--host url] [--json]"
-#define U_SEARCH "loco adapters search [--index url] [--json] [term]"
-#define U_INFO "loco adapters info [--json] name"
-#define U_INSTALL "loco adapters install [--force] [--index url] [--json] " \
-	"package"
-#define U_UPDATE "loco adapters update [--index url] [--json] [name ...]"
-#define U_REMOVE "loco adapters remove [--host url] [--json] [--keep-model] " \
-	"name"
-#define U_ADD "loco adapters add [--description text] [--force] [--json] " \
-	"[--version version] --domain domain --modelfile file | --peft dir " \
-	"name"
-#define U_PROMOTE "loco adapters promote [--json] name"
-
 static const struct subcmd subcmds[] = {
-	{ "list", adapters_list, U_LIST,
-	  "List the registry's adapters and whether Ollama has their models.\n"
-	  "  --host url   Ollama server to ask\n  --json       print JSON\n" },
-	{ "search", adapters_search, U_SEARCH,
-	  "Search the package index by name, domain, tag and description.\n"
-	  "  --index url  the index (default: adapters.index)\n"
-	  "  --json       print JSON\n" },
-	{ "info", adapters_info, U_INFO,
-	  "Show an adapter's entry (every version; name@version for one).\n"
-	  "  --json       print JSON\n" },
-	{ "install", adapters_install, U_INSTALL,
-	  "Install a package: a .tar.gz or .zip file, or name[@version]\n"
-	  "from the index (the newest for the base model by default).\n"
-	  "  --force      replace an installed copy of the same version\n"
-	  "  --index url  the index (default: adapters.index)\n"
-	  "  --json       print what was installed as JSON\n" },
-	{ "update", adapters_update, U_UPDATE,
-	  "Install newer versions of installed packages from the index.\n"
-	  "  --index url  the index (default: adapters.index)\n"
-	  "  --json       print what was updated as JSON\n" },
-	{ "remove", adapters_remove, U_REMOVE,
-	  "Remove an installed package (name@version when several are\n"
-	  "installed) and delete its Ollama model.\n"
-	  "  --host url     Ollama server\n"
-	  "  --json         print what was removed as JSON\n"
-	  "  --keep-model   leave the Ollama model alone\n" },
-	{ "convert", adapters_convert, U_CONVERT,
-	  "Convert a Hugging Face PEFT LoRA folder (adapter_config.json and\n"
-	  "adapter_model.safetensors) to a GGUF LoRA for llama.cpp and Ollama.\n"
-	  "  --arch arch     without a base: llama, mistral, qwen2, qwen3,\n"
-	  "                  gemma2 or gemma3 (shapes are then not checked)\n"
-	  "  --base file     the base model's GGUF to check shapes against\n"
-	  "                  (default: the registry's base model)\n"
-	  "  --json          print what was written as JSON\n"
-	  "  --name name     general.name (default: the folder's name)\n"
-	  "  -o, --output file  the GGUF to write (default: DIR's name.gguf)\n"
-	  "  --outtype type  f16 (default) or f32\n" },
-	{ "add", adapters_add, U_ADD,
-	  "Import an existing Ollama Modelfile, or a PEFT LoRA folder (converted\n"
-	  "as 'adapters convert' does), as an installed adapter.\n"
-	  "  --description text  one line about it\n"
-	  "  --domain domain     its domain (required)\n"
-	  "  --force             replace an installed copy\n"
-	  "  --json              print what was added as JSON\n"
-	  "  --modelfile file    the Modelfile\n"
-	  "  --peft dir          the PEFT folder (adapter_config.json and\n"
-	  "                      adapter_model.safetensors)\n"
-	  "  --version version   its semantic version (default 1.0.0)\n" },
-	{ "promote", adapters_promote, U_PROMOTE,
-	  "Make name (or name@version) the active adapter of its domain:\n"
-	  "the one the router picks.\n"
-	  "  --json       print the promoted adapter as JSON\n" },
+	{ .name = "list", .fn = adapters_list, .spec = &list_spec },
+	{ .name = "search", .fn = adapters_search, .spec = &search_spec },
+	{ .name = "info", .fn = adapters_info, .spec = &info_spec },
+	{ .name = "install", .fn = adapters_install, .spec = &install_spec },
+	{ .name = "update", .fn = adapters_update, .spec = &update_spec },
+	{ .name = "remove", .fn = adapters_remove, .spec = &remove_spec },
+	{ .name = "add", .fn = adapters_add, .spec = &add_spec },
+	{ .name = "convert", .fn = adapters_convert, .spec = &convert_spec },
+	{ .name = "promote", .fn = adapters_promote, .spec = &promote_spec },
 };
+
+const struct optspec adapters_spec = { "adapters", "list, find, install, "
+    "update, remove, import, convert and promote adapters", NULL, 0, NULL, 0,
+    NULL, 0, NULL };
 
 const struct subcmd *
 adapters_subcmds(size_t *n)

@@ -2,7 +2,6 @@
  * cmd_bench.c: loco bench import|check: bring public benchmarks into
  * loco's format, and check a benchmark file.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,50 +12,74 @@
 #include "jsonout.h"
 #include "banned.h"
 
+enum { O_FORMAT = 1, O_JSON, O_OUTPUT };
+
+static const struct opt import_opts[] = {
+	{ "format", 0, O_FORMAT, OPT_VALUE, "format", "gsm8k, humaneval or "
+	  "jsonl",
+	  OC_WORDS, "gsm8k humaneval jsonl", NULL, OPT_MUST },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "with --output, print the count "
+	  "as JSON" },
+	{ "output", 0, O_OUTPUT, OPT_VALUE, "file", "write there (atomically) "
+	  "instead of standard output", OC_FILE },
+};
+static const struct opt_form import_forms[] = { { NULL, NULL, "file" } };
+static const struct opt_operand import_operands[] = {
+	{ "file", "the public benchmark's file", OC_FILE },
+};
+static const struct optspec import_spec = OPTSPEC("bench import",
+    "convert a public benchmark into loco's format", import_opts,
+    import_forms, import_operands);
+
+static const struct opt check_opts[] = {
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print the counts as JSON" },
+};
+static const struct opt_form check_forms[] = { { NULL, NULL, "file" } };
+static const struct opt_operand check_operands[] = {
+	{ "file", "a benchmark in loco's format", OC_FILE },
+};
+static const struct optspec check_spec = OPTSPEC("bench check",
+    "validate a benchmark file and count its cases", check_opts,
+    check_forms, check_operands);
+
 static struct error *
-bench_import_cmd(const struct cmd *c, int argc, char *argv[])
+bench_import_cmd(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *format = NULL, *output = NULL;
+	struct optparse p;
 	struct error *err;
 	char *text = NULL;
 	size_t len = 0, n;
 	FILE *mem;
-	int ch, json = 0;
+	int id, json = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			format = optarg;
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_FORMAT:
+			format = p.arg;
 			break;
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
-		case 'o':
-			output = optarg;
+		case O_OUTPUT:
+			output = p.arg;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	if (format == NULL || argc - optind != 1)
-		return cmd_usage_error(c, "give --format and one file");
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if (argc != 1)
+		return sub_usage_error(sc, "give one file");
 	if (json && output == NULL)
-		return cmd_usage_error(c, "--json needs --output: without it "
+		return sub_usage_error(sc, "--json needs --output: without it "
 		    "the benchmark itself goes to standard output");
 	/* Build it whole in memory: the output file appears complete or not. */
 	if ((mem = open_memstream(&text, &len)) == NULL)
 		fatal("out of memory");
-	err = bench_import(format, argv[optind], mem, &n);
+	err = bench_import(format, argv[0], mem, &n);
 	fclose(mem);
 	if (err == NULL) {
 		if (output != NULL)
@@ -68,13 +91,13 @@ bench_import_cmd(const struct cmd *c, int argc, char *argv[])
 		struct jout *j = jout_new();
 
 		jout_str(j, "format", format);
-		jout_str(j, "input", argv[optind]);
+		jout_str(j, "input", argv[0]);
 		jout_str(j, "output", output);
 		jout_int(j, "cases", (long long)n);
 		loco_print_json(j);
 	} else if (err == NULL)
 		fprintf(stderr, "loco: %zu cases from '%s'%s%s\n", n,
-		    argv[optind], output ? " written to " : "",
+		    argv[0], output ? " written to " : "",
 		    output ? output : "");
 	free(text);
 	return err;
@@ -101,33 +124,26 @@ check_print_json(const struct bench *b, const size_t *counts)
 }
 
 static struct error *
-bench_check_cmd(const struct cmd *c, int argc, char *argv[])
+bench_check_cmd(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct bench *b;
 	struct error *err;
+	struct optparse p;
 	size_t counts[EVAL_CUSTOM + 1], i;
-	int ch, k, json = 0;
+	int id, k, json = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'j':
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_JSON)
 			json = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(c, "give one benchmark file");
-	if ((err = bench_load(argv[optind], 0, &b)) != NULL)
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
+	if (argc != 1)
+		return sub_usage_error(sc, "give one benchmark file");
+	if ((err = bench_load(argv[0], 0, &b)) != NULL)
 		return err;
 	memset(counts, 0, sizeof(counts));
 	for (i = 0; i < b->n; i++)
@@ -146,21 +162,24 @@ bench_check_cmd(const struct cmd *c, int argc, char *argv[])
 	return NULL;
 }
 
+static const struct subcmd subcmds[] = {
+	{ .name = "import", .fn = bench_import_cmd, .spec = &import_spec },
+	{ .name = "check", .fn = bench_check_cmd, .spec = &check_spec },
+};
+
+const struct optspec bench_spec = { "bench", "import public benchmarks "
+    "into loco's format, check a benchmark", NULL, 0, NULL, 0, NULL, 0,
+    NULL };
+
+const struct subcmd *
+bench_subcmds(size_t *n)
+{
+	*n = ARRAY_SIZE(subcmds);
+	return subcmds;
+}
+
 struct error *
 cmd_bench(struct loco *lc, int argc, char *argv[])
 {
-	const struct cmd *c = cmd_find("bench");
-
-	(void)lc;
-	if (argc < 2)
-		return cmd_usage_error(c, "no subcommand given");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		cmd_help_print(c);
-		return NULL;
-	}
-	if (strcmp(argv[1], "import") == 0)
-		return bench_import_cmd(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return bench_check_cmd(c, argc - 1, argv + 1);
-	return cmd_usage_error(c, "unknown subcommand '%s'", argv[1]);
+	return cmd_subcommand(lc, cmd_find("bench"), argc, argv);
 }

@@ -3,7 +3,6 @@
  * their answers, grade an answer good or bad, clear the history.  The
  * file and its ids are history.c's.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +21,36 @@
 #define WIDTH		80
 #define WHO_MAX		20
 
-enum {
-	OPT_ADAPTER = 256, OPT_CLEAR, OPT_FEEDBACK, OPT_JSON, OPT_SEARCH
-};
+enum { O_ADAPTER = 1, O_CLEAR, O_COUNT, O_FEEDBACK, O_JSON, O_SEARCH };
 
-static const struct option history_opts[] = {
-	{ "adapter", required_argument, NULL, OPT_ADAPTER },
-	{ "clear", no_argument, NULL, OPT_CLEAR },
-	{ "feedback", required_argument, NULL, OPT_FEEDBACK },
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "search", required_argument, NULL, OPT_SEARCH },
-	{ NULL, 0, NULL, 0 }
+static const struct opt history_opts[] = {
+	{ "adapter", 0, O_ADAPTER, OPT_VALUE, "name", "only this adapter's "
+	  "entries; none: the base model's", OC_ADAPTER },
+	{ "clear", 0, O_CLEAR, OPT_FLAG, NULL, "remove every entry (ids are "
+	  "not reused)", OC_NONE, NULL, NULL, OPT_NOUSAGE },
+	{ "feedback", 0, O_FEEDBACK, OPT_VALUE, "id", "grade the answer of "
+	  "entry id good or bad", OC_NONE, NULL, NULL, OPT_NOUSAGE },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print the entries (or the entry) "
+	  "as JSON" },
+	{ NULL, 'n', O_COUNT, OPT_VALUE, "count", "the last count entries "
+	  "(default 20; 0: all)" },
+	{ "search", 0, O_SEARCH, OPT_VALUE, "text", "only entries whose "
+	  "question, answer or adapter holds text, in any case" },
 };
+static const struct opt_form history_forms[] = {
+	{ NULL, "adapter json n search", NULL },
+	{ "show", "json", "id" },
+	{ "--feedback id", "", "verdict" },
+	{ "--clear", "", NULL },
+};
+static const struct opt_operand history_operands[] = {
+	{ "id", "an entry's id, as 'loco history' prints it; show prints the "
+	  "entry whole: question, routing, answer, tokens, timings and votes" },
+	{ "verdict", "good or bad", OC_WORDS, "good bad" },
+};
+const struct optspec history_spec = OPTSPEC("history", "list and search "
+    "past questions and answers, grade the answers", history_opts,
+    history_forms, history_operands);
 
 /* "2025-06-01T12:00:00Z" in local time, "2025-06-01 14:00". */
 static void
@@ -297,8 +313,30 @@ show(const struct cmd *c, const char *id, int json)
 	return err;
 }
 
+/*
+ * --adapter NAME when no entry matched: a name the registry does not know
+ * is perhaps a typo (registry_unknown), one it knows or that an adapter
+ * removed since had is not.  NULL when it is no error.
+ */
 static struct error *
-list(const struct history_filter *f, int json)
+unknown_adapter(struct loco *lc, const char *name)
+{
+	struct registry *reg;
+	struct error *err;
+
+	if (strcmp(name, "none") == 0)
+		return NULL;
+	if ((err = loco_registry(lc, &reg)) != NULL) {
+		/* Without a registry there is nothing to suggest. */
+		error_free(err);
+		return NULL;
+	}
+	return registry_find(reg, name) == NULL ? registry_unknown(reg, name) :
+	    NULL;
+}
+
+static struct error *
+list(struct loco *lc, const struct history_filter *f, int json)
 {
 	struct history h;
 	struct error *err;
@@ -311,6 +349,8 @@ list(const struct history_filter *f, int json)
 	if (h.nbad > h.nwarnings)
 		fprintf(stderr, "loco: %s: %zu more unusable lines skipped\n",
 		    path, h.nbad - h.nwarnings);
+	if (err == NULL && h.n == 0 && f->adapter != NULL)
+		err = unknown_adapter(lc, f->adapter);
 	if (err == NULL) {
 		if (json)
 			print_json(&h);
@@ -327,56 +367,53 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 {
 	const struct cmd *c = cmd_find("history");
 	struct history_filter f;
+	struct optparse p;
 	struct error *err;
 	const char *feedback = NULL;
 	char *path, *clean;
-	int ch, json = 0, clear = 0, listing = 0, filtering = 0;
+	int id, json = 0, clear = 0, listing = 0, filtering = 0;
 	size_t removed = 0;
 	long l;
 
 	memset(&f, 0, sizeof(f));
 	f.limit = DEFAULT_COUNT;
-	while ((ch = getopt_long(argc, argv, ":hn:", history_opts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'n':
-			if (parse_long(optarg, 0, LONG_MAX, &l) == -1) {
-				clean = str_sanitize(optarg, 40);
-				err = cmd_usage_error(c, "-n: must be a number "
-				    "of entries, not '%s'", clean);
+	opt_init(&p, lc, &history_spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_COUNT:
+			if (parse_long(p.arg, 0, LONG_MAX, &l) == -1) {
+				clean = str_sanitize(p.arg, 40);
+				p.err = cmd_usage_error(c, "-n: must be a "
+				    "number of entries, not '%s'", clean);
 				free(clean);
-				return err;
+				return opt_end(&p);
 			}
 			f.limit = (size_t)l;
 			listing = filtering = 1;
 			break;
-		case OPT_ADAPTER:
-			f.adapter = optarg;
+		case O_ADAPTER:
+			f.adapter = p.arg;
 			listing = filtering = 1;
 			break;
-		case OPT_CLEAR:
+		case O_CLEAR:
 			clear = 1;
 			break;
-		case OPT_FEEDBACK:
-			feedback = optarg;
+		case O_FEEDBACK:
+			feedback = p.arg;
 			break;
-		case OPT_JSON:
+		case O_JSON:
 			json = 1;
 			listing = 1;
 			break;
-		case OPT_SEARCH:
-			f.search = optarg;
+		case O_SEARCH:
+			f.search = p.arg;
 			listing = filtering = 1;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	argc -= optind;
-	argv += optind;
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
 	if (argc > 0 && strcmp(argv[0], "show") == 0 && feedback == NULL &&
 	    !clear) {
 		if (filtering)
@@ -408,7 +445,7 @@ cmd_history(struct loco *lc, int argc, char *argv[])
 		return err;
 	}
 	if (feedback == NULL && !clear)
-		return list(&f, json);
+		return list(lc, &f, json);
 	path = history_path();
 	if (clear && (err = history_clear(path, &removed)) == NULL)
 		printf("cleared the history: %zu entr%s removed\n", removed,

@@ -4,7 +4,6 @@
  * answers of every active adapter and the base model on benchmarks.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -749,20 +748,40 @@ done:
 	return err;
 }
 
+enum { O_HOST = 1, O_JOBS, O_JSON, O_LIMIT, O_ORACLE };
+
+static const struct opt eval_opts[] = {
+	{ "host", 0, O_HOST, OPT_VALUE, "url", "the server (--oracle; default: "
+	  "backend.host)", OC_NONE, NULL, "backend.host" },
+	{ "jobs", 0, O_JOBS, OPT_VALUE, "n", "requests in flight (--oracle; "
+	  "default: inference.parallel)" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON" },
+	{ "limit", 0, O_LIMIT, OPT_VALUE, "n", "only the first n cases of a "
+	  "benchmark (--oracle)" },
+	{ "oracle", 0, O_ORACLE, OPT_FLAG, NULL, "score routing by the answers, "
+	  "against the best", OC_NONE, NULL, NULL, OPT_NOUSAGE },
+	{ "router", 0, 0, OPT_VALUE, "type", "keyword, classifier or "
+	  "auto (default: router.type)", OC_WORDS, "keyword classifier auto", "router.type" },
+};
+static const struct opt_form eval_forms[] = {
+	{ NULL, "json router", "file" },
+	{ "--oracle", "host jobs json limit router", "benchmark ..." },
+};
+static const struct opt_operand eval_operands[] = {
+	{ "file", "queries labelled with their domain: domain<TAB>query "
+	  "lines, or JSON Lines {\"domain\", \"query\"}", OC_FILE },
+	{ "benchmark", "with --oracle: a benchmark file, or a domain for its "
+	  "standard one; every active adapter and the base model answer it",
+	  OC_FILE },
+};
+const struct optspec router_eval_spec = OPTSPEC("router eval", "score a "
+    "router on labelled queries, or against the best answers", eval_opts,
+    eval_forms, eval_operands);
+
 struct error *
 cmd_router_eval(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "jobs", required_argument, NULL, 'J' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "oracle", no_argument, NULL, 'o' },
-		{ "router", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct oracle or;
 	struct evalstats es;
 	struct route_result rr;
@@ -770,67 +789,61 @@ cmd_router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 	struct router *r = NULL;
 	struct clf_data d;
 	struct error *err;
+	struct optparse p;
 	const char *oracle_only = NULL;
 	size_t i;
 	long l;
-	int ch, json = 0, oracle = 0;
+	int id, json = 0, oracle = 0;
 
 	memset(&or, 0, sizeof(or));
 	or.lc = lc;
 	or.jobs = (size_t)config_parallel(&lc->cfg);
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'H':
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0) {
+		switch (id) {
+		case O_HOST:
 			oracle_only = "--host";
-			if ((err = sub_flag_set(sc, lc, "--host",
-			    "backend.host", optarg)) != NULL)
-				return err;
 			break;
-		case 'J':
+		case O_JOBS:
 			oracle_only = "--jobs";
-			if (parse_long(optarg, 1, 64, &l) == -1)
-				return sub_usage_error(sc, "--jobs: must be an "
-				    "integer from 1 to 64, not '%s'", optarg);
+			if (parse_long(p.arg, 1, 64, &l) == -1)
+				p.err = sub_usage_error(sc, "--jobs: must be an "
+				    "integer from 1 to 64, not '%s'", p.arg);
 			or.jobs = (size_t)l;
 			break;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
-		case 'l':
+		case O_LIMIT:
 			oracle_only = "--limit";
-			if (parse_long(optarg, 1, 10000000, &l) == -1)
-				return sub_usage_error(sc, "--limit: must be a "
-				    "positive integer, not '%s'", optarg);
+			if (parse_long(p.arg, 1, 10000000, &l) == -1)
+				p.err = sub_usage_error(sc, "--limit: must be a "
+				    "positive integer, not '%s'", p.arg);
 			or.limit = (size_t)l;
 			break;
-		case 'o':
+		case O_ORACLE:
 			oracle = 1;
 			break;
-		case 'r':
-			if ((err = sub_flag_set(sc, lc, "--router",
-			    "router.type", optarg)) != NULL)
-				return err;
-			break;
-		default:
-			return sub_option_error(sc, ch, argv);
 		}
+		if (p.err != NULL)
+			return opt_end(&p);
 	}
+	if (id < 0)
+		return opt_end(&p);
+	argc = p.argc;
+	argv = p.argv;
 	if (oracle) {
-		if (argc == optind)
+		if (argc == 0)
 			return sub_usage_error(sc, "no benchmark given");
 		or.json = json;
-		return router_oracle(&or, argc - optind, argv + optind);
+		return router_oracle(&or, argc, argv);
 	}
 	if (oracle_only != NULL)
 		return sub_usage_error(sc, "%s needs --oracle", oracle_only);
-	if (argc - optind != 1)
-		return sub_usage_error(sc, argc == optind ?
+	if (argc != 1)
+		return sub_usage_error(sc, argc == 0 ?
 		    "no labelled file given" : "give one labelled file");
-	if ((err = router_labels_load(argv[optind], &d)) != NULL)
+	if ((err = router_labels_load(argv[0], &d)) != NULL)
 		return err;
 	memset(&es, 0, sizeof(es));
 	if ((err = loco_registry(lc, &reg)) != NULL ||
@@ -845,9 +858,9 @@ cmd_router_eval(struct loco *lc, const struct subcmd *sc, int argc,
 		route_result_release(&rr);
 	}
 	if (json)
-		eval_print_json(&es, router_kind(r), argv[optind]);
+		eval_print_json(&es, router_kind(r), argv[0]);
 	else
-		eval_print_text(&es, router_kind(r), argv[optind]);
+		eval_print_text(&es, router_kind(r), argv[0]);
 done:
 	evalstats_release(&es);
 	clf_data_release(&d);

@@ -4,7 +4,6 @@
  * examples and general.txt.  loco router eval is in cmd_router_eval.c.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,46 +51,52 @@ train_print_json(const char *path, const struct clf_data *d,
 	loco_print_json(j);
 }
 
+enum { O_JSON = 1, O_OUT };
+
+static const struct opt train_opts[] = {
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print what was trained as JSON" },
+	{ "out", 0, O_OUT, OPT_VALUE, "file", "where to write the model "
+	  "(default: router.model, $LOCO_HOME/router.model)", OC_FILE },
+};
+static const struct opt_form train_forms[] = { { NULL, NULL, NULL } };
+static const struct opt_operand train_operands[1];
+static const struct optspec train_spec = { "router train", "train the "
+    "classifier on the benchmarks, router_examples and general.txt",
+    train_opts, OPT_NELEM(train_opts), train_forms, 1, train_operands, 0,
+    NULL };
+
 static struct error *
 router_train(struct loco *lc, const struct subcmd *sc, int argc,
     char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	struct classifier *m;
 	struct clf_data d;
 	struct error *err;
+	struct optparse p;
 	char *path = NULL, *dir;
 	size_t *count, i;
-	int ch, json = 0;
+	int id, json = 0;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			sub_help(sc);
-			return NULL;
-		case 'j':
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_JSON:
 			json = 1;
 			break;
-		case 'o':
+		case O_OUT:
 			free(path);
-			path = xstrdup(optarg);
+			path = xstrdup(p.arg);
 			break;
-		default:
-			free(path);
-			return sub_option_error(sc, ch, argv);
 		}
+	if (id < 0) {
+		free(path);
+		return opt_end(&p);
 	}
-	if (optind != argc) {
+	if (p.argc > 0) {
 		free(path);
 		return sub_usage_error(sc, "unexpected argument '%s'",
-		    argv[optind]);
+		    p.argv[0]);
 	}
 	if (path == NULL)
 		path = router_model_path(&lc->cfg);
@@ -126,33 +131,13 @@ done:
 	return err;
 }
 
-
-#define U_TRAIN "loco router train [--json] [--out file]"
-#define U_EVAL "loco router eval [--json] [--router type] file\n" \
-	"       loco router eval --oracle [--host url] [--jobs n] [--json] " \
-	"[--limit n] [--router type] benchmark ..."
-
 static const struct subcmd subcmds[] = {
-	{ "train", router_train, U_TRAIN,
-	  "Train the classifier router on the benchmarks, the adapters'\n"
-	  "router_examples and router_keywords, and general.txt.\n"
-	  "  --json         print what was trained as JSON\n"
-	  "  --out file     where to write the model (default: router.model,\n"
-	  "                 $LOCO_HOME/router.model)\n" },
-	{ "eval", cmd_router_eval, U_EVAL,
-	  "Route every query of a labelled file (domain<TAB>query, or JSON\n"
-	  "Lines {\"domain\", \"query\"}) and score the decisions.  With\n"
-	  "--oracle, run every active adapter and the base model on the\n"
-	  "benchmarks (files, or domains for their standard ones) and score\n"
-	  "the routed choice against the best one (regret).\n"
-	  "  --host url     Ollama server (--oracle)\n"
-	  "  --jobs n       requests in flight (--oracle; default:\n"
-	  "                 inference.parallel)\n"
-	  "  --json         print JSON\n"
-	  "  --limit n      only the first n cases of a benchmark (--oracle)\n"
-	  "  --oracle       score routing by the answers, against the best\n"
-	  "  --router type  keyword, classifier or auto (default: router.type)\n" },
+	{ .name = "train", .fn = router_train, .spec = &train_spec },
+	{ .name = "eval", .fn = cmd_router_eval, .spec = &router_eval_spec },
 };
+
+const struct optspec router_spec = { "router", "train the classifier "
+    "router and evaluate routers", NULL, 0, NULL, 0, NULL, 0, NULL };
 
 const struct subcmd *
 router_subcmds(size_t *n)

@@ -2,7 +2,6 @@
  * cmd_runs.c: loco runs: list the eval runs on disk, show one case by
  * case, compare two with the paired test.  Reading runs is runs.c's.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +24,41 @@
 /* Case ids a diff lists on each side before "and N more". */
 #define DIFF_LIST_MAX	10
 
-enum { OPT_ADAPTER = 256, OPT_FAILURES, OPT_JSON };
+enum { O_ADAPTER = 1, O_COUNT, O_FAILURES, O_JSON };
+
+static const struct opt list_opts[] = {
+	{ "adapter", 0, O_ADAPTER, OPT_VALUE, "name", "only this adapter's "
+	  "runs", OC_ADAPTER },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON (see loco-json(7))" },
+	{ NULL, 'n', O_COUNT, OPT_VALUE, "count", "only the newest count runs" },
+};
+static const struct opt_form list_forms[] = { { NULL, NULL, NULL } };
+static const struct opt_operand no_operands[1];
+static const struct optspec list_spec = { "runs list", "the runs, newest "
+    "first (also plain 'loco runs')", list_opts, OPT_NELEM(list_opts),
+    list_forms, 1, no_operands, 0,
+    "\nEach run: date, adapter, benchmark, settings, accuracy and status\n"
+    "(complete, running, interrupted or stale).\n" };
+
+static const struct opt show_opts[] = {
+	{ "failures", 0, O_FAILURES, OPT_FLAG, NULL, "only the cases the "
+	  "adapter got wrong" },
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON (see loco-json(7))" },
+};
+static const struct opt_form show_forms[] = { { NULL, NULL, "run" } };
+static const struct opt_operand run_operand[] = {
+	{ "run", "an id 'loco runs' prints, or a run directory", OC_RUN },
+};
+static const struct optspec show_spec = OPTSPEC("runs show", "every case "
+    "of a run, with each model's answer and verdict",
+    show_opts, show_forms, run_operand);
+
+static const struct opt diff_opts[] = {
+	{ "json", 0, O_JSON, OPT_FLAG, NULL, "print JSON (see loco-json(7))" },
+};
+static const struct opt_form diff_forms[] = { { NULL, NULL, "run run" } };
+static const struct optspec diff_spec = OPTSPEC("runs diff", "the cases "
+    "only one of two runs got right, with McNemar's exact test", diff_opts, diff_forms, run_operand);
 
 /* Characters on screen: UTF-8 continuation bytes do not count. */
 static int
@@ -375,51 +408,43 @@ print_list(struct registry *reg, const struct run *v, size_t n)
 }
 
 static struct error *
-runs_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
+runs_list(struct loco *lc, const struct subcmd *sc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "adapter", required_argument, NULL, OPT_ADAPTER },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg;
 	struct runs rs;
 	struct error *err;
+	struct optparse p;
 	const char *adapter = NULL;
 	char *clean;
-	size_t i, k, limit = 0;
+	size_t i, k, limit = 0, matched = 0;
 	long l;
-	int ch, json = 0;
+	int id, json = 0;
 
-	while ((ch = getopt_long(argc, argv, ":hn:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case 'n':
-			if (parse_long(optarg, 0, LONG_MAX, &l) == -1) {
-				clean = str_sanitize(optarg, 40);
-				err = cmd_usage_error(c, "-n: must be a number "
-				    "of runs, not '%s'", clean);
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_COUNT:
+			if (parse_long(p.arg, 0, LONG_MAX, &l) == -1) {
+				clean = str_sanitize(p.arg, 40);
+				p.err = sub_usage_error(sc, "-n: must be a "
+				    "number of runs, not '%s'", clean);
 				free(clean);
-				return err;
+				return opt_end(&p);
 			}
 			limit = (size_t)l;
 			break;
-		case OPT_ADAPTER:
-			adapter = optarg;
+		case O_ADAPTER:
+			adapter = p.arg;
 			break;
-		case OPT_JSON:
+		case O_JSON:
 			json = 1;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	if (optind < argc) {
-		clean = str_sanitize(argv[optind], 40);
-		err = cmd_usage_error(c, "unexpected argument '%s'", clean);
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc > 0) {
+		clean = str_sanitize(p.argv[0], 40);
+		err = sub_usage_error(sc, "unexpected argument '%s'", clean);
 		free(clean);
 		return err;
 	}
@@ -429,6 +454,8 @@ runs_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	}
 	/* Keep the wanted ones in place (newest first), up to the limit. */
 	for (i = k = 0; i < rs.n; i++) {
+		if (adapter != NULL && strcmp(rs.v[i].adapter, adapter) == 0)
+			matched++;
 		if ((adapter != NULL && strcmp(rs.v[i].adapter, adapter) != 0)
 		    || (limit > 0 && k == limit)) {
 			run_release(&rs.v[i]);
@@ -437,6 +464,15 @@ runs_list(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 		rs.v[k++] = rs.v[i];
 	}
 	rs.n = k;
+	/*
+	 * No run of a name the registry does not know: perhaps a typo.  The
+	 * runs of an adapter removed since are still listed.
+	 */
+	if (adapter != NULL && matched == 0 && reg != NULL &&
+	    registry_find(reg, adapter) == NULL) {
+		runs_release(&rs);
+		return registry_unknown(reg, adapter);
+	}
 	if (json) {
 		struct jout *j = jout_new_array();
 
@@ -661,43 +697,35 @@ show_text(const struct run *r, const struct run_pair *rows, size_t n, int failur
 }
 
 static struct error *
-runs_show(struct loco *lc, const struct cmd *c, int argc, char *argv[])
+runs_show(struct loco *lc, const struct subcmd *sc, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "failures", no_argument, NULL, OPT_FAILURES },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg = NULL;
 	struct runs rs;
 	struct run one;
 	const struct run *r;
 	struct error *err;
 	struct run_pair *rows;
+	struct optparse p;
 	size_t n;
-	int ch, json = 0, failures = 0, loaded = 0;
+	int id, json = 0, failures = 0, loaded = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case OPT_FAILURES:
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		switch (id) {
+		case O_FAILURES:
 			failures = 1;
 			break;
-		case OPT_JSON:
+		case O_JSON:
 			json = 1;
 			break;
-		default:
-			return cmd_option_error(c, ch, argv);
 		}
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(c, "runs show takes one run");
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc != 1)
+		return sub_usage_error(sc, "runs show takes one run");
 	memset(&rs, 0, sizeof(rs));
 	memset(&one, 0, sizeof(one));
-	if ((err = find_run(lc, argv[optind], &rs, &loaded, &reg, &one,
+	if ((err = find_run(lc, p.argv[0], &rs, &loaded, &reg, &one,
 	    &r)) != NULL)
 		goto done;
 	rows = run_pairs(r, &n);
@@ -752,13 +780,9 @@ diff_side_json(struct jout *j, const char *key, const struct run *r,
 }
 
 static struct error *
-runs_diff_cmd(struct loco *lc, const struct cmd *c, int argc, char *argv[])
+runs_diff_cmd(struct loco *lc, const struct subcmd *sc, int argc,
+    char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct registry *reg = NULL;
 	struct runs rs;
 	struct run one[2];
@@ -766,27 +790,22 @@ runs_diff_cmd(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	struct runs_diff d;
 	struct error *err = NULL;
 	struct strbuf sb = STRBUF_INIT;
+	struct optparse p;
 	char pt[STATS_P_TEXT_LEN], *ba, *bb, *name;
-	int ch, json = 0, k, loaded = 0;
+	int id, json = 0, k, loaded = 0;
 
-	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'h':
-			cmd_help_print(c);
-			return NULL;
-		case OPT_JSON:
+	opt_init(&p, lc, sc->spec, argc, argv);
+	while ((id = opt_next(&p)) > 0)
+		if (id == O_JSON)
 			json = 1;
-			break;
-		default:
-			return cmd_option_error(c, ch, argv);
-		}
-	}
-	if (argc - optind != 2)
-		return cmd_usage_error(c, "runs diff takes two runs");
+	if (id < 0)
+		return opt_end(&p);
+	if (p.argc != 2)
+		return sub_usage_error(sc, "runs diff takes two runs");
 	memset(&rs, 0, sizeof(rs));
 	memset(one, 0, sizeof(one));
 	for (k = 0; k < 2; k++)
-		if ((err = find_run(lc, argv[optind + k], &rs, &loaded, &reg,
+		if ((err = find_run(lc, p.argv[k], &rs, &loaded, &reg,
 		    &one[k], &r[k])) != NULL)
 			goto done;
 	if (strcmp(r[0]->bench_sha256, r[1]->bench_sha256) != 0) {
@@ -851,38 +870,28 @@ done:
 	return err;
 }
 
+static const struct subcmd subcmds[] = {
+	{ .name = "list", .fn = runs_list, .spec = &list_spec },
+	{ .name = "show", .fn = runs_show, .spec = &show_spec },
+	{ .name = "diff", .fn = runs_diff_cmd, .spec = &diff_spec },
+};
+
+const struct optspec runs_spec = { "runs", "list the eval runs, show one "
+    "case by case, compare two", NULL, 0, NULL, 0, NULL, 0, NULL };
+
+const struct subcmd *
+runs_subcmds(size_t *n)
+{
+	*n = ARRAY_SIZE(subcmds);
+	return subcmds;
+}
+
 struct error *
 cmd_runs(struct loco *lc, int argc, char *argv[])
 {
-	static const struct {
-		const char	*name;
-		struct error	*(*fn)(struct loco *, const struct cmd *, int,
-				    char *[]);
-	} subs[] = {
-		{ "list", runs_list },
-		{ "show", runs_show },
-		{ "diff", runs_diff_cmd },
-	};
-	const struct cmd *c = cmd_find("runs");
-	const char *names[ARRAY_SIZE(subs)], *hint;
-	struct error *err;
-	char *clean;
-	size_t i;
-
 	/* Bare `loco runs` and `loco runs -n 5` list. */
-	if (argc < 2 || argv[1][0] == '-')
-		return runs_list(lc, c, argc, argv);
-	for (i = 0; i < ARRAY_SIZE(subs); i++) {
-		names[i] = subs[i].name;
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].fn(lc, c, argc - 1, argv + 1);
-	}
-	clean = str_sanitize(argv[1], 40);
-	if ((hint = str_suggest(argv[1], names, ARRAY_SIZE(subs))) != NULL)
-		err = cmd_usage_error(c, "unknown subcommand '%s'; did you mean "
-		    "'%s'?", clean, hint);
-	else
-		err = cmd_usage_error(c, "unknown subcommand '%s'", clean);
-	free(clean);
-	return err;
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "-h") != 0 &&
+	    strcmp(argv[1], "--help") != 0))
+		return runs_list(lc, &subcmds[0], argc, argv);
+	return cmd_subcommand(lc, cmd_find("runs"), argc, argv);
 }

@@ -117,6 +117,7 @@ opt_usage_line(const struct optspec *s, size_t form)
 	const struct opt_form *f = &s->forms[form];
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
+	int must;
 
 	strbuf_addstr(&sb, "loco");
 	if (*s->name != '\0')
@@ -128,19 +129,17 @@ opt_usage_line(const struct optspec *s, size_t form)
 
 		if (!form_has(f, o))
 			continue;
-		strbuf_addch(&sb, ' ');
-		if (o->flags & OPT_MUST) {
-			usage_opt(&sb, o);
-			continue;
-		}
-		strbuf_addch(&sb, '[');
+		/* A required pair: "--modelfile file | --peft dir". */
+		must = (o->flags & OPT_MUST) != 0;
+		strbuf_addstr(&sb, must ? " " : " [");
 		usage_opt(&sb, o);
 		while ((o->flags & OPT_PAIR) && i + 1 < s->nopts) {
 			o = &s->opts[++i];
 			strbuf_addstr(&sb, " | ");
 			usage_opt(&sb, o);
 		}
-		strbuf_addch(&sb, ']');
+		if (!must)
+			strbuf_addch(&sb, ']');
 	}
 	if (f->args != NULL && *f->args != '\0')
 		strbuf_addf(&sb, " %s", f->args);
@@ -460,6 +459,38 @@ own_entry(const struct optspec *s, int letter)
 	return NULL;
 }
 
+/*
+ * The usage error when the required option i is absent: "--domain is
+ * required", or for a required pair "--modelfile or --peft is required".
+ */
+static struct error *
+missing(struct optparse *p, size_t i)
+{
+	const struct optspec *s = p->spec;
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	char label[64];
+	size_t k = i;
+
+	for (;;) {
+		if (p->seen[k]) {
+			strbuf_release(&sb);
+			return NULL;
+		}
+		if (k > i)
+			strbuf_addstr(&sb, (s->opts[k].flags & OPT_PAIR) ?
+			    ", " : " or ");
+		strbuf_addstr(&sb, opt_label(&s->opts[k], label,
+		    sizeof(label)));
+		if (!(s->opts[k].flags & OPT_PAIR) || k + 1 == s->nopts)
+			break;
+		k++;
+	}
+	err = opt_usage_error(s, "%s is required", sb.buf);
+	strbuf_release(&sb);
+	return err;
+}
+
 int
 opt_next(struct optparse *p)
 {
@@ -520,11 +551,7 @@ opt_next(struct optparse *p)
 			return o->id;
 	}
 	for (i = 0; i < s->nopts; i++)
-		if ((s->opts[i].flags & OPT_MUST) && !p->seen[i]) {
-			char label[64];
-
-			opt_label(&s->opts[i], label, sizeof(label));
-			p->err = opt_usage_error(s, "%s is required", label);
+		if ((s->opts[i].flags & OPT_MUST) && (p->err = missing(p, i))) {
 			p->done = -1;
 			release(p);
 			return -1;

@@ -1395,29 +1395,33 @@ semver_cmp(const char *a, const char *b)
 	return na == nb ? 0 : na ? 1 : -1;
 }
 
-/*
- * NAME: the active version of NAME, else its highest version.
- * NAME@VERSION: exactly that one.
- */
+const char *
+registry_suggest(const struct registry *r, const char *name, size_t from)
+{
+	const char **names;
+	const char *hint;
+	char *word = xstrndup(name, strcspn(name, "@"));
+	size_t i, n = 0;
+
+	names = xcalloc(r->nadapters + 1, sizeof(*names));
+	for (i = from; i < r->nadapters; i++)
+		names[n++] = r->adapters[i].name;
+	/* Suggest for the name, without any @VERSION. */
+	hint = str_suggest(word, names, n);
+	if (hint != NULL && hint[0] != word[0])
+		hint = NULL;
+	free(word);
+	free(names);
+	return hint;
+}
+
 struct error *
 registry_unknown(const struct registry *r, const char *name)
 {
-	const char **names = xcalloc(r->nadapters + 1, sizeof(*names));
-	const char *hint;
+	const char *hint = registry_suggest(r, name, 0);
+	char *clean = str_sanitize(name, 64);
 	struct error *err;
-	char *clean = str_sanitize(name, 64), *at;
-	size_t i;
 
-	for (i = 0; i < r->nadapters; i++)
-		names[i] = r->adapters[i].name;
-	/* Suggest for the name, without any @VERSION. */
-	if ((at = strchr(clean, '@')) != NULL)
-		*at = '\0';
-	hint = str_suggest(clean, names, r->nadapters);
-	if (hint != NULL && hint[0] != clean[0])
-		hint = NULL;
-	if (at != NULL)
-		*at = '@';
 	if (hint != NULL)
 		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
 		    "did you mean '%s'?", clean, r->path, hint);
@@ -1425,10 +1429,13 @@ registry_unknown(const struct registry *r, const char *name)
 		err = error_new(EXIT_USAGE, "no adapter named '%s' in '%s'; "
 		    "see 'loco adapters list'", clean, r->path);
 	free(clean);
-	free(names);
 	return err;
 }
 
+/*
+ * NAME: the active version of NAME, else its highest version.
+ * NAME@VERSION: exactly that one.
+ */
 const struct adapter *
 registry_find(const struct registry *r, const char *name)
 {

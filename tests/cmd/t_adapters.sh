@@ -54,5 +54,55 @@ run_loco adapters list extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'
 usage: loco adapters list [--host url] [--json]"
+run_loco adapters list --jsn
+expect_rc 2
+expect_err "loco: unknown option '--jsn'; did you mean '--json'?
+usage: loco adapters list [--host url] [--json]"
+run_loco adapters info --force math
+expect_rc 2
+expect_err "loco: unknown option '--force'
+usage: loco adapters info [--json] name"
+run_loco adapters install --hots url pkg.tar.gz
+expect_rc 2
+expect_err "loco: unknown option '--hots'
+usage: loco adapters install [--force] [--index url] [--json] package"
+run_loco adapters remove --keep-modle math
+expect_rc 2
+expect_err "loco: unknown option '--keep-modle'; did you mean '--keep-model'?
+usage: loco adapters remove [--host url] [--json] [--keep-model] name"
+run_loco adapters search --index
+expect_rc 2
+expect_err "loco: option '--index' needs a value
+usage: loco adapters search [--index url] [--json] [term]"
+run_loco adapters promote -h
+expect_rc 0
+expect_out "usage: loco adapters promote [--json] name
+
+make an adapter the active one of its domain.
+
+  --json             print the promoted adapter as JSON
+  name               an adapter, or name@version"
+
+t "a mistyped adapter name: did you mean"
+run_loco adapters info mth
+expect_rc 2
+expect_err "loco: no adapter named 'mth' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'math'?"
+expect_out_empty
+run_loco adapters info --json mth@1.0.0
+expect_rc 2
+expect_err "loco: no adapter named 'mth@1.0.0' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'math'?"
+expect_out_empty
+run_loco adapters info zzz
+expect_rc 2
+expect_err "loco: no adapter named 'zzz' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
+run_loco adapters info math@9.9.9
+expect_rc 1
+expect_err "loco: no adapter 'math@9.9.9' in the registry; see 'loco adapters info math'"
+run_loco adapters promote cdoe
+expect_rc 2
+expect_err "loco: no adapter named 'cdoe' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'code'?"
+run_loco adapters remove mth
+expect_rc 1
+expect_err "loco: no adapter 'mth' is installed"
 
 area_end

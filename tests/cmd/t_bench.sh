@@ -77,8 +77,41 @@ printf '\n\n' >"$W/empty.jsonl"
 run_loco bench check "$W/empty.jsonl"
 expect_rc 7
 expect_err "loco: benchmark '$W/empty.jsonl' has no cases"
+
+t "usage errors"
 run_loco bench import --format csv "$W/short.jsonl"
 expect_rc 2
-expect_err "loco: unknown format 'csv': use gsm8k, humaneval or jsonl"
+expect_err "loco: --format: 'csv' is not one of gsm8k, humaneval or jsonl
+usage: loco bench import --format format [--json] [--output file] file"
+run_loco bench import --format gsm8 --output "$W/never.jsonl" "$W/short.jsonl"
+expect_rc 2
+expect_err "loco: --format: 'gsm8' is not one of gsm8k, humaneval or jsonl; did you mean 'gsm8k'?
+usage: loco bench import --format format [--json] [--output file] file"
+if [ ! -e "$W/never.jsonl" ]; then pass; else fail "output written on a usage error"; fi
+run_loco bench import "$W/short.jsonl"
+expect_rc 2
+expect_err "loco: --format is required
+usage: loco bench import --format format [--json] [--output file] file"
+expect_out_empty
+run_loco bench import --format jsonl --json "$W/short.jsonl"
+expect_rc 2
+expect_err "loco: --json needs --output: without it the benchmark itself goes to standard output
+usage: loco bench import --format format [--json] [--output file] file"
+run_loco bench import --format jsonl --ouput x.jsonl "$W/short.jsonl"
+expect_rc 2
+expect_err "loco: unknown option '--ouput'; did you mean '--output'?
+usage: loco bench import --format format [--json] [--output file] file"
+run_loco bench check --format jsonl "$W/short.jsonl"
+expect_rc 2
+expect_err "loco: unknown option '--format'
+usage: loco bench check [--json] file"
+run_loco bench chek "$W/short.jsonl"
+expect_rc 2
+expect_err_has "loco: unknown subcommand 'chek'; did you mean 'check'?"
+run_loco bench
+expect_rc 2
+expect_err "loco: no subcommand given
+usage: loco bench import --format format [--json] [--output file] file
+       loco bench check [--json] file"
 
 area_end

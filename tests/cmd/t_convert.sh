@@ -242,7 +242,11 @@ expect_rc 1
 expect_err "loco: 'empty' has no adapter_model.safetensors (adapter_model.bin is a pickle, which loco does not read: save with safe_serialization=True)"
 run_loco adapters convert --base q3.gguf --outtype q8 qa
 expect_rc 2
-expect_err "loco: --outtype is f16 or f32, not 'q8'
+expect_err "loco: --outtype: 'q8' is not one of f16 or f32
+usage: loco adapters convert [--arch arch] [--base file] [--json] [--name name] [-o file] [--outtype f16|f32] dir"
+run_loco adapters convert --base q3.gguf --outtype f61 qa
+expect_rc 2
+expect_err "loco: --outtype: 'f61' is not one of f16 or f32; did you mean 'f16'?
 usage: loco adapters convert [--arch arch] [--base file] [--json] [--name name] [-o file] [--outtype f16|f32] dir"
 
 # bad NAME HEADER [DATA] [EXPECTED] RC: a folder whose safetensors file
@@ -338,8 +342,17 @@ A=$LOCO_HOME/adapters
 t "adapters add --peft: converted and installed in one step"
 run_loco adapters add --domain math qa
 expect_rc 2
-expect_err "loco: --domain and one of --modelfile or --peft are required
+expect_err "loco: --modelfile or --peft is required
 usage: loco adapters add [--description text] [--force] [--json] [--version version] --domain domain --modelfile file | --peft dir name"
+run_loco adapters add --peft qa qa
+expect_rc 2
+expect_err "loco: --domain is required
+usage: loco adapters add [--description text] [--force] [--json] [--version version] --domain domain --modelfile file | --peft dir name"
+run_loco adapters add --domain math --peft qa --modelfile Modelfile qa
+expect_rc 2
+expect_err "loco: give one of --modelfile or --peft, not both
+usage: loco adapters add [--description text] [--force] [--json] [--version version] --domain domain --modelfile file | --peft dir name"
+expect_eq "$(ls "$A" | grep -c '^qa$')" 0 "nothing installed"
 # Without a GGUF of the base: converted for the registry's architecture.
 run_loco adapters add --peft qa --domain math qsolver
 expect_rc 0

@@ -133,6 +133,14 @@ expect_out "2  TIME  qwen3:4b-instruct...  Say hello in French.
 list --adapter writing
 expect_rc 0
 expect_out_empty
+run_loco history --adapter mth
+expect_rc 2
+expect_out_empty
+expect_err "loco: no adapter named 'mth' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'math'?"
+run_loco history --json --adapter zzz
+expect_rc 2
+expect_out_empty
+expect_err "loco: no adapter named 'zzz' in '$LOCO_HOME/adapters/registry.yaml'; see 'loco adapters list'"
 
 t "--json: full records"
 run_loco history --json
@@ -206,6 +214,13 @@ expect_err_has "loco: unexpected argument 'extra'"
 run_loco history --bogus
 expect_rc 2
 expect_err_has "loco: unknown option '--bogus'"
+run_loco history --serach sum
+expect_rc 2
+expect_err "loco: unknown option '--serach'; did you mean '--search'?
+$("$LOCO" history -h | sed -n '1,4p')"
+run_loco history --adapter
+expect_rc 2
+expect_err_has "loco: option '--adapter' needs a value"
 expect_eq "$(hist 'lines.length')" 7 "nothing written by the errors"
 
 t "failed queries are not recorded"

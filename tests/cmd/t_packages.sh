@@ -168,6 +168,13 @@ run_loco route --json "solve it"
 expect_eq "$(json 'out.model')" "loco-solver:1.2.0-qwen3-4b-instruct-2507-q4_K_M" "promotion moved"
 run_loco adapters update
 expect_out "everything is up to date"
+run_loco adapters update slver
+expect_rc 1
+expect_err "loco: no package 'slver' is installed; did you mean 'solver'?"
+# writer is the registry file's, not a package's: no suggestion.
+run_loco adapters update wrter
+expect_rc 1
+expect_err "loco: no package 'wrter' is installed; see 'loco adapters list'"
 kill $spid 2>/dev/null
 wait $spid 2>/dev/null
 
@@ -202,6 +209,13 @@ run_loco adapters remove --keep-model writer
 expect_rc 0
 expect_out "removed writer 2.0.0"
 if [ ! -d "$A/writer/2.0.0" ]; then pass; else fail "writer 2.0.0 still there"; fi
+run_loco adapters remove slver
+expect_rc 1
+expect_err "loco: no adapter 'slver' is installed; did you mean 'solver'?"
+run_loco adapters remove wrter
+expect_rc 1
+expect_err "loco: no adapter 'wrter' is installed"
+if [ -d "$A/solver/1.0.0" ] && [ -d "$A/solver/1.2.0" ]; then pass; else fail "a mistyped remove removed something"; fi
 
 t "add an adapter from a Modelfile"
 node "$TOP/tests/cmd/mkgguf.js" "$W/mine.gguf" general.architecture=s:qwen3

@@ -375,7 +375,46 @@ usage: loco router eval [--json] [--router type] file
        loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
 run_loco router eval --router bayes "$W/labels.tsv"
 expect_rc 2
-expect_err_has "usage: loco router eval [--json] [--router type] file"
+expect_err "loco: --router: 'bayes' is not one of keyword, classifier or auto
+usage: loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
+run_loco router eval --router clasifier "$W/labels.tsv"
+expect_rc 2
+expect_err_has "loco: --router: 'clasifier' is not one of keyword, classifier or auto; did you mean 'classifier'?"
+run_loco router eval --orcale "$W/labels.tsv"
+expect_rc 2
+expect_err "loco: unknown option '--orcale'; did you mean '--oracle'?
+usage: loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ..."
+expect_out_empty
+run_loco router train --out
+expect_rc 2
+expect_err "loco: option '--out' needs a value
+usage: loco router train [--json] [--out file]"
+run_loco router train --jsn
+expect_rc 2
+expect_err "loco: unknown option '--jsn'; did you mean '--json'?
+usage: loco router train [--json] [--out file]"
+run_loco router eval --oracle --limit 0 math
+expect_rc 2
+expect_err_has "loco: --limit: must be a positive integer, not '0'"
+run_loco router eval --limit 2 "$W/labels.tsv"
+expect_rc 2
+expect_err_has "loco: --limit needs --oracle"
+run_loco router eval --host http://127.0.0.1:9 "$W/labels.tsv"
+expect_rc 2
+expect_err_has "loco: --host needs --oracle"
+run_loco router -h
+expect_rc 0
+expect_out "usage: loco router train [--json] [--out file]
+       loco router eval [--json] [--router type] file
+       loco router eval --oracle [--host url] [--jobs n] [--json] [--limit n] [--router type] benchmark ...
+
+train the classifier router and evaluate routers.
+
+  train    train the classifier on the benchmarks, router_examples and general.txt
+  eval     score a router on labelled queries, or against the best answers
+See 'loco router SUBCOMMAND -h' for options."
 run_loco router train extra
 expect_rc 2
 expect_err "loco: unexpected argument 'extra'

@@ -315,7 +315,39 @@ expect_rc 2
 expect_err_has "loco: runs diff takes two runs"
 run_loco runs --bogus
 expect_rc 2
-expect_err_has "loco: unknown option '--bogus'"
+expect_err "loco: unknown option '--bogus'
+usage: loco runs list [--adapter name] [--json] [-n count]"
+run_loco runs list --jsno
+expect_rc 2
+expect_err "loco: unknown option '--jsno'; did you mean '--json'?
+usage: loco runs list [--adapter name] [--json] [-n count]"
+# Each subcommand takes only its own options.
+run_loco runs show --adapter math runB
+expect_rc 2
+expect_err "loco: unknown option '--adapter'
+usage: loco runs show [--failures] [--json] run"
+expect_out_empty
+run_loco runs diff --failures runB runB
+expect_rc 2
+expect_err "loco: unknown option '--failures'
+usage: loco runs diff [--json] run run"
+run_loco runs show --failrues runB
+expect_rc 2
+expect_err "loco: unknown option '--failrues'; did you mean '--failures'?
+usage: loco runs show [--failures] [--json] run"
+
+t "runs --adapter: did you mean for a name the registry does not know"
+run_loco runs --adapter mth
+expect_rc 2
+expect_out_empty
+expect_err "loco: no adapter named 'mth' in '$LOCO_HOME/adapters/registry.yaml'; did you mean 'math'?"
+run_loco runs list --json --adapter mth
+expect_rc 2
+expect_out_empty
+expect_err_match "did you mean 'math'\\?$"
+run_loco runs --adapter math -n 1
+expect_rc 0
+expect_out_has " math@1.0.0 "
 
 t "a damaged run.json is named and skipped"
 mkdir -p "$RUNS/broken" "$RUNS/empty"
@@ -338,5 +370,14 @@ run_loco runs --help
 expect_rc 0
 expect_out_has "usage: loco runs list [--adapter name] [--json] [-n count]"
 expect_out_has "       loco runs diff [--json] run run"
+run_loco runs show -h
+expect_rc 0
+expect_out "usage: loco runs show [--failures] [--json] run
+
+every case of a run, with each model's answer and verdict.
+
+  --failures         only the cases the adapter got wrong
+  --json             print JSON (see loco-json(7))
+  run                an id 'loco runs' prints, or a run directory"
 
 area_end
