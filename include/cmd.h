@@ -1,7 +1,8 @@
 /*
  * cmd.h: the command table and what commands share.  Each command lives in
- * src/cmd_NAME.c, parses its own options with getopt_long and returns an
- * error value; main() prints it once and exits with its code.
+ * src/cmd_NAME.c (router's two in cmd_router_train.c and
+ * cmd_router_eval.c) with the table of its options (opt.h), and returns
+ * an error value; main() prints it once and exits with its code.
  */
 #ifndef LOCO_CMD_H
 #define LOCO_CMD_H
@@ -29,11 +30,6 @@ struct subcmd;
 struct cmd {
 	const char	*name;
 	struct error	*(*fn)(struct loco *, int argc, char *argv[]);
-	/* The usage line, word for word the SYNOPSIS line in loco(1). */
-	const char	*usage;
-	const char	*summary;
-	/* Option help printed by -h after the usage line. */
-	const char	*help;
 	/* The table of second-level commands that fn dispatches, or NULL. */
 	const struct subcmd *(*subcmds)(size_t *n);
 	/*
@@ -66,34 +62,13 @@ void			 cmd_usage(const struct cmd *, FILE *fp);
 /* Print usage and help on stdout (for -h). */
 void			 cmd_help_print(const struct cmd *);
 /*
- * For getopt_long's '?' and ':' (optstring starts with ':', opterr 0):
- * "unknown option '--x'" or "option '--x' needs a value", then the usage.
- */
-struct error		*cmd_option_error(const struct cmd *, int ch,
-			    char *argv[]);
-/*
- * Set a config key from a flag; a bad value is a usage error naming the
- * option ("--seed: 'options.seed' must be ...").
- */
-struct error		*cmd_flag_set(const struct cmd *, struct loco *,
-			    const char *option, const char *key,
-			    const char *value);
-/*
- * --backend NAME: a server of config.yaml's backends, or a backend type
- * (config_backend_choose); a bad one is a usage error.
- */
-struct error		*cmd_backend_flag(const struct cmd *, struct loco *,
-			    const char *value);
-/*
  * Second-level commands (loco adapters install, loco router train): a
- * table per command, one usage line each.
+ * table per command, each with its own table of options.
  */
 struct subcmd {
 	const char	*name;
 	struct error	*(*fn)(struct loco *, const struct subcmd *, int,
 			    char *[]);
-	const char	*usage;
-	const char	*help;
 	const struct optspec *spec;
 };
 
@@ -106,14 +81,8 @@ const struct subcmd	*runs_subcmds(size_t *n);
 /* Run argv[1] from the command's subcmds, with -h and the usage errors. */
 struct error		*cmd_subcommand(struct loco *, const struct cmd *,
 			    int argc, char *argv[]);
-void			 sub_help(const struct subcmd *);
 struct error		*sub_usage_error(const struct subcmd *,
 			    const char *fmt, ...) PRINTFLIKE(2, 3);
-struct error		*sub_option_error(const struct subcmd *, int ch,
-			    char *argv[]);
-struct error		*sub_flag_set(const struct subcmd *, struct loco *,
-			    const char *option, const char *key,
-			    const char *value);
 /* Print a message and the usage on stderr; returns an EXIT_USAGE error. */
 struct error		*cmd_usage_error(const struct cmd *, const char *fmt,
 			    ...) PRINTFLIKE(2, 3);

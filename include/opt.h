@@ -32,6 +32,7 @@
 #ifndef LOCO_OPT_H
 #define LOCO_OPT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -195,6 +196,8 @@ char		*opt_usage_line(const struct optspec *, size_t form);
 void		 opt_help(const struct optspec *);
 /* The option and operand list of -h on fp (no usage, no summary). */
 void		 opt_help_list(const struct optspec *, FILE *fp);
+/* "loco: MESSAGE" and a newline on stderr. */
+void		 opt_vmessage(const char *fmt, va_list ap) PRINTFLIKE(1, 0);
 /* Print a message and spec's usage on stderr; an EXIT_USAGE error. */
 struct error	*opt_usage_error(const struct optspec *, const char *fmt, ...)
 		    PRINTFLIKE(2, 3);

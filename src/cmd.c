@@ -3,9 +3,7 @@
  * option errors, the registry and client set-up, reading the question,
  * and writes to stdout that remember a failure for main's final check.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,7 +116,7 @@ loco_main_usage(void)
 const char *
 cmd_summary(const struct cmd *c)
 {
-	return c->spec != NULL ? c->spec->summary : c->summary;
+	return c->spec->summary;
 }
 
 void
@@ -128,21 +126,12 @@ cmd_usage(const struct cmd *c, FILE *fp)
 	size_t i, j, n, line = 0;
 	char *u;
 
-	if (c->spec == NULL) {
-		fprintf(fp, "usage: %s\n", c->usage);
-		return;
-	}
 	if (c->subcmds == NULL) {
 		opt_usage(c->spec, fp);
 		return;
 	}
 	t = c->subcmds(&n);
 	for (i = 0; i < n; i++) {
-		if (t[i].spec == NULL) {
-			fprintf(fp, "%s%s\n", line++ ? "       " : "usage: ",
-			    t[i].usage);
-			continue;
-		}
 		for (j = 0; j < t[i].spec->nforms; j++) {
 			u = opt_usage_line(t[i].spec, j);
 			fprintf(fp, "%s%s\n", line++ ? "       " : "usage: ", u);
@@ -159,11 +148,6 @@ cmd_help_print(const struct cmd *c)
 
 	cmd_usage(c, stdout);
 	printf("\n%s.\n", cmd_summary(c));
-	if (c->spec == NULL) {
-		if (c->help[0] != '\0')
-			printf("\n%s", c->help);
-		return;
-	}
 	if (c->subcmds == NULL) {
 		if (c->spec->nopts > 0 || c->spec->noperands > 0 ||
 		    c->spec->epilog != NULL) {
@@ -186,11 +170,9 @@ cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 	va_list ap;
 
 	if (fmt != NULL) {
-		fputs("loco: ", stderr);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		opt_vmessage(fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	cmd_usage(c, stderr);
 	/* Already said; main prints nothing more for an empty message. */
@@ -212,90 +194,6 @@ cmd_suggest(const char *name)
 	hint = str_suggest(name, names, n);
 	free(names);
 	return hint;
-}
-
-/*
- * The long option of c's usage lines nearest to a mistyped one, copied
- * into buf, or NULL: the usage text is where every option is written.
- */
-static const char *
-option_suggest(const struct cmd *c, const char *opt, char *buf, size_t size)
-{
-	const char *names[128], *hint;
-	char *copy = xstrdup(c->usage), *s, *start;
-	size_t n = 0;
-
-	for (s = copy; (s = strstr(s, "--")) != NULL && n < 128; ) {
-		start = s;
-		for (s += 2; *s == '-' || isalnum((unsigned char)*s); s++)
-			;
-		if (*s != '\0')
-			*s++ = '\0';
-		names[n++] = start;
-	}
-	hint = str_suggest(opt, names, n);
-	if (hint != NULL)
-		snprintf(buf, size, "%s", hint);
-	free(copy);
-	return hint != NULL ? buf : NULL;
-}
-
-struct error *
-cmd_option_error(const struct cmd *c, int ch, char *argv[])
-{
-	char opt[3] = { '-', (char)optopt, '\0' };
-	const char *arg = optind > 0 ? argv[optind - 1] : "";
-	char *what, *eq, *clean, hint[64];
-	struct error *err;
-
-	/*
-	 * glibc: an unknown long option leaves optopt 0 and has been stepped
-	 * over; a short one may sit inside a cluster, so name it by optopt.
-	 */
-	if ((ch == '?' && optopt == 0) ||
-	    (ch == ':' && str_startswith(arg, "--")))
-		what = xstrdup(arg);
-	else
-		what = xstrdup(opt);
-	if ((eq = strchr(what, '=')) != NULL)
-		*eq = '\0';
-	clean = str_sanitize(what, 60);
-	if (ch == ':')
-		err = cmd_usage_error(c, "option '%s' needs a value", clean);
-	else if (str_startswith(what, "--") &&
-	    option_suggest(c, what, hint, sizeof(hint)) != NULL)
-		err = cmd_usage_error(c, "unknown option '%s'; did you mean "
-		    "'%s'?", clean, hint);
-	else
-		err = cmd_usage_error(c, "unknown option '%s'", clean);
-	free(clean);
-	free(what);
-	return err;
-}
-
-struct error *
-cmd_flag_set(const struct cmd *c, struct loco *lc, const char *option,
-    const char *key, const char *value)
-{
-	struct error *err, *usage;
-
-	if ((err = config_set(&lc->cfg, key, value, CONFIG_SRC_FLAG)) == NULL)
-		return NULL;
-	usage = cmd_usage_error(c, "%s: %s", option, err->msg);
-	error_free(err);
-	return usage;
-}
-
-struct error *
-cmd_backend_flag(const struct cmd *c, struct loco *lc, const char *value)
-{
-	struct error *err, *usage;
-
-	if ((err = config_backend_choose(&lc->cfg, value)) == NULL)
-		return NULL;
-	usage = cmd_usage_error(c, "--backend: %s", err->msg);
-	error_free(err);
-	return usage;
 }
 
 struct error *
@@ -334,59 +232,16 @@ cmd_subcommand(struct loco *lc, const struct cmd *c, int argc, char *argv[])
 	}
 }
 
-void
-sub_help(const struct subcmd *sc)
-{
-	if (sc->spec != NULL)
-		opt_help(sc->spec);
-	else
-		printf("usage: %s\n\n%s", sc->usage, sc->help);
-}
-
 struct error *
 sub_usage_error(const struct subcmd *sc, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("loco: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	opt_vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (sc->spec != NULL)
-		opt_usage(sc->spec, stderr);
-	else
-		fprintf(stderr, "usage: %s\n", sc->usage);
+	opt_usage(sc->spec, stderr);
 	return error_new(EXIT_USAGE, "%s", "");
-}
-
-/* The subcommand as a command, for the helpers that take one. */
-static struct cmd
-sub_as_cmd(const struct subcmd *sc)
-{
-	struct cmd c;
-
-	memset(&c, 0, sizeof(c));
-	c.name = sc->name;
-	c.usage = sc->usage;
-	return c;
-}
-
-struct error *
-sub_option_error(const struct subcmd *sc, int ch, char *argv[])
-{
-	struct cmd c = sub_as_cmd(sc);
-
-	return cmd_option_error(&c, ch, argv);
-}
-
-struct error *
-sub_flag_set(const struct subcmd *sc, struct loco *lc, const char *option,
-    const char *key, const char *value)
-{
-	struct cmd c = sub_as_cmd(sc);
-
-	return cmd_flag_set(&c, lc, option, key, value);
 }
 
 struct error *

@@ -7,7 +7,6 @@
  * with its turns to its adapter and recorded in its session.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

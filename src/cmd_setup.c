@@ -6,7 +6,6 @@
  * lines above it (register.h).  Pulls and uploads show their progress on
  * stderr as they go (progress.h), unless --quiet.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

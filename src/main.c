@@ -3,7 +3,6 @@
  * table, and the one place where errors are printed.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,11 +137,8 @@ main(int argc, char *argv[])
 		err = error_prefix(err, "--backend");
 		err->code = EXIT_USAGE;
 	}
-	if (err == NULL) {
-		optind = 0;	/* glibc: full reset for the command's getopt */
-		opterr = 1;
+	if (err == NULL)
 		err = c->fn(&lc, argc, argv);
-	}
 	status = EXIT_OK;
 	if (err != NULL) {
 		fflush(stdout);

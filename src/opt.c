@@ -244,17 +244,23 @@ opt_help(const struct optspec *s)
 	}
 }
 
+void
+opt_vmessage(const char *fmt, va_list ap)
+{
+	fputs("loco: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 struct error *
 opt_usage_error(const struct optspec *s, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (fmt != NULL) {
-		fputs("loco: ", stderr);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		opt_vmessage(fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	opt_usage(s, stderr);
 	/* Already said; main prints nothing more for an empty message. */

@@ -246,9 +246,11 @@ awk -F '\t' -f "$W/cmpopts.awk" "$W/table" "$W/manopts" >"$W/results"
 while read -r verdict msg; do
 	if [ "$verdict" = pass ]; then pass; else fail "$msg"; fi
 done <"$W/results"
+# Every command has its table (modelfile's and help's list no options,
+# only their name): one missing here would not be compared with loco.1.
 for cmd in $(cat "$W/cmds"); do
-	grep -q "^$cmd\( \|\$\)" "$W/table" ||
-		echo "man: '$cmd' has no table of options: not compared with loco.1"
+	if grep -q "^$cmd\( \|\$\)" "$W/table"; then pass; else
+		fail "'$cmd' has no table of options: not compared with loco.1"; fi
 done
 
 t "every SYNOPSIS line is a command"
