@@ -1,7 +1,7 @@
 /*
  * json.h: read JSON, and build or edit trees where jsonout's builder does
  * not fit (request bodies that backends rewrite, the state file), without
- * exposing cJSON to the rest of loco.
+ * exposing the JSON library to the rest of loco.
  *
  * A struct json is one node of a tree; only the root is freed, with
  * json_free.  Every reader accepts NULL and treats it as "missing", so a
@@ -39,6 +39,11 @@ enum json_type {
  * not NULL) says where and what: "line 3, column 7: not valid JSON".
  */
 struct json	*json_parse(const char *buf, size_t len, struct error **err);
+/*
+ * The value at the start of text a model wrote, where what follows it is
+ * not JSON's business; *used (may be NULL) gets the bytes it took.
+ */
+struct json	*json_parse_head(const char *buf, size_t len, size_t *used);
 /* json_parse, and NULL unless the value is an object. */
 struct json	*json_parse_object(const char *buf, size_t len);
 void		 json_free(struct json *);	/* a root; NULL is fine */
@@ -47,6 +52,7 @@ enum json_type	 json_type(const struct json *);
 int		 json_is_null(const struct json *);
 int		 json_is_bool(const struct json *);
 int		 json_is_true(const struct json *);
+int		 json_is_false(const struct json *);
 int		 json_is_number(const struct json *);
 int		 json_is_string(const struct json *);
 int		 json_is_array(const struct json *);
@@ -72,6 +78,8 @@ const char	*json_key(const struct json *);
 const char	*json_string(const struct json *);
 /* A number's value: 0 and *out set, or -1 when it is not a number. */
 int		 json_number(const struct json *, double *out);
+/* A number's value, or dflt when it is not a number. */
+double		 json_number_or(const struct json *, double dflt);
 /* A whole number in min .. max: 0 and *out set, or -1. */
 int		 json_integer(const struct json *, long long min, long long max,
 		    long long *out);
@@ -85,7 +93,7 @@ int		 json_int(const struct json *obj, const char *key,
 
 /* Do a and b hold the same value (objects: the same members)? */
 int		 json_equal(const struct json *a, const struct json *b);
-/* The text of a node, pretty (cJSON's tabs) or on one line; free it. */
+/* The text of a node, pretty (with tabs) or on one line; free it. */
 char		*json_print(const struct json *, int pretty);
 
 /*

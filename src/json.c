@@ -71,6 +71,20 @@ json_parse(const char *buf, size_t len, struct error **err)
 }
 
 struct json *
+json_parse_head(const char *buf, size_t len, size_t *used)
+{
+	const char *end = buf;
+	cJSON *root;
+
+	if (buf == NULL || len == 0)
+		return NULL;
+	if ((root = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) != NULL &&
+	    used != NULL)
+		*used = (size_t)(end - buf);
+	return J(root);
+}
+
+struct json *
 json_parse_object(const char *buf, size_t len)
 {
 	struct json *j = json_parse(buf, len, NULL);
@@ -111,6 +125,7 @@ json_type(const struct json *j)
 int json_is_null(const struct json *j)	{ return cJSON_IsNull(C(j)); }
 int json_is_bool(const struct json *j)	{ return cJSON_IsBool(C(j)); }
 int json_is_true(const struct json *j)	{ return cJSON_IsTrue(C(j)); }
+int json_is_false(const struct json *j) { return cJSON_IsFalse(C(j)); }
 int json_is_number(const struct json *j) { return cJSON_IsNumber(C(j)); }
 int json_is_string(const struct json *j) { return cJSON_IsString(C(j)); }
 int json_is_array(const struct json *j)	{ return cJSON_IsArray(C(j)); }
@@ -191,6 +206,12 @@ json_number(const struct json *j, double *out)
 		return -1;
 	*out = C(j)->valuedouble;
 	return 0;
+}
+
+double
+json_number_or(const struct json *j, double dflt)
+{
+	return cJSON_IsNumber(C(j)) ? C(j)->valuedouble : dflt;
 }
 
 int

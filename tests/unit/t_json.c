@@ -61,6 +61,18 @@ TEST(json_parse_errors)
 		json_free(j);
 	}
 	CHECK(json_parse_object("[1]", 3) == NULL);
+	/* A model's value with its talk after it. */
+	{
+		const char *text = " {\"a\": [1]} and then some";
+		size_t used = 0;
+		struct json *j = json_parse_head(text, strlen(text), &used);
+
+		CHECK(json_is_object(j));
+		CHECK_INT(used, 11);	/* the space and the object */
+		json_free(j);
+		CHECK(json_parse_head("nope {}", 7, &used) == NULL);
+		CHECK(json_parse_head("", 0, NULL) == NULL);
+	}
 	CHECK(json_parse_object("nope", 4) == NULL);
 }
 
@@ -80,6 +92,9 @@ TEST(json_members_and_types)
 	CHECK_INT(json_num(j, "n", &d), 0);
 	CHECK_DBL(d, 2.5, 0);
 	CHECK_INT(json_num(j, "s", &d), -1);
+	CHECK_DBL(json_number_or(json_get(j, "n"), 7), 2.5, 0);
+	CHECK_DBL(json_number_or(json_get(j, "s"), 7), 7, 0);
+	CHECK_DBL(json_number_or(NULL, -1), -1, 0);
 	CHECK_INT(json_type(json_get(j, "s")), JSON_STRING);
 	CHECK_INT(json_type(json_get(j, "n")), JSON_NUMBER);
 	CHECK_INT(json_type(json_get(j, "t")), JSON_BOOL);
@@ -90,6 +105,9 @@ TEST(json_members_and_types)
 	CHECK(json_is_true(json_get(j, "t")));
 	CHECK(!json_is_true(json_get(j, "f")));
 	CHECK(json_is_bool(json_get(j, "f")));
+	CHECK(json_is_false(json_get(j, "f")));
+	CHECK(!json_is_false(json_get(j, "t")));
+	CHECK(!json_is_false(json_get(j, "missing")));
 	CHECK(json_is_null(json_get(j, "z")));
 	CHECK(!json_is_null(json_get(j, "missing")));
 	CHECK_INT(json_count(j), 7);
