@@ -538,10 +538,12 @@ ollama_tool_fields(struct json *root, const struct chat_request *cr)
 			args = json_get(fn, "arguments");
 			if (!json_is_string(args))
 				continue;
-			obj = json_parse_object(json_string(args),
-			    strlen(json_string(args)));
-			if (obj == NULL)
+			obj = json_parse_head(json_string(args),
+			    strlen(json_string(args)), NULL);
+			if (!json_is_object(obj)) {
+				json_free(obj);
 				obj = json_new_object();
+			}
 			json_set(fn, "arguments",
 			    obj);
 		}
