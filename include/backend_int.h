@@ -11,10 +11,9 @@
 #ifndef LOCO_BACKEND_INT_H
 #define LOCO_BACKEND_INT_H
 
-#include <cjson/cJSON.h>
-
 #include "backend.h"
 #include "http.h"
+#include "json.h"
 #include "ndjson.h"
 #include "strbuf.h"
 
@@ -46,7 +45,7 @@ struct chat_stream {
  * server, the line number and the line's start.
  */
 struct error	*chat_stream_json(struct chat_stream *, const char *line,
-		    size_t len, cJSON **root);
+		    size_t len, struct json **root);
 /* Append text to the answer and the thinking and pass them on. */
 struct error	*chat_stream_piece(struct chat_stream *, const char *content,
 		    const char *thinking);
@@ -124,7 +123,7 @@ struct error	*backend_transport_error(const char *server, const char *url,
  * "content"}...], "stream"}, in that order (Ollama's cache keys depend
  * on it).
  */
-cJSON		*backend_chat_json(const struct chat_request *);
+struct json	*backend_chat_json(const struct chat_request *);
 /* The "error" text (or message) of a JSON error body; free it. */
 char		*backend_error_text(const struct http_response *);
 /*
@@ -133,12 +132,10 @@ char		*backend_error_text(const struct http_response *);
  * *status (may be NULL) gets the HTTP status, 0 when there was no reply.
  */
 struct error	*backend_request_json(struct backend *, const char *method,
-		    const char *path, const char *body, cJSON **out,
+		    const char *path, const char *body, struct json **out,
 		    long *status);
-/* A string member, copied, or NULL. */
-char		*backend_json_string(const cJSON *, const char *key);
 /* A count or duration member: 0 unless a number in 0 .. 2^63. */
-long long	 backend_json_ll(const cJSON *, const char *key);
+long long	 backend_json_ll(const struct json *, const char *key);
 /* The error with the backend's secret, if any, cut out of its message. */
 struct error	*backend_redact(const struct backend *, struct error *);
 
@@ -150,7 +147,7 @@ struct error	*backend_redact(const struct backend *, struct error *);
  * llama_extras also llama.cpp's own samplers: top_k, min_p, ...), then
  * the request's temperature, seed and num_predict, which win.
  */
-void		 oai_add_options(cJSON *root, const struct chat_request *,
+void		 oai_add_options(struct json *root, const struct chat_request *,
 		    int llama_extras);
 /*
  * One line of a Server-Sent Events reply: "data: {chunk}", "data:
@@ -163,6 +160,6 @@ struct error	*oai_event_line(struct chat_stream *, const char *line,
  * the answer's text, reasoning_content as thinking, finish_reason,
  * usage and llama.cpp's timings; an {"error"} object is an error.
  */
-struct error	*oai_chunk(struct chat_stream *, const cJSON *root);
+struct error	*oai_chunk(struct chat_stream *, const struct json *root);
 
 #endif

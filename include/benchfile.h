@@ -3,8 +3,7 @@
  * Lines: the full form {"id", "instruction", "input", "expected_output",
  * "evaluation_type", "evaluation_config", "difficulty", "tags"} or the
  * short form {"question", "answer"}.  Errors name the file, the line and
- * the field; duplicate ids are errors.  Only this module and the other
- * JSON code see cJSON.
+ * the field; duplicate ids are errors.  JSON is read through json.h.
  */
 #ifndef LOCO_BENCHFILE_H
 #define LOCO_BENCHFILE_H

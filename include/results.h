@@ -5,7 +5,7 @@
  *
  *	$LOCO_HOME/results/DOMAIN/ADAPTER@VERSION/YYYYMMDDTHHMMSSZ.json
  *
- * This module reads those files (only it sees cJSON), checks whether the
+ * This module reads those files (through json.h), checks whether the
  * benchmark a result was measured on has changed since, and picks the
  * latest result of each adapter.  It also holds the HTML helpers the two
  * commands share, so that escaping lives in one place.

@@ -4,7 +4,6 @@
  * shares: a chat's HTTP request, its streamed reply cut into lines, and
  * batches of chats in flight at once.
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -343,25 +342,13 @@ backend_version(struct backend *be, char **version)
 
 /* Shared helpers */
 
-char *
-backend_json_string(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
 long long
-backend_json_ll(const cJSON *obj, const char *key)
+backend_json_ll(const struct json *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 	double d;
 
-	if (!cJSON_IsNumber(v))
-		return 0;
 	/* Counts and durations: drop what is negative, NaN or too big. */
-	d = v->valuedouble;
-	if (!(d >= 0 && d < 9223372036854775807.0))
+	if (json_num(obj, key, &d) == -1 || !(d >= 0 && d < 9223372036854775807.0))
 		return 0;
 	return (long long)d;
 }
@@ -372,55 +359,52 @@ backend_json_ll(const cJSON *obj, const char *key)
  * result's tool_call_id.  Ollama's body rewrites them (ollama.c).
  */
 static void
-add_tool_fields(cJSON *msg, const struct chat_message *m)
+add_tool_fields(struct json *msg, const struct chat_message *m)
 {
-	cJSON *calls, *call, *fn;
+	struct json *calls, *call, *fn;
 	size_t i;
 
 	if (m->ntool_calls > 0) {
-		calls = cJSON_AddArrayToObject(msg, "tool_calls");
+		calls = json_add_arr(msg, "tool_calls");
 		for (i = 0; i < m->ntool_calls; i++) {
 			const struct chat_tool_call *c = &m->tool_calls[i];
 
-			call = cJSON_CreateObject();
+			call = json_add_obj(calls, NULL);
 			if (c->id != NULL && *c->id != '\0')
-				cJSON_AddStringToObject(call, "id", c->id);
-			cJSON_AddStringToObject(call, "type", "function");
-			fn = cJSON_AddObjectToObject(call, "function");
-			cJSON_AddStringToObject(fn, "name", c->name);
-			cJSON_AddStringToObject(fn, "arguments",
+				json_add_str(call, "id", c->id);
+			json_add_str(call, "type", "function");
+			fn = json_add_obj(call, "function");
+			json_add_str(fn, "name", c->name);
+			json_add_str(fn, "arguments",
 			    c->arguments ? c->arguments : "{}");
-			cJSON_AddItemToArray(calls, call);
 		}
 	}
 	if (m->tool_call_id != NULL && *m->tool_call_id != '\0')
-		cJSON_AddStringToObject(msg, "tool_call_id", m->tool_call_id);
+		json_add_str(msg, "tool_call_id", m->tool_call_id);
 }
 
-cJSON *
+struct json *
 backend_chat_json(const struct chat_request *cr)
 {
-	cJSON *root, *msgs, *msg, *tools;
+	struct json *root, *msgs, *msg, *tools;
 	size_t i;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", cr->model);
-	msgs = cJSON_AddArrayToObject(root, "messages");
+	root = json_new_object();
+	json_add_str(root, "model", cr->model);
+	msgs = json_add_arr(root, "messages");
 	for (i = 0; i < cr->nmessages; i++) {
-		msg = cJSON_CreateObject();
-		cJSON_AddStringToObject(msg, "role", cr->messages[i].role);
-		cJSON_AddStringToObject(msg, "content",
-		    cr->messages[i].content);
+		msg = json_add_obj(msgs, NULL);
+		json_add_str(msg, "role", cr->messages[i].role);
+		json_add_str(msg, "content", cr->messages[i].content);
 		add_tool_fields(msg, &cr->messages[i]);
-		cJSON_AddItemToArray(msgs, msg);
 	}
-	cJSON_AddBoolToObject(root, "stream", cr->stream);
-	if (cr->tools != NULL &&
-	    (tools = cJSON_Parse(cr->tools)) != NULL) {
-		if (cJSON_IsArray(tools))
-			cJSON_AddItemToObject(root, "tools", tools);
+	json_add_bool(root, "stream", cr->stream);
+	if (cr->tools != NULL) {
+		tools = json_parse(cr->tools, strlen(cr->tools), NULL);
+		if (json_is_array(tools))
+			json_add(root, "tools", tools);
 		else
-			cJSON_Delete(tools);
+			json_free(tools);
 	}
 	return root;
 }
@@ -449,32 +433,31 @@ transport(struct backend *be, const char *path, struct error *err)
 char *
 backend_error_text(const struct http_response *resp)
 {
-	cJSON *root, *e, *m;
+	struct json *root, *e;
+	const char *m;
 	char *text;
 
-	root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	root = json_parse(resp->body.buf, resp->body.len, NULL);
+	e = json_get(root, "error");
 	/* OpenAI style: {"error": {"message": ...}}; vLLM: {"message"} */
-	m = cJSON_GetObjectItemCaseSensitive(e, "message");
-	if (e == NULL)
-		m = cJSON_GetObjectItemCaseSensitive(root, "message");
-	if (cJSON_IsString(e))
-		text = str_sanitize(e->valuestring, 500);
-	else if (cJSON_IsString(m))
-		text = str_sanitize(m->valuestring, 500);
+	m = json_str(e != NULL ? e : root, "message");
+	if (json_is_string(e))
+		text = str_sanitize(json_string(e), 500);
+	else if (m != NULL)
+		text = str_sanitize(m, 500);
 	else if (resp->body.len > 0) {
 		char *trimmed = xstrdup(resp->body.buf);
 		text = str_sanitize(str_trim(trimmed), 500);
 		free(trimmed);
 	} else
 		text = xstrdup("(empty reply)");
-	cJSON_Delete(root);
+	json_free(root);
 	return text;
 }
 
 struct error *
 backend_request_json(struct backend *be, const char *method,
-    const char *path, const char *body, cJSON **out, long *status)
+    const char *path, const char *body, struct json **out, long *status)
 {
 	struct http_request req;
 	struct http_response resp;
@@ -503,10 +486,10 @@ backend_request_json(struct backend *be, const char *method,
 		err = be->ops->status_error(be, path, &resp);
 		goto done;
 	}
-	*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
-	if (*out == NULL || !(cJSON_IsObject(*out) || cJSON_IsArray(*out))) {
+	*out = json_parse(resp.body.buf, resp.body.len, NULL);
+	if (!json_is_object(*out) && !json_is_array(*out)) {
 		char *clean = str_sanitize(resp.body.buf, 80);
-		cJSON_Delete(*out);
+		json_free(*out);
 		*out = NULL;
 		err = error_new(EXIT_FAIL, "malformed reply from %s at %s%s: "
 		    "expected JSON, got '%s'", be->ops->server, be->url, path,
@@ -577,16 +560,13 @@ chat_tool_call_at(struct chat_result *res, size_t index)
 
 struct error *
 chat_stream_json(struct chat_stream *cs, const char *line, size_t len,
-    cJSON **root)
+    struct json **root)
 {
 	struct error *err;
 	char *head, *clean;
 
-	*root = cJSON_ParseWithLength(line, len);
-	if (*root != NULL && cJSON_IsObject(*root))
+	if ((*root = json_parse_object(line, len)) != NULL)
 		return NULL;
-	cJSON_Delete(*root);
-	*root = NULL;
 	head = xstrndup(line, len < 60 ? len : 60);
 	clean = str_sanitize(head, 0);
 	err = error_new(EXIT_FAIL, "malformed reply from %s (line %ld): "

@@ -1,5 +1,4 @@
 /* benchfile.c: benchmark files and importers (see benchfile.h). */
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include "config.h"
 #include "extract.h"
 #include "fsutil.h"
+#include "json.h"
 #include "package.h"
 #include "registry.h"
 #include "strbuf.h"
@@ -116,49 +116,32 @@ field_error(const struct where *w, const char *field, const char *fmt, ...)
 }
 
 /*
- * The member key of obj, as cJSON_GetObjectItemCaseSensitive() finds it,
- * but with first bytes compared before whole keys: loading 100,000s of
- * cases looks a dozen keys up in each.
- */
-static const cJSON *
-member(const cJSON *obj, const char *key)
-{
-	const cJSON *it;
-
-	for (it = obj != NULL ? obj->child : NULL; it != NULL; it = it->next)
-		if (it->string != NULL && it->string[0] == key[0] &&
-		    strcmp(it->string, key) == 0)
-			return it;
-	return NULL;
-}
-
-/*
  * A string member, required or not.  Answers may be written as numbers
  * ("expected_output": 42): those keys take a number as its text.
  */
 static struct error *
-get_string(const struct where *w, const cJSON *obj, const char *key,
+get_string(const struct where *w, const struct json *obj, const char *key,
     int required, char **out)
 {
-	const cJSON *v = member(obj, key);
+	const struct json *v = json_get(obj, key);
 
 	*out = NULL;
-	if (v == NULL || cJSON_IsNull(v)) {
+	if (v == NULL || json_is_null(v)) {
 		if (required)
 			return field_error(w, key, "missing");
 		return NULL;
 	}
-	if (cJSON_IsString(v))
-		*out = xstrdup(v->valuestring);
-	else if (cJSON_IsNumber(v) && (strcmp(key, "expected_output") == 0 ||
+	if (json_is_string(v))
+		*out = xstrdup(json_string(v));
+	else if (json_is_number(v) && (strcmp(key, "expected_output") == 0 ||
 	    strcmp(key, "answer") == 0)) {
 		char buf[64];
+		double d = json_number_or(v, 0);
 
-		if (v->valuedouble == floor(v->valuedouble) &&
-		    fabs(v->valuedouble) < 1e15)
-			snprintf(buf, sizeof(buf), "%.0f", v->valuedouble);
+		if (d == floor(d) && fabs(d) < 1e15)
+			snprintf(buf, sizeof(buf), "%.0f", d);
 		else
-			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
+			snprintf(buf, sizeof(buf), "%.17g", d);
 		*out = xstrdup(buf);
 	} else
 		return field_error(w, key, "expected a string");
@@ -166,35 +149,37 @@ get_string(const struct where *w, const cJSON *obj, const char *key,
 }
 
 static struct error *
-get_number(const struct where *w, const cJSON *obj, const char *key,
+get_number(const struct where *w, const struct json *obj, const char *key,
     double min, double max, double *out)
 {
-	const cJSON *v = member(obj, key);
+	const struct json *v = json_get(obj, key);
+	double d;
 
 	*out = -1;
-	if (v == NULL || cJSON_IsNull(v))
+	if (v == NULL || json_is_null(v))
 		return NULL;
-	if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > max)
+	if (json_number(v, &d) == -1 || d < min || d > max)
 		return field_error(w, key, "expected a number from %g to %g",
 		    min, max);
-	*out = v->valuedouble;
+	*out = d;
 	return NULL;
 }
 
 static struct error *
-unknown_keys(const struct where *w, const cJSON *obj,
+unknown_keys(const struct where *w, const struct json *obj,
     const char *const *keys, size_t n, const char *what)
 {
-	const cJSON *it;
+	const struct json *it;
+	const char *key;
 	size_t i;
 
-	cJSON_ArrayForEach(it, obj) {
+	JSON_FOREACH(it, obj) {
+		key = json_key(it);
 		for (i = 0; i < n; i++)
-			if (it->string[0] == keys[i][0] &&
-			    strcmp(it->string, keys[i]) == 0)
+			if (key[0] == keys[i][0] && strcmp(key, keys[i]) == 0)
 				break;
 		if (i == n) {
-			char *clean = str_sanitize(it->string, 60);
+			char *clean = str_sanitize(key, 60);
 			struct error *err = field_error(w, NULL, "unknown "
 			    "field '%s'%s", clean, what);
 			free(clean);
@@ -235,13 +220,14 @@ check_pattern(const struct where *w, const char *pattern)
 }
 
 static struct error *
-parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
+parse_config(const struct where *w, const struct json *cfg,
+    struct bench_case *c)
 {
 	struct error *err;
 
-	if (cfg == NULL || cJSON_IsNull(cfg))
+	if (cfg == NULL || json_is_null(cfg))
 		return NULL;
-	if (!cJSON_IsObject(cfg))
+	if (!json_is_object(cfg))
 		return field_error(w, "evaluation_config", "expected an object");
 	if ((err = unknown_keys(w, cfg, eval_config_keys, ARRAY_SIZE(eval_config_keys),
 	    " in \"evaluation_config\"")) != NULL ||
@@ -281,22 +267,22 @@ parse_config(const struct where *w, const cJSON *cfg, struct bench_case *c)
 }
 
 static struct error *
-parse_case(const struct where *w, const cJSON *obj, size_t index,
+parse_case(const struct where *w, const struct json *obj, size_t index,
     struct bench_case *c)
 {
-	const cJSON *tags, *it;
+	const struct json *tags, *it;
 	struct error *err;
 	char *type = NULL;
 
 	memset(c, 0, sizeof(*c));
 	c->line = (int)w->line;
 	c->tolerance = c->threshold = c->timeout = -1;
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return field_error(w, NULL, "expected a JSON object");
 	if ((err = unknown_keys(w, obj, case_keys, ARRAY_SIZE(case_keys), ""))
 	    != NULL)
 		return err;
-	if (member(obj, "question") != NULL) {
+	if (json_get(obj, "question") != NULL) {
 		/* The short form. */
 		if ((err = get_string(w, obj, "question", 1, &c->instruction)) ||
 		    (err = get_string(w, obj, "answer", 1, &c->expected)))
@@ -331,7 +317,7 @@ parse_case(const struct where *w, const cJSON *obj, size_t index,
 		free(clean);
 		goto done;
 	}
-	if ((err = parse_config(w, member(obj, "evaluation_config"),
+	if ((err = parse_config(w, json_get(obj, "evaluation_config"),
 	    c)) != NULL)
 		goto done;
 	if (c->type == EVAL_CODE && c->tests == NULL)
@@ -345,22 +331,22 @@ parse_case(const struct where *w, const cJSON *obj, size_t index,
 		    "\"command\"");
 	if (err != NULL)
 		goto done;
-	if ((tags = member(obj, "tags")) != NULL &&
-	    !cJSON_IsNull(tags)) {
-		if (!cJSON_IsArray(tags)) {
+	if ((tags = json_get(obj, "tags")) != NULL &&
+	    !json_is_null(tags)) {
+		if (!json_is_array(tags)) {
 			err = field_error(w, "tags", "expected a list of "
 			    "strings");
 			goto done;
 		}
-		c->tags = xcalloc((size_t)cJSON_GetArraySize(tags) + 1,
+		c->tags = xcalloc(json_count(tags) + 1,
 		    sizeof(*c->tags));
-		cJSON_ArrayForEach(it, tags) {
-			if (!cJSON_IsString(it)) {
+		JSON_FOREACH(it, tags) {
+			if (!json_is_string(it)) {
 				err = field_error(w, "tags", "expected a list "
 				    "of strings");
 				goto done;
 			}
-			c->tags[c->ntags++] = xstrdup(it->valuestring);
+			c->tags[c->ntags++] = xstrdup(json_string(it));
 		}
 	}
 done:
@@ -377,7 +363,7 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 	struct strmap *ids = NULL;
 	char *data = NULL, *p, *nl;
 	size_t len, alloc = 0, first;
-	cJSON *obj;
+	struct json *obj;
 
 	*out = NULL;
 	b->path = xstrdup(path);
@@ -399,13 +385,13 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 			continue;
 		if (max_cases > 0 && b->n == max_cases)
 			break;
-		if ((obj = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL) {
+		if ((obj = json_parse(p, (size_t)(nl - p), NULL)) == NULL) {
 			err = field_error(&w, NULL, "not valid JSON");
 			goto done;
 		}
-		/* cJSON would cut such a string short, silently. */
+		/* The parser would cut such a string short, silently. */
 		if (json_has_nul(p, (size_t)(nl - p))) {
-			cJSON_Delete(obj);
+			json_free(obj);
 			err = field_error(&w, NULL, "a string holds \\u0000 (a NUL "
 			    "character): remove it");
 			goto done;
@@ -416,7 +402,7 @@ bench_load(const char *path, size_t max_cases, struct bench **out)
 			    sizeof(*b->cases));
 		}
 		err = parse_case(&w, obj, b->n, &b->cases[b->n]);
-		cJSON_Delete(obj);
+		json_free(obj);
 		b->n++;
 		if (err != NULL)
 			goto done;
@@ -499,39 +485,37 @@ bench_question(const struct bench_case *c)
 /* Importers */
 
 static void
-emit(FILE *out, cJSON *obj)
+emit(FILE *out, struct json *obj)
 {
-	char *s = cJSON_PrintUnformatted(obj);
+	char *s = json_print(obj, 0);
 
-	if (s == NULL)
-		fatal("out of memory");
 	fprintf(out, "%s\n", s);
 	free(s);
 }
 
-static cJSON *
+static struct json *
 full_case(const char *id, const char *instruction, const char *input,
     const char *expected, const char *type)
 {
-	cJSON *o = cJSON_CreateObject();
+	struct json *o = json_new_object();
 
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "instruction", instruction);
-	cJSON_AddStringToObject(o, "input", input);
-	cJSON_AddStringToObject(o, "expected_output", expected);
-	cJSON_AddStringToObject(o, "evaluation_type", type);
+	json_add_str(o, "id", id);
+	json_add_str(o, "instruction", instruction);
+	json_add_str(o, "input", input);
+	json_add_str(o, "expected_output", expected);
+	json_add_str(o, "evaluation_type", type);
 	return o;
 }
 
 /* GSM8K: the answer's last line is "#### N". */
 static struct error *
-import_gsm8k(const struct where *w0, const cJSON *in, size_t index,
+import_gsm8k(const struct where *w0, const struct json *in, size_t index,
     FILE *out)
 {
 	struct where w = *w0;
 	char *q, *a, *hash, *num, *p, *id;
 	struct error *err;
-	cJSON *o, *cfg;
+	struct json *o, *cfg;
 
 	if ((err = get_string(&w, in, "question", 1, &q)) != NULL)
 		return err;
@@ -551,10 +535,10 @@ import_gsm8k(const struct where *w0, const cJSON *in, size_t index,
 			memmove(p, p + 1, strlen(p)), p--;
 	id = xasprintf("gsm8k-%04zu", index + 1);
 	o = full_case(id, q, "", num, "exact_match");
-	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
-	cJSON_AddStringToObject(cfg, "answer_type", "number");
+	cfg = json_add_obj(o, "evaluation_config");
+	json_add_str(cfg, "answer_type", "number");
 	emit(out, o);
-	cJSON_Delete(o);
+	json_free(o);
 	free(id);
 	free(num);
 	free(q);
@@ -563,12 +547,12 @@ import_gsm8k(const struct where *w0, const cJSON *in, size_t index,
 }
 
 static struct error *
-import_humaneval(const struct where *w, const cJSON *in, FILE *out)
+import_humaneval(const struct where *w, const struct json *in, FILE *out)
 {
 	char *task = NULL, *prompt = NULL, *test = NULL, *entry = NULL;
 	char *solution = NULL, *instruction, *tests, *expected, *id, *p;
 	struct error *err;
-	cJSON *o, *cfg;
+	struct json *o, *cfg;
 
 	if ((err = get_string(w, in, "task_id", 1, &task)) ||
 	    (err = get_string(w, in, "prompt", 1, &prompt)) ||
@@ -587,12 +571,12 @@ import_humaneval(const struct where *w, const cJSON *in, FILE *out)
 	tests = xasprintf("%s\n\ncheck(%s)\n", test, entry);
 	expected = xasprintf("%s%s", prompt, solution ? solution : "");
 	o = full_case(id, instruction, "", expected, "code_execution");
-	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
-	cJSON_AddStringToObject(cfg, "language", "python");
-	cJSON_AddStringToObject(cfg, "entry_point", entry);
-	cJSON_AddStringToObject(cfg, "tests", tests);
+	cfg = json_add_obj(o, "evaluation_config");
+	json_add_str(cfg, "language", "python");
+	json_add_str(cfg, "entry_point", entry);
+	json_add_str(cfg, "tests", tests);
 	emit(out, o);
-	cJSON_Delete(o);
+	json_free(o);
 	free(id);
 	free(instruction);
 	free(tests);
@@ -609,13 +593,13 @@ done:
 static void
 emit_case(FILE *out, const struct bench_case *c)
 {
-	cJSON *o = full_case(c->id, c->instruction, c->input, c->expected,
+	struct json *o = full_case(c->id, c->instruction, c->input, c->expected,
 	    eval_type_name(c->type)), *cfg, *tags;
 	size_t i;
 
-	cfg = cJSON_AddObjectToObject(o, "evaluation_config");
-#define S(k, v) if ((v) != NULL) cJSON_AddStringToObject(cfg, k, v)
-#define N(k, v) if ((v) >= 0) cJSON_AddNumberToObject(cfg, k, v)
+	cfg = json_add_obj(o, "evaluation_config");
+#define S(k, v) if ((v) != NULL) json_add_str(cfg, k, v)
+#define N(k, v) if ((v) >= 0) json_add_num(cfg, k, v)
 	S("answer_type", c->answer_type);
 	S("extract_pattern", c->extract_pattern);
 	S("normalize", c->normalize);
@@ -631,15 +615,14 @@ emit_case(FILE *out, const struct bench_case *c)
 #undef S
 #undef N
 	if (c->difficulty != NULL)
-		cJSON_AddStringToObject(o, "difficulty", c->difficulty);
+		json_add_str(o, "difficulty", c->difficulty);
 	if (c->ntags > 0) {
-		tags = cJSON_AddArrayToObject(o, "tags");
+		tags = json_add_arr(o, "tags");
 		for (i = 0; i < c->ntags; i++)
-			cJSON_AddItemToArray(tags,
-			    cJSON_CreateString(c->tags[i]));
+			json_add_str(tags, NULL, c->tags[i]);
 	}
 	emit(out, o);
-	cJSON_Delete(o);
+	json_free(o);
 }
 
 struct error *
@@ -650,7 +633,7 @@ bench_import(const char *format, const char *path, FILE *out, size_t *count)
 	struct where w;
 	char *data = NULL, *p, *nl;
 	size_t len, i;
-	cJSON *obj;
+	struct json *obj;
 	int gsm;
 
 	*count = 0;
@@ -680,14 +663,13 @@ bench_import(const char *format, const char *path, FILE *out, size_t *count)
 			p++;
 		if (p == nl)
 			continue;
-		if ((obj = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL ||
-		    !cJSON_IsObject(obj))
+		if ((obj = json_parse_object(p, (size_t)(nl - p))) == NULL)
 			err = field_error(&w, NULL, "not a JSON object");
 		else if (gsm)
 			err = import_gsm8k(&w, obj, *count, out);
 		else
 			err = import_humaneval(&w, obj, out);
-		cJSON_Delete(obj);
+		json_free(obj);
 		if (err == NULL)
 			(*count)++;
 	}

@@ -1,5 +1,4 @@
 /* evalrun.c: the benchmark runner of loco eval (see evalrun.h). */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -15,6 +14,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "hash.h"
+#include "json.h"
 #include "progress.h"
 #include "prompt.h"
 #include "sandbox.h"
@@ -248,20 +248,18 @@ cache_get(const char *key, int *truncated)
 	char *path = cache_path(key), *data = NULL, *content = NULL;
 	struct error *err;
 	size_t len;
-	cJSON *root, *c, *d;
+	struct json *root;
+	const char *d;
 
 	if (truncated != NULL)
 		*truncated = 0;
 	if (fs_exists(path) && (err = fs_read_file(path, CACHE_MAX, &data,
 	    &len)) == NULL) {
-		root = cJSON_ParseWithLength(data, len);
-		c = cJSON_GetObjectItemCaseSensitive(root, "content");
-		d = cJSON_GetObjectItemCaseSensitive(root, "done_reason");
-		if (cJSON_IsString(c))
-			content = xstrdup(c->valuestring);
-		if (truncated != NULL && cJSON_IsString(d))
-			*truncated = strcmp(d->valuestring, "length") == 0;
-		cJSON_Delete(root);
+		root = json_parse(data, len, NULL);
+		content = json_strdup(root, "content");
+		if (truncated != NULL && (d = json_str(root, "done_reason")))
+			*truncated = strcmp(d, "length") == 0;
+		json_free(root);
 		free(data);
 	}
 	free(path);
@@ -273,18 +271,17 @@ cache_put(const char *key, const char *model, const struct chat_result *res)
 {
 	char *path = cache_path(key), *dir, *text;
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 
 	dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", model);
-	cJSON_AddStringToObject(root, "content", res->content ? res->content :
-	    "");
-	cJSON_AddNumberToObject(root, "eval_count", (double)res->eval_count);
+	root = json_new_object();
+	json_add_str(root, "model", model);
+	json_add_str(root, "content", res->content ? res->content : "");
+	json_add_num(root, "eval_count", (double)res->eval_count);
 	if (res->done_reason != NULL)
-		cJSON_AddStringToObject(root, "done_reason", res->done_reason);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
+		json_add_str(root, "done_reason", res->done_reason);
+	text = json_print(root, 0);
+	json_free(root);
 	/* A cache that cannot be written costs time, not correctness. */
 	if ((err = fs_mkdirs(dir, 1)) == NULL)
 		err = fs_write_atomic(path, text, strlen(text));
@@ -410,32 +407,31 @@ eval_judge_release(struct eval_judge *ej)
 
 /* The calls of a case that ran with tools. */
 static void
-log_tools(cJSON *o, const struct tool_log *tl)
+log_tools(struct json *o, const struct tool_log *tl)
 {
-	cJSON *arr = cJSON_AddArrayToObject(o, "tools"), *t;
+	struct json *arr = json_add_arr(o, "tools"), *t;
 	size_t i;
 
 	for (i = 0; i < tl->n; i++) {
 		const struct tool_record *r = &tl->calls[i];
 
-		t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "name", r->name);
+		t = json_add_obj(arr, NULL);
+		json_add_str(t, "name", r->name);
 		if (r->code != NULL)
-			cJSON_AddStringToObject(t, "code", r->code);
+			json_add_str(t, "code", r->code);
 		else
-			cJSON_AddNullToObject(t, "code");
-		cJSON_AddStringToObject(t, "arguments", r->arguments);
-		cJSON_AddStringToObject(t, "result", r->result);
+			json_add_null(t, "code");
+		json_add_str(t, "arguments", r->arguments);
+		json_add_str(t, "result", r->result);
 		if (r->error != NULL)
-			cJSON_AddStringToObject(t, "error", r->error);
+			json_add_str(t, "error", r->error);
 		else
-			cJSON_AddNullToObject(t, "error");
-		cJSON_AddNumberToObject(t, "seconds", r->seconds);
-		cJSON_AddNumberToObject(t, "round", r->round);
-		cJSON_AddNumberToObject(t, "sample", (double)r->sample);
-		cJSON_AddItemToArray(arr, t);
+			json_add_null(t, "error");
+		json_add_num(t, "seconds", r->seconds);
+		json_add_num(t, "round", r->round);
+		json_add_num(t, "sample", (double)r->sample);
 	}
-	cJSON_AddBoolToObject(o, "tool_limit", tl->limited > 0);
+	json_add_bool(o, "tool_limit", tl->limited > 0);
 }
 
 static void
@@ -455,56 +451,56 @@ log_case_tools(FILE *log, const struct eval_subject *s,
     const struct bench_case *c, const struct eval_result *r,
     const char *response, const char *key, const struct tool_log *tl)
 {
-	cJSON *o;
+	struct json *o;
 	char *text;
 
 	if (log == NULL)
 		return;
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "subject", s->label);
-	cJSON_AddStringToObject(o, "model", s->model);
-	cJSON_AddStringToObject(o, "id", c->id);
+	o = json_new_object();
+	json_add_str(o, "subject", s->label);
+	json_add_str(o, "model", s->model);
+	json_add_str(o, "id", c->id);
 	{
 		char *q = bench_question(c);
 
-		cJSON_AddStringToObject(o, "question", q);
+		json_add_str(o, "question", q);
 		free(q);
 	}
 	if (c->expected != NULL)
-		cJSON_AddStringToObject(o, "expected", c->expected);
+		json_add_str(o, "expected", c->expected);
 	if (!r->done) {
 		/* An answer for the judge: kept, so a resumed run has it. */
-		cJSON_AddBoolToObject(o, "pending", 1);
+		json_add_bool(o, "pending", 1);
 		goto tail;
 	}
-	cJSON_AddBoolToObject(o, "pass", r->pass);
-	cJSON_AddNumberToObject(o, "score", r->score);
+	json_add_bool(o, "pass", r->pass);
+	json_add_num(o, "score", r->score);
 	if (r->extracted)
-		cJSON_AddStringToObject(o, "extracted", r->extracted);
+		json_add_str(o, "extracted", r->extracted);
 	else
-		cJSON_AddNullToObject(o, "extracted");
+		json_add_null(o, "extracted");
 	if (r->reason)
-		cJSON_AddStringToObject(o, "reason", r->reason);
+		json_add_str(o, "reason", r->reason);
 	else
-		cJSON_AddNullToObject(o, "reason");
+		json_add_null(o, "reason");
 	if (r->sandbox != 0) {
 		struct strbuf sb = STRBUF_INIT;
 
 		sandbox_protections_describe(r->sandbox, &sb);
-		cJSON_AddStringToObject(o, "sandbox", sb.buf);
+		json_add_str(o, "sandbox", sb.buf);
 		strbuf_release(&sb);
 	}
 tail:
-	cJSON_AddBoolToObject(o, "cached", r->cached);
-	cJSON_AddBoolToObject(o, "truncated", r->truncated);
+	json_add_bool(o, "cached", r->cached);
+	json_add_bool(o, "truncated", r->truncated);
 	if (key != NULL)
-		cJSON_AddStringToObject(o, "request_sha256", key);
-	cJSON_AddStringToObject(o, "response", response ? response : "");
+		json_add_str(o, "request_sha256", key);
+	json_add_str(o, "response", response ? response : "");
 	if (tl != NULL)
 		log_tools(o, tl);
-	cJSON_AddNumberToObject(o, "time", (double)time(NULL));
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	json_add_num(o, "time", (double)time(NULL));
+	text = json_print(o, 0);
+	json_free(o);
 	fprintf(log, "%s\n", text);
 	fflush(log);
 	/* Each case is on disk before the next is counted done. */
@@ -999,19 +995,13 @@ eval_judge_pending(const struct eval_settings *es, const struct bench *b,
 
 /* A record's value as text, for saying what differs. */
 static char *
-record_text(const cJSON *v)
+record_text(const struct json *v)
 {
 	if (v == NULL)
 		return xstrdup("(none)");
-	if (cJSON_IsString(v))
-		return xstrdup(v->valuestring);
-	if (cJSON_IsTrue(v))
-		return xstrdup("true");
-	if (cJSON_IsFalse(v))
-		return xstrdup("false");
-	if (cJSON_IsNull(v))
-		return xstrdup("null");
-	return cJSON_PrintUnformatted(v);
+	if (json_is_string(v))
+		return xstrdup(json_string(v));
+	return json_print(v, 0);
 }
 
 struct error *
@@ -1019,7 +1009,7 @@ eval_record_check(const char *dir, const char *record, int resume)
 {
 	struct strbuf diff = STRBUF_INIT;
 	struct error *err = NULL;
-	cJSON *old = NULL, *now, *it;
+	struct json *old = NULL, *now, *it;
 	char *path = xasprintf("%s/run.json", dir), *log, *data = NULL;
 	size_t len, n = 0;
 
@@ -1039,37 +1029,36 @@ eval_record_check(const char *dir, const char *record, int resume)
 	}
 	if ((err = fs_read_file(path, 1024 * 1024, &data, &len)) != NULL)
 		goto done;
-	if ((old = cJSON_ParseWithLength(data, len)) == NULL ||
-	    !cJSON_IsObject(old)) {
+	if ((old = json_parse_object(data, len)) == NULL) {
 		err = error_new(EXIT_USAGE, "cannot resume '%s': run.json is "
 		    "not a JSON object: start a new run", dir);
 		goto done;
 	}
-	now = cJSON_Parse(record);
+	now = json_parse(record, strlen(record), NULL);
 	/* Every key of either, in the order of the new record. */
-	cJSON_ArrayForEach(it, now) {
-		cJSON *was = cJSON_GetObjectItemCaseSensitive(old, it->string);
+	JSON_FOREACH(it, now) {
+		struct json *was = json_get(old, json_key(it));
 
-		if (was != NULL && cJSON_Compare(was, it, 1))
+		if (was != NULL && json_equal(was, it))
 			continue;
 		{
 			char *a = record_text(was), *b = record_text(it);
 
 			strbuf_addf(&diff, "%s%s %s (now %s)", n++ ? ", " : "",
-			    it->string, a, b);
+			    json_key(it), a, b);
 			free(a);
 			free(b);
 		}
 	}
-	cJSON_ArrayForEach(it, old)
-		if (cJSON_GetObjectItemCaseSensitive(now, it->string) == NULL) {
+	JSON_FOREACH(it, old)
+		if (json_get(now, json_key(it)) == NULL) {
 			char *a = record_text(it);
 
 			strbuf_addf(&diff, "%s%s %s (now none)", n++ ? ", " :
-			    "", it->string, a);
+			    "", json_key(it), a);
 			free(a);
 		}
-	cJSON_Delete(now);
+	json_free(now);
 	if (n > 0) {
 		err = error_new(EXIT_USAGE, "cannot resume '%s': it was run "
 		    "with other settings: %s; give the same ones, or start a "
@@ -1081,7 +1070,7 @@ write:
 		err = fs_write_atomic(path, record, strlen(record));
 done:
 	strbuf_release(&diff);
-	cJSON_Delete(old);
+	json_free(old);
 	free(data);
 	free(path);
 	free(log);
@@ -1134,7 +1123,9 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 	struct error *err;
 	char *data, *p, *nl;
 	size_t len, i;
-	cJSON *o, *sub, *id, *pass, *score, *ex, *why, *cut, *wait, *resp;
+	struct json *o, *pass;
+	const char *sub, *id, *resp;
+	double score;
 
 	*count = 0;
 	if (!fs_exists(path))
@@ -1144,56 +1135,47 @@ eval_log_resume(const char *path, const struct bench *b, const char *label,
 	for (p = data; p < data + len; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(data + len - p))) == NULL)
 			break;	/* a torn last line: that case runs again */
-		if ((o = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL)
+		if ((o = json_parse(p, (size_t)(nl - p), NULL)) == NULL)
 			continue;
-		sub = cJSON_GetObjectItemCaseSensitive(o, "subject");
-		id = cJSON_GetObjectItemCaseSensitive(o, "id");
-		pass = cJSON_GetObjectItemCaseSensitive(o, "pass");
-		score = cJSON_GetObjectItemCaseSensitive(o, "score");
-		ex = cJSON_GetObjectItemCaseSensitive(o, "extracted");
-		why = cJSON_GetObjectItemCaseSensitive(o, "reason");
-		cut = cJSON_GetObjectItemCaseSensitive(o, "truncated");
-		wait = cJSON_GetObjectItemCaseSensitive(o, "pending");
-		resp = cJSON_GetObjectItemCaseSensitive(o, "response");
-		if (cJSON_IsString(sub) && strcmp(sub->valuestring, label) == 0
-		    && cJSON_IsString(id) && cJSON_IsTrue(wait) &&
-		    cJSON_IsString(resp))
+		sub = json_str(o, "subject");
+		id = json_str(o, "id");
+		pass = json_get(o, "pass");
+		resp = json_str(o, "response");
+		if (sub == NULL || strcmp(sub, label) != 0 || id == NULL)
+			;
+		else if (json_is_true(json_get(o, "pending")) && resp != NULL)
 			for (i = 0; i < b->n; i++) {
-				if (strcmp(b->cases[i].id, id->valuestring) != 0
-				    || results[i].done)
+				if (strcmp(b->cases[i].id, id) != 0 ||
+				    results[i].done)
 					continue;
 				free(results[i].pending);
-				results[i].pending = xstrdup(resp->valuestring);
+				results[i].pending = xstrdup(resp);
 				break;
 			}
-		else if (cJSON_IsString(sub) &&
-		    strcmp(sub->valuestring, label) == 0 &&
-		    cJSON_IsString(id) && cJSON_IsBool(pass))
+		else if (json_is_bool(pass))
 			for (i = 0; i < b->n; i++) {
-				if (strcmp(b->cases[i].id, id->valuestring) != 0
-				    || results[i].done)
+				if (strcmp(b->cases[i].id, id) != 0 ||
+				    results[i].done)
 					continue;
 				free(results[i].pending);
 				results[i].pending = NULL;
 				results[i].done = results[i].resumed = 1;
-				results[i].truncated = cJSON_IsTrue(cut);
-				results[i].pass = cJSON_IsTrue(pass);
-				results[i].score = cJSON_IsNumber(score) ?
-				    score->valuedouble : results[i].pass;
-				if (cJSON_IsString(ex))
-					results[i].extracted =
-					    xstrdup(ex->valuestring);
-				if (cJSON_IsString(why))
-					results[i].reason =
-					    xstrdup(why->valuestring);
-				if (cJSON_IsString(resp))
+				results[i].truncated = json_is_true(json_get(o,
+				    "truncated"));
+				results[i].pass = json_is_true(pass);
+				results[i].score = json_num(o, "score",
+				    &score) == 0 ? score : results[i].pass;
+				results[i].extracted = json_strdup(o,
+				    "extracted");
+				results[i].reason = json_strdup(o, "reason");
+				if (resp != NULL)
 					results[i].answer = vote_answer(
-					    &b->cases[i], resp->valuestring,
+					    &b->cases[i], resp,
 					    results[i].truncated);
 				(*count)++;
 				break;
 			}
-		cJSON_Delete(o);
+		json_free(o);
 	}
 	free(data);
 	return NULL;

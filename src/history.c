@@ -1,7 +1,6 @@
 /* history.c: $LOCO_HOME/history.jsonl (see history.h). */
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +13,7 @@
 
 #include "fsutil.h"
 #include "history.h"
+#include "json.h"
 #include "jsonout.h"
 #include "tools.h"
 #include "vote.h"
@@ -21,7 +21,7 @@
 
 /* Seconds to wait for another loco's append (each takes milliseconds). */
 #define LOCK_TIMEOUT	10
-/* Ids stay exact as cJSON prints numbers (15 significant digits). */
+/* Ids stay exact as JSON is printed (15 significant digits). */
 #define ID_MAX		999999999999999LL
 /* How much of the file's end is read first to find the last id. */
 #define TAIL_FIRST	65536
@@ -68,25 +68,16 @@ struct line {
 	long long		 last_id;	/* LINE_CLEAR */
 };
 
-static char *
-get_str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
-}
-
 static double
-get_num(const cJSON *obj, const char *key)
+get_num(const struct json *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
 
-	return cJSON_IsNumber(v) && isfinite(v->valuedouble) ?
-	    v->valuedouble : NAN;
+	return json_num(obj, key, &d) == 0 && isfinite(d) ? d : NAN;
 }
 
 static long long
-get_count(const cJSON *obj, const char *key)
+get_count(const struct json *obj, const char *key)
 {
 	double d = get_num(obj, key);
 
@@ -94,7 +85,7 @@ get_count(const cJSON *obj, const char *key)
 }
 
 static long long
-get_ns(const cJSON *obj, const char *key)
+get_ns(const struct json *obj, const char *key)
 {
 	double d = get_num(obj, key);
 
@@ -103,7 +94,7 @@ get_ns(const cJSON *obj, const char *key)
 
 /* A positive whole number, or 0. */
 static long long
-get_id(const cJSON *obj, const char *key)
+get_id(const struct json *obj, const char *key)
 {
 	double d = get_num(obj, key);
 
@@ -159,29 +150,29 @@ entry_release(struct history_entry *e)
 }
 
 static struct history_vote *
-parse_vote(const cJSON *obj)
+parse_vote(const struct json *obj)
 {
 	struct history_vote *v;
-	const cJSON *votes, *g;
+	const struct json *votes, *g;
 	size_t n = 0;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return NULL;
 	v = xcalloc(1, sizeof(*v));
-	v->method = get_str(obj, "method");
-	v->answer = get_str(obj, "answer");
-	votes = cJSON_GetObjectItemCaseSensitive(obj, "votes");
-	if (cJSON_IsObject(votes)) {
-		cJSON_ArrayForEach(g, votes)
-			if (cJSON_IsNumber(g) && g->string != NULL)
+	v->method = json_strdup(obj, "method");
+	v->answer = json_strdup(obj, "answer");
+	votes = json_get(obj, "votes");
+	if (json_is_object(votes)) {
+		JSON_FOREACH(g, votes)
+			if (json_is_number(g))
 				n++;
 		v->groups = xcalloc(n, sizeof(*v->groups));
-		cJSON_ArrayForEach(g, votes) {
-			if (!cJSON_IsNumber(g) || g->string == NULL)
+		JSON_FOREACH(g, votes) {
+			if (!json_is_number(g))
 				continue;
-			v->groups[v->ngroups].answer = xstrdup(g->string);
+			v->groups[v->ngroups].answer = xstrdup(json_key(g));
 			v->groups[v->ngroups++].count = get_count(votes,
-			    g->string);
+			    json_key(g));
 		}
 	}
 	v->invalid = get_count(obj, "invalid");
@@ -192,30 +183,30 @@ parse_vote(const cJSON *obj)
 
 /* The "tools" array: every call an object; others are skipped. */
 static struct tool_log *
-parse_tools(const cJSON *arr)
+parse_tools(const struct json *arr)
 {
 	struct tool_log *tl;
 	struct tool_record *r;
-	const cJSON *c;
+	const struct json *c;
 	double round;
 
-	if (!cJSON_IsArray(arr))
+	if (!json_is_array(arr))
 		return NULL;
 	tl = xcalloc(1, sizeof(*tl));
-	tl->calls = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	tl->calls = xcalloc(json_count(arr) + 1,
 	    sizeof(*tl->calls));
-	cJSON_ArrayForEach(c, arr) {
-		if (!cJSON_IsObject(c))
+	JSON_FOREACH(c, arr) {
+		if (!json_is_object(c))
 			continue;
 		r = &tl->calls[tl->n++];
-		if ((r->name = get_str(c, "name")) == NULL)
+		if ((r->name = json_strdup(c, "name")) == NULL)
 			r->name = xstrdup("");
-		r->code = get_str(c, "code");
-		if ((r->arguments = get_str(c, "arguments")) == NULL)
+		r->code = json_strdup(c, "code");
+		if ((r->arguments = json_strdup(c, "arguments")) == NULL)
 			r->arguments = xstrdup("{}");
-		if ((r->result = get_str(c, "result")) == NULL)
+		if ((r->result = json_strdup(c, "result")) == NULL)
 			r->result = xstrdup("");
-		r->error = get_str(c, "error");
+		r->error = json_strdup(c, "error");
 		r->seconds = get_num(c, "seconds");
 		if (!(r->seconds >= 0))
 			r->seconds = 0;
@@ -227,10 +218,10 @@ parse_tools(const cJSON *arr)
 }
 
 static void
-parse_record(const cJSON *root, const char *kind, struct line *l)
+parse_record(const struct json *root, const char *kind, struct line *l)
 {
 	struct history_entry *e = &l->e;
-	const cJSON *stats;
+	const struct json *stats;
 
 	if ((e->id = get_id(root, "id")) == 0) {
 		l->type = LINE_BAD;
@@ -239,54 +230,47 @@ parse_record(const cJSON *root, const char *kind, struct line *l)
 	}
 	l->type = LINE_RECORD;
 	e->kind = xstrdup(kind);
-	e->time = get_str(root, "time");
-	e->session = get_str(root, "session");
-	if ((e->question = get_str(root, "question")) == NULL)
+	e->time = json_strdup(root, "time");
+	e->session = json_strdup(root, "session");
+	if ((e->question = json_strdup(root, "question")) == NULL)
 		e->question = xstrdup("");
-	e->adapter = get_str(root, "adapter");
-	e->model = get_str(root, "model");
-	e->route = get_str(root, "route");
+	e->adapter = json_strdup(root, "adapter");
+	e->model = json_strdup(root, "model");
+	e->route = json_strdup(root, "route");
 	e->confidence = get_num(root, "confidence");
-	if ((e->answer = get_str(root, "answer")) == NULL)
+	if ((e->answer = json_strdup(root, "answer")) == NULL)
 		e->answer = xstrdup("");
-	e->interrupted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root,
-	    "interrupted"));
-	stats = cJSON_GetObjectItemCaseSensitive(root, "stats");
+	e->interrupted = json_is_true(json_get(root, "interrupted"));
+	stats = json_get(root, "stats");
 	e->prompt_tokens = get_count(stats, "prompt_tokens");
 	e->answer_tokens = get_count(stats, "answer_tokens");
 	e->wall_ns = get_ns(stats, "wall_seconds");
 	e->load_ns = get_ns(stats, "load_seconds");
 	e->eval_ns = get_ns(stats, "eval_seconds");
-	e->vote = parse_vote(cJSON_GetObjectItemCaseSensitive(root, "vote"));
-	e->tools = parse_tools(cJSON_GetObjectItemCaseSensitive(root, "tools"));
+	e->vote = parse_vote(json_get(root, "vote"));
+	e->tools = parse_tools(json_get(root, "tools"));
 }
 
 /* One line without its newline; l->type says what it was. */
 static void
 parse_line(const char *text, size_t len, struct line *l)
 {
-	const char *end = NULL;
-	cJSON *root;
+	struct json *root;
 	char *kind;
 
 	memset(l, 0, sizeof(*l));
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root != NULL && end != NULL)
-		while (end < text + len && isspace((unsigned char)*end))
-			end++;
-	if (!cJSON_IsObject(root) || end != text + len) {
+	if ((root = json_parse_object(text, len)) == NULL) {
 		l->type = LINE_BAD;
 		l->why = not_json;
-		cJSON_Delete(root);
 		return;
 	}
-	if ((kind = get_str(root, "kind")) == NULL) {
+	if ((kind = json_strdup(root, "kind")) == NULL) {
 		l->type = LINE_BAD;
 		l->why = "no \"kind\"";
 	} else if (strcmp(kind, "query") == 0 || strcmp(kind, "chat") == 0) {
 		parse_record(root, kind, l);
 	} else if (strcmp(kind, "feedback") == 0) {
-		char *v = get_str(root, "verdict");
+		char *v = json_strdup(root, "verdict");
 
 		l->ref = get_id(root, "ref");
 		l->verdict = verdict_static(v);
@@ -299,7 +283,7 @@ parse_line(const char *text, size_t len, struct line *l)
 	} else
 		l->type = LINE_OTHER;
 	free(kind);
-	cJSON_Delete(root);
+	json_free(root);
 }
 
 /* Reading. */

@@ -6,7 +6,6 @@
  * streamed as Server-Sent Events (the protocol is openai.c's); adapters are matched to ids through
  * GET /lora-adapters by file (the same path, or the same SHA-256).
  */
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -94,7 +93,7 @@ l_status_error(struct backend *be, const char *path,
 static char *
 body(const struct chat_request *cr, int with_lora)
 {
-	cJSON *root, *msg, *lora, *kw;
+	struct json *root, *msg, *lora, *kw;
 	size_t i;
 	char *text;
 
@@ -105,25 +104,21 @@ body(const struct chat_request *cr, int with_lora)
 	 * with --lora-init-without-apply.
 	 */
 	if (with_lora) {
-		lora = cJSON_AddArrayToObject(root, "lora");
+		lora = json_add_arr(root, "lora");
 		for (i = 0; i < cr->nlora; i++) {
-			msg = cJSON_CreateObject();
-			cJSON_AddNumberToObject(msg, "id",
-			    (double)cr->lora[i].id);
-			cJSON_AddNumberToObject(msg, "scale", cr->lora[i].scale);
-			cJSON_AddItemToArray(lora, msg);
+			msg = json_add_obj(lora, NULL);
+			json_add_num(msg, "id", (double)cr->lora[i].id);
+			json_add_num(msg, "scale", cr->lora[i].scale);
 		}
 	}
 	/* Qwen3's template reads enable_thinking; others ignore it. */
 	if (cr->think != CHAT_THINK_OMIT) {
-		kw = cJSON_AddObjectToObject(root, "chat_template_kwargs");
-		cJSON_AddBoolToObject(kw, "enable_thinking", cr->think);
+		kw = json_add_obj(root, "chat_template_kwargs");
+		json_add_bool(kw, "enable_thinking", cr->think);
 	}
 	oai_add_options(root, cr, 1);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatal("cannot render a chat request");
+	text = json_print(root, 0);
+	json_free(root);
 	return text;
 }
 
@@ -145,7 +140,7 @@ l_cache_body(const struct backend *be, const struct chat_request *cr)
  * every endpoint) rather than failing: no separate /health round trip.
  */
 static struct error *
-get_ready(struct backend *be, const char *path, cJSON **root)
+get_ready(struct backend *be, const char *path, struct json **root)
 {
 	struct error *err;
 	long long until = now_ns() + (long long)LOADING_WAIT * 1000000000LL;
@@ -168,35 +163,36 @@ list_loras(struct backend *be)
 {
 	struct llama *l = priv(be);
 	struct error *err;
-	cJSON *root, *it, *id, *path;
+	struct json *root, *it;
+	const char *path;
 	size_t i = 0;
 	char real[PATH_MAX];
+	double id;
 
 	if (l->listed)
 		return NULL;
 	if ((err = get_ready(be, "/lora-adapters", &root)) != NULL)
 		return err;
-	if (!cJSON_IsArray(root)) {
-		cJSON_Delete(root);
+	if (!json_is_array(root)) {
+		json_free(root);
 		return error_new(EXIT_FAIL, "malformed reply from llama-server "
 		    "at %s/lora-adapters: expected a list", be->url);
 	}
-	l->loras = xcalloc((size_t)cJSON_GetArraySize(root) + 1,
+	l->loras = xcalloc(json_count(root) + 1,
 	    sizeof(*l->loras));
-	cJSON_ArrayForEach(it, root) {
-		id = cJSON_GetObjectItemCaseSensitive(it, "id");
-		path = cJSON_GetObjectItemCaseSensitive(it, "path");
-		if (!cJSON_IsNumber(id) || !cJSON_IsString(path))
+	JSON_FOREACH(it, root) {
+		if (json_num(it, "id", &id) == -1 ||
+		    (path = json_str(it, "path")) == NULL)
 			continue;
-		l->loras[i].id = (long)id->valuedouble;
-		l->loras[i].path = xstrdup(path->valuestring);
-		if (realpath(path->valuestring, real) != NULL)
+		l->loras[i].id = (long)id;
+		l->loras[i].path = xstrdup(path);
+		if (realpath(path, real) != NULL)
 			l->loras[i].real = xstrdup(real);
 		i++;
 	}
 	l->nloras = i;
 	l->listed = 1;
-	cJSON_Delete(root);
+	json_free(root);
 	return NULL;
 }
 
@@ -370,17 +366,17 @@ props(struct backend *be)
 {
 	struct llama *l = priv(be);
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 
 	if (l->model_path != NULL)
 		return NULL;
 	if ((err = get_ready(be, "/props", &root)) != NULL)
 		return err;
-	l->model_path = backend_json_string(root, "model_path");
-	l->build = backend_json_string(root, "build_info");
+	l->model_path = json_strdup(root, "model_path");
+	l->build = json_strdup(root, "build_info");
 	if (l->model_path == NULL)
 		l->model_path = xstrdup("");
-	cJSON_Delete(root);
+	json_free(root);
 	return NULL;
 }
 

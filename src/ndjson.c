@@ -31,8 +31,8 @@ emit(struct ndjson *nd, const char *p, size_t len)
 	if (len == 0)
 		return NULL;
 	/*
-	 * cJSON would cut such a string short, silently: an answer would
-	 * lose its end without a word.
+	 * The JSON parser would cut such a string short, silently: an
+	 * answer would lose its end without a word.
 	 */
 	if (json_has_nul(p, len))
 		return error_new(EXIT_FAIL, "line %ld of the reply: a string "

@@ -2,7 +2,6 @@
  * ollama.c: Ollama REST client: host parsing, model names, /api/version,
  * /api/tags, /api/show and streaming /api/chat.
  */
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "config.h"
 #include "hash.h"
 #include "http.h"
+#include "jsonout.h"
 #include "ndjson.h"
 #include "ollama.h"
 #include "strbuf.h"
@@ -285,7 +285,7 @@ plain_request(struct ollama *o, const char *method, const char *path,
 
 static struct error *
 request_json(struct ollama *o, const char *method, const char *path,
-    const char *body, cJSON **out)
+    const char *body, struct json **out)
 {
 	struct http_response resp;
 	struct error *err;
@@ -298,11 +298,10 @@ request_json(struct ollama *o, const char *method, const char *path,
 		err = http_status_error(o, path, &resp);
 		goto done;
 	}
-	*out = cJSON_ParseWithLength(resp.body.buf, resp.body.len);
-	if (*out == NULL || !cJSON_IsObject(*out)) {
+	*out = json_parse_object(resp.body.buf, resp.body.len);
+	if (*out == NULL) {
 		char *clean = str_sanitize(resp.body.buf, 80);
-		cJSON_Delete(*out);
-		*out = NULL;
+
 		err = error_new(EXIT_FAIL, "malformed reply from Ollama at "
 		    "%s%s: expected a JSON object, got '%s'", o->url, path,
 		    clean);
@@ -316,23 +315,23 @@ done:
 struct error *
 ollama_version(struct ollama *o, char **version)
 {
-	cJSON *root;
+	struct json *root;
 	struct error *err;
 
 	*version = NULL;
 	if ((err = request_json(o, "GET", "/api/version", NULL, &root)))
 		return err;
-	if ((*version = backend_json_string(root, "version")) == NULL)
+	if ((*version = json_strdup(root, "version")) == NULL)
 		err = error_new(EXIT_FAIL, "malformed reply from Ollama at "
 		    "%s/api/version: no \"version\"", o->url);
-	cJSON_Delete(root);
+	json_free(root);
 	return err;
 }
 
 struct error *
 ollama_tags(struct ollama *o, struct backend_model **models, size_t *n)
 {
-	cJSON *root, *list, *it, *details;
+	struct json *root, *list, *it, *details;
 	struct backend_model *m;
 	struct error *err;
 	size_t i = 0;
@@ -341,30 +340,30 @@ ollama_tags(struct ollama *o, struct backend_model **models, size_t *n)
 	*n = 0;
 	if ((err = request_json(o, "GET", "/api/tags", NULL, &root)))
 		return err;
-	list = cJSON_GetObjectItemCaseSensitive(root, "models");
-	if (!cJSON_IsArray(list)) {
-		cJSON_Delete(root);
+	list = json_get(root, "models");
+	if (!json_is_array(list)) {
+		json_free(root);
 		return error_new(EXIT_FAIL, "malformed reply from Ollama at "
 		    "%s/api/tags: no \"models\" list", o->url);
 	}
-	m = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*m));
-	cJSON_ArrayForEach(it, list) {
-		char *name = backend_json_string(it, "name");
+	m = xcalloc(json_count(list) + 1, sizeof(*m));
+	JSON_FOREACH(it, list) {
+		char *name = json_strdup(it, "name");
 
 		if (name == NULL)
-			name = backend_json_string(it, "model");
+			name = json_strdup(it, "model");
 		if (name == NULL)
 			continue;
 		m[i].name = name;
-		m[i].digest = backend_json_string(it, "digest");
+		m[i].digest = json_strdup(it, "digest");
 		m[i].size = backend_json_ll(it, "size");
-		details = cJSON_GetObjectItemCaseSensitive(it, "details");
-		m[i].family = backend_json_string(details, "family");
-		m[i].parameter_size = backend_json_string(details, "parameter_size");
-		m[i].quantization = backend_json_string(details, "quantization_level");
+		details = json_get(it, "details");
+		m[i].family = json_strdup(details, "family");
+		m[i].parameter_size = json_strdup(details, "parameter_size");
+		m[i].quantization = json_strdup(details, "quantization_level");
 		i++;
 	}
-	cJSON_Delete(root);
+	json_free(root);
 	*models = m;
 	*n = i;
 	return NULL;
@@ -404,35 +403,44 @@ modelfile_blobs(const char *mf, struct ollama_show *sh)
 	free(copy);
 }
 
+/* The body of most model requests: {"model"}, perhaps "stream": true. */
+static char *
+model_body(const char *model, int stream)
+{
+	struct jout *j = jout_new();
+
+	jout_str(j, "model", model);
+	if (stream)
+		jout_bool(j, "stream", 1);
+	return jout_finish(j, 0);
+}
+
 struct error *
 ollama_show(struct ollama *o, const char *model, struct ollama_show *sh)
 {
-	cJSON *req, *root, *info, *details, *mf;
+	struct json *root, *info, *details;
+	const char *mf;
 	char *body;
 	struct error *err;
 
 	memset(sh, 0, sizeof(*sh));
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "model", model);
-	body = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
+	body = model_body(model, 0);
 	err = request_json(o, "POST", "/api/show", body, &root);
 	free(body);
 	if (err != NULL)
 		return err;
-	info = cJSON_GetObjectItemCaseSensitive(root, "model_info");
-	sh->architecture = backend_json_string(info, "general.architecture");
-	sh->basename = backend_json_string(info, "general.basename");
-	sh->finetune = backend_json_string(info, "general.finetune");
-	sh->size_label = backend_json_string(info, "general.size_label");
-	sh->version = backend_json_string(info, "general.version");
-	sh->name = backend_json_string(info, "general.name");
-	details = cJSON_GetObjectItemCaseSensitive(root, "details");
-	sh->quantization = backend_json_string(details, "quantization_level");
-	mf = cJSON_GetObjectItemCaseSensitive(root, "modelfile");
-	if (cJSON_IsString(mf))
-		modelfile_blobs(mf->valuestring, sh);
-	cJSON_Delete(root);
+	info = json_get(root, "model_info");
+	sh->architecture = json_strdup(info, "general.architecture");
+	sh->basename = json_strdup(info, "general.basename");
+	sh->finetune = json_strdup(info, "general.finetune");
+	sh->size_label = json_strdup(info, "general.size_label");
+	sh->version = json_strdup(info, "general.version");
+	sh->name = json_strdup(info, "general.name");
+	details = json_get(root, "details");
+	sh->quantization = json_strdup(details, "quantization_level");
+	if ((mf = json_str(root, "modelfile")) != NULL)
+		modelfile_blobs(mf, sh);
+	json_free(root);
 	return NULL;
 }
 
@@ -476,9 +484,9 @@ ollama_show_architecture(struct ollama *o, const char *model, char **arch)
  * repeated "stop" as one array.
  */
 static void
-add_params(cJSON *opts, const struct param *params, size_t n)
+add_params(struct json *opts, const struct param *params, size_t n)
 {
-	cJSON *stop = NULL;
+	struct json *stop = NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -487,23 +495,23 @@ add_params(cJSON *opts, const struct param *params, size_t n)
 
 		if (strcmp(p->name, "stop") == 0) {
 			if (stop == NULL)
-				stop = cJSON_AddArrayToObject(opts, "stop");
-			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
+				stop = json_add_arr(opts, "stop");
+			json_add_str(stop, NULL, p->value);
 			continue;
 		}
-		cJSON_DeleteItemFromObjectCaseSensitive(opts, p->name);
+		json_remove(opts, p->name);
 		if (p->is_number) {
 			double d;
 			if (parse_double(p->value, -1e300, 1e300, &d) == 0)
-				cJSON_AddNumberToObject(opts, p->name, d);
+				json_add_num(opts, p->name, d);
 			else
-				cJSON_AddStringToObject(opts, p->name, p->value);
+				json_add_str(opts, p->name, p->value);
 		} else if (parse_bool(p->value, &b) == 0 &&
 		    (strcmp(p->value, "true") == 0 ||
 		    strcmp(p->value, "false") == 0))
-			cJSON_AddBoolToObject(opts, p->name, b);
+			json_add_bool(opts, p->name, b);
 		else
-			cJSON_AddStringToObject(opts, p->name, p->value);
+			json_add_str(opts, p->name, p->value);
 	}
 }
 
@@ -512,30 +520,31 @@ add_params(cJSON *opts, const struct param *params, size_t n)
  * not text, and a tool result names its tool (tool_name).
  */
 static void
-ollama_tool_fields(cJSON *root, const struct chat_request *cr)
+ollama_tool_fields(struct json *root, const struct chat_request *cr)
 {
-	cJSON *msgs = cJSON_GetObjectItemCaseSensitive(root, "messages");
-	cJSON *msg, *calls, *call, *fn, *args, *obj;
+	struct json *msgs = json_get(root, "messages");
+	struct json *msg, *calls, *call, *fn, *args, *obj;
 	size_t i = 0;
 
-	cJSON_ArrayForEach(msg, msgs) {
+	JSON_FOREACH(msg, msgs) {
 		const struct chat_message *m = &cr->messages[i++];
 
 		if (m->tool_name != NULL && strcmp(m->role, "tool") == 0)
-			cJSON_AddStringToObject(msg, "tool_name", m->tool_name);
-		calls = cJSON_GetObjectItemCaseSensitive(msg, "tool_calls");
-		cJSON_ArrayForEach(call, calls) {
-			cJSON_DeleteItemFromObjectCaseSensitive(call, "type");
-			fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-			args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-			if (!cJSON_IsString(args))
+			json_add_str(msg, "tool_name", m->tool_name);
+		calls = json_get(msg, "tool_calls");
+		JSON_FOREACH(call, calls) {
+			json_remove(call, "type");
+			fn = json_get(call, "function");
+			args = json_get(fn, "arguments");
+			if (!json_is_string(args))
 				continue;
-			obj = cJSON_Parse(args->valuestring);
-			if (!cJSON_IsObject(obj)) {
-				cJSON_Delete(obj);
-				obj = cJSON_CreateObject();
+			obj = json_parse_head(json_string(args),
+			    strlen(json_string(args)), NULL);
+			if (!json_is_object(obj)) {
+				json_free(obj);
+				obj = json_new_object();
 			}
-			cJSON_ReplaceItemInObjectCaseSensitive(fn, "arguments",
+			json_set(fn, "arguments",
 			    obj);
 		}
 	}
@@ -544,35 +553,29 @@ ollama_tool_fields(cJSON *root, const struct chat_request *cr)
 char *
 ollama_chat_body(const struct chat_request *cr)
 {
-	cJSON *root, *opts;
+	struct json *root, *opts;
 	char *body;
 
 	root = backend_chat_json(cr);
 	ollama_tool_fields(root, cr);
 	if (cr->think != CHAT_THINK_OMIT)
-		cJSON_AddBoolToObject(root, "think", cr->think);
+		json_add_bool(root, "think", cr->think);
 	if (cr->no_truncate)
-		cJSON_AddBoolToObject(root, "truncate", 0);
+		json_add_bool(root, "truncate", 0);
 	if (cr->keep_alive != NULL) {
 		long secs;
 		/* A plain number of seconds must go as a JSON number. */
 		if (parse_long(cr->keep_alive, -2147483647L, 2147483647L,
 		    &secs) == 0)
-			cJSON_AddNumberToObject(root, "keep_alive", (double)secs);
+			json_add_num(root, "keep_alive", (double)secs);
 		else
-			cJSON_AddStringToObject(root, "keep_alive",
+			json_add_str(root, "keep_alive",
 			    cr->keep_alive);
 	}
-	opts = cJSON_AddObjectToObject(root, "options");
+	opts = json_add_obj(root, "options");
 	add_params(opts, cr->params, cr->nparams);
 /* Replace in place, so the body reads in a stable order. */
-#define SETNUM(key, v) do {						\
-	if (cJSON_GetObjectItemCaseSensitive(opts, key) != NULL)	\
-		cJSON_ReplaceItemInObjectCaseSensitive(opts, key,	\
-		    cJSON_CreateNumber((double)(v)));			\
-	else								\
-		cJSON_AddNumberToObject(opts, key, (double)(v));	\
-} while (0)
+#define SETNUM(key, v) json_set(opts, key, json_new_number((double)(v)))
 	if (cr->num_ctx > 0)
 		SETNUM("num_ctx", cr->num_ctx);
 	if (!isnan(cr->temperature))
@@ -582,10 +585,8 @@ ollama_chat_body(const struct chat_request *cr)
 	if (cr->num_predict != CONFIG_UNSET_INT)
 		SETNUM("num_predict", cr->num_predict);
 #undef SETNUM
-	body = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (body == NULL)
-		fatal("cannot render a chat request");
+	body = json_print(root, 0);
+	json_free(root);
 	return body;
 }
 
@@ -689,30 +690,28 @@ static struct error *
 on_status_line(const char *line, size_t len, void *arg)
 {
 	struct status_stream *ss = arg;
-	cJSON *root, *e, *st;
+	struct json *root, *e;
+	const char *st;
 	struct error *err = NULL;
 
-	root = cJSON_ParseWithLength(line, len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		cJSON_Delete(root);
+	if ((root = json_parse_object(line, len)) == NULL)
 		return error_new(EXIT_FAIL, "malformed reply from Ollama (line "
 		    "%ld): expected a JSON object", ss->nd.lineno);
-	}
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	st = cJSON_GetObjectItemCaseSensitive(root, "status");
+	e = json_get(root, "error");
+	st = json_str(root, "status");
 	if (e != NULL) {
-		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
+		char *clean = str_sanitize(json_is_string(e) ? json_string(e) :
 		    "unknown error", 500);
 		err = error_new(EXIT_FAIL, "%s", clean);
 		free(clean);
-	} else if (cJSON_IsString(st)) {
-		ss->success = strcmp(st->valuestring, "success") == 0;
+	} else if (st != NULL) {
+		ss->success = strcmp(st, "success") == 0;
 		if (ss->fn != NULL)
-			ss->fn(st->valuestring,
+			ss->fn(st,
 			    (unsigned long long)backend_json_ll(root, "completed"),
 			    (unsigned long long)backend_json_ll(root, "total"), ss->arg);
 	}
-	cJSON_Delete(root);
+	json_free(root);
 	return err;
 }
 
@@ -788,33 +787,33 @@ status_request(struct ollama *o, const char *path, const char *body,
 char *
 ollama_create_body(const struct ollama_create *c)
 {
-	cJSON *root, *obj;
+	struct json *root, *obj;
 	char *body, *digest;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", c->model);
+	root = json_new_object();
+	json_add_str(root, "model", c->model);
 	if (c->from != NULL)
-		cJSON_AddStringToObject(root, "from", c->from);
+		json_add_str(root, "from", c->from);
 	if (c->file_name != NULL) {
-		obj = cJSON_AddObjectToObject(root, "files");
+		obj = json_add_obj(root, "files");
 		digest = xasprintf("sha256:%s", c->file_hex);
-		cJSON_AddStringToObject(obj, c->file_name, digest);
+		json_add_str(obj, c->file_name, digest);
 		free(digest);
 	}
 	if (c->adapter_name != NULL) {
-		obj = cJSON_AddObjectToObject(root, "adapters");
+		obj = json_add_obj(root, "adapters");
 		digest = xasprintf("sha256:%s", c->adapter_hex);
-		cJSON_AddStringToObject(obj, c->adapter_name, digest);
+		json_add_str(obj, c->adapter_name, digest);
 		free(digest);
 	}
 	if (c->system != NULL)
-		cJSON_AddStringToObject(root, "system", c->system);
+		json_add_str(root, "system", c->system);
 	if (c->nparams > 0)
-		add_params(cJSON_AddObjectToObject(root, "parameters"),
+		add_params(json_add_obj(root, "parameters"),
 		    c->params, c->nparams);
-	cJSON_AddBoolToObject(root, "stream", 1);
-	body = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
+	json_add_bool(root, "stream", 1);
+	body = json_print(root, 0);
+	json_free(root);
 	return body;
 }
 
@@ -825,7 +824,7 @@ ollama_create(struct ollama *o, const struct ollama_create *c,
 	struct error *err;
 	char *body = ollama_create_body(c);
 	long status;
-	cJSON *root;
+	struct jout *j;
 
 	if (legacy != NULL)
 		*legacy = 0;
@@ -835,12 +834,11 @@ ollama_create(struct ollama *o, const struct ollama_create *c,
 	    strstr(err->msg, "path or Modelfile are required") != NULL) {
 		/* Up to v0.5.4: only {"model", "modelfile"} was understood. */
 		error_free(err);
-		root = cJSON_CreateObject();
-		cJSON_AddStringToObject(root, "model", c->model);
-		cJSON_AddStringToObject(root, "modelfile", c->legacy_modelfile);
-		cJSON_AddBoolToObject(root, "stream", 1);
-		body = cJSON_PrintUnformatted(root);
-		cJSON_Delete(root);
+		j = jout_new();
+		jout_str(j, "model", c->model);
+		jout_str(j, "modelfile", c->legacy_modelfile);
+		jout_bool(j, "stream", 1);
+		body = jout_finish(j, 0);
 		err = status_request(o, "/api/create", body, fn, arg, &status);
 		free(body);
 		if (legacy != NULL)
@@ -854,15 +852,9 @@ ollama_pull(struct ollama *o, const char *model, ollama_progress_fn fn,
     void *arg)
 {
 	struct error *err;
-	cJSON *root;
-	char *body;
+	char *body = model_body(model, 1);
 	long status;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", model);
-	cJSON_AddBoolToObject(root, "stream", 1);
-	body = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
 	err = status_request(o, "/api/pull", body, fn, arg, &status);
 	free(body);
 	if (err != NULL && (strstr(err->msg, "file does not exist") != NULL ||
@@ -876,13 +868,8 @@ ollama_delete(struct ollama *o, const char *model)
 {
 	struct http_response resp;
 	struct error *err;
-	cJSON *root;
-	char *body;
+	char *body = model_body(model, 0);
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "model", model);
-	body = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
 	http_response_init(&resp);
 	err = plain_request(o, "DELETE", "/api/delete", body, 1024 * 1024,
 	    &resp);
@@ -902,32 +889,32 @@ ollama_delete(struct ollama *o, const char *model)
  * each whole, appended to the answer's.
  */
 static void
-o_tool_calls(struct chat_result *res, const cJSON *calls)
+o_tool_calls(struct chat_result *res, const struct json *calls)
 {
-	const cJSON *call, *fn, *name, *args, *id;
+	const struct json *call, *fn, *args;
+	const char *name, *id;
 	struct chat_tool_call *tc;
 
-	cJSON_ArrayForEach(call, calls) {
-		fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-		name = cJSON_GetObjectItemCaseSensitive(fn, "name");
-		args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-		id = cJSON_GetObjectItemCaseSensitive(call, "id");
+	JSON_FOREACH(call, calls) {
+		fn = json_get(call, "function");
+		name = json_str(fn, "name");
+		args = json_get(fn, "arguments");
+		id = json_str(call, "id");
 		if ((tc = chat_tool_call_at(res, res->ntool_calls)) == NULL)
 			return;
-		if (cJSON_IsString(name)) {
+		if (name != NULL) {
 			free(tc->name);
-			tc->name = xstrdup(name->valuestring);
+			tc->name = xstrdup(name);
 		}
-		if (cJSON_IsString(id)) {
+		if (id != NULL) {
 			free(tc->id);
-			tc->id = xstrdup(id->valuestring);
+			tc->id = xstrdup(id);
 		}
 		free(tc->arguments);
-		if (cJSON_IsString(args))
-			tc->arguments = xstrdup(args->valuestring);
-		else if (args != NULL &&
-		    (tc->arguments = cJSON_PrintUnformatted(args)) != NULL)
-			;
+		if (json_is_string(args))
+			tc->arguments = xstrdup(json_string(args));
+		else if (args != NULL)
+			tc->arguments = json_print(args, 0);
 		else
 			tc->arguments = xstrdup("{}");
 	}
@@ -936,44 +923,40 @@ o_tool_calls(struct chat_result *res, const cJSON *calls)
 static struct error *
 o_chat_line(struct chat_stream *cs, const char *line, size_t len)
 {
-	cJSON *root, *e, *msg, *c, *t, *d;
+	struct json *root, *e, *msg;
 	struct error *err = NULL;
-	const char *cstr = "", *tstr = "";
+	const char *cstr, *tstr;
 
 	if (cs->done)
 		return NULL;	/* nothing may follow the final chunk */
 	if ((err = chat_stream_json(cs, line, len, &root)) != NULL)
 		return err;
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	e = json_get(root, "error");
 	if (e != NULL) {
-		char *clean = str_sanitize(cJSON_IsString(e) ? e->valuestring :
+		char *clean = str_sanitize(json_is_string(e) ? json_string(e) :
 		    "unknown error", 500);
 		err = error_new(EXIT_FAIL, "Ollama failed during the answer: %s",
 		    clean);
 		free(clean);
-		cJSON_Delete(root);
+		json_free(root);
 		return err;
 	}
-	msg = cJSON_GetObjectItemCaseSensitive(root, "message");
-	c = cJSON_GetObjectItemCaseSensitive(msg, "content");
-	t = cJSON_GetObjectItemCaseSensitive(msg, "thinking");
-	if (cJSON_IsString(c))
-		cstr = c->valuestring;
-	if (cJSON_IsString(t))
-		tstr = t->valuestring;
+	msg = json_get(root, "message");
+	if ((cstr = json_str(msg, "content")) == NULL)
+		cstr = "";
+	if ((tstr = json_str(msg, "thinking")) == NULL)
+		tstr = "";
 	err = chat_stream_piece(cs, cstr, tstr);
 	if (err == NULL)
-		o_tool_calls(cs->res, cJSON_GetObjectItemCaseSensitive(msg,
-		    "tool_calls"));
+		o_tool_calls(cs->res, json_get(msg, "tool_calls"));
 	if (cs->res->model == NULL)
-		cs->res->model = backend_json_string(root, "model");
-	d = cJSON_GetObjectItemCaseSensitive(root, "done");
-	if (err == NULL && cJSON_IsTrue(d)) {
+		cs->res->model = json_strdup(root, "model");
+	if (err == NULL && json_is_true(json_get(root, "done"))) {
 		struct chat_result *r = cs->res;
 
 		cs->done = 1;
 		free(r->done_reason);
-		r->done_reason = backend_json_string(root, "done_reason");
+		r->done_reason = json_strdup(root, "done_reason");
 		r->total_duration = backend_json_ll(root, "total_duration");
 		r->load_duration = backend_json_ll(root, "load_duration");
 		r->prompt_eval_count = backend_json_ll(root,
@@ -983,7 +966,7 @@ o_chat_line(struct chat_stream *cs, const char *line, size_t len)
 		r->eval_count = backend_json_ll(root, "eval_count");
 		r->eval_duration = backend_json_ll(root, "eval_duration");
 	}
-	cJSON_Delete(root);
+	json_free(root);
 	return err;
 }
 
@@ -1053,26 +1036,23 @@ static int
 o_thinks(struct backend *be, const struct backend_target *t)
 {
 	struct ollama *o = backend_ollama(be);
-	cJSON *req, *root = NULL, *caps, *it;
+	struct json *root = NULL, *caps, *it;
 	struct error *err;
 	char *body;
 	int think = 0;
 
 	if (o->caps_model != NULL && ollama_name_equal(o->caps_model, t->model))
 		return o->caps_think;
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "model", t->model);
-	body = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
+	body = model_body(t->model, 0);
 	if ((err = request_json(o, "POST", "/api/show", body, &root)) == NULL) {
-		caps = cJSON_GetObjectItemCaseSensitive(root, "capabilities");
-		cJSON_ArrayForEach(it, caps)
-			if (cJSON_IsString(it) &&
-			    strcmp(it->valuestring, "thinking") == 0)
+		caps = json_get(root, "capabilities");
+		JSON_FOREACH(it, caps)
+			if (json_is_string(it) &&
+			    strcmp(json_string(it), "thinking") == 0)
 				think = 1;
 	}
 	error_free(err);
-	cJSON_Delete(root);
+	json_free(root);
 	free(body);
 	free(o->caps_model);
 	o->caps_model = xstrdup(t->model);

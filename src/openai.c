@@ -11,7 +11,6 @@
  * names and goes only into the Authorization header (backend.c cuts it
  * out of any error message a server echoes it in).
  */
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 
 #include "backend_int.h"
 #include "config.h"
+#include "jsonout.h"
 #include "banned.h"
 
 /* The protocol */
@@ -52,19 +52,16 @@ static const struct {
 };
 
 static void
-set_num(cJSON *root, const char *key, double v)
+set_num(struct json *root, const char *key, double v)
 {
-	if (cJSON_GetObjectItemCaseSensitive(root, key) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(root, key,
-		    cJSON_CreateNumber(v));
-	else
-		cJSON_AddNumberToObject(root, key, v);
+	json_set(root, key, json_new_number(v));
 }
 
 void
-oai_add_options(cJSON *root, const struct chat_request *cr, int llama_extras)
+oai_add_options(struct json *root, const struct chat_request *cr,
+    int llama_extras)
 {
-	cJSON *stop = NULL;
+	struct json *stop = NULL;
 	size_t i, k;
 
 	for (i = 0; i < cr->nparams; i++) {
@@ -73,8 +70,8 @@ oai_add_options(cJSON *root, const struct chat_request *cr, int llama_extras)
 
 		if (strcmp(p->name, "stop") == 0) {
 			if (stop == NULL)
-				stop = cJSON_AddArrayToObject(root, "stop");
-			cJSON_AddItemToArray(stop, cJSON_CreateString(p->value));
+				stop = json_add_arr(root, "stop");
+			json_add_str(stop, NULL, p->value);
 			continue;
 		}
 		for (k = 0; k < ARRAY_SIZE(param_map); k++)
@@ -96,27 +93,27 @@ oai_add_options(cJSON *root, const struct chat_request *cr, int llama_extras)
 
 /* A duration in milliseconds as nanoseconds; 0 unless sane. */
 static long long
-ms_member(const cJSON *obj, const char *key)
+ms_member(const struct json *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	double d;
 
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12)
-		return (long long)(v->valuedouble * 1e6);
+	if (json_num(obj, key, &d) == 0 && d >= 0 && d < 1e12)
+		return (long long)(d * 1e6);
 	return 0;
 }
 
 /* usage (any OpenAI server), then llama.cpp's timings, which say more. */
 static void
-take_usage(struct chat_result *r, const cJSON *root)
+take_usage(struct chat_result *r, const struct json *root)
 {
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "timings");
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "usage");
+	const struct json *t = json_get(root, "timings");
+	const struct json *u = json_get(root, "usage");
 
-	if (cJSON_IsObject(u)) {
+	if (json_is_object(u)) {
 		r->prompt_eval_count = backend_json_ll(u, "prompt_tokens");
 		r->eval_count = backend_json_ll(u, "completion_tokens");
 	}
-	if (!cJSON_IsObject(t))
+	if (!json_is_object(t))
 		return;
 	r->prompt_eval_count = backend_json_ll(t, "prompt_n");
 	r->eval_count = backend_json_ll(t, "predicted_n");
@@ -127,11 +124,11 @@ take_usage(struct chat_result *r, const cJSON *root)
 
 /* The text of a string member, or "". */
 static const char *
-text_member(const cJSON *obj, const char *key)
+text_member(const struct json *obj, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const char *s = json_str(obj, key);
 
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return s != NULL ? s : "";
 }
 
 /*
@@ -139,72 +136,71 @@ text_member(const cJSON *obj, const char *key)
  * fragments, joined) or message.tool_calls (whole).
  */
 static void
-oai_tool_calls(struct chat_result *res, const cJSON *calls)
+oai_tool_calls(struct chat_result *res, const struct json *calls)
 {
-	const cJSON *call, *fn, *v, *ix;
+	const struct json *call, *fn, *v;
+	const char *s;
 	struct chat_tool_call *tc;
 	size_t n = 0;
 	char *joined;
+	double d;
 
-	cJSON_ArrayForEach(call, calls) {
-		ix = cJSON_GetObjectItemCaseSensitive(call, "index");
-		if (cJSON_IsNumber(ix) && ix->valuedouble >= 0 &&
-		    ix->valuedouble < 1024)
-			tc = chat_tool_call_at(res, (size_t)ix->valuedouble);
+	JSON_FOREACH(call, calls) {
+		if (json_num(call, "index", &d) == 0 && d >= 0 && d < 1024)
+			tc = chat_tool_call_at(res, (size_t)d);
 		else	/* whole calls: one after another */
 			tc = chat_tool_call_at(res, n);
 		n++;
 		if (tc == NULL)
 			return;
-		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(call,
-		    "id")) && *v->valuestring != '\0') {
+		if ((s = json_str(call, "id")) != NULL && *s != '\0') {
 			free(tc->id);
-			tc->id = xstrdup(v->valuestring);
+			tc->id = xstrdup(s);
 		}
-		fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-		if (cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(fn,
-		    "name")) && *v->valuestring != '\0') {
+		fn = json_get(call, "function");
+		if ((s = json_str(fn, "name")) != NULL && *s != '\0') {
 			free(tc->name);
-			tc->name = xstrdup(v->valuestring);
+			tc->name = xstrdup(s);
 		}
-		v = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-		if (cJSON_IsString(v)) {
+		v = json_get(fn, "arguments");
+		if (json_is_string(v)) {
 			joined = xasprintf("%s%s", tc->arguments,
-			    v->valuestring);
+			    json_string(v));
 			free(tc->arguments);
 			tc->arguments = joined;
-		} else if (cJSON_IsObject(v)) {
+		} else if (json_is_object(v)) {
 			free(tc->arguments);
-			if ((tc->arguments = cJSON_PrintUnformatted(v)) == NULL)
-				tc->arguments = xstrdup("{}");
+			tc->arguments = json_print(v, 0);
 		}
 	}
 }
 
 struct error *
-oai_chunk(struct chat_stream *cs, const cJSON *root)
+oai_chunk(struct chat_stream *cs, const struct json *root)
 {
-	const cJSON *e, *c0, *delta, *fr;
+	const struct json *e, *c0, *delta;
+	const char *fr;
 	struct error *err = NULL;
 	const char *tstr;
 
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	e = json_get(root, "error");
 	if (e != NULL) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-		const char *msg = cJSON_IsString(m) ? m->valuestring :
-		    cJSON_IsString(e) ? e->valuestring : "unknown error";
-		char *clean = str_sanitize(msg, 500);
+		const char *msg = json_str(e, "message");
+		char *clean;
 
+		if (msg == NULL)
+			msg = json_is_string(e) ? json_string(e) :
+			    "unknown error";
+		clean = str_sanitize(msg, 500);
 		err = error_new(EXIT_FAIL, "%s failed during the answer: %s",
 		    cs->be->ops->server, clean);
 		free(clean);
 		return err;
 	}
-	c0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root,
-	    "choices"), 0);
-	delta = cJSON_GetObjectItemCaseSensitive(c0, "delta");
+	c0 = json_at(json_get(root, "choices"), 0);
+	delta = json_get(c0, "delta");
 	if (delta == NULL)	/* a reply that is not streamed */
-		delta = cJSON_GetObjectItemCaseSensitive(c0, "message");
+		delta = json_get(c0, "message");
 	/* vLLM's newer name for the reasoning is "reasoning". */
 	tstr = text_member(delta, "reasoning_content");
 	if (*tstr == '\0')
@@ -214,18 +210,18 @@ oai_chunk(struct chat_stream *cs, const cJSON *root)
 		err = chat_stream_piece(cs, text_member(delta, "content"),
 		    tstr);
 	if (!cs->done && err == NULL)
-		oai_tool_calls(cs->res, cJSON_GetObjectItemCaseSensitive(delta,
+		oai_tool_calls(cs->res, json_get(delta,
 		    "tool_calls"));
 	if (cs->res->model == NULL)
-		cs->res->model = backend_json_string(root, "model");
-	fr = cJSON_GetObjectItemCaseSensitive(c0, "finish_reason");
-	if (cJSON_IsString(fr) && cs->res->done_reason == NULL)
-		cs->res->done_reason = xstrdup(fr->valuestring);
-	if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "timings"))
-	    || cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "usage")))
+		cs->res->model = json_strdup(root, "model");
+	fr = json_str(c0, "finish_reason");
+	if (fr != NULL && cs->res->done_reason == NULL)
+		cs->res->done_reason = xstrdup(fr);
+	if (json_is_object(json_get(root, "timings")) ||
+	    json_is_object(json_get(root, "usage")))
 		take_usage(cs->res, root);
 	/* The answer is whole; [DONE] may or may not follow. */
-	if (cJSON_IsString(fr))
+	if (fr != NULL)
 		cs->done = 1;
 	return err;
 }
@@ -234,7 +230,7 @@ struct error *
 oai_event_line(struct chat_stream *cs, const char *line, size_t len)
 {
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 	int is_error = 0;
 
 	if (len == 0 || line[0] == ':')
@@ -258,15 +254,14 @@ oai_event_line(struct chat_stream *cs, const char *line, size_t len)
 	}
 	if ((err = chat_stream_json(cs, line, len, &root)) != NULL)
 		return err;
-	if (is_error && cJSON_GetObjectItemCaseSensitive(root, "error") ==
-	    NULL) {
+	if (is_error && json_get(root, "error") == NULL) {
 		const char *m = text_member(root, "message");
 
-		cJSON_AddStringToObject(root, "error", *m ? m :
+		json_add_str(root, "error", *m ? m :
 		    "unknown error");
 	}
 	err = oai_chunk(cs, root);
-	cJSON_Delete(root);
+	json_free(root);
 	return err;
 }
 
@@ -375,20 +370,18 @@ x_open(struct backend *be, const struct config *cfg)
 static char *
 x_chat_body(const struct backend *be, const struct chat_request *cr)
 {
-	cJSON *root, *so;
+	struct json *root, *so;
 	char *text;
 
 	root = backend_chat_json(cr);
 	/* Token counts come with the last event only when asked for. */
 	if (cr->stream) {
-		so = cJSON_AddObjectToObject(root, "stream_options");
-		cJSON_AddBoolToObject(so, "include_usage", 1);
+		so = json_add_obj(root, "stream_options");
+		json_add_bool(so, "include_usage", 1);
 	}
 	oai_add_options(root, cr, 0);
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		fatal("cannot render a chat request");
+	text = json_print(root, 0);
+	json_free(root);
 	return text;
 }
 
@@ -447,22 +440,22 @@ static struct error *
 x_chat_end(struct chat_stream *cs)
 {
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 
 	if (cs->mode != STREAM_WHOLE)
 		return NULL;
-	root = cJSON_ParseWithLength(cs->whole.buf, cs->whole.len);
-	if (!cJSON_IsObject(root) ||
-	    (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "choices"))
-	    && cJSON_GetObjectItemCaseSensitive(root, "error") == NULL)) {
+	root = json_parse(cs->whole.buf, cs->whole.len, NULL);
+	if (!json_is_object(root) ||
+	    (!json_is_array(json_get(root, "choices"))
+	    && json_get(root, "error") == NULL)) {
 		err = not_compatible(cs->be, "/v1/chat/completions",
 		    root == NULL ? "with something other than JSON:" :
 		    "JSON without \"choices\":", cs->whole.buf);
-		cJSON_Delete(root);
+		json_free(root);
 		return err;
 	}
 	err = oai_chunk(cs, root);
-	cJSON_Delete(root);
+	json_free(root);
 	/* A whole completion is complete, finish_reason or not. */
 	cs->done = 1;
 	return err;
@@ -472,10 +465,10 @@ x_chat_end(struct chat_stream *cs)
 static char *
 error_text(const struct http_response *resp, int *json)
 {
-	cJSON *root = cJSON_ParseWithLength(resp->body.buf, resp->body.len);
+	struct json *root = json_parse(resp->body.buf, resp->body.len, NULL);
 
-	*json = cJSON_IsObject(root);
-	cJSON_Delete(root);
+	*json = json_is_object(root);
+	json_free(root);
 	return backend_error_text(resp);
 }
 
@@ -525,8 +518,8 @@ list_models(struct backend *be)
 {
 	struct openai *o = priv(be);
 	struct error *err;
-	const cJSON *data, *it;
-	cJSON *root;
+	const struct json *data, *it;
+	struct json *root;
 	long status;
 	size_t i = 0;
 
@@ -542,28 +535,28 @@ list_models(struct backend *be)
 	}
 	if (err != NULL)
 		return err;
-	data = cJSON_GetObjectItemCaseSensitive(root, "data");
-	if (!cJSON_IsArray(data)) {
-		char *text = cJSON_PrintUnformatted(root);
+	data = json_get(root, "data");
+	if (!json_is_array(data)) {
+		char *text = json_print(root, 0);
 
 		err = not_compatible(be, "/v1/models", "JSON without a \"data\" "
 		    "list:", text);
 		free(text);
-		cJSON_Delete(root);
+		json_free(root);
 		return err;
 	}
-	o->models = xcalloc((size_t)cJSON_GetArraySize(data) + 1,
+	o->models = xcalloc(json_count(data) + 1,
 	    sizeof(*o->models));
-	cJSON_ArrayForEach(it, data) {
-		if ((o->models[i].id = backend_json_string(it, "id")) == NULL)
+	JSON_FOREACH(it, data) {
+		if ((o->models[i].id = json_strdup(it, "id")) == NULL)
 			continue;
-		o->models[i].parent = backend_json_string(it, "parent");
-		o->models[i].root = backend_json_string(it, "root");
+		o->models[i].parent = json_strdup(it, "parent");
+		o->models[i].root = json_strdup(it, "root");
 		i++;
 	}
 	o->nmodels = i;
 	o->listed = 1;
-	cJSON_Delete(root);
+	json_free(root);
 	return NULL;
 }
 
@@ -655,16 +648,16 @@ load_lora(struct backend *be, const struct adapter *a)
 	struct openai *o = priv(be);
 	char *path = peft_dir(a), *body;
 	struct error *err;
-	cJSON *req, *root = NULL;
+	struct json *root = NULL;
+	struct jout *req;
 	long status;
 
 	if (path == NULL)
 		return lora_missing(be, a, NULL, "");
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "lora_name", a->name);
-	cJSON_AddStringToObject(req, "lora_path", path);
-	body = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
+	req = jout_new();
+	jout_str(req, "lora_name", a->name);
+	jout_str(req, "lora_path", path);
+	body = jout_finish(req, 0);
 	err = backend_request_json(be, "POST", "/v1/load_lora_adapter", body,
 	    &root, &status);
 	/* vLLM answers this one in plain text. */
@@ -680,7 +673,7 @@ load_lora(struct backend *be, const struct adapter *a)
 	    err->code != EXIT_INTERRUPT && err->code != EXIT_CONFIG)
 		err = error_prefix(err, "cannot load adapter '%s' from '%s' "
 		    "into the server at %s", a->name, path, be->url);
-	cJSON_Delete(root);
+	json_free(root);
 	free(body);
 	free(path);
 	if (err == NULL)
@@ -804,7 +797,7 @@ static struct error *
 x_version(struct backend *be, char **version)
 {
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 
 	err = backend_request_json(be, "GET", "/version", NULL, &root, NULL);
 	if (err != NULL && err->code != EXIT_UNREACHABLE &&
@@ -815,10 +808,10 @@ x_version(struct backend *be, char **version)
 	}
 	if (err != NULL)
 		return err;
-	*version = backend_json_string(root, "version");
+	*version = json_strdup(root, "version");
 	if (*version == NULL)
 		*version = xstrdup("unknown");
-	cJSON_Delete(root);
+	json_free(root);
 	return NULL;
 }
 

@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 
 #include "fsutil.h"
 #include "gguf.h"
+#include "json.h"
 #include "peft.h"
 #include "safetensors.h"
 #include "strbuf.h"
@@ -47,73 +47,73 @@ config_type(const char *path, const char *key, const char *want)
 
 /* A boolean key; absent and null are false. */
 static struct error *
-get_bool(const char *path, const cJSON *root, const char *key, int *out)
+get_bool(const char *path, const struct json *root, const char *key, int *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	const struct json *v = json_get(root, key);
 
 	*out = 0;
-	if (v == NULL || cJSON_IsNull(v))
+	if (v == NULL || json_is_null(v))
 		return NULL;
-	if (!cJSON_IsBool(v))
+	if (!json_is_bool(v))
 		return config_type(path, key, "true or false");
-	*out = cJSON_IsTrue(v);
+	*out = json_is_true(v);
 	return NULL;
 }
 
 /* A string key; absent and null give NULL. */
 static struct error *
-get_str(const char *path, const cJSON *root, const char *key, char **out)
+get_str(const char *path, const struct json *root, const char *key, char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	const struct json *v = json_get(root, key);
 
 	*out = NULL;
-	if (v == NULL || cJSON_IsNull(v))
+	if (v == NULL || json_is_null(v))
 		return NULL;
-	if (!cJSON_IsString(v))
+	if (!json_is_string(v))
 		return config_type(path, key, "a string");
-	*out = xstrdup(v->valuestring);
+	*out = xstrdup(json_string(v));
 	return NULL;
 }
 
 /* A list of strings (or null or absent: none). */
 static struct error *
-get_strlist(const char *path, const cJSON *v, const char *key, char ***out,
-    size_t *n)
+get_strlist(const char *path, const struct json *v, const char *key,
+    char ***out, size_t *n)
 {
-	const cJSON *e;
+	const struct json *e;
 
-	if (v == NULL || cJSON_IsNull(v))
+	if (v == NULL || json_is_null(v))
 		return NULL;
-	if (!cJSON_IsArray(v))
+	if (!json_is_array(v))
 		return config_type(path, key, "a list of strings");
-	cJSON_ArrayForEach(e, v) {
-		if (!cJSON_IsString(e))
+	JSON_FOREACH(e, v) {
+		if (!json_is_string(e))
 			return config_type(path, key, "a list of strings");
 		*out = xreallocarray(*out, *n + 1, sizeof(**out));
-		(*out)[(*n)++] = xstrdup(e->valuestring);
+		(*out)[(*n)++] = xstrdup(json_string(e));
 	}
 	return NULL;
 }
 
 static struct error *
-get_patterns(const char *path, const cJSON *root, const char *key,
+get_patterns(const char *path, const struct json *root, const char *key,
     struct peft_pattern **out, size_t *n)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key), *e;
+	const struct json *v = json_get(root, key), *e;
+	double d;
 
-	if (v == NULL || cJSON_IsNull(v))
+	if (v == NULL || json_is_null(v))
 		return NULL;
-	if (!cJSON_IsObject(v))
+	if (!json_is_object(v))
 		return config_type(path, key, "an object of module names and "
 		    "numbers");
-	cJSON_ArrayForEach(e, v) {
-		if (!cJSON_IsNumber(e) || !(e->valuedouble > 0) ||
-		    !isfinite(e->valuedouble))
+	JSON_FOREACH(e, v) {
+		if (json_number(e, &d) == -1 || !(d > 0) || !isfinite(d))
 			return config_type(path, key, "an object of module "
 			    "names and positive numbers");
 		*out = xreallocarray(*out, *n + 1, sizeof(**out));
-		(*out)[*n].key = xstrdup(e->string);
-		(*out)[*n].value = e->valuedouble;
+		(*out)[*n].key = xstrdup(json_key(e));
+		(*out)[*n].value = d;
 		(*n)++;
 	}
 	return NULL;
@@ -176,14 +176,15 @@ check_targets(struct peft_config *pc)
 }
 
 static struct error *
-config_from_json(struct peft_config *pc, const cJSON *root)
+config_from_json(struct peft_config *pc, const struct json *root)
 {
 	const char *path = pc->path;
-	const cJSON *v;
+	const struct json *v;
 	struct error *err;
+	long long r;
 	int lora_bias;
 
-	if (!cJSON_IsObject(root))
+	if (!json_is_object(root))
 		return error_new(EXIT_INTEGRITY, "'%s' is not a JSON object",
 		    path);
 	if ((err = get_str(path, root, "peft_type", &pc->peft_type)) != NULL)
@@ -197,28 +198,26 @@ config_from_json(struct peft_config *pc, const cJSON *root)
 		free(t);
 		return err;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(root, "r");
+	v = json_get(root, "r");
 	if (v == NULL)
 		return error_new(EXIT_INTEGRITY, "'%s': no \"r\" (the LoRA "
 		    "rank)", path);
-	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-	    v->valuedouble < 1 || v->valuedouble > 65536)
+	if (json_integer(v, 1, 65536, &r) == -1)
 		return config_type(path, "r", "a whole number from 1 to 65536");
-	pc->r = (long)v->valuedouble;
-	v = cJSON_GetObjectItemCaseSensitive(root, "lora_alpha");
+	pc->r = (long)r;
+	v = json_get(root, "lora_alpha");
 	if (v == NULL)
 		return error_new(EXIT_INTEGRITY, "'%s': no \"lora_alpha\"",
 		    path);
-	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-	    !(v->valuedouble > 0) || v->valuedouble > 1e6)
+	if (json_number(v, &pc->alpha) == -1 || !isfinite(pc->alpha) ||
+	    !(pc->alpha > 0) || pc->alpha > 1e6)
 		return config_type(path, "lora_alpha", "a positive number");
-	pc->alpha = v->valuedouble;
 	if ((err = get_str(path, root, "base_model_name_or_path",
 	    &pc->base_model)) != NULL)
 		return err;
-	v = cJSON_GetObjectItemCaseSensitive(root, "target_modules");
-	if (cJSON_IsString(v))
-		pc->target_regex = xstrdup(v->valuestring);
+	v = json_get(root, "target_modules");
+	if (json_is_string(v))
+		pc->target_regex = xstrdup(json_string(v));
 	else if ((err = get_strlist(path, v, "target_modules", &pc->targets,
 	    &pc->ntargets)) != NULL)
 		return err;
@@ -228,7 +227,7 @@ config_from_json(struct peft_config *pc, const cJSON *root)
 	    &pc->fan_in_fan_out)) != NULL ||
 	    (err = get_bool(path, root, "lora_bias", &lora_bias)) != NULL ||
 	    (err = get_str(path, root, "bias", &pc->bias)) != NULL ||
-	    (err = get_strlist(path, cJSON_GetObjectItemCaseSensitive(root,
+	    (err = get_strlist(path, json_get(root,
 	    "modules_to_save"), "modules_to_save", &pc->modules_to_save,
 	    &pc->nmodules_to_save)) != NULL ||
 	    (err = get_patterns(path, root, "rank_pattern", &pc->rank_pattern,
@@ -236,8 +235,8 @@ config_from_json(struct peft_config *pc, const cJSON *root)
 	    (err = get_patterns(path, root, "alpha_pattern",
 	    &pc->alpha_pattern, &pc->nalpha_pattern)) != NULL)
 		return err;
-	v = cJSON_GetObjectItemCaseSensitive(root, "layer_replication");
-	pc->layer_replication = v != NULL && !cJSON_IsNull(v);
+	v = json_get(root, "layer_replication");
+	pc->layer_replication = v != NULL && !json_is_null(v);
 
 	if (pc->use_dora)
 		return error_new(EXIT_FAIL, "'%s': a DoRA adapter (use_dora: "
@@ -270,7 +269,7 @@ peft_config_parse(const char *path, const char *text, size_t len,
     struct peft_config *pc)
 {
 	struct error *err;
-	cJSON *root;
+	struct json *root;
 
 	memset(pc, 0, sizeof(*pc));
 	pc->path = xstrdup(path);
@@ -280,13 +279,13 @@ peft_config_parse(const char *path, const char *text, size_t len,
 		peft_config_release(pc);
 		return err;
 	}
-	if ((root = cJSON_ParseWithLength(text, len)) == NULL) {
+	if ((root = json_parse(text, len, NULL)) == NULL) {
 		err = error_new(EXIT_INTEGRITY, "'%s' is not valid JSON", path);
 		peft_config_release(pc);
 		return err;
 	}
 	err = config_from_json(pc, root);
-	cJSON_Delete(root);
+	json_free(root);
 	if (err != NULL) {
 		char *p = xstrdup(path);
 

@@ -1,7 +1,6 @@
 /* results.c: the archive of evaluation results (see results.h). */
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -11,6 +10,7 @@
 
 #include "config.h"
 #include "fsutil.h"
+#include "json.h"
 #include "jsonout.h"
 #include "registry.h"
 #include "results.h"
@@ -30,16 +30,15 @@ results_dir(void)
 }
 
 /* The member at a dotted path ("scores.base.accuracy"), or NULL. */
-static cJSON *
-member(cJSON *obj, const char *path)
+static struct json *
+member(struct json *obj, const char *path)
 {
 	char *copy = xstrdup(path), *key = copy, *dot;
 
 	while (obj != NULL && key != NULL) {
 		if ((dot = strchr(key, '.')) != NULL)
 			*dot++ = '\0';
-		obj = cJSON_IsObject(obj) ?
-		    cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+		obj = json_get(obj, key);
 		key = dot;
 	}
 	free(copy);
@@ -48,31 +47,32 @@ member(cJSON *obj, const char *path)
 
 /* Why a field is unusable, for the error; NULL when it is fine. */
 static const char *
-get_str(cJSON *root, const char *path, char **out)
+get_str(struct json *root, const char *path, char **out)
 {
-	cJSON *v = member(root, path);
+	const char *v = json_string(member(root, path));
 
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+	if (v == NULL || v[0] == '\0')
 		return path;
-	*out = str_sanitize(v->valuestring, 0);
+	*out = str_sanitize(v, 0);
 	return NULL;
 }
 
 static const char *
-get_num(cJSON *root, const char *path, double min, double max, double *out)
+get_num(struct json *root, const char *path, double min, double max,
+    double *out)
 {
-	cJSON *v = member(root, path);
+	double d;
 
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= min &&
-	    v->valuedouble <= max))
+	if (json_number(member(root, path), &d) == -1 ||
+	    !(d >= min && d <= max))
 		return path;
-	*out = v->valuedouble;
+	*out = d;
 	return NULL;
 }
 
 /* scores.SIDE: the paths name the field that is wrong in an error. */
 static const char *
-get_score(cJSON *root, int adapter, struct result_score *s)
+get_score(struct json *root, int adapter, struct result_score *s)
 {
 	static const char *const paths[2][4] = {
 		{ "scores.base.accuracy", "scores.base.ci_low",
@@ -113,33 +113,31 @@ valid_timestamp(const char *s)
  * 0.7, mean of 3 seeds", "unknown".
  */
 static char *
-settings_text(cJSON *inf)
+settings_text(struct json *inf)
 {
-	cJSON *re2 = cJSON_GetObjectItemCaseSensitive(inf, "reread");
-	cJSON *votes = cJSON_GetObjectItemCaseSensitive(inf, "votes");
-	cJSON *t = cJSON_GetObjectItemCaseSensitive(inf, "temperature");
-	cJSON *seeds = cJSON_GetObjectItemCaseSensitive(inf, "seeds");
+	struct json *re2 = json_get(inf, "reread");
+	struct json *seeds = json_get(inf, "seeds");
 	const char *on;
 	char *s, *all;
+	double votes, t;
 	int ns;
 
-	if (!cJSON_IsBool(re2) || !cJSON_IsNumber(votes) ||
-	    !cJSON_IsNumber(t))
+	if (!json_is_bool(re2) || json_num(inf, "votes", &votes) == -1 ||
+	    json_num(inf, "temperature", &t) == -1)
 		return xstrdup("unknown");
-	on = cJSON_IsTrue(re2) ? "on" : "off";
-	if (votes->valuedouble > 1)
-		s = xasprintf("RE2 %s, %.0f votes at %g", on,
-		    votes->valuedouble, t->valuedouble);
-	else if (t->valuedouble > 0)
-		s = xasprintf("RE2 %s, one sample at %g", on, t->valuedouble);
+	on = json_is_true(re2) ? "on" : "off";
+	if (votes > 1)
+		s = xasprintf("RE2 %s, %.0f votes at %g", on, votes, t);
+	else if (t > 0)
+		s = xasprintf("RE2 %s, one sample at %g", on, t);
 	else
 		s = xasprintf("RE2 %s, greedy", on);
-	if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(inf, "tools"))) {
+	if (json_is_array(json_get(inf, "tools"))) {
 		all = xasprintf("%s, with tools", s);
 		free(s);
 		s = all;
 	}
-	if (!cJSON_IsArray(seeds) || (ns = cJSON_GetArraySize(seeds)) < 2)
+	if (!json_is_array(seeds) || (ns = json_count(seeds)) < 2)
 		return s;
 	all = xasprintf("%s, mean of %d seeds", s, ns);
 	free(s);
@@ -148,14 +146,14 @@ settings_text(cJSON *inf)
 
 /* Fill r from a parsed results.json; the field that is wrong, or NULL. */
 static const char *
-read_fields(cJSON *root, struct result *r)
+read_fields(struct json *root, struct result *r)
 {
 	const char *why;
 	char *sha = NULL;
 	double n = 0;
 
 	/* An adapter run names its adapter; a base-only run has null. */
-	if (cJSON_IsNull(member(root, "adapter"))) {
+	if (json_is_null(member(root, "adapter"))) {
 		if (get_str(root, "domain", &r->domain) != NULL)
 			r->domain = xstrdup("-");
 	} else if ((why = get_str(root, "adapter", &r->adapter)) != NULL ||
@@ -187,7 +185,7 @@ read_fields(cJSON *root, struct result *r)
 	/* Not needed to rank, so a missing one is no reason to refuse. */
 	if (get_str(root, "base_model", &r->base_model) != NULL)
 		r->base_model = xstrdup("?");
-	r->gate_passed = cJSON_IsTrue(member(root, "gate.passed"));
+	r->gate_passed = json_is_true(member(root, "gate.passed"));
 	r->settings = settings_text(member(root, "inference"));
 	return why;
 }
@@ -204,7 +202,7 @@ result_read(const char *path, struct result *r)
 {
 	struct error *err;
 	const char *why;
-	cJSON *root;
+	struct json *root;
 	char *data = NULL;
 	size_t len;
 
@@ -213,27 +211,22 @@ result_read(const char *path, struct result *r)
 	r->file = xstrdup(path);
 	if ((err = fs_read_file(path, RESULT_MAX, &data, &len)) != NULL)
 		return err;
-	/*
-	 * Nothing may follow the object (a JSON Lines file is no result);
-	 * cJSON wants the terminating NUL inside the length for that.
-	 */
-	root = cJSON_ParseWithLengthOpts(data, len + 1, NULL, 1);
-	if (!cJSON_IsObject(root)) {
+	/* Nothing may follow the object (a JSON Lines file is no result). */
+	if ((root = json_parse_object(data, len)) == NULL) {
 		free(data);
-		cJSON_Delete(root);
 		return error_new(EXIT_FAIL, "'%s' is not a results.json: not "
 		    "a JSON object", path);
 	}
-	/* cJSON would cut such a string short, silently. */
+	/* json.h would cut such a string short, silently. */
 	if (json_has_nul(data, len)) {
 		free(data);
-		cJSON_Delete(root);
+		json_free(root);
 		return error_new(EXIT_FAIL, "'%s' is not a results.json: a "
 		    "string holds \\u0000 (a NUL character)", path);
 	}
 	free(data);
 	why = read_fields(root, r);
-	cJSON_Delete(root);
+	json_free(root);
 	if (why != NULL)
 		return error_new(EXIT_FAIL, "'%s' is not a results.json: "
 		    "missing or bad \"%s\"", path, why);

@@ -2,7 +2,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +15,7 @@
 
 #include "config.h"
 #include "fsutil.h"
+#include "json.h"
 #include "results.h"
 #include "runs.h"
 #include "stats.h"
@@ -39,7 +39,7 @@ runs_dir(void)
 
 /* Parse a whole file as one JSON object; errors name the file. */
 static struct error *
-read_object(const char *path, size_t max, const char *what, cJSON **out)
+read_object(const char *path, size_t max, const char *what, struct json **out)
 {
 	struct error *err;
 	char *data = NULL;
@@ -48,9 +48,9 @@ read_object(const char *path, size_t max, const char *what, cJSON **out)
 	*out = NULL;
 	if ((err = fs_read_file(path, max, &data, &len)) != NULL)
 		return err;
-	*out = cJSON_ParseWithLengthOpts(data, len + 1, NULL, 1);
-	if (!cJSON_IsObject(*out) || json_has_nul(data, len)) {
-		cJSON_Delete(*out);
+	*out = json_parse_object(data, len);
+	if (*out == NULL || json_has_nul(data, len)) {
+		json_free(*out);
 		*out = NULL;
 		free(data);
 		return error_new(EXIT_FAIL, "'%s' is not a %s: not a JSON "
@@ -61,11 +61,11 @@ read_object(const char *path, size_t max, const char *what, cJSON **out)
 }
 
 static char *
-get_string(const cJSON *o, const char *key)
+get_string(const struct json *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const char *s = json_str(o, key);
 
-	return cJSON_IsString(v) ? str_sanitize(v->valuestring, 0) : NULL;
+	return s != NULL ? str_sanitize(s, 0) : NULL;
 }
 
 /* "RE2 on, greedy, seed 42", "RE2 off, 5 votes at 0.7, seeds 1, 2". */
@@ -90,10 +90,11 @@ settings_text(const struct run *r)
 
 /* run.json into r; the field that is wrong, or NULL. */
 static const char *
-record_fields(const cJSON *o, struct run *r)
+record_fields(const struct json *o, struct run *r)
 {
-	const cJSON *v, *it;
+	const struct json *v, *it;
 	char *sha;
+	double d;
 
 	if ((r->adapter = get_string(o, "adapter")) == NULL)
 		return "adapter";
@@ -107,40 +108,33 @@ record_fields(const cJSON *o, struct run *r)
 	}
 	memcpy(r->bench_sha256, sha + 7, SHA256_HEX_LEN + 1);
 	free(sha);
-	r->base_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
-	    "base_only"));
-	r->grid = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "grid"));
+	r->base_only = json_is_true(json_get(o, "base_only"));
+	r->grid = json_is_true(json_get(o, "grid"));
 	r->ensemble = get_string(o, "ensemble");
 	r->ood = get_string(o, "ood");
-	v = cJSON_GetObjectItemCaseSensitive(o, "cases");
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+	if (json_num(o, "cases", &d) == -1 || d < 0)
 		return "cases";
-	r->cases = (long)v->valuedouble;
-	r->reread = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o,
-	    "reread"));
-	v = cJSON_GetObjectItemCaseSensitive(o, "votes");
-	r->votes = cJSON_IsNumber(v) ? (long)v->valuedouble : 1;
-	v = cJSON_GetObjectItemCaseSensitive(o, r->votes > 1 ?
-	    "vote_temperature" : "temperature");
-	r->temperature = cJSON_IsNumber(v) ? v->valuedouble : 0;
-	v = cJSON_GetObjectItemCaseSensitive(o, "temperature");
-	r->temperature_flag = cJSON_IsNumber(v) ? v->valuedouble : 0;
+	r->cases = (long)d;
+	r->reread = !json_is_false(json_get(o, "reread"));
+	r->votes = (long)json_number_or(json_get(o, "votes"), 1);
+	r->temperature = json_number_or(json_get(o, r->votes > 1 ?
+	    "vote_temperature" : "temperature"), 0);
+	r->temperature_flag = json_number_or(json_get(o, "temperature"), 0);
 	/* "seeds" only when there were several; "seed" always. */
-	v = cJSON_GetObjectItemCaseSensitive(o, "seeds");
-	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(it, v) {
-			if (!cJSON_IsNumber(it))
+	v = json_get(o, "seeds");
+	if (json_is_array(v)) {
+		JSON_FOREACH(it, v) {
+			if (!json_is_number(it))
 				return "seeds";
 			r->seeds = xreallocarray(r->seeds, r->nseeds + 1,
 			    sizeof(*r->seeds));
-			r->seeds[r->nseeds++] = (long)it->valuedouble;
+			r->seeds[r->nseeds++] = (long)json_number_or(it, 0);
 		}
 	} else {
-		v = cJSON_GetObjectItemCaseSensitive(o, "seed");
-		if (!cJSON_IsNumber(v))
+		if (json_num(o, "seed", &d) == -1)
 			return "seed";
 		r->seeds = xcalloc(1, sizeof(*r->seeds));
-		r->seeds[r->nseeds++] = (long)v->valuedouble;
+		r->seeds[r->nseeds++] = (long)d;
 	}
 	return NULL;
 }
@@ -199,9 +193,9 @@ side_release(struct run_side *s)
 
 /* Add or replace (a later line wins: a judged case after its pending). */
 static void
-side_add(struct run_side *s, const cJSON *o)
+side_add(struct run_side *s, const struct json *o)
 {
-	const cJSON *pass = cJSON_GetObjectItemCaseSensitive(o, "pass");
+	const struct json *pass = json_get(o, "pass");
 	char *id = get_string(o, "id");
 	struct run_case *c = NULL;
 	size_t i;
@@ -229,9 +223,8 @@ side_add(struct run_side *s, const cJSON *o)
 		c->question = xstrdup("");
 	c->expected = get_string(o, "expected");
 	c->got = get_string(o, "extracted");
-	c->pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o,
-	    "pending"));
-	c->pass = cJSON_IsTrue(pass);
+	c->pending = json_is_true(json_get(o, "pending"));
+	c->pass = json_is_true(pass);
 	s->passed += c->pass;
 }
 
@@ -293,10 +286,10 @@ read_log(const char *dir, struct run *r)
 	struct error *err;
 	char *path = xasprintf("%s/log.jsonl", dir), *data = NULL, *p, *nl;
 	struct run_side *side[2] = { &r->adapter_side, &r->base_side };
-	const cJSON *t;
-	cJSON *o;
+	struct json *o;
 	size_t len;
 	char *label;
+	double t;
 	int s;
 
 	if (!fs_exists(path)) {
@@ -309,11 +302,10 @@ read_log(const char *dir, struct run *r)
 	}
 	for (p = data; (nl = memchr(p, '\n', len - (size_t)(p - data))) !=
 	    NULL; p = nl + 1) {
-		if ((o = cJSON_ParseWithLength(p, (size_t)(nl - p))) == NULL)
+		if ((o = json_parse(p, (size_t)(nl - p), NULL)) == NULL)
 			continue;
-		t = cJSON_GetObjectItemCaseSensitive(o, "time");
-		if (r->time == 0 && cJSON_IsNumber(t))
-			r->time = (long)t->valuedouble;
+		if (r->time == 0 && json_num(o, "time", &t) == 0)
+			r->time = (long)t;
 		label = get_string(o, "subject");
 		s = label != NULL ? side_of(r, label) : -1;
 		if (s >= 0 && side[s]->label == NULL)
@@ -321,7 +313,7 @@ read_log(const char *dir, struct run *r)
 		if (s >= 0 && strcmp(side[s]->label, label) == 0)
 			side_add(side[s], o);
 		free(label);
-		cJSON_Delete(o);
+		json_free(o);
 	}
 	for (s = 0; s < 2; s++)
 		if (side[s]->n > 1)
@@ -342,8 +334,8 @@ read_summary(const char *dir, struct run *r)
 {
 	struct result res;
 	struct error *err;
-	const cJSON *b;
-	cJSON *o = NULL;
+	const struct json *b;
+	struct json *o = NULL;
 	char *path = xasprintf("%s/results.json", dir);
 
 	if (!fs_exists(path)) {
@@ -366,12 +358,12 @@ read_summary(const char *dir, struct run *r)
 	result_release(&res);
 	if (r->bench_path == NULL && (err = read_object(path, SUMMARY_MAX,
 	    "results.json", &o)) == NULL) {
-		b = cJSON_GetObjectItemCaseSensitive(o, "benchmark");
-		if (cJSON_IsString(b))
-			r->bench_path = str_sanitize(b->valuestring, 0);
-		else if (cJSON_IsObject(b))
+		b = json_get(o, "benchmark");
+		if (json_is_string(b))
+			r->bench_path = str_sanitize(json_string(b), 0);
+		else if (json_is_object(b))
 			r->bench_path = get_string(b, "path");
-		cJSON_Delete(o);
+		json_free(o);
 	}
 	error_free(err);
 	free(path);
@@ -387,7 +379,7 @@ static void
 read_start(const char *dir, struct run *r)
 {
 	struct error *err;
-	cJSON *o = NULL;
+	struct json *o = NULL;
 	char *path = xasprintf("%s/start.json", dir);
 
 	if (!fs_exists(path)) {
@@ -397,7 +389,7 @@ read_start(const char *dir, struct run *r)
 	if ((err = read_object(path, RECORD_MAX, "start record", &o)) == NULL) {
 		r->command = get_string(o, "command");
 		r->start_bench = get_string(o, "benchmark");
-		cJSON_Delete(o);
+		json_free(o);
 	}
 	error_free(err);
 	free(path);
@@ -436,7 +428,7 @@ run_read(const char *dir, const char *id, struct run *r)
 {
 	struct error *err;
 	struct stat st;
-	cJSON *o;
+	struct json *o;
 	char *path;
 	const char *why;
 
@@ -456,7 +448,7 @@ run_read(const char *dir, const char *id, struct run *r)
 		return err;
 	}
 	why = record_fields(o, r);
-	cJSON_Delete(o);
+	json_free(o);
 	if (why != NULL) {
 		err = error_new(EXIT_FAIL, "'%s' is not a run record: missing "
 		    "or bad \"%s\"", path, why);
@@ -587,7 +579,7 @@ char *
 runs_dir_of_result(const char *file)
 {
 	struct error *err;
-	cJSON *o;
+	struct json *o;
 	char *dir;
 
 	if ((err = read_object(file, SUMMARY_MAX, "results.json", &o)) !=
@@ -596,7 +588,7 @@ runs_dir_of_result(const char *file)
 		return NULL;
 	}
 	dir = get_string(o, "run");
-	cJSON_Delete(o);
+	json_free(o);
 	return dir;
 }
 

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 
 #include "fsutil.h"
+#include "json.h"
 #include "safetensors.h"
 #include "banned.h"
 
@@ -241,7 +241,7 @@ read_at(struct safetensors *st, void *buf, size_t len, uint64_t off)
 	return NULL;
 }
 
-/* An upper bound on the values cJSON would make of the text. */
+/* An upper bound on the values a parse would make of the text. */
 static size_t
 count_values(const char *s, size_t len)
 {
@@ -255,16 +255,13 @@ count_values(const char *s, size_t len)
 
 /* A JSON number that is a whole number a double holds exactly. */
 static int
-get_uint(const cJSON *v, uint64_t *out)
+get_uint(const struct json *v, uint64_t *out)
 {
-	double d;
+	long long n;
 
-	if (!cJSON_IsNumber(v))
+	if (json_integer(v, 0, (long long)ST_MAX_INT, &n) == -1)
 		return -1;
-	d = v->valuedouble;
-	if (!(d >= 0 && d <= ST_MAX_INT) || d != floor(d))
-		return -1;
-	*out = (uint64_t)d;
+	*out = (uint64_t)n;
 	return 0;
 }
 
@@ -283,31 +280,32 @@ shape_str(const struct st_tensor *t, char *buf, size_t len)
 }
 
 static struct error *
-parse_tensor(struct safetensors *st, const cJSON *obj, struct st_tensor *t)
+parse_tensor(struct safetensors *st, const struct json *obj,
+    struct st_tensor *t)
 {
-	const cJSON *dtype, *shape, *offs, *v;
+	const struct json *dtype, *shape, *offs, *v;
 	uint64_t nbytes, size, b, e;
 	char shp[256];
 	size_t i;
 	int n;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return bad(st, t->name, "expected an object with dtype, shape "
 		    "and data_offsets");
-	dtype = cJSON_GetObjectItemCaseSensitive(obj, "dtype");
-	shape = cJSON_GetObjectItemCaseSensitive(obj, "shape");
-	offs = cJSON_GetObjectItemCaseSensitive(obj, "data_offsets");
-	if (!cJSON_IsString(dtype))
+	dtype = json_get(obj, "dtype");
+	shape = json_get(obj, "shape");
+	offs = json_get(obj, "data_offsets");
+	if (!json_is_string(dtype))
 		return bad(st, t->name, "no dtype string");
-	if (!cJSON_IsArray(shape))
+	if (!json_is_array(shape))
 		return bad(st, t->name, "no shape array");
-	if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2)
+	if (!json_is_array(offs) || json_count(offs) != 2)
 		return bad(st, t->name, "data_offsets is not [begin, end]");
 	for (i = 0; i < ARRAY_SIZE(dtypes); i++)
-		if (strcmp(dtype->valuestring, dtypes[i].name) == 0)
+		if (strcmp(json_string(dtype), dtypes[i].name) == 0)
 			break;
 	if (i == ARRAY_SIZE(dtypes)) {
-		char *d = safe(dtype->valuestring);
+		char *d = safe(json_string(dtype));
 		struct error *err = bad(st, t->name, "unknown dtype '%s'", d);
 
 		free(d);
@@ -318,14 +316,14 @@ parse_tensor(struct safetensors *st, const cJSON *obj, struct st_tensor *t)
 		    "and BF16 are)", dtypes[i].name);
 	t->dtype = (enum st_dtype)i;
 	size = dtypes[i].size;
-	n = cJSON_GetArraySize(shape);
+	n = json_count(shape);
 	if (n > ST_MAX_DIMS)
 		return bad(st, t->name, "%d dimensions, more than %d", n,
 		    ST_MAX_DIMS);
 	t->ndims = n;
 	t->nelem = 1;
 	i = 0;
-	cJSON_ArrayForEach(v, shape) {
+	JSON_FOREACH(v, shape) {
 		if (get_uint(v, &t->shape[i]) == -1)
 			return bad(st, t->name, "shape holds something other "
 			    "than a size");
@@ -337,8 +335,8 @@ parse_tensor(struct safetensors *st, const cJSON *obj, struct st_tensor *t)
 	if (t->nelem > UINT64_MAX / size)
 		return bad(st, t->name, "shape has too many elements");
 	nbytes = t->nelem * size;
-	if (get_uint(cJSON_GetArrayItem(offs, 0), &b) == -1 ||
-	    get_uint(cJSON_GetArrayItem(offs, 1), &e) == -1)
+	if (get_uint(json_at(offs, 0), &b) == -1 ||
+	    get_uint(json_at(offs, 1), &e) == -1)
 		return bad(st, t->name, "data_offsets holds something other "
 		    "than an offset");
 	shape_str(t, shp, sizeof(shp));
@@ -359,15 +357,15 @@ parse_tensor(struct safetensors *st, const cJSON *obj, struct st_tensor *t)
 }
 
 static struct error *
-parse_meta(struct safetensors *st, const cJSON *obj)
+parse_meta(struct safetensors *st, const struct json *obj)
 {
-	const cJSON *v;
+	const struct json *v;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return bad(st, NULL, "__metadata__ is not an object");
-	cJSON_ArrayForEach(v, obj) {
-		if (!cJSON_IsString(v)) {
-			char *k = safe(v->string);
+	JSON_FOREACH(v, obj) {
+		if (!json_is_string(v)) {
+			char *k = safe(json_key(v));
 			struct error *err = bad(st, NULL, "__metadata__ key "
 			    "'%s' is not a string", k);
 
@@ -376,8 +374,8 @@ parse_meta(struct safetensors *st, const cJSON *obj)
 		}
 		st->meta = xreallocarray(st->meta, st->nmeta + 1,
 		    sizeof(*st->meta));
-		st->meta[st->nmeta].key = xstrdup(v->string);
-		st->meta[st->nmeta].value = xstrdup(v->valuestring);
+		st->meta[st->nmeta].key = xstrdup(json_key(v));
+		st->meta[st->nmeta].value = xstrdup(json_string(v));
 		st->nmeta++;
 	}
 	return NULL;
@@ -456,7 +454,7 @@ read_header(struct safetensors *st)
 	unsigned char b[8];
 	uint64_t hlen = 0;
 	char *text = NULL;
-	cJSON *root = NULL, *v;
+	struct json *root = NULL, *v;
 	struct error *err = NULL;
 	size_t n;
 	int i;
@@ -499,19 +497,16 @@ read_header(struct safetensors *st)
 		goto done;
 	}
 	/* The reference pads the header with spaces. */
-	if ((root = cJSON_ParseWithLength(text, (size_t)hlen)) == NULL ||
-	    !cJSON_IsObject(root)) {
+	if ((root = json_parse_object(text, (size_t)hlen)) == NULL) {
 		err = bad(st, NULL, "header is not valid JSON");
 		goto done;
 	}
-	n = 0;
-	cJSON_ArrayForEach(v, root)
-		n++;
+	n = json_count(root);
 	st->tensors = xcalloc(n ? n : 1, sizeof(*st->tensors));
-	cJSON_ArrayForEach(v, root) {
+	JSON_FOREACH(v, root) {
 		struct st_tensor *t;
 
-		if (strcmp(v->string, "__metadata__") == 0) {
+		if (strcmp(json_key(v), "__metadata__") == 0) {
 			if (st->nmeta > 0) {
 				err = bad(st, NULL, "__metadata__ twice");
 				goto done;
@@ -521,13 +516,13 @@ read_header(struct safetensors *st)
 			continue;
 		}
 		t = &st->tensors[st->ntensors++];
-		t->name = xstrdup(v->string);
+		t->name = xstrdup(json_key(v));
 		if ((err = parse_tensor(st, v, t)) != NULL)
 			goto done;
 	}
 	err = check_layout(st);
 done:
-	cJSON_Delete(root);
+	json_free(root);
 	free(text);
 	return err;
 }

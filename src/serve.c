@@ -1,5 +1,4 @@
 /* serve.c: the state of loco serve, $LOCO_HOME/serve.json (serve.h). */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,31 +24,30 @@ serve_state_path(void)
 struct error *
 serve_state_write(const struct serve_state *st)
 {
-	cJSON *root, *arr, *o;
+	struct json *root, *arr, *o;
 	struct error *err;
 	char *text, *path, *home;
 	size_t i;
 
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "url", st->url);
-	cJSON_AddNumberToObject(root, "pid", (double)st->pid);
-	cJSON_AddNumberToObject(root, "server_pid", (double)st->server_pid);
-	cJSON_AddStringToObject(root, "binary", st->binary);
-	cJSON_AddStringToObject(root, "base", st->base);
-	cJSON_AddNumberToObject(root, "restarts", (double)st->restarts);
-	arr = cJSON_AddArrayToObject(root, "loras");
+	root = json_new_object();
+	json_add_str(root, "url", st->url);
+	json_add_num(root, "pid", (double)st->pid);
+	json_add_num(root, "server_pid", (double)st->server_pid);
+	json_add_str(root, "binary", st->binary);
+	json_add_str(root, "base", st->base);
+	json_add_num(root, "restarts", (double)st->restarts);
+	arr = json_add_arr(root, "loras");
 	for (i = 0; i < st->nloras; i++) {
-		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)i);
-		cJSON_AddStringToObject(o, "adapter", st->loras[i].adapter);
-		cJSON_AddStringToObject(o, "path", st->loras[i].path);
+		o = json_add_obj(arr, NULL);
+		json_add_num(o, "id", (double)i);
+		json_add_str(o, "adapter", st->loras[i].adapter);
+		json_add_str(o, "path", st->loras[i].path);
 		if (st->loras[i].sha256 != NULL)
-			cJSON_AddStringToObject(o, "sha256",
+			json_add_str(o, "sha256",
 			    st->loras[i].sha256);
-		cJSON_AddItemToArray(arr, o);
 	}
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
+	text = json_print(root, 1);
+	json_free(root);
 	home = loco_home();
 	err = fs_mkdirs(home, 1);
 	free(home);
@@ -67,7 +65,7 @@ serve_state_write(const struct serve_state *st)
 
 /* A pid or a count: 0 unless a number in range. */
 static long
-jlong(const cJSON *o, const char *key)
+jlong(const struct json *o, const char *key)
 {
 	long long v = backend_json_ll(o, key);
 
@@ -86,7 +84,7 @@ serve_state_read(struct serve_state *st)
 	struct error *err;
 	char *path = serve_state_path(), *data = NULL;
 	size_t len, i = 0;
-	cJSON *root, *arr, *it;
+	struct json *root, *arr, *it;
 
 	memset(st, 0, sizeof(*st));
 	if (!fs_exists(path)) {
@@ -99,10 +97,10 @@ serve_state_read(struct serve_state *st)
 		free(path);
 		return err;
 	}
-	root = cJSON_ParseWithLength(data, len);
+	root = json_parse(data, len, NULL);
 	free(data);
-	if (!cJSON_IsObject(root) || (st->url = backend_json_string(root, "url")) == NULL) {
-		cJSON_Delete(root);
+	if (!json_is_object(root) || (st->url = json_strdup(root, "url")) == NULL) {
+		json_free(root);
 		err = error_new(EXIT_UNREACHABLE, "'%s' is not loco serve's "
 		    "state: remove it and start 'loco serve' again", path);
 		free(path);
@@ -110,20 +108,20 @@ serve_state_read(struct serve_state *st)
 	}
 	st->pid = jlong(root, "pid");
 	st->server_pid = jlong(root, "server_pid");
-	st->binary = backend_json_string(root, "binary");
-	st->base = backend_json_string(root, "base");
+	st->binary = json_strdup(root, "binary");
+	st->base = json_strdup(root, "base");
 	st->restarts = jlong(root, "restarts");
-	arr = cJSON_GetObjectItemCaseSensitive(root, "loras");
-	st->loras = xcalloc((size_t)cJSON_GetArraySize(arr) + 1,
+	arr = json_get(root, "loras");
+	st->loras = xcalloc(json_count(arr) + 1,
 	    sizeof(*st->loras));
-	cJSON_ArrayForEach(it, arr) {
-		st->loras[i].adapter = backend_json_string(it, "adapter");
-		st->loras[i].path = backend_json_string(it, "path");
-		st->loras[i].sha256 = backend_json_string(it, "sha256");
+	JSON_FOREACH(it, arr) {
+		st->loras[i].adapter = json_strdup(it, "adapter");
+		st->loras[i].path = json_strdup(it, "path");
+		st->loras[i].sha256 = json_strdup(it, "sha256");
 		i++;
 	}
 	st->nloras = i;
-	cJSON_Delete(root);
+	json_free(root);
 	if (!alive(st->pid)) {
 		serve_state_release(st);
 		err = error_new(EXIT_UNREACHABLE, "loco serve is not running "

@@ -1,38 +1,38 @@
 /* state.c: $LOCO_HOME/state.json (see state.h). */
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
+#include "json.h"
 #include "state.h"
 #include "banned.h"
 
 #define STATE_MAX (64u * 1024 * 1024)
 
 struct state {
-	char	*path;
-	cJSON	*root;
-	int	 dirty;
+	char		*path;
+	struct json	*root;
+	int		 dirty;
 };
 
 /* Every occurrence: a damaged or hand-edited file may repeat a key. */
 static void
-delete_all(cJSON *obj, const char *key)
+delete_all(struct json *obj, const char *key)
 {
-	while (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
-		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	while (json_get(obj, key) != NULL)
+		json_remove(obj, key);
 }
 
-static cJSON *
-child(cJSON *obj, const char *key)
+static struct json *
+child(struct json *obj, const char *key)
 {
-	cJSON *c = cJSON_GetObjectItemCaseSensitive(obj, key);
+	struct json *c = json_get(obj, key);
 
-	if (!cJSON_IsObject(c)) {
+	if (!json_is_object(c)) {
 		delete_all(obj, key);
-		c = cJSON_AddObjectToObject(obj, key);
+		c = json_add_obj(obj, key);
 	}
 	return c;
 }
@@ -48,17 +48,16 @@ state_load(const char *path, struct state **out)
 	st->path = xstrdup(path);
 	*out = st;
 	if (!fs_exists(path)) {
-		st->root = cJSON_CreateObject();
+		st->root = json_new_object();
 		return NULL;
 	}
 	if ((err = fs_read_file(path, STATE_MAX, &data, &len)) != NULL)
 		return err;
-	st->root = cJSON_ParseWithLength(data, len);
+	st->root = json_parse_object(data, len);
 	free(data);
-	if (!cJSON_IsObject(st->root)) {
+	if (st->root == NULL) {
 		/* Only a cache: keep it for a look, start afresh. */
-		cJSON_Delete(st->root);
-		st->root = cJSON_CreateObject();
+		st->root = json_new_object();
 		aside = xasprintf("%s.damaged", path);
 		if (rename(path, aside) == 0)
 			fprintf(stderr, "loco: '%s' was damaged; moved it to "
@@ -78,9 +77,8 @@ state_save(struct state *st)
 	if (!st->dirty)
 		return NULL;
 	delete_all(st->root, "version");
-	cJSON_AddNumberToObject(st->root, "version", 1);
-	if ((text = cJSON_Print(st->root)) == NULL)
-		fatal("out of memory writing state");
+	json_add_num(st->root, "version", 1);
+	text = json_print(st->root, 1);
 	err = fs_write_atomic(st->path, text, strlen(text));
 	free(text);
 	if (err == NULL)
@@ -93,52 +91,44 @@ state_free(struct state *st)
 {
 	if (st == NULL)
 		return;
-	cJSON_Delete(st->root);
+	json_free(st->root);
 	free(st->path);
 	free(st);
-}
-
-static const char *
-str(const cJSON *obj, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 void
 state_get_model(const struct state *st, const char *server,
     const char *model, const char **request, const char **digest)
 {
-	const cJSON *servers, *srv, *m;
+	const struct json *servers, *srv, *m;
 
-	servers = cJSON_GetObjectItemCaseSensitive(st->root, "servers");
-	srv = cJSON_GetObjectItemCaseSensitive(servers, server);
-	m = cJSON_GetObjectItemCaseSensitive(srv, model);
-	*request = str(m, "request");
-	*digest = str(m, "digest");
+	servers = json_get(st->root, "servers");
+	srv = json_get(servers, server);
+	m = json_get(srv, model);
+	*request = json_str(m, "request");
+	*digest = json_str(m, "digest");
 }
 
 void
 state_set_model(struct state *st, const char *server, const char *model,
     const char *request, const char *digest)
 {
-	cJSON *srv = child(child(st->root, "servers"), server), *m;
+	struct json *srv = child(child(st->root, "servers"), server), *m;
 
 	delete_all(srv, model);
-	m = cJSON_AddObjectToObject(srv, model);
-	cJSON_AddStringToObject(m, "request", request);
-	cJSON_AddStringToObject(m, "digest", digest ? digest : "");
+	m = json_add_obj(srv, model);
+	json_add_str(m, "request", request);
+	json_add_str(m, "digest", digest ? digest : "");
 	st->dirty = 1;
 }
 
 void
 state_forget_model(struct state *st, const char *server, const char *model)
 {
-	cJSON *servers = cJSON_GetObjectItemCaseSensitive(st->root, "servers");
-	cJSON *srv = cJSON_GetObjectItemCaseSensitive(servers, server);
+	struct json *servers = json_get(st->root, "servers");
+	struct json *srv = json_get(servers, server);
 
-	if (cJSON_GetObjectItemCaseSensitive(srv, model) != NULL) {
+	if (json_get(srv, model) != NULL) {
 		delete_all(srv, model);
 		st->dirty = 1;
 	}
@@ -148,30 +138,30 @@ const char *
 state_get_hash(const struct state *st, const char *path, long long size,
     long long mtime_ns)
 {
-	const cJSON *files, *f;
+	const struct json *files, *f;
 	const char *stamp;
 	char want[64];
 
 	/* As text: nanoseconds since 1970 do not fit a double exactly. */
 	snprintf(want, sizeof(want), "%lld:%lld", size, mtime_ns);
-	files = cJSON_GetObjectItemCaseSensitive(st->root, "files");
-	f = cJSON_GetObjectItemCaseSensitive(files, path);
-	if ((stamp = str(f, "stamp")) == NULL || strcmp(stamp, want) != 0)
+	files = json_get(st->root, "files");
+	f = json_get(files, path);
+	if ((stamp = json_str(f, "stamp")) == NULL || strcmp(stamp, want) != 0)
 		return NULL;
-	return str(f, "sha256");
+	return json_str(f, "sha256");
 }
 
 void
 state_set_hash(struct state *st, const char *path, long long size,
     long long mtime_ns, const char *hex)
 {
-	cJSON *files = child(st->root, "files"), *f;
+	struct json *files = child(st->root, "files"), *f;
 	char stamp[64];
 
 	snprintf(stamp, sizeof(stamp), "%lld:%lld", size, mtime_ns);
 	delete_all(files, path);
-	f = cJSON_AddObjectToObject(files, path);
-	cJSON_AddStringToObject(f, "stamp", stamp);
-	cJSON_AddStringToObject(f, "sha256", hex);
+	f = json_add_obj(files, path);
+	json_add_str(f, "stamp", stamp);
+	json_add_str(f, "sha256", hex);
 	st->dirty = 1;
 }

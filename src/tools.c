@@ -1,5 +1,4 @@
 /* tools.c: tool use: calls read from answers, run in the sandbox (tools.h). */
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 
 #include "config.h"
 #include "extract.h"
+#include "json.h"
 #include "jsonout.h"
 #include "registry.h"
 #include "sandbox.h"
@@ -190,35 +190,33 @@ tools_check(int unsafe, char **missing)
 char *
 tools_schema(unsigned mask)
 {
-	cJSON *arr = cJSON_CreateArray(), *t, *fn, *params, *props, *code;
+	struct jout *j = jout_new_array();
 	size_t i;
-	char *text;
 
 	for (i = 0; i < ARRAY_SIZE(tool_table); i++) {
 		if (!(mask & tool_table[i].bit))
 			continue;
-		t = cJSON_CreateObject();
-		cJSON_AddStringToObject(t, "type", "function");
-		fn = cJSON_AddObjectToObject(t, "function");
-		cJSON_AddStringToObject(fn, "name", tool_table[i].name);
-		cJSON_AddStringToObject(fn, "description",
-		    tool_table[i].description);
-		params = cJSON_AddObjectToObject(fn, "parameters");
-		cJSON_AddStringToObject(params, "type", "object");
-		props = cJSON_AddObjectToObject(params, "properties");
-		code = cJSON_AddObjectToObject(props, "code");
-		cJSON_AddStringToObject(code, "type", "string");
-		cJSON_AddStringToObject(code, "description",
-		    "an expression or a short program");
-		cJSON_AddItemToObject(params, "required",
-		    cJSON_CreateStringArray((const char *[]){ "code" }, 1));
-		cJSON_AddItemToArray(arr, t);
+		jout_obj(j, NULL);
+		jout_str(j, "type", "function");
+		jout_obj(j, "function");
+		jout_str(j, "name", tool_table[i].name);
+		jout_str(j, "description", tool_table[i].description);
+		jout_obj(j, "parameters");
+		jout_str(j, "type", "object");
+		jout_obj(j, "properties");
+		jout_obj(j, "code");
+		jout_str(j, "type", "string");
+		jout_str(j, "description", "an expression or a short program");
+		jout_end(j);		/* code */
+		jout_end(j);		/* properties */
+		jout_arr(j, "required");
+		jout_str(j, NULL, "code");
+		jout_end(j);
+		jout_end(j);		/* parameters */
+		jout_end(j);		/* function */
+		jout_end(j);
 	}
-	text = cJSON_PrintUnformatted(arr);
-	cJSON_Delete(arr);
-	if (text == NULL)
-		fatal("cannot render the tools list");
-	return text;
+	return jout_finish(j, 0);
 }
 
 void
@@ -242,7 +240,8 @@ call_problem(struct tool_call *c, const char *what, const char *detail)
 void
 tools_parse_call(const char *json, size_t len, struct tool_call *c)
 {
-	cJSON *root, *name, *args = NULL, *parsed = NULL;
+	struct json *root, *args = NULL, *parsed = NULL;
+	const char *name;
 	char *clean;
 	int native = c->name != NULL && *c->name != '\0';
 
@@ -250,56 +249,54 @@ tools_parse_call(const char *json, size_t len, struct tool_call *c)
 		c->name = xstrdup("");
 	if (c->arguments == NULL)
 		c->arguments = xstrdup("{}");
-	root = cJSON_ParseWithLength(json, len);
-	if (!cJSON_IsObject(root)) {
+	/* What a model writes after the call is not the call's. */
+	root = json_parse_head(json, len, NULL);
+	if (!json_is_object(root)) {
 		char *text = xstrndup(json, len);
 
+		json_free(root);
 		clean = str_sanitize(len > 0 ? text : "(nothing)", 80);
 		free(text);
 		call_problem(c, native ? "the call's arguments are not a JSON "
 		    "object" : "the call is not a JSON object", clean);
 		free(clean);
-		cJSON_Delete(root);
 		return;
 	}
 	if (native)	/* the arguments alone: the server named the tool */
 		args = root;
-	else if (cJSON_IsString(name = cJSON_GetObjectItemCaseSensitive(root,
-	    "tool"))) {
+	else if ((name = json_str(root, "tool")) != NULL) {
 		/* {"tool": NAME, ...arguments} */
 		free(c->name);
-		c->name = xstrdup(name->valuestring);
-		cJSON_DeleteItemFromObjectCaseSensitive(root, "tool");
+		c->name = xstrdup(name);
+		json_remove(root, "tool");
 		args = root;
-	} else if (cJSON_IsString(name = cJSON_GetObjectItemCaseSensitive(root,
-	    "name"))) {
+	} else if ((name = json_str(root, "name")) != NULL) {
 		/* {"name": NAME, "arguments": {...}} */
 		free(c->name);
-		c->name = xstrdup(name->valuestring);
-		args = cJSON_GetObjectItemCaseSensitive(root, "arguments");
+		c->name = xstrdup(name);
+		args = json_get(root, "arguments");
 		if (args == NULL)
-			args = cJSON_GetObjectItemCaseSensitive(root,
-			    "parameters");
+			args = json_get(root, "parameters");
 		/* Some models write the arguments as JSON text. */
-		if (cJSON_IsString(args))
-			args = parsed = cJSON_Parse(args->valuestring);
+		if (json_is_string(args))
+			args = parsed = json_parse_head(json_string(args),
+			    strlen(json_string(args)), NULL);
 		else if (args == NULL)
-			args = parsed = cJSON_CreateObject();
+			args = parsed = json_new_object();
 	} else
 		call_problem(c, "the call names no tool: write "
 		    "{\"tool\": NAME, \"code\": ...} or {\"name\": NAME, "
 		    "\"arguments\": {...}}", NULL);
 	if (c->problem == NULL && *c->name == '\0')
 		call_problem(c, "the call's tool name is empty", NULL);
-	if (cJSON_IsObject(args)) {
+	if (json_is_object(args)) {
 		free(c->arguments);
-		if ((c->arguments = cJSON_PrintUnformatted(args)) == NULL)
-			c->arguments = xstrdup("{}");
+		c->arguments = json_print(args, 0);
 	} else if (c->problem == NULL)
 		call_problem(c, "the call's arguments are not a JSON object",
 		    NULL);
-	cJSON_Delete(parsed);
-	cJSON_Delete(root);
+	json_free(parsed);
+	json_free(root);
 }
 
 int
@@ -415,7 +412,8 @@ tools_run(const struct tool_settings *s, const struct tool_call *c,
 	struct error *err;
 	struct strbuf sb = STRBUF_INIT;
 	unsigned bit = tool_parse(c->name);
-	cJSON *args, *code;
+	struct json *args;
+	const char *code;
 	char *main_py, *line;
 	long long t0;
 
@@ -439,16 +437,15 @@ tools_run(const struct tool_settings *s, const struct tool_call *c,
 		strbuf_release(&sb);
 		goto failed;
 	}
-	args = cJSON_Parse(rec->arguments);
-	code = cJSON_GetObjectItemCaseSensitive(args, "code");
-	if (!cJSON_IsString(code)) {
+	args = json_parse_head(rec->arguments, strlen(rec->arguments), NULL);
+	if ((code = json_str(args, "code")) == NULL) {
 		rec->error = xasprintf("%s needs \"code\": a string with an "
 		    "expression or a program", c->name);
-		cJSON_Delete(args);
+		json_free(args);
 		goto failed;
 	}
-	rec->code = xstrdup(code->valuestring);
-	cJSON_Delete(args);
+	rec->code = xstrdup(code);
+	json_free(args);
 
 	sandbox_limits_default(&lim);
 	lim.wall_seconds = s->wall_seconds > 0 ? s->wall_seconds : 10;

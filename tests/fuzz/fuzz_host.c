@@ -6,12 +6,12 @@
  * are model names compared with ollama_name_equal; field 3 is keep_alive;
  * the rest are PARAMETER name/value pairs.
  */
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <math.h>
 
 #include "config.h"
 #include "fuzz.h"
+#include "json.h"
 #include "ollama.h"
 #include "registry.h"
 
@@ -65,7 +65,7 @@ check_body(const char *keep_alive, char **f, size_t nf)
 	};
 	struct param params[MAXFIELDS / 2];
 	struct chat_request cr;
-	cJSON *root;
+	struct json *root;
 	char *body;
 	size_t i, np = 0;
 
@@ -89,11 +89,10 @@ check_body(const char *keep_alive, char **f, size_t nf)
 	cr.seed = 42;
 	cr.num_predict = CONFIG_UNSET_INT;
 	body = ollama_chat_body(&cr);
-	root = cJSON_Parse(body);
-	FUZZ_CHECK(cJSON_IsObject(root));
-	FUZZ_CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root,
-	    "options")));
-	cJSON_Delete(root);
+	root = json_parse(body, strlen(body), NULL);
+	FUZZ_CHECK(json_is_object(root));
+	FUZZ_CHECK(json_is_object(json_get(root, "options")));
+	json_free(root);
 	free(body);
 }
 

@@ -4,11 +4,11 @@
  * prompt for each adapter, its Ollama model name and a chat request body
  * with its parameters.
  */
-#include <cjson/cJSON.h>
 #include <math.h>
 
 #include "config.h"
 #include "fuzz.h"
+#include "json.h"
 #include "ollama.h"
 #include "prompt.h"
 #include "registry.h"
@@ -48,7 +48,7 @@ use_adapter(const struct registry *r, const struct adapter *a)
 	struct prompt pr;
 	struct error *err;
 	char *s;
-	cJSON *root;
+	struct json *root;
 
 	FUZZ_CHECK(a->name != NULL && a->version != NULL);
 	FUZZ_CHECK(a->model != NULL);
@@ -78,9 +78,9 @@ use_adapter(const struct registry *r, const struct adapter *a)
 	cr.seed = CONFIG_UNSET_INT;
 	cr.num_predict = CONFIG_UNSET_INT;
 	s = ollama_chat_body(&cr);
-	root = cJSON_Parse(s);
-	FUZZ_CHECK(cJSON_IsObject(root));
-	cJSON_Delete(root);
+	root = json_parse(s, strlen(s), NULL);
+	FUZZ_CHECK(json_is_object(root));
+	json_free(root);
 	free(s);
 }
 

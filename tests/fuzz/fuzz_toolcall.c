@@ -6,21 +6,20 @@
  * that parses again; a call with no problem has a name; the brief is one
  * line of bounded length without control characters.
  */
-#include <cjson/cJSON.h>
-
 #include "fuzz.h"
+#include "json.h"
 #include "strbuf.h"
 #include "tools.h"
 
 static void
 check_call(const struct tool_call *c)
 {
-	cJSON *args;
+	struct json *args;
 
 	FUZZ_CHECK(c->name != NULL && c->arguments != NULL);
-	args = cJSON_Parse(c->arguments);
-	FUZZ_CHECK(cJSON_IsObject(args));
-	cJSON_Delete(args);
+	args = json_parse(c->arguments, strlen(c->arguments), NULL);
+	FUZZ_CHECK(json_is_object(args));
+	json_free(args);
 	if (c->problem == NULL)
 		FUZZ_CHECK(c->name[0] != '\0');
 	else
