@@ -44,10 +44,11 @@ struct smap {
 
 /*
  * Features are sorted by name, found by binary search.  A loaded model
- * maps its file: a feature's name points into it, ended by a tab, and its
- * idf and weights are parsed from the rest of its line when a text first
- * uses it, so that routing one question costs a pass over the mapped
- * file, not a copy of it and the parsing of every number in it.
+ * maps its file and reads nothing but its header at first: a text's
+ * features are looked up by bisection over the mapped lines, and a
+ * feature's idf and weights are parsed from its line the first time a
+ * text uses it, then kept (found), so that routing one question costs a
+ * few dozen lookups, not a pass over a file of megabytes.
  */
 struct classifier {
 	char		sha256[SHA256_HEX_LEN + 1];
@@ -56,15 +57,24 @@ struct classifier {
 	size_t		  nclasses;
 	double		  temperature;
 	double		 *bias;		/* nclasses */
-	char		**feats;	/* nfeats, sorted */
+	char		**feats;	/* nfeats; trained: sorted */
 	double		 *idf;
 	double		 *w;		/* nfeats x nclasses */
 	size_t		  nfeats;
-	/* A loaded model: */
-	char		 *map;		/* the file, mapped; feats point into it */
+	/* A trained model: clf_data's stamp of its sources (see stamp_*). */
+	uint64_t	  stamp;
+	int		  stamped;
+	/*
+	 * A loaded model: feats, idf and w hold the features read so far,
+	 * feats pointing to found's keys.
+	 */
+	char		 *map;		/* the file, mapped */
 	size_t		  maplen;
-	const char	**rest;		/* a line's numbers, NULL once parsed */
-	char		**names;	/* NUL-terminated names, made on demand */
+	struct stat	  st;		/* of the file */
+	const char	 *body;		/* its first feature line */
+	size_t		  nfile;	/* the features it says it has */
+	size_t		  alloc;	/* of feats, idf and w */
+	struct smap	  found;	/* name -> index in feats */
 	char		 *path;		/* for errors */
 	size_t		  line0;	/* the line of the first feature */
 };
@@ -221,26 +231,10 @@ size_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct error	*feature_parse(struct classifier *, size_t);
+static struct error	*feature_load(struct classifier *, const char *,
+			    size_t *, int *);
 
-/*
- * strcmp for names ended by a NUL or, in a mapped model file, a tab
- * (names have no white space).
- */
-static int
-name_cmp(const char *a, const char *b)
-{
-	int x, y;
-
-	for (;; a++, b++) {
-		x = *a == '\t' ? 0 : (unsigned char)*a;
-		y = *b == '\t' ? 0 : (unsigned char)*b;
-		if (x != y || x == 0)
-			return x - y;
-	}
-}
-
-/* The feature named name, by binary search; 0 when unknown. */
+/* A trained model's feature named name, by binary search; 0 if unknown. */
 static int
 feature_find(const struct classifier *m, const char *name, size_t *id)
 {
@@ -249,7 +243,7 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = name_cmp(name, m->feats[mid]);
+		c = strcmp(name, m->feats[mid]);
 		if (c == 0) {
 			*id = mid;
 			return 1;
@@ -264,13 +258,12 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 
 /*
  * The TF-IDF vector of the feature occurrences ids[0..nids) (repeats
- * included; sorted here).  Errors: a malformed feature line.
+ * included; sorted here).
  */
-static struct error *
-vectorize_ids(struct classifier *m, size_t *ids, size_t nids,
+static void
+vectorize_ids(const struct classifier *m, size_t *ids, size_t nids,
     struct svec *v)
 {
-	struct error *err = NULL;
 	size_t i, j;
 	double norm = 0;
 
@@ -281,8 +274,6 @@ vectorize_ids(struct classifier *m, size_t *ids, size_t nids,
 	for (i = 0; i < nids; i = j) {
 		for (j = i; j < nids && ids[j] == ids[i]; j++)
 			;
-		if (err == NULL)
-			err = feature_parse(m, ids[i]);
 		v->idx[v->n] = ids[i];
 		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[ids[i]];
 		norm += v->val[v->n] * v->val[v->n];
@@ -291,25 +282,39 @@ vectorize_ids(struct classifier *m, size_t *ids, size_t nids,
 	if (norm > 0)
 		for (i = 0; i < v->n; i++)
 			v->val[i] /= sqrt(norm);
-	return err;
 }
 
-/* The TF-IDF vector of text over the model's features. */
+/*
+ * The TF-IDF vector of text over the model's features.  Errors: a
+ * malformed line of a loaded model's (the first; the feature is left
+ * out).
+ */
 static struct error *
 vectorize(struct classifier *m, const char *text, struct svec *v)
 {
 	struct flist fl;
-	struct error *err;
+	struct error *err = NULL, *e;
 	size_t *ids, nids = 0, i, val;
+	int ok;
 
 	memset(&fl, 0, sizeof(fl));
 	extract(text, &fl);
 	ids = xcalloc(fl.n + 1, sizeof(*ids));
-	for (i = 0; i < fl.n; i++)
-		if (feature_find(m, fl.s[i], &val))
+	for (i = 0; i < fl.n; i++) {
+		if (m->map == NULL)
+			ok = feature_find(m, fl.s[i], &val);
+		else if ((e = feature_load(m, fl.s[i], &val, &ok)) != NULL) {
+			if (err == NULL)
+				err = e;
+			else
+				error_free(e);
+			ok = 0;
+		}
+		if (ok)
 			ids[nids++] = val;
+	}
 	flist_free(&fl);
-	err = vectorize_ids(m, ids, nids, v);
+	vectorize_ids(m, ids, nids, v);
 	free(ids);
 	return err;
 }
@@ -921,6 +926,8 @@ model_map(const char *path, struct classifier *m)
 			m->maplen = (size_t)st.st_size;
 		}
 	}
+	if (err == NULL)
+		m->st = st;
 	close(fd);
 	return err;
 }
@@ -948,23 +955,14 @@ clf_load(const char *path, struct classifier **out)
 	struct classifier *m = xcalloc(1, sizeof(*m));
 	struct mparse mp;
 	struct error *err;
-	const char *p, *end, *nl, *tab;
-	char *data = NULL, *what;
-	size_t len, i, c, k;
+	char *data = NULL;
+	size_t len, c, k;
 	long nf;
-	int cmp;
 
 	*out = NULL;
 	if ((err = model_map(path, m)) != NULL)
 		goto done;
 	len = m->maplen;
-	if (len > 0 && memchr(m->map, '\0', len) != NULL) {
-		memset(&mp, 0, sizeof(mp));
-		mp.path = path;
-		mp.line = 1;
-		err = mp_error(&mp, "not a text file");
-		goto done;
-	}
 	/* The header is parsed from a copy of its lines; see HEADER_LINES. */
 	data = header_copy(m->map, len);
 	memset(&mp, 0, sizeof(mp));
@@ -1025,45 +1023,20 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "expected a feature count");
 		goto done;
 	}
-	m->feats = xcalloc((size_t)nf + 1, sizeof(*m->feats));
-	m->rest = xcalloc((size_t)nf + 1, sizeof(*m->rest));
-	m->idf = xcalloc((size_t)nf + 1, sizeof(*m->idf));
-	m->w = xcalloc((size_t)nf * k + 1, sizeof(*m->w));
-	m->line0 = mp.line + 1;
 	/*
-	 * Only the names are read now, each up to its line's first tab;
-	 * feature_parse reads the numbers of the features a text uses.
+	 * Nothing past the header is read now: feature_load finds the lines
+	 * a text needs.  Only the ends are checked.
 	 */
-	p = m->map + (mp.p - data);
-	end = m->map + len;
-	for (i = 0; i < (size_t)nf; i++) {
+	m->nfile = (size_t)nf;
+	m->line0 = mp.line + 1;
+	m->body = m->map + (mp.p - data);
+	if (nf > 0 && m->body >= m->map + len) {
 		mp.line++;
-		if (p >= end) {
-			err = mp_error(&mp, "expected a feature, found the end "
-			    "of the file");
-			goto done;
-		}
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if ((tab = memchr(p, '\t', (size_t)(nl - p))) == NULL ||
-		    tab == p) {
-			what = xasprintf("expected a feature, its idf and %zu "
-			    "weights", k);
-			err = mp_error(&mp, what);
-			free(what);
-			goto done;
-		}
-		if (i > 0 && (cmp = name_cmp(m->feats[i - 1], p)) >= 0) {
-			err = mp_error(&mp, cmp == 0 ? "duplicate feature" :
-			    "features out of order");
-			goto done;
-		}
-		m->feats[i] = (char *)p;
-		m->rest[i] = tab + 1;
-		m->nfeats++;
-		p = nl < end ? nl + 1 : end;
+		err = mp_error(&mp, "expected a feature, found the end of the "
+		    "file");
+		goto done;
 	}
-	if (p < end) {
+	if (nf == 0 && m->body < m->map + len) {
 		mp.line++;
 		err = mp_error(&mp, "more features than the count says");
 		goto done;
@@ -1088,11 +1061,9 @@ clf_free(struct classifier *m)
 		strv_free(m->feats, m->nfeats);
 	else {
 		free(m->feats);
+		smap_free(&m->found);
 		munmap(m->map, m->maplen);
 	}
-	if (m->names != NULL)
-		strv_free(m->names, m->nfeats);
-	free(m->rest);
 	free(m->path);
 	free(m->idf);
 	free(m->w);
@@ -1127,7 +1098,7 @@ clf_class(const struct classifier *m, size_t i)
 size_t
 clf_nfeatures(const struct classifier *m)
 {
-	return m->nfeats;
+	return m->map != NULL ? m->nfile : m->nfeats;
 }
 
 double
@@ -1136,66 +1107,167 @@ clf_temperature(const struct classifier *m)
 	return m->temperature;
 }
 
+/* The line number of the line at p of a loaded model (for errors). */
+static size_t
+line_number(const struct classifier *m, const char *p)
+{
+	const char *q = m->body, *nl;
+	size_t line = m->line0;
+
+	while (q < p && (nl = memchr(q, '\n', (size_t)(p - q))) != NULL) {
+		line++;
+		q = nl + 1;
+	}
+	return line;
+}
+
+static const char *
+line_end(const struct classifier *m, const char *p)
+{
+	const char *end = m->map + m->maplen, *nl;
+
+	nl = memchr(p, '\n', (size_t)(end - p));
+	return nl != NULL ? nl : end;
+}
+
 /*
- * The idf and weights of feature i of a loaded model, from the rest of
- * its line, the first time a text uses it.
+ * strcmp of name and the name at the start of the line at p (ended by a
+ * tab, the line's end or the file's).
+ */
+static int
+line_cmp(const struct classifier *m, const char *name, const char *p)
+{
+	const char *end = m->map + m->maplen;
+	int x, y;
+
+	for (;; name++, p++) {
+		x = (unsigned char)*name;
+		y = p == end || *p == '\t' || *p == '\n' ? 0 :
+		    (unsigned char)*p;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/* The line of the feature named name, by bisection; NULL if absent. */
+static const char *
+line_find(const struct classifier *m, const char *name)
+{
+	const char *lo = m->body, *hi = m->map + m->maplen, *p;
+	int c;
+
+	while (lo < hi) {
+		p = lo + (hi - lo) / 2;
+		while (p > lo && p[-1] != '\n')
+			p--;
+		if ((c = line_cmp(m, name, p)) == 0)
+			return p;
+		if (c < 0)
+			hi = p;
+		else
+			lo = line_end(m, p) + 1;
+	}
+	return NULL;
+}
+
+static struct error *
+line_error(const struct classifier *m, const char *p, const char *what)
+{
+	return model_error(m->path, line_number(m, p), what);
+}
+
+/*
+ * The idf and weights on the line at p, whose name is name, into
+ * slot i of idf and w.  The lines next to it must sort before and after
+ * it: a file out of order would make lookups miss.
  */
 static struct error *
-feature_parse(struct classifier *m, size_t i)
+feature_parse(struct classifier *m, const char *name, const char *p,
+    size_t i)
 {
-	const char *p, *f, *eol;
+	const char *f, *eol = line_end(m, p), *end = m->map + m->maplen;
+	const char *prev, *next;
 	char num[64], *what;
 	struct error *err;
 	size_t c, k = m->nclasses, len;
+	int cmp;
 
-	if (m->rest == NULL || m->rest[i] == NULL)
-		return NULL;
-	p = m->rest[i];
-	if ((eol = memchr(p, '\n', (size_t)(m->map + m->maplen - p))) == NULL)
-		eol = m->map + m->maplen;
-	for (c = 0; c <= k && p != NULL; c++) {
-		f = p;
-		if ((p = memchr(f, '\t', (size_t)(eol - f))) != NULL)
-			len = (size_t)(p++ - f);
-		else
-			len = (size_t)(eol - f);
+	if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
+		return line_error(m, p, "not a text file");
+	if (p > m->body) {
+		for (prev = p - 1; prev > m->body && prev[-1] != '\n'; prev--)
+			;
+		if ((cmp = line_cmp(m, name, prev)) <= 0)
+			return line_error(m, p, cmp == 0 ? "duplicate feature" :
+			    "features out of order");
+	}
+	if ((next = eol + 1) < end && (cmp = line_cmp(m, name, next)) >= 0)
+		return line_error(m, next, cmp == 0 ? "duplicate feature" :
+		    "features out of order");
+	p += strlen(name);
+	for (c = 0; c <= k && p < eol && *p == '\t'; c++) {
+		f = ++p;
+		if ((p = memchr(f, '\t', (size_t)(eol - f))) == NULL)
+			p = eol;
+		len = (size_t)(p - f);
 		num[0] = '\0';
 		if (len < sizeof(num)) {
 			memcpy(num, f, len);
 			num[len] = '\0';
 		}
-		if (!mp_number(num, c == 0 ? &m->idf[i] :
-		    &m->w[i * k + c - 1]))
-			return model_error(m->path, m->line0 + i, c == 0 ?
+		if (!mp_number(num, c == 0 ? &m->idf[i] : &m->w[i * k + c - 1]))
+			return line_error(m, f, c == 0 ?
 			    "expected a number for the idf" :
 			    "expected a number");
 	}
-	if (c != k + 1 || p != NULL) {
+	if (c != k + 1 || p != eol) {
 		what = xasprintf("expected a feature, its idf and %zu weights",
 		    k);
-		err = model_error(m->path, m->line0 + i, what);
+		err = line_error(m, eol, what);
 		free(what);
 		return err;
 	}
-	m->rest[i] = NULL;
 	return NULL;
 }
 
-/* Feature i's name as a C string. */
-static const char *
-feature_name(struct classifier *m, size_t i)
+/*
+ * A loaded model's feature named name: *found says whether the model has
+ * it, *id its index in feats, idf and w, read from its line the first
+ * time.  A malformed line is an error each time it is looked up.
+ */
+static struct error *
+feature_load(struct classifier *m, const char *name, size_t *id,
+    int *found)
 {
-	const char *tab;
+	struct error *err;
+	const char *p;
+	size_t j, i = m->nfeats, k = m->nclasses;
 
-	if (m->map == NULL)
-		return m->feats[i];
-	if (m->names == NULL)
-		m->names = xcalloc(m->nfeats + 1, sizeof(*m->names));
-	if (m->names[i] == NULL) {
-		tab = strchr(m->feats[i], '\t');
-		m->names[i] = xstrndup(m->feats[i], (size_t)(tab - m->feats[i]));
+	*found = 0;
+	if (m->found.cap > 0) {
+		j = smap_slot(&m->found, name);
+		if (m->found.keys[j] != NULL) {
+			*id = m->found.vals[j];
+			*found = 1;
+			return NULL;
+		}
 	}
-	return m->names[i];
+	if ((p = line_find(m, name)) == NULL)
+		return NULL;
+	if (i == m->alloc) {
+		m->alloc = m->alloc ? m->alloc * 2 : 64;
+		m->feats = xreallocarray(m->feats, m->alloc, sizeof(*m->feats));
+		m->idf = xreallocarray(m->idf, m->alloc, sizeof(*m->idf));
+		m->w = xreallocarray(m->w, m->alloc * k, sizeof(*m->w));
+	}
+	if ((err = feature_parse(m, name, p, i)) != NULL)
+		return err;
+	smap_intern(&m->found, name, i);
+	m->feats[i] = m->found.keys[smap_slot(&m->found, name)];
+	m->nfeats++;
+	*id = i;
+	*found = 1;
+	return NULL;
 }
 
 struct error *
@@ -1240,7 +1312,7 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 		double c = m->w[v.idx[i] * m->nclasses + cls] * v.val[i];
 
 		if (c > 0) {
-			all[n].name = feature_name(m, v.idx[i]);
+			all[n].name = m->feats[v.idx[i]];
 			all[n++].contrib = c;
 		}
 	}

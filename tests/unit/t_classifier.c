@@ -272,14 +272,24 @@ TEST(classifier_malformed)
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\tx\n",
 	    "line 6: expected a number");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:a\t1\t0.5\t-0.5\n",
-	    "line 9: expected a feature, found the end of the file");
+	    "features\t2\n",
+	    "line 8: expected a feature, found the end of the file");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\n",
+	    "features\t0\nw:a\t1\t0.5\t1\n",
+	    "line 8: more features than the count says");
+	/*
+	 * Only the header is read when the model loads; a feature's line is
+	 * read, and checked against its neighbours, when a text uses it.
+	 */
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t1\nw:a\n", "a",
 	    "line 8: expected a feature, its idf and 2 weights");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "a",
 	    "line 9: features out of order");
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "a",
+	    "line 9: duplicate feature");
 	/* The numbers of a feature are read when a text uses it. */
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t2\nw:a\t1\t0.5\nw:b\t1\t0.5\t1\n", "a",
@@ -293,13 +303,6 @@ TEST(classifier_malformed)
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t1\nw:a\tx\t0.5\t1\n", "a",
 	    "line 8: expected a number for the idf");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
-	    "line 9: duplicate feature");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\t1\t0.5\t1\nw:b\t1\t0.5\t1\n",
-	    "line 9: more features than the count says");
-
 	path = unit_write("good.model", HEAD "classes\ta\tb\ntemperature\t1\n"
 	    "bias\t0\t0\nfeatures\t1\nw:yes\t1\t-2.5e-1\t1.5E+0\n");
 	CHECK_OK(clf_load(path, &m));
