@@ -55,6 +55,8 @@ struct clf_data {
 	size_t	  n;
 	char	  sha256[SHA256_HEX_LEN + 1];	/* of classes, labels, texts */
 	uint64_t  check;		/* router data: clf_sources_check */
+	uint64_t  stamp;		/* ... and the files' stat (see below) */
+	int	  stamped;		/* stamp is worth keeping */
 };
 
 void		 clf_data_init(struct clf_data *);
@@ -89,6 +91,19 @@ struct error	*clf_sources_sha256(const struct registry *,
  * change, not tampering.
  */
 struct error	*clf_sources_check(const struct registry *, uint64_t *);
+/*
+ * Whether the model's stamp file says its sources are as they were when
+ * it was trained, so that clf_sources_check need not read them: 1 when
+ * it does, 0 when it cannot tell.  clf_save writes PATH.stamp beside the
+ * model: a hash of the model file's stat, its check, and the stat (size,
+ * modification and change times, inode, device) of every file of the
+ * sources, with the registry's keywords and examples.  Only when those
+ * files last changed STAMP_SETTLE (2) seconds or more before training;
+ * else the stamp could miss a change made within the same tick of the
+ * file system's clock, and no stamp file is written.
+ */
+int		 clf_sources_unchanged(const struct classifier *,
+		    const struct registry *);
 
 /*
  * A labelled file: lines "domain<TAB>query" ('#' comments and blank lines

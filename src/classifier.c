@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -28,6 +29,9 @@
 #define MODEL_MAGIC	"loco-router-model"
 #define MODEL_VERSION	"2"	/* 1: unsorted features, no check */
 #define MODEL_MAX	(64u * 1024 * 1024)
+#define STAMP_MAGIC	"loco-router-stamp\t1"
+#define STAMP_SETTLE	2	/* seconds; see stamp_write */
+#define FNV_BASIS	1469598103934665603ULL
 #define EPOCHS		15
 #define LEARN_RATE	2
 #define L2		1e-5
@@ -503,6 +507,8 @@ clf_train(const struct clf_data *d, size_t min_df)
 	memset(&seen, 0, sizeof(seen));
 	memcpy(m->sha256, d->sha256, sizeof(m->sha256));
 	m->check = d->check;
+	m->stamp = d->stamp;
+	m->stamped = d->stamped;
 	k = m->nclasses = d->nclasses;
 	m->classes = xcalloc(k + 1, sizeof(*m->classes));
 	for (i = 0; i < k; i++)
@@ -694,6 +700,8 @@ add_g6(struct strbuf *sb, double x)
 	strbuf_add(sb, out, (size_t)n);
 }
 
+static struct error	*stamp_write(const struct classifier *, const char *);
+
 struct error *
 clf_save(const struct classifier *m, const char *path)
 {
@@ -726,6 +734,8 @@ clf_save(const struct classifier *m, const char *path)
 	}
 	err = fs_write_atomic(path, sb.buf, sb.len);
 	strbuf_release(&sb);
+	if (err == NULL)
+		err = stamp_write(m, path);
 	return err;
 }
 
@@ -1447,6 +1457,12 @@ add_phrase(struct clf_data *d, size_t label, const char *phrase)
 struct data_hash {
 	struct sha256	*sha;		/* NULL: FNV-1a */
 	uint64_t	 fnv;
+	/*
+	 * Stamp mode: a file is hashed by what stat says of it, not read;
+	 * newest is the latest change time of those files.
+	 */
+	int		 stamp;
+	struct timespec	 newest;
 };
 
 static void
@@ -1471,15 +1487,49 @@ hash_str(struct data_hash *h, const char *s)
 	hash_bytes(h, s, strlen(s) + 1);
 }
 
+static int
+ts_before(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec &&
+	    a.tv_nsec < b.tv_nsec);
+}
+
+/* What stat says of a file that changes whenever its contents do. */
+static void
+hash_stat(struct data_hash *h, const struct stat *st)
+{
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), "%lld %lld.%09ld %lld.%09ld %llu %llu",
+	    (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+	    st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+	    st->st_ctim.tv_nsec, (unsigned long long)st->st_ino,
+	    (unsigned long long)st->st_dev);
+	hash_str(h, buf);
+}
+
 static struct error *
 hash_file(struct data_hash *h, const char *path)
 {
+	struct stat st;
 	char *data;
 	size_t len;
 	struct error *err;
 
 	if (path == NULL) {
 		hash_str(h, "-");
+		return NULL;
+	}
+	if (h->stamp) {
+		if (stat(path, &st) == -1)
+			return error_new(EXIT_FAIL, "cannot read '%s': %s",
+			    path, strerror(errno));
+		hash_str(h, path);
+		hash_stat(h, &st);
+		if (ts_before(h->newest, st.st_mtim))
+			h->newest = st.st_mtim;
+		if (ts_before(h->newest, st.st_ctim))
+			h->newest = st.st_ctim;
 		return NULL;
 	}
 	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
@@ -1522,7 +1572,10 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 			if (!a->active || strcmp(a->domain,
 			    reg->domains[i]) != 0)
 				continue;
-			if (err == NULL)
+			if (h->stamp && a->examples_file != NULL) {
+				if (err == NULL)
+					err = hash_file(h, a->examples_file);
+			} else if (err == NULL)
 				err = registry_examples(a, &ex, &nex);
 			for (k = 0; k < nex; k++)
 				hash_str(h, ex[k]);
@@ -1550,6 +1603,7 @@ clf_sources_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
 	struct data_hash h;
 	struct error *err;
 
+	memset(&h, 0, sizeof(h));
 	h.sha = sha256_new();
 	err = hash_sources(reg, &h);
 	sha256_finish(h.sha, hex);
@@ -1562,21 +1616,128 @@ clf_sources_check(const struct registry *reg, uint64_t *check)
 	struct data_hash h;
 	struct error *err;
 
-	h.sha = NULL;
-	h.fnv = 1469598103934665603ULL;
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
 	err = hash_sources(reg, &h);
 	*check = h.fnv;
 	return err;
+}
+
+/*
+ * The sources' stamp: hash_sources with each file's stat in place of its
+ * contents.  *newest: the latest modification or change time among them.
+ */
+static struct error *
+sources_stamp(const struct registry *reg, uint64_t *stamp,
+    struct timespec *newest)
+{
+	struct data_hash h;
+	struct error *err;
+
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
+	h.stamp = 1;
+	err = hash_sources(reg, &h);
+	*stamp = h.fnv;
+	*newest = h.newest;
+	return err;
+}
+
+/* What the stamp file of a model holds: its file, its check, the stamp. */
+static uint64_t
+stamp_value(const struct stat *model, uint64_t check, uint64_t stamp)
+{
+	struct data_hash h;
+	char buf[64];
+
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
+	hash_str(&h, "loco-router-stamp 1");
+	hash_stat(&h, model);
+	snprintf(buf, sizeof(buf), "%016llx %016llx",
+	    (unsigned long long)check, (unsigned long long)stamp);
+	hash_str(&h, buf);
+	return h.fnv;
+}
+
+static char *
+stamp_path(const char *model)
+{
+	return xasprintf("%s.stamp", model);
+}
+
+/*
+ * After clf_save wrote path: its stamp file, when the sources were
+ * stamped at least STAMP_SETTLE seconds after their last change (a file
+ * changed again within the same tick of its clock could keep its stamp);
+ * else no stamp file, and routing reads the sources each time.
+ */
+static struct error *
+stamp_write(const struct classifier *m, const char *path)
+{
+	struct stat st;
+	struct error *err = NULL;
+	char *sp = stamp_path(path), line[64];
+
+	if (m->stamped && stat(path, &st) == 0) {
+		snprintf(line, sizeof(line), "%s\t%016llx\n", STAMP_MAGIC,
+		    (unsigned long long)stamp_value(&st, m->check, m->stamp));
+		err = fs_write_atomic(sp, line, strlen(line));
+	} else if (unlink(sp) == -1 && errno != ENOENT)
+		err = error_new(EXIT_FAIL, "cannot remove '%s': %s", sp,
+		    strerror(errno));
+	free(sp);
+	return err;
+}
+
+int
+clf_sources_unchanged(const struct classifier *m, const struct registry *reg)
+{
+	struct timespec newest;
+	struct error *err;
+	uint64_t stamp, want;
+	char *sp, *data = NULL;
+	size_t len, mlen = strlen(STAMP_MAGIC);
+	int ok = 0;
+
+	if (m->map == NULL || m->path == NULL)
+		return 0;
+	sp = stamp_path(m->path);
+	err = fs_read_file(sp, 256, &data, &len);
+	free(sp);
+	if (err != NULL) {
+		error_free(err);
+		return 0;
+	}
+	if (len == mlen + 18 && strncmp(data, STAMP_MAGIC, mlen) == 0 &&
+	    data[mlen] == '\t' && data[len - 1] == '\n') {
+		data[len - 1] = '\0';
+		if (parse_check(data + mlen + 1, &want) &&
+		    (err = sources_stamp(reg, &stamp, &newest)) == NULL)
+			ok = stamp_value(&m->st, m->check, stamp) == want;
+		error_free(err);
+	}
+	free(data);
+	return ok;
 }
 
 struct error *
 clf_data_collect(const struct registry *reg, struct clf_data *d)
 {
 	struct error *err = NULL;
+	struct timespec newest, now;
 	size_t i, j, c, before;
 	char *path;
 
 	clf_data_init(d);
+	/* Before the files are read: a change while they are is seen. */
+	if ((err = sources_stamp(reg, &d->stamp, &newest)) == NULL) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_sec -= STAMP_SETTLE;
+		d->stamped = ts_before(newest, now);
+	}
+	error_free(err);
+	err = NULL;
 	for (i = 0; i < reg->ndomains; i++) {
 		const struct adapter *active = registry_active(reg,
 		    reg->domains[i]);

@@ -500,7 +500,9 @@ router_open(const struct config *cfg, const struct registry *reg,
 	 * removed) leaves the model unchecked: keywords route, as for a
 	 * stale one, unless the classifier was asked for by name.
 	 */
-	if ((err = clf_sources_check(reg, &check)) != NULL) {
+	if (clf_sources_unchanged(m, reg))
+		check = clf_data_check(m);
+	else if ((err = clf_sources_check(reg, &check)) != NULL) {
 		clf_free(m);
 		m = NULL;
 		if (strcmp(type, "classifier") == 0)

@@ -337,6 +337,35 @@ run_loco route "why do dogs bark"
 expect_rc 0
 expect_out "base	model qwen3:4b-instruct-2507-q4_K_M (classifier: none)"
 
+t "the stamp file: the data checked by stat, a change still seen"
+# Data changed less than 2 seconds before training gets no stamp file.
+sleep 3
+run_loco router train
+expect_rc 0
+if [ -f "$MODEL.stamp" ]; then pass; else fail "no $MODEL.stamp"; fi
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "stamped model"
+expect_err_empty
+# The same size, another letter: the stamp differs, the contents decide.
+cp "$BM/general.txt" "$W/general.saved"
+sed 's/Japan/Jopan/' "$W/general.saved" >"$BM/general.txt"
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" keyword "a change of the same size"
+expect_err "loco: the router model was trained on other data: run 'loco router train'; using keywords"
+# Back as it was (new times): the contents are what was trained on.
+cp "$W/general.saved" "$BM/general.txt"
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "same contents, new times"
+expect_err_empty
+# Trained again just after a change: no stamp file (nor the old one).
+touch "$BM/general.txt"
+run_loco router train
+expect_rc 0
+if [ -e "$MODEL.stamp" ]; then fail "$MODEL.stamp left"; else pass; fi
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "unstamped model"
+expect_err_empty
+
 t "malformed model files name the line"
 printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"
 run_loco route "solve 2x = 10"
