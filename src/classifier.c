@@ -32,6 +32,7 @@
 #define STAMP_MAGIC	"loco-router-stamp\t1"
 #define STAMP_SETTLE	2	/* seconds; see stamp_write */
 #define FNV_BASIS	1469598103934665603ULL
+#define NOT_FOUND	SIZE_MAX	/* a name a loaded model has not */
 #define EPOCHS		15
 #define LEARN_RATE	2
 #define L2		1e-5
@@ -78,7 +79,7 @@ struct classifier {
 	const char	 *body;		/* its first feature line */
 	size_t		  nfile;	/* the features it says it has */
 	size_t		  alloc;	/* of feats, idf and w */
-	struct smap	  found;	/* name -> index in feats */
+	struct smap	  found;	/* name -> index in feats, or NOT_FOUND */
 	char		 *path;		/* for errors */
 	size_t		  line0;	/* the line of the first feature */
 };
@@ -150,48 +151,60 @@ smap_free(struct smap *m)
 
 /* Features */
 
+/*
+ * A text's feature names, one after another in buf, each ended by a NUL;
+ * off[i] is where the i-th begins.  Training makes millions of these and
+ * routing hundreds: one growing buffer instead of a string each.
+ */
 struct flist {
-	char	**s;
+	char	 *buf;
+	size_t	  len, cap;
+	size_t	 *off;
 	size_t	  n, alloc;
 };
 
+#define FL(fl, i)	((fl)->buf + (fl)->off[i])
+
 static void
-flist_add(struct flist *fl, char *s)
+flist_put(struct flist *fl, const void *p, size_t len)
+{
+	if (fl->cap - fl->len < len) {
+		while (fl->cap - fl->len < len)
+			fl->cap = fl->cap ? fl->cap * 2 : 1024;
+		fl->buf = xrealloc(fl->buf, fl->cap);
+	}
+	memcpy(fl->buf + fl->len, p, len);
+	fl->len += len;
+}
+
+/*
+ * Add a feature's name: the prefix, then a (its first n bytes when n >
+ * 0), then a space and b when b is given.
+ */
+static void
+feature(struct flist *fl, const char *prefix, const char *a, const char *b,
+    size_t n)
 {
 	if (fl->n == fl->alloc) {
 		fl->alloc = fl->alloc ? fl->alloc * 2 : 64;
-		fl->s = xreallocarray(fl->s, fl->alloc, sizeof(*fl->s));
+		fl->off = xreallocarray(fl->off, fl->alloc, sizeof(*fl->off));
 	}
-	fl->s[fl->n++] = s;
+	fl->off[fl->n++] = fl->len;
+	flist_put(fl, prefix, 2);
+	flist_put(fl, a, n > 0 ? n : strlen(a));
+	if (b != NULL) {
+		flist_put(fl, " ", 1);
+		flist_put(fl, b, strlen(b));
+	}
+	flist_put(fl, "", 1);
 }
 
 static void
 flist_free(struct flist *fl)
 {
-	strv_free(fl->s, fl->n);
+	free(fl->buf);
+	free(fl->off);
 	memset(fl, 0, sizeof(*fl));
-}
-
-/*
- * A feature's name: the prefix, then a (its first n bytes when n > 0),
- * then a space and b when b is given.  Training makes hundreds of
- * thousands of these; printf would dominate it.
- */
-static char *
-feature(const char *prefix, const char *a, const char *b, size_t n)
-{
-	size_t plen = strlen(prefix), alen = n > 0 ? n : strlen(a);
-	size_t blen = b != NULL ? strlen(b) + 1 : 0;
-	char *f = xmalloc(plen + alen + blen + 1);
-
-	memcpy(f, prefix, plen);
-	memcpy(f + plen, a, alen);
-	if (b != NULL) {
-		f[plen + alen] = ' ';
-		memcpy(f + plen + alen + 1, b, blen - 1);
-	}
-	f[plen + alen + blen] = '\0';
-	return f;
 }
 
 /*
@@ -209,19 +222,18 @@ extract(const char *text, struct flist *fl)
 
 	nwords = router_words(text, &words);
 	if (nwords > 0)
-		flist_add(fl, feature("s:", words[0], NULL, 0));
+		feature(fl, "s:", words[0], NULL, 0);
 	if (nwords > 1)
-		flist_add(fl, feature("s:", words[0], words[1], 0));
+		feature(fl, "s:", words[0], words[1], 0);
 	for (i = 0; i < nwords; i++) {
-		flist_add(fl, feature("w:", words[i], NULL, 0));
+		feature(fl, "w:", words[i], NULL, 0);
 		if (i + 1 < nwords)
-			flist_add(fl, feature("b:", words[i], words[i + 1], 0));
+			feature(fl, "b:", words[i], words[i + 1], 0);
 		padded = xasprintf("<%s>", words[i]);
 		len = strlen(padded);
 		for (n = 2; n <= 5; n++)
 			for (k = 0; k + n <= len; k++)
-				flist_add(fl, feature("c:", padded + k, NULL,
-				    n));
+				feature(fl, "c:", padded + k, NULL, n);
 		free(padded);
 	}
 	words_free(words, nwords);
@@ -306,8 +318,8 @@ vectorize(struct classifier *m, const char *text, struct svec *v)
 	ids = xcalloc(fl.n + 1, sizeof(*ids));
 	for (i = 0; i < fl.n; i++) {
 		if (m->map == NULL)
-			ok = feature_find(m, fl.s[i], &val);
-		else if ((e = feature_load(m, fl.s[i], &val, &ok)) != NULL) {
+			ok = feature_find(m, FL(&fl, i), &val);
+		else if ((e = feature_load(m, FL(&fl, i), &val, &ok)) != NULL) {
 			if (err == NULL)
 				err = e;
 			else
@@ -534,7 +546,7 @@ clf_train(const struct clf_data *d, size_t min_df)
 				dfalloc = dfalloc ? dfalloc * 2 : 1024;
 				df = xreallocarray(df, dfalloc, sizeof(*df));
 			}
-			if ((occ[i][j] = smap_intern(&seen, fl.s[j], ndf)) ==
+			if ((occ[i][j] = smap_intern(&seen, FL(&fl, j), ndf)) ==
 			    ndf)
 				df[ndf++] = 0;
 		}
@@ -1163,13 +1175,17 @@ line_cmp(const struct classifier *m, const char *name, const char *p)
 static const char *
 line_find(const struct classifier *m, const char *name)
 {
-	const char *lo = m->body, *hi = m->map + m->maplen, *p;
+	const char *lo = m->body, *hi = m->map + m->maplen, *p, *nl;
 	int c;
 
 	while (lo < hi) {
+		/*
+		 * The line after the middle; lo's when the middle is on the
+		 * last line (memchr looks forward fast, not back).
+		 */
 		p = lo + (hi - lo) / 2;
-		while (p > lo && p[-1] != '\n')
-			p--;
+		nl = memchr(p, '\n', (size_t)(hi - p));
+		p = nl != NULL && nl + 1 < hi ? nl + 1 : lo;
 		if ((c = line_cmp(m, name, p)) == 0)
 			return p;
 		if (c < 0)
@@ -1258,12 +1274,14 @@ feature_load(struct classifier *m, const char *name, size_t *id,
 		j = smap_slot(&m->found, name);
 		if (m->found.keys[j] != NULL) {
 			*id = m->found.vals[j];
-			*found = 1;
+			*found = *id != NOT_FOUND;
 			return NULL;
 		}
 	}
-	if ((p = line_find(m, name)) == NULL)
+	if ((p = line_find(m, name)) == NULL) {
+		smap_intern(&m->found, name, NOT_FOUND);
 		return NULL;
+	}
 	if (i == m->alloc) {
 		m->alloc = m->alloc ? m->alloc * 2 : 64;
 		m->feats = xreallocarray(m->feats, m->alloc, sizeof(*m->feats));
