@@ -47,6 +47,13 @@ struct smap {
 	size_t	  cap, n;
 };
 
+/* A sparse vector: feature indices with values. */
+struct svec {
+	size_t	*idx;
+	double	*val;
+	size_t	 n;
+};
+
 /*
  * Features are sorted by name, found by binary search.  A loaded model
  * maps its file and reads nothing but its header at first: a text's
@@ -82,14 +89,11 @@ struct classifier {
 	struct smap	  found;	/* name -> index in feats, or NOT_FOUND */
 	char		 *path;		/* for errors */
 	size_t		  line0;	/* the line of the first feature */
+	/* clf_predict's last text and vector, for clf_explain after it. */
+	char		 *last_text;
+	struct svec	  last;
 };
 
-/* A sparse vector: feature indices with values. */
-struct svec {
-	size_t	*idx;
-	double	*val;
-	size_t	 n;
-};
 
 static void
 smap_grow(struct smap *m)
@@ -1090,6 +1094,8 @@ clf_free(struct classifier *m)
 	free(m->idf);
 	free(m->w);
 	free(m->bias);
+	free(m->last_text);
+	svec_free(&m->last);
 	free(m);
 }
 
@@ -1307,7 +1313,15 @@ clf_predict(struct classifier *m, const char *text, double *probs)
 	err = vectorize(m, text, &v);
 	logits(m->w, m->bias, m->nclasses, 1, &v, probs);
 	softmax(probs, m->nclasses, m->temperature);
-	svec_free(&v);
+	free(m->last_text);
+	svec_free(&m->last);
+	m->last_text = NULL;
+	memset(&m->last, 0, sizeof(m->last));
+	if (err == NULL) {
+		m->last_text = xstrdup(text);
+		m->last = v;
+	} else
+		svec_free(&v);
 	return err;
 }
 
@@ -1329,9 +1343,13 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 	struct error *err;
 	struct svec v;
 	size_t i, n = 0;
+	int mine = 1;
 
 	*nout = 0;
-	if ((err = vectorize(m, text, &v)) != NULL) {
+	if (m->last_text != NULL && strcmp(m->last_text, text) == 0) {
+		v = m->last;
+		mine = 0;
+	} else if ((err = vectorize(m, text, &v)) != NULL) {
 		svec_free(&v);
 		return err;
 	}
@@ -1350,7 +1368,8 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 	memcpy(out, all, n * sizeof(*out));
 	*nout = n;
 	free(all);
-	svec_free(&v);
+	if (mine)
+		svec_free(&v);
 	return NULL;
 }
 
@@ -1600,6 +1619,12 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 			strv_free(ex, nex);
 			for (k = 0; k < a->nkeywords; k++) {
 				hash_str(h, a->keywords[k].phrase);
+				/* A stamp is read by the same program. */
+				if (h->stamp) {
+					hash_bytes(h, &a->keywords[k].weight,
+					    sizeof(a->keywords[k].weight));
+					continue;
+				}
 				snprintf(buf, sizeof(buf), "%.17g",
 				    a->keywords[k].weight);
 				hash_str(h, buf);

@@ -285,7 +285,7 @@ TEST(classifier_malformed)
 	    "features\t1\nw:a\n", "a",
 	    "line 8: expected a feature, its idf and 2 weights");
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "a",
+	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "b",
 	    "line 9: features out of order");
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "a",
