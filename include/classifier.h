@@ -17,20 +17,31 @@
  * from a first training run; the model then trains on everything.
  *
  * Model file (text, one record a line, fields separated by tabs):
- *	loco-router-model	2
+ *	loco-router-model	3
  *	data	SHA-256 of the training set (see router_data)
  *	check	64-bit FNV-1a of the same, 16 hex digits
  *	classes	NAME ...
  *	temperature	T
  *	bias	B ...			(one per class)
  *	features	N
+ *	index	E	BYTES		(E entries in BYTES bytes:)
+ *	FEATURE	OFFSET			(every 32nd feature from the first,
+ *					 and the offset of its line from
+ *					 the first feature line)
  *	FEATURE	IDF	W ...		(N lines, one weight per class,
  *					 sorted by FEATURE, bytewise)
- * Loading maps the file and reads the header and the feature names; a
- * feature's numbers are read when a text first uses it, so routing one
- * question does not pay for the whole model, and a malformed feature
- * line is an error then (clf_predict, clf_explain).  Version 1 files
- * (unsorted) must be trained again.
+ * Loading maps the file and reads only the header.  A text's features
+ * are found by bisection over the index, then over the 32 lines of the
+ * entry found, and a feature's numbers are read (and its line checked
+ * against its neighbours: the order that bisection relies on) when a
+ * text first uses it, so routing one question touches a few pages of a
+ * model of megabytes; a malformed line is an error then (clf_predict,
+ * clf_explain).  Version 2 files (no index line or entries) are read,
+ * by bisection over all their lines; version 1 files (unsorted) must be
+ * trained again.
+ *
+ * Stamp file (PATH.stamp, beside the model; see clf_sources_unchanged):
+ *	loco-router-stamp	1	STAMP	(16 hex digits)
  */
 #ifndef LOCO_CLASSIFIER_H
 #define LOCO_CLASSIFIER_H

@@ -27,7 +27,9 @@
 #include "banned.h"
 
 #define MODEL_MAGIC	"loco-router-model"
-#define MODEL_VERSION	"2"	/* 1: unsorted features, no check */
+#define MODEL_VERSION	"3"	/* 2: no index; 1: unsorted, no check */
+#define MODEL_V2	"2"	/* still read */
+#define INDEX_STEP	32	/* features a line of the index stands for */
 #define MODEL_MAX	(64u * 1024 * 1024)
 #define STAMP_MAGIC	"loco-router-stamp\t1"
 #define STAMP_SETTLE	2	/* seconds; see stamp_write */
@@ -84,8 +86,11 @@ struct classifier {
 	size_t		  maplen;
 	struct stat	  st;		/* of the file */
 	const char	 *body;		/* its first feature line */
+	const char	 *index;	/* version 3: the index's lines, */
+	size_t		  nindex;	/* (that many), up to body */
 	size_t		  nfile;	/* the features it says it has */
-	size_t		  alloc;	/* of feats, idf and w */
+	size_t		 *foff;		/* their lines' offsets in body */
+	size_t		  alloc;	/* of feats, foff, idf and w */
 	struct smap	  found;	/* name -> index in feats, or NOT_FOUND */
 	char		 *path;		/* for errors */
 	size_t		  line0;	/* the line of the first feature */
@@ -276,32 +281,53 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 	return 0;
 }
 
+struct keyed {
+	size_t	key, id;
+};
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
 /*
  * The TF-IDF vector of the feature occurrences ids[0..nids) (repeats
- * included; sorted here).
+ * included), in the model's order of features (a loaded model's ids are
+ * in the order it read them; its order is that of their lines), so that
+ * the sums over it come out the same to the last bit.
  */
 static void
-vectorize_ids(const struct classifier *m, size_t *ids, size_t nids,
+vectorize_ids(const struct classifier *m, const size_t *ids, size_t nids,
     struct svec *v)
 {
-	size_t i, j;
+	struct keyed *k = xcalloc(nids + 1, sizeof(*k));
+	size_t i, j, id;
 	double norm = 0;
 
+	for (i = 0; i < nids; i++) {
+		k[i].id = ids[i];
+		k[i].key = m->map != NULL ? m->foff[ids[i]] : ids[i];
+	}
 	memset(v, 0, sizeof(*v));
-	qsort(ids, nids, sizeof(*ids), size_cmp);
+	qsort(k, nids, sizeof(*k), keyed_cmp);
 	v->idx = xcalloc(nids + 1, sizeof(*v->idx));
 	v->val = xcalloc(nids + 1, sizeof(*v->val));
 	for (i = 0; i < nids; i = j) {
-		for (j = i; j < nids && ids[j] == ids[i]; j++)
+		for (j = i; j < nids && k[j].id == k[i].id; j++)
 			;
-		v->idx[v->n] = ids[i];
-		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[ids[i]];
+		id = k[i].id;
+		v->idx[v->n] = id;
+		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[id];
 		norm += v->val[v->n] * v->val[v->n];
 		v->n++;
 	}
 	if (norm > 0)
 		for (i = 0; i < v->n; i++)
 			v->val[i] /= sqrt(norm);
+	free(k);
 }
 
 /*
@@ -721,11 +747,14 @@ static struct error	*stamp_write(const struct classifier *, const char *);
 struct error *
 clf_save(const struct classifier *m, const char *path)
 {
-	struct strbuf sb;
+	struct strbuf sb, ib, fb;
 	struct error *err;
 	size_t i, c;
 
+	/* The feature lines first: the index gives their offsets. */
 	strbuf_init(&sb, 0);
+	strbuf_init(&ib, 0);
+	strbuf_init(&fb, 0);
 	strbuf_addf(&sb, "%s\t%s\ndata\t%s\ncheck\t%016llx\nclasses",
 	    MODEL_MAGIC, MODEL_VERSION, m->sha256,
 	    (unsigned long long)m->check);
@@ -736,18 +765,26 @@ clf_save(const struct classifier *m, const char *path)
 		strbuf_addf(&sb, "\t%.9g", m->bias[c]);
 	strbuf_addf(&sb, "\nfeatures\t%zu\n", m->nfeats);
 	for (i = 0; i < m->nfeats; i++) {
-		strbuf_addstr(&sb, m->feats[i]);
-		strbuf_addch(&sb, '\t');
-		add_g6(&sb, m->idf[i]);
+		if (i % INDEX_STEP == 0)
+			strbuf_addf(&ib, "%s\t%zu\n", m->feats[i], fb.len);
+		strbuf_addstr(&fb, m->feats[i]);
+		strbuf_addch(&fb, '\t');
+		add_g6(&fb, m->idf[i]);
 		/* No denormals: strtod reports them as out of range. */
 		for (c = 0; c < m->nclasses; c++) {
 			double x = m->w[i * m->nclasses + c];
 
-			strbuf_addch(&sb, '\t');
-			add_g6(&sb, fabs(x) < 1e-30 ? 0 : x);
+			strbuf_addch(&fb, '\t');
+			add_g6(&fb, fabs(x) < 1e-30 ? 0 : x);
 		}
-		strbuf_addch(&sb, '\n');
+		strbuf_addch(&fb, '\n');
 	}
+	strbuf_addf(&sb, "index\t%zu\t%zu\n", (m->nfeats + INDEX_STEP - 1) /
+	    INDEX_STEP, ib.len);
+	strbuf_add(&sb, ib.buf, ib.len);
+	strbuf_add(&sb, fb.buf, fb.len);
+	strbuf_release(&ib);
+	strbuf_release(&fb);
 	err = fs_write_atomic(path, sb.buf, sb.len);
 	strbuf_release(&sb);
 	if (err == NULL)
@@ -975,6 +1012,64 @@ header_copy(const char *map, size_t len)
 	return xstrndup(map != NULL ? map : "", (size_t)(p - map));
 }
 
+/* strcmp of two names in a mapped model, each ended by a tab or newline. */
+static int
+tab_cmp(const char *a, const char *b)
+{
+	int x, y;
+
+	for (;; a++, b++) {
+		x = *a == '\t' || *a == '\n' ? 0 : (unsigned char)*a;
+		y = *b == '\t' || *b == '\n' ? 0 : (unsigned char)*b;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/*
+ * The index of a version 3 model, at m->body (line m->line0): a line
+ * "index", the number of entries and their size in bytes, then the
+ * entries, a line each: the name of every INDEX_STEP-th feature, the
+ * first included, and the offset of its line from the first feature
+ * line.  Only the size is checked now; an entry is checked when a lookup
+ * uses it (index_block).
+ */
+static struct error *
+index_parse(struct classifier *m, const char *path)
+{
+	const char *p = m->body, *end = m->map + m->maplen, *eol;
+	char line[64], *f[3], *tab;
+	long n, bytes;
+	size_t i;
+
+	if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    (size_t)(eol - p) >= sizeof(line))
+		eol = p;
+	memcpy(line, p, (size_t)(eol - p));
+	line[eol - p] = '\0';
+	f[0] = line;
+	for (i = 1; i < 3; i++)
+		if ((tab = strchr(f[i - 1], '\t')) != NULL) {
+			*tab = '\0';
+			f[i] = tab + 1;
+		} else
+			f[i] = "";
+	if (strcmp(f[0], "index") != 0 || strchr(f[2], '\t') != NULL ||
+	    parse_long(f[1], 0, 10000000, &n) != 0 ||
+	    parse_long(f[2], 0, MODEL_MAX, &bytes) != 0)
+		return model_error(path, m->line0, "expected 'index', the "
+		    "number of entries and their size");
+	if ((size_t)(end - (eol + 1)) < (size_t)bytes || (bytes > 0 &&
+	    eol[bytes] != '\n') || (n > 0) != (bytes > 0) ||
+	    (n > 0) != (m->nfile > 0))
+		return model_error(path, m->line0, "the index does not match "
+		    "the file");
+	m->index = eol + 1;
+	m->nindex = (size_t)n;
+	m->body = m->index + bytes;
+	return NULL;
+}
+
 struct error *
 clf_load(const char *path, struct classifier **out)
 {
@@ -984,6 +1079,7 @@ clf_load(const char *path, struct classifier **out)
 	char *data = NULL;
 	size_t len, c, k;
 	long nf;
+	int v2;
 
 	*out = NULL;
 	if ((err = model_map(path, m)) != NULL)
@@ -1000,10 +1096,12 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "not a loco router model");
 		goto done;
 	}
-	if (strcmp(mp.fields[1], MODEL_VERSION) != 0) {
+	if (strcmp(mp.fields[1], MODEL_VERSION) != 0 &&
+	    strcmp(mp.fields[1], MODEL_V2) != 0) {
 		err = mp_error(&mp, "unknown model version");
 		goto done;
 	}
+	v2 = strcmp(mp.fields[1], MODEL_V2) == 0;
 	if ((err = mp_expect(&mp, "data", 2)) != NULL)
 		goto done;
 	if (!sha256_valid_hex(mp.fields[1])) {
@@ -1056,6 +1154,12 @@ clf_load(const char *path, struct classifier **out)
 	m->nfile = (size_t)nf;
 	m->line0 = mp.line + 1;
 	m->body = m->map + (mp.p - data);
+	if (!v2) {
+		if ((err = index_parse(m, path)) != NULL)
+			goto done;
+		mp.line += 1 + m->nindex;
+		m->line0 += 1 + m->nindex;
+	}
 	if (nf > 0 && m->body >= m->map + len) {
 		mp.line++;
 		err = mp_error(&mp, "expected a feature, found the end of the "
@@ -1087,6 +1191,7 @@ clf_free(struct classifier *m)
 		strv_free(m->feats, m->nfeats);
 	else {
 		free(m->feats);
+		free(m->foff);
 		smap_free(&m->found);
 		munmap(m->map, m->maplen);
 	}
@@ -1177,11 +1282,15 @@ line_cmp(const struct classifier *m, const char *name, const char *p)
 	}
 }
 
-/* The line of the feature named name, by bisection; NULL if absent. */
+/*
+ * The line of the feature named name among the lines [lo, hi), by
+ * bisection; NULL if absent.
+ */
 static const char *
-line_find(const struct classifier *m, const char *name)
+line_find(const struct classifier *m, const char *name, const char *lo,
+    const char *hi)
 {
-	const char *lo = m->body, *hi = m->map + m->maplen, *p, *nl;
+	const char *p, *nl;
 	int c;
 
 	while (lo < hi) {
@@ -1262,6 +1371,98 @@ feature_parse(struct classifier *m, const char *name, const char *p,
 	return NULL;
 }
 
+/* The line number of the index entry at p (for errors). */
+static size_t
+index_line(const struct classifier *m, const char *p)
+{
+	const char *q = m->index, *nl;
+	size_t line = m->line0 - m->nindex;
+
+	while (q < p && (nl = memchr(q, '\n', (size_t)(p - q))) != NULL) {
+		line++;
+		q = nl + 1;
+	}
+	return line;
+}
+
+/* The offset on the index line at p, or (size_t)-1. */
+static size_t
+index_offset(const struct classifier *m, const char *p)
+{
+	const char *eol = line_end(m, p), *f;
+	size_t off = 0;
+
+	if ((f = memchr(p, '\t', (size_t)(eol - p))) == NULL || ++f == eol)
+		return (size_t)-1;
+	for (; f < eol; f++) {
+		if (*f < '0' || *f > '9' || off > MODEL_MAX)
+			return (size_t)-1;
+		off = off * 10 + (size_t)(*f - '0');
+	}
+	return off;
+}
+
+/*
+ * The last line in [lo, hi) whose name sorts before name or is name,
+ * by bisection; NULL if none.
+ */
+static const char *
+line_floor(const struct classifier *m, const char *name, const char *lo,
+    const char *hi)
+{
+	const char *p, *nl, *best = NULL;
+	int c;
+
+	while (lo < hi) {
+		p = lo + (hi - lo) / 2;
+		nl = memchr(p, '\n', (size_t)(hi - p));
+		p = nl != NULL && nl + 1 < hi ? nl + 1 : lo;
+		if ((c = line_cmp(m, name, p)) == 0)
+			return p;
+		if (c < 0)
+			hi = p;
+		else {
+			best = p;
+			lo = line_end(m, p) + 1;
+		}
+	}
+	return best;
+}
+
+/*
+ * Where name's line must be: [*lo, *hi), the block of the last index
+ * entry not after name (an empty range when name sorts before all), or
+ * the whole file without an index.
+ */
+static struct error *
+index_block(const struct classifier *m, const char *name, const char **lo,
+    const char **hi)
+{
+	const char *end = m->map + m->maplen, *e, *next;
+	size_t a, b = (size_t)(end - m->body);
+
+	*lo = m->body;
+	*hi = end;
+	if (m->nindex == 0)
+		return NULL;
+	if ((e = line_floor(m, name, m->index, m->body)) == NULL) {
+		*hi = *lo;
+		return NULL;
+	}
+	a = index_offset(m, e);
+	if ((next = line_end(m, e) + 1) < m->body)
+		b = index_offset(m, next);
+	if (a >= b || b > (size_t)(end - m->body) ||
+	    (a > 0 && m->body[a - 1] != '\n') ||
+	    (m->body + b < end && m->body[b - 1] != '\n') ||
+	    tab_cmp(e, m->body + a) != 0)
+		return model_error(m->path, index_line(m, e), "the index "
+		    "does not match the features");
+	*lo = m->body + a;
+	*hi = m->body + b;
+	return NULL;
+}
+
 /*
  * A loaded model's feature named name: *found says whether the model has
  * it, *id its index in feats, idf and w, read from its line the first
@@ -1272,7 +1473,7 @@ feature_load(struct classifier *m, const char *name, size_t *id,
     int *found)
 {
 	struct error *err;
-	const char *p;
+	const char *p, *lo, *hi;
 	size_t j, i = m->nfeats, k = m->nclasses;
 
 	*found = 0;
@@ -1284,13 +1485,16 @@ feature_load(struct classifier *m, const char *name, size_t *id,
 			return NULL;
 		}
 	}
-	if ((p = line_find(m, name)) == NULL) {
+	if ((err = index_block(m, name, &lo, &hi)) != NULL)
+		return err;
+	if ((p = line_find(m, name, lo, hi)) == NULL) {
 		smap_intern(&m->found, name, NOT_FOUND);
 		return NULL;
 	}
 	if (i == m->alloc) {
 		m->alloc = m->alloc ? m->alloc * 2 : 64;
 		m->feats = xreallocarray(m->feats, m->alloc, sizeof(*m->feats));
+		m->foff = xreallocarray(m->foff, m->alloc, sizeof(*m->foff));
 		m->idf = xreallocarray(m->idf, m->alloc, sizeof(*m->idf));
 		m->w = xreallocarray(m->w, m->alloc * k, sizeof(*m->w));
 	}
@@ -1298,6 +1502,7 @@ feature_load(struct classifier *m, const char *name, size_t *id,
 		return err;
 	smap_intern(&m->found, name, i);
 	m->feats[i] = m->found.keys[smap_slot(&m->found, name)];
+	m->foff[i] = (size_t)(p - m->body);
 	m->nfeats++;
 	*id = i;
 	*found = 1;

@@ -73,9 +73,21 @@ t "training is deterministic"
 run_loco router train --out "$W/again.model"
 expect_rc 0
 if cmp -s "$MODEL" "$W/again.model"; then pass; else fail "models differ"; fi
-expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	2" "first line"
+expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	3" "first line"
 expect_eq "$(sed -n 4p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
-expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
+nix=$(sed -n 's/^index	\([0-9]*\)	[0-9]*$/\1/p' "$MODEL")
+expect_eq "$nix" 109 "index entries (3469 features, one in 32)"
+expect_eq "$(sed -n "$((9 + nix)),\$p" "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
+expect_eq "$(sed -n "9,$((8 + nix))p" "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "index sorted"
+
+t "a version 2 model (no index) is still read"
+run_loco route --json --explain "solve 2x = 10"
+cp "$W/out" "$W/route.v3"
+{ printf 'loco-router-model\t2\n'; sed -n '2,7p' "$MODEL"; sed -n "$((9 + nix)),\$p" "$MODEL"; } >"$W/v2.model"
+LOCO_ROUTER_MODEL="$W/v2.model" run_loco route --json --explain "solve 2x = 10"
+expect_rc 0
+expect_err_empty
+if cmp -s "$W/out" "$W/route.v3"; then pass; else fail "version 2 routes otherwise"; fi
 
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
