@@ -87,7 +87,8 @@ struct classifier {
 	struct stat	  st;		/* of the file */
 	const char	 *body;		/* its first feature line */
 	const char	 *index;	/* version 3: the index's lines, */
-	size_t		  nindex;	/* (that many), up to body */
+	size_t		  nindex;	/* (that many), up to body, */
+	const char	**ix;		/* where each begins */
 	size_t		  nfile;	/* the features it says it has */
 	size_t		 *foff;		/* their lines' offsets in body */
 	size_t		  alloc;	/* of feats, foff, idf and w */
@@ -1067,6 +1068,17 @@ index_parse(struct classifier *m, const char *path)
 	m->index = eol + 1;
 	m->nindex = (size_t)n;
 	m->body = m->index + bytes;
+	/* Where the entries begin, for a bisection that need not look. */
+	m->ix = xcalloc(m->nindex + 1, sizeof(*m->ix));
+	for (i = 0, p = m->index; p < m->body; i++) {
+		if (i == m->nindex)
+			break;
+		m->ix[i] = p;
+		p = (const char *)memchr(p, '\n', (size_t)(m->body - p)) + 1;
+	}
+	if (i != m->nindex || p != m->body)
+		return model_error(path, m->line0, "the index does not match "
+		    "the file");
 	return NULL;
 }
 
@@ -1192,6 +1204,7 @@ clf_free(struct classifier *m)
 	else {
 		free(m->feats);
 		free(m->foff);
+		free(m->ix);
 		smap_free(&m->found);
 		munmap(m->map, m->maplen);
 	}
@@ -1371,20 +1384,6 @@ feature_parse(struct classifier *m, const char *name, const char *p,
 	return NULL;
 }
 
-/* The line number of the index entry at p (for errors). */
-static size_t
-index_line(const struct classifier *m, const char *p)
-{
-	const char *q = m->index, *nl;
-	size_t line = m->line0 - m->nindex;
-
-	while (q < p && (nl = memchr(q, '\n', (size_t)(p - q))) != NULL) {
-		line++;
-		q = nl + 1;
-	}
-	return line;
-}
-
 /* The offset on the index line at p, or (size_t)-1. */
 static size_t
 index_offset(const struct classifier *m, const char *p)
@@ -1403,33 +1402,6 @@ index_offset(const struct classifier *m, const char *p)
 }
 
 /*
- * The last line in [lo, hi) whose name sorts before name or is name,
- * by bisection; NULL if none.
- */
-static const char *
-line_floor(const struct classifier *m, const char *name, const char *lo,
-    const char *hi)
-{
-	const char *p, *nl, *best = NULL;
-	int c;
-
-	while (lo < hi) {
-		p = lo + (hi - lo) / 2;
-		nl = memchr(p, '\n', (size_t)(hi - p));
-		p = nl != NULL && nl + 1 < hi ? nl + 1 : lo;
-		if ((c = line_cmp(m, name, p)) == 0)
-			return p;
-		if (c < 0)
-			hi = p;
-		else {
-			best = p;
-			lo = line_end(m, p) + 1;
-		}
-	}
-	return best;
-}
-
-/*
  * Where name's line must be: [*lo, *hi), the block of the last index
  * entry not after name (an empty range when name sorts before all), or
  * the whole file without an index.
@@ -1438,26 +1410,35 @@ static struct error *
 index_block(const struct classifier *m, const char *name, const char **lo,
     const char **hi)
 {
-	const char *end = m->map + m->maplen, *e, *next;
-	size_t a, b = (size_t)(end - m->body);
+	const char *end = m->map + m->maplen, *e;
+	size_t a, b = (size_t)(end - m->body), j, k, mid;
 
 	*lo = m->body;
 	*hi = end;
 	if (m->nindex == 0)
 		return NULL;
-	if ((e = line_floor(m, name, m->index, m->body)) == NULL) {
+	/* The last entry not after name. */
+	for (j = 0, k = m->nindex; j < k; ) {
+		mid = j + (k - j) / 2;
+		if (line_cmp(m, name, m->ix[mid]) < 0)
+			k = mid;
+		else
+			j = mid + 1;
+	}
+	if (j == 0) {
 		*hi = *lo;
 		return NULL;
 	}
+	e = m->ix[--j];
 	a = index_offset(m, e);
-	if ((next = line_end(m, e) + 1) < m->body)
-		b = index_offset(m, next);
+	if (j + 1 < m->nindex)
+		b = index_offset(m, m->ix[j + 1]);
 	if (a >= b || b > (size_t)(end - m->body) ||
 	    (a > 0 && m->body[a - 1] != '\n') ||
 	    (m->body + b < end && m->body[b - 1] != '\n') ||
 	    tab_cmp(e, m->body + a) != 0)
-		return model_error(m->path, index_line(m, e), "the index "
-		    "does not match the features");
+		return model_error(m->path, m->line0 - m->nindex + j,
+		    "the index does not match the features");
 	*lo = m->body + a;
 	*hi = m->body + b;
 	return NULL;
