@@ -40,9 +40,20 @@ DLOPEN_PKGS = $(if $(filter 1,$(CURL_DLOPEN)),libcurl) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive) \
 	$(if $(filter 1,$(CRYPTO_DLOPEN)),libcrypto) \
 	$(if $(filter 1,$(EDIT_DLOPEN)),libedit)
+# libyaml and PCRE2 are linked into loco when their archives are
+# installed (Debian's libyaml-dev and libpcre2-dev ship them): the dynamic
+# loader then maps and binds two objects fewer at every start, about 6%
+# of a 'loco route'.  The price: a fixed libyaml or PCRE2 reaches loco
+# when it is built again.  STATIC_PKGS= links them as shared libraries.
+STATIC_PKGS ?= yaml-0.1 libpcre2-8
+comma	:= ,
+static_archive = $(filter /%,$(shell $(CC) -print-file-name=lib$(1).a 2>/dev/null))
+STATIC_FOUND := $(foreach p,$(STATIC_PKGS),$(if $(strip $(foreach l,$(patsubst -l%,%,$(shell $(PKG_CONFIG) --libs-only-l $(p) 2>/dev/null)),$(call static_archive,$(l)))),$(p)))
 # Quiet when a library is missing: the deps check says which (below).
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -ldl
+STATIC_LIBS := $(if $(STATIC_FOUND),$(shell $(PKG_CONFIG) --libs-only-l $(STATIC_FOUND) 2>/dev/null))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS) $(STATIC_FOUND),$(PKGS)) 2>/dev/null) \
+	$(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic) -ldl
 DLOPEN_FLAGS = $(if $(filter 1,$(CURL_DLOPEN)),-DLOCO_CURL_DLOPEN) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN) \
 	$(if $(filter 1,$(CRYPTO_DLOPEN)),-DLOCO_CRYPTO_DLOPEN) \

@@ -17,20 +17,31 @@
  * from a first training run; the model then trains on everything.
  *
  * Model file (text, one record a line, fields separated by tabs):
- *	loco-router-model	2
+ *	loco-router-model	3
  *	data	SHA-256 of the training set (see router_data)
  *	check	64-bit FNV-1a of the same, 16 hex digits
  *	classes	NAME ...
  *	temperature	T
  *	bias	B ...			(one per class)
  *	features	N
+ *	index	E	BYTES		(E entries in BYTES bytes:)
+ *	FEATURE	OFFSET			(every 32nd feature from the first,
+ *					 and the offset of its line from
+ *					 the first feature line)
  *	FEATURE	IDF	W ...		(N lines, one weight per class,
  *					 sorted by FEATURE, bytewise)
- * Loading maps the file and reads the header and the feature names; a
- * feature's numbers are read when a text first uses it, so routing one
- * question does not pay for the whole model, and a malformed feature
- * line is an error then (clf_predict, clf_explain).  Version 1 files
- * (unsorted) must be trained again.
+ * Loading maps the file and reads only the header.  A text's features
+ * are found by bisection over the index, then over the 32 lines of the
+ * entry found, and a feature's numbers are read (and its line checked
+ * against its neighbours: the order that bisection relies on) when a
+ * text first uses it, so routing one question touches a few pages of a
+ * model of megabytes; a malformed line is an error then (clf_predict,
+ * clf_explain).  Version 2 files (no index line or entries) are read,
+ * by bisection over all their lines; version 1 files (unsorted) must be
+ * trained again.
+ *
+ * Stamp file (PATH.stamp, beside the model; see clf_sources_unchanged):
+ *	loco-router-stamp	1	STAMP	(16 hex digits)
  */
 #ifndef LOCO_CLASSIFIER_H
 #define LOCO_CLASSIFIER_H
@@ -55,6 +66,8 @@ struct clf_data {
 	size_t	  n;
 	char	  sha256[SHA256_HEX_LEN + 1];	/* of classes, labels, texts */
 	uint64_t  check;		/* router data: clf_sources_check */
+	uint64_t  stamp;		/* ... and the files' stat (see below) */
+	int	  stamped;		/* stamp is worth keeping */
 };
 
 void		 clf_data_init(struct clf_data *);
@@ -89,6 +102,19 @@ struct error	*clf_sources_sha256(const struct registry *,
  * change, not tampering.
  */
 struct error	*clf_sources_check(const struct registry *, uint64_t *);
+/*
+ * Whether the model's stamp file says its sources are as they were when
+ * it was trained, so that clf_sources_check need not read them: 1 when
+ * it does, 0 when it cannot tell.  clf_save writes PATH.stamp beside the
+ * model: a hash of the model file's stat, its check, and the stat (size,
+ * modification and change times, inode, device) of every file of the
+ * sources, with the registry's keywords and examples.  Only when those
+ * files last changed STAMP_SETTLE (2) seconds or more before training;
+ * else the stamp could miss a change made within the same tick of the
+ * file system's clock, and no stamp file is written.
+ */
+int		 clf_sources_unchanged(const struct classifier *,
+		    const struct registry *);
 
 /*
  * A labelled file: lines "domain<TAB>query" ('#' comments and blank lines

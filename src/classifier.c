@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -26,8 +27,14 @@
 #include "banned.h"
 
 #define MODEL_MAGIC	"loco-router-model"
-#define MODEL_VERSION	"2"	/* 1: unsorted features, no check */
+#define MODEL_VERSION	"3"	/* 2: no index; 1: unsorted, no check */
+#define MODEL_V2	"2"	/* still read */
+#define INDEX_STEP	32	/* features a line of the index stands for */
 #define MODEL_MAX	(64u * 1024 * 1024)
+#define STAMP_MAGIC	"loco-router-stamp\t1"
+#define STAMP_SETTLE	2	/* seconds; see stamp_write */
+#define FNV_BASIS	1469598103934665603ULL
+#define NOT_FOUND	SIZE_MAX	/* a name a loaded model has not */
 #define EPOCHS		15
 #define LEARN_RATE	2
 #define L2		1e-5
@@ -42,12 +49,20 @@ struct smap {
 	size_t	  cap, n;
 };
 
+/* A sparse vector: feature indices with values. */
+struct svec {
+	size_t	*idx;
+	double	*val;
+	size_t	 n;
+};
+
 /*
  * Features are sorted by name, found by binary search.  A loaded model
- * maps its file: a feature's name points into it, ended by a tab, and its
- * idf and weights are parsed from the rest of its line when a text first
- * uses it, so that routing one question costs a pass over the mapped
- * file, not a copy of it and the parsing of every number in it.
+ * maps its file and reads nothing but its header at first: a text's
+ * features are looked up by bisection over the mapped lines, and a
+ * feature's idf and weights are parsed from its line the first time a
+ * text uses it, then kept (found), so that routing one question costs a
+ * few dozen lookups, not a pass over a file of megabytes.
  */
 struct classifier {
 	char		sha256[SHA256_HEX_LEN + 1];
@@ -56,25 +71,35 @@ struct classifier {
 	size_t		  nclasses;
 	double		  temperature;
 	double		 *bias;		/* nclasses */
-	char		**feats;	/* nfeats, sorted */
+	char		**feats;	/* nfeats; trained: sorted */
 	double		 *idf;
 	double		 *w;		/* nfeats x nclasses */
 	size_t		  nfeats;
-	/* A loaded model: */
-	char		 *map;		/* the file, mapped; feats point into it */
+	/* A trained model: clf_data's stamp of its sources (see stamp_*). */
+	uint64_t	  stamp;
+	int		  stamped;
+	/*
+	 * A loaded model: feats, idf and w hold the features read so far,
+	 * feats pointing to found's keys.
+	 */
+	char		 *map;		/* the file, mapped */
 	size_t		  maplen;
-	const char	**rest;		/* a line's numbers, NULL once parsed */
-	char		**names;	/* NUL-terminated names, made on demand */
+	struct stat	  st;		/* of the file */
+	const char	 *body;		/* its first feature line */
+	const char	 *index;	/* version 3: the index's lines, */
+	size_t		  nindex;	/* (that many), up to body, */
+	const char	**ix;		/* where each begins */
+	size_t		  nfile;	/* the features it says it has */
+	size_t		 *foff;		/* their lines' offsets in body */
+	size_t		  alloc;	/* of feats, foff, idf and w */
+	struct smap	  found;	/* name -> index in feats, or NOT_FOUND */
 	char		 *path;		/* for errors */
 	size_t		  line0;	/* the line of the first feature */
+	/* clf_predict's last text and vector, for clf_explain after it. */
+	char		 *last_text;
+	struct svec	  last;
 };
 
-/* A sparse vector: feature indices with values. */
-struct svec {
-	size_t	*idx;
-	double	*val;
-	size_t	 n;
-};
 
 static void
 smap_grow(struct smap *m)
@@ -136,48 +161,60 @@ smap_free(struct smap *m)
 
 /* Features */
 
+/*
+ * A text's feature names, one after another in buf, each ended by a NUL;
+ * off[i] is where the i-th begins.  Training makes millions of these and
+ * routing hundreds: one growing buffer instead of a string each.
+ */
 struct flist {
-	char	**s;
+	char	 *buf;
+	size_t	  len, cap;
+	size_t	 *off;
 	size_t	  n, alloc;
 };
 
+#define FL(fl, i)	((fl)->buf + (fl)->off[i])
+
 static void
-flist_add(struct flist *fl, char *s)
+flist_put(struct flist *fl, const void *p, size_t len)
+{
+	if (fl->cap - fl->len < len) {
+		while (fl->cap - fl->len < len)
+			fl->cap = fl->cap ? fl->cap * 2 : 1024;
+		fl->buf = xrealloc(fl->buf, fl->cap);
+	}
+	memcpy(fl->buf + fl->len, p, len);
+	fl->len += len;
+}
+
+/*
+ * Add a feature's name: the prefix, then a (its first n bytes when n >
+ * 0), then a space and b when b is given.
+ */
+static void
+feature(struct flist *fl, const char *prefix, const char *a, const char *b,
+    size_t n)
 {
 	if (fl->n == fl->alloc) {
 		fl->alloc = fl->alloc ? fl->alloc * 2 : 64;
-		fl->s = xreallocarray(fl->s, fl->alloc, sizeof(*fl->s));
+		fl->off = xreallocarray(fl->off, fl->alloc, sizeof(*fl->off));
 	}
-	fl->s[fl->n++] = s;
+	fl->off[fl->n++] = fl->len;
+	flist_put(fl, prefix, 2);
+	flist_put(fl, a, n > 0 ? n : strlen(a));
+	if (b != NULL) {
+		flist_put(fl, " ", 1);
+		flist_put(fl, b, strlen(b));
+	}
+	flist_put(fl, "", 1);
 }
 
 static void
 flist_free(struct flist *fl)
 {
-	strv_free(fl->s, fl->n);
+	free(fl->buf);
+	free(fl->off);
 	memset(fl, 0, sizeof(*fl));
-}
-
-/*
- * A feature's name: the prefix, then a (its first n bytes when n > 0),
- * then a space and b when b is given.  Training makes hundreds of
- * thousands of these; printf would dominate it.
- */
-static char *
-feature(const char *prefix, const char *a, const char *b, size_t n)
-{
-	size_t plen = strlen(prefix), alen = n > 0 ? n : strlen(a);
-	size_t blen = b != NULL ? strlen(b) + 1 : 0;
-	char *f = xmalloc(plen + alen + blen + 1);
-
-	memcpy(f, prefix, plen);
-	memcpy(f + plen, a, alen);
-	if (b != NULL) {
-		f[plen + alen] = ' ';
-		memcpy(f + plen + alen + 1, b, blen - 1);
-	}
-	f[plen + alen + blen] = '\0';
-	return f;
 }
 
 /*
@@ -195,19 +232,18 @@ extract(const char *text, struct flist *fl)
 
 	nwords = router_words(text, &words);
 	if (nwords > 0)
-		flist_add(fl, feature("s:", words[0], NULL, 0));
+		feature(fl, "s:", words[0], NULL, 0);
 	if (nwords > 1)
-		flist_add(fl, feature("s:", words[0], words[1], 0));
+		feature(fl, "s:", words[0], words[1], 0);
 	for (i = 0; i < nwords; i++) {
-		flist_add(fl, feature("w:", words[i], NULL, 0));
+		feature(fl, "w:", words[i], NULL, 0);
 		if (i + 1 < nwords)
-			flist_add(fl, feature("b:", words[i], words[i + 1], 0));
+			feature(fl, "b:", words[i], words[i + 1], 0);
 		padded = xasprintf("<%s>", words[i]);
 		len = strlen(padded);
 		for (n = 2; n <= 5; n++)
 			for (k = 0; k + n <= len; k++)
-				flist_add(fl, feature("c:", padded + k, NULL,
-				    n));
+				feature(fl, "c:", padded + k, NULL, n);
 		free(padded);
 	}
 	words_free(words, nwords);
@@ -221,26 +257,10 @@ size_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static struct error	*feature_parse(struct classifier *, size_t);
+static struct error	*feature_load(struct classifier *, const char *,
+			    size_t *, int *);
 
-/*
- * strcmp for names ended by a NUL or, in a mapped model file, a tab
- * (names have no white space).
- */
-static int
-name_cmp(const char *a, const char *b)
-{
-	int x, y;
-
-	for (;; a++, b++) {
-		x = *a == '\t' ? 0 : (unsigned char)*a;
-		y = *b == '\t' ? 0 : (unsigned char)*b;
-		if (x != y || x == 0)
-			return x - y;
-	}
-}
-
-/* The feature named name, by binary search; 0 when unknown. */
+/* A trained model's feature named name, by binary search; 0 if unknown. */
 static int
 feature_find(const struct classifier *m, const char *name, size_t *id)
 {
@@ -249,7 +269,7 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = name_cmp(name, m->feats[mid]);
+		c = strcmp(name, m->feats[mid]);
 		if (c == 0) {
 			*id = mid;
 			return 1;
@@ -262,54 +282,86 @@ feature_find(const struct classifier *m, const char *name, size_t *id)
 	return 0;
 }
 
+struct keyed {
+	size_t	key, id;
+};
+
+static int
+keyed_cmp(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
 /*
  * The TF-IDF vector of the feature occurrences ids[0..nids) (repeats
- * included; sorted here).  Errors: a malformed feature line.
+ * included), in the model's order of features (a loaded model's ids are
+ * in the order it read them; its order is that of their lines), so that
+ * the sums over it come out the same to the last bit.
  */
-static struct error *
-vectorize_ids(struct classifier *m, size_t *ids, size_t nids,
+static void
+vectorize_ids(const struct classifier *m, const size_t *ids, size_t nids,
     struct svec *v)
 {
-	struct error *err = NULL;
-	size_t i, j;
+	struct keyed *k = xcalloc(nids + 1, sizeof(*k));
+	size_t i, j, id;
 	double norm = 0;
 
+	for (i = 0; i < nids; i++) {
+		k[i].id = ids[i];
+		k[i].key = m->map != NULL ? m->foff[ids[i]] : ids[i];
+	}
 	memset(v, 0, sizeof(*v));
-	qsort(ids, nids, sizeof(*ids), size_cmp);
+	qsort(k, nids, sizeof(*k), keyed_cmp);
 	v->idx = xcalloc(nids + 1, sizeof(*v->idx));
 	v->val = xcalloc(nids + 1, sizeof(*v->val));
 	for (i = 0; i < nids; i = j) {
-		for (j = i; j < nids && ids[j] == ids[i]; j++)
+		for (j = i; j < nids && k[j].id == k[i].id; j++)
 			;
-		if (err == NULL)
-			err = feature_parse(m, ids[i]);
-		v->idx[v->n] = ids[i];
-		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[ids[i]];
+		id = k[i].id;
+		v->idx[v->n] = id;
+		v->val[v->n] = (1 + log((double)(j - i))) * m->idf[id];
 		norm += v->val[v->n] * v->val[v->n];
 		v->n++;
 	}
 	if (norm > 0)
 		for (i = 0; i < v->n; i++)
 			v->val[i] /= sqrt(norm);
-	return err;
+	free(k);
 }
 
-/* The TF-IDF vector of text over the model's features. */
+/*
+ * The TF-IDF vector of text over the model's features.  Errors: a
+ * malformed line of a loaded model's (the first; the feature is left
+ * out).
+ */
 static struct error *
 vectorize(struct classifier *m, const char *text, struct svec *v)
 {
 	struct flist fl;
-	struct error *err;
+	struct error *err = NULL, *e;
 	size_t *ids, nids = 0, i, val;
+	int ok;
 
 	memset(&fl, 0, sizeof(fl));
 	extract(text, &fl);
 	ids = xcalloc(fl.n + 1, sizeof(*ids));
-	for (i = 0; i < fl.n; i++)
-		if (feature_find(m, fl.s[i], &val))
+	for (i = 0; i < fl.n; i++) {
+		if (m->map == NULL)
+			ok = feature_find(m, FL(&fl, i), &val);
+		else if ((e = feature_load(m, FL(&fl, i), &val, &ok)) != NULL) {
+			if (err == NULL)
+				err = e;
+			else
+				error_free(e);
+			ok = 0;
+		}
+		if (ok)
 			ids[nids++] = val;
+	}
 	flist_free(&fl);
-	err = vectorize_ids(m, ids, nids, v);
+	vectorize_ids(m, ids, nids, v);
 	free(ids);
 	return err;
 }
@@ -498,6 +550,8 @@ clf_train(const struct clf_data *d, size_t min_df)
 	memset(&seen, 0, sizeof(seen));
 	memcpy(m->sha256, d->sha256, sizeof(m->sha256));
 	m->check = d->check;
+	m->stamp = d->stamp;
+	m->stamped = d->stamped;
 	k = m->nclasses = d->nclasses;
 	m->classes = xcalloc(k + 1, sizeof(*m->classes));
 	for (i = 0; i < k; i++)
@@ -523,7 +577,7 @@ clf_train(const struct clf_data *d, size_t min_df)
 				dfalloc = dfalloc ? dfalloc * 2 : 1024;
 				df = xreallocarray(df, dfalloc, sizeof(*df));
 			}
-			if ((occ[i][j] = smap_intern(&seen, fl.s[j], ndf)) ==
+			if ((occ[i][j] = smap_intern(&seen, FL(&fl, j), ndf)) ==
 			    ndf)
 				df[ndf++] = 0;
 		}
@@ -689,14 +743,19 @@ add_g6(struct strbuf *sb, double x)
 	strbuf_add(sb, out, (size_t)n);
 }
 
+static struct error	*stamp_write(const struct classifier *, const char *);
+
 struct error *
 clf_save(const struct classifier *m, const char *path)
 {
-	struct strbuf sb;
+	struct strbuf sb, ib, fb;
 	struct error *err;
 	size_t i, c;
 
+	/* The feature lines first: the index gives their offsets. */
 	strbuf_init(&sb, 0);
+	strbuf_init(&ib, 0);
+	strbuf_init(&fb, 0);
 	strbuf_addf(&sb, "%s\t%s\ndata\t%s\ncheck\t%016llx\nclasses",
 	    MODEL_MAGIC, MODEL_VERSION, m->sha256,
 	    (unsigned long long)m->check);
@@ -707,20 +766,30 @@ clf_save(const struct classifier *m, const char *path)
 		strbuf_addf(&sb, "\t%.9g", m->bias[c]);
 	strbuf_addf(&sb, "\nfeatures\t%zu\n", m->nfeats);
 	for (i = 0; i < m->nfeats; i++) {
-		strbuf_addstr(&sb, m->feats[i]);
-		strbuf_addch(&sb, '\t');
-		add_g6(&sb, m->idf[i]);
+		if (i % INDEX_STEP == 0)
+			strbuf_addf(&ib, "%s\t%zu\n", m->feats[i], fb.len);
+		strbuf_addstr(&fb, m->feats[i]);
+		strbuf_addch(&fb, '\t');
+		add_g6(&fb, m->idf[i]);
 		/* No denormals: strtod reports them as out of range. */
 		for (c = 0; c < m->nclasses; c++) {
 			double x = m->w[i * m->nclasses + c];
 
-			strbuf_addch(&sb, '\t');
-			add_g6(&sb, fabs(x) < 1e-30 ? 0 : x);
+			strbuf_addch(&fb, '\t');
+			add_g6(&fb, fabs(x) < 1e-30 ? 0 : x);
 		}
-		strbuf_addch(&sb, '\n');
+		strbuf_addch(&fb, '\n');
 	}
+	strbuf_addf(&sb, "index\t%zu\t%zu\n", (m->nfeats + INDEX_STEP - 1) /
+	    INDEX_STEP, ib.len);
+	strbuf_add(&sb, ib.buf, ib.len);
+	strbuf_add(&sb, fb.buf, fb.len);
+	strbuf_release(&ib);
+	strbuf_release(&fb);
 	err = fs_write_atomic(path, sb.buf, sb.len);
 	strbuf_release(&sb);
+	if (err == NULL)
+		err = stamp_write(m, path);
 	return err;
 }
 
@@ -921,6 +990,8 @@ model_map(const char *path, struct classifier *m)
 			m->maplen = (size_t)st.st_size;
 		}
 	}
+	if (err == NULL)
+		m->st = st;
 	close(fd);
 	return err;
 }
@@ -942,29 +1013,90 @@ header_copy(const char *map, size_t len)
 	return xstrndup(map != NULL ? map : "", (size_t)(p - map));
 }
 
+/* strcmp of two names in a mapped model, each ended by a tab or newline. */
+static int
+tab_cmp(const char *a, const char *b)
+{
+	int x, y;
+
+	for (;; a++, b++) {
+		x = *a == '\t' || *a == '\n' ? 0 : (unsigned char)*a;
+		y = *b == '\t' || *b == '\n' ? 0 : (unsigned char)*b;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/*
+ * The index of a version 3 model, at m->body (line m->line0): a line
+ * "index", the number of entries and their size in bytes, then the
+ * entries, a line each: the name of every INDEX_STEP-th feature, the
+ * first included, and the offset of its line from the first feature
+ * line.  Only the size is checked now; an entry is checked when a lookup
+ * uses it (index_block).
+ */
+static struct error *
+index_parse(struct classifier *m, const char *path)
+{
+	const char *p = m->body, *end = m->map + m->maplen, *eol;
+	char line[64], *f[3], *tab;
+	long n, bytes;
+	size_t i;
+
+	if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    (size_t)(eol - p) >= sizeof(line))
+		eol = p;
+	memcpy(line, p, (size_t)(eol - p));
+	line[eol - p] = '\0';
+	f[0] = line;
+	for (i = 1; i < 3; i++)
+		if ((tab = strchr(f[i - 1], '\t')) != NULL) {
+			*tab = '\0';
+			f[i] = tab + 1;
+		} else
+			f[i] = "";
+	if (strcmp(f[0], "index") != 0 || strchr(f[2], '\t') != NULL ||
+	    parse_long(f[1], 0, 10000000, &n) != 0 ||
+	    parse_long(f[2], 0, MODEL_MAX, &bytes) != 0)
+		return model_error(path, m->line0, "expected 'index', the "
+		    "number of entries and their size");
+	if ((size_t)(end - (eol + 1)) < (size_t)bytes || (bytes > 0 &&
+	    eol[bytes] != '\n') || (n > 0) != (bytes > 0) ||
+	    (n > 0) != (m->nfile > 0))
+		return model_error(path, m->line0, "the index does not match "
+		    "the file");
+	m->index = eol + 1;
+	m->nindex = (size_t)n;
+	m->body = m->index + bytes;
+	/* Where the entries begin, for a bisection that need not look. */
+	m->ix = xcalloc(m->nindex + 1, sizeof(*m->ix));
+	for (i = 0, p = m->index; p < m->body; i++) {
+		if (i == m->nindex)
+			break;
+		m->ix[i] = p;
+		p = (const char *)memchr(p, '\n', (size_t)(m->body - p)) + 1;
+	}
+	if (i != m->nindex || p != m->body)
+		return model_error(path, m->line0, "the index does not match "
+		    "the file");
+	return NULL;
+}
+
 struct error *
 clf_load(const char *path, struct classifier **out)
 {
 	struct classifier *m = xcalloc(1, sizeof(*m));
 	struct mparse mp;
 	struct error *err;
-	const char *p, *end, *nl, *tab;
-	char *data = NULL, *what;
-	size_t len, i, c, k;
+	char *data = NULL;
+	size_t len, c, k;
 	long nf;
-	int cmp;
+	int v2;
 
 	*out = NULL;
 	if ((err = model_map(path, m)) != NULL)
 		goto done;
 	len = m->maplen;
-	if (len > 0 && memchr(m->map, '\0', len) != NULL) {
-		memset(&mp, 0, sizeof(mp));
-		mp.path = path;
-		mp.line = 1;
-		err = mp_error(&mp, "not a text file");
-		goto done;
-	}
 	/* The header is parsed from a copy of its lines; see HEADER_LINES. */
 	data = header_copy(m->map, len);
 	memset(&mp, 0, sizeof(mp));
@@ -976,10 +1108,12 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "not a loco router model");
 		goto done;
 	}
-	if (strcmp(mp.fields[1], MODEL_VERSION) != 0) {
+	if (strcmp(mp.fields[1], MODEL_VERSION) != 0 &&
+	    strcmp(mp.fields[1], MODEL_V2) != 0) {
 		err = mp_error(&mp, "unknown model version");
 		goto done;
 	}
+	v2 = strcmp(mp.fields[1], MODEL_V2) == 0;
 	if ((err = mp_expect(&mp, "data", 2)) != NULL)
 		goto done;
 	if (!sha256_valid_hex(mp.fields[1])) {
@@ -1025,45 +1159,26 @@ clf_load(const char *path, struct classifier **out)
 		err = mp_error(&mp, "expected a feature count");
 		goto done;
 	}
-	m->feats = xcalloc((size_t)nf + 1, sizeof(*m->feats));
-	m->rest = xcalloc((size_t)nf + 1, sizeof(*m->rest));
-	m->idf = xcalloc((size_t)nf + 1, sizeof(*m->idf));
-	m->w = xcalloc((size_t)nf * k + 1, sizeof(*m->w));
-	m->line0 = mp.line + 1;
 	/*
-	 * Only the names are read now, each up to its line's first tab;
-	 * feature_parse reads the numbers of the features a text uses.
+	 * Nothing past the header is read now: feature_load finds the lines
+	 * a text needs.  Only the ends are checked.
 	 */
-	p = m->map + (mp.p - data);
-	end = m->map + len;
-	for (i = 0; i < (size_t)nf; i++) {
-		mp.line++;
-		if (p >= end) {
-			err = mp_error(&mp, "expected a feature, found the end "
-			    "of the file");
+	m->nfile = (size_t)nf;
+	m->line0 = mp.line + 1;
+	m->body = m->map + (mp.p - data);
+	if (!v2) {
+		if ((err = index_parse(m, path)) != NULL)
 			goto done;
-		}
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if ((tab = memchr(p, '\t', (size_t)(nl - p))) == NULL ||
-		    tab == p) {
-			what = xasprintf("expected a feature, its idf and %zu "
-			    "weights", k);
-			err = mp_error(&mp, what);
-			free(what);
-			goto done;
-		}
-		if (i > 0 && (cmp = name_cmp(m->feats[i - 1], p)) >= 0) {
-			err = mp_error(&mp, cmp == 0 ? "duplicate feature" :
-			    "features out of order");
-			goto done;
-		}
-		m->feats[i] = (char *)p;
-		m->rest[i] = tab + 1;
-		m->nfeats++;
-		p = nl < end ? nl + 1 : end;
+		mp.line += 1 + m->nindex;
+		m->line0 += 1 + m->nindex;
 	}
-	if (p < end) {
+	if (nf > 0 && m->body >= m->map + len) {
+		mp.line++;
+		err = mp_error(&mp, "expected a feature, found the end of the "
+		    "file");
+		goto done;
+	}
+	if (nf == 0 && m->body < m->map + len) {
 		mp.line++;
 		err = mp_error(&mp, "more features than the count says");
 		goto done;
@@ -1088,15 +1203,17 @@ clf_free(struct classifier *m)
 		strv_free(m->feats, m->nfeats);
 	else {
 		free(m->feats);
+		free(m->foff);
+		free(m->ix);
+		smap_free(&m->found);
 		munmap(m->map, m->maplen);
 	}
-	if (m->names != NULL)
-		strv_free(m->names, m->nfeats);
-	free(m->rest);
 	free(m->path);
 	free(m->idf);
 	free(m->w);
 	free(m->bias);
+	free(m->last_text);
+	svec_free(&m->last);
 	free(m);
 }
 
@@ -1127,7 +1244,7 @@ clf_class(const struct classifier *m, size_t i)
 size_t
 clf_nfeatures(const struct classifier *m)
 {
-	return m->nfeats;
+	return m->map != NULL ? m->nfile : m->nfeats;
 }
 
 double
@@ -1136,66 +1253,241 @@ clf_temperature(const struct classifier *m)
 	return m->temperature;
 }
 
+/* The line number of the line at p of a loaded model (for errors). */
+static size_t
+line_number(const struct classifier *m, const char *p)
+{
+	const char *q = m->body, *nl;
+	size_t line = m->line0;
+
+	while (q < p && (nl = memchr(q, '\n', (size_t)(p - q))) != NULL) {
+		line++;
+		q = nl + 1;
+	}
+	return line;
+}
+
+static const char *
+line_end(const struct classifier *m, const char *p)
+{
+	const char *end = m->map + m->maplen, *nl;
+
+	nl = memchr(p, '\n', (size_t)(end - p));
+	return nl != NULL ? nl : end;
+}
+
 /*
- * The idf and weights of feature i of a loaded model, from the rest of
- * its line, the first time a text uses it.
+ * strcmp of name and the name at the start of the line at p (ended by a
+ * tab, the line's end or the file's).
+ */
+static int
+line_cmp(const struct classifier *m, const char *name, const char *p)
+{
+	const char *end = m->map + m->maplen;
+	int x, y;
+
+	for (;; name++, p++) {
+		x = (unsigned char)*name;
+		y = p == end || *p == '\t' || *p == '\n' ? 0 :
+		    (unsigned char)*p;
+		if (x != y || x == 0)
+			return x - y;
+	}
+}
+
+/*
+ * The line of the feature named name among the lines [lo, hi), by
+ * bisection; NULL if absent.
+ */
+static const char *
+line_find(const struct classifier *m, const char *name, const char *lo,
+    const char *hi)
+{
+	const char *p, *nl;
+	int c;
+
+	while (lo < hi) {
+		/*
+		 * The line after the middle; lo's when the middle is on the
+		 * last line (memchr looks forward fast, not back).
+		 */
+		p = lo + (hi - lo) / 2;
+		nl = memchr(p, '\n', (size_t)(hi - p));
+		p = nl != NULL && nl + 1 < hi ? nl + 1 : lo;
+		if ((c = line_cmp(m, name, p)) == 0)
+			return p;
+		if (c < 0)
+			hi = p;
+		else
+			lo = line_end(m, p) + 1;
+	}
+	return NULL;
+}
+
+static struct error *
+line_error(const struct classifier *m, const char *p, const char *what)
+{
+	return model_error(m->path, line_number(m, p), what);
+}
+
+/*
+ * The idf and weights on the line at p, whose name is name, into
+ * slot i of idf and w.  The lines next to it must sort before and after
+ * it: a file out of order would make lookups miss.
  */
 static struct error *
-feature_parse(struct classifier *m, size_t i)
+feature_parse(struct classifier *m, const char *name, const char *p,
+    size_t i)
 {
-	const char *p, *f, *eol;
+	const char *f, *eol = line_end(m, p), *end = m->map + m->maplen;
+	const char *prev, *next;
 	char num[64], *what;
 	struct error *err;
 	size_t c, k = m->nclasses, len;
+	int cmp;
 
-	if (m->rest == NULL || m->rest[i] == NULL)
-		return NULL;
-	p = m->rest[i];
-	if ((eol = memchr(p, '\n', (size_t)(m->map + m->maplen - p))) == NULL)
-		eol = m->map + m->maplen;
-	for (c = 0; c <= k && p != NULL; c++) {
-		f = p;
-		if ((p = memchr(f, '\t', (size_t)(eol - f))) != NULL)
-			len = (size_t)(p++ - f);
-		else
-			len = (size_t)(eol - f);
+	if (memchr(p, '\0', (size_t)(eol - p)) != NULL)
+		return line_error(m, p, "not a text file");
+	if (p > m->body) {
+		for (prev = p - 1; prev > m->body && prev[-1] != '\n'; prev--)
+			;
+		if ((cmp = line_cmp(m, name, prev)) <= 0)
+			return line_error(m, p, cmp == 0 ? "duplicate feature" :
+			    "features out of order");
+	}
+	if ((next = eol + 1) < end && (cmp = line_cmp(m, name, next)) >= 0)
+		return line_error(m, next, cmp == 0 ? "duplicate feature" :
+		    "features out of order");
+	p += strlen(name);
+	for (c = 0; c <= k && p < eol && *p == '\t'; c++) {
+		f = ++p;
+		if ((p = memchr(f, '\t', (size_t)(eol - f))) == NULL)
+			p = eol;
+		len = (size_t)(p - f);
 		num[0] = '\0';
 		if (len < sizeof(num)) {
 			memcpy(num, f, len);
 			num[len] = '\0';
 		}
-		if (!mp_number(num, c == 0 ? &m->idf[i] :
-		    &m->w[i * k + c - 1]))
-			return model_error(m->path, m->line0 + i, c == 0 ?
+		if (!mp_number(num, c == 0 ? &m->idf[i] : &m->w[i * k + c - 1]))
+			return line_error(m, f, c == 0 ?
 			    "expected a number for the idf" :
 			    "expected a number");
 	}
-	if (c != k + 1 || p != NULL) {
+	if (c != k + 1 || p != eol) {
 		what = xasprintf("expected a feature, its idf and %zu weights",
 		    k);
-		err = model_error(m->path, m->line0 + i, what);
+		err = line_error(m, eol, what);
 		free(what);
 		return err;
 	}
-	m->rest[i] = NULL;
 	return NULL;
 }
 
-/* Feature i's name as a C string. */
-static const char *
-feature_name(struct classifier *m, size_t i)
+/* The offset on the index line at p, or (size_t)-1. */
+static size_t
+index_offset(const struct classifier *m, const char *p)
 {
-	const char *tab;
+	const char *eol = line_end(m, p), *f;
+	size_t off = 0;
 
-	if (m->map == NULL)
-		return m->feats[i];
-	if (m->names == NULL)
-		m->names = xcalloc(m->nfeats + 1, sizeof(*m->names));
-	if (m->names[i] == NULL) {
-		tab = strchr(m->feats[i], '\t');
-		m->names[i] = xstrndup(m->feats[i], (size_t)(tab - m->feats[i]));
+	if ((f = memchr(p, '\t', (size_t)(eol - p))) == NULL || ++f == eol)
+		return (size_t)-1;
+	for (; f < eol; f++) {
+		if (*f < '0' || *f > '9' || off > MODEL_MAX)
+			return (size_t)-1;
+		off = off * 10 + (size_t)(*f - '0');
 	}
-	return m->names[i];
+	return off;
+}
+
+/*
+ * Where name's line must be: [*lo, *hi), the block of the last index
+ * entry not after name (an empty range when name sorts before all), or
+ * the whole file without an index.
+ */
+static struct error *
+index_block(const struct classifier *m, const char *name, const char **lo,
+    const char **hi)
+{
+	const char *end = m->map + m->maplen, *e;
+	size_t a, b = (size_t)(end - m->body), j, k, mid;
+
+	*lo = m->body;
+	*hi = end;
+	if (m->nindex == 0)
+		return NULL;
+	/* The last entry not after name. */
+	for (j = 0, k = m->nindex; j < k; ) {
+		mid = j + (k - j) / 2;
+		if (line_cmp(m, name, m->ix[mid]) < 0)
+			k = mid;
+		else
+			j = mid + 1;
+	}
+	if (j == 0) {
+		*hi = *lo;
+		return NULL;
+	}
+	e = m->ix[--j];
+	a = index_offset(m, e);
+	if (j + 1 < m->nindex)
+		b = index_offset(m, m->ix[j + 1]);
+	if (a >= b || b > (size_t)(end - m->body) ||
+	    (a > 0 && m->body[a - 1] != '\n') ||
+	    (m->body + b < end && m->body[b - 1] != '\n') ||
+	    tab_cmp(e, m->body + a) != 0)
+		return model_error(m->path, m->line0 - m->nindex + j,
+		    "the index does not match the features");
+	*lo = m->body + a;
+	*hi = m->body + b;
+	return NULL;
+}
+
+/*
+ * A loaded model's feature named name: *found says whether the model has
+ * it, *id its index in feats, idf and w, read from its line the first
+ * time.  A malformed line is an error each time it is looked up.
+ */
+static struct error *
+feature_load(struct classifier *m, const char *name, size_t *id,
+    int *found)
+{
+	struct error *err;
+	const char *p, *lo, *hi;
+	size_t j, i = m->nfeats, k = m->nclasses;
+
+	*found = 0;
+	if (m->found.cap > 0) {
+		j = smap_slot(&m->found, name);
+		if (m->found.keys[j] != NULL) {
+			*id = m->found.vals[j];
+			*found = *id != NOT_FOUND;
+			return NULL;
+		}
+	}
+	if ((err = index_block(m, name, &lo, &hi)) != NULL)
+		return err;
+	if ((p = line_find(m, name, lo, hi)) == NULL) {
+		smap_intern(&m->found, name, NOT_FOUND);
+		return NULL;
+	}
+	if (i == m->alloc) {
+		m->alloc = m->alloc ? m->alloc * 2 : 64;
+		m->feats = xreallocarray(m->feats, m->alloc, sizeof(*m->feats));
+		m->foff = xreallocarray(m->foff, m->alloc, sizeof(*m->foff));
+		m->idf = xreallocarray(m->idf, m->alloc, sizeof(*m->idf));
+		m->w = xreallocarray(m->w, m->alloc * k, sizeof(*m->w));
+	}
+	if ((err = feature_parse(m, name, p, i)) != NULL)
+		return err;
+	smap_intern(&m->found, name, i);
+	m->feats[i] = m->found.keys[smap_slot(&m->found, name)];
+	m->foff[i] = (size_t)(p - m->body);
+	m->nfeats++;
+	*id = i;
+	*found = 1;
+	return NULL;
 }
 
 struct error *
@@ -1207,7 +1499,15 @@ clf_predict(struct classifier *m, const char *text, double *probs)
 	err = vectorize(m, text, &v);
 	logits(m->w, m->bias, m->nclasses, 1, &v, probs);
 	softmax(probs, m->nclasses, m->temperature);
-	svec_free(&v);
+	free(m->last_text);
+	svec_free(&m->last);
+	m->last_text = NULL;
+	memset(&m->last, 0, sizeof(m->last));
+	if (err == NULL) {
+		m->last_text = xstrdup(text);
+		m->last = v;
+	} else
+		svec_free(&v);
 	return err;
 }
 
@@ -1229,9 +1529,13 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 	struct error *err;
 	struct svec v;
 	size_t i, n = 0;
+	int mine = 1;
 
 	*nout = 0;
-	if ((err = vectorize(m, text, &v)) != NULL) {
+	if (m->last_text != NULL && strcmp(m->last_text, text) == 0) {
+		v = m->last;
+		mine = 0;
+	} else if ((err = vectorize(m, text, &v)) != NULL) {
 		svec_free(&v);
 		return err;
 	}
@@ -1240,7 +1544,7 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 		double c = m->w[v.idx[i] * m->nclasses + cls] * v.val[i];
 
 		if (c > 0) {
-			all[n].name = feature_name(m, v.idx[i]);
+			all[n].name = m->feats[v.idx[i]];
 			all[n++].contrib = c;
 		}
 	}
@@ -1250,7 +1554,8 @@ clf_explain(struct classifier *m, const char *text, size_t cls,
 	memcpy(out, all, n * sizeof(*out));
 	*nout = n;
 	free(all);
-	svec_free(&v);
+	if (mine)
+		svec_free(&v);
 	return NULL;
 }
 
@@ -1375,6 +1680,12 @@ add_phrase(struct clf_data *d, size_t label, const char *phrase)
 struct data_hash {
 	struct sha256	*sha;		/* NULL: FNV-1a */
 	uint64_t	 fnv;
+	/*
+	 * Stamp mode: a file is hashed by what stat says of it, not read;
+	 * newest is the latest change time of those files.
+	 */
+	int		 stamp;
+	struct timespec	 newest;
 };
 
 static void
@@ -1399,15 +1710,49 @@ hash_str(struct data_hash *h, const char *s)
 	hash_bytes(h, s, strlen(s) + 1);
 }
 
+static int
+ts_before(struct timespec a, struct timespec b)
+{
+	return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec &&
+	    a.tv_nsec < b.tv_nsec);
+}
+
+/* What stat says of a file that changes whenever its contents do. */
+static void
+hash_stat(struct data_hash *h, const struct stat *st)
+{
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), "%lld %lld.%09ld %lld.%09ld %llu %llu",
+	    (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+	    st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+	    st->st_ctim.tv_nsec, (unsigned long long)st->st_ino,
+	    (unsigned long long)st->st_dev);
+	hash_str(h, buf);
+}
+
 static struct error *
 hash_file(struct data_hash *h, const char *path)
 {
+	struct stat st;
 	char *data;
 	size_t len;
 	struct error *err;
 
 	if (path == NULL) {
 		hash_str(h, "-");
+		return NULL;
+	}
+	if (h->stamp) {
+		if (stat(path, &st) == -1)
+			return error_new(EXIT_FAIL, "cannot read '%s': %s",
+			    path, strerror(errno));
+		hash_str(h, path);
+		hash_stat(h, &st);
+		if (ts_before(h->newest, st.st_mtim))
+			h->newest = st.st_mtim;
+		if (ts_before(h->newest, st.st_ctim))
+			h->newest = st.st_ctim;
 		return NULL;
 	}
 	if ((err = fs_read_file(path, MODEL_MAX, &data, &len)) != NULL)
@@ -1450,13 +1795,22 @@ hash_sources(const struct registry *reg, struct data_hash *h)
 			if (!a->active || strcmp(a->domain,
 			    reg->domains[i]) != 0)
 				continue;
-			if (err == NULL)
+			if (h->stamp && a->examples_file != NULL) {
+				if (err == NULL)
+					err = hash_file(h, a->examples_file);
+			} else if (err == NULL)
 				err = registry_examples(a, &ex, &nex);
 			for (k = 0; k < nex; k++)
 				hash_str(h, ex[k]);
 			strv_free(ex, nex);
 			for (k = 0; k < a->nkeywords; k++) {
 				hash_str(h, a->keywords[k].phrase);
+				/* A stamp is read by the same program. */
+				if (h->stamp) {
+					hash_bytes(h, &a->keywords[k].weight,
+					    sizeof(a->keywords[k].weight));
+					continue;
+				}
 				snprintf(buf, sizeof(buf), "%.17g",
 				    a->keywords[k].weight);
 				hash_str(h, buf);
@@ -1478,6 +1832,7 @@ clf_sources_sha256(const struct registry *reg, char hex[SHA256_HEX_LEN + 1])
 	struct data_hash h;
 	struct error *err;
 
+	memset(&h, 0, sizeof(h));
 	h.sha = sha256_new();
 	err = hash_sources(reg, &h);
 	sha256_finish(h.sha, hex);
@@ -1490,21 +1845,128 @@ clf_sources_check(const struct registry *reg, uint64_t *check)
 	struct data_hash h;
 	struct error *err;
 
-	h.sha = NULL;
-	h.fnv = 1469598103934665603ULL;
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
 	err = hash_sources(reg, &h);
 	*check = h.fnv;
 	return err;
+}
+
+/*
+ * The sources' stamp: hash_sources with each file's stat in place of its
+ * contents.  *newest: the latest modification or change time among them.
+ */
+static struct error *
+sources_stamp(const struct registry *reg, uint64_t *stamp,
+    struct timespec *newest)
+{
+	struct data_hash h;
+	struct error *err;
+
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
+	h.stamp = 1;
+	err = hash_sources(reg, &h);
+	*stamp = h.fnv;
+	*newest = h.newest;
+	return err;
+}
+
+/* What the stamp file of a model holds: its file, its check, the stamp. */
+static uint64_t
+stamp_value(const struct stat *model, uint64_t check, uint64_t stamp)
+{
+	struct data_hash h;
+	char buf[64];
+
+	memset(&h, 0, sizeof(h));
+	h.fnv = FNV_BASIS;
+	hash_str(&h, "loco-router-stamp 1");
+	hash_stat(&h, model);
+	snprintf(buf, sizeof(buf), "%016llx %016llx",
+	    (unsigned long long)check, (unsigned long long)stamp);
+	hash_str(&h, buf);
+	return h.fnv;
+}
+
+static char *
+stamp_path(const char *model)
+{
+	return xasprintf("%s.stamp", model);
+}
+
+/*
+ * After clf_save wrote path: its stamp file, when the sources were
+ * stamped at least STAMP_SETTLE seconds after their last change (a file
+ * changed again within the same tick of its clock could keep its stamp);
+ * else no stamp file, and routing reads the sources each time.
+ */
+static struct error *
+stamp_write(const struct classifier *m, const char *path)
+{
+	struct stat st;
+	struct error *err = NULL;
+	char *sp = stamp_path(path), line[64];
+
+	if (m->stamped && stat(path, &st) == 0) {
+		snprintf(line, sizeof(line), "%s\t%016llx\n", STAMP_MAGIC,
+		    (unsigned long long)stamp_value(&st, m->check, m->stamp));
+		err = fs_write_atomic(sp, line, strlen(line));
+	} else if (unlink(sp) == -1 && errno != ENOENT)
+		err = error_new(EXIT_FAIL, "cannot remove '%s': %s", sp,
+		    strerror(errno));
+	free(sp);
+	return err;
+}
+
+int
+clf_sources_unchanged(const struct classifier *m, const struct registry *reg)
+{
+	struct timespec newest;
+	struct error *err;
+	uint64_t stamp, want;
+	char *sp, *data = NULL;
+	size_t len, mlen = strlen(STAMP_MAGIC);
+	int ok = 0;
+
+	if (m->map == NULL || m->path == NULL)
+		return 0;
+	sp = stamp_path(m->path);
+	err = fs_read_file(sp, 256, &data, &len);
+	free(sp);
+	if (err != NULL) {
+		error_free(err);
+		return 0;
+	}
+	if (len == mlen + 18 && strncmp(data, STAMP_MAGIC, mlen) == 0 &&
+	    data[mlen] == '\t' && data[len - 1] == '\n') {
+		data[len - 1] = '\0';
+		if (parse_check(data + mlen + 1, &want) &&
+		    (err = sources_stamp(reg, &stamp, &newest)) == NULL)
+			ok = stamp_value(&m->st, m->check, stamp) == want;
+		error_free(err);
+	}
+	free(data);
+	return ok;
 }
 
 struct error *
 clf_data_collect(const struct registry *reg, struct clf_data *d)
 {
 	struct error *err = NULL;
+	struct timespec newest, now;
 	size_t i, j, c, before;
 	char *path;
 
 	clf_data_init(d);
+	/* Before the files are read: a change while they are is seen. */
+	if ((err = sources_stamp(reg, &d->stamp, &newest)) == NULL) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		now.tv_sec -= STAMP_SETTLE;
+		d->stamped = ts_before(newest, now);
+	}
+	error_free(err);
+	err = NULL;
 	for (i = 0; i < reg->ndomains; i++) {
 		const struct adapter *active = registry_active(reg,
 		    reg->domains[i]);

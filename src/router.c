@@ -39,12 +39,24 @@ struct router {
 	struct kw_adapter	*ads;
 	size_t			 nads;
 	double			 min_score;
-	/* classifier router: the keyword router is the next link */
+	/*
+	 * classifier router: the keyword router is the next link, made when
+	 * first needed (with min_score)
+	 */
 	struct classifier	*model;
 	struct router		*keyword;
 	const struct registry	*reg;
 	double			 threshold;
 };
+
+/* A classifier router's keyword link. */
+static struct router *
+keyword_link(struct router *r)
+{
+	if (r->keyword == NULL)
+		r->keyword = router_new_keyword(r->reg, r->min_score);
+	return r->keyword;
+}
 
 static int
 is_word_byte(unsigned char c)
@@ -330,7 +342,7 @@ classifier_route(struct router *r, const char *question,
 	 */
 	if (probs[best] >= r->threshold && strcmp(cls, CLF_NONE) == 0 &&
 	    word_count(question) <= ROUTE_SHORT_WORDS) {
-		if ((err = router_route(r->keyword, question, res)) != NULL) {
+		if ((err = router_route(keyword_link(r), question, res)) != NULL) {
 			free(probs);
 			return err;
 		}
@@ -346,7 +358,7 @@ classifier_route(struct router *r, const char *question,
 		res->link = "classifier";
 		res->reason = a ? "classifier" : "classifier: none";
 	} else {
-		if ((err = router_route(r->keyword, question, res)) != NULL) {
+		if ((err = router_route(keyword_link(r), question, res)) != NULL) {
 			free(probs);
 			return err;
 		}
@@ -403,7 +415,7 @@ router_new_classifier(const struct registry *reg, struct classifier *model,
 	r->model = model;
 	r->reg = reg;
 	r->threshold = threshold;
-	r->keyword = router_new_keyword(reg, min_score);
+	r->min_score = min_score;
 	return r;
 }
 
@@ -500,7 +512,9 @@ router_open(const struct config *cfg, const struct registry *reg,
 	 * removed) leaves the model unchecked: keywords route, as for a
 	 * stale one, unless the classifier was asked for by name.
 	 */
-	if ((err = clf_sources_check(reg, &check)) != NULL) {
+	if (clf_sources_unchanged(m, reg))
+		check = clf_data_check(m);
+	else if ((err = clf_sources_check(reg, &check)) != NULL) {
 		clf_free(m);
 		m = NULL;
 		if (strcmp(type, "classifier") == 0)

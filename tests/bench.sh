@@ -24,7 +24,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOCO=${LOCO:-$TOP/loco}
 PY=/usr/bin/python3
-SECTIONS="baseline route route_python route_large query vote tools queue sha256 setup eval openai faults benchload router switch convert"
+SECTIONS="baseline startup route route_python route_large query vote tools queue sha256 setup eval openai faults benchload router switch convert"
 
 # Nothing from the developer's environment may leak in.
 for v in $(env | sed -n 's/^\(LOCO_[A-Z_]*\)=.*/\1/p'); do
@@ -63,23 +63,30 @@ die() {
 
 # --- measuring and printing -------------------------------------------
 
-# timeit N CMD... [--- CMD...]: run timeit; sets MED1, MED2, ... (median
-# ms of each command, in order) and MIN1, MEAN1, ...
+# timeit N [NAME=VALUE...] CMD... [--- [NAME=VALUE...] CMD...]: run
+# timeit; sets MED1, MED2, ... (median ms of each command, in order),
+# MIN1, MEAN1, MAX1, ... and RATIO1, ... (the median of the run-by-run
+# ratios to the first command).
 timeit() {
 	_n=$1
 	shift
 	"$W/timeit" -n "$_n" -w 5 "$@" >"$W/timeit.out" 2>"$W/timeit.err" ||
 	    die "measurement failed: $(cat "$W/timeit.err")"
 	_i=0
-	while read -r _runs _min _med _mean _max; do
+	while read -r _runs _min _med _mean _max _ratio; do
 		_i=$((_i + 1))
-		eval "MIN$_i=\$_min MED$_i=\$_med MEAN$_i=\$_mean"
+		eval "MIN$_i=\$_min MED$_i=\$_med MEAN$_i=\$_mean MAX$_i=\$_max RATIO$_i=\$_ratio"
 	done <"$W/timeit.out"
 }
 
 # verdict VALUE TARGET: PASS when VALUE < TARGET.
 verdict() {
 	awk -v v="$1" -v t="$2" 'BEGIN { print (v < t) ? "PASS" : "MISS" }'
+}
+
+# verdict_le VALUE TARGET: PASS when VALUE <= TARGET ("at most").
+verdict_le() {
+	awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "PASS" : "MISS" }'
 }
 
 calc() {
@@ -218,6 +225,52 @@ bench_baseline() {
 	line "loco version" "median $(calc "$MED3") ms"
 }
 
+# Start-up: loco route, the keyword router and the trained classifier
+# (the shipped benchmarks' model, megabytes, mapped; its data checked by
+# its stamp file), interleaved with /bin/true, the least a process costs
+# here.  The ratios are the medians of run-by-run ratios to /bin/true
+# (timeit.c), which a change in the machine's load moves least.
+bench_startup() {
+	section "start-up: loco route against /bin/true, interleaved (targets: keyword <= 2x, classifier <= 2.5x)"
+	S=$W/startup
+	mkdir -p "$S/adapters" "$S/benchmarks" || exit 1
+	cp "$TOP/adapters/registry.yaml" "$S/adapters/" &&
+	    cp -R "$TOP/adapters/examples" "$S/adapters/" &&
+	    cp "$TOP"/benchmarks/*.jsonl "$TOP/benchmarks/general.txt" \
+	    "$S/benchmarks/" || die "cannot copy the registry and benchmarks"
+	# Training writes the stamp file that spares routing a read of the
+	# data only when the data last changed 2 s or more before.
+	sleep 3
+	LOCO_HOME=$S "$LOCO" router train >"$W/train.out" 2>&1 ||
+	    die "loco router train fails: $(cat "$W/train.out")"
+	[ -f "$S/router.model.stamp" ] || die "no stamp file after training"
+	for r in keyword classifier; do
+		got=$(LOCO_HOME=$S LOCO_ROUTER_TYPE=$r "$LOCO" route --json \
+		    "$Q_SMALL" 2>&1 | sed -n 's/^	"router":	"\(.*\)",$/\1/p')
+		[ "$got" = "$r" ] || die "route with router.type $r: router '$got'"
+	done
+	timeit "$N_ROUTE" /bin/true --- \
+	    LOCO_HOME="$S" LOCO_ROUTER_TYPE=keyword "$LOCO" route "$Q_SMALL" --- \
+	    LOCO_HOME="$S" LOCO_ROUTER_TYPE=classifier "$LOCO" route "$Q_SMALL"
+	mb=$(calc "$(wc -c <"$S/router.model") / 1e6" 1)
+	printf '  %-34s %8s %8s %8s   %s\n' "" "min" "median" "max" "ratio to /bin/true"
+	startup_row "/bin/true" 1
+	startup_row "route, keyword router" 2 2
+	startup_row "route, classifier ($mb MB model)" 3 2.5
+}
+
+# startup_row LABEL I [TARGET]: command I of the last timeit.
+startup_row() {
+	eval "_min=\$MIN$2 _med=\$MED$2 _max=\$MAX$2 _r=\$RATIO$2"
+	if [ $# -gt 2 ]; then
+		_v="$(calc "$_r")x   target <= $3x   $(verdict_le "$_r" "$3")"
+	else
+		_v=
+	fi
+	printf '  %-34s %5s ms %5s ms %5s ms   %s\n' "$1" "$(calc "$_min")" \
+	    "$(calc "$_med")" "$(calc "$_max")" "$_v"
+}
+
 bench_route() {
 	section "loco route"
 	"$LOCO" route "$Q_SMALL" >/dev/null 2>&1 || die "loco route fails"
@@ -269,7 +322,7 @@ bench_route_large() {
 	LOCO_HOME=$big "$LOCO" route "$Q_LARGE" >/dev/null 2>&1 ||
 	    die "loco route fails on the large registry: $(LOCO_HOME=$big "$LOCO" route "$Q_LARGE" 2>&1)"
 	timeit "$N_ROUTE" "$LOCO" route "$Q_SMALL" --- \
-	    env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE"
+	    LOCO_HOME="$big" "$LOCO" route "$Q_LARGE"
 	line "route (4 adapters)" "median $(calc "$MED1") ms"
 	line "route (200 adapters)" \
 	    "median $(calc "$MED2") ms   $(calc "$MED2 / $MED1" 1)x the default registry ($(wc -c <"$big/adapters/registry.yaml" | tr -d ' ') bytes of YAML)"
@@ -281,15 +334,15 @@ bench_route_large() {
 		[ "$PY_YAML" = 0 ] || same_route "$Q_LARGE" "--libyaml"
 	) || exit 1
 	if [ "$PY_YAML" = 1 ]; then
-		timeit "$N_PY_LARGE" env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
-		    env LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" --libyaml "$Q_LARGE" --- \
-		    env LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" "$Q_LARGE"
+		timeit "$N_PY_LARGE" LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
+		    LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" --libyaml "$Q_LARGE" --- \
+		    LOCO_HOME="$big" "$PY" "$TOP/tests/bench/route.py" "$Q_LARGE"
 		line "  python, libyaml loader" \
 		    "median $(calc "$MED2") ms   ratio $(calc "$MED2 / $MED1" 1)x"
 		line "  python, yaml.safe_load" \
 		    "median $(calc "$MED3") ms   ratio $(calc "$MED3 / $MED1" 1)x"
 	else
-		timeit "$N_PY_LARGE" env LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
+		timeit "$N_PY_LARGE" LOCO_HOME="$big" "$LOCO" route "$Q_LARGE" --- \
 		    "$PY" "$TOP/tests/bench/route.py" --registry-json "$W/big.json" "$Q_LARGE"
 		line "  python, JSON copy" \
 		    "median $(calc "$MED2") ms   ratio $(calc "$MED2 / $MED1" 1)x"
@@ -690,7 +743,10 @@ bench_router() {
 	mkdir -p "$LOCO_HOME/benchmarks"
 	cp "$TOP"/benchmarks/*.jsonl "$TOP/benchmarks/general.txt" \
 	    "$LOCO_HOME/benchmarks/" || die "cannot copy the benchmarks"
+	# As in bench_startup: data older than 2 s, so the model is stamped.
+	sleep 3
 	"$LOCO" router train >/dev/null || die "loco router train fails"
+	[ -f "$LOCO_HOME/router.model.stamp" ] || die "no stamp file after training"
 	timeit 20 "$LOCO" router train --out "$W/bench.model"
 	line "router train" \
 	    "median $(calc "$MED1") ms (whole process)   target < 1000 ms   $(verdict "$MED1" 1000)"
@@ -711,7 +767,7 @@ bench_router() {
 	    "$per us ($((nq * 20)) queries)   target < 1000 us   $(verdict "$per" 1000)"
 	"$LOCO" route "$Q_SMALL" >/dev/null 2>&1 || die "loco route fails"
 	timeit "$N_ROUTE" "$LOCO" route "$Q_SMALL" --- \
-	    env LOCO_ROUTER_TYPE=keyword "$LOCO" route "$Q_SMALL"
+	    LOCO_ROUTER_TYPE=keyword "$LOCO" route "$Q_SMALL"
 	line "route, trained model on disk" \
 	    "median $(calc "$MED1") ms   min $(calc "$MIN1") ms   target < 10 ms   $(verdict "$MED1" 10)"
 	line "  route, router.type keyword" "median $(calc "$MED2") ms"

@@ -73,9 +73,21 @@ t "training is deterministic"
 run_loco router train --out "$W/again.model"
 expect_rc 0
 if cmp -s "$MODEL" "$W/again.model"; then pass; else fail "models differ"; fi
-expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	2" "first line"
+expect_eq "$(sed -n 1p "$MODEL")" "loco-router-model	3" "first line"
 expect_eq "$(sed -n 4p "$MODEL")" "classes	math	code	analysis	writing	none" "classes"
-expect_eq "$(sed -n '8,$p' "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
+nix=$(sed -n 's/^index	\([0-9]*\)	[0-9]*$/\1/p' "$MODEL")
+expect_eq "$nix" 109 "index entries (3469 features, one in 32)"
+expect_eq "$(sed -n "$((9 + nix)),\$p" "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "features sorted"
+expect_eq "$(sed -n "9,$((8 + nix))p" "$MODEL" | cut -f 1 | LC_ALL=C sort -c && echo sorted)" sorted "index sorted"
+
+t "a version 2 model (no index) is still read"
+run_loco route --json --explain "solve 2x = 10"
+cp "$W/out" "$W/route.v3"
+{ printf 'loco-router-model\t2\n'; sed -n '2,7p' "$MODEL"; sed -n "$((9 + nix)),\$p" "$MODEL"; } >"$W/v2.model"
+LOCO_ROUTER_MODEL="$W/v2.model" run_loco route --json --explain "solve 2x = 10"
+expect_rc 0
+expect_err_empty
+if cmp -s "$W/out" "$W/route.v3"; then pass; else fail "version 2 routes otherwise"; fi
 
 t "route --explain: the classifier decides"
 run_loco route --explain "solve 2x = 10"
@@ -336,6 +348,35 @@ expect_out_has "  none         0.795"
 run_loco route "why do dogs bark"
 expect_rc 0
 expect_out "base	model qwen3:4b-instruct-2507-q4_K_M (classifier: none)"
+
+t "the stamp file: the data checked by stat, a change still seen"
+# Data changed less than 2 seconds before training gets no stamp file.
+sleep 3
+run_loco router train
+expect_rc 0
+if [ -f "$MODEL.stamp" ]; then pass; else fail "no $MODEL.stamp"; fi
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "stamped model"
+expect_err_empty
+# The same size, another letter: the stamp differs, the contents decide.
+cp "$BM/general.txt" "$W/general.saved"
+sed 's/Japan/Jopan/' "$W/general.saved" >"$BM/general.txt"
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" keyword "a change of the same size"
+expect_err "loco: the router model was trained on other data: run 'loco router train'; using keywords"
+# Back as it was (new times): the contents are what was trained on.
+cp "$W/general.saved" "$BM/general.txt"
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "same contents, new times"
+expect_err_empty
+# Trained again just after a change: no stamp file (nor the old one).
+touch "$BM/general.txt"
+run_loco router train
+expect_rc 0
+if [ -e "$MODEL.stamp" ]; then fail "$MODEL.stamp left"; else pass; fi
+run_loco route --json "solve 2x = 10"
+expect_eq "$(json 'out.router')" classifier "unstamped model"
+expect_err_empty
 
 t "malformed model files name the line"
 printf 'loco-router-model\t2\ndata\tnope\n' >"$MODEL"

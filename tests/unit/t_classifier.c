@@ -163,7 +163,7 @@ TEST(classifier_save_numbers)
 	struct clf_data d;
 	struct classifier *a;
 	char path[512], *text, *line, *nl, *f, *tab, buf[64];
-	size_t n = 0, lineno = 0;
+	size_t n = 0, lineno = 0, skip = 0;
 
 	small_set(&d);
 	a = clf_train(&d, 1);
@@ -175,8 +175,17 @@ TEST(classifier_save_numbers)
 			*nl++ = '\0';
 		else
 			nl = line + strlen(line);
+		/* The header, and the index: names and offsets. */
 		if (++lineno <= 7)
 			continue;
+		if (strncmp(line, "index\t", 6) == 0) {
+			skip = strtoul(line + 6, NULL, 10);
+			continue;
+		}
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
 		/* The fields after the feature's name: idf, weights. */
 		for (f = strchr(line, '\t'); f != NULL; f = tab) {
 			f++;
@@ -210,6 +219,11 @@ TEST(classifier_data_hash)
 #define HEAD0 "loco-router-model\t2\n" \
 	"data\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
 #define HEAD HEAD0 "check\t0123456789abcdef\n"
+/* Version 3: the same, then an index after the feature count. */
+#define HEAD3 "loco-router-model\t3\n" \
+	"data\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n" \
+	"check\t0123456789abcdef\nclasses\ta\tb\ntemperature\t1\n" \
+	"bias\t0\t0\n"
 
 static void
 check_bad(const char *text, const char *want_tail)
@@ -253,7 +267,7 @@ TEST(classifier_malformed)
 
 	check_bad("", "line 1: not a loco router model");
 	check_bad("hello\n", "line 1: not a loco router model");
-	check_bad("loco-router-model\t3\n", "line 1: unknown model version");
+	check_bad("loco-router-model\t4\n", "line 1: unknown model version");
 	/* Version 1 had its features unsorted. */
 	check_bad("loco-router-model\t1\n", "line 1: unknown model version");
 	check_bad("loco-router-model\t2\ndata\tabc\n",
@@ -272,14 +286,24 @@ TEST(classifier_malformed)
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\tx\n",
 	    "line 6: expected a number");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:a\t1\t0.5\t-0.5\n",
-	    "line 9: expected a feature, found the end of the file");
+	    "features\t2\n",
+	    "line 8: expected a feature, found the end of the file");
 	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\n",
+	    "features\t0\nw:a\t1\t0.5\t1\n",
+	    "line 8: more features than the count says");
+	/*
+	 * Only the header is read when the model loads; a feature's line is
+	 * read, and checked against its neighbours, when a text uses it.
+	 */
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t1\nw:a\n", "a",
 	    "line 8: expected a feature, its idf and 2 weights");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:b\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "b",
 	    "line 9: features out of order");
+	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
+	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n", "a",
+	    "line 9: duplicate feature");
 	/* The numbers of a feature are read when a text uses it. */
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t2\nw:a\t1\t0.5\nw:b\t1\t0.5\t1\n", "a",
@@ -293,12 +317,30 @@ TEST(classifier_malformed)
 	check_bad_use(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
 	    "features\t1\nw:a\tx\t0.5\t1\n", "a",
 	    "line 8: expected a number for the idf");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t2\nw:a\t1\t0.5\t1\nw:a\t1\t0.5\t1\n",
-	    "line 9: duplicate feature");
-	check_bad(HEAD "classes\ta\tb\ntemperature\t1\nbias\t1\t2\n"
-	    "features\t1\nw:a\t1\t0.5\t1\nw:b\t1\t0.5\t1\n",
-	    "line 9: more features than the count says");
+	/* Version 3's index: every INDEX_STEP-th name and its offset. */
+	check_bad(HEAD3 "features\t1\nw:a\t1\t0.5\t1\n",
+	    "line 8: expected 'index', the number of entries and their size");
+	check_bad(HEAD3 "features\t1\nindex\t1\t99\nw:a\t0\nw:a\t1\t0.5\t1\n",
+	    "line 8: the index does not match the file");
+	check_bad(HEAD3 "features\t1\nindex\t0\t0\nw:a\t1\t0.5\t1\n",
+	    "line 8: the index does not match the file");
+	/* An entry is checked when a lookup uses it. */
+	check_bad_use(HEAD3 "features\t1\nindex\t1\t7\nw:zz\t0\n"
+	    "w:a\t1\t0.5\t1\n", "zz",
+	    "line 9: the index does not match the features");
+	check_bad_use(HEAD3 "features\t1\nindex\t1\t7\nw:zz\t5\n"
+	    "w:zz\t1\t0.5\t1\n", "zz",
+	    "line 9: the index does not match the features");
+	path = unit_write("good.model", HEAD3 "features\t2\nindex\t1\t6\n"
+	    "w:a\t0\nw:a\t1\t0.5\t1\nw:b\t1\t0.5\t1\n");
+	CHECK_OK(clf_load(path, &m));
+	if (m != NULL) {
+		double p[2];
+
+		CHECK_OK(clf_predict(m, "a b", p));
+		CHECK_INT(clf_nfeatures(m), 2);
+		clf_free(m);
+	}
 
 	path = unit_write("good.model", HEAD "classes\ta\tb\ntemperature\t1\n"
 	    "bias\t0\t0\nfeatures\t1\nw:yes\t1\t-2.5e-1\t1.5E+0\n");
