@@ -15,12 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cJSON.h>
-
 #include "benchfile.h"
 #include "classifier.h"
 #include "config.h"
 #include "fsutil.h"
+#include "json.h"
 #include "router.h"
 #include "strbuf.h"
 #include "util.h"
@@ -2050,23 +2049,22 @@ static struct error *
 label_json(struct clf_data *d, const char *path, size_t lineno,
     const char *line)
 {
-	cJSON *root = cJSON_Parse(line), *dom, *q;
+	struct json *root = json_parse_object(line, strlen(line));
+	const char *dom = json_str(root, "domain");
+	const char *q = json_str(root, "query");
 	struct error *err = NULL;
 
-	if (root == NULL || !cJSON_IsObject(root))
+	if (root == NULL)
 		err = label_error(path, lineno, "expected a JSON object");
-	else if (!cJSON_IsString(dom = cJSON_GetObjectItemCaseSensitive(root,
-	    "domain")) || *dom->valuestring == '\0')
+	else if (dom == NULL || *dom == '\0')
 		err = label_error(path, lineno, "expected string for "
 		    "\"domain\"");
-	else if (!cJSON_IsString(q = cJSON_GetObjectItemCaseSensitive(root,
-	    "query")))
+	else if (q == NULL)
 		err = label_error(path, lineno, "expected string for "
 		    "\"query\"");
 	else
-		clf_data_add(d, clf_data_class(d, dom->valuestring),
-		    q->valuestring);
-	cJSON_Delete(root);
+		clf_data_add(d, clf_data_class(d, dom), q);
+	json_free(root);
 	return err;
 }
 

@@ -89,4 +89,20 @@ expect_eq "$(compiles CC=clang)" "$nsrc" "another compiler: every object"
 expect_eq "$(compiles WERROR=1)" "$nsrc" "WERROR=1: every object"
 expect_eq "$(compiles DATADIR=/opt/loco)" "$nsrc" "another data directory: every object"
 
+t "one wrapper module per library: only it includes the library's headers"
+# header pattern (grep -E) and the files of src and include that may include
+# it (tests may use a library to make their fixtures)
+while read -r pat files; do
+	got=$(cd "$TOP" && grep -lE "^#[[:space:]]*include[[:space:]]*<($pat)" src/*.c include/*.h 2>/dev/null | tr '\n' ' ' | sed 's/ $//')
+	expect_eq "$got" "$files" "<$pat> is included by $files only"
+done <<'LIBS'
+curl/ src/http.c
+cjson/|cJSON src/json.c src/jsonout.c
+yaml\.h src/ydoc.c
+archive(_entry)?\.h src/package.c
+openssl/ src/hash.c
+pcre2\.h src/extract.c
+histedit\.h|editline/|readline/ src/lineedit.c
+LIBS
+
 area_end
