@@ -161,7 +161,7 @@ cmd_help_print(const struct cmd *c)
 	for (i = 0; i < n; i++)
 		printf("  %-8s %s\n", t[i].name, t[i].spec != NULL ?
 		    t[i].spec->summary : "");
-	printf("See 'loco %s SUBCOMMAND -h' for options.\n", c->name);
+	printf("\nSee 'loco %s SUBCOMMAND -h' for options.\n", c->name);
 }
 
 struct error *

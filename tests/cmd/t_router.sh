@@ -455,6 +455,7 @@ train the classifier router and evaluate routers.
 
   train    train the classifier on the benchmarks, router_examples and general.txt
   eval     score a router on labelled queries, or against the best answers
+
 See 'loco router SUBCOMMAND -h' for options."
 run_loco router train extra
 expect_rc 2
