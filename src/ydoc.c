@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,80 @@
 /* Lists and mappings in one another; real files nest a handful. */
 #define YDOC_MAX_NESTING	64
 
+/*
+ * A tree's nodes, strings and arrays are carved out of a few large blocks,
+ * which ydoc_free frees together: the registry alone has hundreds of
+ * nodes, and a malloc and a free for each was a tenth of loco route's
+ * start-up.
+ */
+struct yblock {
+	struct yblock	*next;
+	size_t		 used, size;
+	max_align_t	 data[];
+};
+
+struct yarena {
+	struct yblock	*blocks;
+	size_t		 next_size;
+};
+
+#define YARENA_FIRST	(32u * 1024)
+#define YARENA_MAX	(1024u * 1024)
+
+static void *
+yarena_alloc(struct yarena *a, size_t n, size_t align)
+{
+	struct yblock *b = a->blocks;
+	size_t off, size;
+
+	if (b != NULL) {
+		off = (b->used + align - 1) & ~(align - 1);
+		if (off <= b->size && n <= b->size - off) {
+			b->used = off + n;
+			return (char *)b->data + off;
+		}
+	}
+	size = a->next_size;
+	if (a->next_size < YARENA_MAX)
+		a->next_size *= 2;
+	if (size < n)
+		size = n;
+	b = xmalloc(sizeof(*b) + size);
+	b->next = a->blocks;
+	b->size = size;
+	b->used = n;
+	a->blocks = b;
+	return b->data;
+}
+
+static struct yarena *
+yarena_new(void)
+{
+	struct yarena *a = xcalloc(1, sizeof(*a));
+
+	a->next_size = YARENA_FIRST;
+	return a;
+}
+
+static void
+yarena_free(struct yarena *a)
+{
+	struct yblock *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
 struct conv {
 	const char	*name;
 	yaml_document_t	*doc;
 	size_t		 nodes;
+	struct yarena	*arena;
 };
 
 static struct error *ydoc_errorv(const char *, int, int, const char *,
@@ -151,13 +222,20 @@ struct scan {
 	int			 key_line, key_col;	/* a possible simple key */
 };
 
-/* Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0. */
-static size_t
+/*
+ * Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0.  The
+ * scan asks this of nearly every byte, so the bytes no line break starts
+ * with are answered first.
+ */
+static inline size_t
 scan_break(const struct scan *sc, size_t i)
 {
 	const unsigned char *s = sc->s;
 	size_t n = sc->len - i;
 
+	if (n == 0 || (s[i] != '\r' && s[i] != '\n' && s[i] != 0xc2 &&
+	    s[i] != 0xe2))
+		return 0;
 	if (n >= 2 && s[i] == '\r' && s[i + 1] == '\n')
 		return 2;
 	if (n >= 1 && (s[i] == '\r' || s[i] == '\n'))
@@ -186,10 +264,21 @@ scan_blankz(const struct scan *sc, size_t i)
 }
 
 /* Move past one character (or line break), keeping line and column. */
-static void
+static inline void
 scan_skip(struct scan *sc)
 {
-	size_t b = scan_break(sc, sc->i);
+	size_t b;
+
+	/* Most bytes are ASCII and no line break. */
+	if (sc->i < sc->len && sc->s[sc->i] < 0x80 && sc->s[sc->i] != '\r' &&
+	    sc->s[sc->i] != '\n') {
+		do
+			sc->i++;
+		while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
+		sc->col++;
+		return;
+	}
+	b = scan_break(sc, sc->i);
 
 	if (b > 0) {
 		sc->i += b;
@@ -202,6 +291,26 @@ scan_skip(struct scan *sc)
 		sc->i++;
 	while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
 	sc->col++;
+}
+
+/*
+ * Move to the next line break (or the end) over the rest of a comment,
+ * directive or block scalar line: the same place scan_skip would stop
+ * at, byte by byte, as no line break starts with a UTF-8 tail byte.  The
+ * column is left behind: the line break that follows starts a new one,
+ * and at the end nothing reads it.
+ */
+static void
+scan_line_end(struct scan *sc)
+{
+	const unsigned char *s = sc->s;
+	size_t i;
+
+	for (i = sc->i; i < sc->len; i++)
+		if ((s[i] == '\n' || s[i] == '\r' || s[i] == 0xc2 ||
+		    s[i] == 0xe2) && scan_break(sc, i) > 0)
+			break;
+	sc->i = i;
 }
 
 static int
@@ -292,8 +401,7 @@ scan_block_scalar(struct scan *sc)
 			sc->i = sc->len;
 			return;
 		}
-		while (sc->i < sc->len && scan_break(sc, sc->i) == 0)
-			scan_skip(sc);
+		scan_line_end(sc);
 		if (sc->i < sc->len)
 			scan_skip(sc);
 	}
@@ -344,6 +452,12 @@ scan_plain(struct scan *sc)
 		c = scan_at(sc, sc->i);
 		if (c == -1)
 			return;
+		/* Letters and digits go on with the scalar, in or out of flows. */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9')) {
+			scan_skip(sc);
+			continue;
+		}
 		/* libyaml 0.2.5's rules: "x?y" goes on in a flow too. */
 		if (c == ':' && (scan_blankz(sc, sc->i + 1) || (sc->flow > 0 &&
 		    (scan_flow_indicator(scan_at(sc, sc->i + 1)) ||
@@ -425,8 +539,7 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 			continue;
 		}
 		if (c == '#') {
-			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
-				scan_skip(&sc);
+			scan_line_end(&sc);
 			continue;
 		}
 		if (c != -1 && scan_break(&sc, sc.i) > 0) {
@@ -448,8 +561,7 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 			continue;
 		}
 		if (sc.col == 0 && c == '%') {
-			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
-				scan_skip(&sc);
+			scan_line_end(&sc);
 			continue;
 		}
 		if (allowed) {
@@ -544,9 +656,12 @@ done:
 }
 
 static struct ynode *
-ydoc_new(enum ynode_type type, const yaml_node_t *yn)
+ydoc_new(struct conv *cv, enum ynode_type type, const yaml_node_t *yn)
 {
-	struct ynode *n = xcalloc(1, sizeof(*n));
+	struct ynode *n = yarena_alloc(cv->arena, sizeof(*n),
+	    _Alignof(struct ynode));
+
+	memset(n, 0, sizeof(*n));
 
 	n->type = type;
 	n->line = (int)yn->start_mark.line + 1;
@@ -578,21 +693,25 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 
 	switch (yn->type) {
 	case YAML_SCALAR_NODE:
-		n = ydoc_new(YNODE_SCALAR, yn);
-		n->value = xstrndup((const char *)yn->data.scalar.value,
-		    yn->data.scalar.length);
-		if (strlen(n->value) != yn->data.scalar.length) {
+		n = ydoc_new(cv, YNODE_SCALAR, yn);
+		if (memchr(yn->data.scalar.value, '\0',
+		    yn->data.scalar.length) != NULL) {
 			err = ydoc_error(cv->name, n,
 			    "NUL character in a scalar");
 			goto done;
 		}
+		n->value = yarena_alloc(cv->arena, yn->data.scalar.length + 1,
+		    1);
+		memcpy(n->value, yn->data.scalar.value,
+		    yn->data.scalar.length);
+		n->value[yn->data.scalar.length] = '\0';
 		n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		break;
 	case YAML_SEQUENCE_NODE:
-		n = ydoc_new(YNODE_SEQ, yn);
-		n->items = xreallocarray(NULL,
+		n = ydoc_new(cv, YNODE_SEQ, yn);
+		n->items = yarena_alloc(cv->arena, sizeof(*n->items) *
 		    (size_t)(yn->data.sequence.items.top -
-		    yn->data.sequence.items.start), sizeof(*n->items));
+		    yn->data.sequence.items.start), _Alignof(struct ynode *));
 		for (it = yn->data.sequence.items.start;
 		    it < yn->data.sequence.items.top; it++) {
 			err = ydoc_convert(cv, yaml_document_get_node(cv->doc,
@@ -603,10 +722,10 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 		}
 		break;
 	case YAML_MAPPING_NODE:
-		n = ydoc_new(YNODE_MAP, yn);
-		n->ents = xreallocarray(NULL,
+		n = ydoc_new(cv, YNODE_MAP, yn);
+		n->ents = yarena_alloc(cv->arena, sizeof(*n->ents) *
 		    (size_t)(yn->data.mapping.pairs.top -
-		    yn->data.mapping.pairs.start), sizeof(*n->ents));
+		    yn->data.mapping.pairs.start), _Alignof(struct ymapent));
 		for (pair = yn->data.mapping.pairs.start;
 		    pair < yn->data.mapping.pairs.top; pair++) {
 			struct ymapent *e = &n->ents[n->nents];
@@ -646,10 +765,8 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 		    (int)yn->start_mark.column + 1, "empty YAML node");
 	}
 done:
-	if (err != NULL) {
-		ydoc_free(n);
-		return err;
-	}
+	if (err != NULL)
+		return err;	/* n is freed with the arena */
 	*out = n;
 	return NULL;
 }
@@ -703,7 +820,13 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
 	cv.name = name;
 	cv.doc = &doc;
 	cv.nodes = 0;
-	err = ydoc_convert(&cv, top, 0, root);
+	cv.arena = yarena_new();
+	if ((err = ydoc_convert(&cv, top, 0, root)) == NULL)
+		(*root)->arena = cv.arena;
+	else {
+		*root = NULL;
+		yarena_free(cv.arena);
+	}
 done:
 	if (have_doc)
 		yaml_document_delete(&doc);
@@ -747,22 +870,10 @@ ydoc_parse_file(const char *path, struct ynode **root)
 }
 
 void
-ydoc_free(struct ynode *n)
+ydoc_free(struct ynode *root)
 {
-	size_t i;
-
-	if (n == NULL)
-		return;
-	free(n->value);
-	for (i = 0; i < n->nitems; i++)
-		ydoc_free(n->items[i]);
-	free(n->items);
-	for (i = 0; i < n->nents; i++) {
-		ydoc_free(n->ents[i].key);
-		ydoc_free(n->ents[i].value);
-	}
-	free(n->ents);
-	free(n);
+	if (root != NULL)
+		yarena_free(root->arena);
 }
 
 struct ynode *
