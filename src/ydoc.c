@@ -743,7 +743,9 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 				goto done;
 			}
 			for (j = 0; j + 1 < n->nents; j++) {
-				if (strcmp(n->ents[j].key->value,
+				if (n->ents[j].key->value[0] ==
+				    e->key->value[0] &&
+				    strcmp(n->ents[j].key->value,
 				    e->key->value) == 0) {
 					char *k = str_sanitize(e->key->value,
 					    80);
