@@ -212,9 +212,21 @@ static int
 reg_number(const char *s, double *out)
 {
 	const char *p;
+	long v = 0;
 
 	if (*s == '\0')
 		return -1;
+	/*
+	 * Most are small whole numbers (weights of 1, 2, 3), which strtod
+	 * would give exactly: spare it, it costs more than the rest of a
+	 * keyword's checks.
+	 */
+	for (p = s; *p >= '0' && *p <= '9' && p - s < 9; p++)
+		v = v * 10 + (*p - '0');
+	if (*p == '\0') {
+		*out = (double)v;
+		return 0;
+	}
 	for (p = s; *p != '\0'; p++)
 		if (!isdigit((unsigned char)*p) && *p != '+' && *p != '-' &&
 		    *p != '.' && *p != 'e' && *p != 'E')
