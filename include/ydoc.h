@@ -25,9 +25,9 @@ struct ynode {
 	enum ynode_type	 type;
 	int		 line;		/* 1-based */
 	int		 col;		/* 1-based */
-	/* YNODE_SCALAR */
-	char		*value;
+	/* YNODE_SCALAR (plain first: four ints, then no padding) */
 	int		 plain;		/* unquoted, not a block scalar */
+	char		*value;
 	/* YNODE_SEQ */
 	struct ynode	**items;
 	size_t		 nitems;
