@@ -442,6 +442,12 @@ scan_docmark(const struct scan *sc, size_t i)
 	    memcmp(sc->s + i, "...", 3) == 0) && scan_blankz(sc, i + 3);
 }
 
+/* The ASCII bytes scan_plain must look at; it moves over the others. */
+static const unsigned char plain_stop[128] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [':'] = 1,
+	[','] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
+};
+
 /* A plain scalar, across the lines that continue it. */
 static void
 scan_plain(struct scan *sc)
@@ -452,10 +458,16 @@ scan_plain(struct scan *sc)
 		c = scan_at(sc, sc->i);
 		if (c == -1)
 			return;
-		/* Letters and digits go on with the scalar, in or out of flows. */
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9')) {
-			scan_skip(sc);
+		/*
+		 * ASCII but for blanks, line breaks, ':' and the flow
+		 * indicators goes on with the scalar, in or out of flows.
+		 */
+		if (c < 0x80 && !plain_stop[c]) {
+			/* scan_skip's work, for a byte it moves over alone. */
+			do
+				sc->i++;
+			while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
+			sc->col++;
 			continue;
 		}
 		/* libyaml 0.2.5's rules: "x?y" goes on in a flow too. */
