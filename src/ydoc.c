@@ -869,7 +869,8 @@ ydoc_load_events(const char *buf, size_t len, struct ynode **root)
 			/* Close the collection on top: its children. */
 			n = stack[--depth].n;
 			count = nkids - stack[depth].first;
-			dst = kids + stack[depth].first;
+			/* No child yet at all: kids is still NULL. */
+			dst = count > 0 ? kids + stack[depth].first : NULL;
 			if (n->type == YNODE_SEQ) {
 				n->items = yarena_alloc(arena, count *
 				    sizeof(*n->items),
