@@ -413,9 +413,6 @@ json_remove(struct json *obj, const char *key)
 	X(cJSON *, cJSON_CreateNumber, (double d), (d))			\
 	X(cJSON *, cJSON_CreateObject, (void), ())			\
 	X(cJSON *, cJSON_CreateString, (const char *s), (s))		\
-	X(void, cJSON_Delete, (cJSON *i), (i))				\
-	X(void, cJSON_DeleteItemFromObjectCaseSensitive,		\
-	    (cJSON *o, const char *s), (o, s))				\
 	X(cJSON *, cJSON_GetObjectItemCaseSensitive,			\
 	    (const cJSON *const o, const char *const s), (o, s))	\
 	X(cJSON_bool, cJSON_IsArray, (const cJSON *const i), (i))	\
@@ -434,12 +431,20 @@ json_remove(struct json *obj, const char *key)
 	X(cJSON_bool, cJSON_ReplaceItemInObjectCaseSensitive,		\
 	    (cJSON *o, const char *s, cJSON *i), (o, s, i))		\
 	X(const char *, cJSON_Version, (void), ())
+/* V(name, parameters, arguments) for those that return nothing. */
+#define CJSON_VOID_FUNCS(V)						\
+	V(cJSON_Delete, (cJSON *i), (i))				\
+	V(cJSON_DeleteItemFromObjectCaseSensitive,			\
+	    (cJSON *o, const char *s), (o, s))
 
 static struct {
 	void	*dl;
 #define FIELD(ret, name, params, args)	ret (*name) params;
+#define VFIELD(name, params, args)	void (*name) params;
 	CJSON_FUNCS(FIELD)
+	CJSON_VOID_FUNCS(VFIELD)
 #undef FIELD
+#undef VFIELD
 } cj;
 
 /* Load libcjson once.  Without it loco can read no JSON at all: fatal. */
@@ -451,8 +456,11 @@ cjson_load(void)
 		size_t		 offset;
 	} syms[] = {
 #define SYM(ret, name, params, args) { #name, offsetof(__typeof__(cj), name) },
+#define VSYM(name, params, args) { #name, offsetof(__typeof__(cj), name) },
 		CJSON_FUNCS(SYM)
+		CJSON_VOID_FUNCS(VSYM)
 #undef SYM
+#undef VSYM
 	};
 	size_t i;
 	void *fn;
@@ -481,6 +489,15 @@ cjson_load(void)
 			cjson_load();					\
 		return cj.name args;					\
 	}
+#define VSTUB(name, params, args)					\
+	CJSON_PUBLIC(void) name params					\
+	{								\
+		if (cj.dl == NULL)					\
+			cjson_load();					\
+		cj.name args;						\
+	}
 CJSON_FUNCS(STUB)
+CJSON_VOID_FUNCS(VSTUB)
 #undef STUB
+#undef VSTUB
 #endif /* LOCO_CJSON_DLOPEN */
