@@ -359,7 +359,9 @@ reg_phrase(const char *s)
 		if (space && len > 0)
 			out[len++] = ' ';
 		space = 0;
-		out[len++] = (*s & 0x80) ? *s : (char)tolower((unsigned char)*s);
+		/* ASCII only, as loco keeps the C locale: no call a byte. */
+		out[len++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') :
+		    *s;
 	}
 	out[len] = '\0';
 	return out;

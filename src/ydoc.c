@@ -1077,7 +1077,8 @@ ydoc_get(const struct ynode *map, const char *key)
 	if (map == NULL || map->type != YNODE_MAP)
 		return NULL;
 	for (i = 0; i < map->nents; i++)
-		if (strcmp(map->ents[i].key->value, key) == 0)
+		if (map->ents[i].key->value[0] == key[0] &&
+		    strcmp(map->ents[i].key->value, key) == 0)
 			return map->ents[i].value;
 	return NULL;
 }
