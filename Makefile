@@ -28,15 +28,18 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
-# libcurl, libarchive, libcrypto and libedit are loaded when first needed
-# (src/http.c, src/package.c, src/hash.c, src/lineedit.c), which keeps
-# them out of every process's start-up, unless CURL_DLOPEN=0,
-# ARCHIVE_DLOPEN=0, CRYPTO_DLOPEN=0 or EDIT_DLOPEN=0.
+# libcurl, libcjson, libarchive, libcrypto and libedit are loaded when
+# first needed (src/http.c, src/json.c, src/package.c, src/hash.c,
+# src/lineedit.c), which keeps them out of every process's start-up,
+# unless CURL_DLOPEN=0, CJSON_DLOPEN=0, ARCHIVE_DLOPEN=0, CRYPTO_DLOPEN=0
+# or EDIT_DLOPEN=0.
 CURL_DLOPEN ?= 1
 ARCHIVE_DLOPEN ?= 1
 CRYPTO_DLOPEN ?= 1
 EDIT_DLOPEN ?= 1
+CJSON_DLOPEN ?= 1
 DLOPEN_PKGS = $(if $(filter 1,$(CURL_DLOPEN)),libcurl) \
+	$(if $(filter 1,$(CJSON_DLOPEN)),libcjson) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),libarchive) \
 	$(if $(filter 1,$(CRYPTO_DLOPEN)),libcrypto) \
 	$(if $(filter 1,$(EDIT_DLOPEN)),libedit)
@@ -55,6 +58,7 @@ STATIC_LIBS := $(if $(STATIC_FOUND),$(shell $(PKG_CONFIG) --libs-only-l $(STATIC
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out $(DLOPEN_PKGS) $(STATIC_FOUND),$(PKGS)) 2>/dev/null) \
 	$(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(STATIC_LIBS) -Wl$(comma)-Bdynamic) -ldl
 DLOPEN_FLAGS = $(if $(filter 1,$(CURL_DLOPEN)),-DLOCO_CURL_DLOPEN) \
+	$(if $(filter 1,$(CJSON_DLOPEN)),-DLOCO_CJSON_DLOPEN) \
 	$(if $(filter 1,$(ARCHIVE_DLOPEN)),-DLOCO_ARCHIVE_DLOPEN) \
 	$(if $(filter 1,$(CRYPTO_DLOPEN)),-DLOCO_CRYPTO_DLOPEN) \
 	$(if $(filter 1,$(EDIT_DLOPEN)),-DLOCO_EDIT_DLOPEN)

@@ -14,6 +14,7 @@
 enum ynode_type { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 
 struct ynode;
+struct yarena;
 
 struct ymapent {
 	struct ynode	*key;		/* always a scalar */
@@ -24,15 +25,17 @@ struct ynode {
 	enum ynode_type	 type;
 	int		 line;		/* 1-based */
 	int		 col;		/* 1-based */
-	/* YNODE_SCALAR */
-	char		*value;
+	/* YNODE_SCALAR (plain first: four ints, then no padding) */
 	int		 plain;		/* unquoted, not a block scalar */
+	char		*value;
 	/* YNODE_SEQ */
 	struct ynode	**items;
 	size_t		 nitems;
 	/* YNODE_MAP, in document order */
 	struct ymapent	*ents;
 	size_t		 nents;
+	/* The root only: the memory every node of the tree lives in. */
+	struct yarena	*arena;
 };
 
 /*
@@ -44,7 +47,11 @@ struct error	*ydoc_parse_file(const char *path, struct ynode **root);
 /* Parse a buffer; name is used in error messages in place of a path. */
 struct error	*ydoc_parse_string(const char *name, const char *buf,
 		    size_t len, struct ynode **root);
-void		 ydoc_free(struct ynode *);
+/*
+ * Free a tree ydoc_parse_file or ydoc_parse_string returned, all of it at
+ * once: its nodes are allocated together, so only the root can be freed.
+ */
+void		 ydoc_free(struct ynode *root);
 /*
  * The linear pre-scan ydoc_parse_string runs before libyaml (which is slow
  * on deep nesting): an EXIT_CONFIG error "NAME:LINE:COL: lists and

@@ -936,9 +936,13 @@ config_source_name(enum config_source src)
 char *
 config_env_name(const struct config_key *k)
 {
-	char *s = xasprintf("LOCO_%s", k->name), *p;
+	/* Every command asks for all of them: no printf here. */
+	size_t n = strlen(k->name);
+	char *s = xmalloc(n + sizeof("LOCO_")), *p;
 
-	for (p = s; *p != '\0'; p++)
+	memcpy(s, "LOCO_", 5);
+	memcpy(s + 5, k->name, n + 1);
+	for (p = s + 5; *p != '\0'; p++)
 		*p = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
 	return s;
 }

@@ -384,3 +384,120 @@ json_remove(struct json *obj, const char *key)
 	if (cJSON_IsObject(C(obj)))
 		cJSON_DeleteItemFromObjectCaseSensitive(C(obj), key);
 }
+
+#ifdef LOCO_CJSON_DLOPEN
+/*
+ * With LOCO_CJSON_DLOPEN (the default build), libcjson is loaded on the
+ * first call into it instead of at every start: loco route prints text and
+ * never needs it.  Each cJSON function loco calls is defined here under its
+ * own name, loading the library the first time and then calling through;
+ * so the callers (this file, jsonout.c, and the JSONL reader of the
+ * classifier) are the same in both builds.  `make CJSON_DLOPEN=0` links
+ * libcjson the ordinary way and leaves all of this out.
+ */
+#include <dlfcn.h>
+#include <stddef.h>
+
+#define LIBCJSON_SONAME "libcjson.so.1"
+
+/* X(return type, name, parameters, arguments) for each function used. */
+#define CJSON_FUNCS(X)							\
+	X(cJSON_bool, cJSON_AddItemToArray, (cJSON *a, cJSON *i), (a, i)) \
+	X(cJSON_bool, cJSON_AddItemToObject,				\
+	    (cJSON *o, const char *s, cJSON *i), (o, s, i))		\
+	X(cJSON_bool, cJSON_Compare, (const cJSON *const a,		\
+	    const cJSON *const b, const cJSON_bool cs), (a, b, cs))	\
+	X(cJSON *, cJSON_CreateArray, (void), ())			\
+	X(cJSON *, cJSON_CreateBool, (cJSON_bool b), (b))		\
+	X(cJSON *, cJSON_CreateNull, (void), ())			\
+	X(cJSON *, cJSON_CreateNumber, (double d), (d))			\
+	X(cJSON *, cJSON_CreateObject, (void), ())			\
+	X(cJSON *, cJSON_CreateString, (const char *s), (s))		\
+	X(cJSON *, cJSON_GetObjectItemCaseSensitive,			\
+	    (const cJSON *const o, const char *const s), (o, s))	\
+	X(cJSON_bool, cJSON_IsArray, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsBool, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsFalse, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsNull, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsNumber, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsObject, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsString, (const cJSON *const i), (i))	\
+	X(cJSON_bool, cJSON_IsTrue, (const cJSON *const i), (i))	\
+	X(cJSON *, cJSON_Parse, (const char *v), (v))			\
+	X(cJSON *, cJSON_ParseWithLengthOpts, (const char *v, size_t n,	\
+	    const char **end, cJSON_bool z), (v, n, end, z))		\
+	X(char *, cJSON_Print, (const cJSON *i), (i))			\
+	X(char *, cJSON_PrintUnformatted, (const cJSON *i), (i))	\
+	X(cJSON_bool, cJSON_ReplaceItemInObjectCaseSensitive,		\
+	    (cJSON *o, const char *s, cJSON *i), (o, s, i))		\
+	X(const char *, cJSON_Version, (void), ())
+/* V(name, parameters, arguments) for those that return nothing. */
+#define CJSON_VOID_FUNCS(V)						\
+	V(cJSON_Delete, (cJSON *i), (i))				\
+	V(cJSON_DeleteItemFromObjectCaseSensitive,			\
+	    (cJSON *o, const char *s), (o, s))
+
+static struct {
+	void	*dl;
+#define FIELD(ret, name, params, args)	ret (*name) params;
+#define VFIELD(name, params, args)	void (*name) params;
+	CJSON_FUNCS(FIELD)
+	CJSON_VOID_FUNCS(VFIELD)
+#undef FIELD
+#undef VFIELD
+} cj;
+
+/* Load libcjson once.  Without it loco can read no JSON at all: fatal. */
+static void
+cjson_load(void)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} syms[] = {
+#define SYM(ret, name, params, args) { #name, offsetof(__typeof__(cj), name) },
+#define VSYM(name, params, args) { #name, offsetof(__typeof__(cj), name) },
+		CJSON_FUNCS(SYM)
+		CJSON_VOID_FUNCS(VSYM)
+#undef SYM
+#undef VSYM
+	};
+	size_t i;
+	void *fn;
+	const char *why;
+
+	if ((cj.dl = dlopen(LIBCJSON_SONAME, RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		why = dlerror();
+		fatal("cannot load cJSON: %s; install the libcjson1 package",
+		    why ? why : LIBCJSON_SONAME);
+	}
+	for (i = 0; i < ARRAY_SIZE(syms); i++) {
+		if ((fn = dlsym(cj.dl, syms[i].name)) == NULL)
+			fatal("cannot load cJSON: %s lacks %s (cJSON 1.7.14 "
+			    "or later is needed)", LIBCJSON_SONAME,
+			    syms[i].name);
+		/* POSIX guarantees data and function pointers convert. */
+		memcpy((char *)&cj + syms[i].offset, &fn, sizeof(fn));
+	}
+}
+
+#define STUB(ret, name, params, args)					\
+	CJSON_PUBLIC(ret) name params					\
+	{								\
+		if (cj.dl == NULL)					\
+			cjson_load();					\
+		return cj.name args;					\
+	}
+#define VSTUB(name, params, args)					\
+	CJSON_PUBLIC(void) name params					\
+	{								\
+		if (cj.dl == NULL)					\
+			cjson_load();					\
+		cj.name args;						\
+	}
+CJSON_FUNCS(STUB)
+CJSON_VOID_FUNCS(VSTUB)
+#undef STUB
+#undef VSTUB
+#endif /* LOCO_CJSON_DLOPEN */

@@ -212,11 +212,24 @@ static int
 reg_number(const char *s, double *out)
 {
 	const char *p;
+	long v = 0;
 
 	if (*s == '\0')
 		return -1;
+	/*
+	 * Most are small whole numbers (weights of 1, 2, 3), which strtod
+	 * would give exactly: spare it, it costs more than the rest of a
+	 * keyword's checks.
+	 */
+	for (p = s; *p >= '0' && *p <= '9' && p - s < 9; p++)
+		v = v * 10 + (*p - '0');
+	if (*p == '\0') {
+		*out = (double)v;
+		return 0;
+	}
 	for (p = s; *p != '\0'; p++)
-		if (!isdigit((unsigned char)*p) && strchr("+-.eE", *p) == NULL)
+		if (!isdigit((unsigned char)*p) && *p != '+' && *p != '-' &&
+		    *p != '.' && *p != 'e' && *p != 'E')
 			return -1;
 	return parse_double(s, -HUGE_VAL, HUGE_VAL, out);
 }
@@ -333,7 +346,9 @@ semver_ok(const char *s)
 static char *
 reg_phrase(const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
+	/* Never longer than s: written straight into its final buffer. */
+	char *out = xmalloc(strlen(s) + 1);
+	size_t len = 0;
 	int space = 0;
 
 	for (; *s != '\0'; s++) {
@@ -341,12 +356,15 @@ reg_phrase(const char *s)
 			space = 1;
 			continue;
 		}
-		if (space && sb.len > 0)
-			strbuf_addch(&sb, ' ');
+		if (space && len > 0)
+			out[len++] = ' ';
 		space = 0;
-		strbuf_addch(&sb, (*s & 0x80) ? *s : tolower((unsigned char)*s));
+		/* ASCII only, as loco keeps the C locale: no call a byte. */
+		out[len++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') :
+		    *s;
 	}
-	return strbuf_detach(&sb, NULL);
+	out[len] = '\0';
+	return out;
 }
 
 static struct keyword *
@@ -355,7 +373,8 @@ reg_keyword_find(struct adapter *a, const char *phrase)
 	size_t i;
 
 	for (i = 0; i < a->nkeywords; i++)
-		if (strcmp(a->keywords[i].phrase, phrase) == 0)
+		if (a->keywords[i].phrase[0] == phrase[0] &&
+		    strcmp(a->keywords[i].phrase, phrase) == 0)
 			return &a->keywords[i];
 	return NULL;
 }

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,80 @@
 /* Lists and mappings in one another; real files nest a handful. */
 #define YDOC_MAX_NESTING	64
 
+/*
+ * A tree's nodes, strings and arrays are carved out of a few large blocks,
+ * which ydoc_free frees together: the registry alone has hundreds of
+ * nodes, and a malloc and a free for each was a tenth of loco route's
+ * start-up.
+ */
+struct yblock {
+	struct yblock	*next;
+	size_t		 used, size;
+	max_align_t	 data[];
+};
+
+struct yarena {
+	struct yblock	*blocks;
+	size_t		 next_size;
+};
+
+#define YARENA_FIRST	(32u * 1024)
+#define YARENA_MAX	(1024u * 1024)
+
+static void *
+yarena_alloc(struct yarena *a, size_t n, size_t align)
+{
+	struct yblock *b = a->blocks;
+	size_t off, size;
+
+	if (b != NULL) {
+		off = (b->used + align - 1) & ~(align - 1);
+		if (off <= b->size && n <= b->size - off) {
+			b->used = off + n;
+			return (char *)b->data + off;
+		}
+	}
+	size = a->next_size;
+	if (a->next_size < YARENA_MAX)
+		a->next_size *= 2;
+	if (size < n)
+		size = n;
+	b = xmalloc(sizeof(*b) + size);
+	b->next = a->blocks;
+	b->size = size;
+	b->used = n;
+	a->blocks = b;
+	return b->data;
+}
+
+static struct yarena *
+yarena_new(void)
+{
+	struct yarena *a = xcalloc(1, sizeof(*a));
+
+	a->next_size = YARENA_FIRST;
+	return a;
+}
+
+static void
+yarena_free(struct yarena *a)
+{
+	struct yblock *b, *next;
+
+	if (a == NULL)
+		return;
+	for (b = a->blocks; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(a);
+}
+
 struct conv {
 	const char	*name;
 	yaml_document_t	*doc;
 	size_t		 nodes;
+	struct yarena	*arena;
 };
 
 static struct error *ydoc_errorv(const char *, int, int, const char *,
@@ -151,13 +222,20 @@ struct scan {
 	int			 key_line, key_col;	/* a possible simple key */
 };
 
-/* Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0. */
-static size_t
+/*
+ * Length of the line break at i (\r\n, \r, \n, NEL, LS, PS), or 0.  The
+ * scan asks this of nearly every byte, so the bytes no line break starts
+ * with are answered first.
+ */
+static inline size_t
 scan_break(const struct scan *sc, size_t i)
 {
 	const unsigned char *s = sc->s;
 	size_t n = sc->len - i;
 
+	if (n == 0 || (s[i] != '\r' && s[i] != '\n' && s[i] != 0xc2 &&
+	    s[i] != 0xe2))
+		return 0;
 	if (n >= 2 && s[i] == '\r' && s[i + 1] == '\n')
 		return 2;
 	if (n >= 1 && (s[i] == '\r' || s[i] == '\n'))
@@ -186,10 +264,21 @@ scan_blankz(const struct scan *sc, size_t i)
 }
 
 /* Move past one character (or line break), keeping line and column. */
-static void
+static inline void
 scan_skip(struct scan *sc)
 {
-	size_t b = scan_break(sc, sc->i);
+	size_t b;
+
+	/* Most bytes are ASCII and no line break. */
+	if (sc->i < sc->len && sc->s[sc->i] < 0x80 && sc->s[sc->i] != '\r' &&
+	    sc->s[sc->i] != '\n') {
+		do
+			sc->i++;
+		while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
+		sc->col++;
+		return;
+	}
+	b = scan_break(sc, sc->i);
 
 	if (b > 0) {
 		sc->i += b;
@@ -202,6 +291,26 @@ scan_skip(struct scan *sc)
 		sc->i++;
 	while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
 	sc->col++;
+}
+
+/*
+ * Move to the next line break (or the end) over the rest of a comment,
+ * directive or block scalar line: the same place scan_skip would stop
+ * at, byte by byte, as no line break starts with a UTF-8 tail byte.  The
+ * column is left behind: the line break that follows starts a new one,
+ * and at the end nothing reads it.
+ */
+static void
+scan_line_end(struct scan *sc)
+{
+	const unsigned char *s = sc->s;
+	size_t i;
+
+	for (i = sc->i; i < sc->len; i++)
+		if ((s[i] == '\n' || s[i] == '\r' || s[i] == 0xc2 ||
+		    s[i] == 0xe2) && scan_break(sc, i) > 0)
+			break;
+	sc->i = i;
 }
 
 static int
@@ -292,8 +401,7 @@ scan_block_scalar(struct scan *sc)
 			sc->i = sc->len;
 			return;
 		}
-		while (sc->i < sc->len && scan_break(sc, sc->i) == 0)
-			scan_skip(sc);
+		scan_line_end(sc);
 		if (sc->i < sc->len)
 			scan_skip(sc);
 	}
@@ -334,6 +442,12 @@ scan_docmark(const struct scan *sc, size_t i)
 	    memcmp(sc->s + i, "...", 3) == 0) && scan_blankz(sc, i + 3);
 }
 
+/* The ASCII bytes scan_plain must look at; it moves over the others. */
+static const unsigned char plain_stop[128] = {
+	[' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [':'] = 1,
+	[','] = 1, ['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
+};
+
 /* A plain scalar, across the lines that continue it. */
 static void
 scan_plain(struct scan *sc)
@@ -344,6 +458,18 @@ scan_plain(struct scan *sc)
 		c = scan_at(sc, sc->i);
 		if (c == -1)
 			return;
+		/*
+		 * ASCII but for blanks, line breaks, ':' and the flow
+		 * indicators goes on with the scalar, in or out of flows.
+		 */
+		if (c < 0x80 && !plain_stop[c]) {
+			/* scan_skip's work, for a byte it moves over alone. */
+			do
+				sc->i++;
+			while (sc->i < sc->len && (sc->s[sc->i] & 0xc0) == 0x80);
+			sc->col++;
+			continue;
+		}
 		/* libyaml 0.2.5's rules: "x?y" goes on in a flow too. */
 		if (c == ':' && (scan_blankz(sc, sc->i + 1) || (sc->flow > 0 &&
 		    (scan_flow_indicator(scan_at(sc, sc->i + 1)) ||
@@ -425,8 +551,7 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 			continue;
 		}
 		if (c == '#') {
-			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
-				scan_skip(&sc);
+			scan_line_end(&sc);
 			continue;
 		}
 		if (c != -1 && scan_break(&sc, sc.i) > 0) {
@@ -448,8 +573,7 @@ ydoc_check_nesting(const char *name, const char *buf, size_t len, int max)
 			continue;
 		}
 		if (sc.col == 0 && c == '%') {
-			while (sc.i < sc.len && scan_break(&sc, sc.i) == 0)
-				scan_skip(&sc);
+			scan_line_end(&sc);
 			continue;
 		}
 		if (allowed) {
@@ -544,9 +668,12 @@ done:
 }
 
 static struct ynode *
-ydoc_new(enum ynode_type type, const yaml_node_t *yn)
+ydoc_new(struct conv *cv, enum ynode_type type, const yaml_node_t *yn)
 {
-	struct ynode *n = xcalloc(1, sizeof(*n));
+	struct ynode *n = yarena_alloc(cv->arena, sizeof(*n),
+	    _Alignof(struct ynode));
+
+	memset(n, 0, sizeof(*n));
 
 	n->type = type;
 	n->line = (int)yn->start_mark.line + 1;
@@ -578,21 +705,25 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 
 	switch (yn->type) {
 	case YAML_SCALAR_NODE:
-		n = ydoc_new(YNODE_SCALAR, yn);
-		n->value = xstrndup((const char *)yn->data.scalar.value,
-		    yn->data.scalar.length);
-		if (strlen(n->value) != yn->data.scalar.length) {
+		n = ydoc_new(cv, YNODE_SCALAR, yn);
+		if (memchr(yn->data.scalar.value, '\0',
+		    yn->data.scalar.length) != NULL) {
 			err = ydoc_error(cv->name, n,
 			    "NUL character in a scalar");
 			goto done;
 		}
+		n->value = yarena_alloc(cv->arena, yn->data.scalar.length + 1,
+		    1);
+		memcpy(n->value, yn->data.scalar.value,
+		    yn->data.scalar.length);
+		n->value[yn->data.scalar.length] = '\0';
 		n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		break;
 	case YAML_SEQUENCE_NODE:
-		n = ydoc_new(YNODE_SEQ, yn);
-		n->items = xreallocarray(NULL,
+		n = ydoc_new(cv, YNODE_SEQ, yn);
+		n->items = yarena_alloc(cv->arena, sizeof(*n->items) *
 		    (size_t)(yn->data.sequence.items.top -
-		    yn->data.sequence.items.start), sizeof(*n->items));
+		    yn->data.sequence.items.start), _Alignof(struct ynode *));
 		for (it = yn->data.sequence.items.start;
 		    it < yn->data.sequence.items.top; it++) {
 			err = ydoc_convert(cv, yaml_document_get_node(cv->doc,
@@ -603,10 +734,10 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 		}
 		break;
 	case YAML_MAPPING_NODE:
-		n = ydoc_new(YNODE_MAP, yn);
-		n->ents = xreallocarray(NULL,
+		n = ydoc_new(cv, YNODE_MAP, yn);
+		n->ents = yarena_alloc(cv->arena, sizeof(*n->ents) *
 		    (size_t)(yn->data.mapping.pairs.top -
-		    yn->data.mapping.pairs.start), sizeof(*n->ents));
+		    yn->data.mapping.pairs.start), _Alignof(struct ymapent));
 		for (pair = yn->data.mapping.pairs.start;
 		    pair < yn->data.mapping.pairs.top; pair++) {
 			struct ymapent *e = &n->ents[n->nents];
@@ -624,7 +755,9 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 				goto done;
 			}
 			for (j = 0; j + 1 < n->nents; j++) {
-				if (strcmp(n->ents[j].key->value,
+				if (n->ents[j].key->value[0] ==
+				    e->key->value[0] &&
+				    strcmp(n->ents[j].key->value,
 				    e->key->value) == 0) {
 					char *k = str_sanitize(e->key->value,
 					    80);
@@ -646,16 +779,181 @@ ydoc_convert(struct conv *cv, yaml_node_t *yn, int depth, struct ynode **out)
 		    (int)yn->start_mark.column + 1, "empty YAML node");
 	}
 done:
-	if (err != NULL) {
-		ydoc_free(n);
-		return err;
-	}
+	if (err != NULL)
+		return err;	/* n is freed with the arena */
 	*out = n;
 	return NULL;
 }
 
-struct error *
-ydoc_parse_string(const char *name, const char *buf, size_t len,
+/*
+ * The quick way to a tree, straight from libyaml's events, for the usual
+ * document: one of them, no anchors or aliases, nothing ydoc_convert
+ * would refuse.  It gives up (returns 0) at the first thing it does not
+ * handle, an error included, and ydoc_parse_string then goes the careful
+ * way, through libyaml's document and ydoc_convert, which is the one that
+ * words every message.  So both ways give the same tree or the same
+ * error; this one spares a copy of every node, a tag string for each and
+ * a second walk, which was a fifth of loco route's start-up.
+ */
+struct eframe {
+	struct ynode	*n;
+	size_t		 first;		/* its children in kids[first..] */
+};
+
+static int
+ydoc_load_events(const char *buf, size_t len, struct ynode **root)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	struct yarena *arena = yarena_new();
+	struct eframe stack[YDOC_MAX_DEPTH + 2];
+	struct ynode **kids = NULL, *n, **dst;
+	size_t nkids = 0, kidcap = 0, nodes = 0, k, count;
+	int depth = 0, ok = 0, done = 0, in_doc = 0, docs = 0;
+
+	*root = NULL;
+	if (!yaml_parser_initialize(&parser))
+		fatal("cannot initialise the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev))
+			goto out;
+		n = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (docs++ > 0)
+				goto bail;	/* the careful way says why */
+			in_doc = 1;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			in_doc = 0;
+			break;
+		case YAML_ALIAS_EVENT:
+			goto bail;
+		case YAML_SCALAR_EVENT:
+			if (ev.data.scalar.anchor != NULL ||
+			    memchr(ev.data.scalar.value, '\0',
+			    ev.data.scalar.length) != NULL)
+				goto bail;
+			n = yarena_alloc(arena, sizeof(*n),
+			    _Alignof(struct ynode));
+			memset(n, 0, sizeof(*n));
+			n->type = YNODE_SCALAR;
+			n->value = yarena_alloc(arena,
+			    ev.data.scalar.length + 1, 1);
+			memcpy(n->value, ev.data.scalar.value,
+			    ev.data.scalar.length);
+			n->value[ev.data.scalar.length] = '\0';
+			n->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if ((ev.type == YAML_SEQUENCE_START_EVENT ?
+			    ev.data.sequence_start.anchor :
+			    ev.data.mapping_start.anchor) != NULL)
+				goto bail;
+			n = yarena_alloc(arena, sizeof(*n),
+			    _Alignof(struct ynode));
+			memset(n, 0, sizeof(*n));
+			n->type = ev.type == YAML_SEQUENCE_START_EVENT ?
+			    YNODE_SEQ : YNODE_MAP;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			/* Close the collection on top: its children. */
+			n = stack[--depth].n;
+			count = nkids - stack[depth].first;
+			/* No child yet at all: kids is still NULL. */
+			dst = count > 0 ? kids + stack[depth].first : NULL;
+			if (n->type == YNODE_SEQ) {
+				n->items = yarena_alloc(arena, count *
+				    sizeof(*n->items),
+				    _Alignof(struct ynode *));
+				if (count > 0)
+					memcpy(n->items, dst,
+					    count * sizeof(*n->items));
+				n->nitems = count;
+			} else {
+				n->ents = yarena_alloc(arena, count / 2 *
+				    sizeof(*n->ents),
+				    _Alignof(struct ymapent));
+				for (k = 0; k + 1 < count; k += 2) {
+					n->ents[k / 2].key = dst[k];
+					n->ents[k / 2].value = dst[k + 1];
+				}
+				n->nents = count / 2;
+			}
+			nkids = stack[depth].first;
+			yaml_event_delete(&ev);
+			goto placed;
+		default:
+			goto bail;
+		}
+		if (n == NULL) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		/* A new node: where it is, and the limits convert sets. */
+		n->line = (int)ev.start_mark.line + 1;
+		n->col = (int)ev.start_mark.column + 1;
+		if (!in_doc || depth > YDOC_MAX_DEPTH ||
+		    ++nodes > YDOC_MAX_NODES)
+			goto bail;
+		if (n->type != YNODE_SCALAR) {
+			stack[depth].n = n;
+			stack[depth].first = nkids;
+			depth++;
+			yaml_event_delete(&ev);
+			continue;
+		}
+		yaml_event_delete(&ev);
+placed:
+		/* n is complete: the root, or its parent's next child. */
+		if (depth == 0) {
+			*root = n;
+			continue;
+		}
+		if (stack[depth - 1].n->type == YNODE_MAP &&
+		    (nkids - stack[depth - 1].first) % 2 == 0) {
+			/* A key: a scalar not seen before in this mapping. */
+			if (n->type != YNODE_SCALAR)
+				goto out;
+			for (k = stack[depth - 1].first; k < nkids; k += 2)
+				if (kids[k]->value[0] == n->value[0] &&
+				    strcmp(kids[k]->value, n->value) == 0)
+					goto out;
+		}
+		if (nkids == kidcap) {
+			kidcap = kidcap ? kidcap * 2 : 64;
+			kids = xreallocarray(kids, kidcap, sizeof(*kids));
+		}
+		kids[nkids++] = n;
+	}
+	ok = 1;
+	goto out;
+bail:
+	yaml_event_delete(&ev);
+out:
+	free(kids);
+	yaml_parser_delete(&parser);
+	if (ok && *root != NULL)
+		(*root)->arena = arena;
+	else {
+		*root = NULL;
+		yarena_free(arena);
+	}
+	return ok;
+}
+
+/* The careful way: libyaml's document, then ydoc_convert. */
+static struct error *
+ydoc_load_document(const char *name, const char *buf, size_t len,
     struct ynode **root)
 {
 	yaml_parser_t parser;
@@ -666,11 +964,6 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
 	int have_doc = 0;
 
 	*root = NULL;
-	if (len > YDOC_MAX_SIZE)
-		return ydoc_error_at(name, 0, 0, "larger than 16 MiB");
-	if ((err = ydoc_check_nesting(name, buf, len, YDOC_MAX_NESTING)) !=
-	    NULL)
-		return err;
 	if (!yaml_parser_initialize(&parser))
 		fatal("cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -703,12 +996,35 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
 	cv.name = name;
 	cv.doc = &doc;
 	cv.nodes = 0;
-	err = ydoc_convert(&cv, top, 0, root);
+	cv.arena = yarena_new();
+	if ((err = ydoc_convert(&cv, top, 0, root)) == NULL)
+		(*root)->arena = cv.arena;
+	else {
+		*root = NULL;
+		yarena_free(cv.arena);
+	}
 done:
 	if (have_doc)
 		yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	return err;
+}
+
+struct error *
+ydoc_parse_string(const char *name, const char *buf, size_t len,
+    struct ynode **root)
+{
+	struct error *err;
+
+	*root = NULL;
+	if (len > YDOC_MAX_SIZE)
+		return ydoc_error_at(name, 0, 0, "larger than 16 MiB");
+	if ((err = ydoc_check_nesting(name, buf, len, YDOC_MAX_NESTING)) !=
+	    NULL)
+		return err;
+	if (ydoc_load_events(buf, len, root))
+		return NULL;
+	return ydoc_load_document(name, buf, len, root);
 }
 
 struct error *
@@ -747,22 +1063,10 @@ ydoc_parse_file(const char *path, struct ynode **root)
 }
 
 void
-ydoc_free(struct ynode *n)
+ydoc_free(struct ynode *root)
 {
-	size_t i;
-
-	if (n == NULL)
-		return;
-	free(n->value);
-	for (i = 0; i < n->nitems; i++)
-		ydoc_free(n->items[i]);
-	free(n->items);
-	for (i = 0; i < n->nents; i++) {
-		ydoc_free(n->ents[i].key);
-		ydoc_free(n->ents[i].value);
-	}
-	free(n->ents);
-	free(n);
+	if (root != NULL)
+		yarena_free(root->arena);
 }
 
 struct ynode *
@@ -773,7 +1077,8 @@ ydoc_get(const struct ynode *map, const char *key)
 	if (map == NULL || map->type != YNODE_MAP)
 		return NULL;
 	for (i = 0; i < map->nents; i++)
-		if (strcmp(map->ents[i].key->value, key) == 0)
+		if (map->ents[i].key->value[0] == key[0] &&
+		    strcmp(map->ents[i].key->value, key) == 0)
 			return map->ents[i].value;
 	return NULL;
 }

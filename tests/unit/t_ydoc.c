@@ -148,6 +148,83 @@ TEST(ydoc_multi_document)
 	ydoc_free(root);
 }
 
+/* Two trees alike: types, positions, values, in document order. */
+static int
+same_tree(const struct ynode *a, const struct ynode *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->type != b->type || a->line != b->line || a->col != b->col ||
+	    a->nitems != b->nitems || a->nents != b->nents)
+		return 0;
+	if (a->type == YNODE_SCALAR)
+		return strcmp(a->value, b->value) == 0 && a->plain == b->plain;
+	for (i = 0; i < a->nitems; i++)
+		if (!same_tree(a->items[i], b->items[i]))
+			return 0;
+	for (i = 0; i < a->nents; i++)
+		if (!same_tree(a->ents[i].key, b->ents[i].key) ||
+		    !same_tree(a->ents[i].value, b->ents[i].value))
+			return 0;
+	return 1;
+}
+
+/*
+ * Most documents are built straight from libyaml's events; one with an
+ * anchor, or anything the tree refuses, goes through libyaml's document.
+ * Both ways must give the same tree, and the same first error.
+ */
+TEST(ydoc_two_ways)
+{
+	static const char *const plain =
+	    "a: 1\nb: [c, {d: 'e'}]\nf: |\n  g\n\"h\": ~\nlist:\n"
+	    "  - x\n  - y: z\n    w: \"\"\nlast: 1\n";
+	static const char *const anchored =
+	    "a: 1\nb: [c, {d: 'e'}]\nf: |\n  g\n\"h\": ~\nlist:\n"
+	    "  - x\n  - y: z\n    w: \"\"\nlast: &n 1\n";
+	struct ynode *r1, *r2;
+	size_t i;
+
+	CHECK_OK(parse(plain, &r1));
+	CHECK_OK(parse(anchored, &r2));
+	CHECK(r1 != NULL && r2 != NULL && r1->nents == 6 && r2->nents == 6);
+	if (r1 != NULL && r2 != NULL && r1->nents == 6 && r2->nents == 6) {
+		/* All but the anchored value, whose column differs. */
+		for (i = 0; i < 5; i++) {
+			CHECK(same_tree(r1->ents[i].key, r2->ents[i].key));
+			CHECK(same_tree(r1->ents[i].value, r2->ents[i].value));
+		}
+		CHECK(same_tree(r1->ents[5].key, r2->ents[5].key));
+		CHECK_STR(r2->ents[5].value->value, "1");
+		CHECK_STR(ydoc_get(r1, "f")->value, "g\n");
+		CHECK(ydoc_is_null(ydoc_get(r1, "h")));
+		CHECK(!ydoc_get(r1, "w") && ydoc_get(r1, "list")->nitems == 2);
+	}
+	ydoc_free(r1);
+	ydoc_free(r2);
+
+	/* Empty streams and documents. */
+	CHECK_OK(parse("# nothing\n", &r1));
+	CHECK(r1 == NULL);
+	CHECK_OK(parse("---\n", &r1));
+	CHECK(r1 != NULL && ydoc_is_null(r1));
+	ydoc_free(r1);
+	CHECK_OK(parse("[]\n", &r1));
+	CHECK(r1 != NULL && r1->type == YNODE_SEQ && r1->nitems == 0);
+	ydoc_free(r1);
+
+	/* A syntax error after a refused key still comes first. */
+	CHECK_ERR(parse("a: 1\na: 2\nb: [\n", &r1),
+	    "t.yaml:4:1: did not find expected node content "
+	    "(while parsing a flow node)");
+	CHECK_ERR(parse("? [k]\n: 1\n---\nx\n", &r1),
+	    "t.yaml:3:1: only one YAML document is allowed");
+	CHECK_ERR(parse("a: \"x\\0y\"\n", &r1),
+	    "t.yaml:1:4: NUL character in a scalar");
+}
+
 TEST(ydoc_bad_yaml)
 {
 	struct ynode *root;
