@@ -285,12 +285,43 @@ struct keyed {
 	size_t	key, id;
 };
 
-static int
-keyed_cmp(const void *a, const void *b)
+/*
+ * Sort by key, in place (heapsort): a route sorts a few hundred, and
+ * glibc's qsort asks the kernel for the machine's memory (sysinfo) before
+ * it sorts.  Equal keys are the same feature, so order among them is moot.
+ */
+static void
+keyed_sort(struct keyed *k, size_t n)
 {
-	const struct keyed *x = a, *y = b;
+	struct keyed t;
+	size_t start, end, root, child;
 
-	return x->key < y->key ? -1 : x->key > y->key;
+	if (n < 2)
+		return;
+	for (start = n / 2; start-- > 0; )
+		for (root = start; (child = 2 * root + 1) < n; root = child) {
+			if (child + 1 < n && k[child].key < k[child + 1].key)
+				child++;
+			if (k[root].key >= k[child].key)
+				break;
+			t = k[root];
+			k[root] = k[child];
+			k[child] = t;
+		}
+	for (end = n - 1; end > 0; end--) {
+		t = k[0];
+		k[0] = k[end];
+		k[end] = t;
+		for (root = 0; (child = 2 * root + 1) < end; root = child) {
+			if (child + 1 < end && k[child].key < k[child + 1].key)
+				child++;
+			if (k[root].key >= k[child].key)
+				break;
+			t = k[root];
+			k[root] = k[child];
+			k[child] = t;
+		}
+	}
 }
 
 /*
@@ -312,7 +343,7 @@ vectorize_ids(const struct classifier *m, const size_t *ids, size_t nids,
 		k[i].key = m->map != NULL ? m->foff[ids[i]] : ids[i];
 	}
 	memset(v, 0, sizeof(*v));
-	qsort(k, nids, sizeof(*k), keyed_cmp);
+	keyed_sort(k, nids);
 	v->idx = xcalloc(nids + 1, sizeof(*v->idx));
 	v->val = xcalloc(nids + 1, sizeof(*v->val));
 	for (i = 0; i < nids; i = j) {
