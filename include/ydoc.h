@@ -53,6 +53,12 @@ struct error	*ydoc_parse_string(const char *name, const char *buf,
  */
 void		 ydoc_free(struct ynode *root);
 /*
+ * Keep the trees of files ydoc_parse_file parses in dir (created when
+ * needed), and read a file's tree from there while it holds the same
+ * bytes (NULL: no cache, the default).  Only successful parses are kept.
+ */
+void		 ydoc_set_cache(const char *dir);
+/*
  * The linear pre-scan ydoc_parse_string runs before libyaml (which is slow
  * on deep nesting): an EXIT_CONFIG error "NAME:LINE:COL: lists and
  * mappings nested more than MAX levels deep; nest them less" for text

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "http.h"
 #include "sandbox.h"
+#include "ydoc.h"
 #include "banned.h"
 
 /* Flush stdout and report a failed write, quietly for a closed pipe. */
@@ -88,6 +89,25 @@ global_options(struct loco *lc, int *argc, char ***argv,
 	return *registry != NULL ? registry_misplaced(*registry) : NULL;
 }
 
+/*
+ * The trees of the YAML files loco reads at every start (config.yaml,
+ * the registry, installed.yaml) kept in $LOCO_HOME/cache/yaml while the
+ * files hold the same bytes: libyaml's parse was most of a loco route.
+ * Not for a home that is not an absolute path.
+ */
+static void
+yaml_cache(void)
+{
+	char *home = loco_home(), *dir;
+
+	if (home[0] == '/') {
+		dir = xasprintf("%s/cache/yaml", home);
+		ydoc_set_cache(dir);
+		free(dir);
+	}
+	free(home);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -127,6 +147,7 @@ main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 
+	yaml_cache();
 	if ((err = config_load(&lc.cfg)) == NULL && registry != NULL)
 		err = config_set(&lc.cfg, "registry.path", registry,
 		    CONFIG_SRC_FLAG);
@@ -150,6 +171,7 @@ main(int argc, char *argv[])
 	if (lc.reg != NULL)
 		registry_free(lc.reg);
 	config_free(&lc.cfg);
+	ydoc_set_cache(NULL);
 	http_cleanup();
 	return finish_output(status);
 }

@@ -6,13 +6,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "strbuf.h"
 #include "util.h"
 #include "ydoc.h"
@@ -1027,6 +1030,276 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
 	return ydoc_load_document(name, buf, len, root);
 }
 
+/*
+ * The cache of parsed files (ydoc_set_cache): a file's tree, written when
+ * a parse succeeded and read back instead of parsing when the file holds
+ * the same bytes.  A cache file is
+ *
+ *	"loco-ydoc-tree 1\n", u64 length, the YAML file's bytes, u8 has-root,
+ *	the nodes in preorder, u64 FNV-1a of all before it
+ *
+ * where a node is u8 type, u8 plain, u8 has-value, i32 line, i32 column,
+ * then a scalar's u32 length and bytes, a sequence's u32 count and items,
+ * a mapping's u32 count and key, value pairs (numbers in host order: the
+ * cache is this machine's).  The bytes are compared whole, so a file
+ * edited within its mtime's tick is still seen; a torn or foreign cache
+ * file fails its checks and the file is parsed.  Errors are never cached.
+ */
+#define YCACHE_MAGIC	"loco-ydoc-tree 1\n"
+#define YCACHE_MAX	(4u * YDOC_MAX_SIZE)
+
+static char *ycache_dir;
+
+void
+ydoc_set_cache(const char *dir)
+{
+	free(ycache_dir);
+	ycache_dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
+static uint64_t
+ycache_fnv(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *b = p;
+
+	while (n-- > 0) {
+		h ^= *b++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define YCACHE_FNV0	0xcbf29ce484222325ULL
+
+/* $dir/HEX.tree, by the FNV-1a of the path; free it. */
+static char *
+ycache_path(const char *path)
+{
+	uint64_t h = ycache_fnv(path, strlen(path), YCACHE_FNV0);
+
+	return xasprintf("%s/%016llx.tree", ycache_dir, (unsigned long long)h);
+}
+
+/* Set when an add failed (past YCACHE_MAX): nothing is written then. */
+static int ycache_full;
+
+static void
+ycache_put(struct strbuf *sb, const void *p, size_t n)
+{
+	if (strbuf_add(sb, p, n) == -1)
+		ycache_full = 1;
+}
+
+static void
+ycache_node(struct strbuf *sb, const struct ynode *n)
+{
+	unsigned char head[3] = { (unsigned char)n->type,
+	    (unsigned char)(n->plain != 0), n->value != NULL };
+	int32_t pos[2] = { n->line, n->col };
+	uint32_t len;
+	size_t i;
+
+	ycache_put(sb, head, sizeof(head));
+	ycache_put(sb, pos, sizeof(pos));
+	switch (n->type) {
+	case YNODE_SCALAR:
+		len = n->value != NULL ? (uint32_t)strlen(n->value) : 0;
+		ycache_put(sb, &len, sizeof(len));
+		if (n->value != NULL)
+			ycache_put(sb, n->value, len);
+		break;
+	case YNODE_SEQ:
+		len = (uint32_t)n->nitems;
+		ycache_put(sb, &len, sizeof(len));
+		for (i = 0; i < n->nitems; i++)
+			ycache_node(sb, n->items[i]);
+		break;
+	case YNODE_MAP:
+		len = (uint32_t)n->nents;
+		ycache_put(sb, &len, sizeof(len));
+		for (i = 0; i < n->nents; i++) {
+			ycache_node(sb, n->ents[i].key);
+			ycache_node(sb, n->ents[i].value);
+		}
+		break;
+	}
+}
+
+/* Write the tree of path's bytes; any failure leaves no cache file. */
+static void
+ycache_write(const char *path, const char *buf, size_t len,
+    const struct ynode *root)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct error *err;
+	uint64_t n = len, h;
+	unsigned char has = root != NULL;
+	char *dest, *tmp;
+	int fd;
+
+	strbuf_init(&sb, YCACHE_MAX);
+	ycache_full = 0;
+	ycache_put(&sb, YCACHE_MAGIC, sizeof(YCACHE_MAGIC) - 1);
+	ycache_put(&sb, &n, sizeof(n));
+	ycache_put(&sb, buf, len);
+	ycache_put(&sb, &has, 1);
+	if (root != NULL)
+		ycache_node(&sb, root);
+	h = ycache_fnv(sb.buf, sb.len, YCACHE_FNV0);
+	ycache_put(&sb, &h, sizeof(h));
+	if (ycache_full) {
+		strbuf_release(&sb);
+		return;
+	}
+	dest = ycache_path(path);
+	tmp = xasprintf("%s.XXXXXX", dest);
+	if ((err = fs_mkdirs(ycache_dir, 0)) != NULL ||
+	    (fd = mkstemp(tmp)) == -1) {
+		error_free(err);
+		free(tmp);
+		free(dest);
+		strbuf_release(&sb);
+		return;
+	}
+	/* A cache: no fsync; a torn file fails its checksum. */
+	if (fs_write_all(fd, sb.buf, sb.len) == -1) {
+		close(fd);
+		unlink(tmp);
+	} else if (close(fd) == -1 || rename(tmp, dest) == -1)
+		unlink(tmp);
+	free(tmp);
+	free(dest);
+	strbuf_release(&sb);
+}
+
+struct ycur {
+	const unsigned char	*p, *end;
+	struct yarena		*arena;
+};
+
+static int
+ycache_take(struct ycur *c, void *out, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n)
+		return -1;
+	memcpy(out, c->p, n);
+	c->p += n;
+	return 0;
+}
+
+static struct ynode *
+ycache_read_node(struct ycur *c, int depth)
+{
+	unsigned char head[3];
+	int32_t pos[2];
+	uint32_t len, i;
+	struct ynode *n;
+
+	if (depth > YDOC_MAX_DEPTH || ycache_take(c, head, sizeof(head)) ||
+	    ycache_take(c, pos, sizeof(pos)) || ycache_take(c, &len, 4) ||
+	    head[0] > YNODE_MAP || head[1] > 1 || head[2] > 1)
+		return NULL;
+	n = yarena_alloc(c->arena, sizeof(*n), _Alignof(struct ynode));
+	memset(n, 0, sizeof(*n));
+	n->type = (enum ynode_type)head[0];
+	n->plain = head[1];
+	n->line = pos[0];
+	n->col = pos[1];
+	switch (n->type) {
+	case YNODE_SCALAR:
+		if (!head[2])
+			return len == 0 ? n : NULL;
+		if ((size_t)(c->end - c->p) < len ||
+		    memchr(c->p, '\0', len) != NULL)
+			return NULL;
+		n->value = yarena_alloc(c->arena, (size_t)len + 1, 1);
+		memcpy(n->value, c->p, len);
+		n->value[len] = '\0';
+		c->p += len;
+		return n;
+	case YNODE_SEQ:
+		if (head[2] || len > (size_t)(c->end - c->p) / 11)
+			return NULL;
+		n->nitems = len;
+		n->items = yarena_alloc(c->arena, (len + 1) *
+		    sizeof(*n->items), _Alignof(struct ynode *));
+		for (i = 0; i < len; i++)
+			if ((n->items[i] = ycache_read_node(c, depth + 1)) ==
+			    NULL)
+				return NULL;
+		return n;
+	case YNODE_MAP:
+		if (head[2] || len > (size_t)(c->end - c->p) / 22)
+			return NULL;
+		n->nents = len;
+		n->ents = yarena_alloc(c->arena, (len + 1) * sizeof(*n->ents),
+		    _Alignof(struct ymapent));
+		for (i = 0; i < len; i++) {
+			n->ents[i].key = ycache_read_node(c, depth + 1);
+			if (n->ents[i].key == NULL ||
+			    n->ents[i].key->type != YNODE_SCALAR ||
+			    n->ents[i].key->value == NULL)
+				return NULL;
+			if ((n->ents[i].value = ycache_read_node(c,
+			    depth + 1)) == NULL)
+				return NULL;
+		}
+		return n;
+	}
+	return NULL;
+}
+
+/* The cached tree of exactly these bytes: 1 with *root set, else 0. */
+static int
+ycache_read(const char *path, const char *buf, size_t len,
+    struct ynode **root)
+{
+	char *cpath = ycache_path(path), *data = NULL;
+	struct error *err;
+	struct ycur c;
+	uint64_t n, h;
+	unsigned char has;
+	size_t head = sizeof(YCACHE_MAGIC) - 1, dlen = 0;
+	int ok = 0;
+
+	*root = NULL;
+	if ((err = fs_read_file(cpath, YCACHE_MAX, &data, &dlen)) != NULL) {
+		error_free(err);
+		goto done;
+	}
+	if (dlen < head + sizeof(n) + sizeof(h) ||
+	    memcmp(data, YCACHE_MAGIC, head) != 0)
+		goto done;
+	memcpy(&h, data + dlen - sizeof(h), sizeof(h));
+	if (ycache_fnv(data, dlen - sizeof(h), YCACHE_FNV0) != h)
+		goto done;
+	c.p = (const unsigned char *)data + head;
+	c.end = (const unsigned char *)data + dlen - sizeof(h);
+	if (ycache_take(&c, &n, sizeof(n)) || n != len ||
+	    (size_t)(c.end - c.p) < len || memcmp(c.p, buf, len) != 0)
+		goto done;
+	c.p += len;
+	if (ycache_take(&c, &has, 1) || has > 1)
+		goto done;
+	if (!has) {
+		ok = c.p == c.end;
+		goto done;
+	}
+	c.arena = yarena_new();
+	*root = ycache_read_node(&c, 0);
+	if (*root == NULL || c.p != c.end) {
+		yarena_free(c.arena);
+		*root = NULL;
+		goto done;
+	}
+	(*root)->arena = c.arena;
+	ok = 1;
+done:
+	free(data);
+	free(cpath);
+	return ok;
+}
+
 struct error *
 ydoc_parse_file(const char *path, struct ynode **root)
 {
@@ -1057,7 +1330,14 @@ ydoc_parse_file(const char *path, struct ynode **root)
 		return err;
 	}
 	fclose(fp);
+	if (ycache_dir != NULL && sb.len <= YDOC_MAX_SIZE &&
+	    ycache_read(path, sb.buf, sb.len, root)) {
+		strbuf_release(&sb);
+		return NULL;
+	}
 	err = ydoc_parse_string(path, sb.buf, sb.len, root);
+	if (err == NULL && ycache_dir != NULL)
+		ycache_write(path, sb.buf, sb.len, *root);
 	strbuf_release(&sb);
 	return err;
 }

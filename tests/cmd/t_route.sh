@@ -122,4 +122,66 @@ run_loco route "solve it"
 expect_rc 0
 expect_out_has "math	"
 
+t "the YAML cache: a parsed registry's tree kept, read back while the file holds the same bytes"
+C=$LOCO_HOME/cache/yaml
+REG=$LOCO_HOME/adapters/registry.yaml
+cp "$W/registry.yaml" "$REG"
+rm -rf "$C"
+run_loco route "Write a Python function to sort a list"
+first=$(cat "$W/out")
+expect_eq "$(ls "$C" | grep -c '\.tree$')" 1 "one tree file, the registry's"
+expect_eq "$(ls "$C" | grep -vc '\.tree$')" 0 "no temporary file left"
+run_loco route "Write a Python function to sort a list"
+expect_rc 0
+expect_out "$first"
+expect_err_empty
+# The same size and modification time, other bytes: still seen.
+stamp=$(stat -c %y "$REG")
+sed -i 's/^      python: 2$/      pithon: 2/' "$REG"
+touch -d "$stamp" "$REG"
+grep -q '^      pithon: 2$' "$REG" && pass || fail "the edit did not happen"
+run_loco route "Write a Python function to sort a list"
+expect_rc 0
+expect_out_has "code	domain code"
+if grep -q python "$W/out"; then fail "the old tree was believed"; else pass; fi
+sed -i 's/^      pithon: 2$/      python: 2/' "$REG"
+touch -d "$stamp" "$REG"
+tree=$(ls "$C"/*.tree)
+t "the YAML cache: a torn, damaged or foreign tree file is not believed"
+run_loco route "Write a Python function to sort a list"
+expect_out "$first"
+size=$(wc -c <"$tree")
+head -c $((size - 9)) "$tree" >"$W/torn" && cp "$W/torn" "$tree"
+run_loco route "Write a Python function to sort a list"
+expect_rc 0
+expect_out "$first"
+expect_err_empty
+# One byte of a value changed (the checksum then fails).
+printf 'X' | dd of="$tree" bs=1 seek=$((size - 40)) conv=notrunc 2>/dev/null
+run_loco route "Write a Python function to sort a list"
+expect_out "$first"
+printf 'not a tree' >"$tree"
+run_loco route "Write a Python function to sort a list"
+expect_out "$first"
+expect_err_empty
+t "the YAML cache: errors are never cached, and are the same with a cached tree"
+cp "$REG" "$W/reg.good"
+printf 'adapters: [\n' >>"$REG"
+run_loco route "hello"
+expect_rc 7
+cp "$W/err" "$W/err1"
+run_loco route "hello"
+expect_rc 7
+cmp -s "$W/err1" "$W/err" && pass || fail "another message the second time"
+expect_err_match "^loco: $REG:[0-9]+:[0-9]+: did not find expected node content"
+cp "$W/reg.good" "$REG"
+t "the YAML cache: a home it cannot write to only costs the parse"
+rm -rf "$C"
+mkdir -p "$C" && chmod 0500 "$C"
+run_loco route "Write a Python function to sort a list"
+expect_rc 0
+expect_out "$first"
+expect_err_empty
+chmod 0700 "$C"
+
 area_end
