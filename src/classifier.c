@@ -290,37 +290,37 @@ struct keyed {
  * glibc's qsort asks the kernel for the machine's memory (sysinfo) before
  * it sorts.  Equal keys are the same feature, so order among them is moot.
  */
+/* Move k[root] down the heap of k[0..n) to its place. */
+static void
+keyed_sift(struct keyed *k, size_t root, size_t n)
+{
+	struct keyed t;
+	size_t child;
+
+	for (; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && k[child].key < k[child + 1].key)
+			child++;
+		if (k[root].key >= k[child].key)
+			break;
+		t = k[root];
+		k[root] = k[child];
+		k[child] = t;
+	}
+}
+
 static void
 keyed_sort(struct keyed *k, size_t n)
 {
 	struct keyed t;
-	size_t start, end, root, child;
+	size_t i;
 
-	if (n < 2)
-		return;
-	for (start = n / 2; start-- > 0; )
-		for (root = start; (child = 2 * root + 1) < n; root = child) {
-			if (child + 1 < n && k[child].key < k[child + 1].key)
-				child++;
-			if (k[root].key >= k[child].key)
-				break;
-			t = k[root];
-			k[root] = k[child];
-			k[child] = t;
-		}
-	for (end = n - 1; end > 0; end--) {
+	for (i = n / 2; i-- > 0; )
+		keyed_sift(k, i, n);
+	for (i = n; i-- > 1; ) {
 		t = k[0];
-		k[0] = k[end];
-		k[end] = t;
-		for (root = 0; (child = 2 * root + 1) < end; root = child) {
-			if (child + 1 < end && k[child].key < k[child + 1].key)
-				child++;
-			if (k[root].key >= k[child].key)
-				break;
-			t = k[root];
-			k[root] = k[child];
-			k[child] = t;
-		}
+		k[0] = k[i];
+		k[i] = t;
+		keyed_sift(k, 0, i);
 	}
 }
 
