@@ -1035,8 +1035,8 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
  * a parse succeeded and read back instead of parsing when the file holds
  * the same bytes.  A cache file is
  *
- *	"loco-ydoc-tree 1\n", u64 length, the YAML file's bytes, u8 has-root,
- *	the nodes in preorder, u64 FNV-1a of all before it
+ *	"loco-ydoc-tree 2\n", u64 length, the YAML file's bytes, u8 has-root,
+ *	the nodes in preorder, u64 checksum of all before it (ycache_sum)
  *
  * where a node is u8 type, u8 plain, u8 has-value, i32 line, i32 column,
  * then a scalar's u32 length and bytes, a sequence's u32 count and items,
@@ -1045,7 +1045,7 @@ ydoc_parse_string(const char *name, const char *buf, size_t len,
  * edited within its mtime's tick is still seen; a torn or foreign cache
  * file fails its checks and the file is parsed.  Errors are never cached.
  */
-#define YCACHE_MAGIC	"loco-ydoc-tree 1\n"
+#define YCACHE_MAGIC	"loco-ydoc-tree 2\n"
 #define YCACHE_MAX	(4u * YDOC_MAX_SIZE)
 
 static char *ycache_dir;
@@ -1067,6 +1067,25 @@ ycache_fnv(const void *p, size_t n, uint64_t h)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/*
+ * The cache file's checksum: FNV-1a's step over 8 bytes at a time (the
+ * tail a byte at a time), eight times fewer steps than ycache_fnv: it
+ * tells a torn or damaged file, not a forged one.
+ */
+static uint64_t
+ycache_sum(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL, w;
+
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return ycache_fnv(b, n, h);
 }
 
 #define YCACHE_FNV0	0xcbf29ce484222325ULL
@@ -1145,7 +1164,7 @@ ycache_write(const char *path, const char *buf, size_t len,
 	ycache_put(&sb, &has, 1);
 	if (root != NULL)
 		ycache_node(&sb, root);
-	h = ycache_fnv(sb.buf, sb.len, YCACHE_FNV0);
+	h = ycache_sum(sb.buf, sb.len);
 	ycache_put(&sb, &h, sizeof(h));
 	if (ycache_full) {
 		strbuf_release(&sb);
@@ -1209,8 +1228,8 @@ ycache_read_node(struct ycur *c, int depth)
 	case YNODE_SCALAR:
 		if (!head[2])
 			return len == 0 ? n : NULL;
-		if ((size_t)(c->end - c->p) < len ||
-		    memchr(c->p, '\0', len) != NULL)
+		/* No NUL inside: the writer took len from strlen. */
+		if ((size_t)(c->end - c->p) < len)
 			return NULL;
 		n->value = yarena_alloc(c->arena, (size_t)len + 1, 1);
 		memcpy(n->value, c->p, len);
@@ -1271,7 +1290,7 @@ ycache_read(const char *path, const char *buf, size_t len,
 	    memcmp(data, YCACHE_MAGIC, head) != 0)
 		goto done;
 	memcpy(&h, data + dlen - sizeof(h), sizeof(h));
-	if (ycache_fnv(data, dlen - sizeof(h), YCACHE_FNV0) != h)
+	if (ycache_sum(data, dlen - sizeof(h)) != h)
 		goto done;
 	c.p = (const unsigned char *)data + head;
 	c.end = (const unsigned char *)data + dlen - sizeof(h);
